@@ -1,0 +1,458 @@
+//! Agents: their status, the state they asked for while busy, and the transitions they drive.
+
+use std::fmt;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::Acd;
+use super::error::AcdError;
+use super::event::Event;
+use super::ids::{AgentId, CallId, QueueId, ReasonCode};
+use super::stats::{Sample, millis_between};
+use super::timers::{Timer, TimerKey};
+
+/// What an agent is doing, without the details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AgentStatusKind {
+    LoggedOut,
+    NotReady,
+    Ready,
+    /// Reserved for one call: the offer rings.
+    Ringing,
+    OnCall,
+    WrapUp,
+}
+
+impl AgentStatusKind {
+    pub const ALL: [AgentStatusKind; 6] = [
+        AgentStatusKind::LoggedOut,
+        AgentStatusKind::NotReady,
+        AgentStatusKind::Ready,
+        AgentStatusKind::Ringing,
+        AgentStatusKind::OnCall,
+        AgentStatusKind::WrapUp,
+    ];
+
+    /// The name used on the wire, in metrics and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentStatusKind::LoggedOut => "logged_out",
+            AgentStatusKind::NotReady => "not_ready",
+            AgentStatusKind::Ready => "ready",
+            AgentStatusKind::Ringing => "ringing",
+            AgentStatusKind::OnCall => "on_call",
+            AgentStatusKind::WrapUp => "wrap_up",
+        }
+    }
+}
+
+impl fmt::Display for AgentStatusKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an agent is doing, with what it is doing it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentStatus {
+    LoggedOut,
+    NotReady {
+        reason: ReasonCode,
+    },
+    /// Ready for calls. A ready agent may still be held back from offers for the reject delay.
+    Ready,
+    Ringing {
+        call: CallId,
+    },
+    OnCall {
+        call: CallId,
+        on_hold: bool,
+    },
+    /// After-call work until `deadline`, which the agent can end early or extend.
+    WrapUp {
+        call: CallId,
+        deadline: Timestamp,
+    },
+}
+
+impl AgentStatus {
+    pub fn kind(&self) -> AgentStatusKind {
+        match self {
+            AgentStatus::LoggedOut => AgentStatusKind::LoggedOut,
+            AgentStatus::NotReady { .. } => AgentStatusKind::NotReady,
+            AgentStatus::Ready => AgentStatusKind::Ready,
+            AgentStatus::Ringing { .. } => AgentStatusKind::Ringing,
+            AgentStatus::OnCall { .. } => AgentStatusKind::OnCall,
+            AgentStatus::WrapUp { .. } => AgentStatusKind::WrapUp,
+        }
+    }
+
+    pub fn reason(&self) -> Option<&ReasonCode> {
+        match self {
+            AgentStatus::NotReady { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// True while the agent works on a call: ringing, talking or wrapping up. A state asked for
+    /// then becomes the pending next state.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            AgentStatus::Ringing { .. } | AgentStatus::OnCall { .. } | AgentStatus::WrapUp { .. }
+        )
+    }
+}
+
+/// A state an agent or supervisor asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestedState {
+    Ready,
+    NotReady { reason: ReasonCode },
+    LoggedOut,
+}
+
+/// The state an agent goes to when its current call and wrap-up end, instead of ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingState {
+    NotReady { reason: ReasonCode },
+    LoggedOut,
+}
+
+/// A read-only view of an agent for the server, supervisors and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentView {
+    pub id: AgentId,
+    pub name: String,
+    pub status: AgentStatus,
+    /// When the agent entered its status; displays tick from this.
+    pub since: Timestamp,
+    pub pending: Option<PendingState>,
+    /// The queues the agent serves with its skill level in each.
+    pub skills: Vec<(QueueId, u8)>,
+    /// Ring-no-answers in a row since the last answered call.
+    pub ring_no_answer_streak: u32,
+    /// Set while the agent is ready but held back from offers after a reject or ring-no-answer.
+    pub blocked_until: Option<Timestamp>,
+}
+
+/// The agent's membership of one queue, with the per-queue counts some strategies route by.
+#[derive(Debug, Clone)]
+pub(crate) struct Membership {
+    pub queue: usize,
+    pub skill: u8,
+    /// The agent's place in the queue's member list, for round-robin.
+    pub position: u32,
+    pub answered_today: u64,
+    pub talk_ms_today: u64,
+    /// The key under which the agent sits in the queue's available index, while it does.
+    pub indexed: Option<(u64, u64)>,
+}
+
+/// The handling of one call by one agent, from answer to the end of wrap-up, for handle time.
+#[derive(Debug, Clone)]
+pub(crate) struct Handling {
+    pub queue: usize,
+    pub membership: Option<usize>,
+    pub connected_at: Timestamp,
+    pub hold_ms: u64,
+    pub held_since: Option<Timestamp>,
+    /// Set when talk ends: the talk time and when wrap-up began.
+    pub talk_ms: u64,
+    pub wrap_up_from: Option<Timestamp>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Agent {
+    pub id: AgentId,
+    pub name: String,
+    pub status: AgentStatus,
+    pub since: Timestamp,
+    pub pending: Option<PendingState>,
+    pub memberships: Vec<Membership>,
+    pub ring_no_answer_streak: u32,
+    pub blocked_until: Option<(Timestamp, TimerKey)>,
+    pub wrap_up_timer: Option<TimerKey>,
+    pub handling: Option<Handling>,
+}
+
+impl Agent {
+    pub fn membership_of(&self, queue: usize) -> Option<usize> {
+        self.memberships.iter().position(|m| m.queue == queue)
+    }
+
+    /// Ready and not held back: may be offered a call.
+    pub fn is_available(&self) -> bool {
+        self.status == AgentStatus::Ready && self.blocked_until.is_none()
+    }
+}
+
+impl Acd {
+    pub(crate) fn agent_index(&self, id: &AgentId) -> Result<usize, AcdError> {
+        self.agent_by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| AcdError::UnknownAgent(id.clone()))
+    }
+
+    fn check_reason(&self, reason: &ReasonCode) -> Result<(), AcdError> {
+        if self.reasons.contains(reason) {
+            Ok(())
+        } else {
+            Err(AcdError::UnknownReason(reason.clone()))
+        }
+    }
+
+    pub(crate) fn login(&mut self, agent: &AgentId) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        if self.agents[index].status != AgentStatus::LoggedOut {
+            return Err(AcdError::AlreadyLoggedIn(agent.clone()));
+        }
+        self.set_status(
+            index,
+            AgentStatus::NotReady {
+                reason: ReasonCode::new(ReasonCode::LOGIN),
+            },
+        );
+        Ok(())
+    }
+
+    /// Ready, not ready or log out. While the agent is busy with a call, a not-ready or logout
+    /// request becomes the pending next state, and ready clears a pending state.
+    pub(crate) fn set_state(
+        &mut self,
+        agent: &AgentId,
+        requested: RequestedState,
+    ) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        if let RequestedState::NotReady { reason } = &requested {
+            self.check_reason(reason)?;
+        }
+        let current = &self.agents[index];
+        if current.status == AgentStatus::LoggedOut {
+            return Err(AcdError::NotLoggedIn(agent.clone()));
+        }
+        if current.status.is_busy() {
+            let pending = match requested {
+                RequestedState::Ready => None,
+                RequestedState::NotReady { reason } => Some(PendingState::NotReady { reason }),
+                RequestedState::LoggedOut => Some(PendingState::LoggedOut),
+            };
+            self.set_pending(index, pending);
+            return Ok(());
+        }
+        let status = match requested {
+            RequestedState::Ready => AgentStatus::Ready,
+            RequestedState::NotReady { reason } => AgentStatus::NotReady { reason },
+            RequestedState::LoggedOut => AgentStatus::LoggedOut,
+        };
+        if status != current.status {
+            self.set_status(index, status);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn clear_pending(&mut self, agent: &AgentId) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        if self.agents[index].pending.is_none() {
+            return Err(AcdError::NoPendingState(agent.clone()));
+        }
+        self.set_pending(index, None);
+        Ok(())
+    }
+
+    fn set_pending(&mut self, index: usize, pending: Option<PendingState>) {
+        let agent = &mut self.agents[index];
+        if agent.pending != pending {
+            agent.pending = pending.clone();
+            self.events.push_back(Event::PendingStateChanged {
+                agent: agent.id.clone(),
+                pending,
+            });
+        }
+    }
+
+    /// The one place an agent's status changes: keeps the routing indexes, the agent counts and
+    /// the event stream in step, then offers the agent a call if it became available.
+    pub(crate) fn set_status(&mut self, index: usize, status: AgentStatus) {
+        let now = self.now;
+        let agent = &mut self.agents[index];
+        let previous = std::mem::replace(&mut agent.status, status.clone());
+        agent.since = now;
+        if status == AgentStatus::LoggedOut {
+            agent.ring_no_answer_streak = 0;
+        }
+        let queues = agent.memberships.iter().map(|m| m.queue);
+        self.stats.agent_moved(
+            now,
+            queues,
+            (previous.kind(), previous.reason()),
+            (status.kind(), status.reason()),
+        );
+        for m in &self.agents[index].memberships {
+            self.dirty.mark(m.queue);
+        }
+        self.unindex_agent(index);
+        let agent = &self.agents[index];
+        self.events.push_back(Event::AgentStatusChanged {
+            agent: agent.id.clone(),
+            status,
+            previous: previous.kind(),
+            since: now,
+        });
+        if agent.is_available() {
+            self.route_agent(index);
+        }
+    }
+
+    /// Holds a ready agent back from offers for the reject delay.
+    pub(crate) fn block_agent(&mut self, index: usize) {
+        let delay = self.routing.reject_delay;
+        if delay.is_zero() {
+            return;
+        }
+        let until = self.now + delay;
+        let key = self.timers.set(until, Timer::Unblock(index));
+        let agent = &mut self.agents[index];
+        if let Some((_, old)) = agent.blocked_until.replace((until, key)) {
+            self.timers.cancel(Some(old));
+        }
+    }
+
+    pub(crate) fn unblock_agent(&mut self, index: usize) {
+        self.agents[index].blocked_until = None;
+        if self.agents[index].is_available() {
+            self.route_agent(index);
+        }
+    }
+
+    /// The call and its wrap-up are over: go to the pending state, or ready.
+    pub(crate) fn finish_work(&mut self, index: usize) {
+        let status = match self.agents[index].pending.clone() {
+            Some(PendingState::NotReady { reason }) => AgentStatus::NotReady { reason },
+            Some(PendingState::LoggedOut) => AgentStatus::LoggedOut,
+            None => AgentStatus::Ready,
+        };
+        self.set_pending(index, None);
+        self.set_status(index, status);
+    }
+
+    /// Talk is over (hang-up or transfer): start the queue's wrap-up, or finish at once.
+    pub(crate) fn start_wrap_up(&mut self, index: usize, call: CallId) {
+        let now = self.now;
+        let agent = &mut self.agents[index];
+        let handling = agent
+            .handling
+            .as_mut()
+            .expect("an agent on a call has a handling record");
+        if let Some(held_since) = handling.held_since.take() {
+            handling.hold_ms += millis_between(held_since, now);
+        }
+        handling.talk_ms =
+            millis_between(handling.connected_at, now).saturating_sub(handling.hold_ms);
+        handling.wrap_up_from = Some(now);
+        let wrap_up = self.queues[handling.queue].config.wrap_up;
+        if wrap_up.is_zero() {
+            self.end_handling(index);
+            self.finish_work(index);
+        } else {
+            let deadline = now + wrap_up;
+            self.agents[index].wrap_up_timer =
+                Some(self.timers.set(deadline, Timer::WrapUpEnd(index)));
+            self.set_status(index, AgentStatus::WrapUp { call, deadline });
+        }
+    }
+
+    /// Counts the finished handling (talk + hold + wrap-up) in the call's queue.
+    fn end_handling(&mut self, index: usize) {
+        let now = self.now;
+        let agent = &mut self.agents[index];
+        let Some(handling) = agent.handling.take() else {
+            return;
+        };
+        let wrap_up_ms = handling
+            .wrap_up_from
+            .map_or(0, |from| millis_between(from, now));
+        if let Some(m) = handling.membership {
+            agent.memberships[m].talk_ms_today += handling.talk_ms;
+        }
+        let sample = Sample::Handled {
+            talk_ms: handling.talk_ms,
+            hold_ms: handling.hold_ms,
+            wrap_up_ms,
+        };
+        self.stats.record(now, handling.queue, sample);
+        self.dirty.mark(handling.queue);
+    }
+
+    pub(crate) fn end_wrap_up(&mut self, agent: &AgentId) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        let status = &self.agents[index].status;
+        if !matches!(status, AgentStatus::WrapUp { .. }) {
+            return Err(AcdError::NotInWrapUp {
+                agent: agent.clone(),
+                state: status.kind(),
+            });
+        }
+        self.wrap_up_over(index);
+        Ok(())
+    }
+
+    pub(crate) fn wrap_up_over(&mut self, index: usize) {
+        let timer = self.agents[index].wrap_up_timer.take();
+        self.timers.cancel(timer);
+        self.end_handling(index);
+        self.finish_work(index);
+    }
+
+    pub(crate) fn extend_wrap_up(&mut self, agent: &AgentId, by: Duration) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        let max = self.routing.max_wrap_up_extension;
+        let AgentStatus::WrapUp { call, deadline } = self.agents[index].status.clone() else {
+            let state = self.agents[index].status.kind();
+            return Err(AcdError::NotInWrapUp {
+                agent: agent.clone(),
+                state,
+            });
+        };
+        if by < Duration::from_secs(1) || by > max {
+            return Err(AcdError::BadExtension {
+                max_secs: max.as_secs(),
+            });
+        }
+        let deadline = deadline + by;
+        let old = self.agents[index]
+            .wrap_up_timer
+            .replace(self.timers.set(deadline, Timer::WrapUpEnd(index)));
+        self.timers.cancel(old);
+        let since = self.agents[index].since;
+        self.agents[index].status = AgentStatus::WrapUp { call, deadline };
+        let agent = &self.agents[index];
+        self.events.push_back(Event::AgentStatusChanged {
+            agent: agent.id.clone(),
+            status: agent.status.clone(),
+            previous: AgentStatusKind::WrapUp,
+            since,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn agent_view(&self, index: usize) -> AgentView {
+        let agent = &self.agents[index];
+        AgentView {
+            id: agent.id.clone(),
+            name: agent.name.clone(),
+            status: agent.status.clone(),
+            since: agent.since,
+            pending: agent.pending.clone(),
+            skills: agent
+                .memberships
+                .iter()
+                .map(|m| (self.queues[m.queue].config.id.clone(), m.skill))
+                .collect(),
+            ring_no_answer_streak: agent.ring_no_answer_streak,
+            blocked_until: agent.blocked_until.map(|(until, _)| until),
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! What a tenant's ACD is configured with. Plain data: the TOML loader in `crate::config` builds it
+//! and checks everything [`Config::validate`] does not.
+
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+
+use super::ids::{AgentId, QueueId, ReasonCode};
+
+/// The highest skill level. Levels run from 1 (can take the call) to 5 (expert), as Amazon
+/// Connect's proficiencies do; skills-based routing prefers the highest.
+pub const MAX_SKILL: u8 = 5;
+
+/// Everything one tenant's ACD needs to route and count.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where "today" starts: statistics roll over at local midnight in this zone.
+    pub time_zone: TimeZone,
+    pub queues: Vec<QueueConfig>,
+    pub agents: Vec<AgentConfig>,
+    /// Reasons an agent may give for not being ready (break, lunch...). The system reasons in
+    /// [`ReasonCode::SYSTEM`] are always known and may not be configured again.
+    pub not_ready_reasons: Vec<ReasonConfig>,
+    pub routing: RoutingConfig,
+}
+
+/// Tenant-wide routing rules that belong to agents rather than to a queue.
+#[derive(Debug, Clone)]
+pub struct RoutingConfig {
+    /// How long an agent who rejected an offer, or let it ring out, gets no new offer, so the
+    /// same call does not bounce straight back to the same agent (FreeSWITCH's reject delay).
+    pub reject_delay: Duration,
+    /// After this many ring-no-answers in a row an agent is made not ready with reason
+    /// `no_answer` (Asterisk's autopause, FreeSWITCH's max-no-answer). 0 turns it off.
+    pub max_ring_no_answer: u32,
+    /// The longest an agent may extend a wrap-up by in one request.
+    pub max_wrap_up_extension: Duration,
+    /// The length of the rolling statistics window.
+    pub rolling_window: Duration,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        RoutingConfig {
+            reject_delay: Duration::from_secs(5),
+            max_ring_no_answer: 3,
+            max_wrap_up_extension: Duration::from_secs(600),
+            rolling_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// A not-ready reason an agent can pick.
+#[derive(Debug, Clone)]
+pub struct ReasonConfig {
+    pub code: ReasonCode,
+    /// What the agent's reason picker shows.
+    pub label: String,
+}
+
+/// How a queue picks among the agents free to take its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// The agent who has been ready the longest (FreeSWITCH's default, fairest for agents).
+    #[default]
+    LongestIdle,
+    /// The next agent after the last one offered, in the queue's member order (Asterisk rrmemory).
+    RoundRobin,
+    /// The agent who answered the fewest of this queue's calls today, then the longest idle.
+    FewestCalls,
+    /// The agent with the least talk time on this queue's calls today, then the longest idle.
+    LeastTalkTime,
+    /// The agent with the highest skill level for the queue, then the longest idle.
+    SkillsBased,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 5] = [
+        Strategy::LongestIdle,
+        Strategy::RoundRobin,
+        Strategy::FewestCalls,
+        Strategy::LeastTalkTime,
+        Strategy::SkillsBased,
+    ];
+
+    /// The name used in configuration and on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::LongestIdle => "longest_idle",
+            Strategy::RoundRobin => "round_robin",
+            Strategy::FewestCalls => "fewest_calls",
+            Strategy::LeastTalkTime => "least_talk_time",
+            Strategy::SkillsBased => "skills_based",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Which service-level formula a queue reports. The name goes on the wire and in config so that
+/// everyone reading a percentage knows what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServiceLevelVariant {
+    /// Answered within T / answered (Asterisk ServicelevelPerf).
+    #[default]
+    Answered,
+    /// (Answered within T + abandoned within T) / (answered + abandoned) (Asterisk ServicelevelPerf2).
+    Offered,
+    /// Answered within T / (answered + abandoned after T).
+    ShortAbandonExcluded,
+}
+
+impl ServiceLevelVariant {
+    pub const ALL: [ServiceLevelVariant; 3] = [
+        ServiceLevelVariant::Answered,
+        ServiceLevelVariant::Offered,
+        ServiceLevelVariant::ShortAbandonExcluded,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceLevelVariant::Answered => "answered",
+            ServiceLevelVariant::Offered => "offered",
+            ServiceLevelVariant::ShortAbandonExcluded => "short_abandon_excluded",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ServiceLevelVariant> {
+        ServiceLevelVariant::ALL
+            .into_iter()
+            .find(|v| v.name() == name)
+    }
+}
+
+/// A queue's service-level objective: `target_percent` of calls answered within `threshold`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceLevelConfig {
+    /// T: a call answered within this wait counts as answered in service level.
+    pub threshold: Duration,
+    /// The percentage the contact center aims for, shown beside the figure (e.g. 80.0).
+    pub target_percent: f64,
+    pub variant: ServiceLevelVariant,
+    /// Callers who hang up faster than this count nowhere: not in service level, not in the
+    /// abandonment rate (they are counted as `short_abandoned`).
+    pub short_abandon: Option<Duration>,
+}
+
+/// What happens to a call that has waited a queue's maximum time.
+#[derive(Debug, Clone)]
+pub struct MaxWait {
+    pub after: Duration,
+    /// Where the call goes; with no target the call leaves as timed out (the PBX plays its
+    /// announcement or voicemail).
+    pub overflow_to: Option<QueueId>,
+}
+
+/// A step of time-based escalation: after a call has waited `after` in the queue, the queue takes
+/// agents of lower skill for it, or sends it on to another queue. The caller keeps their place.
+#[derive(Debug, Clone)]
+pub struct EscalationStep {
+    pub after: Duration,
+    pub action: Escalation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Escalation {
+    /// From now on agents with at least this skill level may take the call.
+    Widen { min_skill: u8 },
+    /// Move the call to another queue, ahead of callers who arrived after it.
+    Overflow { to: QueueId },
+}
+
+/// One queue (group) and its rules.
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    pub id: QueueId,
+    /// The name wallboards show.
+    pub name: String,
+    pub strategy: Strategy,
+    pub service_level: ServiceLevelConfig,
+    pub max_wait: Option<MaxWait>,
+    /// Calls beyond this many waiting are refused (the PBX plays its busy treatment).
+    pub max_queue_length: Option<u32>,
+    /// How long an offer rings before it counts as ring-no-answer and goes back to the queue.
+    pub ring_timeout: Duration,
+    /// How long an agent stays in wrap-up after a call of this queue.
+    pub wrap_up: Duration,
+    /// When an agent serves several queues, a call's wait is multiplied by its queue's weight
+    /// before the longest is picked (Asterisk's queue weight). At least 1.
+    pub priority_weight: u32,
+    /// The lowest skill level an agent needs to be offered a new call of this queue.
+    pub min_skill: u8,
+    /// Steps in increasing order of `after`.
+    pub escalation: Vec<EscalationStep>,
+}
+
+impl QueueConfig {
+    /// A queue with common defaults: longest idle, 80 % in 20 s, 30 s ring, no wrap-up.
+    pub fn new(id: impl Into<QueueId>) -> QueueConfig {
+        let id = id.into();
+        QueueConfig {
+            name: id.to_string(),
+            id,
+            strategy: Strategy::LongestIdle,
+            service_level: ServiceLevelConfig {
+                threshold: Duration::from_secs(20),
+                target_percent: 80.0,
+                variant: ServiceLevelVariant::Answered,
+                short_abandon: None,
+            },
+            max_wait: None,
+            max_queue_length: None,
+            ring_timeout: Duration::from_secs(30),
+            wrap_up: Duration::ZERO,
+            priority_weight: 1,
+            min_skill: 1,
+            escalation: Vec::new(),
+        }
+    }
+}
+
+/// An agent and the queues it serves.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    pub id: AgentId,
+    pub name: String,
+    /// The queues this agent takes calls from, each with the agent's skill level (1 to 5) there.
+    /// The order matters to round-robin queues only.
+    pub skills: Vec<(QueueId, u8)>,
+}
+
+/// A configuration the core cannot run with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what}: {problem}")]
+pub struct ConfigError {
+    /// Where the problem is, e.g. `queues[2].escalation[0].to` or `agents[7].skills.sales`.
+    pub what: String,
+    pub problem: String,
+}
+
+impl Config {
+    /// Checks the rules the core relies on. The TOML loader calls this and maps `what` back to a
+    /// line of the file.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |what: String, problem: &str| ConfigError {
+            what,
+            problem: problem.to_owned(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (i, q) in self.queues.iter().enumerate() {
+            if !seen.insert(q.id.clone()) {
+                return Err(err(format!("queues[{i}].id"), "duplicate queue id"));
+            }
+        }
+        let known = |id: &QueueId| self.queues.iter().any(|q| &q.id == id);
+        for (i, q) in self.queues.iter().enumerate() {
+            let at = |field: &str| format!("queues[{i}].{field}");
+            if q.priority_weight == 0 {
+                return Err(err(at("priority_weight"), "must be at least 1"));
+            }
+            if !(1..=MAX_SKILL).contains(&q.min_skill) {
+                return Err(err(at("min_skill"), "must be between 1 and 5"));
+            }
+            if q.ring_timeout.is_zero() {
+                return Err(err(at("ring_timeout"), "must be more than 0 seconds"));
+            }
+            let sl = &q.service_level;
+            if !(0.0..=100.0).contains(&sl.target_percent) {
+                return Err(err(
+                    at("service_level.target_percent"),
+                    "must be between 0 and 100",
+                ));
+            }
+            if let Some(max) = &q.max_wait {
+                if max.after.is_zero() {
+                    return Err(err(at("max_wait.after"), "must be more than 0 seconds"));
+                }
+                match &max.overflow_to {
+                    Some(to) if !known(to) => {
+                        return Err(err(at("max_wait.overflow_to"), "names no configured queue"));
+                    }
+                    Some(to) if to == &q.id => {
+                        return Err(err(
+                            at("max_wait.overflow_to"),
+                            "a queue cannot overflow to itself",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            let mut last_after = None;
+            let mut skill = q.min_skill;
+            for (j, step) in q.escalation.iter().enumerate() {
+                let at = |field: &str| format!("queues[{i}].escalation[{j}].{field}");
+                if step.after.is_zero() {
+                    return Err(err(at("after"), "must be more than 0 seconds"));
+                }
+                if last_after.is_some_and(|last| step.after <= last) {
+                    return Err(err(
+                        at("after"),
+                        "steps must be in increasing order of time",
+                    ));
+                }
+                last_after = Some(step.after);
+                match &step.action {
+                    Escalation::Widen { min_skill } => {
+                        if *min_skill == 0 || *min_skill >= skill {
+                            return Err(err(
+                                at("min_skill"),
+                                "must be lower than the level before it and at least 1",
+                            ));
+                        }
+                        skill = *min_skill;
+                    }
+                    Escalation::Overflow { to } => {
+                        if !known(to) {
+                            return Err(err(at("overflow_to"), "names no configured queue"));
+                        }
+                        if to == &q.id {
+                            return Err(err(
+                                at("overflow_to"),
+                                "a queue cannot overflow to itself",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, a) in self.agents.iter().enumerate() {
+            if !seen.insert(a.id.clone()) {
+                return Err(err(format!("agents[{i}].id"), "duplicate agent id"));
+            }
+            let mut queues = std::collections::HashSet::new();
+            for (queue, level) in &a.skills {
+                let at = format!("agents[{i}].skills.{queue}");
+                if !known(queue) {
+                    return Err(err(at, "names no configured queue"));
+                }
+                if !(1..=MAX_SKILL).contains(level) {
+                    return Err(err(at, "skill level must be between 1 and 5"));
+                }
+                if !queues.insert(queue.clone()) {
+                    return Err(err(at, "queue listed twice"));
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in self.not_ready_reasons.iter().enumerate() {
+            if ReasonCode::SYSTEM.contains(&r.code.as_str()) {
+                return Err(err(
+                    format!("not_ready_reasons[{i}].code"),
+                    "is reserved for the system",
+                ));
+            }
+            if !seen.insert(r.code.clone()) {
+                return Err(err(
+                    format!("not_ready_reasons[{i}].code"),
+                    "duplicate reason code",
+                ));
+            }
+        }
+        if self.routing.rolling_window.is_zero() {
+            return Err(err(
+                "routing.rolling_window".into(),
+                "must be more than 0 seconds",
+            ));
+        }
+        Ok(())
+    }
+}

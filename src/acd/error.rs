@@ -1,0 +1,78 @@
+//! Why the ACD refused a command. A refused command changes nothing.
+
+use super::agent::AgentStatusKind;
+use super::ids::{AgentId, CallId, QueueId, ReasonCode};
+
+/// A command the ACD refused. Each variant names what the operator or client needs to fix it; the
+/// state of the ACD is exactly as it was before the command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcdError {
+    #[error("unknown agent `{0}`")]
+    UnknownAgent(AgentId),
+    #[error("unknown queue `{0}`")]
+    UnknownQueue(QueueId),
+    #[error("unknown call `{0}`")]
+    UnknownCall(CallId),
+    #[error("unknown not-ready reason `{0}`")]
+    UnknownReason(ReasonCode),
+    #[error("call `{0}` already exists")]
+    DuplicateCall(CallId),
+    #[error("agent `{0}` is already logged in")]
+    AlreadyLoggedIn(AgentId),
+    #[error("agent `{0}` is not logged in")]
+    NotLoggedIn(AgentId),
+    #[error("agent `{agent}` has no offer of call `{call}`")]
+    NotOffered { agent: AgentId, call: CallId },
+    #[error("agent `{agent}` is not on call `{call}`")]
+    NotOnCall { agent: AgentId, call: CallId },
+    #[error("call `{0}` is already on hold")]
+    AlreadyOnHold(CallId),
+    #[error("call `{0}` is not on hold")]
+    NotOnHold(CallId),
+    #[error("agent `{agent}` is {state}, not in wrap-up")]
+    NotInWrapUp {
+        agent: AgentId,
+        state: AgentStatusKind,
+    },
+    #[error("agent `{agent}` cannot take a call now: {state}")]
+    AgentNotAvailable {
+        agent: AgentId,
+        state: AgentStatusKind,
+    },
+    #[error("agent `{0}` cannot transfer a call to itself")]
+    TransferToSelf(AgentId),
+    #[error("call `{0}` is not ringing at an agent")]
+    NotRinging(CallId),
+    #[error("call `{0}` is not waiting in a queue")]
+    NotWaiting(CallId),
+    #[error("agent `{0}` has no pending state to clear")]
+    NoPendingState(AgentId),
+    #[error("the wrap-up extension must be between 1 second and {max_secs} seconds")]
+    BadExtension { max_secs: u64 },
+}
+
+impl AcdError {
+    /// A stable, machine-readable code for the wire and for logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AcdError::UnknownAgent(_) => "unknown_agent",
+            AcdError::UnknownQueue(_) => "unknown_queue",
+            AcdError::UnknownCall(_) => "unknown_call",
+            AcdError::UnknownReason(_) => "unknown_reason",
+            AcdError::DuplicateCall(_) => "duplicate_call",
+            AcdError::AlreadyLoggedIn(_) => "already_logged_in",
+            AcdError::NotLoggedIn(_) => "not_logged_in",
+            AcdError::NotOffered { .. } => "not_offered",
+            AcdError::NotOnCall { .. } => "not_on_call",
+            AcdError::AlreadyOnHold(_) => "already_on_hold",
+            AcdError::NotOnHold(_) => "not_on_hold",
+            AcdError::NotInWrapUp { .. } => "not_in_wrap_up",
+            AcdError::AgentNotAvailable { .. } => "agent_not_available",
+            AcdError::TransferToSelf(_) => "transfer_to_self",
+            AcdError::NotRinging(_) => "not_ringing",
+            AcdError::NotWaiting(_) => "not_waiting",
+            AcdError::NoPendingState(_) => "no_pending_state",
+            AcdError::BadExtension { .. } => "bad_extension",
+        }
+    }
+}

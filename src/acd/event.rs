@@ -1,0 +1,157 @@
+//! What the core tells the outside world. The server turns these into messages for agents,
+//! wallboards, supervisors and the telephony connector.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::agent::{AgentStatus, AgentStatusKind, PendingState};
+use super::call::CallData;
+use super::ids::{AgentId, CallId, QueueId};
+
+/// Where an agent sends a call it transfers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTarget {
+    /// Into a queue, as a new call of that queue.
+    Queue(QueueId),
+    /// Straight to an available agent; if it does not answer, the call waits in its last queue.
+    Agent(AgentId),
+}
+
+/// Why an offer stopped ringing without being answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferEndReason {
+    Rejected,
+    RingNoAnswer,
+    CallerHungUp,
+}
+
+impl OfferEndReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            OfferEndReason::Rejected => "rejected",
+            OfferEndReason::RingNoAnswer => "ring_no_answer",
+            OfferEndReason::CallerHungUp => "caller_hung_up",
+        }
+    }
+}
+
+/// Why a call moved to another queue unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverflowReason {
+    MaxWait,
+    Escalation,
+    /// A supervisor moved it.
+    Moved,
+}
+
+impl OverflowReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            OverflowReason::MaxWait => "max_wait",
+            OverflowReason::Escalation => "escalation",
+            OverflowReason::Moved => "moved",
+        }
+    }
+}
+
+/// Why a call left the ACD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallLeftReason {
+    /// Talked and ended.
+    Completed,
+    /// The caller hung up before being answered.
+    Abandoned,
+    /// The queue's maximum wait passed with nowhere to overflow to.
+    TimedOut,
+    /// The queue was full.
+    Refused,
+}
+
+impl CallLeftReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            CallLeftReason::Completed => "completed",
+            CallLeftReason::Abandoned => "abandoned",
+            CallLeftReason::TimedOut => "timed_out",
+            CallLeftReason::Refused => "refused",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// An agent's status changed (or, in wrap-up, its deadline moved).
+    AgentStatusChanged {
+        agent: AgentId,
+        status: AgentStatus,
+        previous: AgentStatusKind,
+        since: Timestamp,
+    },
+    /// The state an agent goes to after its call was set, or cleared (`None`), including when it
+    /// was applied.
+    PendingStateChanged {
+        agent: AgentId,
+        pending: Option<PendingState>,
+    },
+    /// The call waits in a queue: it arrived, came back after an offer, overflowed or was
+    /// transferred there.
+    CallQueued {
+        call: CallId,
+        queue: QueueId,
+    },
+    /// Ring the agent: the telephony side rings its device, the WebAgent shows the offer.
+    CallOffered {
+        call: CallId,
+        agent: AgentId,
+        queue: QueueId,
+        ring_deadline: Timestamp,
+        priority: u8,
+        data: Arc<CallData>,
+    },
+    /// Stop ringing the agent.
+    OfferEnded {
+        call: CallId,
+        agent: AgentId,
+        reason: OfferEndReason,
+    },
+    CallConnected {
+        call: CallId,
+        agent: AgentId,
+        queue: QueueId,
+    },
+    CallHeld {
+        call: CallId,
+        agent: AgentId,
+    },
+    CallResumed {
+        call: CallId,
+        agent: AgentId,
+    },
+    CallTransferred {
+        call: CallId,
+        from: AgentId,
+        to: TransferTarget,
+    },
+    CallOverflowed {
+        call: CallId,
+        from: QueueId,
+        to: QueueId,
+        reason: OverflowReason,
+    },
+    CallPriorityChanged {
+        call: CallId,
+        priority: u8,
+    },
+    /// The call is gone from the ACD.
+    CallLeft {
+        call: CallId,
+        queue: QueueId,
+        reason: CallLeftReason,
+    },
+    /// The queue's waiting calls, agent counts or statistics changed. Emitted once per queue
+    /// after the other events of a step, however many changes there were.
+    QueueChanged {
+        queue: QueueId,
+    },
+}

@@ -1,0 +1,156 @@
+//! The rules that hold between any two commands, checked by the property tests.
+
+use super::agent::AgentStatus;
+use super::call::CallState;
+use super::{Acd, AgentStatusKind};
+
+impl Acd {
+    /// Checks every invariant of the model and returns the first one broken. Costs a full scan:
+    /// for tests and debugging, not for the hot path.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut waiting = vec![0usize; self.queues.len()];
+        let mut ringing = vec![0u32; self.queues.len()];
+        for call in self.calls.values() {
+            match &call.state {
+                CallState::Waiting { .. } => {
+                    waiting[call.queue] += 1;
+                    if !self.queues[call.queue].is_waiting(call.min_skill, &call.wait_key()) {
+                        return Err(format!(
+                            "waiting call {} is not in its queue's index",
+                            call.id
+                        ));
+                    }
+                    if let Some(agent) = self.queues[call.queue].best_agent(call.min_skill) {
+                        return Err(format!(
+                            "call {} waits while agent {} is available",
+                            call.id, self.agents[agent].id
+                        ));
+                    }
+                }
+                CallState::Ringing { agent, direct, .. } => {
+                    if !direct {
+                        ringing[call.queue] += 1;
+                    }
+                    if self.agents[*agent].status
+                        != (AgentStatus::Ringing {
+                            call: call.id.clone(),
+                        })
+                    {
+                        return Err(format!(
+                            "call {} rings at {} which is not ringing with it",
+                            call.id, self.agents[*agent].id
+                        ));
+                    }
+                }
+                CallState::Connected { agent } => {
+                    if !matches!(&self.agents[*agent].status, AgentStatus::OnCall { call: c, .. } if *c == call.id)
+                    {
+                        return Err(format!(
+                            "call {} is connected to {} which is not on it",
+                            call.id, self.agents[*agent].id
+                        ));
+                    }
+                }
+            }
+        }
+        for (index, agent) in self.agents.iter().enumerate() {
+            let holds = match &agent.status {
+                AgentStatus::Ringing { call } => Some((call, true)),
+                AgentStatus::OnCall { call, .. } => Some((call, false)),
+                _ => None,
+            };
+            if let Some((id, offer)) = holds {
+                let Some(call) = self.calls.get(id) else {
+                    return Err(format!(
+                        "agent {} holds call {id} which does not exist",
+                        agent.id
+                    ));
+                };
+                let held_here = match call.state {
+                    CallState::Ringing { agent: a, .. } => offer && a == index,
+                    CallState::Connected { agent: a } => !offer && a == index,
+                    CallState::Waiting { .. } => false,
+                };
+                if !held_here {
+                    return Err(format!(
+                        "agent {} holds call {id} which is elsewhere",
+                        agent.id
+                    ));
+                }
+            }
+            let available = agent.is_available();
+            for m in &agent.memberships {
+                let indexed = m
+                    .indexed
+                    .is_some_and(|key| self.queues[m.queue].is_available(m.skill, &(key, index)));
+                if indexed != available || m.indexed.is_some() != available {
+                    return Err(format!(
+                        "agent {} available={available} but indexed={indexed}",
+                        agent.id
+                    ));
+                }
+            }
+            if matches!(
+                agent.status.kind(),
+                AgentStatusKind::OnCall | AgentStatusKind::WrapUp
+            ) != agent.handling.is_some()
+            {
+                return Err(format!(
+                    "agent {} is {} with handling={}",
+                    agent.id,
+                    agent.status.kind(),
+                    agent.handling.is_some()
+                ));
+            }
+        }
+        for (index, queue) in self.queues.iter().enumerate() {
+            if queue.waiting_count() != waiting[index] || queue.index_sizes().0 != waiting[index] {
+                return Err(format!(
+                    "queue {} counts {} waiting, {} are",
+                    queue.config.id,
+                    queue.waiting_count(),
+                    waiting[index]
+                ));
+            }
+            if queue.ringing != ringing[index] {
+                return Err(format!(
+                    "queue {} counts {} ringing, {} are",
+                    queue.config.id, queue.ringing, ringing[index]
+                ));
+            }
+            let f = &self.stats.queue(index, self.now).lifetime;
+            let outcomes =
+                f.answered + f.abandoned + f.short_abandoned + f.overflowed + f.timed_out;
+            if f.offered != outcomes + waiting[index] as u64 + ringing[index] as u64 {
+                return Err(format!(
+                    "queue {}: offered {} != answered {} + abandoned {} + short {} + overflowed {} + timed out {} + waiting {} + ringing {}",
+                    queue.config.id,
+                    f.offered,
+                    f.answered,
+                    f.abandoned,
+                    f.short_abandoned,
+                    f.overflowed,
+                    f.timed_out,
+                    waiting[index],
+                    ringing[index]
+                ));
+            }
+            let counted = &self.stats.queue(index, self.now).agents;
+            let members = self
+                .agents
+                .iter()
+                .filter(|a| a.membership_of(index).is_some());
+            let logged_in = members
+                .filter(|a| a.status != AgentStatus::LoggedOut)
+                .count() as u32;
+            if counted.logged_in != logged_in {
+                return Err(format!(
+                    "queue {} counts {} agents logged in, {logged_in} are",
+                    queue.config.id, counted.logged_in
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,475 @@
+//! The ACD core: one tenant's queues, agents and calls as a deterministic state machine.
+//!
+//! It performs no I/O, reads no clock and draws no random numbers. Like quinn-proto, it is driven
+//! from outside:
+//!
+//! - [`Acd::handle`] applies a [`Command`] at a given wall-clock instant and returns whether it was
+//!   accepted. A refused command changes nothing.
+//! - [`Acd::handle_timeout`] tells it the time has moved on: ring timeouts, wrap-up deadlines,
+//!   escalation steps and window boundaries up to that instant take effect, each at its own
+//!   deadline, so statistics do not depend on how often the driver ticks.
+//! - [`Acd::poll_event`] hands out what happened, in order.
+//! - [`Acd::poll_timeout`] says when it next needs `handle_timeout`.
+//!
+//! Time never goes backwards inside: an instant earlier than one already seen is taken as the
+//! latest seen.
+
+mod agent;
+mod call;
+pub mod config;
+mod error;
+mod event;
+mod ids;
+mod invariants;
+mod queue;
+mod routing;
+mod stats;
+mod timers;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+pub use agent::{AgentStatus, AgentStatusKind, AgentView, PendingState, RequestedState};
+pub use call::{CallData, CallStatus, CallView};
+pub use config::Config;
+pub use error::AcdError;
+pub use event::{CallLeftReason, Event, OfferEndReason, OverflowReason, TransferTarget};
+pub use ids::{AgentId, CallId, QueueId, ReasonCode};
+pub use stats::{AgentCounts, Figures, ScopeStats, WindowFigures};
+
+use agent::{Agent, Membership};
+use call::Call;
+use config::{ConfigError, Escalation, ReasonConfig, RoutingConfig};
+use queue::Queue;
+use stats::Stats;
+use timers::{Timer, Timers};
+
+/// Something an agent, a supervisor or the telephony side asks of the ACD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Login {
+        agent: AgentId,
+    },
+    /// Ready, not ready with a reason, or log out; while busy with a call it sets the pending
+    /// next state instead (ready clears it).
+    SetState {
+        agent: AgentId,
+        state: RequestedState,
+    },
+    ClearPending {
+        agent: AgentId,
+    },
+    Accept {
+        agent: AgentId,
+        call: CallId,
+    },
+    Reject {
+        agent: AgentId,
+        call: CallId,
+    },
+    Hold {
+        agent: AgentId,
+        call: CallId,
+    },
+    Resume {
+        agent: AgentId,
+        call: CallId,
+    },
+    Transfer {
+        agent: AgentId,
+        call: CallId,
+        target: TransferTarget,
+    },
+    Hangup {
+        agent: AgentId,
+        call: CallId,
+    },
+    EndWrapUp {
+        agent: AgentId,
+    },
+    ExtendWrapUp {
+        agent: AgentId,
+        by: Duration,
+    },
+    /// Telephony: a call reached a queue.
+    CallArrived {
+        call: CallId,
+        queue: QueueId,
+        priority: u8,
+        data: CallData,
+    },
+    /// Telephony: the agent's device answered the offered call.
+    CallAnswered {
+        call: CallId,
+    },
+    /// Telephony: the call is gone (the caller hung up, or a connected call ended).
+    CallEnded {
+        call: CallId,
+    },
+    /// Supervisor: a waiting call's priority.
+    SetCallPriority {
+        call: CallId,
+        priority: u8,
+    },
+    /// Supervisor: move a waiting call to another queue.
+    MoveCall {
+        call: CallId,
+        queue: QueueId,
+    },
+}
+
+/// A queue's live figures and statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueStats {
+    pub id: QueueId,
+    pub name: String,
+    pub waiting: u32,
+    /// Calls of this queue ringing at an agent.
+    pub ringing: u32,
+    /// When the longest-waiting call entered the queue; displays tick from it.
+    pub oldest_waiting_since: Option<Timestamp>,
+    pub service_level: config::ServiceLevelConfig,
+    pub stats: ScopeStats,
+}
+
+/// The tenant's live totals: call figures summed over queues, agents counted once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantStats {
+    pub waiting: u32,
+    pub ringing: u32,
+    pub oldest_waiting_since: Option<Timestamp>,
+    pub stats: ScopeStats,
+}
+
+/// Queues whose figures changed since the last `QueueChanged` events, each listed once.
+#[derive(Debug, Default)]
+struct Dirty {
+    flags: Vec<bool>,
+    list: Vec<usize>,
+}
+
+impl Dirty {
+    fn mark(&mut self, queue: usize) {
+        if !self.flags[queue] {
+            self.flags[queue] = true;
+            self.list.push(queue);
+        }
+    }
+}
+
+/// One tenant's ACD. See the module documentation.
+#[derive(Debug)]
+pub struct Acd {
+    now: Timestamp,
+    routing: RoutingConfig,
+    reasons: HashSet<ReasonCode>,
+    reason_list: Vec<ReasonConfig>,
+    queues: Vec<Queue>,
+    queue_by_id: HashMap<QueueId, usize>,
+    agents: Vec<Agent>,
+    agent_by_id: HashMap<AgentId, usize>,
+    calls: HashMap<CallId, Call>,
+    next_call_seq: u64,
+    timers: Timers,
+    stats: Stats,
+    events: VecDeque<Event>,
+    dirty: Dirty,
+}
+
+impl Acd {
+    /// A tenant's ACD with every agent logged out and no calls, its statistics starting at `now`.
+    pub fn new(config: Config, now: Timestamp) -> Result<Acd, ConfigError> {
+        config.validate()?;
+        let queue_by_id: HashMap<QueueId, usize> = config
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.id.clone(), i))
+            .collect();
+        let mut next_position = vec![0u32; config.queues.len()];
+        let agents = config
+            .agents
+            .iter()
+            .map(|a| Agent {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                status: AgentStatus::LoggedOut,
+                since: now,
+                pending: None,
+                memberships: a
+                    .skills
+                    .iter()
+                    .map(|(queue, skill)| {
+                        let queue = queue_by_id[queue];
+                        next_position[queue] += 1;
+                        Membership {
+                            queue,
+                            skill: *skill,
+                            position: next_position[queue] - 1,
+                            answered_today: 0,
+                            talk_ms_today: 0,
+                            indexed: None,
+                        }
+                    })
+                    .collect(),
+                ring_no_answer_streak: 0,
+                blocked_until: None,
+                wrap_up_timer: None,
+                handling: None,
+            })
+            .collect();
+        let queues = config
+            .queues
+            .iter()
+            .map(|q| {
+                let max_wait = q
+                    .max_wait
+                    .as_ref()
+                    .and_then(|m| m.overflow_to.as_ref())
+                    .map(|to| queue_by_id[to]);
+                let escalation = q
+                    .escalation
+                    .iter()
+                    .map(|step| match &step.action {
+                        Escalation::Overflow { to } => Some(queue_by_id[to]),
+                        Escalation::Widen { .. } => None,
+                    })
+                    .collect();
+                Queue::new(q.clone(), max_wait, escalation)
+            })
+            .collect();
+        let mut reasons: HashSet<ReasonCode> = config
+            .not_ready_reasons
+            .iter()
+            .map(|r| r.code.clone())
+            .collect();
+        reasons.extend(ReasonCode::SYSTEM.map(ReasonCode::new));
+        Ok(Acd {
+            now,
+            stats: Stats::new(
+                config.queues.len(),
+                config.time_zone.clone(),
+                config.routing.rolling_window,
+                now,
+            ),
+            dirty: Dirty {
+                flags: vec![false; config.queues.len()],
+                list: Vec::new(),
+            },
+            routing: config.routing,
+            reasons,
+            reason_list: config.not_ready_reasons,
+            queues,
+            queue_by_id,
+            agents,
+            agent_by_id: config
+                .agents
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id.clone(), i))
+                .collect(),
+            calls: HashMap::new(),
+            next_call_seq: 0,
+            timers: Timers::default(),
+            events: VecDeque::new(),
+        })
+    }
+
+    /// Applies a command at `now`, after everything due by then. On error nothing changed.
+    pub fn handle(&mut self, command: Command, now: Timestamp) -> Result<(), AcdError> {
+        self.advance(now);
+        match command {
+            Command::Login { agent } => self.login(&agent),
+            Command::SetState { agent, state } => self.set_state(&agent, state),
+            Command::ClearPending { agent } => self.clear_pending(&agent),
+            Command::Accept { agent, call } => self.accept(&agent, &call),
+            Command::Reject { agent, call } => self.reject(&agent, &call),
+            Command::Hold { agent, call } => self.hold(&agent, &call, true),
+            Command::Resume { agent, call } => self.hold(&agent, &call, false),
+            Command::Transfer {
+                agent,
+                call,
+                target,
+            } => self.transfer(&agent, &call, target),
+            Command::Hangup { agent, call } => self.hangup(&agent, &call),
+            Command::EndWrapUp { agent } => self.end_wrap_up(&agent),
+            Command::ExtendWrapUp { agent, by } => self.extend_wrap_up(&agent, by),
+            Command::CallArrived {
+                call,
+                queue,
+                priority,
+                data,
+            } => self.call_arrived(call, &queue, priority, data),
+            Command::CallAnswered { call } => self.call_answered(&call),
+            Command::CallEnded { call } => self.call_ended(&call),
+            Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
+            Command::MoveCall { call, queue } => self.move_call(&call, &queue),
+        }
+    }
+
+    /// Lets time pass up to `now`.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        self.advance(now);
+    }
+
+    /// The next thing that happened, oldest first; `QueueChanged` events come after the rest.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        let queue = self.dirty.list.pop()?;
+        self.dirty.flags[queue] = false;
+        Some(Event::QueueChanged {
+            queue: self.queues[queue].config.id.clone(),
+        })
+    }
+
+    /// When the core next needs [`Acd::handle_timeout`].
+    pub fn poll_timeout(&self) -> Timestamp {
+        let stats = self.stats.next_deadline();
+        self.timers
+            .next_deadline()
+            .map_or(stats, |timer| timer.min(stats))
+    }
+
+    /// The latest instant the core has been told about.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Runs every deadline up to `now`, each at its own instant, in time order.
+    fn advance(&mut self, now: Timestamp) {
+        let now = now.max(self.now);
+        loop {
+            let boundary = self.stats.next_deadline();
+            let timer = self.timers.next_deadline();
+            if timer.is_some_and(|t| t <= now && t < boundary) {
+                let (at, timer) = self.timers.pop_due(now).expect("a timer is due");
+                self.now = at.max(self.now);
+                self.fire(timer);
+            } else if boundary <= now {
+                self.now = boundary.max(self.now);
+                self.roll_over(boundary);
+            } else {
+                break;
+            }
+        }
+        self.now = now;
+    }
+
+    fn fire(&mut self, timer: Timer) {
+        match timer {
+            Timer::RingTimeout(call) => self.ring_no_answer(&call),
+            Timer::WaitStep(call) => {
+                if let Some(c) = self.calls.get_mut(&call) {
+                    if let call::CallState::Waiting { timer } = &mut c.state {
+                        *timer = None;
+                        self.settle_waiting(&call);
+                    }
+                }
+            }
+            Timer::WrapUpEnd(agent) => {
+                self.agents[agent].wrap_up_timer = None;
+                self.wrap_up_over(agent);
+            }
+            Timer::Unblock(agent) => self.unblock_agent(agent),
+        }
+    }
+
+    fn roll_over(&mut self, at: Timestamp) {
+        if self.stats.is_new_day(at) {
+            // The daily counts fewest-calls and least-talk-time route by start again.
+            for agent in 0..self.agents.len() {
+                for m in &mut self.agents[agent].memberships {
+                    m.answered_today = 0;
+                    m.talk_ms_today = 0;
+                }
+                if self.agents[agent]
+                    .memberships
+                    .iter()
+                    .any(|m| m.indexed.is_some())
+                {
+                    self.unindex_agent(agent);
+                    self.index_agent(agent);
+                }
+            }
+        }
+        let dirty = &mut self.dirty;
+        self.stats.advance(at, |queue| dirty.mark(queue));
+    }
+
+    pub(crate) fn queue_index(&self, id: &QueueId) -> Result<usize, AcdError> {
+        self.queue_by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| AcdError::UnknownQueue(id.clone()))
+    }
+
+    pub fn agent(&self, id: &AgentId) -> Option<AgentView> {
+        self.agent_by_id
+            .get(id)
+            .map(|&index| self.agent_view(index))
+    }
+
+    /// Every agent, in configuration order.
+    pub fn agents(&self) -> impl Iterator<Item = AgentView> + '_ {
+        (0..self.agents.len()).map(|index| self.agent_view(index))
+    }
+
+    pub fn call(&self, id: &CallId) -> Option<CallView> {
+        self.calls.get(id).map(|call| self.call_view(call))
+    }
+
+    /// Every call in the ACD, in arrival order.
+    pub fn calls(&self) -> Vec<CallView> {
+        let mut calls: Vec<&Call> = self.calls.values().collect();
+        calls.sort_by_key(|c| c.seq);
+        calls.into_iter().map(|call| self.call_view(call)).collect()
+    }
+
+    /// The queue ids, in configuration order.
+    pub fn queue_ids(&self) -> impl Iterator<Item = &QueueId> {
+        self.queues.iter().map(|q| &q.config.id)
+    }
+
+    /// The configured not-ready reasons (the system reasons are not listed).
+    pub fn not_ready_reasons(&self) -> &[ReasonConfig] {
+        &self.reason_list
+    }
+
+    /// A queue's statistics as of [`Acd::now`].
+    pub fn queue_stats(&self, id: &QueueId) -> Option<QueueStats> {
+        let index = *self.queue_by_id.get(id)?;
+        let queue = &self.queues[index];
+        Some(QueueStats {
+            id: queue.config.id.clone(),
+            name: queue.config.name.clone(),
+            waiting: queue.waiting_count() as u32,
+            ringing: queue.ringing,
+            oldest_waiting_since: queue.oldest_waiting_since(),
+            service_level: queue.config.service_level.clone(),
+            stats: self.stats.queue(index, self.now),
+        })
+    }
+
+    /// The tenant's totals as of [`Acd::now`].
+    pub fn tenant_stats(&self) -> TenantStats {
+        TenantStats {
+            waiting: self.queues.iter().map(|q| q.waiting_count() as u32).sum(),
+            ringing: self.queues.iter().map(|q| q.ringing).sum(),
+            oldest_waiting_since: self
+                .queues
+                .iter()
+                .filter_map(|q| q.oldest_waiting_since())
+                .min(),
+            stats: self.stats.tenant(self.now),
+        }
+    }
+
+    /// How many deadlines are pending; for tests and diagnostics.
+    pub fn pending_timers(&self) -> usize {
+        self.timers.len()
+    }
+}

@@ -1,0 +1,530 @@
+//! Exact statistics: sums and counts per queue and per tenant, over four windows.
+//!
+//! Nothing here is a running average. Every figure a wallboard shows is derived at read time from
+//! integer counts and millisecond sums, so the figures always agree with the raw numbers.
+//!
+//! Windows: `lifetime` (since the core started; what Prometheus counters need, never reset),
+//! `today` (since local midnight), `interval` (the current 15-minute interval in local time) and
+//! `rolling` (the last 15 minutes, exact to the millisecond). A sample counts in the window in
+//! which its event happened: a call answered at 10:15:02 after waiting 30 s counts in the
+//! 10:15 interval.
+//!
+//! Agent time (ready idle and handling, for occupancy) is integrated piecewise: the number of
+//! agents in each state is constant between two agent state changes, so time is added when the
+//! count changes, at a window boundary, and for the open piece at read time.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::agent::AgentStatusKind;
+use super::config::ServiceLevelVariant;
+use super::ids::ReasonCode;
+
+/// Exact sums and counts for one window. Durations are in milliseconds; agent time is in
+/// agent-milliseconds (two agents idle for one second add 2,000).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// Calls that entered the queue (an overflowed or transferred call counts in each queue it
+    /// enters; a tenant's figures are the sum of its queues').
+    pub offered: u64,
+    pub answered: u64,
+    pub answered_within_threshold: u64,
+    /// Callers who hung up while waiting or ringing, after the short-abandon threshold.
+    pub abandoned: u64,
+    pub abandoned_within_threshold: u64,
+    /// Callers who hung up before the short-abandon threshold; they count nowhere else.
+    pub short_abandoned: u64,
+    /// Calls that left the queue unanswered for another queue (maximum wait, escalation or a
+    /// supervisor's move).
+    pub overflowed: u64,
+    /// Calls that reached the maximum wait with nowhere to overflow to.
+    pub timed_out: u64,
+    /// Calls turned away because the queue was full; they are not offered.
+    pub refused: u64,
+    /// Total wait of answered calls, for the average speed of answer.
+    pub answer_wait_ms: u64,
+    /// Total wait of abandoned calls (not short abandons).
+    pub abandon_wait_ms: u64,
+    /// Calls whose handling (talk, hold and wrap-up of one agent) ended in the window.
+    pub handled: u64,
+    pub talk_ms: u64,
+    pub hold_ms: u64,
+    pub wrap_up_ms: u64,
+    /// Agent time spent ready and idle.
+    pub ready_idle_ms: u64,
+    /// Agent time spent on calls and in wrap-up.
+    pub handling_ms: u64,
+}
+
+fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+impl Figures {
+    /// The service level as a fraction from 0 to 1 under the given formula; `None` before the
+    /// first call that counts.
+    pub fn service_level(&self, variant: ServiceLevelVariant) -> Option<f64> {
+        match variant {
+            ServiceLevelVariant::Answered => ratio(self.answered_within_threshold, self.answered),
+            ServiceLevelVariant::Offered => ratio(
+                self.answered_within_threshold + self.abandoned_within_threshold,
+                self.answered + self.abandoned,
+            ),
+            ServiceLevelVariant::ShortAbandonExcluded => ratio(
+                self.answered_within_threshold,
+                self.answered + self.abandoned - self.abandoned_within_threshold,
+            ),
+        }
+    }
+
+    /// Average speed of answer in seconds: total wait of answered calls / answered calls.
+    pub fn average_speed_of_answer(&self) -> Option<f64> {
+        ratio(self.answer_wait_ms, self.answered).map(|ms| ms / 1000.0)
+    }
+
+    /// Average handle time in seconds: (talk + hold + wrap-up) / handled calls.
+    pub fn average_handle_time(&self) -> Option<f64> {
+        ratio(self.talk_ms + self.hold_ms + self.wrap_up_ms, self.handled).map(|ms| ms / 1000.0)
+    }
+
+    /// Abandoned / offered, short abandons left out of both.
+    pub fn abandonment_rate(&self) -> Option<f64> {
+        ratio(self.abandoned, self.offered - self.short_abandoned)
+    }
+
+    /// Handling time / (handling time + ready idle time).
+    pub fn occupancy(&self) -> Option<f64> {
+        ratio(self.handling_ms, self.handling_ms + self.ready_idle_ms)
+    }
+
+    fn apply(&mut self, sample: &Sample, add: bool) {
+        let f = |field: &mut u64, value: u64| {
+            if add {
+                *field += value;
+            } else {
+                *field -= value;
+            }
+        };
+        match *sample {
+            Sample::Offered => f(&mut self.offered, 1),
+            Sample::Refused => f(&mut self.refused, 1),
+            Sample::Overflowed => f(&mut self.overflowed, 1),
+            Sample::TimedOut => f(&mut self.timed_out, 1),
+            Sample::Answered {
+                wait_ms,
+                within_threshold,
+            } => {
+                f(&mut self.answered, 1);
+                f(&mut self.answered_within_threshold, within_threshold as u64);
+                f(&mut self.answer_wait_ms, wait_ms);
+            }
+            Sample::Abandoned {
+                wait_ms,
+                within_threshold,
+                short,
+            } => {
+                if short {
+                    f(&mut self.short_abandoned, 1);
+                } else {
+                    f(&mut self.abandoned, 1);
+                    f(
+                        &mut self.abandoned_within_threshold,
+                        within_threshold as u64,
+                    );
+                    f(&mut self.abandon_wait_ms, wait_ms);
+                }
+            }
+            Sample::Handled {
+                talk_ms,
+                hold_ms,
+                wrap_up_ms,
+            } => {
+                f(&mut self.handled, 1);
+                f(&mut self.talk_ms, talk_ms);
+                f(&mut self.hold_ms, hold_ms);
+                f(&mut self.wrap_up_ms, wrap_up_ms);
+            }
+        }
+    }
+
+    fn add_agent_time(&mut self, ready_idle_ms: u64, handling_ms: u64) {
+        self.ready_idle_ms += ready_idle_ms;
+        self.handling_ms += handling_ms;
+    }
+}
+
+/// One thing that happened to a call, as the statistics see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sample {
+    Offered,
+    Refused,
+    Overflowed,
+    TimedOut,
+    Answered {
+        wait_ms: u64,
+        within_threshold: bool,
+    },
+    Abandoned {
+        wait_ms: u64,
+        within_threshold: bool,
+        short: bool,
+    },
+    Handled {
+        talk_ms: u64,
+        hold_ms: u64,
+        wrap_up_ms: u64,
+    },
+}
+
+/// How many agents are in each state, now. An agent in several queues counts in each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentCounts {
+    pub logged_in: u32,
+    pub ready: u32,
+    /// Reserved: an offer is ringing.
+    pub ringing: u32,
+    pub on_call: u32,
+    pub wrap_up: u32,
+    pub not_ready: u32,
+    pub not_ready_by_reason: BTreeMap<ReasonCode, u32>,
+}
+
+impl AgentCounts {
+    fn change(&mut self, kind: AgentStatusKind, reason: Option<&ReasonCode>, add: bool) {
+        let counter = match kind {
+            AgentStatusKind::LoggedOut => return,
+            AgentStatusKind::NotReady => &mut self.not_ready,
+            AgentStatusKind::Ready => &mut self.ready,
+            AgentStatusKind::Ringing => &mut self.ringing,
+            AgentStatusKind::OnCall => &mut self.on_call,
+            AgentStatusKind::WrapUp => &mut self.wrap_up,
+        };
+        if add {
+            *counter += 1;
+            self.logged_in += 1;
+        } else {
+            *counter -= 1;
+            self.logged_in -= 1;
+        }
+        if let Some(reason) = reason.filter(|_| kind == AgentStatusKind::NotReady) {
+            if add {
+                *self.not_ready_by_reason.entry(reason.clone()).or_default() += 1;
+            } else if let Some(count) = self.not_ready_by_reason.get_mut(reason) {
+                *count -= 1;
+                if *count == 0 {
+                    self.not_ready_by_reason.remove(reason);
+                }
+            }
+        }
+    }
+}
+
+/// A stretch of time during which a scope's idle and handling agent counts were constant.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    from: Timestamp,
+    to: Timestamp,
+    ready_idle: u32,
+    handling: u32,
+}
+
+impl Segment {
+    fn agent_time_between(&self, from: Timestamp, to: Timestamp) -> (u64, u64) {
+        let ms = millis_between(from.max(self.from), to.min(self.to));
+        (ms * self.ready_idle as u64, ms * self.handling as u64)
+    }
+}
+
+/// Milliseconds from `from` to `to`, 0 if `to` is earlier.
+pub(crate) fn millis_between(from: Timestamp, to: Timestamp) -> u64 {
+    (to.as_millisecond() - from.as_millisecond()).max(0) as u64
+}
+
+/// The statistics of one scope: a queue, or the whole tenant.
+#[derive(Debug)]
+struct Scope {
+    agents: AgentCounts,
+    lifetime: Figures,
+    today: Figures,
+    interval: Figures,
+    /// Point samples of the rolling window (agent time is kept in `segments`).
+    rolling: Figures,
+    segments: VecDeque<Segment>,
+    /// Agent time of everything in `segments`.
+    segments_idle_ms: u64,
+    segments_handling_ms: u64,
+    /// Agent time is added to the windows up to this instant.
+    integrated_to: Timestamp,
+}
+
+impl Scope {
+    fn new(now: Timestamp) -> Scope {
+        Scope {
+            agents: AgentCounts::default(),
+            lifetime: Figures::default(),
+            today: Figures::default(),
+            interval: Figures::default(),
+            rolling: Figures::default(),
+            segments: VecDeque::new(),
+            segments_idle_ms: 0,
+            segments_handling_ms: 0,
+            integrated_to: now,
+        }
+    }
+
+    fn handling_agents(&self) -> u32 {
+        self.agents.on_call + self.agents.wrap_up
+    }
+
+    /// Adds agent time up to `now` to every window.
+    fn integrate(&mut self, now: Timestamp, rolling_window: Duration) {
+        let ms = millis_between(self.integrated_to, now);
+        let (ready_idle, handling) = (self.agents.ready, self.handling_agents());
+        if ms > 0 && (ready_idle > 0 || handling > 0) {
+            let (idle_ms, handling_ms) = (ms * ready_idle as u64, ms * handling as u64);
+            for figures in [&mut self.lifetime, &mut self.today, &mut self.interval] {
+                figures.add_agent_time(idle_ms, handling_ms);
+            }
+            self.segments.push_back(Segment {
+                from: self.integrated_to,
+                to: now,
+                ready_idle,
+                handling,
+            });
+            self.segments_idle_ms += idle_ms;
+            self.segments_handling_ms += handling_ms;
+        }
+        self.integrated_to = self.integrated_to.max(now);
+        let window_start = now - rolling_window;
+        while let Some(first) = self.segments.front().filter(|s| s.to <= window_start) {
+            let (idle_ms, handling_ms) = first.agent_time_between(first.from, first.to);
+            self.segments_idle_ms -= idle_ms;
+            self.segments_handling_ms -= handling_ms;
+            self.segments.pop_front();
+        }
+    }
+
+    fn read(&self, now: Timestamp, starts: &WindowStarts, rolling_window: Duration) -> ScopeStats {
+        let open = Segment {
+            from: self.integrated_to,
+            to: now,
+            ready_idle: self.agents.ready,
+            handling: self.handling_agents(),
+        };
+        let with_open = |figures: &Figures, start: Timestamp| {
+            let mut figures = figures.clone();
+            let (idle_ms, handling_ms) = open.agent_time_between(start, now);
+            figures.add_agent_time(idle_ms, handling_ms);
+            WindowFigures { start, figures }
+        };
+        let rolling_start = now - rolling_window;
+        let mut rolling = with_open(&self.rolling, rolling_start);
+        rolling
+            .figures
+            .add_agent_time(self.segments_idle_ms, self.segments_handling_ms);
+        for segment in &self.segments {
+            if segment.from >= rolling_start {
+                break;
+            }
+            let (idle_ms, handling_ms) = segment.agent_time_between(segment.from, rolling_start);
+            rolling.figures.ready_idle_ms -= idle_ms;
+            rolling.figures.handling_ms -= handling_ms;
+        }
+        ScopeStats {
+            agents: self.agents.clone(),
+            lifetime: with_open(&self.lifetime, starts.lifetime).figures,
+            today: with_open(&self.today, starts.today),
+            interval: with_open(&self.interval, starts.interval),
+            rolling,
+        }
+    }
+}
+
+/// One window's figures and where the window starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowFigures {
+    pub start: Timestamp,
+    pub figures: Figures,
+}
+
+/// A queue's or a tenant's statistics at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeStats {
+    pub agents: AgentCounts,
+    /// Since the core started: what monotonic counters are made from.
+    pub lifetime: Figures,
+    pub today: WindowFigures,
+    pub interval: WindowFigures,
+    pub rolling: WindowFigures,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct WindowStarts {
+    lifetime: Timestamp,
+    today: Timestamp,
+    interval: Timestamp,
+}
+
+/// All of a tenant's statistics: one scope per queue, one for the tenant.
+#[derive(Debug)]
+pub(crate) struct Stats {
+    time_zone: TimeZone,
+    rolling_window: Duration,
+    queues: Vec<Scope>,
+    tenant: Scope,
+    /// Point samples in the rolling window, oldest first, with their queue.
+    rolling: VecDeque<(Timestamp, usize, Sample)>,
+    starts: WindowStarts,
+    next_interval: Timestamp,
+    next_midnight: Timestamp,
+}
+
+const INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+/// The start of the local 15-minute interval holding `now`. Time-zone offsets are whole quarter
+/// hours and daylight-saving changes happen on one, so stepping back the local minutes and
+/// seconds past the quarter lands on a real boundary, also across a change.
+fn interval_start(now: Timestamp, time_zone: &TimeZone) -> Timestamp {
+    let local = now.to_zoned(time_zone.clone());
+    let past_quarter_ms = (local.minute() as i64 % 15) * 60_000
+        + local.second() as i64 * 1000
+        + local.subsec_nanosecond() as i64 / 1_000_000;
+    Timestamp::from_millisecond(now.as_millisecond() - past_quarter_ms).expect("within range")
+}
+
+fn midnights(now: Timestamp, time_zone: &TimeZone) -> (Timestamp, Timestamp) {
+    let local = now.to_zoned(time_zone.clone());
+    let today = local.start_of_day().expect("start of day within range");
+    let tomorrow = local
+        .tomorrow()
+        .and_then(|t| t.start_of_day())
+        .expect("tomorrow within range");
+    (today.timestamp(), tomorrow.timestamp())
+}
+
+impl Stats {
+    pub fn new(
+        queues: usize,
+        time_zone: TimeZone,
+        rolling_window: Duration,
+        now: Timestamp,
+    ) -> Stats {
+        let (today, next_midnight) = midnights(now, &time_zone);
+        let interval = interval_start(now, &time_zone);
+        Stats {
+            queues: (0..queues).map(|_| Scope::new(now)).collect(),
+            tenant: Scope::new(now),
+            rolling: VecDeque::new(),
+            starts: WindowStarts {
+                lifetime: now,
+                today,
+                interval,
+            },
+            next_interval: interval + INTERVAL,
+            next_midnight,
+            time_zone,
+            rolling_window,
+        }
+    }
+
+    /// Counts a call event in the queue's and the tenant's windows.
+    pub fn record(&mut self, now: Timestamp, queue: usize, sample: Sample) {
+        for scope in [&mut self.queues[queue], &mut self.tenant] {
+            for figures in [
+                &mut scope.lifetime,
+                &mut scope.today,
+                &mut scope.interval,
+                &mut scope.rolling,
+            ] {
+                figures.apply(&sample, true);
+            }
+        }
+        self.rolling.push_back((now, queue, sample));
+    }
+
+    /// Moves one agent from one state to another in the counts of the tenant and of its queues.
+    pub fn agent_moved(
+        &mut self,
+        now: Timestamp,
+        queues: impl Iterator<Item = usize>,
+        from: (AgentStatusKind, Option<&ReasonCode>),
+        to: (AgentStatusKind, Option<&ReasonCode>),
+    ) {
+        let window = self.rolling_window;
+        let change = |scope: &mut Scope| {
+            scope.integrate(now, window);
+            scope.agents.change(from.0, from.1, false);
+            scope.agents.change(to.0, to.1, true);
+        };
+        change(&mut self.tenant);
+        for queue in queues {
+            change(&mut self.queues[queue]);
+        }
+    }
+
+    /// The next instant at which a window rolls over or a sample leaves the rolling window.
+    pub fn next_deadline(&self) -> Timestamp {
+        let boundary = self.next_interval.min(self.next_midnight);
+        match self.rolling.front() {
+            Some((at, _, _)) => boundary.min(*at + self.rolling_window),
+            None => boundary,
+        }
+    }
+
+    /// Rolls windows over at `at` if it is a boundary, and drops samples that left the rolling
+    /// window. Calls `changed` with every queue whose figures changed.
+    pub fn advance(&mut self, at: Timestamp, mut changed: impl FnMut(usize)) {
+        if at >= self.next_interval || at >= self.next_midnight {
+            let window = self.rolling_window;
+            let midnight = at >= self.next_midnight;
+            let boundary = if midnight {
+                self.next_midnight.min(self.next_interval)
+            } else {
+                self.next_interval
+            };
+            for scope in self
+                .queues
+                .iter_mut()
+                .chain(std::iter::once(&mut self.tenant))
+            {
+                scope.integrate(boundary, window);
+                scope.interval = Figures::default();
+                if midnight {
+                    scope.today = Figures::default();
+                }
+            }
+            if midnight {
+                (self.starts.today, self.next_midnight) = midnights(at, &self.time_zone);
+            }
+            self.starts.interval = interval_start(at, &self.time_zone);
+            self.next_interval = self.starts.interval + INTERVAL;
+            (0..self.queues.len()).for_each(&mut changed);
+        }
+        let window_start = at - self.rolling_window;
+        while let Some(&(when, queue, sample)) = self.rolling.front() {
+            if when > window_start {
+                break;
+            }
+            self.rolling.pop_front();
+            self.queues[queue].rolling.apply(&sample, false);
+            self.tenant.rolling.apply(&sample, false);
+            changed(queue);
+        }
+    }
+
+    /// True when `at` is midnight or later and the per-agent daily counts must restart.
+    pub fn is_new_day(&self, at: Timestamp) -> bool {
+        at >= self.next_midnight
+    }
+
+    pub fn queue(&self, queue: usize, now: Timestamp) -> ScopeStats {
+        self.queues[queue].read(now, &self.starts, self.rolling_window)
+    }
+
+    pub fn tenant(&self, now: Timestamp) -> ScopeStats {
+        self.tenant.read(now, &self.starts, self.rolling_window)
+    }
+}

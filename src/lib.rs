@@ -1,0 +1,19 @@
+//! acdhub: a contact-center ACD (automatic call distribution) server.
+//!
+//! # Layout
+//!
+//! - [`acd`]: the core. One tenant's queues, agents and calls as a deterministic state machine
+//!   with no I/O, no clock and no randomness of its own. Everything else drives it.
+//! - [`config`]: the TOML configuration file, checked and turned into the core's types, with
+//!   errors that name the file, line and field.
+//! - [`sim`]: a seeded simulator that plays callers and agents against the core, in simulated
+//!   time as fast as the CPU allows.
+//! - [`erlang`]: Erlang C, the queueing-theory prediction the simulator is compared with.
+//! - [`demo`]: the built-in demo contact center.
+#![forbid(unsafe_code)]
+
+pub mod acd;
+pub mod config;
+pub mod demo;
+pub mod erlang;
+pub mod sim;
