@@ -1,1 +1,222 @@
-fn main() {}
+//! Routing throughput of the ACD core: commands per second on one core.
+//!
+//! A contact center of N agents in N/50 queues, each agent in three queues with a skill level
+//! from 1 to 5, queues of every strategy, escalation that widens after 20 s. The load keeps
+//! every agent busy and a backlog of calls waiting, so both routing paths run on every cycle: a
+//! call arriving looks for an agent, an agent finishing wrap-up looks for a call across its
+//! queues. One cycle of a call is four commands (arrive, accept, hang up, end wrap-up); the
+//! events each command produces are drained as a server would.
+//!
+//! Run: `cargo bench --bench routing`. The same load at 1,000, 10,000 and 100,000 agents shows
+//! whether a routing decision's cost grows with the number of agents.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use acdhub::acd::config::{
+    AgentConfig, Escalation, EscalationStep, QueueConfig, RoutingConfig, Strategy,
+};
+use acdhub::acd::{
+    Acd, AgentId, AgentStatus, CallData, CallId, Command, Config, Event, QueueId, RequestedState,
+};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use jiff::{Timestamp, tz::TimeZone};
+
+/// A small deterministic generator (SplitMix64), so every run routes the same calls.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn config(agents: usize) -> Config {
+    let queues = agents / 50;
+    let mut rng = Rng(7);
+    Config {
+        time_zone: TimeZone::get("Europe/Berlin").unwrap(),
+        queues: (0..queues)
+            .map(|q| {
+                let mut queue = QueueConfig::new(format!("q{q}"));
+                queue.strategy = Strategy::ALL[q % Strategy::ALL.len()];
+                queue.min_skill = 3;
+                queue.wrap_up = Duration::from_secs(600);
+                // The load answers every offer in turn; at 100,000 agents that takes a while.
+                queue.ring_timeout = Duration::from_secs(600);
+                queue.escalation = vec![EscalationStep {
+                    after: Duration::from_secs(20),
+                    action: Escalation::Widen { min_skill: 1 },
+                }];
+                queue
+            })
+            .collect(),
+        agents: (0..agents)
+            .map(|a| {
+                let mut skills = Vec::new();
+                while skills.len() < 3 {
+                    let queue = QueueId::new(format!("q{}", rng.below(queues as u64)));
+                    if !skills.iter().any(|(q, _)| *q == queue) {
+                        skills.push((queue, 1 + rng.below(5) as u8));
+                    }
+                }
+                AgentConfig {
+                    id: AgentId::new(format!("a{a}")),
+                    name: format!("Agent {a}"),
+                    skills,
+                }
+            })
+            .collect(),
+        not_ready_reasons: Vec::new(),
+        routing: RoutingConfig::default(),
+    }
+}
+
+/// The contact center under load, and the agents' next actions.
+struct Load {
+    acd: Acd,
+    now: Timestamp,
+    rng: Rng,
+    queues: Vec<QueueId>,
+    next_call: u64,
+    actions: VecDeque<Command>,
+    backlog: usize,
+    arrivals_owed: usize,
+}
+
+impl Load {
+    fn new(agents: usize) -> Load {
+        let config = config(agents);
+        let queues = config.queues.iter().map(|q| q.id.clone()).collect();
+        let now: Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();
+        let mut acd = Acd::new(config, now).unwrap();
+        for a in 0..agents {
+            let agent = AgentId::new(format!("a{a}"));
+            acd.handle(
+                Command::Login {
+                    agent: agent.clone(),
+                },
+                now,
+            )
+            .unwrap();
+            acd.handle(
+                Command::SetState {
+                    agent,
+                    state: RequestedState::Ready,
+                },
+                now,
+            )
+            .unwrap();
+        }
+        let mut load = Load {
+            acd,
+            now,
+            rng: Rng(42),
+            queues,
+            next_call: 0,
+            actions: VecDeque::new(),
+            backlog: agents / 5,
+            arrivals_owed: 0,
+        };
+        load.drain();
+        // Fill every agent and build the backlog.
+        for _ in 0..agents + load.backlog {
+            load.arrive();
+        }
+        load
+    }
+
+    fn arrive(&mut self) {
+        let queue = self.queues[self.rng.below(self.queues.len() as u64) as usize].clone();
+        let call = CallId::new(format!("c{}", self.next_call));
+        self.next_call += 1;
+        let priority = (self.rng.below(10) == 0) as u8;
+        self.command(Command::CallArrived {
+            call,
+            queue,
+            priority,
+            data: CallData::default(),
+        });
+    }
+
+    fn command(&mut self, command: Command) {
+        self.now += Duration::from_micros(100);
+        self.acd
+            .handle(command, self.now)
+            .expect("the load only sends valid commands");
+        self.drain();
+    }
+
+    /// Reacts to events as agents would: accept offers, hang up connected calls, end wrap-up.
+    fn drain(&mut self) {
+        while let Some(event) = self.acd.poll_event() {
+            match event {
+                Event::CallOffered { call, agent, .. } => {
+                    self.actions.push_back(Command::Accept { agent, call })
+                }
+                Event::CallConnected { call, agent, .. } => {
+                    self.actions.push_back(Command::Hangup { agent, call })
+                }
+                Event::AgentStatusChanged {
+                    agent,
+                    status: AgentStatus::WrapUp { .. },
+                    ..
+                } => self.actions.push_back(Command::EndWrapUp { agent }),
+                _ => {}
+            }
+        }
+    }
+
+    /// Exactly one command: a new call for each call that ended, else the next agent action.
+    fn step(&mut self) {
+        if self.arrivals_owed > 0 {
+            self.arrivals_owed -= 1;
+            return self.arrive();
+        }
+        match self.actions.pop_front() {
+            Some(command) => {
+                self.arrivals_owed += matches!(command, Command::EndWrapUp { .. }) as usize;
+                self.command(command)
+            }
+            None => self.arrive(),
+        }
+    }
+}
+
+const BATCH: u64 = 10_000;
+
+fn routing(c: &mut Criterion) {
+    let mut group = c.benchmark_group("routing");
+    group.throughput(Throughput::Elements(BATCH));
+    group.sample_size(20);
+    for agents in [1_000, 10_000, 100_000] {
+        let mut load = Load::new(agents);
+        let name = format!("{agents}_agents_{}_queues", agents / 50);
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || (),
+                |()| {
+                    for _ in 0..BATCH {
+                        load.step();
+                    }
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        load.acd
+            .check_invariants()
+            .expect("the load leaves the model consistent");
+    }
+    group.finish();
+}
+
+criterion_group!(benches, routing);
+criterion_main!(benches);

@@ -235,7 +235,7 @@ pub struct AgentConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what}: {problem}")]
 pub struct ConfigError {
-    /// Where the problem is, e.g. `queues[2].escalation[0].to` or `agents[7].skills.sales`.
+    /// Where the problem is, e.g. `queues[2].escalation[0].overflow_to` or `agents[7].skills.sales`.
     pub what: String,
     pub problem: String,
 }
@@ -296,6 +296,15 @@ impl Config {
                 let at = |field: &str| format!("queues[{i}].escalation[{j}].{field}");
                 if step.after.is_zero() {
                     return Err(err(at("after"), "must be more than 0 seconds"));
+                }
+                if q.max_wait
+                    .as_ref()
+                    .is_some_and(|max| step.after >= max.after)
+                {
+                    return Err(err(
+                        at("after"),
+                        "comes at or after the maximum wait, so it would never run",
+                    ));
                 }
                 if last_after.is_some_and(|last| step.after <= last) {
                     return Err(err(
@@ -361,6 +370,12 @@ impl Config {
                     "duplicate reason code",
                 ));
             }
+        }
+        if self.routing.max_wrap_up_extension < Duration::from_secs(1) {
+            return Err(err(
+                "routing.max_wrap_up_extension".into(),
+                "must be at least 1 second",
+            ));
         }
         if self.routing.rolling_window.is_zero() {
             return Err(err(

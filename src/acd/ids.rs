@@ -10,8 +10,22 @@ use std::sync::Arc;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Eq, PartialOrd, Ord)]
         pub struct $name(Arc<str>);
+
+        impl PartialEq for $name {
+            /// Ids handed around inside the core share one allocation: compare that first.
+            fn eq(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+            }
+        }
+
+        impl std::hash::Hash for $name {
+            /// Hashes the text, as `Borrow<str>` requires for map look-ups by `&str`.
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state)
+            }
+        }
 
         impl $name {
             /// Makes an id from any string.

@@ -26,10 +26,12 @@ mod routing;
 mod stats;
 mod timers;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use jiff::Timestamp;
+// Fx: fast for short ids, and deterministic (no random seed), as everything in the core is.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub use agent::{AgentStatus, AgentStatusKind, AgentView, PendingState, RequestedState};
 pub use call::{CallData, CallStatus, CallView};
@@ -270,7 +272,7 @@ impl Acd {
                 .enumerate()
                 .map(|(i, a)| (a.id.clone(), i))
                 .collect(),
-            calls: HashMap::new(),
+            calls: HashMap::default(),
             next_call_seq: 0,
             timers: Timers::default(),
             events: VecDeque::new(),

@@ -32,7 +32,9 @@ impl Acd {
     /// waiting the agent joins its queues' available indexes.
     pub(crate) fn route_agent(&mut self, agent: usize) {
         let now = self.now;
-        let mut best: Option<((u8, u128, std::cmp::Reverse<u64>), &CallId)> = None;
+        // Higher is better: caller priority, weighted wait, then earlier arrival.
+        type Score = (u8, u128, std::cmp::Reverse<u64>);
+        let mut best: Option<(Score, &CallId)> = None;
         for m in &self.agents[agent].memberships {
             let queue = &self.queues[m.queue];
             if let Some((priority, arrived_at, seq, id)) = queue.best_call_for(m.skill) {

@@ -222,18 +222,19 @@ impl AgentCounts {
     }
 }
 
-/// A stretch of time during which a scope's idle and handling agent counts were constant.
+/// From `at_ms` until the next change (or until `integrated_to` for the last), this many agents
+/// of a scope were ready and idle, and this many were handling calls.
 #[derive(Debug, Clone, Copy)]
-struct Segment {
-    from: Timestamp,
-    to: Timestamp,
+struct AgentChange {
+    at_ms: i64,
     ready_idle: u32,
     handling: u32,
 }
 
-impl Segment {
-    fn agent_time_between(&self, from: Timestamp, to: Timestamp) -> (u64, u64) {
-        let ms = millis_between(from.max(self.from), to.min(self.to));
+impl AgentChange {
+    /// Agent time (idle, handling) over `ms` milliseconds at these counts.
+    fn agent_time(&self, ms: i64) -> (u64, u64) {
+        let ms = ms.max(0) as u64;
         (ms * self.ready_idle as u64, ms * self.handling as u64)
     }
 }
@@ -250,12 +251,14 @@ struct Scope {
     lifetime: Figures,
     today: Figures,
     interval: Figures,
-    /// Point samples of the rolling window (agent time is kept in `segments`).
+    /// Point samples of the rolling window (agent time is kept in `changes`).
     rolling: Figures,
-    segments: VecDeque<Segment>,
-    /// Agent time of everything in `segments`.
-    segments_idle_ms: u64,
-    segments_handling_ms: u64,
+    /// Every change of the agent counts still inside the rolling window (and the one before it),
+    /// so that agent time in the last 15 minutes is exact to the millisecond.
+    changes: VecDeque<AgentChange>,
+    /// Agent time from the first change in `changes` up to `integrated_to`.
+    changes_idle_ms: u64,
+    changes_handling_ms: u64,
     /// Agent time is added to the windows up to this instant.
     integrated_to: Timestamp,
 }
@@ -268,9 +271,9 @@ impl Scope {
             today: Figures::default(),
             interval: Figures::default(),
             rolling: Figures::default(),
-            segments: VecDeque::new(),
-            segments_idle_ms: 0,
-            segments_handling_ms: 0,
+            changes: VecDeque::new(),
+            changes_idle_ms: 0,
+            changes_handling_ms: 0,
             integrated_to: now,
         }
     }
@@ -279,8 +282,8 @@ impl Scope {
         self.agents.on_call + self.agents.wrap_up
     }
 
-    /// Adds agent time up to `now` to every window.
-    fn integrate(&mut self, now: Timestamp, rolling_window: Duration) {
+    /// Adds agent time up to `now` to every window, at the counts as they are.
+    fn integrate(&mut self, now: Timestamp) {
         let ms = millis_between(self.integrated_to, now);
         let (ready_idle, handling) = (self.agents.ready, self.handling_agents());
         if ms > 0 && (ready_idle > 0 || handling > 0) {
@@ -288,35 +291,46 @@ impl Scope {
             for figures in [&mut self.lifetime, &mut self.today, &mut self.interval] {
                 figures.add_agent_time(idle_ms, handling_ms);
             }
-            self.segments.push_back(Segment {
-                from: self.integrated_to,
-                to: now,
-                ready_idle,
-                handling,
-            });
-            self.segments_idle_ms += idle_ms;
-            self.segments_handling_ms += handling_ms;
+            self.changes_idle_ms += idle_ms;
+            self.changes_handling_ms += handling_ms;
         }
         self.integrated_to = self.integrated_to.max(now);
-        let window_start = now - rolling_window;
-        while let Some(first) = self.segments.front().filter(|s| s.to <= window_start) {
-            let (idle_ms, handling_ms) = first.agent_time_between(first.from, first.to);
-            self.segments_idle_ms -= idle_ms;
-            self.segments_handling_ms -= handling_ms;
-            self.segments.pop_front();
+    }
+
+    /// Notes the counts after a change at `now` (already integrated up to `now`), and forgets the
+    /// changes that ended before the rolling window.
+    fn counts_changed(&mut self, now: Timestamp, rolling_window: Duration) {
+        let change = AgentChange {
+            at_ms: now.as_millisecond(),
+            ready_idle: self.agents.ready,
+            handling: self.handling_agents(),
+        };
+        match self.changes.back_mut() {
+            Some(last) if last.at_ms == change.at_ms => *last = change,
+            _ => self.changes.push_back(change),
+        }
+        let window_start = (now - rolling_window).as_millisecond();
+        while self.changes.len() >= 2 && self.changes[1].at_ms <= window_start {
+            let (idle_ms, handling_ms) =
+                self.changes[0].agent_time(self.changes[1].at_ms - self.changes[0].at_ms);
+            self.changes_idle_ms -= idle_ms;
+            self.changes_handling_ms -= handling_ms;
+            self.changes.pop_front();
         }
     }
 
     fn read(&self, now: Timestamp, starts: &WindowStarts, rolling_window: Duration) -> ScopeStats {
-        let open = Segment {
-            from: self.integrated_to,
-            to: now,
+        let open = AgentChange {
+            at_ms: 0,
             ready_idle: self.agents.ready,
             handling: self.handling_agents(),
         };
+        let open_ms = |start: Timestamp| {
+            now.as_millisecond() - start.max(self.integrated_to).as_millisecond()
+        };
         let with_open = |figures: &Figures, start: Timestamp| {
             let mut figures = figures.clone();
-            let (idle_ms, handling_ms) = open.agent_time_between(start, now);
+            let (idle_ms, handling_ms) = open.agent_time(open_ms(start));
             figures.add_agent_time(idle_ms, handling_ms);
             WindowFigures { start, figures }
         };
@@ -324,12 +338,20 @@ impl Scope {
         let mut rolling = with_open(&self.rolling, rolling_start);
         rolling
             .figures
-            .add_agent_time(self.segments_idle_ms, self.segments_handling_ms);
-        for segment in &self.segments {
-            if segment.from >= rolling_start {
+            .add_agent_time(self.changes_idle_ms, self.changes_handling_ms);
+        // Take off the agent time of changes before the window start.
+        let window_start_ms = rolling_start.as_millisecond();
+        let integrated_ms = self.integrated_to.as_millisecond();
+        for (i, change) in self.changes.iter().enumerate() {
+            if change.at_ms >= window_start_ms {
                 break;
             }
-            let (idle_ms, handling_ms) = segment.agent_time_between(segment.from, rolling_start);
+            let end_ms = self
+                .changes
+                .get(i + 1)
+                .map_or(integrated_ms, |next| next.at_ms);
+            let (idle_ms, handling_ms) =
+                change.agent_time(end_ms.min(window_start_ms) - change.at_ms);
             rolling.figures.ready_idle_ms -= idle_ms;
             rolling.figures.handling_ms -= handling_ms;
         }
@@ -455,9 +477,10 @@ impl Stats {
     ) {
         let window = self.rolling_window;
         let change = |scope: &mut Scope| {
-            scope.integrate(now, window);
+            scope.integrate(now);
             scope.agents.change(from.0, from.1, false);
             scope.agents.change(to.0, to.1, true);
+            scope.counts_changed(now, window);
         };
         change(&mut self.tenant);
         for queue in queues {
@@ -478,7 +501,6 @@ impl Stats {
     /// window. Calls `changed` with every queue whose figures changed.
     pub fn advance(&mut self, at: Timestamp, mut changed: impl FnMut(usize)) {
         if at >= self.next_interval || at >= self.next_midnight {
-            let window = self.rolling_window;
             let midnight = at >= self.next_midnight;
             let boundary = if midnight {
                 self.next_midnight.min(self.next_interval)
@@ -490,7 +512,7 @@ impl Stats {
                 .iter_mut()
                 .chain(std::iter::once(&mut self.tenant))
             {
-                scope.integrate(boundary, window);
+                scope.integrate(boundary);
                 scope.interval = Figures::default();
                 if midnight {
                     scope.today = Figures::default();

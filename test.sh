@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole acdhub test suite, from a fresh checkout. It installs whatever it needs itself;
+# CI (.ci/run) runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+        rustup component add "$component"
+    fi
+done
+
+step "format (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "lint (clippy, warnings are errors)"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --locked --no-fail-fast 2>&1 | tee target/test-output.txt
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' \
+    target/test-output.txt
