@@ -1,0 +1,225 @@
+//! Results of a simulation: the core's own statistics, plus what only the simulator can count.
+//!
+//! The figures come from the core's lifetime window, so a simulation checks the very numbers a
+//! wallboard would show. A [`Snapshot`] is read at one instant; the difference of two is a
+//! [`Period`], which is how a warm-up is discarded and a run is cut into batches.
+
+use jiff::Timestamp;
+
+use crate::acd::{Acd, Figures, QueueId};
+
+use super::simulator::Simulator;
+
+/// One queue's or the tenant's results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measurement {
+    /// The core's exact sums (lifetime window, or the difference of two readings of it).
+    pub figures: Figures,
+    /// Answered calls that had to wait at all, which the core does not count.
+    pub waits: WaitTally,
+}
+
+impl Measurement {
+    /// Measured probability of waiting: answered after waiting / answered.
+    pub fn probability_of_waiting(&self) -> Option<f64> {
+        self.waits.probability_of_waiting()
+    }
+
+    /// This measurement minus an earlier one of the same scope.
+    pub fn since(&self, earlier: &Measurement) -> Measurement {
+        Measurement {
+            figures: figures_since(&self.figures, &earlier.figures),
+            waits: self.waits.since(&earlier.waits),
+        }
+    }
+}
+
+/// What the simulator itself counts, because the core does not: how many answered calls had to
+/// wait at all. Erlang C's headline figure is exactly this probability.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WaitTally {
+    /// Calls connected to an agent, as the simulator saw `CallConnected` (should equal the
+    /// core's `answered`).
+    pub answered: u64,
+    /// Of those, calls whose first offer came later than their arrival: they found every agent
+    /// busy. With an answer delay, ringing alone does not count as waiting.
+    pub answered_after_waiting: u64,
+}
+
+impl WaitTally {
+    /// Measured probability of waiting: answered after waiting / answered.
+    pub fn probability_of_waiting(&self) -> Option<f64> {
+        (self.answered > 0).then(|| self.answered_after_waiting as f64 / self.answered as f64)
+    }
+
+    /// The tally of a period: this one minus an earlier one.
+    pub fn since(&self, earlier: &WaitTally) -> WaitTally {
+        WaitTally {
+            answered: self.answered - earlier.answered,
+            answered_after_waiting: self.answered_after_waiting - earlier.answered_after_waiting,
+        }
+    }
+
+    pub(crate) fn add(&mut self, other: &WaitTally) {
+        self.answered += other.answered;
+        self.answered_after_waiting += other.answered_after_waiting;
+    }
+}
+
+/// Lifetime figures are sums that only grow, so the figures of a period are a field-by-field
+/// difference. A decrease would be a core bug; it panics rather than report nonsense.
+fn figures_since(later: &Figures, earlier: &Figures) -> Figures {
+    let d = |later: u64, earlier: u64| {
+        later
+            .checked_sub(earlier)
+            .expect("lifetime figures never decrease")
+    };
+    Figures {
+        offered: d(later.offered, earlier.offered),
+        answered: d(later.answered, earlier.answered),
+        answered_within_threshold: d(
+            later.answered_within_threshold,
+            earlier.answered_within_threshold,
+        ),
+        abandoned: d(later.abandoned, earlier.abandoned),
+        abandoned_within_threshold: d(
+            later.abandoned_within_threshold,
+            earlier.abandoned_within_threshold,
+        ),
+        short_abandoned: d(later.short_abandoned, earlier.short_abandoned),
+        overflowed: d(later.overflowed, earlier.overflowed),
+        timed_out: d(later.timed_out, earlier.timed_out),
+        refused: d(later.refused, earlier.refused),
+        answer_wait_ms: d(later.answer_wait_ms, earlier.answer_wait_ms),
+        abandon_wait_ms: d(later.abandon_wait_ms, earlier.abandon_wait_ms),
+        handled: d(later.handled, earlier.handled),
+        talk_ms: d(later.talk_ms, earlier.talk_ms),
+        hold_ms: d(later.hold_ms, earlier.hold_ms),
+        wrap_up_ms: d(later.wrap_up_ms, earlier.wrap_up_ms),
+        ready_idle_ms: d(later.ready_idle_ms, earlier.ready_idle_ms),
+        handling_ms: d(later.handling_ms, earlier.handling_ms),
+    }
+}
+
+/// Cumulative results at one instant: per queue and for the tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub at: Timestamp,
+    /// In the ACD's queue order.
+    pub queues: Vec<(QueueId, Measurement)>,
+    pub total: Measurement,
+}
+
+impl Snapshot {
+    /// Reads the core's lifetime figures and the simulator's tallies as of [`Acd::now`].
+    pub fn take(acd: &Acd, simulator: &Simulator) -> Snapshot {
+        let queues = acd
+            .queue_ids()
+            .filter_map(|id| acd.queue_stats(id))
+            .map(|stats| {
+                let waits = simulator.wait_tally(&stats.id);
+                let measurement = Measurement {
+                    figures: stats.stats.lifetime,
+                    waits,
+                };
+                (stats.id, measurement)
+            })
+            .collect();
+        Snapshot {
+            at: acd.now(),
+            queues,
+            total: Measurement {
+                figures: acd.tenant_stats().stats.lifetime,
+                waits: simulator.total_wait_tally(),
+            },
+        }
+    }
+
+    /// The results of the period from `earlier` to this snapshot.
+    pub fn since(&self, earlier: &Snapshot) -> Period {
+        Period {
+            from: earlier.at,
+            to: self.at,
+            queues: self
+                .queues
+                .iter()
+                .map(|(id, m)| {
+                    let before = earlier
+                        .queues
+                        .iter()
+                        .find(|(other, _)| other == id)
+                        .map(|(_, m)| m);
+                    let m = match before {
+                        Some(before) => m.since(before),
+                        None => m.clone(),
+                    };
+                    (id.clone(), m)
+                })
+                .collect(),
+            total: self.total.since(&earlier.total),
+        }
+    }
+}
+
+/// Results over a stretch of simulated time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Period {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub queues: Vec<(QueueId, Measurement)>,
+    pub total: Measurement,
+}
+
+impl Period {
+    /// One queue's results over the period.
+    pub fn queue(&self, queue: &QueueId) -> Option<&Measurement> {
+        self.queues
+            .iter()
+            .find(|(id, _)| id == queue)
+            .map(|(_, m)| m)
+    }
+}
+
+/// A measured figure with its standard error, so that a comparison with theory can say whether a
+/// difference is noise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The figure over the whole period.
+    pub value: f64,
+    /// Batch means: the sample standard deviation of the figure over the batches, divided by the
+    /// square root of their number.
+    pub standard_error: f64,
+    pub batches: usize,
+}
+
+impl Estimate {
+    /// The estimate of `value` given the same figure in each batch; `None` with fewer than two.
+    pub fn from_batches(value: f64, batch_values: impl Iterator<Item = f64>) -> Option<Estimate> {
+        let values: Vec<f64> = batch_values.collect();
+        let k = values.len();
+        if k < 2 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / k as f64;
+        let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (k - 1) as f64;
+        Some(Estimate {
+            value,
+            standard_error: (variance / k as f64).sqrt(),
+            batches: k,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_error_is_the_spread_of_batch_means() {
+        // Batches 1, 2, 3, 4: sample variance 5/3, standard error sqrt(5/3 / 4).
+        let e = Estimate::from_batches(2.5, [1.0, 2.0, 3.0, 4.0].into_iter()).unwrap();
+        assert!((e.standard_error - (5.0f64 / 12.0).sqrt()).abs() < 1e-12);
+        assert_eq!(e.batches, 4);
+        assert!(Estimate::from_batches(1.0, [1.0].into_iter()).is_none());
+    }
+}

@@ -1,0 +1,417 @@
+//! The simulator proper: callers and virtual agents as a step-wise state machine.
+//!
+//! Like the core it performs no I/O and reads no clock. It says when it next wants to act
+//! ([`Simulator::next_action_at`]), hands out the commands due by an instant
+//! ([`Simulator::actions_due`]) and learns what the core did from its events
+//! ([`Simulator::observe`]). Whoever owns the [`Acd`](crate::acd::Acd) connects the two: the fast
+//! driver in [`super::driver`] in simulated time, the server in real time through a channel.
+//!
+//! The simulator mirrors the core's state only from events, never from the commands it sent, so a
+//! command the core refused (a caller hanging up just as the agent accepts) leaves no ghost state
+//! behind; a planned action that no longer fits (accepting an offer that already ended) is
+//! dropped when it falls due.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::acd::{AgentId, AgentStatus, CallData, CallId, Command, Event, QueueId, RequestedState};
+
+use super::SimError;
+use super::measure::WaitTally;
+use super::plan::{SimulatorPlan, TalkTime, WrapUpHabit};
+use super::rng::Rng;
+
+/// Something the simulator will do at a planned instant.
+#[derive(Debug, Clone)]
+enum Action {
+    /// A caller of this traffic source dials in.
+    Arrival {
+        source: usize,
+    },
+    LogIn {
+        agent: usize,
+    },
+    /// Accept the call's `offer`-th offer (counting from 1), if it still rings.
+    Answer {
+        agent: usize,
+        call: CallId,
+        offer: u32,
+    },
+    HangUp {
+        agent: usize,
+        call: CallId,
+    },
+    EndWrapUp {
+        agent: usize,
+        call: CallId,
+    },
+    /// The caller runs out of patience.
+    Abandon {
+        call: CallId,
+    },
+}
+
+/// A queue's callers: where they go and the random streams they are drawn from.
+#[derive(Debug)]
+struct CallerSource {
+    queue: QueueId,
+    /// Mean gap between arrivals in seconds; `None` when the rate is 0.
+    mean_gap_secs: Option<f64>,
+    talk_time: TalkTime,
+    patience: Option<Duration>,
+    arrivals: Rng,
+    talk_times: Rng,
+    patiences: Rng,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CallPlace {
+    Waiting,
+    /// `offer` counts the offers of this call, so that an answer planned for an earlier offer
+    /// never accepts a later one.
+    Ringing {
+        agent: usize,
+        offer: u32,
+    },
+    Connected {
+        agent: usize,
+    },
+}
+
+/// A call the simulator placed, as far as the core's events have told.
+#[derive(Debug)]
+struct SimulatedCall {
+    /// When the core first queued the call (not when the simulator planned it: a real-time
+    /// driver may deliver the arrival a little late).
+    queued_at: Option<Timestamp>,
+    talk_time: Duration,
+    place: CallPlace,
+    offers: u32,
+    /// Set by the first offer: whether the caller found every agent busy.
+    waited: Option<bool>,
+}
+
+#[derive(Debug)]
+struct AgentPlayer {
+    id: AgentId,
+    answer_delay: Duration,
+    wrap_up: WrapUpHabit,
+    /// The call the agent is wrapping up, while it is.
+    wrapping_up: Option<CallId>,
+}
+
+/// Seeded callers and virtual agents. See the module documentation.
+#[derive(Debug)]
+pub struct Simulator {
+    /// Planned actions by instant, then by the order they were planned: equal instants keep
+    /// their order, so runs repeat exactly.
+    agenda: BTreeMap<(Timestamp, u64), Action>,
+    next_sequence: u64,
+    sources: Vec<CallerSource>,
+    agents: Vec<AgentPlayer>,
+    agent_index: HashMap<AgentId, usize>,
+    calls: HashMap<CallId, SimulatedCall>,
+    calls_placed: u64,
+    tallies: Vec<(QueueId, WaitTally)>,
+    tally_index: HashMap<QueueId, usize>,
+}
+
+/// Separate random streams per traffic source: arrivals, talk times, patience.
+const STREAMS_PER_SOURCE: u64 = 3;
+
+fn after(at: Timestamp, secs: f64) -> Timestamp {
+    at + Duration::from_secs_f64(secs)
+}
+
+impl Simulator {
+    /// A simulator whose agents log in at `start` and whose first callers arrive after it. The
+    /// same seed and plan give the same calls, talk times and decisions, to the nanosecond.
+    pub fn new(seed: u64, plan: SimulatorPlan, start: Timestamp) -> Result<Simulator, SimError> {
+        plan.validate()?;
+        let mut simulator = Simulator {
+            agenda: BTreeMap::new(),
+            next_sequence: 0,
+            sources: Vec::new(),
+            agents: Vec::new(),
+            agent_index: HashMap::new(),
+            calls: HashMap::new(),
+            calls_placed: 0,
+            tallies: Vec::new(),
+            tally_index: HashMap::new(),
+        };
+        for (index, agent) in plan.agents.into_iter().enumerate() {
+            simulator.agent_index.insert(agent.agent.clone(), index);
+            simulator.agents.push(AgentPlayer {
+                id: agent.agent,
+                answer_delay: agent.answer_delay,
+                wrap_up: agent.wrap_up,
+                wrapping_up: None,
+            });
+            simulator.plan(start, Action::LogIn { agent: index });
+        }
+        for (index, traffic) in plan.traffic.into_iter().enumerate() {
+            let stream = index as u64 * STREAMS_PER_SOURCE;
+            simulator.tally_for(&traffic.queue);
+            simulator.sources.push(CallerSource {
+                queue: traffic.queue,
+                mean_gap_secs: (traffic.calls_per_hour > 0.0)
+                    .then(|| 3600.0 / traffic.calls_per_hour),
+                talk_time: traffic.talk_time,
+                patience: traffic.patience,
+                arrivals: Rng::stream(seed, stream),
+                talk_times: Rng::stream(seed, stream + 1),
+                patiences: Rng::stream(seed, stream + 2),
+            });
+            simulator.plan_arrival(index, start);
+        }
+        Ok(simulator)
+    }
+
+    /// When the simulator next wants to act; `None` if it never will (no traffic, all done).
+    pub fn next_action_at(&self) -> Option<Timestamp> {
+        self.agenda.first_key_value().map(|((at, _), _)| *at)
+    }
+
+    /// The commands for every action planned up to `now`, in time order, each to be handled by
+    /// the core at `now` (or at its own instant, for a driver that steps exactly). Actions that
+    /// no longer fit what the core reported are dropped. Arrivals plan the next arrival.
+    pub fn actions_due(&mut self, now: Timestamp) -> Vec<Command> {
+        let mut commands = Vec::new();
+        while let Some(entry) = self.agenda.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let ((at, _), action) = entry.remove_entry();
+            self.act(at, action, &mut commands);
+        }
+        commands
+    }
+
+    /// Learns from one of the core's events, `now` being when it happened. Events about agents
+    /// and calls the simulator does not play are ignored, so real agents and a real PBX can share
+    /// the ACD with it.
+    pub fn observe(&mut self, event: &Event, now: Timestamp) {
+        match event {
+            Event::CallQueued { call, .. } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.place = CallPlace::Waiting;
+                    c.queued_at.get_or_insert(now);
+                }
+            }
+            Event::CallOffered { call, agent, .. } => {
+                let Some(c) = self.calls.get_mut(call) else {
+                    return;
+                };
+                let queued_at = *c.queued_at.get_or_insert(now);
+                c.waited.get_or_insert(now > queued_at);
+                let Some(&index) = self.agent_index.get(agent) else {
+                    return;
+                };
+                c.offers += 1;
+                let offer = c.offers;
+                c.place = CallPlace::Ringing {
+                    agent: index,
+                    offer,
+                };
+                let answer_at = now + self.agents[index].answer_delay;
+                self.plan(
+                    answer_at,
+                    Action::Answer {
+                        agent: index,
+                        call: call.clone(),
+                        offer,
+                    },
+                );
+            }
+            Event::CallConnected { call, agent, queue } => {
+                let Some(c) = self.calls.get_mut(call) else {
+                    return;
+                };
+                let waited = c.waited.unwrap_or(false);
+                let talk_time = c.talk_time;
+                let index = self.agent_index.get(agent).copied();
+                if let Some(index) = index {
+                    c.place = CallPlace::Connected { agent: index };
+                }
+                let tally = self.tally_for(queue);
+                tally.answered += 1;
+                tally.answered_after_waiting += waited as u64;
+                if let Some(index) = index {
+                    self.plan(
+                        now + talk_time,
+                        Action::HangUp {
+                            agent: index,
+                            call: call.clone(),
+                        },
+                    );
+                }
+            }
+            Event::CallLeft { call, .. } => {
+                self.calls.remove(call);
+            }
+            Event::AgentStatusChanged {
+                agent,
+                status,
+                previous,
+                ..
+            } => {
+                let Some(&index) = self.agent_index.get(agent) else {
+                    return;
+                };
+                let player = &mut self.agents[index];
+                match status {
+                    AgentStatus::WrapUp { call, deadline } => {
+                        player.wrapping_up = Some(call.clone());
+                        let started = *previous != crate::acd::AgentStatusKind::WrapUp;
+                        if let (true, WrapUpHabit::EndAfter(after)) = (started, player.wrap_up) {
+                            if now + after < *deadline {
+                                let action = Action::EndWrapUp {
+                                    agent: index,
+                                    call: call.clone(),
+                                };
+                                self.plan(now + after, action);
+                            }
+                        }
+                    }
+                    _ => player.wrapping_up = None,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What the simulator counted for a queue (zeros for a queue it never saw a call answered in).
+    pub fn wait_tally(&self, queue: &QueueId) -> WaitTally {
+        self.tally_index
+            .get(queue)
+            .map_or_else(WaitTally::default, |&i| self.tallies[i].1)
+    }
+
+    /// The tally summed over every queue.
+    pub fn total_wait_tally(&self) -> WaitTally {
+        let mut total = WaitTally::default();
+        for (_, tally) in &self.tallies {
+            total.add(tally);
+        }
+        total
+    }
+
+    /// How many calls the simulator has placed so far.
+    pub fn calls_placed(&self) -> u64 {
+        self.calls_placed
+    }
+
+    /// Calls placed and not yet gone from the ACD.
+    pub fn calls_in_progress(&self) -> usize {
+        self.calls.len()
+    }
+
+    fn tally_for(&mut self, queue: &QueueId) -> &mut WaitTally {
+        let index = *self.tally_index.entry(queue.clone()).or_insert_with(|| {
+            self.tallies.push((queue.clone(), WaitTally::default()));
+            self.tallies.len() - 1
+        });
+        &mut self.tallies[index].1
+    }
+
+    fn plan(&mut self, at: Timestamp, action: Action) {
+        self.agenda.insert((at, self.next_sequence), action);
+        self.next_sequence += 1;
+    }
+
+    fn plan_arrival(&mut self, source: usize, from: Timestamp) {
+        let source_ref = &mut self.sources[source];
+        if let Some(mean_gap) = source_ref.mean_gap_secs {
+            let at = after(from, source_ref.arrivals.exponential(mean_gap));
+            self.plan(at, Action::Arrival { source });
+        }
+    }
+
+    fn act(&mut self, at: Timestamp, action: Action, commands: &mut Vec<Command>) {
+        match action {
+            Action::Arrival { source } => {
+                self.plan_arrival(source, at);
+                self.place_call(source, at, commands);
+            }
+            Action::LogIn { agent } => {
+                let agent = self.agents[agent].id.clone();
+                commands.push(Command::Login {
+                    agent: agent.clone(),
+                });
+                commands.push(Command::SetState {
+                    agent,
+                    state: RequestedState::Ready,
+                });
+            }
+            Action::Answer { agent, call, offer } => {
+                if self.place_of(&call) == Some(CallPlace::Ringing { agent, offer }) {
+                    let agent = self.agents[agent].id.clone();
+                    commands.push(Command::Accept { agent, call });
+                }
+            }
+            Action::HangUp { agent, call } => {
+                if self.place_of(&call) == Some(CallPlace::Connected { agent }) {
+                    let agent = self.agents[agent].id.clone();
+                    commands.push(Command::Hangup { agent, call });
+                }
+            }
+            Action::EndWrapUp { agent, call } => {
+                let player = &self.agents[agent];
+                if player.wrapping_up.as_ref() == Some(&call) {
+                    commands.push(Command::EndWrapUp {
+                        agent: player.id.clone(),
+                    });
+                }
+            }
+            Action::Abandon { call } => {
+                if matches!(
+                    self.place_of(&call),
+                    Some(CallPlace::Waiting | CallPlace::Ringing { .. })
+                ) {
+                    commands.push(Command::CallEnded { call });
+                }
+            }
+        }
+    }
+
+    fn place_of(&self, call: &CallId) -> Option<CallPlace> {
+        self.calls.get(call).map(|c| c.place)
+    }
+
+    fn place_call(&mut self, source: usize, at: Timestamp, commands: &mut Vec<Command>) {
+        let source_ref = &mut self.sources[source];
+        let talk_time = match source_ref.talk_time {
+            TalkTime::Exponential { mean } => {
+                Duration::from_secs_f64(source_ref.talk_times.exponential(mean.as_secs_f64()))
+            }
+            TalkTime::Constant(duration) => duration,
+        };
+        let patience = source_ref.patience.map(|mean| {
+            Duration::from_secs_f64(source_ref.patiences.exponential(mean.as_secs_f64()))
+        });
+        let queue = source_ref.queue.clone();
+        self.calls_placed += 1;
+        let call = CallId::new(format!("sim-{}", self.calls_placed));
+        self.calls.insert(
+            call.clone(),
+            SimulatedCall {
+                queued_at: None,
+                talk_time,
+                place: CallPlace::Waiting,
+                offers: 0,
+                waited: None,
+            },
+        );
+        if let Some(patience) = patience {
+            self.plan(at + patience, Action::Abandon { call: call.clone() });
+        }
+        commands.push(Command::CallArrived {
+            call,
+            queue,
+            priority: 0,
+            data: CallData::default(),
+        });
+    }
+}

@@ -1,0 +1,138 @@
+//! The `acdhub` binary as a user runs it.
+
+use std::process::{Command, Output};
+
+fn acdhub(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_acdhub"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 output")
+}
+
+/// The figures of one row of the queue table: name, offered, answered, abandoned, overflowed,
+/// timed out.
+fn counts(table: &str, row: &str) -> [u64; 5] {
+    let line = table
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(row))
+        .unwrap_or_else(|| panic!("no row {row} in\n{table}"));
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(5)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    numbers.try_into().unwrap()
+}
+
+#[test]
+fn simulate_runs_the_demo_contact_center_and_its_total_adds_up() {
+    let output = acdhub(&["simulate", "--hours", "2"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = stdout(&output);
+    assert!(
+        table.contains("tenant `demo` from the built-in demo"),
+        "{table}"
+    );
+    let queues = ["support", "sales", "vip", "general"];
+    let mut sum = [0u64; 5];
+    for queue in queues {
+        let row = counts(&table, queue);
+        for (total, figure) in sum.iter_mut().zip(row) {
+            *total += figure;
+        }
+    }
+    assert!(sum[0] > 50, "two demo hours bring calls: {table}");
+    assert_eq!(
+        counts(&table, "total"),
+        sum,
+        "the total row is the sum of the queues"
+    );
+    assert!(
+        table.contains("0 refused"),
+        "the simulator sends only valid commands: {table}"
+    );
+}
+
+#[test]
+fn simulate_is_repeatable_for_a_seed() {
+    let first = stdout(&acdhub(&["simulate", "--hours", "1", "--seed", "7"]));
+    let second = stdout(&acdhub(&["simulate", "--hours", "1", "--seed", "7"]));
+    let figures = |out: &str| {
+        out.lines()
+            .take_while(|l| !l.starts_with("now:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(figures(&first), figures(&second));
+}
+
+#[test]
+fn simulate_one_queue_prints_erlang_c_beside_the_measurement() {
+    let output = acdhub(&[
+        "simulate",
+        "--agents",
+        "55",
+        "--calls-per-hour",
+        "720",
+        "--aht",
+        "240",
+        "--hours",
+        "2",
+    ]);
+    assert!(output.status.success());
+    let table = stdout(&output);
+    assert!(table.contains("traffic A = 48.00 Erlangs"), "{table}");
+    for figure in ["P(wait)", "ASA", "SL(15 s)", "occupancy", "AHT"] {
+        assert!(
+            table.lines().any(|l| l.starts_with(figure)),
+            "no {figure} row in\n{table}"
+        );
+    }
+    assert!(
+        table.contains("23.87 %"),
+        "Erlang C's P(wait) for the worked example: {table}"
+    );
+}
+
+#[test]
+fn a_broken_configuration_is_reported_with_file_line_and_field() {
+    let dir = std::env::temp_dir().join(format!("acdhub-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.toml");
+    let text =
+        acdhub::demo::DEMO_TOML.replacen("ring_timeout_secs = 20", "ring_timeout_secs = 0", 1);
+    std::fs::write(&file, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.trim() == "ring_timeout_secs = 0")
+        .unwrap()
+        + 1;
+    let output = acdhub(&["simulate", "--config", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "{}:{line}: tenants[0].queues[0].ring_timeout_secs:",
+        file.display()
+    );
+    assert!(
+        stderr.contains(&expected),
+        "expected {expected} in {stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_command_prints_help_and_fails() {
+    let output = acdhub(&[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("simulate"));
+}
