@@ -254,7 +254,9 @@ impl Config {
                 return Err(err(format!("queues[{i}].id"), "duplicate queue id"));
             }
         }
-        let known = |id: &QueueId| self.queues.iter().any(|q| &q.id == id);
+        let queue_ids: std::collections::HashSet<&QueueId> =
+            self.queues.iter().map(|q| &q.id).collect();
+        let known = |id: &QueueId| queue_ids.contains(id);
         for (i, q) in self.queues.iter().enumerate() {
             let at = |field: &str| format!("queues[{i}].{field}");
             if q.priority_weight == 0 {

@@ -222,7 +222,7 @@ impl AgentCounts {
     }
 }
 
-/// From `at_ms` until the next change (or until `integrated_to` for the last), this many agents
+/// From `at_ms` until the next change (or until `integrated_to_ms` for the last), this many agents
 /// of a scope were ready and idle, and this many were handling calls.
 #[derive(Debug, Clone, Copy)]
 struct AgentChange {
@@ -256,11 +256,12 @@ struct Scope {
     /// Every change of the agent counts still inside the rolling window (and the one before it),
     /// so that agent time in the last 15 minutes is exact to the millisecond.
     changes: VecDeque<AgentChange>,
-    /// Agent time from the first change in `changes` up to `integrated_to`.
+    /// Agent time from the first change in `changes` up to `integrated_to_ms`.
     changes_idle_ms: u64,
     changes_handling_ms: u64,
-    /// Agent time is added to the windows up to this instant.
-    integrated_to: Timestamp,
+    /// Agent time is added to the windows up to this instant (milliseconds since the epoch:
+    /// this runs on every agent state change, so it stays in plain integers).
+    integrated_to_ms: i64,
 }
 
 impl Scope {
@@ -274,7 +275,7 @@ impl Scope {
             changes: VecDeque::new(),
             changes_idle_ms: 0,
             changes_handling_ms: 0,
-            integrated_to: now,
+            integrated_to_ms: now.as_millisecond(),
         }
     }
 
@@ -283,8 +284,8 @@ impl Scope {
     }
 
     /// Adds agent time up to `now` to every window, at the counts as they are.
-    fn integrate(&mut self, now: Timestamp) {
-        let ms = millis_between(self.integrated_to, now);
+    fn integrate(&mut self, now_ms: i64) {
+        let ms = (now_ms - self.integrated_to_ms).max(0) as u64;
         let (ready_idle, handling) = (self.agents.ready, self.handling_agents());
         if ms > 0 && (ready_idle > 0 || handling > 0) {
             let (idle_ms, handling_ms) = (ms * ready_idle as u64, ms * handling as u64);
@@ -294,14 +295,14 @@ impl Scope {
             self.changes_idle_ms += idle_ms;
             self.changes_handling_ms += handling_ms;
         }
-        self.integrated_to = self.integrated_to.max(now);
+        self.integrated_to_ms = self.integrated_to_ms.max(now_ms);
     }
 
     /// Notes the counts after a change at `now` (already integrated up to `now`), and forgets the
     /// changes that ended before the rolling window.
-    fn counts_changed(&mut self, now: Timestamp, rolling_window: Duration) {
+    fn counts_changed(&mut self, now_ms: i64, window_start_ms: i64) {
         let change = AgentChange {
-            at_ms: now.as_millisecond(),
+            at_ms: now_ms,
             ready_idle: self.agents.ready,
             handling: self.handling_agents(),
         };
@@ -309,8 +310,7 @@ impl Scope {
             Some(last) if last.at_ms == change.at_ms => *last = change,
             _ => self.changes.push_back(change),
         }
-        let window_start = (now - rolling_window).as_millisecond();
-        while self.changes.len() >= 2 && self.changes[1].at_ms <= window_start {
+        while self.changes.len() >= 2 && self.changes[1].at_ms <= window_start_ms {
             let (idle_ms, handling_ms) =
                 self.changes[0].agent_time(self.changes[1].at_ms - self.changes[0].at_ms);
             self.changes_idle_ms -= idle_ms;
@@ -326,7 +326,7 @@ impl Scope {
             handling: self.handling_agents(),
         };
         let open_ms = |start: Timestamp| {
-            now.as_millisecond() - start.max(self.integrated_to).as_millisecond()
+            now.as_millisecond() - start.as_millisecond().max(self.integrated_to_ms)
         };
         let with_open = |figures: &Figures, start: Timestamp| {
             let mut figures = figures.clone();
@@ -341,7 +341,7 @@ impl Scope {
             .add_agent_time(self.changes_idle_ms, self.changes_handling_ms);
         // Take off the agent time of changes before the window start.
         let window_start_ms = rolling_start.as_millisecond();
-        let integrated_ms = self.integrated_to.as_millisecond();
+        let integrated_ms = self.integrated_to_ms;
         for (i, change) in self.changes.iter().enumerate() {
             if change.at_ms >= window_start_ms {
                 break;
@@ -395,13 +395,16 @@ struct WindowStarts {
 pub(crate) struct Stats {
     time_zone: TimeZone,
     rolling_window: Duration,
+    rolling_window_ms: i64,
     queues: Vec<Scope>,
     tenant: Scope,
-    /// Point samples in the rolling window, oldest first, with their queue.
+    /// Point samples in the rolling window, oldest first: when each leaves it, and its queue.
     rolling: VecDeque<(Timestamp, usize, Sample)>,
     starts: WindowStarts,
     next_interval: Timestamp,
     next_midnight: Timestamp,
+    /// The earlier of the two above: asked for on every command, so kept ready.
+    next_boundary: Timestamp,
 }
 
 const INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -447,7 +450,9 @@ impl Stats {
             },
             next_interval: interval + INTERVAL,
             next_midnight,
+            next_boundary: next_midnight.min(interval + INTERVAL),
             time_zone,
+            rolling_window_ms: rolling_window.as_millis() as i64,
             rolling_window,
         }
     }
@@ -464,7 +469,8 @@ impl Stats {
                 figures.apply(&sample, true);
             }
         }
-        self.rolling.push_back((now, queue, sample));
+        self.rolling
+            .push_back((now + self.rolling_window, queue, sample));
     }
 
     /// Moves one agent from one state to another in the counts of the tenant and of its queues.
@@ -475,12 +481,13 @@ impl Stats {
         from: (AgentStatusKind, Option<&ReasonCode>),
         to: (AgentStatusKind, Option<&ReasonCode>),
     ) {
-        let window = self.rolling_window;
+        let now_ms = now.as_millisecond();
+        let window_start_ms = now_ms - self.rolling_window_ms;
         let change = |scope: &mut Scope| {
-            scope.integrate(now);
+            scope.integrate(now_ms);
             scope.agents.change(from.0, from.1, false);
             scope.agents.change(to.0, to.1, true);
-            scope.counts_changed(now, window);
+            scope.counts_changed(now_ms, window_start_ms);
         };
         change(&mut self.tenant);
         for queue in queues {
@@ -490,17 +497,16 @@ impl Stats {
 
     /// The next instant at which a window rolls over or a sample leaves the rolling window.
     pub fn next_deadline(&self) -> Timestamp {
-        let boundary = self.next_interval.min(self.next_midnight);
         match self.rolling.front() {
-            Some((at, _, _)) => boundary.min(*at + self.rolling_window),
-            None => boundary,
+            Some((expires_at, _, _)) => self.next_boundary.min(*expires_at),
+            None => self.next_boundary,
         }
     }
 
     /// Rolls windows over at `at` if it is a boundary, and drops samples that left the rolling
     /// window. Calls `changed` with every queue whose figures changed.
     pub fn advance(&mut self, at: Timestamp, mut changed: impl FnMut(usize)) {
-        if at >= self.next_interval || at >= self.next_midnight {
+        if at >= self.next_boundary {
             let midnight = at >= self.next_midnight;
             let boundary = if midnight {
                 self.next_midnight.min(self.next_interval)
@@ -512,7 +518,7 @@ impl Stats {
                 .iter_mut()
                 .chain(std::iter::once(&mut self.tenant))
             {
-                scope.integrate(boundary);
+                scope.integrate(boundary.as_millisecond());
                 scope.interval = Figures::default();
                 if midnight {
                     scope.today = Figures::default();
@@ -523,11 +529,11 @@ impl Stats {
             }
             self.starts.interval = interval_start(at, &self.time_zone);
             self.next_interval = self.starts.interval + INTERVAL;
+            self.next_boundary = self.next_interval.min(self.next_midnight);
             (0..self.queues.len()).for_each(&mut changed);
         }
-        let window_start = at - self.rolling_window;
-        while let Some(&(when, queue, sample)) = self.rolling.front() {
-            if when > window_start {
+        while let Some(&(expires_at, queue, sample)) = self.rolling.front() {
+            if expires_at > at {
                 break;
             }
             self.rolling.pop_front();
