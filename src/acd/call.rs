@@ -597,9 +597,13 @@ impl Acd {
             from: agent_id.clone(),
             to: target,
         });
-        // The call moves before the agent wraps up, so it cannot come straight back to it.
+        // The call moves before the agent wraps up, and the agent is held back for the reject
+        // delay, so it cannot come straight back to it even with no wrap-up.
         match to {
-            To::Queue(queue) => self.enter_queue(id, queue),
+            To::Queue(queue) => {
+                self.enter_queue(id, queue);
+                self.block_agent(agent);
+            }
             To::Agent(other) => self.offer(id, other, true),
         }
         self.start_wrap_up(agent, id.clone());

@@ -27,8 +27,9 @@ pub struct Config {
 /// Tenant-wide routing rules that belong to agents rather than to a queue.
 #[derive(Debug, Clone)]
 pub struct RoutingConfig {
-    /// How long an agent who rejected an offer, or let it ring out, gets no new offer, so the
-    /// same call does not bounce straight back to the same agent (FreeSWITCH's reject delay).
+    /// How long an agent who rejected an offer, let it ring out, or transferred a call to a
+    /// queue, gets no new offer, so the same call does not bounce straight back to the same agent
+    /// (FreeSWITCH's reject delay).
     pub reject_delay: Duration,
     /// After this many ring-no-answers in a row an agent is made not ready with reason
     /// `no_answer` (Asterisk's autopause, FreeSWITCH's max-no-answer). 0 turns it off.

@@ -90,9 +90,13 @@ impl Figures {
         ratio(self.talk_ms + self.hold_ms + self.wrap_up_ms, self.handled).map(|ms| ms / 1000.0)
     }
 
-    /// Abandoned / offered, short abandons left out of both.
+    /// Abandoned / offered, short abandons left out of both. In a window a call may have been
+    /// offered in the window before its short abandon, hence the saturating subtraction.
     pub fn abandonment_rate(&self) -> Option<f64> {
-        ratio(self.abandoned, self.offered - self.short_abandoned)
+        ratio(
+            self.abandoned,
+            self.offered.saturating_sub(self.short_abandoned),
+        )
     }
 
     /// Handling time / (handling time + ready idle time).

@@ -1,0 +1,262 @@
+//! Every refusal of the core: each `AcdError` variant comes from some bad command, carries its
+//! stable code, and leaves the whole state as it was, with no event.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use acdhub::acd::{Acd, AcdError, AgentStatusKind};
+use jiff::Timestamp;
+use support::{check, parse_command};
+
+/// A busy moment: calls waiting, ringing, connected and on hold, agents in every state, a pending
+/// state, blocked agents, wrap-up and wait timers running, statistics in every window.
+fn busy() -> (Acd, Timestamp) {
+    let run = check(
+        "routing reject_delay 10s max_extension 60s
+         reasons break lunch
+         queue support wrap_up 30s max_wait 5m overflow_to sales escalate 1m widen 1 min_skill 2
+         queue sales wrap_up 20s max_length 5
+         agent ann support 2 sales 1
+         agent bob support 2
+         agent cat sales 3
+         agent dan support 1 sales 1
+         agent eve sales 1
+         agent fay support 3
+         agent gus sales 1",
+        r#"
+        at 0s   login ann; login bob; login cat; login dan; login fay
+                ready ann; ready bob; ready cat; ready fay; not_ready dan lunch
+        at 1s   call c1 in support; call c2 in support; call c3 in sales
+                expect offered c1 to ann; offered c2 to bob; offered c3 to cat
+        at 2s   accept ann c1; accept bob c2; call c4 in support from +4930123
+                expect offered c4 to fay
+        at 3s   reject fay c4
+        at 4s   hold bob c2; logout ann; call c5 in support priority 3
+        at 5s   hangup ann c1; login gus; ready gus; call c6 in sales; accept gus c6
+                state ann wrap_up c1 until 35s pending logged_out
+                state bob on_hold c2
+                state cat ringing c3
+                state dan not_ready lunch
+                state eve logged_out
+                state fay ready blocked_until 13s
+                state gus on_call c6
+                where c4 waiting
+                where c5 waiting
+        "#,
+    );
+    let now = run.now;
+    (run.acd, now)
+}
+
+/// Runs `command` at `now`, which must be refused with `code`, and checks nothing changed.
+#[track_caller]
+fn refused(acd: &mut Acd, now: Timestamp, command: &str, code: &str) -> AcdError {
+    // Whatever is due at `now` happens first, so it does not count as a change.
+    acd.handle_timeout(now);
+    while acd.poll_event().is_some() {}
+    let before = format!("{acd:?}");
+    let command = parse_command(command).unwrap();
+    let error = match acd.handle(command.clone(), now) {
+        Ok(()) => panic!("{command:?} was accepted, expected {code}"),
+        Err(error) => error,
+    };
+    assert_eq!(error.code(), code, "{command:?}: {error}");
+    assert_eq!(format!("{acd:?}"), before, "{command:?} changed the state");
+    assert_eq!(acd.poll_event(), None, "{command:?} emitted an event");
+    acd.check_invariants().unwrap();
+    error
+}
+
+/// Every variant, by construction: a variant added to `AcdError` fails to compile here until a
+/// case for it is added to `every_error_comes_from_a_bad_command_and_changes_nothing`.
+fn code_of_every_variant(error: &AcdError) -> &'static str {
+    match error {
+        AcdError::UnknownAgent(_) => "unknown_agent",
+        AcdError::UnknownQueue(_) => "unknown_queue",
+        AcdError::UnknownCall(_) => "unknown_call",
+        AcdError::UnknownReason(_) => "unknown_reason",
+        AcdError::DuplicateCall(_) => "duplicate_call",
+        AcdError::AlreadyLoggedIn(_) => "already_logged_in",
+        AcdError::NotLoggedIn(_) => "not_logged_in",
+        AcdError::NotOffered { .. } => "not_offered",
+        AcdError::NotOnCall { .. } => "not_on_call",
+        AcdError::AlreadyOnHold(_) => "already_on_hold",
+        AcdError::NotOnHold(_) => "not_on_hold",
+        AcdError::NotInWrapUp { .. } => "not_in_wrap_up",
+        AcdError::AgentNotAvailable { .. } => "agent_not_available",
+        AcdError::TransferToSelf(_) => "transfer_to_self",
+        AcdError::NotRinging(_) => "not_ringing",
+        AcdError::NotWaiting(_) => "not_waiting",
+        AcdError::NoPendingState(_) => "no_pending_state",
+        AcdError::BadExtension { .. } => "bad_extension",
+    }
+}
+
+const VARIANTS: usize = 18;
+
+#[test]
+fn every_error_comes_from_a_bad_command_and_changes_nothing() {
+    // (command, code, words the message must contain)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("login zed", "unknown_agent", &["zed"]),
+        ("ready zed", "unknown_agent", &["zed"]),
+        ("accept zed c3", "unknown_agent", &["zed"]),
+        ("transfer bob c2 to agent zed", "unknown_agent", &["zed"]),
+        ("call c9 in nowhere", "unknown_queue", &["nowhere"]),
+        ("move c4 to nowhere", "unknown_queue", &["nowhere"]),
+        (
+            "transfer bob c2 to queue nowhere",
+            "unknown_queue",
+            &["nowhere"],
+        ),
+        ("accept cat c9", "unknown_call", &["c9"]),
+        ("ended c9", "unknown_call", &["c9"]),
+        ("answered c9", "unknown_call", &["c9"]),
+        ("set_priority c9 1", "unknown_call", &["c9"]),
+        ("not_ready fay coffee", "unknown_reason", &["coffee"]),
+        ("not_ready bob coffee", "unknown_reason", &["coffee"]),
+        ("call c4 in sales", "duplicate_call", &["c4"]),
+        ("call c2 in support", "duplicate_call", &["c2"]),
+        ("call c3 in sales", "duplicate_call", &["c3"]),
+        ("login ann", "already_logged_in", &["ann"]),
+        ("login dan", "already_logged_in", &["dan"]),
+        ("ready eve", "not_logged_in", &["eve"]),
+        ("logout eve", "not_logged_in", &["eve"]),
+        // accepting a call that was never offered, or offered to someone else
+        ("accept fay c4", "not_offered", &["fay", "c4"]),
+        ("accept ann c3", "not_offered", &["ann", "c3"]),
+        ("reject bob c2", "not_offered", &["bob", "c2"]),
+        ("accept eve c3", "not_offered", &["eve"]),
+        ("hangup cat c3", "not_on_call", &["cat", "c3"]),
+        ("hold ann c2", "not_on_call", &["ann", "c2"]),
+        (
+            "transfer fay c2 to queue sales",
+            "not_on_call",
+            &["fay", "c2"],
+        ),
+        ("hold bob c2", "already_on_hold", &["c2"]),
+        ("resume gus c6", "not_on_hold", &["c6"]),
+        ("end_wrap_up bob", "not_in_wrap_up", &["bob", "on_call"]),
+        (
+            "extend_wrap_up dan 10s",
+            "not_in_wrap_up",
+            &["dan", "not_ready"],
+        ),
+        (
+            "transfer bob c2 to agent dan",
+            "agent_not_available",
+            &["dan", "not_ready"],
+        ),
+        (
+            "transfer bob c2 to agent fay",
+            "agent_not_available",
+            &["fay", "ready"],
+        ),
+        (
+            "transfer bob c2 to agent cat",
+            "agent_not_available",
+            &["cat", "ringing"],
+        ),
+        ("transfer bob c2 to agent bob", "transfer_to_self", &["bob"]),
+        ("answered c4", "not_ringing", &["c4"]),
+        ("set_priority c3 9", "not_waiting", &["c3"]),
+        ("set_priority c2 9", "not_waiting", &["c2"]),
+        ("move c3 to support", "not_waiting", &["c3"]),
+        ("clear_pending bob", "no_pending_state", &["bob"]),
+        ("clear_pending eve", "no_pending_state", &["eve"]),
+        ("extend_wrap_up ann 61s", "bad_extension", &["60"]),
+        ("extend_wrap_up ann 0s", "bad_extension", &[]),
+        ("extend_wrap_up ann 999ms", "bad_extension", &[]),
+    ];
+    let (mut acd, now) = busy();
+    let mut seen = BTreeSet::new();
+    for (command, code, words) in cases {
+        let error = refused(&mut acd, now, command, code);
+        let message = error.to_string();
+        for word in *words {
+            assert!(message.contains(word), "`{message}` should name {word}");
+        }
+        assert_eq!(code_of_every_variant(&error), *code);
+        seen.insert(*code);
+    }
+    assert_eq!(
+        seen.len(),
+        VARIANTS,
+        "a variant is never produced: {seen:?}"
+    );
+}
+
+/// What a user can see of the core: every view, the figures and the next deadline. (Two cores
+/// cannot be compared by `Debug`: their hash maps iterate in different orders.)
+fn observable(acd: &mut Acd) -> String {
+    let events: Vec<_> = std::iter::from_fn(|| acd.poll_event()).collect();
+    let agents: Vec<_> = acd.agents().collect();
+    let queues: Vec<_> = acd
+        .queue_ids()
+        .cloned()
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|id| acd.queue_stats(id))
+        .collect();
+    format!(
+        "{events:?}\n{agents:?}\n{:?}\n{queues:?}\n{:?}\n{:?}",
+        acd.calls(),
+        acd.tenant_stats(),
+        acd.poll_timeout()
+    )
+}
+
+#[test]
+fn a_refused_command_changes_nothing_later_either() {
+    // The refusals leave no trace: the same day with and without them goes on identically.
+    let (mut clean, now) = busy();
+    let (mut tried, _) = busy();
+    for (command, code) in [
+        ("accept fay c4", "not_offered"),
+        ("extend_wrap_up ann 61s", "bad_extension"),
+        ("transfer bob c2 to agent dan", "agent_not_available"),
+        ("call c2 in support", "duplicate_call"),
+        ("set_priority c3 9", "not_waiting"),
+    ] {
+        refused(&mut tried, now, command, code);
+    }
+    clean.handle_timeout(now);
+    assert_eq!(observable(&mut clean), observable(&mut tried));
+    let mut at = now;
+    for step in ["ready dan", "resume bob c2", "hangup bob c2", "login eve"] {
+        at += std::time::Duration::from_secs(7);
+        for acd in [&mut clean, &mut tried] {
+            acd.handle(parse_command(step).unwrap(), at).unwrap();
+        }
+        assert_eq!(
+            observable(&mut clean),
+            observable(&mut tried),
+            "after {step}"
+        );
+    }
+    let later = at + std::time::Duration::from_secs(600);
+    clean.handle_timeout(later);
+    tried.handle_timeout(later);
+    assert_eq!(observable(&mut clean), observable(&mut tried));
+}
+
+#[test]
+fn an_earlier_instant_counts_as_the_latest_seen() {
+    // The core never goes back in time: a refused command with an old timestamp changes nothing,
+    // and an accepted one happens at the latest instant seen.
+    let (mut acd, now) = busy();
+    let earlier = now - std::time::Duration::from_secs(3);
+    let before = format!("{acd:?}");
+    let error = acd
+        .handle(parse_command("login zed").unwrap(), earlier)
+        .unwrap_err();
+    assert_eq!(error.code(), "unknown_agent");
+    assert_eq!(format!("{acd:?}"), before);
+    acd.handle(parse_command("ready dan").unwrap(), earlier)
+        .unwrap();
+    let dan = acd.agent(&"dan".into()).unwrap();
+    assert_eq!(dan.since, now);
+    assert_eq!(acd.now(), now);
+    assert_eq!(dan.status.kind(), AgentStatusKind::Ready);
+}
