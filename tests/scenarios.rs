@@ -63,7 +63,7 @@ fn every_agent_state_is_shown_and_counted() {
                 agents support: ready 1 ringing 0 on_call 1
         at 6s   hold ann c1
                 expect held c1 by ann; on_hold ann c1 was on_call
-                state ann on_hold c1
+                state ann on_hold c1 since 5s
                 where c1 held ann
                 agents support: on_call 1
         at 7s   resume ann c1
@@ -337,15 +337,15 @@ fn ring_no_answer_requeues_at_the_head_and_pauses_after_misses_in_a_row() {
         at 35s  expect offered c2 to ann until 55s
         at 55s  expect offer_ended c2 at ann ring_no_answer; queued c2; not_ready ann no_answer was ringing
                 expect no ready ann
-                state ann not_ready no_answer streak 2
+                state ann not_ready no_answer streak 0
                 agents support: not_ready.no_answer 1
-        # the streak counts since the last answered call (as FreeSWITCH's no_answer_count)
+        # back from the pause, the agent starts a fresh count: one more miss does not pause it
         at 60s  ready ann
                 expect offered c2 to ann until 80s
-        at 80s  expect not_ready ann no_answer
-                state ann not_ready no_answer streak 3
-        at 90s  ready ann
-                expect offered c2 to ann
+        at 80s  expect offer_ended c2 at ann ring_no_answer; queued c2; ready ann was ringing
+                expect no not_ready ann
+                state ann ready streak 1 blocked_until 90s
+        at 90s  expect offered c2 to ann
                 accept ann c2
                 state ann on_call c2 streak 0
         "#,

@@ -279,7 +279,10 @@ impl Acd {
         let now = self.now;
         let agent = &mut self.agents[index];
         let previous = std::mem::replace(&mut agent.status, status.clone());
-        agent.since = now;
+        // Time in state runs on through hold and resume: only a new state or reason restarts it.
+        if previous.kind() != status.kind() || previous.reason() != status.reason() {
+            agent.since = now;
+        }
         if status == AgentStatus::LoggedOut {
             agent.ring_no_answer_streak = 0;
         }
@@ -299,7 +302,7 @@ impl Acd {
             agent: agent.id.clone(),
             status,
             previous: previous.kind(),
-            since: now,
+            since: agent.since,
         });
         if agent.is_available() {
             self.route_agent(index);

@@ -358,6 +358,8 @@ impl Acd {
             && limit > 0
             && a.ring_no_answer_streak >= limit
         {
+            // Paused: coming back starts a fresh count.
+            self.agents[agent].ring_no_answer_streak = 0;
             let reason = super::ids::ReasonCode::new(super::ids::ReasonCode::NO_ANSWER);
             self.set_status(agent, AgentStatus::NotReady { reason });
         } else {
