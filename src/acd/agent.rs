@@ -318,9 +318,7 @@ impl Acd {
         let until = self.now + delay;
         let key = self.timers.set(until, Timer::Unblock(index));
         let agent = &mut self.agents[index];
-        if let Some((_, old)) = agent.blocked_until.replace((until, key)) {
-            self.timers.cancel(Some(old));
-        }
+        agent.blocked_until = Some((until, key));
     }
 
     pub(crate) fn unblock_agent(&mut self, index: usize) {
@@ -403,8 +401,7 @@ impl Acd {
     }
 
     pub(crate) fn wrap_up_over(&mut self, index: usize) {
-        let timer = self.agents[index].wrap_up_timer.take();
-        self.timers.cancel(timer);
+        self.agents[index].wrap_up_timer = None;
         self.end_handling(index);
         self.finish_work(index);
     }
@@ -425,10 +422,7 @@ impl Acd {
             });
         }
         let deadline = deadline + by;
-        let old = self.agents[index]
-            .wrap_up_timer
-            .replace(self.timers.set(deadline, Timer::WrapUpEnd(index)));
-        self.timers.cancel(old);
+        self.agents[index].wrap_up_timer = Some(self.timers.set(deadline, Timer::WrapUpEnd(index)));
         let since = self.agents[index].since;
         self.agents[index].status = AgentStatus::WrapUp { call, deadline };
         let agent = &self.agents[index];

@@ -15,6 +15,7 @@ use super::ids::{AgentId, CallId, QueueId};
 use super::queue::WaitKey;
 use super::stats::{Sample, millis_between};
 use super::timers::{Timer, TimerKey};
+use rustc_hash::FxHashMap as HashMap;
 
 /// What the PBX tells the agent about a call: shown with the offer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,21 +96,21 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    pub fn wait_key(&self) -> WaitKey {
-        (
-            Reverse(self.priority),
-            self.arrived_at,
-            self.seq,
-            self.id.clone(),
-        )
+    pub fn wait_key(&self, slot: CallSlot) -> WaitKey {
+        (Reverse(self.priority), self.arrived_at, self.seq, slot)
     }
 }
 
 impl Acd {
-    fn call_ref(&self, call: &CallId) -> Result<&Call, AcdError> {
+    /// The slot of a call named in a command.
+    pub(crate) fn call_slot(&self, call: &CallId) -> Result<CallSlot, AcdError> {
         self.calls
-            .get(call)
+            .slot_of(call)
             .ok_or_else(|| AcdError::UnknownCall(call.clone()))
+    }
+
+    fn call_ref(&self, call: &CallId) -> Result<&Call, AcdError> {
+        Ok(&self.calls[self.call_slot(call)?])
     }
 
     pub(crate) fn call_arrived(
@@ -152,22 +153,23 @@ impl Acd {
             next_step: 0,
             state: CallState::Waiting { timer: None },
         };
-        self.calls.insert(id.clone(), call);
-        self.enter_queue(&id, queue_index);
+        let slot = self.calls.insert(call);
+        self.enter_queue(slot, queue_index);
         Ok(())
     }
 
     /// Puts a call into a queue as a new leg: offered there, waiting, routed.
-    pub(crate) fn enter_queue(&mut self, id: &CallId, queue: usize) {
+    pub(crate) fn enter_queue(&mut self, slot: CallSlot, queue: usize) {
+        let id = &self.calls[slot].id.clone();
         let now = self.now;
         let min_skill = self.queues[queue].config.min_skill;
-        let call = self.calls.get_mut(id).expect("call exists");
+        let call = self.calls.get_mut(slot).expect("call exists");
         call.queue = queue;
         call.entered_queue_at = now;
         call.min_skill = min_skill;
         call.next_step = 0;
         call.state = CallState::Waiting { timer: None };
-        let key = call.wait_key();
+        let key = call.wait_key(slot);
         self.queues[queue].add_waiting(min_skill, key, now);
         self.stats.record(now, queue, Sample::Offered);
         self.dirty.mark(queue);
@@ -175,26 +177,25 @@ impl Acd {
             call: id.clone(),
             queue: self.queues[queue].config.id.clone(),
         });
-        self.settle_waiting(id);
+        self.settle_waiting(slot);
     }
 
     /// Takes a waiting call out of its queue's indexes and cancels its wait timer.
-    pub(crate) fn unqueue(&mut self, id: &CallId) {
-        let call = self.calls.get_mut(id).expect("call exists");
+    pub(crate) fn unqueue(&mut self, slot: CallSlot) {
+        let call = self.calls.get_mut(slot).expect("call exists");
         if let CallState::Waiting { timer } = &mut call.state {
-            let timer = timer.take();
-            let key = call.wait_key();
+            *timer = None;
+            let key = call.wait_key(slot);
             self.queues[call.queue].remove_waiting(call.min_skill, &key, call.entered_queue_at);
             self.dirty.mark(call.queue);
-            self.timers.cancel(timer);
         }
     }
 
     /// Applies every escalation step and maximum wait that is due for a waiting call, schedules
     /// the next one, and offers the call if an agent may take it.
-    pub(crate) fn settle_waiting(&mut self, id: &CallId) {
+    pub(crate) fn settle_waiting(&mut self, slot: CallSlot) {
         let now = self.now;
-        let call = &self.calls[id];
+        let call = &self.calls[slot];
         let queue = &self.queues[call.queue];
         let waited = now.duration_since(call.entered_queue_at).unsigned_abs();
         let mut next_step = call.next_step;
@@ -231,7 +232,7 @@ impl Acd {
         }
         if min_skill != call.min_skill || next_step != call.next_step {
             let (key, entered, old_skill, queue_index) = (
-                call.wait_key(),
+                call.wait_key(slot),
                 call.entered_queue_at,
                 call.min_skill,
                 call.queue,
@@ -239,16 +240,16 @@ impl Acd {
             let queue = &mut self.queues[queue_index];
             queue.remove_waiting(old_skill, &key, entered);
             queue.add_waiting(min_skill, key, entered);
-            let call = self.calls.get_mut(id).expect("call exists");
+            let call = self.calls.get_mut(slot).expect("call exists");
             call.min_skill = min_skill;
             call.next_step = next_step;
         }
         match overflow {
-            Some((Some(to), reason)) => return self.overflow(id, to, reason),
-            Some((None, _)) => return self.time_out(id),
+            Some((Some(to), reason)) => return self.overflow(slot, to, reason),
+            Some((None, _)) => return self.time_out(slot),
             None => {}
         }
-        let call = &self.calls[id];
+        let call = &self.calls[slot];
         let queue = &self.queues[call.queue];
         let step_at = queue.config.escalation.get(call.next_step).map(|s| s.after);
         let max_at = queue.config.max_wait.as_ref().map(|m| m.after);
@@ -258,19 +259,20 @@ impl Acd {
         };
         let timer = next.map(|after| {
             self.timers
-                .set(call.entered_queue_at + after, Timer::WaitStep(id.clone()))
+                .set(call.entered_queue_at + after, Timer::WaitStep(slot))
         });
-        let call = self.calls.get_mut(id).expect("call exists");
+        let call = self.calls.get_mut(slot).expect("call exists");
         if let CallState::Waiting { timer: slot } = &mut call.state {
             *slot = timer;
         }
-        self.route_call(id);
+        self.route_call(slot);
     }
 
     /// Moves a waiting call to another queue; the caller keeps their place by arrival time.
-    pub(crate) fn overflow(&mut self, id: &CallId, to: usize, reason: OverflowReason) {
-        self.unqueue(id);
-        let from = self.calls[id].queue;
+    pub(crate) fn overflow(&mut self, slot: CallSlot, to: usize, reason: OverflowReason) {
+        let id = &self.calls[slot].id.clone();
+        self.unqueue(slot);
+        let from = self.calls[slot].queue;
         self.stats.record(self.now, from, Sample::Overflowed);
         self.events.push_back(Event::CallOverflowed {
             call: id.clone(),
@@ -278,12 +280,12 @@ impl Acd {
             to: self.queues[to].config.id.clone(),
             reason,
         });
-        self.enter_queue(id, to);
+        self.enter_queue(slot, to);
     }
 
-    fn time_out(&mut self, id: &CallId) {
-        self.unqueue(id);
-        let call = self.calls.remove(id).expect("call exists");
+    fn time_out(&mut self, slot: CallSlot) {
+        self.unqueue(slot);
+        let call = self.calls.remove(slot).expect("call exists");
         self.stats.record(self.now, call.queue, Sample::TimedOut);
         let queue = self.queues[call.queue].config.id.clone();
         self.events.push_back(Event::CallLeft {
@@ -295,41 +297,45 @@ impl Acd {
 
     /// The ring timeout of an offer passed: the call goes back to its queue, the agent counts a
     /// ring-no-answer.
-    pub(crate) fn ring_no_answer(&mut self, id: &CallId) {
-        let Some(CallState::Ringing { agent, .. }) = self.calls.get(id).map(|c| &c.state) else {
+    pub(crate) fn ring_no_answer(&mut self, slot: CallSlot) {
+        let Some(CallState::Ringing { agent, .. }) = self.calls.get(slot).map(|c| &c.state) else {
             return;
         };
         let agent = *agent;
         self.agents[agent].ring_no_answer_streak += 1;
-        self.offer_failed(id, agent, OfferEndReason::RingNoAnswer);
+        self.offer_failed(slot, agent, OfferEndReason::RingNoAnswer);
     }
 
     pub(crate) fn reject(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
         let agent = self.ringing_agent(agent_id, id)?;
+        let slot = self.calls.slot_of(id).expect("the agent rings with it");
         self.agents[agent].ring_no_answer_streak = 0;
-        self.offer_failed(id, agent, OfferEndReason::Rejected);
+        self.offer_failed(slot, agent, OfferEndReason::Rejected);
         Ok(())
     }
 
     /// The index of `agent_id` if the call rings there.
     fn ringing_agent(&self, agent_id: &AgentId, id: &CallId) -> Result<usize, AcdError> {
         let agent = self.agent_index(agent_id)?;
-        self.call_ref(id)?;
         match &self.agents[agent].status {
+            // The agent holds the call, so it exists: one look-up saved on every answer.
             AgentStatus::Ringing { call } if call == id => Ok(agent),
-            _ => Err(AcdError::NotOffered {
-                agent: agent_id.clone(),
-                call: id.clone(),
-            }),
+            _ => {
+                self.call_ref(id)?;
+                Err(AcdError::NotOffered {
+                    agent: agent_id.clone(),
+                    call: id.clone(),
+                })
+            }
         }
     }
 
-    fn offer_failed(&mut self, id: &CallId, agent: usize, reason: OfferEndReason) {
-        let call = self.calls.get_mut(id).expect("call exists");
-        let CallState::Ringing { timer, direct, .. } = call.state else {
+    fn offer_failed(&mut self, slot: CallSlot, agent: usize, reason: OfferEndReason) {
+        let id = &self.calls[slot].id.clone();
+        let call = self.calls.get_mut(slot).expect("call exists");
+        let CallState::Ringing { direct, .. } = call.state else {
             unreachable!("the call rings")
         };
-        self.timers.cancel(Some(timer));
         self.events.push_back(Event::OfferEnded {
             call: id.clone(),
             agent: self.agents[agent].id.clone(),
@@ -337,10 +343,10 @@ impl Acd {
         });
         let queue = call.queue;
         if direct {
-            self.enter_queue(id, queue);
+            self.enter_queue(slot, queue);
         } else {
             self.queues[queue].ringing -= 1;
-            let key = call.wait_key();
+            let key = call.wait_key(slot);
             call.state = CallState::Waiting { timer: None };
             self.queues[queue].add_waiting(call.min_skill, key, call.entered_queue_at);
             self.dirty.mark(queue);
@@ -348,7 +354,7 @@ impl Acd {
                 call: id.clone(),
                 queue: self.queues[queue].config.id.clone(),
             });
-            self.settle_waiting(id);
+            self.settle_waiting(slot);
         }
         let limit = self.routing.max_ring_no_answer;
         let a = &self.agents[agent];
@@ -371,16 +377,18 @@ impl Acd {
     /// The agent took the offer (from the WebAgent, or the PBX saw the device answer).
     pub(crate) fn accept(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
         let agent = self.ringing_agent(agent_id, id)?;
-        self.connect(id, agent);
+        let slot = self.calls.slot_of(id).expect("the agent rings with it");
+        self.connect(slot, agent);
         Ok(())
     }
 
     /// The PBX reports the call answered at the agent's device. Answering an already connected
     /// call again is harmless.
     pub(crate) fn call_answered(&mut self, id: &CallId) -> Result<(), AcdError> {
-        match self.call_ref(id)?.state {
+        let slot = self.call_slot(id)?;
+        match self.calls[slot].state {
             CallState::Ringing { agent, .. } => {
-                self.connect(id, agent);
+                self.connect(slot, agent);
                 Ok(())
             }
             CallState::Connected { .. } => Ok(()),
@@ -388,13 +396,13 @@ impl Acd {
         }
     }
 
-    fn connect(&mut self, id: &CallId, agent: usize) {
+    fn connect(&mut self, slot: CallSlot, agent: usize) {
+        let id = &self.calls[slot].id.clone();
         let now = self.now;
-        let call = self.calls.get_mut(id).expect("call exists");
-        let CallState::Ringing { timer, direct, .. } = call.state else {
+        let call = self.calls.get_mut(slot).expect("call exists");
+        let CallState::Ringing { direct, .. } = call.state else {
             unreachable!("the call rings")
         };
-        self.timers.cancel(Some(timer));
         call.state = CallState::Connected { agent };
         let queue = call.queue;
         let membership = self.agents[agent].membership_of(queue);
@@ -441,13 +449,16 @@ impl Acd {
     /// The index of `agent_id` if it is on this call, and whether the call is on hold.
     fn connected_agent(&self, agent_id: &AgentId, id: &CallId) -> Result<(usize, bool), AcdError> {
         let agent = self.agent_index(agent_id)?;
-        self.call_ref(id)?;
         match &self.agents[agent].status {
+            // The agent holds the call, so it exists: one look-up saved on every answer.
             AgentStatus::OnCall { call, on_hold } if call == id => Ok((agent, *on_hold)),
-            _ => Err(AcdError::NotOnCall {
-                agent: agent_id.clone(),
-                call: id.clone(),
-            }),
+            _ => {
+                self.call_ref(id)?;
+                Err(AcdError::NotOnCall {
+                    agent: agent_id.clone(),
+                    call: id.clone(),
+                })
+            }
         }
     }
 
@@ -491,13 +502,15 @@ impl Acd {
 
     pub(crate) fn hangup(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
         let (agent, _) = self.connected_agent(agent_id, id)?;
-        self.complete(id, agent);
+        let slot = self.calls.slot_of(id).expect("the agent is on it");
+        self.complete(slot, agent);
         Ok(())
     }
 
     /// A connected call ended: it leaves the ACD and its agent wraps up.
-    fn complete(&mut self, id: &CallId, agent: usize) {
-        let call = self.calls.remove(id).expect("call exists");
+    fn complete(&mut self, slot: CallSlot, agent: usize) {
+        let id = &self.calls[slot].id.clone();
+        let call = self.calls.remove(slot).expect("call exists");
         let queue = self.queues[call.queue].config.id.clone();
         self.events.push_back(Event::CallLeft {
             call: id.clone(),
@@ -511,7 +524,8 @@ impl Acd {
     /// a connected call ended on the phone.
     pub(crate) fn call_ended(&mut self, id: &CallId) -> Result<(), AcdError> {
         let now = self.now;
-        let call = self.call_ref(id)?;
+        let slot = self.call_slot(id)?;
+        let call = &self.calls[slot];
         let queue = call.queue;
         let wait = now.duration_since(call.entered_queue_at).unsigned_abs();
         let sl = &self.queues[queue].config.service_level;
@@ -523,8 +537,8 @@ impl Acd {
         let queue_id = self.queues[queue].config.id.clone();
         match call.state {
             CallState::Waiting { .. } => {
-                self.unqueue(id);
-                self.calls.remove(id);
+                self.unqueue(slot);
+                self.calls.remove(slot);
                 self.stats.record(now, queue, abandoned);
                 self.events.push_back(Event::CallLeft {
                     call: id.clone(),
@@ -534,12 +548,11 @@ impl Acd {
             }
             CallState::Ringing {
                 agent,
-                timer,
+                timer: _,
                 direct,
                 ..
             } => {
-                self.timers.cancel(Some(timer));
-                self.calls.remove(id);
+                self.calls.remove(slot);
                 let agent_id = self.agents[agent].id.clone();
                 self.events.push_back(Event::OfferEnded {
                     call: id.clone(),
@@ -561,7 +574,7 @@ impl Acd {
                 });
                 self.finish_work(agent);
             }
-            CallState::Connected { agent } => self.complete(id, agent),
+            CallState::Connected { agent } => self.complete(slot, agent),
         }
         Ok(())
     }
@@ -594,6 +607,7 @@ impl Acd {
                 To::Agent(other_index)
             }
         };
+        let slot = self.calls.slot_of(id).expect("the agent is on it");
         self.events.push_back(Event::CallTransferred {
             call: id.clone(),
             from: agent_id.clone(),
@@ -603,17 +617,18 @@ impl Acd {
         // delay, so it cannot come straight back to it even with no wrap-up.
         match to {
             To::Queue(queue) => {
-                self.enter_queue(id, queue);
+                self.enter_queue(slot, queue);
                 self.block_agent(agent);
             }
-            To::Agent(other) => self.offer(id, other, true),
+            To::Agent(other) => self.offer(slot, other, true),
         }
         self.start_wrap_up(agent, id.clone());
         Ok(())
     }
 
     pub(crate) fn set_call_priority(&mut self, id: &CallId, priority: u8) -> Result<(), AcdError> {
-        let call = self.call_ref(id)?;
+        let slot = self.call_slot(id)?;
+        let call = &self.calls[slot];
         if !matches!(call.state, CallState::Waiting { .. }) {
             return Err(AcdError::NotWaiting(id.clone()));
         }
@@ -621,11 +636,11 @@ impl Acd {
             call.queue,
             call.min_skill,
             call.entered_queue_at,
-            call.wait_key(),
+            call.wait_key(slot),
         );
-        let call = self.calls.get_mut(id).expect("call exists");
+        let call = self.calls.get_mut(slot).expect("call exists");
         call.priority = priority;
-        let new_key = call.wait_key();
+        let new_key = call.wait_key(slot);
         self.queues[queue].remove_waiting(skill, &old_key, entered);
         self.queues[queue].add_waiting(skill, new_key, entered);
         self.dirty.mark(queue);
@@ -638,14 +653,15 @@ impl Acd {
 
     pub(crate) fn move_call(&mut self, id: &CallId, queue: &QueueId) -> Result<(), AcdError> {
         let to = self.queue_index(queue)?;
-        let call = self.call_ref(id)?;
+        let slot = self.call_slot(id)?;
+        let call = &self.calls[slot];
         if !matches!(call.state, CallState::Waiting { .. }) {
             return Err(AcdError::NotWaiting(id.clone()));
         }
         if call.queue == to {
             return Ok(());
         }
-        self.overflow(id, to, OverflowReason::Moved);
+        self.overflow(slot, to, OverflowReason::Moved);
         Ok(())
     }
 
@@ -684,5 +700,81 @@ impl Acd {
             entered_queue_at: call.entered_queue_at,
             status,
         }
+    }
+}
+
+/// Where a call lives in [`Calls`]. A command names its call by id; the id is looked up once and
+/// everything inside the core (timers, queue indexes) refers to the call by slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct CallSlot(u32);
+
+/// The calls in the ACD: a slab of slots, reused once a call leaves, and the index by id.
+#[derive(Debug, Default)]
+pub(crate) struct Calls {
+    slots: Vec<Option<Call>>,
+    free: Vec<CallSlot>,
+    by_id: HashMap<CallId, CallSlot>,
+}
+
+impl Calls {
+    pub fn insert(&mut self, call: Call) -> CallSlot {
+        let id = call.id.clone();
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot.0 as usize] = Some(call);
+                slot
+            }
+            None => {
+                self.slots.push(Some(call));
+                CallSlot(self.slots.len() as u32 - 1)
+            }
+        };
+        self.by_id.insert(id, slot);
+        slot
+    }
+
+    pub fn slot_of(&self, id: &CallId) -> Option<CallSlot> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Calls in the ACD.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn contains_key(&self, id: &CallId) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    pub fn get(&self, slot: CallSlot) -> Option<&Call> {
+        self.slots.get(slot.0 as usize).and_then(Option::as_ref)
+    }
+
+    pub fn get_mut(&mut self, slot: CallSlot) -> Option<&mut Call> {
+        self.slots.get_mut(slot.0 as usize).and_then(Option::as_mut)
+    }
+
+    pub fn remove(&mut self, slot: CallSlot) -> Option<Call> {
+        let call = self.slots.get_mut(slot.0 as usize)?.take()?;
+        self.by_id.remove(&call.id);
+        self.free.push(slot);
+        Some(call)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Call> {
+        self.slots.iter().filter_map(Option::as_ref)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (CallSlot, &Call)> {
+        (self.slots.iter().enumerate())
+            .filter_map(|(i, c)| c.as_ref().map(|c| (CallSlot(i as u32), c)))
+    }
+}
+
+impl std::ops::Index<CallSlot> for Calls {
+    type Output = Call;
+
+    fn index(&self, slot: CallSlot) -> &Call {
+        self.get(slot).expect("a slot in use")
     }
 }

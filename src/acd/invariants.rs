@@ -11,11 +11,11 @@ impl Acd {
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut waiting = vec![0usize; self.queues.len()];
         let mut ringing = vec![0u32; self.queues.len()];
-        for call in self.calls.values() {
+        for (slot, call) in self.calls.iter() {
             match &call.state {
                 CallState::Waiting { .. } => {
                     waiting[call.queue] += 1;
-                    if !self.queues[call.queue].is_waiting(call.min_skill, &call.wait_key()) {
+                    if !self.queues[call.queue].is_waiting(call.min_skill, &call.wait_key(slot)) {
                         return Err(format!(
                             "waiting call {} is not in its queue's index",
                             call.id
@@ -61,7 +61,8 @@ impl Acd {
                 _ => None,
             };
             if let Some((id, offer)) = holds {
-                let Some(call) = self.calls.get(id) else {
+                let Some(call) = self.calls.slot_of(id).and_then(|slot| self.calls.get(slot))
+                else {
                     return Err(format!(
                         "agent {} holds call {id} which does not exist",
                         agent.id

@@ -42,11 +42,11 @@ pub use ids::{AgentId, CallId, QueueId, ReasonCode};
 pub use stats::{AgentCounts, Figures, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
-use call::Call;
+use call::{Call, Calls};
 use config::{ConfigError, Escalation, ReasonConfig, RoutingConfig};
 use queue::Queue;
 use stats::Stats;
-use timers::{Timer, Timers};
+use timers::{Timer, TimerKey, Timers};
 
 /// Something an agent, a supervisor or the telephony side asks of the ACD.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +172,7 @@ pub struct Acd {
     queue_by_id: HashMap<QueueId, usize>,
     agents: Vec<Agent>,
     agent_by_id: HashMap<AgentId, usize>,
-    calls: HashMap<CallId, Call>,
+    calls: Calls,
     next_call_seq: u64,
     timers: Timers,
     stats: Stats,
@@ -272,7 +272,7 @@ impl Acd {
                 .enumerate()
                 .map(|(i, a)| (a.id.clone(), i))
                 .collect(),
-            calls: HashMap::default(),
+            calls: Calls::default(),
             next_call_seq: 0,
             timers: Timers::default(),
             events: VecDeque::new(),
@@ -282,7 +282,7 @@ impl Acd {
     /// Applies a command at `now`, after everything due by then. On error nothing changed.
     pub fn handle(&mut self, command: Command, now: Timestamp) -> Result<(), AcdError> {
         self.advance(now);
-        match command {
+        let result = match command {
             Command::Login { agent } => self.login(&agent),
             Command::SetState { agent, state } => self.set_state(&agent, state),
             Command::ClearPending { agent } => self.clear_pending(&agent),
@@ -308,12 +308,18 @@ impl Acd {
             Command::CallEnded { call } => self.call_ended(&call),
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
+        };
+        // Only a command that did something can have cancelled a timer.
+        if result.is_ok() {
+            self.purge_stale_timers();
         }
+        result
     }
 
     /// Lets time pass up to `now`.
     pub fn handle_timeout(&mut self, now: Timestamp) {
         self.advance(now);
+        self.purge_stale_timers();
     }
 
     /// The next thing that happened, oldest first; `QueueChanged` events come after the rest.
@@ -332,8 +338,8 @@ impl Acd {
     pub fn poll_timeout(&self) -> Timestamp {
         let stats = self.stats.next_deadline();
         self.timers
-            .next_deadline()
-            .map_or(stats, |timer| timer.min(stats))
+            .peek()
+            .map_or(stats, |((at, _), _)| at.min(stats))
     }
 
     /// The latest instant the core has been told about.
@@ -346,29 +352,65 @@ impl Acd {
         let now = now.max(self.now);
         loop {
             let boundary = self.stats.next_deadline();
-            let timer = self.timers.next_deadline();
-            if timer.is_some_and(|t| t <= now && t < boundary) {
-                let (at, timer) = self.timers.pop_due(now).expect("a timer is due");
-                self.now = at.max(self.now);
-                self.fire(timer);
-            } else if boundary <= now {
-                self.now = boundary.max(self.now);
-                self.roll_over(boundary);
-            } else {
-                break;
+            match self.timers.peek() {
+                Some(((at, _), _)) if at <= now && at < boundary => {
+                    let (key, timer) = self.timers.pop().expect("peeked");
+                    if self.timer_is_live(key, timer) {
+                        self.now = at.max(self.now);
+                        self.fire(timer);
+                    }
+                }
+                _ if boundary <= now => {
+                    self.now = boundary.max(self.now);
+                    self.roll_over(boundary);
+                }
+                _ => break,
             }
         }
         self.now = now;
     }
 
+    /// Drops cancelled timers from the top, so [`Acd::poll_timeout`] names a live deadline, and
+    /// rebuilds the heap when stale entries dominate it. A call owns at most one live timer and an
+    /// agent two, so past twice that bound most entries are stale; a rebuild follows at least
+    /// that many new timers, which keeps its cost O(1) per timer.
+    fn purge_stale_timers(&mut self) {
+        let live_bound = self.calls.len() + 2 * self.agents.len();
+        if self.timers.len() > 2 * live_bound + 1024 {
+            let mut timers = std::mem::take(&mut self.timers);
+            timers.retain(|key, timer| self.timer_is_live(key, timer));
+            self.timers = timers;
+        }
+        while let Some((key, timer)) = self.timers.peek() {
+            if self.timer_is_live(key, timer) {
+                break;
+            }
+            self.timers.pop();
+        }
+    }
+
+    /// A timer is live while its owner still holds its key.
+    fn timer_is_live(&self, key: TimerKey, timer: Timer) -> bool {
+        match timer {
+            Timer::RingTimeout(slot) => {
+                matches!(self.calls.get(slot).map(|c| &c.state), Some(call::CallState::Ringing { timer, .. }) if *timer == key)
+            }
+            Timer::WaitStep(slot) => {
+                matches!(self.calls.get(slot).map(|c| &c.state), Some(call::CallState::Waiting { timer: Some(timer) }) if *timer == key)
+            }
+            Timer::WrapUpEnd(agent) => self.agents[agent].wrap_up_timer == Some(key),
+            Timer::Unblock(agent) => self.agents[agent].blocked_until.map(|(_, k)| k) == Some(key),
+        }
+    }
+
     fn fire(&mut self, timer: Timer) {
         match timer {
-            Timer::RingTimeout(call) => self.ring_no_answer(&call),
-            Timer::WaitStep(call) => {
-                if let Some(c) = self.calls.get_mut(&call) {
+            Timer::RingTimeout(slot) => self.ring_no_answer(slot),
+            Timer::WaitStep(slot) => {
+                if let Some(c) = self.calls.get_mut(slot) {
                     if let call::CallState::Waiting { timer } = &mut c.state {
                         *timer = None;
-                        self.settle_waiting(&call);
+                        self.settle_waiting(slot);
                     }
                 }
             }
@@ -421,7 +463,8 @@ impl Acd {
     }
 
     pub fn call(&self, id: &CallId) -> Option<CallView> {
-        self.calls.get(id).map(|call| self.call_view(call))
+        let slot = self.calls.slot_of(id)?;
+        Some(self.call_view(&self.calls[slot]))
     }
 
     /// Every call in the ACD, in arrival order.
@@ -470,7 +513,8 @@ impl Acd {
         }
     }
 
-    /// How many deadlines are pending; for tests and diagnostics.
+    /// How many timer entries the core holds, cancelled ones not yet purged included; for
+    /// diagnostics.
     pub fn pending_timers(&self) -> usize {
         self.timers.len()
     }

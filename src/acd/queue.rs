@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 
+use super::call::CallSlot;
 use super::config::{MAX_SKILL, QueueConfig, Strategy};
-use super::ids::CallId;
 
 /// The order of waiting calls: higher priority first, then the earliest arrival (kept across
 /// overflows so a caller keeps their place), then arrival order.
-pub(crate) type WaitKey = (Reverse<u8>, Timestamp, u64, CallId);
+pub(crate) type WaitKey = (Reverse<u8>, Timestamp, u64, CallSlot);
 
 /// The order of available agents under the queue's strategy (smaller first), then agent index.
 pub(crate) type AvailableKey = ((u64, u64), usize);

@@ -9,21 +9,21 @@ use jiff::Timestamp;
 
 use super::Acd;
 use super::agent::AgentStatus;
+use super::call::CallSlot;
 use super::call::CallState;
 use super::event::Event;
-use super::ids::CallId;
 use super::stats::millis_between;
 use super::timers::Timer;
 
 impl Acd {
     /// Offers a waiting call to the agent its queue's strategy picks, if any may take it.
-    pub(crate) fn route_call(&mut self, id: &CallId) {
-        let call = &self.calls[id];
+    pub(crate) fn route_call(&mut self, slot: CallSlot) {
+        let call = &self.calls[slot];
         if !matches!(call.state, CallState::Waiting { .. }) {
             return;
         }
         if let Some(agent) = self.queues[call.queue].best_agent(call.min_skill) {
-            self.offer(id, agent, false);
+            self.offer(slot, agent, false);
         }
     }
 
@@ -34,7 +34,7 @@ impl Acd {
         let now = self.now;
         // Higher is better: caller priority, weighted wait, then earlier arrival.
         type Score = (u8, u128, std::cmp::Reverse<u64>);
-        let mut best: Option<(Score, &CallId)> = None;
+        let mut best: Option<(Score, CallSlot)> = None;
         for m in &self.agents[agent].memberships {
             let queue = &self.queues[m.queue];
             if let Some((priority, arrived_at, seq, id)) = queue.best_call_for(m.skill) {
@@ -45,24 +45,25 @@ impl Acd {
                     .as_ref()
                     .is_none_or(|(best_score, _)| score > *best_score)
                 {
-                    best = Some((score, id));
+                    best = Some((score, *id));
                 }
             }
         }
-        match best.map(|(_, id)| id.clone()) {
-            Some(id) => self.offer(&id, agent, false),
+        match best.map(|(_, slot)| slot) {
+            Some(slot) => self.offer(slot, agent, false),
             None => self.index_agent(agent),
         }
     }
 
     /// Rings the call at the agent. `direct` for an agent-to-agent transfer.
-    pub(crate) fn offer(&mut self, id: &CallId, agent: usize, direct: bool) {
-        self.unqueue(id);
+    pub(crate) fn offer(&mut self, slot: CallSlot, agent: usize, direct: bool) {
+        let id = &self.calls[slot].id.clone();
+        self.unqueue(slot);
         let now = self.now;
-        let call = self.calls.get_mut(id).expect("call exists");
+        let call = self.calls.get_mut(slot).expect("call exists");
         let queue = call.queue;
         let deadline: Timestamp = now + self.queues[queue].config.ring_timeout;
-        let timer = self.timers.set(deadline, Timer::RingTimeout(id.clone()));
+        let timer = self.timers.set(deadline, Timer::RingTimeout(slot));
         call.state = CallState::Ringing {
             agent,
             timer,
@@ -77,7 +78,7 @@ impl Acd {
             }
         }
         self.dirty.mark(queue);
-        let call = &self.calls[id];
+        let call = &self.calls[slot];
         self.events.push_back(Event::CallOffered {
             call: id.clone(),
             agent: self.agents[agent].id.clone(),

@@ -154,9 +154,29 @@ impl Figures {
         }
     }
 
-    fn add_agent_time(&mut self, ready_idle_ms: u64, handling_ms: u64) {
-        self.ready_idle_ms += ready_idle_ms;
-        self.handling_ms += handling_ms;
+    /// The figures counted since `earlier`, a copy of these taken before.
+    fn minus(&self, earlier: &Figures) -> Figures {
+        Figures {
+            offered: self.offered - earlier.offered,
+            answered: self.answered - earlier.answered,
+            answered_within_threshold: self.answered_within_threshold
+                - earlier.answered_within_threshold,
+            abandoned: self.abandoned - earlier.abandoned,
+            abandoned_within_threshold: self.abandoned_within_threshold
+                - earlier.abandoned_within_threshold,
+            short_abandoned: self.short_abandoned - earlier.short_abandoned,
+            overflowed: self.overflowed - earlier.overflowed,
+            timed_out: self.timed_out - earlier.timed_out,
+            refused: self.refused - earlier.refused,
+            answer_wait_ms: self.answer_wait_ms - earlier.answer_wait_ms,
+            abandon_wait_ms: self.abandon_wait_ms - earlier.abandon_wait_ms,
+            handled: self.handled - earlier.handled,
+            talk_ms: self.talk_ms - earlier.talk_ms,
+            hold_ms: self.hold_ms - earlier.hold_ms,
+            wrap_up_ms: self.wrap_up_ms - earlier.wrap_up_ms,
+            ready_idle_ms: self.ready_idle_ms - earlier.ready_idle_ms,
+            handling_ms: self.handling_ms - earlier.handling_ms,
+        }
     }
 }
 
@@ -196,8 +216,29 @@ pub struct AgentCounts {
     pub not_ready_by_reason: BTreeMap<ReasonCode, u32>,
 }
 
-impl AgentCounts {
-    fn change(&mut self, kind: AgentStatusKind, reason: Option<&ReasonCode>, add: bool) {
+/// Everything an agent state change touches in a scope, together in one cache line: the agent
+/// counts by state and the cumulative agent time for occupancy.
+#[derive(Debug, Clone, Default)]
+struct AgentTally {
+    /// Agent time is added up to this instant (milliseconds since the epoch).
+    integrated_to_ms: i64,
+    /// Agent time since the core started, up to `integrated_to_ms`.
+    ready_idle_ms: u64,
+    handling_ms: u64,
+    logged_in: u32,
+    ready: u32,
+    ringing: u32,
+    on_call: u32,
+    wrap_up: u32,
+    not_ready: u32,
+}
+
+impl AgentTally {
+    fn handling(&self) -> u32 {
+        self.on_call + self.wrap_up
+    }
+
+    fn change(&mut self, kind: AgentStatusKind, add: bool) {
         let counter = match kind {
             AgentStatusKind::LoggedOut => return,
             AgentStatusKind::NotReady => &mut self.not_ready,
@@ -213,15 +254,16 @@ impl AgentCounts {
             *counter -= 1;
             self.logged_in -= 1;
         }
-        if let Some(reason) = reason.filter(|_| kind == AgentStatusKind::NotReady) {
-            if add {
-                *self.not_ready_by_reason.entry(reason.clone()).or_default() += 1;
-            } else if let Some(count) = self.not_ready_by_reason.get_mut(reason) {
-                *count -= 1;
-                if *count == 0 {
-                    self.not_ready_by_reason.remove(reason);
-                }
-            }
+    }
+}
+
+fn count_reason(by_reason: &mut BTreeMap<ReasonCode, u32>, reason: &ReasonCode, add: bool) {
+    if add {
+        *by_reason.entry(reason.clone()).or_default() += 1;
+    } else if let Some(count) = by_reason.get_mut(reason) {
+        *count -= 1;
+        if *count == 0 {
+            by_reason.remove(reason);
         }
     }
 }
@@ -249,122 +291,152 @@ pub(crate) fn millis_between(from: Timestamp, to: Timestamp) -> u64 {
 }
 
 /// The statistics of one scope: a queue, or the whole tenant.
+///
+/// Every figure is kept once, cumulatively since the core started, and each window is the
+/// difference between the cumulative figures now and at the window's start: exact, and a call
+/// event or an agent change touches one set of figures, not one per window.
 #[derive(Debug)]
 struct Scope {
-    agents: AgentCounts,
-    lifetime: Figures,
-    today: Figures,
-    interval: Figures,
-    /// Point samples of the rolling window (agent time is kept in `changes`).
-    rolling: Figures,
-    /// Every change of the agent counts still inside the rolling window (and the one before it),
-    /// so that agent time in the last 15 minutes is exact to the millisecond.
+    /// Hot: touched on every agent state change.
+    tally: AgentTally,
+    /// Every change of the agent counts still inside the rolling window and the one before it,
+    /// so that agent time in the last 15 minutes is exact to the millisecond. Before the first
+    /// change ever, no agent of the scope was logged in.
     changes: VecDeque<AgentChange>,
-    /// Agent time from the first change in `changes` up to `integrated_to_ms`.
-    changes_idle_ms: u64,
-    changes_handling_ms: u64,
-    /// Agent time is added to the windows up to this instant (milliseconds since the epoch:
-    /// this runs on every agent state change, so it stays in plain integers).
-    integrated_to_ms: i64,
+    /// Cumulative agent time (idle, handling) at the first change in `changes`.
+    changes_base_ms: (u64, u64),
+    not_ready_by_reason: BTreeMap<ReasonCode, u32>,
+    /// Call figures since the core started (agent time lives in `tally`).
+    lifetime: Figures,
+    /// Everything, agent time included, as it was when the day and the interval began.
+    at_today_start: Figures,
+    at_interval_start: Figures,
+    /// Point samples still in the rolling window.
+    rolling: Figures,
 }
 
 impl Scope {
     fn new(now: Timestamp) -> Scope {
         Scope {
-            agents: AgentCounts::default(),
-            lifetime: Figures::default(),
-            today: Figures::default(),
-            interval: Figures::default(),
-            rolling: Figures::default(),
+            tally: AgentTally {
+                integrated_to_ms: now.as_millisecond(),
+                ..AgentTally::default()
+            },
             changes: VecDeque::new(),
-            changes_idle_ms: 0,
-            changes_handling_ms: 0,
-            integrated_to_ms: now.as_millisecond(),
+            changes_base_ms: (0, 0),
+            not_ready_by_reason: BTreeMap::new(),
+            lifetime: Figures::default(),
+            at_today_start: Figures::default(),
+            at_interval_start: Figures::default(),
+            rolling: Figures::default(),
         }
     }
 
-    fn handling_agents(&self) -> u32 {
-        self.agents.on_call + self.agents.wrap_up
-    }
-
-    /// Adds agent time up to `now` to every window, at the counts as they are.
+    /// Adds agent time up to `now_ms`, at the counts as they are.
     fn integrate(&mut self, now_ms: i64) {
-        let ms = (now_ms - self.integrated_to_ms).max(0) as u64;
-        let (ready_idle, handling) = (self.agents.ready, self.handling_agents());
-        if ms > 0 && (ready_idle > 0 || handling > 0) {
-            let (idle_ms, handling_ms) = (ms * ready_idle as u64, ms * handling as u64);
-            for figures in [&mut self.lifetime, &mut self.today, &mut self.interval] {
-                figures.add_agent_time(idle_ms, handling_ms);
-            }
-            self.changes_idle_ms += idle_ms;
-            self.changes_handling_ms += handling_ms;
-        }
-        self.integrated_to_ms = self.integrated_to_ms.max(now_ms);
+        let tally = &mut self.tally;
+        let ms = (now_ms - tally.integrated_to_ms).max(0) as u64;
+        tally.ready_idle_ms += ms * tally.ready as u64;
+        tally.handling_ms += ms * tally.handling() as u64;
+        tally.integrated_to_ms = tally.integrated_to_ms.max(now_ms);
     }
 
-    /// Notes the counts after a change at `now` (already integrated up to `now`), and forgets the
-    /// changes that ended before the rolling window.
+    /// Notes the counts after a change at `now_ms` (already integrated up to it), and forgets
+    /// the changes that ended before the rolling window.
     fn counts_changed(&mut self, now_ms: i64, window_start_ms: i64) {
         let change = AgentChange {
             at_ms: now_ms,
-            ready_idle: self.agents.ready,
-            handling: self.handling_agents(),
+            ready_idle: self.tally.ready,
+            handling: self.tally.handling(),
         };
         match self.changes.back_mut() {
+            // Same counts as before (on call to wrap-up, hold): nothing changed for agent time.
+            Some(last)
+                if last.ready_idle == change.ready_idle && last.handling == change.handling =>
+            {
+                return;
+            }
             Some(last) if last.at_ms == change.at_ms => *last = change,
-            _ => self.changes.push_back(change),
+            Some(_) => self.changes.push_back(change),
+            None => {
+                self.changes_base_ms = (self.tally.ready_idle_ms, self.tally.handling_ms);
+                self.changes.push_back(change);
+            }
         }
         while self.changes.len() >= 2 && self.changes[1].at_ms <= window_start_ms {
             let (idle_ms, handling_ms) =
                 self.changes[0].agent_time(self.changes[1].at_ms - self.changes[0].at_ms);
-            self.changes_idle_ms -= idle_ms;
-            self.changes_handling_ms -= handling_ms;
+            self.changes_base_ms.0 += idle_ms;
+            self.changes_base_ms.1 += handling_ms;
             self.changes.pop_front();
         }
     }
 
+    /// Everything since the core started, agent time up to `now_ms`.
+    fn cumulative(&self, now_ms: i64) -> Figures {
+        let tally = &self.tally;
+        let open_ms = (now_ms - tally.integrated_to_ms).max(0) as u64;
+        let mut figures = self.lifetime.clone();
+        figures.ready_idle_ms = tally.ready_idle_ms + open_ms * tally.ready as u64;
+        figures.handling_ms = tally.handling_ms + open_ms * tally.handling() as u64;
+        figures
+    }
+
+    /// The window starts now: what has been counted so far belongs to earlier windows.
+    fn start_window(&mut self, at: Timestamp, today: bool) {
+        let at_ms = at.as_millisecond();
+        self.integrate(at_ms);
+        self.at_interval_start = self.cumulative(at_ms);
+        if today {
+            self.at_today_start = self.at_interval_start.clone();
+        }
+    }
+
     fn read(&self, now: Timestamp, starts: &WindowStarts, rolling_window: Duration) -> ScopeStats {
-        let open = AgentChange {
-            at_ms: 0,
-            ready_idle: self.agents.ready,
-            handling: self.handling_agents(),
-        };
-        let open_ms = |start: Timestamp| {
-            now.as_millisecond() - start.as_millisecond().max(self.integrated_to_ms)
-        };
-        let with_open = |figures: &Figures, start: Timestamp| {
-            let mut figures = figures.clone();
-            let (idle_ms, handling_ms) = open.agent_time(open_ms(start));
-            figures.add_agent_time(idle_ms, handling_ms);
-            WindowFigures { start, figures }
-        };
-        let rolling_start = now - rolling_window;
-        let mut rolling = with_open(&self.rolling, rolling_start);
-        rolling
-            .figures
-            .add_agent_time(self.changes_idle_ms, self.changes_handling_ms);
-        // Take off the agent time of changes before the window start.
-        let window_start_ms = rolling_start.as_millisecond();
-        let integrated_ms = self.integrated_to_ms;
+        let now_ms = now.as_millisecond();
+        let lifetime = self.cumulative(now_ms);
+
+        // Agent time in the rolling window: everything since the first remembered change, less
+        // what of it lies before the window.
+        let window_start = now - rolling_window;
+        let window_start_ms = window_start.as_millisecond();
+        let mut rolling = self.rolling.clone();
+        rolling.ready_idle_ms = lifetime.ready_idle_ms - self.changes_base_ms.0;
+        rolling.handling_ms = lifetime.handling_ms - self.changes_base_ms.1;
         for (i, change) in self.changes.iter().enumerate() {
             if change.at_ms >= window_start_ms {
                 break;
             }
-            let end_ms = self
-                .changes
-                .get(i + 1)
-                .map_or(integrated_ms, |next| next.at_ms);
+            let end_ms = self.changes.get(i + 1).map_or(now_ms, |next| next.at_ms);
             let (idle_ms, handling_ms) =
                 change.agent_time(end_ms.min(window_start_ms) - change.at_ms);
-            rolling.figures.ready_idle_ms -= idle_ms;
-            rolling.figures.handling_ms -= handling_ms;
+            rolling.ready_idle_ms -= idle_ms;
+            rolling.handling_ms -= handling_ms;
         }
+        let tally = &self.tally;
         ScopeStats {
-            agents: self.agents.clone(),
-            lifetime: with_open(&self.lifetime, starts.lifetime).figures,
-            today: with_open(&self.today, starts.today),
-            interval: with_open(&self.interval, starts.interval),
-            rolling,
+            agents: AgentCounts {
+                logged_in: tally.logged_in,
+                ready: tally.ready,
+                ringing: tally.ringing,
+                on_call: tally.on_call,
+                wrap_up: tally.wrap_up,
+                not_ready: tally.not_ready,
+                not_ready_by_reason: self.not_ready_by_reason.clone(),
+            },
+            today: WindowFigures {
+                start: starts.today,
+                figures: lifetime.minus(&self.at_today_start),
+            },
+            interval: WindowFigures {
+                start: starts.interval,
+                figures: lifetime.minus(&self.at_interval_start),
+            },
+            rolling: WindowFigures {
+                start: window_start,
+                figures: rolling,
+            },
+            lifetime,
         }
     }
 }
@@ -389,7 +461,6 @@ pub struct ScopeStats {
 
 #[derive(Debug, Clone, Copy)]
 struct WindowStarts {
-    lifetime: Timestamp,
     today: Timestamp,
     interval: Timestamp,
 }
@@ -447,11 +518,7 @@ impl Stats {
             queues: (0..queues).map(|_| Scope::new(now)).collect(),
             tenant: Scope::new(now),
             rolling: VecDeque::new(),
-            starts: WindowStarts {
-                lifetime: now,
-                today,
-                interval,
-            },
+            starts: WindowStarts { today, interval },
             next_interval: interval + INTERVAL,
             next_midnight,
             next_boundary: next_midnight.min(interval + INTERVAL),
@@ -464,14 +531,8 @@ impl Stats {
     /// Counts a call event in the queue's and the tenant's windows.
     pub fn record(&mut self, now: Timestamp, queue: usize, sample: Sample) {
         for scope in [&mut self.queues[queue], &mut self.tenant] {
-            for figures in [
-                &mut scope.lifetime,
-                &mut scope.today,
-                &mut scope.interval,
-                &mut scope.rolling,
-            ] {
-                figures.apply(&sample, true);
-            }
+            scope.lifetime.apply(&sample, true);
+            scope.rolling.apply(&sample, true);
         }
         self.rolling
             .push_back((now + self.rolling_window, queue, sample));
@@ -489,8 +550,14 @@ impl Stats {
         let window_start_ms = now_ms - self.rolling_window_ms;
         let change = |scope: &mut Scope| {
             scope.integrate(now_ms);
-            scope.agents.change(from.0, from.1, false);
-            scope.agents.change(to.0, to.1, true);
+            scope.tally.change(from.0, false);
+            scope.tally.change(to.0, true);
+            if let Some(reason) = from.1.filter(|_| from.0 == AgentStatusKind::NotReady) {
+                count_reason(&mut scope.not_ready_by_reason, reason, false);
+            }
+            if let Some(reason) = to.1.filter(|_| to.0 == AgentStatusKind::NotReady) {
+                count_reason(&mut scope.not_ready_by_reason, reason, true);
+            }
             scope.counts_changed(now_ms, window_start_ms);
         };
         change(&mut self.tenant);
@@ -512,21 +579,12 @@ impl Stats {
     pub fn advance(&mut self, at: Timestamp, mut changed: impl FnMut(usize)) {
         if at >= self.next_boundary {
             let midnight = at >= self.next_midnight;
-            let boundary = if midnight {
-                self.next_midnight.min(self.next_interval)
-            } else {
-                self.next_interval
-            };
             for scope in self
                 .queues
                 .iter_mut()
                 .chain(std::iter::once(&mut self.tenant))
             {
-                scope.integrate(boundary.as_millisecond());
-                scope.interval = Figures::default();
-                if midnight {
-                    scope.today = Figures::default();
-                }
+                scope.start_window(self.next_boundary, midnight);
             }
             if midnight {
                 (self.starts.today, self.next_midnight) = midnights(at, &self.time_zone);

@@ -1,30 +1,40 @@
-//! The deadlines the core is waiting for, in time order, each cancellable in O(log n).
+//! The deadlines the core is waiting for, earliest first.
+//!
+//! A binary heap with lazy cancellation: whoever owns a timer (a ringing call, a waiting call,
+//! an agent in wrap-up or held back) keeps its [`TimerKey`], and forgets or replaces it when the
+//! timer no longer matters. An entry whose owner no longer holds its key is stale; the core
+//! skips it when it comes due and purges stale entries from the top after every step, so the
+//! earliest deadline reported is always a live one. Setting a timer is nearly O(1) here, because
+//! a new deadline is almost always the latest, and cancelling costs nothing. Stale entries
+//! deeper down are dropped in one pass when they outnumber the live ones (see
+//! `Acd::purge_stale_timers`), so the heap stays proportional to the calls and agents.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use jiff::Timestamp;
 
-use super::ids::CallId;
+use super::call::CallSlot;
 
 /// What to do when a deadline passes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Timer {
     /// The offer of this call has rung for the queue's ring timeout.
-    RingTimeout(CallId),
+    RingTimeout(CallSlot),
     /// The waiting call reached its next escalation step or its queue's maximum wait.
-    WaitStep(CallId),
+    WaitStep(CallSlot),
     /// The agent's wrap-up deadline.
     WrapUpEnd(usize),
     /// The agent's reject delay is over: it may get offers again.
     Unblock(usize),
 }
 
-/// The handle for cancelling a timer: its deadline and a tie-breaking sequence number.
+/// A timer's identity: its deadline and a sequence number unique among all timers ever set.
 pub(crate) type TimerKey = (Timestamp, u64);
 
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
-    pending: BTreeMap<TimerKey, Timer>,
+    heap: BinaryHeap<Reverse<(TimerKey, Timer)>>,
     next_seq: u64,
 }
 
@@ -32,31 +42,26 @@ impl Timers {
     pub fn set(&mut self, at: Timestamp, timer: Timer) -> TimerKey {
         let key = (at, self.next_seq);
         self.next_seq += 1;
-        self.pending.insert(key, timer);
+        self.heap.push(Reverse((key, timer)));
         key
     }
 
-    pub fn cancel(&mut self, key: Option<TimerKey>) {
-        if let Some(key) = key {
-            self.pending.remove(&key);
-        }
+    /// The earliest entry, live or stale.
+    pub fn peek(&self) -> Option<(TimerKey, Timer)> {
+        self.heap.peek().map(|Reverse(entry)| *entry)
     }
 
-    pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.pending.first_key_value().map(|(key, _)| key.0)
+    pub fn pop(&mut self) -> Option<(TimerKey, Timer)> {
+        self.heap.pop().map(|Reverse(entry)| entry)
     }
 
-    /// Removes and returns the earliest timer due at or before `now`.
-    pub fn pop_due(&mut self, now: Timestamp) -> Option<(Timestamp, Timer)> {
-        let entry = self.pending.first_entry()?;
-        if entry.key().0 > now {
-            return None;
-        }
-        let (key, timer) = entry.remove_entry();
-        Some((key.0, timer))
-    }
-
+    /// Entries held, stale ones included.
     pub fn len(&self) -> usize {
-        self.pending.len()
+        self.heap.len()
+    }
+
+    /// Keeps only the entries `live` accepts: the heap's stale entries are dropped in O(n).
+    pub fn retain(&mut self, mut live: impl FnMut(TimerKey, Timer) -> bool) {
+        self.heap.retain(|Reverse((key, timer))| live(*key, *timer));
     }
 }
