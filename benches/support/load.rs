@@ -15,28 +15,17 @@ use acdhub::acd::config::{
 use acdhub::acd::{
     Acd, AgentId, AgentStatus, CallData, CallId, Command, Config, Event, QueueId, RequestedState,
 };
+use acdhub::sim::rng::Rng;
 use jiff::{Timestamp, tz::TimeZone};
 
-/// A small deterministic generator (SplitMix64), so every run routes the same calls.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// A number below `n` from the simulator's seeded generator, so every run routes the same calls.
+fn below(rng: &mut Rng, n: u64) -> u64 {
+    rng.next_u64() % n
 }
 
 pub fn config(agents: usize) -> Config {
     let queues = agents / 50;
-    let mut rng = Rng(7);
+    let mut rng = Rng::stream(7, 0);
     Config {
         time_zone: TimeZone::get("Europe/Berlin").unwrap(),
         queues: (0..queues)
@@ -58,9 +47,9 @@ pub fn config(agents: usize) -> Config {
             .map(|a| {
                 let mut skills = Vec::new();
                 while skills.len() < 3 {
-                    let queue = QueueId::new(format!("q{}", rng.below(queues as u64)));
+                    let queue = QueueId::new(format!("q{}", below(&mut rng, queues as u64)));
                     if !skills.iter().any(|(q, _)| *q == queue) {
-                        skills.push((queue, 1 + rng.below(5) as u8));
+                        skills.push((queue, 1 + below(&mut rng, 5) as u8));
                     }
                 }
                 AgentConfig {
@@ -115,7 +104,7 @@ impl Load {
         let mut load = Load {
             acd,
             now,
-            rng: Rng(42),
+            rng: Rng::stream(42, 0),
             queues,
             next_call: 0,
             actions: VecDeque::new(),
@@ -132,13 +121,13 @@ impl Load {
     }
 
     fn arrive(&mut self) {
-        let queue = self.queues[self.rng.below(self.queues.len() as u64) as usize].clone();
+        let queue = self.queues[below(&mut self.rng, self.queues.len() as u64) as usize].clone();
         // Ids of ended calls are reused, so the measurement is routing, not string formatting.
         let call = self.free_ids.pop().unwrap_or_else(|| {
             self.next_call += 1;
             CallId::new(format!("c{}", self.next_call))
         });
-        let priority = (self.rng.below(10) == 0) as u8;
+        let priority = (below(&mut self.rng, 10) == 0) as u8;
         self.command(Command::CallArrived {
             call,
             queue,
