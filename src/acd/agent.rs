@@ -8,8 +8,9 @@ use jiff::Timestamp;
 use super::Acd;
 use super::error::AcdError;
 use super::event::Event;
+use super::figures::Sample;
 use super::ids::{AgentId, CallId, QueueId, ReasonCode};
-use super::stats::{Sample, millis_between};
+use super::stats::millis_between;
 use super::timers::{Timer, TimerKey};
 
 /// What an agent is doing, without the details.

@@ -19,12 +19,15 @@ mod call;
 pub mod config;
 mod error;
 mod event;
+mod figures;
+mod handling;
 mod ids;
 mod invariants;
 mod queue;
 mod routing;
 mod stats;
 mod timers;
+mod waiting;
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -38,8 +41,9 @@ pub use call::{CallData, CallStatus, CallView};
 pub use config::Config;
 pub use error::AcdError;
 pub use event::{CallLeftReason, Event, OfferEndReason, OverflowReason, TransferTarget};
+pub use figures::Figures;
 pub use ids::{AgentId, CallId, QueueId, ReasonCode};
-pub use stats::{AgentCounts, Figures, ScopeStats, WindowFigures};
+pub use stats::{AgentCounts, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
 use call::{Call, Calls};
@@ -309,10 +313,9 @@ impl Acd {
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
         };
-        // Only a command that did something can have cancelled a timer.
-        if result.is_ok() {
-            self.purge_stale_timers();
-        }
+        // Time passing (and the command, if it succeeded) may have cancelled timers. The purge
+        // drops only entries no owner holds, so a refused command still changes nothing.
+        self.purge_stale_timers();
         result
     }
 

@@ -1,0 +1,187 @@
+//! What the statistics count, and the figures a wallboard shows derived from it.
+//!
+//! Every field is an exact integer: a count, or a sum of milliseconds. Service level, ASA, AHT,
+//! abandonment rate and occupancy are computed from them when read, never stored, so they always
+//! agree with the raw numbers (no running averages).
+
+use super::config::ServiceLevelVariant;
+
+/// Exact sums and counts for one window. Durations are in milliseconds; agent time is in
+/// agent-milliseconds (two agents idle for one second add 2,000).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// Calls that entered the queue (an overflowed or transferred call counts in each queue it
+    /// enters; a tenant's figures are the sum of its queues').
+    pub offered: u64,
+    pub answered: u64,
+    pub answered_within_threshold: u64,
+    /// Callers who hung up while waiting or ringing, after the short-abandon threshold.
+    pub abandoned: u64,
+    pub abandoned_within_threshold: u64,
+    /// Callers who hung up before the short-abandon threshold; they count nowhere else.
+    pub short_abandoned: u64,
+    /// Calls that left the queue unanswered for another queue (maximum wait, escalation or a
+    /// supervisor's move).
+    pub overflowed: u64,
+    /// Calls that reached the maximum wait with nowhere to overflow to.
+    pub timed_out: u64,
+    /// Calls turned away because the queue was full; they are not offered.
+    pub refused: u64,
+    /// Total wait of answered calls, for the average speed of answer.
+    pub answer_wait_ms: u64,
+    /// Total wait of abandoned calls (not short abandons).
+    pub abandon_wait_ms: u64,
+    /// Calls whose handling (talk, hold and wrap-up of one agent) ended in the window.
+    pub handled: u64,
+    pub talk_ms: u64,
+    pub hold_ms: u64,
+    pub wrap_up_ms: u64,
+    /// Agent time spent ready and idle.
+    pub ready_idle_ms: u64,
+    /// Agent time spent on calls and in wrap-up.
+    pub handling_ms: u64,
+}
+
+fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+impl Figures {
+    /// The service level as a fraction from 0 to 1 under the given formula; `None` before the
+    /// first call that counts.
+    pub fn service_level(&self, variant: ServiceLevelVariant) -> Option<f64> {
+        match variant {
+            ServiceLevelVariant::Answered => ratio(self.answered_within_threshold, self.answered),
+            ServiceLevelVariant::Offered => ratio(
+                self.answered_within_threshold + self.abandoned_within_threshold,
+                self.answered + self.abandoned,
+            ),
+            ServiceLevelVariant::ShortAbandonExcluded => ratio(
+                self.answered_within_threshold,
+                self.answered + self.abandoned - self.abandoned_within_threshold,
+            ),
+        }
+    }
+
+    /// Average speed of answer in seconds: total wait of answered calls / answered calls.
+    pub fn average_speed_of_answer(&self) -> Option<f64> {
+        ratio(self.answer_wait_ms, self.answered).map(|ms| ms / 1000.0)
+    }
+
+    /// Average handle time in seconds: (talk + hold + wrap-up) / handled calls.
+    pub fn average_handle_time(&self) -> Option<f64> {
+        ratio(self.talk_ms + self.hold_ms + self.wrap_up_ms, self.handled).map(|ms| ms / 1000.0)
+    }
+
+    /// Abandoned / offered, short abandons left out of both. In a window a call may have been
+    /// offered in the window before its short abandon, hence the saturating subtraction.
+    pub fn abandonment_rate(&self) -> Option<f64> {
+        ratio(
+            self.abandoned,
+            self.offered.saturating_sub(self.short_abandoned),
+        )
+    }
+
+    /// Handling time / (handling time + ready idle time).
+    pub fn occupancy(&self) -> Option<f64> {
+        ratio(self.handling_ms, self.handling_ms + self.ready_idle_ms)
+    }
+
+    pub(crate) fn apply(&mut self, sample: &Sample, add: bool) {
+        let f = |field: &mut u64, value: u64| {
+            if add {
+                *field += value;
+            } else {
+                *field -= value;
+            }
+        };
+        match *sample {
+            Sample::Offered => f(&mut self.offered, 1),
+            Sample::Refused => f(&mut self.refused, 1),
+            Sample::Overflowed => f(&mut self.overflowed, 1),
+            Sample::TimedOut => f(&mut self.timed_out, 1),
+            Sample::Answered {
+                wait_ms,
+                within_threshold,
+            } => {
+                f(&mut self.answered, 1);
+                f(&mut self.answered_within_threshold, within_threshold as u64);
+                f(&mut self.answer_wait_ms, wait_ms);
+            }
+            Sample::Abandoned {
+                wait_ms,
+                within_threshold,
+                short,
+            } => {
+                if short {
+                    f(&mut self.short_abandoned, 1);
+                } else {
+                    f(&mut self.abandoned, 1);
+                    f(
+                        &mut self.abandoned_within_threshold,
+                        within_threshold as u64,
+                    );
+                    f(&mut self.abandon_wait_ms, wait_ms);
+                }
+            }
+            Sample::Handled {
+                talk_ms,
+                hold_ms,
+                wrap_up_ms,
+            } => {
+                f(&mut self.handled, 1);
+                f(&mut self.talk_ms, talk_ms);
+                f(&mut self.hold_ms, hold_ms);
+                f(&mut self.wrap_up_ms, wrap_up_ms);
+            }
+        }
+    }
+
+    /// The figures counted since `earlier`, a copy of these taken before.
+    pub(crate) fn minus(&self, earlier: &Figures) -> Figures {
+        Figures {
+            offered: self.offered - earlier.offered,
+            answered: self.answered - earlier.answered,
+            answered_within_threshold: self.answered_within_threshold
+                - earlier.answered_within_threshold,
+            abandoned: self.abandoned - earlier.abandoned,
+            abandoned_within_threshold: self.abandoned_within_threshold
+                - earlier.abandoned_within_threshold,
+            short_abandoned: self.short_abandoned - earlier.short_abandoned,
+            overflowed: self.overflowed - earlier.overflowed,
+            timed_out: self.timed_out - earlier.timed_out,
+            refused: self.refused - earlier.refused,
+            answer_wait_ms: self.answer_wait_ms - earlier.answer_wait_ms,
+            abandon_wait_ms: self.abandon_wait_ms - earlier.abandon_wait_ms,
+            handled: self.handled - earlier.handled,
+            talk_ms: self.talk_ms - earlier.talk_ms,
+            hold_ms: self.hold_ms - earlier.hold_ms,
+            wrap_up_ms: self.wrap_up_ms - earlier.wrap_up_ms,
+            ready_idle_ms: self.ready_idle_ms - earlier.ready_idle_ms,
+            handling_ms: self.handling_ms - earlier.handling_ms,
+        }
+    }
+}
+
+/// One thing that happened to a call, as the statistics see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sample {
+    Offered,
+    Refused,
+    Overflowed,
+    TimedOut,
+    Answered {
+        wait_ms: u64,
+        within_threshold: bool,
+    },
+    Abandoned {
+        wait_ms: u64,
+        within_threshold: bool,
+        short: bool,
+    },
+    Handled {
+        talk_ms: u64,
+        hold_ms: u64,
+        wrap_up_ms: u64,
+    },
+}

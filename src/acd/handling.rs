@@ -1,0 +1,344 @@
+//! A call's time at an agent: the offer's outcome (answer, reject, ring-no-answer, the caller
+//! hanging up), hold and resume, hang-up, transfer, and the end of the call.
+
+use super::Acd;
+use super::agent::{AgentStatus, Handling};
+use super::call::{CallSlot, CallState};
+use super::error::AcdError;
+use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
+use super::figures::Sample;
+use super::ids::{AgentId, CallId};
+use super::stats::millis_between;
+
+impl Acd {
+    /// The ring timeout of an offer passed: the call goes back to its queue, the agent counts a
+    /// ring-no-answer.
+    pub(crate) fn ring_no_answer(&mut self, slot: CallSlot) {
+        let Some(CallState::Ringing { agent, .. }) = self.calls.get(slot).map(|c| &c.state) else {
+            return;
+        };
+        let agent = *agent;
+        self.agents[agent].ring_no_answer_streak += 1;
+        self.offer_failed(slot, agent, OfferEndReason::RingNoAnswer);
+    }
+
+    pub(crate) fn reject(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
+        let agent = self.ringing_agent(agent_id, id)?;
+        let slot = self.calls.slot_of(id).expect("the agent rings with it");
+        self.agents[agent].ring_no_answer_streak = 0;
+        self.offer_failed(slot, agent, OfferEndReason::Rejected);
+        Ok(())
+    }
+
+    /// The index of `agent_id` if the call rings there.
+    fn ringing_agent(&self, agent_id: &AgentId, id: &CallId) -> Result<usize, AcdError> {
+        let agent = self.agent_index(agent_id)?;
+        match &self.agents[agent].status {
+            // The agent holds the call, so it exists: one look-up saved on every answer.
+            AgentStatus::Ringing { call } if call == id => Ok(agent),
+            _ => {
+                self.call_ref(id)?;
+                Err(AcdError::NotOffered {
+                    agent: agent_id.clone(),
+                    call: id.clone(),
+                })
+            }
+        }
+    }
+
+    fn offer_failed(&mut self, slot: CallSlot, agent: usize, reason: OfferEndReason) {
+        let id = &self.calls[slot].id.clone();
+        let call = self.calls.get_mut(slot).expect("call exists");
+        let CallState::Ringing { direct, .. } = call.state else {
+            unreachable!("the call rings")
+        };
+        self.events.push_back(Event::OfferEnded {
+            call: id.clone(),
+            agent: self.agents[agent].id.clone(),
+            reason,
+        });
+        let queue = call.queue;
+        if direct {
+            self.enter_queue(slot, queue);
+        } else {
+            self.queues[queue].ringing -= 1;
+            let key = call.wait_key(slot);
+            call.state = CallState::Waiting { timer: None };
+            self.queues[queue].add_waiting(call.min_skill, key, call.entered_queue_at);
+            self.dirty.mark(queue);
+            self.events.push_back(Event::CallQueued {
+                call: id.clone(),
+                queue: self.queues[queue].config.id.clone(),
+            });
+            self.settle_waiting(slot);
+        }
+        let limit = self.routing.max_ring_no_answer;
+        let a = &self.agents[agent];
+        if a.pending.is_some() {
+            self.finish_work(agent);
+        } else if reason == OfferEndReason::RingNoAnswer
+            && limit > 0
+            && a.ring_no_answer_streak >= limit
+        {
+            // Paused: coming back starts a fresh count.
+            self.agents[agent].ring_no_answer_streak = 0;
+            let reason = super::ids::ReasonCode::new(super::ids::ReasonCode::NO_ANSWER);
+            self.set_status(agent, AgentStatus::NotReady { reason });
+        } else {
+            self.block_agent(agent);
+            self.set_status(agent, AgentStatus::Ready);
+        }
+    }
+
+    /// The agent took the offer (from the WebAgent, or the PBX saw the device answer).
+    pub(crate) fn accept(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
+        let agent = self.ringing_agent(agent_id, id)?;
+        let slot = self.calls.slot_of(id).expect("the agent rings with it");
+        self.connect(slot, agent);
+        Ok(())
+    }
+
+    /// The PBX reports the call answered at the agent's device. Answering an already connected
+    /// call again is harmless.
+    pub(crate) fn call_answered(&mut self, id: &CallId) -> Result<(), AcdError> {
+        let slot = self.call_slot(id)?;
+        match self.calls[slot].state {
+            CallState::Ringing { agent, .. } => {
+                self.connect(slot, agent);
+                Ok(())
+            }
+            CallState::Connected { .. } => Ok(()),
+            CallState::Waiting { .. } => Err(AcdError::NotRinging(id.clone())),
+        }
+    }
+
+    fn connect(&mut self, slot: CallSlot, agent: usize) {
+        let id = &self.calls[slot].id.clone();
+        let now = self.now;
+        let call = self.calls.get_mut(slot).expect("call exists");
+        let CallState::Ringing { direct, .. } = call.state else {
+            unreachable!("the call rings")
+        };
+        call.state = CallState::Connected { agent };
+        let queue = call.queue;
+        let membership = self.agents[agent].membership_of(queue);
+        if !direct {
+            self.queues[queue].ringing -= 1;
+            let wait = now.duration_since(call.entered_queue_at).unsigned_abs();
+            let threshold = self.queues[queue].config.service_level.threshold;
+            let sample = Sample::Answered {
+                wait_ms: wait.as_millis() as u64,
+                within_threshold: wait <= threshold,
+            };
+            self.stats.record(now, queue, sample);
+            if let Some(m) = membership {
+                self.agents[agent].memberships[m].answered_today += 1;
+            }
+        }
+        let a = &mut self.agents[agent];
+        a.ring_no_answer_streak = 0;
+        a.handling = Some(Handling {
+            queue,
+            membership,
+            connected_at: now,
+            hold_ms: 0,
+            held_since: None,
+            talk_ms: 0,
+            wrap_up_from: None,
+        });
+        self.dirty.mark(queue);
+        let queue_id = self.queues[queue].config.id.clone();
+        self.events.push_back(Event::CallConnected {
+            call: id.clone(),
+            agent: a.id.clone(),
+            queue: queue_id,
+        });
+        self.set_status(
+            agent,
+            AgentStatus::OnCall {
+                call: id.clone(),
+                on_hold: false,
+            },
+        );
+    }
+
+    /// The index of `agent_id` if it is on this call, and whether the call is on hold.
+    fn connected_agent(&self, agent_id: &AgentId, id: &CallId) -> Result<(usize, bool), AcdError> {
+        let agent = self.agent_index(agent_id)?;
+        match &self.agents[agent].status {
+            // The agent holds the call, so it exists: one look-up saved on every answer.
+            AgentStatus::OnCall { call, on_hold } if call == id => Ok((agent, *on_hold)),
+            _ => {
+                self.call_ref(id)?;
+                Err(AcdError::NotOnCall {
+                    agent: agent_id.clone(),
+                    call: id.clone(),
+                })
+            }
+        }
+    }
+
+    pub(crate) fn hold(
+        &mut self,
+        agent_id: &AgentId,
+        id: &CallId,
+        hold: bool,
+    ) -> Result<(), AcdError> {
+        let (agent, on_hold) = self.connected_agent(agent_id, id)?;
+        match (hold, on_hold) {
+            (true, true) => return Err(AcdError::AlreadyOnHold(id.clone())),
+            (false, false) => return Err(AcdError::NotOnHold(id.clone())),
+            _ => {}
+        }
+        let now = self.now;
+        let handling = self.agents[agent].handling.as_mut().expect("on call");
+        if hold {
+            handling.held_since = Some(now);
+            self.events.push_back(Event::CallHeld {
+                call: id.clone(),
+                agent: agent_id.clone(),
+            });
+        } else {
+            let since = handling.held_since.take().expect("on hold");
+            handling.hold_ms += millis_between(since, now);
+            self.events.push_back(Event::CallResumed {
+                call: id.clone(),
+                agent: agent_id.clone(),
+            });
+        }
+        self.set_status(
+            agent,
+            AgentStatus::OnCall {
+                call: id.clone(),
+                on_hold: hold,
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn hangup(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
+        let (agent, _) = self.connected_agent(agent_id, id)?;
+        let slot = self.calls.slot_of(id).expect("the agent is on it");
+        self.complete(slot, agent);
+        Ok(())
+    }
+
+    /// A connected call ended: it leaves the ACD and its agent wraps up.
+    fn complete(&mut self, slot: CallSlot, agent: usize) {
+        let id = &self.calls[slot].id.clone();
+        let call = self.calls.remove(slot).expect("call exists");
+        let queue = self.queues[call.queue].config.id.clone();
+        self.events.push_back(Event::CallLeft {
+            call: id.clone(),
+            queue,
+            reason: CallLeftReason::Completed,
+        });
+        self.start_wrap_up(agent, id.clone());
+    }
+
+    /// The PBX reports the call gone: the caller hung up while waiting or ringing (abandoned), or
+    /// a connected call ended on the phone.
+    pub(crate) fn call_ended(&mut self, id: &CallId) -> Result<(), AcdError> {
+        let now = self.now;
+        let slot = self.call_slot(id)?;
+        let call = &self.calls[slot];
+        let queue = call.queue;
+        let wait = now.duration_since(call.entered_queue_at).unsigned_abs();
+        let sl = &self.queues[queue].config.service_level;
+        let abandoned = Sample::Abandoned {
+            wait_ms: wait.as_millis() as u64,
+            within_threshold: wait <= sl.threshold,
+            short: sl.short_abandon.is_some_and(|short| wait < short),
+        };
+        let queue_id = self.queues[queue].config.id.clone();
+        match call.state {
+            CallState::Waiting { .. } => {
+                self.unqueue(slot);
+                self.calls.remove(slot);
+                self.stats.record(now, queue, abandoned);
+                self.events.push_back(Event::CallLeft {
+                    call: id.clone(),
+                    queue: queue_id,
+                    reason: CallLeftReason::Abandoned,
+                });
+            }
+            CallState::Ringing {
+                agent,
+                timer: _,
+                direct,
+                ..
+            } => {
+                self.calls.remove(slot);
+                let agent_id = self.agents[agent].id.clone();
+                self.events.push_back(Event::OfferEnded {
+                    call: id.clone(),
+                    agent: agent_id,
+                    reason: OfferEndReason::CallerHungUp,
+                });
+                let reason = if direct {
+                    CallLeftReason::Completed
+                } else {
+                    self.queues[queue].ringing -= 1;
+                    self.stats.record(now, queue, abandoned);
+                    CallLeftReason::Abandoned
+                };
+                self.dirty.mark(queue);
+                self.events.push_back(Event::CallLeft {
+                    call: id.clone(),
+                    queue: queue_id,
+                    reason,
+                });
+                self.finish_work(agent);
+            }
+            CallState::Connected { agent } => self.complete(slot, agent),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn transfer(
+        &mut self,
+        agent_id: &AgentId,
+        id: &CallId,
+        target: TransferTarget,
+    ) -> Result<(), AcdError> {
+        let (agent, _) = self.connected_agent(agent_id, id)?;
+        enum To {
+            Queue(usize),
+            Agent(usize),
+        }
+        let to = match &target {
+            TransferTarget::Queue(queue) => To::Queue(self.queue_index(queue)?),
+            TransferTarget::Agent(other) => {
+                let other_index = self.agent_index(other)?;
+                if other_index == agent {
+                    return Err(AcdError::TransferToSelf(other.clone()));
+                }
+                let other_agent = &self.agents[other_index];
+                if !other_agent.is_available() {
+                    return Err(AcdError::AgentNotAvailable {
+                        agent: other.clone(),
+                        state: other_agent.status.kind(),
+                    });
+                }
+                To::Agent(other_index)
+            }
+        };
+        let slot = self.calls.slot_of(id).expect("the agent is on it");
+        self.events.push_back(Event::CallTransferred {
+            call: id.clone(),
+            from: agent_id.clone(),
+            to: target,
+        });
+        // The call moves before the agent wraps up, and the agent is held back for the reject
+        // delay, so it cannot come straight back to it even with no wrap-up.
+        match to {
+            To::Queue(queue) => {
+                self.enter_queue(slot, queue);
+                self.block_agent(agent);
+            }
+            To::Agent(other) => self.offer(slot, other, true),
+        }
+        self.start_wrap_up(agent, id.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,235 @@
+//! A call's time in a queue: arrival (or refusal), waiting, escalation, overflow, time-out, and
+//! a supervisor's changes to a waiting call.
+
+use std::sync::Arc;
+
+use super::Acd;
+use super::call::{Call, CallData, CallSlot, CallState};
+use super::error::AcdError;
+use super::event::{CallLeftReason, Event, OverflowReason};
+use super::figures::Sample;
+use super::ids::{CallId, QueueId};
+use super::timers::Timer;
+
+impl Acd {
+    pub(crate) fn call_arrived(
+        &mut self,
+        id: CallId,
+        queue: &QueueId,
+        priority: u8,
+        data: CallData,
+    ) -> Result<(), AcdError> {
+        let queue_index = self.queue_index(queue)?;
+        if self.calls.contains_key(&id) {
+            return Err(AcdError::DuplicateCall(id));
+        }
+        let now = self.now;
+        let q = &self.queues[queue_index];
+        if q.config
+            .max_queue_length
+            .is_some_and(|max| q.waiting_count() >= max as usize)
+        {
+            self.stats.record(now, queue_index, Sample::Refused);
+            self.dirty.mark(queue_index);
+            self.events.push_back(Event::CallLeft {
+                call: id,
+                queue: queue.clone(),
+                reason: CallLeftReason::Refused,
+            });
+            return Ok(());
+        }
+        let seq = self.next_call_seq;
+        self.next_call_seq += 1;
+        let call = Call {
+            id: id.clone(),
+            data: Arc::new(data),
+            priority,
+            arrived_at: now,
+            seq,
+            queue: queue_index,
+            entered_queue_at: now,
+            min_skill: 1,
+            next_step: 0,
+            state: CallState::Waiting { timer: None },
+        };
+        let slot = self.calls.insert(call);
+        self.enter_queue(slot, queue_index);
+        Ok(())
+    }
+
+    /// Puts a call into a queue as a new leg: offered there, waiting, routed.
+    pub(crate) fn enter_queue(&mut self, slot: CallSlot, queue: usize) {
+        let id = &self.calls[slot].id.clone();
+        let now = self.now;
+        let min_skill = self.queues[queue].config.min_skill;
+        let call = self.calls.get_mut(slot).expect("call exists");
+        call.queue = queue;
+        call.entered_queue_at = now;
+        call.min_skill = min_skill;
+        call.next_step = 0;
+        call.state = CallState::Waiting { timer: None };
+        let key = call.wait_key(slot);
+        self.queues[queue].add_waiting(min_skill, key, now);
+        self.stats.record(now, queue, Sample::Offered);
+        self.dirty.mark(queue);
+        self.events.push_back(Event::CallQueued {
+            call: id.clone(),
+            queue: self.queues[queue].config.id.clone(),
+        });
+        self.settle_waiting(slot);
+    }
+
+    /// Takes a waiting call out of its queue's indexes and cancels its wait timer.
+    pub(crate) fn unqueue(&mut self, slot: CallSlot) {
+        let call = self.calls.get_mut(slot).expect("call exists");
+        if let CallState::Waiting { timer } = &mut call.state {
+            *timer = None;
+            let key = call.wait_key(slot);
+            self.queues[call.queue].remove_waiting(call.min_skill, &key, call.entered_queue_at);
+            self.dirty.mark(call.queue);
+        }
+    }
+
+    /// Applies every escalation step and maximum wait that is due for a waiting call, schedules
+    /// the next one, and offers the call if an agent may take it.
+    pub(crate) fn settle_waiting(&mut self, slot: CallSlot) {
+        let now = self.now;
+        let call = &self.calls[slot];
+        let queue = &self.queues[call.queue];
+        let waited = now.duration_since(call.entered_queue_at).unsigned_abs();
+        let mut next_step = call.next_step;
+        let mut min_skill = call.min_skill;
+        let mut overflow = None;
+        while let Some(step) = queue
+            .config
+            .escalation
+            .get(next_step)
+            .filter(|s| s.after <= waited)
+        {
+            match &step.action {
+                super::config::Escalation::Widen { min_skill: level } => min_skill = *level,
+                super::config::Escalation::Overflow { .. } => {
+                    overflow = Some((
+                        queue.escalation_overflow[next_step],
+                        OverflowReason::Escalation,
+                    ));
+                }
+            }
+            next_step += 1;
+            if overflow.is_some() {
+                break;
+            }
+        }
+        if overflow.is_none()
+            && queue
+                .config
+                .max_wait
+                .as_ref()
+                .is_some_and(|max| max.after <= waited)
+        {
+            overflow = Some((queue.max_wait_overflow, OverflowReason::MaxWait));
+        }
+        if min_skill != call.min_skill || next_step != call.next_step {
+            let (key, entered, old_skill, queue_index) = (
+                call.wait_key(slot),
+                call.entered_queue_at,
+                call.min_skill,
+                call.queue,
+            );
+            let queue = &mut self.queues[queue_index];
+            queue.remove_waiting(old_skill, &key, entered);
+            queue.add_waiting(min_skill, key, entered);
+            let call = self.calls.get_mut(slot).expect("call exists");
+            call.min_skill = min_skill;
+            call.next_step = next_step;
+        }
+        match overflow {
+            Some((Some(to), reason)) => return self.overflow(slot, to, reason),
+            Some((None, _)) => return self.time_out(slot),
+            None => {}
+        }
+        let call = &self.calls[slot];
+        let queue = &self.queues[call.queue];
+        let step_at = queue.config.escalation.get(call.next_step).map(|s| s.after);
+        let max_at = queue.config.max_wait.as_ref().map(|m| m.after);
+        let next = match (step_at, max_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timer = next.map(|after| {
+            self.timers
+                .set(call.entered_queue_at + after, Timer::WaitStep(slot))
+        });
+        let call = self.calls.get_mut(slot).expect("call exists");
+        if let CallState::Waiting { timer: slot } = &mut call.state {
+            *slot = timer;
+        }
+        self.route_call(slot);
+    }
+
+    /// Moves a waiting call to another queue; the caller keeps their place by arrival time.
+    pub(crate) fn overflow(&mut self, slot: CallSlot, to: usize, reason: OverflowReason) {
+        let id = &self.calls[slot].id.clone();
+        self.unqueue(slot);
+        let from = self.calls[slot].queue;
+        self.stats.record(self.now, from, Sample::Overflowed);
+        self.events.push_back(Event::CallOverflowed {
+            call: id.clone(),
+            from: self.queues[from].config.id.clone(),
+            to: self.queues[to].config.id.clone(),
+            reason,
+        });
+        self.enter_queue(slot, to);
+    }
+
+    fn time_out(&mut self, slot: CallSlot) {
+        self.unqueue(slot);
+        let call = self.calls.remove(slot).expect("call exists");
+        self.stats.record(self.now, call.queue, Sample::TimedOut);
+        let queue = self.queues[call.queue].config.id.clone();
+        self.events.push_back(Event::CallLeft {
+            call: call.id,
+            queue,
+            reason: CallLeftReason::TimedOut,
+        });
+    }
+
+    pub(crate) fn set_call_priority(&mut self, id: &CallId, priority: u8) -> Result<(), AcdError> {
+        let slot = self.call_slot(id)?;
+        let call = &self.calls[slot];
+        if !matches!(call.state, CallState::Waiting { .. }) {
+            return Err(AcdError::NotWaiting(id.clone()));
+        }
+        let (queue, skill, entered, old_key) = (
+            call.queue,
+            call.min_skill,
+            call.entered_queue_at,
+            call.wait_key(slot),
+        );
+        let call = self.calls.get_mut(slot).expect("call exists");
+        call.priority = priority;
+        let new_key = call.wait_key(slot);
+        self.queues[queue].remove_waiting(skill, &old_key, entered);
+        self.queues[queue].add_waiting(skill, new_key, entered);
+        self.dirty.mark(queue);
+        self.events.push_back(Event::CallPriorityChanged {
+            call: id.clone(),
+            priority,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn move_call(&mut self, id: &CallId, queue: &QueueId) -> Result<(), AcdError> {
+        let to = self.queue_index(queue)?;
+        let slot = self.call_slot(id)?;
+        let call = &self.calls[slot];
+        if !matches!(call.state, CallState::Waiting { .. }) {
+            return Err(AcdError::NotWaiting(id.clone()));
+        }
+        if call.queue == to {
+            return Ok(());
+        }
+        self.overflow(slot, to, OverflowReason::Moved);
+        Ok(())
+    }
+}
