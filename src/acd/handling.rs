@@ -11,6 +11,14 @@ use super::ids::{AgentId, CallId};
 use super::stats::millis_between;
 
 impl Acd {
+    /// The slot of a call an agent holds: it exists, since the agent holds it, so the one
+    /// look-up of the command cannot fail.
+    fn agents_call(&self, id: &CallId) -> CallSlot {
+        self.calls
+            .slot_of(id)
+            .expect("an agent's call is in the ACD")
+    }
+
     /// The ring timeout of an offer passed: the call goes back to its queue, the agent counts a
     /// ring-no-answer.
     pub(crate) fn ring_no_answer(&mut self, slot: CallSlot) {
@@ -23,19 +31,21 @@ impl Acd {
     }
 
     pub(crate) fn reject(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
-        let agent = self.ringing_agent(agent_id, id)?;
-        let slot = self.calls.slot_of(id).expect("the agent rings with it");
+        let (agent, slot) = self.ringing_agent(agent_id, id)?;
         self.agents[agent].ring_no_answer_streak = 0;
         self.offer_failed(slot, agent, OfferEndReason::Rejected);
         Ok(())
     }
 
-    /// The index of `agent_id` if the call rings there.
-    fn ringing_agent(&self, agent_id: &AgentId, id: &CallId) -> Result<usize, AcdError> {
+    /// The index of `agent_id` and the call's slot if the call rings there.
+    fn ringing_agent(
+        &self,
+        agent_id: &AgentId,
+        id: &CallId,
+    ) -> Result<(usize, CallSlot), AcdError> {
         let agent = self.agent_index(agent_id)?;
         match &self.agents[agent].status {
-            // The agent holds the call, so it exists: one look-up saved on every answer.
-            AgentStatus::Ringing { call } if call == id => Ok(agent),
+            AgentStatus::Ringing { call } if call == id => Ok((agent, self.agents_call(id))),
             _ => {
                 self.call_ref(id)?;
                 Err(AcdError::NotOffered {
@@ -92,8 +102,7 @@ impl Acd {
 
     /// The agent took the offer (from the WebAgent, or the PBX saw the device answer).
     pub(crate) fn accept(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
-        let agent = self.ringing_agent(agent_id, id)?;
-        let slot = self.calls.slot_of(id).expect("the agent rings with it");
+        let (agent, slot) = self.ringing_agent(agent_id, id)?;
         self.connect(slot, agent);
         Ok(())
     }
@@ -162,12 +171,18 @@ impl Acd {
         );
     }
 
-    /// The index of `agent_id` if it is on this call, and whether the call is on hold.
-    fn connected_agent(&self, agent_id: &AgentId, id: &CallId) -> Result<(usize, bool), AcdError> {
+    /// The index of `agent_id` and the call's slot if the agent is on this call, and whether the
+    /// call is on hold.
+    fn connected_agent(
+        &self,
+        agent_id: &AgentId,
+        id: &CallId,
+    ) -> Result<(usize, CallSlot, bool), AcdError> {
         let agent = self.agent_index(agent_id)?;
         match &self.agents[agent].status {
-            // The agent holds the call, so it exists: one look-up saved on every answer.
-            AgentStatus::OnCall { call, on_hold } if call == id => Ok((agent, *on_hold)),
+            AgentStatus::OnCall { call, on_hold } if call == id => {
+                Ok((agent, self.agents_call(id), *on_hold))
+            }
             _ => {
                 self.call_ref(id)?;
                 Err(AcdError::NotOnCall {
@@ -184,7 +199,7 @@ impl Acd {
         id: &CallId,
         hold: bool,
     ) -> Result<(), AcdError> {
-        let (agent, on_hold) = self.connected_agent(agent_id, id)?;
+        let (agent, _, on_hold) = self.connected_agent(agent_id, id)?;
         match (hold, on_hold) {
             (true, true) => return Err(AcdError::AlreadyOnHold(id.clone())),
             (false, false) => return Err(AcdError::NotOnHold(id.clone())),
@@ -217,8 +232,7 @@ impl Acd {
     }
 
     pub(crate) fn hangup(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
-        let (agent, _) = self.connected_agent(agent_id, id)?;
-        let slot = self.calls.slot_of(id).expect("the agent is on it");
+        let (agent, slot, _) = self.connected_agent(agent_id, id)?;
         self.complete(slot, agent);
         Ok(())
     }
@@ -301,7 +315,7 @@ impl Acd {
         id: &CallId,
         target: TransferTarget,
     ) -> Result<(), AcdError> {
-        let (agent, _) = self.connected_agent(agent_id, id)?;
+        let (agent, slot, _) = self.connected_agent(agent_id, id)?;
         enum To {
             Queue(usize),
             Agent(usize),
@@ -323,7 +337,6 @@ impl Acd {
                 To::Agent(other_index)
             }
         };
-        let slot = self.calls.slot_of(id).expect("the agent is on it");
         self.events.push_back(Event::CallTransferred {
             call: id.clone(),
             from: agent_id.clone(),
