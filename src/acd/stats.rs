@@ -58,6 +58,15 @@ impl AgentTally {
         self.on_call + self.wrap_up
     }
 
+    /// The counts that agent time accrues at: ready and idle, and handling calls.
+    fn counts(&self, at_ms: i64) -> AgentChange {
+        AgentChange {
+            at_ms,
+            ready_idle: self.ready,
+            handling: self.handling(),
+        }
+    }
+
     fn change(&mut self, kind: AgentStatusKind, add: bool) {
         let counter = match kind {
             AgentStatusKind::LoggedOut => return,
@@ -155,20 +164,18 @@ impl Scope {
     /// Adds agent time up to `now_ms`, at the counts as they are.
     fn integrate(&mut self, now_ms: i64) {
         let tally = &mut self.tally;
-        let ms = (now_ms - tally.integrated_to_ms).max(0) as u64;
-        tally.ready_idle_ms += ms * tally.ready as u64;
-        tally.handling_ms += ms * tally.handling() as u64;
+        let (idle_ms, handling_ms) = tally
+            .counts(tally.integrated_to_ms)
+            .agent_time(now_ms - tally.integrated_to_ms);
+        tally.ready_idle_ms += idle_ms;
+        tally.handling_ms += handling_ms;
         tally.integrated_to_ms = tally.integrated_to_ms.max(now_ms);
     }
 
     /// Notes the counts after a change at `now_ms` (already integrated up to it), and forgets
     /// the changes that ended before the rolling window.
     fn counts_changed(&mut self, now_ms: i64, window_start_ms: i64) {
-        let change = AgentChange {
-            at_ms: now_ms,
-            ready_idle: self.tally.ready,
-            handling: self.tally.handling(),
-        };
+        let change = self.tally.counts(now_ms);
         match self.changes.back_mut() {
             // Same counts as before (on call to wrap-up, hold): nothing changed for agent time.
             Some(last)
@@ -195,10 +202,12 @@ impl Scope {
     /// Everything since the core started, agent time up to `now_ms`.
     fn cumulative(&self, now_ms: i64) -> Figures {
         let tally = &self.tally;
-        let open_ms = (now_ms - tally.integrated_to_ms).max(0) as u64;
+        let (idle_ms, handling_ms) = tally
+            .counts(tally.integrated_to_ms)
+            .agent_time(now_ms - tally.integrated_to_ms);
         let mut figures = self.lifetime.clone();
-        figures.ready_idle_ms = tally.ready_idle_ms + open_ms * tally.ready as u64;
-        figures.handling_ms = tally.handling_ms + open_ms * tally.handling() as u64;
+        figures.ready_idle_ms = tally.ready_idle_ms + idle_ms;
+        figures.handling_ms = tally.handling_ms + handling_ms;
         figures
     }
 
