@@ -14,7 +14,7 @@ use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::erlang::Prediction;
 use acdhub::sim::report::queue_table;
 use acdhub::sim::{BatchedRun, ErlangScenario, Estimate, Measurement, Simulator};
-use acdhub::sim::{SimulatorPlan, run};
+use acdhub::sim::{RunSummary, SimulatorPlan, run};
 use acdhub::{config, demo};
 
 /// A contact-center ACD server.
@@ -130,17 +130,8 @@ fn simulate_configured(args: &SimulateArgs) -> Result<String, Box<dyn Error>> {
         start.strftime("%A %Y-%m-%d %H:%M %Z")
     )?;
     write!(out, "{}", queue_table(&acd))?;
-    let secs = wall.as_secs_f64().max(1e-9);
-    writeln!(
-        out,
-        "\nsimulated {} h in {:.3} s; core: {} commands ({:.0}/s), {} events; {} refused",
-        args.hours,
-        wall.as_secs_f64(),
-        summary.commands,
-        summary.commands as f64 / secs,
-        summary.events,
-        summary.refused
-    )?;
+    writeln!(out)?;
+    write_run(&mut out, args.hours, wall, &summary)?;
     Ok(out)
 }
 
@@ -214,14 +205,23 @@ fn simulate(args: &SimulateArgs) -> Result<String, Box<dyn Error>> {
         total.answered,
         simulator.calls_in_progress()
     )?;
-    let simulated = args.warmup_hours + args.hours;
-    let summary = &run.summary;
+    write_run(&mut out, args.warmup_hours + args.hours, wall, &run.summary)?;
+    Ok(out)
+}
+
+/// How long the run took and what the core did, for both kinds of simulation.
+fn write_run(
+    out: &mut String,
+    simulated_hours: f64,
+    wall: Duration,
+    summary: &RunSummary,
+) -> std::fmt::Result {
     let secs = wall.as_secs_f64().max(1e-9);
     writeln!(
         out,
-        "simulated {simulated} h in {:.3} s wall time ({:.0}x real time)",
+        "simulated {simulated_hours} h in {:.3} s wall time ({:.0}x real time)",
         wall.as_secs_f64(),
-        simulated * 3600.0 / secs
+        simulated_hours * 3600.0 / secs
     )?;
     writeln!(
         out,
@@ -235,7 +235,7 @@ fn simulate(args: &SimulateArgs) -> Result<String, Box<dyn Error>> {
     if let Some(error) = &summary.first_refusal {
         writeln!(out, "first refusal: {error}")?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// How a figure is shown: fractions as percentages, times in seconds.
