@@ -11,6 +11,7 @@
 
 mod locate;
 mod raw;
+mod server;
 mod simulator;
 
 use std::path::Path;
@@ -29,14 +30,21 @@ use crate::acd::{AgentId, QueueId, ReasonCode};
 use locate::{Document, FieldPath, Found};
 use raw::{RawFile, RawQueue, RawTenant};
 
+pub use server::{Limits, ListenAddr, Principal, Role, ServerConfig, TlsFiles};
 pub use simulator::{CallRate, DEFAULT_AHT, DEFAULT_ANSWER_DELAY, DEFAULT_SEED, SimulatorConfig};
 
 /// Everything a configuration file sets up: the contact centers to run and, optionally, the
 /// simulated traffic that makes a demo come alive.
 #[derive(Debug, Clone)]
 pub struct FileConfig {
+    /// `[server]`: listeners, TLS and browser origins.
+    pub server: ServerConfig,
+    /// `[limits]`: what one client may cost.
+    pub limits: Limits,
     /// One entry per `[[tenants]]` table, in file order. Each tenant runs its own ACD.
     pub tenants: Vec<TenantConfig>,
+    /// Who may log in, as what, where.
+    pub principals: Vec<Principal>,
     /// The `[simulator]` section, if the file asks for simulated callers and agents.
     pub simulator: Option<SimulatorConfig>,
 }
@@ -196,7 +204,16 @@ fn build(raw: RawFile) -> Result<FileConfig, Problem> {
         .simulator
         .map(|simulator| simulator::build(&root.key("simulator"), simulator, &tenants))
         .transpose()?;
-    Ok(FileConfig { tenants, simulator })
+    let server = server::build_server(&root.key("server"), raw.server)?;
+    let limits = server::build_limits(&root.key("limits"), raw.limits)?;
+    let principals = server::build_principals(&root.key("principals"), raw.principals, &tenants)?;
+    Ok(FileConfig {
+        server,
+        limits,
+        tenants,
+        principals,
+        simulator,
+    })
 }
 
 fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem> {

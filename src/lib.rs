@@ -10,10 +10,12 @@
 //!   time as fast as the CPU allows.
 //! - [`erlang`]: Erlang C, the queueing-theory prediction the simulator is compared with.
 //! - [`demo`]: the built-in demo contact center.
+//! - [`protocol`]: the wire protocol v1: what clients send and what the server says, as JSON.
 #![forbid(unsafe_code)]
 
 pub mod acd;
 pub mod config;
 pub mod demo;
 pub mod erlang;
+pub mod protocol;
 pub mod sim;

@@ -12,12 +12,20 @@ use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 
 use crate::acd::config::{ServiceLevelVariant, Strategy};
 
-/// The whole file: tenants now, more sections (listeners, TLS) as the server grows.
+use super::server::{RawLimits, RawPrincipal, RawServer};
+
+/// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawFile {
     #[serde(default)]
+    pub server: RawServer,
+    #[serde(default)]
+    pub limits: RawLimits,
+    #[serde(default)]
     pub tenants: Vec<RawTenant>,
+    #[serde(default)]
+    pub principals: Vec<RawPrincipal>,
     pub simulator: Option<RawSimulator>,
 }
 

@@ -1,0 +1,390 @@
+//! The server's sections: `[server]` (listeners, TLS, browser origins), `[limits]` and
+//! `[[principals]]` (who may connect, with which role, in which tenant).
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::locate::FieldPath;
+use super::raw::{Count, Id, Seconds};
+use super::{Problem, TenantConfig, problem, secs};
+
+/// Where a listener binds, or that it is switched off. Written `"0.0.0.0:443"`, `"8443"` (every
+/// IPv4 interface) or `"off"`, in the file and on the command line alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenAddr {
+    Off,
+    At(SocketAddr),
+}
+
+impl FromStr for ListenAddr {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ListenAddr, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(ListenAddr::Off);
+        }
+        if let Ok(port) = text.parse::<u16>() {
+            return Ok(ListenAddr::At(SocketAddr::from((
+                Ipv4Addr::UNSPECIFIED,
+                port,
+            ))));
+        }
+        text.parse::<SocketAddr>().map(ListenAddr::At).map_err(|_| {
+            format!("`{text}` is not an address: write host:port (0.0.0.0:443), a port, or off")
+        })
+    }
+}
+
+impl fmt::Display for ListenAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListenAddr::Off => f.write_str("off"),
+            ListenAddr::At(addr) => write!(f, "{addr}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ListenAddr {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// `[server]`: how clients reach the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    /// Plain WebSocket (ws://) and HTTP. Port 80 by default: the port every proxy lets out.
+    pub ws: ListenAddr,
+    /// WebSocket over TLS (wss://) and HTTPS. Port 443 by default: where deep-inspecting
+    /// firewalls that kill WebSocket on port 80 still let it through.
+    pub wss: ListenAddr,
+    /// The certificate chain and private key for wss, as PEM files. `None` runs on the
+    /// development certificate in `certs/`, which only a machine that trusts its CA accepts; the
+    /// log warns about it.
+    pub tls: Option<TlsFiles>,
+    /// Browser pages from these origins (exactly, such as `https://acd.example.com`) may open a
+    /// session. A page served by acdhub itself (its origin is the request's own host) always may;
+    /// a client that sends no Origin is not a browser and is let through to authenticate.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            ws: ListenAddr::At(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 80))),
+            wss: ListenAddr::At(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 443))),
+            tls: None,
+            allowed_origins: Vec::new(),
+        }
+    }
+}
+
+/// The production certificate: paths as written in the file (relative to the working directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub certificate: PathBuf,
+    pub private_key: PathBuf,
+}
+
+/// `[limits]`: what one client may cost the server, and how long the server waits for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Open connections at most, over both listeners; further clients wait in the kernel's
+    /// accept queue until one closes.
+    pub max_connections: u32,
+    /// The largest message a client may send; a larger one closes the connection with 1009.
+    pub max_message_bytes: u32,
+    /// A client that has not authenticated by then is closed with 4001.
+    pub auth_timeout: Duration,
+    /// How often the server pings an idle connection, so that proxies see traffic and a dead
+    /// peer is found.
+    pub ping_interval: Duration,
+    /// A connection whose pong is this late is closed as dead.
+    pub pong_timeout: Duration,
+    /// Messages waiting to be written to one client. A client that lets more pile up is too
+    /// slow to keep up and is closed with 4008.
+    pub outbound_queue: u32,
+    /// Refused messages (malformed, unknown, forbidden) a client may send per minute before it
+    /// is closed with 1008.
+    pub bad_messages_per_minute: u32,
+    /// Wrong passwords one connection may try before it is closed with 4003.
+    pub auth_attempts: u32,
+    /// How long shutdown waits for connections to close before it stops anyway.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 50_000,
+            max_message_bytes: 64 * 1024,
+            auth_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(25),
+            pong_timeout: Duration::from_secs(20),
+            outbound_queue: 1024,
+            bad_messages_per_minute: 30,
+            auth_attempts: 3,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What a principal may do. Each role sees and does a fixed set of things (protocol.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A person at the WebAgent: acts only on its own agent.
+    Agent,
+    /// A screen on the wall: reads queue statistics, changes nothing.
+    Wallboard,
+    /// Watches the tenant's agents, queues and calls and acts on them.
+    Supervisor,
+    /// The PBX connector: reports calls, receives offers to ring on agents' devices.
+    Telephony,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Agent,
+        Role::Wallboard,
+        Role::Supervisor,
+        Role::Telephony,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Wallboard => "wallboard",
+            Role::Supervisor => "supervisor",
+            Role::Telephony => "telephony",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Someone who may log in: a person or a machine, bound to one tenant and one role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The login name.
+    pub user: String,
+    /// An argon2 hash in PHC form (`$argon2id$v=19$...`), made with `acdhub hash-password`.
+    /// The password itself is never stored.
+    pub password_hash: String,
+    pub role: Role,
+    pub tenant: String,
+    /// The agent an `agent` principal acts as (the tenant's agent id); `None` for other roles.
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawServer {
+    ws: Option<ListenAddr>,
+    wss: Option<ListenAddr>,
+    tls_certificate: Option<PathBuf>,
+    tls_private_key: Option<PathBuf>,
+    #[serde(default)]
+    allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLimits {
+    max_connections: Option<Count>,
+    max_message_bytes: Option<Count>,
+    auth_timeout_secs: Option<Seconds>,
+    ping_interval_secs: Option<Seconds>,
+    pong_timeout_secs: Option<Seconds>,
+    outbound_queue: Option<Count>,
+    bad_messages_per_minute: Option<Count>,
+    auth_attempts: Option<Count>,
+    shutdown_grace_secs: Option<Seconds>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrincipal {
+    user: Id,
+    password_hash: String,
+    role: RoleName,
+    tenant: String,
+    agent: Option<String>,
+}
+
+#[derive(Debug)]
+struct RoleName(Role);
+
+impl<'de> Deserialize<'de> for RoleName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Role::ALL
+            .into_iter()
+            .find(|role| role.name() == text)
+            .map(RoleName)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown role `{text}`; expected agent, wallboard, supervisor or telephony"
+                ))
+            })
+    }
+}
+
+pub(super) fn build_server(at: &FieldPath, raw: RawServer) -> Result<ServerConfig, Problem> {
+    let defaults = ServerConfig::default();
+    let tls = match (raw.tls_certificate, raw.tls_private_key) {
+        (Some(certificate), Some(private_key)) => Some(TlsFiles {
+            certificate,
+            private_key,
+        }),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(problem(
+                at.key("tls_private_key"),
+                "tls_certificate is set, so the private key's file is needed too",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(problem(
+                at.key("tls_certificate"),
+                "tls_private_key is set, so the certificate's file is needed too",
+            ));
+        }
+    };
+    for (index, origin) in raw.allowed_origins.iter().enumerate() {
+        if let Err(why) = check_origin(origin) {
+            return Err(problem(at.key("allowed_origins").index(index), why));
+        }
+    }
+    Ok(ServerConfig {
+        ws: raw.ws.unwrap_or(defaults.ws),
+        wss: raw.wss.unwrap_or(defaults.wss),
+        tls,
+        allowed_origins: raw.allowed_origins,
+    })
+}
+
+/// An origin is what a browser sends: scheme, host and an optional port, nothing after.
+fn check_origin(origin: &str) -> Result<(), String> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("`{origin}` is not an origin: it starts with https:// or http://")
+        })?;
+    if rest.is_empty() || rest.contains('/') || origin.ends_with(':') {
+        return Err(format!(
+            "`{origin}` is not an origin: write scheme://host[:port] with no path, as browsers send it"
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn build_limits(at: &FieldPath, raw: RawLimits) -> Result<Limits, Problem> {
+    let d = Limits::default();
+    let positive = |value: Option<Count>, key: &str, default: u32| match value {
+        Some(Count(0)) => Err(problem(at.key(key), "must be at least 1")),
+        Some(Count(n)) => Ok(n),
+        None => Ok(default),
+    };
+    let positive_secs = |value: Option<Seconds>, key: &str, default: Duration| match value {
+        Some(Seconds(0)) => Err(problem(at.key(key), "must be at least 1 second")),
+        Some(Seconds(n)) => Ok(secs(n)),
+        None => Ok(default),
+    };
+    let limits = Limits {
+        max_connections: positive(raw.max_connections, "max_connections", d.max_connections)?,
+        max_message_bytes: positive(
+            raw.max_message_bytes,
+            "max_message_bytes",
+            d.max_message_bytes,
+        )?,
+        auth_timeout: positive_secs(raw.auth_timeout_secs, "auth_timeout_secs", d.auth_timeout)?,
+        ping_interval: positive_secs(
+            raw.ping_interval_secs,
+            "ping_interval_secs",
+            d.ping_interval,
+        )?,
+        pong_timeout: positive_secs(raw.pong_timeout_secs, "pong_timeout_secs", d.pong_timeout)?,
+        outbound_queue: positive(raw.outbound_queue, "outbound_queue", d.outbound_queue)?,
+        bad_messages_per_minute: positive(
+            raw.bad_messages_per_minute,
+            "bad_messages_per_minute",
+            d.bad_messages_per_minute,
+        )?,
+        auth_attempts: positive(raw.auth_attempts, "auth_attempts", d.auth_attempts)?,
+        shutdown_grace: raw
+            .shutdown_grace_secs
+            .map_or(d.shutdown_grace, |s| secs(s.0)),
+    };
+    if limits.max_message_bytes < 1024 {
+        return Err(problem(
+            at.key("max_message_bytes"),
+            "must be at least 1024: a call's attached data needs room",
+        ));
+    }
+    Ok(limits)
+}
+
+pub(super) fn build_principals(
+    at: &FieldPath,
+    raw: Vec<RawPrincipal>,
+    tenants: &[TenantConfig],
+) -> Result<Vec<Principal>, Problem> {
+    let mut principals: Vec<Principal> = Vec::with_capacity(raw.len());
+    for (index, raw) in raw.into_iter().enumerate() {
+        let at = at.index(index);
+        if principals.iter().any(|p| p.user == raw.user.0) {
+            return Err(problem(
+                at.key("user"),
+                "a principal with this user exists already",
+            ));
+        }
+        if !raw.password_hash.starts_with("$argon2") {
+            return Err(problem(
+                at.key("password_hash"),
+                "must be an argon2 hash ($argon2id$...); make one with `acdhub hash-password`",
+            ));
+        }
+        let Some(tenant) = tenants.iter().find(|t| t.id == raw.tenant) else {
+            return Err(problem(at.key("tenant"), "names no configured tenant"));
+        };
+        let agent = match (raw.role.0, raw.agent) {
+            (Role::Agent, agent) => {
+                let agent = agent.unwrap_or_else(|| raw.user.0.clone());
+                if !tenant.acd.agents.iter().any(|a| a.id.as_str() == agent) {
+                    return Err(problem(
+                        at.key("agent"),
+                        format!("no agent `{agent}` in tenant `{}`", tenant.id),
+                    ));
+                }
+                Some(agent)
+            }
+            (_, Some(_)) => {
+                return Err(problem(
+                    at.key("agent"),
+                    "only a principal with role agent acts as an agent",
+                ));
+            }
+            (_, None) => None,
+        };
+        principals.push(Principal {
+            user: raw.user.0,
+            password_hash: raw.password_hash,
+            role: raw.role.0,
+            tenant: raw.tenant,
+            agent,
+        });
+    }
+    Ok(principals)
+}

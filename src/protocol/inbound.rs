@@ -1,0 +1,563 @@
+//! What clients send, and the parser that checks it.
+//!
+//! Parsing goes in steps so that each kind of mistake gets its own code and, where it can be
+//! read, the command's `id` comes back with the error: first the frame must be a JSON object
+//! (`malformed_json`), then it must carry a string `id` and a string `type` (`bad_message`), the
+//! type must exist (`unknown_type`), and its fields must be exactly the documented ones, each of
+//! its type (`bad_message`, naming the field).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::{MAX_ID_LEN, ProtocolError};
+
+/// The longest id of a call, queue, agent or reason a client may name. Calls come from a PBX,
+/// whose ids (Asterisk's `1700000000.123`, UUIDs) fit easily.
+pub const MAX_NAME_LEN: usize = 128;
+
+/// One parsed client message: its `id`, to be echoed in the reply, and what it asks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub id: String,
+    pub message: ClientMessage,
+}
+
+/// Every message a client may send. Which role may send which is [`ClientMessage::allowed_for`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientMessage {
+    /// The first message of every session.
+    Auth(Credentials),
+    /// Any role: answered with an `ack`, so a browser can see its link is alive.
+    Ping,
+
+    // The agent role, acting on its own agent.
+    Login,
+    Ready,
+    NotReady {
+        reason: String,
+    },
+    Logout,
+    ClearPending,
+    Accept {
+        call: String,
+    },
+    Reject {
+        call: String,
+    },
+    Hold {
+        call: String,
+    },
+    Resume {
+        call: String,
+    },
+    Transfer {
+        call: String,
+        to: TransferTo,
+    },
+    Hangup {
+        call: String,
+    },
+    EndWrapUp,
+    ExtendWrapUp {
+        secs: u64,
+    },
+
+    // Wallboards and supervisors.
+    /// Start (or replace) the session's subscription: `None` means every queue of the tenant.
+    Subscribe {
+        queues: Option<Vec<String>>,
+    },
+
+    // Supervisors.
+    ForceState {
+        agent: String,
+        state: StateName,
+        reason: Option<String>,
+    },
+    SetCallPriority {
+        call: String,
+        priority: u8,
+    },
+    MoveCall {
+        call: String,
+        queue: String,
+    },
+
+    // Telephony.
+    CallArrived {
+        call: String,
+        queue: String,
+        priority: u8,
+        caller: Option<String>,
+        dialled: Option<String>,
+        data: BTreeMap<String, String>,
+    },
+    CallAnswered {
+        call: String,
+    },
+    CallEnded {
+        call: String,
+    },
+    CallerHungUp {
+        call: String,
+    },
+}
+
+/// How a session proves who it is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    Password {
+        user: String,
+        password: String,
+    },
+    /// A session token from an earlier `auth` reply.
+    Token(String),
+}
+
+// Never print a secret, not even in a debug log.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Password { user, .. } => {
+                write!(f, "Password {{ user: {user:?}, password: <hidden> }}")
+            }
+            Credentials::Token(_) => f.write_str("Token(<hidden>)"),
+        }
+    }
+}
+
+/// Where a transfer goes: a queue, or an agent directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferTo {
+    Queue(String),
+    Agent(String),
+}
+
+/// A state a supervisor can force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateName {
+    Ready,
+    NotReady,
+    LoggedOut,
+}
+
+/// The roles a message is for, by its `type`. Every type of the protocol is listed once.
+const TYPES: &[(&str, &[&str])] = &[
+    ("auth", &["agent", "wallboard", "supervisor", "telephony"]),
+    ("ping", &["agent", "wallboard", "supervisor", "telephony"]),
+    ("login", &["agent"]),
+    ("ready", &["agent"]),
+    ("not_ready", &["agent"]),
+    ("logout", &["agent"]),
+    ("clear_pending", &["agent"]),
+    ("accept", &["agent"]),
+    ("reject", &["agent"]),
+    ("hold", &["agent"]),
+    ("resume", &["agent"]),
+    ("transfer", &["agent"]),
+    ("hangup", &["agent"]),
+    ("end_wrap_up", &["agent"]),
+    ("extend_wrap_up", &["agent"]),
+    ("subscribe", &["wallboard", "supervisor"]),
+    ("force_state", &["supervisor"]),
+    ("set_call_priority", &["supervisor"]),
+    ("move_call", &["supervisor"]),
+    ("call_arrived", &["telephony"]),
+    ("call_answered", &["telephony"]),
+    ("call_ended", &["telephony"]),
+    ("caller_hung_up", &["telephony"]),
+];
+
+impl ClientMessage {
+    /// Every message type of the protocol, with the roles that may send it.
+    pub fn types() -> &'static [(&'static str, &'static [&'static str])] {
+        TYPES
+    }
+
+    /// The message's `type` on the wire.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ClientMessage::Auth(_) => "auth",
+            ClientMessage::Ping => "ping",
+            ClientMessage::Login => "login",
+            ClientMessage::Ready => "ready",
+            ClientMessage::NotReady { .. } => "not_ready",
+            ClientMessage::Logout => "logout",
+            ClientMessage::ClearPending => "clear_pending",
+            ClientMessage::Accept { .. } => "accept",
+            ClientMessage::Reject { .. } => "reject",
+            ClientMessage::Hold { .. } => "hold",
+            ClientMessage::Resume { .. } => "resume",
+            ClientMessage::Transfer { .. } => "transfer",
+            ClientMessage::Hangup { .. } => "hangup",
+            ClientMessage::EndWrapUp => "end_wrap_up",
+            ClientMessage::ExtendWrapUp { .. } => "extend_wrap_up",
+            ClientMessage::Subscribe { .. } => "subscribe",
+            ClientMessage::ForceState { .. } => "force_state",
+            ClientMessage::SetCallPriority { .. } => "set_call_priority",
+            ClientMessage::MoveCall { .. } => "move_call",
+            ClientMessage::CallArrived { .. } => "call_arrived",
+            ClientMessage::CallAnswered { .. } => "call_answered",
+            ClientMessage::CallEnded { .. } => "call_ended",
+            ClientMessage::CallerHungUp { .. } => "caller_hung_up",
+        }
+    }
+
+    /// Whether a session of `role` (its wire name) may send this message.
+    pub fn allowed_for(&self, role: &str) -> bool {
+        let name = self.type_name();
+        TYPES
+            .iter()
+            .any(|(t, roles)| *t == name && roles.contains(&role))
+    }
+}
+
+/// Parses one text frame. On failure, returns the command's `id` when it could be read, so the
+/// error reply can carry it.
+pub fn parse(text: &str) -> Result<Envelope, (Option<String>, ProtocolError)> {
+    let mut object = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) => object,
+        Ok(other) => {
+            let what = match other {
+                Value::Array(_) => "an array",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                Value::Bool(_) => "a boolean",
+                _ => "null",
+            };
+            return Err((
+                None,
+                ProtocolError::MalformedJson(format!("expected an object, found {what}")),
+            ));
+        }
+        Err(error) => return Err((None, ProtocolError::MalformedJson(error.to_string()))),
+    };
+    let id = match object.remove("id") {
+        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_ID_LEN => id,
+        Some(Value::String(_)) => {
+            return Err((
+                None,
+                bad(format!("`id` must be 1 to {MAX_ID_LEN} characters")),
+            ));
+        }
+        Some(_) => return Err((None, bad("`id` must be a string"))),
+        None => {
+            return Err((
+                None,
+                bad("missing field `id`: every command carries one, echoed in its reply"),
+            ));
+        }
+    };
+    let kind = match object.remove("type") {
+        Some(Value::String(kind)) => kind,
+        Some(_) => return Err((Some(id), bad("`type` must be a string"))),
+        None => return Err((Some(id), bad("missing field `type`"))),
+    };
+    match message(&kind, object) {
+        Ok(message) => Ok(Envelope { id, message }),
+        Err(error) => Err((Some(id), error)),
+    }
+}
+
+fn bad(text: impl Into<String>) -> ProtocolError {
+    ProtocolError::BadMessage(text.into())
+}
+
+/// Reads the fields of one message type (`id` and `type` already taken out).
+fn fields<T: DeserializeOwned>(kind: &str, object: Map<String, Value>) -> Result<T, ProtocolError> {
+    serde_json::from_value(Value::Object(object)).map_err(|error| {
+        bad(format!(
+            "{kind}: {}",
+            error.to_string().replace(" at line 0 column 0", "")
+        ))
+    })
+}
+
+fn name(kind: &str, field: &str, value: String) -> Result<String, ProtocolError> {
+    if value.is_empty() || value.chars().count() > MAX_NAME_LEN {
+        return Err(bad(format!(
+            "{kind}: `{field}` must be 1 to {MAX_NAME_LEN} characters"
+        )));
+    }
+    Ok(value)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallField {
+    call: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthFields {
+    user: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotReadyFields {
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferFields {
+    call: String,
+    queue: Option<String>,
+    agent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtendFields {
+    secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscribeFields {
+    queues: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForceStateFields {
+    agent: String,
+    state: StateName,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriorityFields {
+    call: String,
+    priority: u8,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MoveFields {
+    call: String,
+    queue: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArrivedFields {
+    call: String,
+    queue: String,
+    #[serde(default)]
+    priority: u8,
+    caller: Option<String>,
+    dialled: Option<String>,
+    #[serde(default)]
+    data: BTreeMap<String, String>,
+}
+
+fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, ProtocolError> {
+    let call = |object| -> Result<String, ProtocolError> {
+        let f: CallField = fields(kind, object)?;
+        name(kind, "call", f.call)
+    };
+    let none = |object| fields::<NoFields>(kind, object).map(|_| ());
+    Ok(match kind {
+        "auth" => {
+            let f: AuthFields = fields(kind, object)?;
+            ClientMessage::Auth(match (f.user, f.password, f.token) {
+                (Some(user), Some(password), None) => Credentials::Password { user, password },
+                (None, None, Some(token)) => Credentials::Token(token),
+                _ => {
+                    return Err(bad(
+                        "auth: give either `user` and `password`, or `token`, and nothing else",
+                    ));
+                }
+            })
+        }
+        "ping" => none(object).map(|_| ClientMessage::Ping)?,
+        "login" => none(object).map(|_| ClientMessage::Login)?,
+        "ready" => none(object).map(|_| ClientMessage::Ready)?,
+        "not_ready" => {
+            let f: NotReadyFields = fields(kind, object)?;
+            ClientMessage::NotReady {
+                reason: name(kind, "reason", f.reason)?,
+            }
+        }
+        "logout" => none(object).map(|_| ClientMessage::Logout)?,
+        "clear_pending" => none(object).map(|_| ClientMessage::ClearPending)?,
+        "accept" => ClientMessage::Accept {
+            call: call(object)?,
+        },
+        "reject" => ClientMessage::Reject {
+            call: call(object)?,
+        },
+        "hold" => ClientMessage::Hold {
+            call: call(object)?,
+        },
+        "resume" => ClientMessage::Resume {
+            call: call(object)?,
+        },
+        "hangup" => ClientMessage::Hangup {
+            call: call(object)?,
+        },
+        "transfer" => {
+            let f: TransferFields = fields(kind, object)?;
+            let to = match (f.queue, f.agent) {
+                (Some(queue), None) => TransferTo::Queue(name(kind, "queue", queue)?),
+                (None, Some(agent)) => TransferTo::Agent(name(kind, "agent", agent)?),
+                _ => return Err(bad("transfer: give exactly one of `queue` and `agent`")),
+            };
+            ClientMessage::Transfer {
+                call: name(kind, "call", f.call)?,
+                to,
+            }
+        }
+        "end_wrap_up" => none(object).map(|_| ClientMessage::EndWrapUp)?,
+        "extend_wrap_up" => {
+            let f: ExtendFields = fields(kind, object)?;
+            ClientMessage::ExtendWrapUp { secs: f.secs }
+        }
+        "subscribe" => {
+            let f: SubscribeFields = fields(kind, object)?;
+            let queues = match f.queues {
+                Some(queues) => Some(
+                    queues
+                        .into_iter()
+                        .map(|q| name(kind, "queues[]", q))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                None => None,
+            };
+            ClientMessage::Subscribe { queues }
+        }
+        "force_state" => {
+            let f: ForceStateFields = fields(kind, object)?;
+            let reason = match (f.state, f.reason) {
+                (StateName::NotReady, Some(reason)) => Some(name(kind, "reason", reason)?),
+                (StateName::NotReady, None) => {
+                    return Err(bad("force_state: state not_ready needs a `reason`"));
+                }
+                (_, Some(_)) => {
+                    return Err(bad("force_state: only state not_ready takes a `reason`"));
+                }
+                (_, None) => None,
+            };
+            ClientMessage::ForceState {
+                agent: name(kind, "agent", f.agent)?,
+                state: f.state,
+                reason,
+            }
+        }
+        "set_call_priority" => {
+            let f: PriorityFields = fields(kind, object)?;
+            ClientMessage::SetCallPriority {
+                call: name(kind, "call", f.call)?,
+                priority: f.priority,
+            }
+        }
+        "move_call" => {
+            let f: MoveFields = fields(kind, object)?;
+            ClientMessage::MoveCall {
+                call: name(kind, "call", f.call)?,
+                queue: name(kind, "queue", f.queue)?,
+            }
+        }
+        "call_arrived" => {
+            let f: ArrivedFields = fields(kind, object)?;
+            ClientMessage::CallArrived {
+                call: name(kind, "call", f.call)?,
+                queue: name(kind, "queue", f.queue)?,
+                priority: f.priority,
+                caller: f.caller,
+                dialled: f.dialled,
+                data: f.data,
+            }
+        }
+        "call_answered" => ClientMessage::CallAnswered {
+            call: call(object)?,
+        },
+        "call_ended" => ClientMessage::CallEnded {
+            call: call(object)?,
+        },
+        "caller_hung_up" => ClientMessage::CallerHungUp {
+            call: call(object)?,
+        },
+        other => return Err(ProtocolError::UnknownType(other.to_owned())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> (Option<String>, &'static str) {
+        let (id, error) = parse(text).unwrap_err();
+        (id, error.code())
+    }
+
+    #[test]
+    fn each_kind_of_mistake_has_its_code_and_keeps_the_id_when_it_can() {
+        assert_eq!(code("{nope"), (None, "malformed_json"));
+        assert_eq!(code("[1]"), (None, "malformed_json"));
+        assert_eq!(code(r#"{"type":"ready"}"#), (None, "bad_message"));
+        assert_eq!(code(r#"{"id":7,"type":"ready"}"#), (None, "bad_message"));
+        let id = Some("a".to_owned());
+        assert_eq!(code(r#"{"id":"a"}"#), (id.clone(), "bad_message"));
+        assert_eq!(
+            code(r#"{"id":"a","type":"fly"}"#),
+            (id.clone(), "unknown_type")
+        );
+        assert_eq!(
+            code(r#"{"id":"a","type":"accept"}"#),
+            (id.clone(), "bad_message")
+        );
+        assert_eq!(
+            code(r#"{"id":"a","type":"accept","call":5}"#),
+            (id.clone(), "bad_message")
+        );
+        assert_eq!(
+            code(r#"{"id":"a","type":"ready","x":1}"#),
+            (id.clone(), "bad_message")
+        );
+        assert_eq!(
+            code(r#"{"id":"a","type":"transfer","call":"c","queue":"q","agent":"b"}"#),
+            (id, "bad_message")
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let (_, error) = parse(r#"{"id":"a","type":"accept"}"#).unwrap_err();
+        assert_eq!(error.to_string(), "accept: missing field `call`");
+    }
+
+    #[test]
+    fn every_type_is_parsed_and_allowed_for_its_roles_only() {
+        let accept = parse(r#"{"id":"1","type":"accept","call":"c1"}"#).unwrap();
+        assert_eq!(accept.message, ClientMessage::Accept { call: "c1".into() });
+        assert!(accept.message.allowed_for("agent"));
+        assert!(!accept.message.allowed_for("wallboard"));
+        for (kind, _) in TYPES {
+            let error = parse(&format!(r#"{{"id":"1","type":"{kind}"}}"#));
+            if let Err((_, error)) = error {
+                assert_ne!(error.code(), "unknown_type", "{kind}");
+            }
+        }
+    }
+
+    #[test]
+    fn credentials_never_show_in_debug_output() {
+        let auth = parse(r#"{"id":"1","type":"auth","user":"u","password":"hunter2"}"#).unwrap();
+        assert!(!format!("{auth:?}").contains("hunter2"));
+    }
+}

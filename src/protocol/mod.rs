@@ -1,0 +1,92 @@
+//! The wire protocol, version 1: JSON text frames over WebSocket (subprotocol `acdhub.v1`).
+//!
+//! `protocol/protocol.md` is the contract and `protocol/schemas/` its machine-readable form; this
+//! module is the server's side of it. The core's types are never serialized directly: inbound
+//! messages are parsed here into [`inbound::ClientMessage`] and turned into core commands by the
+//! engine, and everything the server says is built as an [`outbound`] message from the core's
+//! events and views.
+//!
+//! - `inbound`: what clients send, and the parser that turns a bad frame into a precise
+//!   [`ProtocolError`] with a stable code.
+//! - `outbound`: what the server sends: the greeting, replies, and events (each with its
+//!   session's `seq`).
+
+pub mod inbound;
+pub mod outbound;
+
+/// The WebSocket subprotocol and the protocol's name in `hello`.
+pub const SUBPROTOCOL: &str = "acdhub.v1";
+
+/// The longest `id` a client may give a command: long enough for a UUID with a prefix.
+pub const MAX_ID_LEN: usize = 64;
+
+/// Why a message was refused before it reached the ACD. Codes are stable; the text is for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The frame is not JSON (or not a JSON object).
+    #[error("the message is not a JSON object: {0}")]
+    MalformedJson(String),
+    /// The frame is a JSON object, but a field is missing, mistyped or unknown.
+    #[error("{0}")]
+    BadMessage(String),
+    /// `type` names no message of protocol v1.
+    #[error("unknown message type `{0}`")]
+    UnknownType(String),
+    /// A binary frame: the protocol is JSON text only.
+    #[error("binary frames are not part of the protocol; send JSON text frames")]
+    BinaryFrame,
+    /// Anything but `auth` before the session authenticated.
+    #[error("authenticate first: the first message must be `auth`")]
+    NotAuthenticated,
+    /// `auth` on a session that already authenticated.
+    #[error("this session is already authenticated")]
+    AlreadyAuthenticated,
+    /// Unknown user, wrong password, or an expired or unknown token. Deliberately vague.
+    #[error("authentication failed: unknown user, wrong password or invalid token")]
+    AuthFailed,
+    /// The message is not one this session's role may send.
+    #[error("a {role} session cannot send `{message}`")]
+    Forbidden { role: &'static str, message: String },
+    /// The tenant's engine is not taking commands (the server is shutting down).
+    #[error("the server is shutting down; reconnect in a moment")]
+    Unavailable,
+}
+
+impl ProtocolError {
+    /// The stable, machine-readable code sent in `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProtocolError::MalformedJson(_) => "malformed_json",
+            ProtocolError::BadMessage(_) => "bad_message",
+            ProtocolError::UnknownType(_) => "unknown_type",
+            ProtocolError::BinaryFrame => "binary_frame",
+            ProtocolError::NotAuthenticated => "not_authenticated",
+            ProtocolError::AlreadyAuthenticated => "already_authenticated",
+            ProtocolError::AuthFailed => "auth_failed",
+            ProtocolError::Forbidden { .. } => "forbidden",
+            ProtocolError::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// WebSocket close codes the server uses (protocol.md, "Close codes").
+pub mod close {
+    /// Normal closure.
+    pub const NORMAL: u16 = 1000;
+    /// Too many refused messages: the client is broken or abusive.
+    pub const POLICY_VIOLATION: u16 = 1008;
+    /// A message above the size limit.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server failed; reconnect.
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// The server is shutting down or restarting; reconnect shortly.
+    pub const SERVICE_RESTART: u16 = 1012;
+    /// No `auth` within the time allowed.
+    pub const AUTH_TIMEOUT: u16 = 4001;
+    /// No pong to the server's ping in time: the connection is dead.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4002;
+    /// Too many failed authentication attempts on one connection.
+    pub const AUTH_FAILED: u16 = 4003;
+    /// The client did not read its messages fast enough.
+    pub const SLOW_CONSUMER: u16 = 4008;
+}

@@ -1,0 +1,468 @@
+//! What the server sends: the greeting, a reply to each command, and events.
+//!
+//! Events are serialized once, without `seq`, and shared by every session they go to; each
+//! session puts its own `seq` in front as it writes ([`with_seq`]). Replies (`ack`, `error`) and
+//! the greeting (`hello`) carry no `seq`: they are answers, not part of the event stream.
+//!
+//! Instants go out as RFC 3339 UTC timestamps with milliseconds, so displays can tick locally
+//! ("waiting since", "in this state since") without being pushed every second.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::acd::{
+    AgentStatus, AgentView, CallData, CallStatus, CallView, Figures, PendingState, QueueStats,
+    TransferTarget, WindowFigures,
+};
+
+/// An instant on the wire.
+pub fn time(at: Timestamp) -> String {
+    format!("{at:.3}")
+}
+
+/// A reply or greeting: not numbered.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reply {
+    /// The server's first message on every connection.
+    Hello {
+        protocol: &'static str,
+        server: String,
+        /// Send `auth` within this many seconds.
+        auth_timeout_secs: u64,
+    },
+    Ack {
+        id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<serde_json::Value>,
+    },
+    Error {
+        /// The refused command's id; `null` when the message was too broken to have one.
+        id: Option<String>,
+        code: &'static str,
+        message: String,
+    },
+}
+
+impl Reply {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("replies always serialize")
+    }
+}
+
+/// The `result` of a successful `auth`: who the session is and what its tenant offers.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthResult {
+    pub user: String,
+    pub role: &'static str,
+    pub tenant: String,
+    /// The agent an agent session acts as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// Authenticates a later connection of the same principal (`auth` with `token`) without
+    /// the password, until `token_expires_at`.
+    pub token: String,
+    pub token_expires_at: String,
+    pub queues: Vec<Named>,
+    /// Transfer targets and, for supervisors, whom they watch.
+    pub agents: Vec<Named>,
+    pub not_ready_reasons: Vec<Named>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+/// An event, before its session numbers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// An agent's state: on every change, and as the first thing a session learns of an agent.
+    AgentState(AgentState),
+    /// The state an agent goes to after its call, or `null` when there is none (any more).
+    PendingState {
+        agent: String,
+        pending: Option<Pending>,
+    },
+    /// Ring: to the agent (show the offer) and to telephony (ring the agent's device).
+    Offer(Offer),
+    /// Stop ringing.
+    OfferCancelled {
+        call: String,
+        agent: String,
+        /// `rejected`, `ring_no_answer` or `caller_hung_up`.
+        reason: &'static str,
+    },
+    CallConnected {
+        call: String,
+        agent: String,
+        queue: String,
+    },
+    CallHeld {
+        call: String,
+        agent: String,
+    },
+    CallResumed {
+        call: String,
+        agent: String,
+    },
+    CallTransferred {
+        call: String,
+        agent: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to_queue: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to_agent: Option<String>,
+    },
+    /// The call is gone from the ACD.
+    CallLeft {
+        call: String,
+        queue: String,
+        /// `completed`, `abandoned`, `timed_out` or `refused`.
+        reason: &'static str,
+    },
+    /// Where a call is now (supervisors).
+    CallState(CallState),
+    /// How many calls wait in one of the agent's queues.
+    QueueWaiting {
+        queue: String,
+        waiting: u32,
+        oldest_waiting_since: Option<String>,
+    },
+    /// A queue's live figures and statistics (wallboards, supervisors).
+    QueueStats(Box<QueueStatistics>),
+}
+
+impl Event {
+    /// The event as JSON without `seq`, to be shared by every session it goes to.
+    pub fn payload(&self) -> Arc<str> {
+        Arc::from(serde_json::to_string(self).expect("events always serialize"))
+    }
+}
+
+/// Puts a session's `seq` in front of a shared event payload: `{"seq":7,"type":...}`.
+pub fn with_seq(seq: u64, payload: &str) -> String {
+    debug_assert!(payload.starts_with('{'));
+    let mut text = String::with_capacity(payload.len() + 24);
+    let _ = write!(text, "{{\"seq\":{seq},");
+    text.push_str(&payload[1..]);
+    text
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentState {
+    pub agent: String,
+    /// `logged_out`, `not_ready`, `ready`, `ringing`, `on_call` or `wrap_up`.
+    pub state: &'static str,
+    pub since: String,
+    /// The state before this change; absent in a snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<&'static str>,
+    /// Not ready: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Ringing, on call, wrap-up: which call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<String>,
+    /// On call: whether the caller is on hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_hold: Option<bool>,
+    /// Wrap-up: when it ends by itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrap_up_deadline: Option<String>,
+}
+
+impl AgentState {
+    pub fn new(
+        agent: &str,
+        status: &AgentStatus,
+        since: Timestamp,
+        previous: Option<&'static str>,
+    ) -> AgentState {
+        let mut state = AgentState {
+            agent: agent.to_owned(),
+            state: status.kind().name(),
+            since: time(since),
+            previous,
+            reason: None,
+            call: None,
+            on_hold: None,
+            wrap_up_deadline: None,
+        };
+        match status {
+            AgentStatus::LoggedOut | AgentStatus::Ready => {}
+            AgentStatus::NotReady { reason } => state.reason = Some(reason.to_string()),
+            AgentStatus::Ringing { call } => state.call = Some(call.to_string()),
+            AgentStatus::OnCall { call, on_hold } => {
+                state.call = Some(call.to_string());
+                state.on_hold = Some(*on_hold);
+            }
+            AgentStatus::WrapUp { call, deadline } => {
+                state.call = Some(call.to_string());
+                state.wrap_up_deadline = Some(time(*deadline));
+            }
+        }
+        state
+    }
+
+    /// The agent as it is now, for a snapshot.
+    pub fn snapshot(view: &AgentView) -> AgentState {
+        AgentState::new(view.id.as_str(), &view.status, view.since, None)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pending {
+    /// `not_ready` or `logged_out`.
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl From<&PendingState> for Pending {
+    fn from(pending: &PendingState) -> Pending {
+        match pending {
+            PendingState::NotReady { reason } => Pending {
+                state: "not_ready",
+                reason: Some(reason.to_string()),
+            },
+            PendingState::LoggedOut => Pending {
+                state: "logged_out",
+                reason: None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Offer {
+    pub call: String,
+    pub agent: String,
+    pub queue: String,
+    pub priority: u8,
+    pub caller: Option<String>,
+    pub dialled: Option<String>,
+    /// Attached data from the PBX or IVR (account number, language, ...).
+    pub data: BTreeMap<String, String>,
+    /// When the offer stops ringing unanswered (ring-no-answer).
+    pub ring_deadline: String,
+}
+
+impl Offer {
+    pub fn new(
+        call: &str,
+        agent: &str,
+        queue: &str,
+        priority: u8,
+        data: &CallData,
+        ring_deadline: Timestamp,
+    ) -> Offer {
+        Offer {
+            call: call.to_owned(),
+            agent: agent.to_owned(),
+            queue: queue.to_owned(),
+            priority,
+            caller: data.caller.clone(),
+            dialled: data.dialled.clone(),
+            data: data.attached.clone(),
+            ring_deadline: time(ring_deadline),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallState {
+    pub call: String,
+    pub queue: String,
+    /// `waiting`, `ringing` or `connected`.
+    pub status: &'static str,
+    pub priority: u8,
+    pub caller: Option<String>,
+    pub dialled: Option<String>,
+    pub arrived_at: String,
+    /// When the call entered its current queue: its wait runs from here.
+    pub entered_queue_at: String,
+    /// Ringing or connected: at which agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_hold: Option<bool>,
+}
+
+impl From<&CallView> for CallState {
+    fn from(view: &CallView) -> CallState {
+        let (status, agent, on_hold) = match &view.status {
+            CallStatus::Waiting { .. } => ("waiting", None, None),
+            CallStatus::Ringing { agent, .. } => ("ringing", Some(agent.to_string()), None),
+            CallStatus::Connected { agent, on_hold } => {
+                ("connected", Some(agent.to_string()), Some(*on_hold))
+            }
+        };
+        CallState {
+            call: view.id.to_string(),
+            queue: view.queue.to_string(),
+            status,
+            priority: view.priority,
+            caller: view.data.caller.clone(),
+            dialled: view.data.dialled.clone(),
+            arrived_at: time(view.arrived_at),
+            entered_queue_at: time(view.entered_queue_at),
+            agent,
+            on_hold,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueStatistics {
+    pub queue: String,
+    pub name: String,
+    pub waiting: u32,
+    /// Calls of the queue ringing at an agent.
+    pub ringing: u32,
+    pub oldest_waiting_since: Option<String>,
+    pub service_level: ServiceLevel,
+    pub agents: AgentCounts,
+    pub today: Window,
+    /// The current 15-minute interval.
+    pub interval: Window,
+    /// The last `rolling_window_secs` (15 minutes by default).
+    pub rolling: Window,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceLevel {
+    pub threshold_secs: f64,
+    pub target_percent: f64,
+    /// Which formula `service_level_percent` uses: `answered`, `offered` or
+    /// `short_abandon_excluded`.
+    pub variant: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentCounts {
+    pub logged_in: u32,
+    pub ready: u32,
+    pub ringing: u32,
+    pub on_call: u32,
+    pub wrap_up: u32,
+    pub not_ready: u32,
+    pub not_ready_by_reason: BTreeMap<String, u32>,
+}
+
+/// One statistics window: exact counts, and the figures derived from them (`null` until there
+/// is something to divide by).
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub start: String,
+    pub offered: u64,
+    pub answered: u64,
+    pub answered_within_threshold: u64,
+    pub abandoned: u64,
+    pub short_abandoned: u64,
+    pub overflowed: u64,
+    pub timed_out: u64,
+    pub refused: u64,
+    pub service_level_percent: Option<f64>,
+    pub asa_secs: Option<f64>,
+    pub aht_secs: Option<f64>,
+    pub abandonment_rate_percent: Option<f64>,
+    pub occupancy_percent: Option<f64>,
+}
+
+fn percent(fraction: Option<f64>) -> Option<f64> {
+    fraction.map(|f| round(f * 100.0))
+}
+
+/// Two decimals: enough for a display, and no `66.66666666666667` on the wire.
+fn round(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+impl Window {
+    fn new(window: &WindowFigures, variant: crate::acd::config::ServiceLevelVariant) -> Window {
+        let f: &Figures = &window.figures;
+        Window {
+            start: time(window.start),
+            offered: f.offered,
+            answered: f.answered,
+            answered_within_threshold: f.answered_within_threshold,
+            abandoned: f.abandoned,
+            short_abandoned: f.short_abandoned,
+            overflowed: f.overflowed,
+            timed_out: f.timed_out,
+            refused: f.refused,
+            service_level_percent: percent(f.service_level(variant)),
+            asa_secs: f.average_speed_of_answer().map(round),
+            aht_secs: f.average_handle_time().map(round),
+            abandonment_rate_percent: percent(f.abandonment_rate()),
+            occupancy_percent: percent(f.occupancy()),
+        }
+    }
+}
+
+impl From<&QueueStats> for QueueStatistics {
+    fn from(q: &QueueStats) -> QueueStatistics {
+        let variant = q.service_level.variant;
+        let agents = &q.stats.agents;
+        QueueStatistics {
+            queue: q.id.to_string(),
+            name: q.name.clone(),
+            waiting: q.waiting,
+            ringing: q.ringing,
+            oldest_waiting_since: q.oldest_waiting_since.map(time),
+            service_level: ServiceLevel {
+                threshold_secs: q.service_level.threshold.as_secs_f64(),
+                target_percent: q.service_level.target_percent,
+                variant: variant.name(),
+            },
+            agents: AgentCounts {
+                logged_in: agents.logged_in,
+                ready: agents.ready,
+                ringing: agents.ringing,
+                on_call: agents.on_call,
+                wrap_up: agents.wrap_up,
+                not_ready: agents.not_ready,
+                not_ready_by_reason: agents
+                    .not_ready_by_reason
+                    .iter()
+                    .map(|(reason, n)| (reason.to_string(), *n))
+                    .collect(),
+            },
+            today: Window::new(&q.stats.today, variant),
+            interval: Window::new(&q.stats.interval, variant),
+            rolling: Window::new(&q.stats.rolling, variant),
+        }
+    }
+}
+
+pub fn transfer_target(to: &TransferTarget) -> (Option<String>, Option<String>) {
+    match to {
+        TransferTarget::Queue(queue) => (Some(queue.to_string()), None),
+        TransferTarget::Agent(agent) => (None, Some(agent.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seq_goes_first_and_the_rest_is_untouched() {
+        let event = Event::CallHeld {
+            call: "c1".into(),
+            agent: "a1".into(),
+        };
+        let text = with_seq(42, &event.payload());
+        assert_eq!(
+            text,
+            r#"{"seq":42,"type":"call_held","call":"c1","agent":"a1"}"#
+        );
+    }
+}
