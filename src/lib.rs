@@ -10,6 +10,8 @@
 //!   time as fast as the CPU allows.
 //! - [`erlang`]: Erlang C, the queueing-theory prediction the simulator is compared with.
 //! - [`demo`]: the built-in demo contact center.
+//! - [`server`]: listeners (ws, wss), sessions, and one engine task per tenant that owns its
+//!   core.
 //! - [`protocol`]: the wire protocol v1: what clients send and what the server says, as JSON.
 #![forbid(unsafe_code)]
 
@@ -18,4 +20,5 @@ pub mod config;
 pub mod demo;
 pub mod erlang;
 pub mod protocol;
+pub mod server;
 pub mod sim;

@@ -1,4 +1,5 @@
-//! The `acdhub` command line. For now it runs simulations; the server comes next.
+//! The `acdhub` command line: `acdhub` serves, `acdhub simulate` plays a day in simulated time,
+//! `acdhub hash-password` makes a password hash for the configuration.
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -11,22 +12,42 @@ use clap::{Args, Parser, Subcommand};
 
 use acdhub::acd::Acd;
 use acdhub::acd::config::ServiceLevelVariant;
+use acdhub::config::ListenAddr;
 use acdhub::erlang::Prediction;
+use acdhub::server::{Server, hash_password};
 use acdhub::sim::report::queue_table;
 use acdhub::sim::{BatchedRun, ErlangScenario, Estimate, Measurement, Simulator};
 use acdhub::sim::{RunSummary, SimulatorPlan, run};
 use acdhub::{config, demo};
 
-/// A contact-center ACD server.
+/// A contact-center ACD server. With no command it serves: WebSocket on port 80 (ws) and 443
+/// (wss), on the built-in demo contact center unless --config names a file.
 #[derive(Debug, Parser)]
-#[command(name = "acdhub", version, about, arg_required_else_help = true)]
+#[command(name = "acdhub", version, about)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The configuration file (default: the built-in demo, with simulated traffic).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where to serve ws:// and http://: host:port, a port, or off [default: [server] ws, else 0.0.0.0:80].
+    #[arg(long, value_name = "ADDR")]
+    ws: Option<ListenAddr>,
+    /// Where to serve wss:// and https://: host:port, a port, or off [default: [server] wss, else 0.0.0.0:443].
+    #[arg(long, value_name = "ADDR")]
+    wss: Option<ListenAddr>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print an argon2 hash of a password read from standard input, for a [[principals]] entry.
+    HashPassword,
     /// Run the ACD in simulated time as fast as the CPU allows. With no sizing flags it plays the
     /// configured contact center (the built-in demo unless --config is given) and prints every
     /// queue's figures; with --agents, --calls-per-hour, --aht or --threshold it simulates one
@@ -345,10 +366,73 @@ fn print_table(
     Ok(())
 }
 
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let mut file = match &args.config {
+        Some(path) => config::load(path)?,
+        None => {
+            tracing::info!(
+                "no --config: serving the built-in demo contact center (config/demo.toml)"
+            );
+            demo::demo()
+        }
+    };
+    if let Some(ws) = args.ws {
+        file.server.ws = ws;
+    }
+    if let Some(wss) = args.wss {
+        file.server.wss = wss;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let server = Server::start(file).await?;
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), "acdhub is up");
+        stop_signal().await?;
+        server.shutdown().await;
+        Ok(String::new())
+    })
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("stop signal received");
+    Ok(())
+}
+
+fn hash_password_from_stdin() -> Result<String, Box<dyn Error>> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        return Err(
+            "no password on standard input (try: printf %s 'secret' | acdhub hash-password)".into(),
+        );
+    }
+    Ok(format!("{}\n", hash_password(password)))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Simulate(args) => simulate(args),
+        None => serve(&cli.serve),
+        Some(Command::HashPassword) => hash_password_from_stdin(),
+        Some(Command::Simulate(args)) => simulate(args),
     };
     match result {
         Ok(report) => match std::io::stdout().write_all(report.as_bytes()) {

@@ -1,0 +1,363 @@
+//! One engine task per tenant: the only owner and writer of that tenant's ACD core.
+//!
+//! Sessions send it requests over a bounded channel; it reads the clock, applies each command,
+//! runs the core's deadlines when they fall due, plays the simulator if the tenant has one, and
+//! routes every event to the sessions that should hear it. Nothing else touches the core, so
+//! there is no lock around it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::acd::{
+    Acd, AcdError, AgentId, CallData, CallId, Command, QueueId, ReasonCode, RequestedState,
+    TransferTarget,
+};
+use crate::config::Role;
+use crate::protocol::ProtocolError;
+use crate::protocol::inbound::{ClientMessage, StateName, TransferTo};
+use crate::protocol::outbound::{AuthResult, Named, Reply, time};
+use crate::sim::Simulator;
+
+use super::auth::{Identity, Token};
+use super::clock;
+use super::fanout::{Audience, agent_snapshot, watcher_snapshot};
+use super::outbox::SessionHandle;
+
+/// Requests waiting for an engine; a session that finds the channel full waits its turn.
+pub const CHANNEL_CAPACITY: usize = 4096;
+
+/// What a session asks of its tenant's engine.
+pub enum Request {
+    /// The session authenticated: send the `auth` ack and its first snapshot, then its events.
+    Attach {
+        handle: Arc<SessionHandle>,
+        identity: Arc<Identity>,
+        /// The `auth` message's id.
+        id: String,
+        token: Token,
+    },
+    /// The session ended.
+    Detach { session: u64 },
+    /// A command the session's role may send (the session checked).
+    Command {
+        handle: Arc<SessionHandle>,
+        identity: Arc<Identity>,
+        id: String,
+        message: ClientMessage,
+    },
+}
+
+pub struct Engine {
+    tenant: String,
+    acd: Acd,
+    simulator: Option<Simulator>,
+    audience: Audience,
+}
+
+/// Why a command did not reach the core, or what the core said.
+enum Refusal {
+    Protocol(ProtocolError),
+    Acd(AcdError),
+}
+
+impl Engine {
+    pub fn new(tenant: String, acd: Acd, simulator: Option<Simulator>) -> Engine {
+        let audience = Audience::new(&acd);
+        Engine {
+            tenant,
+            acd,
+            simulator,
+            audience,
+        }
+    }
+
+    /// Runs until `stop` is cancelled or every sender is gone.
+    pub async fn run(mut self, mut requests: mpsc::Receiver<Request>, stop: CancellationToken) {
+        tracing::debug!(tenant = %self.tenant, "engine started");
+        loop {
+            let now = clock::now();
+            self.catch_up(now);
+            let mut next = self.acd.poll_timeout();
+            if let Some(at) = self.simulator.as_ref().and_then(Simulator::next_action_at) {
+                next = next.min(at);
+            }
+            tokio::select! {
+                biased;
+                () = stop.cancelled() => break,
+                request = requests.recv() => match request {
+                    Some(request) => self.request(request),
+                    None => break,
+                },
+                () = tokio::time::sleep(clock::until(next)) => {}
+            }
+        }
+        tracing::debug!(tenant = %self.tenant, "engine stopped");
+    }
+
+    /// Lets the core's deadlines and the simulator's actions up to `now` happen.
+    fn catch_up(&mut self, now: jiff::Timestamp) {
+        self.acd.handle_timeout(now);
+        self.drain(now);
+        let due = match self.simulator.as_mut() {
+            Some(simulator) => simulator.actions_due(now),
+            None => return,
+        };
+        for command in due {
+            // A simulated action the core refuses (the caller hung up as the agent answered)
+            // is simply dropped: the simulator learns what happened from the events.
+            let _ = self.acd.handle(command, now);
+            self.drain(now);
+        }
+    }
+
+    /// Hands every pending event of the core to the simulator and the sessions.
+    fn drain(&mut self, now: jiff::Timestamp) {
+        while let Some(event) = self.acd.poll_event() {
+            if let Some(simulator) = self.simulator.as_mut() {
+                simulator.observe(&event, now);
+            }
+            self.audience.publish(&self.acd, &event);
+        }
+        self.audience.end_step(&self.acd);
+    }
+
+    fn request(&mut self, request: Request) {
+        match request {
+            Request::Attach {
+                handle,
+                identity,
+                id,
+                token,
+            } => self.attach(handle, &identity, id, token),
+            Request::Detach { session } => self.audience.detach(session),
+            Request::Command {
+                handle,
+                identity,
+                id,
+                message,
+            } => {
+                let now = clock::now();
+                self.catch_up(now);
+                let reply = match self.command(&handle, &identity, message, now) {
+                    Ok(()) => Reply::Ack { id, result: None },
+                    Err(Refusal::Protocol(error)) => Reply::Error {
+                        id: Some(id),
+                        code: error.code(),
+                        message: error.to_string(),
+                    },
+                    Err(Refusal::Acd(error)) => Reply::Error {
+                        id: Some(id),
+                        code: error.code(),
+                        message: error.to_string(),
+                    },
+                };
+                handle.send_reply(reply.to_json());
+            }
+        }
+    }
+
+    fn attach(
+        &mut self,
+        handle: Arc<SessionHandle>,
+        identity: &Identity,
+        id: String,
+        token: Token,
+    ) {
+        match identity.role {
+            Role::Agent => {
+                let agent = identity
+                    .agent
+                    .clone()
+                    .expect("agent principals name their agent");
+                agent_snapshot(&self.acd, &agent, &handle);
+                self.audience.attach_agent(agent, handle.clone());
+            }
+            Role::Wallboard | Role::Supervisor => {
+                self.audience.attach_watcher(identity.role, handle.clone())
+            }
+            Role::Telephony => self.audience.attach_telephony(handle.clone()),
+        }
+        let named = |id: &str, name: &str| Named {
+            id: id.to_owned(),
+            name: name.to_owned(),
+        };
+        let queues = self
+            .acd
+            .queue_ids()
+            .filter_map(|q| self.acd.queue_stats(q))
+            .map(|q| named(q.id.as_str(), &q.name))
+            .collect();
+        let result = AuthResult {
+            user: identity.user.clone(),
+            role: identity.role.name(),
+            tenant: self.tenant.clone(),
+            agent: identity.agent.as_ref().map(|a| a.to_string()),
+            token: token.value,
+            token_expires_at: time(token.expires_at),
+            queues,
+            agents: self
+                .acd
+                .agents()
+                .map(|a| named(a.id.as_str(), &a.name))
+                .collect(),
+            not_ready_reasons: self
+                .acd
+                .not_ready_reasons()
+                .iter()
+                .map(|r| named(r.code.as_str(), &r.label))
+                .collect(),
+        };
+        let result = serde_json::to_value(result).expect("the auth result serializes");
+        let reply = Reply::Ack {
+            id,
+            result: Some(result),
+        };
+        handle.send_reply(reply.to_json());
+        tracing::debug!(tenant = %self.tenant, sessions = self.audience.sessions(), "session attached");
+    }
+
+    fn command(
+        &mut self,
+        handle: &SessionHandle,
+        identity: &Identity,
+        message: ClientMessage,
+        now: jiff::Timestamp,
+    ) -> Result<(), Refusal> {
+        let me = || {
+            identity
+                .agent
+                .clone()
+                .expect("agent principals name their agent")
+        };
+        let call = |id: String| CallId::from(id);
+        let command = match message {
+            ClientMessage::Subscribe { queues } => return self.subscribe(handle, identity, queues),
+            ClientMessage::Login => Command::Login { agent: me() },
+            ClientMessage::Ready => set_state(me(), RequestedState::Ready),
+            ClientMessage::NotReady { reason } => set_state(
+                me(),
+                RequestedState::NotReady {
+                    reason: ReasonCode::from(reason),
+                },
+            ),
+            ClientMessage::Logout => set_state(me(), RequestedState::LoggedOut),
+            ClientMessage::ClearPending => Command::ClearPending { agent: me() },
+            ClientMessage::Accept { call: c } => Command::Accept {
+                agent: me(),
+                call: call(c),
+            },
+            ClientMessage::Reject { call: c } => Command::Reject {
+                agent: me(),
+                call: call(c),
+            },
+            ClientMessage::Hold { call: c } => Command::Hold {
+                agent: me(),
+                call: call(c),
+            },
+            ClientMessage::Resume { call: c } => Command::Resume {
+                agent: me(),
+                call: call(c),
+            },
+            ClientMessage::Hangup { call: c } => Command::Hangup {
+                agent: me(),
+                call: call(c),
+            },
+            ClientMessage::Transfer { call: c, to } => Command::Transfer {
+                agent: me(),
+                call: call(c),
+                target: match to {
+                    TransferTo::Queue(queue) => TransferTarget::Queue(QueueId::from(queue)),
+                    TransferTo::Agent(agent) => TransferTarget::Agent(AgentId::from(agent)),
+                },
+            },
+            ClientMessage::EndWrapUp => Command::EndWrapUp { agent: me() },
+            ClientMessage::ExtendWrapUp { secs } => Command::ExtendWrapUp {
+                agent: me(),
+                by: std::time::Duration::from_secs(secs),
+            },
+            ClientMessage::ForceState {
+                agent,
+                state,
+                reason,
+            } => set_state(
+                AgentId::from(agent),
+                match (state, reason) {
+                    (StateName::Ready, _) => RequestedState::Ready,
+                    (StateName::LoggedOut, _) => RequestedState::LoggedOut,
+                    (StateName::NotReady, reason) => RequestedState::NotReady {
+                        reason: ReasonCode::from(reason.unwrap_or_default()),
+                    },
+                },
+            ),
+            ClientMessage::SetCallPriority { call: c, priority } => Command::SetCallPriority {
+                call: call(c),
+                priority,
+            },
+            ClientMessage::MoveCall { call: c, queue } => Command::MoveCall {
+                call: call(c),
+                queue: QueueId::from(queue),
+            },
+            ClientMessage::CallArrived {
+                call: c,
+                queue,
+                priority,
+                caller,
+                dialled,
+                data,
+            } => Command::CallArrived {
+                call: call(c),
+                queue: QueueId::from(queue),
+                priority,
+                data: CallData {
+                    caller,
+                    dialled,
+                    attached: data,
+                },
+            },
+            ClientMessage::CallAnswered { call: c } => Command::CallAnswered { call: call(c) },
+            ClientMessage::CallEnded { call: c } | ClientMessage::CallerHungUp { call: c } => {
+                Command::CallEnded { call: call(c) }
+            }
+            // The session answers these itself; they never reach an engine.
+            ClientMessage::Auth(_) => {
+                return Err(Refusal::Protocol(ProtocolError::AlreadyAuthenticated));
+            }
+            ClientMessage::Ping => return Ok(()),
+        };
+        self.acd.handle(command, now).map_err(Refusal::Acd)?;
+        self.drain(now);
+        Ok(())
+    }
+
+    fn subscribe(
+        &mut self,
+        handle: &SessionHandle,
+        identity: &Identity,
+        queues: Option<Vec<String>>,
+    ) -> Result<(), Refusal> {
+        let queues: HashSet<QueueId> = match queues {
+            None => self.acd.queue_ids().cloned().collect(),
+            Some(names) => {
+                let mut set = HashSet::with_capacity(names.len());
+                for name in names {
+                    let queue = QueueId::from(name);
+                    if self.acd.queue_stats(&queue).is_none() {
+                        return Err(Refusal::Acd(AcdError::UnknownQueue(queue)));
+                    }
+                    set.insert(queue);
+                }
+                set
+            }
+        };
+        watcher_snapshot(&self.acd, identity.role, &queues, handle);
+        self.audience.subscribe(handle.id, queues);
+        Ok(())
+    }
+}
+
+fn set_state(agent: AgentId, state: RequestedState) -> Command {
+    Command::SetState { agent, state }
+}

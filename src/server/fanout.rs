@@ -1,0 +1,394 @@
+//! Who hears what: the sessions attached to one tenant's engine, and the routing of the core's
+//! events to them as protocol messages.
+//!
+//! Each event is serialized once and the payload shared by every session it goes to. Agents hear
+//! about themselves and their calls, telephony about every call, supervisors about everything and
+//! wallboards about the queues they subscribed to.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::acd::{Acd, AgentId, AgentStatus, CallId, Event, QueueId};
+use crate::config::Role;
+use crate::protocol::outbound::{self, AgentState, CallState, Offer, Pending, QueueStatistics};
+
+use super::outbox::SessionHandle;
+
+/// A wallboard's or supervisor's subscription.
+struct Watcher {
+    handle: Arc<SessionHandle>,
+    role: Role,
+    /// `None` until the session subscribes; then the queues whose statistics it gets.
+    queues: Option<HashSet<QueueId>>,
+}
+
+/// The sessions of one tenant, by what they listen to.
+#[derive(Default)]
+pub struct Audience {
+    /// Agent sessions by the agent they act as (an agent may have several: two tabs, a phone).
+    agents: HashMap<AgentId, Vec<Arc<SessionHandle>>>,
+    agent_of_session: HashMap<u64, AgentId>,
+    watchers: HashMap<u64, Watcher>,
+    telephony: HashMap<u64, Arc<SessionHandle>>,
+    /// The agent each ringing or connected call is at, so that its events reach that agent.
+    call_agent: HashMap<CallId, AgentId>,
+    /// The agents with a skill in each queue, who get its waiting count.
+    queue_agents: HashMap<QueueId, Vec<AgentId>>,
+    /// The last waiting count and oldest wait sent for each queue, so agents hear only changes.
+    last_waiting: HashMap<QueueId, (u32, Option<Timestamp>)>,
+    /// Calls whose place changed in the current step: supervisors get one `call_state` each.
+    touched_calls: BTreeSet<CallId>,
+}
+
+impl Audience {
+    pub fn new(acd: &Acd) -> Audience {
+        let mut queue_agents: HashMap<QueueId, Vec<AgentId>> = HashMap::new();
+        for agent in acd.agents() {
+            for (queue, _) in &agent.skills {
+                queue_agents
+                    .entry(queue.clone())
+                    .or_default()
+                    .push(agent.id.clone());
+            }
+        }
+        Audience {
+            queue_agents,
+            ..Audience::default()
+        }
+    }
+
+    pub fn attach_agent(&mut self, agent: AgentId, handle: Arc<SessionHandle>) {
+        self.agent_of_session.insert(handle.id, agent.clone());
+        self.agents.entry(agent).or_default().push(handle);
+    }
+
+    pub fn attach_watcher(&mut self, role: Role, handle: Arc<SessionHandle>) {
+        let watcher = Watcher {
+            handle,
+            role,
+            queues: None,
+        };
+        self.watchers.insert(watcher.handle.id, watcher);
+    }
+
+    pub fn attach_telephony(&mut self, handle: Arc<SessionHandle>) {
+        self.telephony.insert(handle.id, handle);
+    }
+
+    /// Sets a watcher's queues; returns false if the session is not a watcher.
+    pub fn subscribe(&mut self, session: u64, queues: HashSet<QueueId>) -> bool {
+        match self.watchers.get_mut(&session) {
+            Some(watcher) => {
+                watcher.queues = Some(queues);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn detach(&mut self, session: u64) {
+        if let Some(agent) = self.agent_of_session.remove(&session) {
+            if let Some(handles) = self.agents.get_mut(&agent) {
+                handles.retain(|h| h.id != session);
+                if handles.is_empty() {
+                    self.agents.remove(&agent);
+                }
+            }
+        }
+        self.watchers.remove(&session);
+        self.telephony.remove(&session);
+    }
+
+    pub fn sessions(&self) -> usize {
+        self.agent_of_session.len() + self.watchers.len() + self.telephony.len()
+    }
+
+    fn to_agent(&self, agent: &AgentId, payload: &Arc<str>) {
+        for handle in self.agents.get(agent).into_iter().flatten() {
+            handle.send_event(payload);
+        }
+    }
+
+    fn to_telephony(&self, payload: &Arc<str>) {
+        for handle in self.telephony.values() {
+            handle.send_event(payload);
+        }
+    }
+
+    fn to_supervisors(&self, payload: &Arc<str>) {
+        for watcher in self.watchers.values() {
+            if watcher.role == Role::Supervisor && watcher.queues.is_some() {
+                watcher.handle.send_event(payload);
+            }
+        }
+    }
+
+    /// Routes one event of the core. Call states for supervisors wait for [`Audience::end_step`].
+    pub fn publish(&mut self, acd: &Acd, event: &Event) {
+        match event {
+            Event::AgentStatusChanged {
+                agent,
+                status,
+                previous,
+                since,
+            } => {
+                let state = AgentState::new(agent.as_str(), status, *since, Some(previous.name()));
+                let payload = outbound::Event::AgentState(state).payload();
+                self.to_agent(agent, &payload);
+                self.to_supervisors(&payload);
+                if let AgentStatus::Ringing { call } | AgentStatus::OnCall { call, .. } = status {
+                    self.call_agent.insert(call.clone(), agent.clone());
+                }
+            }
+            Event::PendingStateChanged { agent, pending } => {
+                let payload = outbound::Event::PendingState {
+                    agent: agent.to_string(),
+                    pending: pending.as_ref().map(Pending::from),
+                }
+                .payload();
+                self.to_agent(agent, &payload);
+                self.to_supervisors(&payload);
+            }
+            Event::CallOffered {
+                call,
+                agent,
+                queue,
+                ring_deadline,
+                priority,
+                data,
+            } => {
+                self.call_agent.insert(call.clone(), agent.clone());
+                let offer = Offer::new(
+                    call.as_str(),
+                    agent.as_str(),
+                    queue.as_str(),
+                    *priority,
+                    data,
+                    *ring_deadline,
+                );
+                let payload = outbound::Event::Offer(offer).payload();
+                self.to_agent(agent, &payload);
+                self.to_telephony(&payload);
+                self.touched_calls.insert(call.clone());
+            }
+            Event::OfferEnded {
+                call,
+                agent,
+                reason,
+            } => {
+                self.forget_call_at(call, agent);
+                let payload = outbound::Event::OfferCancelled {
+                    call: call.to_string(),
+                    agent: agent.to_string(),
+                    reason: reason.name(),
+                }
+                .payload();
+                self.to_agent(agent, &payload);
+                self.to_telephony(&payload);
+                self.touched_calls.insert(call.clone());
+            }
+            Event::CallConnected { call, agent, queue } => {
+                self.call_agent.insert(call.clone(), agent.clone());
+                let payload = outbound::Event::CallConnected {
+                    call: call.to_string(),
+                    agent: agent.to_string(),
+                    queue: queue.to_string(),
+                }
+                .payload();
+                self.to_agent(agent, &payload);
+                self.to_telephony(&payload);
+                self.touched_calls.insert(call.clone());
+            }
+            Event::CallHeld { call, agent } | Event::CallResumed { call, agent } => {
+                let (call_text, agent_text) = (call.to_string(), agent.to_string());
+                let message = if matches!(event, Event::CallHeld { .. }) {
+                    outbound::Event::CallHeld {
+                        call: call_text,
+                        agent: agent_text,
+                    }
+                } else {
+                    outbound::Event::CallResumed {
+                        call: call_text,
+                        agent: agent_text,
+                    }
+                };
+                let payload = message.payload();
+                self.to_agent(agent, &payload);
+                self.to_telephony(&payload);
+                self.touched_calls.insert(call.clone());
+            }
+            Event::CallTransferred { call, from, to } => {
+                self.forget_call_at(call, from);
+                let (to_queue, to_agent) = outbound::transfer_target(to);
+                let payload = outbound::Event::CallTransferred {
+                    call: call.to_string(),
+                    agent: from.to_string(),
+                    to_queue,
+                    to_agent,
+                }
+                .payload();
+                self.to_agent(from, &payload);
+                self.to_telephony(&payload);
+                self.touched_calls.insert(call.clone());
+            }
+            Event::CallQueued { call, .. }
+            | Event::CallOverflowed { call, .. }
+            | Event::CallPriorityChanged { call, .. } => {
+                self.touched_calls.insert(call.clone());
+            }
+            Event::CallLeft {
+                call,
+                queue,
+                reason,
+            } => {
+                let payload = outbound::Event::CallLeft {
+                    call: call.to_string(),
+                    queue: queue.to_string(),
+                    reason: reason.name(),
+                }
+                .payload();
+                if let Some(agent) = self.call_agent.remove(call) {
+                    self.to_agent(&agent, &payload);
+                }
+                self.to_telephony(&payload);
+                self.to_supervisors(&payload);
+                self.touched_calls.remove(call);
+            }
+            Event::QueueChanged { queue } => self.queue_changed(acd, queue),
+        }
+    }
+
+    fn forget_call_at(&mut self, call: &CallId, agent: &AgentId) {
+        if self.call_agent.get(call) == Some(agent) {
+            self.call_agent.remove(call);
+        }
+    }
+
+    fn queue_changed(&mut self, acd: &Acd, queue: &QueueId) {
+        let Some(stats) = acd.queue_stats(queue) else {
+            return;
+        };
+        let waiting = (stats.waiting, stats.oldest_waiting_since);
+        if self.last_waiting.get(queue) != Some(&waiting) {
+            self.last_waiting.insert(queue.clone(), waiting);
+            let payload = queue_waiting(queue, waiting).payload();
+            for agent in self.queue_agents.get(queue).into_iter().flatten() {
+                self.to_agent(agent, &payload);
+            }
+        }
+        let mut payload = None;
+        for watcher in self.watchers.values() {
+            if watcher.queues.as_ref().is_some_and(|q| q.contains(queue)) {
+                let payload = payload.get_or_insert_with(|| {
+                    outbound::Event::QueueStats(Box::new(QueueStatistics::from(&stats))).payload()
+                });
+                watcher.handle.send_event(payload);
+            }
+        }
+    }
+
+    /// After every step of the core: one `call_state` per call that moved, to supervisors.
+    pub fn end_step(&mut self, acd: &Acd) {
+        if self.touched_calls.is_empty() {
+            return;
+        }
+        let touched = std::mem::take(&mut self.touched_calls);
+        let supervised = self
+            .watchers
+            .values()
+            .any(|w| w.role == Role::Supervisor && w.queues.is_some());
+        if !supervised {
+            return;
+        }
+        for call in touched {
+            if let Some(view) = acd.call(&call) {
+                let payload = outbound::Event::CallState(CallState::from(&view)).payload();
+                self.to_supervisors(&payload);
+            }
+        }
+    }
+}
+
+pub fn queue_waiting(
+    queue: &QueueId,
+    (waiting, oldest): (u32, Option<Timestamp>),
+) -> outbound::Event {
+    outbound::Event::QueueWaiting {
+        queue: queue.to_string(),
+        waiting,
+        oldest_waiting_since: oldest.map(outbound::time),
+    }
+}
+
+/// What a session learns of its own agent when it attaches: its state, its pending state, the
+/// waiting counts of its queues, and the call it rings with or talks on.
+pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
+    let Some(view) = acd.agent(agent) else {
+        return;
+    };
+    handle.send_event(&outbound::Event::AgentState(AgentState::snapshot(&view)).payload());
+    let pending = outbound::Event::PendingState {
+        agent: agent.to_string(),
+        pending: view.pending.as_ref().map(Pending::from),
+    };
+    handle.send_event(&pending.payload());
+    for (queue, _) in &view.skills {
+        if let Some(stats) = acd.queue_stats(queue) {
+            let waiting = (stats.waiting, stats.oldest_waiting_since);
+            handle.send_event(&queue_waiting(queue, waiting).payload());
+        }
+    }
+    let call = match &view.status {
+        AgentStatus::Ringing { call } | AgentStatus::OnCall { call, .. } => acd.call(call),
+        _ => None,
+    };
+    if let Some(call) = call {
+        let message = match &call.status {
+            crate::acd::CallStatus::Ringing { ring_deadline, .. } => {
+                outbound::Event::Offer(Offer::new(
+                    call.id.as_str(),
+                    agent.as_str(),
+                    call.queue.as_str(),
+                    call.priority,
+                    &call.data,
+                    *ring_deadline,
+                ))
+            }
+            _ => outbound::Event::CallConnected {
+                call: call.id.to_string(),
+                agent: agent.to_string(),
+                queue: call.queue.to_string(),
+            },
+        };
+        handle.send_event(&message.payload());
+    }
+}
+
+/// What a watcher gets when it subscribes: statistics of its queues and, for a supervisor, every
+/// agent and every call of the tenant.
+pub fn watcher_snapshot(acd: &Acd, role: Role, queues: &HashSet<QueueId>, handle: &SessionHandle) {
+    if role == Role::Supervisor {
+        for view in acd.agents() {
+            let state = outbound::Event::AgentState(AgentState::snapshot(&view));
+            handle.send_event(&state.payload());
+            let pending = outbound::Event::PendingState {
+                agent: view.id.to_string(),
+                pending: view.pending.as_ref().map(Pending::from),
+            };
+            handle.send_event(&pending.payload());
+        }
+        for call in acd.calls() {
+            handle.send_event(&outbound::Event::CallState(CallState::from(&call)).payload());
+        }
+    }
+    for queue in acd.queue_ids() {
+        if queues.contains(queue) {
+            if let Some(stats) = acd.queue_stats(queue) {
+                let message = outbound::Event::QueueStats(Box::new(QueueStatistics::from(&stats)));
+                handle.send_event(&message.payload());
+            }
+        }
+    }
+}

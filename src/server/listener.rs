@@ -1,0 +1,173 @@
+//! The accept loop, one per listener: TCP, then TLS on the wss listener, then HTTP/1.1 with
+//! upgrades. Everything after the handshake is the same for both.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tower::Service;
+
+use super::http::Connection;
+use super::registry::Transport;
+
+/// A client gets this long for its TLS handshake and for its HTTP request headers.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a listener could not be opened, in words that say what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error(
+        "cannot listen for {transport} on {addr}: permission denied. Ports below 1024 need root or the \
+         capability: run `sudo setcap cap_net_bind_service=+ep <path to acdhub>`, or choose another \
+         port with --{transport} (e.g. --{transport} {suggestion}) or [server] {transport} in the configuration"
+    )]
+    Permission {
+        transport: &'static str,
+        addr: SocketAddr,
+        suggestion: u16,
+    },
+    #[error(
+        "cannot listen for {transport} on {addr}: the address is in use. Stop whatever holds it, or choose \
+         another port with --{transport} or [server] {transport} in the configuration"
+    )]
+    InUse {
+        transport: &'static str,
+        addr: SocketAddr,
+    },
+    #[error("cannot listen for {transport} on {addr}: {source}")]
+    Other {
+        transport: &'static str,
+        addr: SocketAddr,
+        source: io::Error,
+    },
+}
+
+pub async fn bind(transport: Transport, addr: SocketAddr) -> Result<TcpListener, BindError> {
+    let name = transport.name();
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| match source.kind() {
+            io::ErrorKind::PermissionDenied => BindError::Permission {
+                transport: name,
+                addr,
+                suggestion: match transport {
+                    Transport::Ws => 8080,
+                    Transport::Wss => 8443,
+                },
+            },
+            io::ErrorKind::AddrInUse => BindError::InUse {
+                transport: name,
+                addr,
+            },
+            _ => BindError::Other {
+                transport: name,
+                addr,
+                source,
+            },
+        })
+}
+
+/// What an accept loop needs.
+pub struct Accept {
+    pub listener: TcpListener,
+    pub transport: Transport,
+    pub tls: Option<TlsAcceptor>,
+    pub app: Router,
+    pub connections: Arc<Semaphore>,
+    pub shutdown: CancellationToken,
+    pub tracker: tokio_util::task::TaskTracker,
+}
+
+/// Accepts until shutdown. A connection slot is taken before each accept, so past
+/// `max_connections` new clients wait in the kernel's backlog instead of costing memory here.
+pub async fn accept_loop(accept: Accept) {
+    let Accept {
+        listener,
+        transport,
+        tls,
+        app,
+        connections,
+        shutdown,
+        tracker,
+    } = accept;
+    loop {
+        let permit = tokio::select! {
+            () = shutdown.cancelled() => break,
+            permit = connections.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let (stream, remote) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off a little rather than spin.
+                    tracing::warn!(transport = transport.name(), %error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = Connection {
+            transport,
+            remote,
+            permit: Arc::new(permit),
+        };
+        let (app, tls, shutdown) = (app.clone(), tls.clone(), shutdown.clone());
+        tracker.spawn(async move {
+            match tls {
+                None => serve_http(stream, connection, app, shutdown).await,
+                Some(tls) => {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+                        Ok(Ok(stream)) => serve_http(stream, connection, app, shutdown).await,
+                        Ok(Err(error)) => {
+                            tracing::debug!(%remote, %error, "TLS handshake failed")
+                        }
+                        Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),
+                    }
+                }
+            }
+        });
+    }
+    tracing::debug!(transport = transport.name(), "stopped accepting");
+}
+
+async fn serve_http<S>(stream: S, connection: Connection, app: Router, shutdown: CancellationToken)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let remote = connection.remote;
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(connection.clone());
+        let mut app = app.clone();
+        async move { app.call(request).await }
+    });
+    let http = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HANDSHAKE_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(http);
+    let result = tokio::select! {
+        result = http.as_mut() => result,
+        () = shutdown.cancelled() => {
+            http.as_mut().graceful_shutdown();
+            http.await
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!(%remote, %error, "HTTP connection ended with an error");
+    }
+}

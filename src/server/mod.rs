@@ -1,0 +1,235 @@
+//! The server: listeners, sessions and one engine per tenant.
+//!
+//! Dependencies point one way: `listener` (TCP, TLS, HTTP) -> `http` (routes, Origin) ->
+//! `session` (one client) -> `engine` (one tenant's core) -> [`crate::acd`]. Sessions and engines
+//! talk only through bounded channels: a session sends [`engine::Request`]s, an engine answers by
+//! pushing into the session's outbound queue ([`outbox`]).
+//!
+//! - `auth`: principals, password hashes and session tokens.
+//! - `clock`: the one place the server reads the wall clock.
+//! - `fanout`: which session hears which event.
+//! - `registry`: every open session, for counts and diagnostics.
+//! - `tls`: certificates.
+
+mod auth;
+mod clock;
+mod engine;
+mod fanout;
+mod http;
+mod listener;
+mod outbox;
+mod registry;
+mod session;
+mod tls;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::acd::Acd;
+use crate::config::{FileConfig, Limits, ListenAddr};
+use crate::sim::{SimError, Simulator, SimulatorPlan};
+
+pub use auth::hash_password;
+pub use listener::BindError;
+pub use registry::{Registry, SessionInfo, Transport};
+pub use tls::TlsError;
+
+/// What every session shares.
+pub struct Shared {
+    registry: Registry,
+    auth: auth::Authenticator,
+    /// Each tenant's engine, by tenant id.
+    engines: HashMap<String, mpsc::Sender<engine::Request>>,
+    limits: Limits,
+    allowed_origins: Vec<String>,
+    /// Cancelled when the server shuts down: listeners stop, sessions close with 1012.
+    shutdown: CancellationToken,
+    /// Every session task, so shutdown can wait for them.
+    sessions: TaskTracker,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
+    #[error("tenant `{tenant}`: {problem}")]
+    Tenant { tenant: String, problem: String },
+    #[error("simulator: {0}")]
+    Simulator(#[from] SimError),
+    #[error("both listeners are off ([server] ws and wss): there would be nothing to connect to")]
+    NoListener,
+}
+
+/// A running server.
+pub struct Server {
+    shared: Arc<Shared>,
+    ws: Option<SocketAddr>,
+    wss: Option<SocketAddr>,
+    listeners: TaskTracker,
+    engines: Vec<JoinHandle<()>>,
+    engines_stop: CancellationToken,
+}
+
+impl Server {
+    /// Binds the listeners, starts one engine per tenant (the simulator's tenant plays its
+    /// simulator in real time) and starts accepting. Returns once everything is up.
+    pub async fn start(config: FileConfig) -> Result<Server, StartError> {
+        let FileConfig {
+            server,
+            limits,
+            tenants,
+            principals,
+            simulator,
+        } = config;
+        if server.ws == ListenAddr::Off && server.wss == ListenAddr::Off {
+            return Err(StartError::NoListener);
+        }
+        let tls = match server.wss {
+            ListenAddr::Off => None,
+            ListenAddr::At(_) => {
+                let certificate = match &server.tls {
+                    Some(files) => tls::Certificate::Files(files),
+                    None => {
+                        tracing::warn!(
+                            "wss runs on the development certificate (certs/localhost.pem), which only \
+                             machines trusting certs/dev-ca.pem accept; set [server] tls_certificate and \
+                             tls_private_key for production"
+                        );
+                        tls::Certificate::Development
+                    }
+                };
+                Some(TlsAcceptor::from(tls::server_config(certificate)?))
+            }
+        };
+        let mut bound = Vec::new();
+        for (transport, addr) in [(Transport::Ws, server.ws), (Transport::Wss, server.wss)] {
+            if let ListenAddr::At(addr) = addr {
+                bound.push((transport, listener::bind(transport, addr).await?));
+            }
+        }
+
+        let now = clock::now();
+        let engines_stop = CancellationToken::new();
+        let mut senders = HashMap::new();
+        let mut engines = Vec::new();
+        for tenant in tenants {
+            let acd = Acd::new(tenant.acd.clone(), now).map_err(|e| StartError::Tenant {
+                tenant: tenant.id.clone(),
+                problem: e.to_string(),
+            })?;
+            let simulator = match &simulator {
+                Some(sim) if sim.tenant == tenant.id => {
+                    let plan = SimulatorPlan::from_config(sim, &tenant.acd);
+                    plan.check_against(&tenant.acd)?;
+                    tracing::info!(tenant = %tenant.id, virtual_agents = sim.virtual_agents.len(), "simulator plays callers and virtual agents");
+                    Some(Simulator::new(sim.seed, plan, now)?)
+                }
+                _ => None,
+            };
+            let (sender, receiver) = mpsc::channel(engine::CHANNEL_CAPACITY);
+            let engine = engine::Engine::new(tenant.id.clone(), acd, simulator);
+            engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
+            senders.insert(tenant.id, sender);
+        }
+
+        let shared = Arc::new(Shared {
+            registry: Registry::default(),
+            auth: auth::Authenticator::new(&principals),
+            engines: senders,
+            limits: limits.clone(),
+            allowed_origins: server.allowed_origins,
+            shutdown: CancellationToken::new(),
+            sessions: TaskTracker::new(),
+        });
+        let app = http::router(shared.clone());
+        let connections = Arc::new(Semaphore::new(limits.max_connections as usize));
+        let listeners = TaskTracker::new();
+        let (mut ws, mut wss) = (None, None);
+        for (transport, tcp) in bound {
+            let addr = tcp.local_addr().map_err(|source| BindError::Other {
+                transport: transport.name(),
+                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                source,
+            })?;
+            match transport {
+                Transport::Ws => ws = Some(addr),
+                Transport::Wss => wss = Some(addr),
+            }
+            tracing::info!("listening for {} on {addr}", transport.name());
+            listeners.spawn(listener::accept_loop(listener::Accept {
+                listener: tcp,
+                transport,
+                tls: match transport {
+                    Transport::Ws => None,
+                    Transport::Wss => tls.clone(),
+                },
+                app: app.clone(),
+                connections: connections.clone(),
+                shutdown: shared.shutdown.clone(),
+                tracker: listeners.clone(),
+            }));
+        }
+        Ok(Server {
+            shared,
+            ws,
+            wss,
+            listeners,
+            engines,
+            engines_stop,
+        })
+    }
+
+    /// Where the ws listener is bound (useful with port 0).
+    pub fn ws_addr(&self) -> Option<SocketAddr> {
+        self.ws
+    }
+
+    pub fn wss_addr(&self) -> Option<SocketAddr> {
+        self.wss
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.shared.registry
+    }
+
+    /// Stops gracefully: no new connections, every client closed with 1012 (service restart),
+    /// then the engines. Waits at most the configured grace period for clients to go, and says
+    /// so in the log if it runs over.
+    pub async fn shutdown(self) {
+        let grace = self.shared.limits.shutdown_grace;
+        let open = self.shared.registry.len();
+        tracing::info!(
+            sessions = open,
+            "shutting down: closing every session with 1012"
+        );
+        self.shared.shutdown.cancel();
+        self.listeners.close();
+        self.shared.sessions.close();
+        let drained = async {
+            self.shared.sessions.wait().await;
+            self.listeners.wait().await;
+        };
+        if tokio::time::timeout(grace, drained).await.is_err() {
+            tracing::warn!(
+                still_open = self.shared.registry.len(),
+                grace_secs = grace.as_secs(),
+                "shutdown grace period over; stopping with connections still open"
+            );
+        }
+        self.engines_stop.cancel();
+        for engine in self.engines {
+            let _ = engine.await;
+        }
+        tracing::info!("stopped");
+    }
+}

@@ -1,0 +1,363 @@
+//! One client session, from greeting to close. The same function serves ws and wss: it sees a
+//! WebSocket, not the transport under it.
+//!
+//! The session reads the client's messages, checks them (parse, authentication, role) and passes
+//! commands to its tenant's engine; it writes what its outbound queue holds, numbering events
+//! with its `seq` and flushing only when the queue is empty, so a burst of events costs one
+//! write. It pings an idle client, enforces the limits, and closes with the documented code.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::protocol::inbound::{ClientMessage, Envelope, parse};
+use crate::protocol::outbound::{Reply, with_seq};
+use crate::protocol::{ProtocolError, SUBPROTOCOL, close};
+
+use super::Shared;
+use super::auth::Identity;
+use super::clock;
+use super::engine::Request;
+use super::outbox::{CloseReason, Outgoing, SessionHandle};
+use super::registry::{SessionInfo, Transport};
+
+/// How long the server waits for its close frame to be written to a client that has stopped
+/// reading, before it drops the connection.
+const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The authenticated side of a session.
+struct Authenticated {
+    identity: Arc<Identity>,
+    engine: mpsc::Sender<Request>,
+}
+
+/// Counts refused messages in a sliding minute.
+struct BadInput {
+    window_start: Instant,
+    count: u32,
+    limit: u32,
+}
+
+impl BadInput {
+    /// Records one refused message; true when the client is over its limit.
+    fn exceeded(&mut self) -> bool {
+        let now = Instant::now();
+        if now.duration_since(self.window_start) >= Duration::from_secs(60) {
+            self.window_start = now;
+            self.count = 0;
+        }
+        self.count += 1;
+        self.count > self.limit
+    }
+}
+
+struct Session {
+    shared: Arc<Shared>,
+    handle: Arc<SessionHandle>,
+    auth: Option<Authenticated>,
+    failed_auths: u32,
+    bad_input: BadInput,
+    /// The `seq` of the last event written.
+    seq: u64,
+}
+
+/// Serves one upgraded connection until it closes.
+pub async fn serve(
+    mut socket: WebSocket,
+    shared: Arc<Shared>,
+    transport: Transport,
+    remote: std::net::SocketAddr,
+) {
+    let limits = &shared.limits;
+    let (handle, mut outgoing) =
+        SessionHandle::new(shared.registry.next_id(), limits.outbound_queue as usize);
+    shared.registry.insert(SessionInfo {
+        handle: handle.clone(),
+        transport,
+        remote,
+        connected_at: clock::now(),
+        principal: None,
+    });
+    tracing::debug!(session = handle.id, %remote, transport = transport.name(), "connected");
+    let mut session = Session {
+        shared: shared.clone(),
+        handle: handle.clone(),
+        auth: None,
+        failed_auths: 0,
+        bad_input: BadInput {
+            window_start: Instant::now(),
+            count: 0,
+            limit: limits.bad_messages_per_minute,
+        },
+        seq: 0,
+    };
+    let hello = Reply::Hello {
+        protocol: SUBPROTOCOL,
+        server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
+        auth_timeout_secs: limits.auth_timeout.as_secs(),
+    };
+    handle.send_reply(hello.to_json());
+
+    let closed = session.run(&mut socket, &mut outgoing).await;
+    if let Some(reason) = closed {
+        let frame = CloseFrame {
+            code: reason.code,
+            reason: reason.reason.into(),
+        };
+        let _ = tokio::time::timeout(
+            CLOSE_WRITE_TIMEOUT,
+            socket.send(Message::Close(Some(frame))),
+        )
+        .await;
+        tracing::debug!(
+            session = handle.id,
+            code = reason.code,
+            reason = reason.reason,
+            "closed by the server"
+        );
+    } else {
+        tracing::debug!(session = handle.id, "closed by the client");
+    }
+    shared.registry.remove(handle.id);
+    if let Some(auth) = session.auth {
+        let _ = auth
+            .engine
+            .send(Request::Detach { session: handle.id })
+            .await;
+    }
+}
+
+impl Session {
+    /// The session's loop. Returns the reason to close with, or `None` if the client closed.
+    async fn run(
+        &mut self,
+        socket: &mut WebSocket,
+        outgoing: &mut mpsc::Receiver<Outgoing>,
+    ) -> Option<CloseReason> {
+        let limits = self.shared.limits.clone();
+        let auth_deadline = Instant::now() + limits.auth_timeout;
+        let mut ping =
+            tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // When the last unanswered ping went out.
+        let mut awaiting_pong: Option<Instant> = None;
+        let shutdown = self.shared.shutdown.clone();
+        loop {
+            let pong_deadline = awaiting_pong.map(|sent| sent + limits.pong_timeout);
+            tokio::select! {
+                () = self.handle.closing() => return self.handle.close_reason(),
+                () = shutdown.cancelled() => return Some(CloseReason {
+                    code: close::SERVICE_RESTART,
+                    reason: "server shutting down",
+                }),
+                () = tokio::time::sleep_until(auth_deadline), if self.auth.is_none() => {
+                    return Some(CloseReason { code: close::AUTH_TIMEOUT, reason: "no auth in time" });
+                }
+                () = sleep_until_option(pong_deadline) => {
+                    return Some(CloseReason { code: close::HEARTBEAT_TIMEOUT, reason: "no pong in time" });
+                }
+                _ = ping.tick() => {
+                    if awaiting_pong.is_none() {
+                        awaiting_pong = Some(Instant::now());
+                        if socket.send(Message::Ping(Default::default())).await.is_err() {
+                            return None;
+                        }
+                    }
+                }
+                item = outgoing.recv() => {
+                    let item = item?;
+                    if !self.write(socket, outgoing, item).await {
+                        return self.handle.close_reason();
+                    }
+                }
+                message = socket.recv() => match message {
+                    None => return None,
+                    Some(Err(error)) => return self.read_failed(error),
+                    Some(Ok(Message::Text(text))) => {
+                        if let Some(reason) = self.message(text.as_str()).await {
+                            return Some(reason);
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        if let Some(reason) = self.refuse(None, ProtocolError::BinaryFrame) {
+                            return Some(reason);
+                        }
+                    }
+                    Some(Ok(Message::Pong(_))) => awaiting_pong = None,
+                    // tungstenite answers pings by itself.
+                    Some(Ok(Message::Ping(_))) => {}
+                    Some(Ok(Message::Close(_))) => return None,
+                },
+            }
+        }
+    }
+
+    /// Writes `first` and everything else queued behind it, then flushes once. Returns false if
+    /// the connection failed or the session is being closed meanwhile.
+    async fn write(
+        &mut self,
+        socket: &mut WebSocket,
+        outgoing: &mut mpsc::Receiver<Outgoing>,
+        first: Outgoing,
+    ) -> bool {
+        let handle = self.handle.clone();
+        let work = async {
+            let mut next = Some(first);
+            while let Some(item) = next {
+                let text = match item {
+                    Outgoing::Event(payload) => {
+                        self.seq += 1;
+                        with_seq(self.seq, &payload)
+                    }
+                    Outgoing::Reply(text) => text,
+                };
+                socket.feed(Message::Text(text.into())).await?;
+                next = outgoing.try_recv().ok();
+            }
+            socket.flush().await
+        };
+        tokio::select! {
+            result = work => result.is_ok(),
+            () = handle.closing() => false,
+        }
+    }
+
+    fn read_failed(&self, error: axum::Error) -> Option<CloseReason> {
+        let text = error.to_string();
+        // tungstenite reports an oversized message as a capacity error.
+        if text.contains("Space limit exceeded")
+            || text.contains("too long")
+            || text.contains("Capacity")
+        {
+            tracing::debug!(session = self.handle.id, "message over the size limit");
+            return Some(CloseReason {
+                code: close::MESSAGE_TOO_BIG,
+                reason: "message too big",
+            });
+        }
+        tracing::debug!(session = self.handle.id, %error, "read failed");
+        None
+    }
+
+    /// Answers an error; returns the close reason if the client has now sent too many.
+    fn refuse(&mut self, id: Option<String>, error: ProtocolError) -> Option<CloseReason> {
+        self.reply_error(id, error.code(), error.to_string());
+        self.bad_input.exceeded().then_some(CloseReason {
+            code: close::POLICY_VIOLATION,
+            reason: "too many refused messages",
+        })
+    }
+
+    fn reply_error(&self, id: Option<String>, code: &'static str, message: String) {
+        self.handle
+            .send_reply(Reply::Error { id, code, message }.to_json());
+    }
+
+    async fn message(&mut self, text: &str) -> Option<CloseReason> {
+        let Envelope { id, message } = match parse(text) {
+            Ok(envelope) => envelope,
+            Err((id, error)) => return self.refuse(id, error),
+        };
+        let Some(auth) = &self.auth else {
+            return match message {
+                ClientMessage::Auth(credentials) => self.authenticate(id, credentials).await,
+                _ => self.refuse(Some(id), ProtocolError::NotAuthenticated),
+            };
+        };
+        let role = auth.identity.role.name();
+        match message {
+            ClientMessage::Auth(_) => self.refuse(Some(id), ProtocolError::AlreadyAuthenticated),
+            ClientMessage::Ping => {
+                self.handle
+                    .send_reply(Reply::Ack { id, result: None }.to_json());
+                None
+            }
+            message if !message.allowed_for(role) => {
+                let error = ProtocolError::Forbidden {
+                    role,
+                    message: message.type_name().to_owned(),
+                };
+                self.refuse(Some(id), error)
+            }
+            message => {
+                let request = Request::Command {
+                    handle: self.handle.clone(),
+                    identity: auth.identity.clone(),
+                    id: id.clone(),
+                    message,
+                };
+                if auth.engine.send(request).await.is_err() {
+                    self.reply_error(
+                        Some(id),
+                        ProtocolError::Unavailable.code(),
+                        ProtocolError::Unavailable.to_string(),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    async fn authenticate(
+        &mut self,
+        id: String,
+        credentials: crate::protocol::inbound::Credentials,
+    ) -> Option<CloseReason> {
+        let shared = self.shared.clone();
+        let found = shared.auth.authenticate(credentials, clock::now()).await;
+        let engine = found
+            .as_ref()
+            .and_then(|(identity, _)| shared.engines.get(&identity.tenant).cloned());
+        let (Some((identity, token)), Some(engine)) = (found, engine) else {
+            self.failed_auths += 1;
+            tracing::info!(
+                session = self.handle.id,
+                attempt = self.failed_auths,
+                "authentication failed"
+            );
+            self.reply_error(
+                Some(id),
+                ProtocolError::AuthFailed.code(),
+                ProtocolError::AuthFailed.to_string(),
+            );
+            return (self.failed_auths >= shared.limits.auth_attempts).then_some(CloseReason {
+                code: close::AUTH_FAILED,
+                reason: "authentication failed",
+            });
+        };
+        tracing::info!(session = self.handle.id, user = %identity.user, role = %identity.role, tenant = %identity.tenant, "authenticated");
+        shared.registry.authenticated(
+            self.handle.id,
+            &identity.user,
+            identity.role,
+            &identity.tenant,
+        );
+        let request = Request::Attach {
+            handle: self.handle.clone(),
+            identity: identity.clone(),
+            id: id.clone(),
+            token,
+        };
+        if engine.send(request).await.is_err() {
+            self.reply_error(
+                Some(id),
+                ProtocolError::Unavailable.code(),
+                ProtocolError::Unavailable.to_string(),
+            );
+            return None;
+        }
+        self.auth = Some(Authenticated { identity, engine });
+        None
+    }
+}
+
+async fn sleep_until_option(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

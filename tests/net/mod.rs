@@ -1,0 +1,385 @@
+//! Real clients for the server tests: WebSocket over loopback, plain or TLS (trusting the
+//! development CA), speaking protocol v1. Every message a client receives is checked against
+//! the schemas in protocol/ before the test sees it.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use acdhub::config;
+use acdhub::server::{Server, hash_password};
+
+use crate::schema::check_server_message;
+
+/// How long a test waits for something the server should do at once. Generous, because the
+/// machine is shared: a test fails on a wrong answer, not on a slow one.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The password every test principal has.
+pub const PASSWORD: &str = "secret";
+
+/// A test contact center: tenant `acme` with queues `support` and `sales`, agents `a1` and
+/// `a2`, reasons `break` and `lunch`, and logins `a1`, `a2` (agents), `wall` (wallboard), `boss`
+/// (supervisor) and `pbx` (telephony). `extra` is appended (more tenants, [limits], ...).
+pub fn config_text(extra: &str) -> String {
+    let hash = hash_password(PASSWORD);
+    format!(
+        r#"
+[server]
+ws = "127.0.0.1:0"
+wss = "127.0.0.1:0"
+
+[[tenants]]
+id = "acme"
+time_zone = "Europe/Berlin"
+routing = {{ reject_delay_secs = 1, max_ring_no_answer = 2 }}
+
+[[tenants.queues]]
+id = "support"
+service_level = {{ threshold_secs = 20, target_percent = 80 }}
+ring_timeout_secs = 2
+wrap_up_secs = 60
+
+[[tenants.queues]]
+id = "sales"
+ring_timeout_secs = 2
+wrap_up_secs = 60
+
+[[tenants.agents]]
+id = "a1"
+name = "Ann One"
+skills = {{ support = 3, sales = 2 }}
+
+[[tenants.agents]]
+id = "a2"
+skills = {{ sales = 4 }}
+
+[[tenants.not_ready_reasons]]
+code = "break"
+
+[[tenants.not_ready_reasons]]
+code = "lunch"
+
+[[principals]]
+user = "a1"
+role = "agent"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "a2"
+role = "agent"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "wall"
+role = "wallboard"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "boss"
+role = "supervisor"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "pbx"
+role = "telephony"
+tenant = "acme"
+password_hash = "{hash}"
+{extra}
+"#
+    )
+}
+
+/// Starts a server in this process on ports the OS picks.
+pub async fn start(extra: &str) -> Server {
+    let text = config_text(extra);
+    let file = config::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
+    Server::start(file).await.expect("the server starts")
+}
+
+/// Which listener a client uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Ws,
+    Wss,
+}
+
+/// A plain or TLS stream.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+pub type Socket = WebSocketStream<Box<dyn Io>>;
+
+/// One connection, as a protocol client sees it.
+pub struct Client {
+    socket: Socket,
+    next_id: u64,
+    /// The seq of the last event received; every event must carry the next one.
+    pub last_seq: u64,
+    /// Events received and not yet taken by `expect`.
+    pub backlog: Vec<Value>,
+}
+
+pub fn tls_connector() -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = include_bytes!("../../certs/dev-ca.pem");
+    use rustls_pki_types::pem::PemObject;
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(ca) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// The address a client dials for `via`.
+pub fn addr(server: &Server, via: Via) -> SocketAddr {
+    match via {
+        Via::Ws => server.ws_addr().expect("ws listener"),
+        Via::Wss => server.wss_addr().expect("wss listener"),
+    }
+}
+
+/// Opens a WebSocket to /ws with the protocol's subprotocol and, if given, an Origin header.
+/// Returns the HTTP error response if the server refused the upgrade.
+pub async fn open(
+    server: &Server,
+    via: Via,
+    origin: Option<&str>,
+) -> Result<Socket, tungstenite::Error> {
+    let address = addr(server, via);
+    let scheme = if via == Via::Ws { "ws" } else { "wss" };
+    let host = if via == Via::Wss {
+        format!("localhost:{}", address.port())
+    } else {
+        address.to_string()
+    };
+    let mut request = format!("{scheme}://{host}/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("acdhub.v1"),
+    );
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", HeaderValue::from_str(origin).unwrap());
+    }
+    let tcp = TcpStream::connect(address).await.unwrap();
+    let stream: Box<dyn Io> = match via {
+        Via::Ws => Box::new(tcp),
+        Via::Wss => {
+            let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+            Box::new(tls_connector().connect(name, tcp).await.unwrap())
+        }
+    };
+    let (socket, response) = tokio_tungstenite::client_async(request, stream).await?;
+    assert_eq!(
+        response.headers().get("Sec-WebSocket-Protocol").unwrap(),
+        "acdhub.v1",
+        "the server picks the protocol's subprotocol"
+    );
+    Ok(socket)
+}
+
+impl Client {
+    /// Connects and reads the greeting.
+    pub async fn connect(server: &Server, via: Via) -> Client {
+        let socket = open(server, via, None).await.expect("the upgrade succeeds");
+        let mut client = Client {
+            socket,
+            next_id: 0,
+            last_seq: 0,
+            backlog: Vec::new(),
+        };
+        let hello = client.next().await;
+        assert_eq!(hello["type"], "hello");
+        assert_eq!(hello["protocol"], "acdhub.v1");
+        client
+    }
+
+    /// Connects and authenticates as `user`; returns the client and the auth result.
+    pub async fn login(server: &Server, via: Via, user: &str) -> (Client, Value) {
+        let mut client = Client::connect(server, via).await;
+        let reply = client
+            .request(json!({"type": "auth", "user": user, "password": PASSWORD}))
+            .await;
+        assert_eq!(reply["type"], "ack", "{user} authenticates: {reply}");
+        let result = reply["result"].clone();
+        (client, result)
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::Text(text.into())).await.unwrap();
+    }
+
+    /// Sends a command with a fresh id and returns its reply (`ack` or `error`); events that
+    /// arrive before the reply go to the backlog.
+    pub async fn request(&mut self, mut command: Value) -> Value {
+        self.next_id += 1;
+        let id = format!("c{}", self.next_id);
+        command["id"] = json!(id);
+        self.send_text(command.to_string()).await;
+        self.reply_to(&id).await
+    }
+
+    /// Like `request`, and asserts the command was acknowledged.
+    pub async fn ok(&mut self, command: Value) {
+        let what = command.to_string();
+        let reply = self.request(command).await;
+        assert_eq!(reply["type"], "ack", "{what} -> {reply}");
+    }
+
+    /// Like `request`, and returns the error code (asserting it was an error).
+    pub async fn refused(&mut self, command: Value) -> String {
+        let what = command.to_string();
+        let reply = self.request(command).await;
+        assert_eq!(reply["type"], "error", "{what} should be refused: {reply}");
+        reply["code"].as_str().unwrap().to_owned()
+    }
+
+    /// Reads until the reply with `id`.
+    pub async fn reply_to(&mut self, id: &str) -> Value {
+        loop {
+            let message = self.next().await;
+            match message["type"].as_str() {
+                Some("ack" | "error") if message["id"] == id => return message,
+                Some("ack" | "error") => panic!("a reply to another command: {message}"),
+                _ => self.backlog.push(message),
+            }
+        }
+    }
+
+    /// The next message from the server, schema-checked; events must come in seq order.
+    pub async fn next(&mut self) -> Value {
+        match self.next_frame().await {
+            Message::Text(text) => self.accept(text.as_str()),
+            Message::Close(frame) => panic!("closed by the server: {frame:?}"),
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+
+    fn accept(&mut self, text: &str) -> Value {
+        let message = check_server_message(text);
+        if let Some(seq) = message.get("seq") {
+            assert_eq!(
+                seq.as_u64(),
+                Some(self.last_seq + 1),
+                "events arrive in seq order without gaps: {message}"
+            );
+            self.last_seq += 1;
+        }
+        message
+    }
+
+    async fn next_frame(&mut self) -> Message {
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("the server answers in time")
+                .expect("the connection is open")
+                .expect("the frame is valid");
+            match frame {
+                Message::Ping(_) | Message::Pong(_) => continue,
+                frame => return frame,
+            }
+        }
+    }
+
+    /// The first event of `kind` (from the backlog, else from the wire) that matches `filter`.
+    /// Events of `kind` before it are passed over for good (each stream only moves forward);
+    /// events of other kinds are kept in the backlog.
+    pub async fn expect_where(&mut self, kind: &str, filter: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self
+            .backlog
+            .iter()
+            .position(|m| m["type"] == kind && filter(m))
+        {
+            let found = self.backlog.remove(i);
+            let mut index = 0;
+            self.backlog.retain(|m| {
+                index += 1;
+                index > i || m["type"] != kind
+            });
+            return found;
+        }
+        self.backlog.retain(|m| m["type"] != kind);
+        loop {
+            let message = self.next().await;
+            if message["type"] == kind && filter(&message) {
+                return message;
+            }
+            assert!(
+                !matches!(message["type"].as_str(), Some("ack" | "error")),
+                "an unexpected reply while waiting for {kind}: {message}"
+            );
+            if message["type"] != kind {
+                self.backlog.push(message);
+            }
+        }
+    }
+
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        self.expect_where(kind, |_| true).await
+    }
+
+    /// The agent's next state change to `state`.
+    pub async fn expect_state(&mut self, agent: &str, state: &str) -> Value {
+        self.expect_where("agent_state", |m| {
+            m["agent"] == agent && m["state"] == state
+        })
+        .await
+    }
+
+    /// Waits for the server to close the connection; returns the close code.
+    pub async fn expect_close(&mut self) -> u16 {
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("the server closes in time");
+            match frame {
+                Some(Ok(Message::Close(Some(CloseFrame { code, .. })))) => return code.into(),
+                Some(Ok(Message::Close(None))) => panic!("closed without a code"),
+                Some(Ok(Message::Text(text))) => {
+                    let message = self.accept(text.as_str());
+                    self.backlog.push(message);
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => panic!("the connection failed before a close frame: {error}"),
+                None => panic!("the connection ended without a close frame"),
+            }
+        }
+    }
+
+    /// The next event, which must be of `kind`: nothing else came before it.
+    pub async fn next_event_is(&mut self, kind: &str) -> Value {
+        assert!(
+            self.backlog.is_empty(),
+            "unexpected events: {:?}",
+            self.backlog
+        );
+        let message = self.next().await;
+        assert_eq!(message["type"], kind, "expected {kind} next, got {message}");
+        message
+    }
+}

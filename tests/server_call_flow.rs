@@ -1,0 +1,115 @@
+//! The whole call flow through the wire, over ws and over wss: an agent logs in and goes ready,
+//! telephony reports a call, the agent takes it, holds, resumes, hangs up and wraps up, while a
+//! wallboard watches each count change.
+
+mod net;
+mod schema;
+
+use serde_json::{Value, json};
+
+use net::{Client, Via};
+
+/// The support queue's statistics as the wallboard's next update shows them.
+async fn next_stats(wall: &mut Client, what: impl Fn(&Value) -> bool) -> Value {
+    wall.expect_where("queue_stats", |m| m["queue"] == "support" && what(m))
+        .await
+}
+
+async fn whole_call_flow(via: Via) {
+    let server = net::start("").await;
+    let (mut wall, _) = Client::login(&server, via, "wall").await;
+    wall.ok(json!({"type": "subscribe", "queues": ["support"]}))
+        .await;
+    let snapshot = wall.expect("queue_stats").await;
+    assert_eq!(snapshot["queue"], "support");
+    assert_eq!(snapshot["waiting"], 0);
+    assert_eq!(snapshot["service_level"]["threshold_secs"], 20.0);
+
+    let (mut agent, result) = Client::login(&server, via, "a1").await;
+    assert_eq!(result["role"], "agent");
+    assert_eq!(result["agent"], "a1");
+    assert_eq!(result["tenant"], "acme");
+    let first = agent.expect("agent_state").await;
+    assert_eq!(first["state"], "logged_out", "the snapshot comes first");
+    agent.ok(json!({"type": "login"})).await;
+    let state = agent.expect_state("a1", "not_ready").await;
+    assert_eq!(state["reason"], "login");
+
+    let (mut pbx, _) = Client::login(&server, via, "pbx").await;
+    pbx.ok(json!({
+        "type": "call_arrived", "call": "pbx-1", "queue": "support",
+        "caller": "+49301234567", "dialled": "0800100200", "data": {"account": "42"}
+    }))
+    .await;
+    let waiting = next_stats(&mut wall, |m| m["waiting"] == 1).await;
+    assert_eq!(waiting["today"]["offered"], 1);
+    assert!(waiting["oldest_waiting_since"].is_string());
+    let queue = agent
+        .expect_where("queue_waiting", |m| {
+            m["queue"] == "support" && m["waiting"] == 1
+        })
+        .await;
+    assert!(queue["oldest_waiting_since"].is_string());
+
+    agent.ok(json!({"type": "ready"})).await;
+    let offer = agent.expect("offer").await;
+    assert_eq!(offer["call"], "pbx-1");
+    assert_eq!(offer["caller"], "+49301234567");
+    assert_eq!(offer["dialled"], "0800100200");
+    assert_eq!(offer["data"]["account"], "42");
+    agent.expect_state("a1", "ringing").await;
+    let ring = pbx.expect("offer").await;
+    assert_eq!(
+        ring["agent"], "a1",
+        "telephony is told to ring the agent's device"
+    );
+    let ringing = next_stats(&mut wall, |m| m["waiting"] == 0).await;
+    assert_eq!(ringing["ringing"], 1, "{ringing}");
+    assert_eq!(ringing["agents"]["ringing"], 1);
+
+    agent.ok(json!({"type": "accept", "call": "pbx-1"})).await;
+    agent.expect("call_connected").await;
+    let on_call = agent.expect_state("a1", "on_call").await;
+    assert_eq!(on_call["call"], "pbx-1");
+    assert_eq!(on_call["on_hold"], false);
+    assert_eq!(pbx.expect("call_connected").await["agent"], "a1");
+    let answered = next_stats(&mut wall, |m| m["today"]["answered"] == 1).await;
+    assert_eq!(answered["agents"]["on_call"], 1);
+    assert_eq!(answered["today"]["service_level_percent"], 100.0);
+
+    agent.ok(json!({"type": "hold", "call": "pbx-1"})).await;
+    agent.expect("call_held").await;
+    let held = agent.expect_state("a1", "on_call").await;
+    assert_eq!(held["on_hold"], true);
+    pbx.expect("call_held").await;
+    agent.ok(json!({"type": "resume", "call": "pbx-1"})).await;
+    agent.expect("call_resumed").await;
+    pbx.expect("call_resumed").await;
+
+    agent.ok(json!({"type": "hangup", "call": "pbx-1"})).await;
+    let left = agent.expect("call_left").await;
+    assert_eq!(left["reason"], "completed");
+    let wrap_up = agent.expect_state("a1", "wrap_up").await;
+    assert!(wrap_up["wrap_up_deadline"].is_string());
+    assert_eq!(pbx.expect("call_left").await["reason"], "completed");
+    let wrapping = next_stats(&mut wall, |m| m["agents"]["wrap_up"] == 1).await;
+    assert_eq!(wrapping["agents"]["on_call"], 0);
+
+    agent.ok(json!({"type": "end_wrap_up"})).await;
+    agent.expect_state("a1", "ready").await;
+    let ready = next_stats(&mut wall, |m| m["agents"]["ready"] == 1).await;
+    assert_eq!(ready["today"]["answered"], 1);
+    assert_eq!(ready["today"]["offered"], 1);
+    assert_eq!(ready["today"]["abandoned"], 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_whole_call_flow_over_ws() {
+    whole_call_flow(Via::Ws).await;
+}
+
+#[tokio::test]
+async fn the_whole_call_flow_over_wss() {
+    whole_call_flow(Via::Wss).await;
+}
