@@ -131,8 +131,36 @@ fn a_broken_configuration_is_reported_with_file_line_and_field() {
 }
 
 #[test]
-fn no_command_prints_help_and_fails() {
-    let output = acdhub(&[]);
+fn help_names_the_listeners_and_the_commands() {
+    let output = acdhub(&["--help"]);
+    assert!(output.status.success());
+    let help = stdout(&output);
+    for word in ["--ws", "--wss", "--config", "simulate", "hash-password"] {
+        assert!(help.contains(word), "no {word} in\n{help}");
+    }
+}
+
+#[test]
+fn a_listen_address_that_is_not_one_is_refused_before_anything_starts() {
+    let output = acdhub(&["--ws", "eighty"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("simulate"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`eighty` is not an address"), "{stderr}");
+}
+
+#[test]
+fn hash_password_prints_an_argon2_hash_the_configuration_accepts() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"s3cret\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let hash = stdout(&output).trim().to_owned();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("s3cret"));
 }

@@ -52,28 +52,33 @@ pub enum BindError {
 }
 
 pub async fn bind(transport: Transport, addr: SocketAddr) -> Result<TcpListener, BindError> {
-    let name = transport.name();
     TcpListener::bind(addr)
         .await
-        .map_err(|source| match source.kind() {
-            io::ErrorKind::PermissionDenied => BindError::Permission {
-                transport: name,
-                addr,
-                suggestion: match transport {
-                    Transport::Ws => 8080,
-                    Transport::Wss => 8443,
-                },
+        .map_err(|source| classify(transport, addr, source))
+}
+
+/// Turns the operating system's refusal into advice.
+fn classify(transport: Transport, addr: SocketAddr, source: io::Error) -> BindError {
+    let name = transport.name();
+    match source.kind() {
+        io::ErrorKind::PermissionDenied => BindError::Permission {
+            transport: name,
+            addr,
+            suggestion: match transport {
+                Transport::Ws => 8080,
+                Transport::Wss => 8443,
             },
-            io::ErrorKind::AddrInUse => BindError::InUse {
-                transport: name,
-                addr,
-            },
-            _ => BindError::Other {
-                transport: name,
-                addr,
-                source,
-            },
-        })
+        },
+        io::ErrorKind::AddrInUse => BindError::InUse {
+            transport: name,
+            addr,
+        },
+        _ => BindError::Other {
+            transport: name,
+            addr,
+            source,
+        },
+    }
 }
 
 /// What an accept loop needs.
@@ -169,5 +174,29 @@ where
     };
     if let Err(error) = result {
         tracing::debug!(%remote, %error, "HTTP connection ended with an error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_privileged_port_without_permission_names_the_flag_and_setcap() {
+        let addr = SocketAddr::from(([0, 0, 0, 0], 443));
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let message = classify(Transport::Wss, addr, denied).to_string();
+        assert!(message.contains("0.0.0.0:443"), "{message}");
+        assert!(message.contains("setcap cap_net_bind_service"), "{message}");
+        assert!(message.contains("--wss 8443"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_port_in_use_says_so() {
+        let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = taken.local_addr().unwrap();
+        let error = bind(Transport::Ws, addr).await.unwrap_err().to_string();
+        assert!(error.contains("in use"), "{error}");
+        assert!(error.contains("--ws"), "{error}");
     }
 }

@@ -104,6 +104,14 @@ pub async fn serve(
 
     let closed = session.run(&mut socket, &mut outgoing).await;
     if let Some(reason) = closed {
+        // What the client was already sent (the error that caused the close, say) goes out
+        // before the close frame; a client too slow to read gets the close frame alone.
+        if reason.code != close::SLOW_CONSUMER {
+            if let Ok(first) = outgoing.try_recv() {
+                let written = session.write_batch(&mut socket, &mut outgoing, first);
+                let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, written).await;
+            }
+        }
         let frame = CloseFrame {
             code: reason.code,
             reason: reason.reason.into(),
@@ -205,25 +213,31 @@ impl Session {
         first: Outgoing,
     ) -> bool {
         let handle = self.handle.clone();
-        let work = async {
-            let mut next = Some(first);
-            while let Some(item) = next {
-                let text = match item {
-                    Outgoing::Event(payload) => {
-                        self.seq += 1;
-                        with_seq(self.seq, &payload)
-                    }
-                    Outgoing::Reply(text) => text,
-                };
-                socket.feed(Message::Text(text.into())).await?;
-                next = outgoing.try_recv().ok();
-            }
-            socket.flush().await
-        };
         tokio::select! {
-            result = work => result.is_ok(),
+            result = self.write_batch(socket, outgoing, first) => result.is_ok(),
             () = handle.closing() => false,
         }
+    }
+
+    async fn write_batch(
+        &mut self,
+        socket: &mut WebSocket,
+        outgoing: &mut mpsc::Receiver<Outgoing>,
+        first: Outgoing,
+    ) -> Result<(), axum::Error> {
+        let mut next = Some(first);
+        while let Some(item) = next {
+            let text = match item {
+                Outgoing::Event(payload) => {
+                    self.seq += 1;
+                    with_seq(self.seq, &payload)
+                }
+                Outgoing::Reply(text) => text,
+            };
+            socket.feed(Message::Text(text.into())).await?;
+            next = outgoing.try_recv().ok();
+        }
+        socket.flush().await
     }
 
     fn read_failed(&self, error: axum::Error) -> Option<CloseReason> {

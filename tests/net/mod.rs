@@ -166,7 +166,15 @@ pub async fn open(
     via: Via,
     origin: Option<&str>,
 ) -> Result<Socket, tungstenite::Error> {
-    let address = addr(server, via);
+    open_at(addr(server, via), via, origin).await
+}
+
+/// Like `open`, for a server at a known address (another process).
+pub async fn open_at(
+    address: SocketAddr,
+    via: Via,
+    origin: Option<&str>,
+) -> Result<Socket, tungstenite::Error> {
     let scheme = if via == Via::Ws { "ws" } else { "wss" };
     let host = if via == Via::Wss {
         format!("localhost:{}", address.port())
@@ -205,7 +213,13 @@ pub async fn open(
 impl Client {
     /// Connects and reads the greeting.
     pub async fn connect(server: &Server, via: Via) -> Client {
-        let socket = open(server, via, None).await.expect("the upgrade succeeds");
+        Client::connect_at(addr(server, via), via).await
+    }
+
+    pub async fn connect_at(address: SocketAddr, via: Via) -> Client {
+        let socket = open_at(address, via, None)
+            .await
+            .expect("the upgrade succeeds");
         let mut client = Client {
             socket,
             next_id: 0,
@@ -220,13 +234,21 @@ impl Client {
 
     /// Connects and authenticates as `user`; returns the client and the auth result.
     pub async fn login(server: &Server, via: Via, user: &str) -> (Client, Value) {
-        let mut client = Client::connect(server, via).await;
+        Client::login_at(addr(server, via), via, user).await
+    }
+
+    pub async fn login_at(address: SocketAddr, via: Via, user: &str) -> (Client, Value) {
+        let mut client = Client::connect_at(address, via).await;
         let reply = client
             .request(json!({"type": "auth", "user": user, "password": PASSWORD}))
             .await;
         assert_eq!(reply["type"], "ack", "{user} authenticates: {reply}");
         let result = reply["result"].clone();
         (client, result)
+    }
+
+    pub fn socket_mut(&mut self) -> &mut Socket {
+        &mut self.socket
     }
 
     pub async fn send_text(&mut self, text: String) {

@@ -1,0 +1,80 @@
+//! Graceful shutdown: every client, authenticated or not, is closed with 1012 (service restart),
+//! in process and when the real binary gets SIGTERM.
+
+mod net;
+mod schema;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+
+use net::{Client, Via};
+
+#[tokio::test]
+async fn shutdown_closes_every_client_with_1012() {
+    let server = net::start("").await;
+    let mut anonymous = Client::connect(&server, Via::Ws).await;
+    let (mut agent, _) = Client::login(&server, Via::Wss, "a1").await;
+    let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
+    wall.ok(json!({"type": "subscribe"})).await;
+    assert_eq!(server.registry().len(), 3);
+    let stopping = tokio::spawn(server.shutdown());
+    for client in [&mut anonymous, &mut agent, &mut wall] {
+        assert_eq!(client.expect_close().await, 1012);
+    }
+    stopping.await.unwrap();
+}
+
+/// The address the binary logged for `transport`.
+fn listening(line: &str, transport: &str) -> Option<SocketAddr> {
+    let at = line.find(&format!("listening for {transport} on "))?;
+    let rest = &line[at + "listening for  on ".len() + transport.len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+#[tokio::test]
+async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
+    let dir = std::env::temp_dir().join(format!("acdhub-shutdown-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("acdhub.toml");
+    std::fs::write(&file, net::config_text("")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
+        .arg("--config")
+        .arg(&file)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let (mut ws, mut wss) = (None, None);
+    let mut line = String::new();
+    while ws.is_none() || wss.is_none() {
+        line.clear();
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "the server stopped early"
+        );
+        ws = ws.or_else(|| listening(&line, "ws"));
+        wss = wss.or_else(|| listening(&line, "wss"));
+    }
+    let (mut agent, _) = Client::login_at(ws.unwrap(), Via::Ws, "a1").await;
+    let (mut wall, _) = Client::login_at(wss.unwrap(), Via::Wss, "wall").await;
+    let mut anonymous = Client::connect_at(ws.unwrap(), Via::Ws).await;
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for client in [&mut agent, &mut wall, &mut anonymous] {
+        assert_eq!(client.expect_close().await, 1012);
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
+    assert!(rest.contains("stopped"), "{rest}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
