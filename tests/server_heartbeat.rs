@@ -1,0 +1,69 @@
+//! The server pings every connection and closes one whose peer never answers. The client here
+//! is a bare socket that completes the WebSocket handshake and then only reads, so it never
+//! sends a pong.
+
+mod net;
+mod schema;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Reads one server frame (servers never mask): opcode and payload.
+async fn frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
+    let mut head = [0u8; 2];
+    tcp.read_exact(&mut head).await.unwrap();
+    let opcode = head[0] & 0x0f;
+    let len = match head[1] & 0x7f {
+        126 => {
+            let mut n = [0u8; 2];
+            tcp.read_exact(&mut n).await.unwrap();
+            u16::from_be_bytes(n) as usize
+        }
+        127 => {
+            let mut n = [0u8; 8];
+            tcp.read_exact(&mut n).await.unwrap();
+            u64::from_be_bytes(n) as usize
+        }
+        n => n as usize,
+    };
+    let mut payload = vec![0u8; len];
+    tcp.read_exact(&mut payload).await.unwrap();
+    (opcode, payload)
+}
+
+#[tokio::test]
+async fn a_peer_that_never_answers_pings_is_closed_with_4002() {
+    let server = net::start("[limits]\nping_interval_secs = 1\npong_timeout_secs = 1\nauth_timeout_secs = 60\n").await;
+    let addr = server.ws_addr().unwrap();
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Protocol: acdhub.v1\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    while !response.ends_with(b"\r\n\r\n") {
+        response.push(tcp.read_u8().await.unwrap());
+    }
+    let response = String::from_utf8(response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 101"), "{response}");
+
+    let (mut pings, mut texts) = (0, 0);
+    let code = tokio::time::timeout(net::PATIENCE, async {
+        loop {
+            match frame(&mut tcp).await {
+                (0x1, _) => texts += 1,
+                (0x9, _) => pings += 1,
+                (0x8, payload) => return u16::from_be_bytes([payload[0], payload[1]]),
+                (opcode, _) => panic!("unexpected opcode {opcode}"),
+            }
+        }
+    })
+    .await
+    .expect("the server closes the silent connection");
+    assert_eq!(code, 4002);
+    assert_eq!(pings, 1, "one ping, then the close when its pong is overdue");
+    assert_eq!(texts, 1, "the greeting");
+    server.shutdown().await;
+}
