@@ -33,7 +33,10 @@ async fn frame(tcp: &mut TcpStream) -> (u8, Vec<u8>) {
 
 #[tokio::test]
 async fn a_peer_that_never_answers_pings_is_closed_with_4002() {
-    let server = net::start("[limits]\nping_interval_secs = 1\npong_timeout_secs = 1\nauth_timeout_secs = 60\n").await;
+    let server = net::start(
+        "[limits]\nping_interval_secs = 1\npong_timeout_secs = 1\nauth_timeout_secs = 60\n",
+    )
+    .await;
     let addr = server.ws_addr().unwrap();
     let mut tcp = TcpStream::connect(addr).await.unwrap();
     let request = format!(
@@ -63,7 +66,10 @@ async fn a_peer_that_never_answers_pings_is_closed_with_4002() {
     .await
     .expect("the server closes the silent connection");
     assert_eq!(code, 4002);
-    assert_eq!(pings, 1, "one ping, then the close when its pong is overdue");
+    assert_eq!(
+        pings, 1,
+        "one ping, then the close when its pong is overdue"
+    );
     assert_eq!(texts, 1, "the greeting");
     server.shutdown().await;
 }

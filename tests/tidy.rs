@@ -1,5 +1,6 @@
 //! The core stays pure: nothing under `src/acd` may do I/O, read a clock or draw random numbers,
-//! so that every scenario replays exactly and a simulated day runs in milliseconds.
+//! so that every scenario replays exactly and a simulated day runs in milliseconds. And
+//! dependencies point one way: server -> protocol -> acd, never back.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,21 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ("rand::", "the core draws no random numbers"),
     ("std::net", "the core does no I/O"),
     ("std::fs", "the core does no I/O"),
+    (
+        "crate::server",
+        "dependencies point one way: the server uses the core",
+    ),
+    ("crate::protocol", "the core knows nothing of the wire"),
+];
+
+/// What the wire types must never mention: they are plain data, converted at the edge.
+const FORBIDDEN_IN_PROTOCOL: &[(&str, &str)] = &[
+    ("tokio", "wire types are plain data, not async"),
+    ("axum", "wire types do not know the transport"),
+    (
+        "crate::server",
+        "dependencies point one way: the server uses the protocol",
+    ),
 ];
 
 fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
@@ -29,9 +45,13 @@ fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
 
 /// Every forbidden mention in the text, as `path:line: word (why)`.
 fn violations(path: &Path, text: &str) -> Vec<String> {
+    violations_of(FORBIDDEN, path, text)
+}
+
+fn violations_of(forbidden: &[(&str, &str)], path: &Path, text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (number, line) in text.lines().enumerate() {
-        for (word, why) in FORBIDDEN {
+        for (word, why) in forbidden {
             if line.contains(word) {
                 found.push(format!(
                     "{}:{}: `{word}` ({why})",
@@ -73,4 +93,23 @@ fn the_tidy_check_catches_each_forbidden_word() {
         assert_eq!(found.len(), 1, "{word}: {found:?}");
         assert!(found[0].starts_with("src/acd/x.rs:2:"), "{}", found[0]);
     }
+}
+
+#[test]
+fn the_wire_types_do_not_depend_on_the_server() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/protocol");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(files.len() >= 3, "found only {files:?}");
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|path| {
+            violations_of(
+                FORBIDDEN_IN_PROTOCOL,
+                path,
+                &std::fs::read_to_string(path).unwrap(),
+            )
+        })
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

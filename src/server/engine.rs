@@ -143,16 +143,17 @@ impl Engine {
                 self.catch_up(now);
                 let reply = match self.command(&handle, &identity, message, now) {
                     Ok(()) => Reply::Ack { id, result: None },
-                    Err(Refusal::Protocol(error)) => Reply::Error {
-                        id: Some(id),
-                        code: error.code(),
-                        message: error.to_string(),
-                    },
-                    Err(Refusal::Acd(error)) => Reply::Error {
-                        id: Some(id),
-                        code: error.code(),
-                        message: error.to_string(),
-                    },
+                    Err(refusal) => {
+                        let (code, message) = match refusal {
+                            Refusal::Protocol(error) => (error.code(), error.to_string()),
+                            Refusal::Acd(error) => (error.code(), error.to_string()),
+                        };
+                        Reply::Error {
+                            id: Some(id),
+                            code,
+                            message,
+                        }
+                    }
                 };
                 handle.send_reply(reply.to_json());
             }

@@ -117,6 +117,15 @@ impl Audience {
         }
     }
 
+    /// An event of a call at an agent: to that agent's sessions and to telephony; supervisors
+    /// get the call's new state at the end of the step.
+    fn call_event(&mut self, call: &CallId, agent: &AgentId, message: outbound::Event) {
+        let payload = message.payload();
+        self.to_agent(agent, &payload);
+        self.to_telephony(&payload);
+        self.touched_calls.insert(call.clone());
+    }
+
     fn to_supervisors(&self, payload: &Arc<str>) {
         for watcher in self.watchers.values() {
             if watcher.role == Role::Supervisor && watcher.queues.is_some() {
@@ -168,10 +177,7 @@ impl Audience {
                     data,
                     *ring_deadline,
                 );
-                let payload = outbound::Event::Offer(offer).payload();
-                self.to_agent(agent, &payload);
-                self.to_telephony(&payload);
-                self.touched_calls.insert(call.clone());
+                self.call_event(call, agent, outbound::Event::Offer(offer));
             }
             Event::OfferEnded {
                 call,
@@ -179,27 +185,21 @@ impl Audience {
                 reason,
             } => {
                 self.forget_call_at(call, agent);
-                let payload = outbound::Event::OfferCancelled {
+                let message = outbound::Event::OfferCancelled {
                     call: call.to_string(),
                     agent: agent.to_string(),
                     reason: reason.name(),
-                }
-                .payload();
-                self.to_agent(agent, &payload);
-                self.to_telephony(&payload);
-                self.touched_calls.insert(call.clone());
+                };
+                self.call_event(call, agent, message);
             }
             Event::CallConnected { call, agent, queue } => {
                 self.call_agent.insert(call.clone(), agent.clone());
-                let payload = outbound::Event::CallConnected {
+                let message = outbound::Event::CallConnected {
                     call: call.to_string(),
                     agent: agent.to_string(),
                     queue: queue.to_string(),
-                }
-                .payload();
-                self.to_agent(agent, &payload);
-                self.to_telephony(&payload);
-                self.touched_calls.insert(call.clone());
+                };
+                self.call_event(call, agent, message);
             }
             Event::CallHeld { call, agent } | Event::CallResumed { call, agent } => {
                 let (call_text, agent_text) = (call.to_string(), agent.to_string());
@@ -214,24 +214,18 @@ impl Audience {
                         agent: agent_text,
                     }
                 };
-                let payload = message.payload();
-                self.to_agent(agent, &payload);
-                self.to_telephony(&payload);
-                self.touched_calls.insert(call.clone());
+                self.call_event(call, agent, message);
             }
             Event::CallTransferred { call, from, to } => {
                 self.forget_call_at(call, from);
                 let (to_queue, to_agent) = outbound::transfer_target(to);
-                let payload = outbound::Event::CallTransferred {
+                let message = outbound::Event::CallTransferred {
                     call: call.to_string(),
                     agent: from.to_string(),
                     to_queue,
                     to_agent,
-                }
-                .payload();
-                self.to_agent(from, &payload);
-                self.to_telephony(&payload);
-                self.touched_calls.insert(call.clone());
+                };
+                self.call_event(call, from, message);
             }
             Event::CallQueued { call, .. }
             | Event::CallOverflowed { call, .. }
