@@ -1,0 +1,1387 @@
+//! The protocol contract (`protocol/`) against the code that speaks it.
+//!
+//! A client developer reads `protocol/protocol.md`, validates against `protocol/schemas/` and
+//! copies from `protocol/examples/`. These tests fail when any of the three drifts from what
+//! `src/protocol` parses and serializes: a field renamed in code, an example that the server would
+//! refuse, an error code nobody documented.
+
+mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+use acdhub::acd::config::ServiceLevelVariant;
+use acdhub::acd::{
+    self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
+    CallStatus, CallView, Command, OfferEndReason, PendingState, QueueId, ReasonCode,
+    RequestedState, TransferTarget,
+};
+use acdhub::config::Limits;
+use acdhub::protocol::inbound::{self, ClientMessage};
+use acdhub::protocol::outbound::{
+    self, AgentState, AuthResult, CallState, Event, Named, Offer, Pending, QueueStatistics, Reply,
+};
+use acdhub::protocol::{MAX_ID_LEN, ProtocolError, SUBPROTOCOL, close};
+
+use schema::{check_client_message, check_server_message, schemas};
+
+const CALL: &str = "pbx-1700000000.42";
+const CALL2: &str = "pbx-1700000000.57";
+
+// ----------------------------------------------------------------------------------------------
+// What the code says exists. The matches are exhaustive on purpose: a new variant of a type that
+// reaches the wire does not compile here until the contract says what it is.
+
+/// The `type` of every event the server can send.
+fn event_type(event: &Event) -> &'static str {
+    match event {
+        Event::AgentState(_) => "agent_state",
+        Event::PendingState { .. } => "pending_state",
+        Event::Offer(_) => "offer",
+        Event::OfferCancelled { .. } => "offer_cancelled",
+        Event::CallConnected { .. } => "call_connected",
+        Event::CallHeld { .. } => "call_held",
+        Event::CallResumed { .. } => "call_resumed",
+        Event::CallTransferred { .. } => "call_transferred",
+        Event::CallLeft { .. } => "call_left",
+        Event::CallState(_) => "call_state",
+        Event::QueueWaiting { .. } => "queue_waiting",
+        Event::QueueStats(_) => "queue_stats",
+    }
+}
+
+/// The `type` of every unnumbered message.
+fn reply_type(reply: &Reply) -> &'static str {
+    match reply {
+        Reply::Hello { .. } => "hello",
+        Reply::Ack { .. } => "ack",
+        Reply::Error { .. } => "error",
+    }
+}
+
+/// One of each protocol error.
+fn protocol_errors() -> Vec<ProtocolError> {
+    let all = vec![
+        ProtocolError::MalformedJson("expected value at line 1 column 1".into()),
+        ProtocolError::BadMessage("accept: missing field `call`".into()),
+        ProtocolError::UnknownType("fly".into()),
+        ProtocolError::BinaryFrame,
+        ProtocolError::NotAuthenticated,
+        ProtocolError::AlreadyAuthenticated,
+        ProtocolError::AuthFailed,
+        ProtocolError::Forbidden {
+            role: "wallboard",
+            message: "accept".into(),
+        },
+        ProtocolError::Unavailable,
+    ];
+    for error in &all {
+        match error {
+            ProtocolError::MalformedJson(_)
+            | ProtocolError::BadMessage(_)
+            | ProtocolError::UnknownType(_)
+            | ProtocolError::BinaryFrame
+            | ProtocolError::NotAuthenticated
+            | ProtocolError::AlreadyAuthenticated
+            | ProtocolError::AuthFailed
+            | ProtocolError::Forbidden { .. }
+            | ProtocolError::Unavailable => {}
+        }
+    }
+    all
+}
+
+/// One of each refusal of the ACD core.
+fn acd_errors() -> Vec<AcdError> {
+    let agent = || AgentId::new("agent1");
+    let call = || CallId::new(CALL);
+    let all = vec![
+        AcdError::UnknownAgent(AgentId::new("agent99")),
+        AcdError::UnknownQueue(QueueId::new("billing")),
+        AcdError::UnknownCall(call()),
+        AcdError::UnknownReason(ReasonCode::new("nap")),
+        AcdError::DuplicateCall(call()),
+        AcdError::AlreadyLoggedIn(agent()),
+        AcdError::NotLoggedIn(agent()),
+        AcdError::NotOffered {
+            agent: agent(),
+            call: call(),
+        },
+        AcdError::NotOnCall {
+            agent: agent(),
+            call: call(),
+        },
+        AcdError::AlreadyOnHold(call()),
+        AcdError::NotOnHold(call()),
+        AcdError::NotInWrapUp {
+            agent: agent(),
+            state: AgentStatusKind::Ready,
+        },
+        AcdError::AgentNotAvailable {
+            agent: AgentId::new("agent2"),
+            state: AgentStatusKind::OnCall,
+        },
+        AcdError::TransferToSelf(agent()),
+        AcdError::NotRinging(call()),
+        AcdError::NotWaiting(call()),
+        AcdError::NoPendingState(agent()),
+        AcdError::BadExtension { max_secs: 300 },
+    ];
+    for error in &all {
+        match error {
+            AcdError::UnknownAgent(_)
+            | AcdError::UnknownQueue(_)
+            | AcdError::UnknownCall(_)
+            | AcdError::UnknownReason(_)
+            | AcdError::DuplicateCall(_)
+            | AcdError::AlreadyLoggedIn(_)
+            | AcdError::NotLoggedIn(_)
+            | AcdError::NotOffered { .. }
+            | AcdError::NotOnCall { .. }
+            | AcdError::AlreadyOnHold(_)
+            | AcdError::NotOnHold(_)
+            | AcdError::NotInWrapUp { .. }
+            | AcdError::AgentNotAvailable { .. }
+            | AcdError::TransferToSelf(_)
+            | AcdError::NotRinging(_)
+            | AcdError::NotWaiting(_)
+            | AcdError::NoPendingState(_)
+            | AcdError::BadExtension { .. } => {}
+        }
+    }
+    all
+}
+
+/// Every error code a client can receive in `error.code`.
+fn error_codes() -> BTreeSet<&'static str> {
+    let protocol = protocol_errors()
+        .iter()
+        .map(ProtocolError::code)
+        .collect::<Vec<_>>();
+    let core = acd_errors().iter().map(AcdError::code).collect::<Vec<_>>();
+    protocol.into_iter().chain(core).collect()
+}
+
+/// Every agent state name on the wire.
+fn state_names() -> BTreeSet<&'static str> {
+    use AgentStatusKind::*;
+    let all = [LoggedOut, NotReady, Ready, Ringing, OnCall, WrapUp];
+    for kind in all {
+        match kind {
+            LoggedOut | NotReady | Ready | Ringing | OnCall | WrapUp => {}
+        }
+    }
+    all.into_iter().map(AgentStatusKind::name).collect()
+}
+
+fn offer_end_reasons() -> BTreeSet<&'static str> {
+    use OfferEndReason::*;
+    let all = [Rejected, RingNoAnswer, CallerHungUp];
+    for reason in all {
+        match reason {
+            Rejected | RingNoAnswer | CallerHungUp => {}
+        }
+    }
+    all.into_iter().map(OfferEndReason::name).collect()
+}
+
+fn call_left_reasons() -> BTreeSet<&'static str> {
+    use CallLeftReason::*;
+    let all = [Completed, Abandoned, TimedOut, Refused];
+    for reason in all {
+        match reason {
+            Completed | Abandoned | TimedOut | Refused => {}
+        }
+    }
+    all.into_iter().map(CallLeftReason::name).collect()
+}
+
+/// Every close code the server uses, by its constant's name.
+fn close_codes() -> [(&'static str, u16); 9] {
+    [
+        ("NORMAL", close::NORMAL),
+        ("POLICY_VIOLATION", close::POLICY_VIOLATION),
+        ("MESSAGE_TOO_BIG", close::MESSAGE_TOO_BIG),
+        ("INTERNAL_ERROR", close::INTERNAL_ERROR),
+        ("SERVICE_RESTART", close::SERVICE_RESTART),
+        ("AUTH_TIMEOUT", close::AUTH_TIMEOUT),
+        ("HEARTBEAT_TIMEOUT", close::HEARTBEAT_TIMEOUT),
+        ("AUTH_FAILED", close::AUTH_FAILED),
+        ("SLOW_CONSUMER", close::SLOW_CONSUMER),
+    ]
+}
+
+fn client_types() -> BTreeSet<&'static str> {
+    ClientMessage::types()
+        .iter()
+        .map(|(kind, _)| *kind)
+        .collect()
+}
+
+// ----------------------------------------------------------------------------------------------
+// Messages as the server builds them.
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn call_data() -> CallData {
+    CallData {
+        caller: Some("+4930123456".into()),
+        dialled: Some("800100".into()),
+        attached: BTreeMap::from([
+            ("account".to_owned(), "C-10293".to_owned()),
+            ("language".to_owned(), "de".to_owned()),
+        ]),
+    }
+}
+
+fn named(pairs: &[(&str, &str)]) -> Vec<Named> {
+    pairs
+        .iter()
+        .map(|(id, name)| Named {
+            id: (*id).to_owned(),
+            name: (*name).to_owned(),
+        })
+        .collect()
+}
+
+fn auth_result(role: &'static str, user: &str, agent: Option<&str>) -> AuthResult {
+    AuthResult {
+        user: user.to_owned(),
+        role,
+        tenant: "demo".into(),
+        agent: agent.map(str::to_owned),
+        token: "v1.Zk9xQ2VtZ0t5cTVHc3FkN0hwWnRhQQ".into(),
+        token_expires_at: outbound::time(at("2023-11-15T10:13:20Z")),
+        queues: named(&[
+            ("support", "Customer Support"),
+            ("sales", "Sales"),
+            ("vip", "VIP Line"),
+            ("general", "General Enquiries"),
+        ]),
+        agents: named(&[("agent1", "Alex Becker"), ("agent2", "Bianca Schulz")]),
+        not_ready_reasons: named(&[("break", "Break"), ("lunch", "Lunch")]),
+    }
+}
+
+/// `hello`, `ack` and `error` as the server writes them, in each of their forms.
+fn replies() -> Vec<Reply> {
+    let mut replies = vec![
+        Reply::Hello {
+            protocol: SUBPROTOCOL,
+            server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
+            auth_timeout_secs: Limits::default().auth_timeout.as_secs(),
+        },
+        Reply::Ack {
+            id: "2".into(),
+            result: None,
+        },
+    ];
+    for (role, user, agent) in [
+        ("agent", "agent1", Some("agent1")),
+        ("wallboard", "wallboard", None),
+        ("supervisor", "supervisor", None),
+        ("telephony", "pbx", None),
+    ] {
+        replies.push(Reply::Ack {
+            id: "1".into(),
+            result: Some(serde_json::to_value(auth_result(role, user, agent)).unwrap()),
+        });
+    }
+    for error in protocol_errors() {
+        replies.push(Reply::Error {
+            id: Some("7".into()),
+            code: error.code(),
+            message: error.to_string(),
+        });
+    }
+    for error in acd_errors() {
+        replies.push(Reply::Error {
+            id: Some("7".into()),
+            code: error.code(),
+            message: error.to_string(),
+        });
+    }
+    replies.push(Reply::Error {
+        id: None,
+        code: ProtocolError::BinaryFrame.code(),
+        message: ProtocolError::BinaryFrame.to_string(),
+    });
+    replies
+}
+
+/// Every event in every form its fields take: each agent state, each reason, each transfer
+/// target, each call status, with and without optional parts.
+fn literal_events() -> Vec<Event> {
+    let since = at("2023-11-14T22:13:26.512Z");
+    let deadline = at("2023-11-14T22:13:46.512Z");
+    let call = || CallId::new(CALL);
+    let statuses = [
+        AgentStatus::LoggedOut,
+        AgentStatus::NotReady {
+            reason: ReasonCode::new("break"),
+        },
+        AgentStatus::Ready,
+        AgentStatus::Ringing { call: call() },
+        AgentStatus::OnCall {
+            call: call(),
+            on_hold: false,
+        },
+        AgentStatus::OnCall {
+            call: call(),
+            on_hold: true,
+        },
+        AgentStatus::WrapUp {
+            call: call(),
+            deadline,
+        },
+    ];
+    let mut events = Vec::new();
+    for status in &statuses {
+        for previous in [None, Some("ready"), Some("on_call")] {
+            events.push(Event::AgentState(AgentState::new(
+                "agent1", status, since, previous,
+            )));
+        }
+    }
+    for pending in [
+        None,
+        Some(PendingState::LoggedOut),
+        Some(PendingState::NotReady {
+            reason: ReasonCode::new("lunch"),
+        }),
+    ] {
+        events.push(Event::PendingState {
+            agent: "agent1".into(),
+            pending: pending.as_ref().map(Pending::from),
+        });
+    }
+    for data in [call_data(), CallData::default()] {
+        events.push(Event::Offer(Offer::new(
+            CALL, "agent1", "support", 0, &data, deadline,
+        )));
+    }
+    for reason in [
+        OfferEndReason::Rejected,
+        OfferEndReason::RingNoAnswer,
+        OfferEndReason::CallerHungUp,
+    ] {
+        events.push(Event::OfferCancelled {
+            call: CALL.into(),
+            agent: "agent1".into(),
+            reason: reason.name(),
+        });
+    }
+    events.push(Event::CallConnected {
+        call: CALL.into(),
+        agent: "agent1".into(),
+        queue: "support".into(),
+    });
+    events.push(Event::CallHeld {
+        call: CALL.into(),
+        agent: "agent1".into(),
+    });
+    events.push(Event::CallResumed {
+        call: CALL.into(),
+        agent: "agent1".into(),
+    });
+    for target in [
+        TransferTarget::Queue(QueueId::new("sales")),
+        TransferTarget::Agent(AgentId::new("agent2")),
+    ] {
+        let (to_queue, to_agent) = outbound::transfer_target(&target);
+        events.push(Event::CallTransferred {
+            call: CALL.into(),
+            agent: "agent1".into(),
+            to_queue,
+            to_agent,
+        });
+    }
+    for reason in [
+        CallLeftReason::Completed,
+        CallLeftReason::Abandoned,
+        CallLeftReason::TimedOut,
+        CallLeftReason::Refused,
+    ] {
+        events.push(Event::CallLeft {
+            call: CALL.into(),
+            queue: "support".into(),
+            reason: reason.name(),
+        });
+    }
+    for status in [
+        CallStatus::Waiting { min_skill: 3 },
+        CallStatus::Ringing {
+            agent: AgentId::new("agent1"),
+            direct: false,
+            ring_deadline: deadline,
+        },
+        CallStatus::Connected {
+            agent: AgentId::new("agent1"),
+            on_hold: true,
+        },
+    ] {
+        events.push(Event::CallState(CallState::from(&CallView {
+            id: CallId::new(CALL2),
+            queue: QueueId::new("support"),
+            priority: 10,
+            data: Arc::new(CallData {
+                caller: Some("+4989555123".into()),
+                dialled: None,
+                attached: BTreeMap::new(),
+            }),
+            arrived_at: at("2023-11-14T22:14:02.25Z"),
+            entered_queue_at: at("2023-11-14T22:14:02.25Z"),
+            status,
+        })));
+    }
+    events.push(Event::QueueWaiting {
+        queue: "support".into(),
+        waiting: 0,
+        oldest_waiting_since: None,
+    });
+    events.push(Event::QueueWaiting {
+        queue: "support".into(),
+        waiting: 2,
+        oldest_waiting_since: Some(outbound::time(at("2023-11-14T22:14:02.25Z"))),
+    });
+    // Statistics before the first call: every derived figure is still null.
+    let fresh = Demo::new();
+    for queue in fresh.acd.queue_ids() {
+        events.extend(queue_events(&fresh.acd, queue));
+    }
+    events
+}
+
+/// The demo tenant's ACD, played through a morning's worth of situations; what it emits is
+/// turned into wire events the way the server does, so the figures and states are the core's own.
+struct Demo {
+    acd: Acd,
+    now: Timestamp,
+    events: Vec<Event>,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let config = acdhub::demo::demo().tenants[0].acd.clone();
+        let now = at("2023-11-14T22:01:00Z");
+        let mut demo = Demo {
+            acd: Acd::new(config, now).unwrap(),
+            now,
+            events: Vec::new(),
+        };
+        demo.drain();
+        demo
+    }
+
+    fn at_secs(&mut self, secs: i64) {
+        self.now = at("2023-11-14T22:01:00Z") + SignedDuration::from_secs(secs);
+        self.acd.handle_timeout(self.now);
+        self.drain();
+    }
+
+    fn run(&mut self, command: Command) {
+        let what = format!("{command:?}");
+        self.acd
+            .handle(command, self.now)
+            .unwrap_or_else(|error| panic!("{what}: {error}"));
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while let Some(event) = self.acd.poll_event() {
+            let wire = wire(&self.acd, event);
+            self.events.extend(wire);
+        }
+    }
+
+    /// What a session that starts watching now receives first.
+    fn snapshot(&self) -> Vec<Event> {
+        let mut events = Vec::new();
+        for agent in self.acd.agents() {
+            events.push(Event::AgentState(AgentState::snapshot(&agent)));
+            events.push(Event::PendingState {
+                agent: agent.id.to_string(),
+                pending: agent.pending.as_ref().map(Pending::from),
+            });
+        }
+        for call in self.acd.calls() {
+            events.push(Event::CallState(CallState::from(&call)));
+        }
+        for queue in self.acd.queue_ids() {
+            events.extend(queue_events(&self.acd, queue));
+        }
+        events
+    }
+}
+
+fn queue_events(acd: &Acd, queue: &QueueId) -> Vec<Event> {
+    let stats = acd.queue_stats(queue).unwrap();
+    vec![
+        Event::QueueWaiting {
+            queue: queue.to_string(),
+            waiting: stats.waiting,
+            oldest_waiting_since: stats.oldest_waiting_since.map(outbound::time),
+        },
+        Event::QueueStats(Box::new(QueueStatistics::from(&stats))),
+    ]
+}
+
+/// A core event as wire events.
+fn wire(acd: &Acd, event: acd::Event) -> Vec<Event> {
+    use acd::Event as Core;
+    let call_state = |call: &CallId| {
+        acd.call(call)
+            .map(|view| Event::CallState(CallState::from(&view)))
+            .into_iter()
+            .collect()
+    };
+    match event {
+        Core::AgentStatusChanged {
+            agent,
+            status,
+            previous,
+            since,
+        } => vec![Event::AgentState(AgentState::new(
+            agent.as_str(),
+            &status,
+            since,
+            Some(previous.name()),
+        ))],
+        Core::PendingStateChanged { agent, pending } => vec![Event::PendingState {
+            agent: agent.to_string(),
+            pending: pending.as_ref().map(Pending::from),
+        }],
+        Core::CallQueued { call, .. }
+        | Core::CallOverflowed { call, .. }
+        | Core::CallPriorityChanged { call, .. } => call_state(&call),
+        Core::CallOffered {
+            call,
+            agent,
+            queue,
+            ring_deadline,
+            priority,
+            data,
+        } => vec![Event::Offer(Offer::new(
+            call.as_str(),
+            agent.as_str(),
+            queue.as_str(),
+            priority,
+            &data,
+            ring_deadline,
+        ))],
+        Core::OfferEnded {
+            call,
+            agent,
+            reason,
+        } => vec![Event::OfferCancelled {
+            call: call.to_string(),
+            agent: agent.to_string(),
+            reason: reason.name(),
+        }],
+        Core::CallConnected { call, agent, queue } => vec![Event::CallConnected {
+            call: call.to_string(),
+            agent: agent.to_string(),
+            queue: queue.to_string(),
+        }],
+        Core::CallHeld { call, agent } => vec![Event::CallHeld {
+            call: call.to_string(),
+            agent: agent.to_string(),
+        }],
+        Core::CallResumed { call, agent } => vec![Event::CallResumed {
+            call: call.to_string(),
+            agent: agent.to_string(),
+        }],
+        Core::CallTransferred { call, from, to } => {
+            let (to_queue, to_agent) = outbound::transfer_target(&to);
+            vec![Event::CallTransferred {
+                call: call.to_string(),
+                agent: from.to_string(),
+                to_queue,
+                to_agent,
+            }]
+        }
+        Core::CallLeft {
+            call,
+            queue,
+            reason,
+        } => vec![Event::CallLeft {
+            call: call.to_string(),
+            queue: queue.to_string(),
+            reason: reason.name(),
+        }],
+        Core::QueueChanged { queue } => queue_events(acd, &queue),
+        #[allow(unreachable_patterns)]
+        _ => Vec::new(),
+    }
+}
+
+/// Two demo agents and two calls through offers, a pending state set and cleared, hold, a
+/// transfer to an agent, a reject, an extended wrap-up, a ring-no-answer, escalation, a
+/// supervisor's priority change and move, an abandon and a completed call.
+fn demo_day() -> Demo {
+    let agent1 = || AgentId::new("agent1");
+    let agent2 = || AgentId::new("agent2");
+    let call = || CallId::new(CALL);
+    let call2 = || CallId::new(CALL2);
+    let state = |agent: AgentId, state: RequestedState| Command::SetState { agent, state };
+    let mut demo = Demo::new();
+    demo.run(Command::Login { agent: agent1() });
+    demo.run(Command::Login { agent: agent2() });
+    demo.run(state(agent1(), RequestedState::Ready));
+    demo.at_secs(1);
+    demo.run(Command::CallArrived {
+        call: call(),
+        queue: QueueId::new("support"),
+        priority: 0,
+        data: call_data(),
+    });
+    demo.at_secs(2);
+    demo.run(Command::CallArrived {
+        call: call2(),
+        queue: QueueId::new("support"),
+        priority: 10,
+        data: CallData {
+            caller: Some("+4989555123".into()),
+            ..CallData::default()
+        },
+    });
+    demo.run(Command::SetCallPriority {
+        call: call2(),
+        priority: 5,
+    });
+    demo.at_secs(3);
+    let lunch = RequestedState::NotReady {
+        reason: ReasonCode::new("lunch"),
+    };
+    demo.run(state(agent1(), lunch));
+    demo.run(Command::ClearPending { agent: agent1() });
+    demo.at_secs(4);
+    demo.run(Command::Accept {
+        agent: agent1(),
+        call: call(),
+    });
+    demo.at_secs(5);
+    demo.run(Command::Hold {
+        agent: agent1(),
+        call: call(),
+    });
+    demo.at_secs(6);
+    demo.run(Command::Resume {
+        agent: agent1(),
+        call: call(),
+    });
+    demo.at_secs(7);
+    demo.run(state(agent1(), RequestedState::LoggedOut));
+    demo.run(state(agent1(), RequestedState::Ready));
+    demo.at_secs(8);
+    demo.run(state(agent2(), RequestedState::Ready));
+    demo.at_secs(9);
+    demo.run(Command::Transfer {
+        agent: agent1(),
+        call: call(),
+        target: TransferTarget::Agent(agent2()),
+    });
+    demo.at_secs(10);
+    demo.run(Command::ExtendWrapUp {
+        agent: agent1(),
+        by: Duration::from_secs(30),
+    });
+    demo.at_secs(11);
+    demo.run(Command::Reject {
+        agent: agent2(),
+        call: call(),
+    });
+    demo.run(Command::MoveCall {
+        call: call(),
+        queue: QueueId::new("general"),
+    });
+    demo.at_secs(12);
+    demo.run(Command::EndWrapUp { agent: agent1() });
+    // agent1 lets its next offer ring out, and the calls escalate to agent2's skill level.
+    demo.at_secs(40);
+    demo.run(Command::CallEnded { call: call2() });
+    demo.at_secs(60);
+    if let Some(view) = demo.acd.call(&call()) {
+        if let CallStatus::Ringing { agent, .. } = view.status {
+            demo.run(Command::Accept {
+                agent,
+                call: call(),
+            });
+        }
+    }
+    demo.at_secs(150);
+    if demo.acd.call(&call()).is_some() {
+        demo.run(Command::CallEnded { call: call() });
+    }
+    demo.at_secs(200);
+    demo
+}
+
+// ----------------------------------------------------------------------------------------------
+// Helpers for the checks.
+
+fn examples(side: &str) -> BTreeMap<String, Value> {
+    schema::json_files(&schema::protocol_dir().join("examples").join(side))
+        .into_iter()
+        .map(|(kind, path)| (kind, schema::read_json(&path)))
+        .collect()
+}
+
+fn schema_files(side: &str) -> BTreeSet<String> {
+    schema::json_files(&schema::protocol_dir().join("schemas").join(side))
+        .into_keys()
+        .collect()
+}
+
+fn protocol_md() -> String {
+    std::fs::read_to_string(schema::protocol_dir().join("protocol.md")).unwrap()
+}
+
+/// Whether two messages have the same structure: the same fields at every level, each of the
+/// same JSON kind where both are non-null. Maps whose keys are data (attached data, counts by
+/// reason) only need to be maps.
+fn same_shape(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter().all(|(key, a)| {
+                    b.get(key).is_some_and(|b| match key.as_str() {
+                        "data" | "not_ready_by_reason" => a.is_object() && b.is_object(),
+                        _ => same_shape(a, b),
+                    })
+                })
+        }
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .all(|a| b.is_empty() || b.iter().any(|b| same_shape(a, b))),
+        (Value::Null, _) | (_, Value::Null) => true,
+        (Value::String(_), Value::String(_))
+        | (Value::Number(_), Value::Number(_))
+        | (Value::Bool(_), Value::Bool(_)) => true,
+        _ => false,
+    }
+}
+
+fn serialized(event: &Event, seq: u64) -> String {
+    outbound::with_seq(seq, &event.payload())
+}
+
+// ----------------------------------------------------------------------------------------------
+// (a) The schemas are schemas, and the examples follow them.
+
+#[test]
+fn every_schema_file_is_a_valid_draft_2020_12_schema_that_compiles_offline() {
+    let schemas = schemas();
+    assert!(schemas.documents.len() > 30, "schemas were not found");
+    for (name, document) in &schemas.documents {
+        assert_eq!(
+            document["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "protocol/schemas/{name}: declare draft 2020-12"
+        );
+        if let Err(error) = jsonschema::meta::validate(document) {
+            panic!("protocol/schemas/{name} is not a valid schema: {error}");
+        }
+    }
+    // Compiling resolved every `$ref` from the registry: `schemas()` panics otherwise.
+    assert_eq!(schemas.client.len(), client_types().len());
+}
+
+#[test]
+fn every_example_is_valid_against_its_schema_and_names_its_type() {
+    for (side, examples) in [
+        ("client", examples("client")),
+        ("server", examples("server")),
+    ] {
+        assert!(!examples.is_empty(), "no {side} examples");
+        for (kind, example) in &examples {
+            assert_eq!(
+                example["type"], **kind,
+                "protocol/examples/{side}/{kind}.json has another `type`"
+            );
+            if side == "client" {
+                check_client_message(example);
+            } else {
+                check_server_message(&example.to_string());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_schemas_refuse_what_the_server_never_sends() {
+    let offer = examples("server")["offer"].clone();
+    let broken = [
+        ("a field the code does not have", {
+            let mut v = offer.clone();
+            v["agent_name"] = json!("Alex Becker");
+            v
+        }),
+        ("no seq", {
+            let mut v = offer.clone();
+            v.as_object_mut().unwrap().remove("seq");
+            v
+        }),
+        ("seq 0", {
+            let mut v = offer.clone();
+            v["seq"] = json!(0);
+            v
+        }),
+        ("a timestamp without milliseconds", {
+            let mut v = offer.clone();
+            v["ring_deadline"] = json!("2023-11-14T22:13:40Z");
+            v
+        }),
+        ("a local time", {
+            let mut v = offer.clone();
+            v["ring_deadline"] = json!("2023-11-14T23:13:40.000+01:00");
+            v
+        }),
+        ("caller left out instead of null", {
+            let mut v = offer.clone();
+            v.as_object_mut().unwrap().remove("caller");
+            v
+        }),
+    ];
+    let validator = &schemas().server["offer"];
+    for (what, value) in broken {
+        assert!(
+            !validator.is_valid(&value),
+            "offer.json accepts {what}: {value}"
+        );
+    }
+    let on_call_without_hold = json!({"seq": 1, "type": "agent_state", "agent": "agent1",
+        "state": "on_call", "since": "2023-11-14T22:13:26.512Z", "call": CALL});
+    assert!(!schemas().server["agent_state"].is_valid(&on_call_without_hold));
+    let ready_with_call = json!({"seq": 1, "type": "agent_state", "agent": "agent1",
+        "state": "ready", "since": "2023-11-14T22:13:26.512Z", "call": CALL});
+    assert!(!schemas().server["agent_state"].is_valid(&ready_with_call));
+}
+
+// ----------------------------------------------------------------------------------------------
+// (b) One schema and one example per message, and none for messages that do not exist.
+
+#[test]
+fn every_client_type_has_exactly_one_schema_and_one_example() {
+    let types: BTreeSet<String> = client_types().into_iter().map(str::to_owned).collect();
+    assert_eq!(
+        types.len(),
+        ClientMessage::types().len(),
+        "a type is listed twice"
+    );
+    assert_eq!(
+        schema_files("client"),
+        types,
+        "protocol/schemas/client/ must hold one file per client type, and only those"
+    );
+    let examples: BTreeSet<String> = examples("client").into_keys().collect();
+    assert_eq!(
+        examples, types,
+        "protocol/examples/client/ must hold one file per client type, and only those"
+    );
+}
+
+#[test]
+fn every_server_message_has_exactly_one_schema_and_one_example() {
+    let mut types: BTreeSet<String> = replies().iter().map(|r| reply_type(r).to_owned()).collect();
+    let events = literal_events();
+    types.extend(events.iter().map(|e| event_type(e).to_owned()));
+    assert_eq!(types.len(), 15, "hello, ack, error and twelve events");
+    assert_eq!(
+        schema_files("server"),
+        types,
+        "protocol/schemas/server/ must hold one file per server message, and only those"
+    );
+    let examples: BTreeSet<String> = examples("server").into_keys().collect();
+    assert_eq!(
+        examples, types,
+        "protocol/examples/server/ must hold one file per server message, and only those"
+    );
+}
+
+// ----------------------------------------------------------------------------------------------
+// (c) What the examples show, the server accepts.
+
+#[test]
+fn every_client_example_parses_as_its_type() {
+    for (kind, example) in examples("client") {
+        let envelope = inbound::parse(&example.to_string())
+            .unwrap_or_else(|(_, error)| panic!("examples/client/{kind}.json is refused: {error}"));
+        assert_eq!(envelope.message.type_name(), kind);
+        assert_eq!(envelope.id, example["id"].as_str().unwrap());
+    }
+    // The attached data of the example arrives whole.
+    let arrived = inbound::parse(&examples("client")["call_arrived"].to_string()).unwrap();
+    match arrived.message {
+        ClientMessage::CallArrived { data, caller, .. } => {
+            assert_eq!(data["account"], "C-10293");
+            assert_eq!(caller.as_deref(), Some("+4930123456"));
+        }
+        other => panic!("call_arrived parsed as {other:?}"),
+    }
+}
+
+#[test]
+fn the_schemas_and_the_parser_agree_on_missing_and_unknown_fields() {
+    for (kind, example) in examples("client") {
+        let validator = &schemas().client[&kind];
+        let fields: Vec<String> = example
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| *k != "type")
+            .cloned()
+            .collect();
+        for field in fields {
+            let mut without = example.clone();
+            without.as_object_mut().unwrap().remove(&field);
+            let parsed = inbound::parse(&without.to_string());
+            assert_eq!(
+                validator.is_valid(&without),
+                parsed.is_ok(),
+                "{kind} without `{field}`: the schema says {}, the server says {:?}",
+                validator.is_valid(&without),
+                parsed.err().map(|(_, e)| e.to_string())
+            );
+        }
+        let mut extra = example.clone();
+        extra["colour"] = json!("blue");
+        assert!(
+            !validator.is_valid(&extra),
+            "{kind}.json allows unknown fields"
+        );
+        let (id, error) = inbound::parse(&extra.to_string()).unwrap_err();
+        assert_eq!(error.code(), "bad_message");
+        assert_eq!(id.as_deref(), example["id"].as_str());
+
+        let mut long_id = example.clone();
+        long_id["id"] = json!("x".repeat(MAX_ID_LEN + 1));
+        assert!(!validator.is_valid(&long_id));
+        assert!(inbound::parse(&long_id.to_string()).is_err());
+    }
+    // Both sides of the exactly-one rules.
+    let both =
+        json!({"id": "1", "type": "transfer", "call": CALL, "queue": "sales", "agent": "agent2"});
+    assert!(!schemas().client["transfer"].is_valid(&both));
+    assert!(inbound::parse(&both.to_string()).is_err());
+    let reason_with_ready = json!({"id": "1", "type": "force_state", "agent": "agent2", "state": "ready", "reason": "break"});
+    assert!(!schemas().client["force_state"].is_valid(&reason_with_ready));
+    assert!(inbound::parse(&reason_with_ready.to_string()).is_err());
+    let token_and_password = json!({"id": "1", "type": "auth", "token": "t", "password": "demo"});
+    assert!(!schemas().client["auth"].is_valid(&token_and_password));
+    assert!(inbound::parse(&token_and_password.to_string()).is_err());
+    let token = json!({"id": "1", "type": "auth", "token": "v1.Zk9xQ2VtZ0t5cTVHc3FkN0hwWnRhQQ"});
+    check_client_message(&token);
+    assert!(inbound::parse(&token.to_string()).is_ok());
+}
+
+// ----------------------------------------------------------------------------------------------
+// (d) What the serializer writes follows the schemas, and the examples look like it.
+
+#[test]
+fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
+    let mut seen = BTreeSet::new();
+    for reply in replies() {
+        let value = check_server_message(&reply.to_json());
+        assert!(value.get("seq").is_none(), "replies are not numbered");
+        seen.insert(reply_type(&reply));
+    }
+    for (index, event) in literal_events().iter().enumerate() {
+        let value = check_server_message(&serialized(event, index as u64 + 1));
+        assert_eq!(value["seq"], index + 1);
+        seen.insert(event_type(event));
+    }
+    assert_eq!(seen.len(), 15, "every server message was built: {seen:?}");
+}
+
+#[test]
+fn what_the_core_reports_through_a_demo_day_matches_the_schemas() {
+    let demo = demo_day();
+    let mut seen = BTreeSet::new();
+    let mut stream = demo.events.clone();
+    stream.extend(demo.snapshot());
+    for (index, event) in stream.iter().enumerate() {
+        check_server_message(&serialized(event, index as u64 + 1));
+        seen.insert(event_type(event));
+    }
+    for kind in [
+        "agent_state",
+        "pending_state",
+        "offer",
+        "offer_cancelled",
+        "call_connected",
+        "call_held",
+        "call_resumed",
+        "call_transferred",
+        "call_left",
+        "call_state",
+        "queue_waiting",
+        "queue_stats",
+    ] {
+        assert!(seen.contains(kind), "the demo day produced no {kind}");
+    }
+    // The statistics are real: the support queue answered a call and computed its figures.
+    let support = QueueStatistics::from(&demo.acd.queue_stats(&QueueId::new("support")).unwrap());
+    let stats = serde_json::to_value(&support).unwrap();
+    assert!(stats["today"]["answered"].as_u64().unwrap() >= 1, "{stats}");
+    assert!(stats["today"]["asa_secs"].is_number(), "{stats}");
+}
+
+#[test]
+fn server_examples_have_exactly_the_fields_the_serializer_writes() {
+    // Everything the serializer was made to write above, by type: each example must have the
+    // fields (and JSON kinds) of one of them, so an example cannot show a field the server does
+    // not send, or miss one it does.
+    let mut built: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for reply in replies() {
+        built
+            .entry(reply_type(&reply))
+            .or_default()
+            .push(serde_json::from_str(&reply.to_json()).unwrap());
+    }
+    let demo = demo_day();
+    for event in literal_events().iter().chain(&demo.events) {
+        built
+            .entry(event_type(event))
+            .or_default()
+            .push(serde_json::from_str(&serialized(event, 1)).unwrap());
+    }
+    for (kind, example) in examples("server") {
+        let candidates = &built[kind.as_str()];
+        assert!(
+            candidates.iter().any(|built| same_shape(&example, built)),
+            "examples/server/{kind}.json has fields the server never writes together:\n  {example}\n\
+             what the server writes, for instance:\n  {}",
+            candidates[0]
+        );
+    }
+}
+
+#[test]
+fn timestamps_are_utc_with_milliseconds_always() {
+    let timestamp = schemas().documents["common.json"]["$defs"]["timestamp"].clone();
+    let validator = jsonschema::validator_for(&timestamp).unwrap();
+    for instant in [
+        "2023-11-14T22:13:20Z",
+        "2023-11-14T22:13:20.5Z",
+        "2023-11-14T22:13:20.123456789Z",
+        "1999-12-31T23:59:59.999Z",
+    ] {
+        let text = outbound::time(at(instant));
+        assert!(
+            validator.is_valid(&json!(text)),
+            "{instant} goes out as {text}"
+        );
+        assert_eq!(text.len(), "2023-11-14T22:13:20.000Z".len(), "{text}");
+    }
+    assert_eq!(
+        outbound::time(at("2023-11-14T22:13:20Z")),
+        "2023-11-14T22:13:20.000Z"
+    );
+}
+
+#[test]
+fn seq_is_the_first_field_and_counts_from_one() {
+    let event = Event::CallHeld {
+        call: CALL.into(),
+        agent: "agent1".into(),
+    };
+    for seq in [1, 2, 1_000_000] {
+        let text = serialized(&event, seq);
+        assert!(
+            text.starts_with(&format!("{{\"seq\":{seq},\"type\":\"call_held\"")),
+            "{text}"
+        );
+        check_server_message(&text);
+    }
+    let zero = serde_json::from_str::<Value>(&serialized(&event, 0)).unwrap();
+    assert!(
+        !schemas().server["call_held"].is_valid(&zero),
+        "seq starts at 1"
+    );
+}
+
+// ----------------------------------------------------------------------------------------------
+// The schemas state the code's names, codes and limits.
+
+fn enum_of(document: &Value, pointer: &str) -> BTreeSet<String> {
+    document
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("no enum at {pointer}"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn owned(set: BTreeSet<&str>) -> BTreeSet<String> {
+    set.into_iter().map(str::to_owned).collect()
+}
+
+#[test]
+fn the_schemas_list_exactly_the_codes_states_and_reasons_of_the_code() {
+    let docs = &schemas().documents;
+    assert_eq!(
+        enum_of(&docs["server/error.json"], "/properties/code/enum"),
+        owned(error_codes()),
+        "error.json's codes are those of ProtocolError::code and AcdError::code"
+    );
+    assert_eq!(
+        enum_of(&docs["common.json"], "/$defs/agent_state_name/enum"),
+        owned(state_names())
+    );
+    assert_eq!(
+        enum_of(
+            &docs["server/offer_cancelled.json"],
+            "/properties/reason/enum"
+        ),
+        owned(offer_end_reasons())
+    );
+    assert_eq!(
+        enum_of(&docs["server/call_left.json"], "/properties/reason/enum"),
+        owned(call_left_reasons())
+    );
+    let variants: BTreeSet<&str> = ServiceLevelVariant::ALL.iter().map(|v| v.name()).collect();
+    assert_eq!(
+        enum_of(
+            &docs["server/queue_stats.json"],
+            "/properties/service_level/properties/variant/enum"
+        ),
+        owned(variants)
+    );
+    let roles: BTreeSet<&str> = ClientMessage::types()
+        .iter()
+        .flat_map(|(_, roles)| roles.iter().copied())
+        .collect();
+    assert_eq!(
+        enum_of(
+            &docs["server/ack.json"],
+            "/$defs/auth_result/properties/role/enum"
+        ),
+        owned(roles)
+    );
+    assert_eq!(
+        docs["server/hello.json"]["properties"]["protocol"]["const"],
+        SUBPROTOCOL
+    );
+    assert_eq!(
+        docs["common.json"]["$defs"]["command_id"]["maxLength"],
+        MAX_ID_LEN
+    );
+    assert_eq!(
+        docs["common.json"]["$defs"]["call_id"]["maxLength"],
+        inbound::MAX_NAME_LEN
+    );
+}
+
+// ----------------------------------------------------------------------------------------------
+// (e) protocol.md names everything a client can meet.
+
+/// The rows of the markdown table under `heading`, as cells.
+fn table_under(doc: &str, heading: &str) -> Vec<Vec<String>> {
+    let start = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("protocol.md has no section {heading}"));
+    let section = &doc[start + heading.len()..];
+    let end = section.find("\n## ").unwrap_or(section.len());
+    section[..end]
+        .lines()
+        .filter(|line| {
+            line.starts_with('|') && !line.starts_with("| ---") && !line.starts_with("|---")
+        })
+        .skip(1)
+        .map(|line| {
+            line.trim_matches('|')
+                .split('|')
+                .map(|cell| cell.trim().trim_matches('`').to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn protocol_md_describes_every_message_type() {
+    let doc = protocol_md();
+    let server = schema_files("server");
+    for kind in client_types().into_iter().map(str::to_owned).chain(server) {
+        assert!(
+            doc.contains(&format!("### `{kind}`")),
+            "protocol.md has no section ### `{kind}`"
+        );
+        assert!(
+            doc.contains(&format!("\"type\":\"{kind}\""))
+                || doc.contains(&format!("\"type\": \"{kind}\"")),
+            "protocol.md shows no `{kind}` message"
+        );
+    }
+}
+
+#[test]
+fn protocol_md_lists_every_error_code_and_no_other() {
+    let doc = protocol_md();
+    let rows = table_under(&doc, "## Error codes");
+    let listed: BTreeSet<String> = rows.iter().map(|row| row[0].clone()).collect();
+    let mut expected = owned(error_codes());
+    expected.insert("origin_not_allowed".into());
+    assert_eq!(listed, expected, "the error-code table of protocol.md");
+    for row in rows {
+        assert!(
+            row.len() >= 2 && row[1].len() > 10,
+            "say when {} happens",
+            row[0]
+        );
+    }
+}
+
+#[test]
+fn protocol_md_lists_every_close_code_and_no_other() {
+    let doc = protocol_md();
+    let rows = table_under(&doc, "## Close codes");
+    let listed: BTreeSet<String> = rows.iter().map(|row| row[0].clone()).collect();
+    let expected: BTreeSet<String> = close_codes()
+        .iter()
+        .map(|(_, code)| code.to_string())
+        .collect();
+    assert_eq!(
+        listed, expected,
+        "the close-code table of protocol.md (protocol::close)"
+    );
+}
+
+#[test]
+fn protocol_md_states_the_default_limits() {
+    let doc = protocol_md();
+    let rows = table_under(&doc, "## Limits");
+    let limits = Limits::default();
+    let expected = [
+        ("max_message_bytes", limits.max_message_bytes.to_string()),
+        (
+            "auth_timeout_secs",
+            limits.auth_timeout.as_secs().to_string(),
+        ),
+        ("auth_attempts", limits.auth_attempts.to_string()),
+        (
+            "ping_interval_secs",
+            limits.ping_interval.as_secs().to_string(),
+        ),
+        (
+            "pong_timeout_secs",
+            limits.pong_timeout.as_secs().to_string(),
+        ),
+        ("outbound_queue", limits.outbound_queue.to_string()),
+        (
+            "bad_messages_per_minute",
+            limits.bad_messages_per_minute.to_string(),
+        ),
+        ("max_connections", limits.max_connections.to_string()),
+    ];
+    for (key, default) in expected {
+        let row = rows
+            .iter()
+            .find(|row| row[0] == key)
+            .unwrap_or_else(|| panic!("the limits table has no row `{key}`"));
+        assert!(
+            row[1].replace(',', "").contains(&default),
+            "protocol.md gives `{key}` as {}, the code's default is {default}",
+            row[1]
+        );
+    }
+    assert_eq!(
+        examples("server")["hello"]["auth_timeout_secs"],
+        limits.auth_timeout.as_secs()
+    );
+    assert!(doc.contains(&format!("`{SUBPROTOCOL}`")));
+}
+
+/// Every JSON message shown in protocol.md, with whether it sits in the worked example's
+/// transcript (`<` and `>` lines) or in a ```json block.
+fn messages_in_protocol_md() -> Vec<(bool, Value)> {
+    let doc = protocol_md();
+    let mut messages = Vec::new();
+    let mut block: Option<&str> = None;
+    for line in doc.lines() {
+        if let Some(language) = line.strip_prefix("```") {
+            block = match block {
+                None => Some(language),
+                Some(_) => None,
+            };
+            continue;
+        }
+        let json = match block {
+            Some("json") if !line.trim().is_empty() => Some((false, line)),
+            Some("text") => line
+                .strip_prefix("< ")
+                .or_else(|| line.strip_prefix("> "))
+                .map(|json| (true, json)),
+            _ => None,
+        };
+        if let Some((transcript, json)) = json {
+            let value = serde_json::from_str(json)
+                .unwrap_or_else(|error| panic!("protocol.md shows invalid JSON ({error}): {json}"));
+            messages.push((transcript, value));
+        }
+    }
+    messages
+}
+
+#[test]
+fn every_message_shown_in_protocol_md_is_valid() {
+    let messages = messages_in_protocol_md();
+    assert!(messages.len() > 60, "protocol.md shows too few messages");
+    let clients = client_types();
+    for (_, message) in &messages {
+        match message["type"].as_str() {
+            None => assert_eq!(message["code"], "origin_not_allowed", "{message}"),
+            Some(kind) if clients.contains(kind) => {
+                check_client_message(message);
+                inbound::parse(&message.to_string())
+                    .unwrap_or_else(|(_, error)| panic!("the server refuses {message}: {error}"));
+            }
+            Some(_) => {
+                check_server_message(&message.to_string());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_worked_example_numbers_its_events_and_answers_every_command() {
+    let transcript: Vec<Value> = messages_in_protocol_md()
+        .into_iter()
+        .filter_map(|(transcript, message)| transcript.then_some(message))
+        .collect();
+    assert_eq!(transcript[0]["type"], "hello", "the server speaks first");
+    let seqs: Vec<u64> = transcript
+        .iter()
+        .filter_map(|m| m["seq"].as_u64())
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as u64).collect::<Vec<_>>(),
+        "seq starts at 1 and counts up by one"
+    );
+    let clients = client_types();
+    let mut open: Vec<String> = Vec::new();
+    for message in &transcript {
+        let kind = message["type"].as_str().unwrap();
+        if clients.contains(kind) {
+            assert!(
+                open.is_empty(),
+                "{message} sent before {open:?} was answered"
+            );
+            open.push(message["id"].as_str().unwrap().to_owned());
+        } else if kind == "ack" || kind == "error" {
+            assert_eq!(
+                open.pop().as_deref(),
+                message["id"].as_str(),
+                "a reply to a command that was not sent: {message}"
+            );
+        }
+    }
+    assert!(open.is_empty(), "commands without a reply: {open:?}");
+}
