@@ -23,7 +23,7 @@ async fn whole_call_flow(via: Via) {
     let snapshot = wall.expect("queue_stats").await;
     assert_eq!(snapshot["queue"], "support");
     assert_eq!(snapshot["waiting"], 0);
-    assert_eq!(snapshot["service_level"]["threshold_secs"], 20.0);
+    assert_eq!(snapshot["service_level"]["threshold_secs"], 20);
 
     let (mut agent, result) = Client::login(&server, via, "a1").await;
     assert_eq!(result["role"], "agent");

@@ -18,6 +18,15 @@ use super::{MAX_ID_LEN, ProtocolError};
 /// whose ids (Asterisk's `1700000000.123`, UUIDs) fit easily.
 pub const MAX_NAME_LEN: usize = 128;
 
+/// Limits on free text from clients, so that no field can take the whole message budget.
+pub const MAX_SECRET_LEN: usize = 1024;
+/// Attached data: at most this many entries...
+pub const MAX_DATA_ENTRIES: usize = 50;
+/// ...each key at most this long...
+pub const MAX_DATA_KEY_LEN: usize = 64;
+/// ...and each value (and a caller or dialled number) at most this long.
+pub const MAX_DATA_VALUE_LEN: usize = 1024;
+
 /// One parsed client message: its `id`, to be echoed in the reply, and what it asks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
@@ -374,9 +383,27 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
     Ok(match kind {
         "auth" => {
             let f: AuthFields = fields(kind, object)?;
+            let secret = |field: &str, value: &String| {
+                if value.chars().count() > MAX_SECRET_LEN {
+                    Err(bad(format!(
+                        "auth: `{field}` must be at most {MAX_SECRET_LEN} characters"
+                    )))
+                } else {
+                    Ok(())
+                }
+            };
             ClientMessage::Auth(match (f.user, f.password, f.token) {
-                (Some(user), Some(password), None) => Credentials::Password { user, password },
-                (None, None, Some(token)) => Credentials::Token(token),
+                (Some(user), Some(password), None) => {
+                    secret("password", &password)?;
+                    Credentials::Password {
+                        user: name(kind, "user", user)?,
+                        password,
+                    }
+                }
+                (None, None, Some(token)) => {
+                    secret("token", &token)?;
+                    Credentials::Token(token)
+                }
                 _ => {
                     return Err(bad(
                         "auth: give either `user` and `password`, or `token`, and nothing else",
@@ -474,6 +501,28 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
         }
         "call_arrived" => {
             let f: ArrivedFields = fields(kind, object)?;
+            let long = |value: &Option<String>| {
+                value
+                    .as_ref()
+                    .is_some_and(|v| v.chars().count() > MAX_DATA_VALUE_LEN)
+            };
+            if long(&f.caller) || long(&f.dialled) {
+                return Err(bad(format!(
+                    "call_arrived: `caller` and `dialled` must be at most {MAX_DATA_VALUE_LEN} characters"
+                )));
+            }
+            if f.data.len() > MAX_DATA_ENTRIES
+                || f.data.iter().any(|(k, v)| {
+                    k.is_empty()
+                        || k.chars().count() > MAX_DATA_KEY_LEN
+                        || v.chars().count() > MAX_DATA_VALUE_LEN
+                })
+            {
+                return Err(bad(format!(
+                    "call_arrived: `data` holds at most {MAX_DATA_ENTRIES} entries, keys of 1 to \
+                     {MAX_DATA_KEY_LEN} characters, values of at most {MAX_DATA_VALUE_LEN}"
+                )));
+            }
             ClientMessage::CallArrived {
                 call: name(kind, "call", f.call)?,
                 queue: name(kind, "queue", f.queue)?,
@@ -553,6 +602,22 @@ mod tests {
                 assert_ne!(error.code(), "unknown_type", "{kind}");
             }
         }
+    }
+
+    #[test]
+    fn free_text_has_limits() {
+        let data: serde_json::Map<String, Value> = (0..=MAX_DATA_ENTRIES)
+            .map(|i| (format!("k{i}"), Value::from("v")))
+            .collect();
+        let many = serde_json::json!({"id": "1", "type": "call_arrived", "call": "c", "queue": "q", "data": data});
+        assert_eq!(code(&many.to_string()).1, "bad_message");
+        let long = "9".repeat(MAX_DATA_VALUE_LEN + 1);
+        let caller = serde_json::json!({"id": "1", "type": "call_arrived", "call": "c", "queue": "q", "caller": long});
+        assert_eq!(code(&caller.to_string()).1, "bad_message");
+        let password = "p".repeat(MAX_SECRET_LEN + 1);
+        let auth =
+            serde_json::json!({"id": "1", "type": "auth", "user": "u", "password": password});
+        assert_eq!(code(&auth.to_string()).1, "bad_message");
     }
 
     #[test]

@@ -338,7 +338,7 @@ pub struct QueueStatistics {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceLevel {
-    pub threshold_secs: f64,
+    pub threshold_secs: u64,
     pub target_percent: f64,
     /// Which formula `service_level_percent` uses: `answered`, `offered` or
     /// `short_abandon_excluded`.
@@ -418,7 +418,7 @@ impl From<&QueueStats> for QueueStatistics {
             ringing: q.ringing,
             oldest_waiting_since: q.oldest_waiting_since.map(time),
             service_level: ServiceLevel {
-                threshold_secs: q.service_level.threshold.as_secs_f64(),
+                threshold_secs: q.service_level.threshold.as_secs(),
                 target_percent: q.service_level.target_percent,
                 variant: variant.name(),
             },

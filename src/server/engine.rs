@@ -234,6 +234,18 @@ impl Engine {
                 .expect("agent principals name their agent")
         };
         let call = |id: String| CallId::from(id);
+        if let ClientMessage::NotReady { reason }
+        | ClientMessage::ForceState {
+            reason: Some(reason),
+            ..
+        } = &message
+        {
+            // `login`, `no_answer` and `disconnected` are facts the ACD records, not choices.
+            if ReasonCode::SYSTEM.contains(&reason.as_str()) {
+                let reason = ReasonCode::from(reason.as_str());
+                return Err(Refusal::Acd(AcdError::UnknownReason(reason)));
+            }
+        }
         let command = match message {
             ClientMessage::Subscribe { queues } => return self.subscribe(handle, identity, queues),
             ClientMessage::Login => Command::Login { agent: me() },
