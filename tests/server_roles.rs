@@ -252,3 +252,17 @@ skills = { support = 3 }
     assert_eq!(stats["agents"]["logged_in"], 1);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_snapshot_larger_than_the_outbound_queue_does_not_count_as_falling_behind() {
+    // Two agents (state and pending each) and two queues make six snapshot events.
+    let server = net::start("[limits]\noutbound_queue = 4\n").await;
+    let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
+    boss.ok(json!({"type": "subscribe"})).await;
+    assert_eq!(boss.backlog.len(), 6, "{:?}", boss.backlog);
+    let (mut agent, _) = Client::login(&server, Via::Ws, "a2").await;
+    agent.ok(json!({"type": "login"})).await;
+    boss.expect_state("a2", "not_ready").await;
+    boss.ok(json!({"type": "ping"})).await;
+    server.shutdown().await;
+}

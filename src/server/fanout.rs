@@ -322,16 +322,16 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
     let Some(view) = acd.agent(agent) else {
         return;
     };
-    handle.send_event(&outbound::Event::AgentState(AgentState::snapshot(&view)).payload());
+    let mut events = vec![outbound::Event::AgentState(AgentState::snapshot(&view)).payload()];
     let pending = outbound::Event::PendingState {
         agent: agent.to_string(),
         pending: view.pending.as_ref().map(Pending::from),
     };
-    handle.send_event(&pending.payload());
+    events.push(pending.payload());
     for (queue, _) in &view.skills {
         if let Some(stats) = acd.queue_stats(queue) {
             let waiting = (stats.waiting, stats.oldest_waiting_since);
-            handle.send_event(&queue_waiting(queue, waiting).payload());
+            events.push(queue_waiting(queue, waiting).payload());
         }
     }
     let call = match &view.status {
@@ -356,33 +356,36 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
                 queue: call.queue.to_string(),
             },
         };
-        handle.send_event(&message.payload());
+        events.push(message.payload());
     }
+    handle.send_events(events);
 }
 
 /// What a watcher gets when it subscribes: statistics of its queues and, for a supervisor, every
 /// agent and every call of the tenant.
 pub fn watcher_snapshot(acd: &Acd, role: Role, queues: &HashSet<QueueId>, handle: &SessionHandle) {
+    let mut events = Vec::new();
     if role == Role::Supervisor {
         for view in acd.agents() {
             let state = outbound::Event::AgentState(AgentState::snapshot(&view));
-            handle.send_event(&state.payload());
+            events.push(state.payload());
             let pending = outbound::Event::PendingState {
                 agent: view.id.to_string(),
                 pending: view.pending.as_ref().map(Pending::from),
             };
-            handle.send_event(&pending.payload());
+            events.push(pending.payload());
         }
         for call in acd.calls() {
-            handle.send_event(&outbound::Event::CallState(CallState::from(&call)).payload());
+            events.push(outbound::Event::CallState(CallState::from(&call)).payload());
         }
     }
     for queue in acd.queue_ids() {
         if queues.contains(queue) {
             if let Some(stats) = acd.queue_stats(queue) {
                 let message = outbound::Event::QueueStats(Box::new(QueueStatistics::from(&stats)));
-                handle.send_event(&message.payload());
+                events.push(message.payload());
             }
         }
     }
+    handle.send_events(events);
 }

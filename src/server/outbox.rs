@@ -18,6 +18,9 @@ use crate::protocol::close;
 pub enum Outgoing {
     /// An event without its `seq`: the session numbers it as it writes.
     Event(Arc<str>),
+    /// A snapshot: many events in one slot of the queue, so that a supervisor's view of a
+    /// large tenant never counts as a client falling behind.
+    Events(Vec<Arc<str>>),
     /// A reply or greeting, written as is.
     Reply(String),
 }
@@ -53,6 +56,12 @@ impl SessionHandle {
 
     pub fn send_event(&self, payload: &Arc<str>) {
         self.push(Outgoing::Event(payload.clone()));
+    }
+
+    pub fn send_events(&self, payloads: Vec<Arc<str>>) {
+        if !payloads.is_empty() {
+            self.push(Outgoing::Events(payloads));
+        }
     }
 
     pub fn send_reply(&self, text: String) {

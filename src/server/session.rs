@@ -227,17 +227,30 @@ impl Session {
     ) -> Result<(), axum::Error> {
         let mut next = Some(first);
         while let Some(item) = next {
-            let text = match item {
-                Outgoing::Event(payload) => {
-                    self.seq += 1;
-                    with_seq(self.seq, &payload)
+            match item {
+                Outgoing::Event(payload) => self.feed_event(socket, &payload).await?,
+                Outgoing::Events(payloads) => {
+                    for payload in &payloads {
+                        self.feed_event(socket, payload).await?;
+                    }
                 }
-                Outgoing::Reply(text) => text,
-            };
-            socket.feed(Message::Text(text.into())).await?;
+                Outgoing::Reply(text) => socket.feed(Message::Text(text.into())).await?,
+            }
             next = outgoing.try_recv().ok();
         }
         socket.flush().await
+    }
+
+    /// Numbers an event with the session's next `seq` and hands it to the socket unflushed.
+    async fn feed_event(
+        &mut self,
+        socket: &mut WebSocket,
+        payload: &str,
+    ) -> Result<(), axum::Error> {
+        self.seq += 1;
+        socket
+            .feed(Message::Text(with_seq(self.seq, payload).into()))
+            .await
     }
 
     fn read_failed(&self, error: axum::Error) -> Option<CloseReason> {
