@@ -266,3 +266,40 @@ async fn a_snapshot_larger_than_the_outbound_queue_does_not_count_as_falling_beh
     boss.ok(json!({"type": "ping"})).await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_demo_serves_its_documented_logins_and_opens_on_an_hour_of_traffic() {
+    let mut file = acdhub::demo::demo();
+    file.server.ws = "127.0.0.1:0".parse().unwrap();
+    file.server.wss = "127.0.0.1:0".parse().unwrap();
+    let server = acdhub::server::Server::start(file).await.unwrap();
+    let ws = server.ws_addr().unwrap();
+    for (user, role) in [
+        ("agent1", "agent"),
+        ("agent2", "agent"),
+        ("agent3", "agent"),
+        ("supervisor", "supervisor"),
+        ("wallboard", "wallboard"),
+        ("pbx", "telephony"),
+    ] {
+        let mut client = Client::connect_at(ws, Via::Ws).await;
+        let reply = client
+            .request(json!({"type": "auth", "user": user, "password": "demo"}))
+            .await;
+        assert_eq!(reply["type"], "ack", "{user}: {reply}");
+        assert_eq!(reply["result"]["role"], role);
+        assert_eq!(reply["result"]["tenant"], "demo");
+        if role == "wallboard" {
+            client.ok(json!({"type": "subscribe"})).await;
+            let support = client
+                .expect_where("queue_stats", |m| m["queue"] == "support")
+                .await;
+            // The rolling 15 minutes, not today: "today" may have begun a minute ago. About 12
+            // support calls arrive in 15 minutes; none at all has a chance of about 1e-5.
+            let offered = support["rolling"]["offered"].as_u64().unwrap();
+            assert!(offered > 0, "the warm-up hour brought calls: {support}");
+            assert!(support["agents"]["logged_in"].as_u64().unwrap() > 0);
+        }
+    }
+    server.shutdown().await;
+}

@@ -125,6 +125,7 @@ pub(super) struct RawSimulator {
     pub calls_per_hour: RawCallRate,
     pub aht_secs: Option<Seconds>,
     pub answer_delay_secs: Option<Seconds>,
+    pub warm_up_secs: Option<Seconds>,
     #[serde(default)]
     pub virtual_agents: Vec<String>,
 }

@@ -27,6 +27,10 @@ pub struct SimulatorConfig {
     pub answer_delay: Duration,
     /// The agents the simulator logs in and plays; every other agent is left for people.
     pub virtual_agents: Vec<AgentId>,
+    /// When the server starts, this much simulated traffic is played at once, as if the server
+    /// had been running that long: wallboards open on figures, and the virtual agents have
+    /// taken calls already (so a person who logs in is not the last in line). Zero for none.
+    pub warm_up: Duration,
 }
 
 /// The simulated arrival rate, in calls per hour.
@@ -106,6 +110,7 @@ pub(super) fn build(
             .answer_delay_secs
             .map_or(DEFAULT_ANSWER_DELAY, |s| secs(s.0)),
         virtual_agents,
+        warm_up: raw.warm_up_secs.map_or(Duration::ZERO, |s| secs(s.0)),
     })
 }
 

@@ -123,18 +123,29 @@ impl Server {
         let mut senders = HashMap::new();
         let mut engines = Vec::new();
         for tenant in tenants {
-            let acd = Acd::new(tenant.acd.clone(), now).map_err(|e| StartError::Tenant {
+            let simulated = simulator.as_ref().filter(|sim| sim.tenant == tenant.id);
+            let start = simulated.map_or(now, |sim| now - sim.warm_up);
+            let mut acd = Acd::new(tenant.acd.clone(), start).map_err(|e| StartError::Tenant {
                 tenant: tenant.id.clone(),
                 problem: e.to_string(),
             })?;
-            let simulator = match &simulator {
-                Some(sim) if sim.tenant == tenant.id => {
+            let simulator = match simulated {
+                Some(sim) => {
                     let plan = SimulatorPlan::from_config(sim, &tenant.acd);
                     plan.check_against(&tenant.acd)?;
-                    tracing::info!(tenant = %tenant.id, virtual_agents = sim.virtual_agents.len(), "simulator plays callers and virtual agents");
-                    Some(Simulator::new(sim.seed, plan, now)?)
+                    let mut simulator = Simulator::new(sim.seed, plan, start)?;
+                    let played = crate::sim::run(&mut acd, &mut simulator, now);
+                    tracing::info!(
+                        tenant = %tenant.id,
+                        virtual_agents = sim.virtual_agents.len(),
+                        warm_up_secs = sim.warm_up.as_secs(),
+                        calls_played = simulator.calls_placed(),
+                        commands = played.commands,
+                        "simulator plays callers and virtual agents"
+                    );
+                    Some(simulator)
                 }
-                _ => None,
+                None => None,
             };
             let (sender, receiver) = mpsc::channel(engine::CHANNEL_CAPACITY);
             let engine = engine::Engine::new(tenant.id.clone(), acd, simulator);

@@ -171,8 +171,15 @@ impl Session {
                 _ = ping.tick() => {
                     if awaiting_pong.is_none() {
                         awaiting_pong = Some(Instant::now());
-                        if socket.send(Message::Ping(Default::default())).await.is_err() {
-                            return None;
+                        // A peer that stopped reading cannot hold the session here for ever.
+                        let ping = socket.send(Message::Ping(Default::default()));
+                        match tokio::time::timeout(limits.pong_timeout, ping).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(_)) => return None,
+                            Err(_) => return Some(CloseReason {
+                                code: close::HEARTBEAT_TIMEOUT,
+                                reason: "no pong in time",
+                            }),
                         }
                     }
                 }

@@ -64,6 +64,10 @@ struct CallerSource {
     arrivals: Rng,
     talk_times: Rng,
     patiences: Rng,
+    /// Who calls: number, customer id and language, for a believable WebAgent display.
+    callers: Rng,
+    /// The number callers of this source dialled.
+    dialled: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +125,12 @@ pub struct Simulator {
 /// Separate random streams per traffic source: arrivals, talk times, patience.
 const STREAMS_PER_SOURCE: u64 = 3;
 
+/// Where the caller-detail streams start, one per traffic source.
+const CALLER_STREAMS: u64 = 1 << 32;
+
+/// Languages simulated callers speak, as an IVR would attach them.
+const LANGUAGES: [&str; 4] = ["de", "de", "en", "tr"];
+
 fn after(at: Timestamp, secs: f64) -> Timestamp {
     at + Duration::from_secs_f64(secs)
 }
@@ -163,6 +173,9 @@ impl Simulator {
                 arrivals: Rng::stream(seed, stream),
                 talk_times: Rng::stream(seed, stream + 1),
                 patiences: Rng::stream(seed, stream + 2),
+                // Far from the other streams, so adding callers changed no earlier run.
+                callers: Rng::stream(seed, CALLER_STREAMS + index as u64),
+                dialled: format!("+49 800 555 {:04}", 100 + index),
             });
             simulator.plan_arrival(index, start);
         }
@@ -392,6 +405,22 @@ impl Simulator {
             Duration::from_secs_f64(source_ref.patiences.exponential(mean.as_secs_f64()))
         });
         let queue = source_ref.queue.clone();
+        let draw = source_ref.callers.next_u64();
+        let data = CallData {
+            caller: Some(format!("+49 30 {:07}", draw % 10_000_000)),
+            dialled: Some(source_ref.dialled.clone()),
+            attached: [
+                (
+                    "customer".to_owned(),
+                    format!("C-{:05}", (draw >> 24) % 100_000),
+                ),
+                (
+                    "language".to_owned(),
+                    LANGUAGES[((draw >> 48) % LANGUAGES.len() as u64) as usize].to_owned(),
+                ),
+            ]
+            .into(),
+        };
         self.calls_placed += 1;
         let call = CallId::new(format!("sim-{}", self.calls_placed));
         self.calls.insert(
@@ -411,7 +440,7 @@ impl Simulator {
             call,
             queue,
             priority: 0,
-            data: CallData::default(),
+            data,
         });
     }
 }
