@@ -256,7 +256,7 @@ fn auth_result(role: &'static str, user: &str, agent: Option<&str>) -> AuthResul
         role,
         tenant: "demo".into(),
         agent: agent.map(str::to_owned),
-        token: "v1.Zk9xQ2VtZ0t5cTVHc3FkN0hwWnRhQQ".into(),
+        token: "3f6c1e0a9b2d4c8e7f10a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7".into(),
         token_expires_at: outbound::time(at("2023-11-15T10:13:20Z")),
         queues: named(&[
             ("support", "Customer Support"),
@@ -975,7 +975,7 @@ fn the_schemas_and_the_parser_agree_on_missing_and_unknown_fields() {
     let token_and_password = json!({"id": "1", "type": "auth", "token": "t", "password": "demo"});
     assert!(!schemas().client["auth"].is_valid(&token_and_password));
     assert!(inbound::parse(&token_and_password.to_string()).is_err());
-    let token = json!({"id": "1", "type": "auth", "token": "v1.Zk9xQ2VtZ0t5cTVHc3FkN0hwWnRhQQ"});
+    let token = json!({"id": "1", "type": "auth", "token": "3f6c1e0a9b2d4c8e7f10a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7"});
     check_client_message(&token);
     assert!(inbound::parse(&token.to_string()).is_ok());
 }
