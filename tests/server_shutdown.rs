@@ -1,5 +1,6 @@
 //! Graceful shutdown: every client, authenticated or not, is closed with 1012 (service restart),
-//! in process and when the real binary gets SIGTERM.
+//! in process and when the real binary gets SIGTERM. Its log, at the most verbose level, holds
+//! no password and no token.
 
 mod net;
 mod schema;
@@ -43,7 +44,7 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
         .arg("--config")
         .arg(&file)
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "trace")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -59,8 +60,11 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
         ws = ws.or_else(|| listening(&line, "ws"));
         wss = wss.or_else(|| listening(&line, "wss"));
     }
-    let (mut agent, _) = Client::login_at(ws.unwrap(), Via::Ws, "a1").await;
+    let (mut agent, result) = Client::login_at(ws.unwrap(), Via::Ws, "a1").await;
+    let token = result["token"].as_str().unwrap().to_owned();
     let (mut wall, _) = Client::login_at(wss.unwrap(), Via::Wss, "wall").await;
+    let mut by_token = Client::connect_at(ws.unwrap(), Via::Ws).await;
+    by_token.ok(json!({"type": "auth", "token": token})).await;
     let mut anonymous = Client::connect_at(ws.unwrap(), Via::Ws).await;
 
     let killed = Command::new("kill")
@@ -68,7 +72,7 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
         .status()
         .unwrap();
     assert!(killed.success());
-    for client in [&mut agent, &mut wall, &mut anonymous] {
+    for client in [&mut agent, &mut wall, &mut anonymous, &mut by_token] {
         assert_eq!(client.expect_close().await, 1012);
     }
     let status = child.wait().unwrap();
@@ -76,5 +80,9 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
     assert!(rest.contains("stopped"), "{rest}");
+    // Even at the most verbose level, no password or token reaches the log.
+    assert!(rest.contains("authenticated"), "the log is verbose: {rest}");
+    assert!(!rest.contains(net::PASSWORD), "a password in the log");
+    assert!(!rest.contains(&token), "a token in the log");
     std::fs::remove_dir_all(&dir).unwrap();
 }
