@@ -818,3 +818,126 @@ fn documented_example_loads() {
     let tenant = file.tenants.into_iter().next().expect("one tenant");
     assert!(Acd::new(tenant.acd, now).is_ok());
 }
+
+/// A valid argon2 hash for the principal cases (its password does not matter here).
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3H2sTnPfTlgRhxpM3ucrprHxFx/9WXB/mJmAfxcwf0k";
+
+fn principal(fields: &str) -> String {
+    format!("{BASE}\n[[principals]]\n{fields}\n")
+}
+
+#[test]
+fn principals_are_checked_against_tenants_and_roles() {
+    let ok = principal(&format!(
+        "user = \"boss\"\nrole = \"supervisor\"\ntenant = \"acme\"\npassword_hash = \"{HASH}\""
+    ));
+    let file = parse(&ok).expect("a supervisor principal");
+    assert_eq!(file.principals[0].role, config::Role::Supervisor);
+
+    let text = principal(&format!(
+        "user = \"boss\"\nrole = \"admin\"\ntenant = \"acme\"\npassword_hash = \"{HASH}\""
+    ));
+    assert_refused(
+        &text,
+        line_of(&text, "role = "),
+        "principals[0].role",
+        "unknown role `admin`",
+    );
+
+    let text = principal(&format!(
+        "user = \"boss\"\nrole = \"supervisor\"\ntenant = \"initech\"\npassword_hash = \"{HASH}\""
+    ));
+    assert_refused(
+        &text,
+        line_of(&text, "tenant = \"initech\""),
+        "principals[0].tenant",
+        "no configured tenant",
+    );
+
+    let text = principal(
+        "user = \"boss\"\nrole = \"supervisor\"\ntenant = \"acme\"\npassword_hash = \"hunter2\"",
+    );
+    assert_refused(
+        &text,
+        line_of(&text, "password_hash"),
+        "principals[0].password_hash",
+        "acdhub hash-password",
+    );
+
+    let text = principal(&format!(
+        "user = \"ghost\"\nrole = \"agent\"\ntenant = \"acme\"\npassword_hash = \"{HASH}\""
+    ));
+    assert_refused(
+        &text,
+        line_of(&text, "[[principals]]"),
+        "principals[0].agent",
+        "no agent `ghost`",
+    );
+
+    let text = principal(&format!(
+        "user = \"wall\"\nrole = \"wallboard\"\ntenant = \"acme\"\nagent = \"x\"\npassword_hash = \"{HASH}\""
+    ));
+    assert_refused(
+        &text,
+        line_of(&text, "agent = \"x\""),
+        "principals[0].agent",
+        "only a principal with role agent",
+    );
+}
+
+#[test]
+fn server_and_limits_are_checked() {
+    let text = format!("[server]\nws = \"eighty\"\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "ws = "),
+        "server.ws",
+        "is not an address",
+    );
+
+    let text = format!("[server]\nwss = \"8443\"\ntls_certificate = \"c.pem\"\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "[server]"),
+        "server.tls_private_key",
+        "private key",
+    );
+
+    let text = format!(
+        "[server]\nallowed_origins = [\"https://ok.example\", \"https://x.example/app\"]\n{BASE}"
+    );
+    assert_refused(
+        &text,
+        line_of(&text, "allowed_origins"),
+        "server.allowed_origins[1]",
+        "no path",
+    );
+
+    let text = format!("[limits]\nmax_message_bytes = 10\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "max_message_bytes"),
+        "limits.max_message_bytes",
+        "at least 1024",
+    );
+
+    let text = format!("[limits]\noutbound_queue = 0\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "outbound_queue"),
+        "limits.outbound_queue",
+        "at least 1",
+    );
+
+    let text = format!(
+        "[server]\nws = \"off\"\nwss = \"127.0.0.1:9443\"\n[limits]\nauth_timeout_secs = 3\n{BASE}"
+    );
+    let file = parse(&text).expect("valid");
+    assert_eq!(file.server.ws, config::ListenAddr::Off);
+    assert_eq!(file.limits.auth_timeout, Duration::from_secs(3));
+    assert_eq!(
+        file.limits.ping_interval,
+        Duration::from_secs(25),
+        "defaults fill the rest"
+    );
+}
