@@ -261,6 +261,20 @@ impl Audience {
     }
 
     fn queue_changed(&mut self, acd: &Acd, queue: &QueueId) {
+        let agents_listen = self
+            .queue_agents
+            .get(queue)
+            .is_some_and(|agents| agents.iter().any(|a| self.agents.contains_key(a)));
+        let watchers_listen = self
+            .watchers
+            .values()
+            .any(|w| w.queues.as_ref().is_some_and(|q| q.contains(queue)));
+        if !agents_listen && !watchers_listen {
+            // Nobody to tell: skip reading the statistics, and forget what was last sent so
+            // the next listener hears the next change.
+            self.last_waiting.remove(queue);
+            return;
+        }
         let Some(stats) = acd.queue_stats(queue) else {
             return;
         };
