@@ -154,39 +154,20 @@ impl Session {
         // When the last unanswered ping went out.
         let mut awaiting_pong: Option<Instant> = None;
         let shutdown = self.shared.shutdown.clone();
+        let handle = self.handle.clone();
         loop {
             let pong_deadline = awaiting_pong.map(|sent| sent + limits.pong_timeout);
+            // Biased, in this order: a close asked for wins; then writing what is queued;
+            // then reading (so a pong already received is seen before its deadline is checked).
             tokio::select! {
+                biased;
                 () = self.handle.closing() => return self.handle.close_reason(),
-                () = shutdown.cancelled() => return Some(CloseReason {
-                    code: close::SERVICE_RESTART,
-                    reason: "server shutting down",
-                }),
-                () = tokio::time::sleep_until(auth_deadline), if self.auth.is_none() => {
-                    return Some(CloseReason { code: close::AUTH_TIMEOUT, reason: "no auth in time" });
-                }
-                () = sleep_until_option(pong_deadline) => {
-                    return Some(CloseReason { code: close::HEARTBEAT_TIMEOUT, reason: "no pong in time" });
-                }
-                _ = ping.tick() => {
-                    if awaiting_pong.is_none() {
-                        awaiting_pong = Some(Instant::now());
-                        // A peer that stopped reading cannot hold the session here for ever.
-                        let ping = socket.send(Message::Ping(Default::default()));
-                        match tokio::time::timeout(limits.pong_timeout, ping).await {
-                            Ok(Ok(())) => {}
-                            Ok(Err(_)) => return None,
-                            Err(_) => return Some(CloseReason {
-                                code: close::HEARTBEAT_TIMEOUT,
-                                reason: "no pong in time",
-                            }),
-                        }
-                    }
-                }
+                () = shutdown.cancelled() => return Some(SHUTTING_DOWN),
                 item = outgoing.recv() => {
                     let item = item?;
-                    if !self.write(socket, outgoing, item).await {
-                        return self.handle.close_reason();
+                    let write = self.write_batch(socket, outgoing, item);
+                    if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
+                        return reason;
                     }
                 }
                 message = socket.recv() => match message {
@@ -205,27 +186,33 @@ impl Session {
                     Some(Ok(Message::Pong(_))) => awaiting_pong = None,
                     // tungstenite answers pings by itself.
                     Some(Ok(Message::Ping(_))) => {}
-                    Some(Ok(Message::Close(_))) => return None,
+                    Some(Ok(Message::Close(_))) => {
+                        // tungstenite has queued the answering close frame; send it.
+                        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, socket.flush()).await;
+                        return None;
+                    }
                 },
+                _ = ping.tick() => {
+                    if awaiting_pong.is_none() {
+                        awaiting_pong = Some(Instant::now());
+                        let ping = socket.send(Message::Ping(Default::default()));
+                        if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, ping).await {
+                            return reason;
+                        }
+                    }
+                }
+                () = tokio::time::sleep_until(auth_deadline), if self.auth.is_none() => {
+                    return Some(CloseReason { code: close::AUTH_TIMEOUT, reason: "no auth in time" });
+                }
+                () = sleep_until_option(pong_deadline) => {
+                    return Some(CloseReason { code: close::HEARTBEAT_TIMEOUT, reason: "no pong in time" });
+                }
             }
         }
     }
 
-    /// Writes `first` and everything else queued behind it, then flushes once. Returns false if
-    /// the connection failed or the session is being closed meanwhile.
-    async fn write(
-        &mut self,
-        socket: &mut WebSocket,
-        outgoing: &mut mpsc::Receiver<Outgoing>,
-        first: Outgoing,
-    ) -> bool {
-        let handle = self.handle.clone();
-        tokio::select! {
-            result = self.write_batch(socket, outgoing, first) => result.is_ok(),
-            () = handle.closing() => false,
-        }
-    }
-
+    /// Writes `first` and everything else queued behind it, then flushes once: a burst of
+    /// events costs one write.
     async fn write_batch(
         &mut self,
         socket: &mut WebSocket,
@@ -386,6 +373,34 @@ impl Session {
         }
         self.auth = Some(Authenticated { identity, engine });
         None
+    }
+}
+
+const SHUTTING_DOWN: CloseReason = CloseReason {
+    code: close::SERVICE_RESTART,
+    reason: "server shutting down",
+};
+
+/// Runs a write to the client, but not for ever: a close asked for, shutdown, or a client that
+/// has accepted nothing for `patience` (it stopped reading) ends it. `Err(None)` means the
+/// connection failed; `Err(Some(reason))` says how to close.
+async fn guarded(
+    handle: &SessionHandle,
+    shutdown: &tokio_util::sync::CancellationToken,
+    patience: Duration,
+    write: impl Future<Output = Result<(), axum::Error>>,
+) -> Result<(), Option<CloseReason>> {
+    tokio::select! {
+        result = tokio::time::timeout(patience, write) => match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(None),
+            Err(_) => Err(Some(CloseReason {
+                code: close::SLOW_CONSUMER,
+                reason: "too slow: the client stopped reading",
+            })),
+        },
+        () = handle.closing() => Err(handle.close_reason()),
+        () = shutdown.cancelled() => Err(Some(SHUTTING_DOWN)),
     }
 }
 
