@@ -48,17 +48,34 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap());
+    // The log is read on a thread from the start, so a verbose server never blocks on a full
+    // pipe; the addresses come over a channel, the whole log when the process ends.
+    let stderr = child.stderr.take().unwrap();
+    let (addresses, listening_on) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            for transport in ["ws", "wss"] {
+                if let Some(addr) = listening(&line, transport) {
+                    let _ = addresses.send((transport, addr));
+                }
+            }
+            log.push_str(&line);
+            log.push('\n');
+        }
+        log
+    });
     let (mut ws, mut wss) = (None, None);
-    let mut line = String::new();
     while ws.is_none() || wss.is_none() {
-        line.clear();
-        assert!(
-            log.read_line(&mut line).unwrap() > 0,
-            "the server stopped early"
-        );
-        ws = ws.or_else(|| listening(&line, "ws"));
-        wss = wss.or_else(|| listening(&line, "wss"));
+        let (transport, addr) = listening_on
+            .recv_timeout(net::PATIENCE)
+            .expect("the server says where it listens");
+        if transport == "ws" {
+            ws = Some(addr);
+        } else {
+            wss = Some(addr);
+        }
     }
     let (mut agent, result) = Client::login_at(ws.unwrap(), Via::Ws, "a1").await;
     let token = result["token"].as_str().unwrap().to_owned();
@@ -77,8 +94,7 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
     }
     let status = child.wait().unwrap();
     assert!(status.success(), "exit status {status}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
+    let rest = reader.join().unwrap();
     assert!(rest.contains("stopped"), "{rest}");
     // Even at the most verbose level, no password or token reaches the log.
     assert!(rest.contains("authenticated"), "the log is verbose: {rest}");

@@ -14,9 +14,12 @@ use serde_json::{Map, Value};
 
 use super::{MAX_ID_LEN, ProtocolError};
 
-/// The longest id of a call, queue, agent or reason a client may name. Calls come from a PBX,
-/// whose ids (Asterisk's `1700000000.123`, UUIDs) fit easily.
+/// The longest call id a client may name. Calls come from a PBX, whose ids (Asterisk's
+/// `1700000000.123`, UUIDs) fit easily.
 pub const MAX_NAME_LEN: usize = 128;
+
+/// The longest queue, agent, reason or user id: the configuration's own limit.
+pub const MAX_IDENT_LEN: usize = 64;
 
 /// Limits on free text from clients, so that no field can take the whole message budget.
 pub const MAX_SECRET_LEN: usize = 1024;
@@ -286,6 +289,19 @@ fn fields<T: DeserializeOwned>(kind: &str, object: Map<String, Value>) -> Result
     })
 }
 
+/// An id from the tenant's configuration (queue, agent, reason, user): the configuration's own
+/// alphabet, so a typo is a `bad_message` naming the field, not an unknown thing.
+fn ident(kind: &str, field: &str, value: String) -> Result<String, ProtocolError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if value.is_empty() || value.len() > MAX_IDENT_LEN || !value.chars().all(allowed) {
+        return Err(bad(format!(
+            "{kind}: `{field}` must be 1 to {MAX_IDENT_LEN} ASCII letters, digits, `-`, `_` or `.`"
+        )));
+    }
+    Ok(value)
+}
+
+/// A call id: any text the PBX uses, within a length.
 fn name(kind: &str, field: &str, value: String) -> Result<String, ProtocolError> {
     if value.is_empty() || value.chars().count() > MAX_NAME_LEN {
         return Err(bad(format!(
@@ -293,6 +309,16 @@ fn name(kind: &str, field: &str, value: String) -> Result<String, ProtocolError>
         )));
     }
     Ok(value)
+}
+
+/// For optional fields: left out is `None`, but `null` is refused like any other wrong type,
+/// as the schemas say ("leave optional fields out").
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -308,8 +334,11 @@ struct CallField {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuthFields {
+    #[serde(default, deserialize_with = "present")]
     user: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     password: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     token: Option<String>,
 }
 
@@ -323,7 +352,9 @@ struct NotReadyFields {
 #[serde(deny_unknown_fields)]
 struct TransferFields {
     call: String,
+    #[serde(default, deserialize_with = "present")]
     queue: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     agent: Option<String>,
 }
 
@@ -336,6 +367,7 @@ struct ExtendFields {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SubscribeFields {
+    #[serde(default, deserialize_with = "present")]
     queues: Option<Vec<String>>,
 }
 
@@ -344,6 +376,7 @@ struct SubscribeFields {
 struct ForceStateFields {
     agent: String,
     state: StateName,
+    #[serde(default, deserialize_with = "present")]
     reason: Option<String>,
 }
 
@@ -368,7 +401,9 @@ struct ArrivedFields {
     queue: String,
     #[serde(default)]
     priority: u8,
+    #[serde(default, deserialize_with = "present")]
     caller: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     dialled: Option<String>,
     #[serde(default)]
     data: BTreeMap<String, String>,
@@ -396,12 +431,15 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 (Some(user), Some(password), None) => {
                     secret("password", &password)?;
                     Credentials::Password {
-                        user: name(kind, "user", user)?,
+                        user: ident(kind, "user", user)?,
                         password,
                     }
                 }
                 (None, None, Some(token)) => {
                     secret("token", &token)?;
+                    if token.is_empty() {
+                        return Err(bad("auth: `token` is empty"));
+                    }
                     Credentials::Token(token)
                 }
                 _ => {
@@ -417,7 +455,7 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
         "not_ready" => {
             let f: NotReadyFields = fields(kind, object)?;
             ClientMessage::NotReady {
-                reason: name(kind, "reason", f.reason)?,
+                reason: ident(kind, "reason", f.reason)?,
             }
         }
         "logout" => none(object).map(|_| ClientMessage::Logout)?,
@@ -440,8 +478,8 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
         "transfer" => {
             let f: TransferFields = fields(kind, object)?;
             let to = match (f.queue, f.agent) {
-                (Some(queue), None) => TransferTo::Queue(name(kind, "queue", queue)?),
-                (None, Some(agent)) => TransferTo::Agent(name(kind, "agent", agent)?),
+                (Some(queue), None) => TransferTo::Queue(ident(kind, "queue", queue)?),
+                (None, Some(agent)) => TransferTo::Agent(ident(kind, "agent", agent)?),
                 _ => return Err(bad("transfer: give exactly one of `queue` and `agent`")),
             };
             ClientMessage::Transfer {
@@ -460,7 +498,7 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 Some(queues) => Some(
                     queues
                         .into_iter()
-                        .map(|q| name(kind, "queues[]", q))
+                        .map(|q| ident(kind, "queues[]", q))
                         .collect::<Result<Vec<_>, _>>()?,
                 ),
                 None => None,
@@ -480,7 +518,7 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 (_, None) => None,
             };
             ClientMessage::ForceState {
-                agent: name(kind, "agent", f.agent)?,
+                agent: ident(kind, "agent", f.agent)?,
                 state: f.state,
                 reason,
             }
@@ -496,7 +534,7 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
             let f: MoveFields = fields(kind, object)?;
             ClientMessage::MoveCall {
                 call: name(kind, "call", f.call)?,
-                queue: name(kind, "queue", f.queue)?,
+                queue: ident(kind, "queue", f.queue)?,
             }
         }
         "call_arrived" => {
@@ -525,7 +563,7 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
             }
             ClientMessage::CallArrived {
                 call: name(kind, "call", f.call)?,
-                queue: name(kind, "queue", f.queue)?,
+                queue: ident(kind, "queue", f.queue)?,
                 priority: f.priority,
                 caller: f.caller,
                 dialled: f.dialled,
@@ -581,6 +619,36 @@ mod tests {
         assert_eq!(
             code(r#"{"id":"a","type":"transfer","call":"c","queue":"q","agent":"b"}"#),
             (id, "bad_message")
+        );
+    }
+
+    #[test]
+    fn null_is_not_leaving_a_field_out() {
+        for text in [
+            r#"{"id":"1","type":"subscribe","queues":null}"#,
+            r#"{"id":"1","type":"force_state","agent":"a","state":"ready","reason":null}"#,
+            r#"{"id":"1","type":"transfer","call":"c","queue":"q","agent":null}"#,
+            r#"{"id":"1","type":"auth","user":"u","password":"p","token":null}"#,
+            r#"{"id":"1","type":"call_arrived","call":"c","queue":"q","caller":null}"#,
+        ] {
+            assert_eq!(code(text).1, "bad_message", "{text}");
+        }
+        assert!(parse(r#"{"id":"1","type":"subscribe"}"#).is_ok());
+    }
+
+    #[test]
+    fn configured_ids_keep_the_configuration_alphabet_and_call_ids_are_free_text() {
+        let reason = r#"{"id":"1","type":"not_ready","reason":"has space"}"#;
+        assert_eq!(code(reason).1, "bad_message");
+        let queue = format!(
+            r#"{{"id":"1","type":"move_call","call":"c","queue":"{}"}}"#,
+            "q".repeat(65)
+        );
+        assert_eq!(code(&queue).1, "bad_message");
+        assert!(parse(r#"{"id":"1","type":"accept","call":"1700000000.42 / trunk A"}"#).is_ok());
+        assert_eq!(
+            code(r#"{"id":"1","type":"auth","token":""}"#).1,
+            "bad_message"
         );
     }
 

@@ -47,8 +47,9 @@ pub enum ProtocolError {
     /// The message is not one this session's role may send.
     #[error("a {role} session cannot send `{message}`")]
     Forbidden { role: &'static str, message: String },
-    /// The tenant's engine is not taking commands (the server is shutting down).
-    #[error("the server is shutting down; reconnect in a moment")]
+    /// The tenant's engine is not taking commands: the server is shutting down, or the engine
+    /// failed (the log says which).
+    #[error("the tenant's engine is not taking commands; reconnect in a moment")]
     Unavailable,
 }
 

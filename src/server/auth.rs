@@ -75,6 +75,8 @@ impl Authenticator {
                 )
             })
             .collect();
+        // Hash the decoy now, not on the first unknown user's login.
+        LazyLock::force(&DECOY_HASH);
         Authenticator {
             principals,
             tokens: DashMap::new(),

@@ -53,6 +53,16 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
         let body = json!({ "status": "shutting_down" });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     }
+    let stopped: Vec<&String> = shared
+        .engines
+        .iter()
+        .filter(|(_, engine)| engine.is_closed())
+        .map(|(tenant, _)| tenant)
+        .collect();
+    if !stopped.is_empty() {
+        let body = json!({ "status": "engine_stopped", "tenants": stopped });
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    }
     let body = json!({
         "status": "ready",
         "sessions": shared.registry.len(),

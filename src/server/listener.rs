@@ -51,10 +51,23 @@ pub enum BindError {
     },
 }
 
+/// The kernel's queue of connections not yet accepted. At a shift start or after a restart
+/// thousands of clients reconnect at once; mio's default of 128 overflows and makes them retry
+/// after seconds. (The kernel caps it at `net.core.somaxconn`.)
+const LISTEN_BACKLOG: u32 = 4096;
+
 pub async fn bind(transport: Transport, addr: SocketAddr) -> Result<TcpListener, BindError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| classify(transport, addr, source))
+    let listen = || {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(LISTEN_BACKLOG)
+    };
+    listen().map_err(|source| classify(transport, addr, source))
 }
 
 /// Turns the operating system's refusal into advice.

@@ -14,7 +14,7 @@ use futures_util::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::protocol::inbound::{ClientMessage, Envelope, parse};
+use crate::protocol::inbound::{ClientMessage, Credentials, Envelope, parse};
 use crate::protocol::outbound::{Reply, with_seq};
 use crate::protocol::{ProtocolError, SUBPROTOCOL, close};
 
@@ -58,6 +58,8 @@ impl BadInput {
 struct Session {
     shared: Arc<Shared>,
     handle: Arc<SessionHandle>,
+    /// Where the client connects from, for the log (a failed login names it, for fail2ban).
+    remote: std::net::SocketAddr,
     auth: Option<Authenticated>,
     failed_auths: u32,
     bad_input: BadInput,
@@ -86,6 +88,7 @@ pub async fn serve(
     let mut session = Session {
         shared: shared.clone(),
         handle: handle.clone(),
+        remote,
         auth: None,
         failed_auths: 0,
         bad_input: BadInput {
@@ -323,20 +326,22 @@ impl Session {
         }
     }
 
-    async fn authenticate(
-        &mut self,
-        id: String,
-        credentials: crate::protocol::inbound::Credentials,
-    ) -> Option<CloseReason> {
+    async fn authenticate(&mut self, id: String, credentials: Credentials) -> Option<CloseReason> {
         let shared = self.shared.clone();
+        let user = match &credentials {
+            Credentials::Password { user, .. } => Some(user.clone()),
+            Credentials::Token(_) => None,
+        };
         let found = shared.auth.authenticate(credentials, clock::now()).await;
         let engine = found
             .as_ref()
             .and_then(|(identity, _)| shared.engines.get(&identity.tenant).cloned());
         let (Some((identity, token)), Some(engine)) = (found, engine) else {
             self.failed_auths += 1;
-            tracing::info!(
+            tracing::warn!(
                 session = self.handle.id,
+                remote = %self.remote,
+                user = user.as_deref().unwrap_or("(token)"),
                 attempt = self.failed_auths,
                 "authentication failed"
             );
