@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! cargo build --release --bin acdhub --example idle_connections
-//! target/release/acdhub --config idle.toml &   # [limits] max_connections >= N, no [simulator]
+//! target/release/acdhub --config examples/idle_connections.toml &
 //! target/release/examples/idle_connections --ws 127.0.0.1:28080 --connections 10000 \
 //!     --user wall --password secret --server-pid $!
 //! ```
