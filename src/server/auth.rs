@@ -26,7 +26,8 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 const CONCURRENT_CHECKS: usize = 4;
 
 /// A hash of a random password nobody knows, checked when the user is unknown so that it takes
-/// as long as a wrong password.
+/// as long as a wrong password. Made at the first unknown user, on the blocking pool: made at
+/// start, its 19 MiB of argon2 memory would stay resident (BENCHMARKS.md).
 static DECOY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&random_token()));
 
 /// An authenticated principal, as a session knows it.
@@ -75,8 +76,6 @@ impl Authenticator {
                 )
             })
             .collect();
-        // Hash the decoy now, not on the first unknown user's login.
-        LazyLock::force(&DECOY_HASH);
         Authenticator {
             principals,
             tokens: DashMap::new(),
@@ -106,13 +105,20 @@ impl Authenticator {
             }
             Credentials::Password { user, password } => {
                 let (hash, identity) = match self.principals.get(&user) {
-                    Some((hash, identity)) => (hash.clone(), Some(identity.clone())),
-                    None => (DECOY_HASH.clone(), None),
+                    Some((hash, identity)) => (Some(hash.clone()), Some(identity.clone())),
+                    None => (None, None),
                 };
                 let _permit = self.checks.acquire().await.ok()?;
-                let matches = tokio::task::spawn_blocking(move || verify(&password, &hash))
-                    .await
-                    .unwrap_or(false);
+                let matches = tokio::task::spawn_blocking(move || match hash {
+                    Some(hash) => verify(&password, &hash),
+                    None => {
+                        // As long as a wrong password, and never a match.
+                        let _ = verify(&password, &DECOY_HASH);
+                        false
+                    }
+                })
+                .await
+                .unwrap_or(false);
                 let identity = identity.filter(|_| matches)?;
                 Some((identity.clone(), self.issue(identity, now)))
             }
