@@ -82,6 +82,14 @@ async fn whole_call_flow(via: Via) {
     let held = agent.expect_state("a1", "on_call").await;
     assert_eq!(held["on_hold"], true);
     pbx.expect("call_held").await;
+    // A connector that reconnects now learns the line it must keep bridged, and on hold.
+    let (mut pbx_again, _) = Client::login(&server, via, "pbx").await;
+    let connected = pbx_again.expect("call_connected").await;
+    assert_eq!(
+        (connected["call"].as_str(), connected["seq"].as_u64()),
+        (Some("pbx-1"), Some(1))
+    );
+    assert_eq!(pbx_again.expect("call_held").await["seq"], 2);
     agent.ok(json!({"type": "resume", "call": "pbx-1"})).await;
     agent.expect("call_resumed").await;
     pbx.expect("call_resumed").await;

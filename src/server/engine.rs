@@ -23,7 +23,7 @@ use crate::sim::Simulator;
 
 use super::auth::{Identity, Token};
 use super::clock;
-use super::fanout::{Audience, agent_snapshot, watcher_snapshot};
+use super::fanout::{Audience, agent_snapshot, telephony_snapshot, watcher_snapshot};
 use super::outbox::SessionHandle;
 
 /// Requests waiting for an engine; a session that finds the channel full waits its turn.
@@ -179,7 +179,10 @@ impl Engine {
             Role::Wallboard | Role::Supervisor => {
                 self.audience.attach_watcher(identity.role, handle.clone())
             }
-            Role::Telephony => self.audience.attach_telephony(handle.clone()),
+            Role::Telephony => {
+                telephony_snapshot(&self.acd, &handle);
+                self.audience.attach_telephony(handle.clone())
+            }
         }
         let named = |id: &str, name: &str| Named {
             id: id.to_owned(),

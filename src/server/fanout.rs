@@ -375,6 +375,48 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
     handle.send_events(events);
 }
 
+/// What a telephony session gets when it attaches: every call the PBX must be ringing or
+/// bridging now, so a connector that reconnects can put its lines right.
+pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
+    let mut events = Vec::new();
+    for call in acd.calls() {
+        match &call.status {
+            crate::acd::CallStatus::Waiting { .. } => {}
+            crate::acd::CallStatus::Ringing {
+                agent,
+                ring_deadline,
+                ..
+            } => {
+                let offer = Offer::new(
+                    call.id.as_str(),
+                    agent.as_str(),
+                    call.queue.as_str(),
+                    call.priority,
+                    &call.data,
+                    *ring_deadline,
+                );
+                events.push(outbound::Event::Offer(offer).payload());
+            }
+            crate::acd::CallStatus::Connected { agent, on_hold } => {
+                let connected = outbound::Event::CallConnected {
+                    call: call.id.to_string(),
+                    agent: agent.to_string(),
+                    queue: call.queue.to_string(),
+                };
+                events.push(connected.payload());
+                if *on_hold {
+                    let held = outbound::Event::CallHeld {
+                        call: call.id.to_string(),
+                        agent: agent.to_string(),
+                    };
+                    events.push(held.payload());
+                }
+            }
+        }
+    }
+    handle.send_events(events);
+}
+
 /// What a watcher gets when it subscribes: statistics of its queues and, for a supervisor, every
 /// agent and every call of the tenant.
 pub fn watcher_snapshot(acd: &Acd, role: Role, queues: &HashSet<QueueId>, handle: &SessionHandle) {
