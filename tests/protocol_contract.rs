@@ -9,16 +9,14 @@ mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
-    self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
-    CallStatus, CallView, Command, OfferEndReason, PendingState, QueueId, ReasonCode,
-    RequestedState, TransferTarget,
+    Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
+    CallStatus, CallView, OfferEndReason, PendingState, QueueId, ReasonCode, TransferTarget,
 };
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
@@ -451,73 +449,12 @@ fn literal_events() -> Vec<Event> {
         oldest_waiting_since: Some(outbound::time(at("2023-11-14T22:14:02.25Z"))),
     });
     // Statistics before the first call: every derived figure is still null.
-    let fresh = Demo::new();
-    for queue in fresh.acd.queue_ids() {
-        events.extend(queue_events(&fresh.acd, queue));
+    let config = acdhub::demo::demo().tenants[0].acd.clone();
+    let fresh = Acd::new(config, at("2023-11-14T22:01:00Z")).unwrap();
+    for queue in fresh.queue_ids() {
+        events.extend(queue_events(&fresh, queue));
     }
     events
-}
-
-/// The demo tenant's ACD, played through a morning's worth of situations; what it emits is
-/// turned into wire events the way the server does, so the figures and states are the core's own.
-struct Demo {
-    acd: Acd,
-    now: Timestamp,
-    events: Vec<Event>,
-}
-
-impl Demo {
-    fn new() -> Demo {
-        let config = acdhub::demo::demo().tenants[0].acd.clone();
-        let now = at("2023-11-14T22:01:00Z");
-        let mut demo = Demo {
-            acd: Acd::new(config, now).unwrap(),
-            now,
-            events: Vec::new(),
-        };
-        demo.drain();
-        demo
-    }
-
-    fn at_secs(&mut self, secs: i64) {
-        self.now = at("2023-11-14T22:01:00Z") + SignedDuration::from_secs(secs);
-        self.acd.handle_timeout(self.now);
-        self.drain();
-    }
-
-    fn run(&mut self, command: Command) {
-        let what = format!("{command:?}");
-        self.acd
-            .handle(command, self.now)
-            .unwrap_or_else(|error| panic!("{what}: {error}"));
-        self.drain();
-    }
-
-    fn drain(&mut self) {
-        while let Some(event) = self.acd.poll_event() {
-            let wire = wire(&self.acd, event);
-            self.events.extend(wire);
-        }
-    }
-
-    /// What a session that starts watching now receives first.
-    fn snapshot(&self) -> Vec<Event> {
-        let mut events = Vec::new();
-        for agent in self.acd.agents() {
-            events.push(Event::AgentState(AgentState::snapshot(&agent)));
-            events.push(Event::PendingState {
-                agent: agent.id.to_string(),
-                pending: agent.pending.as_ref().map(Pending::from),
-            });
-        }
-        for call in self.acd.calls() {
-            events.push(Event::CallState(CallState::from(&call)));
-        }
-        for queue in self.acd.queue_ids() {
-            events.extend(queue_events(&self.acd, queue));
-        }
-        events
-    }
 }
 
 fn queue_events(acd: &Acd, queue: &QueueId) -> Vec<Event> {
@@ -531,200 +468,6 @@ fn queue_events(acd: &Acd, queue: &QueueId) -> Vec<Event> {
         Event::QueueStats(Box::new(QueueStatistics::from(&stats))),
     ]
 }
-
-/// A core event as wire events.
-fn wire(acd: &Acd, event: acd::Event) -> Vec<Event> {
-    use acd::Event as Core;
-    let call_state = |call: &CallId| {
-        acd.call(call)
-            .map(|view| Event::CallState(CallState::from(&view)))
-            .into_iter()
-            .collect()
-    };
-    match event {
-        Core::AgentStatusChanged {
-            agent,
-            status,
-            previous,
-            since,
-        } => vec![Event::AgentState(AgentState::new(
-            agent.as_str(),
-            &status,
-            since,
-            Some(previous.name()),
-        ))],
-        Core::PendingStateChanged { agent, pending } => vec![Event::PendingState {
-            agent: agent.to_string(),
-            pending: pending.as_ref().map(Pending::from),
-        }],
-        Core::CallQueued { call, .. }
-        | Core::CallOverflowed { call, .. }
-        | Core::CallPriorityChanged { call, .. } => call_state(&call),
-        Core::CallOffered {
-            call,
-            agent,
-            queue,
-            ring_deadline,
-            priority,
-            data,
-        } => vec![Event::Offer(Offer::new(
-            call.as_str(),
-            agent.as_str(),
-            queue.as_str(),
-            priority,
-            &data,
-            ring_deadline,
-        ))],
-        Core::OfferEnded {
-            call,
-            agent,
-            reason,
-        } => vec![Event::OfferCancelled {
-            call: call.to_string(),
-            agent: agent.to_string(),
-            reason: reason.name(),
-        }],
-        Core::CallConnected { call, agent, queue } => vec![Event::CallConnected {
-            call: call.to_string(),
-            agent: agent.to_string(),
-            queue: queue.to_string(),
-        }],
-        Core::CallHeld { call, agent } => vec![Event::CallHeld {
-            call: call.to_string(),
-            agent: agent.to_string(),
-        }],
-        Core::CallResumed { call, agent } => vec![Event::CallResumed {
-            call: call.to_string(),
-            agent: agent.to_string(),
-        }],
-        Core::CallTransferred { call, from, to } => {
-            let (to_queue, to_agent) = outbound::transfer_target(&to);
-            vec![Event::CallTransferred {
-                call: call.to_string(),
-                agent: from.to_string(),
-                to_queue,
-                to_agent,
-            }]
-        }
-        Core::CallLeft {
-            call,
-            queue,
-            reason,
-        } => vec![Event::CallLeft {
-            call: call.to_string(),
-            queue: queue.to_string(),
-            reason: reason.name(),
-        }],
-        Core::QueueChanged { queue } => queue_events(acd, &queue),
-        #[allow(unreachable_patterns)]
-        _ => Vec::new(),
-    }
-}
-
-/// Two demo agents and two calls through offers, a pending state set and cleared, hold, a
-/// transfer to an agent, a reject, an extended wrap-up, a ring-no-answer, escalation, a
-/// supervisor's priority change and move, an abandon and a completed call.
-fn demo_day() -> Demo {
-    let agent1 = || AgentId::new("agent1");
-    let agent2 = || AgentId::new("agent2");
-    let call = || CallId::new(CALL);
-    let call2 = || CallId::new(CALL2);
-    let state = |agent: AgentId, state: RequestedState| Command::SetState { agent, state };
-    let mut demo = Demo::new();
-    demo.run(Command::Login { agent: agent1() });
-    demo.run(Command::Login { agent: agent2() });
-    demo.run(state(agent1(), RequestedState::Ready));
-    demo.at_secs(1);
-    demo.run(Command::CallArrived {
-        call: call(),
-        queue: QueueId::new("support"),
-        priority: 0,
-        data: call_data(),
-    });
-    demo.at_secs(2);
-    demo.run(Command::CallArrived {
-        call: call2(),
-        queue: QueueId::new("support"),
-        priority: 10,
-        data: CallData {
-            caller: Some("+4989555123".into()),
-            ..CallData::default()
-        },
-    });
-    demo.run(Command::SetCallPriority {
-        call: call2(),
-        priority: 5,
-    });
-    demo.at_secs(3);
-    let lunch = RequestedState::NotReady {
-        reason: ReasonCode::new("lunch"),
-    };
-    demo.run(state(agent1(), lunch));
-    demo.run(Command::ClearPending { agent: agent1() });
-    demo.at_secs(4);
-    demo.run(Command::Accept {
-        agent: agent1(),
-        call: call(),
-    });
-    demo.at_secs(5);
-    demo.run(Command::Hold {
-        agent: agent1(),
-        call: call(),
-    });
-    demo.at_secs(6);
-    demo.run(Command::Resume {
-        agent: agent1(),
-        call: call(),
-    });
-    demo.at_secs(7);
-    demo.run(state(agent1(), RequestedState::LoggedOut));
-    demo.run(state(agent1(), RequestedState::Ready));
-    demo.at_secs(8);
-    demo.run(state(agent2(), RequestedState::Ready));
-    demo.at_secs(9);
-    demo.run(Command::Transfer {
-        agent: agent1(),
-        call: call(),
-        target: TransferTarget::Agent(agent2()),
-    });
-    demo.at_secs(10);
-    demo.run(Command::ExtendWrapUp {
-        agent: agent1(),
-        by: Duration::from_secs(30),
-    });
-    demo.at_secs(11);
-    demo.run(Command::Reject {
-        agent: agent2(),
-        call: call(),
-    });
-    demo.run(Command::MoveCall {
-        call: call(),
-        queue: QueueId::new("general"),
-    });
-    demo.at_secs(12);
-    demo.run(Command::EndWrapUp { agent: agent1() });
-    // agent1 lets its next offer ring out, and the calls escalate to agent2's skill level.
-    demo.at_secs(40);
-    demo.run(Command::CallEnded { call: call2() });
-    demo.at_secs(60);
-    if let Some(view) = demo.acd.call(&call()) {
-        if let CallStatus::Ringing { agent, .. } = view.status {
-            demo.run(Command::Accept {
-                agent,
-                call: call(),
-            });
-        }
-    }
-    demo.at_secs(150);
-    if demo.acd.call(&call()).is_some() {
-        demo.run(Command::CallEnded { call: call() });
-    }
-    demo.at_secs(200);
-    demo
-}
-
-// ----------------------------------------------------------------------------------------------
-// Helpers for the checks.
 
 fn examples(side: &str) -> BTreeMap<String, Value> {
     schema::json_files(&schema::protocol_dir().join("examples").join(side))
@@ -1000,39 +743,6 @@ fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
 }
 
 #[test]
-fn what_the_core_reports_through_a_demo_day_matches_the_schemas() {
-    let demo = demo_day();
-    let mut seen = BTreeSet::new();
-    let mut stream = demo.events.clone();
-    stream.extend(demo.snapshot());
-    for (index, event) in stream.iter().enumerate() {
-        check_server_message(&serialized(event, index as u64 + 1));
-        seen.insert(event_type(event));
-    }
-    for kind in [
-        "agent_state",
-        "pending_state",
-        "offer",
-        "offer_cancelled",
-        "call_connected",
-        "call_held",
-        "call_resumed",
-        "call_transferred",
-        "call_left",
-        "call_state",
-        "queue_waiting",
-        "queue_stats",
-    ] {
-        assert!(seen.contains(kind), "the demo day produced no {kind}");
-    }
-    // The statistics are real: the support queue answered a call and computed its figures.
-    let support = QueueStatistics::from(&demo.acd.queue_stats(&QueueId::new("support")).unwrap());
-    let stats = serde_json::to_value(&support).unwrap();
-    assert!(stats["today"]["answered"].as_u64().unwrap() >= 1, "{stats}");
-    assert!(stats["today"]["asa_secs"].is_number(), "{stats}");
-}
-
-#[test]
 fn server_examples_have_exactly_the_fields_the_serializer_writes() {
     // Everything the serializer was made to write above, by type: each example must have the
     // fields (and JSON kinds) of one of them, so an example cannot show a field the server does
@@ -1044,8 +754,7 @@ fn server_examples_have_exactly_the_fields_the_serializer_writes() {
             .or_default()
             .push(serde_json::from_str(&reply.to_json()).unwrap());
     }
-    let demo = demo_day();
-    for event in literal_events().iter().chain(&demo.events) {
+    for event in literal_events().iter() {
         built
             .entry(event_type(event))
             .or_default()

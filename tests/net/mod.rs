@@ -133,6 +133,8 @@ pub struct Client {
     pub last_seq: u64,
     /// Events received and not yet taken by `expect`.
     pub backlog: Vec<Value>,
+    /// The type of every message received, for tests that show each kind occurs.
+    pub seen: std::collections::BTreeSet<String>,
 }
 
 pub fn tls_connector() -> tokio_rustls::TlsConnector {
@@ -225,6 +227,7 @@ impl Client {
             next_id: 0,
             last_seq: 0,
             backlog: Vec::new(),
+            seen: Default::default(),
         };
         let hello = client.next().await;
         assert_eq!(hello["type"], "hello");
@@ -303,6 +306,9 @@ impl Client {
 
     fn accept(&mut self, text: &str) -> Value {
         let message = check_server_message(text);
+        if let Some(kind) = message["type"].as_str() {
+            self.seen.insert(kind.to_owned());
+        }
         if let Some(seq) = message.get("seq") {
             assert_eq!(
                 seq.as_u64(),
