@@ -164,3 +164,40 @@ fn hash_password_prints_an_argon2_hash_the_configuration_accepts() {
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("s3cret"));
 }
+
+/// Runs the binary as an unprivileged user: itself if it is not root, else `nobody` by setpriv.
+fn unprivileged(args: &[&str]) -> Output {
+    let binary = env!("CARGO_BIN_EXE_acdhub");
+    let root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let mut command = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", binary]);
+        c
+    } else {
+        Command::new(binary)
+    };
+    command.args(args).output().expect("the binary runs")
+}
+
+#[test]
+fn a_privileged_port_without_permission_fails_with_advice() {
+    // Ports below this need privilege; on a machine where it is 0 there is nothing to refuse.
+    let start: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        start > 80,
+        "this machine lets anyone bind port 80 (net.ipv4.ip_unprivileged_port_start = {start})"
+    );
+    let output = unprivileged(&["--ws", "127.0.0.1:80", "--wss", "off"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot listen for ws on 127.0.0.1:80: permission denied"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("setcap cap_net_bind_service"), "{stderr}");
+    assert!(stderr.contains("--ws 8080"), "{stderr}");
+}
