@@ -87,3 +87,36 @@ async fn a_client_that_answers_pings_stays_connected_across_many_of_them() {
     assert_eq!(server.registry().len(), 1);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_and_the_rest_go_on() {
+    let server = net::start(
+        "[limits]\npong_timeout_secs = 1\nping_interval_secs = 60\noutbound_queue = 16\n",
+    )
+    .await;
+    let (mut boss, _) = net::Client::login(&server, net::Via::Ws, "boss").await;
+    boss.ok(serde_json::json!({"type": "subscribe"})).await;
+    // From here on the supervisor reads nothing. Each call below sends it a call state and the
+    // queue's statistics, about 2 KB, until the kernel's socket buffers are full.
+    let (mut pbx, _) = net::Client::login(&server, net::Via::Ws, "pbx").await;
+    assert_eq!(server.registry().len(), 2);
+    let mut sent = 0;
+    while server.registry().len() == 2 {
+        assert!(sent < 100_000, "the silent supervisor was never dropped");
+        let first = sent + 1;
+        for _ in 0..200 {
+            sent += 1;
+            let call = serde_json::json!({"id": format!("k{sent}"), "type": "call_arrived", "call": format!("k-{sent}"), "queue": "support"});
+            pbx.send_text(call.to_string()).await;
+        }
+        for id in first..=sent {
+            assert_eq!(pbx.reply_to(&format!("k{id}")).await["type"], "ack");
+        }
+    }
+    // The telephony session pipelined 200 commands at a time, far more than its outbound queue
+    // holds: the server read ahead only as far as it could answer, and did not count it slow.
+    // Nor was it held back by the stalled supervisor.
+    pbx.ok(serde_json::json!({"type": "ping"})).await;
+    assert_eq!(server.registry().len(), 1);
+    server.shutdown().await;
+}

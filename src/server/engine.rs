@@ -155,7 +155,7 @@ impl Engine {
                         }
                     }
                 };
-                handle.send_reply(reply.to_json());
+                handle.send_answer(reply.to_json());
             }
         }
     }
@@ -219,7 +219,7 @@ impl Engine {
             id,
             result: Some(result),
         };
-        handle.send_reply(reply.to_json());
+        handle.send_answer(reply.to_json());
         tracing::debug!(tenant = %self.tenant, sessions = self.audience.sessions(), "session attached");
     }
 

@@ -23,6 +23,9 @@ pub enum Outgoing {
     Events(Vec<Arc<str>>),
     /// A reply or greeting, written as is.
     Reply(String),
+    /// An engine's reply to a command the session forwarded: written as is, and one command
+    /// fewer in flight.
+    Answer(String),
 }
 
 /// Why and how a session is being closed.
@@ -66,6 +69,11 @@ impl SessionHandle {
 
     pub fn send_reply(&self, text: String) {
         self.push(Outgoing::Reply(text));
+    }
+
+    /// The reply to a command the session forwarded to an engine.
+    pub fn send_answer(&self, text: String) {
+        self.push(Outgoing::Answer(text));
     }
 
     fn push(&self, item: Outgoing) {

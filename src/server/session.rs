@@ -65,6 +65,11 @@ struct Session {
     bad_input: BadInput,
     /// The `seq` of the last event written.
     seq: u64,
+    /// Commands forwarded to the engine and not answered yet. While `max_in_flight` are, the
+    /// session reads nothing more: a client that sends faster than its answers are written is
+    /// slowed down by TCP instead of overflowing its own outbound queue with answers.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// Serves one upgraded connection until it closes.
@@ -97,6 +102,8 @@ pub async fn serve(
             limit: limits.bad_messages_per_minute,
         },
         seq: 0,
+        in_flight: 0,
+        max_in_flight: (limits.outbound_queue as usize / 4).max(1),
     };
     let hello = Reply::Hello {
         protocol: SUBPROTOCOL,
@@ -173,7 +180,7 @@ impl Session {
                         return reason;
                     }
                 }
-                message = socket.recv() => match message {
+                message = socket.recv(), if self.in_flight < self.max_in_flight => match message {
                     None => return None,
                     Some(Err(error)) => return self.read_failed(error),
                     Some(Ok(Message::Text(text))) => {
@@ -232,6 +239,10 @@ impl Session {
                     }
                 }
                 Outgoing::Reply(text) => socket.feed(Message::Text(text.into())).await?,
+                Outgoing::Answer(text) => {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                    socket.feed(Message::Text(text.into())).await?
+                }
             }
             next = outgoing.try_recv().ok();
         }
@@ -314,7 +325,9 @@ impl Session {
                     id: id.clone(),
                     message,
                 };
-                if auth.engine.send(request).await.is_err() {
+                if auth.engine.send(request).await.is_ok() {
+                    self.in_flight += 1;
+                } else {
                     self.reply_error(
                         Some(id),
                         ProtocolError::Unavailable.code(),
@@ -368,7 +381,9 @@ impl Session {
             id: id.clone(),
             token,
         };
-        if engine.send(request).await.is_err() {
+        if engine.send(request).await.is_ok() {
+            self.in_flight += 1;
+        } else {
             self.reply_error(
                 Some(id),
                 ProtocolError::Unavailable.code(),
