@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::acd::{Acd, AgentId, AgentStatus, CallId, Event, QueueId};
+use crate::acd::{Acd, AgentId, AgentStatus, CallId, CallStatus, CallView, Event, QueueId};
 use crate::config::Role;
 use crate::protocol::outbound::{self, AgentState, CallState, Offer, Pending, QueueStatistics};
 
@@ -352,27 +352,35 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
         AgentStatus::Ringing { call } | AgentStatus::OnCall { call, .. } => acd.call(call),
         _ => None,
     };
-    if let Some(call) = call {
-        let message = match &call.status {
-            crate::acd::CallStatus::Ringing { ring_deadline, .. } => {
-                outbound::Event::Offer(Offer::new(
-                    call.id.as_str(),
-                    agent.as_str(),
-                    call.queue.as_str(),
-                    call.priority,
-                    &call.data,
-                    *ring_deadline,
-                ))
-            }
-            _ => outbound::Event::CallConnected {
-                call: call.id.to_string(),
-                agent: agent.to_string(),
-                queue: call.queue.to_string(),
-            },
-        };
+    if let Some(message) = call.as_ref().and_then(call_at_agent) {
         events.push(message.payload());
     }
     handle.send_events(events);
+}
+
+/// A call ringing at or connected to an agent, as the event that put it there: `offer` or
+/// `call_connected`. `None` for a waiting call.
+fn call_at_agent(call: &CallView) -> Option<outbound::Event> {
+    match &call.status {
+        CallStatus::Waiting { .. } => None,
+        CallStatus::Ringing {
+            agent,
+            ring_deadline,
+            ..
+        } => Some(outbound::Event::Offer(Offer::new(
+            call.id.as_str(),
+            agent.as_str(),
+            call.queue.as_str(),
+            call.priority,
+            &call.data,
+            *ring_deadline,
+        ))),
+        CallStatus::Connected { agent, .. } => Some(outbound::Event::CallConnected {
+            call: call.id.to_string(),
+            agent: agent.to_string(),
+            queue: call.queue.to_string(),
+        }),
+    }
 }
 
 /// What a telephony session gets when it attaches: every call the PBX must be ringing or
@@ -380,38 +388,19 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
 pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
     let mut events = Vec::new();
     for call in acd.calls() {
-        match &call.status {
-            crate::acd::CallStatus::Waiting { .. } => {}
-            crate::acd::CallStatus::Ringing {
-                agent,
-                ring_deadline,
-                ..
-            } => {
-                let offer = Offer::new(
-                    call.id.as_str(),
-                    agent.as_str(),
-                    call.queue.as_str(),
-                    call.priority,
-                    &call.data,
-                    *ring_deadline,
-                );
-                events.push(outbound::Event::Offer(offer).payload());
-            }
-            crate::acd::CallStatus::Connected { agent, on_hold } => {
-                let connected = outbound::Event::CallConnected {
-                    call: call.id.to_string(),
-                    agent: agent.to_string(),
-                    queue: call.queue.to_string(),
-                };
-                events.push(connected.payload());
-                if *on_hold {
-                    let held = outbound::Event::CallHeld {
-                        call: call.id.to_string(),
-                        agent: agent.to_string(),
-                    };
-                    events.push(held.payload());
-                }
-            }
+        if let Some(message) = call_at_agent(&call) {
+            events.push(message.payload());
+        }
+        if let CallStatus::Connected {
+            agent,
+            on_hold: true,
+        } = &call.status
+        {
+            let held = outbound::Event::CallHeld {
+                call: call.id.to_string(),
+                agent: agent.to_string(),
+            };
+            events.push(held.payload());
         }
     }
     handle.send_events(events);

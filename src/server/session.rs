@@ -280,14 +280,15 @@ impl Session {
 
     /// Answers an error; returns the close reason if the client has now sent too many.
     fn refuse(&mut self, id: Option<String>, error: ProtocolError) -> Option<CloseReason> {
-        self.reply_error(id, error.code(), error.to_string());
+        self.reply_error(id, &error);
         self.bad_input.exceeded().then_some(CloseReason {
             code: close::POLICY_VIOLATION,
             reason: "too many refused messages",
         })
     }
 
-    fn reply_error(&self, id: Option<String>, code: &'static str, message: String) {
+    fn reply_error(&self, id: Option<String>, error: &ProtocolError) {
+        let (code, message) = (error.code(), error.to_string());
         self.handle
             .send_reply(Reply::Error { id, code, message }.to_json());
     }
@@ -328,11 +329,7 @@ impl Session {
                 if auth.engine.send(request).await.is_ok() {
                     self.in_flight += 1;
                 } else {
-                    self.reply_error(
-                        Some(id),
-                        ProtocolError::Unavailable.code(),
-                        ProtocolError::Unavailable.to_string(),
-                    );
+                    self.reply_error(Some(id), &ProtocolError::Unavailable);
                 }
                 None
             }
@@ -358,11 +355,7 @@ impl Session {
                 attempt = self.failed_auths,
                 "authentication failed"
             );
-            self.reply_error(
-                Some(id),
-                ProtocolError::AuthFailed.code(),
-                ProtocolError::AuthFailed.to_string(),
-            );
+            self.reply_error(Some(id), &ProtocolError::AuthFailed);
             return (self.failed_auths >= shared.limits.auth_attempts).then_some(CloseReason {
                 code: close::AUTH_FAILED,
                 reason: "authentication failed",
@@ -384,11 +377,7 @@ impl Session {
         if engine.send(request).await.is_ok() {
             self.in_flight += 1;
         } else {
-            self.reply_error(
-                Some(id),
-                ProtocolError::Unavailable.code(),
-                ProtocolError::Unavailable.to_string(),
-            );
+            self.reply_error(Some(id), &ProtocolError::Unavailable);
             return None;
         }
         self.auth = Some(Authenticated { identity, engine });
