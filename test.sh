@@ -14,6 +14,18 @@ for component in rustfmt clippy; do
     fi
 done
 
+step "system packages"
+# Real tools, not mocks: promtool and Prometheus (Debian's prometheus) for the metrics tests.
+need=()
+command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
+if ((${#need[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+promtool --version | head -1
+
 step "format (cargo fmt --check)"
 cargo fmt --all -- --check
 
