@@ -30,7 +30,7 @@ use crate::acd::{AgentId, QueueId, ReasonCode};
 use locate::{Document, FieldPath, Found};
 use raw::{RawFile, RawQueue, RawTenant};
 
-pub use server::{Limits, ListenAddr, Principal, Role, ServerConfig, TlsFiles};
+pub use server::{Limits, ListenAddr, MetricsConfig, Principal, Role, ServerConfig, TlsFiles};
 pub use simulator::{CallRate, DEFAULT_AHT, DEFAULT_ANSWER_DELAY, DEFAULT_SEED, SimulatorConfig};
 
 /// Everything a configuration file sets up: the contact centers to run and, optionally, the
@@ -41,6 +41,8 @@ pub struct FileConfig {
     pub server: ServerConfig,
     /// `[limits]`: what one client may cost.
     pub limits: Limits,
+    /// `[metrics]`: the Prometheus listener.
+    pub metrics: MetricsConfig,
     /// One entry per `[[tenants]]` table, in file order. Each tenant runs its own ACD.
     pub tenants: Vec<TenantConfig>,
     /// Who may log in, as what, where.
@@ -206,10 +208,12 @@ fn build(raw: RawFile) -> Result<FileConfig, Problem> {
         .transpose()?;
     let server = server::build_server(&root.key("server"), raw.server)?;
     let limits = server::build_limits(&root.key("limits"), raw.limits)?;
+    let metrics = server::build_metrics(raw.metrics);
     let principals = server::build_principals(&root.key("principals"), raw.principals, &tenants)?;
     Ok(FileConfig {
         server,
         limits,
+        metrics,
         tenants,
         principals,
         simulator,

@@ -42,6 +42,9 @@ struct ServeArgs {
     /// Where to serve wss:// and https://: host:port, a port, or off [default: [server] wss, else 0.0.0.0:443].
     #[arg(long, value_name = "ADDR")]
     wss: Option<ListenAddr>,
+    /// Where to serve Prometheus /metrics: host:port, a port, or off [default: [metrics] listen, else 127.0.0.1:9464].
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<ListenAddr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -390,6 +393,9 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
     }
     if let Some(wss) = args.wss {
         file.server.wss = wss;
+    }
+    if let Some(metrics) = args.metrics {
+        file.metrics.listen = metrics;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -135,7 +135,14 @@ fn help_names_the_listeners_and_the_commands() {
     let output = acdhub(&["--help"]);
     assert!(output.status.success());
     let help = stdout(&output);
-    for word in ["--ws", "--wss", "--config", "simulate", "hash-password"] {
+    for word in [
+        "--ws",
+        "--wss",
+        "--metrics",
+        "--config",
+        "simulate",
+        "hash-password",
+    ] {
         assert!(help.contains(word), "no {word} in\n{help}");
     }
 }

@@ -22,6 +22,7 @@ use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
 use acdhub::protocol::outbound::{
     self, AgentState, AuthResult, CallState, Event, Named, Offer, Pending, QueueStatistics, Reply,
+    TenantStatistics,
 };
 use acdhub::protocol::{MAX_ID_LEN, ProtocolError, SUBPROTOCOL, close};
 
@@ -49,6 +50,7 @@ fn event_type(event: &Event) -> &'static str {
         Event::CallState(_) => "call_state",
         Event::QueueWaiting { .. } => "queue_waiting",
         Event::QueueStats(_) => "queue_stats",
+        Event::TenantStats(_) => "tenant_stats",
     }
 }
 
@@ -454,6 +456,7 @@ fn literal_events() -> Vec<Event> {
     for queue in fresh.queue_ids() {
         events.extend(queue_events(&fresh, queue));
     }
+    events.push(tenant_event(&fresh, ServiceLevelVariant::Answered));
     events
 }
 
@@ -465,8 +468,13 @@ fn queue_events(acd: &Acd, queue: &QueueId) -> Vec<Event> {
             waiting: stats.waiting,
             oldest_waiting_since: stats.oldest_waiting_since.map(outbound::time),
         },
-        Event::QueueStats(Box::new(QueueStatistics::from(&stats))),
+        Event::QueueStats(Box::new(QueueStatistics::new(&stats, acd.now()))),
     ]
+}
+
+fn tenant_event(acd: &Acd, variant: ServiceLevelVariant) -> Event {
+    let totals = TenantStatistics::new(&acd.tenant_stats(), variant, acd.now());
+    Event::TenantStats(Box::new(totals))
 }
 
 fn examples(side: &str) -> BTreeMap<String, Value> {
@@ -634,7 +642,7 @@ fn every_server_message_has_exactly_one_schema_and_one_example() {
     let mut types: BTreeSet<String> = replies().iter().map(|r| reply_type(r).to_owned()).collect();
     let events = literal_events();
     types.extend(events.iter().map(|e| event_type(e).to_owned()));
-    assert_eq!(types.len(), 15, "hello, ack, error and twelve events");
+    assert_eq!(types.len(), 16, "hello, ack, error and thirteen events");
     assert_eq!(
         schema_files("server"),
         types,
@@ -739,7 +747,7 @@ fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
         assert_eq!(value["seq"], index + 1);
         seen.insert(event_type(event));
     }
-    assert_eq!(seen.len(), 15, "every server message was built: {seen:?}");
+    assert_eq!(seen.len(), 16, "every server message was built: {seen:?}");
 }
 
 #[test]
@@ -988,6 +996,10 @@ fn protocol_md_states_the_default_limits() {
             limits.bad_messages_per_minute.to_string(),
         ),
         ("max_connections", limits.max_connections.to_string()),
+        (
+            "stats_updates_per_sec",
+            limits.stats_updates_per_sec.to_string(),
+        ),
     ];
     for (key, default) in expected {
         let row = rows

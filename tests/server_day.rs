@@ -122,7 +122,7 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
         name.trim_end_matches(".json").to_owned()
     })
     .collect::<BTreeSet<_>>();
-    assert_eq!(server_types.len(), 15);
+    assert_eq!(server_types.len(), 16);
     let missing: Vec<_> = server_types.difference(&seen).collect();
     assert!(
         missing.is_empty(),

@@ -255,11 +255,11 @@ skills = { support = 3 }
 
 #[tokio::test]
 async fn a_snapshot_larger_than_the_outbound_queue_does_not_count_as_falling_behind() {
-    // Two agents (state and pending each) and two queues make six snapshot events.
+    // Two agents (state and pending each), two queues and the totals make seven snapshot events.
     let server = net::start("[limits]\noutbound_queue = 4\n").await;
     let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
     boss.ok(json!({"type": "subscribe"})).await;
-    assert_eq!(boss.backlog.len(), 6, "{:?}", boss.backlog);
+    assert_eq!(boss.backlog.len(), 7, "{:?}", boss.backlog);
     let (mut agent, _) = Client::login(&server, Via::Ws, "a2").await;
     agent.ok(json!({"type": "login"})).await;
     boss.expect_state("a2", "not_ready").await;
@@ -272,6 +272,7 @@ async fn the_demo_serves_its_documented_logins_and_opens_on_an_hour_of_traffic()
     let mut file = acdhub::demo::demo();
     file.server.ws = "127.0.0.1:0".parse().unwrap();
     file.server.wss = "127.0.0.1:0".parse().unwrap();
+    file.metrics.listen = "127.0.0.1:0".parse().unwrap();
     let server = acdhub::server::Server::start(file).await.unwrap();
     let ws = server.ws_addr().unwrap();
     for (user, role) in [

@@ -21,6 +21,7 @@ mod error;
 mod event;
 mod figures;
 mod handling;
+mod histogram;
 mod ids;
 mod invariants;
 mod queue;
@@ -42,6 +43,7 @@ pub use config::Config;
 pub use error::AcdError;
 pub use event::{CallLeftReason, Event, OfferEndReason, OverflowReason, TransferTarget};
 pub use figures::Figures;
+pub use histogram::{Histogram, QueueHistograms};
 pub use ids::{AgentId, CallId, QueueId, ReasonCode};
 pub use stats::{AgentCounts, ScopeStats, WindowFigures};
 
@@ -255,7 +257,7 @@ impl Acd {
         Ok(Acd {
             now,
             stats: Stats::new(
-                config.queues.len(),
+                config.queues.iter().map(|q| q.service_level.threshold),
                 config.time_zone.clone(),
                 config.routing.rolling_window,
                 now,
@@ -500,6 +502,12 @@ impl Acd {
             service_level: queue.config.service_level.clone(),
             stats: self.stats.queue(index, self.now),
         })
+    }
+
+    /// A queue's distributions of waiting and handle times since the core started.
+    pub fn queue_histograms(&self, id: &QueueId) -> Option<&QueueHistograms> {
+        let index = *self.queue_by_id.get(id)?;
+        Some(self.stats.histograms(index))
     }
 
     /// The tenant's totals as of [`Acd::now`].

@@ -21,6 +21,7 @@ use jiff::tz::TimeZone;
 
 use super::agent::AgentStatusKind;
 use super::figures::{Figures, Sample};
+use super::histogram::QueueHistograms;
 use super::ids::ReasonCode;
 
 /// How many agents are in each state, now. An agent in several queues counts in each.
@@ -301,6 +302,7 @@ pub(crate) struct Stats {
     rolling_window: Duration,
     rolling_window_ms: i64,
     queues: Vec<Scope>,
+    histograms: Vec<QueueHistograms>,
     tenant: Scope,
     /// Point samples in the rolling window, oldest first: when each leaves it, and its queue.
     rolling: VecDeque<(Timestamp, usize, Sample)>,
@@ -335,8 +337,9 @@ fn midnights(now: Timestamp, time_zone: &TimeZone) -> (Timestamp, Timestamp) {
 }
 
 impl Stats {
+    /// Statistics for queues with these service-level thresholds.
     pub fn new(
-        queues: usize,
+        thresholds: impl ExactSizeIterator<Item = Duration>,
         time_zone: TimeZone,
         rolling_window: Duration,
         now: Timestamp,
@@ -344,7 +347,8 @@ impl Stats {
         let (today, next_midnight) = midnights(now, &time_zone);
         let interval = interval_start(now, &time_zone);
         Stats {
-            queues: (0..queues).map(|_| Scope::new(now)).collect(),
+            queues: (0..thresholds.len()).map(|_| Scope::new(now)).collect(),
+            histograms: thresholds.map(QueueHistograms::new).collect(),
             tenant: Scope::new(now),
             rolling: VecDeque::new(),
             starts: WindowStarts { today, interval },
@@ -363,6 +367,7 @@ impl Stats {
             scope.lifetime.apply(&sample, true);
             scope.rolling.apply(&sample, true);
         }
+        self.histograms[queue].record(&sample);
         self.rolling
             .push_back((now + self.rolling_window, queue, sample));
     }
@@ -441,6 +446,10 @@ impl Stats {
 
     pub fn queue(&self, queue: usize, now: Timestamp) -> ScopeStats {
         self.queues[queue].read(now, &self.starts, self.rolling_window)
+    }
+
+    pub fn histograms(&self, queue: usize) -> &QueueHistograms {
+        &self.histograms[queue]
     }
 
     pub fn tenant(&self, now: Timestamp) -> ScopeStats {

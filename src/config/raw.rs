@@ -12,7 +12,7 @@ use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 
 use crate::acd::config::{ServiceLevelVariant, Strategy};
 
-use super::server::{RawLimits, RawPrincipal, RawServer};
+use super::server::{RawLimits, RawMetrics, RawPrincipal, RawServer};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -22,6 +22,8 @@ pub(super) struct RawFile {
     pub server: RawServer,
     #[serde(default)]
     pub limits: RawLimits,
+    #[serde(default)]
+    pub metrics: RawMetrics,
     #[serde(default)]
     pub tenants: Vec<RawTenant>,
     #[serde(default)]

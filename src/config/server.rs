@@ -86,6 +86,22 @@ impl Default for ServerConfig {
     }
 }
 
+/// `[metrics]`: where Prometheus scrapes `/metrics`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    /// 127.0.0.1:9464 by default: a Prometheus on the same host can scrape, the public ports
+    /// do not serve metrics, and nothing outside the host sees them unless configured.
+    pub listen: ListenAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> MetricsConfig {
+        MetricsConfig {
+            listen: ListenAddr::At(SocketAddr::from((Ipv4Addr::LOCALHOST, 9464))),
+        }
+    }
+}
+
 /// The production certificate: paths as written in the file (relative to the working directory).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -118,6 +134,9 @@ pub struct Limits {
     pub auth_attempts: u32,
     /// How long shutdown waits for connections to close before it stops anyway.
     pub shutdown_grace: Duration,
+    /// Statistics updates a wallboard or supervisor subscription gets per second at most.
+    /// Changes in between are coalesced: the next update carries the latest figures.
+    pub stats_updates_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -132,6 +151,7 @@ impl Default for Limits {
             bad_messages_per_minute: 30,
             auth_attempts: 3,
             shutdown_grace: Duration::from_secs(10),
+            stats_updates_per_sec: 4,
         }
     }
 }
@@ -210,6 +230,19 @@ pub(super) struct RawLimits {
     bad_messages_per_minute: Option<Count>,
     auth_attempts: Option<Count>,
     shutdown_grace_secs: Option<Seconds>,
+    stats_updates_per_sec: Option<Count>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMetrics {
+    listen: Option<ListenAddr>,
+}
+
+pub(super) fn build_metrics(raw: RawMetrics) -> MetricsConfig {
+    MetricsConfig {
+        listen: raw.listen.unwrap_or(MetricsConfig::default().listen),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -326,7 +359,18 @@ pub(super) fn build_limits(at: &FieldPath, raw: RawLimits) -> Result<Limits, Pro
         shutdown_grace: raw
             .shutdown_grace_secs
             .map_or(d.shutdown_grace, |s| secs(s.0)),
+        stats_updates_per_sec: positive(
+            raw.stats_updates_per_sec,
+            "stats_updates_per_sec",
+            d.stats_updates_per_sec,
+        )?,
     };
+    if limits.stats_updates_per_sec > 50 {
+        return Err(problem(
+            at.key("stats_updates_per_sec"),
+            "must be at most 50: no display needs more, and each update costs every subscriber",
+        ));
+    }
     if limits.max_message_bytes < 1024 {
         return Err(problem(
             at.key("max_message_bytes"),

@@ -81,6 +81,8 @@ pub enum ClientMessage {
     /// Start (or replace) the session's subscription: `None` means every queue of the tenant.
     Subscribe {
         queues: Option<Vec<String>>,
+        /// Also the tenant's totals (`tenant_stats`); true unless the client says otherwise.
+        tenant_total: bool,
     },
 
     // Supervisors.
@@ -369,6 +371,8 @@ struct ExtendFields {
 struct SubscribeFields {
     #[serde(default, deserialize_with = "present")]
     queues: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    tenant_total: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -503,7 +507,10 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 ),
                 None => None,
             };
-            ClientMessage::Subscribe { queues }
+            ClientMessage::Subscribe {
+                queues,
+                tenant_total: f.tenant_total.unwrap_or(true),
+            }
         }
         "force_state" => {
             let f: ForceStateFields = fields(kind, object)?;

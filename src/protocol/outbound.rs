@@ -14,9 +14,10 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
     AgentStatus, AgentView, CallData, CallStatus, CallView, Figures, PendingState, QueueStats,
-    TransferTarget, WindowFigures,
+    TenantStats, TransferTarget, WindowFigures,
 };
 
 /// An instant on the wire.
@@ -137,6 +138,8 @@ pub enum Event {
     },
     /// A queue's live figures and statistics (wallboards, supervisors).
     QueueStats(Box<QueueStatistics>),
+    /// The tenant's totals over every queue (wallboards, supervisors).
+    TenantStats(Box<TenantStatistics>),
 }
 
 impl Event {
@@ -321,6 +324,9 @@ impl From<&CallView> for CallState {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueStatistics {
+    /// The instant these figures describe (the server's clock): a display that knows it can
+    /// tick "oldest waiting" correctly even when its own clock is off.
+    pub at: String,
     pub queue: String,
     pub name: String,
     pub waiting: u32,
@@ -385,8 +391,58 @@ fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
+/// The tenant's totals: call figures summed over its queues, each agent counted once.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantStatistics {
+    pub at: String,
+    pub waiting: u32,
+    pub ringing: u32,
+    pub oldest_waiting_since: Option<String>,
+    /// The formula `service_level_percent` uses: the queues' own if they all use one,
+    /// `answered` otherwise. Each call counts as within the threshold of the queue it was in.
+    pub service_level_variant: &'static str,
+    pub agents: AgentCounts,
+    pub today: Window,
+    pub interval: Window,
+    pub rolling: Window,
+}
+
+impl TenantStatistics {
+    pub fn new(t: &TenantStats, variant: ServiceLevelVariant, at: Timestamp) -> TenantStatistics {
+        TenantStatistics {
+            at: time(at),
+            waiting: t.waiting,
+            ringing: t.ringing,
+            oldest_waiting_since: t.oldest_waiting_since.map(time),
+            service_level_variant: variant.name(),
+            agents: AgentCounts::from(&t.stats.agents),
+            today: Window::new(&t.stats.today, variant),
+            interval: Window::new(&t.stats.interval, variant),
+            rolling: Window::new(&t.stats.rolling, variant),
+        }
+    }
+}
+
+impl From<&crate::acd::AgentCounts> for AgentCounts {
+    fn from(agents: &crate::acd::AgentCounts) -> AgentCounts {
+        AgentCounts {
+            logged_in: agents.logged_in,
+            ready: agents.ready,
+            ringing: agents.ringing,
+            on_call: agents.on_call,
+            wrap_up: agents.wrap_up,
+            not_ready: agents.not_ready,
+            not_ready_by_reason: agents
+                .not_ready_by_reason
+                .iter()
+                .map(|(reason, n)| (reason.to_string(), *n))
+                .collect(),
+        }
+    }
+}
+
 impl Window {
-    fn new(window: &WindowFigures, variant: crate::acd::config::ServiceLevelVariant) -> Window {
+    fn new(window: &WindowFigures, variant: ServiceLevelVariant) -> Window {
         let f: &Figures = &window.figures;
         Window {
             start: time(window.start),
@@ -407,11 +463,12 @@ impl Window {
     }
 }
 
-impl From<&QueueStats> for QueueStatistics {
-    fn from(q: &QueueStats) -> QueueStatistics {
+impl QueueStatistics {
+    /// A queue's statistics as they were `at`.
+    pub fn new(q: &QueueStats, at: Timestamp) -> QueueStatistics {
         let variant = q.service_level.variant;
-        let agents = &q.stats.agents;
         QueueStatistics {
+            at: time(at),
             queue: q.id.to_string(),
             name: q.name.clone(),
             waiting: q.waiting,
@@ -422,19 +479,7 @@ impl From<&QueueStats> for QueueStatistics {
                 target_percent: q.service_level.target_percent,
                 variant: variant.name(),
             },
-            agents: AgentCounts {
-                logged_in: agents.logged_in,
-                ready: agents.ready,
-                ringing: agents.ringing,
-                on_call: agents.on_call,
-                wrap_up: agents.wrap_up,
-                not_ready: agents.not_ready,
-                not_ready_by_reason: agents
-                    .not_ready_by_reason
-                    .iter()
-                    .map(|(reason, n)| (reason.to_string(), *n))
-                    .collect(),
-            },
+            agents: AgentCounts::from(&q.stats.agents),
             today: Window::new(&q.stats.today, variant),
             interval: Window::new(&q.stats.interval, variant),
             rolling: Window::new(&q.stats.rolling, variant),

@@ -7,8 +7,10 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::acd::{
@@ -22,8 +24,9 @@ use crate::protocol::outbound::{AuthResult, Named, Reply, time};
 use crate::sim::Simulator;
 
 use super::auth::{Identity, Token};
-use super::clock;
-use super::fanout::{Audience, agent_snapshot, telephony_snapshot, watcher_snapshot};
+use super::clock::Clock;
+use super::fanout::{Audience, Subscription, agent_snapshot, telephony_snapshot, watcher_snapshot};
+use super::metrics::{Metrics, TenantMetrics};
 use super::outbox::SessionHandle;
 
 /// Requests waiting for an engine; a session that finds the channel full waits its turn.
@@ -48,6 +51,12 @@ pub enum Request {
         id: String,
         message: ClientMessage,
     },
+    /// A scrape: the tenant's figures as of now.
+    Metrics {
+        reply: oneshot::Sender<TenantMetrics>,
+    },
+    /// The clock was moved: look at it again.
+    Wake,
 }
 
 pub struct Engine {
@@ -55,6 +64,17 @@ pub struct Engine {
     acd: Acd,
     simulator: Option<Simulator>,
     audience: Audience,
+    clock: Arc<Clock>,
+    metrics: Arc<Metrics>,
+    /// The shortest time between two statistics flushes.
+    stats_interval: Duration,
+}
+
+/// What an engine needs besides its tenant's core.
+pub struct Surroundings {
+    pub clock: Arc<Clock>,
+    pub metrics: Arc<Metrics>,
+    pub stats_updates_per_sec: u32,
 }
 
 /// Why a command did not reach the core, or what the core said.
@@ -64,22 +84,37 @@ enum Refusal {
 }
 
 impl Engine {
-    pub fn new(tenant: String, acd: Acd, simulator: Option<Simulator>) -> Engine {
-        let audience = Audience::new(&acd);
+    pub fn new(
+        tenant: String,
+        acd: Acd,
+        simulator: Option<Simulator>,
+        surroundings: Surroundings,
+    ) -> Engine {
+        let audience = Audience::new(&acd, surroundings.metrics.clone());
         Engine {
             tenant,
             acd,
             simulator,
             audience,
+            clock: surroundings.clock,
+            metrics: surroundings.metrics,
+            stats_interval: Duration::from_secs(1) / surroundings.stats_updates_per_sec.max(1),
         }
     }
 
     /// Runs until `stop` is cancelled or every sender is gone.
     pub async fn run(mut self, mut requests: mpsc::Receiver<Request>, stop: CancellationToken) {
         tracing::debug!(tenant = %self.tenant, "engine started");
+        // Statistics go out at most once per interval: when something changed, at the end of
+        // the interval that started with the last flush.
+        let mut last_flush = Instant::now() - self.stats_interval;
+        let mut flush_at: Option<Instant> = None;
         loop {
-            let now = clock::now();
+            let now = self.clock.now();
             self.catch_up(now);
+            if flush_at.is_none() && self.audience.stats_stale() {
+                flush_at = Some((last_flush + self.stats_interval).max(Instant::now()));
+            }
             let mut next = self.acd.poll_timeout();
             if let Some(at) = self.simulator.as_ref().and_then(Simulator::next_action_at) {
                 next = next.min(at);
@@ -87,11 +122,17 @@ impl Engine {
             tokio::select! {
                 biased;
                 () = stop.cancelled() => break,
+                () = sleep_until_option(flush_at) => {
+                    self.catch_up(self.clock.now());
+                    self.audience.flush_stats(&self.acd);
+                    last_flush = Instant::now();
+                    flush_at = None;
+                }
                 request = requests.recv() => match request {
                     Some(request) => self.request(request),
                     None => break,
                 },
-                () = tokio::time::sleep(clock::until(next)) => {}
+                () = tokio::time::sleep(self.clock.until(next)) => {}
             }
         }
         tracing::debug!(tenant = %self.tenant, "engine stopped");
@@ -133,13 +174,18 @@ impl Engine {
                 token,
             } => self.attach(handle, &identity, id, token),
             Request::Detach { session } => self.audience.detach(session),
+            Request::Metrics { reply } => {
+                self.catch_up(self.clock.now());
+                let _ = reply.send(self.metrics());
+            }
+            Request::Wake => {}
             Request::Command {
                 handle,
                 identity,
                 id,
                 message,
             } => {
-                let now = clock::now();
+                let now = self.clock.now();
                 self.catch_up(now);
                 let reply = match self.command(&handle, &identity, message, now) {
                     Ok(()) => Reply::Ack { id, result: None },
@@ -148,6 +194,7 @@ impl Engine {
                             Refusal::Protocol(error) => (error.code(), error.to_string()),
                             Refusal::Acd(error) => (error.code(), error.to_string()),
                         };
+                        self.metrics.refused(identity.role.name(), code);
                         Reply::Error {
                             id: Some(id),
                             code,
@@ -250,7 +297,10 @@ impl Engine {
             }
         }
         let command = match message {
-            ClientMessage::Subscribe { queues } => return self.subscribe(handle, identity, queues),
+            ClientMessage::Subscribe {
+                queues,
+                tenant_total,
+            } => return self.subscribe(handle, identity, queues, tenant_total),
             ClientMessage::Login => Command::Login { agent: me() },
             ClientMessage::Ready => set_state(me(), RequestedState::Ready),
             ClientMessage::NotReady { reason } => set_state(
@@ -353,6 +403,7 @@ impl Engine {
         handle: &SessionHandle,
         identity: &Identity,
         queues: Option<Vec<String>>,
+        tenant_total: bool,
     ) -> Result<(), Refusal> {
         let queues: HashSet<QueueId> = match queues {
             None => self.acd.queue_ids().cloned().collect(),
@@ -368,9 +419,47 @@ impl Engine {
                 set
             }
         };
-        watcher_snapshot(&self.acd, identity.role, &queues, handle);
-        self.audience.subscribe(handle.id, queues);
+        let subscription = Subscription {
+            queues,
+            tenant_total,
+        };
+        // Forget what the old subscription had posted before the snapshot goes out, so that
+        // nothing older than the snapshot is written after it.
+        self.audience.subscribe(handle.id, subscription.clone());
+        watcher_snapshot(
+            &self.acd,
+            identity.role,
+            &subscription,
+            self.audience.tenant_variant(),
+            handle,
+        );
         Ok(())
+    }
+
+    /// The tenant's figures now, for a scrape.
+    fn metrics(&self) -> TenantMetrics {
+        let queues = self
+            .acd
+            .queue_ids()
+            .filter_map(|id| {
+                let stats = self.acd.queue_stats(id)?;
+                let histograms = self.acd.queue_histograms(id)?.clone();
+                Some((stats, histograms))
+            })
+            .collect();
+        TenantMetrics {
+            tenant: self.tenant.clone(),
+            at: self.acd.now(),
+            queues,
+            agents: self.acd.tenant_stats().stats.agents,
+        }
+    }
+}
+
+async fn sleep_until_option(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -4,17 +4,26 @@
 //! Each event is serialized once and the payload shared by every session it goes to. Agents hear
 //! about themselves and their calls, telephony about every call, supervisors about everything and
 //! wallboards about the queues they subscribed to.
+//!
+//! Statistics are not sent per event. A change marks its queue (and the tenant's totals) stale;
+//! the engine calls [`Audience::flush_stats`] at most `stats_updates_per_sec` times a second,
+//! which reads each stale queue once and posts it to the latest-wins slot of every subscriber
+//! ([`SessionHandle::post_stats`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{Acd, AgentId, AgentStatus, CallId, CallStatus, CallView, Event, QueueId};
 use crate::config::Role;
-use crate::protocol::outbound::{self, AgentState, CallState, Offer, Pending, QueueStatistics};
+use crate::protocol::outbound::{
+    self, AgentState, CallState, Offer, Pending, QueueStatistics, TenantStatistics,
+};
 
-use super::outbox::SessionHandle;
+use super::metrics::Metrics;
+use super::outbox::{SessionHandle, StatsSlot};
 
 /// A wallboard's or supervisor's subscription.
 struct Watcher {
@@ -22,10 +31,28 @@ struct Watcher {
     role: Role,
     /// `None` until the session subscribes; then the queues whose statistics it gets.
     queues: Option<HashSet<QueueId>>,
+    /// Whether it gets the tenant's totals.
+    tenant_total: bool,
+}
+
+impl Watcher {
+    fn watches(&self, queue: &QueueId) -> bool {
+        self.queues.as_ref().is_some_and(|q| q.contains(queue))
+    }
+
+    fn wants_totals(&self) -> bool {
+        self.queues.is_some() && self.tenant_total
+    }
+}
+
+/// What a subscription asks for.
+#[derive(Clone)]
+pub struct Subscription {
+    pub queues: HashSet<QueueId>,
+    pub tenant_total: bool,
 }
 
 /// The sessions of one tenant, by what they listen to.
-#[derive(Default)]
 pub struct Audience {
     /// Agent sessions by the agent they act as (an agent may have several: two tabs, a phone).
     agents: HashMap<AgentId, Vec<Arc<SessionHandle>>>,
@@ -40,10 +67,19 @@ pub struct Audience {
     last_waiting: HashMap<QueueId, (u32, Option<Timestamp>)>,
     /// Calls whose place changed in the current step: supervisors get one `call_state` each.
     touched_calls: BTreeSet<CallId>,
+    /// Queue positions in configuration order, which is the order statistics are written in.
+    queue_index: HashMap<QueueId, usize>,
+    /// Queues whose statistics changed since the last flush and have a subscriber.
+    stale_queues: BTreeSet<usize>,
+    /// The tenant's totals changed since the last flush and have a subscriber.
+    stale_totals: bool,
+    /// The formula of the tenant's total service level: the queues' own if they share one.
+    tenant_variant: ServiceLevelVariant,
+    metrics: Arc<Metrics>,
 }
 
 impl Audience {
-    pub fn new(acd: &Acd) -> Audience {
+    pub fn new(acd: &Acd, metrics: Arc<Metrics>) -> Audience {
         let mut queue_agents: HashMap<QueueId, Vec<AgentId>> = HashMap::new();
         for agent in acd.agents() {
             for (queue, _) in &agent.skills {
@@ -53,9 +89,34 @@ impl Audience {
                     .push(agent.id.clone());
             }
         }
+        let mut variants = acd
+            .queue_ids()
+            .filter_map(|q| acd.queue_stats(q))
+            .map(|q| q.service_level.variant);
+        let first = variants.next().unwrap_or(ServiceLevelVariant::Answered);
+        let tenant_variant = if variants.all(|v| v == first) {
+            first
+        } else {
+            ServiceLevelVariant::Answered
+        };
         Audience {
             queue_agents,
-            ..Audience::default()
+            queue_index: acd
+                .queue_ids()
+                .enumerate()
+                .map(|(i, q)| (q.clone(), i))
+                .collect(),
+            tenant_variant,
+            metrics,
+            agents: HashMap::new(),
+            agent_of_session: HashMap::new(),
+            watchers: HashMap::new(),
+            telephony: HashMap::new(),
+            call_agent: HashMap::new(),
+            last_waiting: HashMap::new(),
+            touched_calls: BTreeSet::new(),
+            stale_queues: BTreeSet::new(),
+            stale_totals: false,
         }
     }
 
@@ -69,6 +130,7 @@ impl Audience {
             handle,
             role,
             queues: None,
+            tenant_total: false,
         };
         self.watchers.insert(watcher.handle.id, watcher);
     }
@@ -77,11 +139,14 @@ impl Audience {
         self.telephony.insert(handle.id, handle);
     }
 
-    /// Sets a watcher's queues; returns false if the session is not a watcher.
-    pub fn subscribe(&mut self, session: u64, queues: HashSet<QueueId>) -> bool {
+    /// Sets a watcher's subscription; returns false if the session is not a watcher. Statistics
+    /// posted for the old subscription and not written yet are forgotten.
+    pub fn subscribe(&mut self, session: u64, subscription: Subscription) -> bool {
         match self.watchers.get_mut(&session) {
             Some(watcher) => {
-                watcher.queues = Some(queues);
+                watcher.handle.clear_stats();
+                watcher.queues = Some(subscription.queues);
+                watcher.tenant_total = subscription.tenant_total;
                 true
             }
             None => false,
@@ -99,6 +164,10 @@ impl Audience {
         }
         self.watchers.remove(&session);
         self.telephony.remove(&session);
+    }
+
+    pub fn tenant_variant(&self) -> ServiceLevelVariant {
+        self.tenant_variant
     }
 
     pub fn sessions(&self) -> usize {
@@ -265,13 +334,17 @@ impl Audience {
             .queue_agents
             .get(queue)
             .is_some_and(|agents| agents.iter().any(|a| self.agents.contains_key(a)));
-        let watchers_listen = self
-            .watchers
-            .values()
-            .any(|w| w.queues.as_ref().is_some_and(|q| q.contains(queue)));
-        if !agents_listen && !watchers_listen {
-            // Nobody to tell: skip reading the statistics, and forget what was last sent so
-            // the next listener hears the next change.
+        if self.watchers.values().any(|w| w.watches(queue)) {
+            if let Some(&index) = self.queue_index.get(queue) {
+                self.stale_queues.insert(index);
+            }
+        }
+        if self.watchers.values().any(Watcher::wants_totals) {
+            self.stale_totals = true;
+        }
+        if !agents_listen {
+            // Nobody to tell: forget what was last sent so the next listener hears the next
+            // change.
             self.last_waiting.remove(queue);
             return;
         }
@@ -286,13 +359,42 @@ impl Audience {
                 self.to_agent(agent, &payload);
             }
         }
-        let mut payload = None;
-        for watcher in self.watchers.values() {
-            if watcher.queues.as_ref().is_some_and(|q| q.contains(queue)) {
-                let payload = payload.get_or_insert_with(|| {
-                    outbound::Event::QueueStats(Box::new(QueueStatistics::from(&stats))).payload()
-                });
-                watcher.handle.send_event(payload);
+    }
+
+    /// Whether statistics wait for [`Audience::flush_stats`].
+    pub fn stats_stale(&self) -> bool {
+        !self.stale_queues.is_empty() || self.stale_totals
+    }
+
+    /// Reads every stale queue (and the totals) once and posts the result to each subscriber's
+    /// latest-wins slot.
+    pub fn flush_stats(&mut self, acd: &Acd) {
+        let at = acd.now();
+        let queue_ids: Vec<&QueueId> = acd.queue_ids().collect();
+        for index in std::mem::take(&mut self.stale_queues) {
+            let queue = queue_ids[index];
+            let mut payload = None;
+            for watcher in self.watchers.values().filter(|w| w.watches(queue)) {
+                let Some(payload) = payload
+                    .get_or_insert_with(|| acd.queue_stats(queue).map(|s| queue_stats(&s, at)))
+                else {
+                    break;
+                };
+                let replaced = watcher
+                    .handle
+                    .post_stats(StatsSlot::Queue(index), payload.clone());
+                self.metrics.dropped(watcher.role, replaced as u64);
+            }
+        }
+        if std::mem::take(&mut self.stale_totals) {
+            let mut payload = None;
+            for watcher in self.watchers.values().filter(|w| w.wants_totals()) {
+                let payload =
+                    payload.get_or_insert_with(|| tenant_stats(acd, self.tenant_variant, at));
+                let replaced = watcher
+                    .handle
+                    .post_stats(StatsSlot::Tenant, payload.clone());
+                self.metrics.dropped(watcher.role, replaced as u64);
             }
         }
     }
@@ -406,9 +508,24 @@ pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
     handle.send_events(events);
 }
 
-/// What a watcher gets when it subscribes: statistics of its queues and, for a supervisor, every
-/// agent and every call of the tenant.
-pub fn watcher_snapshot(acd: &Acd, role: Role, queues: &HashSet<QueueId>, handle: &SessionHandle) {
+fn queue_stats(stats: &crate::acd::QueueStats, at: Timestamp) -> Arc<str> {
+    outbound::Event::QueueStats(Box::new(QueueStatistics::new(stats, at))).payload()
+}
+
+fn tenant_stats(acd: &Acd, variant: ServiceLevelVariant, at: Timestamp) -> Arc<str> {
+    let totals = TenantStatistics::new(&acd.tenant_stats(), variant, at);
+    outbound::Event::TenantStats(Box::new(totals)).payload()
+}
+
+/// What a watcher gets when it subscribes: statistics of its queues and the tenant's totals and,
+/// for a supervisor, every agent and every call of the tenant.
+pub fn watcher_snapshot(
+    acd: &Acd,
+    role: Role,
+    subscription: &Subscription,
+    tenant_variant: ServiceLevelVariant,
+    handle: &SessionHandle,
+) {
     let mut events = Vec::new();
     if role == Role::Supervisor {
         for view in acd.agents() {
@@ -424,13 +541,16 @@ pub fn watcher_snapshot(acd: &Acd, role: Role, queues: &HashSet<QueueId>, handle
             events.push(outbound::Event::CallState(CallState::from(&call)).payload());
         }
     }
+    let at = acd.now();
     for queue in acd.queue_ids() {
-        if queues.contains(queue) {
+        if subscription.queues.contains(queue) {
             if let Some(stats) = acd.queue_stats(queue) {
-                let message = outbound::Event::QueueStats(Box::new(QueueStatistics::from(&stats)));
-                events.push(message.payload());
+                events.push(queue_stats(&stats, at));
             }
         }
+    }
+    if subscription.tenant_total {
+        events.push(tenant_stats(acd, tenant_variant, at));
     }
     handle.send_events(events);
 }

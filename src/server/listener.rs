@@ -26,29 +26,63 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
     #[error(
-        "cannot listen for {transport} on {addr}: permission denied. Ports below 1024 need root or the \
+        "cannot listen for {listener} on {addr}: permission denied. Ports below 1024 need root or the \
          capability: run `sudo setcap cap_net_bind_service=+ep <path to acdhub>`, or choose another \
-         port with --{transport} (e.g. --{transport} {suggestion}) or [server] {transport} in the configuration"
+         port with --{listener} (e.g. --{listener} {suggestion}) or {setting} in the configuration"
     )]
     Permission {
-        transport: &'static str,
+        listener: &'static str,
+        setting: &'static str,
         addr: SocketAddr,
         suggestion: u16,
     },
     #[error(
-        "cannot listen for {transport} on {addr}: the address is in use. Stop whatever holds it, or choose \
-         another port with --{transport} or [server] {transport} in the configuration"
+        "cannot listen for {listener} on {addr}: the address is in use. Stop whatever holds it, or choose \
+         another port with --{listener} or {setting} in the configuration"
     )]
     InUse {
-        transport: &'static str,
+        listener: &'static str,
+        setting: &'static str,
         addr: SocketAddr,
     },
-    #[error("cannot listen for {transport} on {addr}: {source}")]
+    #[error("cannot listen for {listener} on {addr}: {source}")]
     Other {
-        transport: &'static str,
+        listener: &'static str,
         addr: SocketAddr,
         source: io::Error,
     },
+}
+
+/// A listening socket the server opens: its name (also its command-line flag), its key in the
+/// configuration, and a port to suggest when a privileged one is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Listening {
+    pub name: &'static str,
+    pub setting: &'static str,
+    pub suggestion: u16,
+}
+
+impl Listening {
+    pub const METRICS: Listening = Listening {
+        name: "metrics",
+        setting: "[metrics] listen",
+        suggestion: 9464,
+    };
+
+    pub fn of(transport: Transport) -> Listening {
+        match transport {
+            Transport::Ws => Listening {
+                name: "ws",
+                setting: "[server] ws",
+                suggestion: 8080,
+            },
+            Transport::Wss => Listening {
+                name: "wss",
+                setting: "[server] wss",
+                suggestion: 8443,
+            },
+        }
+    }
 }
 
 /// The kernel's queue of connections not yet accepted. At a shift start or after a restart
@@ -56,7 +90,7 @@ pub enum BindError {
 /// after seconds. (The kernel caps it at `net.core.somaxconn`.)
 const LISTEN_BACKLOG: u32 = 4096;
 
-pub async fn bind(transport: Transport, addr: SocketAddr) -> Result<TcpListener, BindError> {
+pub async fn bind(listening: Listening, addr: SocketAddr) -> Result<TcpListener, BindError> {
     let listen = || {
         let socket = if addr.is_ipv4() {
             tokio::net::TcpSocket::new_v4()?
@@ -67,27 +101,30 @@ pub async fn bind(transport: Transport, addr: SocketAddr) -> Result<TcpListener,
         socket.bind(addr)?;
         socket.listen(LISTEN_BACKLOG)
     };
-    listen().map_err(|source| classify(transport, addr, source))
+    listen().map_err(|source| classify(listening, addr, source))
 }
 
 /// Turns the operating system's refusal into advice.
-fn classify(transport: Transport, addr: SocketAddr, source: io::Error) -> BindError {
-    let name = transport.name();
+fn classify(listening: Listening, addr: SocketAddr, source: io::Error) -> BindError {
+    let Listening {
+        name,
+        setting,
+        suggestion,
+    } = listening;
     match source.kind() {
         io::ErrorKind::PermissionDenied => BindError::Permission {
-            transport: name,
+            listener: name,
+            setting,
             addr,
-            suggestion: match transport {
-                Transport::Ws => 8080,
-                Transport::Wss => 8443,
-            },
+            suggestion,
         },
         io::ErrorKind::AddrInUse => BindError::InUse {
-            transport: name,
+            listener: name,
+            setting,
             addr,
         },
         _ => BindError::Other {
-            transport: name,
+            listener: name,
             addr,
             source,
         },
@@ -198,7 +235,7 @@ mod tests {
     fn a_privileged_port_without_permission_names_the_flag_and_setcap() {
         let addr = SocketAddr::from(([0, 0, 0, 0], 443));
         let denied = io::Error::from(io::ErrorKind::PermissionDenied);
-        let message = classify(Transport::Wss, addr, denied).to_string();
+        let message = classify(Listening::of(Transport::Wss), addr, denied).to_string();
         assert!(message.contains("0.0.0.0:443"), "{message}");
         assert!(message.contains("setcap cap_net_bind_service"), "{message}");
         assert!(message.contains("--wss 8443"), "{message}");
@@ -208,7 +245,10 @@ mod tests {
     async fn a_port_in_use_says_so() {
         let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = taken.local_addr().unwrap();
-        let error = bind(Transport::Ws, addr).await.unwrap_err().to_string();
+        let error = bind(Listening::of(Transport::Ws), addr)
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("in use"), "{error}");
         assert!(error.contains("--ws"), "{error}");
     }

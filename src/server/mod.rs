@@ -7,7 +7,8 @@
 //!
 //! - `auth`: principals, password hashes and session tokens.
 //! - `clock`: the one place the server reads the wall clock.
-//! - `fanout`: which session hears which event.
+//! - `fanout`: which session hears which event; statistics coalesced per subscription.
+//! - `metrics`: Prometheus `/metrics` on its own listener.
 //! - `registry`: every open session, for counts and diagnostics.
 //! - `tls`: certificates.
 
@@ -17,6 +18,7 @@ mod engine;
 mod fanout;
 mod http;
 mod listener;
+mod metrics;
 mod outbox;
 mod registry;
 mod session;
@@ -25,6 +27,9 @@ mod tls;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
 
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
@@ -37,6 +42,7 @@ use crate::config::{FileConfig, Limits, ListenAddr};
 use crate::sim::{SimError, Simulator, SimulatorPlan};
 
 pub use auth::hash_password;
+pub use clock::Clock;
 pub use listener::BindError;
 pub use registry::{Registry, SessionInfo, Transport};
 pub use tls::TlsError;
@@ -53,6 +59,8 @@ pub struct Shared {
     shutdown: CancellationToken,
     /// Every session task, so shutdown can wait for them.
     sessions: TaskTracker,
+    metrics: Arc<metrics::Metrics>,
+    clock: Arc<Clock>,
 }
 
 /// Why the server could not start.
@@ -75,6 +83,7 @@ pub struct Server {
     shared: Arc<Shared>,
     ws: Option<SocketAddr>,
     wss: Option<SocketAddr>,
+    metrics: Option<SocketAddr>,
     listeners: TaskTracker,
     engines: Vec<JoinHandle<()>>,
     engines_stop: CancellationToken,
@@ -84,9 +93,20 @@ impl Server {
     /// Binds the listeners, starts one engine per tenant (the simulator's tenant plays its
     /// simulator in real time) and starts accepting. Returns once everything is up.
     pub async fn start(config: FileConfig) -> Result<Server, StartError> {
+        Server::start_with_clock(config, Clock::system()).await
+    }
+
+    /// Starts with the server's clock reading `start` now: for tests that cross a midnight or
+    /// a daylight-saving change (with [`Server::advance_clock`]) without waiting for one.
+    pub async fn start_at(config: FileConfig, start: Timestamp) -> Result<Server, StartError> {
+        Server::start_with_clock(config, Clock::starting_at(start)).await
+    }
+
+    async fn start_with_clock(config: FileConfig, clock: Clock) -> Result<Server, StartError> {
         let FileConfig {
             server,
             limits,
+            metrics: metrics_config,
             tenants,
             principals,
             simulator,
@@ -114,11 +134,18 @@ impl Server {
         let mut bound = Vec::new();
         for (transport, addr) in [(Transport::Ws, server.ws), (Transport::Wss, server.wss)] {
             if let ListenAddr::At(addr) = addr {
-                bound.push((transport, listener::bind(transport, addr).await?));
+                let listening = listener::Listening::of(transport);
+                bound.push((transport, listener::bind(listening, addr).await?));
             }
         }
+        let metrics_listener = match metrics_config.listen {
+            ListenAddr::Off => None,
+            ListenAddr::At(addr) => Some(listener::bind(listener::Listening::METRICS, addr).await?),
+        };
 
-        let now = clock::now();
+        let clock = Arc::new(clock);
+        let metrics = Arc::new(metrics::Metrics::new());
+        let now = clock.now();
         let engines_stop = CancellationToken::new();
         let mut senders = HashMap::new();
         let mut engines = Vec::new();
@@ -148,7 +175,12 @@ impl Server {
                 None => None,
             };
             let (sender, receiver) = mpsc::channel(engine::CHANNEL_CAPACITY);
-            let engine = engine::Engine::new(tenant.id.clone(), acd, simulator);
+            let surroundings = engine::Surroundings {
+                clock: clock.clone(),
+                metrics: metrics.clone(),
+                stats_updates_per_sec: limits.stats_updates_per_sec,
+            };
+            let engine = engine::Engine::new(tenant.id.clone(), acd, simulator, surroundings);
             engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
             senders.insert(tenant.id, sender);
         }
@@ -161,6 +193,8 @@ impl Server {
             allowed_origins: server.allowed_origins,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
+            metrics,
+            clock,
         });
         let app = http::router(shared.clone());
         let connections = Arc::new(Semaphore::new(limits.max_connections as usize));
@@ -168,7 +202,7 @@ impl Server {
         let (mut ws, mut wss) = (None, None);
         for (transport, tcp) in bound {
             let addr = tcp.local_addr().map_err(|source| BindError::Other {
-                transport: transport.name(),
+                listener: transport.name(),
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
                 source,
             })?;
@@ -190,10 +224,24 @@ impl Server {
                 tracker: listeners.clone(),
             }));
         }
+        let metrics = match metrics_listener {
+            Some(tcp) => {
+                let addr = tcp.local_addr().map_err(|source| BindError::Other {
+                    listener: "metrics",
+                    addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                    source,
+                })?;
+                tracing::info!("serving Prometheus metrics on http://{addr}/metrics");
+                listeners.spawn(metrics::serve(tcp, shared.clone()));
+                Some(addr)
+            }
+            None => None,
+        };
         Ok(Server {
             shared,
             ws,
             wss,
+            metrics,
             listeners,
             engines,
             engines_stop,
@@ -207,6 +255,26 @@ impl Server {
 
     pub fn wss_addr(&self) -> Option<SocketAddr> {
         self.wss
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+    }
+
+    /// Moves the server's clock forward by `by` and lets every engine catch up: what falls due
+    /// in between (ring timeouts, wrap-ups, the end of a statistics window) happens in order.
+    /// For tests; a server in production follows the system's monotonic clock only.
+    pub async fn advance_clock(&self, by: Duration) {
+        self.shared.clock.skip(by);
+        for engine in self.shared.engines.values() {
+            let _ = engine.send(engine::Request::Wake).await;
+        }
+    }
+
+    /// The server's time now.
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
     }
 
     pub fn registry(&self) -> &Registry {

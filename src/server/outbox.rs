@@ -3,12 +3,16 @@
 //!
 //! The queue is bounded. Whoever finds it full closes the session as too slow (4008) rather than
 //! wait for it or drop a message silently: an agent that misses an offer is worse off than one
-//! that reconnects. (Latest-wins coalescing for wallboard statistics comes with the wallboard
-//! feed.)
+//! that reconnects.
+//!
+//! Statistics do not go through the queue. Each session has one slot per queue it watches (and
+//! one for the tenant's totals) holding the newest statistics not yet written: a newer update
+//! replaces an unwritten older one (latest wins). A wallboard that reads slowly, or not at all,
+//! therefore costs at most one payload per slot, and never falls behind by more than one update.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::close;
@@ -35,6 +39,14 @@ pub struct CloseReason {
     pub reason: &'static str,
 }
 
+/// Which statistics a latest-wins slot holds. Slots are written in this order: queues in
+/// configuration order, then the tenant's totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatsSlot {
+    Queue(usize),
+    Tenant,
+}
+
 /// The sending side of one session. Cheap to share (`Arc`); every method is non-blocking.
 #[derive(Debug)]
 pub struct SessionHandle {
@@ -42,6 +54,9 @@ pub struct SessionHandle {
     queue: mpsc::Sender<Outgoing>,
     closing: CancellationToken,
     close_reason: OnceLock<CloseReason>,
+    /// The newest unwritten statistics per slot, in slot order.
+    stats: Mutex<Vec<(StatsSlot, Arc<str>)>>,
+    stats_posted: Notify,
 }
 
 impl SessionHandle {
@@ -53,6 +68,8 @@ impl SessionHandle {
             queue,
             closing: CancellationToken::new(),
             close_reason: OnceLock::new(),
+            stats: Mutex::new(Vec::new()),
+            stats_posted: Notify::new(),
         };
         (Arc::new(handle), receiver)
     }
@@ -86,6 +103,42 @@ impl SessionHandle {
             // The session is gone; whatever it was sent no longer has a reader.
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
+    }
+
+    /// Puts statistics in their slot for the session to write. Returns true if they replaced
+    /// statistics the session had not written yet (which are dropped: latest wins).
+    pub fn post_stats(&self, slot: StatsSlot, payload: Arc<str>) -> bool {
+        let replaced = {
+            let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+            match stats.binary_search_by_key(&slot, |(s, _)| *s) {
+                Ok(at) => {
+                    stats[at].1 = payload;
+                    true
+                }
+                Err(at) => {
+                    stats.insert(at, (slot, payload));
+                    false
+                }
+            }
+        };
+        self.stats_posted.notify_one();
+        replaced
+    }
+
+    /// Takes every unwritten statistics payload, in slot order.
+    pub fn take_stats(&self) -> Vec<Arc<str>> {
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        stats.drain(..).map(|(_, payload)| payload).collect()
+    }
+
+    /// Forgets unwritten statistics (the subscription changed).
+    pub fn clear_stats(&self) {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Resolves when statistics were posted since the last time it resolved.
+    pub async fn stats_posted(&self) {
+        self.stats_posted.notified().await;
     }
 
     /// Asks the session to close with `reason`. The first reason given wins.

@@ -20,8 +20,8 @@ use crate::protocol::{ProtocolError, SUBPROTOCOL, close};
 
 use super::Shared;
 use super::auth::Identity;
-use super::clock;
 use super::engine::Request;
+use super::metrics::SessionMetrics;
 use super::outbox::{CloseReason, Outgoing, SessionHandle};
 use super::registry::{SessionInfo, Transport};
 
@@ -70,6 +70,7 @@ struct Session {
     /// slowed down by TCP instead of overflowing its own outbound queue with answers.
     in_flight: usize,
     max_in_flight: usize,
+    metrics: SessionMetrics,
 }
 
 /// Serves one upgraded connection until it closes.
@@ -86,7 +87,7 @@ pub async fn serve(
         handle: handle.clone(),
         transport,
         remote,
-        connected_at: clock::now(),
+        connected_at: shared.clock.now(),
         principal: None,
     });
     tracing::debug!(session = handle.id, %remote, transport = transport.name(), "connected");
@@ -104,6 +105,7 @@ pub async fn serve(
         seq: 0,
         in_flight: 0,
         max_in_flight: (limits.outbound_queue as usize / 4).max(1),
+        metrics: shared.metrics.session(transport),
     };
     let hello = Reply::Hello {
         protocol: SUBPROTOCOL,
@@ -114,13 +116,14 @@ pub async fn serve(
 
     let closed = session.run(&mut socket, &mut outgoing).await;
     if let Some(reason) = closed {
+        if reason.code == close::SLOW_CONSUMER {
+            shared.metrics.slow_disconnect(session.metrics.role);
+        }
         // What the client was already sent (the error that caused the close, say) goes out
         // before the close frame; a client too slow to read gets the close frame alone.
         if reason.code != close::SLOW_CONSUMER {
-            if let Ok(first) = outgoing.try_recv() {
-                let written = session.write_batch(&mut socket, &mut outgoing, first);
-                let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, written).await;
-            }
+            let written = session.write_batch(&mut socket, &mut outgoing, None);
+            let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, written).await;
         }
         let frame = CloseFrame {
             code: reason.code,
@@ -175,7 +178,13 @@ impl Session {
                 () = shutdown.cancelled() => return Some(SHUTTING_DOWN),
                 item = outgoing.recv() => {
                     let item = item?;
-                    let write = self.write_batch(socket, outgoing, item);
+                    let write = self.write_batch(socket, outgoing, Some(item));
+                    if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
+                        return reason;
+                    }
+                }
+                () = handle.stats_posted() => {
+                    let write = self.write_batch(socket, outgoing, None);
                     if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
                         return reason;
                     }
@@ -184,11 +193,13 @@ impl Session {
                     None => return None,
                     Some(Err(error)) => return self.read_failed(error),
                     Some(Ok(Message::Text(text))) => {
+                        self.metrics.received();
                         if let Some(reason) = self.message(text.as_str()).await {
                             return Some(reason);
                         }
                     }
                     Some(Ok(Message::Binary(_))) => {
+                        self.metrics.received();
                         if let Some(reason) = self.refuse(None, ProtocolError::BinaryFrame) {
                             return Some(reason);
                         }
@@ -221,30 +232,56 @@ impl Session {
         }
     }
 
-    /// Writes `first` and everything else queued behind it, then flushes once: a burst of
-    /// events costs one write.
+    /// Writes `first`, everything else queued behind it, then the newest statistics waiting in
+    /// their latest-wins slots, and flushes once: a burst of events costs one write. The queue
+    /// is drained before the slots, so a subscription's snapshot (queued) always goes out
+    /// before the updates that follow it.
     async fn write_batch(
         &mut self,
         socket: &mut WebSocket,
         outgoing: &mut mpsc::Receiver<Outgoing>,
-        first: Outgoing,
+        first: Option<Outgoing>,
     ) -> Result<(), axum::Error> {
-        let mut next = Some(first);
-        while let Some(item) = next {
-            match item {
-                Outgoing::Event(payload) => self.feed_event(socket, &payload).await?,
-                Outgoing::Events(payloads) => {
-                    for payload in &payloads {
-                        self.feed_event(socket, payload).await?;
+        let mut written = 0u64;
+        let mut next = first.or_else(|| outgoing.try_recv().ok());
+        loop {
+            while let Some(item) = next {
+                match item {
+                    Outgoing::Event(payload) => {
+                        self.feed_event(socket, &payload).await?;
+                        written += 1;
+                    }
+                    Outgoing::Events(payloads) => {
+                        for payload in &payloads {
+                            self.feed_event(socket, payload).await?;
+                        }
+                        written += payloads.len() as u64;
+                    }
+                    Outgoing::Reply(text) => {
+                        socket.feed(Message::Text(text.into())).await?;
+                        written += 1;
+                    }
+                    Outgoing::Answer(text) => {
+                        self.in_flight = self.in_flight.saturating_sub(1);
+                        socket.feed(Message::Text(text.into())).await?;
+                        written += 1;
                     }
                 }
-                Outgoing::Reply(text) => socket.feed(Message::Text(text.into())).await?,
-                Outgoing::Answer(text) => {
-                    self.in_flight = self.in_flight.saturating_sub(1);
-                    socket.feed(Message::Text(text.into())).await?
-                }
+                next = outgoing.try_recv().ok();
             }
+            let stats = self.handle.take_stats();
+            if stats.is_empty() {
+                break;
+            }
+            for payload in &stats {
+                self.feed_event(socket, payload).await?;
+            }
+            written += stats.len() as u64;
             next = outgoing.try_recv().ok();
+        }
+        self.metrics.sent(written);
+        if written == 0 {
+            return Ok(());
         }
         socket.flush().await
     }
@@ -289,6 +326,7 @@ impl Session {
 
     fn reply_error(&self, id: Option<String>, error: &ProtocolError) {
         let (code, message) = (error.code(), error.to_string());
+        self.shared.metrics.refused(self.metrics.role, code);
         self.handle
             .send_reply(Reply::Error { id, code, message }.to_json());
     }
@@ -342,7 +380,10 @@ impl Session {
             Credentials::Password { user, .. } => Some(user.clone()),
             Credentials::Token(_) => None,
         };
-        let found = shared.auth.authenticate(credentials, clock::now()).await;
+        let found = shared
+            .auth
+            .authenticate(credentials, shared.clock.now())
+            .await;
         let engine = found
             .as_ref()
             .and_then(|(identity, _)| shared.engines.get(&identity.tenant).cloned());
@@ -362,6 +403,7 @@ impl Session {
             });
         };
         tracing::info!(session = self.handle.id, user = %identity.user, role = %identity.role, tenant = %identity.tenant, "authenticated");
+        self.metrics.authenticated(&shared.metrics, identity.role);
         shared.registry.authenticated(
             self.handle.id,
             &identity.user,

@@ -40,6 +40,9 @@ pub fn config_text(extra: &str) -> String {
 ws = "127.0.0.1:0"
 wss = "127.0.0.1:0"
 
+[metrics]
+listen = "127.0.0.1:0"
+
 [[tenants]]
 id = "acme"
 time_zone = "Europe/Berlin"
