@@ -1,0 +1,566 @@
+//! The Prometheus rules and the Grafana dashboard in `dashboards/`, checked by Prometheus's own
+//! `promtool` and against the metrics contract, docs/metrics.md: a dashboard or an alert that
+//! names a series acdhub does not serve shows nothing and never fires, silently.
+//!
+//! `promtool` comes with Debian's `prometheus` package, which `./test.sh` installs; without it
+//! these tests fail rather than skip.
+
+use std::collections::BTreeSet;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const RULES: &str = "dashboards/acdhub.rules.yml";
+const RULES_TESTS: &str = "dashboards/acdhub.rules.test.yml";
+const DASHBOARD: &str = "dashboards/acdhub-supervisor.json";
+const CONTRACT: &str = "docs/metrics.md";
+
+/// The datasource every panel must use: the `DS_PROMETHEUS` input Grafana asks for on import.
+const DATASOURCE: &str = "${DS_PROMETHEUS}";
+
+fn path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+fn read(relative: &str) -> String {
+    std::fs::read_to_string(path(relative))
+        .unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
+}
+
+/// Runs promtool in the repository root; its exit status and stdout + stderr.
+fn promtool(args: &[&str]) -> (bool, String) {
+    let output = match Command::new("promtool")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) if e.kind() == ErrorKind::NotFound => panic!(
+            "promtool is not on PATH. It comes with Debian's `prometheus` package: \
+             ./test.sh installs it (or: sudo apt-get install prometheus)"
+        ),
+        Err(e) => panic!("promtool {args:?} did not run: {e}"),
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+fn dashboard() -> Value {
+    serde_json::from_str(&read(DASHBOARD)).expect("the dashboard is valid JSON")
+}
+
+/// Every panel of the dashboard, including those nested in rows.
+fn panels(dashboard: &Value) -> Vec<&Value> {
+    fn collect<'a>(list: &'a Value, into: &mut Vec<&'a Value>) {
+        for panel in list.as_array().into_iter().flatten() {
+            into.push(panel);
+            collect(&panel["panels"], into);
+        }
+    }
+    let mut all = Vec::new();
+    collect(&dashboard["panels"], &mut all);
+    all
+}
+
+/// Every PromQL expression of the dashboard: panel targets and template-variable queries.
+fn dashboard_expressions(dashboard: &Value) -> Vec<String> {
+    let mut exprs: Vec<String> = panels(dashboard)
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().into_iter().flatten())
+        .filter_map(|target| target["expr"].as_str().map(str::to_owned))
+        .collect();
+    for variable in dashboard["templating"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let query = &variable["query"];
+        if let Some(q) = query.as_str().or(query["query"].as_str()) {
+            exprs.push(q.to_owned());
+        }
+    }
+    exprs
+}
+
+/// The metric names a text mentions: `acdhub_[a-z_]+` (served) and `acdhub:[a-z_:0-9]+`
+/// (recorded by the rules).
+fn metric_names(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(found) = text[at..].find("acdhub") {
+        let start = at + found;
+        let preceded = start > 0 && {
+            let c = bytes[start - 1];
+            c.is_ascii_alphanumeric() || c == b'_' || c == b':'
+        };
+        let mut end = start + "acdhub".len();
+        let recorded = match bytes.get(end) {
+            Some(b'_') => false,
+            Some(b':') => true,
+            _ => {
+                at = end;
+                continue;
+            }
+        };
+        end += 1;
+        while let Some(&c) = bytes.get(end) {
+            let allowed = c.is_ascii_lowercase()
+                || c == b'_'
+                || (recorded && (c == b':' || c.is_ascii_digit()));
+            if !allowed {
+                break;
+            }
+            end += 1;
+        }
+        if !preceded && end > start + "acdhub_".len() {
+            names.insert(text[start..end].to_owned());
+        }
+        at = end;
+    }
+    names
+}
+
+/// The series docs/metrics.md promises, from its tables: every backticked name in a row's first
+/// cell, and for a histogram its `_bucket`, `_count` and `_sum` series.
+fn contract_names() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for line in read(CONTRACT).lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if !line.starts_with('|') || cells.len() < 4 {
+            continue;
+        }
+        let histogram = cells[2] == "histogram";
+        for name in cells[1].split('`').skip(1).step_by(2) {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                continue;
+            }
+            names.insert(name.to_owned());
+            if histogram {
+                for suffix in ["_bucket", "_count", "_sum"] {
+                    names.insert(format!("{name}{suffix}"));
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The series the rules file records.
+fn recorded_names() -> BTreeSet<String> {
+    read(RULES)
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- record:"))
+        .map(|name| name.trim().to_owned())
+        .collect()
+}
+
+fn alert_names() -> BTreeSet<String> {
+    read(RULES)
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- alert:"))
+        .map(|name| name.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_rules_file_passes_promtool_check_rules() {
+    let (ok, output) = promtool(&["check", "rules", RULES]);
+    assert!(ok, "promtool check rules {RULES} failed:\n{output}");
+    let rules = recorded_names().len() + alert_names().len();
+    let success = format!("SUCCESS: {rules} rules found");
+    assert!(
+        output.contains(&success),
+        "expected `{success}` from promtool:\n{output}"
+    );
+    // promtool exits 0 even when it reports a lint problem (a duplicate rule): every line must
+    // be one of the two a clean check prints.
+    let unexpected: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && *line != success && *line != format!("Checking {RULES}"))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "promtool check rules warned:\n{}",
+        unexpected.join("\n")
+    );
+}
+
+#[test]
+fn the_rules_unit_tests_pass_under_promtool_test_rules() {
+    let (ok, output) = promtool(&["test", "rules", RULES_TESTS]);
+    assert!(ok, "promtool test rules {RULES_TESTS} failed:\n{output}");
+    assert!(output.contains("SUCCESS"), "{output}");
+    // The unit tests cover every alert, and every recorded figure.
+    let tests = read(RULES_TESTS);
+    for alert in alert_names() {
+        assert!(
+            tests.contains(&format!("alertname: {alert}")),
+            "{RULES_TESTS} never tests the alert {alert}"
+        );
+    }
+    for record in recorded_names() {
+        assert!(
+            tests.contains(&format!("expr: {record}")),
+            "{RULES_TESTS} never checks the value of {record}"
+        );
+    }
+}
+
+#[test]
+fn the_rules_define_the_service_level_figures_and_the_four_alerts() {
+    let recorded = recorded_names();
+    for name in [
+        "acdhub:queue_service_level:ratio_15m",
+        "acdhub:queue_service_level_answered:ratio_15m",
+        "acdhub:queue_service_level_offered:ratio_15m",
+        "acdhub:queue_service_level_short_abandon_excluded:ratio_15m",
+        "acdhub:queue_answer_wait_seconds:mean_15m",
+        "acdhub:queue_handle_seconds:mean_15m",
+        "acdhub:queue_abandonment:ratio_15m",
+        "acdhub:queue_occupancy:ratio_15m",
+    ] {
+        assert!(recorded.contains(name), "{RULES} does not record {name}");
+    }
+    let alerts = alert_names();
+    let expected: BTreeSet<String> = [
+        "AcdhubServiceLevelBelowTarget",
+        "AcdhubOldestWaitHigh",
+        "AcdhubCallsWaitingNoAgents",
+        "AcdhubTargetDown",
+    ]
+    .map(str::to_owned)
+    .into();
+    assert_eq!(alerts, expected);
+}
+
+#[test]
+fn the_metrics_contract_lists_the_series_the_checks_rely_on() {
+    // Guards the other checks against a parser that finds nothing and so forbids nothing.
+    let names = contract_names();
+    for name in [
+        "acdhub_queue_calls_waiting",
+        "acdhub_queue_service_level_info",
+        "acdhub_queue_answer_wait_seconds_bucket",
+        "acdhub_queue_abandon_wait_seconds_count",
+        "acdhub_queue_handle_seconds_sum",
+        "acdhub_connections",
+        "acdhub_build_info",
+        "process_resident_memory_bytes",
+    ] {
+        assert!(names.contains(name), "{CONTRACT} parsed without {name}");
+    }
+    assert!(
+        !names.contains("acdhub_queue_calls_waiting_bucket"),
+        "only histograms have buckets"
+    );
+}
+
+#[test]
+fn every_acdhub_series_the_rules_read_is_in_the_metrics_contract() {
+    let rules = read(RULES);
+    let contract = contract_names();
+    let recorded = recorded_names();
+    let mentioned = metric_names(&rules);
+    assert!(
+        mentioned.contains("acdhub_queue_service_level_info"),
+        "found {mentioned:?}"
+    );
+    let unknown: Vec<&String> = mentioned
+        .iter()
+        .filter(|name| !contract.contains(*name) && !recorded.contains(*name))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "{RULES} uses series that are neither in {CONTRACT} nor recorded: {unknown:?}"
+    );
+}
+
+#[test]
+fn the_dashboard_declares_the_prometheus_datasource_input_for_import() {
+    let dashboard = dashboard();
+    let inputs = dashboard["__inputs"].as_array().expect("__inputs");
+    assert!(
+        inputs.iter().any(|input| input["name"] == "DS_PROMETHEUS"
+            && input["type"] == "datasource"
+            && input["pluginId"] == "prometheus"),
+        "no DS_PROMETHEUS datasource input: {inputs:?}"
+    );
+    let requires = dashboard["__requires"].as_array().expect("__requires");
+    for (kind, id) in [("grafana", "grafana"), ("datasource", "prometheus")] {
+        assert!(
+            requires.iter().any(|r| r["type"] == kind && r["id"] == id),
+            "__requires lacks {kind} {id}"
+        );
+    }
+    assert!(
+        dashboard["schemaVersion"].as_u64().unwrap_or(0) >= 36,
+        "schemaVersion {}",
+        dashboard["schemaVersion"]
+    );
+    assert!(
+        dashboard["id"].is_null(),
+        "an importable dashboard has no id"
+    );
+    assert!(dashboard["uid"].as_str().is_some_and(|uid| !uid.is_empty()));
+}
+
+#[test]
+fn every_dashboard_panel_queries_the_imported_prometheus_datasource() {
+    let dashboard = dashboard();
+    let panels = panels(&dashboard);
+    assert!(panels.len() >= 10, "only {} panels", panels.len());
+    for panel in panels {
+        let title = panel["title"].as_str().unwrap_or("(untitled)");
+        assert_eq!(
+            panel["datasource"]["uid"], DATASOURCE,
+            "panel {title:?} datasource"
+        );
+        let targets = panel["targets"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        assert!(
+            targets
+                .iter()
+                .any(|t| t["expr"].as_str().is_some_and(|e| !e.trim().is_empty())),
+            "panel {title:?} has no query"
+        );
+        for target in targets {
+            assert_eq!(
+                target["datasource"]["uid"], DATASOURCE,
+                "a query of panel {title:?}"
+            );
+            assert!(
+                target["expr"]
+                    .as_str()
+                    .is_some_and(|e| !e.trim().is_empty()),
+                "panel {title:?} has an empty query"
+            );
+        }
+    }
+    for variable in dashboard["templating"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        assert_eq!(
+            variable["datasource"]["uid"], DATASOURCE,
+            "variable {}",
+            variable["name"]
+        );
+    }
+}
+
+#[test]
+fn every_metric_the_dashboard_queries_is_served_by_acdhub_or_recorded_by_the_rules() {
+    let dashboard = dashboard();
+    let contract = contract_names();
+    let recorded = recorded_names();
+    let mut used = BTreeSet::new();
+    for expr in dashboard_expressions(&dashboard) {
+        used.extend(metric_names(&expr));
+    }
+    assert!(
+        used.contains("acdhub:queue_service_level:ratio_15m"),
+        "found {used:?}"
+    );
+    let unknown: Vec<&String> = used
+        .iter()
+        .filter(|name| !contract.contains(*name) && !recorded.contains(*name))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "the dashboard queries series that are neither in {CONTRACT} nor recorded in {RULES}: \
+         {unknown:?}"
+    );
+}
+
+#[test]
+fn every_dashboard_query_is_promql_that_prometheus_accepts() {
+    // promtool parses each query as a recording rule, with the variables at All (`.*`), the
+    // way Grafana sends them.
+    let dashboard = dashboard();
+    let mut rules = String::from("groups:\n  - name: dashboard-queries\n    rules:\n");
+    let exprs: Vec<String> = panels(&dashboard)
+        .iter()
+        .flat_map(|panel| panel["targets"].as_array().into_iter().flatten())
+        .filter_map(|target| target["expr"].as_str())
+        .map(|expr| expr.replace("$tenant", ".*").replace("$queue", ".*"))
+        .collect();
+    for (i, expr) in exprs.iter().enumerate() {
+        // A JSON string is a YAML double-quoted scalar.
+        rules.push_str(&format!(
+            "      - record: dashboard:query_{i}:check\n        expr: {}\n",
+            Value::String(expr.clone())
+        ));
+    }
+    let file = std::env::temp_dir().join(format!(
+        "acdhub-dashboard-queries-{}.rules.yml",
+        std::process::id()
+    ));
+    std::fs::write(&file, rules).unwrap();
+    let (ok, output) = promtool(&["check", "rules", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).ok();
+    let numbered: Vec<String> = exprs
+        .iter()
+        .enumerate()
+        .map(|(i, expr)| format!("query_{i}: {expr}"))
+        .collect();
+    assert!(
+        ok,
+        "a dashboard query is not valid PromQL (Grafana-only variables such as \
+         $__rate_interval are not: use a fixed range):\n{output}\n{}",
+        numbered.join("\n")
+    );
+    assert!(
+        output.contains(&format!("SUCCESS: {} rules found", exprs.len())),
+        "{output}"
+    );
+}
+
+#[test]
+fn the_dashboard_panel_ids_are_unique() {
+    let dashboard = dashboard();
+    let mut seen = BTreeSet::new();
+    for panel in panels(&dashboard) {
+        let id = panel["id"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("panel {} has no id", panel["title"]));
+        assert!(seen.insert(id), "two panels have the id {id}");
+    }
+}
+
+#[test]
+fn the_dashboard_filters_by_tenant_and_queue_variables() {
+    let dashboard = dashboard();
+    let variables = dashboard["templating"]["list"]
+        .as_array()
+        .expect("templating");
+    for name in ["tenant", "queue"] {
+        let variable = variables
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("no `{name}` variable"));
+        assert_eq!(variable["type"], "query", "{name}");
+        assert_eq!(variable["multi"], true, "{name} allows several values");
+        assert_eq!(variable["includeAll"], true, "{name} has All");
+        let query = variable["query"]["query"].as_str().unwrap_or_default();
+        assert!(
+            query.starts_with("label_values(") && query.ends_with(&format!(", {name})")),
+            "{name}: {query}"
+        );
+    }
+    // Every per-queue figure follows the selection.
+    for panel in panels(&dashboard) {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap_or_default();
+            if expr.contains("acdhub_queue_") || expr.contains("acdhub:queue_") {
+                assert!(
+                    expr.contains(r#"tenant=~"$tenant""#) && expr.contains(r#"queue=~"$queue""#),
+                    "panel {} ignores the selection: {expr}",
+                    panel["title"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_shows_what_a_supervisor_watches_with_units() {
+    let dashboard = dashboard();
+    let panels = panels(&dashboard);
+    // (a series the panel queries, the unit it must be shown in)
+    let wanted = [
+        ("acdhub:queue_service_level:ratio_15m", "percentunit"),
+        ("acdhub_queue_calls_waiting", "short"),
+        ("acdhub_queue_oldest_wait_seconds", "s"),
+        ("acdhub_tenant_agents", "short"),
+        ("acdhub:queue_answer_wait_seconds:mean_15m", "s"),
+        ("acdhub:queue_abandonment:ratio_15m", "percentunit"),
+        ("acdhub_connections", "short"),
+        ("acdhub_messages_received_total", "short"),
+        ("acdhub_messages_sent_total", "short"),
+        ("acdhub_slow_client_disconnects_total", "short"),
+        ("acdhub_outbound_dropped_total", "short"),
+    ];
+    for (series, unit) in wanted {
+        let panel = panels
+            .iter()
+            .find(|p| {
+                p["targets"].as_array().into_iter().flatten().any(|t| {
+                    t["expr"]
+                        .as_str()
+                        .is_some_and(|e| metric_names(e).contains(series))
+                })
+            })
+            .unwrap_or_else(|| panic!("no panel shows {series}"));
+        assert_eq!(
+            panel["fieldConfig"]["defaults"]["unit"], unit,
+            "unit of {}",
+            panel["title"]
+        );
+    }
+    // The service level is drawn against the queue's target, in the same panel.
+    let service_level = panels
+        .iter()
+        .find(|p| {
+            p["title"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Service level")
+        })
+        .expect("a service-level panel");
+    let exprs: Vec<&str> = service_level["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["expr"].as_str())
+        .collect();
+    assert!(
+        exprs
+            .iter()
+            .any(|e| e.contains("acdhub_queue_service_level_target_ratio")),
+        "{exprs:?}"
+    );
+    // Agents by state are stacked.
+    let agents = panels
+        .iter()
+        .find(|p| {
+            p["targets"].as_array().into_iter().flatten().any(|t| {
+                t["expr"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("acdhub_tenant_agents{"))
+            })
+        })
+        .expect("an agents panel");
+    assert_eq!(
+        agents["fieldConfig"]["defaults"]["custom"]["stacking"]["mode"],
+        "normal"
+    );
+}
+
+#[test]
+fn the_metric_name_scanner_finds_served_and_recorded_names() {
+    let names = metric_names(
+        r#"sum without (le) (acdhub_queue_answer_wait_seconds_bucket{le="20"}) / acdhub:queue_service_level:ratio_15m and up{job=~"acdhub.*"}"#,
+    );
+    let expected: BTreeSet<String> = [
+        "acdhub_queue_answer_wait_seconds_bucket",
+        "acdhub:queue_service_level:ratio_15m",
+    ]
+    .map(str::to_owned)
+    .into();
+    assert_eq!(names, expected);
+}
