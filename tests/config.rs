@@ -913,6 +913,27 @@ fn server_and_limits_are_checked() {
         "no path",
     );
 
+    let text = format!("[server]\naudit_log = \"\"\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "audit_log"),
+        "server.audit_log",
+        "names no file",
+    );
+    let text = format!("[server]\naudit_log = \"/var/log/acdhub/\"\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "audit_log"),
+        "server.audit_log",
+        "names a directory",
+    );
+    let text = format!("[server]\naudit_log = \"/var/log/acdhub/audit.jsonl\"\n{BASE}");
+    let file = parse(&text).expect("valid");
+    assert_eq!(
+        file.server.audit_log.as_deref(),
+        Some(std::path::Path::new("/var/log/acdhub/audit.jsonl"))
+    );
+
     let text = format!("[limits]\nmax_message_bytes = 10\n{BASE}");
     assert_refused(
         &text,
@@ -934,6 +955,10 @@ fn server_and_limits_are_checked() {
     );
     let file = parse(&text).expect("valid");
     assert_eq!(file.server.ws, config::ListenAddr::Off);
+    assert_eq!(
+        file.server.audit_log, None,
+        "no audit file unless one is named"
+    );
     assert_eq!(file.limits.auth_timeout, Duration::from_secs(3));
     assert_eq!(
         file.limits.ping_interval,

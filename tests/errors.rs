@@ -88,12 +88,13 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
         AcdError::TransferToSelf(_) => "transfer_to_self",
         AcdError::NotRinging(_) => "not_ringing",
         AcdError::NotWaiting(_) => "not_waiting",
+        AcdError::AgentNotBusy { .. } => "agent_not_busy",
         AcdError::NoPendingState(_) => "no_pending_state",
         AcdError::BadExtension { .. } => "bad_extension",
     }
 }
 
-const VARIANTS: usize = 18;
+const VARIANTS: usize = 19;
 
 #[test]
 fn every_error_comes_from_a_bad_command_and_changes_nothing() {
@@ -116,6 +117,12 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ("set_priority c9 1", "unknown_call", &["c9"]),
         ("not_ready fay coffee", "unknown_reason", &["coffee"]),
         ("not_ready bob coffee", "unknown_reason", &["coffee"]),
+        (
+            "set_pending bob not_ready coffee",
+            "unknown_reason",
+            &["coffee"],
+        ),
+        ("set_pending zed logged_out", "unknown_agent", &["zed"]),
         ("call c4 in sales", "duplicate_call", &["c4"]),
         ("call c2 in support", "duplicate_call", &["c2"]),
         ("call c3 in sales", "duplicate_call", &["c3"]),
@@ -123,6 +130,7 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ("login dan", "already_logged_in", &["dan"]),
         ("ready eve", "not_logged_in", &["eve"]),
         ("logout eve", "not_logged_in", &["eve"]),
+        ("set_pending eve logged_out", "not_logged_in", &["eve"]),
         // accepting a call that was never offered, or offered to someone else
         ("accept fay c4", "not_offered", &["fay", "c4"]),
         ("accept ann c3", "not_offered", &["ann", "c3"]),
@@ -163,6 +171,16 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ("set_priority c3 9", "not_waiting", &["c3"]),
         ("set_priority c2 9", "not_waiting", &["c2"]),
         ("move c3 to support", "not_waiting", &["c3"]),
+        (
+            "set_pending fay logged_out",
+            "agent_not_busy",
+            &["fay", "ready"],
+        ),
+        (
+            "set_pending dan not_ready break",
+            "agent_not_busy",
+            &["dan", "not_ready"],
+        ),
         ("clear_pending bob", "no_pending_state", &["bob"]),
         ("clear_pending eve", "no_pending_state", &["eve"]),
         ("extend_wrap_up ann 61s", "bad_extension", &["60"]),

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
-    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, Figures, QueueId, ReasonCode,
-    RequestedState, TransferTarget,
+    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, Figures, PendingState, QueueId,
+    ReasonCode, RequestedState, TransferTarget,
 };
 use jiff::Timestamp;
 use proptest::prelude::*;
@@ -62,6 +62,7 @@ enum Raw {
     Login(usize),
     SetState(usize, usize),
     ClearPending(usize),
+    SetPending(usize, usize),
     Accept(usize, usize),
     Reject(usize, usize),
     Hold(usize, usize),
@@ -160,6 +161,15 @@ fn raw_command(raw: &Raw) -> Command {
         Raw::Login(x) => Command::Login { agent: a(x) },
         Raw::SetState(x, s) => set_state(x, s),
         Raw::ClearPending(x) => Command::ClearPending { agent: a(x) },
+        Raw::SetPending(x, s) => Command::SetPending {
+            agent: a(x),
+            pending: match s {
+                0 => PendingState::LoggedOut,
+                r => PendingState::NotReady {
+                    reason: ReasonCode::new(REASONS[r - 1]),
+                },
+            },
+        },
         Raw::Accept(x, y) => Command::Accept {
             agent: a(x),
             call: c(y),
@@ -310,15 +320,19 @@ fn guided(acd: &Acd, kind: u8, pick: usize, arg: usize) -> Option<Command> {
                 .filter(|a| matches!(a.status, AgentStatus::WrapUp { .. }))
                 .collect();
             let agent = wrapping[choose(wrapping.len())?];
-            if arg % 2 == 0 {
-                Command::EndWrapUp {
+            match arg % 4 {
+                0 | 2 => Command::EndWrapUp {
                     agent: agent.id.clone(),
-                }
-            } else {
-                Command::ExtendWrapUp {
+                },
+                1 => Command::ExtendWrapUp {
                     agent: agent.id.clone(),
                     by: Duration::from_secs(arg as u64 % 61),
-                }
+                },
+                // a supervisor's "after this call", valid or not (any agent, any reason)
+                _ => raw_command(&Raw::SetPending(
+                    pick % AGENTS.len(),
+                    arg / 4 % (REASONS.len() + 1),
+                )),
             }
         }
         _ => Command::MoveCall {
@@ -478,16 +492,12 @@ fn check_views(acd: &Acd, now: Timestamp) -> Result<(), TestCaseError> {
             &stats.interval.figures,
             &stats.rolling.figures,
         ] {
-            let mut fractions = vec![f.occupancy()];
+            let mut fractions = vec![f.occupancy(), f.abandonment_rate()];
             fractions.extend(ServiceLevelVariant::ALL.map(|v| f.service_level(v)));
             for fraction in fractions.into_iter().flatten() {
                 prop_assert!((0.0..=1.0).contains(&fraction), "{fraction} from {f:?}");
             }
-            for figure in [
-                f.abandonment_rate(),
-                f.average_speed_of_answer(),
-                f.average_handle_time(),
-            ] {
+            for figure in [f.average_speed_of_answer(), f.average_handle_time()] {
                 prop_assert!(figure.is_none_or(|x| x.is_finite() && x >= 0.0), "{f:?}");
             }
         }

@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
     Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
-    CallStatus, CallView, OfferEndReason, PendingState, QueueId, ReasonCode, TransferTarget,
+    CallStatus, CallView, OfferEndReason, OverflowReason, PendingState, QueueId, ReasonCode,
+    TransferTarget,
 };
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
@@ -77,6 +78,9 @@ fn protocol_errors() -> Vec<ProtocolError> {
             role: "wallboard",
             message: "accept".into(),
         },
+        ProtocolError::NotOwnAgent {
+            agent: "agent2".into(),
+        },
         ProtocolError::Unavailable,
     ];
     for error in &all {
@@ -89,6 +93,7 @@ fn protocol_errors() -> Vec<ProtocolError> {
             | ProtocolError::AlreadyAuthenticated
             | ProtocolError::AuthFailed
             | ProtocolError::Forbidden { .. }
+            | ProtocolError::NotOwnAgent { .. }
             | ProtocolError::Unavailable => {}
         }
     }
@@ -128,6 +133,10 @@ fn acd_errors() -> Vec<AcdError> {
         AcdError::TransferToSelf(agent()),
         AcdError::NotRinging(call()),
         AcdError::NotWaiting(call()),
+        AcdError::AgentNotBusy {
+            agent: agent(),
+            state: AgentStatusKind::Ready,
+        },
         AcdError::NoPendingState(agent()),
         AcdError::BadExtension { max_secs: 300 },
     ];
@@ -149,6 +158,7 @@ fn acd_errors() -> Vec<AcdError> {
             | AcdError::TransferToSelf(_)
             | AcdError::NotRinging(_)
             | AcdError::NotWaiting(_)
+            | AcdError::AgentNotBusy { .. }
             | AcdError::NoPendingState(_)
             | AcdError::BadExtension { .. } => {}
         }
@@ -187,6 +197,17 @@ fn offer_end_reasons() -> BTreeSet<&'static str> {
         }
     }
     all.into_iter().map(OfferEndReason::name).collect()
+}
+
+fn overflow_reasons() -> BTreeSet<&'static str> {
+    use OverflowReason::*;
+    let all = [MaxWait, Escalation, Moved];
+    for reason in all {
+        match reason {
+            MaxWait | Escalation | Moved => {}
+        }
+    }
+    all.into_iter().map(OverflowReason::name).collect()
 }
 
 fn call_left_reasons() -> BTreeSet<&'static str> {
@@ -349,6 +370,13 @@ fn literal_events() -> Vec<Event> {
             )));
         }
     }
+    // What a supervisor's action caused, and a supervisor's snapshot.
+    let mut forced = AgentState::new("agent1", &statuses[1], since, Some("ready"));
+    forced.by = Some("supervisor".into());
+    events.push(Event::AgentState(forced));
+    let mut snapshot = AgentState::new("agent1", &statuses[3], since, None);
+    snapshot.queues = Some(vec!["support".into(), "general".into()]);
+    events.push(Event::AgentState(snapshot));
     for pending in [
         None,
         Some(PendingState::LoggedOut),
@@ -356,10 +384,13 @@ fn literal_events() -> Vec<Event> {
             reason: ReasonCode::new("lunch"),
         }),
     ] {
-        events.push(Event::PendingState {
-            agent: "agent1".into(),
-            pending: pending.as_ref().map(Pending::from),
-        });
+        for by in [None, Some("supervisor".to_owned())] {
+            events.push(Event::PendingState {
+                agent: "agent1".into(),
+                pending: pending.as_ref().map(Pending::from),
+                by,
+            });
+        }
     }
     for data in [call_data(), CallData::default()] {
         events.push(Event::Offer(Offer::new(
@@ -414,6 +445,29 @@ fn literal_events() -> Vec<Event> {
             reason: reason.name(),
         });
     }
+    let waiting = CallView {
+        id: CallId::new(CALL2),
+        queue: QueueId::new("general"),
+        priority: 10,
+        data: Arc::new(CallData::default()),
+        arrived_at: at("2023-11-14T22:14:02.25Z"),
+        entered_queue_at: at("2023-11-14T22:15:02.25Z"),
+        status: CallStatus::Waiting { min_skill: 1 },
+    };
+    for reason in [
+        OverflowReason::MaxWait,
+        OverflowReason::Escalation,
+        OverflowReason::Moved,
+    ] {
+        let mut state = CallState::from(&waiting).changed_queue(&QueueId::new("support"), reason);
+        if reason == OverflowReason::Moved {
+            state.by = Some("supervisor".into());
+        }
+        events.push(Event::CallState(state));
+    }
+    let mut raised = CallState::from(&waiting);
+    raised.by = Some("supervisor".into());
+    events.push(Event::CallState(raised));
     for status in [
         CallStatus::Waiting { min_skill: 3 },
         CallStatus::Ringing {
@@ -862,6 +916,10 @@ fn the_schemas_list_exactly_the_codes_states_and_reasons_of_the_code() {
     assert_eq!(
         enum_of(&docs["server/call_left.json"], "/properties/reason/enum"),
         owned(call_left_reasons())
+    );
+    assert_eq!(
+        enum_of(&docs["server/call_state.json"], "/properties/reason/enum"),
+        owned(overflow_reasons())
     );
     let variants: BTreeSet<&str> = ServiceLevelVariant::ALL.iter().map(|v| v.name()).collect();
     assert_eq!(

@@ -490,6 +490,46 @@ fn a_pending_state_waits_for_the_call_and_wrap_up_and_can_be_cleared() {
 }
 
 #[test]
+fn a_supervisor_sets_and_clears_the_pending_state_of_a_busy_agent() {
+    check(
+        SUPPORT,
+        r#"
+        # ringing: the pending state waits for the offer's end
+        at 0s   login ann; ready ann; call c1 in support
+        at 1s   set_pending ann not_ready break
+                exactly pending ann not_ready break
+                state ann ringing c1 pending not_ready break
+        # on a call: replaced, then the same again changes nothing
+        at 2s   accept ann c1; set_pending ann logged_out
+                expect pending ann logged_out
+                state ann on_call c1 pending logged_out
+        at 3s   set_pending ann logged_out
+                expect nothing
+        # in wrap-up: cleared by the supervisor, set again, applied when the wrap-up ends
+        at 10s  hangup ann c1
+                clear_pending ann
+                expect pending ann cleared
+                set_pending ann not_ready lunch
+                expect pending ann not_ready lunch
+                state ann wrap_up c1 until 30s pending not_ready lunch
+        at 30s  expect pending ann cleared; not_ready ann lunch was wrap_up
+                state ann not_ready lunch pending -
+        # not busy: refused, whatever the state
+                set_pending ann logged_out => agent_not_busy
+        at 31s  ready ann
+                set_pending ann not_ready break => agent_not_busy
+        at 32s  logout ann
+                set_pending ann logged_out => not_logged_in
+        # the core knows the system reasons too (the protocol refuses them from clients)
+        at 40s  login ann; ready ann; call c2 in support
+                set_pending ann not_ready coffee => unknown_reason
+                set_pending ann not_ready no_answer
+                expect pending ann not_ready no_answer
+        "#,
+    );
+}
+
+#[test]
 fn hold_time_counts_in_handle_time() {
     check(
         SUPPORT,

@@ -232,7 +232,7 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
                     last_seq = seq;
                 }
                 updates += 1;
-                if updates % 500 == 1 {
+                if updates % 100 == 1 {
                     schema::check_server_message(&text);
                 }
             }

@@ -254,6 +254,32 @@ impl Acd {
         Ok(())
     }
 
+    /// Sets the pending next state of a busy agent directly (a supervisor's "after this call").
+    /// Unlike [`Acd::set_state`] it never changes the current state: an agent with no call is
+    /// refused, so the supervisor forces its state instead.
+    pub(crate) fn set_pending_state(
+        &mut self,
+        agent: &AgentId,
+        pending: PendingState,
+    ) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        if let PendingState::NotReady { reason } = &pending {
+            self.check_reason(reason)?;
+        }
+        let status = &self.agents[index].status;
+        if *status == AgentStatus::LoggedOut {
+            return Err(AcdError::NotLoggedIn(agent.clone()));
+        }
+        if !status.is_busy() {
+            return Err(AcdError::AgentNotBusy {
+                agent: agent.clone(),
+                state: status.kind(),
+            });
+        }
+        self.set_pending(index, Some(pending));
+        Ok(())
+    }
+
     pub(crate) fn clear_pending(&mut self, agent: &AgentId) -> Result<(), AcdError> {
         let index = self.agent_index(agent)?;
         if self.agents[index].pending.is_none() {

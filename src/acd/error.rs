@@ -45,6 +45,14 @@ pub enum AcdError {
     NotRinging(CallId),
     #[error("call `{0}` is not waiting in a queue")]
     NotWaiting(CallId),
+    #[error(
+        "agent `{agent}` is {state}: only an agent ringing, on a call or in wrap-up can have a \
+         pending state"
+    )]
+    AgentNotBusy {
+        agent: AgentId,
+        state: AgentStatusKind,
+    },
     #[error("agent `{0}` has no pending state to clear")]
     NoPendingState(AgentId),
     #[error("the wrap-up extension must be between 1 second and {max_secs} seconds")]
@@ -71,6 +79,7 @@ impl AcdError {
             AcdError::TransferToSelf(_) => "transfer_to_self",
             AcdError::NotRinging(_) => "not_ringing",
             AcdError::NotWaiting(_) => "not_waiting",
+            AcdError::AgentNotBusy { .. } => "agent_not_busy",
             AcdError::NoPendingState(_) => "no_pending_state",
             AcdError::BadExtension { .. } => "bad_extension",
         }

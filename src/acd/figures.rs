@@ -73,13 +73,16 @@ impl Figures {
         ratio(self.talk_ms + self.hold_ms + self.wrap_up_ms, self.handled).map(|ms| ms / 1000.0)
     }
 
-    /// Abandoned / offered, short abandons left out of both. In a window a call may have been
-    /// offered in the window before its short abandon, hence the saturating subtraction.
+    /// Abandoned / offered, short abandons left out of both, at most 1. A call counts in the
+    /// window in which each of its events happened, so in a window a call may be abandoned
+    /// that was offered before it (hence the saturating subtraction): on a short rolling window
+    /// under heavy abandonment the raw ratio can pass 1, and a rate above 100 % means nothing.
     pub fn abandonment_rate(&self) -> Option<f64> {
         ratio(
             self.abandoned,
             self.offered.saturating_sub(self.short_abandoned),
         )
+        .map(|rate| rate.min(1.0))
     }
 
     /// Handling time / (handling time + ready idle time).
@@ -184,4 +187,27 @@ pub(crate) enum Sample {
         hold_ms: u64,
         wrap_up_ms: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_with_more_abandons_than_offers_says_100_percent() {
+        // Two calls offered before the window began were abandoned in it, with one new offer.
+        let figures = Figures {
+            offered: 1,
+            abandoned: 2,
+            ..Figures::default()
+        };
+        assert_eq!(figures.abandonment_rate(), Some(1.0));
+        let usual = Figures {
+            offered: 8,
+            abandoned: 2,
+            short_abandoned: 4,
+            ..Figures::default()
+        };
+        assert_eq!(usual.abandonment_rate(), Some(0.5));
+    }
 }

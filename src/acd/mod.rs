@@ -66,6 +66,13 @@ pub enum Command {
         agent: AgentId,
         state: RequestedState,
     },
+    /// A supervisor sets what a busy agent does after its call (refused for an agent who is
+    /// not ringing, on a call or in wrap-up: there is no "after" to wait for).
+    SetPending {
+        agent: AgentId,
+        pending: PendingState,
+    },
+    /// Drops the agent's pending state, whoever asks: the agent itself or a supervisor.
     ClearPending {
         agent: AgentId,
     },
@@ -291,6 +298,7 @@ impl Acd {
         let result = match command {
             Command::Login { agent } => self.login(&agent),
             Command::SetState { agent, state } => self.set_state(&agent, state),
+            Command::SetPending { agent, pending } => self.set_pending_state(&agent, pending),
             Command::ClearPending { agent } => self.clear_pending(&agent),
             Command::Accept { agent, call } => self.accept(&agent, &call),
             Command::Reject { agent, call } => self.reject(&agent, &call),

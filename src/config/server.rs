@@ -73,6 +73,10 @@ pub struct ServerConfig {
     /// session. A page served by acdhub itself (its origin is the request's own host) always may;
     /// a client that sends no Origin is not a browser and is let through to authenticate.
     pub allowed_origins: Vec<String>,
+    /// A file to append the audit log to, one JSON line per supervisor action (who, what, on
+    /// whom, when, with what result). `None` keeps the records in the server's log only. The
+    /// file is opened at start; one that cannot be opened stops the start.
+    pub audit_log: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +86,7 @@ impl Default for ServerConfig {
             wss: ListenAddr::At(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 443))),
             tls: None,
             allowed_origins: Vec::new(),
+            audit_log: None,
         }
     }
 }
@@ -216,6 +221,7 @@ pub(super) struct RawServer {
     tls_private_key: Option<PathBuf>,
     #[serde(default)]
     allowed_origins: Vec<String>,
+    audit_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -299,11 +305,26 @@ pub(super) fn build_server(at: &FieldPath, raw: RawServer) -> Result<ServerConfi
             return Err(problem(at.key("allowed_origins").index(index), why));
         }
     }
+    if let Some(path) = &raw.audit_log {
+        if path.as_os_str().is_empty() {
+            return Err(problem(
+                at.key("audit_log"),
+                "names no file; leave the key out to keep the audit records in the log only",
+            ));
+        }
+        if path.as_os_str().to_string_lossy().ends_with('/') {
+            return Err(problem(
+                at.key("audit_log"),
+                "names a directory; name the file to append to, such as /var/log/acdhub/audit.jsonl",
+            ));
+        }
+    }
     Ok(ServerConfig {
         ws: raw.ws.unwrap_or(defaults.ws),
         wss: raw.wss.unwrap_or(defaults.wss),
         tls,
         allowed_origins: raw.allowed_origins,
+        audit_log: raw.audit_log,
     })
 }
 

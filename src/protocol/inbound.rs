@@ -52,7 +52,11 @@ pub enum ClientMessage {
         reason: String,
     },
     Logout,
-    ClearPending,
+    /// An agent clears its own pending state (`agent` left out or naming itself); a supervisor
+    /// names the agent.
+    ClearPending {
+        agent: Option<String>,
+    },
     Accept {
         call: String,
     },
@@ -89,6 +93,13 @@ pub enum ClientMessage {
     ForceState {
         agent: String,
         state: StateName,
+        reason: Option<String>,
+    },
+    /// What a busy agent does after its call, set without touching its current state.
+    SetPending {
+        agent: String,
+        state: PendingName,
+        /// Present exactly when `state` is not ready.
         reason: Option<String>,
     },
     SetCallPriority {
@@ -159,6 +170,35 @@ pub enum StateName {
     LoggedOut,
 }
 
+impl StateName {
+    /// The name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            StateName::Ready => "ready",
+            StateName::NotReady => "not_ready",
+            StateName::LoggedOut => "logged_out",
+        }
+    }
+}
+
+/// A state a supervisor can make an agent's next, after its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingName {
+    NotReady,
+    LoggedOut,
+}
+
+impl PendingName {
+    /// The name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            PendingName::NotReady => "not_ready",
+            PendingName::LoggedOut => "logged_out",
+        }
+    }
+}
+
 /// The roles a message is for, by its `type`. Every type of the protocol is listed once.
 const TYPES: &[(&str, &[&str])] = &[
     ("auth", &["agent", "wallboard", "supervisor", "telephony"]),
@@ -167,7 +207,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("ready", &["agent"]),
     ("not_ready", &["agent"]),
     ("logout", &["agent"]),
-    ("clear_pending", &["agent"]),
+    ("clear_pending", &["agent", "supervisor"]),
     ("accept", &["agent"]),
     ("reject", &["agent"]),
     ("hold", &["agent"]),
@@ -178,6 +218,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("extend_wrap_up", &["agent"]),
     ("subscribe", &["wallboard", "supervisor"]),
     ("force_state", &["supervisor"]),
+    ("set_pending", &["supervisor"]),
     ("set_call_priority", &["supervisor"]),
     ("move_call", &["supervisor"]),
     ("call_arrived", &["telephony"]),
@@ -201,7 +242,7 @@ impl ClientMessage {
             ClientMessage::Ready => "ready",
             ClientMessage::NotReady { .. } => "not_ready",
             ClientMessage::Logout => "logout",
-            ClientMessage::ClearPending => "clear_pending",
+            ClientMessage::ClearPending { .. } => "clear_pending",
             ClientMessage::Accept { .. } => "accept",
             ClientMessage::Reject { .. } => "reject",
             ClientMessage::Hold { .. } => "hold",
@@ -212,6 +253,7 @@ impl ClientMessage {
             ClientMessage::ExtendWrapUp { .. } => "extend_wrap_up",
             ClientMessage::Subscribe { .. } => "subscribe",
             ClientMessage::ForceState { .. } => "force_state",
+            ClientMessage::SetPending { .. } => "set_pending",
             ClientMessage::SetCallPriority { .. } => "set_call_priority",
             ClientMessage::MoveCall { .. } => "move_call",
             ClientMessage::CallArrived { .. } => "call_arrived",
@@ -386,6 +428,22 @@ struct ForceStateFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ClearPendingFields {
+    #[serde(default, deserialize_with = "present")]
+    agent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetPendingFields {
+    agent: String,
+    state: PendingName,
+    #[serde(default, deserialize_with = "present")]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PriorityFields {
     call: String,
     priority: u8,
@@ -463,7 +521,12 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
             }
         }
         "logout" => none(object).map(|_| ClientMessage::Logout)?,
-        "clear_pending" => none(object).map(|_| ClientMessage::ClearPending)?,
+        "clear_pending" => {
+            let f: ClearPendingFields = fields(kind, object)?;
+            ClientMessage::ClearPending {
+                agent: f.agent.map(|a| ident(kind, "agent", a)).transpose()?,
+            }
+        }
         "accept" => ClientMessage::Accept {
             call: call(object)?,
         },
@@ -525,6 +588,24 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 (_, None) => None,
             };
             ClientMessage::ForceState {
+                agent: ident(kind, "agent", f.agent)?,
+                state: f.state,
+                reason,
+            }
+        }
+        "set_pending" => {
+            let f: SetPendingFields = fields(kind, object)?;
+            let reason = match (f.state, f.reason) {
+                (PendingName::NotReady, Some(reason)) => Some(ident(kind, "reason", reason)?),
+                (PendingName::NotReady, None) => {
+                    return Err(bad("set_pending: state not_ready needs a `reason`"));
+                }
+                (PendingName::LoggedOut, Some(_)) => {
+                    return Err(bad("set_pending: state logged_out takes no `reason`"));
+                }
+                (PendingName::LoggedOut, None) => None,
+            };
+            ClientMessage::SetPending {
                 agent: ident(kind, "agent", f.agent)?,
                 state: f.state,
                 reason,
@@ -637,6 +718,8 @@ mod tests {
             r#"{"id":"1","type":"transfer","call":"c","queue":"q","agent":null}"#,
             r#"{"id":"1","type":"auth","user":"u","password":"p","token":null}"#,
             r#"{"id":"1","type":"call_arrived","call":"c","queue":"q","caller":null}"#,
+            r#"{"id":"1","type":"clear_pending","agent":null}"#,
+            r#"{"id":"1","type":"set_pending","agent":"a","state":"logged_out","reason":null}"#,
         ] {
             assert_eq!(code(text).1, "bad_message", "{text}");
         }
@@ -677,6 +760,49 @@ mod tests {
                 assert_ne!(error.code(), "unknown_type", "{kind}");
             }
         }
+    }
+
+    #[test]
+    fn set_pending_takes_a_reason_exactly_for_not_ready_and_never_ready() {
+        let lunch =
+            r#"{"id":"1","type":"set_pending","agent":"a2","state":"not_ready","reason":"lunch"}"#;
+        assert_eq!(
+            parse(lunch).unwrap().message,
+            ClientMessage::SetPending {
+                agent: "a2".into(),
+                state: PendingName::NotReady,
+                reason: Some("lunch".into()),
+            }
+        );
+        let out = r#"{"id":"1","type":"set_pending","agent":"a2","state":"logged_out"}"#;
+        assert!(parse(out).unwrap().message.allowed_for("supervisor"));
+        assert!(!parse(out).unwrap().message.allowed_for("agent"));
+        for text in [
+            r#"{"id":"1","type":"set_pending","agent":"a2","state":"not_ready"}"#,
+            r#"{"id":"1","type":"set_pending","agent":"a2","state":"logged_out","reason":"lunch"}"#,
+            r#"{"id":"1","type":"set_pending","agent":"a2","state":"ready"}"#,
+            r#"{"id":"1","type":"set_pending","agent":"a 2","state":"logged_out"}"#,
+            r#"{"id":"1","type":"set_pending","state":"logged_out"}"#,
+        ] {
+            assert_eq!(code(text), (Some("1".into()), "bad_message"), "{text}");
+        }
+    }
+
+    #[test]
+    fn clear_pending_names_an_agent_or_none() {
+        let own = parse(r#"{"id":"1","type":"clear_pending"}"#).unwrap();
+        assert_eq!(own.message, ClientMessage::ClearPending { agent: None });
+        let named = parse(r#"{"id":"1","type":"clear_pending","agent":"a2"}"#).unwrap();
+        assert_eq!(
+            named.message,
+            ClientMessage::ClearPending {
+                agent: Some("a2".into())
+            }
+        );
+        for role in ["agent", "supervisor"] {
+            assert!(named.message.allowed_for(role));
+        }
+        assert!(!named.message.allowed_for("wallboard"));
     }
 
     #[test]

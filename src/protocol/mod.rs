@@ -47,6 +47,10 @@ pub enum ProtocolError {
     /// The message is not one this session's role may send.
     #[error("a {role} session cannot send `{message}`")]
     Forbidden { role: &'static str, message: String },
+    /// An agent session named another agent (`clear_pending` with someone else's id): agents act
+    /// on their own agent only. The same code as a message the role may not send.
+    #[error("an agent session acts on its own agent only, not on `{agent}`")]
+    NotOwnAgent { agent: String },
     /// The tenant's engine is not taking commands: the server is shutting down, or the engine
     /// failed (the log says which).
     #[error("the tenant's engine is not taking commands; reconnect in a moment")]
@@ -64,7 +68,7 @@ impl ProtocolError {
             ProtocolError::NotAuthenticated => "not_authenticated",
             ProtocolError::AlreadyAuthenticated => "already_authenticated",
             ProtocolError::AuthFailed => "auth_failed",
-            ProtocolError::Forbidden { .. } => "forbidden",
+            ProtocolError::Forbidden { .. } | ProtocolError::NotOwnAgent { .. } => "forbidden",
             ProtocolError::Unavailable => "unavailable",
         }
     }

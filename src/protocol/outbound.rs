@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
-    AgentStatus, AgentView, CallData, CallStatus, CallView, Figures, PendingState, QueueStats,
-    TenantStats, TransferTarget, WindowFigures,
+    AgentStatus, AgentView, CallData, CallStatus, CallView, Figures, OverflowReason, PendingState,
+    QueueId, QueueStats, TenantStats, TransferTarget, WindowFigures,
 };
 
 /// An instant on the wire.
@@ -90,6 +90,9 @@ pub enum Event {
     PendingState {
         agent: String,
         pending: Option<Pending>,
+        /// The supervisor (user) who set or cleared it; absent when the agent or the ACD did.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// Ring: to the agent (show the offer) and to telephony (ring the agent's device).
     Offer(Offer),
@@ -179,6 +182,14 @@ pub struct AgentState {
     /// Wrap-up: when it ends by itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_deadline: Option<String>,
+    /// The supervisor (user) whose action made this change, so the WebAgent can say "set by
+    /// your supervisor"; absent when the agent or the ACD made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// In a supervisor's snapshot only: the agent's queues, in the tenant's queue order, so a
+    /// console can group agents by queue without a lookup of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queues: Option<Vec<String>>,
 }
 
 impl AgentState {
@@ -197,6 +208,8 @@ impl AgentState {
             call: None,
             on_hold: None,
             wrap_up_deadline: None,
+            by: None,
+            queues: None,
         };
         match status {
             AgentStatus::LoggedOut | AgentStatus::Ready => {}
@@ -296,6 +309,25 @@ pub struct CallState {
     pub agent: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_hold: Option<bool>,
+    /// Why the call changed queue in this step (`max_wait`, `escalation` or `moved`); present
+    /// only then, with `from_queue`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The queue the call was in before it changed queue in this step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_queue: Option<String>,
+    /// The supervisor (user) whose action made this change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+impl CallState {
+    /// Marks the call as having changed queue in this step, from `from` for `reason`.
+    pub fn changed_queue(mut self, from: &QueueId, reason: OverflowReason) -> CallState {
+        self.from_queue = Some(from.to_string());
+        self.reason = Some(reason.name());
+        self
+    }
 }
 
 impl From<&CallView> for CallState {
@@ -318,6 +350,9 @@ impl From<&CallView> for CallState {
             entered_queue_at: time(view.entered_queue_at),
             agent,
             on_hold,
+            reason: None,
+            from_queue: None,
+            by: None,
         }
     }
 }

@@ -14,18 +14,21 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::acd::{
-    Acd, AcdError, AgentId, CallData, CallId, Command, QueueId, ReasonCode, RequestedState,
-    TransferTarget,
+    Acd, AcdError, AgentId, CallData, CallId, Command, PendingState, QueueId, ReasonCode,
+    RequestedState, TransferTarget,
 };
 use crate::config::Role;
 use crate::protocol::ProtocolError;
-use crate::protocol::inbound::{ClientMessage, StateName, TransferTo};
+use crate::protocol::inbound::{ClientMessage, PendingName, StateName, TransferTo};
 use crate::protocol::outbound::{AuthResult, Named, Reply, time};
 use crate::sim::Simulator;
 
+use super::audit::{Action, Actor, AuditLog};
 use super::auth::{Identity, Token};
 use super::clock::Clock;
-use super::fanout::{Audience, Subscription, agent_snapshot, telephony_snapshot, watcher_snapshot};
+use super::fanout::{
+    Audience, Cause, Subscription, agent_snapshot, telephony_snapshot, watcher_snapshot,
+};
 use super::metrics::{Metrics, TenantMetrics};
 use super::outbox::SessionHandle;
 
@@ -68,6 +71,8 @@ pub struct Engine {
     metrics: Arc<Metrics>,
     /// The shortest time between two statistics flushes.
     stats_interval: Duration,
+    /// Where supervisors' actions are recorded.
+    audit: AuditLog,
 }
 
 /// What an engine needs besides its tenant's core.
@@ -75,6 +80,7 @@ pub struct Surroundings {
     pub clock: Arc<Clock>,
     pub metrics: Arc<Metrics>,
     pub stats_updates_per_sec: u32,
+    pub audit: AuditLog,
 }
 
 /// Why a command did not reach the core, or what the core said.
@@ -99,6 +105,7 @@ impl Engine {
             clock: surroundings.clock,
             metrics: surroundings.metrics,
             stats_interval: Duration::from_secs(1) / surroundings.stats_updates_per_sec.max(1),
+            audit: surroundings.audit,
         }
     }
 
@@ -187,6 +194,10 @@ impl Engine {
             } => {
                 let now = self.clock.now();
                 self.catch_up(now);
+                let audited = match identity.role {
+                    Role::Supervisor => Action::of(&message),
+                    _ => None,
+                };
                 let reply = match self.command(&handle, &identity, message, now) {
                     Ok(()) => Reply::Ack { id, result: None },
                     Err(refusal) => {
@@ -202,6 +213,19 @@ impl Engine {
                         }
                     }
                 };
+                if let Some(action) = audited {
+                    let result = match &reply {
+                        Reply::Error { code, .. } => code,
+                        _ => "ok",
+                    };
+                    let actor = Actor {
+                        tenant: &identity.tenant,
+                        user: &identity.user,
+                        role: identity.role,
+                    };
+                    // Before the reply: an acknowledged action is already on record.
+                    self.audit.record(now, &actor, &action, result);
+                }
                 handle.send_answer(reply.to_json());
             }
         }
@@ -288,6 +312,10 @@ impl Engine {
         | ClientMessage::ForceState {
             reason: Some(reason),
             ..
+        }
+        | ClientMessage::SetPending {
+            reason: Some(reason),
+            ..
         } = &message
         {
             // `login`, `no_answer` and `disconnected` are facts the ACD records, not choices.
@@ -296,6 +324,10 @@ impl Engine {
                 return Err(Refusal::Acd(AcdError::UnknownReason(reason)));
             }
         }
+        let cause = match identity.role {
+            Role::Supervisor => cause_of(&message, &identity.user),
+            _ => None,
+        };
         let command = match message {
             ClientMessage::Subscribe {
                 queues,
@@ -310,7 +342,18 @@ impl Engine {
                 },
             ),
             ClientMessage::Logout => set_state(me(), RequestedState::LoggedOut),
-            ClientMessage::ClearPending => Command::ClearPending { agent: me() },
+            ClientMessage::ClearPending { agent } => Command::ClearPending {
+                // The session let an agent name only itself, and a supervisor not leave it out.
+                agent: match (agent, &identity.agent) {
+                    (Some(named), _) => AgentId::from(named),
+                    (None, Some(own)) => own.clone(),
+                    (None, None) => {
+                        let error =
+                            ProtocolError::BadMessage("clear_pending: name the `agent`".into());
+                        return Err(Refusal::Protocol(error));
+                    }
+                },
+            },
             ClientMessage::Accept { call: c } => Command::Accept {
                 agent: me(),
                 call: call(c),
@@ -358,6 +401,19 @@ impl Engine {
                     },
                 },
             ),
+            ClientMessage::SetPending {
+                agent,
+                state,
+                reason,
+            } => Command::SetPending {
+                agent: AgentId::from(agent),
+                pending: match state {
+                    PendingName::LoggedOut => PendingState::LoggedOut,
+                    PendingName::NotReady => PendingState::NotReady {
+                        reason: ReasonCode::from(reason.unwrap_or_default()),
+                    },
+                },
+            },
             ClientMessage::SetCallPriority { call: c, priority } => Command::SetCallPriority {
                 call: call(c),
                 priority,
@@ -394,6 +450,9 @@ impl Engine {
             ClientMessage::Ping => return Ok(()),
         };
         self.acd.handle(command, now).map_err(Refusal::Acd)?;
+        if let Some(cause) = cause {
+            self.audience.caused_by(cause);
+        }
         self.drain(now);
         Ok(())
     }
@@ -461,6 +520,26 @@ async fn sleep_until_option(deadline: Option<Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
+}
+
+/// What a supervisor's message acts on, so the events it causes there carry `by`.
+fn cause_of(message: &ClientMessage, user: &str) -> Option<Cause> {
+    let (agent, call) = match message {
+        ClientMessage::ForceState { agent, .. }
+        | ClientMessage::SetPending { agent, .. }
+        | ClientMessage::ClearPending { agent: Some(agent) } => {
+            (Some(AgentId::from(agent.as_str())), None)
+        }
+        ClientMessage::SetCallPriority { call, .. } | ClientMessage::MoveCall { call, .. } => {
+            (None, Some(CallId::from(call.as_str())))
+        }
+        _ => return None,
+    };
+    Some(Cause {
+        user: user.to_owned(),
+        agent,
+        call,
+    })
 }
 
 fn set_state(agent: AgentId, state: RequestedState) -> Command {

@@ -10,13 +10,15 @@
 //! which reads each stale queue once and posts it to the latest-wins slot of every subscriber
 //! ([`SessionHandle::post_stats`]).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use crate::acd::config::ServiceLevelVariant;
-use crate::acd::{Acd, AgentId, AgentStatus, CallId, CallStatus, CallView, Event, QueueId};
+use crate::acd::{
+    Acd, AgentId, AgentStatus, CallId, CallStatus, CallView, Event, OverflowReason, QueueId,
+};
 use crate::config::Role;
 use crate::protocol::outbound::{
     self, AgentState, CallState, Offer, Pending, QueueStatistics, TenantStatistics,
@@ -65,8 +67,11 @@ pub struct Audience {
     queue_agents: HashMap<QueueId, Vec<AgentId>>,
     /// The last waiting count and oldest wait sent for each queue, so agents hear only changes.
     last_waiting: HashMap<QueueId, (u32, Option<Timestamp>)>,
-    /// Calls whose place changed in the current step: supervisors get one `call_state` each.
-    touched_calls: BTreeSet<CallId>,
+    /// Calls whose place changed in the current step: supervisors get one `call_state` each,
+    /// saying where the call came from and why if it changed queue in the step.
+    touched_calls: BTreeMap<CallId, Option<QueueChange>>,
+    /// Who caused the current step, when a supervisor did: cleared at its end.
+    cause: Option<Cause>,
     /// Queue positions in configuration order, which is the order statistics are written in.
     queue_index: HashMap<QueueId, usize>,
     /// Queues whose statistics changed since the last flush and have a subscriber.
@@ -77,6 +82,24 @@ pub struct Audience {
     tenant_variant: ServiceLevelVariant,
     metrics: Arc<Metrics>,
 }
+
+/// A supervisor's action behind the step the engine is about to drain. The events it causes
+/// for its target carry `by`, so the agent (and every supervisor) can tell it was not the
+/// agent's own doing.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    /// The supervisor's user name.
+    pub user: String,
+    /// The agent acted on: its `agent_state` and `pending_state` of the step carry `by`, until
+    /// the ACD offers it a call (that offer, and the ringing after it, are the ACD's doing).
+    pub agent: Option<AgentId>,
+    /// The call acted on: its `call_state` of the step carries `by`.
+    pub call: Option<CallId>,
+}
+
+/// A call's change of queue within one step: the queue it was in before the step, and why it
+/// moved (the last reason, if it moved twice).
+type QueueChange = (QueueId, OverflowReason);
 
 impl Audience {
     pub fn new(acd: &Acd, metrics: Arc<Metrics>) -> Audience {
@@ -114,7 +137,8 @@ impl Audience {
             telephony: HashMap::new(),
             call_agent: HashMap::new(),
             last_waiting: HashMap::new(),
-            touched_calls: BTreeSet::new(),
+            touched_calls: BTreeMap::new(),
+            cause: None,
             stale_queues: BTreeSet::new(),
             stale_totals: false,
         }
@@ -170,6 +194,23 @@ impl Audience {
         self.tenant_variant
     }
 
+    /// Says who caused the step drained next ([`Audience::end_step`] forgets it).
+    pub fn caused_by(&mut self, cause: Cause) {
+        self.cause = Some(cause);
+    }
+
+    /// The supervisor behind the current step, if it acted on `agent`.
+    fn agent_cause(&self, agent: &AgentId) -> Option<String> {
+        self.cause
+            .as_ref()
+            .filter(|c| c.agent.as_ref() == Some(agent))
+            .map(|c| c.user.clone())
+    }
+
+    fn touch(&mut self, call: &CallId) {
+        self.touched_calls.entry(call.clone()).or_default();
+    }
+
     pub fn sessions(&self) -> usize {
         self.agent_of_session.len() + self.watchers.len() + self.telephony.len()
     }
@@ -192,7 +233,7 @@ impl Audience {
         let payload = message.payload();
         self.to_agent(agent, &payload);
         self.to_telephony(&payload);
-        self.touched_calls.insert(call.clone());
+        self.touch(call);
     }
 
     fn to_supervisors(&self, payload: &Arc<str>) {
@@ -212,7 +253,9 @@ impl Audience {
                 previous,
                 since,
             } => {
-                let state = AgentState::new(agent.as_str(), status, *since, Some(previous.name()));
+                let mut state =
+                    AgentState::new(agent.as_str(), status, *since, Some(previous.name()));
+                state.by = self.agent_cause(agent);
                 let payload = outbound::Event::AgentState(state).payload();
                 self.to_agent(agent, &payload);
                 self.to_supervisors(&payload);
@@ -224,6 +267,7 @@ impl Audience {
                 let payload = outbound::Event::PendingState {
                     agent: agent.to_string(),
                     pending: pending.as_ref().map(Pending::from),
+                    by: self.agent_cause(agent),
                 }
                 .payload();
                 self.to_agent(agent, &payload);
@@ -238,6 +282,13 @@ impl Audience {
                 data,
             } => {
                 self.call_agent.insert(call.clone(), agent.clone());
+                if let Some(cause) = self
+                    .cause
+                    .as_mut()
+                    .filter(|c| c.agent.as_ref() == Some(agent))
+                {
+                    cause.agent = None;
+                }
                 let offer = Offer::new(
                     call.as_str(),
                     agent.as_str(),
@@ -296,10 +347,17 @@ impl Audience {
                 };
                 self.call_event(call, from, message);
             }
-            Event::CallQueued { call, .. }
-            | Event::CallOverflowed { call, .. }
-            | Event::CallPriorityChanged { call, .. } => {
-                self.touched_calls.insert(call.clone());
+            Event::CallQueued { call, .. } | Event::CallPriorityChanged { call, .. } => {
+                self.touch(call);
+            }
+            Event::CallOverflowed {
+                call, from, reason, ..
+            } => {
+                let change = self.touched_calls.entry(call.clone()).or_default();
+                let before = change
+                    .take()
+                    .map_or_else(|| from.clone(), |(first, _)| first);
+                *change = Some((before, *reason));
             }
             Event::CallLeft {
                 call,
@@ -401,6 +459,7 @@ impl Audience {
 
     /// After every step of the core: one `call_state` per call that moved, to supervisors.
     pub fn end_step(&mut self, acd: &Acd) {
+        let cause = self.cause.take();
         if self.touched_calls.is_empty() {
             return;
         }
@@ -412,9 +471,18 @@ impl Audience {
         if !supervised {
             return;
         }
-        for call in touched {
+        let by = cause.and_then(|c| Some((c.call?, c.user)));
+        for (call, change) in touched {
             if let Some(view) = acd.call(&call) {
-                let payload = outbound::Event::CallState(CallState::from(&view)).payload();
+                let mut state = CallState::from(&view);
+                if let Some((from, reason)) = &change {
+                    state = state.changed_queue(from, *reason);
+                }
+                state.by = by
+                    .as_ref()
+                    .filter(|(acted_on, _)| *acted_on == call)
+                    .map(|(_, user)| user.clone());
+                let payload = outbound::Event::CallState(state).payload();
                 self.to_supervisors(&payload);
             }
         }
@@ -442,6 +510,7 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
     let pending = outbound::Event::PendingState {
         agent: agent.to_string(),
         pending: view.pending.as_ref().map(Pending::from),
+        by: None,
     };
     events.push(pending.payload());
     for (queue, _) in &view.skills {
@@ -529,11 +598,18 @@ pub fn watcher_snapshot(
     let mut events = Vec::new();
     if role == Role::Supervisor {
         for view in acd.agents() {
-            let state = outbound::Event::AgentState(AgentState::snapshot(&view));
-            events.push(state.payload());
+            let mut state = AgentState::snapshot(&view);
+            state.queues = Some(
+                acd.queue_ids()
+                    .filter(|queue| view.skills.iter().any(|(skill, _)| skill == *queue))
+                    .map(QueueId::to_string)
+                    .collect(),
+            );
+            events.push(outbound::Event::AgentState(state).payload());
             let pending = outbound::Event::PendingState {
                 agent: view.id.to_string(),
                 pending: view.pending.as_ref().map(Pending::from),
+                by: None,
             };
             events.push(pending.payload());
         }

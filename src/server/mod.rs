@@ -5,6 +5,7 @@
 //! talk only through bounded channels: a session sends [`engine::Request`]s, an engine answers by
 //! pushing into the session's outbound queue ([`outbox`]).
 //!
+//! - `audit`: the record of every supervisor action.
 //! - `auth`: principals, password hashes and session tokens.
 //! - `clock`: the one place the server reads the wall clock.
 //! - `fanout`: which session hears which event; statistics coalesced per subscription.
@@ -12,6 +13,7 @@
 //! - `registry`: every open session, for counts and diagnostics.
 //! - `tls`: certificates.
 
+mod audit;
 mod auth;
 mod clock;
 mod engine;
@@ -41,6 +43,7 @@ use crate::acd::Acd;
 use crate::config::{FileConfig, Limits, ListenAddr};
 use crate::sim::{SimError, Simulator, SimulatorPlan};
 
+pub use audit::AuditError;
 pub use auth::hash_password;
 pub use clock::Clock;
 pub use listener::BindError;
@@ -55,6 +58,8 @@ pub struct Shared {
     engines: HashMap<String, mpsc::Sender<engine::Request>>,
     limits: Limits,
     allowed_origins: Vec<String>,
+    /// Where supervisors' actions are recorded; sessions record those refused by role.
+    audit: audit::AuditLog,
     /// Cancelled when the server shuts down: listeners stop, sessions close with 1012.
     shutdown: CancellationToken,
     /// Every session task, so shutdown can wait for them.
@@ -70,6 +75,8 @@ pub enum StartError {
     Bind(#[from] BindError),
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     #[error("tenant `{tenant}`: {problem}")]
     Tenant { tenant: String, problem: String },
     #[error("simulator: {0}")]
@@ -114,6 +121,7 @@ impl Server {
         if server.ws == ListenAddr::Off && server.wss == ListenAddr::Off {
             return Err(StartError::NoListener);
         }
+        let audit = audit::AuditLog::open(server.audit_log.as_deref())?;
         let tls = match server.wss {
             ListenAddr::Off => None,
             ListenAddr::At(_) => {
@@ -179,6 +187,7 @@ impl Server {
                 clock: clock.clone(),
                 metrics: metrics.clone(),
                 stats_updates_per_sec: limits.stats_updates_per_sec,
+                audit: audit.clone(),
             };
             let engine = engine::Engine::new(tenant.id.clone(), acd, simulator, surroundings);
             engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
@@ -191,6 +200,7 @@ impl Server {
             engines: senders,
             limits: limits.clone(),
             allowed_origins: server.allowed_origins,
+            audit,
             shutdown: CancellationToken::new(),
             sessions: TaskTracker::new(),
             metrics,

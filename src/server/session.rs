@@ -14,11 +14,13 @@ use futures_util::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::config::Role;
 use crate::protocol::inbound::{ClientMessage, Credentials, Envelope, parse};
 use crate::protocol::outbound::{Reply, with_seq};
 use crate::protocol::{ProtocolError, SUBPROTOCOL, close};
 
 use super::Shared;
+use super::audit::{Action, Actor};
 use super::auth::Identity;
 use super::engine::Request;
 use super::metrics::SessionMetrics;
@@ -342,7 +344,8 @@ impl Session {
                 _ => self.refuse(Some(id), ProtocolError::NotAuthenticated),
             };
         };
-        let role = auth.identity.role.name();
+        let identity = auth.identity.clone();
+        let role = identity.role.name();
         match message {
             ClientMessage::Auth(_) => self.refuse(Some(id), ProtocolError::AlreadyAuthenticated),
             ClientMessage::Ping => {
@@ -355,6 +358,28 @@ impl Session {
                     role,
                     message: message.type_name().to_owned(),
                 };
+                self.audit_refusal(&identity, &message, &error);
+                self.refuse(Some(id), error)
+            }
+            ClientMessage::ClearPending { agent: Some(named) }
+                if identity.role == Role::Agent
+                    && identity
+                        .agent
+                        .as_ref()
+                        .is_none_or(|own| own.as_str() != named) =>
+            {
+                let error = ProtocolError::NotOwnAgent {
+                    agent: named.clone(),
+                };
+                let message = ClientMessage::ClearPending { agent: Some(named) };
+                self.audit_refusal(&identity, &message, &error);
+                self.refuse(Some(id), error)
+            }
+            ClientMessage::ClearPending { agent: None } if identity.role == Role::Supervisor => {
+                let error = ProtocolError::BadMessage(
+                    "clear_pending: a supervisor names the `agent` whose pending state to clear"
+                        .into(),
+                );
                 self.refuse(Some(id), error)
             }
             message => {
@@ -364,13 +389,35 @@ impl Session {
                     id: id.clone(),
                     message,
                 };
-                if auth.engine.send(request).await.is_ok() {
-                    self.in_flight += 1;
-                } else {
-                    self.reply_error(Some(id), &ProtocolError::Unavailable);
+                match auth.engine.send(request).await {
+                    Ok(()) => self.in_flight += 1,
+                    Err(mpsc::error::SendError(request)) => {
+                        let error = ProtocolError::Unavailable;
+                        if let Request::Command { message, .. } = &request {
+                            if identity.role == Role::Supervisor {
+                                self.audit_refusal(&identity, message, &error);
+                            }
+                        }
+                        self.reply_error(Some(id), &error);
+                    }
                 }
                 None
             }
+        }
+    }
+
+    /// Puts an attempt at a supervisor action that the session refused itself (the role may not
+    /// send it, an agent named another agent, or the engine is gone) in the audit log.
+    fn audit_refusal(&self, identity: &Identity, message: &ClientMessage, error: &ProtocolError) {
+        if let Some(action) = Action::of(message) {
+            let actor = Actor {
+                tenant: &identity.tenant,
+                user: &identity.user,
+                role: identity.role,
+            };
+            self.shared
+                .audit
+                .record(self.shared.clock.now(), &actor, &action, error.code());
         }
     }
 

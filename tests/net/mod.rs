@@ -414,3 +414,40 @@ impl Client {
         message
     }
 }
+
+/// Like `start`, with `server_keys` added to the `[server]` section (which `extra` cannot
+/// reopen): `audit_log = "..."`, say.
+pub async fn start_with_server_keys(server_keys: &str, extra: &str) -> Server {
+    let text = config_text(extra).replacen("[server]\n", &format!("[server]\n{server_keys}\n"), 1);
+    let file = config::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
+    Server::start(file).await.expect("the server starts")
+}
+
+/// A fresh, empty directory for one test's files, under the system's temporary directory.
+pub fn fresh_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("acdhub-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// A second tenant, `globex` (queue `support`, agent `g1`), with logins `g1` (agent), `gboss`
+/// (supervisor) and `gpbx` (telephony): append it to a test's configuration.
+pub fn second_tenant() -> String {
+    let hash = hash_password(PASSWORD);
+    let mut text = String::from(
+        "\n[[tenants]]\nid = \"globex\"\ntime_zone = \"America/New_York\"\n\n\
+         [[tenants.queues]]\nid = \"support\"\n\n\
+         [[tenants.agents]]\nid = \"g1\"\nskills = { support = 3 }\n",
+    );
+    for (user, role) in [
+        ("g1", "agent"),
+        ("gboss", "supervisor"),
+        ("gpbx", "telephony"),
+    ] {
+        text.push_str(&format!(
+            "\n[[principals]]\nuser = \"{user}\"\nrole = \"{role}\"\ntenant = \"globex\"\npassword_hash = \"{hash}\"\n"
+        ));
+    }
+    text
+}

@@ -24,7 +24,8 @@
 //! - `at T [line]`: lets time pass to T (`handle_timeout(T)`, so due timers fire), starts a new
 //!   event list, then runs the rest of the line, if any, at T.
 //! - commands separated by `;`, run at the current instant: `login a`, `ready a`,
-//!   `not_ready a break`, `logout a`, `clear_pending a`, `accept a c1`, `reject a c1`,
+//!   `not_ready a break`, `logout a`, `clear_pending a`, `set_pending a not_ready break`,
+//!   `set_pending a logged_out` (supervisor), `accept a c1`, `reject a c1`,
 //!   `hold a c1`, `resume a c1`, `hangup a c1`, `end_wrap_up a`, `extend_wrap_up a 30s`,
 //!   `transfer a c1 to queue sales`, `transfer a c1 to agent b`,
 //!   `call c1 in support [priority 5] [from +4930123] [dialled 800] [key=value]`,
@@ -712,6 +713,20 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
         })?,
         "logout" => state(RequestedState::LoggedOut)?,
         "clear_pending" => Command::ClearPending { agent: agent()? },
+        "set_pending" => Command::SetPending {
+            agent: agent()?,
+            pending: match word(2)? {
+                "logged_out" => PendingState::LoggedOut,
+                "not_ready" => PendingState::NotReady {
+                    reason: ReasonCode::new(word(3)?),
+                },
+                other => {
+                    return Err(format!(
+                        "`{text}`: set_pending A not_ready R|logged_out, not {other}"
+                    ));
+                }
+            },
+        },
         "accept" => Command::Accept {
             agent: agent()?,
             call: call2()?,
