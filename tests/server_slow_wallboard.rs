@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -152,24 +151,9 @@ fn spawn() -> Process {
 
 /// One scrape of `/metrics`.
 async fn scrape(metrics: SocketAddr) -> String {
-    let mut tcp = TcpStream::connect(metrics).await.unwrap();
-    tcp.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    tcp.read_to_string(&mut response).await.unwrap();
-    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"));
-    response
-}
-
-/// The value of the series `name{labels}` exactly as written in the exposition.
-fn value(exposition: &str, series: &str) -> f64 {
-    exposition
-        .lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .unwrap_or_else(|| panic!("no {series} in the scrape"))
-        .parse()
-        .unwrap()
+    let (status, body) = net::http_get(metrics, "/metrics").await;
+    assert_eq!(status, 200);
+    body
 }
 
 /// A client socket with a 4 KiB receive buffer, so that a client that stops reading fills
@@ -288,7 +272,7 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
     let deadline = tokio::time::Instant::now() + PATIENCE * 3;
     let first = loop {
         let scrape = scrape(server.metrics).await;
-        if value(&scrape, dropped_series) > 0.0 {
+        if net::sample(&scrape, dropped_series) > 0.0 {
             break scrape;
         }
         assert!(
@@ -297,7 +281,7 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let rss_before = value(&first, rss_series);
+    let rss_before = net::sample(&first, rss_series);
     let received_before = received.load(Ordering::Relaxed);
 
     // An agent works normally meanwhile.
@@ -319,15 +303,15 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
     }
     agent.ok(json!({"type": "logout"})).await;
     let last = scrape(server.metrics).await;
-    let rss_after = value(&last, rss_series);
+    let rss_after = net::sample(&last, rss_series);
     let grown = rss_after - rss_before;
     assert!(
         grown < 8.0 * 1024.0 * 1024.0,
         "the server grew by {grown} bytes while {VOLUME} bytes of statistics were held back"
     );
-    assert!(value(&last, dropped_series) > value(&first, dropped_series));
+    assert!(net::sample(&last, dropped_series) > net::sample(&first, dropped_series));
     assert_eq!(
-        value(
+        net::sample(
             &last,
             "acdhub_connections{role=\"wallboard\",transport=\"ws\"}"
         ),
@@ -335,7 +319,7 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
         "the stalled wallboard is still connected"
     );
     assert_eq!(
-        value(
+        net::sample(
             &last,
             "acdhub_slow_client_disconnects_total{role=\"wallboard\"}"
         ),

@@ -506,11 +506,25 @@ impl Engine {
                 Some((stats, histograms))
             })
             .collect();
+        let agents = self.acd.tenant_stats().stats.agents;
+        let reasons = self.acd.not_ready_reasons().iter().map(|r| r.code.as_str());
+        let not_ready_by_reason = reasons
+            .chain(ReasonCode::SYSTEM)
+            .map(|reason| {
+                let count = agents
+                    .not_ready_by_reason
+                    .get(&ReasonCode::from(reason))
+                    .copied()
+                    .unwrap_or(0);
+                (reason.to_owned(), count)
+            })
+            .collect();
         TenantMetrics {
             tenant: self.tenant.clone(),
             at: self.acd.now(),
             queues,
-            agents: self.acd.tenant_stats().stats.agents,
+            agents,
+            not_ready_by_reason,
         }
     }
 }

@@ -229,6 +229,8 @@ pub struct TenantMetrics {
     pub queues: Vec<(QueueStats, QueueHistograms)>,
     /// Agents of the tenant by state, each counted once.
     pub agents: AgentCounts,
+    /// Not-ready agents by reason, for every reason there is (configured and system), 0 too.
+    pub not_ready_by_reason: Vec<(String, u32)>,
 }
 
 /// Serves `GET /metrics` until the server shuts down.
@@ -289,7 +291,7 @@ pub fn acd_families(tenants: &[TenantMetrics]) -> Vec<MetricFamily> {
                 count as f64,
             );
         }
-        for (reason, count) in &tenant.agents.not_ready_by_reason {
+        for (reason, count) in &tenant.not_ready_by_reason {
             out.gauge(
                 "acdhub_tenant_agents_not_ready",
                 "Not-ready agents of the tenant by reason code.",

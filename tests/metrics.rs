@@ -1,0 +1,286 @@
+//! `/metrics` as Prometheus sees it: on its own listener, linted by the real `promtool`, with
+//! every documented series, and showing exactly what a wallboard shows for the same moment.
+
+mod net;
+mod schema;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use net::{Client, Via, http_get, sample};
+
+fn promtool() -> Command {
+    let found = Command::new("promtool").arg("--version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "promtool is not on PATH. It comes with Debian's `prometheus` package: ./test.sh installs it"
+    );
+    Command::new("promtool")
+}
+
+async fn scrape(server: &acdhub::server::Server) -> String {
+    let (status, body) = http_get(server.metrics_addr().unwrap(), "/metrics").await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Every series name docs/metrics.md lists, from the first cell of its tables.
+fn documented_series() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md")).unwrap();
+    let mut names = Vec::new();
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let cell = line.split('|').nth(1).unwrap();
+        for name in cell.split('`').skip(1).step_by(2) {
+            names.push(name.to_owned());
+        }
+    }
+    assert!(names.len() > 20, "{names:?}");
+    names
+}
+
+const SIMULATED: &str = r#"
+[simulator]
+calls_per_hour = 600
+warm_up_secs = 900
+virtual_agents = ["a2"]
+answer_delay_secs = 1
+"#;
+
+#[tokio::test]
+async fn a_live_scrape_passes_promtool_and_has_every_documented_series() {
+    let server = net::start(SIMULATED).await;
+    let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
+    wall.ok(json!({"type": "subscribe"})).await;
+    let (_agent, _) = Client::login(&server, Via::Wss, "a1").await;
+    let (mut rude, _) = Client::login(&server, Via::Ws, "pbx").await;
+    assert_eq!(
+        rude.refused(json!({"type": "call_ended", "call": "nope"}))
+            .await,
+        "unknown_call"
+    );
+    let exposition = scrape(&server).await;
+
+    let mut lint = promtool()
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    lint.stdin
+        .take()
+        .unwrap()
+        .write_all(exposition.as_bytes())
+        .unwrap();
+    let linted = lint.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&linted.stdout),
+        String::from_utf8_lossy(&linted.stderr)
+    );
+    assert!(linted.status.success(), "promtool check metrics: {said}");
+    assert_eq!(said.trim(), "", "promtool check metrics has nothing to say");
+
+    for name in documented_series() {
+        assert!(
+            exposition.contains(&format!("\n# TYPE {name} ")),
+            "{name} is documented but not served"
+        );
+    }
+    assert_eq!(
+        sample(
+            &exposition,
+            "acdhub_connections{role=\"agent\",transport=\"wss\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &exposition,
+            "acdhub_connections{role=\"wallboard\",transport=\"ws\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &exposition,
+            "acdhub_messages_refused_total{code=\"unknown_call\",role=\"telephony\"}"
+        ),
+        1.0
+    );
+    assert!(
+        sample(
+            &exposition,
+            "acdhub_messages_sent_total{role=\"wallboard\"}"
+        ) >= 4.0,
+        "hello, the snapshot and the ack"
+    );
+    assert!(sample(&exposition, "process_resident_memory_bytes") > 0.0);
+    assert!(
+        sample(
+            &exposition,
+            "acdhub_queue_calls_offered_total{tenant=\"acme\",queue=\"sales\"}"
+        ) > 0.0,
+        "the simulator's warm-up shows"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn metrics_have_a_listener_of_their_own_and_can_be_switched_off() {
+    let server = net::start("").await;
+    let (status, _) = http_get(net::addr(&server, Via::Ws), "/metrics").await;
+    assert_eq!(status, 404, "the public port does not serve metrics");
+    let (status, _) = http_get(server.metrics_addr().unwrap(), "/ws").await;
+    assert_eq!(status, 404, "the metrics port serves nothing else");
+    server.shutdown().await;
+
+    let text = net::config_text("").replace(
+        "[metrics]\nlisten = \"127.0.0.1:0\"",
+        "[metrics]\nlisten = \"off\"",
+    );
+    let file = acdhub::config::parse(&text, "test.toml").unwrap();
+    let server = acdhub::server::Server::start(file).await.unwrap();
+    assert_eq!(server.metrics_addr(), None);
+    server.shutdown().await;
+}
+
+fn series(name: &str, queue: &str) -> String {
+    format!("{name}{{tenant=\"acme\",queue=\"{queue}\"}}")
+}
+
+fn labelled(name: &str, queue: &str, label: &str, value: &str) -> String {
+    format!("{name}{{tenant=\"acme\",queue=\"{queue}\",{label}=\"{value}\"}}")
+}
+
+/// The scrape agrees with a wallboard's latest `queue_stats` for `queue`, figure by figure.
+fn assert_same_figures(exposition: &str, stats: &Value) {
+    let queue = stats["queue"].as_str().unwrap();
+    let today = &stats["today"];
+    let same = |name: String, wallboard: &Value| {
+        assert_eq!(
+            sample(exposition, &name),
+            wallboard.as_f64().unwrap(),
+            "{name} against the wallboard's {wallboard}"
+        );
+    };
+    same(
+        series("acdhub_queue_calls_waiting", queue),
+        &stats["waiting"],
+    );
+    same(
+        series("acdhub_queue_calls_ringing", queue),
+        &stats["ringing"],
+    );
+    same(
+        series("acdhub_queue_calls_offered_total", queue),
+        &today["offered"],
+    );
+    for outcome in [
+        "answered",
+        "abandoned",
+        "short_abandoned",
+        "overflowed",
+        "timed_out",
+        "refused",
+    ] {
+        same(
+            labelled("acdhub_queue_calls_total", queue, "outcome", outcome),
+            &today[outcome],
+        );
+    }
+    same(
+        series("acdhub_queue_answer_wait_seconds_count", queue),
+        &today["answered"],
+    );
+    let threshold = stats["service_level"]["threshold_secs"].to_string();
+    same(
+        labelled(
+            "acdhub_queue_answer_wait_seconds_bucket",
+            queue,
+            "le",
+            &threshold,
+        ),
+        &today["answered_within_threshold"],
+    );
+    for state in ["ready", "ringing", "on_call", "wrap_up", "not_ready"] {
+        same(
+            labelled("acdhub_queue_agents", queue, "state", state),
+            &stats["agents"][state],
+        );
+    }
+    same(
+        series("acdhub_queue_service_level_threshold_seconds", queue),
+        &stats["service_level"]["threshold_secs"],
+    );
+}
+
+#[tokio::test]
+async fn a_scrape_and_a_wallboard_show_the_same_figures_for_the_same_moment() {
+    let server = net::start("").await;
+    let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
+    wall.ok(json!({"type": "subscribe"})).await;
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    let (mut agent, _) = Client::login(&server, Via::Ws, "a1").await;
+    agent.ok(json!({"type": "login"})).await;
+    for call in ["m1", "m2", "m3"] {
+        pbx.ok(json!({"type": "call_arrived", "call": call, "queue": "support"}))
+            .await;
+    }
+    pbx.ok(json!({"type": "caller_hung_up", "call": "m3"}))
+        .await;
+    agent.ok(json!({"type": "ready"})).await;
+    let offer = agent.expect("offer").await;
+    agent
+        .ok(json!({"type": "accept", "call": offer["call"]}))
+        .await;
+    agent.expect_state("a1", "on_call").await;
+
+    // The wallboard's figures once everything above shows in them.
+    let support = wall
+        .expect_where("queue_stats", |m| {
+            m["queue"] == "support" && m["today"]["answered"] == 1 && m["agents"]["on_call"] == 1
+        })
+        .await;
+    let totals = wall
+        .expect_where("tenant_stats", |m| m["agents"]["on_call"] == 1)
+        .await;
+    // Nothing happens now, so a scrape describes the same moment.
+    let exposition = scrape(&server).await;
+    assert_eq!(support["waiting"], 1);
+    assert_eq!(support["today"]["offered"], 3);
+    assert_same_figures(&exposition, &support);
+    let sales = wall
+        .expect_where("queue_stats", |m| {
+            m["queue"] == "sales" && m["agents"]["on_call"] == 1
+        })
+        .await;
+    assert_same_figures(&exposition, &sales);
+    for state in ["ready", "ringing", "on_call", "wrap_up", "not_ready"] {
+        assert_eq!(
+            sample(
+                &exposition,
+                &format!("acdhub_tenant_agents{{tenant=\"acme\",state=\"{state}\"}}")
+            ),
+            totals["agents"][state].as_f64().unwrap(),
+            "{state}"
+        );
+    }
+    assert!(
+        sample(
+            &exposition,
+            &series("acdhub_queue_oldest_wait_seconds", "support")
+        ) >= 0.0
+    );
+    assert_eq!(
+        sample(
+            &exposition,
+            "acdhub_queue_service_level_info{tenant=\"acme\",queue=\"support\",variant=\"answered\",threshold=\"20\"}"
+        ),
+        1.0
+    );
+    server.shutdown().await;
+}
