@@ -219,10 +219,12 @@ fn assert_same_figures(exposition: &str, stats: &Value) {
 }
 
 #[tokio::test]
-async fn a_scrape_and_a_wallboard_show_the_same_figures_for_the_same_moment() {
+async fn a_scrape_a_wallboard_and_a_supervisor_show_the_same_figures_for_the_same_moment() {
     let server = net::start("").await;
     let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
     wall.ok(json!({"type": "subscribe"})).await;
+    let (mut boss, _) = Client::login(&server, Via::Wss, "boss").await;
+    boss.ok(json!({"type": "subscribe"})).await;
     let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
     let (mut agent, _) = Client::login(&server, Via::Ws, "a1").await;
     agent.ok(json!({"type": "login"})).await;
@@ -250,6 +252,18 @@ async fn a_scrape_and_a_wallboard_show_the_same_figures_for_the_same_moment() {
         .await;
     // Nothing happens now, so a scrape describes the same moment.
     let exposition = scrape(&server).await;
+    // The supervisor was sent the very same statistics.
+    let without_seq = |m: &Value| {
+        let mut m = m.clone();
+        m.as_object_mut().unwrap().remove("seq");
+        m
+    };
+    let seen_by_boss = boss
+        .expect_where("queue_stats", |m| without_seq(m) == without_seq(&support))
+        .await;
+    assert_eq!(seen_by_boss["today"], support["today"]);
+    boss.expect_where("tenant_stats", |m| without_seq(m) == without_seq(&totals))
+        .await;
     assert_eq!(support["waiting"], 1);
     assert_eq!(support["today"]["offered"], 3);
     assert_same_figures(&exposition, &support);
