@@ -950,6 +950,36 @@ fn server_and_limits_are_checked() {
         "at least 1",
     );
 
+    for (rate, problem) in [("0", "at least 1"), ("51", "at most 50")] {
+        let text = format!("[limits]\nstats_updates_per_sec = {rate}\n{BASE}");
+        assert_refused(
+            &text,
+            line_of(&text, "stats_updates_per_sec"),
+            "limits.stats_updates_per_sec",
+            problem,
+        );
+    }
+
+    let text = format!("[metrics]\nlisten = \"everywhere\"\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "listen"),
+        "metrics.listen",
+        "is not an address",
+    );
+    let text = format!("[metrics]\nlisten = \"off\"\n{BASE}");
+    assert_eq!(
+        parse(&text).expect("valid").metrics.listen,
+        config::ListenAddr::Off
+    );
+    let text = format!("[metrics]\nscrape_port = 9464\n{BASE}");
+    assert_refused(
+        &text,
+        line_of(&text, "scrape_port"),
+        "metrics.scrape_port",
+        "unknown field",
+    );
+
     let text = format!(
         "[server]\nws = \"off\"\nwss = \"127.0.0.1:9443\"\n[limits]\nauth_timeout_secs = 3\n{BASE}"
     );
@@ -964,5 +994,11 @@ fn server_and_limits_are_checked() {
         file.limits.ping_interval,
         Duration::from_secs(25),
         "defaults fill the rest"
+    );
+    assert_eq!(file.limits.stats_updates_per_sec, 4);
+    assert_eq!(
+        file.metrics.listen,
+        "127.0.0.1:9464".parse().unwrap(),
+        "metrics stay on the host unless configured"
     );
 }

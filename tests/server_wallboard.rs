@@ -239,3 +239,102 @@ async fn intervals_follow_local_time_across_both_daylight_saving_changes() {
     assert_eq!(next_day["today"]["offered"], 0);
     server.shutdown().await;
 }
+
+/// Authenticates as the wallboard and subscribes to everything, without reading the answers.
+async fn subscribe_blind(socket: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) {
+    use futures_util::SinkExt;
+    for command in [
+        json!({"id": "1", "type": "auth", "user": "wall", "password": net::PASSWORD}),
+        json!({"id": "2", "type": "subscribe"}),
+    ] {
+        let text = command.to_string().into();
+        socket
+            .send(tokio_tungstenite::tungstenite::Message::Text(text))
+            .await
+            .unwrap();
+    }
+}
+
+/// How many wallboard sessions the server has open.
+fn wallboards(server: &acdhub::server::Server) -> usize {
+    server
+        .registry()
+        .sessions()
+        .iter()
+        .filter(|s| {
+            s.principal
+                .as_ref()
+                .is_some_and(|(_, role, _)| role.name() == "wallboard")
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_wallboard_stays_connected_and_a_dead_one_is_closed() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = net::start(
+        "[limits]\nstats_updates_per_sec = 50\nping_interval_secs = 1\npong_timeout_secs = 2\n",
+    )
+    .await;
+    let addr = net::addr(&server, Via::Ws);
+    // One wallboard never reads again: it cannot answer pings either.
+    let mut dead = net::small_window_connect(addr).await;
+    subscribe_blind(&mut dead).await;
+    // One reads everything, but slower than the statistics come (a TV on poor Wi-Fi).
+    let mut slow = net::small_window_connect(addr).await;
+    subscribe_blind(&mut slow).await;
+
+    // Calls arrive and hang up in both queues without pause.
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut call = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                call += 1;
+                let queue = if call % 2 == 0 { "support" } else { "sales" };
+                let id = format!("load-{call}");
+                pbx.ok(json!({"type": "call_arrived", "call": id, "queue": queue}))
+                    .await;
+                pbx.ok(json!({"type": "caller_hung_up", "call": id})).await;
+            }
+        })
+    };
+
+    // The slow wallboard reads a message every 10 ms until the dead one is gone, and a while
+    // longer; the server must neither close it nor make it wait for a backlog.
+    let mut messages = 0u64;
+    let mut after_dead_gone = None;
+    let deadline = tokio::time::Instant::now() + net::PATIENCE * 2;
+    loop {
+        let frame = tokio::time::timeout(net::PATIENCE, slow.next()).await;
+        match frame {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                schema::check_server_message(text.as_str());
+                messages += 1;
+            }
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+            other => panic!("the slow wallboard keeps its connection: {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        if after_dead_gone.is_none() && wallboards(&server) == 1 {
+            after_dead_gone = Some(messages);
+        }
+        if after_dead_gone.is_some_and(|at| messages >= at + 300) {
+            assert_eq!(wallboards(&server), 1, "the slow one is still there");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the dead wallboard was never closed ({} wallboards, {messages} messages)",
+            wallboards(&server)
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    load.await.unwrap();
+    drop(dead);
+    server.shutdown().await;
+}

@@ -482,15 +482,19 @@ impl Engine {
             queues,
             tenant_total,
         };
-        // Forget what the old subscription had posted before the snapshot goes out, so that
-        // nothing older than the snapshot is written after it.
-        self.audience.subscribe(handle.id, subscription.clone());
+        // The old subscription's unwritten statistics are forgotten, and the new one's wait
+        // until its snapshot has been written: nothing older than the snapshot comes after it,
+        // nothing newer before it.
+        let Some(generation) = self.audience.subscribe(handle.id, subscription.clone()) else {
+            return Err(Refusal::Protocol(ProtocolError::Unavailable));
+        };
         watcher_snapshot(
             &self.acd,
             identity.role,
             &subscription,
             self.audience.tenant_variant(),
             handle,
+            generation,
         );
         Ok(())
     }

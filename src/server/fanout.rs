@@ -163,18 +163,14 @@ impl Audience {
         self.telephony.insert(handle.id, handle);
     }
 
-    /// Sets a watcher's subscription; returns false if the session is not a watcher. Statistics
-    /// posted for the old subscription and not written yet are forgotten.
-    pub fn subscribe(&mut self, session: u64, subscription: Subscription) -> bool {
-        match self.watchers.get_mut(&session) {
-            Some(watcher) => {
-                watcher.handle.clear_stats();
-                watcher.queues = Some(subscription.queues);
-                watcher.tenant_total = subscription.tenant_total;
-                true
-            }
-            None => false,
-        }
+    /// Sets a watcher's subscription and returns the generation its snapshot must carry
+    /// (`None` if the session is not a watcher). Statistics posted for the old subscription and
+    /// not written yet are forgotten.
+    pub fn subscribe(&mut self, session: u64, subscription: Subscription) -> Option<u64> {
+        let watcher = self.watchers.get_mut(&session)?;
+        watcher.queues = Some(subscription.queues);
+        watcher.tenant_total = subscription.tenant_total;
+        Some(watcher.handle.new_subscription())
     }
 
     pub fn detach(&mut self, session: u64) {
@@ -259,6 +255,8 @@ impl Audience {
                 let payload = outbound::Event::AgentState(state).payload();
                 self.to_agent(agent, &payload);
                 self.to_supervisors(&payload);
+                // The tenant's agent counts changed, also for an agent in no queue.
+                self.totals_changed();
                 if let AgentStatus::Ringing { call } | AgentStatus::OnCall { call, .. } = status {
                     self.call_agent.insert(call.clone(), agent.clone());
                 }
@@ -397,9 +395,7 @@ impl Audience {
                 self.stale_queues.insert(index);
             }
         }
-        if self.watchers.values().any(Watcher::wants_totals) {
-            self.stale_totals = true;
-        }
+        self.totals_changed();
         if !agents_listen {
             // Nobody to tell: forget what was last sent so the next listener hears the next
             // change.
@@ -416,6 +412,12 @@ impl Audience {
             for agent in self.queue_agents.get(queue).into_iter().flatten() {
                 self.to_agent(agent, &payload);
             }
+        }
+    }
+
+    fn totals_changed(&mut self) {
+        if !self.stale_totals && self.watchers.values().any(Watcher::wants_totals) {
+            self.stale_totals = true;
         }
     }
 
@@ -594,6 +596,7 @@ pub fn watcher_snapshot(
     subscription: &Subscription,
     tenant_variant: ServiceLevelVariant,
     handle: &SessionHandle,
+    generation: u64,
 ) {
     let mut events = Vec::new();
     if role == Role::Supervisor {
@@ -628,5 +631,5 @@ pub fn watcher_snapshot(
     if subscription.tenant_total {
         events.push(tenant_stats(acd, tenant_variant, at));
     }
-    handle.send_events(events);
+    handle.send_snapshot(generation, events);
 }

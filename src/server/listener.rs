@@ -131,6 +131,26 @@ fn classify(listening: Listening, addr: SocketAddr, source: io::Error) -> BindEr
     }
 }
 
+/// The most a connection's kernel send buffer holds that the network has not taken yet.
+///
+/// Without a limit Linux lets it grow to megabytes for a client that reads slowly: everything
+/// written, pings included, then waits behind seconds of old data, and the client's pong comes
+/// too late (4002) although it is reading. With it, the socket stops accepting writes early,
+/// the session's writes wait instead, and statistics are superseded in their latest-wins slots
+/// rather than queued in the kernel; a slow wallboard gets fresh figures and answers its pings
+/// in time. 16 KiB is several batches of messages, and does not limit throughput: data in
+/// flight (sent, not yet acknowledged) does not count.
+const MAX_UNSENT_BYTES: u32 = 16 * 1024;
+
+fn keep_unsent_small(stream: &tokio::net::TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(error) = socket2::SockRef::from(stream).set_tcp_notsent_lowat(MAX_UNSENT_BYTES) {
+        tracing::debug!(%error, "TCP_NOTSENT_LOWAT not set");
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = (stream, MAX_UNSENT_BYTES);
+}
+
 /// What an accept loop needs.
 pub struct Accept {
     pub listener: TcpListener,
@@ -175,6 +195,7 @@ pub async fn accept_loop(accept: Accept) {
             },
         };
         let _ = stream.set_nodelay(true);
+        keep_unsent_small(&stream);
         let connection = Connection {
             transport,
             remote,

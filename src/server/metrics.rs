@@ -144,7 +144,7 @@ impl Metrics {
         self.connections_opened
             .with_label_values(&[transport.name()])
             .inc();
-        let mut session = SessionMetrics {
+        let session = SessionMetrics {
             transport,
             role: UNAUTHENTICATED,
             connection: self
@@ -154,7 +154,6 @@ impl Metrics {
             sent: self.sent.with_label_values(&[UNAUTHENTICATED]),
         };
         session.connection.inc();
-        session.role = UNAUTHENTICATED;
         session
     }
 
@@ -251,17 +250,25 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 const ENGINE_PATIENCE: Duration = Duration::from_secs(5);
 
 async fn scrape(State(shared): State<Arc<Shared>>) -> Response {
-    let mut tenants = Vec::with_capacity(shared.engines.len());
-    for (tenant, engine) in &shared.engines {
+    // Every engine is asked at once, under one deadline well inside Prometheus's default
+    // 10 s scrape timeout: a busy tenant costs the scrape its own series, not everyone's.
+    let asked = shared.engines.iter().map(|(tenant, engine)| async move {
         let (reply, answer) = oneshot::channel();
-        let asked = engine.send(Request::Metrics { reply }).await.is_ok();
-        match tokio::time::timeout(ENGINE_PATIENCE, answer).await {
-            Ok(Ok(metrics)) if asked => tenants.push(metrics),
-            _ => {
-                tracing::warn!(%tenant, "a scrape went without a tenant whose engine did not answer")
-            }
+        let round_trip = async {
+            engine.send(Request::Metrics { reply }).await.ok()?;
+            answer.await.ok()
+        };
+        let answered = tokio::time::timeout(ENGINE_PATIENCE, round_trip).await;
+        if !matches!(answered, Ok(Some(_))) {
+            tracing::warn!(%tenant, "a scrape went without a tenant whose engine did not answer");
         }
-    }
+        answered.ok().flatten()
+    });
+    let mut tenants: Vec<TenantMetrics> = futures_util::future::join_all(asked)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     tenants.sort_by(|a, b| a.tenant.cmp(&b.tenant));
     let mut families = shared.metrics.gather();
     families.extend(acd_families(&tenants));

@@ -25,6 +25,12 @@ pub enum Outgoing {
     /// A snapshot: many events in one slot of the queue, so that a supervisor's view of a
     /// large tenant never counts as a client falling behind.
     Events(Vec<Arc<str>>),
+    /// A subscription's snapshot. Statistics posted for that subscription are written only
+    /// after it, whatever the timing ([`SessionHandle::take_stats`]).
+    Snapshot {
+        generation: u64,
+        events: Vec<Arc<str>>,
+    },
     /// A reply or greeting, written as is.
     Reply(String),
     /// An engine's reply to a command the session forwarded: written as is, and one command
@@ -54,9 +60,16 @@ pub struct SessionHandle {
     queue: mpsc::Sender<Outgoing>,
     closing: CancellationToken,
     close_reason: OnceLock<CloseReason>,
-    /// The newest unwritten statistics per slot, in slot order.
-    stats: Mutex<Vec<(StatsSlot, Arc<str>)>>,
+    stats: Mutex<StatsSlots>,
     stats_posted: Notify,
+}
+
+/// The newest unwritten statistics per slot, in slot order, all of the current subscription.
+#[derive(Debug, Default)]
+struct StatsSlots {
+    /// Counts subscriptions: a new one forgets what the old one had posted.
+    generation: u64,
+    entries: Vec<(StatsSlot, Arc<str>)>,
 }
 
 impl SessionHandle {
@@ -68,7 +81,7 @@ impl SessionHandle {
             queue,
             closing: CancellationToken::new(),
             close_reason: OnceLock::new(),
-            stats: Mutex::new(Vec::new()),
+            stats: Mutex::new(StatsSlots::default()),
             stats_posted: Notify::new(),
         };
         (Arc::new(handle), receiver)
@@ -82,6 +95,12 @@ impl SessionHandle {
         if !payloads.is_empty() {
             self.push(Outgoing::Events(payloads));
         }
+    }
+
+    /// A subscription's snapshot, from [`SessionHandle::new_subscription`]'s generation. Sent
+    /// even when empty: it is what lets the subscription's statistics through.
+    pub fn send_snapshot(&self, generation: u64, events: Vec<Arc<str>>) {
+        self.push(Outgoing::Snapshot { generation, events });
     }
 
     pub fn send_reply(&self, text: String) {
@@ -105,18 +124,22 @@ impl SessionHandle {
         }
     }
 
+    fn slots(&self) -> std::sync::MutexGuard<'_, StatsSlots> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Puts statistics in their slot for the session to write. Returns true if they replaced
     /// statistics the session had not written yet (which are dropped: latest wins).
     pub fn post_stats(&self, slot: StatsSlot, payload: Arc<str>) -> bool {
         let replaced = {
-            let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
-            match stats.binary_search_by_key(&slot, |(s, _)| *s) {
+            let entries = &mut self.slots().entries;
+            match entries.binary_search_by_key(&slot, |(s, _)| *s) {
                 Ok(at) => {
-                    stats[at].1 = payload;
+                    entries[at].1 = payload;
                     true
                 }
                 Err(at) => {
-                    stats.insert(at, (slot, payload));
+                    entries.insert(at, (slot, payload));
                     false
                 }
             }
@@ -125,15 +148,28 @@ impl SessionHandle {
         replaced
     }
 
-    /// Takes every unwritten statistics payload, in slot order.
-    pub fn take_stats(&self) -> Vec<Arc<str>> {
-        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
-        stats.drain(..).map(|(_, payload)| payload).collect()
+    /// Takes every unwritten statistics payload, in slot order, once the session has written
+    /// the snapshot of the subscription they belong to (`written`, the generation of the last
+    /// snapshot written); before that, nothing.
+    pub fn take_stats(&self, written: u64) -> Vec<Arc<str>> {
+        let mut slots = self.slots();
+        if slots.generation > written {
+            return Vec::new();
+        }
+        slots
+            .entries
+            .drain(..)
+            .map(|(_, payload)| payload)
+            .collect()
     }
 
-    /// Forgets unwritten statistics (the subscription changed).
-    pub fn clear_stats(&self) {
-        self.stats.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    /// A new subscription: forgets what the old one posted and not written, and returns the
+    /// generation its snapshot carries.
+    pub fn new_subscription(&self) -> u64 {
+        let mut slots = self.slots();
+        slots.entries.clear();
+        slots.generation += 1;
+        slots.generation
     }
 
     /// Resolves when statistics were posted since the last time it resolved.

@@ -73,6 +73,9 @@ struct Session {
     in_flight: usize,
     max_in_flight: usize,
     metrics: SessionMetrics,
+    /// The generation of the last subscription snapshot written: statistics of a newer
+    /// subscription wait until its snapshot is out.
+    snapshot_written: u64,
 }
 
 /// Serves one upgraded connection until it closes.
@@ -108,6 +111,7 @@ pub async fn serve(
         in_flight: 0,
         max_in_flight: (limits.outbound_queue as usize / 4).max(1),
         metrics: shared.metrics.session(transport),
+        snapshot_written: 0,
     };
     let hello = Reply::Hello {
         protocol: SUBPROTOCOL,
@@ -173,7 +177,10 @@ impl Session {
         loop {
             let pong_deadline = awaiting_pong.map(|sent| sent + limits.pong_timeout);
             // Biased, in this order: a close asked for wins; then writing what is queued;
-            // then reading (so a pong already received is seen before its deadline is checked).
+            // then reading (so a pong already received is seen before its deadline is checked);
+            // statistics last. They are posted again and again under load, and a client that
+            // reads slowly must still have its pongs and commands read: each pass of the queue
+            // writes the statistics too, so they wait only while nothing else is ready.
             tokio::select! {
                 biased;
                 () = self.handle.closing() => return self.handle.close_reason(),
@@ -181,12 +188,6 @@ impl Session {
                 item = outgoing.recv() => {
                     let item = item?;
                     let write = self.write_batch(socket, outgoing, Some(item));
-                    if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
-                        return reason;
-                    }
-                }
-                () = handle.stats_posted() => {
-                    let write = self.write_batch(socket, outgoing, None);
                     if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
                         return reason;
                     }
@@ -230,14 +231,22 @@ impl Session {
                 () = sleep_until_option(pong_deadline) => {
                     return Some(CloseReason { code: close::HEARTBEAT_TIMEOUT, reason: "no pong in time" });
                 }
+                () = handle.stats_posted() => {
+                    let write = self.write_batch(socket, outgoing, None);
+                    if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
+                        return reason;
+                    }
+                }
             }
         }
     }
 
-    /// Writes `first`, everything else queued behind it, then the newest statistics waiting in
-    /// their latest-wins slots, and flushes once: a burst of events costs one write. The queue
-    /// is drained before the slots, so a subscription's snapshot (queued) always goes out
-    /// before the updates that follow it.
+    /// One pass: writes `first` and what is queued behind it (at most a queue's worth), then
+    /// the newest statistics waiting in their latest-wins slots, and flushes once, so a burst
+    /// costs one write. One pass is bounded whatever the engine does meanwhile: a wallboard that
+    /// reads slowly but steadily finishes each pass, answers its pings in between, and only
+    /// ever misses superseded statistics. Statistics of a subscription whose snapshot is not
+    /// written yet stay in their slots for a later pass.
     async fn write_batch(
         &mut self,
         socket: &mut WebSocket,
@@ -245,42 +254,49 @@ impl Session {
         first: Option<Outgoing>,
     ) -> Result<(), axum::Error> {
         let mut written = 0u64;
+        let mut budget = self.shared.limits.outbound_queue;
         let mut next = first.or_else(|| outgoing.try_recv().ok());
-        loop {
-            while let Some(item) = next {
-                match item {
-                    Outgoing::Event(payload) => {
-                        self.feed_event(socket, &payload).await?;
-                        written += 1;
-                    }
-                    Outgoing::Events(payloads) => {
-                        for payload in &payloads {
-                            self.feed_event(socket, payload).await?;
-                        }
-                        written += payloads.len() as u64;
-                    }
-                    Outgoing::Reply(text) => {
-                        socket.feed(Message::Text(text.into())).await?;
-                        written += 1;
-                    }
-                    Outgoing::Answer(text) => {
-                        self.in_flight = self.in_flight.saturating_sub(1);
-                        socket.feed(Message::Text(text.into())).await?;
-                        written += 1;
-                    }
+        while let Some(item) = next {
+            match item {
+                Outgoing::Event(payload) => {
+                    self.feed_event(socket, &payload).await?;
+                    written += 1;
                 }
-                next = outgoing.try_recv().ok();
+                Outgoing::Events(payloads) => {
+                    for payload in &payloads {
+                        self.feed_event(socket, payload).await?;
+                    }
+                    written += payloads.len() as u64;
+                }
+                Outgoing::Snapshot { generation, events } => {
+                    for payload in &events {
+                        self.feed_event(socket, payload).await?;
+                    }
+                    written += events.len() as u64;
+                    self.snapshot_written = generation;
+                }
+                Outgoing::Reply(text) => {
+                    socket.feed(Message::Text(text.into())).await?;
+                    written += 1;
+                }
+                Outgoing::Answer(text) => {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                    socket.feed(Message::Text(text.into())).await?;
+                    written += 1;
+                }
             }
-            let stats = self.handle.take_stats();
-            if stats.is_empty() {
-                break;
-            }
-            for payload in &stats {
-                self.feed_event(socket, payload).await?;
-            }
-            written += stats.len() as u64;
-            next = outgoing.try_recv().ok();
+            budget = budget.saturating_sub(1);
+            next = if budget > 0 {
+                outgoing.try_recv().ok()
+            } else {
+                None
+            };
         }
+        let stats = self.handle.take_stats(self.snapshot_written);
+        for payload in &stats {
+            self.feed_event(socket, payload).await?;
+        }
+        written += stats.len() as u64;
         self.metrics.sent(written);
         if written == 0 {
             return Ok(());

@@ -108,11 +108,19 @@ password_hash = "{hash}"
     )
 }
 
-/// Starts a server in this process on ports the OS picks.
+/// When the servers of `start` begin: a Tuesday, 11:07:30 in Berlin, seven and a half minutes
+/// into a 15-minute interval. No statistics window rolls over while a test runs, so a test sees
+/// only the updates its own actions cause, whatever the time of day it runs at.
+pub const START: &str = "2026-03-10T10:07:30Z";
+
+/// Starts a server in this process on ports the OS picks, its clock at [`START`].
 pub async fn start(extra: &str) -> Server {
     let text = config_text(extra);
     let file = config::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
-    Server::start(file).await.expect("the server starts")
+    let start = START.parse().expect("a timestamp");
+    Server::start_at(file, start)
+        .await
+        .expect("the server starts")
 }
 
 /// Which listener a client uses.
@@ -484,4 +492,22 @@ pub fn sample(exposition: &str, series: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {series} in:\n{exposition}"))
         .parse()
         .unwrap()
+}
+
+/// A WebSocket client whose socket has a 4 KiB receive buffer, so that a client that stops
+/// reading (or reads slowly) fills the server's side within seconds instead of megabytes.
+/// Not authenticated; the greeting is left unread.
+pub async fn small_window_connect(addr: SocketAddr) -> WebSocketStream<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let tcp = socket.connect(addr).await.unwrap();
+    let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("acdhub.v1"),
+    );
+    tokio_tungstenite::client_async(request, tcp)
+        .await
+        .unwrap()
+        .0
 }
