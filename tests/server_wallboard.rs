@@ -127,6 +127,30 @@ async fn a_wallboard_can_watch_some_queues_without_the_totals_and_change_its_min
     assert_eq!(totals["waiting"], 2, "the totals count both queues");
     assert_eq!(totals["today"]["offered"], 2);
     assert_eq!(totals["service_level_variant"], "answered");
+
+    // A second wallboard watching sales goes away; the server still tells the first one
+    // (now watching sales again) about sales.
+    let (mut other, _) = Client::login(&server, Via::Ws, "wall").await;
+    other
+        .ok(json!({"type": "subscribe", "queues": ["sales"]}))
+        .await;
+    wall.ok(json!({"type": "subscribe", "queues": ["sales"], "tenant_total": false}))
+        .await;
+    wall.backlog.clear();
+    drop(other);
+    let deadline = tokio::time::Instant::now() + net::PATIENCE;
+    while wallboards(&server) > 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server sees the other one go"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    pbx.ok(json!({"type": "call_arrived", "call": "s3", "queue": "sales"}))
+        .await;
+    let update = wall.next_event_is("queue_stats").await;
+    assert_eq!(update["queue"], "sales");
+    assert_eq!(update["waiting"], 2);
     server.shutdown().await;
 }
 
@@ -307,6 +331,7 @@ async fn a_slow_wallboard_stays_connected_and_a_dead_one_is_closed() {
     // The slow wallboard reads a message every 10 ms until the dead one is gone, and a while
     // longer; the server must neither close it nor make it wait for a backlog.
     let mut messages = 0u64;
+    let mut both_subscribed = false;
     let mut after_dead_gone = None;
     let deadline = tokio::time::Instant::now() + net::PATIENCE * 2;
     loop {
@@ -320,7 +345,10 @@ async fn a_slow_wallboard_stays_connected_and_a_dead_one_is_closed() {
             other => panic!("the slow wallboard keeps its connection: {other:?}"),
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
-        if after_dead_gone.is_none() && wallboards(&server) == 1 {
+        // Both authenticate first (the registry knows a session's role from then on).
+        let open = wallboards(&server);
+        both_subscribed |= open == 2;
+        if both_subscribed && after_dead_gone.is_none() && open == 1 {
             after_dead_gone = Some(messages);
         }
         if after_dead_gone.is_some_and(|at| messages >= at + 300) {

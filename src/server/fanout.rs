@@ -78,6 +78,10 @@ pub struct Audience {
     stale_queues: BTreeSet<usize>,
     /// The tenant's totals changed since the last flush and have a subscriber.
     stale_totals: bool,
+    /// How many subscriptions watch each queue (by position), and the tenant's totals: a
+    /// change is checked against these in O(1), however many wallboards there are.
+    queue_watchers: Vec<u32>,
+    totals_watchers: u32,
     /// The formula of the tenant's total service level: the queues' own if they share one.
     tenant_variant: ServiceLevelVariant,
     metrics: Arc<Metrics>,
@@ -141,6 +145,8 @@ impl Audience {
             cause: None,
             stale_queues: BTreeSet::new(),
             stale_totals: false,
+            queue_watchers: vec![0; acd.queue_ids().count()],
+            totals_watchers: 0,
         }
     }
 
@@ -167,10 +173,33 @@ impl Audience {
     /// (`None` if the session is not a watcher). Statistics posted for the old subscription and
     /// not written yet are forgotten.
     pub fn subscribe(&mut self, session: u64, subscription: Subscription) -> Option<u64> {
-        let watcher = self.watchers.get_mut(&session)?;
+        let mut watcher = self.watchers.remove(&session)?;
+        self.count_watcher(&watcher, false);
         watcher.queues = Some(subscription.queues);
         watcher.tenant_total = subscription.tenant_total;
-        Some(watcher.handle.new_subscription())
+        self.count_watcher(&watcher, true);
+        let generation = watcher.handle.new_subscription();
+        self.watchers.insert(session, watcher);
+        Some(generation)
+    }
+
+    /// Adds a watcher's subscription to the counts of who watches what, or takes it out.
+    fn count_watcher(&mut self, watcher: &Watcher, add: bool) {
+        let change = |count: &mut u32| {
+            if add {
+                *count += 1;
+            } else {
+                *count -= 1;
+            }
+        };
+        for queue in watcher.queues.iter().flatten() {
+            if let Some(&index) = self.queue_index.get(queue) {
+                change(&mut self.queue_watchers[index]);
+            }
+        }
+        if watcher.wants_totals() {
+            change(&mut self.totals_watchers);
+        }
     }
 
     pub fn detach(&mut self, session: u64) {
@@ -182,7 +211,9 @@ impl Audience {
                 }
             }
         }
-        self.watchers.remove(&session);
+        if let Some(watcher) = self.watchers.remove(&session) {
+            self.count_watcher(&watcher, false);
+        }
         self.telephony.remove(&session);
     }
 
@@ -390,8 +421,8 @@ impl Audience {
             .queue_agents
             .get(queue)
             .is_some_and(|agents| agents.iter().any(|a| self.agents.contains_key(a)));
-        if self.watchers.values().any(|w| w.watches(queue)) {
-            if let Some(&index) = self.queue_index.get(queue) {
+        if let Some(&index) = self.queue_index.get(queue) {
+            if self.queue_watchers[index] > 0 {
                 self.stale_queues.insert(index);
             }
         }
@@ -416,7 +447,7 @@ impl Audience {
     }
 
     fn totals_changed(&mut self) {
-        if !self.stale_totals && self.watchers.values().any(Watcher::wants_totals) {
+        if self.totals_watchers > 0 {
             self.stale_totals = true;
         }
     }
