@@ -114,13 +114,15 @@ impl Engine {
         tracing::debug!(tenant = %self.tenant, "engine started");
         // Statistics go out at most once per interval: when something changed, at the end of
         // the interval that started with the last flush.
-        let mut last_flush = Instant::now() - self.stats_interval;
+        let mut last_flush: Option<Instant> = None;
         let mut flush_at: Option<Instant> = None;
         loop {
             let now = self.clock.now();
             self.catch_up(now);
             if flush_at.is_none() && self.audience.stats_stale() {
-                flush_at = Some((last_flush + self.stats_interval).max(Instant::now()));
+                let now = Instant::now();
+                flush_at =
+                    Some(last_flush.map_or(now, |last| (last + self.stats_interval).max(now)));
             }
             let mut next = self.acd.poll_timeout();
             if let Some(at) = self.simulator.as_ref().and_then(Simulator::next_action_at) {
@@ -132,7 +134,7 @@ impl Engine {
                 () = sleep_until_option(flush_at) => {
                     self.catch_up(self.clock.now());
                     self.audience.flush_stats(&self.acd);
-                    last_flush = Instant::now();
+                    last_flush = Some(Instant::now());
                     flush_at = None;
                 }
                 request = requests.recv() => match request {
