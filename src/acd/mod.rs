@@ -497,6 +497,19 @@ impl Acd {
         &self.reason_list
     }
 
+    /// A queue's configuration (its name, its service level, ...).
+    pub fn queue_config(&self, id: &QueueId) -> Option<&config::QueueConfig> {
+        let index = *self.queue_by_id.get(id)?;
+        Some(&self.queues[index].config)
+    }
+
+    /// How many calls wait in a queue, and since when the oldest has waited: what an agent's
+    /// display shows, without reading the statistics windows.
+    pub fn queue_waiting(&self, id: &QueueId) -> Option<(u32, Option<Timestamp>)> {
+        let queue = &self.queues[*self.queue_by_id.get(id)?];
+        Some((queue.waiting_count() as u32, queue.oldest_waiting_since()))
+    }
+
     /// A queue's statistics as of [`Acd::now`].
     pub fn queue_stats(&self, id: &QueueId) -> Option<QueueStats> {
         let index = *self.queue_by_id.get(id)?;

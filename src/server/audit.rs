@@ -57,6 +57,17 @@ pub struct Detail {
     pub queue: Option<String>,
 }
 
+impl Detail {
+    /// A state asked for an agent, with its reason if any.
+    fn state(state: &'static str, reason: &Option<String>) -> Detail {
+        Detail {
+            state: Some(state),
+            reason: reason.clone(),
+            ..Detail::default()
+        }
+    }
+}
+
 impl Action {
     /// The supervisor action `message` asks for: `force_state`, `set_pending`, `clear_pending`
     /// naming an agent, `set_call_priority` and `move_call`. `None` for every other message
@@ -73,26 +84,12 @@ impl Action {
                 agent,
                 state,
                 reason,
-            } => action(
-                agent,
-                Detail {
-                    state: Some(state.name()),
-                    reason: reason.clone(),
-                    ..Detail::default()
-                },
-            ),
+            } => action(agent, Detail::state(state.name(), reason)),
             ClientMessage::SetPending {
                 agent,
                 state,
                 reason,
-            } => action(
-                agent,
-                Detail {
-                    state: Some(state.name()),
-                    reason: reason.clone(),
-                    ..Detail::default()
-                },
-            ),
+            } => action(agent, Detail::state(state.name(), reason)),
             ClientMessage::ClearPending { agent: Some(agent) } => action(agent, Detail::default()),
             ClientMessage::SetCallPriority { call, priority } => action(
                 call,

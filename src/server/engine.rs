@@ -264,7 +264,7 @@ impl Engine {
         let queues = self
             .acd
             .queue_ids()
-            .filter_map(|q| self.acd.queue_stats(q))
+            .filter_map(|q| self.acd.queue_config(q))
             .map(|q| named(q.id.as_str(), &q.name))
             .collect();
         let result = AuthResult {
@@ -472,7 +472,7 @@ impl Engine {
                 let mut set = HashSet::with_capacity(names.len());
                 for name in names {
                     let queue = QueueId::from(name);
-                    if self.acd.queue_stats(&queue).is_none() {
+                    if self.acd.queue_config(&queue).is_none() {
                         return Err(Refusal::Acd(AcdError::UnknownQueue(queue)));
                     }
                     set.insert(queue);

@@ -118,7 +118,7 @@ impl Audience {
         }
         let mut variants = acd
             .queue_ids()
-            .filter_map(|q| acd.queue_stats(q))
+            .filter_map(|q| acd.queue_config(q))
             .map(|q| q.service_level.variant);
         let first = variants.next().unwrap_or(ServiceLevelVariant::Answered);
         let tenant_variant = if variants.all(|v| v == first) {
@@ -433,10 +433,9 @@ impl Audience {
             self.last_waiting.remove(queue);
             return;
         }
-        let Some(stats) = acd.queue_stats(queue) else {
+        let Some(waiting) = acd.queue_waiting(queue) else {
             return;
         };
-        let waiting = (stats.waiting, stats.oldest_waiting_since);
         if self.last_waiting.get(queue) != Some(&waiting) {
             self.last_waiting.insert(queue.clone(), waiting);
             let payload = queue_waiting(queue, waiting).payload();
@@ -547,8 +546,7 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
     };
     events.push(pending.payload());
     for (queue, _) in &view.skills {
-        if let Some(stats) = acd.queue_stats(queue) {
-            let waiting = (stats.waiting, stats.oldest_waiting_since);
+        if let Some(waiting) = acd.queue_waiting(queue) {
             events.push(queue_waiting(queue, waiting).payload());
         }
     }

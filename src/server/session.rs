@@ -263,16 +263,10 @@ impl Session {
                     written += 1;
                 }
                 Outgoing::Events(payloads) => {
-                    for payload in &payloads {
-                        self.feed_event(socket, payload).await?;
-                    }
-                    written += payloads.len() as u64;
+                    written += self.feed_events(socket, &payloads).await?
                 }
                 Outgoing::Snapshot { generation, events } => {
-                    for payload in &events {
-                        self.feed_event(socket, payload).await?;
-                    }
-                    written += events.len() as u64;
+                    written += self.feed_events(socket, &events).await?;
                     self.snapshot_written = generation;
                 }
                 Outgoing::Reply(text) => {
@@ -293,10 +287,7 @@ impl Session {
             };
         }
         let stats = self.handle.take_stats(self.snapshot_written);
-        for payload in &stats {
-            self.feed_event(socket, payload).await?;
-        }
-        written += stats.len() as u64;
+        written += self.feed_events(socket, &stats).await?;
         self.metrics.sent(written);
         if written == 0 {
             return Ok(());
@@ -314,6 +305,18 @@ impl Session {
         socket
             .feed(Message::Text(with_seq(self.seq, payload).into()))
             .await
+    }
+
+    /// Feeds shared event payloads in order; returns how many.
+    async fn feed_events(
+        &mut self,
+        socket: &mut WebSocket,
+        payloads: &[Arc<str>],
+    ) -> Result<u64, axum::Error> {
+        for payload in payloads {
+            self.feed_event(socket, payload).await?;
+        }
+        Ok(payloads.len() as u64)
     }
 
     fn read_failed(&self, error: axum::Error) -> Option<CloseReason> {
