@@ -15,9 +15,12 @@ for component in rustfmt clippy; do
 done
 
 step "system packages"
-# Real tools, not mocks: promtool and Prometheus (Debian's prometheus) for the metrics tests.
+# Real tools, not mocks: promtool and Prometheus (Debian's prometheus) for the metrics tests,
+# Chromium (Debian's chromium) and Node.js for the pages' tests in a browser.
 need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
+command -v chromium >/dev/null || need+=(chromium)
+command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
 if ((${#need[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -25,6 +28,12 @@ if ((${#need[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 promtool --version | head -1
+chromium --version
+node --version
+
+step "npm packages (tests/browser)"
+# playwright-core drives Debian's Chromium; it never downloads a browser of its own.
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 step "format (cargo fmt --check)"
 cargo fmt --all -- --check
@@ -34,7 +43,17 @@ cargo clippy --all-targets --locked -- -D warnings
 
 step "tests"
 cargo test --locked --no-fail-fast 2>&1 | tee target/test-output.txt
-# One closing line for the whole run, summed over every test binary.
+
+step "browser tests (Chromium, on the binary cargo test built)"
+# Screenshots of the pages go to target/browser-artifacts.
+(cd tests/browser &&
+    ACDHUB_BIN="$PWD/../../target/debug/acdhub" ACDHUB_ARTIFACTS="$PWD/../../target/browser-artifacts" \
+        node --test --test-concurrency=1 --test-reporter=spec) 2>&1 | tee target/browser-test-output.txt
+
+# One closing line for the whole run, summed over every test binary and the browser tests.
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     /^ℹ pass /      { passed += $3 }
+     /^ℹ fail /      { failed += $3 }
+     /^ℹ skipped /   { ignored += $3 }
      END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' \
-    target/test-output.txt
+    target/test-output.txt target/browser-test-output.txt

@@ -22,7 +22,10 @@ pub const DEMO_ORIGIN: &str = "config/demo.toml (built in)";
 /// Only if the embedded file is broken, which the tests rule out.
 pub fn demo() -> FileConfig {
     match config::parse(DEMO_TOML, DEMO_ORIGIN) {
-        Ok(demo) => demo,
+        Ok(mut demo) => {
+            demo.server.demo = true;
+            demo
+        }
         Err(error) => panic!("the built-in demo configuration is broken: {error}"),
     }
 }

@@ -397,16 +397,47 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
     if let Some(metrics) = args.metrics {
         file.metrics.listen = metrics;
     }
+    if let Some(dir) = std::env::var_os("ACDHUB_WEB_DIR") {
+        tracing::warn!(dir = %dir.to_string_lossy(), "ACDHUB_WEB_DIR: pages are read from this folder, not from the binary");
+        file.server.web_dir = Some(dir.into());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
         let server = Server::start(file).await?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), "acdhub is up");
+        for (scheme, addr) in [("http", server.ws_addr()), ("https", server.wss_addr())] {
+            if let Some(addr) = addr {
+                tracing::info!(
+                    "pages (WebAgent, wallboard, supervisor) at {}",
+                    page_url(scheme, addr)
+                );
+            }
+        }
         stop_signal().await?;
         server.shutdown().await;
         Ok(String::new())
     })
+}
+
+/// The address a person types into a browser for a listener: `localhost` for a listener on
+/// every interface.
+fn page_url(scheme: &str, addr: std::net::SocketAddr) -> String {
+    let port = addr.port();
+    let default = matches!((scheme, port), ("http", 80) | ("https", 443));
+    let host = if addr.ip().is_unspecified() {
+        "localhost".to_owned()
+    } else if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    if default {
+        format!("{scheme}://{host}/")
+    } else {
+        format!("{scheme}://{host}:{port}/")
+    }
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.

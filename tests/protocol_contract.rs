@@ -297,6 +297,7 @@ fn replies() -> Vec<Reply> {
             protocol: SUBPROTOCOL,
             server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
             auth_timeout_secs: Limits::default().auth_timeout.as_secs(),
+            time: "2023-11-14T22:13:05.001Z".into(),
         },
         Reply::Ack {
             id: "2".into(),

@@ -77,6 +77,11 @@ pub struct ServerConfig {
     /// whom, when, with what result). `None` keeps the records in the server's log only. The
     /// file is opened at start; one that cannot be opened stops the start.
     pub audit_log: Option<PathBuf>,
+    /// Not a file key: set from `ACDHUB_WEB_DIR` for work on the pages, which are then read
+    /// from this folder at every request instead of from the binary.
+    pub web_dir: Option<PathBuf>,
+    /// Not a file key: the server runs the built-in demo, so the landing page lists its logins.
+    pub demo: bool,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +92,8 @@ impl Default for ServerConfig {
             tls: None,
             allowed_origins: Vec::new(),
             audit_log: None,
+            web_dir: None,
+            demo: false,
         }
     }
 }
@@ -325,6 +332,7 @@ pub(super) fn build_server(at: &FieldPath, raw: RawServer) -> Result<ServerConfi
         tls,
         allowed_origins: raw.allowed_origins,
         audit_log: raw.audit_log,
+        ..defaults
     })
 }
 

@@ -35,6 +35,9 @@ pub enum Reply {
         server: String,
         /// Send `auth` within this many seconds.
         auth_timeout_secs: u64,
+        /// The server's clock as it greets: a client compares it with its own to tick "in this
+        /// state for 2:14" from the server's instants even when the two clocks disagree.
+        time: String,
     },
     Ack {
         id: String,

@@ -1,5 +1,5 @@
-//! The HTTP side of both listeners: the WebSocket upgrade at `/ws`, and `/healthz` and `/readyz`
-//! for load balancers and orchestrators.
+//! The HTTP side of both listeners: the WebSocket upgrade at `/ws`, `/healthz` and `/readyz` for
+//! load balancers and orchestrators, and the browser pages ([`pages`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::protocol::SUBPROTOCOL;
 
 use super::Shared;
+use super::pages::{self, PagesConfig};
 use super::registry::Transport;
 use super::session;
 
@@ -36,12 +37,13 @@ pub struct Connection {
     pub permit: Arc<OwnedSemaphorePermit>,
 }
 
-pub fn router(shared: Arc<Shared>) -> Router {
+pub fn router(shared: Arc<Shared>, pages: PagesConfig) -> Router {
     Router::new()
         .route("/ws", get(upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(shared)
+        .merge(pages::router(pages))
 }
 
 async fn healthz() -> Json<serde_json::Value> {

@@ -10,6 +10,7 @@
 //! - `clock`: the one place the server reads the wall clock.
 //! - `fanout`: which session hears which event; statistics coalesced per subscription.
 //! - `metrics`: Prometheus `/metrics` on its own listener.
+//! - `pages`: the browser pages and their scripts, built into the binary.
 //! - `registry`: every open session, for counts and diagnostics.
 //! - `tls`: certificates.
 
@@ -22,6 +23,7 @@ mod http;
 mod listener;
 mod metrics;
 mod outbox;
+mod pages;
 mod registry;
 mod session;
 mod tls;
@@ -206,7 +208,11 @@ impl Server {
             metrics,
             clock,
         });
-        let app = http::router(shared.clone());
+        let pages = pages::PagesConfig {
+            dir: server.web_dir,
+            demo: server.demo,
+        };
+        let app = http::router(shared.clone(), pages);
         let connections = Arc::new(Semaphore::new(limits.max_connections as usize));
         let listeners = TaskTracker::new();
         let (mut ws, mut wss) = (None, None);

@@ -117,6 +117,7 @@ pub async fn serve(
         protocol: SUBPROTOCOL,
         server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
         auth_timeout_secs: limits.auth_timeout.as_secs(),
+        time: crate::protocol::outbound::time(shared.clock.now()),
     };
     handle.send_reply(hello.to_json());
 

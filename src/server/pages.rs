@@ -1,0 +1,243 @@
+//! The browser pages, built into the binary: the landing page, the WebAgent, the wallboard and the
+//! supervisor's console, and the JavaScript module and stylesheet they share. They live in
+//! `web/` and are embedded at compile time, so one binary serves everything and nothing is built
+//! before `cargo run`.
+//!
+//! Every answer carries an ETag and `Cache-Control: no-cache`: a browser keeps its copy and asks
+//! each time whether it is still current (a 304 costs a few bytes), so the pages of a new server
+//! version are seen at the next load. A Content-Security-Policy allows only the server's own
+//! scripts, styles and WebSocket.
+//!
+//! For work on the pages, `ACDHUB_WEB_DIR=web` makes the server read them from that folder at
+//! every request instead, so a change shows on reload without a rebuild. It serves the same
+//! fixed list of files (nothing else in the folder is reachable).
+
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// What the landing page and the pages' footers show as the server's version.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Scripts, styles and connections from the server itself only; no inline script. Framing only by
+/// pages of the same origin (a signage portal on another host cannot wrap the WebAgent).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'self'";
+
+/// Each file of `web/`: where it is served, its name, and its bytes as built.
+macro_rules! web_files {
+    ($($url:literal => $name:literal),* $(,)?) => {
+        &[$(WebFile {
+            url: $url,
+            name: $name,
+            built_in: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/", $name)),
+        }),*]
+    };
+}
+
+struct WebFile {
+    url: &'static str,
+    name: &'static str,
+    built_in: &'static [u8],
+}
+
+/// Every file the server serves. A page links only to these (a test follows every link).
+const FILES: &[WebFile] = web_files![
+    "/" => "index.html",
+    "/agent" => "agent.html",
+    "/wallboard" => "wallboard.html",
+    "/supervisor" => "supervisor.html",
+    "/assets/acdhub.js" => "acdhub.js",
+    "/assets/ui.js" => "ui.js",
+    "/assets/agent.js" => "agent.js",
+    "/assets/wallboard.js" => "wallboard.js",
+    "/assets/supervisor.js" => "supervisor.js",
+    "/assets/acdhub.css" => "acdhub.css",
+    "/assets/wallboard.css" => "wallboard.css",
+    "/assets/supervisor.css" => "supervisor.css",
+    "/assets/icon.svg" => "icon.svg",
+];
+
+/// How the pages are served: from the binary, or (for work on them) from a folder.
+#[derive(Clone, Debug)]
+pub struct PagesConfig {
+    /// Read the files from this folder at every request instead of from the binary.
+    pub dir: Option<PathBuf>,
+    /// The server runs the built-in demo: the landing page lists its logins.
+    pub demo: bool,
+}
+
+/// One file as it is answered: its bytes after templating, its type and its ETag.
+struct Asset {
+    body: Vec<u8>,
+    content_type: &'static str,
+    etag: HeaderValue,
+}
+
+impl Asset {
+    fn new(name: &str, bytes: &[u8], demo: bool) -> Asset {
+        let content_type = content_type(name);
+        let body = if name.ends_with(".html") {
+            template(&String::from_utf8_lossy(bytes), demo).into_bytes()
+        } else {
+            bytes.to_vec()
+        };
+        let mut hasher = std::hash::DefaultHasher::new();
+        body.hash(&mut hasher);
+        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", hasher.finish()))
+            .expect("a hex string is a header value");
+        Asset {
+            body,
+            content_type,
+            etag,
+        }
+    }
+
+    fn answer(&self, request: &HeaderMap) -> Response {
+        let not_modified = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|tags| {
+                tags.split(',')
+                    .any(|tag| tag.trim().trim_start_matches("W/") == self.etag)
+            });
+        let mut response = if not_modified {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            let mut response = Body::from(self.body.clone()).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(self.content_type),
+            );
+            response
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        response
+    }
+}
+
+/// The routes of every page and asset.
+pub fn router(config: PagesConfig) -> Router {
+    let mut router = Router::new();
+    for file in FILES {
+        let source = match &config.dir {
+            None => Source::BuiltIn(Arc::new(Asset::new(file.name, file.built_in, config.demo))),
+            Some(dir) => Source::Folder {
+                path: dir.join(file.name),
+                name: file.name,
+                demo: config.demo,
+            },
+        };
+        router = router.route(
+            file.url,
+            get(move |headers: HeaderMap| {
+                let source = source.clone();
+                async move { source.answer(&headers).await }
+            }),
+        );
+    }
+    router
+}
+
+#[derive(Clone)]
+enum Source {
+    BuiltIn(Arc<Asset>),
+    Folder {
+        path: PathBuf,
+        name: &'static str,
+        demo: bool,
+    },
+}
+
+impl Source {
+    async fn answer(&self, request: &HeaderMap) -> Response {
+        match self {
+            Source::BuiltIn(asset) => asset.answer(request),
+            Source::Folder { path, name, demo } => match tokio::fs::read(path).await {
+                Ok(bytes) => Asset::new(name, &bytes, *demo).answer(request),
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), %error, "cannot read a page from ACDHUB_WEB_DIR");
+                    (StatusCode::NOT_FOUND, "not found\n").into_response()
+                }
+            },
+        }
+    }
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Fills a page in: `{{version}}` becomes the server's version, and the part between
+/// `<!-- demo -->` and `<!-- /demo -->` is kept only when the server runs the built-in demo.
+fn template(page: &str, demo: bool) -> String {
+    let mut page = page.replace("{{version}}", VERSION);
+    const OPEN: &str = "<!-- demo -->";
+    const CLOSE: &str = "<!-- /demo -->";
+    while let (Some(start), Some(end)) = (page.find(OPEN), page.find(CLOSE)) {
+        if end < start {
+            break;
+        }
+        if demo {
+            page.replace_range(end..end + CLOSE.len(), "");
+            page.replace_range(start..start + OPEN.len(), "");
+        } else {
+            page.replace_range(start..end + CLOSE.len(), "");
+        }
+    }
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_part_is_kept_only_for_the_demo() {
+        let page = "<p>{{version}}</p><!-- demo --><p>agent1 / demo</p><!-- /demo --><p>end</p>";
+        assert_eq!(
+            template(page, true),
+            format!("<p>{VERSION}</p><p>agent1 / demo</p><p>end</p>")
+        );
+        assert_eq!(template(page, false), format!("<p>{VERSION}</p><p>end</p>"));
+    }
+
+    #[test]
+    fn every_file_has_a_type_a_browser_runs() {
+        for file in FILES {
+            assert_ne!(
+                content_type(file.name),
+                "application/octet-stream",
+                "{}",
+                file.name
+            );
+        }
+    }
+}

@@ -1,0 +1,40 @@
+// Takes the README's screenshots (docs/screenshots/) on the built-in demo, as a person who runs
+// the README's command sees it: `node tests/browser/readme-screenshots.mjs` after a build.
+// Not a test: the tests take their own screenshots as artifacts.
+
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { REPO, launchBrowser, signIn, startServer } from "./harness.mjs";
+
+const out = join(REPO, "docs/screenshots");
+mkdirSync(out, { recursive: true });
+const server = await startServer({ demo: true });
+const browser = await launchBrowser();
+try {
+  const wallboard = await browser.newPage();
+  await wallboard.setViewportSize({ width: 1920, height: 1080 });
+  await wallboard.goto(`${server.http}/wallboard#user=wallboard&password=demo`);
+
+  const agent = await browser.newPage();
+  await agent.setViewportSize({ width: 1100, height: 820 });
+  await agent.goto(`${server.http}/agent`);
+  await signIn(agent, "agent1", "demo");
+  await agent.getByRole("button", { name: "Log in" }).click();
+  await agent.getByRole("button", { name: "Ready", exact: true }).click();
+  await agent.getByRole("button", { name: "Accept" }).waitFor({ timeout: 180000 });
+  await agent.waitForTimeout(3000); // a few seconds into the ring, so the countdown shows it
+  await agent.screenshot({ path: join(out, "agent.png") });
+
+  const supervisor = await browser.newPage();
+  await supervisor.setViewportSize({ width: 1440, height: 1000 });
+  await supervisor.goto(`${server.http}/supervisor`);
+  await signIn(supervisor, "supervisor", "demo");
+  await supervisor.locator('[data-role="connection"][data-state="live"]').waitFor();
+  await supervisor.waitForTimeout(2000);
+  await supervisor.screenshot({ path: join(out, "supervisor.png") });
+  await wallboard.screenshot({ path: join(out, "wallboard.png") });
+  console.log(`screenshots in ${out}`);
+} finally {
+  await browser.close();
+  await server.stop();
+}

@@ -1,0 +1,185 @@
+// ui.js: small helpers the three pages share: building DOM safely, durations, one clock tick,
+// the connection badge, the sign-in form, and labels for agent states.
+//
+// Everything the server sends (caller numbers, attached data, names) goes into the page as text
+// (textContent), never as HTML.
+
+import { State } from "./acdhub.js";
+
+/** Makes an element: `h("button", { type: "button", onclick }, "Accept")`. */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      element.addEventListener(key.slice(2), value);
+    } else if (key === "class") {
+      element.className = value;
+    } else if (key === "dataset") {
+      Object.assign(element.dataset, value);
+    } else if (value === true) {
+      element.setAttribute(key, "");
+    } else {
+      element.setAttribute(key, String(value));
+    }
+  }
+  element.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return element;
+}
+
+/** Replaces an element's children. */
+export function fill(element, ...children) {
+  element.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+/** `m:ss`, or `h:mm:ss` from an hour on; negative durations show as 0:00. */
+export function formatDuration(totalSeconds) {
+  const secs = Math.max(0, Math.floor(totalSeconds));
+  const hours = Math.floor(secs / 3600);
+  const minutes = Math.floor((secs % 3600) / 60);
+  const seconds = String(secs % 60).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** Seconds from an RFC 3339 instant until `nowMs` (the server's clock, see Client.serverNow). */
+export function secondsSince(instant, nowMs) {
+  return (nowMs - Date.parse(instant)) / 1000;
+}
+
+/** A percentage as a wallboard shows it: `83.3 %`, or an en dash when there is none yet. */
+export function formatPercent(value, digits = 1) {
+  return value === null || value === undefined ? "–" : `${value.toFixed(digits)} %`;
+}
+
+const tickers = new Set();
+let tickTimer = null;
+
+/**
+ * Calls `fn` now and at every whole second, with all other tickers of the page, so every clock
+ * on the page moves together. Returns a function that stops it.
+ */
+export function everySecond(fn) {
+  tickers.add(fn);
+  fn();
+  if (!tickTimer) {
+    const tick = () => {
+      for (const ticker of tickers) ticker();
+      tickTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+    };
+    tickTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+  }
+  return () => tickers.delete(fn);
+}
+
+/** The names of agent states, as people read them. */
+export const STATE_LABELS = Object.freeze({
+  logged_out: "Logged out",
+  not_ready: "Not ready",
+  ready: "Ready",
+  ringing: "Ringing",
+  on_call: "On call",
+  wrap_up: "Wrap-up",
+});
+
+const CONNECTION_LABELS = {
+  [State.CONNECTING]: "Connecting…",
+  [State.AUTHENTICATING]: "Signing in…",
+  [State.LIVE]: "Live",
+  [State.RECONNECTING]: "Reconnecting",
+  [State.STOPPED]: "Offline",
+};
+
+/**
+ * Keeps `element` showing the client's connection state: its text, and `data-state` for the
+ * stylesheet. While reconnecting it counts down to the next attempt.
+ */
+export function showConnection(client, element) {
+  let retryAt = null;
+  const label = document.createTextNode("");
+  // The countdown is for eyes only: a live region that changed every second would be read out
+  // every second.
+  const countdown = h("span", { "aria-hidden": "true" });
+  element.replaceChildren(label, countdown);
+  const render = () => {
+    const state = client.state;
+    label.data = CONNECTION_LABELS[state] ?? state;
+    const secs = state === State.RECONNECTING && retryAt ? Math.ceil((retryAt - Date.now()) / 1000) : 0;
+    countdown.textContent = secs > 0 ? ` in ${secs} s` : "";
+    element.dataset.state = state;
+  };
+  client.addEventListener("state", (e) => {
+    retryAt = e.detail.retryAt ?? null;
+    render();
+  });
+  everySecond(render);
+}
+
+/**
+ * Wires a sign-in form (fields `user` and `password`, an element `[data-role=form-error]`) to
+ * the client: submitting starts it with those credentials; a refusal shows the form again with
+ * the reason. `onShow(visible)` tells the page when the form is up; `onSubmit(credentials)`
+ * (optional) sees what was typed before the password field is emptied.
+ */
+export function signInForm(client, form, onShow, onSubmit = () => {}) {
+  const error = form.querySelector("[data-role=form-error]");
+  const show = (message) => {
+    form.hidden = false;
+    error.textContent = message ?? "";
+    onShow(true);
+    form.elements.user.value ? form.elements.password.focus() : form.elements.user.focus();
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const user = form.elements.user.value.trim();
+    const password = form.elements.password.value;
+    if (!user || !password) {
+      error.textContent = "Enter your user name and password.";
+      return;
+    }
+    error.textContent = "";
+    onSubmit({ user, password, form });
+    client.setCredentials({ user, password });
+    form.elements.password.value = "";
+    client.start();
+  });
+  client.addEventListener("session", () => {
+    // A page may have turned the session away (a user of the wrong role): the form stays.
+    if (client.state !== State.LIVE) return;
+    form.hidden = true;
+    onShow(false);
+  });
+  client.addEventListener("state", (e) => {
+    if (e.detail.state === State.STOPPED && e.detail.reason?.code !== "stopped") {
+      show(e.detail.reason?.message);
+    }
+  });
+  return { show };
+}
+
+/** Announces text in an ARIA live region (emptied first, so the same words are read again). */
+export function announce(region, text) {
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
+}
+
+/**
+ * `localStorage` or `sessionStorage` (`kind` is "local" or "session"), or null where the browser
+ * refuses it (storage disabled by policy or privacy settings): callers then keep things in
+ * memory.
+ */
+export function webStorage(kind) {
+  try {
+    const store = globalThis[`${kind}Storage`];
+    store.getItem("acdhub.probe");
+    return store;
+  } catch {
+    return null;
+  }
+}
+
+/** Names by id, from an AuthResult list such as `queues` or `not_ready_reasons`. */
+export function namesById(list = []) {
+  return new Map(list.map(({ id, name }) => [id, name]));
+}
