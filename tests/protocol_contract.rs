@@ -22,8 +22,8 @@ use acdhub::acd::{
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
 use acdhub::protocol::outbound::{
-    self, AgentState, AuthResult, CallState, Event, Named, Offer, Pending, QueueStatistics, Reply,
-    TenantStatistics,
+    self, AgentState, AuthResult, CallState, CallerDetails, Event, Named, Offer, Pending,
+    QueueStatistics, Reply, TenantStatistics,
 };
 use acdhub::protocol::{MAX_ID_LEN, ProtocolError, SUBPROTOCOL, close};
 
@@ -413,6 +413,17 @@ fn literal_events() -> Vec<Event> {
         call: CALL.into(),
         agent: "agent1".into(),
         queue: "support".into(),
+        caller: None,
+    });
+    events.push(Event::CallConnected {
+        call: CALL.into(),
+        agent: "agent1".into(),
+        queue: "support".into(),
+        caller: Some(CallerDetails {
+            caller: Some("+4930123456".into()),
+            dialled: None,
+            data: [("account".to_owned(), "C-10293".to_owned())].into(),
+        }),
     });
     events.push(Event::CallHeld {
         call: CALL.into(),

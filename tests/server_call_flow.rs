@@ -68,7 +68,11 @@ async fn whole_call_flow(via: Via) {
     assert_eq!(ringing["agents"]["ringing"], 1);
 
     agent.ok(json!({"type": "accept", "call": "pbx-1"})).await;
-    agent.expect("call_connected").await;
+    let connected = agent.expect("call_connected").await;
+    assert!(
+        connected.get("caller").is_none(),
+        "the live event follows the offer and does not repeat the caller"
+    );
     let on_call = agent.expect_state("a1", "on_call").await;
     assert_eq!(on_call["call"], "pbx-1");
     assert_eq!(on_call["on_hold"], false);
@@ -82,6 +86,16 @@ async fn whole_call_flow(via: Via) {
     let held = agent.expect_state("a1", "on_call").await;
     assert_eq!(held["on_hold"], true);
     pbx.expect("call_held").await;
+    // A WebAgent reloaded mid-call learns who is on the line again, and that it is on hold.
+    let (mut agent_again, _) = Client::login(&server, via, "a1").await;
+    let connected = agent_again.expect("call_connected").await;
+    assert_eq!(connected["caller"], "+49301234567");
+    assert_eq!(connected["dialled"], "0800100200");
+    assert_eq!(connected["data"]["account"], "42");
+    assert_eq!(
+        agent_again.expect_state("a1", "on_call").await["on_hold"],
+        true
+    );
     // A connector that reconnects now learns the line it must keep bridged, and on hold.
     let (mut pbx_again, _) = Client::login(&server, via, "pbx").await;
     let connected = pbx_again.expect("call_connected").await;

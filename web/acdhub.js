@@ -47,13 +47,19 @@ export class AcdError extends Error {
   }
 }
 
-/** Close codes after which reconnecting would only be refused again (protocol.md, Close codes). */
+/**
+ * Close codes after which reconnecting would only be refused again (protocol.md, Close codes).
+ * 4001 (no sign-in in time) is not one: this client signs in the moment it is greeted, so a
+ * 4001 means a frozen tab or a stalled link, and a new connection is the cure.
+ */
 const FATAL_CLOSES = new Map([
   [1008, "the server closed the session: too many refused messages"],
   [1009, "the server closed the session: a message was too large"],
-  [4001, "the server closed the session: no sign-in in time"],
   [4003, "the server closed the session: too many failed sign-ins"],
 ]);
+
+/** A connection not signed in by then is given up and made again (a proxy holding the upgrade). */
+const CONNECT_TIMEOUT_MS = 20000;
 
 /** The WebSocket URL of the server that served this page. */
 export function ownOriginUrl(location = globalThis.location) {
@@ -134,6 +140,7 @@ export class Client extends EventTarget {
   #connection = null;
   #attempt = 0;
   #retryTimer = null;
+  #connectTimer = null;
   #pingTimer = null;
   #nextId = 0;
   #pending = new Map();
@@ -228,7 +235,7 @@ export class Client extends EventTarget {
     const connection = this.#connection;
     this.#connection = null;
     this.#endConnection();
-    connection?.transport.close(1000, "signing out");
+    connection?.transport?.close(1000, "signing out");
     this.#stopReason = { code, message };
     this.#setState(State.STOPPED, { reason: this.#stopReason });
   }
@@ -250,10 +257,15 @@ export class Client extends EventTarget {
   #connectNow() {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
-    this.#setState(State.CONNECTING);
     const transport = this.#transports[0];
-    const connection = { transport: null, authenticated: false, triedToken: false, triedPassword: false };
+    const connection = { transport: null, triedToken: false, triedPassword: false, needsReset: false };
     this.#connection = connection;
+    this.#setState(State.CONNECTING);
+    // A listener of that state change may have stopped the client.
+    if (this.#connection !== connection) return;
+    this.#connectTimer = setTimeout(() => {
+      if (this.#connection === connection) connection.transport.close(4000, "no sign-in in time");
+    }, CONNECT_TIMEOUT_MS);
     connection.transport = transport({
       open: () => {
         if (this.#connection === connection) this.#setState(State.AUTHENTICATING);
@@ -282,10 +294,12 @@ export class Client extends EventTarget {
     this.#setState(State.RECONNECTING, { retryAt, closeCode: code, closeReason: reason });
   }
 
-  /** Everything a connection held ends with it: pending replies, the ping, early events. */
+  /** Everything a connection held ends with it: pending replies, timers, early events. */
   #endConnection() {
+    clearTimeout(this.#connectTimer);
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#gapTimer);
+    this.#connectTimer = null;
     this.#pingTimer = null;
     this.#gapTimer = null;
     this.#early.clear();
@@ -326,8 +340,11 @@ export class Client extends EventTarget {
     if (Number.isFinite(serverTime)) this.#offsetMs = serverTime - Date.now();
     this.#expectedSeq = 1;
     this.#early.clear();
-    this.#session = null;
-    this.#dispatch("reset", { server: hello.server });
+    // The page's view is reset when the new session's snapshot begins (its first event, or the
+    // ack of auth if it has none), not now: a sign-in that fails leaves the old view on show,
+    // marked stale, rather than an empty one.
+    connection.needsReset = true;
+    connection.server = hello.server;
     this.#authenticate(connection);
   }
 
@@ -347,8 +364,8 @@ export class Client extends EventTarget {
     this.#send(connection, "auth", fields).then(
       (result) => {
         if (this.#connection !== connection) return;
-        connection.authenticated = true;
-        this.#attempt = 0;
+        clearTimeout(this.#connectTimer);
+        this.#beginSession(connection);
         this.#session = result;
         this.#writeToken(result.token);
         this.#schedulePing(connection);
@@ -427,8 +444,16 @@ export class Client extends EventTarget {
   }
 
   #deliver(event) {
+    this.#beginSession(this.#connection);
     this.#expectedSeq = event.seq + 1;
     this.#dispatch("event", event);
+  }
+
+  #beginSession(connection) {
+    if (!connection?.needsReset) return;
+    connection.needsReset = false;
+    this.#session = null;
+    this.#dispatch("reset", { server: connection.server });
   }
 
   #resync(connection) {
@@ -445,13 +470,16 @@ export class Client extends EventTarget {
       const timeout = setTimeout(() => {
         if (this.#connection === connection) connection.transport.close(4000, "no answer to ping");
       }, this.#pingTimeoutMs);
-      this.#send(connection, "ping", {}).then(
-        () => {
-          clearTimeout(timeout);
-          if (this.#connection === connection) this.#schedulePing(connection);
-        },
-        () => clearTimeout(timeout),
-      );
+      const next = () => {
+        clearTimeout(timeout);
+        if (this.#connection === connection) this.#schedulePing(connection);
+      };
+      this.#send(connection, "ping", {}).then(() => {
+        // The link has lasted a ping interval: the next drop starts the backoff afresh. (Reset
+        // at sign-in, a server that drops every session at once would be hammered.)
+        this.#attempt = 0;
+        next();
+      }, next);
     }, this.#pingIntervalMs);
   }
 

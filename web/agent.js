@@ -39,8 +39,6 @@ const view = {
   pendingBy: null,
   /** Calls this agent was offered or is on, by id: queue, caller, dialled, data, ring_deadline. */
   calls: new Map(),
-  /** The call the wrap-up is for, kept after it left. */
-  lastCall: null,
   /** queue_waiting per queue id. */
   queues: new Map(),
 };
@@ -148,7 +146,6 @@ client.addEventListener("state", () => render());
 function apply(event) {
   switch (event.type) {
     case "agent_state":
-      if (event.state === "wrap_up" && event.call) view.lastCall = view.calls.get(event.call) ?? view.lastCall;
       view.agent = event;
       break;
     case "pending_state":
@@ -164,12 +161,14 @@ function apply(event) {
       announce(byRole("announcer"), offerEndedText(event.reason));
       break;
     case "call_connected": {
+      // Live, it follows the offer, which told who calls; in a snapshot (a reload mid-call) it
+      // carries the caller itself.
       const known = view.calls.get(event.call) ?? { call: event.call, caller: null, dialled: null, data: {} };
-      view.calls.set(event.call, { ...known, queue: event.queue });
+      const caller = "caller" in event ? { caller: event.caller, dialled: event.dialled, data: event.data } : {};
+      view.calls.set(event.call, { ...known, ...caller, queue: event.queue });
       break;
     }
     case "call_left":
-      if (view.calls.has(event.call)) view.lastCall = view.calls.get(event.call);
       view.calls.delete(event.call);
       break;
     case "call_transferred":
@@ -259,12 +258,11 @@ function render() {
     byRole("offer-queue").textContent = view.names.queues.get(ringing.queue) ?? ringing.queue;
     byRole("offer-dialled").textContent = ringing.dialled ?? "–";
     fillData(byRole("offer-data"), ringing.data);
-    ringer.start();
     document.title = "Incoming call · WebAgent";
   } else {
-    ringer.stop();
     document.title = `${STATE_LABELS[state]} · WebAgent`;
   }
+  ring(ringing, live);
 
   const onCall = state === "on_call" ? (view.calls.get(agent.call) ?? { call: agent.call }) : null;
   byRole("call").hidden = !onCall;
@@ -283,14 +281,21 @@ function render() {
   tick();
 
   // Keep the keyboard where the work is: an offer takes the focus (Enter accepts), and when the
-  // focused button disappears the focus moves to the main action of what replaced it.
-  if (ringing && offerWasHidden && focusWasInApp) {
+  // focused button disappears the focus moves to the main action of what replaced it. Not while
+  // a key is on its way down: a Space meant for "Not ready" must not land on Accept.
+  const typing = performance.now() - lastKeyDown < 500;
+  if (ringing && offerWasHidden && focusWasInApp && !typing) {
     button("accept").focus();
   } else if (focusWasInApp && !isUsable(document.activeElement)) {
     const next = { on_call: "hangup", wrap_up: "end_wrap_up", ready: "not_ready", not_ready: "ready", logged_out: "login" }[state];
     if (next && isUsable(button(next))) button(next).focus();
   }
 }
+
+let lastKeyDown = -Infinity;
+document.addEventListener("keydown", () => {
+  lastKeyDown = performance.now();
+}, { capture: true });
 
 function isUsable(element) {
   return element && element !== document.body && !element.disabled && element.offsetParent !== null;
@@ -316,6 +321,17 @@ function renderQueues() {
   fill(byRole("queues"), rows.length ? rows : h("tr", {}, h("td", { colspan: 3, class: "hint" }, "No queues yet.")));
 }
 
+/**
+ * The ring sounds while an offer rings here and the page knows it does: not once the connection
+ * is lost (the offer may be gone), nor after its deadline.
+ */
+function ring(offer, live) {
+  const due = offer && live && !byRole("app").hidden && Date.parse(offer.ring_deadline) > client.serverNow();
+  byRole("offer").dataset.ringing = due ? "true" : "false";
+  if (due) ringer.start();
+  else ringer.stop();
+}
+
 /** Every second: the clocks on the page. */
 function tick() {
   const now = client.serverNow();
@@ -325,6 +341,7 @@ function tick() {
   if (ringing?.ring_deadline) {
     byRole("offer-countdown").textContent = formatDuration(-secondsSince(ringing.ring_deadline, now));
   }
+  ring(ringing, client.state === State.LIVE);
   if (agent?.state === "on_call") byRole("call-time").textContent = formatDuration(secondsSince(agent.since, now));
   if (agent?.state === "wrap_up" && agent.wrap_up_deadline) {
     byRole("wrap-up-countdown").textContent = formatDuration(-secondsSince(agent.wrap_up_deadline, now));

@@ -409,8 +409,12 @@ client.addEventListener("session", (e) => {
     else forgetCredentials();
     typed = null;
   }
-  // Only a wallboard's password is kept on the screen (see the top of this file).
-  if (result.role !== "wallboard") forgetCredentials();
+  // Only a wallboard's sign-in is kept on the screen (see the top of this file): another
+  // role's password and token live in this page's memory only, and go with it.
+  if (result.role !== "wallboard") {
+    forgetCredentials();
+    forgetToken();
+  }
   signOut.hidden = false;
   document.title = `${result.tenant} · Wallboard · acdhub`;
   byRole("title").textContent = result.tenant;

@@ -110,6 +110,10 @@ pub enum Event {
         call: String,
         agent: String,
         queue: String,
+        /// In a snapshot only: who is calling, so a WebAgent reloaded during a call shows the
+        /// caller and the attached data again (the live event follows the offer, which had them).
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        caller: Option<CallerDetails>,
     },
     CallHeld {
         call: String,
@@ -259,6 +263,25 @@ impl From<&PendingState> for Pending {
     }
 }
 
+/// Who is calling, as the offer told it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallerDetails {
+    pub caller: Option<String>,
+    pub dialled: Option<String>,
+    pub data: BTreeMap<String, String>,
+}
+
+impl From<&CallData> for CallerDetails {
+    fn from(data: &CallData) -> CallerDetails {
+        CallerDetails {
+            caller: data.caller.clone(),
+            dialled: data.dialled.clone(),
+            data: data.attached.clone(),
+        }
+    }
+}
+
+/// A call ringing at an agent.
 #[derive(Debug, Clone, Serialize)]
 pub struct Offer {
     pub call: String,

@@ -21,7 +21,7 @@ use crate::acd::{
 };
 use crate::config::Role;
 use crate::protocol::outbound::{
-    self, AgentState, CallState, Offer, Pending, QueueStatistics, TenantStatistics,
+    self, AgentState, CallState, CallerDetails, Offer, Pending, QueueStatistics, TenantStatistics,
 };
 
 use super::metrics::Metrics;
@@ -347,6 +347,7 @@ impl Audience {
                     call: call.to_string(),
                     agent: agent.to_string(),
                     queue: queue.to_string(),
+                    caller: None,
                 };
                 self.call_event(call, agent, message);
             }
@@ -581,6 +582,7 @@ fn call_at_agent(call: &CallView) -> Option<outbound::Event> {
             call: call.id.to_string(),
             agent: agent.to_string(),
             queue: call.queue.to_string(),
+            caller: Some(CallerDetails::from(&*call.data)),
         }),
     }
 }

@@ -25,10 +25,11 @@ use axum::routing::get;
 /// What the landing page and the pages' footers show as the server's version.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Scripts, styles and connections from the server itself only; no inline script. Framing only by
-/// pages of the same origin (a signage portal on another host cannot wrap the WebAgent).
+/// Scripts, styles and connections from the server itself only (`'self'` covers its own ws: and
+/// wss: origin); no inline script. Framing only by pages of the same origin (a signage portal on
+/// another host cannot wrap the WebAgent).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; \
+    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'self'";
 
 /// Each file of `web/`: where it is served, its name, and its bytes as built.
@@ -105,8 +106,10 @@ impl Asset {
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|tags| {
-                tags.split(',')
-                    .any(|tag| tag.trim().trim_start_matches("W/") == self.etag)
+                tags.split(',').any(|tag| {
+                    let tag = tag.trim();
+                    tag == "*" || tag.trim_start_matches("W/") == self.etag
+                })
             });
         let mut response = if not_modified {
             StatusCode::NOT_MODIFIED.into_response()
@@ -201,10 +204,10 @@ fn template(page: &str, demo: bool) -> String {
     let mut page = page.replace("{{version}}", VERSION);
     const OPEN: &str = "<!-- demo -->";
     const CLOSE: &str = "<!-- /demo -->";
-    while let (Some(start), Some(end)) = (page.find(OPEN), page.find(CLOSE)) {
-        if end < start {
+    while let Some(start) = page.find(OPEN) {
+        let Some(end) = page[start..].find(CLOSE).map(|end| start + end) else {
             break;
-        }
+        };
         if demo {
             page.replace_range(end..end + CLOSE.len(), "");
             page.replace_range(start..start + OPEN.len(), "");
@@ -227,6 +230,12 @@ mod tests {
             format!("<p>{VERSION}</p><p>agent1 / demo</p><p>end</p>")
         );
         assert_eq!(template(page, false), format!("<p>{VERSION}</p><p>end</p>"));
+        let two = "<!-- /demo --><!-- demo -->a<!-- /demo --><!-- demo -->b<!-- /demo -->";
+        assert_eq!(
+            template(two, false),
+            "<!-- /demo -->",
+            "every block goes, a stray close mark before them notwithstanding"
+        );
     }
 
     #[test]

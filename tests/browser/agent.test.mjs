@@ -107,6 +107,14 @@ test("a refused transfer is shown with its code; transfer to a queue and a longe
   await state(page, "on_call");
   const caller = await page.locator('[data-role="call-caller"]').textContent();
   assert.match(caller, /^\+\d/);
+  const data = await page.locator('[data-role="call-data"]').textContent();
+  assert.match(data, /customer/, "the attached data is shown");
+
+  // Reloaded mid-call, the page shows the same caller and data again, from the snapshot.
+  await page.reload();
+  await state(page, "on_call");
+  assert.equal(await page.locator('[data-role="call-caller"]').textContent(), caller);
+  assert.equal(await page.locator('[data-role="call-data"]').textContent(), data);
 
   // Bianca is logged out: the server refuses, the page says why, and nothing changed.
   await page.getByLabel("Transfer to").selectOption({ label: "Bianca Schulz" });

@@ -13,7 +13,7 @@ import { AcdError, Client, State, backoffDelay } from "../../web/acdhub.js";
 const HELLO = { type: "hello", protocol: "acdhub.v1", server: "acdhub/0.1.0", auth_timeout_secs: 10, time: new Date().toISOString() };
 
 /** A transport whose server side the test scripts: `server.sent` has what the client sent. */
-function scripted() {
+function scripted({ greet = true } = {}) {
   const connections = [];
   const open = (handlers) => {
     const connection = {
@@ -29,8 +29,9 @@ function scripted() {
     };
     connections.push(connection);
     queueMicrotask(() => {
+      if (connection.closed) return;
       handlers.open();
-      connection.deliver(HELLO);
+      if (greet) connection.deliver(HELLO);
     });
     return {
       send: (text) => connection.sent.push(JSON.parse(text)),
@@ -95,6 +96,7 @@ test("a gap that does not fill starts a new session, whose snapshot starts again
   t.mock.timers.tick(1000); // the first retry comes within a second
   await tick();
   assert.equal(transport.connections.length, 2);
+  await answerAuth(transport.connections[1]);
   assert.deepEqual(resets, [0, 0], "each session starts its view afresh");
   client.stop();
 });
@@ -149,9 +151,9 @@ test("commands resolve with their ack, reject with the server's code, and with c
   client.stop();
 });
 
-test("after 1008, 1009, 4001 or 4003 the client stops; after 1012 and others it reconnects", async (t) => {
+test("after 1008, 1009 or 4003 the client stops; after 1012, 4001 and others it reconnects", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  for (const [code, reconnects] of [[1008, false], [1009, false], [4001, false], [4003, false], [1012, true], [1006, true], [4002, true], [4008, true]]) {
+  for (const [code, reconnects] of [[1008, false], [1009, false], [4003, false], [1012, true], [1006, true], [4001, true], [4002, true], [4008, true]]) {
     const transport = scripted();
     const client = new Client({ credentials: { user: "a", password: "p" }, transports: [transport.open], pingIntervalMs: 1e9 });
     client.start();
@@ -195,4 +197,92 @@ test("backoff grows exponentially to 30 s, jittered between half and all of each
   });
   const spread = new Set(Array.from({ length: 50 }, () => backoffDelay(3)));
   assert.ok(spread.size > 10, "jitter spreads clients that dropped together");
+});
+
+test("a sign-in refused for another reason keeps the old view and tries again on a new connection", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const transport = scripted();
+  const client = new Client({ credentials: { user: "a", password: "p" }, transports: [transport.open], pingIntervalMs: 1e9 });
+  const resets = [];
+  client.addEventListener("reset", () => resets.push(transport.connections.length));
+  client.start();
+  await tick();
+  await answerAuth(transport.connections[0]);
+  transport.connections[0].deliver({ seq: 1, type: "x" });
+  assert.deepEqual(resets, [1], "the first session's snapshot resets the view");
+  transport.connections[0].drop(1012);
+  t.mock.timers.tick(1000);
+  await tick();
+  const second = transport.connections[1];
+  const auth = second.sent.findLast((m) => m.type === "auth");
+  second.deliver({ type: "error", id: auth.id, code: "unavailable", message: "shutting down" });
+  await tick();
+  assert.deepEqual(resets, [1], "no new session, so the page keeps (stale) what it showed");
+  assert.equal(second.closed?.reason, "sign-in refused: unavailable");
+  assert.equal(client.state, State.RECONNECTING);
+  t.mock.timers.tick(2000);
+  await tick();
+  await answerAuth(transport.connections[2]);
+  assert.deepEqual(resets, [1, 3], "a session without events resets at its ack");
+  client.stop();
+});
+
+test("a connection that is not signed in within 20 s is given up and made again", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const transport = scripted({ greet: false });
+  const client = new Client({ credentials: { user: "a", password: "p" }, transports: [transport.open], pingIntervalMs: 1e9 });
+  client.start();
+  await tick();
+  assert.equal(client.state, State.AUTHENTICATING);
+  t.mock.timers.tick(19999);
+  assert.equal(transport.connections[0].closed, null);
+  t.mock.timers.tick(1);
+  assert.equal(transport.connections[0].closed?.code, 4000);
+  assert.equal(client.state, State.RECONNECTING);
+  client.stop();
+});
+
+test("the backoff starts afresh only once a link has lasted: sessions dropped at once back off", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const transport = scripted();
+  const client = new Client({ credentials: { user: "a", password: "p" }, transports: [transport.open], pingIntervalMs: 25000 });
+  const retries = [];
+  client.addEventListener("state", (e) => {
+    if (e.detail.state === State.RECONNECTING) retries.push(e.detail.retryAt - Date.now());
+  });
+  client.start();
+  for (let i = 0; i < 4; i++) {
+    await tick();
+    await answerAuth(transport.connections.at(-1));
+    transport.connections.at(-1).drop(1011);
+    t.mock.timers.tick(30000);
+  }
+  assert.equal(retries.length, 4);
+  for (const [attempt, delay] of retries.entries()) {
+    const full = 1000 * 2 ** attempt;
+    assert.ok(delay >= full / 2 && delay <= full, `retry ${attempt}: ${delay} ms`);
+  }
+  // A link that answers a ping has proved itself: the next drop retries within a second.
+  await tick();
+  const lasting = transport.connections.at(-1);
+  await answerAuth(lasting);
+  t.mock.timers.tick(25000);
+  const ping = lasting.sent.at(-1);
+  lasting.deliver({ type: "ack", id: ping.id });
+  await tick();
+  lasting.drop(1011);
+  assert.ok(retries.at(-1) <= 1000, `after a lasting link: ${retries.at(-1)} ms`);
+  client.stop();
+});
+
+test("a page that stops the client as it starts connecting gets no connection", async () => {
+  const transport = scripted();
+  const client = new Client({ credentials: { user: "a", password: "p" }, transports: [transport.open] });
+  client.addEventListener("state", (e) => {
+    if (e.detail.state === State.CONNECTING) client.stop();
+  });
+  client.start();
+  await tick();
+  assert.equal(transport.connections.length, 0);
+  assert.equal(client.state, State.STOPPED);
 });

@@ -3,7 +3,7 @@
 // waits are for conditions, with generous limits.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,6 +97,17 @@ export async function launchBrowser() {
       "--autoplay-policy=no-user-gesture-required",
     ],
   });
+  // The profile goes with the browser. Chromium may still be writing to it as it exits, so
+  // removal retries; a profile left in /tmp is untidy, not a failed test.
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (error) {
+      console.warn(`could not remove the browser profile ${profile}: ${error.message}`);
+    }
+  };
   return context;
 }
 

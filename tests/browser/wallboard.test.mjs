@@ -136,7 +136,7 @@ test("signs in from the address, shows the queues in its order, and ticks the lo
       return /^\d+:\d\d$/.test(now) && now !== before;
     },
     first,
-    { timeout: 5000 },
+    WAIT,
   );
   // The totals count support's callers too.
   assert.ok(Number(await page.locator("[data-total] [data-figure=waiting]").textContent()) >= 1);
