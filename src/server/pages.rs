@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -77,7 +77,8 @@ pub struct PagesConfig {
 
 /// One file as it is answered: its bytes after templating, its type and its ETag.
 struct Asset {
-    body: Vec<u8>,
+    /// Shared, not copied, by every answer.
+    body: Bytes,
     content_type: &'static str,
     etag: HeaderValue,
 }
@@ -85,11 +86,11 @@ struct Asset {
 impl Asset {
     fn new(name: &str, bytes: &[u8], demo: bool) -> Asset {
         let content_type = content_type(name);
-        let body = if name.ends_with(".html") {
+        let body = Bytes::from(if name.ends_with(".html") {
             template(&String::from_utf8_lossy(bytes), demo).into_bytes()
         } else {
             bytes.to_vec()
-        };
+        });
         let mut hasher = std::hash::DefaultHasher::new();
         body.hash(&mut hasher);
         let etag = HeaderValue::from_str(&format!("\"{:016x}\"", hasher.finish()))
