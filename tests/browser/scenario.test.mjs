@@ -71,8 +71,10 @@ test("an agent takes a simulated call while the wallboard and the supervisor wat
     assert.match(await agent.locator('[data-role="offer-countdown"]').textContent(), /^\d:\d\d$/);
     assert.equal(await agent.title(), "Incoming call · WebAgent");
     assert.ok(await accept.evaluate((button) => button === document.activeElement), "Accept has the focus");
+    assert.equal(await agent.locator('[data-role="offer"]').getAttribute("data-ringing"), "true", "it rings");
     await agent.keyboard.press("Enter");
     await agent.locator('[data-role="state"][data-state="on_call"]').waitFor();
+    assert.equal(await agent.locator('[data-role="offer"]').getAttribute("data-ringing"), "false", "answered, it stops");
 
     // The wallboard saw the call leave the queue and be answered.
     await waitForNumber(answered, (n) => n === 1, "the wallboard counts the answered call");
