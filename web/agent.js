@@ -5,24 +5,24 @@
 
 import { AcdError, Client, State } from "./acdhub.js";
 import {
+  BUSY_STATES,
   STATE_LABELS,
   announce,
+  byRole,
   everySecond,
   fill,
   formatDuration,
   h,
   namesById,
+  reasonName,
   secondsSince,
   showConnection,
   signInForm,
   webStorage,
 } from "./ui.js";
 
-const byRole = (role) => document.querySelector(`[data-role="${role}"]`);
 const button = (action) => document.querySelector(`[data-action="${action}"]`);
 
-/** The busy states: a state asked for now becomes the pending state. */
-const BUSY = new Set(["ringing", "on_call", "wrap_up"]);
 
 // The token lives as long as the tab (sessionStorage), the password only in memory: a reload
 // signs in with the token, a server restart (which forgets tokens) with the password.
@@ -228,17 +228,17 @@ function render() {
   const badge = byRole("state");
   badge.textContent = STATE_LABELS[state] ?? state;
   badge.dataset.state = state;
-  byRole("reason").textContent = state === "not_ready" ? `· ${reasonName(agent.reason)}` : "";
+  byRole("reason").textContent = state === "not_ready" ? `· ${reasonOf(agent.reason)}` : "";
   byRole("by").textContent = agent?.by ? `(set by ${agent.by})` : "";
 
   const pending = view.pending;
   byRole("pending").hidden = !pending;
   if (pending) {
-    const what = pending.state === "logged_out" ? "Log out" : `Not ready · ${reasonName(pending.reason)}`;
+    const what = pending.state === "logged_out" ? "Log out" : `Not ready · ${reasonOf(pending.reason)}`;
     byRole("pending-text").textContent = view.pendingBy ? `${what} (set by ${view.pendingBy})` : what;
   }
 
-  const busy = BUSY.has(state);
+  const busy = BUSY_STATES.has(state);
   const loggedIn = state !== "logged_out";
   button("login").hidden = loggedIn;
   for (const action of ["ready", "not_ready", "logout"]) button(action).hidden = !loggedIn;
@@ -351,8 +351,8 @@ function tick() {
   }
 }
 
-function reasonName(reason) {
-  return view.names.reasons.get(reason) ?? { login: "Logged in", no_answer: "Missed calls", disconnected: "Disconnected" }[reason] ?? reason;
+function reasonOf(reason) {
+  return reasonName(view.names.reasons, reason);
 }
 
 // --- Commands -------------------------------------------------------------------------------

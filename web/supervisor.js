@@ -18,41 +18,41 @@ import {
   announce,
   namesById,
   webStorage,
+  byRole,
+  BUSY_STATES,
+  reasonName,
   STATE_LABELS,
 } from "./ui.js";
 
 const TOKEN_KEY = "acdhub.supervisor.token";
-const BUSY = new Set(["ringing", "on_call", "wrap_up"]);
 /** The reasons the ACD sets itself; the tenant's own come with the AuthResult. */
-const ACD_REASONS = { login: "Login", no_answer: "No answer", disconnected: "Disconnected" };
 const CALL_STATUS = { waiting: "Waiting", ringing: "Ringing", connected: "Connected" };
 const QUEUE_CHANGE = { max_wait: "overflowed from", escalation: "escalated from", moved: "moved from" };
 const CALL_ORDER = { waiting: 0, ringing: 1, connected: 2 };
 const MAX_ALERTS = 3;
 
-const $ = (role) => document.querySelector(`[data-role="${role}"]`);
 
 const ui = {
-  connection: $("connection"),
-  who: $("who"),
-  signOut: $("sign-out"),
-  form: $("sign-in"),
-  console: $("console"),
-  alerts: $("alerts"),
-  notSupervisor: $("not-supervisor"),
-  stale: $("stale"),
-  panels: [$("queues-panel"), $("agents-panel"), $("calls-panel")],
-  statsAt: $("stats-at"),
-  queues: $("queues"),
-  totals: $("totals"),
-  agents: $("agents"),
-  agentCount: $("agent-count"),
-  agentFilter: $("agent-filter"),
-  agentsEmpty: $("agents-empty"),
-  calls: $("calls"),
-  callCount: $("call-count"),
-  callsEmpty: $("calls-empty"),
-  announcer: $("announcer"),
+  connection: byRole("connection"),
+  who: byRole("who"),
+  signOut: byRole("sign-out"),
+  form: byRole("sign-in"),
+  console: byRole("console"),
+  alerts: byRole("alerts"),
+  notSupervisor: byRole("not-supervisor"),
+  stale: byRole("stale"),
+  panels: [byRole("queues-panel"), byRole("agents-panel"), byRole("calls-panel")],
+  statsAt: byRole("stats-at"),
+  queues: byRole("queues"),
+  totals: byRole("totals"),
+  agents: byRole("agents"),
+  agentCount: byRole("agent-count"),
+  agentFilter: byRole("agent-filter"),
+  agentsEmpty: byRole("agents-empty"),
+  calls: byRole("calls"),
+  callCount: byRole("call-count"),
+  callsEmpty: byRole("calls-empty"),
+  announcer: byRole("announcer"),
 };
 
 const client = new Client({ tokenStore: webStorage("session"), tokenKey: TOKEN_KEY });
@@ -85,8 +85,8 @@ const rows = { agents: new Map(), queues: new Map(), calls: new Map(), totals: n
 
 const isLive = () => client.state === State.LIVE && view.subscribed;
 
-function reasonName(id) {
-  return view.names.reasons.get(id) ?? ACD_REASONS[id] ?? id;
+function reasonOf(id) {
+  return reasonName(view.names.reasons, id);
 }
 
 function agentName(id) {
@@ -100,7 +100,7 @@ function queueName(id) {
 function pendingLabel(pending) {
   if (!pending) return "";
   if (pending.state === "logged_out") return "Log out";
-  return `${STATE_LABELS.not_ready} · ${reasonName(pending.reason)}`;
+  return `${STATE_LABELS.not_ready} · ${reasonOf(pending.reason)}`;
 }
 
 function callDetails(id) {
@@ -259,7 +259,7 @@ function agentRow({ id, name }, session) {
       "aria-label": `Make ${name} not ready`,
       onclick: () => {
         const reason = r.reasonSelect.value;
-        act(`make ${name} not ready (${reasonName(reason)})`, "force_state", {
+        act(`make ${name} not ready (${reasonOf(reason)})`, "force_state", {
           agent: id,
           state: "not_ready",
           reason,
@@ -463,7 +463,7 @@ function renderAgent(id) {
     setText(r.stateBy, a?.by ? `by ${a.by}` : "");
     r.tr.dataset.state = state ?? "unknown";
 
-    setText(r.reason, state === "not_ready" ? reasonName(a.reason) : "");
+    setText(r.reason, state === "not_ready" ? reasonOf(a.reason) : "");
 
     if (a?.pending) {
       fill(
@@ -483,7 +483,7 @@ function renderAgent(id) {
 
     const live = isLive();
     const loggedIn = Boolean(state) && state !== "logged_out";
-    const busy = BUSY.has(state);
+    const busy = BUSY_STATES.has(state);
     const hasPending = Boolean(a?.pending);
     // A busy agent keeps its call: ready, not ready and log out then set what follows it.
     r.ready.disabled = !live || !loggedIn || state === "ready" || (busy && !hasPending);
@@ -503,7 +503,7 @@ function renderAgent(id) {
     r.name,
     id,
     a?.state ? STATE_LABELS[a.state] : "",
-    a?.state === "not_ready" ? reasonName(a.reason) : "",
+    a?.state === "not_ready" ? reasonOf(a.reason) : "",
     pendingLabel(a?.pending),
     (a?.queues ?? []).map(queueName).join(" "),
     a?.call ?? "",

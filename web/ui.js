@@ -179,6 +179,20 @@ export function webStorage(kind) {
   }
 }
 
+/** The element of this page marked `data-role="<role>"`. */
+export const byRole = (role) => document.querySelector(`[data-role="${role}"]`);
+
+/** The states in which a state asked for becomes the pending state instead. */
+export const BUSY_STATES = new Set(["ringing", "on_call", "wrap_up"]);
+
+/** The not-ready reasons the ACD sets itself, which no tenant lists. */
+const ACD_REASONS = Object.freeze({ login: "Login", no_answer: "No answer", disconnected: "Disconnected" });
+
+/** A not-ready reason's name: the tenant's (from `namesById`), or the ACD's own, or the code. */
+export function reasonName(names, reason) {
+  return names.get(reason) ?? ACD_REASONS[reason] ?? reason;
+}
+
 /** Names by id, from an AuthResult list such as `queues` or `not_ready_reasons`. */
 export function namesById(list = []) {
   return new Map(list.map(({ id, name }) => [id, name]));

@@ -26,11 +26,13 @@
 
 import { Client, State } from "./acdhub.js";
 import {
+  byRole,
   everySecond,
   fill,
   formatDuration,
   formatPercent,
   h,
+  namesById,
   secondsSince,
   showConnection,
   signInForm,
@@ -43,7 +45,6 @@ const TOKEN_KEY = "acdhub.wallboard.token";
 /** Service level this many points below target or more is red; less below is amber. */
 const AMBER_BAND_POINTS = 5;
 
-const byRole = (role) => document.querySelector(`[data-role="${role}"]`);
 
 // --- Storage ----------------------------------------------------------------------------------
 
@@ -419,7 +420,7 @@ client.addEventListener("session", (e) => {
   document.title = `${result.tenant} · Wallboard · acdhub`;
   byRole("title").textContent = result.tenant;
 
-  const known = new Map((result.queues ?? []).map(({ id, name }) => [id, name]));
+  const known = namesById(result.queues);
   const wanted = address.queues ?? [...known.keys()];
   const shown = wanted.filter((id) => known.has(id));
   const unknown = wanted.filter((id) => !known.has(id));
