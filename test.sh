@@ -16,20 +16,31 @@ done
 
 step "system packages"
 # Real tools, not mocks: promtool and Prometheus (Debian's prometheus) for the metrics tests,
-# Chromium (Debian's chromium) and Node.js for the pages' tests in a browser.
+# Chromium (Debian's chromium) and Node.js for the pages' tests in a browser, nginx (Debian's
+# nginx) as the proxy the tests put in front of the server. The tests run their own nginx, as
+# this user, on ports they pick; never the system's service.
 need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
+nginx=$(command -v nginx || echo /usr/sbin/nginx) # /usr/sbin is not on every user's PATH
+[ -x "$nginx" ] || need+=(nginx)
 if ((${#need[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+    if [[ " ${need[*]} " == *" nginx "* ]] && [ -s /run/nginx.pid ]; then
+        # Where packages may start services (not in a container whose policy-rc.d forbids it),
+        # Debian's nginx starts serving port 80 at once. Nothing here wants it: stop it, and keep
+        # it from starting at boot.
+        $sudo systemctl disable --now nginx 2>/dev/null || $sudo "$nginx" -s quit
+    fi
 fi
 promtool --version | head -1
 chromium --version
 node --version
+"$nginx" -v
 
 step "npm packages (tests/browser)"
 # playwright-core drives Debian's Chromium; it never downloads a browser of its own.

@@ -30,7 +30,9 @@ use crate::acd::{AgentId, QueueId, ReasonCode};
 use locate::{Document, FieldPath, Found};
 use raw::{RawFile, RawQueue, RawTenant};
 
-pub use server::{Limits, ListenAddr, MetricsConfig, Principal, Role, ServerConfig, TlsFiles};
+pub use server::{
+    Limits, ListenAddr, MetricsConfig, OnDisconnect, Principal, Role, ServerConfig, TlsFiles,
+};
 pub use simulator::{CallRate, DEFAULT_AHT, DEFAULT_ANSWER_DELAY, DEFAULT_SEED, SimulatorConfig};
 
 /// Everything a configuration file sets up: the contact centers to run and, optionally, the

@@ -21,14 +21,21 @@ const SERVED: &[(&str, &str)] = &[
     ("/agent", "text/html; charset=utf-8"),
     ("/wallboard", "text/html; charset=utf-8"),
     ("/supervisor", "text/html; charset=utf-8"),
+    ("/diagnostics", "text/html; charset=utf-8"),
     ("/assets/acdhub.js", "text/javascript; charset=utf-8"),
     ("/assets/ui.js", "text/javascript; charset=utf-8"),
     ("/assets/agent.js", "text/javascript; charset=utf-8"),
     ("/assets/wallboard.js", "text/javascript; charset=utf-8"),
     ("/assets/supervisor.js", "text/javascript; charset=utf-8"),
+    ("/assets/diagnostics.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/diagnostics-verdict.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/acdhub.css", "text/css; charset=utf-8"),
     ("/assets/wallboard.css", "text/css; charset=utf-8"),
     ("/assets/supervisor.css", "text/css; charset=utf-8"),
+    ("/assets/diagnostics.css", "text/css; charset=utf-8"),
     ("/assets/icon.svg", "image/svg+xml"),
 ];
 
@@ -108,7 +115,11 @@ async fn every_page_and_asset_is_served_with_its_type_and_security_headers_on_bo
             assert_eq!(response.header("cache-control"), Some("no-cache"));
             let csp = response.header("content-security-policy").unwrap();
             assert!(csp.contains("script-src 'self'"), "{csp}");
-            assert!(csp.contains("connect-src 'self';"), "{csp}");
+            // The page's own origin, and the ws and wss rungs on the same host.
+            let ws = server.ws_addr().unwrap().port();
+            let wss = server.wss_addr().unwrap().port();
+            let connect = format!("connect-src 'self' wss://127.0.0.1:{wss} ws://127.0.0.1:{ws};");
+            assert!(csp.contains(&connect), "{csp}");
             assert!(response.header("etag").is_some(), "{path}");
         }
         let missing = request(&server, via, "GET", "/assets/nosuch.js", "").await;
@@ -151,12 +162,12 @@ async fn a_browser_revalidates_with_the_etag_and_gets_304_until_the_page_changes
 }
 
 #[tokio::test]
-async fn the_landing_page_shows_the_version_and_links_the_three_pages() {
+async fn the_landing_page_shows_the_version_and_links_its_pages() {
     let server = net::start("").await;
     let landing = request(&server, Via::Ws, "GET", "/", "").await.body;
     assert!(landing.contains(env!("CARGO_PKG_VERSION")), "{landing}");
     assert!(!landing.contains("{{version}}"));
-    for page in ["/agent", "/wallboard", "/supervisor"] {
+    for page in ["/agent", "/wallboard", "/supervisor", "/diagnostics"] {
         assert!(
             landing.contains(&format!("href=\"{page}\"")),
             "links {page}"

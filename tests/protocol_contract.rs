@@ -59,6 +59,7 @@ fn event_type(event: &Event) -> &'static str {
 fn reply_type(reply: &Reply) -> &'static str {
     match reply {
         Reply::Hello { .. } => "hello",
+        Reply::Heartbeat { .. } => "heartbeat",
         Reply::Ack { .. } => "ack",
         Reply::Error { .. } => "error",
     }
@@ -222,7 +223,7 @@ fn call_left_reasons() -> BTreeSet<&'static str> {
 }
 
 /// Every close code the server uses, by its constant's name.
-fn close_codes() -> [(&'static str, u16); 9] {
+fn close_codes() -> [(&'static str, u16); 10] {
     [
         ("NORMAL", close::NORMAL),
         ("POLICY_VIOLATION", close::POLICY_VIOLATION),
@@ -233,6 +234,7 @@ fn close_codes() -> [(&'static str, u16); 9] {
         ("HEARTBEAT_TIMEOUT", close::HEARTBEAT_TIMEOUT),
         ("AUTH_FAILED", close::AUTH_FAILED),
         ("SLOW_CONSUMER", close::SLOW_CONSUMER),
+        ("TAKEN_OVER", close::TAKEN_OVER),
     ]
 }
 
@@ -279,6 +281,8 @@ fn auth_result(role: &'static str, user: &str, agent: Option<&str>) -> AuthResul
         agent: agent.map(str::to_owned),
         token: "3f6c1e0a9b2d4c8e7f10a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7".into(),
         token_expires_at: outbound::time(at("2023-11-15T10:13:20Z")),
+        session: "9d2a4b7c1e3f5a6b8c0d2e4f6a8b0c1d".into(),
+        resumed: false,
         queues: named(&[
             ("support", "Customer Support"),
             ("sales", "Sales"),
@@ -297,7 +301,20 @@ fn replies() -> Vec<Reply> {
             protocol: SUBPROTOCOL,
             server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
             auth_timeout_secs: Limits::default().auth_timeout.as_secs(),
+            heartbeat_secs: Limits::default().ping_interval.as_secs(),
+            link: None,
             time: "2023-11-14T22:13:05.001Z".into(),
+        },
+        Reply::Hello {
+            protocol: SUBPROTOCOL,
+            server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
+            auth_timeout_secs: Limits::default().auth_timeout.as_secs(),
+            heartbeat_secs: Limits::default().ping_interval.as_secs(),
+            link: Some("5f0e9c2b7a1d4e6f8a0b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f".into()),
+            time: "2023-11-14T22:13:05.001Z".into(),
+        },
+        Reply::Heartbeat {
+            time: "2023-11-14T22:13:30.001Z".into(),
         },
         Reply::Ack {
             id: "2".into(),
@@ -708,7 +725,11 @@ fn every_server_message_has_exactly_one_schema_and_one_example() {
     let mut types: BTreeSet<String> = replies().iter().map(|r| reply_type(r).to_owned()).collect();
     let events = literal_events();
     types.extend(events.iter().map(|e| event_type(e).to_owned()));
-    assert_eq!(types.len(), 16, "hello, ack, error and thirteen events");
+    assert_eq!(
+        types.len(),
+        17,
+        "hello, heartbeat, ack, error and thirteen events"
+    );
     assert_eq!(
         schema_files("server"),
         types,
@@ -813,7 +834,7 @@ fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
         assert_eq!(value["seq"], index + 1);
         seen.insert(event_type(event));
     }
-    assert_eq!(seen.len(), 16, "every server message was built: {seen:?}");
+    assert_eq!(seen.len(), 17, "every server message was built: {seen:?}");
 }
 
 #[test]
@@ -1070,6 +1091,13 @@ fn protocol_md_states_the_default_limits() {
             "stats_updates_per_sec",
             limits.stats_updates_per_sec.to_string(),
         ),
+        (
+            "sse_keepalive_secs",
+            limits.sse_keepalive.as_secs().to_string(),
+        ),
+        ("poll_wait_secs", limits.poll_wait.as_secs().to_string()),
+        ("replay_events", limits.replay_events.to_string()),
+        ("resume_secs", limits.resume.as_secs().to_string()),
     ];
     for (key, default) in expected {
         let row = rows
@@ -1127,7 +1155,22 @@ fn every_message_shown_in_protocol_md_is_valid() {
     let clients = client_types();
     for (_, message) in &messages {
         match message["type"].as_str() {
-            None => assert_eq!(message["code"], "origin_not_allowed", "{message}"),
+            // HTTP bodies, not messages: a refusal, `/rt/endpoints`, a long-poll's answer.
+            None if message.get("code").is_some() => {
+                assert_eq!(message["code"], "origin_not_allowed", "{message}")
+            }
+            None if message.get("wss").is_some() => {
+                for key in ["wss", "ws", "sse", "poll", "send", "heartbeat_secs"] {
+                    assert!(message.get(key).is_some(), "/rt/endpoints has {key}");
+                }
+            }
+            None => {
+                assert!(message["link"].is_string(), "a long-poll answer: {message}");
+                assert!(message["next"].is_u64(), "{message}");
+                for carried in message["messages"].as_array().unwrap() {
+                    check_server_message(&carried.to_string());
+                }
+            }
             Some(kind) if clients.contains(kind) => {
                 check_client_message(message);
                 inbound::parse(&message.to_string())

@@ -135,3 +135,25 @@ async fn the_whole_call_flow_over_ws() {
 async fn the_whole_call_flow_over_wss() {
     whole_call_flow(Via::Wss).await;
 }
+
+#[tokio::test]
+async fn an_agent_hears_a_queues_waiting_count_only_when_it_changes() {
+    let server = net::start("").await;
+    let (mut a1, _) = Client::login(&server, Via::Ws, "a1").await;
+    let snapshot_end = a1.last_seq;
+    // Another agent of the same queue comes and logs in: nothing changed in the queue.
+    let (mut a2, _) = Client::login(&server, Via::Ws, "a2").await;
+    a2.ok(json!({"type": "login"})).await;
+    // The first thing a1 hears next is a real change: a caller waiting in sales.
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    pbx.ok(json!({"type": "call_arrived", "call": "w1", "queue": "sales"}))
+        .await;
+    a1.backlog.clear();
+    let next = a1.next().await;
+    assert_eq!(next["seq"].as_u64(), Some(snapshot_end + 1));
+    assert_eq!(next["type"], "queue_waiting", "{next}");
+    assert_eq!(
+        next["waiting"], 1,
+        "not a repeat of the snapshot's 0: {next}"
+    );
+}

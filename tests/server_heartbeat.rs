@@ -52,11 +52,14 @@ async fn a_peer_that_never_answers_pings_is_closed_with_4002() {
     let response = String::from_utf8(response).unwrap();
     assert!(response.starts_with("HTTP/1.1 101"), "{response}");
 
-    let (mut pings, mut texts) = (0, 0);
+    let (mut pings, mut texts) = (0, Vec::new());
     let code = tokio::time::timeout(net::PATIENCE, async {
         loop {
             match frame(&mut tcp).await {
-                (0x1, _) => texts += 1,
+                (0x1, payload) => {
+                    let message: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+                    texts.push(message["type"].as_str().unwrap().to_owned());
+                }
                 (0x9, _) => pings += 1,
                 (0x8, payload) => return u16::from_be_bytes([payload[0], payload[1]]),
                 (opcode, _) => panic!("unexpected opcode {opcode}"),
@@ -70,7 +73,12 @@ async fn a_peer_that_never_answers_pings_is_closed_with_4002() {
         pings, 1,
         "one ping, then the close when its pong is overdue"
     );
-    assert_eq!(texts, 1, "the greeting");
+    // The greeting, then only heartbeats (one with each ping tick).
+    assert_eq!(texts[0], "hello");
+    assert!(
+        texts.len() > 1 && texts[1..].iter().all(|t| t == "heartbeat"),
+        "{texts:?}"
+    );
     server.shutdown().await;
 }
 

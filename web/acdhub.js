@@ -1,25 +1,50 @@
 // acdhub.js: the browser client of protocol acdhub.v1, shared by the WebAgent, the wallboard and
-// the supervisor's console. Plain ES module, standard APIs only (WebSocket, EventTarget, Web
-// Storage), no build step.
+// the supervisor's console. Plain ES module, standard APIs only (WebSocket, EventSource, fetch,
+// EventTarget, Web Storage), no build step.
 //
 //   const client = new Client({ credentials, tokenStore: sessionStorage });
-//   client.addEventListener("session", (e) => ...);  // authenticated: e.detail is the AuthResult
+//   client.addEventListener("session", (e) => ...);  // signed in (again at each reconnect): e.detail is the AuthResult
 //   client.addEventListener("reset", () => ...);     // a new session begins: its snapshot follows
 //   client.addEventListener("event", (e) => ...);    // one server event, in seq order
-//   client.addEventListener("state", (e) => ...);    // connection state changed (see State)
+//   client.addEventListener("state", (e) => ...);    // connection state changed (see State), over e.detail.rung
 //   client.start();
 //   await client.request("ready");                    // resolves with the ack's result, or throws AcdError
 //
-// What this module does, so pages do not: it connects to the page's own origin (wss when the
-// page came over https, ws when over http), authenticates with the stored token and falls back
-// to the password, reconnects after a drop with exponential backoff and jitter, notices a dead
-// link with an application ping (browsers cannot see WebSocket pings), matches replies to
-// commands, and hands events to the page strictly in seq order, exactly once.
+// What this module does, so pages do not:
 //
-// The seam for the fallback ladder (SSE, long-polling) and lossless resume: a connection is
-// made by a *transport* (see webSocketTransport): an object that opens one connection and
-// reports its text messages and its end. The client walks its `transports` list; today it has
-// one rung. Resume will ride on `lastSeq` and the session token, both kept here.
+// - **The ladder.** It asks the server where its rungs are (`GET /rt/endpoints`) and connects
+//   over the best one that gets through from here: WSS, WS, Server-Sent Events, long-polling
+//   (protocol.md, The fallback ladder). A rung that fails, or gives no `hello` within 5 s, is
+//   given up for the next one down at once. The rung that worked is remembered (localStorage)
+//   and tried first on the next page load; while on a lower rung the client tries the better
+//   ones in the background every 10 minutes and moves up, with a resume, when one works.
+//   A link that drops after it worked is retried on the same rung, after the backoff: a server
+//   restart must not push a page down the ladder. Only when that retry fails does the walk
+//   down begin again; when no rung gets through, the client waits (backoff) and starts over
+//   from the rung that last worked, with the endpoints fetched afresh.
+// - **Resume.** The AuthResult's `session` is kept in memory (never in storage: a duplicated
+//   tab must not share it) with the last `seq` delivered. Every reconnect sends `auth` with the
+//   token (or the password) and `resume`; the server replays exactly the missed events and the
+//   page sees no `reset`. If the session could not be kept, its new snapshot starts at seq 1:
+//   then `reset` is dispatched and the page rebuilds, as after any new session.
+// - **Heartbeats.** The server sends a `heartbeat` every `heartbeat_secs` (hello says how
+//   often). A link that delivers nothing at all for that plus 20 s is dead: it is closed and
+//   remade with a resume. The backoff starts afresh only once a link has delivered a
+//   heartbeat, that is lasted one interval, so a server that drops everyone at once is not
+//   hammered.
+// - It signs in with the stored token and falls back to the password, matches replies to
+//   commands, and hands events to the page strictly in seq order, exactly once: a gap that
+//   does not fill within 3 s closes the link and resumes, which fetches the missing events.
+//
+// A page hears `session` after every sign-in, a resume included (`e.detail.resumed` is true
+// then, and no `reset` came). A resumed session keeps its subscription, so the wallboard and
+// the console do not subscribe again then (it would only send the whole snapshot again).
+// `?rung=sse` (or `ws`, `wss`, `poll`) in a page's address pins its client to that rung, for
+// support to try one rung in an affected browser.
+//
+// A connection is made by a *transport* (webSocketTransport, sseTransport, longPollTransport):
+// a function that opens one link and reports its text messages and its end, one JSON text per
+// message whatever the rung, so that everything above it is the same on every rung.
 
 export const PROTOCOL = "acdhub.v1";
 
@@ -56,10 +81,14 @@ const FATAL_CLOSES = new Map([
   [1008, "the server closed the session: too many refused messages"],
   [1009, "the server closed the session: a message was too large"],
   [4003, "the server closed the session: too many failed sign-ins"],
+  [4009, "the session was taken over by another connection (is this page open twice?)"],
 ]);
 
 /** A connection not signed in by then is given up and made again (a proxy holding the upgrade). */
 const CONNECT_TIMEOUT_MS = 20000;
+
+/** An event missing this long after a later one arrived was lost: resume to fetch it. */
+const GAP_TIMEOUT_MS = 3000;
 
 /** The WebSocket URL of the server that served this page. */
 export function ownOriginUrl(location = globalThis.location) {
@@ -67,10 +96,13 @@ export function ownOriginUrl(location = globalThis.location) {
   return `${scheme}//${location.host}/ws`;
 }
 
+// --- Transports -------------------------------------------------------------------------------
+
 /**
  * A transport over WebSocket. A transport is a function `open(handlers)` that starts one
  * connection and returns `{ send(text), close(code, reason) }`; it calls
  * `handlers.open()`, `handlers.message(text)` and, exactly once, `handlers.close({code, reason})`.
+ * Its `label` names the rung (`wss`, `ws`, `sse`, `poll`, as in `/rt/endpoints`).
  */
 export function webSocketTransport(url = ownOriginUrl()) {
   const open = (handlers) => {
@@ -111,62 +143,318 @@ export function webSocketTransport(url = ownOriginUrl()) {
   return open;
 }
 
+/** `fetch` as the page has it, called later (tests replace the global). */
+const pageFetch = (...args) => globalThis.fetch(...args);
+
+/**
+ * The upward half of both HTTP rungs: each message a `POST` to `send` with the link's header,
+ * one at a time so that commands are read in the order the page sent them, as on a WebSocket.
+ * A send that fails ends the link (`end`): its reply would never come, and a new link resumes.
+ */
+function linkSender(sendPath, fetchImpl, linkId, end) {
+  const aborter = new AbortController();
+  let queue = Promise.resolve();
+  const post = async (text) => {
+    if (aborter.signal.aborted) return;
+    let response;
+    try {
+      response = await fetchImpl(sendPath, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Acdhub-Link": linkId() ?? "" },
+        body: text,
+        cache: "no-store",
+        signal: aborter.signal,
+      });
+      // Read the short answer so that the browser can reuse the connection.
+      await response.text();
+    } catch (error) {
+      if (!aborter.signal.aborted) end(1006, `a send failed: ${error.message ?? error}`);
+      return;
+    }
+    if (response.ok) return;
+    if (response.status === 404) end(1006, "unknown_link");
+    else if (response.status === 413) end(1009, "a message was too large");
+    else end(1006, `a send was answered ${response.status}`);
+  };
+  return {
+    send: (text) => {
+      queue = queue.then(() => post(text));
+    },
+    abort: () => aborter.abort(),
+  };
+}
+
+/** The `link` of a `hello` text, or null. */
+function linkOfHello(text) {
+  try {
+    const message = JSON.parse(text);
+    return message.type === "hello" && typeof message.link === "string" ? message.link : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A transport over Server-Sent Events: `GET paths.sse` down, `POST paths.send` up
+ * (protocol.md, SSE). The stream's first message, `hello`, names the link. An `event: close`
+ * ends the link with its code; a stream that breaks without one ends it with 1006. The
+ * EventSource is closed then, never left to reconnect by itself: a new link needs an `auth`
+ * with `resume`, which the client sends.
+ * `EventSource` and `fetch` may be given (tests); the page's own are the default.
+ */
+export function sseTransport(paths, options = {}) {
+  const { EventSource: Source = globalThis.EventSource, fetch: fetchImpl = pageFetch } = options;
+  const open = (handlers) => {
+    let source = null;
+    let link = null;
+    let ended = false;
+    const end = (code, reason) => {
+      if (ended) return;
+      ended = true;
+      source?.close();
+      sender.abort();
+      handlers.close({ code, reason });
+    };
+    const sender = linkSender(paths.send, fetchImpl, () => link, end);
+    try {
+      source = new Source(paths.sse);
+    } catch (error) {
+      queueMicrotask(() => end(1006, String(error)));
+      return { send() {}, close() {} };
+    }
+    source.onopen = () => {
+      if (!ended) handlers.open();
+    };
+    source.onmessage = (event) => {
+      if (ended) return;
+      link ??= linkOfHello(event.data);
+      handlers.message(event.data);
+    };
+    source.addEventListener("close", (event) => {
+      let close = {};
+      try {
+        close = JSON.parse(event.data);
+      } catch {
+        // A close without a readable code is a broken stream.
+      }
+      end(Number.isInteger(close.code) ? close.code : 1006, close.reason ?? "");
+    });
+    source.onerror = () => end(1006, "the event stream broke");
+    return {
+      send: (text) => {
+        if (!ended) sender.send(text);
+      },
+      close: (code = 1000, reason = "") => end(code, reason),
+    };
+  };
+  open.label = "sse";
+  return open;
+}
+
+/**
+ * A transport over long-polling: `POST paths.poll` opens a link and answers at once; then
+ * `POST paths.poll?next=N` with the link's header, again and again, each answered when there is
+ * something to say (protocol.md, Long-poll). A non-null `closed` ends the link with its code;
+ * a poll that fails ends it with 1006. Closing aborts the poll in flight.
+ * `fetch` may be given (tests); the page's own is the default.
+ */
+export function longPollTransport(paths, { fetch: fetchImpl = pageFetch } = {}) {
+  const open = (handlers) => {
+    const aborter = new AbortController();
+    let link = null;
+    let ended = false;
+    const end = (code, reason) => {
+      if (ended) return;
+      ended = true;
+      aborter.abort();
+      sender.abort();
+      handlers.close({ code, reason });
+    };
+    const sender = linkSender(paths.send, fetchImpl, () => link, end);
+    const poll = async (next) => {
+      let answer;
+      try {
+        const response = await fetchImpl(link ? `${paths.poll}?next=${next}` : paths.poll, {
+          method: "POST",
+          headers: link ? { "X-Acdhub-Link": link } : {},
+          cache: "no-store",
+          signal: aborter.signal,
+        });
+        if (!response.ok) {
+          await response.text();
+          end(1006, response.status === 404 ? "unknown_link" : `a poll was answered ${response.status}`);
+          return;
+        }
+        answer = await response.json();
+      } catch (error) {
+        end(1006, `a poll failed: ${error.message ?? error}`);
+        return;
+      }
+      if (ended) return;
+      if (!Array.isArray(answer?.messages)) {
+        // Not the server's answer: something on the way (a portal, a proxy's page) made it.
+        end(1006, "a poll was answered with something else");
+        return;
+      }
+      if (!link) {
+        link = answer.link;
+        handlers.open();
+      }
+      for (const message of answer.messages) {
+        if (ended) return;
+        handlers.message(JSON.stringify(message));
+      }
+      if (answer.closed) end(answer.closed.code, answer.closed.reason ?? "");
+      else if (!ended) poll(answer.next);
+    };
+    poll(null);
+    return {
+      send: (text) => {
+        if (!ended) sender.send(text);
+      },
+      close: (code = 1000, reason = "") => end(code, reason),
+    };
+  };
+  open.label = "poll";
+  return open;
+}
+
+/**
+ * The rungs an answer of `GET /rt/endpoints` offers, best first. A page that came over https
+ * leaves out `ws`: the browser blocks an insecure WebSocket from a secure page.
+ */
+export function rungsFromEndpoints(endpoints, { secure = globalThis.location?.protocol === "https:" } = {}) {
+  const rungs = [];
+  if (endpoints.wss) rungs.push(webSocketTransport(endpoints.wss));
+  if (endpoints.ws && !secure) rungs.push(webSocketTransport(endpoints.ws));
+  if (endpoints.sse && endpoints.send) rungs.push(sseTransport({ sse: endpoints.sse, send: endpoints.send }));
+  if (endpoints.poll && endpoints.send) rungs.push(longPollTransport({ poll: endpoints.poll, send: endpoints.send }));
+  return rungs;
+}
+
+/** The `rung` named in the page's address (`?rung=sse`), for support to pin a page to one. */
+function rungFromAddress() {
+  return new URLSearchParams(globalThis.location?.search ?? "").get("rung");
+}
+
+/** localStorage, or null where storage is disabled (private mode, policy, sandboxed frames). */
+function localStore() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Exponential backoff with jitter: about 1, 2, 4, 8, 16, then 30 s, each between half and all of it. */
 export function backoffDelay(attempt, { baseMs = 1000, maxMs = 30000, random = Math.random } = {}) {
   const full = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
   return Math.round(full / 2 + random() * (full / 2));
 }
 
+// --- The client -------------------------------------------------------------------------------
+
 /**
- * One client of the server: one session at a time, remade after every drop.
+ * One client of the server: one session, carried over every link the network allows.
  *
  * Options:
  * - `credentials`: `{ user, password }`, kept in memory only, used when there is no token or
  *   the token is refused (after a server restart every token is).
  * - `tokenStore`: a Web Storage (sessionStorage, localStorage) to keep the session token in,
  *   under `tokenKey`; or null to keep it in memory.
- * - `transports`: the rungs to connect over, best first (default: WebSocket to this origin).
- * - `pingIntervalMs`, `pingTimeoutMs`: the application ping that notices a dead link.
+ * - `transports`: the rungs to climb, best first. Given, they replace everything the server's
+ *   `/rt/endpoints` and the `rung` option would say (and nothing is remembered unless
+ *   `rungStore` is given too). Left out, the rungs come from `endpointsUrl`.
+ * - `rung`: use this rung alone (`wss`, `ws`, `sse` or `poll`): no ladder, nothing remembered.
+ *   By default the page's address names it, as `?rung=sse`: a way for support to pin a page
+ *   to one rung. A rung the server does not offer is ignored, with a warning.
+ * - `rungStore`, `rungKey`: where the rung that worked is remembered (default: localStorage,
+ *   shared by the origin's pages, which sit on the same network; null: this page only).
+ * - `helloTimeoutMs` (5 s): a rung that gives no `hello` by then is given up for the next.
+ * - `probeIntervalMs` (10 min): how often the better rungs are tried while on a lower one.
+ * - `silenceMs`: a link that delivers nothing for this long is dead (default: hello's
+ *   `heartbeat_secs` plus 20 s).
  */
 export class Client extends EventTarget {
   #credentials;
   #tokenStore;
   #tokenKey;
-  #transports;
-  #pingIntervalMs;
-  #pingTimeoutMs;
+  #endpointsUrl;
+  #forcedRung;
+  #rungStore;
+  #rungKey;
+  #helloTimeoutMs;
+  #probeIntervalMs;
+  #silenceMs;
 
   #state = State.STOPPED;
-  #connection = null;
+  #stopReason = null;
+  #memoryToken = null;
   #attempt = 0;
   #retryTimer = null;
+
+  /** The rungs, best first; null until the endpoints are known (again). */
+  #rungs = null;
+  /** The rungs were given (`transports`), not asked of the server. */
+  #explicitRungs;
+  /** The index of the rung the next connection is made on. */
+  #rungIndex = 0;
+  /** The label of the rung that last worked here (this page, or an earlier load). */
+  #homeRung = null;
+  /** The label of the rung in use or being tried, for pages to show. */
+  #rungLabel = null;
+  /** The endpoints being fetched: aborted by `stop`. */
+  #loading = null;
+  #probeTimer = null;
+  /** The background attempt on a better rung under way: `{ finish }`. */
+  #probe = null;
+  /** A better rung that worked, moved to once no command waits for its reply. */
+  #moveUpTo = null;
+
+  #connection = null;
   #connectTimer = null;
-  #pingTimer = null;
+  #helloTimer = null;
+  #silenceTimer = null;
   #nextId = 0;
   #pending = new Map();
+
+  /** The AuthResult of the current session. */
+  #session = null;
+  /** The id of the session to resume: memory only, a secret that must not leak to another tab. */
+  #resumeSession = null;
   #expectedSeq = 1;
   #early = new Map();
   #gapTimer = null;
   #offsetMs = 0;
-  #session = null;
-  #stopReason = null;
-  #memoryToken = null;
 
   constructor({
     credentials = null,
     tokenStore = null,
     tokenKey = "acdhub.token",
-    transports = [webSocketTransport()],
-    pingIntervalMs = 25000,
-    pingTimeoutMs = 10000,
+    transports = null,
+    endpointsUrl = "/rt/endpoints",
+    rung = rungFromAddress(),
+    rungStore = transports ? null : localStore(),
+    rungKey = "acdhub.rung",
+    helloTimeoutMs = 5000,
+    probeIntervalMs = 600000,
+    silenceMs = null,
   } = {}) {
     super();
     this.#credentials = credentials;
     this.#tokenStore = tokenStore;
     this.#tokenKey = tokenKey;
-    this.#transports = transports;
-    this.#pingIntervalMs = pingIntervalMs;
-    this.#pingTimeoutMs = pingTimeoutMs;
+    this.#rungs = transports;
+    this.#explicitRungs = Boolean(transports);
+    this.#endpointsUrl = endpointsUrl;
+    this.#forcedRung = transports ? null : rung;
+    this.#rungStore = this.#forcedRung ? null : rungStore;
+    this.#rungKey = rungKey;
+    this.#helloTimeoutMs = helloTimeoutMs;
+    this.#probeIntervalMs = probeIntervalMs;
+    this.#silenceMs = silenceMs;
+    this.#homeRung = this.#rememberedRung();
+    if (transports) this.#rungIndex = this.#homeIndex();
     this.onOnline = () => {
       if (this.#state === State.RECONNECTING) this.#connectNow();
     };
@@ -175,6 +463,11 @@ export class Client extends EventTarget {
   /** The connection state (a value of State). */
   get state() {
     return this.#state;
+  }
+
+  /** The rung in use, or being tried (`wss`, `ws`, `sse`, `poll`); null while the rungs are asked for. */
+  get rung() {
+    return this.#rungLabel;
   }
 
   /** The AuthResult of the current session, or null before one. */
@@ -208,6 +501,7 @@ export class Client extends EventTarget {
    */
   setCredentials(credentials) {
     this.#credentials = credentials;
+    this.#resumeSession = null;
     this.#writeToken(null);
   }
 
@@ -221,23 +515,19 @@ export class Client extends EventTarget {
   }
 
   /**
-   * Disconnects and stays disconnected. `forget` also drops the token and the password, as
-   * signing out does.
+   * Disconnects and stays disconnected; a later `start` begins a new session. `forget` also
+   * drops the token and the password, as signing out does.
    */
   stop({ forget = false, code = "stopped", message = "disconnected" } = {}) {
     if (forget) {
       this.#writeToken(null);
       this.#credentials = null;
     }
-    globalThis.removeEventListener?.("online", this.onOnline);
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
     const connection = this.#connection;
     this.#connection = null;
     this.#endConnection();
     connection?.transport?.close(1000, "signing out");
-    this.#stopReason = { code, message };
-    this.#setState(State.STOPPED, { reason: this.#stopReason });
+    this.#halt({ code, message });
   }
 
   /**
@@ -252,17 +542,37 @@ export class Client extends EventTarget {
     return this.#send(this.#connection, type, fields);
   }
 
-  // --- connections ---------------------------------------------------------------------------
+  // --- The ladder ------------------------------------------------------------------------------
 
   #connectNow() {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
-    const transport = this.#transports[0];
-    const connection = { transport: null, triedToken: false, triedPassword: false, needsReset: false };
+    if (!this.#rungs) {
+      this.#loadRungs();
+      return;
+    }
+    const index = this.#rungIndex;
+    const transport = this.#rungs[index];
+    const connection = {
+      transport: null,
+      index,
+      label: transport.label,
+      greeted: false,
+      silenceMs: 0,
+      triedToken: false,
+      triedPassword: false,
+      /** A resume was asked for and not yet settled (by the first event, or the ack). */
+      resuming: false,
+      needsReset: false,
+    };
     this.#connection = connection;
+    this.#rungLabel = transport.label;
     this.#setState(State.CONNECTING);
     // A listener of that state change may have stopped the client.
     if (this.#connection !== connection) return;
+    this.#helloTimer = setTimeout(() => {
+      if (this.#connection === connection) connection.transport.close(4000, "no hello in time");
+    }, this.#helloTimeoutMs);
     this.#connectTimer = setTimeout(() => {
       if (this.#connection === connection) connection.transport.close(4000, "no sign-in in time");
     }, CONNECT_TIMEOUT_MS);
@@ -279,29 +589,166 @@ export class Client extends EventTarget {
     });
   }
 
+  /** Asks the server where its rungs are, then connects on the best one to try first. */
+  async #loadRungs() {
+    const loading = new AbortController();
+    this.#loading = loading;
+    this.#rungLabel = null;
+    this.#setState(State.CONNECTING);
+    if (this.#loading !== loading) return;
+    const timer = setTimeout(() => loading.abort(), CONNECT_TIMEOUT_MS);
+    let rungs = [];
+    let failure = "the server offers no way to connect";
+    try {
+      const response = await pageFetch(this.#endpointsUrl, { cache: "no-store", signal: loading.signal });
+      if (response.ok) rungs = this.#ladderFrom(await response.json());
+      else failure = `${this.#endpointsUrl} answered ${response.status}`;
+    } catch (error) {
+      failure = `could not reach the server: ${error.message ?? error}`;
+    }
+    clearTimeout(timer);
+    if (this.#loading !== loading) return;
+    this.#loading = null;
+    if (!rungs.length) {
+      this.#retryLater({ closeReason: failure });
+      return;
+    }
+    this.#rungs = rungs;
+    this.#rungIndex = this.#homeIndex();
+    this.#connectNow();
+  }
+
+  #ladderFrom(endpoints) {
+    const rungs = rungsFromEndpoints(endpoints);
+    if (!this.#forcedRung) return rungs;
+    const forced = rungs.filter((rung) => rung.label === this.#forcedRung);
+    if (forced.length) return forced;
+    console.warn(`acdhub: this server offers no rung "${this.#forcedRung}" here; trying them all`);
+    return rungs;
+  }
+
+  /** Where a round of attempts starts: the rung that last worked, or the best. */
+  #homeIndex() {
+    return Math.max(0, this.#rungs.findIndex((rung) => rung.label === this.#homeRung));
+  }
+
   #dropped(connection, code, reason) {
     this.#connection = null;
     this.#endConnection();
     const fatal = FATAL_CLOSES.get(code);
     if (fatal) {
-      this.#stopReason = { code: `close_${code}`, message: `${fatal} (${code})` };
-      this.#setState(State.STOPPED, { reason: this.#stopReason, closeCode: code });
+      this.#halt({ code: `close_${code}`, message: `${fatal} (${code})` }, { closeCode: code });
       return;
     }
+    if (!connection.greeted) {
+      if (connection.index + 1 < this.#rungs.length) {
+        // This rung does not get through from here: the next one down, at once.
+        this.#rungIndex = connection.index + 1;
+        this.#connectNow();
+        return;
+      }
+      // No rung got through (the server is down, or the network is): after the backoff, start
+      // again from the rung that last worked, with the endpoints asked afresh if they came from
+      // the server (it may come back with other ports).
+      if (this.#explicitRungs) this.#rungIndex = this.#homeIndex();
+      else this.#rungs = null;
+    }
+    // A link that worked and dropped is retried on its own rung.
+    this.#retryLater({ closeCode: code, closeReason: reason });
+  }
+
+  #retryLater(detail) {
     const delay = backoffDelay(this.#attempt++);
     const retryAt = Date.now() + delay;
     this.#retryTimer = setTimeout(() => this.#connectNow(), delay);
-    this.#setState(State.RECONNECTING, { retryAt, closeCode: code, closeReason: reason });
+    this.#setState(State.RECONNECTING, { retryAt, ...detail });
   }
 
-  /** Everything a connection held ends with it: pending replies, timers, early events. */
+  /** While on a lower rung, the better ones are tried now and then. */
+  #scheduleProbe() {
+    if (this.#probeTimer || this.#probe || !this.#connection || this.#connection.index === 0) return;
+    this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = null;
+      this.#probeUp();
+    }, this.#probeIntervalMs);
+  }
+
+  /** Tries each better rung, best first, and moves to the first that greets. */
+  async #probeUp() {
+    const connection = this.#connection;
+    if (this.#state === State.LIVE && connection) {
+      for (let index = 0; index < connection.index; index++) {
+        const works = await this.#probeRung(this.#rungs[index]);
+        // The link changed meanwhile (dropped, or the client stopped): try again later.
+        if (this.#connection !== connection) break;
+        if (works) {
+          this.#moveUp(index);
+          return;
+        }
+      }
+    }
+    if (this.#state !== State.STOPPED) this.#scheduleProbe();
+  }
+
+  /** Opens `rung` aside from the session and resolves whether it greets in time. */
+  #probeRung(rung) {
+    return new Promise((resolve) => {
+      let transport = null;
+      let settled = false;
+      const finish = (works) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#probe = null;
+        transport?.close(1000, "probe done");
+        resolve(works);
+      };
+      const timer = setTimeout(() => finish(false), this.#helloTimeoutMs);
+      this.#probe = { finish };
+      transport = rung({
+        open() {},
+        message: (text) => {
+          try {
+            if (JSON.parse(text).type === "hello") finish(true);
+          } catch {
+            finish(false);
+          }
+        },
+        close: () => finish(false),
+      });
+      if (settled) transport.close(1000, "probe done");
+    });
+  }
+
+  /** Leaves the current link for the better rung `index`, resuming the session there. */
+  #moveUp(index) {
+    const connection = this.#connection;
+    if (this.#state !== State.LIVE || !connection) return;
+    if (this.#pending.size > 0) {
+      // A reply on its way would be lost with the link: move once every command is answered.
+      this.#moveUpTo = index;
+      return;
+    }
+    this.#connection = null;
+    this.#endConnection();
+    connection.transport.close(1000, "moving up the ladder");
+    this.#rungIndex = index;
+    this.#connectNow();
+  }
+
+  /**
+   * Everything a connection held ends with it: pending replies, timers, early events (a
+   * resume sends them again).
+   */
   #endConnection() {
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#pingTimer);
-    clearTimeout(this.#gapTimer);
+    for (const timer of [this.#connectTimer, this.#helloTimer, this.#silenceTimer, this.#gapTimer]) {
+      clearTimeout(timer);
+    }
     this.#connectTimer = null;
-    this.#pingTimer = null;
+    this.#helloTimer = null;
+    this.#silenceTimer = null;
     this.#gapTimer = null;
+    this.#moveUpTo = null;
     this.#early.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
@@ -310,7 +757,25 @@ export class Client extends EventTarget {
     }
   }
 
+  /** Stops for good (until `start`): signed out, refused, or closed for a fault. */
+  #halt(reason, detail = {}) {
+    globalThis.removeEventListener?.("online", this.onOnline);
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#probeTimer);
+    this.#retryTimer = null;
+    this.#probeTimer = null;
+    this.#probe?.finish(false);
+    this.#loading?.abort();
+    this.#loading = null;
+    this.#resumeSession = null;
+    this.#stopReason = reason;
+    this.#setState(State.STOPPED, { reason, ...detail });
+  }
+
+  // --- Messages --------------------------------------------------------------------------------
+
   #receive(connection, text) {
+    if (connection.greeted) this.#watchSilence(connection);
     let message;
     try {
       message = JSON.parse(text);
@@ -322,6 +787,11 @@ export class Client extends EventTarget {
       case "hello":
         this.#hello(connection, message);
         return;
+      case "heartbeat":
+        // The link has lasted an interval: the next drop starts the backoff afresh. (Reset at
+        // sign-in, a server that drops every session at once would be hammered.)
+        if (this.#state === State.LIVE) this.#attempt = 0;
+        return;
       case "ack":
       case "error":
         this.#reply(message);
@@ -331,21 +801,44 @@ export class Client extends EventTarget {
     }
   }
 
+  /** A link that delivers nothing, not even a heartbeat, for the silence limit is dead. */
+  #watchSilence(connection) {
+    clearTimeout(this.#silenceTimer);
+    this.#silenceTimer = setTimeout(() => {
+      if (this.#connection === connection) connection.transport.close(4000, "nothing heard: the link is dead");
+    }, connection.silenceMs);
+  }
+
   /**
    * The clock offset comes from `hello` alone: statistics' `at` trails real time by the
    * coalescing interval, and an offset that moved with every update would make clocks skip.
    */
   #hello(connection, hello) {
+    clearTimeout(this.#helloTimer);
+    this.#helloTimer = null;
+    connection.greeted = true;
+    connection.server = hello.server;
+    connection.silenceMs = this.#silenceMs ?? (hello.heartbeat_secs ?? 25) * 1000 + 20000;
+    this.#watchSilence(connection);
+    this.#rememberRung(connection.label);
     const serverTime = Date.parse(hello.time);
     if (Number.isFinite(serverTime)) this.#offsetMs = serverTime - Date.now();
+    // With a session to resume, the view carries on unless the server says otherwise (its
+    // first event is seq 1, or its ack says `resumed: false`). Without one, the page's view is
+    // reset when the new session's snapshot begins (its first event, or the ack of auth if it
+    // has none), not now: a sign-in that fails leaves the old view on show, marked stale,
+    // rather than an empty one.
+    connection.resuming = Boolean(this.#resumeSession);
+    if (!connection.resuming) this.#startAfresh(connection);
+    this.#authenticate(connection);
+  }
+
+  #startAfresh(connection) {
     this.#expectedSeq = 1;
     this.#early.clear();
-    // The page's view is reset when the new session's snapshot begins (its first event, or the
-    // ack of auth if it has none), not now: a sign-in that fails leaves the old view on show,
-    // marked stale, rather than an empty one.
+    clearTimeout(this.#gapTimer);
+    this.#gapTimer = null;
     connection.needsReset = true;
-    connection.server = hello.server;
-    this.#authenticate(connection);
   }
 
   #authenticate(connection) {
@@ -361,16 +854,23 @@ export class Client extends EventTarget {
       this.#signInRefused(connection, "Your session has ended: please sign in again.");
       return;
     }
+    if (connection.resuming) fields.resume = { session: this.#resumeSession, last_seq: this.lastSeq };
     this.#send(connection, "auth", fields).then(
       (result) => {
         if (this.#connection !== connection) return;
         clearTimeout(this.#connectTimer);
+        if (connection.resuming) {
+          // No event came before the ack: the ack alone says whether the session carried on.
+          connection.resuming = false;
+          if (result.resumed !== true) this.#startAfresh(connection);
+        }
         this.#beginSession(connection);
         this.#session = result;
+        this.#resumeSession = result.session ?? null;
         this.#writeToken(result.token);
-        this.#schedulePing(connection);
         this.#setState(State.LIVE);
         this.#dispatch("session", result);
+        this.#scheduleProbe();
       },
       (error) => {
         if (this.#connection !== connection) return;
@@ -395,9 +895,7 @@ export class Client extends EventTarget {
     this.#connection = null;
     this.#endConnection();
     connection.transport.close(1000, "signing out");
-    globalThis.removeEventListener?.("online", this.onOnline);
-    this.#stopReason = { code: "auth_failed", message };
-    this.#setState(State.STOPPED, { reason: this.#stopReason });
+    this.#halt({ code: "auth_failed", message });
   }
 
   #send(connection, type, fields) {
@@ -417,18 +915,26 @@ export class Client extends EventTarget {
     this.#pending.delete(message.id);
     if (message.type === "ack") pending.resolve(message.result);
     else pending.reject(new AcdError(message.code, message.message));
+    if (this.#moveUpTo !== null && this.#pending.size === 0) this.#moveUp(this.#moveUpTo);
   }
 
   /**
-   * Events go to the page in seq order, each once. On a WebSocket they arrive in order; a seq
+   * Events go to the page in seq order, each once. A link delivers them in order; a seq
    * already seen is dropped, and one that comes early waits for the gap to fill. A gap that
-   * does not fill means events were lost: the view is rebuilt from a new session's snapshot.
+   * does not fill means events were lost: the link is closed and the session resumed after
+   * the last event delivered, which brings exactly the missing ones.
    */
   #event(connection, event) {
+    if (connection.resuming) {
+      // The first event settles the resume: a resume the server could not grant starts a new
+      // session, whose snapshot is numbered from 1.
+      connection.resuming = false;
+      if (event.seq === 1) this.#startAfresh(connection);
+    }
     if (event.seq < this.#expectedSeq) return;
     if (event.seq > this.#expectedSeq) {
       this.#early.set(event.seq, event);
-      if (!this.#gapTimer) this.#gapTimer = setTimeout(() => this.#resync(connection), 3000);
+      this.#gapTimer ??= setTimeout(() => this.#gapUnfilled(connection), GAP_TIMEOUT_MS);
       return;
     }
     this.#deliver(event);
@@ -456,42 +962,38 @@ export class Client extends EventTarget {
     this.#dispatch("reset", { server: connection.server });
   }
 
-  #resync(connection) {
+  #gapUnfilled(connection) {
     if (this.#connection !== connection) return;
-    console.warn(`acdhub: event ${this.#expectedSeq} never came; starting a new session`);
-    connection.transport.close(1000, "resync");
+    console.warn(`acdhub: event ${this.#expectedSeq} never came; resuming to fetch it`);
+    connection.transport.close(1000, "events missing: resuming");
   }
 
-  /** An application ping: a link that stops answering is closed and remade. */
-  #schedulePing(connection) {
-    clearTimeout(this.#pingTimer);
-    this.#pingTimer = setTimeout(() => {
-      if (this.#connection !== connection) return;
-      const timeout = setTimeout(() => {
-        if (this.#connection === connection) connection.transport.close(4000, "no answer to ping");
-      }, this.#pingTimeoutMs);
-      const next = () => {
-        clearTimeout(timeout);
-        if (this.#connection === connection) this.#schedulePing(connection);
-      };
-      this.#send(connection, "ping", {}).then(() => {
-        // The link has lasted a ping interval: the next drop starts the backoff afresh. (Reset
-        // at sign-in, a server that drops every session at once would be hammered.)
-        this.#attempt = 0;
-        next();
-      }, next);
-    }, this.#pingIntervalMs);
-  }
-
-  // --- small things ---------------------------------------------------------------------------
+  // --- Small things ----------------------------------------------------------------------------
 
   #setState(state, detail = {}) {
     this.#state = state;
-    this.#dispatch("state", { state, ...detail });
+    this.#dispatch("state", { state, rung: this.#rungLabel, ...detail });
   }
 
   #dispatch(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  #rememberRung(label) {
+    this.#homeRung = label;
+    try {
+      this.#rungStore?.setItem(this.#rungKey, label);
+    } catch {
+      // Storage can be disabled: the rung is remembered for this page only.
+    }
+  }
+
+  #rememberedRung() {
+    try {
+      return this.#rungStore?.getItem(this.#rungKey) ?? null;
+    } catch {
+      return null;
+    }
   }
 
   #readToken() {

@@ -839,6 +839,11 @@ client.addEventListener("session", (event) => {
   }
   ui.notSupervisor.hidden = true;
   for (const panel of ui.panels) panel.hidden = false;
+  // A resumed session keeps its subscription: what changed meanwhile came with the resume.
+  if (session.resumed && view.subscribed) {
+    renderView();
+    return;
+  }
   buildStructure(session);
   renderView();
   subscribe(session);

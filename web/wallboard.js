@@ -420,6 +420,14 @@ client.addEventListener("session", (e) => {
   document.title = `${result.tenant} · Wallboard · acdhub`;
   byRole("title").textContent = result.tenant;
 
+  // A resumed session keeps its subscription: the missed updates came with the resume.
+  if (result.resumed && board.tiles.size) {
+    board.fresh = true;
+    board.staleSince = null;
+    renderStale();
+    return;
+  }
+
   const known = namesById(result.queues);
   const wanted = address.queues ?? [...known.keys()];
   const shown = wanted.filter((id) => known.has(id));

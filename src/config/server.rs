@@ -82,6 +82,41 @@ pub struct ServerConfig {
     pub web_dir: Option<PathBuf>,
     /// Not a file key: the server runs the built-in demo, so the landing page lists its logins.
     pub demo: bool,
+    /// The ports browsers reach the ws and wss listeners on, when a proxy in front of acdhub
+    /// publishes others (`None`: the listener's own port; `Some(0)`: that rung is not offered).
+    /// `/rt/endpoints` builds the fallback ladder from them, and an Origin on one of them is
+    /// the server's own.
+    pub public_ws_port: Option<u16>,
+    pub public_wss_port: Option<u16>,
+    /// A comment this long opens every SSE stream, for old intermediaries that hold the first
+    /// kilobytes of a response; 0, the default, sends none.
+    pub sse_padding_bytes: u32,
+    /// How long an agent whose last connection dropped keeps its state before `on_disconnect`
+    /// applies: a network blip or a reload must not take an agent out of service.
+    pub disconnect_grace: Duration,
+    /// What happens to an agent whose connection stays gone for the grace period.
+    pub on_disconnect: OnDisconnect,
+}
+
+/// What the ACD does with an agent whose connections have been gone for the grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDisconnect {
+    /// Not ready with reason `disconnected`: no more offers; a supervisor sees why.
+    NotReady,
+    /// Logged out.
+    Logout,
+}
+
+impl<'de> Deserialize<'de> for OnDisconnect {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "not_ready" => Ok(OnDisconnect::NotReady),
+            "logout" => Ok(OnDisconnect::Logout),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown action `{other}`; expected not_ready or logout"
+            ))),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -94,6 +129,11 @@ impl Default for ServerConfig {
             audit_log: None,
             web_dir: None,
             demo: false,
+            public_ws_port: None,
+            public_wss_port: None,
+            sse_padding_bytes: 0,
+            disconnect_grace: Duration::from_secs(60),
+            on_disconnect: OnDisconnect::NotReady,
         }
     }
 }
@@ -149,6 +189,15 @@ pub struct Limits {
     /// Statistics updates a wallboard or supervisor subscription gets per second at most.
     /// Changes in between are coalesced: the next update carries the latest figures.
     pub stats_updates_per_sec: u32,
+    /// How often an SSE stream gets a comment line, besides the heartbeat message.
+    pub sse_keepalive: Duration,
+    /// How long a long-poll request waits for a message before it answers empty.
+    pub poll_wait: Duration,
+    /// Events a session keeps to replay when a client resumes it.
+    pub replay_events: u32,
+    /// How long a session whose connection dropped waits to be resumed, and the oldest event
+    /// it replays.
+    pub resume: Duration,
 }
 
 impl Default for Limits {
@@ -164,6 +213,10 @@ impl Default for Limits {
             auth_attempts: 3,
             shutdown_grace: Duration::from_secs(10),
             stats_updates_per_sec: 4,
+            sse_keepalive: Duration::from_secs(15),
+            poll_wait: Duration::from_secs(25),
+            replay_events: 1024,
+            resume: Duration::from_secs(120),
         }
     }
 }
@@ -229,6 +282,26 @@ pub(super) struct RawServer {
     #[serde(default)]
     allowed_origins: Vec<String>,
     audit_log: Option<PathBuf>,
+    public_ws_port: Option<Port>,
+    public_wss_port: Option<Port>,
+    sse_padding_bytes: Option<Count>,
+    disconnect_grace_secs: Option<Seconds>,
+    on_disconnect: Option<OnDisconnect>,
+}
+
+/// A TCP port, 0 to 65535.
+#[derive(Debug, Clone, Copy)]
+struct Port(u16);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = i64::deserialize(deserializer)?;
+        u16::try_from(value).map(Port).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{value} is not a port: expected 0 (not offered) to 65535"
+            ))
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,6 +317,10 @@ pub(super) struct RawLimits {
     auth_attempts: Option<Count>,
     shutdown_grace_secs: Option<Seconds>,
     stats_updates_per_sec: Option<Count>,
+    sse_keepalive_secs: Option<Seconds>,
+    poll_wait_secs: Option<Seconds>,
+    replay_events: Option<Count>,
+    resume_secs: Option<Seconds>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -332,6 +409,22 @@ pub(super) fn build_server(at: &FieldPath, raw: RawServer) -> Result<ServerConfi
         tls,
         allowed_origins: raw.allowed_origins,
         audit_log: raw.audit_log,
+        public_ws_port: raw.public_ws_port.map(|p| p.0),
+        public_wss_port: raw.public_wss_port.map(|p| p.0),
+        sse_padding_bytes: match raw.sse_padding_bytes {
+            Some(Count(n)) if n > 65536 => {
+                return Err(problem(
+                    at.key("sse_padding_bytes"),
+                    "must be at most 65536: 2 KiB is what old intermediaries need",
+                ));
+            }
+            Some(Count(n)) => n,
+            None => defaults.sse_padding_bytes,
+        },
+        disconnect_grace: raw
+            .disconnect_grace_secs
+            .map_or(defaults.disconnect_grace, |s| secs(s.0)),
+        on_disconnect: raw.on_disconnect.unwrap_or(defaults.on_disconnect),
         ..defaults
     })
 }
@@ -393,7 +486,21 @@ pub(super) fn build_limits(at: &FieldPath, raw: RawLimits) -> Result<Limits, Pro
             "stats_updates_per_sec",
             d.stats_updates_per_sec,
         )?,
+        sse_keepalive: positive_secs(
+            raw.sse_keepalive_secs,
+            "sse_keepalive_secs",
+            d.sse_keepalive,
+        )?,
+        poll_wait: positive_secs(raw.poll_wait_secs, "poll_wait_secs", d.poll_wait)?,
+        replay_events: positive(raw.replay_events, "replay_events", d.replay_events)?,
+        resume: positive_secs(raw.resume_secs, "resume_secs", d.resume)?,
     };
+    if limits.poll_wait > Duration::from_secs(55) {
+        return Err(problem(
+            at.key("poll_wait_secs"),
+            "must be at most 55: proxies close requests that wait a minute",
+        ));
+    }
     if limits.stats_updates_per_sec > 50 {
         return Err(problem(
             at.key("stats_updates_per_sec"),

@@ -40,8 +40,9 @@ pub struct Envelope {
 /// Every message a client may send. Which role may send which is [`ClientMessage::allowed_for`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
-    /// The first message of every session.
-    Auth(Credentials),
+    /// The first message of every session; with `resume`, it continues a session whose
+    /// connection dropped.
+    Auth(Credentials, Option<Resume>),
     /// Any role: answered with an `ack`, so a browser can see its link is alive.
     Ping,
 
@@ -154,6 +155,28 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// The session an `auth` asks to continue, and the last event its client received. The
+/// session id is a secret, like a token: it is never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Resume {
+    pub session: String,
+    /// `None` on an SSE link: the `Last-Event-ID` the link was opened with stands for it.
+    pub last_seq: Option<u64>,
+}
+
+impl std::fmt::Debug for Resume {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Resume {{ session: <hidden>, last_seq: {:?} }}",
+            self.last_seq
+        )
+    }
+}
+
+/// The longest session id `resume` may name.
+pub const MAX_SESSION_ID_LEN: usize = 128;
+
 /// Where a transfer goes: a queue, or an agent directly.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferTo {
@@ -236,7 +259,7 @@ impl ClientMessage {
     /// The message's `type` on the wire.
     pub fn type_name(&self) -> &'static str {
         match self {
-            ClientMessage::Auth(_) => "auth",
+            ClientMessage::Auth(..) => "auth",
             ClientMessage::Ping => "ping",
             ClientMessage::Login => "login",
             ClientMessage::Ready => "ready",
@@ -384,6 +407,16 @@ struct AuthFields {
     password: Option<String>,
     #[serde(default, deserialize_with = "present")]
     token: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    resume: Option<ResumeFields>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResumeFields {
+    session: String,
+    #[serde(default, deserialize_with = "present")]
+    last_seq: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -489,7 +522,18 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                     Ok(())
                 }
             };
-            ClientMessage::Auth(match (f.user, f.password, f.token) {
+            let resume = match f.resume {
+                None => None,
+                Some(ResumeFields { session, last_seq }) => {
+                    if session.is_empty() || session.len() > MAX_SESSION_ID_LEN {
+                        return Err(bad(format!(
+                            "auth: `resume.session` must be 1 to {MAX_SESSION_ID_LEN} characters"
+                        )));
+                    }
+                    Some(Resume { session, last_seq })
+                }
+            };
+            let credentials = match (f.user, f.password, f.token) {
                 (Some(user), Some(password), None) => {
                     secret("password", &password)?;
                     Credentials::Password {
@@ -509,7 +553,8 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                         "auth: give either `user` and `password`, or `token`, and nothing else",
                     ));
                 }
-            })
+            };
+            ClientMessage::Auth(credentials, resume)
         }
         "ping" => none(object).map(|_| ClientMessage::Ping)?,
         "login" => none(object).map(|_| ClientMessage::Login)?,

@@ -94,4 +94,6 @@ pub mod close {
     pub const AUTH_FAILED: u16 = 4003;
     /// The client did not read its messages fast enough.
     pub const SLOW_CONSUMER: u16 = 4008;
+    /// Another connection resumed the session: this one has nothing left to carry.
+    pub const TAKEN_OVER: u16 = 4009;
 }

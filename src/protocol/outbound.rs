@@ -35,10 +35,19 @@ pub enum Reply {
         server: String,
         /// Send `auth` within this many seconds.
         auth_timeout_secs: u64,
+        /// How often the `heartbeat` message comes.
+        heartbeat_secs: u64,
+        /// On an HTTP rung (SSE, long-poll): the link's id, for the `X-Acdhub-Link` header of
+        /// its requests.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
         /// The server's clock as it greets: a client compares it with its own to tick "in this
         /// state for 2:14" from the server's instants even when the two clocks disagree.
         time: String,
     },
+    /// Every `heartbeat_secs`: shows a browser, which cannot see WebSocket pings, that its link
+    /// is alive. Not an event: no `seq`, never replayed.
+    Heartbeat { time: String },
     Ack {
         id: String,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,6 +80,10 @@ pub struct AuthResult {
     /// the password, until `token_expires_at`.
     pub token: String,
     pub token_expires_at: String,
+    /// The session's id, for a later `auth` with `resume`: a secret, like the token.
+    pub session: String,
+    /// True when this `auth` continued the session its `resume` named.
+    pub resumed: bool,
     pub queues: Vec<Named>,
     /// Transfer targets and, for supervisors, whom they watch.
     pub agents: Vec<Named>,

@@ -149,7 +149,7 @@ fn verify(password: &str, hash: &str) -> bool {
 }
 
 /// 256 random bits as hex.
-fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source works");
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -5,19 +5,20 @@
 //! routes every event to the sessions that should hear it. Nothing else touches the core, so
 //! there is no lock around it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::acd::{
-    Acd, AcdError, AgentId, CallData, CallId, Command, PendingState, QueueId, ReasonCode,
-    RequestedState, TransferTarget,
+    Acd, AcdError, AgentId, AgentStatus, CallData, CallId, Command, PendingState, QueueId,
+    ReasonCode, RequestedState, TransferTarget,
 };
-use crate::config::Role;
+use crate::config::{OnDisconnect, Role};
 use crate::protocol::ProtocolError;
 use crate::protocol::inbound::{ClientMessage, PendingName, StateName, TransferTo};
 use crate::protocol::outbound::{AuthResult, Named, Reply, time};
@@ -38,18 +39,28 @@ pub const CHANNEL_CAPACITY: usize = 4096;
 /// What a session asks of its tenant's engine.
 pub enum Request {
     /// The session authenticated: send the `auth` ack and its first snapshot, then its events.
+    /// A `resumed` session is attached already: it is carried by a connection again, and gets
+    /// the ack alone.
     Attach {
         handle: Arc<SessionHandle>,
+        /// The connection of the session that sent `auth`, whose reply the ack is.
+        epoch: u64,
         identity: Arc<Identity>,
         /// The `auth` message's id.
         id: String,
         token: Token,
+        /// The session's id, which its client resumes it with.
+        session: String,
+        resumed: bool,
     },
     /// The session ended.
     Detach { session: u64 },
+    /// The session's connection dropped (`linked: false`); it waits to be resumed.
+    Linked { session: u64, linked: bool },
     /// A command the session's role may send (the session checked).
     Command {
         handle: Arc<SessionHandle>,
+        epoch: u64,
         identity: Arc<Identity>,
         id: String,
         message: ClientMessage,
@@ -73,6 +84,13 @@ pub struct Engine {
     stats_interval: Duration,
     /// Where supervisors' actions are recorded.
     audit: AuditLog,
+    /// The sessions a connection carries now. An agent none of whose sessions is among them
+    /// has lost its connections: after the grace period `on_disconnect` applies.
+    linked: HashSet<u64>,
+    /// Agents without a connection, and when their grace period ends.
+    grace: HashMap<AgentId, Timestamp>,
+    disconnect_grace: Duration,
+    on_disconnect: OnDisconnect,
 }
 
 /// What an engine needs besides its tenant's core.
@@ -81,6 +99,17 @@ pub struct Surroundings {
     pub metrics: Arc<Metrics>,
     pub stats_updates_per_sec: u32,
     pub audit: AuditLog,
+    pub disconnect_grace: Duration,
+    pub on_disconnect: OnDisconnect,
+}
+
+/// What an `Attach` says besides the session's handle and identity.
+struct Attached {
+    epoch: u64,
+    id: String,
+    token: Token,
+    session: String,
+    resumed: bool,
 }
 
 /// Why a command did not reach the core, or what the core said.
@@ -106,6 +135,10 @@ impl Engine {
             metrics: surroundings.metrics,
             stats_interval: Duration::from_secs(1) / surroundings.stats_updates_per_sec.max(1),
             audit: surroundings.audit,
+            linked: HashSet::new(),
+            grace: HashMap::new(),
+            disconnect_grace: surroundings.disconnect_grace,
+            on_disconnect: surroundings.on_disconnect,
         }
     }
 
@@ -128,6 +161,9 @@ impl Engine {
             if let Some(at) = self.simulator.as_ref().and_then(Simulator::next_action_at) {
                 next = next.min(at);
             }
+            if let Some(&at) = self.grace.values().min() {
+                next = next.min(at);
+            }
             tokio::select! {
                 biased;
                 () = stop.cancelled() => break,
@@ -147,10 +183,12 @@ impl Engine {
         tracing::debug!(tenant = %self.tenant, "engine stopped");
     }
 
-    /// Lets the core's deadlines and the simulator's actions up to `now` happen.
+    /// Lets the core's deadlines, the grace periods and the simulator's actions up to `now`
+    /// happen.
     fn catch_up(&mut self, now: jiff::Timestamp) {
         self.acd.handle_timeout(now);
         self.drain(now);
+        self.end_grace(now);
         let due = match self.simulator.as_mut() {
             Some(simulator) => simulator.actions_due(now),
             None => return,
@@ -174,15 +212,95 @@ impl Engine {
         self.audience.end_step(&self.acd);
     }
 
+    /// Agents whose grace period is over and who still have no connection: not ready with
+    /// reason `disconnected`, or logged out (an agent with a call gets it as its pending state).
+    fn end_grace(&mut self, now: Timestamp) {
+        let due: Vec<AgentId> = self
+            .grace
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(agent, _)| agent.clone())
+            .collect();
+        for agent in due {
+            self.grace.remove(&agent);
+            if self.is_linked(&agent) {
+                continue;
+            }
+            let state = match self.on_disconnect {
+                OnDisconnect::NotReady => RequestedState::NotReady {
+                    reason: ReasonCode::new(ReasonCode::DISCONNECTED),
+                },
+                OnDisconnect::Logout => RequestedState::LoggedOut,
+            };
+            // An agent logged out meanwhile is refused: nothing to do.
+            if self
+                .acd
+                .handle(set_state(agent.clone(), state), now)
+                .is_ok()
+            {
+                tracing::info!(tenant = %self.tenant, %agent, "agent's connection gone past the grace period");
+            }
+            self.drain(now);
+        }
+    }
+
+    /// Whether a connection carries one of the agent's sessions.
+    fn is_linked(&self, agent: &AgentId) -> bool {
+        self.audience
+            .sessions_of(agent)
+            .any(|session| self.linked.contains(&session))
+    }
+
+    /// The session lost its connection (or ended): if it was its agent's last, the grace
+    /// period starts.
+    fn unlinked(&mut self, session: u64, agent: Option<AgentId>) {
+        self.linked.remove(&session);
+        let Some(agent) = agent else {
+            return;
+        };
+        let logged_in = self
+            .acd
+            .agent(&agent)
+            .is_some_and(|a| a.status != AgentStatus::LoggedOut);
+        if logged_in && !self.is_linked(&agent) && !self.grace.contains_key(&agent) {
+            let ends = self.clock.now() + self.disconnect_grace;
+            self.grace.insert(agent, ends);
+        }
+    }
+
     fn request(&mut self, request: Request) {
         match request {
             Request::Attach {
                 handle,
+                epoch,
                 identity,
                 id,
                 token,
-            } => self.attach(handle, &identity, id, token),
-            Request::Detach { session } => self.audience.detach(session),
+                session,
+                resumed,
+            } => {
+                let attached = Attached {
+                    epoch,
+                    id,
+                    token,
+                    session,
+                    resumed,
+                };
+                self.attach(handle, &identity, attached)
+            }
+            Request::Detach { session } => {
+                let agent = self.audience.agent_of(session).cloned();
+                self.audience.detach(session);
+                self.unlinked(session, agent);
+            }
+            Request::Linked { session, linked } => {
+                if linked {
+                    self.linked.insert(session);
+                } else {
+                    let agent = self.audience.agent_of(session).cloned();
+                    self.unlinked(session, agent);
+                }
+            }
             Request::Metrics { reply } => {
                 self.catch_up(self.clock.now());
                 let _ = reply.send(self.metrics());
@@ -190,6 +308,7 @@ impl Engine {
             Request::Wake => {}
             Request::Command {
                 handle,
+                epoch,
                 identity,
                 id,
                 message,
@@ -228,34 +347,25 @@ impl Engine {
                     // Before the reply: an acknowledged action is already on record.
                     self.audit.record(now, &actor, &action, result);
                 }
-                handle.send_answer(reply.to_json());
+                handle.send_answer(epoch, reply.to_json());
             }
         }
     }
 
-    fn attach(
-        &mut self,
-        handle: Arc<SessionHandle>,
-        identity: &Identity,
-        id: String,
-        token: Token,
-    ) {
-        match identity.role {
-            Role::Agent => {
-                let agent = identity
-                    .agent
-                    .clone()
-                    .expect("agent principals name their agent");
-                agent_snapshot(&self.acd, &agent, &handle);
-                self.audience.attach_agent(agent, handle.clone());
-            }
-            Role::Wallboard | Role::Supervisor => {
-                self.audience.attach_watcher(identity.role, handle.clone())
-            }
-            Role::Telephony => {
-                telephony_snapshot(&self.acd, &handle);
-                self.audience.attach_telephony(handle.clone())
-            }
+    fn attach(&mut self, handle: Arc<SessionHandle>, identity: &Identity, attached: Attached) {
+        let Attached {
+            epoch,
+            id,
+            token,
+            session,
+            resumed,
+        } = attached;
+        self.linked.insert(handle.id);
+        if let Some(agent) = &identity.agent {
+            self.grace.remove(agent);
+        }
+        if !resumed {
+            self.snapshot_and_listen(&handle, identity);
         }
         let named = |id: &str, name: &str| Named {
             id: id.to_owned(),
@@ -274,6 +384,8 @@ impl Engine {
             agent: identity.agent.as_ref().map(|a| a.to_string()),
             token: token.value,
             token_expires_at: time(token.expires_at),
+            session,
+            resumed,
             queues,
             agents: self
                 .acd
@@ -292,8 +404,29 @@ impl Engine {
             id,
             result: Some(result),
         };
-        handle.send_answer(reply.to_json());
+        handle.send_answer(epoch, reply.to_json());
         tracing::debug!(tenant = %self.tenant, sessions = self.audience.sessions(), "session attached");
+    }
+
+    /// A new session's snapshot, and its place in the audience from now on.
+    fn snapshot_and_listen(&mut self, handle: &Arc<SessionHandle>, identity: &Identity) {
+        match identity.role {
+            Role::Agent => {
+                let agent = identity
+                    .agent
+                    .clone()
+                    .expect("agent principals name their agent");
+                agent_snapshot(&self.acd, &agent, handle);
+                self.audience.attach_agent(&self.acd, agent, handle.clone());
+            }
+            Role::Wallboard | Role::Supervisor => {
+                self.audience.attach_watcher(identity.role, handle.clone())
+            }
+            Role::Telephony => {
+                telephony_snapshot(&self.acd, handle);
+                self.audience.attach_telephony(handle.clone())
+            }
+        }
     }
 
     fn command(
@@ -446,7 +579,7 @@ impl Engine {
                 Command::CallEnded { call: call(c) }
             }
             // The session answers these itself; they never reach an engine.
-            ClientMessage::Auth(_) => {
+            ClientMessage::Auth(..) => {
                 return Err(Refusal::Protocol(ProtocolError::AlreadyAuthenticated));
             }
             ClientMessage::Ping => return Ok(()),

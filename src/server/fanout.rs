@@ -150,7 +150,18 @@ impl Audience {
         }
     }
 
-    pub fn attach_agent(&mut self, agent: AgentId, handle: Arc<SessionHandle>) {
+    /// An agent's session, whose snapshot (just sent) told it its queues' waiting counts as they
+    /// are now: every listener of those queues is up to date, so only a change is sent next.
+    pub fn attach_agent(&mut self, acd: &Acd, agent: AgentId, handle: Arc<SessionHandle>) {
+        for queue in self
+            .queue_agents
+            .iter()
+            .filter(|(_, agents)| agents.contains(&agent))
+        {
+            if let Some(waiting) = acd.queue_waiting(queue.0) {
+                self.last_waiting.insert(queue.0.clone(), waiting);
+            }
+        }
         self.agent_of_session.insert(handle.id, agent.clone());
         self.agents.entry(agent).or_default().push(handle);
     }
@@ -215,6 +226,16 @@ impl Audience {
             self.count_watcher(&watcher, false);
         }
         self.telephony.remove(&session);
+    }
+
+    /// The agent a session acts as, if it is an agent's.
+    pub fn agent_of(&self, session: u64) -> Option<&AgentId> {
+        self.agent_of_session.get(&session)
+    }
+
+    /// The sessions of an agent.
+    pub fn sessions_of(&self, agent: &AgentId) -> impl Iterator<Item = u64> + '_ {
+        self.agents.get(agent).into_iter().flatten().map(|h| h.id)
     }
 
     pub fn tenant_variant(&self) -> ServiceLevelVariant {

@@ -1,5 +1,6 @@
-//! The HTTP side of both listeners: the WebSocket upgrade at `/ws`, `/healthz` and `/readyz` for
-//! load balancers and orchestrators, and the browser pages ([`pages`]).
+//! The HTTP side of both listeners: the WebSocket upgrade at `/ws`, the HTTP rungs ([`rt`]),
+//! `/healthz` and `/readyz` for load balancers and orchestrators, the browser pages
+//! ([`pages`]) and the diagnostics page's probes ([`diag`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,9 +16,10 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::protocol::SUBPROTOCOL;
 
 use super::Shared;
+use super::link::Socket;
 use super::pages::{self, PagesConfig};
-use super::registry::Transport;
-use super::session;
+use super::registry::{Rung, Transport};
+use super::{diag, rt, session};
 
 /// tungstenite's read and write buffers per connection. Its defaults (128 KiB each) cost about
 /// 140 KB per idle connection; protocol messages are small and writes are coalesced, so 4 KiB
@@ -42,6 +44,8 @@ pub fn router(shared: Arc<Shared>, pages: PagesConfig) -> Router {
         .route("/ws", get(upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(rt::routes())
+        .merge(diag::routes())
         .with_state(shared)
         .merge(pages::router(pages))
 }
@@ -79,16 +83,11 @@ async fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if let Err(origin) = check_origin(&shared, connection.transport, &headers) {
-        tracing::info!(remote = %connection.remote, %origin, "refused a browser from an origin not allowed");
-        let body = json!({
-            "code": "origin_not_allowed",
-            "message": format!("pages from {origin} may not connect; add it to [server] allowed_origins"),
-        });
-        return (StatusCode::FORBIDDEN, Json(body)).into_response();
+    if let Some(refused) = check_origin(&shared, &connection, &headers) {
+        return refused;
     }
     let max_message = shared.limits.max_message_bytes as usize;
-    let tracker = shared.sessions.clone();
+    let tracker = shared.session_tasks.clone();
     upgrade
         .protocols([SUBPROTOCOL])
         .read_buffer_size(READ_BUFFER_SIZE)
@@ -99,31 +98,122 @@ async fn upgrade(
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
                 let _permit = connection.permit;
-                session::serve(socket, shared, connection.transport, connection.remote).await;
+                let rung = Rung::websocket(connection.transport);
+                let socket = Socket::Ws {
+                    socket: Box::new(socket),
+                    rung,
+                };
+                session::serve(socket, shared, connection.remote, None).await;
             })
         })
 }
 
-/// A browser sends the page's origin; it must be allowed, or be the server's own (a page this
-/// server served). A request without Origin is not from a browser and goes on to authenticate.
-fn check_origin(shared: &Shared, transport: Transport, headers: &HeaderMap) -> Result<(), String> {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return Ok(());
-    };
+/// A browser sends the page's origin; it must be allowed, or be one of the server's own (a page
+/// this server served, over either listener or through a proxy). A request without Origin is
+/// not from a browser and goes on to authenticate. Returns the 403 to answer with, if refused.
+pub fn check_origin(
+    shared: &Shared,
+    connection: &Connection,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let origin = headers.get(header::ORIGIN)?;
     let origin = origin.to_str().unwrap_or("(not text)");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     if shared
         .allowed_origins
         .iter()
         .any(|o| o.eq_ignore_ascii_case(origin))
+        || is_own_origin(origin, host, &shared.ports.own)
     {
-        return Ok(());
+        return None;
     }
-    let own = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .map(|host| format!("{}://{host}", transport.page_scheme()));
-    match own {
-        Some(own) if own.eq_ignore_ascii_case(origin) => Ok(()),
-        _ => Err(origin.to_owned()),
+    tracing::info!(remote = %connection.remote, %origin, "refused a browser from an origin not allowed");
+    let body = json!({
+        "code": "origin_not_allowed",
+        "message": format!("pages from {origin} may not connect; add it to [server] allowed_origins"),
+    });
+    Some((StatusCode::FORBIDDEN, Json(body)).into_response())
+}
+
+/// Whether a page of `origin` is the server's own: its host is the request's `Host`, and its
+/// port is the `Host`'s, one of the server's own ports, or (a proxy that passes `Host` without
+/// a port) its scheme's default.
+fn is_own_origin(origin: &str, host: Option<&str>, own_ports: &[u16]) -> bool {
+    let Some(host) = host else {
+        return false;
+    };
+    let (scheme_port, authority) = if let Some(rest) = origin.strip_prefix("https://") {
+        (443, rest)
+    } else if let Some(rest) = origin.strip_prefix("http://") {
+        (80, rest)
+    } else {
+        return false;
+    };
+    let (origin_host, origin_port) = split_authority(authority);
+    let (host_name, host_port) = split_authority(host);
+    if !origin_host.eq_ignore_ascii_case(host_name) {
+        return false;
+    }
+    let origin_port = origin_port.unwrap_or(scheme_port);
+    match host_port {
+        Some(port) if port == origin_port => true,
+        None if origin_port == scheme_port => true,
+        _ => own_ports.contains(&origin_port),
+    }
+}
+
+/// `host[:port]`, with IPv6 hosts in brackets.
+pub(super) fn split_authority(authority: &str) -> (&str, Option<u16>) {
+    let port_at = match authority.rfind(']') {
+        Some(bracket) => authority[bracket..].find(':').map(|i| bracket + i),
+        None => authority.rfind(':'),
+    };
+    match port_at {
+        Some(at) => match authority[at + 1..].parse() {
+            Ok(port) => (&authority[..at], Some(port)),
+            Err(_) => (authority, None),
+        },
+        None => (authority, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_own_origin;
+
+    #[test]
+    fn own_origins_are_the_hosts_own_ports_only() {
+        let own = [8080, 8443];
+        // A page from this listener, or the other one.
+        assert!(is_own_origin(
+            "http://acd.example:8080",
+            Some("acd.example:8080"),
+            &own
+        ));
+        assert!(is_own_origin(
+            "http://acd.example:8080",
+            Some("acd.example:8443"),
+            &own
+        ));
+        // A TLS-terminating proxy on 443 that passes Host without a port.
+        assert!(is_own_origin(
+            "https://acd.example",
+            Some("acd.example"),
+            &own
+        ));
+        assert!(is_own_origin("http://[::1]:8080", Some("[::1]:8443"), &own));
+        // Another site, or another port of the same host that is not the server's.
+        assert!(!is_own_origin(
+            "https://evil.example",
+            Some("acd.example"),
+            &own
+        ));
+        assert!(!is_own_origin(
+            "http://acd.example:3000",
+            Some("acd.example:8080"),
+            &own
+        ));
+        assert!(!is_own_origin("null", Some("acd.example:8080"), &own));
+        assert!(!is_own_origin("http://acd.example:8080", None, &own));
     }
 }

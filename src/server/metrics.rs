@@ -28,7 +28,7 @@ use crate::config::Role;
 
 use super::Shared;
 use super::engine::Request;
-use super::registry::Transport;
+use super::registry::Rung;
 
 /// The role label of a session that has not authenticated yet.
 pub const UNAUTHENTICATED: &str = "unauthenticated";
@@ -50,6 +50,7 @@ pub struct Metrics {
     refused: IntCounterVec,
     dropped: IntCounterVec,
     slow_disconnects: IntCounterVec,
+    resumes: IntCounterVec,
 }
 
 impl Metrics {
@@ -73,12 +74,17 @@ impl Metrics {
         let metrics = Metrics {
             connections: gauge_vec(
                 "acdhub_connections",
-                "Open client connections by transport and role (unauthenticated before auth).",
+                "Open client connections by rung (wss, ws, sse, poll) and role (unauthenticated before auth).",
                 &["transport", "role"],
+            ),
+            resumes: counter_vec(
+                "acdhub_resumes_total",
+                "Clients that asked to resume a session after a dropped connection: resumed, or given a new session (resync).",
+                &["result"],
             ),
             connections_opened: counter_vec(
                 "acdhub_connections_opened_total",
-                "Connections upgraded to WebSocket.",
+                "Connections opened: WebSocket upgrades and SSE and long-poll links, by rung.",
                 &["transport"],
             ),
             received: counter_vec(
@@ -121,40 +127,45 @@ impl Metrics {
         // Every series exists from the start, at 0, so rates and alerts see it before the first
         // event.
         for role in role_labels() {
-            for transport in [Transport::Ws, Transport::Wss] {
-                metrics
-                    .connections
-                    .with_label_values(&[transport.name(), role]);
+            for rung in Rung::ALL {
+                metrics.connections.with_label_values(&[rung.name(), role]);
             }
             metrics.received.with_label_values(&[role]);
             metrics.sent.with_label_values(&[role]);
             metrics.dropped.with_label_values(&[role]);
             metrics.slow_disconnects.with_label_values(&[role]);
         }
-        for transport in [Transport::Ws, Transport::Wss] {
-            metrics
-                .connections_opened
-                .with_label_values(&[transport.name()]);
+        for rung in Rung::ALL {
+            metrics.connections_opened.with_label_values(&[rung.name()]);
+        }
+        for result in ["resumed", "resync"] {
+            metrics.resumes.with_label_values(&[result]);
         }
         metrics
     }
 
     /// A new connection: counted as unauthenticated until it authenticates.
-    pub fn session(&self, transport: Transport) -> SessionMetrics {
+    pub fn session(&self, rung: Rung) -> SessionMetrics {
         self.connections_opened
-            .with_label_values(&[transport.name()])
+            .with_label_values(&[rung.name()])
             .inc();
         let session = SessionMetrics {
-            transport,
+            rung,
             role: UNAUTHENTICATED,
             connection: self
                 .connections
-                .with_label_values(&[transport.name(), UNAUTHENTICATED]),
+                .with_label_values(&[rung.name(), UNAUTHENTICATED]),
             received: self.received.with_label_values(&[UNAUTHENTICATED]),
             sent: self.sent.with_label_values(&[UNAUTHENTICATED]),
         };
         session.connection.inc();
         session
+    }
+
+    /// A client asked to resume a session: `resumed`, or `resync` when it got a new one.
+    pub fn resume(&self, resumed: bool) {
+        let result = if resumed { "resumed" } else { "resync" };
+        self.resumes.with_label_values(&[result]).inc();
     }
 
     pub fn refused(&self, role: &str, code: &str) {
@@ -186,7 +197,7 @@ impl Default for Metrics {
 
 /// One session's counters, resolved once so that counting a message is one atomic add.
 pub struct SessionMetrics {
-    transport: Transport,
+    rung: Rung,
     pub role: &'static str,
     connection: IntGauge,
     received: IntCounter,
@@ -200,7 +211,7 @@ impl SessionMetrics {
         self.role = role.name();
         self.connection = metrics
             .connections
-            .with_label_values(&[self.transport.name(), self.role]);
+            .with_label_values(&[self.rung.name(), self.role]);
         self.connection.inc();
         self.received = metrics.received.with_label_values(&[self.role]);
         self.sent = metrics.sent.with_label_values(&[self.role]);
@@ -232,10 +243,12 @@ pub struct TenantMetrics {
     pub not_ready_by_reason: Vec<(String, u32)>,
 }
 
-/// Serves `GET /metrics` until the server shuts down.
+/// Serves `GET /metrics` (and `GET /sessions`, the server's side of connection diagnostics)
+/// until the server shuts down.
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let app = Router::new()
         .route("/metrics", get(scrape))
+        .route("/sessions", get(sessions))
         .with_state(shared.clone());
     let shutdown = shared.shutdown.clone();
     let served = axum::serve(listener, app)
@@ -244,6 +257,46 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     if let Err(error) = served {
         tracing::warn!(%error, "the metrics listener stopped");
     }
+}
+
+/// `GET /sessions`: every session, the rung its connection is on (none while it waits to be
+/// resumed), and how its connections have fared. For the administrator: it names users and
+/// their addresses, so it is served on the metrics listener, which is local by default.
+async fn sessions(State(shared): State<Arc<Shared>>) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut slots = shared.sessions.slots();
+    slots.sort_by_key(|slot| slot.number);
+    let sessions: Vec<serde_json::Value> = slots
+        .iter()
+        .map(|slot| {
+            let stats = &slot.stats;
+            let (rung, remote) = match stats.rung() {
+                Some((rung, remote)) => (Some(rung.name()), Some(remote.to_string())),
+                None => (None, None),
+            };
+            serde_json::json!({
+                "session": slot.number,
+                "tenant": slot.identity.tenant,
+                "user": slot.identity.user,
+                "role": slot.identity.role.name(),
+                "started_at": crate::protocol::outbound::time(slot.started_at),
+                "connected": slot.is_attached(),
+                "rung": rung,
+                "remote": remote,
+                "connections": stats.links.load(Relaxed),
+                "resumes": stats.resumes.load(Relaxed),
+                "resync": stats.resync.load(Relaxed),
+                "heartbeat_misses": stats.heartbeat_misses.load(Relaxed),
+                "last_seq": stats.last_seq.load(Relaxed),
+            })
+        })
+        .collect();
+    let body = serde_json::json!({
+        "at": crate::protocol::outbound::time(shared.clock.now()),
+        "connections": shared.registry.len(),
+        "sessions": sessions,
+    });
+    axum::Json(body).into_response()
 }
 
 /// How long a scrape waits for a busy engine before it answers without that tenant.

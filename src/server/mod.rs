@@ -11,20 +11,28 @@
 //! - `fanout`: which session hears which event; statistics coalesced per subscription.
 //! - `metrics`: Prometheus `/metrics` on its own listener.
 //! - `pages`: the browser pages and their scripts, built into the binary.
-//! - `registry`: every open session, for counts and diagnostics.
+//! - `diag`: the probes of the `/diagnostics` page.
+//! - `link`: the connection under a session: WebSocket, or an SSE or long-poll link.
+//! - `registry`: every open connection, for counts.
+//! - `resume`: sessions that outlive their connection, and their replay buffers.
+//! - `rt`: the HTTP rungs (`/rt/sse`, `/rt/poll`, `/rt/send`) and `/rt/endpoints`.
 //! - `tls`: certificates.
 
 mod audit;
 mod auth;
 mod clock;
+mod diag;
 mod engine;
 mod fanout;
 mod http;
+mod link;
 mod listener;
 mod metrics;
 mod outbox;
 mod pages;
 mod registry;
+mod resume;
+mod rt;
 mod session;
 mod tls;
 
@@ -49,7 +57,7 @@ pub use audit::AuditError;
 pub use auth::hash_password;
 pub use clock::Clock;
 pub use listener::BindError;
-pub use registry::{Registry, SessionInfo, Transport};
+pub use registry::{Registry, Rung, SessionInfo, Transport};
 pub use tls::TlsError;
 
 /// What every session shares.
@@ -64,10 +72,28 @@ pub struct Shared {
     audit: audit::AuditLog,
     /// Cancelled when the server shuts down: listeners stop, sessions close with 1012.
     shutdown: CancellationToken,
-    /// Every session task, so shutdown can wait for them.
-    sessions: TaskTracker,
+    /// Every connection's task, so shutdown can wait for them.
+    session_tasks: TaskTracker,
+    /// Every authenticated session, attached or waiting to be resumed.
+    sessions: Arc<resume::Sessions>,
+    /// The open SSE and long-poll links.
+    links: link::Links,
+    /// What `/rt/endpoints` and the Origin check need to know of the server's own ports.
+    ports: Ports,
+    /// A comment this long opens every SSE stream (0: none).
+    sse_padding_bytes: u32,
     metrics: Arc<metrics::Metrics>,
     clock: Arc<Clock>,
+}
+
+/// The server's ports as browsers reach them.
+pub struct Ports {
+    /// Where the ws and wss rungs are offered (`None`: not offered).
+    pub ws: Option<u16>,
+    pub wss: Option<u16>,
+    /// Every port that is the server's own: its listeners' and the public ones. A page from
+    /// the request's host on one of them is one of the server's own pages.
+    pub own: Vec<u16>,
 }
 
 /// Why the server could not start.
@@ -190,12 +216,45 @@ impl Server {
                 metrics: metrics.clone(),
                 stats_updates_per_sec: limits.stats_updates_per_sec,
                 audit: audit.clone(),
+                disconnect_grace: server.disconnect_grace,
+                on_disconnect: server.on_disconnect,
             };
             let engine = engine::Engine::new(tenant.id.clone(), acd, simulator, surroundings);
             engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
             senders.insert(tenant.id, sender);
         }
 
+        let mut addrs = Vec::new();
+        for (transport, tcp) in &bound {
+            let addr = tcp.local_addr().map_err(|source| BindError::Other {
+                listener: transport.name(),
+                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+                source,
+            })?;
+            addrs.push((*transport, addr));
+        }
+        let listening_on = |wanted: Transport| {
+            addrs
+                .iter()
+                .find(|(transport, _)| *transport == wanted)
+                .map(|(_, addr)| addr.port())
+        };
+        let public = |configured: Option<u16>, own: Option<u16>| match configured {
+            Some(0) => None,
+            Some(port) => Some(port),
+            None => own,
+        };
+        let ports = Ports {
+            ws: public(server.public_ws_port, listening_on(Transport::Ws)),
+            wss: public(server.public_wss_port, listening_on(Transport::Wss)),
+            own: addrs
+                .iter()
+                .map(|(_, addr)| addr.port())
+                .chain(server.public_ws_port)
+                .chain(server.public_wss_port)
+                .filter(|port| *port != 0)
+                .collect(),
+        };
         let shared = Arc::new(Shared {
             registry: Registry::default(),
             auth: auth::Authenticator::new(&principals),
@@ -204,24 +263,27 @@ impl Server {
             allowed_origins: server.allowed_origins,
             audit,
             shutdown: CancellationToken::new(),
-            sessions: TaskTracker::new(),
+            session_tasks: TaskTracker::new(),
+            sessions: Arc::new(resume::Sessions::default()),
+            links: link::Links::default(),
+            ports,
+            sse_padding_bytes: server.sse_padding_bytes,
             metrics,
             clock,
         });
         let pages = pages::PagesConfig {
             dir: server.web_dir,
             demo: server.demo,
+            ladder: pages::Ladder {
+                ws: shared.ports.ws,
+                wss: shared.ports.wss,
+            },
         };
         let app = http::router(shared.clone(), pages);
         let connections = Arc::new(Semaphore::new(limits.max_connections as usize));
         let listeners = TaskTracker::new();
         let (mut ws, mut wss) = (None, None);
-        for (transport, tcp) in bound {
-            let addr = tcp.local_addr().map_err(|source| BindError::Other {
-                listener: transport.name(),
-                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-                source,
-            })?;
+        for ((transport, tcp), (_, addr)) in bound.into_iter().zip(addrs) {
             match transport {
                 Transport::Ws => ws = Some(addr),
                 Transport::Wss => wss = Some(addr),
@@ -309,9 +371,9 @@ impl Server {
         );
         self.shared.shutdown.cancel();
         self.listeners.close();
-        self.shared.sessions.close();
+        self.shared.session_tasks.close();
         let drained = async {
-            self.shared.sessions.wait().await;
+            self.shared.session_tasks.wait().await;
             self.listeners.wait().await;
         };
         if tokio::time::timeout(grace, drained).await.is_err() {

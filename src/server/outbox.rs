@@ -10,6 +10,7 @@
 //! replaces an unwritten older one (latest wins). A wallboard that reads slowly, or not at all,
 //! therefore costs at most one payload per slot, and never falls behind by more than one update.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::{Notify, mpsc};
@@ -31,11 +32,11 @@ pub enum Outgoing {
         generation: u64,
         events: Vec<Arc<str>>,
     },
-    /// A reply or greeting, written as is.
-    Reply(String),
-    /// An engine's reply to a command the session forwarded: written as is, and one command
-    /// fewer in flight.
-    Answer(String),
+    /// A reply, greeting or heartbeat, written as is by the connection of `epoch`.
+    Reply { epoch: u64, text: String },
+    /// An engine's reply to a command the session forwarded on the connection of `epoch`:
+    /// written as is, and one command fewer in flight.
+    Answer { epoch: u64, text: String },
 }
 
 /// Why and how a session is being closed.
@@ -62,6 +63,10 @@ pub struct SessionHandle {
     close_reason: OnceLock<CloseReason>,
     stats: Mutex<StatsSlots>,
     stats_posted: Notify,
+    /// Counts the connections that have carried the session. A reply belongs to the connection
+    /// its command came on: one that resumes the session does not get the replies meant for the
+    /// connection it replaces (its client has given those commands up).
+    epoch: AtomicU64,
 }
 
 /// The newest unwritten statistics per slot, in slot order, all of the current subscription.
@@ -83,6 +88,7 @@ impl SessionHandle {
             close_reason: OnceLock::new(),
             stats: Mutex::new(StatsSlots::default()),
             stats_posted: Notify::new(),
+            epoch: AtomicU64::new(0),
         };
         (Arc::new(handle), receiver)
     }
@@ -104,12 +110,23 @@ impl SessionHandle {
     }
 
     pub fn send_reply(&self, text: String) {
-        self.push(Outgoing::Reply(text));
+        let epoch = self.epoch();
+        self.push(Outgoing::Reply { epoch, text });
     }
 
-    /// The reply to a command the session forwarded to an engine.
-    pub fn send_answer(&self, text: String) {
-        self.push(Outgoing::Answer(text));
+    /// The reply to a command the session forwarded to an engine from the connection of `epoch`.
+    pub fn send_answer(&self, epoch: u64, text: String) {
+        self.push(Outgoing::Answer { epoch, text });
+    }
+
+    /// The connection carrying the session now.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
+    /// A new connection carries the session; returns its epoch.
+    pub fn next_epoch(&self) -> u64 {
+        self.epoch.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     fn push(&self, item: Outgoing) {

@@ -1,12 +1,13 @@
-//! The browser pages, built into the binary: the landing page, the WebAgent, the wallboard and the
-//! supervisor's console, and the JavaScript module and stylesheet they share. They live in
+//! The browser pages, built into the binary: the landing page, the WebAgent, the wallboard, the
+//! supervisor's console and the connection check (`/diagnostics`), and the JavaScript module and
+//! stylesheet they share. They live in
 //! `web/` and are embedded at compile time, so one binary serves everything and nothing is built
 //! before `cargo run`.
 //!
 //! Every answer carries an ETag and `Cache-Control: no-cache`: a browser keeps its copy and asks
 //! each time whether it is still current (a 304 costs a few bytes), so the pages of a new server
 //! version are seen at the next load. A Content-Security-Policy allows only the server's own
-//! scripts, styles and WebSocket.
+//! scripts and styles, and connections to the server's own rungs.
 //!
 //! For work on the pages, `ACDHUB_WEB_DIR=web` makes the server read them from that folder at
 //! every request instead, so a change shows on reload without a rebuild. It serves the same
@@ -25,12 +26,48 @@ use axum::routing::get;
 /// What the landing page and the pages' footers show as the server's version.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Scripts, styles and connections from the server itself only (`'self'` covers its own ws: and
-/// wss: origin); no inline script. Framing only by pages of the same origin (a signage portal on
-/// another host cannot wrap the WebAgent).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
-    frame-ancestors 'self'";
+/// Scripts and styles from the server itself only; no inline script. Connections to the
+/// server's own origin (`'self'` covers its ws: or wss:) and to the other rungs of its fallback
+/// ladder ([`content_security_policy`]). Framing only by pages of the same origin (a signage
+/// portal on another host cannot wrap the WebAgent).
+const CONTENT_SECURITY_POLICY: [&str; 2] = [
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'",
+    "; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
+];
+
+/// The policy for a page asked for with `request`'s `Host`: `connect-src` lists, besides the
+/// page's own origin, the ws and wss rungs on the same host (the other listener's port), which a
+/// page climbs to or falls back to.
+fn content_security_policy(request: &HeaderMap, ladder: Ladder) -> HeaderValue {
+    let [head, tail] = CONTENT_SECURITY_POLICY;
+    let mut policy = head.to_owned();
+    let host = request
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .map(|host| super::http::split_authority(host).0)
+        .filter(|host| {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']' | ':'))
+        });
+    if let Some(host) = host {
+        for (scheme, port) in [("wss", ladder.wss), ("ws", ladder.ws)] {
+            if let Some(port) = port {
+                policy.push_str(&format!(" {scheme}://{host}:{port}"));
+            }
+        }
+    }
+    policy.push_str(tail);
+    HeaderValue::from_str(&policy).expect("checked characters only")
+}
+
+/// The ports of the ws and wss rungs as browsers reach them (`None`: not offered).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ladder {
+    pub ws: Option<u16>,
+    pub wss: Option<u16>,
+}
 
 /// Each file of `web/`: where it is served, its name, and its bytes as built.
 macro_rules! web_files {
@@ -55,14 +92,18 @@ const FILES: &[WebFile] = web_files![
     "/agent" => "agent.html",
     "/wallboard" => "wallboard.html",
     "/supervisor" => "supervisor.html",
+    "/diagnostics" => "diagnostics.html",
     "/assets/acdhub.js" => "acdhub.js",
     "/assets/ui.js" => "ui.js",
     "/assets/agent.js" => "agent.js",
     "/assets/wallboard.js" => "wallboard.js",
     "/assets/supervisor.js" => "supervisor.js",
+    "/assets/diagnostics.js" => "diagnostics.js",
+    "/assets/diagnostics-verdict.js" => "diagnostics-verdict.js",
     "/assets/acdhub.css" => "acdhub.css",
     "/assets/wallboard.css" => "wallboard.css",
     "/assets/supervisor.css" => "supervisor.css",
+    "/assets/diagnostics.css" => "diagnostics.css",
     "/assets/icon.svg" => "icon.svg",
 ];
 
@@ -73,6 +114,8 @@ pub struct PagesConfig {
     pub dir: Option<PathBuf>,
     /// The server runs the built-in demo: the landing page lists its logins.
     pub demo: bool,
+    /// Where the WebSocket rungs are, for the pages' `connect-src`.
+    pub ladder: Ladder,
 }
 
 /// One file as it is answered: its bytes after templating, its type and its ETag.
@@ -102,7 +145,7 @@ impl Asset {
         }
     }
 
-    fn answer(&self, request: &HeaderMap) -> Response {
+    fn answer(&self, request: &HeaderMap, ladder: Ladder) -> Response {
         let not_modified = request
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
@@ -127,7 +170,7 @@ impl Asset {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            content_security_policy(request, ladder),
         );
         headers.insert(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -153,11 +196,12 @@ pub fn router(config: PagesConfig) -> Router {
                 demo: config.demo,
             },
         };
+        let ladder = config.ladder;
         router = router.route(
             file.url,
             get(move |headers: HeaderMap| {
                 let source = source.clone();
-                async move { source.answer(&headers).await }
+                async move { source.answer(&headers, ladder).await }
             }),
         );
     }
@@ -175,11 +219,11 @@ enum Source {
 }
 
 impl Source {
-    async fn answer(&self, request: &HeaderMap) -> Response {
+    async fn answer(&self, request: &HeaderMap, ladder: Ladder) -> Response {
         match self {
-            Source::BuiltIn(asset) => asset.answer(request),
+            Source::BuiltIn(asset) => asset.answer(request, ladder),
             Source::Folder { path, name, demo } => match tokio::fs::read(path).await {
-                Ok(bytes) => Asset::new(name, &bytes, *demo).answer(request),
+                Ok(bytes) => Asset::new(name, &bytes, *demo).answer(request, ladder),
                 Err(error) => {
                     tracing::warn!(path = %path.display(), %error, "cannot read a page from ACDHUB_WEB_DIR");
                     (StatusCode::NOT_FOUND, "not found\n").into_response()

@@ -35,11 +35,41 @@ impl Transport {
     }
 }
 
-/// What the registry holds of one session.
+/// The rung of the fallback ladder a connection is on (protocol.md, The fallback ladder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rung {
+    Wss,
+    Ws,
+    Sse,
+    Poll,
+}
+
+impl Rung {
+    pub const ALL: [Rung; 4] = [Rung::Wss, Rung::Ws, Rung::Sse, Rung::Poll];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rung::Wss => "wss",
+            Rung::Ws => "ws",
+            Rung::Sse => "sse",
+            Rung::Poll => "poll",
+        }
+    }
+
+    /// The WebSocket rung of a listener.
+    pub fn websocket(transport: Transport) -> Rung {
+        match transport {
+            Transport::Ws => Rung::Ws,
+            Transport::Wss => Rung::Wss,
+        }
+    }
+}
+
+/// What the registry holds of one connection.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
     pub handle: Arc<SessionHandle>,
-    pub transport: Transport,
+    pub rung: Rung,
     pub remote: SocketAddr,
     pub connected_at: Timestamp,
     /// Set once the session authenticated.

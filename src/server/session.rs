@@ -1,40 +1,53 @@
-//! One client session, from greeting to close. The same function serves ws and wss: it sees a
-//! WebSocket, not the transport under it.
+//! One connection's task, from greeting to close, and the session it carries. The same function
+//! serves every rung (wss, ws, SSE, long-poll): it sees a [`Socket`], not the transport under it.
 //!
-//! The session reads the client's messages, checks them (parse, authentication, role) and passes
+//! The task reads the client's messages, checks them (parse, authentication, role) and passes
 //! commands to its tenant's engine; it writes what its outbound queue holds, numbering events
-//! with its `seq` and flushing only when the queue is empty, so a burst of events costs one
-//! write. It pings an idle client, enforces the limits, and closes with the documented code.
+//! with its `seq`, keeping them for a resume, and flushing only when the queue is empty, so a
+//! burst of events costs one write. It sends heartbeats, pings, enforces the limits, and closes
+//! with the documented code.
+//!
+//! A session outlives its connection ([`super::resume`]): when the connection drops, the task
+//! parks the session for a client to resume; an `auth` with `resume` on a new connection takes
+//! a parked session over and replays the events its client missed.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::SinkExt;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::config::Role;
-use crate::protocol::inbound::{ClientMessage, Credentials, Envelope, parse};
-use crate::protocol::outbound::{Reply, with_seq};
+use crate::protocol::inbound::{ClientMessage, Credentials, Envelope, Resume, parse};
+use crate::protocol::outbound::{Reply, time, with_seq};
 use crate::protocol::{ProtocolError, SUBPROTOCOL, close};
 
 use super::Shared;
 use super::audit::{Action, Actor};
-use super::auth::Identity;
+use super::auth::{Identity, random_token};
 use super::engine::Request;
+use super::link::{HttpLink, Incoming, Socket};
 use super::metrics::SessionMetrics;
 use super::outbox::{CloseReason, Outgoing, SessionHandle};
-use super::registry::{SessionInfo, Transport};
+use super::registry::SessionInfo;
+use super::resume::{NotResumed, Parked, Replay, Slot};
 
 /// How long the server waits for its close frame to be written to a client that has stopped
 /// reading, before it drops the connection.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a resume waits for the connection that still carries the session to let go.
+const TAKEOVER_PATIENCE: Duration = Duration::from_secs(5);
+
 /// The authenticated side of a session.
 struct Authenticated {
     identity: Arc<Identity>,
     engine: mpsc::Sender<Request>,
+    /// The session's secret id, which a client resumes it with.
+    id: String,
+    slot: Arc<Slot>,
 }
 
 /// Counts refused messages in a sliding minute.
@@ -59,14 +72,23 @@ impl BadInput {
 
 struct Session {
     shared: Arc<Shared>,
+    /// The connection's own number in the registry. A resumed session keeps the number it
+    /// started with (its handle's id); the connection keeps this one.
+    link: u64,
+    /// The session's outbound queue: the connection's own until it resumes another session.
     handle: Arc<SessionHandle>,
+    outgoing: mpsc::Receiver<Outgoing>,
+    /// Which connection of the session this is: replies of earlier ones are not written.
+    epoch: u64,
     /// Where the client connects from, for the log (a failed login names it, for fail2ban).
-    remote: std::net::SocketAddr,
+    remote: SocketAddr,
     auth: Option<Authenticated>,
     failed_auths: u32,
     bad_input: BadInput,
     /// The `seq` of the last event written.
     seq: u64,
+    /// The events written lately, for a client that resumes.
+    replay: Replay,
     /// Commands forwarded to the engine and not answered yet. While `max_in_flight` are, the
     /// session reads nothing more: a client that sends faster than its answers are written is
     /// slowed down by TCP instead of overflowing its own outbound queue with answers.
@@ -76,29 +98,37 @@ struct Session {
     /// The generation of the last subscription snapshot written: statistics of a newer
     /// subscription wait until its snapshot is out.
     snapshot_written: u64,
+    /// Notified when another connection resumes this session: park it now.
+    takeover: Arc<Notify>,
+    /// An SSE link's `Last-Event-ID`: the `last_seq` of a `resume` that leaves it out.
+    last_event_id: Option<u64>,
 }
 
-/// Serves one upgraded connection until it closes.
+/// Serves one connection until it closes: a WebSocket, or an HTTP link (`link`).
 pub async fn serve(
-    mut socket: WebSocket,
+    mut socket: Socket,
     shared: Arc<Shared>,
-    transport: Transport,
-    remote: std::net::SocketAddr,
+    remote: SocketAddr,
+    link: Option<Arc<HttpLink>>,
 ) {
     let limits = &shared.limits;
-    let (handle, mut outgoing) =
-        SessionHandle::new(shared.registry.next_id(), limits.outbound_queue as usize);
+    let rung = socket.rung();
+    let number = shared.registry.next_id();
+    let (handle, outgoing) = SessionHandle::new(number, limits.outbound_queue as usize);
     shared.registry.insert(SessionInfo {
         handle: handle.clone(),
-        transport,
+        rung,
         remote,
         connected_at: shared.clock.now(),
         principal: None,
     });
-    tracing::debug!(session = handle.id, %remote, transport = transport.name(), "connected");
+    tracing::debug!(session = number, %remote, rung = rung.name(), "connected");
     let mut session = Session {
         shared: shared.clone(),
+        link: number,
         handle: handle.clone(),
+        outgoing,
+        epoch: 0,
         remote,
         auth: None,
         failed_auths: 0,
@@ -108,20 +138,25 @@ pub async fn serve(
             limit: limits.bad_messages_per_minute,
         },
         seq: 0,
+        replay: Replay::new(limits.replay_events as usize, limits.resume),
         in_flight: 0,
         max_in_flight: (limits.outbound_queue as usize / 4).max(1),
-        metrics: shared.metrics.session(transport),
+        metrics: shared.metrics.session(rung),
         snapshot_written: 0,
+        takeover: Arc::new(Notify::new()),
+        last_event_id: link.as_ref().and_then(|l| l.last_event_id),
     };
     let hello = Reply::Hello {
         protocol: SUBPROTOCOL,
         server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
         auth_timeout_secs: limits.auth_timeout.as_secs(),
-        time: crate::protocol::outbound::time(shared.clock.now()),
+        heartbeat_secs: limits.ping_interval.as_secs(),
+        link: link.as_ref().map(|l| l.id.clone()),
+        time: time(shared.clock.now()),
     };
     handle.send_reply(hello.to_json());
 
-    let closed = session.run(&mut socket, &mut outgoing).await;
+    let closed = session.run(&mut socket).await;
     if let Some(reason) = closed {
         if reason.code == close::SLOW_CONSUMER {
             shared.metrics.slow_disconnect(session.metrics.role);
@@ -129,43 +164,55 @@ pub async fn serve(
         // What the client was already sent (the error that caused the close, say) goes out
         // before the close frame; a client too slow to read gets the close frame alone.
         if reason.code != close::SLOW_CONSUMER {
-            let written = session.write_batch(&mut socket, &mut outgoing, None);
+            let written = session.write_batch(&mut socket, None);
             let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, written).await;
         }
-        let frame = CloseFrame {
-            code: reason.code,
-            reason: reason.reason.into(),
-        };
         let _ = tokio::time::timeout(
             CLOSE_WRITE_TIMEOUT,
-            socket.send(Message::Close(Some(frame))),
+            socket.close(reason.code, reason.reason),
         )
         .await;
         tracing::debug!(
-            session = handle.id,
+            session = session.handle.id,
             code = reason.code,
             reason = reason.reason,
             "closed by the server"
         );
     } else {
-        tracing::debug!(session = handle.id, "closed by the client");
+        tracing::debug!(session = session.handle.id, "closed by the client");
     }
-    shared.registry.remove(handle.id);
-    if let Some(auth) = session.auth {
-        let _ = auth
-            .engine
-            .send(Request::Detach { session: handle.id })
-            .await;
+    drop(socket);
+    shared.registry.remove(number);
+    if let Some(link) = link {
+        forget_link(&shared, link);
+    }
+    session.finish(closed).await;
+}
+
+/// Takes a closed HTTP link out of the table: an SSE link at once (its stream is over); a
+/// long-poll link once its client has had a poll's time to collect the last messages and the
+/// close.
+fn forget_link(shared: &Arc<Shared>, link: Arc<HttpLink>) {
+    match link.kind {
+        super::link::LinkKind::Sse => shared.links.remove(&link.id),
+        super::link::LinkKind::Poll => {
+            let shared = shared.clone();
+            let linger = shared.limits.poll_wait + shared.limits.pong_timeout;
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = tokio::time::sleep(linger) => {}
+                    () = shared.shutdown.cancelled() => {}
+                }
+                shared.links.remove(&link.id);
+            });
+        }
     }
 }
 
 impl Session {
-    /// The session's loop. Returns the reason to close with, or `None` if the client closed.
-    async fn run(
-        &mut self,
-        socket: &mut WebSocket,
-        outgoing: &mut mpsc::Receiver<Outgoing>,
-    ) -> Option<CloseReason> {
+    /// The session's loop. Returns the reason to close with, or `None` if the client closed
+    /// or the connection dropped.
+    async fn run(&mut self, socket: &mut Socket) -> Option<CloseReason> {
         let limits = self.shared.limits.clone();
         let auth_deadline = Instant::now() + limits.auth_timeout;
         let mut ping =
@@ -174,8 +221,9 @@ impl Session {
         // When the last unanswered ping went out.
         let mut awaiting_pong: Option<Instant> = None;
         let shutdown = self.shared.shutdown.clone();
-        let handle = self.handle.clone();
+        let takeover = self.takeover.clone();
         loop {
+            let handle = self.handle.clone();
             let pong_deadline = awaiting_pong.map(|sent| sent + limits.pong_timeout);
             // Biased, in this order: a close asked for wins; then writing what is queued;
             // then reading (so a pong already received is seen before its deadline is checked);
@@ -184,11 +232,12 @@ impl Session {
             // writes the statistics too, so they wait only while nothing else is ready.
             tokio::select! {
                 biased;
-                () = self.handle.closing() => return self.handle.close_reason(),
+                () = handle.closing() => return handle.close_reason(),
                 () = shutdown.cancelled() => return Some(SHUTTING_DOWN),
-                item = outgoing.recv() => {
+                () = takeover.notified(), if self.auth.is_some() => return Some(TAKEN_OVER),
+                item = self.outgoing.recv() => {
                     let item = item?;
-                    let write = self.write_batch(socket, outgoing, Some(item));
+                    let write = self.write_batch(socket, Some(item));
                     if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
                         return reason;
                     }
@@ -196,49 +245,104 @@ impl Session {
                 message = socket.recv(), if self.in_flight < self.max_in_flight => match message {
                     None => return None,
                     Some(Err(error)) => return self.read_failed(error),
-                    Some(Ok(Message::Text(text))) => {
+                    Some(Ok(Incoming::Text(text))) => {
                         self.metrics.received();
-                        if let Some(reason) = self.message(text.as_str()).await {
+                        if let Some(reason) = self.message(socket, &text).await {
                             return Some(reason);
                         }
                     }
-                    Some(Ok(Message::Binary(_))) => {
+                    Some(Ok(Incoming::Binary)) => {
                         self.metrics.received();
                         if let Some(reason) = self.refuse(None, ProtocolError::BinaryFrame) {
                             return Some(reason);
                         }
                     }
-                    Some(Ok(Message::Pong(_))) => awaiting_pong = None,
-                    // tungstenite answers pings by itself.
-                    Some(Ok(Message::Ping(_))) => {}
-                    Some(Ok(Message::Close(_))) => {
+                    Some(Ok(Incoming::Pong)) => awaiting_pong = None,
+                    Some(Ok(Incoming::Close)) => {
                         // tungstenite has queued the answering close frame; send it.
                         let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, socket.flush()).await;
                         return None;
                     }
+                    Some(Ok(Incoming::TooBig)) => return Some(TOO_BIG),
+                    Some(Ok(Incoming::Dead)) => return Some(NO_PONG),
                 },
                 _ = ping.tick() => {
+                    // The heartbeat a browser can see; the ping (on WebSocket) finds a dead peer.
+                    let beat = Reply::Heartbeat { time: time(self.shared.clock.now()) };
+                    self.handle.send_reply(beat.to_json());
                     if awaiting_pong.is_none() {
-                        awaiting_pong = Some(Instant::now());
-                        let ping = socket.send(Message::Ping(Default::default()));
-                        if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, ping).await {
-                            return reason;
+                        let ping = socket.ping();
+                        match guarded(&handle, &shutdown, limits.pong_timeout, ping).await {
+                            Ok(true) => awaiting_pong = Some(Instant::now()),
+                            Ok(false) => {}
+                            Err(reason) => return reason,
                         }
                     }
                 }
                 () = tokio::time::sleep_until(auth_deadline), if self.auth.is_none() => {
                     return Some(CloseReason { code: close::AUTH_TIMEOUT, reason: "no auth in time" });
                 }
-                () = sleep_until_option(pong_deadline) => {
-                    return Some(CloseReason { code: close::HEARTBEAT_TIMEOUT, reason: "no pong in time" });
-                }
+                () = sleep_until_option(pong_deadline) => return Some(NO_PONG),
                 () = handle.stats_posted() => {
-                    let write = self.write_batch(socket, outgoing, None);
+                    let write = self.write_batch(socket, None);
                     if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
                         return reason;
                     }
                 }
             }
+        }
+    }
+
+    /// After the connection closed: parks the session for a resume if its client may come
+    /// back, or ends it.
+    async fn finish(mut self, closed: Option<CloseReason>) {
+        let Some(auth) = self.auth.take() else {
+            return;
+        };
+        let code = closed.map(|reason| reason.code);
+        if code == Some(close::HEARTBEAT_TIMEOUT) {
+            auth.slot
+                .stats
+                .heartbeat_misses
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        // A dropped connection, a dead one, a client too slow for a while, or another
+        // connection taking over: the client may come back. A client at fault, a shutdown, or
+        // a queue that overflowed (events are lost): the session is over.
+        let resumable = matches!(
+            code,
+            None | Some(close::HEARTBEAT_TIMEOUT | close::SLOW_CONSUMER | close::TAKEN_OVER)
+        ) && self.handle.close_reason().is_none()
+            && !self.shared.shutdown.is_cancelled();
+        if resumable {
+            let linked = Request::Linked {
+                session: self.handle.id,
+                linked: false,
+            };
+            let _ = auth.engine.send(linked).await;
+            let parked = Parked::new(
+                self.handle,
+                self.outgoing,
+                self.seq,
+                self.replay,
+                self.snapshot_written,
+                auth.engine,
+            );
+            self.shared.sessions.park(
+                auth.id,
+                auth.slot,
+                parked,
+                self.shared.limits.resume,
+                self.shared.shutdown.clone(),
+            );
+        } else {
+            self.shared.sessions.end(&auth.id, &auth.slot);
+            let _ = auth
+                .engine
+                .send(Request::Detach {
+                    session: self.handle.id,
+                })
+                .await;
         }
     }
 
@@ -250,74 +354,84 @@ impl Session {
     /// written yet stay in their slots for a later pass.
     async fn write_batch(
         &mut self,
-        socket: &mut WebSocket,
-        outgoing: &mut mpsc::Receiver<Outgoing>,
+        socket: &mut Socket,
         first: Option<Outgoing>,
     ) -> Result<(), axum::Error> {
+        let now = Instant::now();
         let mut written = 0u64;
         let mut budget = self.shared.limits.outbound_queue;
-        let mut next = first.or_else(|| outgoing.try_recv().ok());
+        let mut next = first.or_else(|| self.outgoing.try_recv().ok());
         while let Some(item) = next {
             match item {
                 Outgoing::Event(payload) => {
-                    self.feed_event(socket, &payload).await?;
+                    self.feed_event(socket, payload, now).await?;
                     written += 1;
                 }
                 Outgoing::Events(payloads) => {
-                    written += self.feed_events(socket, &payloads).await?
+                    written += self.feed_events(socket, payloads, now).await?
                 }
                 Outgoing::Snapshot { generation, events } => {
-                    written += self.feed_events(socket, &events).await?;
+                    written += self.feed_events(socket, events, now).await?;
                     self.snapshot_written = generation;
                 }
-                Outgoing::Reply(text) => {
-                    socket.feed(Message::Text(text.into())).await?;
+                // A reply to a connection this session had before: its client gave it up.
+                Outgoing::Reply { epoch, .. } | Outgoing::Answer { epoch, .. }
+                    if epoch != self.epoch => {}
+                Outgoing::Reply { text, .. } => {
+                    socket.feed(text, None).await?;
                     written += 1;
                 }
-                Outgoing::Answer(text) => {
+                Outgoing::Answer { text, .. } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
-                    socket.feed(Message::Text(text.into())).await?;
+                    socket.feed(text, None).await?;
                     written += 1;
                 }
             }
             budget = budget.saturating_sub(1);
             next = if budget > 0 {
-                outgoing.try_recv().ok()
+                self.outgoing.try_recv().ok()
             } else {
                 None
             };
         }
         let stats = self.handle.take_stats(self.snapshot_written);
-        written += self.feed_events(socket, &stats).await?;
+        written += self.feed_events(socket, stats, now).await?;
         self.metrics.sent(written);
         if written == 0 {
             return Ok(());
         }
+        if let Some(auth) = &self.auth {
+            auth.slot.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        }
         socket.flush().await
     }
 
-    /// Numbers an event with the session's next `seq` and hands it to the socket unflushed.
+    /// Numbers an event with the session's next `seq`, keeps it for a resume, and hands it to
+    /// the socket unflushed.
     async fn feed_event(
         &mut self,
-        socket: &mut WebSocket,
-        payload: &str,
+        socket: &mut Socket,
+        payload: Arc<str>,
+        now: Instant,
     ) -> Result<(), axum::Error> {
         self.seq += 1;
-        socket
-            .feed(Message::Text(with_seq(self.seq, payload).into()))
-            .await
+        let text = with_seq(self.seq, &payload);
+        self.replay.push(self.seq, payload, now);
+        socket.feed(text, Some(self.seq)).await
     }
 
     /// Feeds shared event payloads in order; returns how many.
     async fn feed_events(
         &mut self,
-        socket: &mut WebSocket,
-        payloads: &[Arc<str>],
+        socket: &mut Socket,
+        payloads: Vec<Arc<str>>,
+        now: Instant,
     ) -> Result<u64, axum::Error> {
+        let count = payloads.len() as u64;
         for payload in payloads {
-            self.feed_event(socket, payload).await?;
+            self.feed_event(socket, payload, now).await?;
         }
-        Ok(payloads.len() as u64)
+        Ok(count)
     }
 
     fn read_failed(&self, error: axum::Error) -> Option<CloseReason> {
@@ -353,21 +467,23 @@ impl Session {
             .send_reply(Reply::Error { id, code, message }.to_json());
     }
 
-    async fn message(&mut self, text: &str) -> Option<CloseReason> {
+    async fn message(&mut self, socket: &mut Socket, text: &str) -> Option<CloseReason> {
         let Envelope { id, message } = match parse(text) {
             Ok(envelope) => envelope,
             Err((id, error)) => return self.refuse(id, error),
         };
         let Some(auth) = &self.auth else {
             return match message {
-                ClientMessage::Auth(credentials) => self.authenticate(id, credentials).await,
+                ClientMessage::Auth(credentials, resume) => {
+                    self.authenticate(socket, id, credentials, resume).await
+                }
                 _ => self.refuse(Some(id), ProtocolError::NotAuthenticated),
             };
         };
         let identity = auth.identity.clone();
         let role = identity.role.name();
         match message {
-            ClientMessage::Auth(_) => self.refuse(Some(id), ProtocolError::AlreadyAuthenticated),
+            ClientMessage::Auth(..) => self.refuse(Some(id), ProtocolError::AlreadyAuthenticated),
             ClientMessage::Ping => {
                 self.handle
                     .send_reply(Reply::Ack { id, result: None }.to_json());
@@ -405,6 +521,7 @@ impl Session {
             message => {
                 let request = Request::Command {
                     handle: self.handle.clone(),
+                    epoch: self.epoch,
                     identity: auth.identity.clone(),
                     id: id.clone(),
                     message,
@@ -441,11 +558,30 @@ impl Session {
         }
     }
 
-    async fn authenticate(&mut self, id: String, credentials: Credentials) -> Option<CloseReason> {
+    async fn authenticate(
+        &mut self,
+        socket: &mut Socket,
+        id: String,
+        credentials: Credentials,
+        resume: Option<Resume>,
+    ) -> Option<CloseReason> {
         let shared = self.shared.clone();
         let user = match &credentials {
             Credentials::Password { user, .. } => Some(user.clone()),
             Credentials::Token(_) => None,
+        };
+        // Checked before the credentials: a refusal that changes nothing, not a failed login.
+        let last_seq = match &resume {
+            Some(resume) => match resume.last_seq.or(self.last_event_id) {
+                Some(last_seq) => Some(last_seq),
+                None => {
+                    let error = ProtocolError::BadMessage(
+                        "auth: `resume.last_seq` is needed (only an SSE link opened with Last-Event-ID may leave it out)".into(),
+                    );
+                    return self.refuse(Some(id), error);
+                }
+            },
+            None => None,
         };
         let found = shared
             .auth
@@ -471,26 +607,141 @@ impl Session {
         };
         tracing::info!(session = self.handle.id, user = %identity.user, role = %identity.role, tenant = %identity.tenant, "authenticated");
         self.metrics.authenticated(&shared.metrics, identity.role);
-        shared.registry.authenticated(
+        shared
+            .registry
+            .authenticated(self.link, &identity.user, identity.role, &identity.tenant);
+        let rung = socket.rung();
+        let mut resync = false;
+        if let (Some(resume), Some(last_seq)) = (resume, last_seq) {
+            match self
+                .resume(socket, &identity, &resume.session, last_seq)
+                .await
+            {
+                Ok(slot) => {
+                    shared.metrics.resume(true);
+                    slot.stats.resumes.fetch_add(1, Ordering::Relaxed);
+                    slot.stats.linked(rung, self.remote);
+                    tracing::info!(session = self.handle.id, last_seq, "resumed");
+                    let request = Request::Attach {
+                        handle: self.handle.clone(),
+                        epoch: self.epoch,
+                        identity: identity.clone(),
+                        id: id.clone(),
+                        token,
+                        session: resume.session.clone(),
+                        resumed: true,
+                    };
+                    self.auth = Some(Authenticated {
+                        identity,
+                        engine: engine.clone(),
+                        id: resume.session,
+                        slot,
+                    });
+                    return self.attach(request, id).await;
+                }
+                Err(why) => {
+                    shared.metrics.resume(false);
+                    tracing::info!(
+                        session = self.handle.id,
+                        ?why,
+                        "could not resume: new session"
+                    );
+                    resync = true;
+                }
+            }
+        }
+        let session = random_token();
+        let slot = shared.sessions.insert(
+            session.clone(),
             self.handle.id,
-            &identity.user,
-            identity.role,
-            &identity.tenant,
+            identity.clone(),
+            shared.clock.now(),
+            self.takeover.clone(),
         );
+        slot.stats.linked(rung, self.remote);
+        slot.stats.resync.store(resync, Ordering::Relaxed);
         let request = Request::Attach {
             handle: self.handle.clone(),
+            epoch: self.epoch,
             identity: identity.clone(),
             id: id.clone(),
             token,
+            session: session.clone(),
+            resumed: false,
         };
-        if engine.send(request).await.is_ok() {
-            self.in_flight += 1;
-        } else {
-            self.reply_error(Some(id), &ProtocolError::Unavailable);
+        self.auth = Some(Authenticated {
+            identity,
+            engine,
+            id: session,
+            slot,
+        });
+        self.attach(request, id).await
+    }
+
+    /// Asks the engine to attach the session; its answer is the `auth`'s `ack`.
+    async fn attach(&mut self, request: Request, id: String) -> Option<CloseReason> {
+        let Some(auth) = &self.auth else {
             return None;
+        };
+        if auth.engine.send(request).await.is_ok() {
+            self.in_flight += 1;
+        } else if let Some(auth) = self.auth.take() {
+            // The engine is gone (the server is stopping): there is no session to carry.
+            self.shared.sessions.end(&auth.id, &auth.slot);
+            self.reply_error(Some(id), &ProtocolError::Unavailable);
         }
-        self.auth = Some(Authenticated { identity, engine });
         None
+    }
+
+    /// Takes over the session `session` of `identity`, if it can give the client every event
+    /// after `last_seq`: writes those events, and carries the session from now on. Otherwise
+    /// the session (if there is one) is ended, and the client gets a new one.
+    async fn resume(
+        &mut self,
+        socket: &mut Socket,
+        identity: &Identity,
+        session: &str,
+        last_seq: u64,
+    ) -> Result<Arc<Slot>, NotResumed> {
+        let shared = self.shared.clone();
+        let (slot, mut parked) = shared
+            .sessions
+            .take(session, identity, self.takeover.clone(), TAKEOVER_PATIENCE)
+            .await?;
+        let now = Instant::now();
+        let missed = match parked.handle.close_reason() {
+            Some(_) => None,
+            None => parked.replay.after(last_seq, parked.seq, now),
+        };
+        let Some(missed) = missed else {
+            shared.sessions.end(session, &slot);
+            let detach = Request::Detach {
+                session: parked.handle.id,
+            };
+            let _ = parked.engine.send(detach).await;
+            return Err(NotResumed::Unknown);
+        };
+        // This connection's own queue holds its greeting at most: out with it first.
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, self.write_batch(socket, None)).await;
+        let parked = *parked;
+        self.handle = parked.handle;
+        self.outgoing = parked.outgoing;
+        self.seq = parked.seq;
+        self.replay = parked.replay;
+        self.snapshot_written = parked.snapshot_written;
+        self.epoch = self.handle.next_epoch();
+        self.in_flight = 0;
+        // A connection that fails here is found by the loop's next read or write, and parks the
+        // session again.
+        let replay = async {
+            for (seq, payload) in &missed {
+                socket.feed(with_seq(*seq, payload), Some(*seq)).await?;
+            }
+            socket.flush().await
+        };
+        let _ = tokio::time::timeout(self.shared.limits.pong_timeout, replay).await;
+        self.metrics.sent(missed.len() as u64);
+        Ok(slot)
     }
 }
 
@@ -499,18 +750,33 @@ const SHUTTING_DOWN: CloseReason = CloseReason {
     reason: "server shutting down",
 };
 
+const TAKEN_OVER: CloseReason = CloseReason {
+    code: close::TAKEN_OVER,
+    reason: "the session was resumed on another connection",
+};
+
+const NO_PONG: CloseReason = CloseReason {
+    code: close::HEARTBEAT_TIMEOUT,
+    reason: "no pong in time",
+};
+
+const TOO_BIG: CloseReason = CloseReason {
+    code: close::MESSAGE_TOO_BIG,
+    reason: "message too big",
+};
+
 /// Runs a write to the client, but not for ever: a close asked for, shutdown, or a client that
 /// has accepted nothing for `patience` (it stopped reading) ends it. `Err(None)` means the
 /// connection failed; `Err(Some(reason))` says how to close.
-async fn guarded(
+async fn guarded<T>(
     handle: &SessionHandle,
     shutdown: &tokio_util::sync::CancellationToken,
     patience: Duration,
-    write: impl Future<Output = Result<(), axum::Error>>,
-) -> Result<(), Option<CloseReason>> {
+    write: impl Future<Output = Result<T, axum::Error>>,
+) -> Result<T, Option<CloseReason>> {
     tokio::select! {
         result = tokio::time::timeout(patience, write) => match result {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(value)) => Ok(value),
             Ok(Err(_)) => Err(None),
             Err(_) => Err(Some(CloseReason {
                 code: close::SLOW_CONSUMER,

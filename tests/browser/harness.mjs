@@ -1,9 +1,12 @@
-// The browser tests' harness: the real acdhub binary on a port the OS picks, and Debian's
-// Chromium driven by playwright-core. Nothing here assumes a fixed port or a fixed timing:
-// waits are for conditions, with generous limits.
+// The browser tests' harness: the real acdhub binary on a port the OS picks, Debian's nginx in
+// front of it where a test needs a real proxy, and Debian's Chromium driven by playwright-core.
+// Nothing here assumes a fixed port or a fixed timing: waits are for conditions, with generous
+// limits.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,26 +22,32 @@ export const BINARY = process.env.ACDHUB_BIN ?? join(REPO, "target/debug/acdhub"
 /** Where screenshots go: ACDHUB_ARTIFACTS, or target/browser-artifacts. */
 export const ARTIFACTS = process.env.ACDHUB_ARTIFACTS ?? join(REPO, "target/browser-artifacts");
 
-let configPath = null;
+let configDir = null;
+let passwordHash = null;
+const configPaths = new Map();
 
-/** The test configuration, written once per run with a fresh password hash. */
-function config() {
-  if (configPath) return configPath;
-  const hash = execFileSync(BINARY, ["hash-password"], { input: PASSWORD }).toString().trim();
-  const text = readFileSync(join(here, "acdhub.toml.in"), "utf8").replaceAll("{{hash}}", hash);
-  const dir = mkdtempSync(join(tmpdir(), "acdhub-browser-"));
-  configPath = join(dir, "acdhub.toml");
-  writeFileSync(configPath, text);
-  return configPath;
+/**
+ * The test configuration with `extra` (TOML: tables the template leaves out, such as `[server]`
+ * or `[limits]`) after it; each written once per run, with a password hash made once per run.
+ */
+function config(extra = "") {
+  if (configPaths.has(extra)) return configPaths.get(extra);
+  configDir ??= mkdtempSync(join(tmpdir(), "acdhub-browser-"));
+  passwordHash ??= execFileSync(BINARY, ["hash-password"], { input: PASSWORD }).toString().trim();
+  const text = readFileSync(join(here, "acdhub.toml.in"), "utf8").replaceAll("{{hash}}", passwordHash);
+  const path = join(configDir, `acdhub-${configPaths.size}.toml`);
+  writeFileSync(path, extra ? `${text}\n${extra}\n` : text);
+  configPaths.set(extra, path);
+  return path;
 }
 
 /**
  * Starts the server: ws (http) on `wsPort`, wss (https) on `wssPort` (0: the OS picks), on the
- * test configuration, or on the built-in demo with `demo: true`.
+ * test configuration (with the TOML `extra` after it), or on the built-in demo with `demo: true`.
  * Resolves once both listen, with their URLs.
  */
-export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = false } = {}) {
-  const configuration = demo ? [] : ["--config", config()];
+export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = false, extra = "" } = {}) {
+  const configuration = demo ? [] : ["--config", config(extra)];
   const child = spawn(
     BINARY,
     [...configuration, "--ws", `127.0.0.1:${wsPort}`, "--wss", `127.0.0.1:${wssPort}`, "--metrics", "off"],
@@ -78,6 +87,131 @@ export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = fa
   };
 }
 
+/** Debian's nginx: NGINX, or where the package puts it (/usr/sbin is not on every user's PATH). */
+export const NGINX = process.env.NGINX ?? (existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx");
+
+/**
+ * A TCP port that was free a moment ago: bound on 127.0.0.1 with port 0 and released. Another
+ * process may take it before it is used, so whoever binds it must retry on failure.
+ */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** nginx could not bind its port: someone else took it after freePort released it. */
+export class PortTaken extends Error {}
+
+/**
+ * Starts nginx in the foreground as a child of this process, as the test's user, with
+ * everything it writes (pid, logs, temp files) in a fresh folder: never the system's nginx.
+ * `config(port)` returns what goes inside `http { }`: the test's `server` blocks, listening on
+ * `127.0.0.1:${port}`. Without `port`, one is picked with freePort, and picked again if nginx
+ * finds it taken; with `port`, a taken port rejects with PortTaken. Resolves once nginx answers
+ * HTTP, with `{url, port, log(), stop()}`; stop() ends nginx and removes the folder.
+ */
+export async function startNginx({ config: serverBlocks, port = null }) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNginxOn(serverBlocks, port ?? (await freePort()));
+    } catch (error) {
+      if (!(error instanceof PortTaken) || port !== null || attempt === 5) throw error;
+    }
+  }
+}
+
+async function startNginxOn(serverBlocks, port) {
+  const prefix = mkdtempSync(join(tmpdir(), "acdhub-nginx-"));
+  const file = (name) => join(prefix, name);
+  // One process (no master, no workers): it keeps the test's user, even root, whose workers
+  // would otherwise run as `nobody` and could not write here; and killing it leaves nothing.
+  writeFileSync(
+    file("nginx.conf"),
+    `# Written by tests/browser/harness.mjs for one test.
+master_process off;
+worker_processes 1;
+error_log ${file("error.log")} info;
+events { worker_connections 512; }
+http {
+  access_log ${file("access.log")};
+  client_body_temp_path ${file("client_body")};
+  proxy_temp_path ${file("proxy")};
+  fastcgi_temp_path ${file("fastcgi")};
+  uwsgi_temp_path ${file("uwsgi")};
+  scgi_temp_path ${file("scgi")};
+${serverBlocks(port)}
+}
+`,
+  );
+  const child = spawn(
+    NGINX,
+    ["-p", prefix, "-c", file("nginx.conf"), "-e", file("error.log"), "-g", `daemon off; pid ${file("nginx.pid")};`],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const log = () => {
+    try {
+      return readFileSync(file("error.log"), "utf8") + stderr;
+    } catch {
+      return stderr;
+    }
+  };
+  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit({ code, signal })));
+  const remove = () => rmSync(prefix, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  const url = `http://127.0.0.1:${port}`;
+
+  // Until it answers: any HTTP response from an nginx will do, a proxy's 502 included. One that
+  // answers while ours is still trying to bind (it retries for a while) is someone else's.
+  const deadline = Date.now() + 30000;
+  let running = true;
+  void exited.then(() => (running = false));
+  const taken = (text = log()) => /Address already in use/.test(text);
+  for (;;) {
+    if ((await answeredByNginx(url)) && running && !taken()) break;
+    if (!running || taken() || Date.now() > deadline) {
+      if (running) child.kill("SIGKILL");
+      await exited;
+      const text = log();
+      remove();
+      if (taken(text)) throw new PortTaken(`port ${port} was taken:\n${text}`);
+      throw new Error(`nginx did not start on port ${port}:\n${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    log,
+    /** Fast shutdown (SIGTERM); then nginx's folder goes. */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const result = await exited;
+      remove();
+      return result;
+    },
+  };
+}
+
+/** Whether an HTTP GET of `url` gets a response from nginx (its Server header says so). */
+function answeredByNginx(url) {
+  return new Promise((resolveAnswer) => {
+    const probe = request(url, { method: "GET", timeout: 2000 }, (response) => {
+      response.resume();
+      resolveAnswer(/^nginx/.test(response.headers.server ?? ""));
+    });
+    probe.on("timeout", () => probe.destroy());
+    probe.on("error", () => resolveAnswer(false));
+    probe.end();
+  });
+}
+
 /** Debian's Chromium, headless, with the flags this sandbox needs and a fresh profile. */
 export async function launchBrowser() {
   const profile = mkdtempSync(join(tmpdir(), "acdhub-chromium-"));
@@ -85,6 +219,8 @@ export async function launchBrowser() {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     viewport: { width: 1280, height: 900 },
+    // The wss listener's development certificate (for localhost, from a CA nobody trusts):
+    // accepted for pages and WebSockets alike, also from a page on 127.0.0.1.
     ignoreHTTPSErrors: true,
     args: [
       "--no-sandbox",
@@ -134,4 +270,38 @@ export function watchErrors(page) {
     if (message.type() === "error") errors.push(`console: ${message.text()}`);
   });
   return errors;
+}
+
+/**
+ * Watches the page's acdhub client from outside, with no hook in the page itself: before the
+ * page's scripts run, EventTarget's dispatchEvent is wrapped to note what the client (the
+ * object of class Client in /assets/acdhub.js) tells its page: each `state` change, each
+ * `reset` (a new session's snapshot begins) and each `event` it delivers. Call before `goto`.
+ * `seen()` resolves with `{states, deliveries}`: states as `{state, rung, at}` (at: the page's
+ * Date.now()), deliveries as the events' `{seq, type, call, state}` with `{reset: true}` between
+ * sessions. `client(fn)` evaluates `fn(client)` in the page (fn is sent as its source).
+ */
+export async function watchClient(page) {
+  await page.addInitScript(() => {
+    const seen = { client: null, states: [], deliveries: [] };
+    Object.defineProperty(window, "__acdhubSeen", { value: seen });
+    const dispatch = EventTarget.prototype.dispatchEvent;
+    EventTarget.prototype.dispatchEvent = function (event) {
+      if (this.constructor?.name === "Client" && event instanceof CustomEvent) {
+        seen.client = this;
+        const detail = event.detail ?? {};
+        if (event.type === "state") seen.states.push({ state: detail.state, rung: detail.rung ?? null, at: Date.now() });
+        if (event.type === "reset") seen.deliveries.push({ reset: true });
+        if (event.type === "event") {
+          const { seq, type, call, state } = detail;
+          seen.deliveries.push({ seq, type, call, state });
+        }
+      }
+      return dispatch.call(this, event);
+    };
+  });
+  return {
+    seen: () => page.evaluate(() => ({ states: window.__acdhubSeen.states, deliveries: window.__acdhubSeen.deliveries })),
+    client: (fn) => page.evaluate(`(${fn})(window.__acdhubSeen.client)`),
+  };
 }

@@ -22,6 +22,9 @@ use acdhub::server::{Server, hash_password};
 
 use crate::schema::check_server_message;
 
+pub mod http;
+pub mod nginx;
+
 /// How long a test waits for something the server should do at once. Generous, because the
 /// machine is shared: a test fails on a wrong answer, not on a slow one.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -146,6 +149,8 @@ pub struct Client {
     pub backlog: Vec<Value>,
     /// The type of every message received, for tests that show each kind occurs.
     pub seen: std::collections::BTreeSet<String>,
+    /// Heartbeat messages received (`next` passes over them).
+    heartbeats: usize,
 }
 
 pub fn tls_connector() -> tokio_rustls::TlsConnector {
@@ -239,6 +244,7 @@ impl Client {
             last_seq: 0,
             backlog: Vec::new(),
             seen: Default::default(),
+            heartbeats: 0,
         };
         let hello = client.next().await;
         assert_eq!(hello["type"], "hello");
@@ -307,12 +313,47 @@ impl Client {
     }
 
     /// The next message from the server, schema-checked; events must come in seq order.
+    /// Heartbeats are checked and counted, not returned: tests look at what they are about.
     pub async fn next(&mut self) -> Value {
-        match self.next_frame().await {
-            Message::Text(text) => self.accept(text.as_str()),
-            Message::Close(frame) => panic!("closed by the server: {frame:?}"),
-            other => panic!("unexpected frame {other:?}"),
+        loop {
+            let message = match self.next_frame().await {
+                Message::Text(text) => self.accept(text.as_str()),
+                Message::Close(frame) => panic!("closed by the server: {frame:?}"),
+                other => panic!("unexpected frame {other:?}"),
+            };
+            if message["type"] == "heartbeat" {
+                self.heartbeats += 1;
+                continue;
+            }
+            return message;
         }
+    }
+
+    /// Heartbeat messages received so far.
+    pub fn heartbeats(&self) -> usize {
+        self.heartbeats
+    }
+
+    /// Connects and sends `auth` with `token` and `resume` (session, last_seq), expecting the
+    /// events to go on after `last_seq` if `resumed`, or start again at 1. Returns the client
+    /// and the reply; the events before it wait in the backlog.
+    pub async fn resume_at(
+        address: SocketAddr,
+        via: Via,
+        token: &str,
+        session: &str,
+        last_seq: u64,
+        resumed: bool,
+    ) -> (Client, Value) {
+        let mut client = Client::connect_at(address, via).await;
+        client.last_seq = if resumed { last_seq } else { 0 };
+        let reply = client
+            .request(json!({
+                "type": "auth", "token": token,
+                "resume": {"session": session, "last_seq": last_seq},
+            }))
+            .await;
+        (client, reply)
     }
 
     fn accept(&mut self, text: &str) -> Value {

@@ -1,0 +1,237 @@
+//! The probes of the `/diagnostics` page (protocol.md, Diagnostics): streams of timestamped
+//! ticks over WebSocket and SSE, and a long-poll that answers after a wait. The page measures
+//! from the browser what passes between it and the server, and how late; the probes need no
+//! account and touch no session.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use futures_util::stream;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Shared;
+use super::http::{Connection, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE, check_origin};
+use crate::protocol::outbound::time;
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/diag/ws", get(ws))
+        .route("/diag/sse", get(sse))
+        .route("/diag/poll", post(poll))
+}
+
+/// What a tick stream is asked for.
+#[derive(Deserialize)]
+struct TicksQuery {
+    ticks: Option<u32>,
+    interval_ms: Option<u64>,
+    idle_secs: Option<u64>,
+}
+
+/// A checked tick plan: `ticks` ticks `interval` apart, or one tick, `idle` of silence and a
+/// last one.
+struct Plan {
+    ticks: u32,
+    interval: Duration,
+    idle: Option<Duration>,
+}
+
+impl TicksQuery {
+    /// The plan, or what is wrong with the query.
+    fn plan(&self) -> Result<Plan, &'static str> {
+        let ticks = self.ticks.unwrap_or(20);
+        let interval_ms = self.interval_ms.unwrap_or(250);
+        if !(1..=100).contains(&ticks) {
+            return Err("ticks must be 1 to 100");
+        }
+        if !(50..=2000).contains(&interval_ms) {
+            return Err("interval_ms must be 50 to 2000");
+        }
+        let idle = match self.idle_secs {
+            None => None,
+            Some(secs @ 1..=300) => Some(Duration::from_secs(secs)),
+            Some(_) => return Err("idle_secs must be 1 to 300"),
+        };
+        Ok(Plan {
+            ticks: if idle.is_some() { 2 } else { ticks },
+            interval: Duration::from_millis(interval_ms),
+            idle,
+        })
+    }
+}
+
+impl Plan {
+    /// How long to wait before tick `n` (from 1).
+    fn wait_before(&self, n: u32) -> Duration {
+        match (n, self.idle) {
+            (1, _) => Duration::ZERO,
+            (_, Some(idle)) => idle,
+            (_, None) => self.interval,
+        }
+    }
+}
+
+fn bad(message: &str) -> Response {
+    let body = json!({ "code": "bad_request", "message": message });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+fn tick(shared: &Shared, n: u32, plan: &Plan) -> String {
+    json!({
+        "type": "tick",
+        "n": n,
+        "time": time(shared.clock.now()),
+        "interval_ms": plan.interval.as_millis() as u64,
+    })
+    .to_string()
+}
+
+/// A probe's request, checked: its origin, and its plan.
+fn admit(
+    shared: &Shared,
+    connection: &Connection,
+    headers: &HeaderMap,
+    query: &TicksQuery,
+) -> Result<Plan, Box<Response>> {
+    if let Some(refused) = check_origin(shared, connection, headers) {
+        return Err(Box::new(refused));
+    }
+    query.plan().map_err(|problem| Box::new(bad(problem)))
+}
+
+/// `GET /diag/ws`: ticks over a WebSocket, then a normal close.
+async fn ws(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(connection): axum::Extension<Connection>,
+    Query(query): Query<TicksQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let plan = match admit(&shared, &connection, &headers, &query) {
+        Ok(plan) => plan,
+        Err(refused) => return *refused,
+    };
+    let tracker = shared.session_tasks.clone();
+    upgrade
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
+        .max_message_size(1024)
+        .on_upgrade(move |socket| {
+            tracker.track_future(async move {
+                let _permit = connection.permit;
+                ws_ticks(socket, shared, plan).await;
+            })
+        })
+}
+
+async fn ws_ticks(mut socket: WebSocket, shared: Arc<Shared>, plan: Plan) {
+    for n in 1..=plan.ticks {
+        // Reads what the browser sends (its close, tungstenite's pongs) while it waits.
+        let wait = tokio::time::sleep(plan.wait_before(n));
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                () = &mut wait => break,
+                () = shared.shutdown.cancelled() => return,
+                message = socket.recv() => match message {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => {}
+                },
+            }
+        }
+        let text = tick(&shared, n, &plan);
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
+    }
+    let frame = CloseFrame {
+        code: crate::protocol::close::NORMAL,
+        reason: "probe done".into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+}
+
+/// `GET /diag/sse`: ticks over an event stream, then `event: close`. No keepalive comments: an
+/// idle probe must be idle.
+async fn sse(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(connection): axum::Extension<Connection>,
+    Query(query): Query<TicksQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let plan = match admit(&shared, &connection, &headers, &query) {
+        Ok(plan) => plan,
+        Err(refused) => return *refused,
+    };
+    let permit = connection.permit;
+    let body = stream::unfold(
+        (1u32, shared, plan, permit),
+        |(n, shared, plan, permit)| async move {
+            if n > plan.ticks + 1 {
+                return None;
+            }
+            let chunk = if n > plan.ticks {
+                Bytes::from_static(
+                    b"event: close\ndata: {\"code\":1000,\"reason\":\"probe done\"}\n\n",
+                )
+            } else {
+                tokio::select! {
+                    () = tokio::time::sleep(plan.wait_before(n)) => {}
+                    () = shared.shutdown.cancelled() => return None,
+                }
+                Bytes::from(format!("data: {}\n\n", tick(&shared, n, &plan)))
+            };
+            Some((
+                Ok::<_, std::convert::Infallible>(chunk),
+                (n + 1, shared, plan, permit),
+            ))
+        },
+    );
+    super::rt::event_stream(Body::from_stream(body))
+}
+
+#[derive(Deserialize)]
+struct PollQuery {
+    wait_ms: Option<u64>,
+}
+
+/// `POST /diag/poll`: answers one tick after `wait_ms`, as a long-poll does.
+async fn poll(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(connection): axum::Extension<Connection>,
+    Query(query): Query<PollQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = check_origin(&shared, &connection, &headers) {
+        return refused;
+    }
+    let wait_ms = query.wait_ms.unwrap_or(2000);
+    if wait_ms > 30_000 {
+        return bad("wait_ms must be 0 to 30000");
+    }
+    let started = tokio::time::Instant::now();
+    let waited_ms = tokio::select! {
+        () = tokio::time::sleep(Duration::from_millis(wait_ms)) => wait_ms,
+        // The server stops: answer now, with the wait it was.
+        () = shared.shutdown.cancelled() => started.elapsed().as_millis() as u64,
+    };
+    let body = json!({
+        "type": "tick",
+        "n": 1,
+        "time": time(shared.clock.now()),
+        "waited_ms": waited_ms,
+    });
+    let mut response = Json(body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,453 @@
+//! The connection under a session: a WebSocket, or a *link* of one of the HTTP rungs (SSE down
+//! with POSTs up, or long-polling), which the session task reads and writes through one
+//! [`Socket`]. The session does not know which rung it is on; a rung only changes how messages
+//! are framed, how liveness is proved and how a close is told.
+//!
+//! An HTTP link is shared between the session task, which owns its [`Socket`], and the HTTP
+//! requests that carry its traffic (`/rt/send`, `/rt/poll`), which find it by id in [`Links`].
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use dashmap::DashMap;
+use futures_util::SinkExt;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::registry::Rung;
+
+/// What the session reads from its connection.
+#[derive(Debug)]
+pub enum Incoming {
+    Text(String),
+    /// A binary WebSocket frame, or a POSTed body that is not UTF-8.
+    Binary,
+    /// The answer to the server's WebSocket ping.
+    Pong,
+    /// The client closed the connection.
+    Close,
+    /// A POSTed message over `max_message_bytes` (a WebSocket's is a read error).
+    TooBig,
+    /// A long-poll link not polled for too long: its client is gone.
+    Dead,
+}
+
+/// A session's connection.
+pub enum Socket {
+    Ws { socket: Box<WebSocket>, rung: Rung },
+    Http(HttpSocket),
+}
+
+/// The errors of writing to a connection: the connection is gone.
+pub type Error = axum::Error;
+
+fn gone() -> Error {
+    Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+}
+
+impl Socket {
+    pub fn rung(&self) -> Rung {
+        match self {
+            Socket::Ws { rung, .. } => *rung,
+            Socket::Http(http) => http.link.rung(),
+        }
+    }
+
+    /// The next thing the client sent; `None` when the connection is gone.
+    pub async fn recv(&mut self) -> Option<Result<Incoming, Error>> {
+        match self {
+            Socket::Ws { socket, .. } => loop {
+                return match socket.recv().await? {
+                    Err(error) => Some(Err(error)),
+                    Ok(Message::Text(text)) => Some(Ok(Incoming::Text(text.as_str().to_owned()))),
+                    Ok(Message::Binary(_)) => Some(Ok(Incoming::Binary)),
+                    Ok(Message::Pong(_)) => Some(Ok(Incoming::Pong)),
+                    // tungstenite answers pings by itself.
+                    Ok(Message::Ping(_)) => continue,
+                    Ok(Message::Close(_)) => Some(Ok(Incoming::Close)),
+                };
+            },
+            Socket::Http(http) => http.recv().await,
+        }
+    }
+
+    /// Hands one message to the connection, unflushed; `seq` when it is an event.
+    pub async fn feed(&mut self, text: String, seq: Option<u64>) -> Result<(), Error> {
+        match self {
+            Socket::Ws { socket, .. } => socket.feed(Message::Text(text.into())).await,
+            Socket::Http(http) => http.feed(text, seq).await,
+        }
+    }
+
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        match self {
+            Socket::Ws { socket, .. } => socket.flush().await,
+            Socket::Http(http) => http.flush().await,
+        }
+    }
+
+    /// Sends a WebSocket ping; true when the rung has pings and a pong is now awaited. (SSE
+    /// proves nothing back; a long-poll link proves itself by polling, see `Incoming::Dead`.)
+    pub async fn ping(&mut self) -> Result<bool, Error> {
+        match self {
+            Socket::Ws { socket, .. } => {
+                socket.send(Message::Ping(Default::default())).await?;
+                Ok(true)
+            }
+            Socket::Http(_) => Ok(false),
+        }
+    }
+
+    /// Tells the client the session closes, with `code`, as the rung says it (a close frame,
+    /// SSE's `event: close`, a long-poll's `closed`).
+    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        match self {
+            Socket::Ws { socket, .. } => {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                socket.send(Message::Close(Some(frame))).await
+            }
+            Socket::Http(http) => http.close(code, reason).await,
+        }
+    }
+}
+
+/// The two HTTP rungs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Sse,
+    Poll,
+}
+
+/// Messages at most in one long-poll answer; the client polls again at once for more.
+pub const POLL_BATCH: usize = 256;
+
+/// One HTTP link, shared by its session task and the requests that carry its traffic.
+pub struct HttpLink {
+    pub id: String,
+    pub kind: LinkKind,
+    upstream: mpsc::Sender<Incoming>,
+    /// Long-poll only: the messages not acknowledged yet.
+    poll: Mutex<PollState>,
+    /// Wakes a waiting poll (a message, a close, a newer poll), or a session waiting for room.
+    poll_changed: Notify,
+    /// Cancelled when the session closed the link.
+    closed: CancellationToken,
+    close: OnceLock<(u16, String)>,
+    /// Long-poll: milliseconds since `born` when the last poll ended, and whether one waits now.
+    born: Instant,
+    last_poll_end: AtomicU64,
+    polling: AtomicBool,
+    /// SSE: the `Last-Event-ID` the stream was opened with; `resume` without `last_seq` uses it.
+    pub last_event_id: Option<u64>,
+}
+
+#[derive(Default)]
+struct PollState {
+    /// The number of `frames[0]`: messages are numbered from 1 in the order written.
+    base: u64,
+    frames: VecDeque<String>,
+    /// Counts polls, so a newer poll can answer an older one that still waits.
+    polls: u64,
+}
+
+/// What a long-poll answers.
+pub struct PollAnswer {
+    pub next: u64,
+    pub messages: Vec<String>,
+    pub closed: Option<(u16, String)>,
+}
+
+/// Why a poll was refused.
+#[derive(Debug)]
+pub enum PollRefused {
+    /// `next` names messages never written.
+    Ahead { next: u64, written: u64 },
+}
+
+impl HttpLink {
+    /// A new link, and the session's end of it. `sse` carries an SSE link's stream.
+    ///
+    /// A long-poll link holds at most `backlog` unacknowledged messages (a session with more
+    /// to write waits for a poll), and counts as dead after `patience` without a poll.
+    pub fn open(
+        id: String,
+        kind: LinkKind,
+        sse: Option<mpsc::Sender<Bytes>>,
+        last_event_id: Option<u64>,
+        backlog: usize,
+        patience: Duration,
+    ) -> (Arc<HttpLink>, HttpSocket) {
+        // Commands waiting to be read: a client that POSTs faster waits for its answer.
+        let (upstream, upstream_rx) = mpsc::channel(16);
+        let link = Arc::new(HttpLink {
+            id,
+            kind,
+            upstream,
+            poll: Mutex::new(PollState {
+                base: 1,
+                ..PollState::default()
+            }),
+            poll_changed: Notify::new(),
+            closed: CancellationToken::new(),
+            close: OnceLock::new(),
+            born: Instant::now(),
+            last_poll_end: AtomicU64::new(0),
+            polling: AtomicBool::new(false),
+            last_event_id,
+        });
+        let socket = HttpSocket {
+            link: link.clone(),
+            upstream: upstream_rx,
+            sse: sse.map(|tx| (tx, Vec::new())),
+            backlog,
+            patience,
+        };
+        (link, socket)
+    }
+
+    pub fn rung(&self) -> Rung {
+        match self.kind {
+            LinkKind::Sse => Rung::Sse,
+            LinkKind::Poll => Rung::Poll,
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, PollState> {
+        self.poll.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
+    }
+
+    /// A POSTed message for the session. Waits while the session has enough to read; `false`
+    /// if the link is closed.
+    pub async fn send(&self, incoming: Incoming) -> bool {
+        tokio::select! {
+            sent = self.upstream.send(incoming) => sent.is_ok(),
+            () = self.closed.cancelled() => false,
+        }
+    }
+
+    /// One long-poll: acknowledges the messages before `next`, then answers with those from
+    /// `next` on as soon as there is one, or empty after `wait`.
+    pub async fn poll(&self, next: u64, wait: Duration) -> Result<PollAnswer, PollRefused> {
+        let me = {
+            let mut state = self.state();
+            let written = state.base + state.frames.len() as u64;
+            if next > written {
+                return Err(PollRefused::Ahead { next, written });
+            }
+            let acknowledged = next.saturating_sub(state.base) as usize;
+            state.frames.drain(..acknowledged);
+            state.base += acknowledged as u64;
+            state.polls += 1;
+            state.polls
+        };
+        self.polling.store(true, Ordering::Relaxed);
+        // An older poll still waiting answers now, empty; so does a session waiting for room.
+        self.poll_changed.notify_waiters();
+        let deadline = Instant::now() + wait;
+        let answer = loop {
+            let changed = self.poll_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let state = self.state();
+                let superseded = state.polls != me;
+                if superseded || !state.frames.is_empty() || self.is_closed() {
+                    let messages: Vec<String> = if superseded {
+                        Vec::new()
+                    } else {
+                        state.frames.iter().take(POLL_BATCH).cloned().collect()
+                    };
+                    let next = state.base + messages.len() as u64;
+                    // The close is told once every message before it has been taken.
+                    let closed =
+                        (!superseded && messages.len() == state.frames.len() && self.is_closed())
+                            .then(|| self.close.get().cloned())
+                            .flatten();
+                    break PollAnswer {
+                        next,
+                        messages,
+                        closed,
+                    };
+                }
+            }
+            tokio::select! {
+                () = &mut changed => {}
+                () = self.closed.cancelled() => {}
+                () = tokio::time::sleep_until(deadline) => {
+                    let state = self.state();
+                    break PollAnswer { next: state.base, messages: Vec::new(), closed: None };
+                }
+            }
+        };
+        if self.state().polls == me {
+            self.polling.store(false, Ordering::Relaxed);
+            let since = Instant::now().duration_since(self.born).as_millis() as u64;
+            self.last_poll_end.store(since, Ordering::Relaxed);
+        }
+        Ok(answer)
+    }
+
+    /// When the last poll ended, or `None` while one waits (the client is there).
+    fn idle_since(&self) -> Option<Instant> {
+        if self.polling.load(Ordering::Relaxed) {
+            return None;
+        }
+        let millis = self.last_poll_end.load(Ordering::Relaxed);
+        Some(self.born + Duration::from_millis(millis))
+    }
+}
+
+/// The session's end of an HTTP link.
+pub struct HttpSocket {
+    link: Arc<HttpLink>,
+    upstream: mpsc::Receiver<Incoming>,
+    /// SSE: the stream, and the bytes fed since the last flush.
+    sse: Option<(mpsc::Sender<Bytes>, Vec<u8>)>,
+    backlog: usize,
+    patience: Duration,
+}
+
+impl HttpSocket {
+    async fn recv(&mut self) -> Option<Result<Incoming, Error>> {
+        loop {
+            match &self.sse {
+                Some((stream, _)) => {
+                    return tokio::select! {
+                        incoming = self.upstream.recv() => incoming.map(Ok),
+                        // The client went away: hyper dropped the stream's reader.
+                        () = stream.closed() => None,
+                    };
+                }
+                None => {
+                    let patience = self.patience;
+                    let idle = self.link.idle_since();
+                    let dead_at = idle.map(|since| since + patience);
+                    return tokio::select! {
+                        incoming = self.upstream.recv() => incoming.map(Ok),
+                        () = sleep_until_option(dead_at) => {
+                            // A poll may have come and gone meanwhile: look again.
+                            match self.link.idle_since() {
+                                Some(since) if since + patience <= Instant::now() => {
+                                    Some(Ok(Incoming::Dead))
+                                }
+                                _ => continue,
+                            }
+                        }
+                        // A poll began: wait for it to end, then count again.
+                        () = self.link.poll_changed.notified(), if idle.is_none() => continue,
+                    };
+                }
+            }
+        }
+    }
+
+    async fn feed(&mut self, text: String, seq: Option<u64>) -> Result<(), Error> {
+        match &mut self.sse {
+            Some((_, buffer)) => {
+                if let Some(seq) = seq {
+                    buffer.extend_from_slice(format!("id: {seq}\n").as_bytes());
+                }
+                buffer.extend_from_slice(b"data: ");
+                buffer.extend_from_slice(text.as_bytes());
+                buffer.extend_from_slice(b"\n\n");
+                Ok(())
+            }
+            None => {
+                loop {
+                    let room = self.link.poll_changed.notified();
+                    tokio::pin!(room);
+                    room.as_mut().enable();
+                    {
+                        let mut state = self.link.state();
+                        if state.frames.len() < self.backlog {
+                            state.frames.push_back(text);
+                            break;
+                        }
+                    }
+                    // Full: wait for a poll to take some (the session's write patience bounds
+                    // this; a client that stops polling is closed as too slow).
+                    room.await;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), Error> {
+        match &mut self.sse {
+            Some((stream, buffer)) => {
+                if buffer.is_empty() {
+                    return Ok(());
+                }
+                let chunk = Bytes::from(std::mem::take(buffer));
+                stream.send(chunk).await.map_err(|_| gone())
+            }
+            None => {
+                self.link.poll_changed.notify_waiters();
+                Ok(())
+            }
+        }
+    }
+
+    async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        let _ = self.link.close.set((code, reason.to_owned()));
+        let result = match &mut self.sse {
+            Some((_, buffer)) => {
+                let data = serde_json::json!({ "code": code, "reason": reason });
+                buffer.extend_from_slice(format!("event: close\ndata: {data}\n\n").as_bytes());
+                self.flush().await
+            }
+            None => Ok(()),
+        };
+        self.link.closed.cancel();
+        self.link.poll_changed.notify_waiters();
+        result
+    }
+}
+
+impl Drop for HttpSocket {
+    fn drop(&mut self) {
+        // However the session ended, the link takes no more messages and its polls answer.
+        self.link.closed.cancel();
+        self.link.poll_changed.notify_waiters();
+    }
+}
+
+/// The open HTTP links, by id.
+#[derive(Default)]
+pub struct Links {
+    links: DashMap<String, Arc<HttpLink>>,
+}
+
+impl Links {
+    pub fn insert(&self, link: Arc<HttpLink>) {
+        self.links.insert(link.id.clone(), link);
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<HttpLink>> {
+        self.links.get(id).map(|l| l.clone())
+    }
+
+    pub fn remove(&self, id: &str) {
+        self.links.remove(id);
+    }
+}
+
+async fn sleep_until_option(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,336 @@
+//! The HTTP rungs of the fallback ladder, for networks where WebSocket does not pass
+//! (protocol.md, The fallback ladder): Server-Sent Events (`GET /rt/sse`) and long-polling
+//! (`POST /rt/poll`) down, `POST /rt/send` up, and `GET /rt/endpoints`, where a page learns
+//! which rungs this server offers.
+//!
+//! Each SSE stream or long-poll link runs the same session task as a WebSocket
+//! ([`session::serve`]) over a [`Socket::Http`]; these handlers only carry its traffic.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use futures_util::stream;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+
+use super::Shared;
+use super::auth::random_token;
+use super::http::{Connection, check_origin, split_authority};
+use super::link::{HttpLink, Incoming, LinkKind, PollAnswer, PollRefused, Socket};
+use super::session;
+
+/// The header that names an HTTP link in its requests. Never a URL: URLs end up in logs.
+pub const LINK_HEADER: &str = "x-acdhub-link";
+
+/// What an SSE client is told to wait before it reconnects by itself.
+const SSE_RETRY_MS: u64 = 3000;
+
+/// How long opening a long-poll link waits for its greeting.
+const GREETING_WAIT: Duration = Duration::from_secs(5);
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/rt/endpoints", get(endpoints))
+        .route("/rt/sse", get(sse))
+        .route("/rt/poll", post(poll))
+        .route("/rt/send", post(send))
+}
+
+/// An HTTP-level refusal: a status and a JSON body with a stable `code`.
+fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({ "code": code, "message": message.into() });
+    let mut response = (status, Json(body)).into_response();
+    no_store(&mut response);
+    response
+}
+
+fn no_store(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// Where this server's rungs are, as a page on the request's host reaches them.
+async fn endpoints(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map_or("localhost", |h| split_authority(h).0);
+    let url = |scheme: &str, port: u16, default: u16| {
+        if port == default {
+            format!("{scheme}://{host}/ws")
+        } else {
+            format!("{scheme}://{host}:{port}/ws")
+        }
+    };
+    let body = json!({
+        "wss": shared.ports.wss.map(|port| url("wss", port, 443)),
+        "ws": shared.ports.ws.map(|port| url("ws", port, 80)),
+        "sse": "/rt/sse",
+        "poll": "/rt/poll",
+        "send": "/rt/send",
+        "heartbeat_secs": shared.limits.ping_interval.as_secs(),
+    });
+    let mut response = Json(body).into_response();
+    no_store(&mut response);
+    response
+}
+
+/// Opens a link for the session task and starts it. `sse` carries an SSE link's stream.
+fn open_link(
+    shared: &Arc<Shared>,
+    connection: Connection,
+    kind: LinkKind,
+    sse: Option<mpsc::Sender<Bytes>>,
+    last_event_id: Option<u64>,
+) -> Arc<HttpLink> {
+    let limits = &shared.limits;
+    let (link, socket) = HttpLink::open(
+        random_token(),
+        kind,
+        sse,
+        last_event_id,
+        limits.outbound_queue as usize,
+        limits.poll_wait + limits.pong_timeout,
+    );
+    shared.links.insert(link.clone());
+    let task = {
+        let shared = shared.clone();
+        let link = link.clone();
+        async move {
+            // The link is a client like a WebSocket: it holds a connection slot while it lives.
+            let _permit = connection.permit;
+            session::serve(Socket::Http(socket), shared, connection.remote, Some(link)).await;
+        }
+    };
+    tokio::spawn(shared.session_tasks.track_future(task));
+    link
+}
+
+#[derive(Deserialize)]
+struct SseQuery {
+    last_event_id: Option<String>,
+}
+
+/// `GET /rt/sse`: a new SSE link. The stream is the session's messages as `data:` lines (an
+/// event with its `seq` as `id:`), a comment every `sse_keepalive_secs`, and an `event: close`
+/// at the end.
+async fn sse(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(connection): axum::Extension<Connection>,
+    Query(query): Query<SseQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = check_origin(&shared, &connection, &headers) {
+        return refused;
+    }
+    if shared.shutdown.is_cancelled() {
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server is shutting down",
+        );
+    }
+    let last_event_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(query.last_event_id)
+        .and_then(|id| id.trim().parse().ok());
+    // A few batches in flight: a client that stops reading holds the session's writes, and
+    // the session closes it as too slow.
+    let (sender, receiver) = mpsc::channel::<Bytes>(8);
+    open_link(
+        &shared,
+        connection,
+        LinkKind::Sse,
+        Some(sender),
+        last_event_id,
+    );
+    let mut opening = String::new();
+    if shared.sse_padding_bytes > 0 {
+        opening.push(':');
+        opening.push_str(&" ".repeat(shared.sse_padding_bytes as usize));
+        opening.push('\n');
+    }
+    opening.push_str(&format!("retry: {SSE_RETRY_MS}\n\n"));
+    let period = shared.limits.sse_keepalive;
+    let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let state = (Some(Bytes::from(opening)), receiver, keepalive);
+    let body = stream::unfold(state, |(opening, mut receiver, mut keepalive)| async move {
+        if let Some(opening) = opening {
+            return Some((
+                Ok::<_, std::convert::Infallible>(opening),
+                (None, receiver, keepalive),
+            ));
+        }
+        let chunk = tokio::select! {
+            chunk = receiver.recv() => chunk?,
+            _ = keepalive.tick() => Bytes::from_static(b": keepalive\n\n"),
+        };
+        Some((Ok(chunk), (None, receiver, keepalive)))
+    });
+    event_stream(Body::from_stream(body))
+}
+
+/// An SSE response: `text/event-stream`, never cached or transformed (so never compressed by a
+/// proxy), and nginx told to pass each event on at once instead of buffering the response.
+pub fn event_stream(body: Body) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-transform"),
+    );
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+#[derive(Deserialize)]
+struct PollQuery {
+    next: Option<u64>,
+}
+
+/// `POST /rt/poll`: without a link, opens one and answers with its greeting; with one, waits
+/// for its messages from `next` on.
+async fn poll(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(connection): axum::Extension<Connection>,
+    Query(query): Query<PollQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = check_origin(&shared, &connection, &headers) {
+        return refused;
+    }
+    let (link, answer) = match headers.get(LINK_HEADER) {
+        None => {
+            if shared.shutdown.is_cancelled() {
+                return refusal(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the server is shutting down",
+                );
+            }
+            let link = open_link(&shared, connection, LinkKind::Poll, None, None);
+            let answer = link.poll(1, GREETING_WAIT).await;
+            (link, answer)
+        }
+        Some(id) => {
+            let Some(link) = id.to_str().ok().and_then(|id| shared.links.get(id)) else {
+                return unknown_link();
+            };
+            if link.kind != LinkKind::Poll {
+                return refusal(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "this link is an SSE link: its messages come on its stream",
+                );
+            }
+            let Some(next) = query.next else {
+                return refusal(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "name the first message wanted: POST /rt/poll?next=N",
+                );
+            };
+            let answer = link.poll(next, shared.limits.poll_wait).await;
+            (link, answer)
+        }
+    };
+    match answer {
+        Ok(answer) => poll_response(&link.id, answer),
+        Err(PollRefused::Ahead { next, written }) => refusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("next={next}, but the link has written only up to {written}"),
+        ),
+    }
+}
+
+/// The answer to a poll, built around the messages' own JSON texts.
+fn poll_response(link: &str, answer: PollAnswer) -> Response {
+    let closed = match answer.closed {
+        Some((code, reason)) => json!({ "code": code, "reason": reason }).to_string(),
+        None => "null".to_owned(),
+    };
+    let body = format!(
+        "{{\"link\":{},\"next\":{},\"messages\":[{}],\"closed\":{closed}}}",
+        serde_json::Value::from(link),
+        answer.next,
+        answer.messages.join(","),
+    );
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    no_store(&mut response);
+    response
+}
+
+fn unknown_link() -> Response {
+    refusal(
+        StatusCode::NOT_FOUND,
+        "unknown_link",
+        "no such link, or it has closed: open a new one and resume the session",
+    )
+}
+
+/// `POST /rt/send`: one client message for the link's session; its reply comes down the link.
+async fn send(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(connection): axum::Extension<Connection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = check_origin(&shared, &connection, &headers) {
+        return refused;
+    }
+    let Some(id) = headers.get(LINK_HEADER) else {
+        return refusal(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "name the link in the X-Acdhub-Link header",
+        );
+    };
+    let Some(link) = id.to_str().ok().and_then(|id| shared.links.get(id)) else {
+        return unknown_link();
+    };
+    if link.is_closed() {
+        return unknown_link();
+    }
+    if body.len() > shared.limits.max_message_bytes as usize {
+        link.send(Incoming::TooBig).await;
+        return refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "message_too_big",
+            format!(
+                "a message may be {} bytes at most; the link closes with 1009",
+                shared.limits.max_message_bytes
+            ),
+        );
+    }
+    let incoming = match String::from_utf8(body.to_vec()) {
+        Ok(text) => Incoming::Text(text),
+        Err(_) => Incoming::Binary,
+    };
+    if !link.send(incoming).await {
+        return unknown_link();
+    }
+    let mut response = (StatusCode::ACCEPTED, Json(json!({ "accepted": true }))).into_response();
+    no_store(&mut response);
+    response
+}

@@ -1,0 +1,367 @@
+// The WebAgent behind real proxies: Debian's nginx in front of the real server, configured as
+// the proxies and firewalls of protocol.md ("Through proxies and firewalls") behave, and the
+// page in Chromium walking its ladder (WSS, WS, SSE, long-poll) to the rung that works there.
+// Each nginx configuration is written out below, with what each line imitates.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { PortTaken, freePort, launchBrowser, signIn, startNginx, startServer, watchClient, watchErrors } from "./harness.mjs";
+
+/** Patience for anything the server, the simulator or the ladder has to do: a limit, not a timing. */
+const PATIENCE = 60000;
+
+/**
+ * The server behind nginx. nginx's port is picked first because the server must be told it
+ * (`public_ws_port`, so /rt/endpoints sends pages through nginx); nginx then starts on it in
+ * front of the server's ws listener. `serverToml(nginxPort)` is the server's extra TOML,
+ * `nginxServers(nginxPort, upstreamPort)` nginx's `server` blocks. If another process took the
+ * port in between, it all starts again on another one.
+ */
+async function behindNginx(t, { serverToml, nginxServers }) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const server = await startServer({ extra: serverToml(port) });
+    let nginx;
+    try {
+      nginx = await startNginx({ port, config: (listen) => nginxServers(listen, server.ports.ws) });
+    } catch (error) {
+      await server.stop();
+      if (error instanceof PortTaken && attempt < 5) continue;
+      throw error;
+    }
+    t.after(async () => {
+      await nginx.stop();
+      await server.stop();
+    });
+    return { server, nginx };
+  }
+}
+
+/** A browser for one test, closed after it. */
+async function browserFor(t) {
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  return browser;
+}
+
+/**
+ * A firewall that lets nothing through to a port: a TCP listener that resets every connection
+ * the moment it arrives, counting them (so a test knows the page did try). Closed after the test.
+ */
+async function resettingPort(t) {
+  const firewall = { port: 0, connections: 0 };
+  const listener = createServer((socket) => {
+    firewall.connections++;
+    socket.resetAndDestroy();
+  });
+  await new Promise((resolveListen) => listener.listen(0, "127.0.0.1", resolveListen));
+  firewall.port = listener.address().port;
+  t.after(() => new Promise((resolveClose) => listener.close(resolveClose)));
+  return firewall;
+}
+
+/**
+ * The WebAgent at `url`, watched (see watchClient), signed in as `user`, live. `polls` holds
+ * (promises of) the bodies of the long-poll answers it received, as they came over the wire.
+ */
+async function openAgent(browser, url, user) {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  const watch = await watchClient(page);
+  const polls = [];
+  page.on("response", (response) => {
+    if (new URL(response.url()).pathname === "/rt/poll") polls.push(response.json().catch(() => null));
+  });
+  await page.goto(url);
+  await signIn(page, user);
+  await page.locator('[data-role="connection"][data-state="live"]').waitFor({ timeout: PATIENCE });
+  return { page, errors, polls, ...watch };
+}
+
+/** The rung the page's client is connected over: "wss", "ws", "sse" or "poll". */
+const rungOf = (agent) => agent.client((client) => client.rung);
+
+/** The rungs the page's client tried, in order. */
+const rungsTried = async (agent) => [...new Set((await agent.seen()).states.map((s) => s.rung).filter(Boolean))];
+
+const agentState = (page, name) =>
+  page.locator(`[data-role="state"][data-state="${name}"]`).waitFor({ timeout: PATIENCE });
+
+/**
+ * The errors a page may log on its way down the ladder: the browser's own notes of the
+ * WebSocket rungs that failed (a reset connection, an upgrade answered 400 or 403).
+ */
+const unexpected = (errors) => errors.filter((e) => !e.startsWith("console: WebSocket connection to"));
+
+test("behind a proxy that holds every response until it completes, the page ends on long-poll and misses nothing", async (t) => {
+  const { nginx } = await behindNginx(t, {
+    // Only what passes the proxy: no wss rung (the proxy offers no TLS port), ws through it.
+    serverToml: (nginxPort) => `
+[server]
+public_wss_port = 0
+public_ws_port = ${nginxPort}
+`,
+    nginxServers: (port, upstream) => `
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://127.0.0.1:${upstream};
+      # A download scanner (TLS inspection, antivirus): the response is held until it is
+      # complete, whatever the server asks (its X-Accel-Buffering: no is ignored)...
+      proxy_buffering on;
+      proxy_ignore_headers X-Accel-Buffering;
+      # ...in buffers large enough that an event stream's first kilobytes, and its headers, never
+      # get out before the stream ends.
+      proxy_buffer_size 1m;
+      proxy_buffers 8 1m;
+      proxy_busy_buffers_size 2m;
+      # HTTP/1.0 to the server (nginx's default) and no Upgrade or Connection header passed: a
+      # WebSocket upgrade cannot get through.
+    }
+  }
+`,
+  });
+  const browser = await browserFor(t);
+  const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  assert.equal(await rungOf(agent), "poll", "only long-poll gets through a proxy that holds streams");
+  assert.deepEqual(await rungsTried(agent), ["ws", "sse", "poll"]);
+
+  const { page } = agent;
+  await page.getByRole("button", { name: "Log in" }).click();
+  await agentState(page, "not_ready");
+  await page.getByRole("button", { name: "Ready", exact: true }).click();
+  // Simulated calls, taken one after the other: accept, hang up, end the wrap-up.
+  const CALLS = 3;
+  for (let n = 0; n < CALLS; n++) {
+    await page.getByRole("button", { name: "Accept" }).click({ timeout: PATIENCE });
+    await agentState(page, "on_call");
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await agentState(page, "wrap_up");
+    await page.getByRole("button", { name: "End wrap-up" }).click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-role="state"]').dataset.state !== "wrap_up",
+      null,
+      { timeout: PATIENCE },
+    );
+  }
+  assert.equal(await rungOf(agent), "poll", "still on long-poll");
+
+  // The page got one session's events, each once and in order: 1, 2, 3, ...
+  const { deliveries, states } = await agent.seen();
+  assert.equal(deliveries.filter((d) => d.reset).length, 1, "one session, never resynced");
+  const events = deliveries.filter((d) => !d.reset);
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+    "every event delivered once, in seq order",
+  );
+  assert.ok(!states.some((s) => s.state === "reconnecting"), "the link never dropped");
+  // Every call taken was seen whole, in order: offered (the offer, the agent ringing), connected
+  // (call_connected, on call), completed (call_left, wrap-up).
+  const calls = [...new Set(events.filter((e) => e.type === "call_connected").map((e) => e.call))];
+  assert.equal(calls.length, CALLS, "each call taken was connected once");
+  const phases = [["offer", "ringing"], ["call_connected", "on_call"], ["call_left", "wrap_up"]];
+  for (const call of calls) {
+    const story = events.filter((e) => e.call === call).map((e) => (e.type === "agent_state" ? e.state : e.type));
+    const phaseOf = story.map((step) => phases.findIndex((phase) => phase.includes(step)));
+    assert.deepEqual([...story].sort(), phases.flat().sort(), `call ${call}: ${story.join(", ")}`);
+    assert.deepEqual(phaseOf, [...phaseOf].sort(), `call ${call} in order: ${story.join(", ")}`);
+  }
+
+  // Over the wire too: the long-poll answers carried each event once, in order, none lost.
+  const wire = (await Promise.all(agent.polls)).flatMap((body) => body?.messages ?? []).filter((m) => typeof m.seq === "number");
+  assert.deepEqual(
+    wire.map((m) => m.seq),
+    wire.map((_, i) => i + 1),
+    "the poll answers carried each event once, in order",
+  );
+  assert.ok(wire.length >= events.length, "every delivered event came in a poll answer");
+  assert.deepEqual(unexpected(agent.errors), []);
+});
+
+/**
+ * A proxy in front of the ws listener that refuses WebSocket: any request asking for an upgrade
+ * gets 403, as a corporate proxy that does not allow WebSocket answers it. Everything else passes
+ * as a plain reverse proxy would pass it.
+ */
+const refusingUpgrades = (port, upstream) => `
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      # The proxy's policy: no WebSocket.
+      if ($http_upgrade) {
+        return 403;
+      }
+      proxy_pass http://127.0.0.1:${upstream};
+      # The page's host and port, so the server names its own origin (and /rt/endpoints) as the
+      # browser sees it.
+      proxy_set_header Host $http_host;
+      # nginx's default buffering, which a stream's X-Accel-Buffering: no turns off for SSE.
+      proxy_buffering on;
+    }
+  }
+`;
+
+/**
+ * A sane production reverse proxy: WebSocket upgrades passed, buffering on (SSE turns it off
+ * with X-Accel-Buffering: no), and an idle timeout of `readTimeout`: a connection that
+ * carries nothing from the server for that long is closed.
+ */
+const passingUpgrades = (port, upstream, { readTimeout = "60s" } = {}) => `
+  # The Connection header to send upstream: "upgrade" when the browser asked for one.
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    "" close;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://127.0.0.1:${upstream};
+      # What nginx's WebSocket guide says to add: HTTP/1.1 and the hop-by-hop upgrade headers.
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $http_host;
+      proxy_buffering on;
+      # The idle killer: nothing read from the server for this long closes the connection
+      # (nginx's default is 60 s, AWS ALB's 60 s).
+      proxy_read_timeout ${readTimeout};
+    }
+  }
+`;
+
+test("WebSocket refused by the proxy on the ws port, the server's own wss port open: the page on http takes WSS", async (t) => {
+  const { nginx } = await behindNginx(t, {
+    // The page is served through nginx; the wss rung is the server's own TLS listener (its port
+    // is the listener's: no public_wss_port).
+    serverToml: (nginxPort) => `
+[server]
+public_ws_port = ${nginxPort}
+`,
+    nginxServers: refusingUpgrades,
+  });
+  const browser = await browserFor(t);
+  const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  assert.equal(await rungOf(agent), "wss");
+  assert.deepEqual(await rungsTried(agent), ["wss"]);
+  assert.deepEqual(unexpected(agent.errors), []);
+});
+
+test("a firewall that resets the wss port: the page goes to ws through the proxy", async (t) => {
+  const firewall = await resettingPort(t);
+  const { nginx } = await behindNginx(t, {
+    serverToml: (nginxPort) => `
+[server]
+public_ws_port = ${nginxPort}
+public_wss_port = ${firewall.port}
+`,
+    nginxServers: passingUpgrades,
+  });
+  const browser = await browserFor(t);
+  const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  assert.equal(await rungOf(agent), "ws");
+  assert.deepEqual(await rungsTried(agent), ["wss", "ws"]);
+  assert.ok(firewall.connections >= 1, "the page did try wss first");
+
+  // Reloaded, the page goes straight to the rung that worked: no knocking at the firewall.
+  const knocks = firewall.connections;
+  await agent.page.reload();
+  await agent.page.locator('[data-role="connection"][data-state="live"]').waitFor({ timeout: PATIENCE });
+  assert.deepEqual(await rungsTried(agent), ["ws"]);
+  assert.equal(firewall.connections, knocks);
+  assert.deepEqual(unexpected(agent.errors), []);
+});
+
+test("wss reset by a firewall and WebSocket refused by the proxy: the page goes to SSE", async (t) => {
+  const firewall = await resettingPort(t);
+  const { nginx } = await behindNginx(t, {
+    serverToml: (nginxPort) => `
+[server]
+public_ws_port = ${nginxPort}
+public_wss_port = ${firewall.port}
+`,
+    nginxServers: refusingUpgrades,
+  });
+  const browser = await browserFor(t);
+  const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  assert.equal(await rungOf(agent), "sse");
+  assert.deepEqual(await rungsTried(agent), ["wss", "ws", "sse"]);
+  assert.ok(firewall.connections >= 1, "the page did try wss first");
+  // It works as well as any rung: a command and the event it causes.
+  await agent.page.getByRole("button", { name: "Log in" }).click();
+  await agentState(agent.page, "not_ready");
+  assert.deepEqual(unexpected(agent.errors), []);
+});
+
+test("behind a proxy that closes idle connections after 10 s, heartbeats keep WS and SSE live for a minute", async (t) => {
+  const READ_TIMEOUT_SECS = 10;
+  const { nginx } = await behindNginx(t, {
+    // Heartbeats (and SSE's keepalive comments) well inside the proxy's idle timeout.
+    serverToml: (nginxPort) => `
+[server]
+public_ws_port = ${nginxPort}
+public_wss_port = 0
+
+[limits]
+ping_interval_secs = 4
+sse_keepalive_secs = 4
+`,
+    nginxServers: (port, upstream) => passingUpgrades(port, upstream, { readTimeout: `${READ_TIMEOUT_SECS}s` }),
+  });
+  const browser = await browserFor(t);
+
+  // agent2 has a skill in sales only, where the simulator sends no calls: nothing but
+  // heartbeats comes to its pages. One page on the best rung there is (ws), one forced onto SSE.
+  const pages = {};
+  for (const [rung, path] of [["ws", "/agent"], ["sse", "/agent?rung=sse"]]) {
+    const agent = await openAgent(browser, `${nginx.url}${path}`, "agent2");
+    assert.deepEqual(await rungsTried(agent), [rung]);
+    pages[rung] = agent;
+  }
+  await pages.ws.page.getByRole("button", { name: "Log in" }).click();
+  for (const agent of Object.values(pages)) await agentState(agent.page, "not_ready");
+  // Every WebSocket and every SSE stream the pages open from now on.
+  const opened = { ws: 0, sse: 0 };
+  for (const agent of Object.values(pages)) {
+    agent.page.on("websocket", () => opened.ws++);
+    agent.page.on("request", (r) => new URL(r.url()).pathname === "/rt/sse" && opened.sse++);
+  }
+  const before = {};
+  for (const [rung, agent] of Object.entries(pages)) before[rung] = await agent.seen();
+
+  // The proxy does kill an idle connection: the diagnostics' idle probe, one tick, then silence
+  // longer than the proxy's timeout, is cut before its last tick.
+  const idleProbe = sseThroughProxy(`${nginx.url}/diag/sse?idle_secs=${2 * READ_TIMEOUT_SECS}`);
+
+  await new Promise((resolveWait) => setTimeout(resolveWait, 6 * READ_TIMEOUT_SECS * 1000));
+
+  const probe = await idleProbe;
+  assert.equal(probe.ticks, 1, `the idle probe was cut by the proxy: ${probe.text}`);
+  for (const [rung, agent] of Object.entries(pages)) {
+    const { states, deliveries } = await agent.seen();
+    assert.equal(deliveries.length, before[rung].deliveries.length, `no event came to the ${rung} page: it was idle`);
+    assert.deepEqual(states.slice(before[rung].states.length), [], `the ${rung} page stayed live: ${JSON.stringify(states)}`);
+    assert.equal(states.at(-1).state, "live");
+    assert.equal(await rungOf(agent), rung);
+    assert.deepEqual(unexpected(agent.errors), []);
+  }
+  assert.deepEqual(opened, { ws: 0, sse: 0 }, "no reconnection");
+});
+
+/** Reads an SSE stream from `url` to its end: how many `tick` messages came, and the text. */
+function sseThroughProxy(url) {
+  return new Promise((resolveStream, reject) => {
+    request(url, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk) => (text += chunk));
+      const done = () => resolveStream({ ticks: (text.match(/"type":"tick"/g) ?? []).length, text });
+      // Whether it ended or was cut.
+      response.on("close", done);
+    })
+      .on("error", reject)
+      .end();
+  });
+}
