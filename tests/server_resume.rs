@@ -307,3 +307,37 @@ async fn an_agent_on_a_call_that_loses_its_connection_gets_disconnected_as_its_p
     pbx.ok(json!({"type": "call_ended", "call": "c1"})).await;
     boss.expect_state("a1", "wrap_up").await;
 }
+
+#[tokio::test]
+async fn an_offer_that_rings_while_the_agent_is_away_follows_the_ring_no_answer_rule() {
+    // The queues ring for 2 s; the grace period is far longer.
+    let server = net::start_with_server_keys(&grace(60, "not_ready"), "").await;
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    let (mut agent, token, id) = session(&server, "a1").await;
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let received = agent.last_seq;
+    drop(agent);
+    pbx.ok(json!({"type": "call_arrived", "call": "away1", "queue": "support"}))
+        .await;
+    pbx.expect_where("offer", |m| m["call"] == "away1").await;
+    let cancelled = pbx
+        .expect_where("offer_cancelled", |m| m["call"] == "away1")
+        .await;
+    assert_eq!(cancelled["reason"], "ring_no_answer", "{cancelled}");
+    // Back within the grace period: the offer and its end are among the events replayed.
+    let addr = net::addr(&server, Via::Ws);
+    let (back, reply) = Client::resume_at(addr, Via::Ws, &token, &id, received, true).await;
+    assert_eq!(reply["result"]["resumed"], true);
+    let kinds: Vec<&str> = back
+        .backlog
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    let offer = kinds.iter().position(|k| *k == "offer").expect("the offer");
+    let ended = kinds
+        .iter()
+        .position(|k| *k == "offer_cancelled")
+        .expect("its end");
+    assert!(offer < ended, "{kinds:?}");
+}

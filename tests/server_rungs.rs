@@ -286,3 +286,41 @@ async fn the_probes_tick_and_the_server_lists_its_sessions() {
     assert_eq!(a2["rung"], Value::Null, "{a2}");
     assert!(a2.get("token").is_none() && !a2.to_string().contains("session\":\""));
 }
+
+#[tokio::test]
+async fn an_sse_link_opened_with_last_event_id_resumes_after_it_and_can_be_padded() {
+    let server = net::start_with_server_keys("sse_padding_bytes = 2048\n", "").await;
+    let addr = net::addr(&server, Via::Ws);
+    let (mut agent, result) = Client::login(&server, Via::Ws, "a1").await;
+    agent.ok(json!({"type": "login"})).await;
+    let token = result["token"].as_str().unwrap();
+    let id = result["session"].as_str().unwrap();
+    let received = agent.last_seq;
+    drop(agent);
+
+    // The browser's own reconnection: it sends the last id it saw, here one before the last.
+    let last = (received - 1).to_string();
+    let mut sse = Sse::connect(addr, &[("Last-Event-ID", &last)]).await;
+    match sse.next_item().await.1 {
+        // A comment of blanks (the reader trims them): what old intermediaries wait for.
+        SseItem::Comment(padding) => assert!(padding.trim().is_empty(), "{padding:?}"),
+        other => panic!("the padding comes first: {other:?}"),
+    }
+    let hello = sse.next_message().await;
+    sse.link = hello["link"].as_str().unwrap().to_owned();
+    // `resume` without `last_seq`: the link's Last-Event-ID stands for it.
+    sse.send(&json!({"id": "1", "type": "auth", "token": token, "resume": {"session": id}}))
+        .await;
+    let replayed = sse.next_message().await;
+    assert_eq!(replayed["seq"].as_u64(), Some(received), "{replayed}");
+    let ack = sse.next_message().await;
+    assert_eq!(ack["result"]["resumed"], true, "{ack}");
+
+    // Without Last-Event-ID, a resume must say where it left off.
+    let mut plain = Sse::open(addr).await;
+    plain
+        .send(&json!({"id": "1", "type": "auth", "token": token, "resume": {"session": id}}))
+        .await;
+    let refused = plain.next_message().await;
+    assert_eq!(refused["code"], "bad_message", "{refused}");
+}

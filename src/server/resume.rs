@@ -189,6 +189,8 @@ pub enum NotResumed {
     NotYours,
     /// The connection carrying it did not let go in time.
     Busy,
+    /// It no longer holds every event after the client's last (or its queue overflowed).
+    EventsLost,
 }
 
 /// Every authenticated session, by its secret id.

@@ -719,7 +719,7 @@ impl Session {
                 session: parked.handle.id,
             };
             let _ = parked.engine.send(detach).await;
-            return Err(NotResumed::Unknown);
+            return Err(NotResumed::EventsLost);
         };
         // This connection's own queue holds its greeting at most: out with it first.
         let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, self.write_batch(socket, None)).await;
