@@ -203,6 +203,13 @@ whole_number!(
     "a skill level from 1 to 5"
 );
 whole_number!(
+    /// A TCP port (`[server] public_ws_port`, `public_wss_port`: 0 offers no such rung).
+    Port(u16),
+    0,
+    i64::from(u16::MAX),
+    "a port from 0 (not offered) to 65535"
+);
+whole_number!(
     /// The simulator's random seed (TOML integers are signed 64-bit).
     Seed(u64),
     0,

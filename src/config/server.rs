@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::locate::FieldPath;
-use super::raw::{Count, Id, Seconds};
+use super::raw::{Count, Id, Port, Seconds};
 use super::{Problem, TenantConfig, problem, secs};
 
 /// Where a listener binds, or that it is switched off. Written `"0.0.0.0:443"`, `"8443"` (every
@@ -287,21 +287,6 @@ pub(super) struct RawServer {
     sse_padding_bytes: Option<Count>,
     disconnect_grace_secs: Option<Seconds>,
     on_disconnect: Option<OnDisconnect>,
-}
-
-/// A TCP port, 0 to 65535.
-#[derive(Debug, Clone, Copy)]
-struct Port(u16);
-
-impl<'de> Deserialize<'de> for Port {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = i64::deserialize(deserializer)?;
-        u16::try_from(value).map(Port).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "{value} is not a port: expected 0 (not offered) to 65535"
-            ))
-        })
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]

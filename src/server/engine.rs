@@ -38,25 +38,13 @@ pub const CHANNEL_CAPACITY: usize = 4096;
 
 /// What a session asks of its tenant's engine.
 pub enum Request {
-    /// The session authenticated: send the `auth` ack and its first snapshot, then its events.
-    /// A `resumed` session is attached already: it is carried by a connection again, and gets
-    /// the ack alone.
-    Attach {
-        handle: Arc<SessionHandle>,
-        /// The connection of the session that sent `auth`, whose reply the ack is.
-        epoch: u64,
-        identity: Arc<Identity>,
-        /// The `auth` message's id.
-        id: String,
-        token: Token,
-        /// The session's id, which its client resumes it with.
-        session: String,
-        resumed: bool,
-    },
+    /// The session authenticated: send the `auth` ack (and, for a new session, its first
+    /// snapshot), then its events.
+    Attach(Attach),
     /// The session ended.
     Detach { session: u64 },
-    /// The session's connection dropped (`linked: false`); it waits to be resumed.
-    Linked { session: u64, linked: bool },
+    /// The session's connection dropped; it waits to be resumed.
+    Unlinked { session: u64 },
     /// A command the session's role may send (the session checked).
     Command {
         handle: Arc<SessionHandle>,
@@ -103,13 +91,19 @@ pub struct Surroundings {
     pub on_disconnect: OnDisconnect,
 }
 
-/// What an `Attach` says besides the session's handle and identity.
-struct Attached {
-    epoch: u64,
-    id: String,
-    token: Token,
-    session: String,
-    resumed: bool,
+/// A session that authenticated. A `resumed` session is attached already: it is carried by a
+/// connection again, and gets the ack alone.
+pub struct Attach {
+    pub handle: Arc<SessionHandle>,
+    /// The connection of the session that sent `auth`, whose reply the ack is.
+    pub epoch: u64,
+    pub identity: Arc<Identity>,
+    /// The `auth` message's id.
+    pub id: String,
+    pub token: Token,
+    /// The session's id, which its client resumes it with.
+    pub session: String,
+    pub resumed: bool,
 }
 
 /// Why a command did not reach the core, or what the core said.
@@ -251,11 +245,11 @@ impl Engine {
             .any(|session| self.linked.contains(&session))
     }
 
-    /// The session lost its connection (or ended): if it was its agent's last, the grace
+    /// The session lost its connection (or is ending): if it was its agent's last, the grace
     /// period starts.
-    fn unlinked(&mut self, session: u64, agent: Option<AgentId>) {
+    fn unlinked(&mut self, session: u64) {
         self.linked.remove(&session);
-        let Some(agent) = agent else {
+        let Some(agent) = self.audience.agent_of(session).cloned() else {
             return;
         };
         let logged_in = self
@@ -270,37 +264,12 @@ impl Engine {
 
     fn request(&mut self, request: Request) {
         match request {
-            Request::Attach {
-                handle,
-                epoch,
-                identity,
-                id,
-                token,
-                session,
-                resumed,
-            } => {
-                let attached = Attached {
-                    epoch,
-                    id,
-                    token,
-                    session,
-                    resumed,
-                };
-                self.attach(handle, &identity, attached)
-            }
+            Request::Attach(attach) => self.attach(attach),
             Request::Detach { session } => {
-                let agent = self.audience.agent_of(session).cloned();
+                self.unlinked(session);
                 self.audience.detach(session);
-                self.unlinked(session, agent);
             }
-            Request::Linked { session, linked } => {
-                if linked {
-                    self.linked.insert(session);
-                } else {
-                    let agent = self.audience.agent_of(session).cloned();
-                    self.unlinked(session, agent);
-                }
-            }
+            Request::Unlinked { session } => self.unlinked(session),
             Request::Metrics { reply } => {
                 self.catch_up(self.clock.now());
                 let _ = reply.send(self.metrics());
@@ -352,20 +321,22 @@ impl Engine {
         }
     }
 
-    fn attach(&mut self, handle: Arc<SessionHandle>, identity: &Identity, attached: Attached) {
-        let Attached {
+    fn attach(&mut self, attach: Attach) {
+        let Attach {
+            handle,
             epoch,
+            identity,
             id,
             token,
             session,
             resumed,
-        } = attached;
+        } = attach;
         self.linked.insert(handle.id);
         if let Some(agent) = &identity.agent {
             self.grace.remove(agent);
         }
         if !resumed {
-            self.snapshot_and_listen(&handle, identity);
+            self.snapshot_and_listen(&handle, &identity);
         }
         let named = |id: &str, name: &str| Named {
             id: id.to_owned(),

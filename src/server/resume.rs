@@ -305,22 +305,20 @@ impl Sessions {
             };
             if let Some(parked) = reaped {
                 tracing::debug!(session = slot.number, "not resumed in time: session ended");
-                sessions.slots.remove(&id);
-                let _ = parked
-                    .engine
-                    .send(Request::Detach {
-                        session: parked.handle.id,
-                    })
-                    .await;
+                sessions.end(&id, &slot, &parked.engine).await;
             }
         });
     }
 
-    /// Ends the session for good: it cannot be resumed any more.
-    pub fn end(&self, id: &str, slot: &Slot) {
+    /// Ends the session for good: it cannot be resumed any more, and its engine forgets it.
+    pub async fn end(&self, id: &str, slot: &Slot, engine: &mpsc::Sender<Request>) {
         *slot.state() = State::Ended;
         slot.stats.unlinked();
         self.slots.remove(id);
+        let detach = Request::Detach {
+            session: slot.number,
+        };
+        let _ = engine.send(detach).await;
     }
 
     /// Every session, for `GET /sessions`.

@@ -108,11 +108,31 @@ fn open_link(
         async move {
             // The link is a client like a WebSocket: it holds a connection slot while it lives.
             let _permit = connection.permit;
-            session::serve(Socket::Http(socket), shared, connection.remote, Some(link)).await;
+            session::serve(
+                Socket::Http(socket),
+                shared.clone(),
+                connection.remote,
+                Some(link.clone()),
+            )
+            .await;
+            forget_link(&shared, &link).await;
         }
     };
     tokio::spawn(shared.session_tasks.track_future(task));
     link
+}
+
+/// Takes a closed link out of the table: an SSE link at once (its stream is over); a long-poll
+/// link once its client has had a poll's time to collect the last messages and the close.
+async fn forget_link(shared: &Shared, link: &HttpLink) {
+    if link.kind == LinkKind::Poll {
+        let linger = shared.limits.poll_wait + shared.limits.pong_timeout;
+        tokio::select! {
+            () = tokio::time::sleep(linger) => {}
+            () = shared.shutdown.cancelled() => {}
+        }
+    }
+    shared.links.remove(&link.id);
 }
 
 #[derive(Deserialize)]

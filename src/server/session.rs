@@ -27,7 +27,7 @@ use crate::protocol::{ProtocolError, SUBPROTOCOL, close};
 use super::Shared;
 use super::audit::{Action, Actor};
 use super::auth::{Identity, random_token};
-use super::engine::Request;
+use super::engine::{Attach, Request};
 use super::link::{HttpLink, Incoming, Socket};
 use super::metrics::SessionMetrics;
 use super::outbox::{CloseReason, Outgoing, SessionHandle};
@@ -183,30 +183,7 @@ pub async fn serve(
     }
     drop(socket);
     shared.registry.remove(number);
-    if let Some(link) = link {
-        forget_link(&shared, link);
-    }
     session.finish(closed).await;
-}
-
-/// Takes a closed HTTP link out of the table: an SSE link at once (its stream is over); a
-/// long-poll link once its client has had a poll's time to collect the last messages and the
-/// close.
-fn forget_link(shared: &Arc<Shared>, link: Arc<HttpLink>) {
-    match link.kind {
-        super::link::LinkKind::Sse => shared.links.remove(&link.id),
-        super::link::LinkKind::Poll => {
-            let shared = shared.clone();
-            let linger = shared.limits.poll_wait + shared.limits.pong_timeout;
-            tokio::spawn(async move {
-                tokio::select! {
-                    () = tokio::time::sleep(linger) => {}
-                    () = shared.shutdown.cancelled() => {}
-                }
-                shared.links.remove(&link.id);
-            });
-        }
-    }
 }
 
 impl Session {
@@ -315,11 +292,10 @@ impl Session {
         ) && self.handle.close_reason().is_none()
             && !self.shared.shutdown.is_cancelled();
         if resumable {
-            let linked = Request::Linked {
+            let unlinked = Request::Unlinked {
                 session: self.handle.id,
-                linked: false,
             };
-            let _ = auth.engine.send(linked).await;
+            let _ = auth.engine.send(unlinked).await;
             let parked = Parked::new(
                 self.handle,
                 self.outgoing,
@@ -336,12 +312,9 @@ impl Session {
                 self.shared.shutdown.clone(),
             );
         } else {
-            self.shared.sessions.end(&auth.id, &auth.slot);
-            let _ = auth
-                .engine
-                .send(Request::Detach {
-                    session: self.handle.id,
-                })
+            self.shared
+                .sessions
+                .end(&auth.id, &auth.slot, &auth.engine)
                 .await;
         }
     }
@@ -611,6 +584,8 @@ impl Session {
             .registry
             .authenticated(self.link, &identity.user, identity.role, &identity.tenant);
         let rung = socket.rung();
+        // A session taken over, or a new one: a resync if the client asked to resume.
+        let mut taken = None;
         let mut resync = false;
         if let (Some(resume), Some(last_seq)) = (resume, last_seq) {
             match self
@@ -618,29 +593,11 @@ impl Session {
                 .await
             {
                 Ok(slot) => {
-                    shared.metrics.resume(true);
                     slot.stats.resumes.fetch_add(1, Ordering::Relaxed);
-                    slot.stats.linked(rung, self.remote);
                     tracing::info!(session = self.handle.id, last_seq, "resumed");
-                    let request = Request::Attach {
-                        handle: self.handle.clone(),
-                        epoch: self.epoch,
-                        identity: identity.clone(),
-                        id: id.clone(),
-                        token,
-                        session: resume.session.clone(),
-                        resumed: true,
-                    };
-                    self.auth = Some(Authenticated {
-                        identity,
-                        engine: engine.clone(),
-                        id: resume.session,
-                        slot,
-                    });
-                    return self.attach(request, id).await;
+                    taken = Some((resume.session, slot));
                 }
                 Err(why) => {
-                    shared.metrics.resume(false);
                     tracing::info!(
                         session = self.handle.id,
                         ?why,
@@ -649,25 +606,30 @@ impl Session {
                     resync = true;
                 }
             }
+            shared.metrics.resume(taken.is_some());
         }
-        let session = random_token();
-        let slot = shared.sessions.insert(
-            session.clone(),
-            self.handle.id,
-            identity.clone(),
-            shared.clock.now(),
-            self.takeover.clone(),
-        );
+        let resumed = taken.is_some();
+        let (session, slot) = taken.unwrap_or_else(|| {
+            let session = random_token();
+            let slot = shared.sessions.insert(
+                session.clone(),
+                self.handle.id,
+                identity.clone(),
+                shared.clock.now(),
+                self.takeover.clone(),
+            );
+            slot.stats.resync.store(resync, Ordering::Relaxed);
+            (session, slot)
+        });
         slot.stats.linked(rung, self.remote);
-        slot.stats.resync.store(resync, Ordering::Relaxed);
-        let request = Request::Attach {
+        let attach = Attach {
             handle: self.handle.clone(),
             epoch: self.epoch,
             identity: identity.clone(),
             id: id.clone(),
             token,
             session: session.clone(),
-            resumed: false,
+            resumed,
         };
         self.auth = Some(Authenticated {
             identity,
@@ -675,19 +637,22 @@ impl Session {
             id: session,
             slot,
         });
-        self.attach(request, id).await
+        self.attach(attach, id).await
     }
 
     /// Asks the engine to attach the session; its answer is the `auth`'s `ack`.
-    async fn attach(&mut self, request: Request, id: String) -> Option<CloseReason> {
+    async fn attach(&mut self, attach: Attach, id: String) -> Option<CloseReason> {
         let Some(auth) = &self.auth else {
             return None;
         };
-        if auth.engine.send(request).await.is_ok() {
+        if auth.engine.send(Request::Attach(attach)).await.is_ok() {
             self.in_flight += 1;
         } else if let Some(auth) = self.auth.take() {
             // The engine is gone (the server is stopping): there is no session to carry.
-            self.shared.sessions.end(&auth.id, &auth.slot);
+            self.shared
+                .sessions
+                .end(&auth.id, &auth.slot, &auth.engine)
+                .await;
             self.reply_error(Some(id), &ProtocolError::Unavailable);
         }
         None
@@ -714,11 +679,7 @@ impl Session {
             None => parked.replay.after(last_seq, parked.seq, now),
         };
         let Some(missed) = missed else {
-            shared.sessions.end(session, &slot);
-            let detach = Request::Detach {
-                session: parked.handle.id,
-            };
-            let _ = parked.engine.send(detach).await;
+            shared.sessions.end(session, &slot, &parked.engine).await;
             return Err(NotResumed::EventsLost);
         };
         // This connection's own queue holds its greeting at most: out with it first.
