@@ -1002,3 +1002,95 @@ fn server_and_limits_are_checked() {
         "metrics stay on the host unless configured"
     );
 }
+
+#[test]
+fn the_keys_of_the_fallback_ladder_and_the_grace_period_are_read_and_checked() {
+    for (section, line, field, problem) in [
+        (
+            "server",
+            "public_ws_port = 70000",
+            "server.public_ws_port",
+            "a port from 0",
+        ),
+        (
+            "server",
+            "public_wss_port = -1",
+            "server.public_wss_port",
+            "a port from 0",
+        ),
+        (
+            "server",
+            "sse_padding_bytes = 70000",
+            "server.sse_padding_bytes",
+            "at most 65536",
+        ),
+        (
+            "server",
+            "on_disconnect = \"pause\"",
+            "server.on_disconnect",
+            "not_ready or logout",
+        ),
+        (
+            "limits",
+            "poll_wait_secs = 60",
+            "limits.poll_wait_secs",
+            "at most 55",
+        ),
+        (
+            "limits",
+            "poll_wait_secs = 0",
+            "limits.poll_wait_secs",
+            "at least 1",
+        ),
+        (
+            "limits",
+            "replay_events = 0",
+            "limits.replay_events",
+            "at least 1",
+        ),
+        (
+            "limits",
+            "resume_secs = 0",
+            "limits.resume_secs",
+            "at least 1",
+        ),
+        (
+            "limits",
+            "sse_keepalive_secs = 0",
+            "limits.sse_keepalive_secs",
+            "at least 1",
+        ),
+    ] {
+        let text = format!("[{section}]\n{line}\n{BASE}");
+        let key = line.split(' ').next().unwrap();
+        assert_refused(&text, line_of(&text, key), field, problem);
+    }
+
+    let text = format!(
+        "[server]\npublic_ws_port = 0\npublic_wss_port = 443\nsse_padding_bytes = 2048\n\
+         disconnect_grace_secs = 30\non_disconnect = \"logout\"\n\
+         [limits]\nsse_keepalive_secs = 5\npoll_wait_secs = 20\nreplay_events = 64\nresume_secs = 300\n{BASE}"
+    );
+    let file = parse(&text).expect("valid");
+    assert_eq!(file.server.public_ws_port, Some(0));
+    assert_eq!(file.server.public_wss_port, Some(443));
+    assert_eq!(file.server.sse_padding_bytes, 2048);
+    assert_eq!(file.server.disconnect_grace, Duration::from_secs(30));
+    assert_eq!(file.server.on_disconnect, config::OnDisconnect::Logout);
+    assert_eq!(file.limits.sse_keepalive, Duration::from_secs(5));
+    assert_eq!(file.limits.poll_wait, Duration::from_secs(20));
+    assert_eq!(file.limits.replay_events, 64);
+    assert_eq!(file.limits.resume, Duration::from_secs(300));
+
+    let defaults = parse(BASE).expect("valid");
+    assert_eq!(
+        defaults.server.public_ws_port, None,
+        "the listener's own port"
+    );
+    assert_eq!(defaults.server.disconnect_grace, Duration::from_secs(60));
+    assert_eq!(
+        defaults.server.on_disconnect,
+        config::OnDisconnect::NotReady
+    );
+    assert_eq!(defaults.limits.resume, Duration::from_secs(120));
+}
