@@ -50,10 +50,10 @@ step "format (cargo fmt --check)"
 cargo fmt --all -- --check
 
 step "lint (clippy, warnings are errors)"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
-cargo test --locked --no-fail-fast 2>&1 | tee target/test-output.txt
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
 
 step "browser tests (Chromium, on the binary cargo test built)"
 # Screenshots of the pages go to target/browser-artifacts.

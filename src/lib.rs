@@ -15,7 +15,8 @@
 //! - [`protocol`]: the wire protocol v1: what clients send and what the server says, as JSON.
 #![forbid(unsafe_code)]
 
-pub mod acd;
+/// The core, re-exported from its own crate (`crates/acd`), so `acdhub::acd` names it.
+pub use acdhub_acd as acd;
 pub mod config;
 pub mod demo;
 pub mod erlang;

@@ -832,7 +832,7 @@ fn principals_are_checked_against_tenants_and_roles() {
         "user = \"boss\"\nrole = \"supervisor\"\ntenant = \"acme\"\npassword_hash = \"{HASH}\""
     ));
     let file = parse(&ok).expect("a supervisor principal");
-    assert_eq!(file.principals[0].role, config::Role::Supervisor);
+    assert_eq!(file.principals[0].role(), config::Role::Supervisor);
 
     let text = principal(&format!(
         "user = \"boss\"\nrole = \"admin\"\ntenant = \"acme\"\npassword_hash = \"{HASH}\""

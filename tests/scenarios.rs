@@ -389,7 +389,7 @@ fn wrap_up_ends_at_its_deadline_early_or_extended() {
                 expect wrap_up ann c1 until 30s
                 next_timeout 30s
         at 15s  extend_wrap_up ann 30s
-                exactly wrap_up ann c1 until 60s was wrap_up
+                exactly wrap_up ann c1 until 60s was wrap_up; changed support
                 state ann wrap_up c1 until 60s since 10s
                 next_timeout 60s
                 extend_wrap_up ann 61s => bad_extension

@@ -92,7 +92,7 @@ async fn a_client_that_answers_pings_stays_connected_across_many_of_them() {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         agent.ok(serde_json::json!({"type": "ping"})).await;
     }
-    assert_eq!(server.registry().len(), 1);
+    assert_eq!(server.connections().len(), 1);
     server.shutdown().await;
 }
 
@@ -107,9 +107,9 @@ async fn a_client_that_stops_reading_is_dropped_and_the_rest_go_on() {
     // From here on the supervisor reads nothing. Each call below sends it a call state and the
     // queue's statistics, about 2 KB, until the kernel's socket buffers are full.
     let (mut pbx, _) = net::Client::login(&server, net::Via::Ws, "pbx").await;
-    assert_eq!(server.registry().len(), 2);
+    assert_eq!(server.connections().len(), 2);
     let mut sent = 0;
-    while server.registry().len() == 2 {
+    while server.connections().len() == 2 {
         assert!(sent < 100_000, "the silent supervisor was never dropped");
         let first = sent + 1;
         for _ in 0..200 {
@@ -125,6 +125,6 @@ async fn a_client_that_stops_reading_is_dropped_and_the_rest_go_on() {
     // holds: the server read ahead only as far as it could answer, and did not count it slow.
     // Nor was it held back by the stalled supervisor.
     pbx.ok(serde_json::json!({"type": "ping"})).await;
-    assert_eq!(server.registry().len(), 1);
+    assert_eq!(server.connections().len(), 1);
     server.shutdown().await;
 }

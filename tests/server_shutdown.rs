@@ -20,7 +20,7 @@ async fn shutdown_closes_every_client_with_1012() {
     let (mut agent, _) = Client::login(&server, Via::Wss, "a1").await;
     let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
     wall.ok(json!({"type": "subscribe"})).await;
-    assert_eq!(server.registry().len(), 3);
+    assert_eq!(server.connections().len(), 3);
     let stopping = tokio::spawn(server.shutdown());
     for client in [&mut anonymous, &mut agent, &mut wall] {
         assert_eq!(client.expect_close().await, 1012);

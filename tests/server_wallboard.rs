@@ -279,11 +279,11 @@ async fn subscribe_blind(socket: &mut tokio_tungstenite::WebSocketStream<tokio::
     }
 }
 
-/// How many wallboard sessions the server has open.
+/// How many wallboard connections the server has open.
 fn wallboards(server: &acdhub::server::Server) -> usize {
     server
-        .registry()
-        .sessions()
+        .connections()
+        .connections()
         .iter()
         .filter(|s| {
             s.principal

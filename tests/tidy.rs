@@ -1,6 +1,8 @@
-//! The core stays pure: nothing under `src/acd` may do I/O, read a clock or draw random numbers,
-//! so that every scenario replays exactly and a simulated day runs in milliseconds. And
-//! dependencies point one way: server -> protocol -> acd, never back.
+//! The core stays pure: nothing in `crates/acd` may do I/O, read a clock or draw random numbers,
+//! so that every scenario replays exactly and a simulated day runs in milliseconds (Cargo keeps
+//! tokio, serde and the server out of it: the crate does not depend on them; this test keeps
+//! out what `std` alone offers). And dependencies point one way: server -> protocol -> acd, and
+//! inside the server ops -> net -> session -> tenant, never back.
 
 use std::path::{Path, PathBuf};
 
@@ -66,11 +68,11 @@ fn violations_of(forbidden: &[(&str, &str)], path: &Path, text: &str) -> Vec<Str
 
 #[test]
 fn the_core_does_no_io_reads_no_clock_and_draws_no_random_numbers() {
-    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/acd");
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/acd/src");
     let mut files = Vec::new();
     rust_files(&core, &mut files);
     assert!(
-        files.iter().any(|f| f.ends_with("mod.rs")) && files.len() >= 5,
+        files.iter().any(|f| f.ends_with("lib.rs")) && files.len() >= 5,
         "found only {files:?} under {}",
         core.display()
     );
@@ -89,9 +91,13 @@ fn the_core_does_no_io_reads_no_clock_and_draws_no_random_numbers() {
 fn the_tidy_check_catches_each_forbidden_word() {
     for (word, _) in FORBIDDEN {
         let text = format!("fn f() {{\n    let x = {word};\n}}\n");
-        let found = violations(Path::new("src/acd/x.rs"), &text);
+        let found = violations(Path::new("crates/acd/src/x.rs"), &text);
         assert_eq!(found.len(), 1, "{word}: {found:?}");
-        assert!(found[0].starts_with("src/acd/x.rs:2:"), "{}", found[0]);
+        assert!(
+            found[0].starts_with("crates/acd/src/x.rs:2:"),
+            "{}",
+            found[0]
+        );
     }
 }
 
@@ -112,4 +118,133 @@ fn the_wire_types_do_not_depend_on_the_server() {
         })
         .collect();
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The server's layer a file belongs to, from its path under `src/server`: `net`, `session`,
+/// `tenant`, `ops`, `leaf` (used by every layer, using only leaves) or `wiring` (`mod.rs`,
+/// which builds every layer).
+fn layer_of(relative: &str) -> &'static str {
+    match relative {
+        "mod.rs" => "wiring",
+        "clock.rs" | "outbox.rs" | "rung.rs" | "ops/counters.rs" | "ops/audit.rs" => "leaf",
+        _ if relative.starts_with("net/") => "net",
+        _ if relative.starts_with("session/") => "session",
+        _ if relative.starts_with("tenant/") => "tenant",
+        _ if relative.starts_with("ops/") => "ops",
+        _ => "unknown",
+    }
+}
+
+/// The layer a path `crate::server::<first>::<second>` names.
+fn layer_named(first: &str, second: &str) -> &'static str {
+    match (first, second) {
+        ("clock" | "outbox" | "rung", _) | ("ops", "counters" | "audit") => "leaf",
+        ("net", _) => "net",
+        ("session", _) => "session",
+        ("tenant", _) => "tenant",
+        ("ops", _) => "ops",
+        _ => "unknown",
+    }
+}
+
+/// Which layers each layer may use: each only those below it.
+fn may_use(from: &str, to: &str) -> bool {
+    match from {
+        "wiring" => true,
+        "ops" => matches!(to, "ops" | "session" | "tenant" | "leaf"),
+        "net" => matches!(to, "net" | "session" | "leaf"),
+        "session" => matches!(to, "session" | "tenant" | "leaf"),
+        "tenant" => matches!(to, "tenant" | "leaf"),
+        "leaf" => to == "leaf",
+        _ => false,
+    }
+}
+
+/// Every use of another part of the server that crosses a layer the wrong way, as
+/// `path:line: from -> to`. Inside a layer, `super::` names its own modules; `super::super`
+/// (a way around the rule) is refused.
+fn layer_violations(relative: &str, text: &str) -> Vec<String> {
+    let from = layer_of(relative);
+    let mut found = Vec::new();
+    if from == "unknown" {
+        found.push(format!(
+            "src/server/{relative}: in no layer (net, session, tenant, ops or a leaf)"
+        ));
+    }
+    for (number, line) in text.lines().enumerate() {
+        let at = format!("src/server/{relative}:{}", number + 1);
+        // A comment's link to another layer documents; it does not depend.
+        if line.trim_start().starts_with("//") {
+            continue;
+        }
+        if line.contains("super::super") {
+            found.push(format!(
+                "{at}: `super::super` (name the layer: crate::server::...)"
+            ));
+        }
+        let mut rest = line;
+        while let Some(start) = rest.find("crate::server::") {
+            rest = &rest[start + "crate::server::".len()..];
+            let mut parts = rest.split("::");
+            let word = |part: Option<&str>| -> String {
+                part.unwrap_or("")
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect()
+            };
+            let first = word(parts.next());
+            let second = word(parts.next());
+            let to = layer_named(&first, &second);
+            if !may_use(from, to) {
+                found.push(format!(
+                    "{at}: {from} uses {to} (crate::server::{first}::{second})"
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_servers_layers_use_only_the_layers_below_them() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(files.len() >= 20, "found only {files:?}");
+    let mut layers = std::collections::BTreeSet::new();
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|path| {
+            let relative = path
+                .strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            layers.insert(layer_of(&relative));
+            layer_violations(&relative, &std::fs::read_to_string(path).unwrap())
+        })
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    assert_eq!(
+        layers.into_iter().collect::<Vec<_>>(),
+        ["leaf", "net", "ops", "session", "tenant", "wiring"]
+    );
+}
+
+#[test]
+fn the_layer_check_catches_a_use_upwards() {
+    let upwards = "use crate::server::session::Sessions;\n";
+    assert_eq!(layer_violations("tenant/engine.rs", upwards).len(), 1);
+    let engine = "use crate::server::tenant::Request;\n";
+    assert_eq!(layer_violations("net/rungs.rs", engine).len(), 1);
+    assert!(layer_violations("session/mod.rs", engine).is_empty());
+    let counters = "use crate::server::ops::counters::Counters;\n";
+    assert!(layer_violations("tenant/audience.rs", counters).is_empty());
+    let admin = "use crate::server::ops::admin;\n";
+    assert_eq!(layer_violations("tenant/audience.rs", admin).len(), 1);
+    assert_eq!(layer_violations("clock.rs", engine).len(), 1);
+    assert_eq!(
+        layer_violations("net/x.rs", "use super::super::tenant;").len(),
+        1
+    );
 }

@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::acd::AgentId;
+use crate::protocol::Acting;
+pub use crate::protocol::Role;
+
 use super::locate::FieldPath;
 use super::raw::{Count, Id, Port, Seconds};
 use super::{Problem, TenantConfig, problem, secs};
@@ -221,43 +225,6 @@ impl Default for Limits {
     }
 }
 
-/// What a principal may do. Each role sees and does a fixed set of things (protocol.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// A person at the WebAgent: acts only on its own agent.
-    Agent,
-    /// A screen on the wall: reads queue statistics, changes nothing.
-    Wallboard,
-    /// Watches the tenant's agents, queues and calls and acts on them.
-    Supervisor,
-    /// The PBX connector: reports calls, receives offers to ring on agents' devices.
-    Telephony,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Agent,
-        Role::Wallboard,
-        Role::Supervisor,
-        Role::Telephony,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Agent => "agent",
-            Role::Wallboard => "wallboard",
-            Role::Supervisor => "supervisor",
-            Role::Telephony => "telephony",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// Someone who may log in: a person or a machine, bound to one tenant and one role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -266,10 +233,16 @@ pub struct Principal {
     /// An argon2 hash in PHC form (`$argon2id$v=19$...`), made with `acdhub hash-password`.
     /// The password itself is never stored.
     pub password_hash: String,
-    pub role: Role,
+    /// The principal's role, with the agent an `agent` principal acts as (the tenant's agent
+    /// id).
+    pub acting: Acting,
     pub tenant: String,
-    /// The agent an `agent` principal acts as (the tenant's agent id); `None` for other roles.
-    pub agent: Option<String>,
+}
+
+impl Principal {
+    pub fn role(&self) -> Role {
+        self.acting.role()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -524,7 +497,7 @@ pub(super) fn build_principals(
         let Some(tenant) = tenants.iter().find(|t| t.id == raw.tenant) else {
             return Err(problem(at.key("tenant"), "names no configured tenant"));
         };
-        let agent = match (raw.role.0, raw.agent) {
+        let acting = match (raw.role.0, raw.agent) {
             (Role::Agent, agent) => {
                 let agent = agent.unwrap_or_else(|| raw.user.0.clone());
                 if !tenant.acd.agents.iter().any(|a| a.id.as_str() == agent) {
@@ -533,7 +506,7 @@ pub(super) fn build_principals(
                         format!("no agent `{agent}` in tenant `{}`", tenant.id),
                     ));
                 }
-                Some(agent)
+                Acting::Agent(AgentId::from(agent))
             }
             (_, Some(_)) => {
                 return Err(problem(
@@ -541,14 +514,15 @@ pub(super) fn build_principals(
                     "only a principal with role agent acts as an agent",
                 ));
             }
-            (_, None) => None,
+            (Role::Wallboard, None) => Acting::Wallboard,
+            (Role::Supervisor, None) => Acting::Supervisor,
+            (Role::Telephony, None) => Acting::Telephony,
         };
         principals.push(Principal {
             user: raw.user.0,
             password_hash: raw.password_hash,
-            role: raw.role.0,
+            acting,
             tenant: raw.tenant,
-            agent,
         });
     }
     Ok(principals)

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{MAX_ID_LEN, ProtocolError};
+use super::{MAX_ID_LEN, ProtocolError, Role};
 
 /// The longest call id a client may name. Calls come from a PBX, whose ids (Asterisk's
 /// `1700000000.123`, UUIDs) fit easily.
@@ -286,12 +286,12 @@ impl ClientMessage {
         }
     }
 
-    /// Whether a session of `role` (its wire name) may send this message.
-    pub fn allowed_for(&self, role: &str) -> bool {
+    /// Whether a session of `role` may send this message.
+    pub fn allowed_for(&self, role: Role) -> bool {
         let name = self.type_name();
         TYPES
             .iter()
-            .any(|(t, roles)| *t == name && roles.contains(&role))
+            .any(|(t, roles)| *t == name && roles.contains(&role.name()))
     }
 }
 
@@ -797,8 +797,8 @@ mod tests {
     fn every_type_is_parsed_and_allowed_for_its_roles_only() {
         let accept = parse(r#"{"id":"1","type":"accept","call":"c1"}"#).unwrap();
         assert_eq!(accept.message, ClientMessage::Accept { call: "c1".into() });
-        assert!(accept.message.allowed_for("agent"));
-        assert!(!accept.message.allowed_for("wallboard"));
+        assert!(accept.message.allowed_for(Role::Agent));
+        assert!(!accept.message.allowed_for(Role::Wallboard));
         for (kind, _) in TYPES {
             let error = parse(&format!(r#"{{"id":"1","type":"{kind}"}}"#));
             if let Err((_, error)) = error {
@@ -820,8 +820,8 @@ mod tests {
             }
         );
         let out = r#"{"id":"1","type":"set_pending","agent":"a2","state":"logged_out"}"#;
-        assert!(parse(out).unwrap().message.allowed_for("supervisor"));
-        assert!(!parse(out).unwrap().message.allowed_for("agent"));
+        assert!(parse(out).unwrap().message.allowed_for(Role::Supervisor));
+        assert!(!parse(out).unwrap().message.allowed_for(Role::Agent));
         for text in [
             r#"{"id":"1","type":"set_pending","agent":"a2","state":"not_ready"}"#,
             r#"{"id":"1","type":"set_pending","agent":"a2","state":"logged_out","reason":"lunch"}"#,
@@ -844,10 +844,10 @@ mod tests {
                 agent: Some("a2".into())
             }
         );
-        for role in ["agent", "supervisor"] {
+        for role in [Role::Agent, Role::Supervisor] {
             assert!(named.message.allowed_for(role));
         }
-        assert!(!named.message.allowed_for("wallboard"));
+        assert!(!named.message.allowed_for(Role::Wallboard));
     }
 
     #[test]

@@ -2,17 +2,25 @@
 //!
 //! `protocol/protocol.md` is the contract and `protocol/schemas/` its machine-readable form; this
 //! module is the server's side of it. The core's types are never serialized directly: inbound
-//! messages are parsed here into [`inbound::ClientMessage`] and turned into core commands by the
-//! engine, and everything the server says is built as an [`outbound`] message from the core's
+//! messages are parsed here into [`inbound::ClientMessage`] and turned into core commands here too
+//! ([`command`]), and everything the server says is built as an [`outbound`] message from the core's
 //! events and views.
 //!
 //! - `inbound`: what clients send, and the parser that turns a bad frame into a precise
 //!   [`ProtocolError`] with a stable code.
+//! - `command`: what an authenticated message asks for, as the core's `Command`, refused here
+//!   when the sender's role may not send it.
+//! - `identity`: roles, and who a session acts as.
 //! - `outbound`: what the server sends: the greeting, replies, and events (each with its
 //!   session's `seq`).
 
+pub mod command;
+pub mod identity;
 pub mod inbound;
 pub mod outbound;
+
+pub use command::{Command, Refusal};
+pub use identity::{Acting, Identity, Role};
 
 /// The WebSocket subprotocol and the protocol's name in `hello`.
 pub const SUBPROTOCOL: &str = "acdhub.v1";

@@ -67,3 +67,12 @@ impl Clock {
             .fetch_add(by.as_millis() as i64, Ordering::AcqRel);
     }
 }
+
+/// Sleeps until `deadline`, or for ever when there is none: a `select!` arm for a deadline
+/// that may not be set (a flush not due, a pong not awaited, a long-poll link being polled).
+pub async fn sleep_until_option(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,42 +1,28 @@
-//! The server: listeners, sessions and one engine per tenant.
+//! The server, in layers a newcomer can see in the tree. Each layer uses only the ones below
+//! it (and the leaves), never one above (`tests/tidy.rs` checks every `use`):
 //!
-//! Dependencies point one way: `listener` (TCP, TLS, HTTP) -> `http` (routes, Origin) ->
-//! `session` (one client) -> `engine` (one tenant's core) -> [`crate::acd`]. Sessions and engines
-//! talk only through bounded channels: a session sends [`engine::Request`]s, an engine answers by
-//! pushing into the session's outbound queue ([`outbox`]).
+//! ```text
+//! ops      the metrics listener: /metrics, /sessions            (+ leaves: counters, audit)
+//! net      bytes <-> messages: listeners, TLS, /ws, the HTTP rungs, pages, diagnostics, health
+//! session  one client's session: sign-in, writing with seq, replay and resume, the registry
+//! tenant   one engine task per tenant that owns its core, the fan-out, snapshots, figures
+//! acd      the core (its own crate), through crate::protocol's translation of commands
+//! ```
 //!
-//! - `audit`: the record of every supervisor action.
-//! - `auth`: principals, password hashes and session tokens.
-//! - `clock`: the one place the server reads the wall clock.
-//! - `fanout`: which session hears which event; statistics coalesced per subscription.
-//! - `metrics`: Prometheus `/metrics` on its own listener.
-//! - `pages`: the browser pages and their scripts, built into the binary.
-//! - `diag`: the probes of the `/diagnostics` page.
-//! - `link`: the connection under a session: WebSocket, or an SSE or long-poll link.
-//! - `registry`: every open connection, for counts.
-//! - `resume`: sessions that outlive their connection, and their replay buffers.
-//! - `rt`: the HTTP rungs (`/rt/sse`, `/rt/poll`, `/rt/send`) and `/rt/endpoints`.
-//! - `tls`: certificates.
+//! Leaves that every layer may use: `clock` (the one place the server reads the wall clock),
+//! `outbox` (a session's bounded outbound queue), `rung` (listeners and ladder rungs), and
+//! `ops::counters` and `ops::audit`. Sessions and engines talk only through bounded channels: a
+//! session sends [`tenant::Request`]s, an engine answers by pushing into the session's
+//! outbound queue. This module wires the layers together and owns their lifetimes.
 
-mod audit;
-mod auth;
 mod clock;
-mod diag;
-mod engine;
-mod fanout;
-mod http;
-mod link;
-mod listener;
-mod metrics;
+mod net;
+mod ops;
 mod outbox;
-mod pages;
-mod registry;
-mod resume;
-mod rt;
+mod rung;
 mod session;
-mod tls;
+mod tenant;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,51 +36,20 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::acd::Acd;
-use crate::config::{FileConfig, Limits, ListenAddr};
+use crate::config::{FileConfig, ListenAddr, SimulatorConfig, TenantConfig};
 use crate::sim::{SimError, Simulator, SimulatorPlan};
 
-pub use audit::AuditError;
-pub use auth::hash_password;
 pub use clock::Clock;
-pub use listener::BindError;
-pub use registry::{Registry, Rung, SessionInfo, Transport};
-pub use tls::TlsError;
+pub use net::{BindError, TlsError};
+pub use ops::audit::AuditError;
+pub use rung::{Rung, Transport};
+pub use session::{ConnectionInfo, ConnectionNumber, Connections, hash_password};
 
-/// What every session shares.
-pub struct Shared {
-    registry: Registry,
-    auth: auth::Authenticator,
-    /// Each tenant's engine, by tenant id.
-    engines: HashMap<String, mpsc::Sender<engine::Request>>,
-    limits: Limits,
-    allowed_origins: Vec<String>,
-    /// Where supervisors' actions are recorded; sessions record those refused by role.
-    audit: audit::AuditLog,
-    /// Cancelled when the server shuts down: listeners stop, sessions close with 1012.
-    shutdown: CancellationToken,
-    /// Every connection's task, so shutdown can wait for them.
-    session_tasks: TaskTracker,
-    /// Every authenticated session, attached or waiting to be resumed.
-    sessions: Arc<resume::Sessions>,
-    /// The open SSE and long-poll links.
-    links: link::Links,
-    /// What `/rt/endpoints` and the Origin check need to know of the server's own ports.
-    ports: Ports,
-    /// A comment this long opens every SSE stream (0: none).
-    sse_padding_bytes: u32,
-    metrics: Arc<metrics::Metrics>,
-    clock: Arc<Clock>,
-}
-
-/// The server's ports as browsers reach them.
-pub struct Ports {
-    /// Where the ws and wss rungs are offered (`None`: not offered).
-    pub ws: Option<u16>,
-    pub wss: Option<u16>,
-    /// Every port that is the server's own: its listeners' and the public ones. A page from
-    /// the request's host on one of them is one of the server's own pages.
-    pub own: Vec<u16>,
-}
+use net::{Net, Ports};
+use ops::audit::AuditLog;
+use ops::counters::Counters;
+use session::{Authenticator, Resumable, Sessions};
+use tenant::{Engine, EngineSetup, Tenants};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -115,7 +70,7 @@ pub enum StartError {
 
 /// A running server.
 pub struct Server {
-    shared: Arc<Shared>,
+    sessions: Arc<Sessions>,
     ws: Option<SocketAddr>,
     wss: Option<SocketAddr>,
     metrics: Option<SocketAddr>,
@@ -149,77 +104,53 @@ impl Server {
         if server.ws == ListenAddr::Off && server.wss == ListenAddr::Off {
             return Err(StartError::NoListener);
         }
-        let audit = audit::AuditLog::open(server.audit_log.as_deref())?;
+        let audit = AuditLog::open(server.audit_log.as_deref())?;
         let tls = match server.wss {
             ListenAddr::Off => None,
             ListenAddr::At(_) => {
                 let certificate = match &server.tls {
-                    Some(files) => tls::Certificate::Files(files),
+                    Some(files) => net::Certificate::Files(files),
                     None => {
                         tracing::warn!(
                             "wss runs on the development certificate (certs/localhost.pem), which only \
                              machines trusting certs/dev-ca.pem accept; set [server] tls_certificate and \
                              tls_private_key for production"
                         );
-                        tls::Certificate::Development
+                        net::Certificate::Development
                     }
                 };
-                Some(TlsAcceptor::from(tls::server_config(certificate)?))
+                Some(TlsAcceptor::from(net::server_config(certificate)?))
             }
         };
         let mut bound = Vec::new();
         for (transport, addr) in [(Transport::Ws, server.ws), (Transport::Wss, server.wss)] {
             if let ListenAddr::At(addr) = addr {
-                let listening = listener::Listening::of(transport);
-                bound.push((transport, listener::bind(listening, addr).await?));
+                let listening = net::Listening::of(transport);
+                bound.push((transport, net::bind(listening, addr).await?));
             }
         }
         let metrics_listener = match metrics_config.listen {
             ListenAddr::Off => None,
-            ListenAddr::At(addr) => Some(listener::bind(listener::Listening::METRICS, addr).await?),
+            ListenAddr::At(addr) => Some(net::bind(net::Listening::METRICS, addr).await?),
         };
 
         let clock = Arc::new(clock);
-        let metrics = Arc::new(metrics::Metrics::new());
-        let now = clock.now();
+        let counters = Arc::new(Counters::new());
         let engines_stop = CancellationToken::new();
-        let mut senders = HashMap::new();
+        let setup = || EngineSetup {
+            clock: clock.clone(),
+            counters: counters.clone(),
+            stats_updates_per_sec: limits.stats_updates_per_sec,
+            audit: audit.clone(),
+            disconnect_grace: server.disconnect_grace,
+            on_disconnect: server.on_disconnect,
+        };
+        let mut senders = Tenants::default();
         let mut engines = Vec::new();
         for tenant in tenants {
             let simulated = simulator.as_ref().filter(|sim| sim.tenant == tenant.id);
-            let start = simulated.map_or(now, |sim| now - sim.warm_up);
-            let mut acd = Acd::new(tenant.acd.clone(), start).map_err(|e| StartError::Tenant {
-                tenant: tenant.id.clone(),
-                problem: e.to_string(),
-            })?;
-            let simulator = match simulated {
-                Some(sim) => {
-                    let plan = SimulatorPlan::from_config(sim, &tenant.acd);
-                    plan.check_against(&tenant.acd)?;
-                    let mut simulator = Simulator::new(sim.seed, plan, start)?;
-                    let played = crate::sim::run(&mut acd, &mut simulator, now);
-                    tracing::info!(
-                        tenant = %tenant.id,
-                        virtual_agents = sim.virtual_agents.len(),
-                        warm_up_secs = sim.warm_up.as_secs(),
-                        calls_played = simulator.calls_placed(),
-                        commands = played.commands,
-                        "simulator plays callers and virtual agents"
-                    );
-                    Some(simulator)
-                }
-                None => None,
-            };
-            let (sender, receiver) = mpsc::channel(engine::CHANNEL_CAPACITY);
-            let surroundings = engine::Surroundings {
-                clock: clock.clone(),
-                metrics: metrics.clone(),
-                stats_updates_per_sec: limits.stats_updates_per_sec,
-                audit: audit.clone(),
-                disconnect_grace: server.disconnect_grace,
-                on_disconnect: server.on_disconnect,
-            };
-            let engine = engine::Engine::new(tenant.id.clone(), acd, simulator, surroundings);
+            let engine = start_engine(&tenant, simulated, clock.now(), setup())?;
+            let (sender, receiver) = mpsc::channel(tenant::CHANNEL_CAPACITY);
             engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
             senders.insert(tenant.id, sender);
         }
@@ -255,31 +186,34 @@ impl Server {
                 .filter(|port| *port != 0)
                 .collect(),
         };
-        let shared = Arc::new(Shared {
-            registry: Registry::default(),
-            auth: auth::Authenticator::new(&principals),
-            engines: senders,
+        let sessions = Arc::new(Sessions {
+            connections: Connections::default(),
+            auth: Authenticator::new(&principals),
+            tenants: senders,
             limits: limits.clone(),
-            allowed_origins: server.allowed_origins,
             audit,
             shutdown: CancellationToken::new(),
-            session_tasks: TaskTracker::new(),
-            sessions: Arc::new(resume::Sessions::default()),
-            links: link::Links::default(),
-            ports,
-            sse_padding_bytes: server.sse_padding_bytes,
-            metrics,
+            tasks: TaskTracker::new(),
+            resumable: Arc::new(Resumable::default()),
+            counters,
             clock,
         });
-        let pages = pages::PagesConfig {
+        let pages = net::PagesConfig {
             dir: server.web_dir,
             demo: server.demo,
-            ladder: pages::Ladder {
-                ws: shared.ports.ws,
-                wss: shared.ports.wss,
+            ladder: net::Ladder {
+                ws: ports.ws,
+                wss: ports.wss,
             },
         };
-        let app = http::router(shared.clone(), pages);
+        let net = Arc::new(Net {
+            sessions: sessions.clone(),
+            links: net::Links::default(),
+            ports,
+            allowed_origins: server.allowed_origins,
+            sse_padding_bytes: server.sse_padding_bytes,
+        });
+        let app = net::router(net, pages);
         let connections = Arc::new(Semaphore::new(limits.max_connections as usize));
         let listeners = TaskTracker::new();
         let (mut ws, mut wss) = (None, None);
@@ -289,7 +223,7 @@ impl Server {
                 Transport::Wss => wss = Some(addr),
             }
             tracing::info!("listening for {} on {addr}", transport.name());
-            listeners.spawn(listener::accept_loop(listener::Accept {
+            listeners.spawn(net::accept_loop(net::Accept {
                 listener: tcp,
                 transport,
                 tls: match transport {
@@ -298,7 +232,7 @@ impl Server {
                 },
                 app: app.clone(),
                 connections: connections.clone(),
-                shutdown: shared.shutdown.clone(),
+                shutdown: sessions.shutdown.clone(),
                 tracker: listeners.clone(),
             }));
         }
@@ -310,13 +244,13 @@ impl Server {
                     source,
                 })?;
                 tracing::info!("serving Prometheus metrics on http://{addr}/metrics");
-                listeners.spawn(metrics::serve(tcp, shared.clone()));
+                listeners.spawn(ops::admin::serve(tcp, sessions.clone()));
                 Some(addr)
             }
             None => None,
         };
         Ok(Server {
-            shared,
+            sessions,
             ws,
             wss,
             metrics,
@@ -344,41 +278,40 @@ impl Server {
     /// in between (ring timeouts, wrap-ups, the end of a statistics window) happens in order.
     /// For tests; a server in production follows the system's monotonic clock only.
     pub async fn advance_clock(&self, by: Duration) {
-        self.shared.clock.skip(by);
-        for engine in self.shared.engines.values() {
-            let _ = engine.send(engine::Request::Wake).await;
-        }
+        self.sessions.clock.skip(by);
+        self.sessions.tenants.wake().await;
     }
 
     /// The server's time now.
     pub fn now(&self) -> Timestamp {
-        self.shared.clock.now()
+        self.sessions.clock.now()
     }
 
-    pub fn registry(&self) -> &Registry {
-        &self.shared.registry
+    /// Every open connection.
+    pub fn connections(&self) -> &Connections {
+        &self.sessions.connections
     }
 
     /// Stops gracefully: no new connections, every client closed with 1012 (service restart),
     /// then the engines. Waits at most the configured grace period for clients to go, and says
     /// so in the log if it runs over.
     pub async fn shutdown(self) {
-        let grace = self.shared.limits.shutdown_grace;
-        let open = self.shared.registry.len();
+        let grace = self.sessions.limits.shutdown_grace;
+        let open = self.sessions.connections.len();
         tracing::info!(
             sessions = open,
             "shutting down: closing every session with 1012"
         );
-        self.shared.shutdown.cancel();
+        self.sessions.shutdown.cancel();
         self.listeners.close();
-        self.shared.session_tasks.close();
+        self.sessions.tasks.close();
         let drained = async {
-            self.shared.session_tasks.wait().await;
+            self.sessions.tasks.wait().await;
             self.listeners.wait().await;
         };
         if tokio::time::timeout(grace, drained).await.is_err() {
             tracing::warn!(
-                still_open = self.shared.registry.len(),
+                still_open = self.sessions.connections.len(),
                 grace_secs = grace.as_secs(),
                 "shutdown grace period over; stopping with connections still open"
             );
@@ -389,4 +322,38 @@ impl Server {
         }
         tracing::info!("stopped");
     }
+}
+
+/// One tenant's engine, its core made from the tenant's configuration. The simulator's tenant
+/// starts with its warm-up already played (the last hour of a demo), so calls flow at once.
+fn start_engine(
+    tenant: &TenantConfig,
+    simulated: Option<&SimulatorConfig>,
+    now: Timestamp,
+    setup: EngineSetup,
+) -> Result<Engine, StartError> {
+    let start = simulated.map_or(now, |sim| now - sim.warm_up);
+    let mut acd = Acd::new(tenant.acd.clone(), start).map_err(|e| StartError::Tenant {
+        tenant: tenant.id.clone(),
+        problem: e.to_string(),
+    })?;
+    let simulator = match simulated {
+        Some(sim) => {
+            let plan = SimulatorPlan::from_config(sim, &tenant.acd);
+            plan.check_against(&tenant.acd)?;
+            let mut simulator = Simulator::new(sim.seed, plan, start)?;
+            let played = crate::sim::run(&mut acd, &mut simulator, now);
+            tracing::info!(
+                tenant = %tenant.id,
+                virtual_agents = sim.virtual_agents.len(),
+                warm_up_secs = sim.warm_up.as_secs(),
+                calls_played = simulator.calls_placed(),
+                commands = played.commands,
+                "simulator plays callers and virtual agents"
+            );
+            Some(simulator)
+        }
+        None => None,
+    };
+    Ok(Engine::new(tenant.id.clone(), acd, simulator, setup))
 }

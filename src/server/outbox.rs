@@ -54,10 +54,33 @@ pub enum StatsSlot {
     Tenant,
 }
 
+/// A session's number inside the server: the engine and the fan-out know a session by it. It
+/// is not the secret a client resumes the session with (`SessionSecret`), and not the number of
+/// the connection carrying it now (`ConnectionNumber`): a resumed session keeps its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionNumber(pub u64);
+
+impl std::fmt::Display for SessionNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The secret a client resumes its session with (`session` in the auth result and in `resume`).
+/// Like a token it is never printed; logs and diagnostics show the [`SessionNumber`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SessionSecret(pub String);
+
+impl std::fmt::Debug for SessionSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionSecret(<hidden>)")
+    }
+}
+
 /// The sending side of one session. Cheap to share (`Arc`); every method is non-blocking.
 #[derive(Debug)]
 pub struct SessionHandle {
-    pub id: u64,
+    pub number: SessionNumber,
     queue: mpsc::Sender<Outgoing>,
     closing: CancellationToken,
     close_reason: OnceLock<CloseReason>,
@@ -79,10 +102,13 @@ struct StatsSlots {
 
 impl SessionHandle {
     /// A handle and the receiving end of its queue, which only the session task reads.
-    pub fn new(id: u64, capacity: usize) -> (Arc<SessionHandle>, mpsc::Receiver<Outgoing>) {
+    pub fn new(
+        number: SessionNumber,
+        capacity: usize,
+    ) -> (Arc<SessionHandle>, mpsc::Receiver<Outgoing>) {
         let (queue, receiver) = mpsc::channel(capacity);
         let handle = SessionHandle {
-            id,
+            number,
             queue,
             closing: CancellationToken::new(),
             close_reason: OnceLock::new(),

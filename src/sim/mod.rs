@@ -15,13 +15,15 @@
 //!   calls that waited; warm-ups are discarded by subtracting a [`Snapshot`].
 //! - [`rng`]: the simulator's own xoshiro256** generator, so a seed means the same run on every
 //!   machine and with every dependency version.
-//! - [`report`]: the per-queue table `acdhub simulate` prints for a configured contact center.
+//! - [`play`]: `acdhub simulate`'s two runs, a configured day or one queue against Erlang C.
+//! - [`report`]: what those print: the per-queue table, the Erlang C comparison, the run's speed.
 //! - [`scenario`]: the Erlang C setting ([`ErlangScenario`]) used by `acdhub simulate` and the
 //!   tests.
 
 pub mod driver;
 pub mod measure;
 pub mod plan;
+pub mod play;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -1,10 +1,15 @@
-//! The table `acdhub simulate` prints for a configured contact center: each queue's figures and
-//! the tenant's total, read from the core's own statistics.
+//! What `acdhub simulate` prints: for a configured contact center each queue's figures and the
+//! tenant's total, read from the core's own statistics; for one queue its measured figures
+//! beside Erlang C's; and for both, how fast the run went.
 
 use std::fmt::Write;
+use std::time::Duration;
 
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{Acd, AgentCounts, Figures};
+use crate::erlang::Prediction;
+
+use super::{BatchedRun, Estimate, Measurement, RunSummary};
 
 fn percent(value: Option<f64>) -> String {
     value.map_or("-".into(), |v| format!("{:.1} %", v * 100.0))
@@ -88,4 +93,140 @@ pub fn queue_table(acd: &Acd) -> String {
         agents(&tenant.stats.agents)
     );
     out
+}
+
+/// How long the run took and what the core did, for both kinds of simulation.
+pub fn write_run(
+    out: &mut String,
+    simulated_hours: f64,
+    wall: Duration,
+    summary: &RunSummary,
+) -> std::fmt::Result {
+    let secs = wall.as_secs_f64().max(1e-9);
+    writeln!(
+        out,
+        "simulated {simulated_hours} h in {:.3} s wall time ({:.0}x real time)",
+        wall.as_secs_f64(),
+        simulated_hours * 3600.0 / secs
+    )?;
+    writeln!(
+        out,
+        "core: {} commands ({:.0}/s), {} timeouts, {} events; {} refused",
+        summary.commands,
+        summary.commands as f64 / secs,
+        summary.timeouts,
+        summary.events,
+        summary.refused
+    )?;
+    if let Some(error) = &summary.first_refusal {
+        writeln!(out, "first refusal: {error}")?;
+    }
+    Ok(())
+}
+
+/// How a figure is shown: fractions as percentages, times in seconds.
+#[derive(Debug, Clone, Copy)]
+enum Unit {
+    Percent,
+    Seconds,
+}
+
+impl Unit {
+    fn show(self, value: f64) -> String {
+        match self {
+            Unit::Percent => format!("{:.2} %", value * 100.0),
+            Unit::Seconds => format!("{value:.2} s"),
+        }
+    }
+
+    fn show_signed(self, value: f64) -> String {
+        let sign = if value >= 0.0 { "+" } else { "" };
+        format!("{sign}{}", self.show(value))
+    }
+}
+
+/// One line of the comparison table.
+struct Row {
+    name: String,
+    unit: Unit,
+    measured: Option<Estimate>,
+    predicted: Option<f64>,
+}
+
+pub fn erlang_table(
+    out: &mut String,
+    run: &BatchedRun,
+    prediction: Option<&Prediction>,
+    threshold_secs: f64,
+) -> std::fmt::Result {
+    let row = |name: String,
+               unit: Unit,
+               measure: fn(&Measurement) -> Option<f64>,
+               predict: fn(&Prediction) -> f64| Row {
+        name,
+        unit,
+        measured: run.estimate(measure),
+        predicted: prediction.map(predict),
+    };
+    let rows = [
+        row(
+            "P(wait)".into(),
+            Unit::Percent,
+            |m| m.probability_of_waiting(),
+            |p| p.probability_of_waiting,
+        ),
+        row(
+            "ASA".into(),
+            Unit::Seconds,
+            |m| m.figures.average_speed_of_answer(),
+            |p| p.average_speed_of_answer,
+        ),
+        row(
+            format!("SL({threshold_secs} s)"),
+            Unit::Percent,
+            |m| m.figures.service_level(ServiceLevelVariant::Answered),
+            |p| p.service_level,
+        ),
+        row(
+            "occupancy".into(),
+            Unit::Percent,
+            |m| m.figures.occupancy(),
+            |p| p.occupancy,
+        ),
+        row(
+            "AHT".into(),
+            Unit::Seconds,
+            |m| m.figures.average_handle_time(),
+            |p| p.average_handle_time,
+        ),
+    ];
+    writeln!(
+        out,
+        "{:<13} {:>20} {:>10}  difference",
+        "figure", "measured", "Erlang C"
+    )?;
+    for row in rows {
+        let measured = row.measured.map_or("n/a".into(), |e| {
+            format!(
+                "{} ± {}",
+                row.unit.show(e.value),
+                row.unit.show(e.standard_error)
+            )
+        });
+        let predicted = row.predicted.map_or("n/a".into(), |p| row.unit.show(p));
+        let difference = match (row.measured, row.predicted) {
+            (Some(e), Some(p)) if e.standard_error > 0.0 => format!(
+                "{} ({:+.1} se)",
+                row.unit.show_signed(e.value - p),
+                (e.value - p) / e.standard_error
+            ),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{:<13} {measured:>20} {predicted:>10}  {difference}",
+            row.name
+        )?;
+    }
+    Ok(())
 }

@@ -128,7 +128,7 @@ impl Acd {
             },
             CallState::Connected { agent } => {
                 let on_hold = matches!(
-                    self.agents[*agent].status,
+                    self.agents[*agent].status(),
                     AgentStatus::OnCall { on_hold: true, .. }
                 );
                 CallStatus::Connected {

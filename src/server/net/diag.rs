@@ -10,18 +10,20 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{Query, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use futures_util::stream;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Shared;
-use super::http::{Connection, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE, check_origin};
 use crate::protocol::outbound::time;
 
-pub fn routes() -> Router<Arc<Shared>> {
+use super::origin::AllowedOrigin;
+use super::rungs::event_stream;
+use super::{Net, Peer, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE};
+
+pub fn routes() -> Router<Arc<Net>> {
     Router::new()
         .route("/diag/ws", get(ws))
         .route("/diag/sse", get(sse))
@@ -84,55 +86,42 @@ fn bad(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
-fn tick(shared: &Shared, n: u32, plan: &Plan) -> String {
+fn tick(net: &Net, n: u32, plan: &Plan) -> String {
     json!({
         "type": "tick",
         "n": n,
-        "time": time(shared.clock.now()),
+        "time": time(net.sessions.clock.now()),
         "interval_ms": plan.interval.as_millis() as u64,
     })
     .to_string()
 }
 
-/// A probe's request, checked: its origin, and its plan.
-fn admit(
-    shared: &Shared,
-    connection: &Connection,
-    headers: &HeaderMap,
-    query: &TicksQuery,
-) -> Result<Plan, Box<Response>> {
-    if let Some(refused) = check_origin(shared, connection, headers) {
-        return Err(Box::new(refused));
-    }
-    query.plan().map_err(|problem| Box::new(bad(problem)))
-}
-
 /// `GET /diag/ws`: ticks over a WebSocket, then a normal close.
 async fn ws(
-    State(shared): State<Arc<Shared>>,
-    axum::Extension(connection): axum::Extension<Connection>,
+    State(net): State<Arc<Net>>,
+    axum::Extension(peer): axum::Extension<Peer>,
     Query(query): Query<TicksQuery>,
-    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
+    _origin: AllowedOrigin,
 ) -> Response {
-    let plan = match admit(&shared, &connection, &headers, &query) {
+    let plan = match query.plan() {
         Ok(plan) => plan,
-        Err(refused) => return *refused,
+        Err(problem) => return bad(problem),
     };
-    let tracker = shared.session_tasks.clone();
+    let tracker = net.sessions.tasks.clone();
     upgrade
         .read_buffer_size(READ_BUFFER_SIZE)
         .write_buffer_size(WRITE_BUFFER_SIZE)
         .max_message_size(1024)
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
-                let _permit = connection.permit;
-                ws_ticks(socket, shared, plan).await;
+                let _permit = peer.permit;
+                ws_ticks(socket, net, plan).await;
             })
         })
 }
 
-async fn ws_ticks(mut socket: WebSocket, shared: Arc<Shared>, plan: Plan) {
+async fn ws_ticks(mut socket: WebSocket, net: Arc<Net>, plan: Plan) {
     for n in 1..=plan.ticks {
         // Reads what the browser sends (its close, tungstenite's pongs) while it waits.
         let wait = tokio::time::sleep(plan.wait_before(n));
@@ -140,14 +129,14 @@ async fn ws_ticks(mut socket: WebSocket, shared: Arc<Shared>, plan: Plan) {
         loop {
             tokio::select! {
                 () = &mut wait => break,
-                () = shared.shutdown.cancelled() => return,
+                () = net.sessions.shutdown.cancelled() => return,
                 message = socket.recv() => match message {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => {}
                 },
             }
         }
-        let text = tick(&shared, n, &plan);
+        let text = tick(&net, n, &plan);
         if socket.send(Message::Text(text.into())).await.is_err() {
             return;
         }
@@ -162,19 +151,19 @@ async fn ws_ticks(mut socket: WebSocket, shared: Arc<Shared>, plan: Plan) {
 /// `GET /diag/sse`: ticks over an event stream, then `event: close`. No keepalive comments: an
 /// idle probe must be idle.
 async fn sse(
-    State(shared): State<Arc<Shared>>,
-    axum::Extension(connection): axum::Extension<Connection>,
+    State(net): State<Arc<Net>>,
+    axum::Extension(peer): axum::Extension<Peer>,
     Query(query): Query<TicksQuery>,
-    headers: HeaderMap,
+    _origin: AllowedOrigin,
 ) -> Response {
-    let plan = match admit(&shared, &connection, &headers, &query) {
+    let plan = match query.plan() {
         Ok(plan) => plan,
-        Err(refused) => return *refused,
+        Err(problem) => return bad(problem),
     };
-    let permit = connection.permit;
+    let permit = peer.permit;
     let body = stream::unfold(
-        (1u32, shared, plan, permit),
-        |(n, shared, plan, permit)| async move {
+        (1u32, net, plan, permit),
+        |(n, net, plan, permit)| async move {
             if n > plan.ticks + 1 {
                 return None;
             }
@@ -185,17 +174,17 @@ async fn sse(
             } else {
                 tokio::select! {
                     () = tokio::time::sleep(plan.wait_before(n)) => {}
-                    () = shared.shutdown.cancelled() => return None,
+                    () = net.sessions.shutdown.cancelled() => return None,
                 }
-                Bytes::from(format!("data: {}\n\n", tick(&shared, n, &plan)))
+                Bytes::from(format!("data: {}\n\n", tick(&net, n, &plan)))
             };
             Some((
                 Ok::<_, std::convert::Infallible>(chunk),
-                (n + 1, shared, plan, permit),
+                (n + 1, net, plan, permit),
             ))
         },
     );
-    super::rt::event_stream(Body::from_stream(body))
+    event_stream(Body::from_stream(body))
 }
 
 #[derive(Deserialize)]
@@ -205,14 +194,10 @@ struct PollQuery {
 
 /// `POST /diag/poll`: answers one tick after `wait_ms`, as a long-poll does.
 async fn poll(
-    State(shared): State<Arc<Shared>>,
-    axum::Extension(connection): axum::Extension<Connection>,
+    State(net): State<Arc<Net>>,
     Query(query): Query<PollQuery>,
-    headers: HeaderMap,
+    _origin: AllowedOrigin,
 ) -> Response {
-    if let Some(refused) = check_origin(&shared, &connection, &headers) {
-        return refused;
-    }
     let wait_ms = query.wait_ms.unwrap_or(2000);
     if wait_ms > 30_000 {
         return bad("wait_ms must be 0 to 30000");
@@ -221,12 +206,12 @@ async fn poll(
     let waited_ms = tokio::select! {
         () = tokio::time::sleep(Duration::from_millis(wait_ms)) => wait_ms,
         // The server stops: answer now, with the wait it was.
-        () = shared.shutdown.cancelled() => started.elapsed().as_millis() as u64,
+        () = net.sessions.shutdown.cancelled() => started.elapsed().as_millis() as u64,
     };
     let body = json!({
         "type": "tick",
         "n": 1,
-        "time": time(shared.clock.now()),
+        "time": time(net.sessions.clock.now()),
         "waited_ms": waited_ms,
     });
     let mut response = Json(body).into_response();

@@ -7,9 +7,22 @@
 //! burst of events costs one write. It sends heartbeats, pings, enforces the limits, and closes
 //! with the documented code.
 //!
-//! A session outlives its connection ([`super::resume`]): when the connection drops, the task
-//! parks the session for a client to resume; an `auth` with `resume` on a new connection takes
-//! a parked session over and replays the events its client missed.
+//! A session outlives its connection ([`resume`]): when the connection drops, the task parks
+//! the session for a client to resume; an `auth` with `resume` on a new connection takes a
+//! parked session over and replays the events its client missed.
+//!
+//! - `socket`: the [`Socket`] a session reads and writes, which `net` implements per rung.
+//! - `sign_in`: `auth`: credentials, a new session or a resumed one, and attaching to the engine.
+//! - `auth`: principals, password hashes and session tokens.
+//! - `resume` and `replay`: sessions kept for a resume, and the events each keeps to replay.
+//! - `registry`: every open connection.
+
+mod auth;
+mod registry;
+mod replay;
+mod resume;
+mod sign_in;
+mod socket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,35 +31,57 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::config::Role;
-use crate::protocol::inbound::{ClientMessage, Credentials, Envelope, Resume, parse};
+use crate::config::Limits;
+use crate::protocol::inbound::{ClientMessage, Envelope, parse};
 use crate::protocol::outbound::{Reply, time, with_seq};
-use crate::protocol::{ProtocolError, SUBPROTOCOL, close};
+use crate::protocol::{Command, Identity, ProtocolError, Refusal, Role, SUBPROTOCOL, close};
+use crate::server::clock::{Clock, sleep_until_option};
+use crate::server::ops::audit::{Action, AuditLog};
+use crate::server::ops::counters::{ConnectionCounters, Counters};
+use crate::server::outbox::{CloseReason, Outgoing, SessionHandle, SessionNumber, SessionSecret};
+use crate::server::tenant::{Request, Tenants};
 
-use super::Shared;
-use super::audit::{Action, Actor};
-use super::auth::{Identity, random_token};
-use super::engine::{Attach, Request};
-use super::link::{HttpLink, Incoming, Socket};
-use super::metrics::SessionMetrics;
-use super::outbox::{CloseReason, Outgoing, SessionHandle};
-use super::registry::SessionInfo;
-use super::resume::{NotResumed, Parked, Replay, Slot};
+pub use auth::{Authenticator, hash_password, random_token};
+pub use registry::{ConnectionInfo, ConnectionNumber, Connections};
+pub use resume::Resumable;
+pub use socket::{Gone, Incoming, Socket};
+
+use replay::Replay;
+use resume::{Parked, Slot};
+
+/// What every session task shares: the session layer's state.
+pub struct Sessions {
+    /// Every open connection, for counts.
+    pub connections: Connections,
+    pub auth: Authenticator,
+    /// The tenants' engines, which sessions send their commands to.
+    pub tenants: Tenants,
+    pub limits: Limits,
+    /// Where supervisors' actions are recorded; sessions record those they refuse themselves.
+    pub audit: AuditLog,
+    /// Cancelled when the server shuts down: listeners stop, sessions close with 1012.
+    pub shutdown: CancellationToken,
+    /// Every connection's task, so shutdown can wait for them.
+    pub tasks: TaskTracker,
+    /// Every authenticated session, attached or waiting to be resumed.
+    pub resumable: Arc<Resumable>,
+    pub counters: Arc<Counters>,
+    pub clock: Arc<Clock>,
+}
 
 /// How long the server waits for its close frame to be written to a client that has stopped
 /// reading, before it drops the connection.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long a resume waits for the connection that still carries the session to let go.
-const TAKEOVER_PATIENCE: Duration = Duration::from_secs(5);
-
 /// The authenticated side of a session.
 struct Authenticated {
     identity: Arc<Identity>,
     engine: mpsc::Sender<Request>,
-    /// The session's secret id, which a client resumes it with.
-    id: String,
+    /// The secret a client resumes the session with.
+    secret: SessionSecret,
     slot: Arc<Slot>,
 }
 
@@ -71,10 +106,10 @@ impl BadInput {
 }
 
 struct Session {
-    shared: Arc<Shared>,
+    sessions: Arc<Sessions>,
     /// The connection's own number in the registry. A resumed session keeps the number it
-    /// started with (its handle's id); the connection keeps this one.
-    link: u64,
+    /// started with (its handle's); the connection keeps this one.
+    connection: ConnectionNumber,
     /// The session's outbound queue: the connection's own until it resumes another session.
     handle: Arc<SessionHandle>,
     outgoing: mpsc::Receiver<Outgoing>,
@@ -94,7 +129,7 @@ struct Session {
     /// slowed down by TCP instead of overflowing its own outbound queue with answers.
     in_flight: usize,
     max_in_flight: usize,
-    metrics: SessionMetrics,
+    counters: ConnectionCounters,
     /// The generation of the last subscription snapshot written: statistics of a newer
     /// subscription wait until its snapshot is out.
     snapshot_written: u64,
@@ -104,28 +139,27 @@ struct Session {
     last_event_id: Option<u64>,
 }
 
-/// Serves one connection until it closes: a WebSocket, or an HTTP link (`link`).
-pub async fn serve(
-    mut socket: Socket,
-    shared: Arc<Shared>,
-    remote: SocketAddr,
-    link: Option<Arc<HttpLink>>,
-) {
-    let limits = &shared.limits;
+/// Serves one connection until it closes, on any rung.
+pub async fn serve<S: Socket>(mut socket: S, sessions: Arc<Sessions>, remote: SocketAddr) {
+    let limits = &sessions.limits;
     let rung = socket.rung();
-    let number = shared.registry.next_id();
-    let (handle, outgoing) = SessionHandle::new(number, limits.outbound_queue as usize);
-    shared.registry.insert(SessionInfo {
+    let number = sessions.connections.next_number();
+    // A new connection starts a session of its own, numbered like it; a resume swaps it for
+    // the session resumed.
+    let (handle, outgoing) =
+        SessionHandle::new(SessionNumber(number.0), limits.outbound_queue as usize);
+    sessions.connections.insert(ConnectionInfo {
+        number,
         handle: handle.clone(),
         rung,
         remote,
-        connected_at: shared.clock.now(),
+        connected_at: sessions.clock.now(),
         principal: None,
     });
-    tracing::debug!(session = number, %remote, rung = rung.name(), "connected");
+    tracing::debug!(session = %number, %remote, rung = rung.name(), "connected");
     let mut session = Session {
-        shared: shared.clone(),
-        link: number,
+        sessions: sessions.clone(),
+        connection: number,
         handle: handle.clone(),
         outgoing,
         epoch: 0,
@@ -141,25 +175,25 @@ pub async fn serve(
         replay: Replay::new(limits.replay_events as usize, limits.resume),
         in_flight: 0,
         max_in_flight: (limits.outbound_queue as usize / 4).max(1),
-        metrics: shared.metrics.session(rung),
+        counters: sessions.counters.connection(rung),
         snapshot_written: 0,
         takeover: Arc::new(Notify::new()),
-        last_event_id: link.as_ref().and_then(|l| l.last_event_id),
+        last_event_id: socket.last_event_id(),
     };
     let hello = Reply::Hello {
         protocol: SUBPROTOCOL,
         server: format!("acdhub/{}", env!("CARGO_PKG_VERSION")),
         auth_timeout_secs: limits.auth_timeout.as_secs(),
         heartbeat_secs: limits.ping_interval.as_secs(),
-        link: link.as_ref().map(|l| l.id.clone()),
-        time: time(shared.clock.now()),
+        link: socket.link_id(),
+        time: time(sessions.clock.now()),
     };
     handle.send_reply(hello.to_json());
 
     let closed = session.run(&mut socket).await;
     if let Some(reason) = closed {
         if reason.code == close::SLOW_CONSUMER {
-            shared.metrics.slow_disconnect(session.metrics.role);
+            sessions.counters.slow_disconnect(session.counters.role);
         }
         // What the client was already sent (the error that caused the close, say) goes out
         // before the close frame; a client too slow to read gets the close frame alone.
@@ -173,31 +207,42 @@ pub async fn serve(
         )
         .await;
         tracing::debug!(
-            session = session.handle.id,
+            session = %session.handle.number,
             code = reason.code,
             reason = reason.reason,
             "closed by the server"
         );
     } else {
-        tracing::debug!(session = session.handle.id, "closed by the client");
+        tracing::debug!(session = %session.handle.number, "closed by the client");
     }
     drop(socket);
-    shared.registry.remove(number);
+    sessions.connections.remove(number);
     session.finish(closed).await;
+}
+
+impl Sessions {
+    /// The tenants whose engine has stopped, for `/readyz`.
+    pub fn stopped_tenants(&self) -> Vec<&str> {
+        self.tenants.stopped()
+    }
+
+    pub fn tenant_count(&self) -> usize {
+        self.tenants.count()
+    }
 }
 
 impl Session {
     /// The session's loop. Returns the reason to close with, or `None` if the client closed
     /// or the connection dropped.
-    async fn run(&mut self, socket: &mut Socket) -> Option<CloseReason> {
-        let limits = self.shared.limits.clone();
+    async fn run<S: Socket>(&mut self, socket: &mut S) -> Option<CloseReason> {
+        let limits = self.sessions.limits.clone();
         let auth_deadline = Instant::now() + limits.auth_timeout;
         let mut ping =
             tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         // When the last unanswered ping went out.
         let mut awaiting_pong: Option<Instant> = None;
-        let shutdown = self.shared.shutdown.clone();
+        let shutdown = self.sessions.shutdown.clone();
         let takeover = self.takeover.clone();
         loop {
             let handle = self.handle.clone();
@@ -221,15 +266,18 @@ impl Session {
                 }
                 message = socket.recv(), if self.in_flight < self.max_in_flight => match message {
                     None => return None,
-                    Some(Err(error)) => return self.read_failed(error),
+                    Some(Err(error)) => {
+                        tracing::debug!(session = %self.handle.number, %error, "read failed");
+                        return None;
+                    }
                     Some(Ok(Incoming::Text(text))) => {
-                        self.metrics.received();
+                        self.counters.received();
                         if let Some(reason) = self.message(socket, &text).await {
                             return Some(reason);
                         }
                     }
                     Some(Ok(Incoming::Binary)) => {
-                        self.metrics.received();
+                        self.counters.received();
                         if let Some(reason) = self.refuse(None, ProtocolError::BinaryFrame) {
                             return Some(reason);
                         }
@@ -240,12 +288,15 @@ impl Session {
                         let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, socket.flush()).await;
                         return None;
                     }
-                    Some(Ok(Incoming::TooBig)) => return Some(TOO_BIG),
+                    Some(Ok(Incoming::TooBig)) => {
+                        tracing::debug!(session = %self.handle.number, "message over the size limit");
+                        return Some(TOO_BIG);
+                    }
                     Some(Ok(Incoming::Dead)) => return Some(NO_PONG),
                 },
                 _ = ping.tick() => {
                     // The heartbeat a browser can see; the ping (on WebSocket) finds a dead peer.
-                    let beat = Reply::Heartbeat { time: time(self.shared.clock.now()) };
+                    let beat = Reply::Heartbeat { time: time(self.sessions.clock.now()) };
                     self.handle.send_reply(beat.to_json());
                     if awaiting_pong.is_none() {
                         let ping = socket.ping();
@@ -290,10 +341,10 @@ impl Session {
             code,
             None | Some(close::HEARTBEAT_TIMEOUT | close::SLOW_CONSUMER | close::TAKEN_OVER)
         ) && self.handle.close_reason().is_none()
-            && !self.shared.shutdown.is_cancelled();
+            && !self.sessions.shutdown.is_cancelled();
         if resumable {
             let unlinked = Request::Unlinked {
-                session: self.handle.id,
+                session: self.handle.number,
             };
             let _ = auth.engine.send(unlinked).await;
             let parked = Parked::new(
@@ -304,17 +355,17 @@ impl Session {
                 self.snapshot_written,
                 auth.engine,
             );
-            self.shared.sessions.park(
-                auth.id,
+            self.sessions.resumable.park(
+                auth.secret,
                 auth.slot,
                 parked,
-                self.shared.limits.resume,
-                self.shared.shutdown.clone(),
+                self.sessions.limits.resume,
+                self.sessions.shutdown.clone(),
             );
         } else {
-            self.shared
-                .sessions
-                .end(&auth.id, &auth.slot, &auth.engine)
+            self.sessions
+                .resumable
+                .end(&auth.secret, &auth.slot, &auth.engine)
                 .await;
         }
     }
@@ -325,14 +376,14 @@ impl Session {
     /// reads slowly but steadily finishes each pass, answers its pings in between, and only
     /// ever misses superseded statistics. Statistics of a subscription whose snapshot is not
     /// written yet stay in their slots for a later pass.
-    async fn write_batch(
+    async fn write_batch<S: Socket>(
         &mut self,
-        socket: &mut Socket,
+        socket: &mut S,
         first: Option<Outgoing>,
-    ) -> Result<(), axum::Error> {
+    ) -> Result<(), Gone> {
         let now = Instant::now();
         let mut written = 0u64;
-        let mut budget = self.shared.limits.outbound_queue;
+        let mut budget = self.sessions.limits.outbound_queue;
         let mut next = first.or_else(|| self.outgoing.try_recv().ok());
         while let Some(item) = next {
             match item {
@@ -369,7 +420,7 @@ impl Session {
         }
         let stats = self.handle.take_stats(self.snapshot_written);
         written += self.feed_events(socket, stats, now).await?;
-        self.metrics.sent(written);
+        self.counters.sent(written);
         if written == 0 {
             return Ok(());
         }
@@ -381,12 +432,12 @@ impl Session {
 
     /// Numbers an event with the session's next `seq`, keeps it for a resume, and hands it to
     /// the socket unflushed.
-    async fn feed_event(
+    async fn feed_event<S: Socket>(
         &mut self,
-        socket: &mut Socket,
+        socket: &mut S,
         payload: Arc<str>,
         now: Instant,
-    ) -> Result<(), axum::Error> {
+    ) -> Result<(), Gone> {
         self.seq += 1;
         let text = with_seq(self.seq, &payload);
         self.replay.push(self.seq, payload, now);
@@ -394,12 +445,12 @@ impl Session {
     }
 
     /// Feeds shared event payloads in order; returns how many.
-    async fn feed_events(
+    async fn feed_events<S: Socket>(
         &mut self,
-        socket: &mut Socket,
+        socket: &mut S,
         payloads: Vec<Arc<str>>,
         now: Instant,
-    ) -> Result<u64, axum::Error> {
+    ) -> Result<u64, Gone> {
         let count = payloads.len() as u64;
         for payload in payloads {
             self.feed_event(socket, payload, now).await?;
@@ -407,40 +458,24 @@ impl Session {
         Ok(count)
     }
 
-    fn read_failed(&self, error: axum::Error) -> Option<CloseReason> {
-        let text = error.to_string();
-        // tungstenite reports an oversized message as a capacity error.
-        if text.contains("Space limit exceeded")
-            || text.contains("too long")
-            || text.contains("Capacity")
-        {
-            tracing::debug!(session = self.handle.id, "message over the size limit");
-            return Some(CloseReason {
-                code: close::MESSAGE_TOO_BIG,
-                reason: "message too big",
-            });
-        }
-        tracing::debug!(session = self.handle.id, %error, "read failed");
-        None
-    }
-
     /// Answers an error; returns the close reason if the client has now sent too many.
     fn refuse(&mut self, id: Option<String>, error: ProtocolError) -> Option<CloseReason> {
-        self.reply_error(id, &error);
+        self.reply_error(id, error);
         self.bad_input.exceeded().then_some(CloseReason {
             code: close::POLICY_VIOLATION,
             reason: "too many refused messages",
         })
     }
 
-    fn reply_error(&self, id: Option<String>, error: &ProtocolError) {
+    fn reply_error(&self, id: Option<String>, error: impl Into<Refusal>) {
+        let error: Refusal = error.into();
         let (code, message) = (error.code(), error.to_string());
-        self.shared.metrics.refused(self.metrics.role, code);
+        self.sessions.counters.refused(self.counters.role, code);
         self.handle
             .send_reply(Reply::Error { id, code, message }.to_json());
     }
 
-    async fn message(&mut self, socket: &mut Socket, text: &str) -> Option<CloseReason> {
+    async fn message<S: Socket>(&mut self, socket: &mut S, text: &str) -> Option<CloseReason> {
         let Envelope { id, message } = match parse(text) {
             Ok(envelope) => envelope,
             Err((id, error)) => return self.refuse(id, error),
@@ -454,255 +489,55 @@ impl Session {
             };
         };
         let identity = auth.identity.clone();
-        let role = identity.role.name();
-        match message {
-            ClientMessage::Auth(..) => self.refuse(Some(id), ProtocolError::AlreadyAuthenticated),
-            ClientMessage::Ping => {
-                self.handle
-                    .send_reply(Reply::Ack { id, result: None }.to_json());
-                None
-            }
-            message if !message.allowed_for(role) => {
-                let error = ProtocolError::Forbidden {
-                    role,
-                    message: message.type_name().to_owned(),
-                };
-                self.audit_refusal(&identity, &message, &error);
-                self.refuse(Some(id), error)
-            }
-            ClientMessage::ClearPending { agent: Some(named) }
-                if identity.role == Role::Agent
-                    && identity
-                        .agent
-                        .as_ref()
-                        .is_none_or(|own| own.as_str() != named) =>
-            {
-                let error = ProtocolError::NotOwnAgent {
-                    agent: named.clone(),
-                };
-                let message = ClientMessage::ClearPending { agent: Some(named) };
-                self.audit_refusal(&identity, &message, &error);
-                self.refuse(Some(id), error)
-            }
-            ClientMessage::ClearPending { agent: None } if identity.role == Role::Supervisor => {
-                let error = ProtocolError::BadMessage(
-                    "clear_pending: a supervisor names the `agent` whose pending state to clear"
-                        .into(),
-                );
-                self.refuse(Some(id), error)
-            }
-            message => {
-                let request = Request::Command {
-                    handle: self.handle.clone(),
-                    epoch: self.epoch,
-                    identity: auth.identity.clone(),
-                    id: id.clone(),
-                    message,
-                };
-                match auth.engine.send(request).await {
-                    Ok(()) => self.in_flight += 1,
-                    Err(mpsc::error::SendError(request)) => {
-                        let error = ProtocolError::Unavailable;
-                        if let Request::Command { message, .. } = &request {
-                            if identity.role == Role::Supervisor {
-                                self.audit_refusal(&identity, message, &error);
-                            }
-                        }
-                        self.reply_error(Some(id), &error);
-                    }
+        // A supervisor action is on record whatever becomes of it (another role's attempt at
+        // one only when refused).
+        let action = Action::of(&message);
+        let command = match message.into_command(&identity.acting) {
+            Ok(command) => command,
+            Err(Refusal::Protocol(error)) => {
+                if matches!(
+                    error,
+                    ProtocolError::Forbidden { .. } | ProtocolError::NotOwnAgent { .. }
+                ) {
+                    self.audit_refusal(&identity, action.as_ref(), error.code());
                 }
-                None
+                return self.refuse(Some(id), error);
             }
-        }
-    }
-
-    /// Puts an attempt at a supervisor action that the session refused itself (the role may not
-    /// send it, an agent named another agent, or the engine is gone) in the audit log.
-    fn audit_refusal(&self, identity: &Identity, message: &ClientMessage, error: &ProtocolError) {
-        if let Some(action) = Action::of(message) {
-            let actor = Actor {
-                tenant: &identity.tenant,
-                user: &identity.user,
-                role: identity.role,
-            };
-            self.shared
-                .audit
-                .record(self.shared.clock.now(), &actor, &action, error.code());
-        }
-    }
-
-    async fn authenticate(
-        &mut self,
-        socket: &mut Socket,
-        id: String,
-        credentials: Credentials,
-        resume: Option<Resume>,
-    ) -> Option<CloseReason> {
-        let shared = self.shared.clone();
-        let user = match &credentials {
-            Credentials::Password { user, .. } => Some(user.clone()),
-            Credentials::Token(_) => None,
+            // The core's own word (`unknown_reason` for a reason only the ACD records): a
+            // refusal like the engine's, which does not count against the client.
+            Err(Refusal::Acd(error)) => {
+                if identity.role() == Role::Supervisor {
+                    self.audit_refusal(&identity, action.as_ref(), error.code());
+                }
+                self.reply_error(Some(id), error);
+                return None;
+            }
         };
-        // Checked before the credentials: a refusal that changes nothing, not a failed login.
-        let last_seq = match &resume {
-            Some(resume) => match resume.last_seq.or(self.last_event_id) {
-                Some(last_seq) => Some(last_seq),
-                None => {
-                    let error = ProtocolError::BadMessage(
-                        "auth: `resume.last_seq` is needed (only an SSE link opened with Last-Event-ID may leave it out)".into(),
-                    );
-                    return self.refuse(Some(id), error);
-                }
-            },
-            None => None,
-        };
-        let found = shared
-            .auth
-            .authenticate(credentials, shared.clock.now())
-            .await;
-        let engine = found
-            .as_ref()
-            .and_then(|(identity, _)| shared.engines.get(&identity.tenant).cloned());
-        let (Some((identity, token)), Some(engine)) = (found, engine) else {
-            self.failed_auths += 1;
-            tracing::warn!(
-                session = self.handle.id,
-                remote = %self.remote,
-                user = user.as_deref().unwrap_or("(token)"),
-                attempt = self.failed_auths,
-                "authentication failed"
-            );
-            self.reply_error(Some(id), &ProtocolError::AuthFailed);
-            return (self.failed_auths >= shared.limits.auth_attempts).then_some(CloseReason {
-                code: close::AUTH_FAILED,
-                reason: "authentication failed",
-            });
-        };
-        tracing::info!(session = self.handle.id, user = %identity.user, role = %identity.role, tenant = %identity.tenant, "authenticated");
-        self.metrics.authenticated(&shared.metrics, identity.role);
-        shared
-            .registry
-            .authenticated(self.link, &identity.user, identity.role, &identity.tenant);
-        let rung = socket.rung();
-        // A session taken over, or a new one: a resync if the client asked to resume.
-        let mut taken = None;
-        let mut resync = false;
-        if let (Some(resume), Some(last_seq)) = (resume, last_seq) {
-            match self
-                .resume(socket, &identity, &resume.session, last_seq)
-                .await
-            {
-                Ok(slot) => {
-                    slot.stats.resumes.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(session = self.handle.id, last_seq, "resumed");
-                    taken = Some((resume.session, slot));
-                }
-                Err(why) => {
-                    tracing::info!(
-                        session = self.handle.id,
-                        ?why,
-                        "could not resume: new session"
-                    );
-                    resync = true;
-                }
-            }
-            shared.metrics.resume(taken.is_some());
+        if command == Command::Ping {
+            self.handle
+                .send_reply(Reply::Ack { id, result: None }.to_json());
+            return None;
         }
-        let resumed = taken.is_some();
-        let (session, slot) = taken.unwrap_or_else(|| {
-            let session = random_token();
-            let slot = shared.sessions.insert(
-                session.clone(),
-                self.handle.id,
-                identity.clone(),
-                shared.clock.now(),
-                self.takeover.clone(),
-            );
-            slot.stats.resync.store(resync, Ordering::Relaxed);
-            (session, slot)
-        });
-        slot.stats.linked(rung, self.remote);
-        let attach = Attach {
+        let audited = action.filter(|_| identity.role() == Role::Supervisor);
+        let request = Request::Command {
             handle: self.handle.clone(),
             epoch: self.epoch,
             identity: identity.clone(),
             id: id.clone(),
-            token,
-            session: session.clone(),
-            resumed,
+            command,
+            audited,
         };
-        self.auth = Some(Authenticated {
-            identity,
-            engine,
-            id: session,
-            slot,
-        });
-        self.attach(attach, id).await
-    }
-
-    /// Asks the engine to attach the session; its answer is the `auth`'s `ack`.
-    async fn attach(&mut self, attach: Attach, id: String) -> Option<CloseReason> {
-        let Some(auth) = &self.auth else {
-            return None;
-        };
-        if auth.engine.send(Request::Attach(attach)).await.is_ok() {
-            self.in_flight += 1;
-        } else if let Some(auth) = self.auth.take() {
-            // The engine is gone (the server is stopping): there is no session to carry.
-            self.shared
-                .sessions
-                .end(&auth.id, &auth.slot, &auth.engine)
-                .await;
-            self.reply_error(Some(id), &ProtocolError::Unavailable);
+        match auth.engine.send(request).await {
+            Ok(()) => self.in_flight += 1,
+            Err(mpsc::error::SendError(request)) => {
+                let error = ProtocolError::Unavailable;
+                if let Request::Command { audited, .. } = &request {
+                    self.audit_refusal(&identity, audited.as_ref(), error.code());
+                }
+                self.reply_error(Some(id), error);
+            }
         }
         None
-    }
-
-    /// Takes over the session `session` of `identity`, if it can give the client every event
-    /// after `last_seq`: writes those events, and carries the session from now on. Otherwise
-    /// the session (if there is one) is ended, and the client gets a new one.
-    async fn resume(
-        &mut self,
-        socket: &mut Socket,
-        identity: &Identity,
-        session: &str,
-        last_seq: u64,
-    ) -> Result<Arc<Slot>, NotResumed> {
-        let shared = self.shared.clone();
-        let (slot, mut parked) = shared
-            .sessions
-            .take(session, identity, self.takeover.clone(), TAKEOVER_PATIENCE)
-            .await?;
-        let now = Instant::now();
-        let missed = match parked.handle.close_reason() {
-            Some(_) => None,
-            None => parked.replay.after(last_seq, parked.seq, now),
-        };
-        let Some(missed) = missed else {
-            shared.sessions.end(session, &slot, &parked.engine).await;
-            return Err(NotResumed::EventsLost);
-        };
-        // This connection's own queue holds its greeting at most: out with it first.
-        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, self.write_batch(socket, None)).await;
-        let parked = *parked;
-        self.handle = parked.handle;
-        self.outgoing = parked.outgoing;
-        self.seq = parked.seq;
-        self.replay = parked.replay;
-        self.snapshot_written = parked.snapshot_written;
-        self.epoch = self.handle.next_epoch();
-        self.in_flight = 0;
-        // A connection that fails here is found by the loop's next read or write, and parks the
-        // session again.
-        let replay = async {
-            for (seq, payload) in &missed {
-                socket.feed(with_seq(*seq, payload), Some(*seq)).await?;
-            }
-            socket.flush().await
-        };
-        let _ = tokio::time::timeout(self.shared.limits.pong_timeout, replay).await;
-        self.metrics.sent(missed.len() as u64);
-        Ok(slot)
     }
 }
 
@@ -731,9 +566,9 @@ const TOO_BIG: CloseReason = CloseReason {
 /// connection failed; `Err(Some(reason))` says how to close.
 async fn guarded<T>(
     handle: &SessionHandle,
-    shutdown: &tokio_util::sync::CancellationToken,
+    shutdown: &CancellationToken,
     patience: Duration,
-    write: impl Future<Output = Result<T, axum::Error>>,
+    write: impl Future<Output = Result<T, Gone>>,
 ) -> Result<T, Option<CloseReason>> {
     tokio::select! {
         result = tokio::time::timeout(patience, write) => match result {
@@ -746,12 +581,5 @@ async fn guarded<T>(
         },
         () = handle.closing() => Err(handle.close_reason()),
         () = shutdown.cancelled() => Err(Some(SHUTTING_DOWN)),
-    }
-}
-
-async fn sleep_until_option(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }

@@ -1,9 +1,7 @@
-//! The connection under a session: a WebSocket, or a *link* of one of the HTTP rungs (SSE down
-//! with POSTs up, or long-polling), which the session task reads and writes through one
-//! [`Socket`]. The session does not know which rung it is on; a rung only changes how messages
-//! are framed, how liveness is proved and how a close is told.
+//! A *link*: the connection of one of the HTTP rungs (SSE down with POSTs up, or long-polling),
+//! which its session task reads and writes as a [`Socket`] like any WebSocket.
 //!
-//! An HTTP link is shared between the session task, which owns its [`Socket`], and the HTTP
+//! A link is shared between the session task, which owns its [`HttpSocket`], and the HTTP
 //! requests that carry its traffic (`/rt/send`, `/rt/poll`), which find it by id in [`Links`].
 
 use std::collections::VecDeque;
@@ -12,111 +10,17 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use dashmap::DashMap;
-use futures_util::SinkExt;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::registry::Rung;
+use crate::server::clock::sleep_until_option;
+use crate::server::rung::Rung;
+use crate::server::session::{Gone, Incoming, Socket};
 
-/// What the session reads from its connection.
-#[derive(Debug)]
-pub enum Incoming {
-    Text(String),
-    /// A binary WebSocket frame, or a POSTed body that is not UTF-8.
-    Binary,
-    /// The answer to the server's WebSocket ping.
-    Pong,
-    /// The client closed the connection.
-    Close,
-    /// A POSTed message over `max_message_bytes` (a WebSocket's is a read error).
-    TooBig,
-    /// A long-poll link not polled for too long: its client is gone.
-    Dead,
-}
-
-/// A session's connection.
-pub enum Socket {
-    Ws { socket: Box<WebSocket>, rung: Rung },
-    Http(HttpSocket),
-}
-
-/// The errors of writing to a connection: the connection is gone.
-pub type Error = axum::Error;
-
-fn gone() -> Error {
-    Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
-}
-
-impl Socket {
-    pub fn rung(&self) -> Rung {
-        match self {
-            Socket::Ws { rung, .. } => *rung,
-            Socket::Http(http) => http.link.rung(),
-        }
-    }
-
-    /// The next thing the client sent; `None` when the connection is gone.
-    pub async fn recv(&mut self) -> Option<Result<Incoming, Error>> {
-        match self {
-            Socket::Ws { socket, .. } => loop {
-                return match socket.recv().await? {
-                    Err(error) => Some(Err(error)),
-                    Ok(Message::Text(text)) => Some(Ok(Incoming::Text(text.as_str().to_owned()))),
-                    Ok(Message::Binary(_)) => Some(Ok(Incoming::Binary)),
-                    Ok(Message::Pong(_)) => Some(Ok(Incoming::Pong)),
-                    // tungstenite answers pings by itself.
-                    Ok(Message::Ping(_)) => continue,
-                    Ok(Message::Close(_)) => Some(Ok(Incoming::Close)),
-                };
-            },
-            Socket::Http(http) => http.recv().await,
-        }
-    }
-
-    /// Hands one message to the connection, unflushed; `seq` when it is an event.
-    pub async fn feed(&mut self, text: String, seq: Option<u64>) -> Result<(), Error> {
-        match self {
-            Socket::Ws { socket, .. } => socket.feed(Message::Text(text.into())).await,
-            Socket::Http(http) => http.feed(text, seq).await,
-        }
-    }
-
-    pub async fn flush(&mut self) -> Result<(), Error> {
-        match self {
-            Socket::Ws { socket, .. } => socket.flush().await,
-            Socket::Http(http) => http.flush().await,
-        }
-    }
-
-    /// Sends a WebSocket ping; true when the rung has pings and a pong is now awaited. (SSE
-    /// proves nothing back; a long-poll link proves itself by polling, see `Incoming::Dead`.)
-    pub async fn ping(&mut self) -> Result<bool, Error> {
-        match self {
-            Socket::Ws { socket, .. } => {
-                socket.send(Message::Ping(Default::default())).await?;
-                Ok(true)
-            }
-            Socket::Http(_) => Ok(false),
-        }
-    }
-
-    /// Tells the client the session closes, with `code`, as the rung says it (a close frame,
-    /// SSE's `event: close`, a long-poll's `closed`).
-    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        match self {
-            Socket::Ws { socket, .. } => {
-                let frame = CloseFrame {
-                    code,
-                    reason: reason.into(),
-                };
-                socket.send(Message::Close(Some(frame))).await
-            }
-            Socket::Http(http) => http.close(code, reason).await,
-        }
-    }
+fn gone() -> Gone {
+    Gone("the link's stream is closed".to_owned())
 }
 
 /// The two HTTP rungs.
@@ -319,8 +223,20 @@ pub struct HttpSocket {
     patience: Duration,
 }
 
-impl HttpSocket {
-    async fn recv(&mut self) -> Option<Result<Incoming, Error>> {
+impl Socket for HttpSocket {
+    fn rung(&self) -> Rung {
+        self.link.rung()
+    }
+
+    fn link_id(&self) -> Option<String> {
+        Some(self.link.id.clone())
+    }
+
+    fn last_event_id(&self) -> Option<u64> {
+        self.link.last_event_id
+    }
+
+    async fn recv(&mut self) -> Option<Result<Incoming, Gone>> {
         loop {
             match &self.sse {
                 Some((stream, _)) => {
@@ -353,7 +269,7 @@ impl HttpSocket {
         }
     }
 
-    async fn feed(&mut self, text: String, seq: Option<u64>) -> Result<(), Error> {
+    async fn feed(&mut self, text: String, seq: Option<u64>) -> Result<(), Gone> {
         match &mut self.sse {
             Some((_, buffer)) => {
                 if let Some(seq) = seq {
@@ -385,7 +301,7 @@ impl HttpSocket {
         }
     }
 
-    async fn flush(&mut self) -> Result<(), Error> {
+    async fn flush(&mut self) -> Result<(), Gone> {
         match &mut self.sse {
             Some((stream, buffer)) => {
                 if buffer.is_empty() {
@@ -401,7 +317,11 @@ impl HttpSocket {
         }
     }
 
-    async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+    async fn ping(&mut self) -> Result<bool, Gone> {
+        Ok(false)
+    }
+
+    async fn close(&mut self, code: u16, reason: &str) -> Result<(), Gone> {
         let _ = self.link.close.set((code, reason.to_owned()));
         let result = match &mut self.sse {
             Some((_, buffer)) => {
@@ -445,9 +365,119 @@ impl Links {
     }
 }
 
-async fn sleep_until_option(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WAIT: Duration = Duration::from_secs(25);
+
+    fn poll_link() -> (Arc<HttpLink>, HttpSocket) {
+        HttpLink::open(
+            "link".into(),
+            LinkKind::Poll,
+            None,
+            None,
+            4,
+            Duration::from_secs(30),
+        )
+    }
+
+    async fn write(socket: &mut HttpSocket, texts: &[&str]) {
+        for text in texts {
+            socket.feed((*text).to_owned(), None).await.unwrap();
+        }
+        socket.flush().await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_takes_what_was_written_and_the_next_acknowledges_it() {
+        let (link, mut socket) = poll_link();
+        write(&mut socket, &["a", "b"]).await;
+        let first = link.poll(1, WAIT).await.unwrap();
+        assert_eq!(first.messages, ["a", "b"]);
+        assert_eq!(first.next, 3);
+        // The answer was lost: the same `next` gets the same messages again.
+        let again = link.poll(1, WAIT).await.unwrap();
+        assert_eq!(again.messages, ["a", "b"]);
+        // Acknowledged: they are gone, and a poll with nothing to take waits, then answers empty.
+        let empty = link.poll(3, WAIT).await.unwrap();
+        assert!(empty.messages.is_empty());
+        assert_eq!((empty.next, empty.closed), (3, None));
+        assert!(matches!(
+            link.poll(9, WAIT).await,
+            Err(PollRefused::Ahead {
+                next: 9,
+                written: 3
+            })
+        ));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_poll_answers_as_soon_as_a_message_is_written() {
+        let (link, mut socket) = poll_link();
+        let waiting = tokio::spawn({
+            let link = link.clone();
+            async move { link.poll(1, WAIT).await.unwrap() }
+        });
+        tokio::task::yield_now().await;
+        write(&mut socket, &["offer"]).await;
+        let answer = waiting.await.unwrap();
+        assert_eq!(answer.messages, ["offer"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_newer_poll_answers_the_older_one_empty() {
+        let (link, _socket) = poll_link();
+        let older = tokio::spawn({
+            let link = link.clone();
+            async move { link.poll(1, WAIT).await.unwrap() }
+        });
+        tokio::task::yield_now().await;
+        let newer = tokio::spawn({
+            let link = link.clone();
+            async move { link.poll(1, Duration::from_millis(10)).await.unwrap() }
+        });
+        let older = older.await.unwrap();
+        assert!(older.messages.is_empty());
+        assert!(newer.await.unwrap().messages.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_close_is_told_after_the_last_message_is_taken() {
+        let (link, mut socket) = poll_link();
+        write(&mut socket, &["bye"]).await;
+        socket.close(4008, "too slow").await.unwrap();
+        let last = link.poll(1, WAIT).await.unwrap();
+        assert_eq!(last.messages, ["bye"]);
+        assert_eq!(last.closed, Some((4008, "too slow".to_owned())));
+        assert!(link.is_closed());
+        drop(socket);
+        assert!(!link.send(Incoming::Text("late".into())).await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_link_not_polled_for_its_patience_is_dead() {
+        let (link, mut socket) = poll_link();
+        link.poll(1, Duration::ZERO).await.unwrap();
+        let incoming = socket.recv().await;
+        assert!(matches!(incoming, Some(Ok(Incoming::Dead))), "{incoming:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_backlog_waits_for_a_poll() {
+        let (link, mut socket) = poll_link();
+        write(&mut socket, &["1", "2", "3", "4"]).await;
+        let fifth = tokio::spawn(async move {
+            socket.feed("5".into(), None).await.unwrap();
+            socket.flush().await.unwrap();
+            socket
+        });
+        tokio::task::yield_now().await;
+        assert!(!fifth.is_finished(), "the backlog holds four");
+        let taken = link.poll(1, WAIT).await.unwrap();
+        assert_eq!(taken.messages, ["1", "2", "3", "4"]);
+        link.poll(taken.next, Duration::ZERO).await.unwrap();
+        let _socket = fifth.await.unwrap();
+        assert_eq!(link.poll(5, WAIT).await.unwrap().messages, ["5"]);
     }
 }

@@ -44,7 +44,7 @@ fn content_security_policy(request: &HeaderMap, ladder: Ladder) -> HeaderValue {
     let host = request
         .get(header::HOST)
         .and_then(|host| host.to_str().ok())
-        .map(|host| super::http::split_authority(host).0)
+        .map(|host| super::origin::split_authority(host).0)
         .filter(|host| {
             !host.is_empty()
                 && host

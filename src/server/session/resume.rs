@@ -8,7 +8,6 @@
 //! session in `resume` takes the parked session over and replays the events the client missed.
 //! A session not resumed within `resume_secs` is ended, as a closed connection was before.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,73 +16,14 @@ use std::time::Duration;
 use dashmap::DashMap;
 use jiff::Timestamp;
 use tokio::sync::{Notify, mpsc};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::auth::Identity;
-use super::engine::Request;
-use super::outbox::{Outgoing, SessionHandle};
-use super::registry::Rung;
+use crate::protocol::Identity;
+use crate::server::outbox::{Outgoing, SessionHandle, SessionNumber, SessionSecret};
+use crate::server::rung::Rung;
+use crate::server::tenant::Request;
 
-/// A session's recent events, numbered, for a client that resumes: at most `max` of them, none
-/// older than `max_age`. Payloads are the shared ones every session got, so an entry costs a
-/// pointer and two numbers.
-#[derive(Debug)]
-pub struct Replay {
-    entries: VecDeque<(u64, Arc<str>, Instant)>,
-    max: usize,
-    max_age: Duration,
-}
-
-impl Replay {
-    pub fn new(max: usize, max_age: Duration) -> Replay {
-        Replay {
-            entries: VecDeque::new(),
-            max,
-            max_age,
-        }
-    }
-
-    pub fn push(&mut self, seq: u64, payload: Arc<str>, now: Instant) {
-        if self.entries.len() == self.max {
-            self.entries.pop_front();
-        }
-        self.entries.push_back((seq, payload, now));
-        self.forget_old(now);
-    }
-
-    fn forget_old(&mut self, now: Instant) {
-        while let Some((_, _, at)) = self.entries.front() {
-            if now.duration_since(*at) <= self.max_age {
-                break;
-            }
-            self.entries.pop_front();
-        }
-    }
-
-    /// The events after `last_seq`, if every one of them is still here (`seq` is the session's
-    /// last event); `None` if some are gone, or `last_seq` is ahead of the session.
-    pub fn after(&mut self, last_seq: u64, seq: u64, now: Instant) -> Option<Vec<(u64, Arc<str>)>> {
-        self.forget_old(now);
-        if last_seq > seq {
-            return None;
-        }
-        if last_seq == seq {
-            return Some(Vec::new());
-        }
-        let first = self.entries.front()?.0;
-        if first > last_seq + 1 {
-            return None;
-        }
-        Some(
-            self.entries
-                .iter()
-                .filter(|(s, _, _)| *s > last_seq)
-                .map(|(s, payload, _)| (*s, payload.clone()))
-                .collect(),
-        )
-    }
-}
+use super::replay::Replay;
 
 /// What a session is while no connection carries it.
 pub struct Parked {
@@ -128,12 +68,12 @@ enum State {
     Ended,
 }
 
-/// One authenticated session, by its id: whose it is, where it is, and what the server's
+/// One authenticated session, by its secret: whose it is, where it is, and what the server's
 /// diagnostics tell about it.
 pub struct Slot {
-    /// The session's number (its outbound handle's id), which logs and diagnostics show; the
-    /// id clients resume with is a secret and is never shown.
-    pub number: u64,
+    /// The session's number, which logs and diagnostics show; the secret clients resume with is
+    /// never shown.
+    pub number: SessionNumber,
     pub identity: Arc<Identity>,
     pub started_at: Timestamp,
     state: Mutex<State>,
@@ -146,7 +86,7 @@ pub struct Slot {
 pub struct SlotStats {
     rung: Mutex<Option<(Rung, SocketAddr)>>,
     /// Connections that have carried the session.
-    pub links: AtomicU32,
+    pub connections: AtomicU32,
     pub resumes: AtomicU32,
     /// Connections closed because their client stopped answering (4002).
     pub heartbeat_misses: AtomicU32,
@@ -158,7 +98,7 @@ pub struct SlotStats {
 impl SlotStats {
     pub fn linked(&self, rung: Rung, remote: SocketAddr) {
         *self.rung.lock().unwrap_or_else(|e| e.into_inner()) = Some((rung, remote));
-        self.links.fetch_add(1, Ordering::Relaxed);
+        self.connections.fetch_add(1, Ordering::Relaxed);
     }
 
     fn unlinked(&self) {
@@ -193,18 +133,18 @@ pub enum NotResumed {
     EventsLost,
 }
 
-/// Every authenticated session, by its secret id.
+/// Every authenticated session, attached to a connection or parked, by its secret.
 #[derive(Default)]
-pub struct Sessions {
-    slots: DashMap<String, Arc<Slot>>,
+pub struct Resumable {
+    slots: DashMap<SessionSecret, Arc<Slot>>,
 }
 
-impl Sessions {
+impl Resumable {
     /// Registers a new session attached to the connection whose takeover signal is `takeover`.
     pub fn insert(
         &self,
-        id: String,
-        number: u64,
+        secret: SessionSecret,
+        number: SessionNumber,
         identity: Arc<Identity>,
         started_at: Timestamp,
         takeover: Arc<Notify>,
@@ -217,15 +157,15 @@ impl Sessions {
             parks: AtomicU64::new(0),
             stats: SlotStats::default(),
         });
-        self.slots.insert(id, slot.clone());
+        self.slots.insert(secret, slot.clone());
         slot
     }
 
-    /// Takes the session `id` for a connection of `identity`. A session still attached to
+    /// Takes the session `secret` for a connection of `identity`. A session still attached to
     /// another connection is asked to park, and taken once it has (within `patience`).
     pub async fn take(
         &self,
-        id: &str,
+        secret: &SessionSecret,
         identity: &Identity,
         takeover: Arc<Notify>,
         patience: Duration,
@@ -234,7 +174,7 @@ impl Sessions {
         loop {
             let slot = self
                 .slots
-                .get(id)
+                .get(secret)
                 .map(|s| s.clone())
                 .ok_or(NotResumed::Unknown)?;
             if slot.identity.user != identity.user || slot.identity.tenant != identity.tenant {
@@ -272,7 +212,7 @@ impl Sessions {
     /// overflows, or the server stops), when the session ends and its engine forgets it.
     pub fn park(
         self: &Arc<Self>,
-        id: String,
+        secret: SessionSecret,
         slot: Arc<Slot>,
         mut parked: Parked,
         keep: Duration,
@@ -284,7 +224,7 @@ impl Sessions {
         slot.stats.last_seq.store(parked.seq, Ordering::Relaxed);
         let handle = parked.handle.clone();
         *slot.state() = State::Parked(Box::new(parked));
-        let sessions = self.clone();
+        let resumable = self.clone();
         tokio::spawn(async move {
             tokio::select! {
                 () = tokio::time::sleep(keep) => {}
@@ -304,17 +244,17 @@ impl Sessions {
                 }
             };
             if let Some(parked) = reaped {
-                tracing::debug!(session = slot.number, "not resumed in time: session ended");
-                sessions.end(&id, &slot, &parked.engine).await;
+                tracing::debug!(session = %slot.number, "not resumed in time: session ended");
+                resumable.end(&secret, &slot, &parked.engine).await;
             }
         });
     }
 
     /// Ends the session for good: it cannot be resumed any more, and its engine forgets it.
-    pub async fn end(&self, id: &str, slot: &Slot, engine: &mpsc::Sender<Request>) {
+    pub async fn end(&self, secret: &SessionSecret, slot: &Slot, engine: &mpsc::Sender<Request>) {
         *slot.state() = State::Ended;
         slot.stats.unlinked();
-        self.slots.remove(id);
+        self.slots.remove(secret);
         let detach = Request::Detach {
             session: slot.number,
         };

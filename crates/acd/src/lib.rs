@@ -207,13 +207,8 @@ impl Acd {
         let agents = config
             .agents
             .iter()
-            .map(|a| Agent {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                status: AgentStatus::LoggedOut,
-                since: now,
-                pending: None,
-                memberships: a
+            .map(|a| {
+                let memberships = a
                     .skills
                     .iter()
                     .map(|(queue, skill)| {
@@ -228,11 +223,8 @@ impl Acd {
                             indexed: None,
                         }
                     })
-                    .collect(),
-                ring_no_answer_streak: 0,
-                blocked_until: None,
-                wrap_up_timer: None,
-                handling: None,
+                    .collect();
+                Agent::logged_out(a.id.clone(), a.name.clone(), memberships, now)
             })
             .collect();
         let queues = config

@@ -14,24 +14,19 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::acd::{
-    Acd, AcdError, AgentId, AgentStatus, CallData, CallId, Command, PendingState, QueueId,
-    ReasonCode, RequestedState, TransferTarget,
-};
-use crate::config::{OnDisconnect, Role};
-use crate::protocol::ProtocolError;
-use crate::protocol::inbound::{ClientMessage, PendingName, StateName, TransferTo};
+use crate::acd::{self, Acd, AcdError, AgentId, AgentStatus, QueueId, ReasonCode, RequestedState};
+use crate::config::OnDisconnect;
 use crate::protocol::outbound::{AuthResult, Named, Reply, time};
+use crate::protocol::{Acting, Command, Identity, ProtocolError, Refusal, Role};
+use crate::server::clock::{Clock, sleep_until_option};
+use crate::server::ops::audit::{Action, Actor, AuditLog};
+use crate::server::ops::counters::Counters;
+use crate::server::outbox::{SessionHandle, SessionNumber, SessionSecret};
 use crate::sim::Simulator;
 
-use super::audit::{Action, Actor, AuditLog};
-use super::auth::{Identity, Token};
-use super::clock::Clock;
-use super::fanout::{
-    Audience, Cause, Subscription, agent_snapshot, telephony_snapshot, watcher_snapshot,
-};
-use super::metrics::{Metrics, TenantMetrics};
-use super::outbox::SessionHandle;
+use super::audience::{Audience, Cause, Subscription};
+use super::figures::TenantFigures;
+use super::snapshot::{agent_snapshot, telephony_snapshot, watcher_snapshot};
 
 /// Requests waiting for an engine; a session that finds the channel full waits its turn.
 pub const CHANNEL_CAPACITY: usize = 4096;
@@ -42,20 +37,23 @@ pub enum Request {
     /// snapshot), then its events.
     Attach(Attach),
     /// The session ended.
-    Detach { session: u64 },
+    Detach { session: SessionNumber },
     /// The session's connection dropped; it waits to be resumed.
-    Unlinked { session: u64 },
-    /// A command the session's role may send (the session checked).
+    Unlinked { session: SessionNumber },
+    /// A command the session's role may send (the session translated and checked it).
     Command {
         handle: Arc<SessionHandle>,
         epoch: u64,
         identity: Arc<Identity>,
+        /// The message's `id`, for the reply.
         id: String,
-        message: ClientMessage,
+        command: Command,
+        /// A supervisor's action, to be put in the audit log with its result.
+        audited: Option<Action>,
     },
     /// A scrape: the tenant's figures as of now.
-    Metrics {
-        reply: oneshot::Sender<TenantMetrics>,
+    Figures {
+        reply: oneshot::Sender<TenantFigures>,
     },
     /// The clock was moved: look at it again.
     Wake,
@@ -67,24 +65,25 @@ pub struct Engine {
     simulator: Option<Simulator>,
     audience: Audience,
     clock: Arc<Clock>,
-    metrics: Arc<Metrics>,
+    counters: Arc<Counters>,
     /// The shortest time between two statistics flushes.
     stats_interval: Duration,
     /// Where supervisors' actions are recorded.
     audit: AuditLog,
     /// The sessions a connection carries now. An agent none of whose sessions is among them
     /// has lost its connections: after the grace period `on_disconnect` applies.
-    linked: HashSet<u64>,
+    linked: HashSet<SessionNumber>,
     /// Agents without a connection, and when their grace period ends.
     grace: HashMap<AgentId, Timestamp>,
     disconnect_grace: Duration,
     on_disconnect: OnDisconnect,
 }
 
-/// What an engine needs besides its tenant's core.
-pub struct Surroundings {
+/// What an engine is given besides its tenant's core: the server's clock, counters and audit
+/// log, and the settings that are the same for every tenant.
+pub struct EngineSetup {
     pub clock: Arc<Clock>,
-    pub metrics: Arc<Metrics>,
+    pub counters: Arc<Counters>,
     pub stats_updates_per_sec: u32,
     pub audit: AuditLog,
     pub disconnect_grace: Duration,
@@ -100,16 +99,12 @@ pub struct Attach {
     pub identity: Arc<Identity>,
     /// The `auth` message's id.
     pub id: String,
-    pub token: Token,
-    /// The session's id, which its client resumes it with.
-    pub session: String,
+    /// The session token the client authenticates with next time, and when it expires.
+    pub token: String,
+    pub token_expires_at: Timestamp,
+    /// The secret the client resumes the session with.
+    pub secret: SessionSecret,
     pub resumed: bool,
-}
-
-/// Why a command did not reach the core, or what the core said.
-enum Refusal {
-    Protocol(ProtocolError),
-    Acd(AcdError),
 }
 
 impl Engine {
@@ -117,22 +112,22 @@ impl Engine {
         tenant: String,
         acd: Acd,
         simulator: Option<Simulator>,
-        surroundings: Surroundings,
+        setup: EngineSetup,
     ) -> Engine {
-        let audience = Audience::new(&acd, surroundings.metrics.clone());
+        let audience = Audience::new(&acd, setup.counters.clone());
         Engine {
             tenant,
             acd,
             simulator,
             audience,
-            clock: surroundings.clock,
-            metrics: surroundings.metrics,
-            stats_interval: Duration::from_secs(1) / surroundings.stats_updates_per_sec.max(1),
-            audit: surroundings.audit,
+            clock: setup.clock,
+            counters: setup.counters,
+            stats_interval: Duration::from_secs(1) / setup.stats_updates_per_sec.max(1),
+            audit: setup.audit,
             linked: HashSet::new(),
             grace: HashMap::new(),
-            disconnect_grace: surroundings.disconnect_grace,
-            on_disconnect: surroundings.on_disconnect,
+            disconnect_grace: setup.disconnect_grace,
+            on_disconnect: setup.on_disconnect,
         }
     }
 
@@ -247,7 +242,7 @@ impl Engine {
 
     /// The session lost its connection (or is ending): if it was its agent's last, the grace
     /// period starts.
-    fn unlinked(&mut self, session: u64) {
+    fn unlinked(&mut self, session: SessionNumber) {
         self.linked.remove(&session);
         let Some(agent) = self.audience.agent_of(session).cloned() else {
             return;
@@ -270,9 +265,9 @@ impl Engine {
                 self.audience.detach(session);
             }
             Request::Unlinked { session } => self.unlinked(session),
-            Request::Metrics { reply } => {
+            Request::Figures { reply } => {
                 self.catch_up(self.clock.now());
-                let _ = reply.send(self.metrics());
+                let _ = reply.send(TenantFigures::of(&self.tenant, &self.acd));
             }
             Request::Wake => {}
             Request::Command {
@@ -280,26 +275,20 @@ impl Engine {
                 epoch,
                 identity,
                 id,
-                message,
+                command,
+                audited,
             } => {
                 let now = self.clock.now();
                 self.catch_up(now);
-                let audited = match identity.role {
-                    Role::Supervisor => Action::of(&message),
-                    _ => None,
-                };
-                let reply = match self.command(&handle, &identity, message, now) {
+                let reply = match self.command(&handle, &identity, command, now) {
                     Ok(()) => Reply::Ack { id, result: None },
                     Err(refusal) => {
-                        let (code, message) = match refusal {
-                            Refusal::Protocol(error) => (error.code(), error.to_string()),
-                            Refusal::Acd(error) => (error.code(), error.to_string()),
-                        };
-                        self.metrics.refused(identity.role.name(), code);
+                        let code = refusal.code();
+                        self.counters.refused(identity.role().name(), code);
                         Reply::Error {
                             id: Some(id),
                             code,
-                            message,
+                            message: refusal.to_string(),
                         }
                     }
                 };
@@ -311,7 +300,7 @@ impl Engine {
                     let actor = Actor {
                         tenant: &identity.tenant,
                         user: &identity.user,
-                        role: identity.role,
+                        role: identity.role(),
                     };
                     // Before the reply: an acknowledged action is already on record.
                     self.audit.record(now, &actor, &action, result);
@@ -328,11 +317,12 @@ impl Engine {
             identity,
             id,
             token,
-            session,
+            token_expires_at,
+            secret,
             resumed,
         } = attach;
-        self.linked.insert(handle.id);
-        if let Some(agent) = &identity.agent {
+        self.linked.insert(handle.number);
+        if let Some(agent) = identity.acting.agent() {
             self.grace.remove(agent);
         }
         if !resumed {
@@ -350,12 +340,12 @@ impl Engine {
             .collect();
         let result = AuthResult {
             user: identity.user.clone(),
-            role: identity.role.name(),
+            role: identity.role().name(),
             tenant: self.tenant.clone(),
-            agent: identity.agent.as_ref().map(|a| a.to_string()),
-            token: token.value,
-            token_expires_at: time(token.expires_at),
-            session,
+            agent: identity.acting.agent().map(|a| a.to_string()),
+            token,
+            token_expires_at: time(token_expires_at),
+            session: secret.0,
             resumed,
             queues,
             agents: self
@@ -381,19 +371,16 @@ impl Engine {
 
     /// A new session's snapshot, and its place in the audience from now on.
     fn snapshot_and_listen(&mut self, handle: &Arc<SessionHandle>, identity: &Identity) {
-        match identity.role {
-            Role::Agent => {
-                let agent = identity
-                    .agent
-                    .clone()
-                    .expect("agent principals name their agent");
-                agent_snapshot(&self.acd, &agent, handle);
-                self.audience.attach_agent(&self.acd, agent, handle.clone());
+        match &identity.acting {
+            Acting::Agent(agent) => {
+                agent_snapshot(&self.acd, agent, handle);
+                self.audience
+                    .attach_agent(&self.acd, agent.clone(), handle.clone());
             }
-            Role::Wallboard | Role::Supervisor => {
-                self.audience.attach_watcher(identity.role, handle.clone())
-            }
-            Role::Telephony => {
+            Acting::Wallboard | Acting::Supervisor => self
+                .audience
+                .attach_watcher(identity.role(), handle.clone()),
+            Acting::Telephony => {
                 telephony_snapshot(&self.acd, handle);
                 self.audience.attach_telephony(handle.clone())
             }
@@ -404,158 +391,23 @@ impl Engine {
         &mut self,
         handle: &SessionHandle,
         identity: &Identity,
-        message: ClientMessage,
+        command: Command,
         now: jiff::Timestamp,
     ) -> Result<(), Refusal> {
-        let me = || {
-            identity
-                .agent
-                .clone()
-                .expect("agent principals name their agent")
-        };
-        let call = |id: String| CallId::from(id);
-        if let ClientMessage::NotReady { reason }
-        | ClientMessage::ForceState {
-            reason: Some(reason),
-            ..
-        }
-        | ClientMessage::SetPending {
-            reason: Some(reason),
-            ..
-        } = &message
-        {
-            // `login`, `no_answer` and `disconnected` are facts the ACD records, not choices.
-            if ReasonCode::SYSTEM.contains(&reason.as_str()) {
-                let reason = ReasonCode::from(reason.as_str());
-                return Err(Refusal::Acd(AcdError::UnknownReason(reason)));
-            }
-        }
-        let cause = match identity.role {
-            Role::Supervisor => cause_of(&message, &identity.user),
-            _ => None,
-        };
-        let command = match message {
-            ClientMessage::Subscribe {
+        let command = match command {
+            Command::Acd(command) => command,
+            Command::Subscribe {
                 queues,
                 tenant_total,
             } => return self.subscribe(handle, identity, queues, tenant_total),
-            ClientMessage::Login => Command::Login { agent: me() },
-            ClientMessage::Ready => set_state(me(), RequestedState::Ready),
-            ClientMessage::NotReady { reason } => set_state(
-                me(),
-                RequestedState::NotReady {
-                    reason: ReasonCode::from(reason),
-                },
-            ),
-            ClientMessage::Logout => set_state(me(), RequestedState::LoggedOut),
-            ClientMessage::ClearPending { agent } => Command::ClearPending {
-                // The session let an agent name only itself, and a supervisor not leave it out.
-                agent: match (agent, &identity.agent) {
-                    (Some(named), _) => AgentId::from(named),
-                    (None, Some(own)) => own.clone(),
-                    (None, None) => {
-                        let error =
-                            ProtocolError::BadMessage("clear_pending: name the `agent`".into());
-                        return Err(Refusal::Protocol(error));
-                    }
-                },
-            },
-            ClientMessage::Accept { call: c } => Command::Accept {
-                agent: me(),
-                call: call(c),
-            },
-            ClientMessage::Reject { call: c } => Command::Reject {
-                agent: me(),
-                call: call(c),
-            },
-            ClientMessage::Hold { call: c } => Command::Hold {
-                agent: me(),
-                call: call(c),
-            },
-            ClientMessage::Resume { call: c } => Command::Resume {
-                agent: me(),
-                call: call(c),
-            },
-            ClientMessage::Hangup { call: c } => Command::Hangup {
-                agent: me(),
-                call: call(c),
-            },
-            ClientMessage::Transfer { call: c, to } => Command::Transfer {
-                agent: me(),
-                call: call(c),
-                target: match to {
-                    TransferTo::Queue(queue) => TransferTarget::Queue(QueueId::from(queue)),
-                    TransferTo::Agent(agent) => TransferTarget::Agent(AgentId::from(agent)),
-                },
-            },
-            ClientMessage::EndWrapUp => Command::EndWrapUp { agent: me() },
-            ClientMessage::ExtendWrapUp { secs } => Command::ExtendWrapUp {
-                agent: me(),
-                by: std::time::Duration::from_secs(secs),
-            },
-            ClientMessage::ForceState {
-                agent,
-                state,
-                reason,
-            } => set_state(
-                AgentId::from(agent),
-                match (state, reason) {
-                    (StateName::Ready, _) => RequestedState::Ready,
-                    (StateName::LoggedOut, _) => RequestedState::LoggedOut,
-                    (StateName::NotReady, reason) => RequestedState::NotReady {
-                        reason: ReasonCode::from(reason.unwrap_or_default()),
-                    },
-                },
-            ),
-            ClientMessage::SetPending {
-                agent,
-                state,
-                reason,
-            } => Command::SetPending {
-                agent: AgentId::from(agent),
-                pending: match state {
-                    PendingName::LoggedOut => PendingState::LoggedOut,
-                    PendingName::NotReady => PendingState::NotReady {
-                        reason: ReasonCode::from(reason.unwrap_or_default()),
-                    },
-                },
-            },
-            ClientMessage::SetCallPriority { call: c, priority } => Command::SetCallPriority {
-                call: call(c),
-                priority,
-            },
-            ClientMessage::MoveCall { call: c, queue } => Command::MoveCall {
-                call: call(c),
-                queue: QueueId::from(queue),
-            },
-            ClientMessage::CallArrived {
-                call: c,
-                queue,
-                priority,
-                caller,
-                dialled,
-                data,
-            } => Command::CallArrived {
-                call: call(c),
-                queue: QueueId::from(queue),
-                priority,
-                data: CallData {
-                    caller,
-                    dialled,
-                    attached: data,
-                },
-            },
-            ClientMessage::CallAnswered { call: c } => Command::CallAnswered { call: call(c) },
-            ClientMessage::CallEnded { call: c } | ClientMessage::CallerHungUp { call: c } => {
-                Command::CallEnded { call: call(c) }
-            }
-            // The session answers these itself; they never reach an engine.
-            ClientMessage::Auth(..) => {
-                return Err(Refusal::Protocol(ProtocolError::AlreadyAuthenticated));
-            }
-            ClientMessage::Ping => return Ok(()),
+            // The session answers pings itself; one that got here needs nothing.
+            Command::Ping => return Ok(()),
         };
-        self.acd.handle(command, now).map_err(Refusal::Acd)?;
+        let cause = match identity.role() {
+            Role::Supervisor => cause_of(&command, &identity.user),
+            _ => None,
+        };
+        self.acd.handle(command, now)?;
         if let Some(cause) = cause {
             self.audience.caused_by(cause);
         }
@@ -567,15 +419,14 @@ impl Engine {
         &mut self,
         handle: &SessionHandle,
         identity: &Identity,
-        queues: Option<Vec<String>>,
+        queues: Option<Vec<QueueId>>,
         tenant_total: bool,
     ) -> Result<(), Refusal> {
         let queues: HashSet<QueueId> = match queues {
             None => self.acd.queue_ids().cloned().collect(),
-            Some(names) => {
-                let mut set = HashSet::with_capacity(names.len());
-                for name in names {
-                    let queue = QueueId::from(name);
+            Some(named) => {
+                let mut set = HashSet::with_capacity(named.len());
+                for queue in named {
                     if self.acd.queue_config(&queue).is_none() {
                         return Err(Refusal::Acd(AcdError::UnknownQueue(queue)));
                     }
@@ -591,12 +442,12 @@ impl Engine {
         // The old subscription's unwritten statistics are forgotten, and the new one's wait
         // until its snapshot has been written: nothing older than the snapshot comes after it,
         // nothing newer before it.
-        let Some(generation) = self.audience.subscribe(handle.id, subscription.clone()) else {
+        let Some(generation) = self.audience.subscribe(handle.number, subscription.clone()) else {
             return Err(Refusal::Protocol(ProtocolError::Unavailable));
         };
         watcher_snapshot(
             &self.acd,
-            identity.role,
+            identity.role(),
             &subscription,
             self.audience.tenant_variant(),
             handle,
@@ -604,58 +455,16 @@ impl Engine {
         );
         Ok(())
     }
-
-    /// The tenant's figures now, for a scrape.
-    fn metrics(&self) -> TenantMetrics {
-        let queues = self
-            .acd
-            .queue_ids()
-            .filter_map(|id| {
-                let stats = self.acd.queue_stats(id)?;
-                let histograms = self.acd.queue_histograms(id)?.clone();
-                Some((stats, histograms))
-            })
-            .collect();
-        let agents = self.acd.tenant_stats().stats.agents;
-        let reasons = self.acd.not_ready_reasons().iter().map(|r| r.code.as_str());
-        let not_ready_by_reason = reasons
-            .chain(ReasonCode::SYSTEM)
-            .map(|reason| {
-                let count = agents
-                    .not_ready_by_reason
-                    .get(&ReasonCode::from(reason))
-                    .copied()
-                    .unwrap_or(0);
-                (reason.to_owned(), count)
-            })
-            .collect();
-        TenantMetrics {
-            tenant: self.tenant.clone(),
-            at: self.acd.now(),
-            queues,
-            agents,
-            not_ready_by_reason,
-        }
-    }
 }
 
-async fn sleep_until_option(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// What a supervisor's message acts on, so the events it causes there carry `by`.
-fn cause_of(message: &ClientMessage, user: &str) -> Option<Cause> {
-    let (agent, call) = match message {
-        ClientMessage::ForceState { agent, .. }
-        | ClientMessage::SetPending { agent, .. }
-        | ClientMessage::ClearPending { agent: Some(agent) } => {
-            (Some(AgentId::from(agent.as_str())), None)
-        }
-        ClientMessage::SetCallPriority { call, .. } | ClientMessage::MoveCall { call, .. } => {
-            (None, Some(CallId::from(call.as_str())))
+/// What a supervisor's command acts on, so the events it causes there carry `by`.
+fn cause_of(command: &acd::Command, user: &str) -> Option<Cause> {
+    let (agent, call) = match command {
+        acd::Command::SetState { agent, .. }
+        | acd::Command::SetPending { agent, .. }
+        | acd::Command::ClearPending { agent } => (Some(agent.clone()), None),
+        acd::Command::SetCallPriority { call, .. } | acd::Command::MoveCall { call, .. } => {
+            (None, Some(call.clone()))
         }
         _ => return None,
     };
@@ -666,6 +475,6 @@ fn cause_of(message: &ClientMessage, user: &str) -> Option<Cause> {
     })
 }
 
-fn set_state(agent: AgentId, state: RequestedState) -> Command {
-    Command::SetState { agent, state }
+fn set_state(agent: AgentId, state: RequestedState) -> acd::Command {
+    acd::Command::SetState { agent, state }
 }

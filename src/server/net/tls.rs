@@ -11,8 +11,8 @@ use crate::config::TlsFiles;
 
 /// The development certificate and key from `certs/`, built in so that a fresh install serves
 /// wss:// at once. Only clients that trust `certs/dev-ca.pem` accept it.
-const DEV_CERTIFICATE: &str = include_str!("../../certs/localhost.pem");
-const DEV_PRIVATE_KEY: &str = include_str!("../../certs/localhost-key.pem");
+const DEV_CERTIFICATE: &str = include_str!("../../../certs/localhost.pem");
+const DEV_PRIVATE_KEY: &str = include_str!("../../../certs/localhost-key.pem");
 
 /// Why TLS could not be set up; names the file and what is wrong with it.
 #[derive(Debug, thiserror::Error)]

@@ -44,7 +44,7 @@ impl Acd {
         id: &CallId,
     ) -> Result<(usize, CallSlot), AcdError> {
         let agent = self.agent_index(agent_id)?;
-        match &self.agents[agent].status {
+        match &self.agents[agent].status() {
             AgentStatus::Ringing { call } if call == id => Ok((agent, self.agents_call(id))),
             _ => {
                 self.call_ref(id)?;
@@ -179,7 +179,7 @@ impl Acd {
         id: &CallId,
     ) -> Result<(usize, CallSlot, bool), AcdError> {
         let agent = self.agent_index(agent_id)?;
-        match &self.agents[agent].status {
+        match &self.agents[agent].status() {
             AgentStatus::OnCall { call, on_hold } if call == id => {
                 Ok((agent, self.agents_call(id), *on_hold))
             }
@@ -331,7 +331,7 @@ impl Acd {
                 if !other_agent.is_available() {
                     return Err(AcdError::AgentNotAvailable {
                         agent: other.clone(),
-                        state: other_agent.status.kind(),
+                        state: other_agent.status().kind(),
                     });
                 }
                 To::Agent(other_index)

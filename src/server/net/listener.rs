@@ -16,8 +16,9 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::Service;
 
-use super::http::Connection;
-use super::registry::Transport;
+use crate::server::rung::Transport;
+
+use super::Peer;
 
 /// A client gets this long for its TLS handshake and for its HTTP request headers.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -196,7 +197,7 @@ pub async fn accept_loop(accept: Accept) {
         };
         let _ = stream.set_nodelay(true);
         keep_unsent_small(&stream);
-        let connection = Connection {
+        let peer = Peer {
             transport,
             remote,
             permit: Arc::new(permit),
@@ -204,10 +205,10 @@ pub async fn accept_loop(accept: Accept) {
         let (app, tls, shutdown) = (app.clone(), tls.clone(), shutdown.clone());
         tracker.spawn(async move {
             match tls {
-                None => serve_http(stream, connection, app, shutdown).await,
+                None => serve_http(stream, peer, app, shutdown).await,
                 Some(tls) => {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
-                        Ok(Ok(stream)) => serve_http(stream, connection, app, shutdown).await,
+                        Ok(Ok(stream)) => serve_http(stream, peer, app, shutdown).await,
                         Ok(Err(error)) => {
                             tracing::debug!(%remote, %error, "TLS handshake failed")
                         }
@@ -220,13 +221,13 @@ pub async fn accept_loop(accept: Accept) {
     tracing::debug!(transport = transport.name(), "stopped accepting");
 }
 
-async fn serve_http<S>(stream: S, connection: Connection, app: Router, shutdown: CancellationToken)
+async fn serve_http<S>(stream: S, peer: Peer, app: Router, shutdown: CancellationToken)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let remote = connection.remote;
+    let remote = peer.remote;
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(connection.clone());
+        request.extensions_mut().insert(peer.clone());
         let mut app = app.clone();
         async move { app.call(request).await }
     });

@@ -4,7 +4,8 @@
 //! which rungs this server offers.
 //!
 //! Each SSE stream or long-poll link runs the same session task as a WebSocket
-//! ([`session::serve`]) over a [`Socket::Http`]; these handlers only carry its traffic.
+//! ([`session::serve`]) over an [`HttpSocket`](super::link::HttpSocket); these handlers only
+//! carry its traffic.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,11 +22,11 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
-use super::Shared;
-use super::auth::random_token;
-use super::http::{Connection, check_origin, split_authority};
-use super::link::{HttpLink, Incoming, LinkKind, PollAnswer, PollRefused, Socket};
-use super::session;
+use crate::server::session::{self, Incoming, random_token};
+
+use super::link::{HttpLink, LinkKind, PollAnswer, PollRefused};
+use super::origin::{AllowedOrigin, split_authority};
+use super::{Net, Peer};
 
 /// The header that names an HTTP link in its requests. Never a URL: URLs end up in logs.
 pub const LINK_HEADER: &str = "x-acdhub-link";
@@ -36,7 +37,7 @@ const SSE_RETRY_MS: u64 = 3000;
 /// How long opening a long-poll link waits for its greeting.
 const GREETING_WAIT: Duration = Duration::from_secs(5);
 
-pub fn routes() -> Router<Arc<Shared>> {
+pub fn routes() -> Router<Arc<Net>> {
     Router::new()
         .route("/rt/endpoints", get(endpoints))
         .route("/rt/sse", get(sse))
@@ -59,7 +60,7 @@ fn no_store(response: &mut Response) {
 }
 
 /// Where this server's rungs are, as a page on the request's host reaches them.
-async fn endpoints(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+async fn endpoints(State(net): State<Arc<Net>>, headers: HeaderMap) -> Response {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -72,12 +73,12 @@ async fn endpoints(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Res
         }
     };
     let body = json!({
-        "wss": shared.ports.wss.map(|port| url("wss", port, 443)),
-        "ws": shared.ports.ws.map(|port| url("ws", port, 80)),
+        "wss": net.ports.wss.map(|port| url("wss", port, 443)),
+        "ws": net.ports.ws.map(|port| url("ws", port, 80)),
         "sse": "/rt/sse",
         "poll": "/rt/poll",
         "send": "/rt/send",
-        "heartbeat_secs": shared.limits.ping_interval.as_secs(),
+        "heartbeat_secs": net.sessions.limits.ping_interval.as_secs(),
     });
     let mut response = Json(body).into_response();
     no_store(&mut response);
@@ -86,13 +87,13 @@ async fn endpoints(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Res
 
 /// Opens a link for the session task and starts it. `sse` carries an SSE link's stream.
 fn open_link(
-    shared: &Arc<Shared>,
-    connection: Connection,
+    net: &Arc<Net>,
+    peer: Peer,
     kind: LinkKind,
     sse: Option<mpsc::Sender<Bytes>>,
     last_event_id: Option<u64>,
 ) -> Arc<HttpLink> {
-    let limits = &shared.limits;
+    let limits = &net.sessions.limits;
     let (link, socket) = HttpLink::open(
         random_token(),
         kind,
@@ -101,38 +102,33 @@ fn open_link(
         limits.outbound_queue as usize,
         limits.poll_wait + limits.pong_timeout,
     );
-    shared.links.insert(link.clone());
+    net.links.insert(link.clone());
     let task = {
-        let shared = shared.clone();
+        let net = net.clone();
         let link = link.clone();
         async move {
             // The link is a client like a WebSocket: it holds a connection slot while it lives.
-            let _permit = connection.permit;
-            session::serve(
-                Socket::Http(socket),
-                shared.clone(),
-                connection.remote,
-                Some(link.clone()),
-            )
-            .await;
-            forget_link(&shared, &link).await;
+            let _permit = peer.permit;
+            session::serve(socket, net.sessions.clone(), peer.remote).await;
+            forget_link(&net, &link).await;
         }
     };
-    tokio::spawn(shared.session_tasks.track_future(task));
+    tokio::spawn(net.sessions.tasks.track_future(task));
     link
 }
 
 /// Takes a closed link out of the table: an SSE link at once (its stream is over); a long-poll
 /// link once its client has had a poll's time to collect the last messages and the close.
-async fn forget_link(shared: &Shared, link: &HttpLink) {
+async fn forget_link(net: &Net, link: &HttpLink) {
     if link.kind == LinkKind::Poll {
-        let linger = shared.limits.poll_wait + shared.limits.pong_timeout;
+        let limits = &net.sessions.limits;
+        let linger = limits.poll_wait + limits.pong_timeout;
         tokio::select! {
             () = tokio::time::sleep(linger) => {}
-            () = shared.shutdown.cancelled() => {}
+            () = net.sessions.shutdown.cancelled() => {}
         }
     }
-    shared.links.remove(&link.id);
+    net.links.remove(&link.id);
 }
 
 #[derive(Deserialize)]
@@ -144,15 +140,13 @@ struct SseQuery {
 /// event with its `seq` as `id:`), a comment every `sse_keepalive_secs`, and an `event: close`
 /// at the end.
 async fn sse(
-    State(shared): State<Arc<Shared>>,
-    axum::Extension(connection): axum::Extension<Connection>,
+    State(net): State<Arc<Net>>,
+    axum::Extension(peer): axum::Extension<Peer>,
     Query(query): Query<SseQuery>,
     headers: HeaderMap,
+    _origin: AllowedOrigin,
 ) -> Response {
-    if let Some(refused) = check_origin(&shared, &connection, &headers) {
-        return refused;
-    }
-    if shared.shutdown.is_cancelled() {
+    if net.sessions.shutdown.is_cancelled() {
         return refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -168,21 +162,15 @@ async fn sse(
     // A few batches in flight: a client that stops reading holds the session's writes, and
     // the session closes it as too slow.
     let (sender, receiver) = mpsc::channel::<Bytes>(8);
-    open_link(
-        &shared,
-        connection,
-        LinkKind::Sse,
-        Some(sender),
-        last_event_id,
-    );
+    open_link(&net, peer, LinkKind::Sse, Some(sender), last_event_id);
     let mut opening = String::new();
-    if shared.sse_padding_bytes > 0 {
+    if net.sse_padding_bytes > 0 {
         opening.push(':');
-        opening.push_str(&" ".repeat(shared.sse_padding_bytes as usize));
+        opening.push_str(&" ".repeat(net.sse_padding_bytes as usize));
         opening.push('\n');
     }
     opening.push_str(&format!("retry: {SSE_RETRY_MS}\n\n"));
-    let period = shared.limits.sse_keepalive;
+    let period = net.sessions.limits.sse_keepalive;
     let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let state = (Some(Bytes::from(opening)), receiver, keepalive);
@@ -227,29 +215,27 @@ struct PollQuery {
 /// `POST /rt/poll`: without a link, opens one and answers with its greeting; with one, waits
 /// for its messages from `next` on.
 async fn poll(
-    State(shared): State<Arc<Shared>>,
-    axum::Extension(connection): axum::Extension<Connection>,
+    State(net): State<Arc<Net>>,
+    axum::Extension(peer): axum::Extension<Peer>,
     Query(query): Query<PollQuery>,
     headers: HeaderMap,
+    _origin: AllowedOrigin,
 ) -> Response {
-    if let Some(refused) = check_origin(&shared, &connection, &headers) {
-        return refused;
-    }
     let (link, answer) = match headers.get(LINK_HEADER) {
         None => {
-            if shared.shutdown.is_cancelled() {
+            if net.sessions.shutdown.is_cancelled() {
                 return refusal(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "the server is shutting down",
                 );
             }
-            let link = open_link(&shared, connection, LinkKind::Poll, None, None);
+            let link = open_link(&net, peer, LinkKind::Poll, None, None);
             let answer = link.poll(1, GREETING_WAIT).await;
             (link, answer)
         }
         Some(id) => {
-            let Some(link) = id.to_str().ok().and_then(|id| shared.links.get(id)) else {
+            let Some(link) = id.to_str().ok().and_then(|id| net.links.get(id)) else {
                 return unknown_link();
             };
             if link.kind != LinkKind::Poll {
@@ -266,7 +252,7 @@ async fn poll(
                     "name the first message wanted: POST /rt/poll?next=N",
                 );
             };
-            let answer = link.poll(next, shared.limits.poll_wait).await;
+            let answer = link.poll(next, net.sessions.limits.poll_wait).await;
             (link, answer)
         }
     };
@@ -311,14 +297,12 @@ fn unknown_link() -> Response {
 
 /// `POST /rt/send`: one client message for the link's session; its reply comes down the link.
 async fn send(
-    State(shared): State<Arc<Shared>>,
-    axum::Extension(connection): axum::Extension<Connection>,
+    State(net): State<Arc<Net>>,
     headers: HeaderMap,
+    _origin: AllowedOrigin,
     body: Bytes,
 ) -> Response {
-    if let Some(refused) = check_origin(&shared, &connection, &headers) {
-        return refused;
-    }
+    let max_message_bytes = net.sessions.limits.max_message_bytes;
     let Some(id) = headers.get(LINK_HEADER) else {
         return refusal(
             StatusCode::BAD_REQUEST,
@@ -326,20 +310,19 @@ async fn send(
             "name the link in the X-Acdhub-Link header",
         );
     };
-    let Some(link) = id.to_str().ok().and_then(|id| shared.links.get(id)) else {
+    let Some(link) = id.to_str().ok().and_then(|id| net.links.get(id)) else {
         return unknown_link();
     };
     if link.is_closed() {
         return unknown_link();
     }
-    if body.len() > shared.limits.max_message_bytes as usize {
+    if body.len() > max_message_bytes as usize {
         link.send(Incoming::TooBig).await;
         return refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             "message_too_big",
             format!(
-                "a message may be {} bytes at most; the link closes with 1009",
-                shared.limits.max_message_bytes
+                "a message may be {max_message_bytes} bytes at most; the link closes with 1009"
             ),
         );
     }

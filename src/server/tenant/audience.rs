@@ -16,16 +16,13 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::acd::config::ServiceLevelVariant;
-use crate::acd::{
-    Acd, AgentId, AgentStatus, CallId, CallStatus, CallView, Event, OverflowReason, QueueId,
-};
-use crate::config::Role;
-use crate::protocol::outbound::{
-    self, AgentState, CallState, CallerDetails, Offer, Pending, QueueStatistics, TenantStatistics,
-};
+use crate::acd::{Acd, AgentId, AgentStatus, CallId, Event, OverflowReason, QueueId};
+use crate::protocol::Role;
+use crate::protocol::outbound::{self, AgentState, CallState, Offer, Pending};
+use crate::server::ops::counters::Counters;
+use crate::server::outbox::{SessionHandle, SessionNumber, StatsSlot};
 
-use super::metrics::Metrics;
-use super::outbox::{SessionHandle, StatsSlot};
+use super::snapshot::{queue_stats, queue_waiting, tenant_stats};
 
 /// A wallboard's or supervisor's subscription.
 struct Watcher {
@@ -58,9 +55,9 @@ pub struct Subscription {
 pub struct Audience {
     /// Agent sessions by the agent they act as (an agent may have several: two tabs, a phone).
     agents: HashMap<AgentId, Vec<Arc<SessionHandle>>>,
-    agent_of_session: HashMap<u64, AgentId>,
-    watchers: HashMap<u64, Watcher>,
-    telephony: HashMap<u64, Arc<SessionHandle>>,
+    agent_of_session: HashMap<SessionNumber, AgentId>,
+    watchers: HashMap<SessionNumber, Watcher>,
+    telephony: HashMap<SessionNumber, Arc<SessionHandle>>,
     /// The agent each ringing or connected call is at, so that its events reach that agent.
     call_agent: HashMap<CallId, AgentId>,
     /// The agents with a skill in each queue, who get its waiting count.
@@ -84,7 +81,7 @@ pub struct Audience {
     totals_watchers: u32,
     /// The formula of the tenant's total service level: the queues' own if they share one.
     tenant_variant: ServiceLevelVariant,
-    metrics: Arc<Metrics>,
+    counters: Arc<Counters>,
 }
 
 /// A supervisor's action behind the step the engine is about to drain. The events it causes
@@ -106,7 +103,7 @@ pub struct Cause {
 type QueueChange = (QueueId, OverflowReason);
 
 impl Audience {
-    pub fn new(acd: &Acd, metrics: Arc<Metrics>) -> Audience {
+    pub fn new(acd: &Acd, counters: Arc<Counters>) -> Audience {
         let mut queue_agents: HashMap<QueueId, Vec<AgentId>> = HashMap::new();
         for agent in acd.agents() {
             for (queue, _) in &agent.skills {
@@ -134,7 +131,7 @@ impl Audience {
                 .map(|(i, q)| (q.clone(), i))
                 .collect(),
             tenant_variant,
-            metrics,
+            counters,
             agents: HashMap::new(),
             agent_of_session: HashMap::new(),
             watchers: HashMap::new(),
@@ -162,7 +159,7 @@ impl Audience {
                 self.last_waiting.insert(queue.0.clone(), waiting);
             }
         }
-        self.agent_of_session.insert(handle.id, agent.clone());
+        self.agent_of_session.insert(handle.number, agent.clone());
         self.agents.entry(agent).or_default().push(handle);
     }
 
@@ -173,17 +170,17 @@ impl Audience {
             queues: None,
             tenant_total: false,
         };
-        self.watchers.insert(watcher.handle.id, watcher);
+        self.watchers.insert(watcher.handle.number, watcher);
     }
 
     pub fn attach_telephony(&mut self, handle: Arc<SessionHandle>) {
-        self.telephony.insert(handle.id, handle);
+        self.telephony.insert(handle.number, handle);
     }
 
     /// Sets a watcher's subscription and returns the generation its snapshot must carry
     /// (`None` if the session is not a watcher). Statistics posted for the old subscription and
     /// not written yet are forgotten.
-    pub fn subscribe(&mut self, session: u64, subscription: Subscription) -> Option<u64> {
+    pub fn subscribe(&mut self, session: SessionNumber, subscription: Subscription) -> Option<u64> {
         let mut watcher = self.watchers.remove(&session)?;
         self.count_watcher(&watcher, false);
         watcher.queues = Some(subscription.queues);
@@ -213,10 +210,10 @@ impl Audience {
         }
     }
 
-    pub fn detach(&mut self, session: u64) {
+    pub fn detach(&mut self, session: SessionNumber) {
         if let Some(agent) = self.agent_of_session.remove(&session) {
             if let Some(handles) = self.agents.get_mut(&agent) {
-                handles.retain(|h| h.id != session);
+                handles.retain(|h| h.number != session);
                 if handles.is_empty() {
                     self.agents.remove(&agent);
                 }
@@ -229,13 +226,17 @@ impl Audience {
     }
 
     /// The agent a session acts as, if it is an agent's.
-    pub fn agent_of(&self, session: u64) -> Option<&AgentId> {
+    pub fn agent_of(&self, session: SessionNumber) -> Option<&AgentId> {
         self.agent_of_session.get(&session)
     }
 
     /// The sessions of an agent.
-    pub fn sessions_of(&self, agent: &AgentId) -> impl Iterator<Item = u64> + '_ {
-        self.agents.get(agent).into_iter().flatten().map(|h| h.id)
+    pub fn sessions_of(&self, agent: &AgentId) -> impl Iterator<Item = SessionNumber> + '_ {
+        self.agents
+            .get(agent)
+            .into_iter()
+            .flatten()
+            .map(|h| h.number)
     }
 
     pub fn tenant_variant(&self) -> ServiceLevelVariant {
@@ -495,7 +496,7 @@ impl Audience {
                 let replaced = watcher
                     .handle
                     .post_stats(StatsSlot::Queue(index), payload.clone());
-                self.metrics.dropped(watcher.role, replaced as u64);
+                self.counters.dropped(watcher.role, replaced as u64);
             }
         }
         if std::mem::take(&mut self.stale_totals) {
@@ -506,7 +507,7 @@ impl Audience {
                 let replaced = watcher
                     .handle
                     .post_stats(StatsSlot::Tenant, payload.clone());
-                self.metrics.dropped(watcher.role, replaced as u64);
+                self.counters.dropped(watcher.role, replaced as u64);
             }
         }
     }
@@ -543,145 +544,176 @@ impl Audience {
     }
 }
 
-pub fn queue_waiting(
-    queue: &QueueId,
-    (waiting, oldest): (u32, Option<Timestamp>),
-) -> outbound::Event {
-    outbound::Event::QueueWaiting {
-        queue: queue.to_string(),
-        waiting,
-        oldest_waiting_since: oldest.map(outbound::time),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
 
-/// What a session learns of its own agent when it attaches: its state, its pending state, the
-/// waiting counts of its queues, and the call it rings with or talks on.
-pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
-    let Some(view) = acd.agent(agent) else {
-        return;
-    };
-    let mut events = vec![outbound::Event::AgentState(AgentState::snapshot(&view)).payload()];
-    let pending = outbound::Event::PendingState {
-        agent: agent.to_string(),
-        pending: view.pending.as_ref().map(Pending::from),
-        by: None,
-    };
-    events.push(pending.payload());
-    for (queue, _) in &view.skills {
-        if let Some(waiting) = acd.queue_waiting(queue) {
-            events.push(queue_waiting(queue, waiting).payload());
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::acd::{CallData, Command, RequestedState};
+    use crate::server::outbox::Outgoing;
+
+    /// The demo tenant's core, its audience, and a clock at its start.
+    fn demo() -> (Acd, Audience, Timestamp) {
+        let config = crate::demo::demo().tenants.remove(0).acd;
+        let start = Timestamp::from_second(1_736_150_400).unwrap();
+        let acd = Acd::new(config, start).unwrap();
+        let audience = Audience::new(&acd, Arc::new(Counters::new()));
+        (acd, audience, start)
+    }
+
+    fn session(number: u64) -> (Arc<SessionHandle>, mpsc::Receiver<Outgoing>) {
+        SessionHandle::new(SessionNumber(number), 64)
+    }
+
+    /// Applies a command and hands its events to the audience, as the engine does.
+    fn apply(acd: &mut Acd, audience: &mut Audience, command: Command, now: Timestamp) {
+        acd.handle(command, now).unwrap();
+        while let Some(event) = acd.poll_event() {
+            audience.publish(acd, &event);
         }
+        audience.end_step(acd);
     }
-    let call = match &view.status {
-        AgentStatus::Ringing { call } | AgentStatus::OnCall { call, .. } => acd.call(call),
-        _ => None,
-    };
-    if let Some(message) = call.as_ref().and_then(call_at_agent) {
-        events.push(message.payload());
-    }
-    handle.send_events(events);
-}
 
-/// A call ringing at or connected to an agent, as the event that put it there: `offer` or
-/// `call_connected`. `None` for a waiting call.
-fn call_at_agent(call: &CallView) -> Option<outbound::Event> {
-    match &call.status {
-        CallStatus::Waiting { .. } => None,
-        CallStatus::Ringing {
-            agent,
-            ring_deadline,
-            ..
-        } => Some(outbound::Event::Offer(Offer::new(
-            call.id.as_str(),
-            agent.as_str(),
-            call.queue.as_str(),
-            call.priority,
-            &call.data,
-            *ring_deadline,
-        ))),
-        CallStatus::Connected { agent, .. } => Some(outbound::Event::CallConnected {
-            call: call.id.to_string(),
-            agent: agent.to_string(),
-            queue: call.queue.to_string(),
-            caller: Some(CallerDetails::from(&*call.data)),
-        }),
-    }
-}
-
-/// What a telephony session gets when it attaches: every call the PBX must be ringing or
-/// bridging now, so a connector that reconnects can put its lines right.
-pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
-    let mut events = Vec::new();
-    for call in acd.calls() {
-        if let Some(message) = call_at_agent(&call) {
-            events.push(message.payload());
-        }
-        if let CallStatus::Connected {
-            agent,
-            on_hold: true,
-        } = &call.status
-        {
-            let held = outbound::Event::CallHeld {
-                call: call.id.to_string(),
-                agent: agent.to_string(),
+    /// The `type`s of the events waiting in a session's queue, in order.
+    fn received(queue: &mut mpsc::Receiver<Outgoing>) -> Vec<String> {
+        let mut types = Vec::new();
+        while let Ok(item) = queue.try_recv() {
+            let payloads = match item {
+                Outgoing::Event(payload) => vec![payload],
+                Outgoing::Events(payloads)
+                | Outgoing::Snapshot {
+                    events: payloads, ..
+                } => payloads,
+                Outgoing::Reply { .. } | Outgoing::Answer { .. } => continue,
             };
-            events.push(held.payload());
-        }
-    }
-    handle.send_events(events);
-}
-
-fn queue_stats(stats: &crate::acd::QueueStats, at: Timestamp) -> Arc<str> {
-    outbound::Event::QueueStats(Box::new(QueueStatistics::new(stats, at))).payload()
-}
-
-fn tenant_stats(acd: &Acd, variant: ServiceLevelVariant, at: Timestamp) -> Arc<str> {
-    let totals = TenantStatistics::new(&acd.tenant_stats(), variant, at);
-    outbound::Event::TenantStats(Box::new(totals)).payload()
-}
-
-/// What a watcher gets when it subscribes: statistics of its queues and the tenant's totals and,
-/// for a supervisor, every agent and every call of the tenant.
-pub fn watcher_snapshot(
-    acd: &Acd,
-    role: Role,
-    subscription: &Subscription,
-    tenant_variant: ServiceLevelVariant,
-    handle: &SessionHandle,
-    generation: u64,
-) {
-    let mut events = Vec::new();
-    if role == Role::Supervisor {
-        for view in acd.agents() {
-            let mut state = AgentState::snapshot(&view);
-            state.queues = Some(
-                acd.queue_ids()
-                    .filter(|queue| view.skills.iter().any(|(skill, _)| skill == *queue))
-                    .map(QueueId::to_string)
-                    .collect(),
-            );
-            events.push(outbound::Event::AgentState(state).payload());
-            let pending = outbound::Event::PendingState {
-                agent: view.id.to_string(),
-                pending: view.pending.as_ref().map(Pending::from),
-                by: None,
-            };
-            events.push(pending.payload());
-        }
-        for call in acd.calls() {
-            events.push(outbound::Event::CallState(CallState::from(&call)).payload());
-        }
-    }
-    let at = acd.now();
-    for queue in acd.queue_ids() {
-        if subscription.queues.contains(queue) {
-            if let Some(stats) = acd.queue_stats(queue) {
-                events.push(queue_stats(&stats, at));
+            for payload in payloads {
+                let value: serde_json::Value = serde_json::from_str(&payload).unwrap();
+                types.push(value["type"].as_str().unwrap().to_owned());
             }
         }
+        types
     }
-    if subscription.tenant_total {
-        events.push(tenant_stats(acd, tenant_variant, at));
+
+    #[test]
+    fn an_agent_hears_itself_and_its_calls_and_supervisors_hear_everything() {
+        let (mut acd, mut audience, now) = demo();
+        let agent1 = AgentId::from("agent1");
+        let (own, mut own_queue) = session(1);
+        let (other, mut other_queue) = session(2);
+        let (supervisor, mut supervisor_queue) = session(3);
+        let (wallboard, mut wallboard_queue) = session(4);
+        let (pbx, mut pbx_queue) = session(5);
+        audience.attach_agent(&acd, agent1.clone(), own);
+        audience.attach_agent(&acd, AgentId::from("agent2"), other);
+        audience.attach_watcher(Role::Supervisor, supervisor);
+        audience.attach_watcher(Role::Wallboard, wallboard);
+        audience.attach_telephony(pbx);
+        let everything = Subscription {
+            queues: acd.queue_ids().cloned().collect(),
+            tenant_total: true,
+        };
+        audience.subscribe(SessionNumber(3), everything.clone());
+        audience.subscribe(SessionNumber(4), everything);
+
+        let login = Command::Login {
+            agent: agent1.clone(),
+        };
+        apply(&mut acd, &mut audience, login, now);
+        assert_eq!(received(&mut own_queue), ["agent_state"]);
+        assert!(received(&mut other_queue).is_empty());
+        assert_eq!(received(&mut supervisor_queue), ["agent_state"]);
+        assert!(
+            received(&mut wallboard_queue).is_empty(),
+            "wallboards get statistics only"
+        );
+        assert!(received(&mut pbx_queue).is_empty());
+
+        let ready = Command::SetState {
+            agent: agent1.clone(),
+            state: RequestedState::Ready,
+        };
+        apply(&mut acd, &mut audience, ready, now);
+        received(&mut own_queue);
+        received(&mut supervisor_queue);
+        let arrived = Command::CallArrived {
+            call: "c1".into(),
+            queue: QueueId::from("support"),
+            priority: 0,
+            data: CallData::default(),
+        };
+        apply(&mut acd, &mut audience, arrived, now);
+        let own_events = received(&mut own_queue);
+        assert!(own_events.contains(&"offer".to_owned()), "{own_events:?}");
+        assert!(
+            !received(&mut pbx_queue).is_empty(),
+            "the PBX rings the agent's device"
+        );
+        assert!(
+            received(&mut other_queue)
+                .iter()
+                .all(|t| t == "queue_waiting"),
+            "agent2 hears at most its queues' waiting counts"
+        );
+        let supervisor_events = received(&mut supervisor_queue);
+        assert!(
+            supervisor_events.contains(&"call_state".to_owned()),
+            "{supervisor_events:?}"
+        );
+
+        // Statistics go to the watchers' latest-wins slots, not their queues.
+        assert!(audience.stats_stale());
+        audience.flush_stats(&acd);
+        assert!(!audience.stats_stale());
+        // Only what changed: agent1's queues (support, general) and the totals; not sales, vip.
+        for watcher in audience.watchers.values() {
+            let stats = watcher.handle.take_stats(u64::MAX);
+            assert_eq!(stats.len(), 3, "{stats:?}");
+            assert!(stats[0].contains(r#""queue":"support""#), "{}", stats[0]);
+            assert!(stats[1].contains(r#""queue":"general""#), "{}", stats[1]);
+            assert!(
+                stats[2].contains(r#""type":"tenant_stats""#),
+                "{}",
+                stats[2]
+            );
+        }
     }
-    handle.send_snapshot(generation, events);
+
+    #[test]
+    fn a_wallboard_gets_the_queues_it_watches_and_only_those() {
+        let (mut acd, mut audience, now) = demo();
+        let (sales_board, _queue) = session(1);
+        audience.attach_watcher(Role::Wallboard, sales_board.clone());
+        let sales = Subscription {
+            queues: HashSet::from([QueueId::from("sales")]),
+            tenant_total: false,
+        };
+        let generation = audience.subscribe(SessionNumber(1), sales).unwrap();
+        let login = Command::Login {
+            agent: AgentId::from("agent1"),
+        };
+        // agent1 serves support and general: nothing for a sales board.
+        apply(&mut acd, &mut audience, login, now);
+        assert!(!audience.stats_stale());
+        let login = Command::Login {
+            agent: AgentId::from("agent2"),
+        };
+        apply(&mut acd, &mut audience, login, now);
+        assert!(audience.stats_stale());
+        audience.flush_stats(&acd);
+        let stats = sales_board.take_stats(generation);
+        assert_eq!(stats.len(), 1);
+        assert!(stats[0].contains(r#""queue":"sales""#), "{}", stats[0]);
+
+        // Gone: a change of the queue costs nothing more.
+        audience.detach(SessionNumber(1));
+        let logout = Command::SetState {
+            agent: AgentId::from("agent2"),
+            state: RequestedState::LoggedOut,
+        };
+        apply(&mut acd, &mut audience, logout, now);
+        assert!(!audience.stats_stale());
+        assert_eq!(audience.sessions(), 0);
+    }
 }

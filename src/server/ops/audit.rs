@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::config::Role;
+use crate::protocol::Role;
 use crate::protocol::inbound::ClientMessage;
 use crate::protocol::outbound::time;
 

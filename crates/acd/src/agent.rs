@@ -168,7 +168,9 @@ pub(crate) struct Handling {
 pub(crate) struct Agent {
     pub id: AgentId,
     pub name: String,
-    pub status: AgentStatus,
+    /// Private to this module: [`Acd::set_status`] is the only writer, so the routing indexes,
+    /// the agent counts and the event stream never miss a change. Read it with `status()`.
+    status: AgentStatus,
     pub since: Timestamp,
     pub pending: Option<PendingState>,
     pub memberships: Vec<Membership>,
@@ -179,6 +181,31 @@ pub(crate) struct Agent {
 }
 
 impl Agent {
+    /// An agent as the ACD starts it: logged out since `now`.
+    pub fn logged_out(
+        id: AgentId,
+        name: String,
+        memberships: Vec<Membership>,
+        now: Timestamp,
+    ) -> Agent {
+        Agent {
+            id,
+            name,
+            status: AgentStatus::LoggedOut,
+            since: now,
+            pending: None,
+            memberships,
+            ring_no_answer_streak: 0,
+            blocked_until: None,
+            wrap_up_timer: None,
+            handling: None,
+        }
+    }
+
+    pub fn status(&self) -> &AgentStatus {
+        &self.status
+    }
+
     pub fn membership_of(&self, queue: usize) -> Option<usize> {
         self.memberships.iter().position(|m| m.queue == queue)
     }
@@ -450,15 +477,8 @@ impl Acd {
         }
         let deadline = deadline + by;
         self.agents[index].wrap_up_timer = Some(self.timers.set(deadline, Timer::WrapUpEnd(index)));
-        let since = self.agents[index].since;
-        self.agents[index].status = AgentStatus::WrapUp { call, deadline };
-        let agent = &self.agents[index];
-        self.events.push_back(Event::AgentStatusChanged {
-            agent: agent.id.clone(),
-            status: agent.status.clone(),
-            previous: AgentStatusKind::WrapUp,
-            since,
-        });
+        // Still wrap-up, with a later deadline: the agent's time in state runs on.
+        self.set_status(index, AgentStatus::WrapUp { call, deadline });
         Ok(())
     }
 

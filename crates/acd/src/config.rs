@@ -1,4 +1,4 @@
-//! What a tenant's ACD is configured with. Plain data: the TOML loader in `crate::config` builds it
+//! What a tenant's ACD is configured with. Plain data: the TOML loader in `acdhub::config` builds it
 //! and checks everything [`Config::validate`] does not.
 
 use std::time::Duration;

@@ -15,8 +15,8 @@ use dashmap::DashMap;
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
-use crate::acd::AgentId;
-use crate::config::{Principal, Role};
+use crate::config::Principal;
+use crate::protocol::Identity;
 use crate::protocol::inbound::Credentials;
 
 /// How long a session token stays valid: a working day and a half.
@@ -29,16 +29,6 @@ const CONCURRENT_CHECKS: usize = 4;
 /// as long as a wrong password. Made at the first unknown user, on the blocking pool: made at
 /// start, its 19 MiB of argon2 memory would stay resident (BENCHMARKS.md).
 static DECOY_HASH: LazyLock<String> = LazyLock::new(|| hash_password(&random_token()));
-
-/// An authenticated principal, as a session knows it.
-#[derive(Debug)]
-pub struct Identity {
-    pub user: String,
-    pub role: Role,
-    pub tenant: String,
-    /// The agent an agent session acts as.
-    pub agent: Option<AgentId>,
-}
 
 /// A token handed out on login, to authenticate later connections without the password.
 #[derive(Clone)]
@@ -66,9 +56,8 @@ impl Authenticator {
             .map(|p| {
                 let identity = Identity {
                     user: p.user.clone(),
-                    role: p.role,
                     tenant: p.tenant.clone(),
-                    agent: p.agent.as_deref().map(AgentId::from),
+                    acting: p.acting.clone(),
                 };
                 (
                     p.user.clone(),

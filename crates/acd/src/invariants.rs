@@ -32,7 +32,7 @@ impl Acd {
                     if !direct {
                         ringing[call.queue] += 1;
                     }
-                    if self.agents[*agent].status
+                    if *self.agents[*agent].status()
                         != (AgentStatus::Ringing {
                             call: call.id.clone(),
                         })
@@ -44,7 +44,7 @@ impl Acd {
                     }
                 }
                 CallState::Connected { agent } => {
-                    if !matches!(&self.agents[*agent].status, AgentStatus::OnCall { call: c, .. } if *c == call.id)
+                    if !matches!(&self.agents[*agent].status(), AgentStatus::OnCall { call: c, .. } if *c == call.id)
                     {
                         return Err(format!(
                             "call {} is connected to {} which is not on it",
@@ -55,7 +55,7 @@ impl Acd {
             }
         }
         for (index, agent) in self.agents.iter().enumerate() {
-            let holds = match &agent.status {
+            let holds = match &agent.status() {
                 AgentStatus::Ringing { call } => Some((call, true)),
                 AgentStatus::OnCall { call, .. } => Some((call, false)),
                 _ => None,
@@ -93,14 +93,14 @@ impl Acd {
                 }
             }
             if matches!(
-                agent.status.kind(),
+                agent.status().kind(),
                 AgentStatusKind::OnCall | AgentStatusKind::WrapUp
             ) != agent.handling.is_some()
             {
                 return Err(format!(
                     "agent {} is {} with handling={}",
                     agent.id,
-                    agent.status.kind(),
+                    agent.status().kind(),
                     agent.handling.is_some()
                 ));
             }
@@ -143,7 +143,7 @@ impl Acd {
                 .iter()
                 .filter(|a| a.membership_of(index).is_some());
             let logged_in = members
-                .filter(|a| a.status != AgentStatus::LoggedOut)
+                .filter(|a| *a.status() != AgentStatus::LoggedOut)
                 .count() as u32;
             if counted.logged_in != logged_in {
                 return Err(format!(

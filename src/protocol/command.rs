@@ -1,0 +1,390 @@
+//! From a client's message to what it asks of the server: the one place the wire's vocabulary
+//! is translated into the core's (mini-redis's `Command::from_frame`). Who may ask what is
+//! decided here too, by the sender's [`Acting`]: an agent's commands are built from the agent
+//! the session acts as, so no agent id is ever taken on trust from a message.
+
+use std::time::Duration;
+
+use crate::acd::{
+    self, AcdError, AgentId, CallData, CallId, PendingState, QueueId, ReasonCode, RequestedState,
+    TransferTarget,
+};
+
+use super::ProtocolError;
+use super::identity::Acting;
+use super::inbound::{ClientMessage, PendingName, StateName, TransferTo};
+
+/// What an authenticated client's message asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// A command for the tenant's core.
+    Acd(acd::Command),
+    /// Start (or replace) the session's statistics subscription: `None` is every queue.
+    Subscribe {
+        queues: Option<Vec<QueueId>>,
+        tenant_total: bool,
+    },
+    /// The application-level liveness check: the session answers it at once.
+    Ping,
+}
+
+/// Why a message asks for nothing the server will do: the protocol's refusal, or the core's
+/// own word for it (`unknown_reason` for the reasons only the ACD may record).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    #[error(transparent)]
+    Acd(#[from] AcdError),
+}
+
+impl Refusal {
+    /// The stable code sent in `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Protocol(error) => error.code(),
+            Refusal::Acd(error) => error.code(),
+        }
+    }
+}
+
+impl ClientMessage {
+    /// What this message asks for, sent by a session acting as `acting`. Refused: a message its
+    /// role may not send (`forbidden`), an agent naming another agent (`forbidden`), a
+    /// supervisor's `clear_pending` naming nobody (`bad_message`), `auth` again
+    /// (`already_authenticated`), and a not-ready reason only the ACD records
+    /// (`unknown_reason`: `login`, `no_answer` and `disconnected` are facts, not choices).
+    pub fn into_command(self, acting: &Acting) -> Result<Command, Refusal> {
+        if !self.allowed_for(acting.role()) {
+            return Err(forbidden(&self, acting).into());
+        }
+        if let ClientMessage::NotReady { reason }
+        | ClientMessage::ForceState {
+            reason: Some(reason),
+            ..
+        }
+        | ClientMessage::SetPending {
+            reason: Some(reason),
+            ..
+        } = &self
+        {
+            if ReasonCode::SYSTEM.contains(&reason.as_str()) {
+                let reason = ReasonCode::from(reason.as_str());
+                return Err(AcdError::UnknownReason(reason).into());
+            }
+        }
+        let call = CallId::from;
+        let set_state = |agent: &AgentId, state| acd::Command::SetState {
+            agent: agent.clone(),
+            state,
+        };
+        let command = match (self, acting) {
+            (ClientMessage::Auth(..), _) => return Err(ProtocolError::AlreadyAuthenticated.into()),
+            (ClientMessage::Ping, _) => return Ok(Command::Ping),
+
+            // An agent, on its own agent.
+            (ClientMessage::Login, Acting::Agent(me)) => acd::Command::Login { agent: me.clone() },
+            (ClientMessage::Ready, Acting::Agent(me)) => set_state(me, RequestedState::Ready),
+            (ClientMessage::NotReady { reason }, Acting::Agent(me)) => set_state(
+                me,
+                RequestedState::NotReady {
+                    reason: ReasonCode::from(reason),
+                },
+            ),
+            (ClientMessage::Logout, Acting::Agent(me)) => set_state(me, RequestedState::LoggedOut),
+            (ClientMessage::ClearPending { agent }, Acting::Agent(me)) => match agent {
+                Some(named) if named != me.as_str() => {
+                    return Err(ProtocolError::NotOwnAgent { agent: named }.into());
+                }
+                _ => acd::Command::ClearPending { agent: me.clone() },
+            },
+            (ClientMessage::Accept { call: c }, Acting::Agent(me)) => acd::Command::Accept {
+                agent: me.clone(),
+                call: call(c),
+            },
+            (ClientMessage::Reject { call: c }, Acting::Agent(me)) => acd::Command::Reject {
+                agent: me.clone(),
+                call: call(c),
+            },
+            (ClientMessage::Hold { call: c }, Acting::Agent(me)) => acd::Command::Hold {
+                agent: me.clone(),
+                call: call(c),
+            },
+            (ClientMessage::Resume { call: c }, Acting::Agent(me)) => acd::Command::Resume {
+                agent: me.clone(),
+                call: call(c),
+            },
+            (ClientMessage::Hangup { call: c }, Acting::Agent(me)) => acd::Command::Hangup {
+                agent: me.clone(),
+                call: call(c),
+            },
+            (ClientMessage::Transfer { call: c, to }, Acting::Agent(me)) => {
+                acd::Command::Transfer {
+                    agent: me.clone(),
+                    call: call(c),
+                    target: match to {
+                        TransferTo::Queue(queue) => TransferTarget::Queue(QueueId::from(queue)),
+                        TransferTo::Agent(agent) => TransferTarget::Agent(AgentId::from(agent)),
+                    },
+                }
+            }
+            (ClientMessage::EndWrapUp, Acting::Agent(me)) => {
+                acd::Command::EndWrapUp { agent: me.clone() }
+            }
+            (ClientMessage::ExtendWrapUp { secs }, Acting::Agent(me)) => {
+                acd::Command::ExtendWrapUp {
+                    agent: me.clone(),
+                    by: Duration::from_secs(secs),
+                }
+            }
+
+            // Wallboards and supervisors.
+            (
+                ClientMessage::Subscribe {
+                    queues,
+                    tenant_total,
+                },
+                Acting::Wallboard | Acting::Supervisor,
+            ) => {
+                return Ok(Command::Subscribe {
+                    queues: queues.map(|names| names.into_iter().map(QueueId::from).collect()),
+                    tenant_total,
+                });
+            }
+
+            // Supervisors, on any agent or call of the tenant.
+            (ClientMessage::ClearPending { agent }, Acting::Supervisor) => match agent {
+                Some(named) => acd::Command::ClearPending {
+                    agent: AgentId::from(named),
+                },
+                None => {
+                    let error = ProtocolError::BadMessage(
+                        "clear_pending: a supervisor names the `agent` whose pending state to clear"
+                            .into(),
+                    );
+                    return Err(error.into());
+                }
+            },
+            (
+                ClientMessage::ForceState {
+                    agent,
+                    state,
+                    reason,
+                },
+                Acting::Supervisor,
+            ) => set_state(
+                &AgentId::from(agent),
+                match (state, reason) {
+                    (StateName::Ready, _) => RequestedState::Ready,
+                    (StateName::LoggedOut, _) => RequestedState::LoggedOut,
+                    (StateName::NotReady, reason) => RequestedState::NotReady {
+                        reason: ReasonCode::from(reason.unwrap_or_default()),
+                    },
+                },
+            ),
+            (
+                ClientMessage::SetPending {
+                    agent,
+                    state,
+                    reason,
+                },
+                Acting::Supervisor,
+            ) => acd::Command::SetPending {
+                agent: AgentId::from(agent),
+                pending: match state {
+                    PendingName::LoggedOut => PendingState::LoggedOut,
+                    PendingName::NotReady => PendingState::NotReady {
+                        reason: ReasonCode::from(reason.unwrap_or_default()),
+                    },
+                },
+            },
+            (ClientMessage::SetCallPriority { call: c, priority }, Acting::Supervisor) => {
+                acd::Command::SetCallPriority {
+                    call: call(c),
+                    priority,
+                }
+            }
+            (ClientMessage::MoveCall { call: c, queue }, Acting::Supervisor) => {
+                acd::Command::MoveCall {
+                    call: call(c),
+                    queue: QueueId::from(queue),
+                }
+            }
+
+            // The telephony side.
+            (
+                ClientMessage::CallArrived {
+                    call: c,
+                    queue,
+                    priority,
+                    caller,
+                    dialled,
+                    data,
+                },
+                Acting::Telephony,
+            ) => acd::Command::CallArrived {
+                call: call(c),
+                queue: QueueId::from(queue),
+                priority,
+                data: CallData {
+                    caller,
+                    dialled,
+                    attached: data,
+                },
+            },
+            (ClientMessage::CallAnswered { call: c }, Acting::Telephony) => {
+                acd::Command::CallAnswered { call: call(c) }
+            }
+            (
+                ClientMessage::CallEnded { call: c } | ClientMessage::CallerHungUp { call: c },
+                Acting::Telephony,
+            ) => acd::Command::CallEnded { call: call(c) },
+
+            // `allowed_for` let it through, but no arm takes it: the table and the arms disagree.
+            (message, _) => return Err(forbidden(&message, acting).into()),
+        };
+        Ok(Command::Acd(command))
+    }
+}
+
+fn forbidden(message: &ClientMessage, acting: &Acting) -> ProtocolError {
+    ProtocolError::Forbidden {
+        role: acting.role().name(),
+        message: message.type_name().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Role;
+    use crate::protocol::inbound::parse;
+
+    fn acting(role: Role) -> Acting {
+        match role {
+            Role::Agent => Acting::Agent(AgentId::from("agent1")),
+            Role::Wallboard => Acting::Wallboard,
+            Role::Supervisor => Acting::Supervisor,
+            Role::Telephony => Acting::Telephony,
+        }
+    }
+
+    /// One well-formed message of each type.
+    const EXAMPLES: &[&str] = &[
+        r#"{"id":"1","type":"ping"}"#,
+        r#"{"id":"1","type":"login"}"#,
+        r#"{"id":"1","type":"ready"}"#,
+        r#"{"id":"1","type":"not_ready","reason":"lunch"}"#,
+        r#"{"id":"1","type":"logout"}"#,
+        r#"{"id":"1","type":"clear_pending","agent":"agent1"}"#,
+        r#"{"id":"1","type":"accept","call":"c1"}"#,
+        r#"{"id":"1","type":"reject","call":"c1"}"#,
+        r#"{"id":"1","type":"hold","call":"c1"}"#,
+        r#"{"id":"1","type":"resume","call":"c1"}"#,
+        r#"{"id":"1","type":"transfer","call":"c1","queue":"sales"}"#,
+        r#"{"id":"1","type":"hangup","call":"c1"}"#,
+        r#"{"id":"1","type":"end_wrap_up"}"#,
+        r#"{"id":"1","type":"extend_wrap_up","secs":30}"#,
+        r#"{"id":"1","type":"subscribe"}"#,
+        r#"{"id":"1","type":"force_state","agent":"agent2","state":"ready"}"#,
+        r#"{"id":"1","type":"set_pending","agent":"agent2","state":"logged_out"}"#,
+        r#"{"id":"1","type":"set_call_priority","call":"c1","priority":5}"#,
+        r#"{"id":"1","type":"move_call","call":"c1","queue":"sales"}"#,
+        r#"{"id":"1","type":"call_arrived","call":"c1","queue":"support"}"#,
+        r#"{"id":"1","type":"call_answered","call":"c1"}"#,
+        r#"{"id":"1","type":"call_ended","call":"c1"}"#,
+        r#"{"id":"1","type":"caller_hung_up","call":"c1"}"#,
+    ];
+
+    #[test]
+    fn every_role_may_send_exactly_what_the_table_says() {
+        let mut checked = 0;
+        for text in EXAMPLES {
+            let message = parse(text).unwrap().message;
+            for role in Role::ALL {
+                let result = message.clone().into_command(&acting(role));
+                let refused_by_role = matches!(
+                    result,
+                    Err(Refusal::Protocol(ProtocolError::Forbidden { .. }))
+                );
+                assert_eq!(
+                    refused_by_role,
+                    !message.allowed_for(role),
+                    "{text} from {role}: {result:?}"
+                );
+                checked += 1;
+            }
+        }
+        // Every type but `auth` (whose credentials are no command at all).
+        assert_eq!(
+            checked,
+            (ClientMessage::types().len() - 1) * Role::ALL.len()
+        );
+    }
+
+    #[test]
+    fn an_agent_acts_on_its_own_agent_only() {
+        let me = acting(Role::Agent);
+        let accept = parse(r#"{"id":"1","type":"accept","call":"c1"}"#).unwrap();
+        assert_eq!(
+            accept.message.into_command(&me),
+            Ok(Command::Acd(acd::Command::Accept {
+                agent: AgentId::from("agent1"),
+                call: CallId::from("c1"),
+            }))
+        );
+        let other = parse(r#"{"id":"1","type":"clear_pending","agent":"agent2"}"#).unwrap();
+        assert_eq!(
+            other.message.into_command(&me).unwrap_err().code(),
+            "forbidden"
+        );
+        let own = parse(r#"{"id":"1","type":"clear_pending"}"#).unwrap();
+        assert_eq!(
+            own.message.into_command(&me),
+            Ok(Command::Acd(acd::Command::ClearPending {
+                agent: AgentId::from("agent1")
+            }))
+        );
+    }
+
+    #[test]
+    fn reasons_only_the_acd_records_are_refused_as_unknown() {
+        for text in [
+            r#"{"id":"1","type":"not_ready","reason":"no_answer"}"#,
+            r#"{"id":"1","type":"not_ready","reason":"login"}"#,
+        ] {
+            let message = parse(text).unwrap().message;
+            assert_eq!(
+                message
+                    .into_command(&acting(Role::Agent))
+                    .unwrap_err()
+                    .code(),
+                "unknown_reason"
+            );
+        }
+        let forced =
+            parse(r#"{"id":"1","type":"force_state","agent":"a","state":"not_ready","reason":"disconnected"}"#)
+                .unwrap();
+        assert_eq!(
+            forced
+                .message
+                .into_command(&acting(Role::Supervisor))
+                .unwrap_err()
+                .code(),
+            "unknown_reason"
+        );
+    }
+
+    #[test]
+    fn a_supervisor_names_the_agent_to_clear() {
+        let nobody = parse(r#"{"id":"1","type":"clear_pending"}"#).unwrap();
+        assert_eq!(
+            nobody
+                .message
+                .into_command(&acting(Role::Supervisor))
+                .unwrap_err()
+                .code(),
+            "bad_message"
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! The server's own counters (connections, messages, refusals, drops), counted as things
+//! happen by the sessions, the engines and the fan-out, in a [`prometheus::Registry`] with the
+//! process collector. A leaf: it knows no layer. The ACD's figures are not counted here
+//! ([`super::scrape`]); docs/metrics.md lists every series.
+
+use prometheus::proto::MetricFamily;
+use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+
+use crate::protocol::Role;
+use crate::server::rung::Rung;
+
+/// The role label of a session that has not authenticated yet.
+pub const UNAUTHENTICATED: &str = "unauthenticated";
+
+fn role_labels() -> impl Iterator<Item = &'static str> {
+    Role::ALL
+        .into_iter()
+        .map(Role::name)
+        .chain([UNAUTHENTICATED])
+}
+
+/// The server's own counters.
+pub struct Counters {
+    registry: Registry,
+    connections: IntGaugeVec,
+    connections_opened: IntCounterVec,
+    received: IntCounterVec,
+    sent: IntCounterVec,
+    refused: IntCounterVec,
+    dropped: IntCounterVec,
+    slow_disconnects: IntCounterVec,
+    resumes: IntCounterVec,
+}
+
+impl Counters {
+    pub fn new() -> Counters {
+        let registry = Registry::new();
+        let register = |collector: Box<dyn prometheus::core::Collector>| {
+            registry
+                .register(collector)
+                .expect("each metric is registered once, with a valid name");
+        };
+        let gauge_vec = |name: &str, help: &str, labels: &[&str]| {
+            let vec = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
+            register(Box::new(vec.clone()));
+            vec
+        };
+        let counter_vec = |name: &str, help: &str, labels: &[&str]| {
+            let vec = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+            register(Box::new(vec.clone()));
+            vec
+        };
+        let counters = Counters {
+            connections: gauge_vec(
+                "acdhub_connections",
+                "Open client connections by rung (wss, ws, sse, poll) and role (unauthenticated before auth).",
+                &["transport", "role"],
+            ),
+            resumes: counter_vec(
+                "acdhub_resumes_total",
+                "Clients that asked to resume a session after a dropped connection: resumed, or given a new session (resync).",
+                &["result"],
+            ),
+            connections_opened: counter_vec(
+                "acdhub_connections_opened_total",
+                "Connections opened: WebSocket upgrades and SSE and long-poll links, by rung.",
+                &["transport"],
+            ),
+            received: counter_vec(
+                "acdhub_messages_received_total",
+                "Text messages received from clients.",
+                &["role"],
+            ),
+            sent: counter_vec(
+                "acdhub_messages_sent_total",
+                "Text messages written to clients: events, replies and statistics.",
+                &["role"],
+            ),
+            refused: counter_vec(
+                "acdhub_messages_refused_total",
+                "Client messages answered with an error, by error code.",
+                &["role", "code"],
+            ),
+            dropped: counter_vec(
+                "acdhub_outbound_dropped_total",
+                "Statistics updates replaced by a newer one before they were written (latest wins).",
+                &["role"],
+            ),
+            slow_disconnects: counter_vec(
+                "acdhub_slow_client_disconnects_total",
+                "Sessions closed with 4008 because the client did not keep up.",
+                &["role"],
+            ),
+            registry: registry.clone(),
+        };
+        let build = IntGaugeVec::new(
+            Opts::new("acdhub_build_info", "The running version; always 1."),
+            &["version"],
+        )
+        .expect("valid metric");
+        build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        register(Box::new(build));
+        register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ));
+        // Every series exists from the start, at 0, so rates and alerts see it before the first
+        // event.
+        for role in role_labels() {
+            for rung in Rung::ALL {
+                counters.connections.with_label_values(&[rung.name(), role]);
+            }
+            counters.received.with_label_values(&[role]);
+            counters.sent.with_label_values(&[role]);
+            counters.dropped.with_label_values(&[role]);
+            counters.slow_disconnects.with_label_values(&[role]);
+        }
+        for rung in Rung::ALL {
+            counters
+                .connections_opened
+                .with_label_values(&[rung.name()]);
+        }
+        for result in ["resumed", "resync"] {
+            counters.resumes.with_label_values(&[result]);
+        }
+        counters
+    }
+
+    /// A new connection: counted as unauthenticated until it authenticates.
+    pub fn connection(&self, rung: Rung) -> ConnectionCounters {
+        self.connections_opened
+            .with_label_values(&[rung.name()])
+            .inc();
+        let session = ConnectionCounters {
+            rung,
+            role: UNAUTHENTICATED,
+            connection: self
+                .connections
+                .with_label_values(&[rung.name(), UNAUTHENTICATED]),
+            received: self.received.with_label_values(&[UNAUTHENTICATED]),
+            sent: self.sent.with_label_values(&[UNAUTHENTICATED]),
+        };
+        session.connection.inc();
+        session
+    }
+
+    /// A client asked to resume a session: `resumed`, or `resync` when it got a new one.
+    pub fn resume(&self, resumed: bool) {
+        let result = if resumed { "resumed" } else { "resync" };
+        self.resumes.with_label_values(&[result]).inc();
+    }
+
+    pub fn refused(&self, role: &str, code: &str) {
+        self.refused.with_label_values(&[role, code]).inc();
+    }
+
+    pub fn dropped(&self, role: Role, updates: u64) {
+        if updates > 0 {
+            self.dropped
+                .with_label_values(&[role.name()])
+                .inc_by(updates);
+        }
+    }
+
+    pub fn slow_disconnect(&self, role: &str) {
+        self.slow_disconnects.with_label_values(&[role]).inc();
+    }
+
+    pub fn gather(&self) -> Vec<MetricFamily> {
+        self.registry.gather()
+    }
+}
+
+impl Default for Counters {
+    fn default() -> Counters {
+        Counters::new()
+    }
+}
+
+/// One connection's counters, resolved once so that counting a message is one atomic add.
+pub struct ConnectionCounters {
+    rung: Rung,
+    pub role: &'static str,
+    connection: IntGauge,
+    received: IntCounter,
+    sent: IntCounter,
+}
+
+impl ConnectionCounters {
+    /// The connection authenticated as `role`: it counts under that role from now on.
+    pub fn authenticated(&mut self, counters: &Counters, role: Role) {
+        self.connection.dec();
+        self.role = role.name();
+        self.connection = counters
+            .connections
+            .with_label_values(&[self.rung.name(), self.role]);
+        self.connection.inc();
+        self.received = counters.received.with_label_values(&[self.role]);
+        self.sent = counters.sent.with_label_values(&[self.role]);
+    }
+
+    pub fn received(&self) {
+        self.received.inc();
+    }
+
+    pub fn sent(&self, messages: u64) {
+        self.sent.inc_by(messages);
+    }
+}
+
+impl Drop for ConnectionCounters {
+    fn drop(&mut self) {
+        self.connection.dec();
+    }
+}

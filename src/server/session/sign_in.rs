@@ -1,0 +1,218 @@
+//! Signing in: `auth` with a password or a token, as a new session or one resumed, and the
+//! session's attachment to its tenant's engine, whose answer is the `auth`'s `ack`.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::protocol::inbound::{Credentials, Resume};
+use crate::protocol::outbound::with_seq;
+use crate::protocol::{Identity, ProtocolError, close};
+use crate::server::ops::audit::{Action, Actor};
+use crate::server::outbox::{CloseReason, SessionSecret};
+use crate::server::tenant::{Attach, Request};
+
+use super::auth::random_token;
+use super::resume::{NotResumed, Slot};
+use super::{Authenticated, CLOSE_WRITE_TIMEOUT, Session, Socket};
+
+/// How long a resume waits for the connection that still carries the session to let go.
+const TAKEOVER_PATIENCE: Duration = Duration::from_secs(5);
+
+impl Session {
+    /// Puts an attempt at a supervisor action that the session refused itself (the role may not
+    /// send it, an agent named another agent, or the engine is gone) in the audit log.
+    pub(super) fn audit_refusal(
+        &self,
+        identity: &Identity,
+        action: Option<&Action>,
+        code: &'static str,
+    ) {
+        if let Some(action) = action {
+            let actor = Actor {
+                tenant: &identity.tenant,
+                user: &identity.user,
+                role: identity.role(),
+            };
+            self.sessions
+                .audit
+                .record(self.sessions.clock.now(), &actor, action, code);
+        }
+    }
+
+    pub(super) async fn authenticate<S: Socket>(
+        &mut self,
+        socket: &mut S,
+        id: String,
+        credentials: Credentials,
+        resume: Option<Resume>,
+    ) -> Option<CloseReason> {
+        let sessions = self.sessions.clone();
+        let user = match &credentials {
+            Credentials::Password { user, .. } => Some(user.clone()),
+            Credentials::Token(_) => None,
+        };
+        // Checked before the credentials: a refusal that changes nothing, not a failed login.
+        let last_seq = match &resume {
+            Some(resume) => match resume.last_seq.or(self.last_event_id) {
+                Some(last_seq) => Some(last_seq),
+                None => {
+                    let error = ProtocolError::BadMessage(
+                        "auth: `resume.last_seq` is needed (only an SSE link opened with Last-Event-ID may leave it out)".into(),
+                    );
+                    return self.refuse(Some(id), error);
+                }
+            },
+            None => None,
+        };
+        let found = sessions
+            .auth
+            .authenticate(credentials, sessions.clock.now())
+            .await;
+        let engine = found
+            .as_ref()
+            .and_then(|(identity, _)| sessions.tenants.engine(&identity.tenant).cloned());
+        let (Some((identity, token)), Some(engine)) = (found, engine) else {
+            self.failed_auths += 1;
+            tracing::warn!(
+                session = %self.handle.number,
+                remote = %self.remote,
+                user = user.as_deref().unwrap_or("(token)"),
+                attempt = self.failed_auths,
+                "authentication failed"
+            );
+            self.reply_error(Some(id), ProtocolError::AuthFailed);
+            return (self.failed_auths >= sessions.limits.auth_attempts).then_some(CloseReason {
+                code: close::AUTH_FAILED,
+                reason: "authentication failed",
+            });
+        };
+        let role = identity.role();
+        tracing::info!(session = %self.handle.number, user = %identity.user, %role, tenant = %identity.tenant, "authenticated");
+        self.counters.authenticated(&sessions.counters, role);
+        sessions
+            .connections
+            .authenticated(self.connection, &identity.user, role, &identity.tenant);
+        let rung = socket.rung();
+        // A session taken over, or a new one: a resync if the client asked to resume.
+        let mut taken = None;
+        let mut resync = false;
+        if let (Some(resume), Some(last_seq)) = (resume, last_seq) {
+            let secret = SessionSecret(resume.session);
+            match self.resume(socket, &identity, &secret, last_seq).await {
+                Ok(slot) => {
+                    slot.stats.resumes.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(session = %self.handle.number, last_seq, "resumed");
+                    taken = Some((secret, slot));
+                }
+                Err(why) => {
+                    tracing::info!(
+                        session = %self.handle.number,
+                        ?why,
+                        "could not resume: new session"
+                    );
+                    resync = true;
+                }
+            }
+            sessions.counters.resume(taken.is_some());
+        }
+        let resumed = taken.is_some();
+        let (secret, slot) = taken.unwrap_or_else(|| {
+            let secret = SessionSecret(random_token());
+            let slot = sessions.resumable.insert(
+                secret.clone(),
+                self.handle.number,
+                identity.clone(),
+                sessions.clock.now(),
+                self.takeover.clone(),
+            );
+            slot.stats.resync.store(resync, Ordering::Relaxed);
+            (secret, slot)
+        });
+        slot.stats.linked(rung, self.remote);
+        let attach = Attach {
+            handle: self.handle.clone(),
+            epoch: self.epoch,
+            identity: identity.clone(),
+            id: id.clone(),
+            token: token.value,
+            token_expires_at: token.expires_at,
+            secret: secret.clone(),
+            resumed,
+        };
+        self.auth = Some(Authenticated {
+            identity,
+            engine,
+            secret,
+            slot,
+        });
+        self.attach(attach, id).await
+    }
+
+    /// Asks the engine to attach the session; its answer is the `auth`'s `ack`.
+    async fn attach(&mut self, attach: Attach, id: String) -> Option<CloseReason> {
+        let Some(auth) = &self.auth else {
+            return None;
+        };
+        if auth.engine.send(Request::Attach(attach)).await.is_ok() {
+            self.in_flight += 1;
+        } else if let Some(auth) = self.auth.take() {
+            // The engine is gone (the server is stopping): there is no session to carry.
+            self.sessions
+                .resumable
+                .end(&auth.secret, &auth.slot, &auth.engine)
+                .await;
+            self.reply_error(Some(id), ProtocolError::Unavailable);
+        }
+        None
+    }
+
+    /// Takes over the session `session` of `identity`, if it can give the client every event
+    /// after `last_seq`: writes those events, and carries the session from now on. Otherwise
+    /// the session (if there is one) is ended, and the client gets a new one.
+    async fn resume<S: Socket>(
+        &mut self,
+        socket: &mut S,
+        identity: &Identity,
+        secret: &SessionSecret,
+        last_seq: u64,
+    ) -> Result<Arc<Slot>, NotResumed> {
+        let sessions = self.sessions.clone();
+        let (slot, mut parked) = sessions
+            .resumable
+            .take(secret, identity, self.takeover.clone(), TAKEOVER_PATIENCE)
+            .await?;
+        let now = Instant::now();
+        let missed = match parked.handle.close_reason() {
+            Some(_) => None,
+            None => parked.replay.after(last_seq, parked.seq, now),
+        };
+        let Some(missed) = missed else {
+            sessions.resumable.end(secret, &slot, &parked.engine).await;
+            return Err(NotResumed::EventsLost);
+        };
+        // This connection's own queue holds its greeting at most: out with it first.
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, self.write_batch(socket, None)).await;
+        let parked = *parked;
+        self.handle = parked.handle;
+        self.outgoing = parked.outgoing;
+        self.seq = parked.seq;
+        self.replay = parked.replay;
+        self.snapshot_written = parked.snapshot_written;
+        self.epoch = self.handle.next_epoch();
+        self.in_flight = 0;
+        // A connection that fails here is found by the loop's next read or write, and parks the
+        // session again.
+        let replay = async {
+            for (seq, payload) in &missed {
+                socket.feed(with_seq(*seq, payload), Some(*seq)).await?;
+            }
+            socket.flush().await
+        };
+        let _ = tokio::time::timeout(self.sessions.limits.pong_timeout, replay).await;
+        self.counters.sent(missed.len() as u64);
+        Ok(slot)
+    }
+}

@@ -1,0 +1,159 @@
+//! What a session is told when it attaches or subscribes: the part of the tenant it will hear
+//! about from then on, as events, so that its view is whole before the first change arrives.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::acd::config::ServiceLevelVariant;
+use crate::acd::{Acd, AgentId, AgentStatus, CallStatus, CallView, QueueId};
+use crate::protocol::Role;
+use crate::protocol::outbound::{
+    self, AgentState, CallState, CallerDetails, Offer, Pending, QueueStatistics, TenantStatistics,
+};
+use crate::server::outbox::SessionHandle;
+
+use super::audience::Subscription;
+
+pub fn queue_waiting(
+    queue: &QueueId,
+    (waiting, oldest): (u32, Option<Timestamp>),
+) -> outbound::Event {
+    outbound::Event::QueueWaiting {
+        queue: queue.to_string(),
+        waiting,
+        oldest_waiting_since: oldest.map(outbound::time),
+    }
+}
+
+/// What a session learns of its own agent when it attaches: its state, its pending state, the
+/// waiting counts of its queues, and the call it rings with or talks on.
+pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
+    let Some(view) = acd.agent(agent) else {
+        return;
+    };
+    let mut events = vec![outbound::Event::AgentState(AgentState::snapshot(&view)).payload()];
+    let pending = outbound::Event::PendingState {
+        agent: agent.to_string(),
+        pending: view.pending.as_ref().map(Pending::from),
+        by: None,
+    };
+    events.push(pending.payload());
+    for (queue, _) in &view.skills {
+        if let Some(waiting) = acd.queue_waiting(queue) {
+            events.push(queue_waiting(queue, waiting).payload());
+        }
+    }
+    let call = match &view.status {
+        AgentStatus::Ringing { call } | AgentStatus::OnCall { call, .. } => acd.call(call),
+        _ => None,
+    };
+    if let Some(message) = call.as_ref().and_then(call_at_agent) {
+        events.push(message.payload());
+    }
+    handle.send_events(events);
+}
+
+/// A call ringing at or connected to an agent, as the event that put it there: `offer` or
+/// `call_connected`. `None` for a waiting call.
+fn call_at_agent(call: &CallView) -> Option<outbound::Event> {
+    match &call.status {
+        CallStatus::Waiting { .. } => None,
+        CallStatus::Ringing {
+            agent,
+            ring_deadline,
+            ..
+        } => Some(outbound::Event::Offer(Offer::new(
+            call.id.as_str(),
+            agent.as_str(),
+            call.queue.as_str(),
+            call.priority,
+            &call.data,
+            *ring_deadline,
+        ))),
+        CallStatus::Connected { agent, .. } => Some(outbound::Event::CallConnected {
+            call: call.id.to_string(),
+            agent: agent.to_string(),
+            queue: call.queue.to_string(),
+            caller: Some(CallerDetails::from(&*call.data)),
+        }),
+    }
+}
+
+/// What a telephony session gets when it attaches: every call the PBX must be ringing or
+/// bridging now, so a connector that reconnects can put its lines right.
+pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
+    let mut events = Vec::new();
+    for call in acd.calls() {
+        if let Some(message) = call_at_agent(&call) {
+            events.push(message.payload());
+        }
+        if let CallStatus::Connected {
+            agent,
+            on_hold: true,
+        } = &call.status
+        {
+            let held = outbound::Event::CallHeld {
+                call: call.id.to_string(),
+                agent: agent.to_string(),
+            };
+            events.push(held.payload());
+        }
+    }
+    handle.send_events(events);
+}
+
+pub(super) fn queue_stats(stats: &crate::acd::QueueStats, at: Timestamp) -> Arc<str> {
+    outbound::Event::QueueStats(Box::new(QueueStatistics::new(stats, at))).payload()
+}
+
+pub(super) fn tenant_stats(acd: &Acd, variant: ServiceLevelVariant, at: Timestamp) -> Arc<str> {
+    let totals = TenantStatistics::new(&acd.tenant_stats(), variant, at);
+    outbound::Event::TenantStats(Box::new(totals)).payload()
+}
+
+/// What a watcher gets when it subscribes: statistics of its queues and the tenant's totals and,
+/// for a supervisor, every agent and every call of the tenant.
+pub fn watcher_snapshot(
+    acd: &Acd,
+    role: Role,
+    subscription: &Subscription,
+    tenant_variant: ServiceLevelVariant,
+    handle: &SessionHandle,
+    generation: u64,
+) {
+    let mut events = Vec::new();
+    if role == Role::Supervisor {
+        for view in acd.agents() {
+            let mut state = AgentState::snapshot(&view);
+            state.queues = Some(
+                acd.queue_ids()
+                    .filter(|queue| view.skills.iter().any(|(skill, _)| skill == *queue))
+                    .map(QueueId::to_string)
+                    .collect(),
+            );
+            events.push(outbound::Event::AgentState(state).payload());
+            let pending = outbound::Event::PendingState {
+                agent: view.id.to_string(),
+                pending: view.pending.as_ref().map(Pending::from),
+                by: None,
+            };
+            events.push(pending.payload());
+        }
+        for call in acd.calls() {
+            events.push(outbound::Event::CallState(CallState::from(&call)).payload());
+        }
+    }
+    let at = acd.now();
+    for queue in acd.queue_ids() {
+        if subscription.queues.contains(queue) {
+            if let Some(stats) = acd.queue_stats(queue) {
+                events.push(queue_stats(&stats, at));
+            }
+        }
+    }
+    if subscription.tenant_total {
+        events.push(tenant_stats(acd, tenant_variant, at));
+    }
+    handle.send_snapshot(generation, events);
+}

@@ -1,0 +1,230 @@
+//! `acdhub simulate`, as the library runs it: a configured contact center's day, or one queue
+//! measured against Erlang C. The command line parses its arguments into a [`Simulation`] and
+//! prints the report this returns.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use crate::acd::Acd;
+use crate::config::FileConfig;
+
+use super::report::{erlang_table, queue_table, write_run};
+use super::{BatchedRun, ErlangScenario, SimError, Simulator, SimulatorPlan, run};
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub enum Simulation {
+    /// A configuration's `[simulator]` section, from 08:00 local time on a fixed Monday, so the
+    /// same seed prints the same table on every machine. `origin` names the file in the report.
+    Configured {
+        file: Box<FileConfig>,
+        origin: String,
+        hours: f64,
+        /// Overrides the configuration's seed.
+        seed: Option<u64>,
+    },
+    /// One queue of `agents` with Poisson arrivals and exponential handle times, measured for
+    /// `hours` after `warmup_hours`, beside Erlang C's prediction.
+    OneQueue {
+        scenario: OneQueue,
+        hours: f64,
+        warmup_hours: f64,
+        seed: u64,
+    },
+}
+
+/// The size of the one queue, in the units people give it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OneQueue {
+    pub agents: u32,
+    pub calls_per_hour: f64,
+    pub aht_secs: f64,
+    pub threshold_secs: f64,
+}
+
+impl OneQueue {
+    /// The worked example of ACD-REFERENCE.md: 55 agents, 720 calls an hour, 240 s, T = 15 s.
+    pub fn worked_example() -> OneQueue {
+        let example = ErlangScenario::worked_example();
+        OneQueue {
+            agents: example.agents,
+            calls_per_hour: example.calls_per_hour,
+            aht_secs: example.average_handle_time.as_secs_f64(),
+            threshold_secs: example.threshold.as_secs_f64(),
+        }
+    }
+}
+
+/// Why a simulation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+    #[error("{0}")]
+    BadValue(String),
+    #[error("{origin} has no [simulator] section")]
+    NoSimulator { origin: String },
+    #[error("{origin}: the simulator's tenant `{tenant}` is not configured")]
+    UnknownTenant { origin: String, tenant: String },
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    #[error("the ACD refused the configuration: {0}")]
+    Core(String),
+    #[error(transparent)]
+    Time(#[from] jiff::Error),
+}
+
+/// The measured period is cut into this many batches for the error bars.
+const BATCHES: usize = 10;
+
+impl Simulation {
+    /// Runs the simulation and returns its report. `wall_clock` is read twice, around the run,
+    /// to say how fast it went: the only clock this reads, given by the caller.
+    pub fn play(self, wall_clock: fn() -> Instant) -> Result<String, PlayError> {
+        let hours = match &self {
+            Simulation::Configured { hours, .. } | Simulation::OneQueue { hours, .. } => *hours,
+        };
+        if hours <= 0.0 {
+            return Err(PlayError::BadValue(format!(
+                "--hours must be more than 0, not {hours}"
+            )));
+        }
+        match self {
+            Simulation::Configured {
+                file,
+                origin,
+                hours,
+                seed,
+            } => configured(*file, &origin, hours, seed, wall_clock),
+            Simulation::OneQueue {
+                scenario,
+                hours,
+                warmup_hours,
+                seed,
+            } => one_queue(scenario, hours, warmup_hours, seed, wall_clock),
+        }
+    }
+}
+
+fn timed<T>(wall_clock: fn() -> Instant, work: impl FnOnce() -> T) -> (T, Duration) {
+    let started = wall_clock();
+    let result = work();
+    (result, wall_clock().duration_since(started))
+}
+
+fn seconds(what: &str, value: f64) -> Result<Duration, PlayError> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| PlayError::BadValue(format!("{what} must be 0 or more, not {value}")))
+}
+
+fn configured(
+    file: FileConfig,
+    origin: &str,
+    hours: f64,
+    seed: Option<u64>,
+    wall_clock: fn() -> Instant,
+) -> Result<String, PlayError> {
+    let mut out = String::new();
+    let simulator = file.simulator.ok_or_else(|| PlayError::NoSimulator {
+        origin: origin.to_owned(),
+    })?;
+    let tenant = file
+        .tenants
+        .into_iter()
+        .find(|t| t.id == simulator.tenant)
+        .ok_or_else(|| PlayError::UnknownTenant {
+            origin: origin.to_owned(),
+            tenant: simulator.tenant.clone(),
+        })?;
+    let plan = SimulatorPlan::from_config(&simulator, &tenant.acd);
+    plan.check_against(&tenant.acd)?;
+    let seed = seed.unwrap_or(simulator.seed);
+    let start = jiff::civil::date(2026, 1, 5)
+        .at(8, 0, 0, 0)
+        .to_zoned(tenant.acd.time_zone.clone())?;
+    let end = start.timestamp() + seconds("--hours", hours * 3600.0)?;
+    let mut acd =
+        Acd::new(tenant.acd, start.timestamp()).map_err(|e| PlayError::Core(e.to_string()))?;
+    let mut sim = Simulator::new(seed, plan, start.timestamp())?;
+
+    let (summary, wall) = timed(wall_clock, || run(&mut acd, &mut sim, end));
+
+    let _ = writeln!(
+        out,
+        "acdhub simulate: tenant `{}` from {origin}, {hours} h from {}, seed {seed}\n",
+        tenant.id,
+        start.strftime("%A %Y-%m-%d %H:%M %Z")
+    );
+    out.push_str(&queue_table(&acd));
+    out.push('\n');
+    let _ = write_run(&mut out, hours, wall, &summary);
+    Ok(out)
+}
+
+fn one_queue(
+    queue: OneQueue,
+    hours: f64,
+    warmup_hours: f64,
+    seed: u64,
+    wall_clock: fn() -> Instant,
+) -> Result<String, PlayError> {
+    let mut out = String::new();
+    let OneQueue {
+        agents,
+        calls_per_hour,
+        aht_secs,
+        threshold_secs,
+    } = queue;
+    let scenario = ErlangScenario {
+        agents,
+        calls_per_hour,
+        average_handle_time: seconds("--aht", aht_secs)?,
+        threshold: seconds("--threshold", threshold_secs)?,
+    };
+    let warm_up = seconds("--warmup-hours", warmup_hours * 3600.0)?;
+    let batch_length = seconds("--hours", hours * 3600.0 / BATCHES as f64)?;
+    let config = scenario.config();
+    let plan = scenario.plan();
+    plan.check_against(&config)?;
+    let start = ErlangScenario::START;
+    let mut acd = Acd::new(config, start).map_err(|e| PlayError::Core(e.to_string()))?;
+    let mut simulator = Simulator::new(seed, plan, start)?;
+
+    let (run, wall) = timed(wall_clock, || {
+        BatchedRun::run(
+            &mut acd,
+            &mut simulator,
+            start + warm_up,
+            batch_length,
+            BATCHES,
+        )
+    });
+
+    let prediction = scenario.prediction();
+    let _ = writeln!(
+        out,
+        "acdhub simulate: 1 queue, {agents} agents, {calls_per_hour} calls/h, AHT {aht_secs} s, T = {threshold_secs} s, seed {seed}"
+    );
+    let _ = writeln!(
+        out,
+        "measured {hours} h after a {warmup_hours} h warm-up; ± is one standard error from {BATCHES} batch means"
+    );
+    let _ = match &prediction {
+        Ok(p) => writeln!(out, "traffic A = {:.2} Erlangs\n", p.traffic),
+        Err(e) => writeln!(out, "Erlang C: {e}\n"),
+    };
+    let _ = erlang_table(&mut out, &run, prediction.ok().as_ref(), threshold_secs);
+
+    let total = &run.whole.total.figures;
+    let expected = calls_per_hour * hours;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "calls offered {} (Poisson expectation {expected:.0} ± {:.0}), answered {}, \
+         in progress at the end {}",
+        total.offered,
+        expected.sqrt(),
+        total.answered,
+        simulator.calls_in_progress()
+    );
+    let _ = write_run(&mut out, warmup_hours + hours, wall, &run.summary);
+    Ok(out)
+}
