@@ -23,6 +23,15 @@ const SERVED: &[(&str, &str)] = &[
     ("/supervisor", "text/html; charset=utf-8"),
     ("/diagnostics", "text/html; charset=utf-8"),
     ("/assets/acdhub.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/acdhub-transports.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/assets/acdhub-sequence.js",
+        "text/javascript; charset=utf-8",
+    ),
+    ("/assets/acdhub-ladder.js", "text/javascript; charset=utf-8"),
     ("/assets/ui.js", "text/javascript; charset=utf-8"),
     ("/assets/agent.js", "text/javascript; charset=utf-8"),
     ("/assets/wallboard.js", "text/javascript; charset=utf-8"),
