@@ -33,6 +33,7 @@ const SERVED: &[(&str, &str)] = &[
     ),
     ("/assets/acdhub-ladder.js", "text/javascript; charset=utf-8"),
     ("/assets/ui.js", "text/javascript; charset=utf-8"),
+    ("/assets/format.js", "text/javascript; charset=utf-8"),
     ("/assets/agent.js", "text/javascript; charset=utf-8"),
     ("/assets/wallboard.js", "text/javascript; charset=utf-8"),
     ("/assets/supervisor.js", "text/javascript; charset=utf-8"),

@@ -98,6 +98,7 @@ const FILES: &[WebFile] = web_files![
     "/assets/acdhub-sequence.js" => "acdhub-sequence.js",
     "/assets/acdhub-ladder.js" => "acdhub-ladder.js",
     "/assets/ui.js" => "ui.js",
+    "/assets/format.js" => "format.js",
     "/assets/agent.js" => "agent.js",
     "/assets/wallboard.js" => "wallboard.js",
     "/assets/supervisor.js" => "supervisor.js",
