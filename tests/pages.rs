@@ -38,6 +38,14 @@ const SERVED: &[(&str, &str)] = &[
     ("/assets/agent-main.js", "text/javascript; charset=utf-8"),
     ("/assets/agent-state.js", "text/javascript; charset=utf-8"),
     ("/assets/wallboard.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/wallboard-main.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/assets/wallboard-state.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/supervisor.js", "text/javascript; charset=utf-8"),
     ("/assets/diagnostics.js", "text/javascript; charset=utf-8"),
     (
