@@ -47,6 +47,14 @@ const SERVED: &[(&str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     ("/assets/supervisor.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/supervisor-main.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/assets/supervisor-state.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/diagnostics.js", "text/javascript; charset=utf-8"),
     (
         "/assets/diagnostics-verdict.js",
