@@ -57,6 +57,10 @@ const SERVED: &[(&str, &str)] = &[
     ),
     ("/assets/diagnostics.js", "text/javascript; charset=utf-8"),
     (
+        "/assets/diagnostics-main.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/assets/diagnostics-verdict.js",
         "text/javascript; charset=utf-8",
     ),

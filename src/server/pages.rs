@@ -109,6 +109,7 @@ const FILES: &[WebFile] = web_files![
     "/assets/supervisor-main.js" => "supervisor-main.js",
     "/assets/supervisor-state.js" => "supervisor-state.js",
     "/assets/diagnostics.js" => "diagnostics.js",
+    "/assets/diagnostics-main.js" => "diagnostics-main.js",
     "/assets/diagnostics-verdict.js" => "diagnostics-verdict.js",
     "/assets/acdhub.css" => "acdhub.css",
     "/assets/wallboard.css" => "wallboard.css",
