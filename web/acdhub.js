@@ -336,11 +336,11 @@ export class Client extends EventTarget {
     this.#setState(State.CONNECTING);
     if (this.#loading !== loading) return;
     const timer = setTimeout(() => loading.abort(), CONNECT_TIMEOUT_MS);
-    let rungs = 0;
+    let endpoints;
     let failure = "the server offers no way to connect";
     try {
       const response = await pageFetch(this.#endpointsUrl, { cache: "no-store", signal: loading.signal });
-      if (response.ok) rungs = this.#ladder.fromEndpoints(await response.json());
+      if (response.ok) endpoints = await response.json();
       else failure = `${this.#endpointsUrl} answered ${response.status}`;
     } catch (error) {
       failure = `could not reach the server: ${error.message ?? error}`;
@@ -348,6 +348,14 @@ export class Client extends EventTarget {
     clearTimeout(timer);
     if (this.#loading !== loading) return;
     this.#loading = null;
+    let rungs = 0;
+    if (endpoints !== undefined) {
+      try {
+        rungs = this.#ladder.fromEndpoints(endpoints);
+      } catch (error) {
+        failure = `could not reach the server: ${error.message ?? error}`;
+      }
+    }
     if (!rungs) {
       this.#retryLater({ closeReason: failure });
       return;
