@@ -23,11 +23,43 @@ const SERVED: &[(&str, &str)] = &[
     ("/supervisor", "text/html; charset=utf-8"),
     ("/diagnostics", "text/html; charset=utf-8"),
     ("/assets/acdhub.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/acdhub-transports.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/assets/acdhub-sequence.js",
+        "text/javascript; charset=utf-8",
+    ),
+    ("/assets/acdhub-ladder.js", "text/javascript; charset=utf-8"),
     ("/assets/ui.js", "text/javascript; charset=utf-8"),
+    ("/assets/format.js", "text/javascript; charset=utf-8"),
     ("/assets/agent.js", "text/javascript; charset=utf-8"),
+    ("/assets/agent-main.js", "text/javascript; charset=utf-8"),
+    ("/assets/agent-state.js", "text/javascript; charset=utf-8"),
     ("/assets/wallboard.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/wallboard-main.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/assets/wallboard-state.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/supervisor.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/supervisor-main.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/assets/supervisor-state.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/diagnostics.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/diagnostics-main.js",
+        "text/javascript; charset=utf-8",
+    ),
     (
         "/assets/diagnostics-verdict.js",
         "text/javascript; charset=utf-8",

@@ -46,7 +46,25 @@
 // a function that opens one link and reports its text messages and its end, one JSON text per
 // message whatever the rung, so that everything above it is the same on every rung.
 
-export const PROTOCOL = "acdhub.v1";
+//
+// The pieces live in their own modules, re-exported here so that pages and tests import this
+// one: acdhub-transports.js (the rungs: WebSocket, SSE, long-poll), acdhub-sequence.js (seq
+// order, gaps, what a resume names) and acdhub-ladder.js (which rung, probing, remembering,
+// backoff). This module ties them into one Client.
+
+import { pageFetch } from "./acdhub-transports.js";
+import { Admit, Sequence, resumeGrantedBy, resumeRefusedBy } from "./acdhub-sequence.js";
+import { Ladder, backoffDelay, localStore, probeRung, rungFromAddress } from "./acdhub-ladder.js";
+
+export {
+  PROTOCOL,
+  longPollTransport,
+  ownOriginUrl,
+  rungsFromEndpoints,
+  sseTransport,
+  webSocketTransport,
+} from "./acdhub-transports.js";
+export { backoffDelay } from "./acdhub-ladder.js";
 
 /** The connection states a page shows. */
 export const State = Object.freeze({
@@ -90,268 +108,6 @@ const CONNECT_TIMEOUT_MS = 20000;
 /** An event missing this long after a later one arrived was lost: resume to fetch it. */
 const GAP_TIMEOUT_MS = 3000;
 
-/** The WebSocket URL of the server that served this page. */
-export function ownOriginUrl(location = globalThis.location) {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws`;
-}
-
-// --- Transports -------------------------------------------------------------------------------
-
-/**
- * A transport over WebSocket. A transport is a function `open(handlers)` that starts one
- * connection and returns `{ send(text), close(code, reason) }`; it calls
- * `handlers.open()`, `handlers.message(text)` and, exactly once, `handlers.close({code, reason})`.
- * Its `label` names the rung (`wss`, `ws`, `sse`, `poll`, as in `/rt/endpoints`).
- */
-export function webSocketTransport(url = ownOriginUrl()) {
-  const open = (handlers) => {
-    let socket;
-    let ended = false;
-    const end = (code, reason) => {
-      if (ended) return;
-      ended = true;
-      handlers.close({ code, reason });
-    };
-    try {
-      socket = new WebSocket(url, PROTOCOL);
-    } catch (error) {
-      queueMicrotask(() => end(1006, String(error)));
-      return { send() {}, close() {} };
-    }
-    socket.onopen = () => handlers.open();
-    socket.onmessage = (frame) => {
-      if (typeof frame.data === "string") handlers.message(frame.data);
-    };
-    socket.onclose = (event) => end(event.code, event.reason);
-    return {
-      send: (text) => {
-        if (socket.readyState === WebSocket.OPEN) socket.send(text);
-      },
-      close: (code = 1000, reason = "") => {
-        try {
-          socket.close(code, reason);
-        } catch {
-          socket.close();
-        }
-        // The browser reports the close only after the handshake; the client is done now.
-        end(code, reason);
-      },
-    };
-  };
-  open.label = url.startsWith("wss:") ? "wss" : "ws";
-  return open;
-}
-
-/** `fetch` as the page has it, called later (tests replace the global). */
-const pageFetch = (...args) => globalThis.fetch(...args);
-
-/**
- * The upward half of both HTTP rungs: each message a `POST` to `send` with the link's header,
- * one at a time so that commands are read in the order the page sent them, as on a WebSocket.
- * A send that fails ends the link (`end`): its reply would never come, and a new link resumes.
- */
-function linkSender(sendPath, fetchImpl, linkId, end) {
-  const aborter = new AbortController();
-  let queue = Promise.resolve();
-  const post = async (text) => {
-    if (aborter.signal.aborted) return;
-    let response;
-    try {
-      response = await fetchImpl(sendPath, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Acdhub-Link": linkId() ?? "" },
-        body: text,
-        cache: "no-store",
-        signal: aborter.signal,
-      });
-      // Read the short answer so that the browser can reuse the connection.
-      await response.text();
-    } catch (error) {
-      if (!aborter.signal.aborted) end(1006, `a send failed: ${error.message ?? error}`);
-      return;
-    }
-    if (response.ok) return;
-    if (response.status === 404) end(1006, "unknown_link");
-    else if (response.status === 413) end(1009, "a message was too large");
-    else end(1006, `a send was answered ${response.status}`);
-  };
-  return {
-    send: (text) => {
-      queue = queue.then(() => post(text));
-    },
-    abort: () => aborter.abort(),
-  };
-}
-
-/** The `link` of a `hello` text, or null. */
-function linkOfHello(text) {
-  try {
-    const message = JSON.parse(text);
-    return message.type === "hello" && typeof message.link === "string" ? message.link : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * A transport over Server-Sent Events: `GET paths.sse` down, `POST paths.send` up
- * (protocol.md, SSE). The stream's first message, `hello`, names the link. An `event: close`
- * ends the link with its code; a stream that breaks without one ends it with 1006. The
- * EventSource is closed then, never left to reconnect by itself: a new link needs an `auth`
- * with `resume`, which the client sends.
- * `EventSource` and `fetch` may be given (tests); the page's own are the default.
- */
-export function sseTransport(paths, options = {}) {
-  const { EventSource: Source = globalThis.EventSource, fetch: fetchImpl = pageFetch } = options;
-  const open = (handlers) => {
-    let source = null;
-    let link = null;
-    let ended = false;
-    const end = (code, reason) => {
-      if (ended) return;
-      ended = true;
-      source?.close();
-      sender.abort();
-      handlers.close({ code, reason });
-    };
-    const sender = linkSender(paths.send, fetchImpl, () => link, end);
-    try {
-      source = new Source(paths.sse);
-    } catch (error) {
-      queueMicrotask(() => end(1006, String(error)));
-      return { send() {}, close() {} };
-    }
-    source.onopen = () => {
-      if (!ended) handlers.open();
-    };
-    source.onmessage = (event) => {
-      if (ended) return;
-      link ??= linkOfHello(event.data);
-      handlers.message(event.data);
-    };
-    source.addEventListener("close", (event) => {
-      let close = {};
-      try {
-        close = JSON.parse(event.data);
-      } catch {
-        // A close without a readable code is a broken stream.
-      }
-      end(Number.isInteger(close.code) ? close.code : 1006, close.reason ?? "");
-    });
-    source.onerror = () => end(1006, "the event stream broke");
-    return {
-      send: (text) => {
-        if (!ended) sender.send(text);
-      },
-      close: (code = 1000, reason = "") => end(code, reason),
-    };
-  };
-  open.label = "sse";
-  return open;
-}
-
-/**
- * A transport over long-polling: `POST paths.poll` opens a link and answers at once; then
- * `POST paths.poll?next=N` with the link's header, again and again, each answered when there is
- * something to say (protocol.md, Long-poll). A non-null `closed` ends the link with its code;
- * a poll that fails ends it with 1006. Closing aborts the poll in flight.
- * `fetch` may be given (tests); the page's own is the default.
- */
-export function longPollTransport(paths, { fetch: fetchImpl = pageFetch } = {}) {
-  const open = (handlers) => {
-    const aborter = new AbortController();
-    let link = null;
-    let ended = false;
-    const end = (code, reason) => {
-      if (ended) return;
-      ended = true;
-      aborter.abort();
-      sender.abort();
-      handlers.close({ code, reason });
-    };
-    const sender = linkSender(paths.send, fetchImpl, () => link, end);
-    const poll = async (next) => {
-      let answer;
-      try {
-        const response = await fetchImpl(link ? `${paths.poll}?next=${next}` : paths.poll, {
-          method: "POST",
-          headers: link ? { "X-Acdhub-Link": link } : {},
-          cache: "no-store",
-          signal: aborter.signal,
-        });
-        if (!response.ok) {
-          await response.text();
-          end(1006, response.status === 404 ? "unknown_link" : `a poll was answered ${response.status}`);
-          return;
-        }
-        answer = await response.json();
-      } catch (error) {
-        end(1006, `a poll failed: ${error.message ?? error}`);
-        return;
-      }
-      if (ended) return;
-      if (!Array.isArray(answer?.messages)) {
-        // Not the server's answer: something on the way (a portal, a proxy's page) made it.
-        end(1006, "a poll was answered with something else");
-        return;
-      }
-      if (!link) {
-        link = answer.link;
-        handlers.open();
-      }
-      for (const message of answer.messages) {
-        if (ended) return;
-        handlers.message(JSON.stringify(message));
-      }
-      if (answer.closed) end(answer.closed.code, answer.closed.reason ?? "");
-      else if (!ended) poll(answer.next);
-    };
-    poll(null);
-    return {
-      send: (text) => {
-        if (!ended) sender.send(text);
-      },
-      close: (code = 1000, reason = "") => end(code, reason),
-    };
-  };
-  open.label = "poll";
-  return open;
-}
-
-/**
- * The rungs an answer of `GET /rt/endpoints` offers, best first. A page that came over https
- * leaves out `ws`: the browser blocks an insecure WebSocket from a secure page.
- */
-export function rungsFromEndpoints(endpoints, { secure = globalThis.location?.protocol === "https:" } = {}) {
-  const rungs = [];
-  if (endpoints.wss) rungs.push(webSocketTransport(endpoints.wss));
-  if (endpoints.ws && !secure) rungs.push(webSocketTransport(endpoints.ws));
-  if (endpoints.sse && endpoints.send) rungs.push(sseTransport({ sse: endpoints.sse, send: endpoints.send }));
-  if (endpoints.poll && endpoints.send) rungs.push(longPollTransport({ poll: endpoints.poll, send: endpoints.send }));
-  return rungs;
-}
-
-/** The `rung` named in the page's address (`?rung=sse`), for support to pin a page to one. */
-function rungFromAddress() {
-  return new URLSearchParams(globalThis.location?.search ?? "").get("rung");
-}
-
-/** localStorage, or null where storage is disabled (private mode, policy, sandboxed frames). */
-function localStore() {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** Exponential backoff with jitter: about 1, 2, 4, 8, 16, then 30 s, each between half and all of it. */
-export function backoffDelay(attempt, { baseMs = 1000, maxMs = 30000, random = Math.random } = {}) {
-  const full = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
-  return Math.round(full / 2 + random() * (full / 2));
-}
-
 // --- The client -------------------------------------------------------------------------------
 
 /**
@@ -380,9 +136,6 @@ export class Client extends EventTarget {
   #tokenStore;
   #tokenKey;
   #endpointsUrl;
-  #forcedRung;
-  #rungStore;
-  #rungKey;
   #helloTimeoutMs;
   #probeIntervalMs;
   #silenceMs;
@@ -393,20 +146,14 @@ export class Client extends EventTarget {
   #attempt = 0;
   #retryTimer = null;
 
-  /** The rungs, best first; null until the endpoints are known (again). */
-  #rungs = null;
-  /** The rungs were given (`transports`), not asked of the server. */
-  #explicitRungs;
-  /** The index of the rung the next connection is made on. */
-  #rungIndex = 0;
-  /** The label of the rung that last worked here (this page, or an earlier load). */
-  #homeRung = null;
+  /** The rungs, where the next link is made, and the rung that worked here (acdhub-ladder.js). */
+  #ladder;
   /** The label of the rung in use or being tried, for pages to show. */
   #rungLabel = null;
   /** The endpoints being fetched: aborted by `stop`. */
   #loading = null;
   #probeTimer = null;
-  /** The background attempt on a better rung under way: `{ finish }`. */
+  /** The background attempt on a better rung under way: `{ result, cancel }`. */
   #probe = null;
   /** A better rung that worked, moved to once no command waits for its reply. */
   #moveUpTo = null;
@@ -420,10 +167,8 @@ export class Client extends EventTarget {
 
   /** The AuthResult of the current session. */
   #session = null;
-  /** The id of the session to resume: memory only, a secret that must not leak to another tab. */
-  #resumeSession = null;
-  #expectedSeq = 1;
-  #early = new Map();
+  /** Seq order, early events, and the session to resume (acdhub-sequence.js). */
+  #sequence = new Sequence();
   #gapTimer = null;
   #offsetMs = 0;
 
@@ -444,17 +189,11 @@ export class Client extends EventTarget {
     this.#credentials = credentials;
     this.#tokenStore = tokenStore;
     this.#tokenKey = tokenKey;
-    this.#rungs = transports;
-    this.#explicitRungs = Boolean(transports);
+    this.#ladder = new Ladder({ transports, forced: rung, store: rungStore, key: rungKey });
     this.#endpointsUrl = endpointsUrl;
-    this.#forcedRung = transports ? null : rung;
-    this.#rungStore = this.#forcedRung ? null : rungStore;
-    this.#rungKey = rungKey;
     this.#helloTimeoutMs = helloTimeoutMs;
     this.#probeIntervalMs = probeIntervalMs;
     this.#silenceMs = silenceMs;
-    this.#homeRung = this.#rememberedRung();
-    if (transports) this.#rungIndex = this.#homeIndex();
     this.onOnline = () => {
       if (this.#state === State.RECONNECTING) this.#connectNow();
     };
@@ -482,7 +221,7 @@ export class Client extends EventTarget {
 
   /** The last event's seq in the current session (0 before the first). */
   get lastSeq() {
-    return this.#expectedSeq - 1;
+    return this.#sequence.lastSeq;
   }
 
   /** The server's clock now, in milliseconds since the epoch, as best this client knows it. */
@@ -501,7 +240,7 @@ export class Client extends EventTarget {
    */
   setCredentials(credentials) {
     this.#credentials = credentials;
-    this.#resumeSession = null;
+    this.#sequence.forget();
     this.#writeToken(null);
   }
 
@@ -547,12 +286,12 @@ export class Client extends EventTarget {
   #connectNow() {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
-    if (!this.#rungs) {
+    if (!this.#ladder.known) {
       this.#loadRungs();
       return;
     }
-    const index = this.#rungIndex;
-    const transport = this.#rungs[index];
+    const index = this.#ladder.index;
+    const transport = this.#ladder.rung(index);
     const connection = {
       transport: null,
       index,
@@ -597,11 +336,11 @@ export class Client extends EventTarget {
     this.#setState(State.CONNECTING);
     if (this.#loading !== loading) return;
     const timer = setTimeout(() => loading.abort(), CONNECT_TIMEOUT_MS);
-    let rungs = [];
+    let endpoints;
     let failure = "the server offers no way to connect";
     try {
       const response = await pageFetch(this.#endpointsUrl, { cache: "no-store", signal: loading.signal });
-      if (response.ok) rungs = this.#ladderFrom(await response.json());
+      if (response.ok) endpoints = await response.json();
       else failure = `${this.#endpointsUrl} answered ${response.status}`;
     } catch (error) {
       failure = `could not reach the server: ${error.message ?? error}`;
@@ -609,27 +348,19 @@ export class Client extends EventTarget {
     clearTimeout(timer);
     if (this.#loading !== loading) return;
     this.#loading = null;
-    if (!rungs.length) {
+    let rungs = 0;
+    if (endpoints !== undefined) {
+      try {
+        rungs = this.#ladder.fromEndpoints(endpoints);
+      } catch (error) {
+        failure = `could not reach the server: ${error.message ?? error}`;
+      }
+    }
+    if (!rungs) {
       this.#retryLater({ closeReason: failure });
       return;
     }
-    this.#rungs = rungs;
-    this.#rungIndex = this.#homeIndex();
     this.#connectNow();
-  }
-
-  #ladderFrom(endpoints) {
-    const rungs = rungsFromEndpoints(endpoints);
-    if (!this.#forcedRung) return rungs;
-    const forced = rungs.filter((rung) => rung.label === this.#forcedRung);
-    if (forced.length) return forced;
-    console.warn(`acdhub: this server offers no rung "${this.#forcedRung}" here; trying them all`);
-    return rungs;
-  }
-
-  /** Where a round of attempts starts: the rung that last worked, or the best. */
-  #homeIndex() {
-    return Math.max(0, this.#rungs.findIndex((rung) => rung.label === this.#homeRung));
   }
 
   #dropped(connection, code, reason) {
@@ -640,18 +371,12 @@ export class Client extends EventTarget {
       this.#halt({ code: `close_${code}`, message: `${fatal} (${code})` }, { closeCode: code });
       return;
     }
-    if (!connection.greeted) {
-      if (connection.index + 1 < this.#rungs.length) {
-        // This rung does not get through from here: the next one down, at once.
-        this.#rungIndex = connection.index + 1;
-        this.#connectNow();
-        return;
-      }
-      // No rung got through (the server is down, or the network is): after the backoff, start
-      // again from the rung that last worked, with the endpoints asked afresh if they came from
-      // the server (it may come back with other ports).
-      if (this.#explicitRungs) this.#rungIndex = this.#homeIndex();
-      else this.#rungs = null;
+    // This rung does not get through from here: the next one down, at once. When no rung got
+    // through (the server is down, or the network is), the ladder starts the next round, after
+    // the backoff, from the rung that last worked.
+    if (!connection.greeted && this.#ladder.downFrom(connection.index)) {
+      this.#connectNow();
+      return;
     }
     // A link that worked and dropped is retried on its own rung.
     this.#retryLater({ closeCode: code, closeReason: reason });
@@ -678,7 +403,7 @@ export class Client extends EventTarget {
     const connection = this.#connection;
     if (this.#state === State.LIVE && connection) {
       for (let index = 0; index < connection.index; index++) {
-        const works = await this.#probeRung(this.#rungs[index]);
+        const works = await this.#probeRung(this.#ladder.rung(index));
         // The link changed meanwhile (dropped, or the client stopped): try again later.
         if (this.#connection !== connection) break;
         if (works) {
@@ -692,31 +417,11 @@ export class Client extends EventTarget {
 
   /** Opens `rung` aside from the session and resolves whether it greets in time. */
   #probeRung(rung) {
-    return new Promise((resolve) => {
-      let transport = null;
-      let settled = false;
-      const finish = (works) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.#probe = null;
-        transport?.close(1000, "probe done");
-        resolve(works);
-      };
-      const timer = setTimeout(() => finish(false), this.#helloTimeoutMs);
-      this.#probe = { finish };
-      transport = rung({
-        open() {},
-        message: (text) => {
-          try {
-            if (JSON.parse(text).type === "hello") finish(true);
-          } catch {
-            finish(false);
-          }
-        },
-        close: () => finish(false),
-      });
-      if (settled) transport.close(1000, "probe done");
+    const probe = probeRung(rung, this.#helloTimeoutMs);
+    this.#probe = probe;
+    return probe.result.then((works) => {
+      if (this.#probe === probe) this.#probe = null;
+      return works;
     });
   }
 
@@ -732,7 +437,7 @@ export class Client extends EventTarget {
     this.#connection = null;
     this.#endConnection();
     connection.transport.close(1000, "moving up the ladder");
-    this.#rungIndex = index;
+    this.#ladder.moveTo(index);
     this.#connectNow();
   }
 
@@ -749,7 +454,7 @@ export class Client extends EventTarget {
     this.#silenceTimer = null;
     this.#gapTimer = null;
     this.#moveUpTo = null;
-    this.#early.clear();
+    this.#sequence.dropEarly();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const { reject } of pending) {
@@ -764,10 +469,11 @@ export class Client extends EventTarget {
     clearTimeout(this.#probeTimer);
     this.#retryTimer = null;
     this.#probeTimer = null;
-    this.#probe?.finish(false);
+    this.#probe?.cancel();
+    this.#probe = null;
     this.#loading?.abort();
     this.#loading = null;
-    this.#resumeSession = null;
+    this.#sequence.forget();
     this.#stopReason = reason;
     this.#setState(State.STOPPED, { reason, ...detail });
   }
@@ -820,7 +526,7 @@ export class Client extends EventTarget {
     connection.server = hello.server;
     connection.silenceMs = this.#silenceMs ?? (hello.heartbeat_secs ?? 25) * 1000 + 20000;
     this.#watchSilence(connection);
-    this.#rememberRung(connection.label);
+    this.#ladder.remember(connection.label);
     const serverTime = Date.parse(hello.time);
     if (Number.isFinite(serverTime)) this.#offsetMs = serverTime - Date.now();
     // With a session to resume, the view carries on unless the server says otherwise (its
@@ -828,14 +534,13 @@ export class Client extends EventTarget {
     // reset when the new session's snapshot begins (its first event, or the ack of auth if it
     // has none), not now: a sign-in that fails leaves the old view on show, marked stale,
     // rather than an empty one.
-    connection.resuming = Boolean(this.#resumeSession);
+    connection.resuming = this.#sequence.resumable;
     if (!connection.resuming) this.#startAfresh(connection);
     this.#authenticate(connection);
   }
 
   #startAfresh(connection) {
-    this.#expectedSeq = 1;
-    this.#early.clear();
+    this.#sequence.restart();
     clearTimeout(this.#gapTimer);
     this.#gapTimer = null;
     connection.needsReset = true;
@@ -854,7 +559,7 @@ export class Client extends EventTarget {
       this.#signInRefused(connection, "Your session has ended: please sign in again.");
       return;
     }
-    if (connection.resuming) fields.resume = { session: this.#resumeSession, last_seq: this.lastSeq };
+    if (connection.resuming) fields.resume = this.#sequence.resumeFields();
     this.#send(connection, "auth", fields).then(
       (result) => {
         if (this.#connection !== connection) return;
@@ -862,11 +567,11 @@ export class Client extends EventTarget {
         if (connection.resuming) {
           // No event came before the ack: the ack alone says whether the session carried on.
           connection.resuming = false;
-          if (result.resumed !== true) this.#startAfresh(connection);
+          if (!resumeGrantedBy(result)) this.#startAfresh(connection);
         }
         this.#beginSession(connection);
         this.#session = result;
-        this.#resumeSession = result.session ?? null;
+        this.#sequence.keep(result.session);
         this.#writeToken(result.token);
         this.#setState(State.LIVE);
         this.#dispatch("session", result);
@@ -929,21 +634,17 @@ export class Client extends EventTarget {
       // The first event settles the resume: a resume the server could not grant starts a new
       // session, whose snapshot is numbered from 1.
       connection.resuming = false;
-      if (event.seq === 1) this.#startAfresh(connection);
+      if (resumeRefusedBy(event)) this.#startAfresh(connection);
     }
-    if (event.seq < this.#expectedSeq) return;
-    if (event.seq > this.#expectedSeq) {
-      this.#early.set(event.seq, event);
+    const admitted = this.#sequence.admit(event);
+    if (admitted === Admit.SEEN) return;
+    if (admitted === Admit.EARLY) {
       this.#gapTimer ??= setTimeout(() => this.#gapUnfilled(connection), GAP_TIMEOUT_MS);
       return;
     }
     this.#deliver(event);
-    while (this.#early.has(this.#expectedSeq)) {
-      const next = this.#early.get(this.#expectedSeq);
-      this.#early.delete(this.#expectedSeq);
-      this.#deliver(next);
-    }
-    if (this.#early.size === 0) {
+    for (let next = this.#sequence.takeDue(); next; next = this.#sequence.takeDue()) this.#deliver(next);
+    if (!this.#sequence.gapOpen) {
       clearTimeout(this.#gapTimer);
       this.#gapTimer = null;
     }
@@ -951,7 +652,7 @@ export class Client extends EventTarget {
 
   #deliver(event) {
     this.#beginSession(this.#connection);
-    this.#expectedSeq = event.seq + 1;
+    this.#sequence.delivered(event);
     this.#dispatch("event", event);
   }
 
@@ -964,7 +665,7 @@ export class Client extends EventTarget {
 
   #gapUnfilled(connection) {
     if (this.#connection !== connection) return;
-    console.warn(`acdhub: event ${this.#expectedSeq} never came; resuming to fetch it`);
+    console.warn(`acdhub: event ${this.#sequence.expected} never came; resuming to fetch it`);
     connection.transport.close(1000, "events missing: resuming");
   }
 
@@ -977,23 +678,6 @@ export class Client extends EventTarget {
 
   #dispatch(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
-  }
-
-  #rememberRung(label) {
-    this.#homeRung = label;
-    try {
-      this.#rungStore?.setItem(this.#rungKey, label);
-    } catch {
-      // Storage can be disabled: the rung is remembered for this page only.
-    }
-  }
-
-  #rememberedRung() {
-    try {
-      return this.#rungStore?.getItem(this.#rungKey) ?? null;
-    } catch {
-      return null;
-    }
   }
 
   #readToken() {

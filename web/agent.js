@@ -1,47 +1,45 @@
 // agent.js: the WebAgent. An agent signs in, logs in to the ACD, goes ready or not ready with a
 // reason, takes the calls offered (with sound, an ARIA announcement and a countdown), holds,
-// transfers and hangs up, and wraps up. Everything shown comes from the server's events; a
-// button only sends a command, and the events it causes change the page.
+// transfers and hangs up, and wraps up. Everything shown comes from the server's events, through
+// the view of agent-state.js (which also says which actions the agent's state allows); a button
+// only sends a command, and the events it causes change the page.
+//
+// Importing this module does nothing; agent-main.js calls `start()` when the page loads.
 
 import { AcdError, Client, State } from "./acdhub.js";
 import {
-  BUSY_STATES,
-  STATE_LABELS,
+  agentActions,
+  agentState,
+  announcement,
+  callFacts,
+  clocks,
+  command,
+  connectedCall,
+  emptyView,
+  mainAction,
+  offerRings,
+  pageTitle,
+  pendingText,
+  queueRows,
+  reduce,
+  reset,
+  ringingCall,
+  signedIn,
+  stateLine,
+  transferTargets,
+} from "./agent-state.js";
+import {
   announce,
   byRole,
   everySecond,
   fill,
   formatDuration,
   h,
-  namesById,
-  reasonName,
   secondsSince,
   showConnection,
   signInForm,
   webStorage,
 } from "./ui.js";
-
-const button = (action) => document.querySelector(`[data-action="${action}"]`);
-
-
-// The token lives as long as the tab (sessionStorage), the password only in memory: a reload
-// signs in with the token, a server restart (which forgets tokens) with the password.
-const client = new Client({ tokenStore: webStorage("session"), tokenKey: "acdhub.agent.token" });
-
-/** What the page knows, rebuilt from each session's snapshot. */
-const view = {
-  names: { queues: new Map(), agents: new Map(), reasons: new Map() },
-  queueOrder: [],
-  me: null,
-  /** The last agent_state of this agent. */
-  agent: null,
-  pending: null,
-  pendingBy: null,
-  /** Calls this agent was offered or is on, by id: queue, caller, dialled, data, ring_deadline. */
-  calls: new Map(),
-  /** queue_waiting per queue id. */
-  queues: new Map(),
-};
 
 // --- The ring -------------------------------------------------------------------------------
 
@@ -103,275 +101,254 @@ class Ringer {
   }
 }
 
-const ringer = new Ringer(byRole("sound"));
-const preferences = webStorage("local");
-byRole("sound").checked = preferences?.getItem("acdhub.agent.sound") !== "off";
-byRole("sound").addEventListener("change", (event) => {
-  preferences?.setItem("acdhub.agent.sound", event.target.checked ? "on" : "off");
-});
+/** Starts the WebAgent on the page that loaded it. */
+export function start() {
+  const button = (action) => document.querySelector(`[data-action="${action}"]`);
 
-// --- Events from the server -----------------------------------------------------------------
+  // The token lives as long as the tab (sessionStorage), the password only in memory: a reload
+  // signs in with the token, a server restart (which forgets tokens) with the password.
+  const client = new Client({ tokenStore: webStorage("session"), tokenKey: "acdhub.agent.token" });
 
-client.addEventListener("reset", () => {
-  view.agent = null;
-  view.pending = null;
-  view.pendingBy = null;
-  view.calls.clear();
-  view.queues.clear();
-});
+  /** What the page knows (agent-state.js), rebuilt from each session's snapshot. */
+  let view = emptyView();
 
-client.addEventListener("session", (e) => {
-  const session = e.detail;
-  if (session.role !== "agent") {
-    client.stop({ forget: true, code: "not_an_agent", message: "" });
-    signIn.show(`${session.user} is a ${session.role}, not an agent: use the ${session.role} page.`);
-    return;
-  }
-  view.me = session.agent;
-  view.names.queues = namesById(session.queues);
-  view.names.agents = namesById(session.agents);
-  view.names.reasons = namesById(session.not_ready_reasons);
-  view.queueOrder = session.queues.map((q) => q.id);
-  byRole("who").textContent = `${view.names.agents.get(view.me) ?? view.me} (${session.user})`;
-  fillChoices(session);
-  byRole("app").hidden = false;
-  byRole("sign-out").hidden = false;
-  render();
-});
+  const ringer = new Ringer(byRole("sound"));
+  const preferences = webStorage("local");
+  byRole("sound").checked = preferences?.getItem("acdhub.agent.sound") !== "off";
+  byRole("sound").addEventListener("change", (event) => {
+    preferences?.setItem("acdhub.agent.sound", event.target.checked ? "on" : "off");
+  });
 
-client.addEventListener("event", (e) => apply(e.detail));
-client.addEventListener("state", () => render());
+  // --- Events from the server ---------------------------------------------------------------
 
-/** An agent's session hears only of its own agent and calls, so no event needs filtering. */
-function apply(event) {
-  switch (event.type) {
-    case "agent_state":
-      view.agent = event;
-      break;
-    case "pending_state":
-      view.pending = event.pending;
-      view.pendingBy = event.by ?? null;
-      break;
-    case "offer":
-      view.calls.set(event.call, { ...event });
-      alertOffer(event);
-      break;
-    case "offer_cancelled":
-      view.calls.delete(event.call);
-      announce(byRole("announcer"), offerEndedText(event.reason));
-      break;
-    case "call_connected": {
-      // Live, it follows the offer, which told who calls; in a snapshot (a reload mid-call) it
-      // carries the caller itself.
-      const known = view.calls.get(event.call) ?? { call: event.call, caller: null, dialled: null, data: {} };
-      const caller = "caller" in event ? { caller: event.caller, dialled: event.dialled, data: event.data } : {};
-      view.calls.set(event.call, { ...known, ...caller, queue: event.queue });
-      break;
-    }
-    case "call_left":
-      view.calls.delete(event.call);
-      break;
-    case "call_transferred":
-      view.calls.delete(event.call);
-      break;
-    case "queue_waiting":
-      view.queues.set(event.queue, event);
-      break;
-    default:
+  client.addEventListener("reset", () => {
+    view = reset(view);
+  });
+
+  client.addEventListener("session", (e) => {
+    const session = e.detail;
+    if (session.role !== "agent") {
+      client.stop({ forget: true, code: "not_an_agent", message: "" });
+      signIn.show(`${session.user} is a ${session.role}, not an agent: use the ${session.role} page.`);
       return;
-  }
-  render();
-}
-
-function offerEndedText(reason) {
-  switch (reason) {
-    case "caller_hung_up":
-      return "The caller hung up.";
-    case "ring_no_answer":
-      return "The call was not answered in time and went back to the queue.";
-    default:
-      return "The call went back to the queue.";
-  }
-}
-
-function alertOffer(offer) {
-  const queue = view.names.queues.get(offer.queue) ?? offer.queue;
-  announce(byRole("announcer"), `Incoming call from ${offer.caller ?? "an unknown number"} for ${queue}.`);
-}
-
-// --- Drawing --------------------------------------------------------------------------------
-
-function fillChoices(session) {
-  const reasons = byRole("reasons");
-  const chosen = reasons.value;
-  fill(reasons, session.not_ready_reasons.map(({ id, name }) => h("option", { value: id }, name)));
-  if (chosen) reasons.value = chosen;
-  const targets = byRole("transfer-targets");
-  fill(
-    targets,
-    h("optgroup", { label: "Queues" }, session.queues.map(({ id, name }) => h("option", { value: `queue:${id}` }, name))),
-    h(
-      "optgroup",
-      { label: "Agents" },
-      session.agents.filter(({ id }) => id !== view.me).map(({ id, name }) => h("option", { value: `agent:${id}` }, name)),
-    ),
-  );
-}
-
-function render() {
-  const live = client.state === State.LIVE;
-  byRole("stale").hidden = live || !view.agent;
-  const agent = view.agent;
-  const state = agent?.state ?? "logged_out";
-  const focusWasInApp = document.activeElement === document.body || byRole("app").contains(document.activeElement);
-
-  const badge = byRole("state");
-  badge.textContent = STATE_LABELS[state] ?? state;
-  badge.dataset.state = state;
-  byRole("reason").textContent = state === "not_ready" ? `· ${reasonOf(agent.reason)}` : "";
-  byRole("by").textContent = agent?.by ? `(set by ${agent.by})` : "";
-
-  const pending = view.pending;
-  byRole("pending").hidden = !pending;
-  if (pending) {
-    const what = pending.state === "logged_out" ? "Log out" : `Not ready · ${reasonOf(pending.reason)}`;
-    byRole("pending-text").textContent = view.pendingBy ? `${what} (set by ${view.pendingBy})` : what;
-  }
-
-  const busy = BUSY_STATES.has(state);
-  const loggedIn = state !== "logged_out";
-  button("login").hidden = loggedIn;
-  for (const action of ["ready", "not_ready", "logout"]) button(action).hidden = !loggedIn;
-  byRole("reasons").hidden = !loggedIn;
-  button("ready").disabled = state === "ready" || busy;
-  button("not_ready").textContent = busy ? "Not ready after this call" : "Not ready";
-  button("logout").textContent = busy ? "Log out after this call" : "Log out";
-  byRole("sign-out").disabled = busy;
-  byRole("sign-out").title = busy ? "Finish the call and the wrap-up first" : "";
-
-  const ringing = state === "ringing" ? view.calls.get(agent.call) : null;
-  const offerPanel = byRole("offer");
-  const offerWasHidden = offerPanel.hidden;
-  offerPanel.hidden = !ringing;
-  if (ringing) {
-    byRole("offer-caller").textContent = ringing.caller ?? "Unknown number";
-    byRole("offer-queue").textContent = view.names.queues.get(ringing.queue) ?? ringing.queue;
-    byRole("offer-dialled").textContent = ringing.dialled ?? "–";
-    fillData(byRole("offer-data"), ringing.data);
-    document.title = "Incoming call · WebAgent";
-  } else {
-    document.title = `${STATE_LABELS[state]} · WebAgent`;
-  }
-  ring(ringing, live);
-
-  const onCall = state === "on_call" ? (view.calls.get(agent.call) ?? { call: agent.call }) : null;
-  byRole("call").hidden = !onCall;
-  if (onCall) {
-    byRole("call-caller").textContent = onCall.caller ?? "Unknown number";
-    byRole("call-queue").textContent = view.names.queues.get(onCall.queue) ?? onCall.queue ?? "–";
-    byRole("call-dialled").textContent = onCall.dialled ?? "–";
-    fillData(byRole("call-data"), onCall.data);
-    byRole("held").hidden = !agent.on_hold;
-    button("hold").hidden = agent.on_hold;
-    button("resume").hidden = !agent.on_hold;
-  }
-  byRole("wrap-up").hidden = state !== "wrap_up";
-
-  renderQueues();
-  tick();
-
-  // Keep the keyboard where the work is: an offer takes the focus (Enter accepts), and when the
-  // focused button disappears the focus moves to the main action of what replaced it. Not while
-  // a key is on its way down: a Space meant for "Not ready" must not land on Accept.
-  const typing = performance.now() - lastKeyDown < 500;
-  if (ringing && offerWasHidden && focusWasInApp && !typing) {
-    button("accept").focus();
-  } else if (focusWasInApp && !isUsable(document.activeElement)) {
-    const next = { on_call: "hangup", wrap_up: "end_wrap_up", ready: "not_ready", not_ready: "ready", logged_out: "login" }[state];
-    if (next && isUsable(button(next))) button(next).focus();
-  }
-}
-
-let lastKeyDown = -Infinity;
-document.addEventListener("keydown", () => {
-  lastKeyDown = performance.now();
-}, { capture: true });
-
-function isUsable(element) {
-  return element && element !== document.body && !element.disabled && element.offsetParent !== null;
-}
-
-function fillData(list, data = {}) {
-  fill(list, Object.entries(data ?? {}).flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, value)]));
-}
-
-function renderQueues() {
-  const rows = view.queueOrder
-    .filter((id) => view.queues.has(id))
-    .map((id) => {
-      const queue = view.queues.get(id);
-      return h(
-        "tr",
-        { dataset: { queue: id } },
-        h("th", { scope: "row" }, view.names.queues.get(id) ?? id),
-        h("td", { class: "number", dataset: { figure: "waiting" } }, String(queue.waiting)),
-        h("td", { class: "number" }, h("time", { dataset: { since: queue.oldest_waiting_since ?? "" } }, "–")),
-      );
-    });
-  fill(byRole("queues"), rows.length ? rows : h("tr", {}, h("td", { colspan: 3, class: "hint" }, "No queues yet.")));
-}
-
-/**
- * The ring sounds while an offer rings here and the page knows it does: not once the connection
- * is lost (the offer may be gone), nor after its deadline.
- */
-function ring(offer, live) {
-  const due = offer && live && !byRole("app").hidden && Date.parse(offer.ring_deadline) > client.serverNow();
-  byRole("offer").dataset.ringing = due ? "true" : "false";
-  if (due) ringer.start();
-  else ringer.stop();
-}
-
-/** Every second: the clocks on the page. */
-function tick() {
-  const now = client.serverNow();
-  const agent = view.agent;
-  byRole("time-in-state").textContent = agent ? formatDuration(secondsSince(agent.since, now)) : "0:00";
-  const ringing = agent?.state === "ringing" ? view.calls.get(agent.call) : null;
-  if (ringing?.ring_deadline) {
-    byRole("offer-countdown").textContent = formatDuration(-secondsSince(ringing.ring_deadline, now));
-  }
-  ring(ringing, client.state === State.LIVE);
-  if (agent?.state === "on_call") byRole("call-time").textContent = formatDuration(secondsSince(agent.since, now));
-  if (agent?.state === "wrap_up" && agent.wrap_up_deadline) {
-    byRole("wrap-up-countdown").textContent = formatDuration(-secondsSince(agent.wrap_up_deadline, now));
-  }
-  for (const time of byRole("queues").querySelectorAll("time[data-since]")) {
-    time.textContent = time.dataset.since ? formatDuration(secondsSince(time.dataset.since, now)) : "–";
-  }
-}
-
-function reasonOf(reason) {
-  return reasonName(view.names.reasons, reason);
-}
-
-// --- Commands -------------------------------------------------------------------------------
-
-/** Sends a command; its button waits for the answer, and a refusal is shown with its code. */
-async function act(source, type, fields = {}) {
-  const notice = byRole("notice");
-  source.disabled = true;
-  try {
-    await client.request(type, fields);
-    notice.hidden = true;
-  } catch (error) {
-    if (!(error instanceof AcdError)) throw error;
-    notice.textContent = `${explain(error)} (${error.code})`;
-    notice.hidden = false;
-  } finally {
-    source.disabled = false;
+    }
+    view = signedIn(view, session);
+    byRole("who").textContent = `${view.names.agents.get(view.me) ?? view.me} (${session.user})`;
+    fillChoices();
+    byRole("app").hidden = false;
+    byRole("sign-out").hidden = false;
     render();
+  });
+
+  client.addEventListener("event", (e) => {
+    const event = e.detail;
+    const words = announcement(view, event);
+    const next = reduce(view, event);
+    if (words) announce(byRole("announcer"), words);
+    if (next === view) return;
+    view = next;
+    render();
+  });
+  client.addEventListener("state", () => render());
+
+  // --- Drawing ------------------------------------------------------------------------------
+
+  function fillChoices() {
+    const reasons = byRole("reasons");
+    const chosen = reasons.value;
+    fill(reasons, [...view.names.reasons].map(([id, name]) => h("option", { value: id }, name)));
+    if (chosen) reasons.value = chosen;
+    const targets = transferTargets(view);
+    fill(
+      byRole("transfer-targets"),
+      h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
+      h("optgroup", { label: "Agents" }, targets.agents.map(({ value, name }) => h("option", { value }, name))),
+    );
   }
+
+  function render() {
+    const live = client.state === State.LIVE;
+    byRole("stale").hidden = live || !view.agent;
+    const focusWasInApp = document.activeElement === document.body || byRole("app").contains(document.activeElement);
+
+    const line = stateLine(view);
+    const badge = byRole("state");
+    badge.textContent = line.label;
+    badge.dataset.state = line.state;
+    byRole("reason").textContent = line.reason;
+    byRole("by").textContent = line.by;
+
+    const pending = pendingText(view);
+    byRole("pending").hidden = pending === null;
+    if (pending !== null) byRole("pending-text").textContent = pending;
+
+    const actions = agentActions(view);
+    button("login").hidden = !actions.login.shown;
+    for (const action of ["ready", "not_ready", "logout"]) button(action).hidden = !actions[action].shown;
+    byRole("reasons").hidden = !actions.not_ready.shown;
+    button("ready").disabled = !actions.ready.enabled;
+    button("not_ready").textContent = actions.not_ready.label;
+    button("logout").textContent = actions.logout.label;
+    byRole("sign-out").disabled = !actions.sign_out.enabled;
+    byRole("sign-out").title = actions.sign_out.title;
+
+    const ringing = ringingCall(view);
+    const offerPanel = byRole("offer");
+    const offerWasHidden = offerPanel.hidden;
+    offerPanel.hidden = !ringing;
+    if (ringing) {
+      const facts = callFacts(view, ringing);
+      byRole("offer-caller").textContent = facts.caller;
+      byRole("offer-queue").textContent = facts.queue;
+      byRole("offer-dialled").textContent = facts.dialled;
+      fillData(byRole("offer-data"), facts.data);
+    }
+    document.title = pageTitle(view);
+    ring(live);
+
+    const onCall = connectedCall(view);
+    byRole("call").hidden = !onCall;
+    if (onCall) {
+      const facts = callFacts(view, onCall);
+      byRole("call-caller").textContent = facts.caller;
+      byRole("call-queue").textContent = facts.queue;
+      byRole("call-dialled").textContent = facts.dialled;
+      fillData(byRole("call-data"), facts.data);
+      byRole("held").hidden = !actions.resume.shown;
+      button("hold").hidden = !actions.hold.shown;
+      button("resume").hidden = !actions.resume.shown;
+    }
+    byRole("wrap-up").hidden = !actions.end_wrap_up.shown;
+
+    renderQueues();
+    tick();
+
+    // Keep the keyboard where the work is: an offer takes the focus (Enter accepts), and when
+    // the focused button disappears the focus moves to the main action of what replaced it.
+    // Not while a key is on its way down: a Space meant for "Not ready" must not land on Accept.
+    const typing = performance.now() - lastKeyDown < 500;
+    if (ringing && offerWasHidden && focusWasInApp && !typing) {
+      button("accept").focus();
+    } else if (focusWasInApp && !isUsable(document.activeElement)) {
+      const next = mainAction(view);
+      if (next && isUsable(button(next))) button(next).focus();
+    }
+  }
+
+  let lastKeyDown = -Infinity;
+  document.addEventListener(
+    "keydown",
+    () => {
+      lastKeyDown = performance.now();
+    },
+    { capture: true },
+  );
+
+  function isUsable(element) {
+    return element && element !== document.body && !element.disabled && element.offsetParent !== null;
+  }
+
+  function fillData(list, entries) {
+    fill(list, entries.flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, value)]));
+  }
+
+  function renderQueues() {
+    const rows = queueRows(view).map((queue) =>
+      h(
+        "tr",
+        { dataset: { queue: queue.id } },
+        h("th", { scope: "row" }, queue.name),
+        h("td", { class: "number", dataset: { figure: "waiting" } }, queue.waiting),
+        h("td", { class: "number" }, h("time", { dataset: { since: queue.oldestSince } }, "–")),
+      ),
+    );
+    fill(byRole("queues"), rows.length ? rows : h("tr", {}, h("td", { colspan: 3, class: "hint" }, "No queues yet.")));
+  }
+
+  /**
+   * The ring sounds while an offer rings here and the page knows it does: not once the
+   * connection is lost (the offer may be gone), nor after its deadline.
+   */
+  function ring(live) {
+    const due = live && !byRole("app").hidden && offerRings(view, client.serverNow());
+    byRole("offer").dataset.ringing = due ? "true" : "false";
+    if (due) ringer.start();
+    else ringer.stop();
+  }
+
+  /** Every second: the clocks on the page. */
+  function tick() {
+    const now = client.serverNow();
+    const shown = clocks(view, now);
+    byRole("time-in-state").textContent = shown.inState;
+    if (shown.offerCountdown !== null) byRole("offer-countdown").textContent = shown.offerCountdown;
+    ring(client.state === State.LIVE);
+    if (shown.callTime !== null) byRole("call-time").textContent = shown.callTime;
+    if (shown.wrapUpCountdown !== null) byRole("wrap-up-countdown").textContent = shown.wrapUpCountdown;
+    for (const time of byRole("queues").querySelectorAll("time[data-since]")) {
+      time.textContent = time.dataset.since ? formatDuration(secondsSince(time.dataset.since, now)) : "–";
+    }
+  }
+
+  // --- Commands -----------------------------------------------------------------------------
+
+  /** Sends a command; its button waits for the answer, and a refusal is shown with its code. */
+  async function act(source, type, fields = {}) {
+    const notice = byRole("notice");
+    source.disabled = true;
+    try {
+      await client.request(type, fields);
+      notice.hidden = true;
+    } catch (error) {
+      if (!(error instanceof AcdError)) throw error;
+      notice.textContent = `${explain(error)} (${error.code})`;
+      notice.hidden = false;
+    } finally {
+      source.disabled = false;
+      render();
+    }
+  }
+
+  /** What the page's choices say for an action's command. */
+  const choices = () => ({
+    reason: byRole("reasons").value,
+    target: byRole("transfer-targets").value,
+    extendSecs: byRole("extend-by").value,
+  });
+
+  const actionNames = Object.keys(agentActions(view)).filter((action) => action !== "sign_out");
+  for (const action of actionNames) {
+    button(action).addEventListener("click", (event) => {
+      const [type, fields] = command(view, action, choices());
+      void act(event.currentTarget, type, fields);
+    });
+  }
+
+  byRole("sign-out").addEventListener("click", async () => {
+    const state = agentState(view);
+    if (state === "ready" || state === "not_ready") {
+      try {
+        await client.request("logout");
+      } catch {
+        // Signing out goes on: the agent stays logged in to the ACD, as if the browser closed.
+      }
+    }
+    client.stop({ forget: true, code: "stopped", message: "signed out" });
+    byRole("app").hidden = true;
+    byRole("sign-out").hidden = true;
+    byRole("who").textContent = "";
+    signIn.show("You are signed out.");
+  });
+
+  // --- Start --------------------------------------------------------------------------------
+
+  showConnection(client, byRole("connection"));
+  const signIn = signInForm(client, byRole("sign-in"), (visible) => {
+    if (visible) byRole("app").hidden = true;
+  });
+  everySecond(tick);
+  if (client.hasToken()) client.start();
+  else signIn.show();
 }
 
 function explain(error) {
@@ -388,57 +365,3 @@ function explain(error) {
       return error.message;
   }
 }
-
-const currentCall = () => view.agent?.call;
-
-const handlers = {
-  login: () => ["login"],
-  ready: () => ["ready"],
-  not_ready: () => ["not_ready", { reason: byRole("reasons").value }],
-  logout: () => ["logout"],
-  clear_pending: () => ["clear_pending"],
-  accept: () => ["accept", { call: currentCall() }],
-  reject: () => ["reject", { call: currentCall() }],
-  hold: () => ["hold", { call: currentCall() }],
-  resume: () => ["resume", { call: currentCall() }],
-  transfer: () => {
-    const [kind, id] = byRole("transfer-targets").value.split(":");
-    return ["transfer", { call: currentCall(), [kind]: id }];
-  },
-  hangup: () => ["hangup", { call: currentCall() }],
-  end_wrap_up: () => ["end_wrap_up"],
-  extend_wrap_up: () => ["extend_wrap_up", { secs: Number(byRole("extend-by").value) }],
-};
-
-for (const [action, command] of Object.entries(handlers)) {
-  button(action).addEventListener("click", (event) => {
-    const [type, fields] = command();
-    void act(event.currentTarget, type, fields);
-  });
-}
-
-byRole("sign-out").addEventListener("click", async () => {
-  const state = view.agent?.state;
-  if (state === "ready" || state === "not_ready") {
-    try {
-      await client.request("logout");
-    } catch {
-      // Signing out goes on: the agent stays logged in to the ACD, as if the browser closed.
-    }
-  }
-  client.stop({ forget: true, code: "stopped", message: "signed out" });
-  byRole("app").hidden = true;
-  byRole("sign-out").hidden = true;
-  byRole("who").textContent = "";
-  signIn.show("You are signed out.");
-});
-
-// --- Start ----------------------------------------------------------------------------------
-
-showConnection(client, byRole("connection"));
-const signIn = signInForm(client, byRole("sign-in"), (visible) => {
-  if (visible) byRole("app").hidden = true;
-});
-everySecond(tick);
-if (client.hasToken()) client.start();
-else signIn.show();

@@ -9,6 +9,9 @@
 //
 // The address may shorten the check (a test does): `?ticks=8&interval=250&idle=3&polls=3&wait=500`
 // (see SETTINGS in diagnostics-verdict.js).
+//
+// Importing this module does nothing; diagnostics-main.js calls `start()`, which reads the
+// address and runs the check.
 
 import { byRole, everySecond, fill, formatDuration, h } from "./ui.js";
 import {
@@ -23,7 +26,8 @@ import {
   settingsFrom,
 } from "./diagnostics-verdict.js";
 
-const settings = settingsFrom(new URLSearchParams(location.search));
+/** The check's settings, from the address (`start`). */
+let settings = null;
 
 /** How long a probe waits beyond what its messages should take before it gives up. */
 const GRACE_MS = 10000;
@@ -37,7 +41,7 @@ const now = () => performance.timeOrigin + performance.now();
 const button = (action) => document.querySelector(`[data-action="${action}"]`);
 
 /** What the check has found so far; the tables and the report are drawn from it. */
-const check = {
+const newCheck = () => ({
   /** /rt/endpoints' answer, or null while unknown. */
   endpoints: null,
   /** Why /rt/endpoints could not be read (then this page's own address is tested), or null. */
@@ -48,15 +52,11 @@ const check = {
   idleProbes: null,
   /** When the last check started. */
   date: null,
-};
+});
+let check = newCheck();
 
 /** Origins this page's Content-Security-Policy refused to connect to. */
 const refusedByPolicy = new Set();
-document.addEventListener("securitypolicyviolation", (event) => {
-  const origin = originOf(event.blockedURI);
-  if (origin) refusedByPolicy.add(origin);
-  render();
-});
 
 function originOf(address) {
   try {
@@ -404,8 +404,20 @@ async function copyReport() {
   }
 }
 
-byRole("idle-length").textContent = idleLength();
-button("check").addEventListener("click", runCheck);
-button("idle").addEventListener("click", holdIdle);
-button("copy").addEventListener("click", copyReport);
-runCheck();
+// --- Start ----------------------------------------------------------------------------------
+
+/** Starts the connection check on the page that loaded it: the quick check runs at once. */
+export function start() {
+  settings = settingsFrom(new URLSearchParams(location.search));
+  check = newCheck();
+  document.addEventListener("securitypolicyviolation", (event) => {
+    const origin = originOf(event.blockedURI);
+    if (origin) refusedByPolicy.add(origin);
+    render();
+  });
+  byRole("idle-length").textContent = idleLength();
+  button("check").addEventListener("click", runCheck);
+  button("idle").addEventListener("click", holdIdle);
+  button("copy").addEventListener("click", copyReport);
+  runCheck();
+}

@@ -23,82 +23,76 @@
 // the screen itself shows. A supervisor may sign in here too (it may subscribe), but its
 // password stays in memory only; any other role is refused by the server (`forbidden`) and the
 // page says so.
+//
+// What the board shows comes from wallboard-state.js (the tiles, their figures, whether they
+// are live); this module draws it. Importing it does nothing: wallboard-main.js calls `start()`.
 
 import { Client, State } from "./acdhub.js";
+import { byRole, everySecond, fill, h, showConnection, signInForm, webStorage } from "./ui.js";
 import {
-  byRole,
-  everySecond,
-  fill,
-  formatDuration,
-  formatPercent,
-  h,
-  namesById,
-  secondsSince,
-  showConnection,
-  signInForm,
-  webStorage,
-} from "./ui.js";
+  clockNow,
+  emptyView,
+  isStale,
+  keepsSubscription,
+  live,
+  longestWait,
+  notLive,
+  noteStale,
+  readAddress,
+  reduce,
+  sharedTarget,
+  signedIn,
+  subscription,
+  tileFigures,
+  withNotice,
+} from "./wallboard-state.js";
+
+export { readAddress, serviceLevelStanding } from "./wallboard-state.js";
 
 const CREDENTIALS_KEY = "acdhub.wallboard.credentials";
 const TOKEN_KEY = "acdhub.wallboard.token";
 
-/** Service level this many points below target or more is red; less below is amber. */
-const AMBER_BAND_POINTS = 5;
-
-
 // --- Storage ----------------------------------------------------------------------------------
 
-/** localStorage, or null where it is disabled (then everything lives in memory). */
-const storage = webStorage("local");
-
-function loadCredentials() {
-  try {
-    const value = JSON.parse(storage?.getItem(CREDENTIALS_KEY) ?? "null");
-    if (value && typeof value.user === "string" && typeof value.password === "string") {
-      return { user: value.user, password: value.password };
-    }
-  } catch {
-    // Unreadable: as if there were none.
-  }
-  return null;
-}
-
-function saveCredentials({ user, password }) {
-  try {
-    storage?.setItem(CREDENTIALS_KEY, JSON.stringify({ user, password }));
-  } catch {
-    // Storage full or refused: they stay in memory for this load.
-  }
-}
-
-function forgetCredentials() {
-  try {
-    storage?.removeItem(CREDENTIALS_KEY);
-  } catch {
-    // Nothing kept.
-  }
-}
-
-function forgetToken() {
-  try {
-    storage?.removeItem(TOKEN_KEY);
-  } catch {
-    // Nothing kept.
-  }
+/** The screen's kept sign-in in `storage` (localStorage, or null: everything lives in memory). */
+function keptSignIn(storage) {
+  return {
+    load() {
+      try {
+        const value = JSON.parse(storage?.getItem(CREDENTIALS_KEY) ?? "null");
+        if (value && typeof value.user === "string" && typeof value.password === "string") {
+          return { user: value.user, password: value.password };
+        }
+      } catch {
+        // Unreadable: as if there were none.
+      }
+      return null;
+    },
+    save({ user, password }) {
+      try {
+        storage?.setItem(CREDENTIALS_KEY, JSON.stringify({ user, password }));
+      } catch {
+        // Storage full or refused: they stay in memory for this load.
+      }
+    },
+    forget() {
+      try {
+        storage?.removeItem(CREDENTIALS_KEY);
+      } catch {
+        // Nothing kept.
+      }
+    },
+    forgetToken() {
+      try {
+        storage?.removeItem(TOKEN_KEY);
+      } catch {
+        // Nothing kept.
+      }
+    },
+  };
 }
 
 // --- The address ------------------------------------------------------------------------------
-
-/** What the address asks for: `queues` (ids in order, or null for all) and `total`. */
-export function readAddress(search) {
-  const params = new URLSearchParams(search);
-  const ids = (params.get("queues") ?? "")
-    .split(",")
-    .map((id) => id.trim())
-    .filter(Boolean);
-  const total = !["off", "no", "false", "0"].includes((params.get("total") ?? "").trim().toLowerCase());
-  return { queues: ids.length ? [...new Set(ids)] : null, total };
-}
 
 /** Credentials in the fragment (`#user=...&password=...`), removed from the address bar. */
 function takeFragmentCredentials() {
@@ -111,32 +105,6 @@ function takeFragmentCredentials() {
   return user && password ? { user, password } : null;
 }
 
-// --- Colours ----------------------------------------------------------------------------------
-
-/**
- * Where a service level stands: `none` (nothing to measure yet), `neutral` (no target to
- * measure against), `good` (at or above target), `warn` (below by less than 5 points), `bad`.
- */
-export function serviceLevelStanding(percent, target) {
-  if (percent === null || percent === undefined) return "none";
-  if (target === null || target === undefined) return "neutral";
-  if (percent >= target) return "good";
-  if (target - percent < AMBER_BAND_POINTS) return "warn";
-  return "bad";
-}
-
-/** The words beside the colour: never colour alone. */
-const STANDING_WORDS = {
-  none: "No calls yet",
-  neutral: "All queues combined",
-  good: "✓ On target",
-  warn: "! Just below target",
-  bad: "✗ Below target",
-};
-
-const number = (value) => (value === null || value === undefined ? "–" : String(value));
-const percentNumber = (value) => String(Number(value.toFixed(1)));
-
 // --- Tiles ------------------------------------------------------------------------------------
 
 /** One figure: a big value over its label. */
@@ -147,15 +115,12 @@ function figure(name, label) {
 }
 
 /**
- * A tile: a queue's figures (`queue` is its id), or the tenant's totals (`queue` null). It keeps
- * the latest statistics and renders them; `tick` moves its longest-wait clock.
+ * A tile: a queue's figures (`queue` is its id), or the tenant's totals (`queue` null). It
+ * shows what `tileFigures` and `longestWait` say.
  */
 class Tile {
   constructor({ queue, name }) {
     this.queue = queue;
-    this.stats = null;
-    /** The totals tile measures its service level against this target when all queues share one. */
-    this.sharedTarget = null;
 
     const headingId = `tile-${queue ?? "total"}-heading`;
     this.heading = h("h2", { class: "tile-name", id: headingId }, name);
@@ -212,326 +177,281 @@ class Tile {
     );
   }
 
-  update(stats) {
-    this.stats = stats;
-    if (stats.name) this.heading.textContent = stats.name;
-    this.waiting.value.textContent = number(stats.waiting);
-    this.ringing.textContent = stats.ringing > 0 ? `+ ${stats.ringing} ringing at an agent` : "";
-
-    const today = stats.today ?? {};
-    const level = stats.service_level;
-    const target = level ? level.target_percent : this.sharedTarget;
-    const standing = serviceLevelStanding(today.service_level_percent, target);
-    this.sl.dataset.standing = standing;
-    // Whole percents, rounded down, so the figure never reads "80 %" while it is below an 80 % target.
-    const percent = today.service_level_percent;
-    this.slValue.textContent = formatPercent(percent === null || percent === undefined ? null : Math.floor(percent), 0);
-    this.slWord.textContent = STANDING_WORDS[standing];
-    if (level) {
-      this.slTarget.textContent = `target ${percentNumber(level.target_percent)} % in ${level.threshold_secs} s`;
-    } else {
-      this.slTarget.textContent = target === null ? "no common target" : `target ${percentNumber(target)} %`;
-    }
-
-    this.answered.value.textContent = number(today.answered);
-    this.abandoned.value.textContent = number(today.abandoned);
-    this.asa.value.textContent = today.asa_secs === null || today.asa_secs === undefined ? "–" : formatDuration(today.asa_secs);
-
-    const agents = stats.agents ?? {};
-    this.ready.value.textContent = number(agents.ready);
-    this.onCall.value.textContent = number(agents.on_call);
-    this.wrapUp.value.textContent = number(agents.wrap_up);
-    this.notReady.value.textContent = number(agents.not_ready);
-    const ringingAgents = agents.ringing > 0 ? ` · ${agents.ringing} ringing` : "";
-    this.agentsNote.textContent = `${number(agents.logged_in)} ${agents.logged_in === 1 ? "agent" : "agents"} logged in${ringingAgents}`;
-    this.element.dataset.waiting = String(stats.waiting ?? 0);
-    this.waiting.item.dataset.digits = String(number(stats.waiting).length);
-    this.tick();
+  /** Shows the figures of `tileFigures`. */
+  update(figures) {
+    if (figures.name) this.heading.textContent = figures.name;
+    this.waiting.value.textContent = figures.waiting;
+    this.ringing.textContent = figures.ringing;
+    this.sl.dataset.standing = figures.standing;
+    this.slValue.textContent = figures.serviceLevel;
+    this.slWord.textContent = figures.standingWords;
+    this.slTarget.textContent = figures.target;
+    this.answered.value.textContent = figures.answered;
+    this.abandoned.value.textContent = figures.abandoned;
+    this.asa.value.textContent = figures.asa;
+    this.ready.value.textContent = figures.ready;
+    this.onCall.value.textContent = figures.onCall;
+    this.wrapUp.value.textContent = figures.wrapUp;
+    this.notReady.value.textContent = figures.notReady;
+    this.agentsNote.textContent = figures.agents;
+    this.element.dataset.waiting = String(figures.waitingCount);
+    this.waiting.item.dataset.digits = String(figures.waiting.length);
   }
 
-  /** Moves the longest-wait clock to `nowMs` (the server's clock). */
-  tick(nowMs = board.clockNow()) {
-    const since = this.stats?.oldest_waiting_since;
-    const threshold = this.stats?.service_level?.threshold_secs ?? null;
-    let text = "–";
-    let alert = "none";
-    let note = "";
-    if (since) {
-      const secs = Math.max(0, secondsSince(since, nowMs));
-      text = formatDuration(secs);
-      if (threshold !== null && secs > threshold) {
-        alert = secs > 2 * threshold ? "high" : "raised";
-        note = ` · over ${threshold} s`;
-      }
-    }
+  /** Shows the longest wait of `longestWait`. */
+  showWait({ text, alert, note }) {
     if (this.oldest.value.textContent !== text) this.oldest.value.textContent = text;
     if (this.oldestNote.textContent !== note) this.oldestNote.textContent = note;
     this.oldest.item.dataset.alert = alert;
   }
 }
 
-// --- The board --------------------------------------------------------------------------------
+// --- The page ---------------------------------------------------------------------------------
 
-const address = readAddress(location.search);
+/** Starts the wallboard on the page that loaded it. */
+export function start() {
+  /** localStorage, or null where it is disabled (then everything lives in memory). */
+  const storage = webStorage("local");
+  const kept = keptSignIn(storage);
 
-const board = {
-  element: byRole("board"),
-  notices: byRole("notices"),
-  /** Tiles by queue id, in the order shown, then the totals tile. */
-  tiles: new Map(),
-  total: null,
-  /** The ids of the queues on the board, for telling whether a new session needs new tiles. */
-  shownKey: null,
-  /** When the figures stopped being live (server clock), or null while they are. */
-  staleSince: null,
-  fresh: false,
+  /** What the board knows (wallboard-state.js). */
+  let view = emptyView(readAddress(location.search));
 
-  /** The clock the longest waits run on: frozen while the figures are stale. */
-  clockNow() {
-    return this.staleSince ?? client.serverNow();
-  },
+  // --- The board ----------------------------------------------------------------------------
 
-  /** Makes tiles for `queues` (`[{id, name}]`), unless the board already shows exactly these. */
-  build(queues) {
-    const key = JSON.stringify([queues.map((q) => q.id), address.total]);
-    if (key === this.shownKey) return;
-    this.shownKey = key;
-    this.tiles = new Map(queues.map(({ id, name }) => [id, new Tile({ queue: id, name })]));
-    this.total = address.total ? new Tile({ queue: null, name: "All queues" }) : null;
-    const elements = [...this.tiles.values(), this.total].filter(Boolean).map((tile) => tile.element);
-    fill(this.element, elements);
-    this.element.dataset.count = String(elements.length);
-    this.element.hidden = elements.length === 0;
-  },
+  const board = {
+    element: byRole("board"),
+    notices: byRole("notices"),
+    /** Tiles by queue id, in the order shown, then the totals tile. */
+    tiles: new Map(),
+    total: null,
+    /** The view's `key` the tiles were made for. */
+    shownKey: null,
+  };
 
-  clear() {
-    this.shownKey = null;
-    this.tiles = new Map();
-    this.total = null;
-    this.staleSince = null;
-    this.fresh = false;
-    fill(this.element);
-    this.element.hidden = true;
-    this.notice(null);
-    renderStale();
-  },
+  /** Makes the tiles of the view, unless the board already shows exactly these. */
+  function renderBoard() {
+    if (view.key === board.shownKey) return;
+    board.shownKey = view.key;
+    board.tiles = new Map(view.tiles.map(({ id, name }) => [id, new Tile({ queue: id, name })]));
+    board.total = view.total ? new Tile({ queue: null, name: "All queues" }) : null;
+    const elements = [...board.tiles.values(), board.total].filter(Boolean).map((tile) => tile.element);
+    fill(board.element, elements);
+    board.element.dataset.count = String(elements.length);
+    board.element.hidden = elements.length === 0;
+  }
 
-  /** Shows warnings above the tiles (a list of strings), or none. */
-  notice(lines) {
-    const list = lines ?? [];
+  /** Shows a tile's figures (`queue` null: the totals) and its longest wait. */
+  function renderTile(queue) {
+    const tile = queue === null ? board.total : board.tiles.get(queue);
+    const figures = tileFigures(view, queue);
+    if (!tile || !figures) return;
+    tile.update(figures);
+    tile.showWait(longestWait(view, queue, clockNow(view, client.serverNow())));
+  }
+
+  /** Shows the warnings above the tiles. */
+  function renderNotices() {
     // Unchanged after a reconnection: left alone, so that the alert is not read out again.
-    if (list.join("\n") === [...this.notices.children].map((p) => p.textContent).join("\n")) return;
-    fill(this.notices, list.map((line) => h("p", { class: "notice" }, line)));
-  },
-
-  hasFigures() {
-    return [...this.tiles.values(), this.total].some((tile) => tile?.stats);
-  },
-};
-
-// --- The client -------------------------------------------------------------------------------
-
-const fromAddress = takeFragmentCredentials();
-if (fromAddress) {
-  // Kept at once, so a reload signs in even if the server is down now; dropped again at sign-in
-  // if the user turns out not to be a wallboard. A token of an earlier user must not win.
-  saveCredentials(fromAddress);
-  forgetToken();
-}
-
-const client = new Client({
-  credentials: fromAddress ?? loadCredentials(),
-  tokenStore: storage,
-  tokenKey: TOKEN_KEY,
-});
-
-const connection = byRole("connection");
-showConnection(client, connection);
-
-const staleBanner = byRole("stale");
-const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" });
-
-function renderStale() {
-  const stale = !board.fresh && board.hasFigures();
-  if (stale) board.staleSince ??= client.serverNow();
-  document.body.classList.toggle("is-stale", stale);
-  staleBanner.hidden = !stale;
-  if (stale) {
-    const what = client.state === State.STOPPED ? "Not connected" : "Reconnecting";
-    staleBanner.textContent = `${what} — figures from ${timeOfDay.format(board.staleSince)}`;
+    const shown = [...board.notices.children].map((p) => p.textContent).join("\n");
+    if (view.notices.join("\n") === shown) return;
+    fill(board.notices, view.notices.map((line) => h("p", { class: "notice" }, line)));
   }
-  for (const tile of board.tiles.values()) tile.element.toggleAttribute("data-stale", stale);
-  board.total?.element.toggleAttribute("data-stale", stale);
-}
 
-const clock = byRole("clock");
-everySecond(() => {
-  const now = client.serverNow();
-  clock.textContent = timeOfDay.format(now);
-  clock.dateTime = new Date(now).toISOString();
-  for (const tile of board.tiles.values()) tile.tick();
-  board.total?.tick();
-});
-
-// The sign-in form: what was typed is kept (if the screen keeps its sign-in) once it is accepted.
-const form = byRole("sign-in");
-const signOut = byRole("sign-out");
-let typed = null;
-const signIn = signInForm(
-  client,
-  form,
-  (visible) => {
-    if (visible) {
-      board.clear();
-      signOut.hidden = true;
-    }
-  },
-  ({ user, password }) => {
-    typed = { user, password, keep: form.elements.keep.checked };
-  },
-);
-
-let session = 0;
-
-client.addEventListener("state", (e) => {
-  if (e.detail.state !== State.LIVE) board.fresh = false;
-  if (e.detail.state === State.STOPPED && e.detail.reason?.code === "auth_failed") {
-    // Proven wrong (or missing): a reload must not try them again.
-    forgetCredentials();
-  }
-  renderStale();
-});
-
-client.addEventListener("session", (e) => {
-  const result = e.detail;
-  const mine = ++session;
-  if (typed) {
-    if (typed.keep && result.role === "wallboard") saveCredentials(typed);
-    else forgetCredentials();
-    typed = null;
-  }
-  // Only a wallboard's sign-in is kept on the screen (see the top of this file): another
-  // role's password and token live in this page's memory only, and go with it.
-  if (result.role !== "wallboard") {
-    forgetCredentials();
-    forgetToken();
-  }
-  signOut.hidden = false;
-  document.title = `${result.tenant} · Wallboard · acdhub`;
-  byRole("title").textContent = result.tenant;
-
-  // A resumed session keeps its subscription: the missed updates came with the resume.
-  if (result.resumed && board.tiles.size) {
-    board.fresh = true;
-    board.staleSince = null;
+  function clearBoard() {
+    view = emptyView(view.address);
+    board.shownKey = null;
+    board.tiles = new Map();
+    board.total = null;
+    fill(board.element);
+    board.element.hidden = true;
+    renderNotices();
     renderStale();
-    return;
   }
 
-  const known = namesById(result.queues);
-  const wanted = address.queues ?? [...known.keys()];
-  const shown = wanted.filter((id) => known.has(id));
-  const unknown = wanted.filter((id) => !known.has(id));
-  const notices = [];
-  if (unknown.length) {
-    notices.push(`Unknown ${unknown.length > 1 ? "queues" : "queue"} in the address: ${unknown.join(", ")}`);
-  }
-  if (!shown.length && !address.total) notices.push("Nothing to show: the address names no queue of this contact center.");
-  board.notice(notices);
-  board.build(shown.map((id) => ({ id, name: known.get(id) })));
+  // --- The client ---------------------------------------------------------------------------
 
-  client.request("subscribe", { queues: shown, tenant_total: address.total }).then(
-    () => {
-      if (mine !== session || client.state !== State.LIVE) return;
-      board.fresh = true;
-      board.staleSince = null;
-      renderStale();
-    },
-    (error) => {
-      if (mine !== session) return;
-      if (error.code === "forbidden") {
-        const message = `${result.user} may not show a wallboard (role ${result.role}): sign in as a wallboard or supervisor user.`;
-        forgetCredentials();
-        client.stop({ forget: true });
-        signIn.show(message);
-      } else if (error.code === "unknown_queue") {
-        board.notice([...notices, `The server did not know a queue: ${error.message}`]);
+  const fromAddress = takeFragmentCredentials();
+  if (fromAddress) {
+    // Kept at once, so a reload signs in even if the server is down now; dropped again at
+    // sign-in if the user turns out not to be a wallboard. A token of an earlier user must not win.
+    kept.save(fromAddress);
+    kept.forgetToken();
+  }
+
+  const client = new Client({
+    credentials: fromAddress ?? kept.load(),
+    tokenStore: storage,
+    tokenKey: TOKEN_KEY,
+  });
+
+  showConnection(client, byRole("connection"));
+
+  const staleBanner = byRole("stale");
+  const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" });
+
+  function renderStale() {
+    view = noteStale(view, client.serverNow());
+    const stale = isStale(view);
+    document.body.classList.toggle("is-stale", stale);
+    staleBanner.hidden = !stale;
+    if (stale) {
+      const what = client.state === State.STOPPED ? "Not connected" : "Reconnecting";
+      staleBanner.textContent = `${what} — figures from ${timeOfDay.format(view.staleSince)}`;
+    }
+    for (const tile of board.tiles.values()) tile.element.toggleAttribute("data-stale", stale);
+    board.total?.element.toggleAttribute("data-stale", stale);
+  }
+
+  const clock = byRole("clock");
+  everySecond(() => {
+    const now = client.serverNow();
+    clock.textContent = timeOfDay.format(now);
+    clock.dateTime = new Date(now).toISOString();
+    const boardNow = clockNow(view, now);
+    for (const [id, tile] of board.tiles) tile.showWait(longestWait(view, id, boardNow));
+    board.total?.showWait(longestWait(view, null, boardNow));
+  });
+
+  // The sign-in form: what was typed is kept (if the screen keeps its sign-in) once it is accepted.
+  const form = byRole("sign-in");
+  const signOut = byRole("sign-out");
+  let typed = null;
+  const signIn = signInForm(
+    client,
+    form,
+    (visible) => {
+      if (visible) {
+        clearBoard();
+        signOut.hidden = true;
       }
-      // offline, connection_lost, unavailable: the next session subscribes again.
+    },
+    ({ user, password }) => {
+      typed = { user, password, keep: form.elements.keep.checked };
     },
   );
-});
 
-client.addEventListener("event", (e) => {
-  const event = e.detail;
-  if (event.type === "queue_stats") {
-    board.tiles.get(event.queue)?.update(event);
-    shareTarget();
-  } else if (event.type === "tenant_stats") {
-    board.total?.update(event);
+  let session = 0;
+
+  client.addEventListener("state", (e) => {
+    if (e.detail.state !== State.LIVE) view = notLive(view);
+    if (e.detail.state === State.STOPPED && e.detail.reason?.code === "auth_failed") {
+      // Proven wrong (or missing): a reload must not try them again.
+      kept.forget();
+    }
+    renderStale();
+  });
+
+  client.addEventListener("session", (e) => {
+    const result = e.detail;
+    const mine = ++session;
+    if (typed) {
+      if (typed.keep && result.role === "wallboard") kept.save(typed);
+      else kept.forget();
+      typed = null;
+    }
+    // Only a wallboard's sign-in is kept on the screen (see the top of this file): another
+    // role's password and token live in this page's memory only, and go with it.
+    if (result.role !== "wallboard") {
+      kept.forget();
+      kept.forgetToken();
+    }
+    signOut.hidden = false;
+    document.title = `${result.tenant} · Wallboard · acdhub`;
+    byRole("title").textContent = result.tenant;
+
+    // A resumed session keeps its subscription: the missed updates came with the resume.
+    if (keepsSubscription(view, result)) {
+      view = live(view);
+      renderStale();
+      return;
+    }
+
+    view = signedIn(view, result);
+    renderNotices();
+    renderBoard();
+
+    client.request("subscribe", subscription(view)).then(
+      () => {
+        if (mine !== session || client.state !== State.LIVE) return;
+        view = live(view);
+        renderStale();
+      },
+      (error) => {
+        if (mine !== session) return;
+        if (error.code === "forbidden") {
+          const message = `${result.user} may not show a wallboard (role ${result.role}): sign in as a wallboard or supervisor user.`;
+          kept.forget();
+          client.stop({ forget: true });
+          signIn.show(message);
+        } else if (error.code === "unknown_queue") {
+          view = withNotice(view, `The server did not know a queue: ${error.message}`);
+          renderNotices();
+        }
+        // offline, connection_lost, unavailable: the next session subscribes again.
+      },
+    );
+  });
+
+  client.addEventListener("event", (e) => {
+    const event = e.detail;
+    const before = view;
+    view = reduce(view, event);
+    if (view === before) return;
+    if (event.type === "queue_stats") {
+      renderTile(event.queue);
+      // The totals' colour depends on the queues' targets (sharedTarget).
+      if (sharedTarget(view) !== sharedTarget(before)) renderTile(null);
+    } else {
+      renderTile(null);
+    }
+  });
+
+  signOut.addEventListener("click", () => {
+    kept.forget();
+    client.stop({ forget: true });
+    clearBoard();
+    document.title = "Wallboard · acdhub";
+    byRole("title").textContent = "acdhub";
+    signIn.show("Signed out.");
+  });
+
+  // A fault that a retry would repeat (closed for too many bad messages, no sign-in in time)
+  // stops the client; a screen on the wall with kept credentials tries again a minute later all
+  // the same.
+  client.addEventListener("state", (e) => {
+    const code = e.detail.reason?.code ?? "";
+    if (e.detail.state === State.STOPPED && code.startsWith("close_") && kept.load()) {
+      setTimeout(() => {
+        if (client.state !== State.STOPPED) return;
+        client.setCredentials(kept.load());
+        client.start();
+      }, 60000);
+    }
+  });
+
+  // Keep the screen on where the browser allows it (Wake Lock API); a refusal changes nothing.
+  async function keepAwake() {
+    try {
+      if (document.visibilityState === "visible") await navigator.wakeLock?.request("screen");
+    } catch {
+      // Not allowed here (no secure context, battery saver): the TV's own settings decide.
+    }
   }
-});
+  document.addEventListener("visibilitychange", keepAwake);
+  void keepAwake();
 
-/**
- * The totals tile colours its service level only when the board shows every queue of the
- * tenant and they all have the same target: otherwise there is no one target to hold it to.
- */
-function shareTarget() {
-  if (!board.total) return;
-  const queues = client.session?.queues ?? [];
-  const tiles = [...board.tiles.values()];
-  const all = tiles.length === queues.length && tiles.every((tile) => tile.stats?.service_level);
-  const targets = new Set(all ? tiles.map((tile) => tile.stats.service_level.target_percent) : []);
-  const target = targets.size === 1 ? [...targets][0] : null;
-  if (board.total.sharedTarget !== target) {
-    board.total.sharedTarget = target;
-    if (board.total.stats) board.total.update(board.total.stats);
+  // Hide the mouse pointer when it rests, so it does not sit on a figure all day.
+  let pointerTimer = null;
+  document.addEventListener("pointermove", () => {
+    document.body.classList.remove("pointer-idle");
+    clearTimeout(pointerTimer);
+    pointerTimer = setTimeout(() => document.body.classList.add("pointer-idle"), 3000);
+  });
+
+  if (client.hasToken() || kept.load() || fromAddress) {
+    client.start();
+  } else {
+    signIn.show();
   }
-}
-
-signOut.addEventListener("click", () => {
-  forgetCredentials();
-  client.stop({ forget: true });
-  board.clear();
-  document.title = "Wallboard · acdhub";
-  byRole("title").textContent = "acdhub";
-  signIn.show("Signed out.");
-});
-
-// A fault that a retry would repeat (closed for too many bad messages, no sign-in in time) stops
-// the client; a screen on the wall with kept credentials tries again a minute later all the same.
-client.addEventListener("state", (e) => {
-  const code = e.detail.reason?.code ?? "";
-  if (e.detail.state === State.STOPPED && code.startsWith("close_") && loadCredentials()) {
-    setTimeout(() => {
-      if (client.state !== State.STOPPED) return;
-      client.setCredentials(loadCredentials());
-      client.start();
-    }, 60000);
-  }
-});
-
-// Keep the screen on where the browser allows it (Wake Lock API); a refusal changes nothing.
-async function keepAwake() {
-  try {
-    if (document.visibilityState === "visible") await navigator.wakeLock?.request("screen");
-  } catch {
-    // Not allowed here (no secure context, battery saver): the TV's own settings decide.
-  }
-}
-document.addEventListener("visibilitychange", keepAwake);
-void keepAwake();
-
-// Hide the mouse pointer when it rests, so it does not sit on a figure all day.
-let pointerTimer = null;
-document.addEventListener("pointermove", () => {
-  document.body.classList.remove("pointer-idle");
-  clearTimeout(pointerTimer);
-  pointerTimer = setTimeout(() => document.body.classList.add("pointer-idle"), 3000);
-});
-
-if (client.hasToken() || loadCredentials() || fromAddress) {
-  client.start();
-} else {
-  signIn.show();
 }

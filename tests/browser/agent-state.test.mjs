@@ -1,0 +1,262 @@
+// The WebAgent's view in Node (web/agent-state.js): what the page shows and which buttons it
+// offers after the server's events, with the messages of protocol/examples: an offer taken, a
+// call held, hung up and wrapped up, a pending state set while on a call, an offer that rings
+// out, a reload mid-call, a new session's snapshot, and events that are not this agent's.
+// (The page itself, on the real server in Chromium: agent.test.mjs.)
+// Run: node --test agent-state.test.mjs
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  agentActions,
+  agentState,
+  announcement,
+  callFacts,
+  clocks,
+  command,
+  connectedCall,
+  emptyView,
+  mainAction,
+  offerRings,
+  offers,
+  pageTitle,
+  pendingText,
+  queueRows,
+  reduce,
+  reset,
+  ringingCall,
+  signedIn,
+  stateLine,
+  transferTargets,
+} from "../../web/agent-state.js";
+import { example } from "./examples.mjs";
+
+/** agent1's AuthResult, as the demo's server answers its sign-in. */
+const SESSION = example("ack").result;
+const OFFER = example("offer");
+const CALL = OFFER.call;
+const SINCE = "2023-11-14T22:13:20.000Z";
+
+/** agent1's agent_state: `state` and whatever else the event says. */
+const agentState_ = (state, fields = {}) => ({ type: "agent_state", agent: "agent1", state, since: SINCE, ...fields });
+
+/** The view after signing in as agent1 and then `events`, in order. */
+function after(...events) {
+  return events.reduce(reduce, signedIn(emptyView(), SESSION));
+}
+
+/** The actions on offer now: shown and usable. */
+const offered = (view) => Object.keys(agentActions(view)).filter((action) => offers(view, action));
+
+const ringing = () => after(agentState_("ready"), OFFER, agentState_("ringing", { call: CALL }));
+const onCall = (fields = {}) =>
+  after(
+    agentState_("ready"),
+    OFFER,
+    agentState_("ringing", { call: CALL }),
+    example("call_connected"),
+    agentState_("on_call", { call: CALL, on_hold: false, previous: "ringing", ...fields }),
+  );
+
+test("signed in but logged out of the ACD: only Log in is offered, and sign-out is free", () => {
+  const view = signedIn(emptyView(), SESSION);
+  assert.equal(agentState(view), "logged_out");
+  assert.deepEqual(offered(view), ["login", "sign_out"]);
+  assert.equal(stateLine(view).label, "Logged out");
+  assert.equal(pageTitle(view), "Logged out · WebAgent");
+});
+
+test("logged in and not ready: ready, not ready and log out, with the reason on the state line", () => {
+  const view = after(agentState_("not_ready", { reason: "lunch" }));
+  assert.deepEqual(offered(view), ["ready", "not_ready", "logout", "sign_out"]);
+  assert.deepEqual(stateLine(view), { state: "not_ready", label: "Not ready", reason: "· Lunch", by: "" });
+  assert.equal(agentActions(view).not_ready.label, "Not ready");
+  // A reason the ACD set itself has its own name; a supervisor's change says who made it.
+  const forced = after(agentState_("not_ready", { reason: "no_answer", by: "supervisor" }));
+  assert.equal(stateLine(forced).reason, "· No answer");
+  assert.equal(stateLine(forced).by, "(set by supervisor)");
+  assert.equal(mainAction(view), "ready");
+});
+
+test("ready: Ready is shown but not usable", () => {
+  const view = after(agentState_("ready"));
+  assert.equal(agentActions(view).ready.shown, true);
+  assert.equal(agentActions(view).ready.enabled, false);
+  assert.ok(!offers(view, "ready"));
+  assert.ok(offers(view, "not_ready"));
+});
+
+test("an offer rings: accept and reject, who calls and why, a countdown, and an announcement", () => {
+  const view = ringing();
+  assert.deepEqual(offered(view), ["not_ready", "logout", "accept", "reject"]);
+  assert.equal(ringingCall(view).call, CALL);
+  assert.deepEqual(callFacts(view, ringingCall(view)), {
+    caller: "+4930123456",
+    queue: "Customer Support",
+    dialled: "800100",
+    data: [
+      ["account", "C-10293"],
+      ["language", "de"],
+    ],
+  });
+  assert.equal(pageTitle(view), "Incoming call · WebAgent");
+  assert.equal(announcement(view, OFFER), "Incoming call from +4930123456 for Customer Support.");
+  // The deadline is 22:13:40: 15 s before it the countdown says so and the ring sounds; after it, silence.
+  const before = Date.parse("2023-11-14T22:13:25.000Z");
+  assert.equal(clocks(view, before).offerCountdown, "0:15");
+  assert.equal(offerRings(view, before), true);
+  assert.equal(offerRings(view, Date.parse("2023-11-14T22:13:41.000Z")), false);
+  // While busy, not ready and log out set what comes after the call, and sign-out waits.
+  assert.equal(agentActions(view).not_ready.label, "Not ready after this call");
+  assert.equal(agentActions(view).logout.label, "Log out after this call");
+  assert.equal(agentActions(view).sign_out.title, "Finish the call and the wrap-up first");
+});
+
+test("an offer accepted: the call is on the view with hold, transfer and hang up offered, accept not", () => {
+  const view = onCall();
+  assert.equal(agentState(view), "on_call");
+  assert.equal(ringingCall(view), null);
+  // The live call_connected does not repeat the caller: the offer told it.
+  assert.equal(connectedCall(view).caller, "+4930123456");
+  assert.equal(callFacts(view, connectedCall(view)).queue, "Customer Support");
+  assert.deepEqual(offered(view), ["not_ready", "logout", "hold", "transfer", "hangup"]);
+  assert.ok(!offers(view, "accept"));
+  assert.ok(!offers(view, "resume"));
+  assert.ok(!offers(view, "ready"), "a busy agent cannot go ready");
+  assert.equal(mainAction(view), "hangup");
+  assert.equal(clocks(view, Date.parse(SINCE) + 134_000).callTime, "2:14");
+  assert.deepEqual(command(view, "hangup"), ["hangup", { call: CALL }]);
+  assert.deepEqual(command(view, "transfer", { target: "queue:sales" }), ["transfer", { call: CALL, queue: "sales" }]);
+  assert.deepEqual(command(view, "transfer", { target: "agent:agent3" }), ["transfer", { call: CALL, agent: "agent3" }]);
+});
+
+test("on hold: resume instead of hold; transfer and hang up stay", () => {
+  const view = onCall({ on_hold: true, previous: "on_call" });
+  assert.deepEqual(offered(view), ["not_ready", "logout", "resume", "transfer", "hangup"]);
+  assert.deepEqual(command(view, "resume"), ["resume", { call: CALL }]);
+});
+
+test("hung up: wrap-up offers end and extend, with its countdown", () => {
+  const deadline = "2023-11-14T22:15:00.000Z";
+  const view = reduce(
+    reduce(onCall(), example("call_left")),
+    agentState_("wrap_up", { call: CALL, wrap_up_deadline: deadline, previous: "on_call" }),
+  );
+  assert.equal(connectedCall(view), null);
+  assert.equal(view.calls.size, 0, "the call is gone from the view");
+  assert.deepEqual(offered(view), ["not_ready", "logout", "end_wrap_up", "extend_wrap_up"]);
+  assert.equal(clocks(view, Date.parse(deadline) - 45_000).wrapUpCountdown, "0:45");
+  assert.equal(mainAction(view), "end_wrap_up");
+  assert.deepEqual(command(view, "extend_wrap_up", { extendSecs: "120" }), ["extend_wrap_up", { secs: 120 }]);
+  assert.deepEqual(command(view, "end_wrap_up"), ["end_wrap_up"]);
+});
+
+test("a pending state set while on a call: the page says what comes after it, and Clear is offered", () => {
+  let view = onCall();
+  assert.equal(pendingText(view), null);
+  assert.ok(!offers(view, "clear_pending"));
+  view = reduce(view, example("pending_state"));
+  assert.equal(pendingText(view), "Not ready · Lunch");
+  assert.ok(offers(view, "clear_pending"));
+  assert.equal(agentState(view), "on_call", "the call goes on");
+  // A supervisor's change says who made it; logging out after the call reads as such.
+  view = reduce(view, { type: "pending_state", agent: "agent1", pending: { state: "logged_out" }, by: "supervisor" });
+  assert.equal(pendingText(view), "Log out (set by supervisor)");
+  view = reduce(view, { type: "pending_state", agent: "agent1", pending: null });
+  assert.equal(pendingText(view), null);
+  assert.ok(!offers(view, "clear_pending"));
+});
+
+test("an offer that rings out is announced and leaves the view", () => {
+  const cancelled = example("offer_cancelled");
+  const view = reduce(ringing(), cancelled);
+  assert.equal(announcement(view, cancelled), "The call was not answered in time and went back to the queue.");
+  assert.equal(announcement(view, { ...cancelled, reason: "caller_hung_up" }), "The caller hung up.");
+  assert.equal(announcement(view, { ...cancelled, reason: "rejected" }), "The call went back to the queue.");
+  assert.equal(view.calls.has(CALL), false);
+  const ready = reduce(view, agentState_("ready", { previous: "ringing" }));
+  assert.equal(ringingCall(ready), null);
+  assert.deepEqual(offered(ready), ["not_ready", "logout", "sign_out"]);
+});
+
+test("a transferred call leaves the view", () => {
+  const view = reduce(onCall(), example("call_transferred"));
+  assert.equal(view.calls.has(CALL), false);
+});
+
+test("a new session's snapshot rebuilds the view: a reload mid-call shows the caller again", () => {
+  const before = reduce(onCall(), example("pending_state"));
+  const rebuilt = reset(before);
+  assert.equal(agentState(rebuilt), "logged_out");
+  assert.equal(rebuilt.calls.size, 0);
+  assert.equal(pendingText(rebuilt), null);
+  assert.equal(rebuilt.names.queues.get("support"), "Customer Support", "the names stay");
+  // The snapshot's call_connected carries the caller; the session says who this is afterwards.
+  const snapshot = [
+    agentState_("on_call", { call: CALL, on_hold: false }),
+    { ...example("call_connected"), caller: "+4930123456", dialled: "800100", data: { account: "C-10293" } },
+  ];
+  const view = signedIn(snapshot.reduce(reduce, rebuilt), SESSION);
+  assert.deepEqual(callFacts(view, connectedCall(view)), {
+    caller: "+4930123456",
+    queue: "Customer Support",
+    dialled: "800100",
+    data: [["account", "C-10293"]],
+  });
+  assert.deepEqual(offered(view), ["not_ready", "logout", "hold", "transfer", "hangup"]);
+});
+
+test("a call known by its id alone (its offer unseen) shows as an unknown number", () => {
+  const view = after(agentState_("on_call", { call: "pbx-9", on_hold: false }));
+  assert.deepEqual(callFacts(view, connectedCall(view)), { caller: "Unknown number", queue: "–", dialled: "–", data: [] });
+});
+
+test("events of another agent, or that only other pages get, change nothing", () => {
+  const view = onCall();
+  for (const event of [
+    agentState_("ready", { agent: "agent2" }),
+    { ...example("pending_state"), agent: "agent2" },
+    { ...OFFER, agent: "agent2", call: "pbx-2" },
+    example("queue_stats"),
+    example("tenant_stats"),
+    example("call_state"),
+    example("heartbeat"),
+  ]) {
+    assert.equal(reduce(view, event), view, event.type);
+    assert.equal(announcement(view, event), null, event.type);
+  }
+});
+
+test("the agent's queues show their waiting calls in the tenant's order", () => {
+  const waiting = example("queue_waiting");
+  const view = after(
+    { ...waiting, queue: "general", waiting: 0, oldest_waiting_since: null },
+    waiting,
+    { ...waiting, queue: "support", waiting: 3 },
+  );
+  assert.deepEqual(queueRows(view), [
+    { id: "support", name: "Customer Support", waiting: "3", oldestSince: "2023-11-14T22:14:02.250Z" },
+    { id: "general", name: "General Enquiries", waiting: "0", oldestSince: "" },
+  ]);
+});
+
+test("transfer targets: the tenant's queues and every agent but this one", () => {
+  const targets = transferTargets(signedIn(emptyView(), SESSION));
+  assert.deepEqual(targets.queues.map((q) => q.value), ["queue:support", "queue:sales", "queue:vip", "queue:general"]);
+  assert.equal(targets.agents.length, SESSION.agents.length - 1);
+  assert.ok(!targets.agents.some((a) => a.value === "agent:agent1"));
+  assert.deepEqual(targets.agents[0], { value: "agent:agent2", name: "Bianca Schulz" });
+});
+
+test("the reducer leaves the view it was given as it was", () => {
+  const before = ringing();
+  const calls = [...before.calls.keys()];
+  const next = reduce(before, example("offer_cancelled"));
+  assert.notEqual(next, before);
+  assert.deepEqual([...before.calls.keys()], calls);
+  assert.equal(agentState(before), "ringing");
+  assert.ok(Object.isFrozen(next));
+  assert.deepEqual(command(before, "not_ready", { reason: "lunch" }), ["not_ready", { reason: "lunch" }]);
+  assert.deepEqual(command(before, "accept"), ["accept", { call: CALL }]);
+  assert.deepEqual(command(before, "login"), ["login"]);
+});

@@ -1,0 +1,170 @@
+// acdhub-ladder.js: the client's fallback ladder (acdhub.js): which rung the next link is made
+// on, which rung worked here before (remembered in localStorage, shared by the origin's pages,
+// which sit on the same network), trying a better rung aside from the session, and how long to
+// wait before the next round. protocol.md, The fallback ladder, says what the rungs are; the
+// transports (acdhub-transports.js) make the links. Nothing here runs on import.
+
+import { rungsFromEndpoints } from "./acdhub-transports.js";
+
+/** The `rung` named in the page's address (`?rung=sse`), for support to pin a page to one. */
+export function rungFromAddress() {
+  return new URLSearchParams(globalThis.location?.search ?? "").get("rung");
+}
+
+/** localStorage, or null where storage is disabled (private mode, policy, sandboxed frames). */
+export function localStore() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Exponential backoff with jitter: about 1, 2, 4, 8, 16, then 30 s, each between half and all of it. */
+export function backoffDelay(attempt, { baseMs = 1000, maxMs = 30000, random = Math.random } = {}) {
+  const full = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
+  return Math.round(full / 2 + random() * (full / 2));
+}
+
+/**
+ * The rungs to climb, best first, and where the next link is made.
+ *
+ * - `transports`: the rungs, given (then nothing asks the server), or null: they come from the
+ *   server's `/rt/endpoints` (`fromEndpoints`), and are asked afresh after a round in which no
+ *   rung got through.
+ * - `forced`: use this rung alone (`wss`, `ws`, `sse`, `poll`); ignored with `transports`.
+ * - `store`, `key`: where the rung that worked is remembered (null: this page only).
+ */
+export class Ladder {
+  /** The rungs, best first; null until the endpoints are known (again). */
+  #rungs;
+  /** The rungs were given, not asked of the server. */
+  #explicit;
+  /** The index of the rung the next link is made on. */
+  #index = 0;
+  /** The label of the rung that last worked here (this page, or an earlier load). */
+  #home = null;
+  #forced;
+  #store;
+  #key;
+
+  constructor({ transports = null, forced = null, store = null, key = "acdhub.rung" } = {}) {
+    this.#rungs = transports;
+    this.#explicit = Boolean(transports);
+    this.#forced = transports ? null : forced;
+    this.#store = this.#forced ? null : store;
+    this.#key = key;
+    this.#home = this.#remembered();
+    if (transports) this.#index = this.homeIndex();
+  }
+
+  /** The rungs are known: a link can be made without asking the server first. */
+  get known() {
+    return this.#rungs !== null;
+  }
+
+  /** The index of the rung the next link is made on. */
+  get index() {
+    return this.#index;
+  }
+
+  /** The rung at `index` (a transport, with its `label`). */
+  rung(index) {
+    return this.#rungs[index];
+  }
+
+  /**
+   * Takes the rungs an answer of `/rt/endpoints` offers (only the forced one, if the server
+   * offers it here) and starts at the rung that last worked. Returns how many there are.
+   */
+  fromEndpoints(endpoints) {
+    let rungs = rungsFromEndpoints(endpoints);
+    if (this.#forced) {
+      const forced = rungs.filter((rung) => rung.label === this.#forced);
+      if (forced.length) rungs = forced;
+      else console.warn(`acdhub: this server offers no rung "${this.#forced}" here; trying them all`);
+    }
+    if (!rungs.length) return 0;
+    this.#rungs = rungs;
+    this.#index = this.homeIndex();
+    return rungs.length;
+  }
+
+  /** Where a round of attempts starts: the rung that last worked, or the best. */
+  homeIndex() {
+    return Math.max(0, this.#rungs.findIndex((rung) => rung.label === this.#home));
+  }
+
+  /** The next link is made on rung `index` (a better one that answered a probe). */
+  moveTo(index) {
+    this.#index = index;
+  }
+
+  /**
+   * A link on rung `index` never greeted: the next rung down is tried at once (true). When it
+   * was the last, the round is over (false): the next one starts, after the backoff, from the
+   * rung that last worked, with the endpoints asked afresh if they came from the server (it
+   * may come back with other ports).
+   */
+  downFrom(index) {
+    if (index + 1 < this.#rungs.length) {
+      this.#index = index + 1;
+      return true;
+    }
+    if (this.#explicit) this.#index = this.homeIndex();
+    else this.#rungs = null;
+    return false;
+  }
+
+  /** Remembers `label` as the rung that works here, for this page and the next load. */
+  remember(label) {
+    this.#home = label;
+    try {
+      this.#store?.setItem(this.#key, label);
+    } catch {
+      // Storage can be disabled: the rung is remembered for this page only.
+    }
+  }
+
+  #remembered() {
+    try {
+      return this.#store?.getItem(this.#key) ?? null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/**
+ * Opens `rung` aside from the session to see whether it gets through: `result` resolves true
+ * when the server greets (`hello`) within `helloTimeoutMs`, false otherwise; the link is closed
+ * either way. `cancel()` gives the probe up (false).
+ */
+export function probeRung(rung, helloTimeoutMs) {
+  let finish;
+  const result = new Promise((resolve) => {
+    let transport = null;
+    let settled = false;
+    finish = (works) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      transport?.close(1000, "probe done");
+      resolve(works);
+    };
+    const timer = setTimeout(() => finish(false), helloTimeoutMs);
+    transport = rung({
+      open() {},
+      message: (text) => {
+        try {
+          if (JSON.parse(text).type === "hello") finish(true);
+        } catch {
+          finish(false);
+        }
+      },
+      close: () => finish(false),
+    });
+    if (settled) transport.close(1000, "probe done");
+  });
+  return { result, cancel: () => finish(false) };
+}

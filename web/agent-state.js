@@ -1,0 +1,313 @@
+// agent-state.js: what the WebAgent knows and what it offers, as pure functions of the
+// server's messages. The view is rebuilt from each session's events (`reset`, then the
+// snapshot); `reduce` takes one event and returns the next view (the same one when the event
+// changes nothing); `agentActions` says which of the page's actions the agent's state and call
+// allow. No DOM, no network, no clock (times come in as arguments): agent.js draws what this
+// module says, and Node tests it as it is (tests/browser/agent-state.test.mjs).
+
+import { BUSY_STATES, STATE_LABELS, formatDuration, namesById, reasonName, secondsSince } from "./format.js";
+
+/**
+ * The view before any session. Plain data, never changed in place: every change makes a new
+ * view (and a new Map where a Map changed).
+ */
+export function emptyView() {
+  return Object.freeze({
+    /** The agent this session is (the AuthResult's `agent`); null until signed in. */
+    me: null,
+    /** Names by id from the AuthResult: queues, agents, not-ready reasons, in the tenant's order. */
+    names: Object.freeze({ queues: new Map(), agents: new Map(), reasons: new Map() }),
+    /** The agent's queues in the tenant's order (the AuthResult's `queues`). */
+    queueOrder: [],
+    /** The last `agent_state` of this agent, or null before the snapshot's. */
+    agent: null,
+    /** The pending state (`{state, reason}`), or null; and the supervisor who set it. */
+    pending: null,
+    pendingBy: null,
+    /** Calls this agent was offered or is on, by id: queue, caller, dialled, data, ring_deadline. */
+    calls: new Map(),
+    /** The last `queue_waiting` of each of the agent's queues, by queue id. */
+    queues: new Map(),
+  });
+}
+
+/** Signed in (again): who this agent is and the tenant's names, from the AuthResult. */
+export function signedIn(view, session) {
+  return Object.freeze({
+    ...view,
+    me: session.agent,
+    names: Object.freeze({
+      queues: namesById(session.queues),
+      agents: namesById(session.agents),
+      reasons: namesById(session.not_ready_reasons),
+    }),
+    queueOrder: (session.queues ?? []).map((queue) => queue.id),
+  });
+}
+
+/**
+ * A new session's snapshot begins: everything the events said goes, the names stay (a sign-in
+ * that fails leaves them on show). Who the agent is comes again with the session.
+ */
+export function reset(view) {
+  return Object.freeze({
+    ...view,
+    me: null,
+    agent: null,
+    pending: null,
+    pendingBy: null,
+    calls: new Map(),
+    queues: new Map(),
+  });
+}
+
+const withCall = (calls, id, call) => new Map(calls).set(id, call);
+
+function withoutCall(calls, id) {
+  if (!calls.has(id)) return calls;
+  const next = new Map(calls);
+  next.delete(id);
+  return next;
+}
+
+/** An event names no agent, or this one (any, until the session says who this is). */
+function concernsMe(view, event) {
+  return event.agent === undefined || view.me === null || event.agent === view.me;
+}
+
+/**
+ * The view after one event. An agent's session hears only of its own agent, calls and queues;
+ * an event about another agent, or of a kind this page does not show, changes nothing.
+ */
+export function reduce(view, event) {
+  if (!concernsMe(view, event)) return view;
+  const next = (changes) => Object.freeze({ ...view, ...changes });
+  switch (event.type) {
+    case "agent_state":
+      return next({ agent: event });
+    case "pending_state":
+      return next({ pending: event.pending ?? null, pendingBy: event.by ?? null });
+    case "offer":
+      return next({ calls: withCall(view.calls, event.call, { ...event }) });
+    case "offer_cancelled":
+    case "call_left":
+    case "call_transferred": {
+      const calls = withoutCall(view.calls, event.call);
+      return calls === view.calls ? view : next({ calls });
+    }
+    case "call_connected": {
+      // Live, it follows the offer, which told who calls; in a snapshot (a reload mid-call) it
+      // carries the caller itself.
+      const known = view.calls.get(event.call) ?? { call: event.call, caller: null, dialled: null, data: {} };
+      const caller = "caller" in event ? { caller: event.caller, dialled: event.dialled, data: event.data } : {};
+      return next({ calls: withCall(view.calls, event.call, { ...known, ...caller, queue: event.queue }) });
+    }
+    case "queue_waiting":
+      return next({ queues: new Map(view.queues).set(event.queue, event) });
+    default:
+      return view;
+  }
+}
+
+// --- What the view says -----------------------------------------------------------------------
+
+/** The agent's state: `logged_out` until the server says otherwise. */
+export function agentState(view) {
+  return view.agent?.state ?? "logged_out";
+}
+
+/** The offer ringing at the agent (with caller, data and `ring_deadline`), or null. */
+export function ringingCall(view) {
+  return agentState(view) === "ringing" ? (view.calls.get(view.agent.call) ?? null) : null;
+}
+
+/** The call the agent is on (what is known of it, at least its id), or null. */
+export function connectedCall(view) {
+  return agentState(view) === "on_call" ? (view.calls.get(view.agent.call) ?? { call: view.agent.call }) : null;
+}
+
+/** A queue's name, or its id. */
+export function queueName(view, id) {
+  return view.names.queues.get(id) ?? id;
+}
+
+/** A not-ready reason's name. */
+export function reasonOf(view, reason) {
+  return reasonName(view.names.reasons, reason);
+}
+
+/** The state line: the state's name, the reason when not ready, who set it. */
+export function stateLine(view) {
+  const state = agentState(view);
+  return {
+    state,
+    label: STATE_LABELS[state] ?? state,
+    reason: state === "not_ready" ? `· ${reasonOf(view, view.agent.reason)}` : "",
+    by: view.agent?.by ? `(set by ${view.agent.by})` : "",
+  };
+}
+
+/** What happens after this call, as the page says it; null when nothing is pending. */
+export function pendingText(view) {
+  const pending = view.pending;
+  if (!pending) return null;
+  const what = pending.state === "logged_out" ? "Log out" : `Not ready · ${reasonOf(view, pending.reason)}`;
+  return view.pendingBy ? `${what} (set by ${view.pendingBy})` : what;
+}
+
+/** The page's title: an incoming call, or the agent's state. */
+export function pageTitle(view) {
+  return ringingCall(view) ? "Incoming call · WebAgent" : `${STATE_LABELS[agentState(view)]} · WebAgent`;
+}
+
+/** Who calls and why, for the offer or the call panel: `data` as [key, value] pairs. */
+export function callFacts(view, call) {
+  return {
+    caller: call.caller ?? "Unknown number",
+    queue: queueName(view, call.queue) ?? "–",
+    dialled: call.dialled ?? "–",
+    data: Object.entries(call.data ?? {}),
+  };
+}
+
+/** The agent's queues that have told their waiting calls, in the tenant's order. */
+export function queueRows(view) {
+  return view.queueOrder
+    .filter((id) => view.queues.has(id))
+    .map((id) => {
+      const queue = view.queues.get(id);
+      return { id, name: queueName(view, id), waiting: String(queue.waiting), oldestSince: queue.oldest_waiting_since ?? "" };
+    });
+}
+
+/** Where a call can be transferred: the agent's queues, and every other agent. */
+export function transferTargets(view) {
+  return {
+    queues: [...view.names.queues].map(([id, name]) => ({ value: `queue:${id}`, name })),
+    agents: [...view.names.agents].filter(([id]) => id !== view.me).map(([id, name]) => ({ value: `agent:${id}`, name })),
+  };
+}
+
+/**
+ * The page's clocks at `nowMs` (the server's clock): time in state, and, when they apply, the
+ * offer's countdown, the call's time and the wrap-up's countdown (null: not shown now).
+ */
+export function clocks(view, nowMs) {
+  const agent = view.agent;
+  const ringing = ringingCall(view);
+  return {
+    inState: agent ? formatDuration(secondsSince(agent.since, nowMs)) : "0:00",
+    offerCountdown: ringing?.ring_deadline ? formatDuration(-secondsSince(ringing.ring_deadline, nowMs)) : null,
+    callTime: agent?.state === "on_call" ? formatDuration(secondsSince(agent.since, nowMs)) : null,
+    wrapUpCountdown:
+      agent?.state === "wrap_up" && agent.wrap_up_deadline ? formatDuration(-secondsSince(agent.wrap_up_deadline, nowMs)) : null,
+  };
+}
+
+/** Whether the offer still rings at `nowMs` (before its deadline): the ring tone plays then. */
+export function offerRings(view, nowMs) {
+  const offer = ringingCall(view);
+  return Boolean(offer) && Date.parse(offer.ring_deadline) > nowMs;
+}
+
+/**
+ * What a screen reader hears for an event of this agent: an incoming call, or an offer that
+ * ended and why; null for anything else.
+ */
+export function announcement(view, event) {
+  if (!concernsMe(view, event)) return null;
+  switch (event.type) {
+    case "offer":
+      return `Incoming call from ${event.caller ?? "an unknown number"} for ${queueName(view, event.queue)}.`;
+    case "offer_cancelled":
+      switch (event.reason) {
+        case "caller_hung_up":
+          return "The caller hung up.";
+        case "ring_no_answer":
+          return "The call was not answered in time and went back to the queue.";
+        default:
+          return "The call went back to the queue.";
+      }
+    default:
+      return null;
+  }
+}
+
+// --- What the agent can do --------------------------------------------------------------------
+
+/**
+ * The agent's actions now, by the page's `data-action` names: `shown` (on the page) and
+ * `enabled` (usable when shown), with the button's words where they change.
+ *
+ * - Logged out: only `login`. Logged in: `ready` (not while already ready, nor while busy),
+ *   `not_ready` and `logout`, which while busy (ringing, on a call, in wrap-up) set what
+ *   happens after the call instead.
+ * - An offer ringing: `accept` and `reject`. On a call: `hold` (or `resume` when held),
+ *   `transfer` and `hangup`. In wrap-up: `end_wrap_up` and `extend_wrap_up`.
+ * - A pending state: `clear_pending`. `sign_out` (the page's, not a command) waits until the
+ *   call and its wrap-up are over.
+ */
+export function agentActions(view) {
+  const state = agentState(view);
+  const busy = BUSY_STATES.has(state);
+  const loggedIn = state !== "logged_out";
+  const offer = ringingCall(view) !== null;
+  const onCall = state === "on_call";
+  const onHold = onCall && Boolean(view.agent.on_hold);
+  const wrapUp = state === "wrap_up";
+  const action = (shown, enabled = true, label = undefined) => ({ shown, enabled, label });
+  return {
+    login: action(!loggedIn),
+    ready: action(loggedIn, state !== "ready" && !busy),
+    not_ready: action(loggedIn, true, busy ? "Not ready after this call" : "Not ready"),
+    logout: action(loggedIn, true, busy ? "Log out after this call" : "Log out"),
+    clear_pending: action(Boolean(view.pending)),
+    accept: action(offer),
+    reject: action(offer),
+    hold: action(onCall && !onHold),
+    resume: action(onHold),
+    transfer: action(onCall),
+    hangup: action(onCall),
+    end_wrap_up: action(wrapUp),
+    extend_wrap_up: action(wrapUp),
+    sign_out: { shown: true, enabled: !busy, label: undefined, title: busy ? "Finish the call and the wrap-up first" : "" },
+  };
+}
+
+/** Whether `action` is on offer now: shown and usable. */
+export function offers(view, action) {
+  const rule = agentActions(view)[action];
+  return Boolean(rule?.shown && rule.enabled);
+}
+
+/** Where the keyboard goes when the focused control goes away: the main action of the state. */
+export function mainAction(view) {
+  return { on_call: "hangup", wrap_up: "end_wrap_up", ready: "not_ready", not_ready: "ready", logged_out: "login" }[agentState(view)] ?? null;
+}
+
+/**
+ * The command an action sends, as `[type, fields]`: the call is the agent's current one;
+ * `reason` (not_ready), `target` (transfer: `queue:<id>` or `agent:<id>`) and `extendSecs`
+ * (extend_wrap_up) come from the page's choices.
+ */
+export function command(view, action, { reason, target, extendSecs } = {}) {
+  const call = view.agent?.call;
+  switch (action) {
+    case "not_ready":
+      return ["not_ready", { reason }];
+    case "accept":
+    case "reject":
+    case "hold":
+    case "resume":
+    case "hangup":
+      return [action, { call }];
+    case "transfer": {
+      const [kind, id] = String(target).split(":");
+      return ["transfer", { call, [kind]: id }];
+    }
+    case "extend_wrap_up":
+      return ["extend_wrap_up", { secs: Number(extendSecs) }];
+    default:
+      return [action];
+  }
+}

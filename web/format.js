@@ -1,0 +1,48 @@
+// format.js: what the pages say, as pure functions of what the server sent: durations,
+// percentages, the names of agent states and not-ready reasons. No DOM, no clock (the time
+// comes in), so the *-state.js modules use them too and Node tests them as they are.
+
+/** `m:ss`, or `h:mm:ss` from an hour on; negative durations show as 0:00. */
+export function formatDuration(totalSeconds) {
+  const secs = Math.max(0, Math.floor(totalSeconds));
+  const hours = Math.floor(secs / 3600);
+  const minutes = Math.floor((secs % 3600) / 60);
+  const seconds = String(secs % 60).padStart(2, "0");
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** Seconds from an RFC 3339 instant until `nowMs` (the server's clock, see Client.serverNow). */
+export function secondsSince(instant, nowMs) {
+  return (nowMs - Date.parse(instant)) / 1000;
+}
+
+/** A percentage as a wallboard shows it: `83.3 %`, or an en dash when there is none yet. */
+export function formatPercent(value, digits = 1) {
+  return value === null || value === undefined ? "–" : `${value.toFixed(digits)} %`;
+}
+
+/** The names of agent states, as people read them. */
+export const STATE_LABELS = Object.freeze({
+  logged_out: "Logged out",
+  not_ready: "Not ready",
+  ready: "Ready",
+  ringing: "Ringing",
+  on_call: "On call",
+  wrap_up: "Wrap-up",
+});
+
+/** The states in which a state asked for becomes the pending state instead. */
+export const BUSY_STATES = new Set(["ringing", "on_call", "wrap_up"]);
+
+/** The not-ready reasons the ACD sets itself, which no tenant lists. */
+const ACD_REASONS = Object.freeze({ login: "Login", no_answer: "No answer", disconnected: "Disconnected" });
+
+/** A not-ready reason's name: the tenant's (from `namesById`), or the ACD's own, or the code. */
+export function reasonName(names, reason) {
+  return names.get(reason) ?? ACD_REASONS[reason] ?? reason;
+}
+
+/** Names by id, from an AuthResult list such as `queues` or `not_ready_reasons`. */
+export function namesById(list = []) {
+  return new Map(list.map(({ id, name }) => [id, name]));
+}

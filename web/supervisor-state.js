@@ -1,0 +1,469 @@
+// supervisor-state.js: what the supervisor's console knows and what it offers, as pure
+// functions of the server's messages. The view holds every agent of the tenant (state, pending
+// state, queues), every call in the ACD, each queue's statistics and the totals, rebuilt from
+// the snapshot that `subscribe` brings and kept up by the events after it; `reduce` takes one
+// event and returns the next view (the same one when the event changes nothing, as any event
+// before `subscribe` does). `agentActions` and `callActions` say which of the supervisor's
+// actions an agent's state or a call's place allows, and the *Command functions build them.
+// No DOM, no network, no clock (times come in as arguments): supervisor.js draws what this
+// module says, and Node tests it as it is (tests/browser/supervisor-state.test.mjs).
+
+import { BUSY_STATES, STATE_LABELS, formatDuration, formatPercent, namesById, reasonName, secondsSince } from "./format.js";
+
+/** A call's status, as the console says it. */
+export const CALL_STATUS = Object.freeze({ waiting: "Waiting", ringing: "Ringing", connected: "Connected" });
+/** Why a call changed queue (`call_state`'s `reason`), as the console says it. */
+export const QUEUE_CHANGE = Object.freeze({ max_wait: "overflowed from", escalation: "escalated from", moved: "moved from" });
+const CALL_ORDER = { waiting: 0, ringing: 1, connected: 2 };
+/** How many ended calls the console remembers (an agent in wrap-up still shows its call). */
+export const RECENT_CALLS = 1000;
+
+/** The console before any session. Plain data, never changed in place. */
+export function emptyView() {
+  return Object.freeze({
+    /** The AuthResult of the session, or null. */
+    session: null,
+    /** The key of the tenant lists the rows were built from (rebuilt only when it changes). */
+    structureKey: null,
+    /** Names by id, from the AuthResult. */
+    names: Object.freeze({ agents: new Map(), queues: new Map(), reasons: new Map() }),
+    /** subscribe sent in this session: its snapshot is arriving. */
+    subscribing: false,
+    /** The ack of subscribe came: the view is complete and live. */
+    subscribed: false,
+    /** When the view was last complete and live (ms since the epoch), for the stale notice. */
+    liveAt: null,
+    /** Agent id -> what agent_state and pending_state said. */
+    agents: new Map(),
+    /** Call id -> the call's latest call_state, while the call is in the ACD. */
+    calls: new Map(),
+    /** Call id -> the last call_state of recent calls, kept after call_left (an agent in wrap-up). */
+    recentCalls: new Map(),
+    /** Queue id -> its latest queue_stats. */
+    queueStats: new Map(),
+    /** The latest tenant_stats, or null. */
+    tenantStats: null,
+  });
+}
+
+const update = (view, changes) => Object.freeze({ ...view, ...changes });
+
+/** Signed in (again): the AuthResult, whatever its role. */
+export function signedIn(view, session) {
+  return update(view, { session });
+}
+
+/** The session is a supervisor's: the console's tables are for it. */
+export function isSupervisor(view) {
+  return view.session?.role === "supervisor";
+}
+
+/** A resumed session keeps its subscription: what changed meanwhile came with the resume. */
+export function keepsSubscription(view, session) {
+  return Boolean(session.resumed) && view.subscribed;
+}
+
+/**
+ * The tenant's lists from the AuthResult: names always; agents and statistics of agents and
+ * queues the tenant no longer has are dropped when the lists changed (`structureKey`, which
+ * tells the page to build its rows again).
+ */
+export function arranged(view, session) {
+  const key = JSON.stringify([session.tenant, session.agents, session.queues, session.not_ready_reasons]);
+  const names = Object.freeze({
+    agents: namesById(session.agents),
+    queues: namesById(session.queues),
+    reasons: namesById(session.not_ready_reasons),
+  });
+  if (key === view.structureKey) return update(view, { names });
+  const known = new Set((session.agents ?? []).map((agent) => agent.id));
+  const agents = new Map([...view.agents].filter(([id]) => known.has(id)));
+  const queueStats = new Map([...view.queueStats].filter(([id]) => names.queues.has(id)));
+  return update(view, { names, structureKey: key, agents, queueStats });
+}
+
+/** `subscribe` was sent: its snapshot is arriving. */
+export function subscribing(view) {
+  return update(view, { subscribing: true });
+}
+
+/** `subscribe` was answered at `nowMs`: the view is complete and live. */
+export function subscribed(view, nowMs) {
+  return update(view, { subscribed: true, liveAt: nowMs });
+}
+
+/** `subscribe` was refused (or its link dropped): no snapshot is coming. */
+export function subscribeFailed(view) {
+  return update(view, { subscribing: false });
+}
+
+/**
+ * A new session's snapshot begins: it sends every call again (one that ended meanwhile must
+ * not linger), and the view is not live until it is subscribed again. Agents and statistics
+ * stay on show until the snapshot replaces them.
+ */
+export function reset(view) {
+  return update(view, { subscribing: false, subscribed: false, calls: new Map() });
+}
+
+/** The connection is not live: the view is not either. */
+export function notLive(view) {
+  return view.subscribed ? update(view, { subscribed: false }) : view;
+}
+
+/** Whether the console is live: a live connection (`connected`) and the subscription answered. */
+export function isLive(view, connected) {
+  return connected && view.subscribed;
+}
+
+function rememberCall(recentCalls, call) {
+  const next = new Map(recentCalls);
+  next.delete(call.call);
+  next.set(call.call, call);
+  if (next.size > RECENT_CALLS) next.delete(next.keys().next().value);
+  return next;
+}
+
+/**
+ * The view after one event. Before `subscribe` nothing is the console's (a snapshot of another
+ * session's subscription); after it, agent_state, pending_state, call_state, call_left,
+ * queue_stats and tenant_stats. Anything else changes nothing.
+ */
+export function reduce(view, event) {
+  if (!view.subscribing && !view.subscribed) return view;
+  switch (event.type) {
+    case "agent_state": {
+      const previous = view.agents.get(event.agent);
+      const agent = {
+        state: event.state,
+        since: event.since,
+        reason: event.reason ?? null,
+        call: event.call ?? null,
+        on_hold: Boolean(event.on_hold),
+        wrap_up_deadline: event.wrap_up_deadline ?? null,
+        by: event.by ?? null,
+        queues: event.queues ?? previous?.queues ?? [],
+        pending: previous?.pending ?? null,
+        pendingBy: previous?.pendingBy ?? null,
+      };
+      return update(view, { agents: new Map(view.agents).set(event.agent, agent) });
+    }
+    case "pending_state": {
+      const known = view.agents.get(event.agent) ?? { state: null, queues: [] };
+      const agent = { ...known, pending: event.pending ?? null, pendingBy: event.by ?? null };
+      return update(view, { agents: new Map(view.agents).set(event.agent, agent) });
+    }
+    case "call_state":
+      return update(view, {
+        calls: new Map(view.calls).set(event.call, event),
+        recentCalls: rememberCall(view.recentCalls, event),
+      });
+    case "call_left": {
+      if (!view.calls.has(event.call)) return view;
+      const calls = new Map(view.calls);
+      calls.delete(event.call);
+      return update(view, { calls });
+    }
+    case "queue_stats":
+      return update(view, { queueStats: new Map(view.queueStats).set(event.queue, event) });
+    case "tenant_stats":
+      return update(view, { tenantStats: event });
+    default:
+      return view;
+  }
+}
+
+// --- What the view says -----------------------------------------------------------------------
+
+export const agentName = (view, id) => view.names.agents.get(id) ?? id;
+export const queueName = (view, id) => view.names.queues.get(id) ?? id;
+export const reasonOf = (view, id) => reasonName(view.names.reasons, id);
+
+/** A pending state as the console says it: `Log out`, `Not ready · Lunch`, or "" for none. */
+export function pendingLabel(view, pending) {
+  if (!pending) return "";
+  if (pending.state === "logged_out") return "Log out";
+  return `${STATE_LABELS.not_ready} · ${reasonOf(view, pending.reason)}`;
+}
+
+/** What is known of a call: while it is in the ACD, or as it last was. */
+export function callDetails(view, id) {
+  return view.calls.get(id) ?? view.recentCalls.get(id) ?? null;
+}
+
+/** The agents whose current call is `callId`. */
+export function agentsOnCall(view, callId) {
+  return [...view.agents].filter(([, agent]) => agent.call === callId).map(([id]) => id);
+}
+
+/**
+ * An agent's row as the console shows it: state (`null` before the snapshot's), its name,
+ * reason, who set it, the pending state, the agent's queues, and its current call.
+ */
+export function agentFacts(view, id) {
+  const agent = view.agents.get(id);
+  const state = agent?.state ?? null;
+  const call = agent?.call ? callDetails(view, agent.call) : null;
+  return {
+    state,
+    label: state ? (STATE_LABELS[state] ?? state) : "…",
+    by: agent?.by ? `by ${agent.by}` : "",
+    reason: state === "not_ready" ? reasonOf(view, agent.reason) : "",
+    pending: agent?.pending ? pendingLabel(view, agent.pending) : null,
+    pendingBy: agent?.pending && agent.pendingBy ? `by ${agent.pendingBy}` : null,
+    queues: (agent?.queues ?? []).map((queue) => queueName(view, queue)).join(", "),
+    call: agent?.call
+      ? { id: agent.call, caller: call?.caller ?? null, onHold: agent.on_hold, queue: call?.queue ? queueName(view, call.queue) : null }
+      : null,
+  };
+}
+
+/** The words an agent's row is found by with the filter (lower case). */
+export function agentSearchText(view, id) {
+  const agent = view.agents.get(id);
+  return [
+    agentName(view, id),
+    id,
+    agent?.state ? STATE_LABELS[agent.state] : "",
+    agent?.state === "not_ready" ? reasonOf(view, agent.reason) : "",
+    pendingLabel(view, agent?.pending),
+    (agent?.queues ?? []).map((queue) => queueName(view, queue)).join(" "),
+    agent?.call ?? "",
+  ]
+    .join(" ")
+    .toLowerCase();
+}
+
+/** Whether a row with `searchText` matches the filter `query`: every word of it, anywhere. */
+export function matchesFilter(searchText, query) {
+  const terms = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  return terms.length === 0 || terms.every((term) => (searchText ?? "").includes(term));
+}
+
+/**
+ * The agents' heading: how many (or how many of them the filter shows) and how many are in
+ * each state. `ids` are the tenant's agents, `shown` how many rows the filter leaves.
+ */
+export function agentCountText(view, ids, shown) {
+  const total = ids.length;
+  const counts = new Map();
+  for (const id of ids) {
+    const state = view.agents.get(id)?.state;
+    if (state) counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+  const parts = Object.keys(STATE_LABELS)
+    .filter((state) => counts.get(state))
+    .map((state) => `${counts.get(state)} ${STATE_LABELS[state].toLowerCase()}`);
+  const head = shown === total ? `${total} ${total === 1 ? "agent" : "agents"}` : `${shown} of ${total} agents shown`;
+  return parts.length ? `${head} · ${parts.join(", ")}` : head;
+}
+
+/** An agent's clocks at `nowMs`: time in state, and what is left of a wrap-up. */
+export function agentClock(view, id, nowMs) {
+  const agent = view.agents.get(id);
+  if (!agent?.since) return { time: "–", extra: "" };
+  const extra =
+    agent.state === "wrap_up" && agent.wrap_up_deadline ? `${formatDuration(-secondsSince(agent.wrap_up_deadline, nowMs))} left` : "";
+  return { time: formatDuration(secondsSince(agent.since, nowMs)), extra };
+}
+
+/** The calls in the console's order: waiting first (highest priority, then longest wait), then ringing, then connected. */
+export function callOrder(view) {
+  const sortKey = (call) => [CALL_ORDER[call.status] ?? 3, call.status === "waiting" ? -(call.priority ?? 0) : 0];
+  return [...view.calls.values()].sort((a, b) => {
+    const [sa, pa] = sortKey(a);
+    const [sb, pb] = sortKey(b);
+    if (sa !== sb) return sa - sb;
+    if (pa !== pb) return pa - pb;
+    const ta = Date.parse(a.status === "waiting" ? a.entered_queue_at : a.arrived_at) || 0;
+    const tb = Date.parse(b.status === "waiting" ? b.entered_queue_at : b.arrived_at) || 0;
+    return ta - tb || (a.call < b.call ? -1 : a.call > b.call ? 1 : 0);
+  });
+}
+
+/** The calls' heading: how many, and how many waiting, ringing and connected ("" for none). */
+export function callCountText(view) {
+  const size = view.calls.size;
+  if (size === 0) return "";
+  const counts = { waiting: 0, ringing: 0, connected: 0 };
+  for (const call of view.calls.values()) counts[call.status] = (counts[call.status] ?? 0) + 1;
+  return `${size} ${size === 1 ? "call" : "calls"}: ${counts.waiting} waiting, ${counts.ringing} ringing, ${counts.connected} connected`;
+}
+
+/** A call's row as the console shows it. */
+export function callFacts(view, id) {
+  const call = view.calls.get(id);
+  if (!call) return null;
+  return {
+    status: call.status,
+    statusText: CALL_STATUS[call.status] ?? call.status,
+    onHold: Boolean(call.on_hold),
+    queue: queueName(view, call.queue),
+    queueNote: call.from_queue && call.reason ? `${QUEUE_CHANGE[call.reason] ?? "from"} ${queueName(view, call.from_queue)}` : null,
+    movedBy: call.by && call.reason === "moved" ? `by ${call.by}` : null,
+    caller: call.caller ?? "unknown",
+    agent: call.agent ? agentName(view, call.agent) : "–",
+    priority: String(call.priority ?? 0),
+    priorityBy: call.by && call.reason !== "moved" ? `by ${call.by}` : null,
+  };
+}
+
+/** A call's clocks at `nowMs`: time in its current queue (not once connected), and since it arrived. */
+export function callClock(view, id, nowMs) {
+  const call = view.calls.get(id);
+  const inQueue = call && call.status !== "connected" && call.entered_queue_at;
+  return {
+    inQueue: inQueue ? formatDuration(secondsSince(call.entered_queue_at, nowMs)) : "–",
+    total: call?.arrived_at ? formatDuration(secondsSince(call.arrived_at, nowMs)) : "–",
+  };
+}
+
+/** A queue's figures (or the totals', from `stats`) as the console shows them; "–" for none yet. */
+export function queueFigures(stats) {
+  const n = (value) => (value === null || value === undefined ? "–" : String(value));
+  const asa = stats?.today?.asa_secs;
+  return {
+    waiting: n(stats?.waiting),
+    ringing: n(stats?.ringing),
+    ready: n(stats?.agents?.ready),
+    onCall: n(stats?.agents?.on_call),
+    wrapUp: n(stats?.agents?.wrap_up),
+    notReady: n(stats?.agents?.not_ready),
+    loggedIn: n(stats?.agents?.logged_in),
+    answered: n(stats?.today?.answered),
+    abandoned: n(stats?.today?.abandoned),
+    asa: asa === null || asa === undefined ? "–" : formatDuration(asa),
+    level: stats?.waiting > 0 ? "some" : "none",
+  };
+}
+
+/**
+ * Today's service level against its target (none for the totals): the percentage, the verdict
+ * (`on`, `below`, or `none` without a target or a figure), and the target's words.
+ */
+export function serviceLevel(percent, target, thresholdSecs) {
+  const hasTarget = target !== null && target !== undefined;
+  let verdict = null;
+  if (percent !== null && hasTarget) verdict = percent >= target ? "on target" : "below target";
+  let targetText = null;
+  if (hasTarget) {
+    targetText =
+      thresholdSecs === null || thresholdSecs === undefined
+        ? `target ${Number(target)} %`
+        : `target ${Number(target)} % in ${thresholdSecs} s`;
+  }
+  return {
+    sl: verdict === null ? "none" : verdict === "on target" ? "on" : "below",
+    key: `${percent}|${target}|${thresholdSecs}`,
+    value: formatPercent(percent),
+    verdict,
+    target: targetText,
+  };
+}
+
+/** How long the oldest call of `stats` has waited at `nowMs`, or "–". */
+export function oldestWait(stats, nowMs) {
+  const since = stats?.oldest_waiting_since;
+  return since ? formatDuration(secondsSince(since, nowMs)) : "–";
+}
+
+// --- What the supervisor can do ---------------------------------------------------------------
+
+/**
+ * The supervisor's actions on an agent, while the console is `live`: each `enabled`, with the
+ * words of its title where they change.
+ *
+ * - A logged-out agent (or one the snapshot has not told yet) gets none.
+ * - A logged-in agent can be made not ready (with a reason) or logged out; while busy (ringing,
+ *   on a call, in wrap-up) that sets what follows the call.
+ * - Ready: not when already ready; a busy agent only to clear a pending state (its call stays).
+ * - The pending state can be set only while busy, and cleared when there is one.
+ */
+export function agentActions(view, id, live) {
+  const agent = view.agents.get(id);
+  const state = agent?.state;
+  const loggedIn = Boolean(state) && state !== "logged_out";
+  const busy = BUSY_STATES.has(state);
+  const hasPending = Boolean(agent?.pending);
+  const after = busy ? " after the current call" : "";
+  return {
+    ready: {
+      enabled: live && loggedIn && state !== "ready" && !(busy && !hasPending),
+      title: busy ? "Ready after the current call (clears the pending state)" : "Ready for calls now",
+    },
+    reason: { enabled: live && loggedIn },
+    not_ready: { enabled: live && loggedIn, title: `Not ready with the chosen reason${after}` },
+    logout: { enabled: live && loggedIn, title: `Log out${after}` },
+    pending: { enabled: live && busy },
+    set_pending: { enabled: live && busy },
+    clear_pending: { enabled: live && hasPending },
+  };
+}
+
+/**
+ * The supervisor's actions on a call, while the console is `live`: only a waiting call can get
+ * another priority or move, and only to a queue other than its own (`moveTargets`).
+ */
+export function callActions(view, id, live) {
+  const call = view.calls.get(id);
+  const usable = Boolean(live && call?.status === "waiting");
+  const moveTargets = call ? [...view.names.queues].filter(([queue]) => queue !== call.queue) : [];
+  return {
+    priority: { enabled: usable },
+    move: { enabled: usable && moveTargets.length > 0 },
+    moveTargets,
+  };
+}
+
+/**
+ * The command of an action on agent `id`: `{ what, type, fields }` (`what` says it in words,
+ * for the announcement or the refusal). `choice` is the reason (not_ready) or the pending state
+ * chosen (set_pending: `not_ready:<reason>` or `logged_out`).
+ */
+export function agentCommand(view, id, action, choice) {
+  const name = agentName(view, id);
+  switch (action) {
+    case "ready":
+      return { what: `make ${name} ready`, type: "force_state", fields: { agent: id, state: "ready" } };
+    case "not_ready":
+      return {
+        what: `make ${name} not ready (${reasonOf(view, choice)})`,
+        type: "force_state",
+        fields: { agent: id, state: "not_ready", reason: choice },
+      };
+    case "logout":
+      return { what: `log ${name} out`, type: "force_state", fields: { agent: id, state: "logged_out" } };
+    case "set_pending": {
+      const [state, reason] = String(choice).split(":");
+      const fields = reason ? { agent: id, state, reason } : { agent: id, state };
+      const label = pendingLabel(view, reason ? { state, reason } : { state });
+      return { what: `set the pending state of ${name} to ${label}`, type: "set_pending", fields };
+    }
+    case "clear_pending":
+      return { what: `clear the pending state of ${name}`, type: "clear_pending", fields: { agent: id } };
+    default:
+      throw new Error(`no supervisor action ${action} on an agent`);
+  }
+}
+
+/**
+ * The command that sets call `id`'s priority to what was typed, or `{ what, error }` when it is
+ * not a whole number from 0 to 255.
+ */
+export function priorityCommand(id, text) {
+  const trimmed = String(text).trim();
+  const priority = Number(trimmed);
+  if (trimmed === "" || !Number.isInteger(priority) || priority < 0 || priority > 255) {
+    return {
+      what: `set the priority of call ${id}`,
+      error: { code: "invalid_priority", message: "A priority is a whole number from 0 to 255 (higher is served first)." },
+    };
+  }
+  return { what: `set the priority of call ${id} to ${priority}`, type: "set_call_priority", fields: { call: id, priority } };
+}
+
+/** The command that moves call `id` to `queue`, or null when no queue is chosen. */
+export function moveCommand(view, id, queue) {
+  if (!queue) return null;
+  return { what: `move call ${id} to ${queueName(view, queue)}`, type: "move_call", fields: { call: id, queue } };
+}

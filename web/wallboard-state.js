@@ -1,0 +1,234 @@
+// wallboard-state.js: what the wallboard knows and shows, as pure functions of its address and
+// the server's messages: which tiles the board has (the queues the address names that the
+// tenant has, and the totals), the latest statistics of each, whether the figures are live or
+// stale, and each tile's figures as the screen shows them. `reduce` takes one event and returns
+// the next view (the same one when the event is not the board's). No DOM, no network, no clock
+// (times come in as arguments): wallboard.js draws what this module says, and Node tests it as
+// it is (tests/browser/wallboard-state.test.mjs).
+
+import { formatDuration, formatPercent, namesById, secondsSince } from "./format.js";
+
+/** Service level this many points below target or more is red; less below is amber. */
+export const AMBER_BAND_POINTS = 5;
+
+/** What the address asks for: `queues` (ids in order, or null for all) and `total`. */
+export function readAddress(search) {
+  const params = new URLSearchParams(search);
+  const ids = (params.get("queues") ?? "")
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const total = !["off", "no", "false", "0"].includes((params.get("total") ?? "").trim().toLowerCase());
+  return { queues: ids.length ? [...new Set(ids)] : null, total };
+}
+
+/**
+ * Where a service level stands: `none` (nothing to measure yet), `neutral` (no target to
+ * measure against), `good` (at or above target), `warn` (below by less than 5 points), `bad`.
+ */
+export function serviceLevelStanding(percent, target) {
+  if (percent === null || percent === undefined) return "none";
+  if (target === null || target === undefined) return "neutral";
+  if (percent >= target) return "good";
+  if (target - percent < AMBER_BAND_POINTS) return "warn";
+  return "bad";
+}
+
+/** The words beside the colour: never colour alone. */
+export const STANDING_WORDS = Object.freeze({
+  none: "No calls yet",
+  neutral: "All queues combined",
+  good: "✓ On target",
+  warn: "! Just below target",
+  bad: "✗ Below target",
+});
+
+/**
+ * The board before any session, for the address's wishes (`readAddress`). Plain data, never
+ * changed in place.
+ */
+export function emptyView(address = { queues: null, total: true }) {
+  return Object.freeze({
+    address,
+    /** The queues on the board and whether the totals are, for telling whether a new session needs new tiles. */
+    key: null,
+    /** The queue tiles in the order shown: `{id, name}`. */
+    tiles: [],
+    /** The board has a totals tile ("All queues"). */
+    total: false,
+    /** How many queues the tenant has (the totals share a target only when all are shown). */
+    queueCount: 0,
+    /** The latest `queue_stats` of each queue on the board, by id. */
+    stats: new Map(),
+    /** The latest `tenant_stats`, or null. */
+    totals: null,
+    /** Warnings above the tiles. */
+    notices: [],
+    /** The figures are live: subscribed on a live connection. */
+    fresh: false,
+    /** When the figures stopped being live (server clock, ms), or null while they are. */
+    staleSince: null,
+  });
+}
+
+const update = (view, changes) => Object.freeze({ ...view, ...changes });
+
+/**
+ * Signed in (again): the tiles for the session's queues that the address names, in its order
+ * (every queue of the tenant when it names none), and the warnings for names the tenant does
+ * not have. A board that already shows exactly these keeps its tiles and their figures.
+ */
+export function signedIn(view, session) {
+  const known = namesById(session.queues);
+  const wanted = view.address.queues ?? [...known.keys()];
+  const shown = wanted.filter((id) => known.has(id));
+  const unknown = wanted.filter((id) => !known.has(id));
+  const notices = [];
+  if (unknown.length) {
+    notices.push(`Unknown ${unknown.length > 1 ? "queues" : "queue"} in the address: ${unknown.join(", ")}`);
+  }
+  if (!shown.length && !view.address.total) notices.push("Nothing to show: the address names no queue of this contact center.");
+  const queueCount = (session.queues ?? []).length;
+  const key = JSON.stringify([shown, view.address.total]);
+  if (key === view.key) return update(view, { notices, queueCount });
+  return update(view, {
+    key,
+    tiles: shown.map((id) => ({ id, name: known.get(id) })),
+    total: view.address.total,
+    queueCount,
+    stats: new Map(),
+    totals: null,
+    notices,
+  });
+}
+
+/**
+ * A resumed session keeps its subscription (the missed updates came with the resume): true
+ * when the board has queue tiles to keep; otherwise it subscribes again.
+ */
+export function keepsSubscription(view, session) {
+  return Boolean(session.resumed) && view.tiles.length > 0;
+}
+
+/** What to `subscribe` to: the queues on the board, and the totals if the board has them. */
+export function subscription(view) {
+  return { queues: view.tiles.map((tile) => tile.id), tenant_total: view.address.total };
+}
+
+/** One more warning above the tiles (the server did not know a queue). */
+export function withNotice(view, line) {
+  return update(view, { notices: [...view.notices, line] });
+}
+
+/** The figures are live: subscribed, or resumed with the subscription. */
+export function live(view) {
+  return view.fresh && view.staleSince === null ? view : update(view, { fresh: true, staleSince: null });
+}
+
+/** The connection is not live: the figures on the board are no longer. */
+export function notLive(view) {
+  return view.fresh ? update(view, { fresh: false }) : view;
+}
+
+/** The board has some figures to show. */
+export function hasFigures(view) {
+  return view.stats.size > 0 || (view.total && view.totals !== null);
+}
+
+/** The board shows figures that are not live. */
+export function isStale(view) {
+  return !view.fresh && hasFigures(view);
+}
+
+/** Notes when the figures went stale (`nowMs`, server clock), the first time they are seen stale. */
+export function noteStale(view, nowMs) {
+  return isStale(view) && view.staleSince === null ? update(view, { staleSince: nowMs }) : view;
+}
+
+/** The clock the longest waits run on: frozen while the figures are stale. */
+export function clockNow(view, nowMs) {
+  return view.staleSince ?? nowMs;
+}
+
+/** The view after one event: statistics of a queue on the board, or the totals if shown. */
+export function reduce(view, event) {
+  switch (event.type) {
+    case "queue_stats":
+      if (!view.tiles.some((tile) => tile.id === event.queue)) return view;
+      return update(view, { stats: new Map(view.stats).set(event.queue, event) });
+    case "tenant_stats":
+      return view.total ? update(view, { totals: event }) : view;
+    default:
+      return view;
+  }
+}
+
+/**
+ * The target the totals tile measures its service level against: the one every queue has,
+ * when the board shows every queue of the tenant and they all have the same; otherwise null.
+ */
+export function sharedTarget(view) {
+  if (!view.total) return null;
+  const levels = view.tiles.map((tile) => view.stats.get(tile.id)?.service_level);
+  const all = view.tiles.length === view.queueCount && levels.every(Boolean);
+  const targets = new Set(all ? levels.map((level) => level.target_percent) : []);
+  return targets.size === 1 ? [...targets][0] : null;
+}
+
+const number = (value) => (value === null || value === undefined ? "–" : String(value));
+const percentNumber = (value) => String(Number(value.toFixed(1)));
+
+/**
+ * A tile's figures as the screen shows them (`queue` is its id, or null for the totals), or
+ * null before its first statistics. `name` is the queue's name as the statistics give it.
+ */
+export function tileFigures(view, queue) {
+  const stats = queue === null ? view.totals : view.stats.get(queue);
+  if (!stats) return null;
+  const today = stats.today ?? {};
+  const level = stats.service_level;
+  const target = level ? level.target_percent : queue === null ? sharedTarget(view) : null;
+  const standing = serviceLevelStanding(today.service_level_percent, target);
+  // Whole percents, rounded down, so the figure never reads "80 %" while it is below an 80 % target.
+  const percent = today.service_level_percent;
+  let targetText;
+  if (level) targetText = `target ${percentNumber(level.target_percent)} % in ${level.threshold_secs} s`;
+  else targetText = target === null ? "no common target" : `target ${percentNumber(target)} %`;
+  const agents = stats.agents ?? {};
+  const ringingAgents = agents.ringing > 0 ? ` · ${agents.ringing} ringing` : "";
+  return {
+    name: stats.name ?? null,
+    waiting: number(stats.waiting),
+    waitingCount: stats.waiting ?? 0,
+    ringing: stats.ringing > 0 ? `+ ${stats.ringing} ringing at an agent` : "",
+    standing,
+    serviceLevel: formatPercent(percent === null || percent === undefined ? null : Math.floor(percent), 0),
+    standingWords: STANDING_WORDS[standing],
+    target: targetText,
+    answered: number(today.answered),
+    abandoned: number(today.abandoned),
+    asa: today.asa_secs === null || today.asa_secs === undefined ? "–" : formatDuration(today.asa_secs),
+    ready: number(agents.ready),
+    onCall: number(agents.on_call),
+    wrapUp: number(agents.wrap_up),
+    notReady: number(agents.not_ready),
+    agents: `${number(agents.logged_in)} ${agents.logged_in === 1 ? "agent" : "agents"} logged in${ringingAgents}`,
+  };
+}
+
+/**
+ * A tile's longest wait at `nowMs` (the board's clock, `clockNow`): its text, how loud the
+ * alert (`none`, `raised` past the service level's threshold, `high` past twice it) and the
+ * note beside the label.
+ */
+export function longestWait(view, queue, nowMs) {
+  const stats = queue === null ? view.totals : view.stats.get(queue);
+  const since = stats?.oldest_waiting_since;
+  const threshold = stats?.service_level?.threshold_secs ?? null;
+  if (!since) return { text: "–", alert: "none", note: "" };
+  const secs = Math.max(0, secondsSince(since, nowMs));
+  if (threshold !== null && secs > threshold) {
+    return { text: formatDuration(secs), alert: secs > 2 * threshold ? "high" : "raised", note: ` · over ${threshold} s` };
+  }
+  return { text: formatDuration(secs), alert: "none", note: "" };
+}
