@@ -1,7 +1,6 @@
 //! Real clients for the server tests: WebSocket over loopback, plain or TLS (trusting the
 //! development CA), speaking protocol v1. Every message a client receives is checked against
 //! the schemas in protocol/ before the test sees it.
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,7 +22,6 @@ use acdhub::server::{Server, hash_password};
 use crate::schema::check_server_message;
 
 pub mod http;
-pub mod nginx;
 
 /// How long a test waits for something the server should do at once. Generous, because the
 /// machine is shared: a test fails on a wrong answer, not on a slow one.

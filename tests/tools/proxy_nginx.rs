@@ -1,24 +1,22 @@
 //! acdhub behind a real nginx (Debian's), configured as sites usually are: response buffering
 //! on, a 10-second read timeout, which closes any connection that carries nothing for that
 //! long, and nginx's default HTTP/1.0 to the upstream except for the WebSocket location (see
-//! `net::nginx`: this is what makes a buffering nginx hold an event stream). The server's
+//! `nginx.rs`: this is what makes a buffering nginx hold an event stream). The server's
 //! heartbeats (every 4 s here) keep a WebSocket and an SSE session up through a minute without
 //! calls; SSE events get through the buffering proxy at once because the server's
 //! `X-Accel-Buffering: no` turns buffering off for the stream. The control shows the test would
 //! notice otherwise: an nginx told to ignore that header holds the SSE stream back, while
 //! long-poll, whose answers are complete responses, still gets every event through.
 
-mod net;
-mod schema;
-
+use crate::net;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use net::http::{Poll, Sse, SseItem};
-use net::nginx::Nginx;
-use net::{Client, Via};
+use crate::net::http::{Poll, Sse, SseItem};
+use crate::net::{Client, Via};
+use crate::nginx::Nginx;
 
 /// Heartbeats and SSE keepalives every 4 s, well under nginx's 10 s.
 const LIMITS: &str = "[limits]\nping_interval_secs = 4\nsse_keepalive_secs = 4\n";

@@ -2,9 +2,7 @@
 //! is a bare socket that completes the WebSocket handshake and then only reads, so it never
 //! sends a pong.
 
-mod net;
-mod schema;
-
+use crate::net;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -2,14 +2,12 @@
 //! that is not possible, takeover of a connection the client thinks dead (4009), and the grace
 //! period of an agent whose connection dropped. Real clients over loopback.
 
-mod net;
-mod schema;
-
+use crate::{net, schema};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use net::{Client, Via};
+use crate::net::{Client, Via};
 
 /// Logs `user` in over ws; returns the client, its token and its session id.
 async fn session(server: &acdhub::server::Server, user: &str) -> (Client, String, String) {

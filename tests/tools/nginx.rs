@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::PATIENCE;
+use crate::net::{PATIENCE, fresh_dir};
 
 /// A running nginx.
 pub struct Nginx {
@@ -68,7 +68,7 @@ impl Nginx {
     /// `X-Accel-Buffering: no` against.
     pub fn reverse_proxy(test: &str, upstream: SocketAddr, server_directives: &str) -> Nginx {
         let executable = executable();
-        let prefix = super::fresh_dir(&format!("nginx-{test}"));
+        let prefix = fresh_dir(&format!("nginx-{test}"));
         for dir in ["logs", "temp"] {
             std::fs::create_dir_all(prefix.join(dir)).expect("nginx's directories");
         }

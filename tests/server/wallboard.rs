@@ -2,15 +2,13 @@
 //! rate and carrying the latest figures; the tenant's totals; windows that roll over at local
 //! midnight and across daylight-saving changes, crossed by moving the server's clock.
 
-mod net;
-mod schema;
-
+use crate::{net, schema};
 use std::time::Duration;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use net::{Client, Via};
+use crate::net::{Client, Via};
 
 fn at(message: &Value) -> Timestamp {
     message["at"].as_str().unwrap().parse().unwrap()
