@@ -231,6 +231,79 @@ fn the_servers_layers_use_only_the_layers_below_them() {
     );
 }
 
+/// What no Rust file of the library may mention, wherever it lives (`src/`, and `crates/` once
+/// the core is a crate of its own).
+const FORBIDDEN_IN_RUST: &[(&str, &str)] = &[(
+    "unbounded_channel",
+    "every channel is bounded (ARCHITECTURE.md): a consumer that falls behind must push back, \
+     not grow memory without limit; use `mpsc::channel(capacity)`",
+)];
+
+/// What no file of the pages may mention: the pages put text into the DOM as text, never as
+/// HTML, so nothing the server sends (a caller's number, an agent's name) can become markup.
+const FORBIDDEN_IN_PAGES: &[(&str, &str)] = &[
+    (
+        "innerHTML",
+        "text goes into the DOM as text: use `textContent` or `h()`",
+    ),
+    (
+        "outerHTML",
+        "text goes into the DOM as text: use `textContent` or `h()`",
+    ),
+    (
+        "insertAdjacentHTML",
+        "text goes into the DOM as text: use `h()` and `append`",
+    ),
+];
+
+/// Every file under `dir`, at any depth.
+fn all_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all_files(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
+}
+
+/// Every forbidden mention in `files`, as `path:line: word (why)`, with paths relative to the
+/// repository. A file that is not UTF-8 is read with its bad bytes replaced.
+fn violations_in(forbidden: &[(&str, &str)], files: &[PathBuf]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    files
+        .iter()
+        .flat_map(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            let relative = path.strip_prefix(root).unwrap_or(path);
+            violations_of(forbidden, relative, &String::from_utf8_lossy(&bytes))
+        })
+        .collect()
+}
+
+#[test]
+fn every_channel_is_bounded() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "crates"] {
+        let dir = root.join(dir);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        }
+    }
+    assert!(
+        files.iter().any(|f| f.ends_with("lib.rs")) && files.len() >= 20,
+        "found only {files:?}"
+    );
+    let found = violations_in(FORBIDDEN_IN_RUST, &files);
+    assert!(
+        found.is_empty(),
+        "unbounded channels:\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn the_layer_check_catches_a_use_upwards() {
     let upwards = "use crate::server::session::Sessions;\n";
@@ -247,4 +320,36 @@ fn the_layer_check_catches_a_use_upwards() {
         layer_violations("net/x.rs", "use super::super::tenant;").len(),
         1
     );
+}
+
+#[test]
+fn the_pages_never_put_text_into_the_dom_as_html() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut files = Vec::new();
+    all_files(&web, &mut files);
+    assert!(
+        files.iter().any(|f| f.ends_with("acdhub.js")) && files.len() >= 5,
+        "found only {files:?} under {}",
+        web.display()
+    );
+    let found = violations_in(FORBIDDEN_IN_PAGES, &files);
+    assert!(
+        found.is_empty(),
+        "HTML from strings in the pages:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_channel_and_page_checks_catch_each_forbidden_word() {
+    for (forbidden, path) in [
+        (FORBIDDEN_IN_RUST, "src/x.rs"),
+        (FORBIDDEN_IN_PAGES, "web/x.js"),
+    ] {
+        for (word, why) in forbidden {
+            let text = format!("// the first line\nlet x = y.{word}(z);\n");
+            let found = violations_of(forbidden, Path::new(path), &text);
+            assert_eq!(found, [format!("{path}:2: `{word}` ({why})")]);
+        }
+    }
 }

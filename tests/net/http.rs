@@ -193,10 +193,10 @@ pub enum SseItem {
     Message { message: Value, id: Option<u64> },
     /// A comment line (`: keepalive`).
     Comment(String),
-    /// `retry:`, in milliseconds.
-    Retry(u64),
-    /// `event: close`: the server ended the link.
-    Close { code: u16, reason: String },
+    /// A `retry:` line (its value in milliseconds checked to be a number).
+    Retry,
+    /// `event: close`: the server ended the link with this code.
+    Close { code: u16 },
     /// The response ended or broke without a close event.
     Ended(String),
 }
@@ -283,8 +283,13 @@ impl Sse {
         loop {
             match self.next_item().await {
                 (at, SseItem::Message { message, .. }) => return (at, message),
-                (_, SseItem::Comment(_) | SseItem::Retry(_)) => continue,
-                (_, other) => panic!("the SSE link ended while a message was awaited: {other:?}"),
+                (_, SseItem::Comment(_) | SseItem::Retry) => continue,
+                (_, SseItem::Close { code }) => {
+                    panic!("the SSE link closed with {code} while a message was awaited")
+                }
+                (_, SseItem::Ended(why)) => {
+                    panic!("the SSE stream ended while a message was awaited: {why}")
+                }
             }
         }
     }
@@ -333,7 +338,6 @@ async fn read_events(mut body: Body, items: mpsc::UnboundedSender<(Instant, SseI
                             .unwrap_or_else(|e| panic!("close data is JSON: {data:?}: {e}"));
                         Some(SseItem::Close {
                             code: close["code"].as_u64().expect("a close code") as u16,
-                            reason: close["reason"].as_str().unwrap_or_default().to_owned(),
                         })
                     }
                     (Some(other), Some(_)) => panic!("an unknown SSE event type {other:?}"),
@@ -355,8 +359,8 @@ async fn read_events(mut body: Body, items: mpsc::UnboundedSender<(Instant, SseI
                         data = Some(value.to_owned());
                     }
                     "retry" => {
-                        let retry = value.parse().expect("retry is in milliseconds");
-                        if items.send((at, SseItem::Retry(retry))).is_err() {
+                        value.parse::<u64>().expect("retry is in milliseconds");
+                        if items.send((at, SseItem::Retry)).is_err() {
                             return;
                         }
                     }
@@ -373,11 +377,9 @@ async fn read_events(mut body: Body, items: mpsc::UnboundedSender<(Instant, SseI
     }
 }
 
-/// One long-poll answer.
+/// One long-poll answer, as far as a test needs it (its messages are queued on the link).
 #[derive(Debug, Clone)]
 pub struct PollAnswer {
-    pub head: Head,
-    pub messages: Vec<Value>,
     /// `closed`: `null` while the link lives.
     pub closed: Value,
 }
@@ -439,10 +441,8 @@ impl Poll {
             .as_u64()
             .unwrap_or_else(|| panic!("next is a number: {answer}"));
         self.closed = answer["closed"].clone();
-        self.queue.extend(messages.iter().cloned());
+        self.queue.extend(messages);
         PollAnswer {
-            head,
-            messages,
             closed: answer["closed"].clone(),
         }
     }

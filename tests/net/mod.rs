@@ -1,7 +1,6 @@
 //! Real clients for the server tests: WebSocket over loopback, plain or TLS (trusting the
 //! development CA), speaking protocol v1. Every message a client receives is checked against
 //! the schemas in protocol/ before the test sees it.
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,7 +22,6 @@ use acdhub::server::{Server, hash_password};
 use crate::schema::check_server_message;
 
 pub mod http;
-pub mod nginx;
 
 /// How long a test waits for something the server should do at once. Generous, because the
 /// machine is shared: a test fails on a wrong answer, not on a slow one.
@@ -329,9 +327,24 @@ impl Client {
         }
     }
 
-    /// Heartbeat messages received so far.
-    pub fn heartbeats(&self) -> usize {
-        self.heartbeats
+    /// Reads until `count` more heartbeats have come, asserting that nothing else does: how a
+    /// test waits through a quiet spell, counted in the server's own ticks rather than in
+    /// seconds (reading answers the server's pings, which come with the heartbeats). Panics on
+    /// any other message, a close or a broken connection, or a heartbeat PATIENCE late.
+    pub async fn expect_heartbeats(&mut self, count: usize) {
+        let until = self.heartbeats + count;
+        while self.heartbeats < until {
+            let message = match self.next_frame().await {
+                Message::Text(text) => self.accept(text.as_str()),
+                Message::Close(frame) => panic!("closed by the server: {frame:?}"),
+                other => panic!("unexpected frame {other:?}"),
+            };
+            assert_eq!(
+                message["type"], "heartbeat",
+                "nothing but heartbeats while nothing happens: {message}"
+            );
+            self.heartbeats += 1;
+        }
     }
 
     /// Connects and sends `auth` with `token` and `resume` (session, last_seq), expecting the

@@ -4,7 +4,6 @@
 //! Include it with `mod schema;`. Every schema file is registered with jsonschema under its `$id`,
 //! so the relative `$ref`s (`../common.json#/$defs/timestamp`) resolve from memory: nothing is
 //! fetched over the network or read on demand.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

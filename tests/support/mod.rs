@@ -57,7 +57,6 @@
 //!
 //! After every step (`handle_timeout` or `handle`) `check_invariants()` must hold. A failure
 //! prints the script line, what was expected and the events since the last `at`.
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 use std::str::FromStr;

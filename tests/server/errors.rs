@@ -1,13 +1,11 @@
 //! Every way a client can get it wrong, each with its documented code: the reply carries the
 //! command's id, nothing changes, and the connection stays up unless the client abuses it.
 
-mod net;
-mod schema;
-
+use crate::net;
 use serde_json::json;
 use tokio_tungstenite::tungstenite;
 
-use net::{Client, Via};
+use crate::net::{Client, Via};
 
 #[tokio::test]
 async fn a_wrong_password_is_refused_and_the_third_closes_with_4003() {

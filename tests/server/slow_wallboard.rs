@@ -3,9 +3,7 @@
 //! everyone else goes on as before. The server's memory and drop counts come from its own
 //! `/metrics`.
 
-mod net;
-mod schema;
-
+use crate::{net, schema};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -17,8 +15,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::net::{Client, PASSWORD, PATIENCE, Via};
 use acdhub::server::hash_password;
-use net::{Client, PASSWORD, PATIENCE, Via};
 
 const QUEUES: usize = 30;
 

@@ -3,9 +3,6 @@
 //! subscription reported for the same moments; every rule evaluates, and every query of the
 //! Grafana dashboard runs.
 
-mod net;
-mod schema;
-
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -13,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::net::{Client, PASSWORD, PATIENCE, Via, http_get};
 use acdhub::server::hash_password;
-use net::{Client, PASSWORD, PATIENCE, Via, http_get};
 
 /// A time zone in which it is around noon now, so that no midnight falls in the test and the
 /// wallboard's "today" holds everything since the server started, as Prometheus's counters do.

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::PATIENCE;
+use crate::net::{PATIENCE, fresh_dir};
 
 /// A running nginx.
 pub struct Nginx {
@@ -68,7 +68,7 @@ impl Nginx {
     /// `X-Accel-Buffering: no` against.
     pub fn reverse_proxy(test: &str, upstream: SocketAddr, server_directives: &str) -> Nginx {
         let executable = executable();
-        let prefix = super::fresh_dir(&format!("nginx-{test}"));
+        let prefix = fresh_dir(&format!("nginx-{test}"));
         for dir in ["logs", "temp"] {
             std::fs::create_dir_all(prefix.join(dir)).expect("nginx's directories");
         }
@@ -102,7 +102,7 @@ impl Nginx {
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot run sh for {}: {e}", executable.display()));
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            match wait_until_listening(&mut child, addr) {
+            match wait_until_listening(&mut child, addr, &prefix) {
                 Ok(()) => {
                     return Nginx {
                         child,
@@ -157,28 +157,36 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Waits until nginx accepts connections on `addr` (Ok), or exits (Err).
-fn wait_until_listening(child: &mut Child, addr: SocketAddr) -> Result<(), ()> {
+/// Waits until nginx answers on `addr` (Ok), or exits (Err). The answer must be this nginx's:
+/// `GET /nginx-ready` returns the directory it runs in, so a process that took the port first
+/// (another test's nginx, say) is not mistaken for it.
+fn wait_until_listening(child: &mut Child, addr: SocketAddr, prefix: &Path) -> Result<(), ()> {
     let deadline = Instant::now() + PATIENCE;
+    let ours = prefix.display().to_string();
     loop {
         if child.try_wait().expect("nginx's status").is_some() {
             return Err(());
         }
-        if std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
-            // The connection might have reached another process that took the port; nginx
-            // still running a moment later means the port is nginx's.
-            std::thread::sleep(Duration::from_millis(50));
-            return match child.try_wait().expect("nginx's status") {
-                None => Ok(()),
-                Some(_) => Err(()),
-            };
+        if ready_answer(addr).is_some_and(|answer| answer.ends_with(&ours)) {
+            return Ok(());
         }
         assert!(
             Instant::now() < deadline,
-            "nginx did not listen on {addr} within {PATIENCE:?}"
+            "nginx did not answer on {addr} within {PATIENCE:?}"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The whole response to `GET /nginx-ready` from whatever listens on `addr`, if it answers.
+fn ready_answer(addr: SocketAddr) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    tcp.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    tcp.write_all(b"GET /nginx-ready HTTP/1.0\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).ok()?;
+    Some(answer)
 }
 
 /// The whole configuration. Every path nginx would write to by default (/var/log/nginx,
@@ -224,6 +232,10 @@ http {{
 
         location / {{
             proxy_pass http://{upstream};
+        }}
+
+        location = /nginx-ready {{
+            return 200 "{prefix}";
         }}
     }}
 }}

@@ -2,12 +2,10 @@
 //! telephony reports a call, the agent takes it, holds, resumes, hangs up and wraps up, while a
 //! wallboard watches each count change.
 
-mod net;
-mod schema;
-
+use crate::net;
 use serde_json::{Value, json};
 
-use net::{Client, Via};
+use crate::net::{Client, Via};
 
 /// The support queue's statistics as the wallboard's next update shows them.
 async fn next_stats(wall: &mut Client, what: impl Fn(&Value) -> bool) -> Value {

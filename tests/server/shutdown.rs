@@ -2,16 +2,14 @@
 //! in process and when the real binary gets SIGTERM. Its log, at the most verbose level, holds
 //! no password and no token.
 
-mod net;
-mod schema;
-
+use crate::net;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
 use serde_json::json;
 
-use net::{Client, Via};
+use crate::net::{Client, Via};
 
 #[tokio::test]
 async fn shutdown_closes_every_client_with_1012() {

@@ -1,33 +1,51 @@
 //! acdhub behind a real nginx (Debian's), configured as sites usually are: response buffering
-//! on, a 10-second read timeout, which closes any connection that carries nothing for that
-//! long, and nginx's default HTTP/1.0 to the upstream except for the WebSocket location (see
-//! `net::nginx`: this is what makes a buffering nginx hold an event stream). The server's
-//! heartbeats (every 4 s here) keep a WebSocket and an SSE session up through a minute without
-//! calls; SSE events get through the buffering proxy at once because the server's
-//! `X-Accel-Buffering: no` turns buffering off for the stream. The control shows the test would
-//! notice otherwise: an nginx told to ignore that header holds the SSE stream back, while
-//! long-poll, whose answers are complete responses, still gets every event through.
+//! on, a read timeout, which closes any connection that carries nothing for that long, and
+//! nginx's default HTTP/1.0 to the upstream except for the WebSocket location (see
+//! `nginx.rs`: this is what makes a buffering nginx hold an event stream). The timeout here
+//! is 2 s and the server's heartbeats come every second (the shortest `ping_interval_secs`
+//! allows), so a quiet spell of several timeouts takes seconds, not minutes: the heartbeats keep
+//! a WebSocket and an SSE session up through it, and the tests wait for that many heartbeats
+//! rather than for a fixed time. SSE events get through the buffering proxy at once because the
+//! server's `X-Accel-Buffering: no` turns buffering off for the stream.
+//!
+//! Two controls show the tests would notice otherwise: without heartbeats, the same nginx cuts
+//! both links after its read timeout; and an nginx told to ignore `X-Accel-Buffering` holds the
+//! SSE stream back, while long-poll, whose answers are complete responses, still gets every
+//! event through.
 
-mod net;
-mod schema;
-
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
 
-use net::http::{Poll, Sse, SseItem};
-use net::nginx::Nginx;
-use net::{Client, Via};
+use crate::net::http::{Poll, Sse, SseItem};
+use crate::net::{self, Client, Via};
+use crate::nginx::Nginx;
 
-/// Heartbeats and SSE keepalives every 4 s, well under nginx's 10 s.
-const LIMITS: &str = "[limits]\nping_interval_secs = 4\nsse_keepalive_secs = 4\n";
+/// nginx's `proxy_read_timeout`: a connection on which the server sends nothing for this long
+/// is cut.
+const READ_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Heartbeats and SSE keepalives every second, well under the read timeout.
+const LIMITS: &str = "[limits]\nping_interval_secs = 1\nsse_keepalive_secs = 1\n";
+
+/// No heartbeat or keepalive within any test: for the control.
+const SILENT_LIMITS: &str = "[limits]\nping_interval_secs = 300\nsse_keepalive_secs = 300\n";
 
 /// The proxy settings under test, as a site in front of an application server has them.
-const BUFFERING_PROXY: &str = "proxy_buffering on;\nproxy_read_timeout 10s;";
+fn buffering_proxy() -> String {
+    format!(
+        "proxy_buffering on;\nproxy_read_timeout {}s;",
+        READ_TIMEOUT.as_secs()
+    )
+}
 
-/// How long the sessions stay without calls: six of nginx's read timeouts.
-const QUIET: Duration = Duration::from_secs(60);
+/// How many heartbeats (and, on SSE, keepalives) a quiet spell lasts: at one a second, more
+/// than two of nginx's read timeouts.
+const QUIET_HEARTBEATS: usize = 6;
 
 /// The longest an event may take from the command that causes it to the client, through the
 /// proxy. An event that the proxy buffers takes many seconds instead.
@@ -135,22 +153,20 @@ fn state_change(events: &[(Instant, Value)], agent: &str, state: &str, sent: Ins
     at.duration_since(sent)
 }
 
-/// An authenticated agent over WebSocket through the proxy: reads for the quiet minute (which
-/// answers the server's pings) and sees nothing but heartbeats, then logs in. It is of the
-/// second tenant, so that nothing the SSE agent does concerns it.
-async fn websocket_agent_through_a_quiet_minute(proxy: std::net::SocketAddr) {
+/// An authenticated agent over WebSocket through the proxy: through a quiet spell it reads
+/// nothing but heartbeats (which answers the server's pings), then logs in. It is of the second
+/// tenant, so that nothing the SSE agent does concerns it.
+async fn websocket_agent_through_a_quiet_spell(proxy: SocketAddr) {
     let (mut agent, result) = Client::login_at(proxy, Via::Ws, "g1").await;
     assert_eq!(result["agent"], "g1");
-    // `next` passes over heartbeats (counting them), and panics on a close or a broken
-    // connection: all it may do in the quiet minute is time out.
-    let quiet = tokio::time::timeout(QUIET, agent.next()).await;
-    if let Ok(message) = quiet {
-        panic!("nothing but heartbeats while no call moves: {message}");
-    }
-    let heartbeats = agent.heartbeats();
+    let quiet = Instant::now();
+    // Panics on anything but a heartbeat, a close or a broken connection included.
+    agent.expect_heartbeats(QUIET_HEARTBEATS).await;
+    let quiet = quiet.elapsed();
     assert!(
-        heartbeats >= 5,
-        "heartbeats every 4 s kept the WebSocket busy: {heartbeats} in {QUIET:?}"
+        quiet >= READ_TIMEOUT * 2,
+        "{QUIET_HEARTBEATS} heartbeats came within {quiet:?}: not a quiet spell of two read \
+         timeouts"
     );
     // The session is still up, and it works.
     let sent = Instant::now();
@@ -158,14 +174,13 @@ async fn websocket_agent_through_a_quiet_minute(proxy: std::net::SocketAddr) {
     let state = agent.expect_state("g1", "not_ready").await;
     assert_eq!(state["reason"], "login");
     println!(
-        "websocket: {heartbeats} heartbeats in {QUIET:?}; login answered in {:?}",
+        "websocket: {QUIET_HEARTBEATS} heartbeats in {quiet:?}; login answered in {:?}",
         sent.elapsed()
     );
 }
 
-/// An authenticated agent over SSE through the proxy: its events arrive promptly, the link
-/// carries only heartbeats and keepalives for the quiet minute, then it still works.
-async fn sse_agent_through_a_quiet_minute(proxy: std::net::SocketAddr) {
+/// An authenticated agent over SSE through the proxy, and its link's `seq` check.
+async fn sse_agent(proxy: SocketAddr) -> (Sse, Seqs) {
     let mut sse = Sse::open(proxy).await;
     let mut seqs = Seqs::default();
     let auth = json!({"type": "auth", "user": "a2", "password": net::PASSWORD});
@@ -173,7 +188,13 @@ async fn sse_agent_through_a_quiet_minute(proxy: std::net::SocketAddr) {
     assert_eq!(ack["result"]["agent"], "a2");
     assert_eq!(ack["result"]["resumed"], false);
     assert_eq!(snapshot[0].1["type"], "agent_state", "the snapshot first");
+    (sse, seqs)
+}
 
+/// An authenticated agent over SSE through the proxy: its events arrive promptly, the link
+/// carries only heartbeats and keepalives through a quiet spell, then it still works.
+async fn sse_agent_through_a_quiet_spell(proxy: SocketAddr) {
+    let (mut sse, mut seqs) = sse_agent(proxy).await;
     let (sent, events, _) = sse_command(&mut sse, &mut seqs, "2", json!({"type": "login"})).await;
     let login_delay = state_change(&events, "a2", "not_ready", sent);
     assert!(
@@ -181,34 +202,38 @@ async fn sse_agent_through_a_quiet_minute(proxy: std::net::SocketAddr) {
         "an SSE event came through the buffering proxy in {login_delay:?}"
     );
 
-    let quiet_until = Instant::now() + QUIET;
+    let quiet = Instant::now();
     let (mut heartbeats, mut keepalives) = (0, 0);
-    while let Some((_, item)) = sse.next_item_by(quiet_until).await {
-        match item {
+    while heartbeats < QUIET_HEARTBEATS || keepalives < QUIET_HEARTBEATS {
+        match sse.next_item().await.1 {
             SseItem::Message { message, .. } if message["type"] == "heartbeat" => heartbeats += 1,
             SseItem::Comment(_) => keepalives += 1,
-            other => panic!("nothing but heartbeats and keepalives while no call moves: {other:?}"),
+            other => panic!(
+                "nothing but heartbeats and keepalives while no call moves, and no cut: {other:?}"
+            ),
         }
     }
+    let quiet = quiet.elapsed();
     assert!(
-        heartbeats >= 5 && keepalives >= 5,
-        "the SSE stream was kept busy: {heartbeats} heartbeats, {keepalives} keepalives in {QUIET:?}"
+        quiet >= READ_TIMEOUT * 2,
+        "{heartbeats} heartbeats and {keepalives} keepalives came within {quiet:?}: not a quiet \
+         spell of two read timeouts"
     );
 
     let (sent, events, _) = sse_command(&mut sse, &mut seqs, "3", json!({"type": "ready"})).await;
     let ready_delay = state_change(&events, "a2", "ready", sent);
     assert!(
         ready_delay < PROMPT,
-        "after the quiet minute an SSE event came through in {ready_delay:?}"
+        "after the quiet spell an SSE event came through in {ready_delay:?}"
     );
     println!(
         "sse: events {login_delay:?} and {ready_delay:?} after their commands; \
-         {heartbeats} heartbeats and {keepalives} keepalives in {QUIET:?}"
+         {heartbeats} heartbeats and {keepalives} keepalives in {quiet:?}"
     );
 }
 
 #[tokio::test]
-async fn websocket_and_sse_sessions_outlast_a_quiet_minute_behind_a_buffering_nginx() {
+async fn websocket_and_sse_sessions_outlast_several_read_timeouts_behind_a_buffering_nginx() {
     let server = net::start(&format!("{LIMITS}{}", net::second_tenant())).await;
     let upstream = server.ws_addr().unwrap();
 
@@ -221,11 +246,11 @@ async fn websocket_and_sse_sessions_outlast_a_quiet_minute_behind_a_buffering_ng
     );
     drop(direct);
 
-    let nginx = Nginx::reverse_proxy("quiet-minute", upstream, BUFFERING_PROXY);
+    let nginx = Nginx::reverse_proxy("quiet", upstream, &buffering_proxy());
     let started = Instant::now();
     tokio::join!(
-        websocket_agent_through_a_quiet_minute(nginx.addr()),
-        sse_agent_through_a_quiet_minute(nginx.addr()),
+        websocket_agent_through_a_quiet_spell(nginx.addr()),
+        sse_agent_through_a_quiet_spell(nginx.addr()),
     );
     let log = nginx.error_log();
     assert!(
@@ -233,6 +258,60 @@ async fn websocket_and_sse_sessions_outlast_a_quiet_minute_behind_a_buffering_ng
         "nginx timed nothing out:\n{log}"
     );
     println!("both sessions, concurrently: {:?}", started.elapsed());
+    server.shutdown().await;
+}
+
+/// An authenticated agent over WebSocket through the proxy, on a server that sends nothing
+/// while nothing happens: how long after its last message the connection is cut. The proxy
+/// cuts it, so there is no close frame.
+async fn websocket_cut(proxy: SocketAddr) -> Duration {
+    let (mut agent, _) = Client::login_at(proxy, Via::Ws, "a1").await;
+    let quiet = Instant::now();
+    let cut = tokio::time::timeout(net::PATIENCE, async {
+        loop {
+            match agent.socket_mut().next().await {
+                Some(Ok(Message::Text(text))) => {
+                    panic!("the server sent {text} while nothing happened")
+                }
+                Some(Ok(Message::Close(frame))) => panic!("the server closed the link: {frame:?}"),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return,
+            }
+        }
+    });
+    cut.await
+        .expect("nginx cuts a WebSocket on which nothing comes for its read timeout");
+    quiet.elapsed()
+}
+
+/// Like `websocket_cut`, for an agent on SSE.
+async fn sse_cut(proxy: SocketAddr) -> Duration {
+    let (mut sse, _) = sse_agent(proxy).await;
+    let quiet = Instant::now();
+    match sse.next_item().await.1 {
+        SseItem::Ended(_) => quiet.elapsed(),
+        other => panic!("the stream carries nothing until nginx cuts it: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn without_heartbeats_the_same_nginx_cuts_both_links_after_its_read_timeout() {
+    let server = net::start(SILENT_LIMITS).await;
+    let nginx = Nginx::reverse_proxy("silent", server.ws_addr().unwrap(), &buffering_proxy());
+    let (websocket, sse) = tokio::join!(websocket_cut(nginx.addr()), sse_cut(nginx.addr()));
+    let log = nginx.error_log();
+    for (link, quiet) in [("websocket", websocket), ("sse", sse)] {
+        assert!(
+            quiet >= READ_TIMEOUT / 2,
+            "the {link} link was cut after {quiet:?}, not by the read timeout:\n{log}"
+        );
+    }
+    assert_eq!(
+        log.matches("upstream timed out").count(),
+        2,
+        "nginx timed out both links:\n{log}"
+    );
+    println!("without heartbeats: websocket cut after {websocket:?}, sse after {sse:?}");
     server.shutdown().await;
 }
 
@@ -246,7 +325,10 @@ async fn an_nginx_that_ignores_x_accel_buffering_holds_sse_while_long_poll_gets_
     let nginx = Nginx::reverse_proxy(
         "ignores-x-accel",
         server.ws_addr().unwrap(),
-        &format!("{BUFFERING_PROXY}\nproxy_ignore_headers X-Accel-Buffering;"),
+        &format!(
+            "{}\nproxy_ignore_headers X-Accel-Buffering;",
+            buffering_proxy()
+        ),
     );
 
     let opened = Instant::now();

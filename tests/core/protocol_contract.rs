@@ -5,8 +5,7 @@
 //! `src/protocol` parses and serializes: a field renamed in code, an example that the server would
 //! refuse, an error code nobody documented.
 
-mod schema;
-
+use crate::schema;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -27,7 +26,7 @@ use acdhub::protocol::outbound::{
 };
 use acdhub::protocol::{MAX_ID_LEN, ProtocolError, SUBPROTOCOL, close};
 
-use schema::{check_client_message, check_server_message, schemas};
+use crate::schema::{check_client_message, check_server_message, schemas};
 
 const CALL: &str = "pbx-1700000000.42";
 const CALL2: &str = "pbx-1700000000.57";

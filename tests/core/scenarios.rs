@@ -1,9 +1,8 @@
 //! The ACD core against the specification, one scenario script per behaviour. The script
 //! language is documented in `tests/support/mod.rs`.
 
-mod support;
-
-use support::check;
+use crate::support;
+use crate::support::check;
 
 /// One queue, two agents, 20 s wrap-up.
 const SUPPORT: &str = "

@@ -1,15 +1,13 @@
 //! `/metrics` as Prometheus sees it: on its own listener, linted by the real `promtool`, with
 //! every documented series, and showing exactly what a wallboard shows for the same moment.
 
-mod net;
-mod schema;
-
+use crate::net;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use net::{Client, Via, http_get, sample};
+use crate::net::{Client, Via, http_get, sample};
 
 fn promtool() -> Command {
     let found = Command::new("promtool").arg("--version").output();

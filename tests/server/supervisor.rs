@@ -3,13 +3,11 @@
 //! waiting calls, each event the action causes saying `by` whom, every role and tenant check,
 //! and the audit log that records it all.
 
-mod net;
-mod schema;
-
+use crate::net;
 use serde_json::{Value, json};
 
+use crate::net::{Client, PASSWORD, Via};
 use acdhub::server::hash_password;
-use net::{Client, PASSWORD, Via};
 
 /// Logs `user` in as a supervisor and subscribes; the snapshot is left in the backlog.
 async fn supervisor(server: &acdhub::server::Server, user: &str) -> Client {

@@ -3,15 +3,13 @@
 //! link and module import in the pages resolving to something the server serves. (What the pages
 //! do in a browser is tested in Chromium: tests/browser/.)
 
-mod net;
-mod schema;
-
+use crate::net;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
+use crate::net::Via;
 use acdhub::config::ListenAddr;
 use acdhub::server::Server;
-use net::Via;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -1,13 +1,11 @@
 //! Every refusal of the core: each `AcdError` variant comes from some bad command, carries its
 //! stable code, and leaves the whole state as it was, with no event.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::support::{check, parse_command};
 use acdhub::acd::{Acd, AcdError, AgentStatusKind};
 use jiff::Timestamp;
-use support::{check, parse_command};
 
 /// A busy moment: calls waiting, ringing, connected and on hold, agents in every state, a pending
 /// state, blocked agents, wrap-up and wait timers running, statistics in every window.

@@ -2,15 +2,13 @@
 //! long-poll, what bad requests get, the Origin rule on every rung, `/rt/endpoints`, the
 //! diagnostics probes and the server's side of them (`GET /sessions`).
 
-mod net;
-mod schema;
-
+use crate::net;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use net::http::{Poll, Sse, SseItem, request};
-use net::{Client, PATIENCE, Via};
+use crate::net::http::{Poll, Sse, SseItem, request};
+use crate::net::{Client, PATIENCE, Via};
 
 fn body(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON expected: {text:?}: {e}"))
@@ -47,7 +45,7 @@ async fn an_agent_works_over_sse_with_event_ids_and_over_long_poll() {
                 assert_eq!(id, message["seq"].as_u64(), "{message}");
                 ids.push(id.unwrap());
             }
-            SseItem::Comment(_) | SseItem::Retry(_) => {}
+            SseItem::Comment(_) | SseItem::Retry => {}
             other => panic!("{other:?}"),
         }
     }

@@ -2,14 +2,12 @@
 //! that is not possible, takeover of a connection the client thinks dead (4009), and the grace
 //! period of an agent whose connection dropped. Real clients over loopback.
 
-mod net;
-mod schema;
-
+use crate::{net, schema};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use net::{Client, Via};
+use crate::net::{Client, Via};
 
 /// Logs `user` in over ws; returns the client, its token and its session id.
 async fn session(server: &acdhub::server::Server, user: &str) -> (Client, String, String) {
@@ -195,16 +193,8 @@ async fn resume_refuses_another_users_session_and_bad_input_changes_nothing() {
 async fn heartbeats_reach_every_connection_and_hello_says_how_often() {
     let server = net::start("[limits]\nping_interval_secs = 1\n").await;
     let (mut agent, _) = Client::login(&server, Via::Ws, "a1").await;
-    // Nothing else happens: the next messages are heartbeats, which `next` counts.
-    let wait = async {
-        while agent.heartbeats() < 2 {
-            agent.ok(json!({"type": "ping"})).await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
-    tokio::time::timeout(net::PATIENCE, wait)
-        .await
-        .expect("heartbeats every second");
+    // Nothing else happens: the next messages are heartbeats, each within PATIENCE.
+    agent.expect_heartbeats(2).await;
     let mut raw = net::open(&server, Via::Ws, None).await.unwrap();
     let hello = next_text(&mut raw).await;
     assert_eq!(hello["heartbeat_secs"], 1, "{hello}");

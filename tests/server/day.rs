@@ -3,14 +3,12 @@
 //! call, callers who hang up. Every message the server sends is checked against its schema on
 //! arrival, and by the end every kind of message has been sent at least once.
 
-mod net;
-mod schema;
-
+use crate::net;
 use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use net::{Client, Via};
+use crate::net::{Client, Via};
 
 #[tokio::test]
 async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema() {

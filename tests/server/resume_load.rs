@@ -6,9 +6,7 @@
 //! call may be lost. A session also moves between rungs: WebSocket, SSE, long-poll and back,
 //! with a cut before each move.
 
-mod net;
-mod schema;
-
+use crate::net;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,10 +23,10 @@ use tokio::time::{Instant, sleep, sleep_until};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
+use crate::net::http::{Poll, Sse, resume_auth};
+use crate::net::{Client, PATIENCE, Socket, Via};
+use crate::schema::check_server_message;
 use acdhub::server::hash_password;
-use net::http::{Poll, Sse, resume_auth};
-use net::{Client, PATIENCE, Socket, Via};
-use schema::check_server_message;
 
 /// A xorshift generator: the test needs varied cut points and handling times, not good
 /// randomness.

@@ -3,8 +3,7 @@
 //! invariants hold, the figures add up, no agent holds two calls, and a refused command changed
 //! nothing.
 
-mod support;
-
+use crate::support;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 

@@ -2,13 +2,11 @@
 //! sessions, a supervisor's actions, the demo simulator in real time, and tenants that never see
 //! each other.
 
-mod net;
-mod schema;
-
+use crate::net;
 use serde_json::json;
 
+use crate::net::{Client, Via};
 use acdhub::server::hash_password;
-use net::{Client, Via};
 
 #[tokio::test]
 async fn reject_and_ring_no_answer_put_the_call_back_and_two_misses_make_the_agent_not_ready() {

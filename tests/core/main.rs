@@ -1,0 +1,19 @@
+//! The tests that need no socket: the core driven by scripts with a fake clock, its refusals,
+//! property tests over random command sequences, Erlang C, the configuration loader, the wire
+//! types against the published protocol, and the command line (the real binary, which these
+//! tests only start for commands that serve nothing).
+//!
+//! One test binary: `cargo test --test core`. The helpers compile once for all of them.
+
+#[path = "../schema/mod.rs"]
+mod schema;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod config;
+mod erlang_c;
+mod errors;
+mod properties;
+mod protocol_contract;
+mod scenarios;
