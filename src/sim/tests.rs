@@ -1,6 +1,6 @@
 //! The simulator's behaviours one at a time: answer delay, wrap-up habits, impatient callers,
 //! constant talk times, and a coarse real-time style driver. The Erlang C comparison is in
-//! `tests/erlang_c.rs`.
+//! `tests/core/erlang_c.rs`.
 
 use std::time::Duration;
 
