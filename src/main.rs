@@ -92,9 +92,6 @@ impl SimulateArgs {
 
     /// What the arguments ask to simulate.
     fn simulation(&self) -> Result<Simulation, Box<dyn Error>> {
-        if self.hours <= 0.0 {
-            return Err(format!("--hours must be more than 0, not {}", self.hours).into());
-        }
         if !self.sizes_one_queue() {
             let (file, origin) = match &self.config {
                 Some(path) => (config::load(path)?, path.display().to_string()),

@@ -2,7 +2,7 @@
 //! so that every scenario replays exactly and a simulated day runs in milliseconds (Cargo keeps
 //! tokio, serde and the server out of it: the crate does not depend on them; this test keeps
 //! out what `std` alone offers). And dependencies point one way: server -> protocol -> acd, and
-//! inside the server ops -> net -> session -> tenant, never back.
+//! inside the server net -> session -> tenant and ops -> (session, tenant), never back.
 
 use std::path::{Path, PathBuf};
 
@@ -160,9 +160,40 @@ fn may_use(from: &str, to: &str) -> bool {
     }
 }
 
+/// The module path `super` names in a file at `relative` under `src/server`: its folder, or
+/// the server itself for a top-level file or a layer's `mod.rs` (`net/mod.rs`'s `super` is
+/// `crate::server`).
+fn super_of(relative: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = relative.split('/').collect();
+    parts.pop();
+    if relative.ends_with("mod.rs") {
+        parts.pop();
+    }
+    parts
+}
+
+/// The leading identifier of `text`.
+fn ident(text: &str) -> String {
+    text.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// What the crate's other modules a layer may not name directly: the network and session
+/// layers reach the core only through the protocol's translation and the tenant layer.
+fn crate_paths_refused(layer: &str) -> &'static [&'static str] {
+    match layer {
+        "net" => &["crate::acd", "crate::sim"],
+        "session" => &["crate::acd", "crate::sim"],
+        "leaf" => &["crate::sim"],
+        _ => &[],
+    }
+}
+
 /// Every use of another part of the server that crosses a layer the wrong way, as
-/// `path:line: from -> to`. Inside a layer, `super::` names its own modules; `super::super`
-/// (a way around the rule) is refused.
+/// `path:line: from uses to`: a `crate::server::...` path, or a `super::...` one resolved from
+/// where the file sits. A layer re-exports nothing of another layer (that would let a layer
+/// above reach it under the wrong name), and `super::super` is refused.
 fn layer_violations(relative: &str, text: &str) -> Vec<String> {
     let from = layer_of(relative);
     let mut found = Vec::new();
@@ -171,33 +202,70 @@ fn layer_violations(relative: &str, text: &str) -> Vec<String> {
             "src/server/{relative}: in no layer (net, session, tenant, ops or a leaf)"
         ));
     }
+    let parent = super_of(relative);
+    let mut in_tests = false;
     for (number, line) in text.lines().enumerate() {
         let at = format!("src/server/{relative}:{}", number + 1);
+        let code = line.trim_start();
         // A comment's link to another layer documents; it does not depend.
-        if line.trim_start().starts_with("//") {
+        if code.starts_with("//") {
             continue;
+        }
+        // A file's own unit tests may build whatever they test with.
+        if code.starts_with("mod tests") {
+            in_tests = true;
         }
         if line.contains("super::super") {
             found.push(format!(
                 "{at}: `super::super` (name the layer: crate::server::...)"
             ));
         }
+        for refused in crate_paths_refused(from) {
+            if line.contains(refused) && !in_tests {
+                found.push(format!("{at}: {from} names {refused} directly"));
+            }
+        }
+        let mut named: Vec<(String, String)> = Vec::new();
         let mut rest = line;
         while let Some(start) = rest.find("crate::server::") {
             rest = &rest[start + "crate::server::".len()..];
             let mut parts = rest.split("::");
-            let word = |part: Option<&str>| -> String {
-                part.unwrap_or("")
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect()
-            };
-            let first = word(parts.next());
-            let second = word(parts.next());
+            let first = ident(parts.next().unwrap_or(""));
+            let second = ident(parts.next().unwrap_or(""));
+            named.push((first, second));
+        }
+        if !in_tests {
+            let mut rest = line;
+            while let Some(start) = rest.find("super::") {
+                rest = &rest[start + "super::".len()..];
+                // `super::{a, b}`: each name; `super::*` and `super::super` say nothing here.
+                let names: Vec<String> = match rest.strip_prefix('{') {
+                    Some(group) => group
+                        .split(['}', ','])
+                        .map(|name| ident(name.trim()))
+                        .filter(|name| !name.is_empty())
+                        .collect(),
+                    None => vec![ident(rest)],
+                };
+                for name in names.into_iter().filter(|n| !n.is_empty() && n != "super") {
+                    let mut path: Vec<String> = parent.iter().map(|p| p.to_string()).collect();
+                    path.push(name);
+                    let first = path[0].clone();
+                    let second = path.get(1).cloned().unwrap_or_default();
+                    named.push((first, second));
+                }
+            }
+        }
+        for (first, second) in named {
             let to = layer_named(&first, &second);
             if !may_use(from, to) {
                 found.push(format!(
                     "{at}: {from} uses {to} (crate::server::{first}::{second})"
+                ));
+            }
+            if code.starts_with("pub use") && to != from && from != "wiring" {
+                found.push(format!(
+                    "{at}: {from} re-exports {to} (crate::server::{first}::{second})"
                 ));
             }
         }
@@ -318,6 +386,23 @@ fn the_layer_check_catches_a_use_upwards() {
     assert_eq!(layer_violations("clock.rs", engine).len(), 1);
     assert_eq!(
         layer_violations("net/x.rs", "use super::super::tenant;").len(),
+        1
+    );
+    // `super` from a layer's mod.rs or a top-level leaf is the server itself.
+    let sideways = "use super::tenant::Tenants;\n";
+    assert_eq!(layer_violations("net/mod.rs", sideways).len(), 1);
+    assert!(layer_violations("session/mod.rs", sideways).is_empty());
+    assert_eq!(layer_violations("clock.rs", sideways).len(), 1);
+    assert_eq!(
+        layer_violations("ops/counters.rs", "use super::scrape;\n").len(),
+        1
+    );
+    assert!(layer_violations("net/rungs.rs", "use super::{Net, Peer};\n").is_empty());
+    // No laundering a lower layer's types through a re-export, and no core for the network.
+    let laundered = "pub use crate::server::tenant::Request;\n";
+    assert_eq!(layer_violations("session/mod.rs", laundered).len(), 1);
+    assert_eq!(
+        layer_violations("net/x.rs", "use crate::acd::Acd;\n").len(),
         1
     );
 }

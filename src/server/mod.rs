@@ -4,9 +4,9 @@
 //! ```text
 //! ops      the metrics listener: /metrics, /sessions            (+ leaves: counters, audit)
 //! net      bytes <-> messages: listeners, TLS, /ws, the HTTP rungs, pages, diagnostics, health
-//! session  one client's session: sign-in, writing with seq, replay and resume, the registry
+//! session  one client's session: sign-in, writing with seq, replay and resume, connections
 //! tenant   one engine task per tenant that owns its core, the fan-out, snapshots, figures
-//! acd      the core (its own crate), through crate::protocol's translation of commands
+//! acd      the core (its own crate); commands reach it through crate::protocol's translation
 //! ```
 //!
 //! Leaves that every layer may use: `clock` (the one place the server reads the wall clock),
@@ -48,7 +48,7 @@ pub use session::{ConnectionInfo, ConnectionNumber, Connections, hash_password};
 use net::{Net, Ports};
 use ops::audit::AuditLog;
 use ops::counters::Counters;
-use session::{Authenticator, Resumable, Sessions};
+use session::{Authenticator, Resumable, SessionParts, Sessions};
 use tenant::{Engine, EngineSetup, Tenants};
 
 /// Why the server could not start.
@@ -71,6 +71,8 @@ pub enum StartError {
 /// A running server.
 pub struct Server {
     sessions: Arc<Sessions>,
+    tenants: Arc<Tenants>,
+    clock: Arc<Clock>,
     ws: Option<SocketAddr>,
     wss: Option<SocketAddr>,
     metrics: Option<SocketAddr>,
@@ -186,18 +188,21 @@ impl Server {
                 .filter(|port| *port != 0)
                 .collect(),
         };
-        let sessions = Arc::new(Sessions {
-            connections: Connections::default(),
+        let tenants = Arc::new(senders);
+        let connections = Arc::new(Connections::default());
+        let resumable = Arc::new(Resumable::default());
+        let shutdown = CancellationToken::new();
+        let sessions = Arc::new(Sessions::new(SessionParts {
+            connections: connections.clone(),
             auth: Authenticator::new(&principals),
-            tenants: senders,
+            tenants: tenants.clone(),
             limits: limits.clone(),
             audit,
-            shutdown: CancellationToken::new(),
-            tasks: TaskTracker::new(),
-            resumable: Arc::new(Resumable::default()),
-            counters,
-            clock,
-        });
+            shutdown: shutdown.clone(),
+            resumable: resumable.clone(),
+            counters: counters.clone(),
+            clock: clock.clone(),
+        }));
         let pages = net::PagesConfig {
             dir: server.web_dir,
             demo: server.demo,
@@ -214,7 +219,7 @@ impl Server {
             sse_padding_bytes: server.sse_padding_bytes,
         });
         let app = net::router(net, pages);
-        let connections = Arc::new(Semaphore::new(limits.max_connections as usize));
+        let slots = Arc::new(Semaphore::new(limits.max_connections as usize));
         let listeners = TaskTracker::new();
         let (mut ws, mut wss) = (None, None);
         for ((transport, tcp), (_, addr)) in bound.into_iter().zip(addrs) {
@@ -231,8 +236,8 @@ impl Server {
                     Transport::Wss => tls.clone(),
                 },
                 app: app.clone(),
-                connections: connections.clone(),
-                shutdown: sessions.shutdown.clone(),
+                connections: slots.clone(),
+                shutdown: shutdown.clone(),
                 tracker: listeners.clone(),
             }));
         }
@@ -244,13 +249,23 @@ impl Server {
                     source,
                 })?;
                 tracing::info!("serving Prometheus metrics on http://{addr}/metrics");
-                listeners.spawn(ops::admin::serve(tcp, sessions.clone()));
+                let admin = ops::admin::Admin {
+                    tenants: tenants.clone(),
+                    resumable,
+                    connections: connections.clone(),
+                    counters,
+                    clock: clock.clone(),
+                    shutdown: shutdown.clone(),
+                };
+                listeners.spawn(ops::admin::serve(tcp, Arc::new(admin)));
                 Some(addr)
             }
             None => None,
         };
         Ok(Server {
             sessions,
+            tenants,
+            clock,
             ws,
             wss,
             metrics,
@@ -278,40 +293,40 @@ impl Server {
     /// in between (ring timeouts, wrap-ups, the end of a statistics window) happens in order.
     /// For tests; a server in production follows the system's monotonic clock only.
     pub async fn advance_clock(&self, by: Duration) {
-        self.sessions.clock.skip(by);
-        self.sessions.tenants.wake().await;
+        self.clock.skip(by);
+        self.tenants.wake().await;
     }
 
     /// The server's time now.
     pub fn now(&self) -> Timestamp {
-        self.sessions.clock.now()
+        self.clock.now()
     }
 
     /// Every open connection.
     pub fn connections(&self) -> &Connections {
-        &self.sessions.connections
+        self.sessions.connections()
     }
 
     /// Stops gracefully: no new connections, every client closed with 1012 (service restart),
     /// then the engines. Waits at most the configured grace period for clients to go, and says
     /// so in the log if it runs over.
     pub async fn shutdown(self) {
-        let grace = self.sessions.limits.shutdown_grace;
-        let open = self.sessions.connections.len();
+        let grace = self.sessions.limits().shutdown_grace;
+        let open = self.sessions.connections().len();
         tracing::info!(
-            sessions = open,
+            connections = open,
             "shutting down: closing every session with 1012"
         );
-        self.sessions.shutdown.cancel();
+        self.sessions.shutdown().cancel();
         self.listeners.close();
-        self.sessions.tasks.close();
+        self.sessions.tasks().close();
         let drained = async {
-            self.sessions.tasks.wait().await;
+            self.sessions.tasks().wait().await;
             self.listeners.wait().await;
         };
         if tokio::time::timeout(grace, drained).await.is_err() {
             tracing::warn!(
-                still_open = self.sessions.connections.len(),
+                still_open = self.sessions.connections().len(),
                 grace_secs = grace.as_secs(),
                 "shutdown grace period over; stopping with connections still open"
             );

@@ -15,14 +15,6 @@ impl Transport {
             Transport::Wss => "wss",
         }
     }
-
-    /// The scheme of the pages that may use this listener as their own origin.
-    pub fn page_scheme(self) -> &'static str {
-        match self {
-            Transport::Ws => "http",
-            Transport::Wss => "https",
-        }
-    }
 }
 
 /// The rung of the fallback ladder a connection is on (protocol.md, The fallback ladder).

@@ -90,7 +90,7 @@ fn tick(net: &Net, n: u32, plan: &Plan) -> String {
     json!({
         "type": "tick",
         "n": n,
-        "time": time(net.sessions.clock.now()),
+        "time": time(net.sessions.clock().now()),
         "interval_ms": plan.interval.as_millis() as u64,
     })
     .to_string()
@@ -108,7 +108,7 @@ async fn ws(
         Ok(plan) => plan,
         Err(problem) => return bad(problem),
     };
-    let tracker = net.sessions.tasks.clone();
+    let tracker = net.sessions.tasks().clone();
     upgrade
         .read_buffer_size(READ_BUFFER_SIZE)
         .write_buffer_size(WRITE_BUFFER_SIZE)
@@ -129,7 +129,7 @@ async fn ws_ticks(mut socket: WebSocket, net: Arc<Net>, plan: Plan) {
         loop {
             tokio::select! {
                 () = &mut wait => break,
-                () = net.sessions.shutdown.cancelled() => return,
+                () = net.sessions.shutdown().cancelled() => return,
                 message = socket.recv() => match message {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => {}
@@ -174,7 +174,7 @@ async fn sse(
             } else {
                 tokio::select! {
                     () = tokio::time::sleep(plan.wait_before(n)) => {}
-                    () = net.sessions.shutdown.cancelled() => return None,
+                    () = net.sessions.shutdown().cancelled() => return None,
                 }
                 Bytes::from(format!("data: {}\n\n", tick(&net, n, &plan)))
             };
@@ -206,12 +206,12 @@ async fn poll(
     let waited_ms = tokio::select! {
         () = tokio::time::sleep(Duration::from_millis(wait_ms)) => wait_ms,
         // The server stops: answer now, with the wait it was.
-        () = net.sessions.shutdown.cancelled() => started.elapsed().as_millis() as u64,
+        () = net.sessions.shutdown().cancelled() => started.elapsed().as_millis() as u64,
     };
     let body = json!({
         "type": "tick",
         "n": 1,
-        "time": time(net.sessions.clock.now()),
+        "time": time(net.sessions.clock().now()),
         "waited_ms": waited_ms,
     });
     let mut response = Json(body).into_response();

@@ -16,7 +16,7 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 pub async fn readyz(State(net): State<Arc<Net>>) -> Response {
     let sessions = &net.sessions;
-    if sessions.shutdown.is_cancelled() {
+    if sessions.shutdown().is_cancelled() {
         let body = json!({ "status": "shutting_down" });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     }
@@ -27,7 +27,7 @@ pub async fn readyz(State(net): State<Arc<Net>>) -> Response {
     }
     let body = json!({
         "status": "ready",
-        "sessions": sessions.connections.len(),
+        "sessions": sessions.connections().len(),
         "tenants": sessions.tenant_count(),
     });
     Json(body).into_response()

@@ -78,7 +78,7 @@ async fn endpoints(State(net): State<Arc<Net>>, headers: HeaderMap) -> Response 
         "sse": "/rt/sse",
         "poll": "/rt/poll",
         "send": "/rt/send",
-        "heartbeat_secs": net.sessions.limits.ping_interval.as_secs(),
+        "heartbeat_secs": net.sessions.limits().ping_interval.as_secs(),
     });
     let mut response = Json(body).into_response();
     no_store(&mut response);
@@ -93,7 +93,7 @@ fn open_link(
     sse: Option<mpsc::Sender<Bytes>>,
     last_event_id: Option<u64>,
 ) -> Arc<HttpLink> {
-    let limits = &net.sessions.limits;
+    let limits = &net.sessions.limits();
     let (link, socket) = HttpLink::open(
         random_token(),
         kind,
@@ -113,7 +113,7 @@ fn open_link(
             forget_link(&net, &link).await;
         }
     };
-    tokio::spawn(net.sessions.tasks.track_future(task));
+    tokio::spawn(net.sessions.tasks().track_future(task));
     link
 }
 
@@ -121,11 +121,11 @@ fn open_link(
 /// link once its client has had a poll's time to collect the last messages and the close.
 async fn forget_link(net: &Net, link: &HttpLink) {
     if link.kind == LinkKind::Poll {
-        let limits = &net.sessions.limits;
+        let limits = &net.sessions.limits();
         let linger = limits.poll_wait + limits.pong_timeout;
         tokio::select! {
             () = tokio::time::sleep(linger) => {}
-            () = net.sessions.shutdown.cancelled() => {}
+            () = net.sessions.shutdown().cancelled() => {}
         }
     }
     net.links.remove(&link.id);
@@ -146,7 +146,7 @@ async fn sse(
     headers: HeaderMap,
     _origin: AllowedOrigin,
 ) -> Response {
-    if net.sessions.shutdown.is_cancelled() {
+    if net.sessions.shutdown().is_cancelled() {
         return refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -170,7 +170,7 @@ async fn sse(
         opening.push('\n');
     }
     opening.push_str(&format!("retry: {SSE_RETRY_MS}\n\n"));
-    let period = net.sessions.limits.sse_keepalive;
+    let period = net.sessions.limits().sse_keepalive;
     let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let state = (Some(Bytes::from(opening)), receiver, keepalive);
@@ -223,7 +223,7 @@ async fn poll(
 ) -> Response {
     let (link, answer) = match headers.get(LINK_HEADER) {
         None => {
-            if net.sessions.shutdown.is_cancelled() {
+            if net.sessions.shutdown().is_cancelled() {
                 return refusal(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
@@ -252,7 +252,7 @@ async fn poll(
                     "name the first message wanted: POST /rt/poll?next=N",
                 );
             };
-            let answer = link.poll(next, net.sessions.limits.poll_wait).await;
+            let answer = link.poll(next, net.sessions.limits().poll_wait).await;
             (link, answer)
         }
     };
@@ -302,7 +302,7 @@ async fn send(
     _origin: AllowedOrigin,
     body: Bytes,
 ) -> Response {
-    let max_message_bytes = net.sessions.limits.max_message_bytes;
+    let max_message_bytes = net.sessions.limits().max_message_bytes;
     let Some(id) = headers.get(LINK_HEADER) else {
         return refusal(
             StatusCode::BAD_REQUEST,

@@ -24,8 +24,8 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
     _origin: AllowedOrigin,
 ) -> Response {
-    let max_message = net.sessions.limits.max_message_bytes as usize;
-    let tracker = net.sessions.tasks.clone();
+    let max_message = net.sessions.limits().max_message_bytes as usize;
+    let tracker = net.sessions.tasks().clone();
     let sessions = net.sessions.clone();
     upgrade
         .protocols([SUBPROTOCOL])

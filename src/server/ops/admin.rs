@@ -13,19 +13,35 @@ use axum::routing::get;
 use prometheus::TextEncoder;
 use tokio::net::TcpListener;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::protocol::outbound::time;
-use crate::server::session::Sessions;
+use crate::server::clock::Clock;
+use crate::server::session::{Connections, Resumable};
+use crate::server::tenant::Tenants;
+
+use super::counters::Counters;
 
 use super::scrape::acd_families;
 
 /// Serves `GET /metrics` (and `GET /sessions`, the server's side of connection diagnostics)
 /// until the server shuts down.
-pub async fn serve(listener: TcpListener, sessions: Arc<Sessions>) {
+/// What the administrator's endpoints read: the server's parts, read-only.
+pub struct Admin {
+    pub tenants: Arc<Tenants>,
+    pub resumable: Arc<Resumable>,
+    pub connections: Arc<Connections>,
+    pub counters: Arc<Counters>,
+    pub clock: Arc<Clock>,
+    pub shutdown: CancellationToken,
+}
+
+pub async fn serve(listener: TcpListener, admin: Arc<Admin>) {
     let app = Router::new()
         .route("/metrics", get(scrape))
         .route("/sessions", get(list_sessions))
-        .with_state(sessions.clone());
-    let shutdown = sessions.shutdown.clone();
+        .with_state(admin.clone());
+    let shutdown = admin.shutdown.clone();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await;
@@ -37,9 +53,9 @@ pub async fn serve(listener: TcpListener, sessions: Arc<Sessions>) {
 /// `GET /sessions`: every session, the rung its connection is on (none while it waits to be
 /// resumed), and how its connections have fared. For the administrator: it names users and
 /// their addresses, so it is served on the metrics listener, which is local by default.
-async fn list_sessions(State(sessions): State<Arc<Sessions>>) -> Response {
+async fn list_sessions(State(admin): State<Arc<Admin>>) -> Response {
     use std::sync::atomic::Ordering::Relaxed;
-    let mut slots = sessions.resumable.slots();
+    let mut slots = admin.resumable.slots();
     slots.sort_by_key(|slot| slot.number);
     let listed: Vec<serde_json::Value> = slots
         .iter()
@@ -67,8 +83,8 @@ async fn list_sessions(State(sessions): State<Arc<Sessions>>) -> Response {
         })
         .collect();
     let body = serde_json::json!({
-        "at": time(sessions.clock.now()),
-        "connections": sessions.connections.len(),
+        "at": time(admin.clock.now()),
+        "connections": admin.connections.len(),
         "sessions": listed,
     });
     axum::Json(body).into_response()
@@ -77,11 +93,11 @@ async fn list_sessions(State(sessions): State<Arc<Sessions>>) -> Response {
 /// How long a scrape waits for a busy engine before it answers without that tenant.
 const ENGINE_PATIENCE: Duration = Duration::from_secs(5);
 
-async fn scrape(State(sessions): State<Arc<Sessions>>) -> Response {
+async fn scrape(State(admin): State<Arc<Admin>>) -> Response {
     // Every engine is asked at once, under one deadline well inside Prometheus's default
     // 10 s scrape timeout: a busy tenant costs the scrape its own series, not everyone's.
-    let tenants = sessions.tenants.figures(ENGINE_PATIENCE).await;
-    let mut families = sessions.counters.gather();
+    let tenants = admin.tenants.figures(ENGINE_PATIENCE).await;
+    let mut families = admin.counters.gather();
     families.extend(acd_families(&tenants));
     families.sort_by(|a, b| a.name().cmp(b.name()));
     match TextEncoder::new().encode_to_string(&families) {

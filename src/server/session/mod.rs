@@ -15,10 +15,10 @@
 //! - `sign_in`: `auth`: credentials, a new session or a resumed one, and attaching to the engine.
 //! - `auth`: principals, password hashes and session tokens.
 //! - `resume` and `replay`: sessions kept for a resume, and the events each keeps to replay.
-//! - `registry`: every open connection.
+//! - `connections`: every open connection.
 
 mod auth;
-mod registry;
+mod connections;
 mod replay;
 mod resume;
 mod sign_in;
@@ -39,37 +39,111 @@ use crate::protocol::inbound::{ClientMessage, Envelope, parse};
 use crate::protocol::outbound::{Reply, time, with_seq};
 use crate::protocol::{Command, Identity, ProtocolError, Refusal, Role, SUBPROTOCOL, close};
 use crate::server::clock::{Clock, sleep_until_option};
-use crate::server::ops::audit::{Action, AuditLog};
+use crate::server::ops::audit::{Action, Actor, AuditLog};
 use crate::server::ops::counters::{ConnectionCounters, Counters};
 use crate::server::outbox::{CloseReason, Outgoing, SessionHandle, SessionNumber, SessionSecret};
 use crate::server::tenant::{Request, Tenants};
 
 pub use auth::{Authenticator, hash_password, random_token};
-pub use registry::{ConnectionInfo, ConnectionNumber, Connections};
+pub use connections::{ConnectionInfo, ConnectionNumber, Connections};
 pub use resume::Resumable;
 pub use socket::{Gone, Incoming, Socket};
 
 use replay::Replay;
 use resume::{Parked, Slot};
 
-/// What every session task shares: the session layer's state.
+/// What every session task shares: the session layer's state. Its fields are the layer's own;
+/// the network layer above sees only what it needs through the methods below (it cannot reach
+/// an engine or a parked session).
 pub struct Sessions {
     /// Every open connection, for counts.
-    pub connections: Connections,
-    pub auth: Authenticator,
+    connections: Arc<Connections>,
+    auth: Authenticator,
     /// The tenants' engines, which sessions send their commands to.
-    pub tenants: Tenants,
-    pub limits: Limits,
+    tenants: Arc<Tenants>,
+    limits: Limits,
     /// Where supervisors' actions are recorded; sessions record those they refuse themselves.
-    pub audit: AuditLog,
+    audit: AuditLog,
     /// Cancelled when the server shuts down: listeners stop, sessions close with 1012.
-    pub shutdown: CancellationToken,
+    shutdown: CancellationToken,
     /// Every connection's task, so shutdown can wait for them.
-    pub tasks: TaskTracker,
+    tasks: TaskTracker,
     /// Every authenticated session, attached or waiting to be resumed.
+    resumable: Arc<Resumable>,
+    counters: Arc<Counters>,
+    clock: Arc<Clock>,
+}
+
+/// What the session layer is made of; the server builds it once.
+pub struct SessionParts {
+    pub connections: Arc<Connections>,
+    pub auth: Authenticator,
+    pub tenants: Arc<Tenants>,
+    pub limits: Limits,
+    pub audit: AuditLog,
+    pub shutdown: CancellationToken,
     pub resumable: Arc<Resumable>,
     pub counters: Arc<Counters>,
     pub clock: Arc<Clock>,
+}
+
+impl Sessions {
+    pub fn new(parts: SessionParts) -> Sessions {
+        let SessionParts {
+            connections,
+            auth,
+            tenants,
+            limits,
+            audit,
+            shutdown,
+            resumable,
+            counters,
+            clock,
+        } = parts;
+        Sessions {
+            connections,
+            auth,
+            tenants,
+            limits,
+            audit,
+            shutdown,
+            tasks: TaskTracker::new(),
+            resumable,
+            counters,
+            clock,
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Cancelled when the server shuts down.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// Every connection's task: a connection's task is spawned on it, so shutdown waits for it.
+    pub fn tasks(&self) -> &TaskTracker {
+        &self.tasks
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn connections(&self) -> &Connections {
+        &self.connections
+    }
+
+    /// The tenants whose engine has stopped, for `/readyz`.
+    pub fn stopped_tenants(&self) -> Vec<&str> {
+        self.tenants.stopped()
+    }
+
+    pub fn tenant_count(&self) -> usize {
+        self.tenants.count()
+    }
 }
 
 /// How long the server waits for its close frame to be written to a client that has stopped
@@ -107,7 +181,7 @@ impl BadInput {
 
 struct Session {
     sessions: Arc<Sessions>,
-    /// The connection's own number in the registry. A resumed session keeps the number it
+    /// The connection's own number. A resumed session keeps the number it
     /// started with (its handle's); the connection keeps this one.
     connection: ConnectionNumber,
     /// The session's outbound queue: the connection's own until it resumes another session.
@@ -150,13 +224,12 @@ pub async fn serve<S: Socket>(mut socket: S, sessions: Arc<Sessions>, remote: So
         SessionHandle::new(SessionNumber(number.0), limits.outbound_queue as usize);
     sessions.connections.insert(ConnectionInfo {
         number,
-        handle: handle.clone(),
         rung,
         remote,
         connected_at: sessions.clock.now(),
         principal: None,
     });
-    tracing::debug!(session = %number, %remote, rung = rung.name(), "connected");
+    tracing::debug!(connection = %number, %remote, rung = rung.name(), "connected");
     let mut session = Session {
         sessions: sessions.clone(),
         connection: number,
@@ -218,17 +291,6 @@ pub async fn serve<S: Socket>(mut socket: S, sessions: Arc<Sessions>, remote: So
     drop(socket);
     sessions.connections.remove(number);
     session.finish(closed).await;
-}
-
-impl Sessions {
-    /// The tenants whose engine has stopped, for `/readyz`.
-    pub fn stopped_tenants(&self) -> Vec<&str> {
-        self.tenants.stopped()
-    }
-
-    pub fn tenant_count(&self) -> usize {
-        self.tenants.count()
-    }
 }
 
 impl Session {
@@ -343,10 +405,10 @@ impl Session {
         ) && self.handle.close_reason().is_none()
             && !self.sessions.shutdown.is_cancelled();
         if resumable {
-            let unlinked = Request::Unlinked {
+            let disconnected = Request::Disconnected {
                 session: self.handle.number,
             };
-            let _ = auth.engine.send(unlinked).await;
+            let _ = auth.engine.send(disconnected).await;
             let parked = Parked::new(
                 self.handle,
                 self.outgoing,
@@ -456,6 +518,23 @@ impl Session {
             self.feed_event(socket, payload, now).await?;
         }
         Ok(count)
+    }
+
+    /// Puts an attempt at a supervisor action that the session refused itself in the audit log:
+    /// one the role may not send or an agent naming another agent (whoever sent it), and a
+    /// supervisor's refused for a not-ready reason only the ACD records or because the engine is
+    /// gone. `code` is the refusal's, the record's result.
+    fn audit_refusal(&self, identity: &Identity, action: Option<&Action>, code: &'static str) {
+        if let Some(action) = action {
+            let actor = Actor {
+                tenant: &identity.tenant,
+                user: &identity.user,
+                role: identity.role(),
+            };
+            self.sessions
+                .audit
+                .record(self.sessions.clock.now(), &actor, action, code);
+        }
     }
 
     /// Answers an error; returns the close reason if the client has now sent too many.

@@ -1,5 +1,6 @@
-//! Sessions that outlive their connection: each authenticated session's recent events, kept to
-//! replay, and the sessions whose connection dropped, kept for a while to be resumed.
+//! Sessions that outlive their connection: every authenticated session by its secret, and the
+//! sessions whose connection dropped, parked for a while to be resumed (their recent events are
+//! in their [`Replay`] buffers).
 //!
 //! A session is attached to one connection (a WebSocket, or an SSE or long-poll link) at a time.
 //! When the connection drops, the session task *parks* what makes the session (its outbound
@@ -96,12 +97,12 @@ pub struct SlotStats {
 }
 
 impl SlotStats {
-    pub fn linked(&self, rung: Rung, remote: SocketAddr) {
+    pub fn connected(&self, rung: Rung, remote: SocketAddr) {
         *self.rung.lock().unwrap_or_else(|e| e.into_inner()) = Some((rung, remote));
         self.connections.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn unlinked(&self) {
+    fn disconnected(&self) {
         *self.rung.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
@@ -220,7 +221,7 @@ impl Resumable {
     ) {
         let park = slot.parks.fetch_add(1, Ordering::Relaxed) + 1;
         parked.park = park;
-        slot.stats.unlinked();
+        slot.stats.disconnected();
         slot.stats.last_seq.store(parked.seq, Ordering::Relaxed);
         let handle = parked.handle.clone();
         *slot.state() = State::Parked(Box::new(parked));
@@ -253,7 +254,7 @@ impl Resumable {
     /// Ends the session for good: it cannot be resumed any more, and its engine forgets it.
     pub async fn end(&self, secret: &SessionSecret, slot: &Slot, engine: &mpsc::Sender<Request>) {
         *slot.state() = State::Ended;
-        slot.stats.unlinked();
+        slot.stats.disconnected();
         self.slots.remove(secret);
         let detach = Request::Detach {
             session: slot.number,

@@ -10,7 +10,6 @@ use tokio::time::Instant;
 use crate::protocol::inbound::{Credentials, Resume};
 use crate::protocol::outbound::with_seq;
 use crate::protocol::{Identity, ProtocolError, close};
-use crate::server::ops::audit::{Action, Actor};
 use crate::server::outbox::{CloseReason, SessionSecret};
 use crate::server::tenant::{Attach, Request};
 
@@ -22,26 +21,6 @@ use super::{Authenticated, CLOSE_WRITE_TIMEOUT, Session, Socket};
 const TAKEOVER_PATIENCE: Duration = Duration::from_secs(5);
 
 impl Session {
-    /// Puts an attempt at a supervisor action that the session refused itself (the role may not
-    /// send it, an agent named another agent, or the engine is gone) in the audit log.
-    pub(super) fn audit_refusal(
-        &self,
-        identity: &Identity,
-        action: Option<&Action>,
-        code: &'static str,
-    ) {
-        if let Some(action) = action {
-            let actor = Actor {
-                tenant: &identity.tenant,
-                user: &identity.user,
-                role: identity.role(),
-            };
-            self.sessions
-                .audit
-                .record(self.sessions.clock.now(), &actor, action, code);
-        }
-    }
-
     pub(super) async fn authenticate<S: Socket>(
         &mut self,
         socket: &mut S,
@@ -131,7 +110,7 @@ impl Session {
             slot.stats.resync.store(resync, Ordering::Relaxed);
             (secret, slot)
         });
-        slot.stats.linked(rung, self.remote);
+        slot.stats.connected(rung, self.remote);
         let attach = Attach {
             handle: self.handle.clone(),
             epoch: self.epoch,

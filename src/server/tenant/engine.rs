@@ -39,7 +39,7 @@ pub enum Request {
     /// The session ended.
     Detach { session: SessionNumber },
     /// The session's connection dropped; it waits to be resumed.
-    Unlinked { session: SessionNumber },
+    Disconnected { session: SessionNumber },
     /// A command the session's role may send (the session translated and checked it).
     Command {
         handle: Arc<SessionHandle>,
@@ -72,7 +72,7 @@ pub struct Engine {
     audit: AuditLog,
     /// The sessions a connection carries now. An agent none of whose sessions is among them
     /// has lost its connections: after the grace period `on_disconnect` applies.
-    linked: HashSet<SessionNumber>,
+    carried: HashSet<SessionNumber>,
     /// Agents without a connection, and when their grace period ends.
     grace: HashMap<AgentId, Timestamp>,
     disconnect_grace: Duration,
@@ -124,7 +124,7 @@ impl Engine {
             counters: setup.counters,
             stats_interval: Duration::from_secs(1) / setup.stats_updates_per_sec.max(1),
             audit: setup.audit,
-            linked: HashSet::new(),
+            carried: HashSet::new(),
             grace: HashMap::new(),
             disconnect_grace: setup.disconnect_grace,
             on_disconnect: setup.on_disconnect,
@@ -212,7 +212,7 @@ impl Engine {
             .collect();
         for agent in due {
             self.grace.remove(&agent);
-            if self.is_linked(&agent) {
+            if self.is_carried(&agent) {
                 continue;
             }
             let state = match self.on_disconnect {
@@ -234,16 +234,16 @@ impl Engine {
     }
 
     /// Whether a connection carries one of the agent's sessions.
-    fn is_linked(&self, agent: &AgentId) -> bool {
+    fn is_carried(&self, agent: &AgentId) -> bool {
         self.audience
             .sessions_of(agent)
-            .any(|session| self.linked.contains(&session))
+            .any(|session| self.carried.contains(&session))
     }
 
     /// The session lost its connection (or is ending): if it was its agent's last, the grace
     /// period starts.
-    fn unlinked(&mut self, session: SessionNumber) {
-        self.linked.remove(&session);
+    fn disconnected(&mut self, session: SessionNumber) {
+        self.carried.remove(&session);
         let Some(agent) = self.audience.agent_of(session).cloned() else {
             return;
         };
@@ -251,7 +251,7 @@ impl Engine {
             .acd
             .agent(&agent)
             .is_some_and(|a| a.status != AgentStatus::LoggedOut);
-        if logged_in && !self.is_linked(&agent) && !self.grace.contains_key(&agent) {
+        if logged_in && !self.is_carried(&agent) && !self.grace.contains_key(&agent) {
             let ends = self.clock.now() + self.disconnect_grace;
             self.grace.insert(agent, ends);
         }
@@ -261,10 +261,10 @@ impl Engine {
         match request {
             Request::Attach(attach) => self.attach(attach),
             Request::Detach { session } => {
-                self.unlinked(session);
+                self.disconnected(session);
                 self.audience.detach(session);
             }
-            Request::Unlinked { session } => self.unlinked(session),
+            Request::Disconnected { session } => self.disconnected(session),
             Request::Figures { reply } => {
                 self.catch_up(self.clock.now());
                 let _ = reply.send(TenantFigures::of(&self.tenant, &self.acd));
@@ -321,7 +321,7 @@ impl Engine {
             secret,
             resumed,
         } = attach;
-        self.linked.insert(handle.number);
+        self.carried.insert(handle.number);
         if let Some(agent) = identity.acting.agent() {
             self.grace.remove(agent);
         }

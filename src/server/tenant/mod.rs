@@ -7,8 +7,9 @@
 //! - `snapshot`: what a session is told when it attaches or subscribes.
 //! - `figures`: the tenant's figures at one instant, for a scrape.
 //!
-//! Below this layer is only the core ([`crate::acd`]) and the leaves (outbox, clock, counters,
-//! audit). Sessions reach an engine through [`Tenants`].
+//! Below this layer are the core ([`crate::acd`]), the wire's types ([`crate::protocol`]), the
+//! simulator and the configuration's plain settings, and the server's leaves (outbox, clock,
+//! counters, audit). Sessions reach an engine through [`Tenants`].
 
 mod audience;
 mod engine;

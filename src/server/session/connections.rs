@@ -2,14 +2,12 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 use jiff::Timestamp;
 
 use crate::protocol::Role;
-use crate::server::outbox::SessionHandle;
 use crate::server::rung::Rung;
 
 /// A connection's number, unique for the server's lifetime. A connection carries one session
@@ -24,12 +22,10 @@ impl fmt::Display for ConnectionNumber {
     }
 }
 
-/// What the registry holds of one connection.
+/// What is known of one open connection.
 #[derive(Debug, Clone)]
 pub struct ConnectionInfo {
     pub number: ConnectionNumber,
-    /// The queue of the session the connection started with.
-    pub handle: Arc<SessionHandle>,
     pub rung: Rung,
     pub remote: SocketAddr,
     pub connected_at: Timestamp,
