@@ -149,9 +149,11 @@ impl Server {
         };
         let mut senders = Tenants::default();
         let mut engines = Vec::new();
+        // Every tenant starts at the same instant, as one server.
+        let now = clock.now();
         for tenant in tenants {
             let simulated = simulator.as_ref().filter(|sim| sim.tenant == tenant.id);
-            let engine = start_engine(&tenant, simulated, clock.now(), setup())?;
+            let engine = start_engine(&tenant, simulated, now, setup())?;
             let (sender, receiver) = mpsc::channel(tenant::CHANNEL_CAPACITY);
             engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
             senders.insert(tenant.id, sender);

@@ -56,12 +56,13 @@ fn gone(error: axum::Error) -> Gone {
     Gone(error.to_string())
 }
 
-/// Whether a read error is tungstenite's refusal of a message or frame over the size limit.
-fn too_big(error: axum::Error) -> Result<(), axum::Error> {
+/// A read error: tungstenite's refusal of a message or frame over the size limit is the
+/// client's `TooBig`; anything else means the connection is gone.
+fn read_failed(error: axum::Error) -> Result<Incoming, Gone> {
     let inner = error.into_inner();
     match inner.downcast_ref::<tungstenite::Error>() {
-        Some(tungstenite::Error::Capacity(_)) => Ok(()),
-        _ => Err(axum::Error::new(inner)),
+        Some(tungstenite::Error::Capacity(_)) => Ok(Incoming::TooBig),
+        _ => Err(Gone(inner.to_string())),
     }
 }
 
@@ -73,10 +74,7 @@ impl Socket for WsSocket {
     async fn recv(&mut self) -> Option<Result<Incoming, Gone>> {
         loop {
             return match self.socket.recv().await? {
-                Err(error) => match too_big(error) {
-                    Ok(()) => Some(Ok(Incoming::TooBig)),
-                    Err(error) => Some(Err(gone(error))),
-                },
+                Err(error) => Some(read_failed(error)),
                 Ok(Message::Text(text)) => Some(Ok(Incoming::Text(text.as_str().to_owned()))),
                 Ok(Message::Binary(_)) => Some(Ok(Incoming::Binary)),
                 Ok(Message::Pong(_)) => Some(Ok(Incoming::Pong)),
