@@ -1,7 +1,7 @@
 //! The core stays pure: nothing in `crates/acd` may do I/O, read a clock or draw random numbers,
 //! so that every scenario replays exactly and a simulated day runs in milliseconds (Cargo keeps
-//! tokio, serde and the server out of it: the crate does not depend on them; this test keeps
-//! out what `std` alone offers). And dependencies point one way: server -> protocol -> acd, and
+//! tokio and the server out of it: the crate does not depend on them; this test keeps out what
+//! `std` alone offers, and any use of serde beyond its derive). And dependencies point one way: server -> protocol -> acd, and
 //! inside the server net -> session -> tenant and ops -> (session, tenant), never back.
 
 use std::path::{Path, PathBuf};
@@ -9,7 +9,14 @@ use std::path::{Path, PathBuf};
 /// What the core must never mention, and why.
 const FORBIDDEN: &[(&str, &str)] = &[
     ("tokio", "the core is not async"),
-    ("serde", "serialization belongs to src/protocol"),
+    (
+        "serde_json",
+        "the core is serialized by derive only; encoding belongs to the journal and the protocol",
+    ),
+    (
+        "impl serde",
+        "the core's snapshot is its own state by derive, never a hand-written second copy",
+    ),
     ("prometheus", "metrics are made outside the core"),
     ("Timestamp::now", "time comes in as `now`"),
     ("SystemTime", "time comes in as `now`"),

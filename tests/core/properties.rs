@@ -619,12 +619,22 @@ fn observable(acd: &mut Acd, start: Timestamp, events: &mut Vec<String>) -> Stri
     )
 }
 
-/// Plays the day, optionally also calling `handle_timeout` at every deadline the core asks for.
-fn replay(steps: &[Step], tick_at_every_deadline: bool) -> (String, Vec<String>) {
+/// Plays the day, optionally also calling `handle_timeout` at every deadline the core asks for,
+/// and optionally restoring the core from a snapshot of itself (JSON, as the journal writes it)
+/// before step `restore_at`.
+fn replay(
+    steps: &[Step],
+    tick_at_every_deadline: bool,
+    restore_at: Option<usize>,
+) -> (String, Vec<String>) {
     let (mut acd, start) = support::acd(SETUP);
     let mut now = start;
     let mut events = Vec::new();
-    for step in steps {
+    for (index, step) in steps.iter().enumerate() {
+        if restore_at == Some(index) {
+            let snapshot = serde_json::to_vec(&acd).expect("the core serializes");
+            acd = serde_json::from_slice(&snapshot).expect("the core deserializes");
+        }
         let next = Timestamp::from_millisecond(now.as_millisecond() + step.wait_ms as i64).unwrap();
         while tick_at_every_deadline && acd.poll_timeout() <= next {
             let deadline = acd.poll_timeout();
@@ -653,10 +663,24 @@ proptest! {
     /// core announces sees exactly what a driver that only ticks with commands sees.
     #[test]
     fn how_often_the_driver_ticks_changes_nothing(steps in day()) {
-        let (state, events) = replay(&steps, false);
-        let (ticked_state, ticked_events) = replay(&steps, true);
+        let (state, events) = replay(&steps, false, None);
+        let (ticked_state, ticked_events) = replay(&steps, true, None);
         prop_assert_eq!(events, ticked_events);
         prop_assert_eq!(state, ticked_state);
+    }
+
+    /// A snapshot is the whole state: a core restored from one, at any step of a random day,
+    /// goes on exactly as the core it was taken from (what recovery relies on).
+    #[test]
+    fn a_core_restored_from_its_snapshot_goes_on_exactly_as_the_original(
+        steps in day(),
+        at in 0usize..1000,
+    ) {
+        let restore_at = at % steps.len().max(1);
+        let (state, events) = replay(&steps, false, None);
+        let (restored_state, restored_events) = replay(&steps, false, Some(restore_at));
+        prop_assert_eq!(events, restored_events);
+        prop_assert_eq!(state, restored_state);
     }
 }
 

@@ -14,7 +14,9 @@ use super::stats::millis_between;
 use super::timers::{Timer, TimerKey};
 
 /// What an agent is doing, without the details.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum AgentStatusKind {
     LoggedOut,
     NotReady,
@@ -55,7 +57,7 @@ impl fmt::Display for AgentStatusKind {
 }
 
 /// What an agent is doing, with what it is doing it with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AgentStatus {
     LoggedOut,
     NotReady {
@@ -107,7 +109,7 @@ impl AgentStatus {
 }
 
 /// A state an agent or supervisor asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RequestedState {
     Ready,
     NotReady { reason: ReasonCode },
@@ -115,14 +117,14 @@ pub enum RequestedState {
 }
 
 /// The state an agent goes to when its current call and wrap-up end, instead of ready.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PendingState {
     NotReady { reason: ReasonCode },
     LoggedOut,
 }
 
 /// A read-only view of an agent for the server, supervisors and tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AgentView {
     pub id: AgentId,
     pub name: String,
@@ -139,7 +141,7 @@ pub struct AgentView {
 }
 
 /// The agent's membership of one queue, with the per-queue counts some strategies route by.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Membership {
     pub queue: usize,
     pub skill: u8,
@@ -152,7 +154,7 @@ pub(crate) struct Membership {
 }
 
 /// The handling of one call by one agent, from answer to the end of wrap-up, for handle time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Handling {
     pub queue: usize,
     pub membership: Option<usize>,
@@ -164,7 +166,7 @@ pub(crate) struct Handling {
     pub wrap_up_from: Option<Timestamp>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Agent {
     pub id: AgentId,
     pub name: String,

@@ -16,7 +16,7 @@ use super::timers::TimerKey;
 use rustc_hash::FxHashMap as HashMap;
 
 /// What the PBX tells the agent about a call: shown with the offer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallData {
     /// The caller's number (CLI/ANI), if known.
     pub caller: Option<String>,
@@ -27,7 +27,7 @@ pub struct CallData {
 }
 
 /// Where a call is, for views.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CallStatus {
     /// Waiting in its queue; `min_skill` is the lowest skill level it may go to now.
     Waiting {
@@ -46,7 +46,7 @@ pub enum CallStatus {
 }
 
 /// A read-only view of a call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallView {
     pub id: CallId,
     /// The queue the call is in, or whose call it was when it was answered.
@@ -60,7 +60,7 @@ pub struct CallView {
     pub status: CallStatus,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) enum CallState {
     Waiting {
         timer: Option<TimerKey>,
@@ -76,7 +76,7 @@ pub(crate) enum CallState {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Call {
     pub id: CallId,
     pub data: Arc<CallData>,
@@ -151,11 +151,13 @@ impl Acd {
 
 /// Where a call lives in [`Calls`]. A command names its call by id; the id is looked up once and
 /// everything inside the core (timers, queue indexes) refers to the call by slot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub(crate) struct CallSlot(u32);
 
 /// The calls in the ACD: a slab of slots, reused once a call leaves, and the index by id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Calls {
     slots: Vec<Option<Call>>,
     free: Vec<CallSlot>,

@@ -12,9 +12,10 @@ use super::ids::{AgentId, QueueId, ReasonCode};
 pub const MAX_SKILL: u8 = 5;
 
 /// Everything one tenant's ACD needs to route and count.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     /// Where "today" starts: statistics roll over at local midnight in this zone.
+    #[serde(with = "jiff::fmt::serde::tz::required")]
     pub time_zone: TimeZone,
     pub queues: Vec<QueueConfig>,
     pub agents: Vec<AgentConfig>,
@@ -25,7 +26,7 @@ pub struct Config {
 }
 
 /// Tenant-wide routing rules that belong to agents rather than to a queue.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RoutingConfig {
     /// How long an agent who rejected an offer, let it ring out, or transferred a call to a
     /// queue, gets no new offer, so the same call does not bounce straight back to the same agent
@@ -52,7 +53,7 @@ impl Default for RoutingConfig {
 }
 
 /// A not-ready reason an agent can pick.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReasonConfig {
     pub code: ReasonCode,
     /// What the agent's reason picker shows.
@@ -60,7 +61,7 @@ pub struct ReasonConfig {
 }
 
 /// How a queue picks among the agents free to take its call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Strategy {
     /// The agent who has been ready the longest (FreeSWITCH's default, fairest for agents).
     #[default]
@@ -102,7 +103,7 @@ impl Strategy {
 
 /// Which service-level formula a queue reports. The name goes on the wire and in config so that
 /// everyone reading a percentage knows what it means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ServiceLevelVariant {
     /// Answered within T / answered (Asterisk ServicelevelPerf).
     #[default]
@@ -136,7 +137,7 @@ impl ServiceLevelVariant {
 }
 
 /// A queue's service-level objective: `target_percent` of calls answered within `threshold`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceLevelConfig {
     /// T: a call answered within this wait counts as answered in service level.
     pub threshold: Duration,
@@ -149,7 +150,7 @@ pub struct ServiceLevelConfig {
 }
 
 /// What happens to a call that has waited a queue's maximum time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MaxWait {
     pub after: Duration,
     /// Where the call goes; with no target the call leaves as timed out (the PBX plays its
@@ -159,13 +160,13 @@ pub struct MaxWait {
 
 /// A step of time-based escalation: after a call has waited `after` in the queue, the queue takes
 /// agents of lower skill for it, or sends it on to another queue. The caller keeps their place.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EscalationStep {
     pub after: Duration,
     pub action: Escalation,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Escalation {
     /// From now on agents with at least this skill level may take the call.
     Widen { min_skill: u8 },
@@ -174,7 +175,7 @@ pub enum Escalation {
 }
 
 /// One queue (group) and its rules.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct QueueConfig {
     pub id: QueueId,
     /// The name wallboards show.
@@ -223,7 +224,7 @@ impl QueueConfig {
 }
 
 /// An agent and the queues it serves.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AgentConfig {
     pub id: AgentId,
     pub name: String,
@@ -233,7 +234,7 @@ pub struct AgentConfig {
 }
 
 /// A configuration the core cannot run with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("{what}: {problem}")]
 pub struct ConfigError {
     /// Where the problem is, e.g. `queues[2].escalation[0].overflow_to` or `agents[7].skills.sales`.

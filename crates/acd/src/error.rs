@@ -5,7 +5,7 @@ use super::ids::{AgentId, CallId, QueueId, ReasonCode};
 
 /// A command the ACD refused. Each variant names what the operator or client needs to fix it; the
 /// state of the ACD is exactly as it was before the command.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum AcdError {
     #[error("unknown agent `{0}`")]
     UnknownAgent(AgentId),

@@ -10,7 +10,7 @@ use super::call::CallData;
 use super::ids::{AgentId, CallId, QueueId};
 
 /// Where an agent sends a call it transfers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TransferTarget {
     /// Into a queue, as a new call of that queue.
     Queue(QueueId),
@@ -19,7 +19,7 @@ pub enum TransferTarget {
 }
 
 /// Why an offer stopped ringing without being answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OfferEndReason {
     Rejected,
     RingNoAnswer,
@@ -37,7 +37,7 @@ impl OfferEndReason {
 }
 
 /// Why a call moved to another queue unanswered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OverflowReason {
     MaxWait,
     Escalation,
@@ -56,7 +56,7 @@ impl OverflowReason {
 }
 
 /// Why a call left the ACD.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CallLeftReason {
     /// Talked and ended.
     Completed,
@@ -79,7 +79,7 @@ impl CallLeftReason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// An agent's status changed (or, in wrap-up, its deadline moved).
     AgentStatusChanged {

@@ -8,7 +8,7 @@ use super::config::ServiceLevelVariant;
 
 /// Exact sums and counts for one window. Durations are in milliseconds; agent time is in
 /// agent-milliseconds (two agents idle for one second add 2,000).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Figures {
     /// Calls that entered the queue (an overflowed or transferred call counts in each queue it
     /// enters; a tenant's figures are the sum of its queues').
@@ -167,7 +167,7 @@ impl Figures {
 }
 
 /// One thing that happened to a call, as the statistics see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Sample {
     Offered,
     Refused,

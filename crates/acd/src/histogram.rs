@@ -18,7 +18,7 @@ pub const HANDLE_BOUNDS_SECS: [u64; 13] = [
 ];
 
 /// Counts of durations at or under each bound, and beyond the last.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     bounds_ms: Vec<u64>,
     /// `counts[i]` durations fell in bucket `i` alone (not cumulative); the last is above every
@@ -68,7 +68,7 @@ impl Histogram {
 }
 
 /// A queue's distributions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueueHistograms {
     /// Waiting time of answered calls.
     pub answer_wait: Histogram,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Eq, PartialOrd, Ord)]
+        #[derive(Clone, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub struct $name(Arc<str>);
 
         impl PartialEq for $name {

@@ -55,7 +55,7 @@ use stats::Stats;
 use timers::{Timer, TimerKey, Timers};
 
 /// Something an agent, a supervisor or the telephony side asks of the ACD.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Command {
     Login {
         agent: AgentId,
@@ -136,7 +136,7 @@ pub enum Command {
 }
 
 /// A queue's live figures and statistics.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QueueStats {
     pub id: QueueId,
     pub name: String,
@@ -150,7 +150,7 @@ pub struct QueueStats {
 }
 
 /// The tenant's live totals: call figures summed over queues, agents counted once.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TenantStats {
     pub waiting: u32,
     pub ringing: u32,
@@ -159,7 +159,7 @@ pub struct TenantStats {
 }
 
 /// Queues whose figures changed since the last `QueueChanged` events, each listed once.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Dirty {
     flags: Vec<bool>,
     list: Vec<usize>,
@@ -175,7 +175,7 @@ impl Dirty {
 }
 
 /// One tenant's ACD. See the module documentation.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Acd {
     now: Timestamp,
     routing: RoutingConfig,

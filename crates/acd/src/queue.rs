@@ -18,7 +18,7 @@ pub(crate) type AvailableKey = ((u64, u64), usize);
 
 const LEVELS: usize = MAX_SKILL as usize;
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Queue {
     pub config: QueueConfig,
     /// Waiting calls by the lowest skill level they may go to (index level - 1).

@@ -25,7 +25,7 @@ use super::histogram::QueueHistograms;
 use super::ids::ReasonCode;
 
 /// How many agents are in each state, now. An agent in several queues counts in each.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AgentCounts {
     pub logged_in: u32,
     pub ready: u32,
@@ -39,7 +39,7 @@ pub struct AgentCounts {
 
 /// Everything an agent state change touches in a scope, together in one cache line: the agent
 /// counts by state and the cumulative agent time for occupancy.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct AgentTally {
     /// Agent time is added up to this instant (milliseconds since the epoch).
     integrated_to_ms: i64,
@@ -100,7 +100,7 @@ fn count_reason(by_reason: &mut BTreeMap<ReasonCode, u32>, reason: &ReasonCode, 
 
 /// From `at_ms` until the next change (or until `integrated_to_ms` for the last), this many agents
 /// of a scope were ready and idle, and this many were handling calls.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct AgentChange {
     at_ms: i64,
     ready_idle: u32,
@@ -125,7 +125,7 @@ pub(crate) fn millis_between(from: Timestamp, to: Timestamp) -> u64 {
 /// Every figure is kept once, cumulatively since the core started, and each window is the
 /// difference between the cumulative figures now and at the window's start: exact, and a call
 /// event or an agent change touches one set of figures, not one per window.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Scope {
     /// Hot: touched on every agent state change.
     tally: AgentTally,
@@ -272,14 +272,14 @@ impl Scope {
 }
 
 /// One window's figures and where the window starts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WindowFigures {
     pub start: Timestamp,
     pub figures: Figures,
 }
 
 /// A queue's or a tenant's statistics at one moment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScopeStats {
     pub agents: AgentCounts,
     /// Since the core started: what monotonic counters are made from.
@@ -289,15 +289,16 @@ pub struct ScopeStats {
     pub rolling: WindowFigures,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct WindowStarts {
     today: Timestamp,
     interval: Timestamp,
 }
 
 /// All of a tenant's statistics: one scope per queue, one for the tenant.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Stats {
+    #[serde(with = "jiff::fmt::serde::tz::required")]
     time_zone: TimeZone,
     rolling_window: Duration,
     rolling_window_ms: i64,

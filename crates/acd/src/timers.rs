@@ -17,7 +17,9 @@ use jiff::Timestamp;
 use super::call::CallSlot;
 
 /// What to do when a deadline passes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub(crate) enum Timer {
     /// The offer of this call has rung for the queue's ring timeout.
     RingTimeout(CallSlot),
@@ -32,7 +34,7 @@ pub(crate) enum Timer {
 /// A timer's identity: its deadline and a sequence number unique among all timers ever set.
 pub(crate) type TimerKey = (Timestamp, u64);
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Timers {
     heap: BinaryHeap<Reverse<(TimerKey, Timer)>>,
     next_seq: u64,
