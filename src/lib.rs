@@ -13,6 +13,8 @@
 //! - [`server`]: listeners (ws, wss), sessions, and one engine task per tenant that owns its
 //!   core.
 //! - [`protocol`]: the wire protocol v1: what clients send and what the server says, as JSON.
+//! - [`records`]: call detail records, one per finished call, folded from the core's events
+//!   (pure), and the day files BI tools read them from.
 #![forbid(unsafe_code)]
 
 /// The core, re-exported from its own crate (`crates/acd`), so `acdhub::acd` names it.
@@ -21,5 +23,6 @@ pub mod config;
 pub mod demo;
 pub mod erlang;
 pub mod protocol;
+pub mod records;
 pub mod server;
 pub mod sim;

@@ -1,5 +1,6 @@
 //! The `acdhub` command line: `acdhub` serves, `acdhub simulate` plays a day in simulated time,
-//! `acdhub hash-password` makes a password hash for the configuration.
+//! `acdhub hash-password` makes a password hash for the configuration, `acdhub export` writes a
+//! day's call detail records as CSV or JSON lines.
 
 use std::error::Error;
 use std::io::Write as _;
@@ -7,9 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
 
 use acdhub::config::ListenAddr;
+use acdhub::records::export::{DayRecords, ExportError, Format};
 use acdhub::server::{Server, hash_password};
 use acdhub::sim::play::{OneQueue, Simulation};
 use acdhub::{config, demo};
@@ -50,6 +53,75 @@ enum Command {
     /// queue's figures; with --agents, --calls-per-hour, --aht or --threshold it simulates one
     /// queue and compares the ACD's statistics with Erlang C.
     Simulate(SimulateArgs),
+    /// Write one tenant's call detail records of one day (the calls that ended that day, in the
+    /// tenant's time zone), read from DIR/records/TENANT/YYYY-MM-DD.jsonl: CSV with a header
+    /// row, or the JSON lines as they are. docs/records.md describes every field.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The server's data directory (the one that holds `records/`).
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// The tenant's id.
+    #[arg(long)]
+    tenant: String,
+    /// The local day the calls ended on.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    day: Date,
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    format: ExportFormat,
+    /// Write to this file instead of standard output (created or replaced).
+    #[arg(long, value_name = "FILE")]
+    to: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// Comma-separated values (RFC 4180), one column per field, lists joined with `;`.
+    Csv,
+    /// One JSON object per line, as the server writes them.
+    Jsonl,
+}
+
+/// A day written exactly as the record files name theirs.
+fn parse_day(text: &str) -> Result<Date, String> {
+    let valid = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
+    match text.parse::<Date>() {
+        Ok(day) if valid => Ok(day),
+        _ => Err(format!("`{text}` is not a day written YYYY-MM-DD")),
+    }
+}
+
+/// Writes the day's records to `--to` or standard output. The output file is created only once
+/// the day's records are found.
+fn export(args: &ExportArgs) -> Result<String, Box<dyn Error>> {
+    let records = DayRecords::open(&args.data, &args.tenant, args.day)?;
+    let format = match args.format {
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Jsonl => Format::Jsonl,
+    };
+    let written = match &args.to {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|error| format!("cannot create {}: {error}", path.display()))?;
+            records.export(format, &mut std::io::BufWriter::new(file))
+        }
+        None => records.export(
+            format,
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+        ),
+    };
+    match written {
+        // A reader that closed the pipe early (`| head`) wanted no more: not an error.
+        Err(ExportError::Write(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            Ok(String::new())
+        }
+        Err(error) => Err(error.into()),
+        Ok(()) => Ok(String::new()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +303,7 @@ fn main() -> ExitCode {
         None => serve(&cli.serve),
         Some(Command::HashPassword) => hash_password_from_stdin(),
         Some(Command::Simulate(args)) => simulate(args),
+        Some(Command::Export(args)) => export(args),
     };
     match result {
         Ok(report) => match std::io::stdout().write_all(report.as_bytes()) {

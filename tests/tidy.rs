@@ -1,7 +1,8 @@
 //! The core stays pure: nothing in `crates/acd` may do I/O, read a clock or draw random numbers,
 //! so that every scenario replays exactly and a simulated day runs in milliseconds (Cargo keeps
 //! tokio and the server out of it: the crate does not depend on them; this test keeps out what
-//! `std` alone offers, and any use of serde beyond its derive). And dependencies point one way: server -> protocol -> acd, and
+//! `std` alone offers, and any use of serde beyond its derive); nor may the call-record fold in
+//! `src/records`, which is replayed like the core. And dependencies point one way: server -> protocol -> acd, and
 //! inside the server net -> session -> tenant and ops -> (session, tenant), never back.
 
 use std::path::{Path, PathBuf};
@@ -119,6 +120,47 @@ fn the_wire_types_do_not_depend_on_the_server() {
         .flat_map(|path| {
             violations_of(
                 FORBIDDEN_IN_PROTOCOL,
+                path,
+                &std::fs::read_to_string(path).unwrap(),
+            )
+        })
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// What the call-record fold must never mention: it is replayed from the journal and carried in
+/// a tenant's snapshot, so like the core it is a pure function of the events it is given. Only
+/// `file.rs` and `export.rs` in `src/records` touch the file system.
+const FORBIDDEN_IN_RECORDS_FOLD: &[(&str, &str)] = &[
+    ("std::fs", "the fold does no I/O: files are file.rs's"),
+    ("std::io", "the fold does no I/O: files are file.rs's"),
+    ("std::net", "the fold does no I/O"),
+    ("tokio", "the fold is not async"),
+    ("Timestamp::now", "time comes in as `now`"),
+    ("SystemTime", "time comes in as `now`"),
+    ("Instant::now", "time comes in as `now`"),
+    (
+        "crate::server",
+        "the server uses the fold, not the other way round",
+    ),
+];
+
+#[test]
+fn the_call_record_fold_does_no_io_and_reads_no_clock() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/records");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    let io_allowed = ["file.rs", "export.rs"];
+    files.retain(|path| !io_allowed.iter().any(|name| path.ends_with(name)));
+    assert!(
+        files.iter().any(|path| path.ends_with("mod.rs")) && files.len() >= 3,
+        "found only {files:?}"
+    );
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|path| {
+            violations_of(
+                FORBIDDEN_IN_RECORDS_FOLD,
                 path,
                 &std::fs::read_to_string(path).unwrap(),
             )

@@ -208,3 +208,107 @@ fn a_privileged_port_without_permission_fails_with_advice() {
     assert!(stderr.contains("setcap cap_net_bind_service"), "{stderr}");
     assert!(stderr.contains("--ws 8080"), "{stderr}");
 }
+
+/// Two records as the server writes them, and the start of a third it was writing when the
+/// export ran.
+const RECORDS: &str = concat!(
+    r#"{"seq":1,"call":"c1","outcome":"answered","first_queue":"support","last_queue":"sales","queues":["support","sales"],"agents":["ann","bob"],"answered_by":"ann","priority":3,"caller":"+4930123","dialled":"800","arrived_at":"2026-03-10T08:00:02Z","first_offered_at":"2026-03-10T08:00:02Z","answered_at":"2026-03-10T08:00:05Z","ended_at":"2026-03-10T08:01:05Z","wrap_up_ended_at":"2026-03-10T08:01:25Z","wait_ms":3000,"last_queue_wait_ms":1500,"talk_ms":45000,"hold_ms":15000,"holds":2,"wrap_up_ms":20000,"offers":2,"ring_no_answers":0,"rejections":0,"transfers":1,"transfer_targets":["queue:sales"],"overflows":0}"#,
+    "\n",
+    r#"{"seq":2,"call":"c2","outcome":"abandoned","first_queue":"support","last_queue":"support","queues":["support"],"agents":[],"answered_by":null,"priority":null,"caller":"Smith, \"Ann\"","dialled":null,"arrived_at":"2026-03-10T08:02:00Z","first_offered_at":null,"answered_at":null,"ended_at":"2026-03-10T08:02:12Z","wrap_up_ended_at":null,"wait_ms":12000,"last_queue_wait_ms":12000,"talk_ms":0,"hold_ms":0,"holds":0,"wrap_up_ms":0,"offers":0,"ring_no_answers":0,"rejections":0,"transfers":0,"transfer_targets":[],"overflows":0}"#,
+    "\n",
+    r#"{"seq":3,"call":"c3","outc"#,
+);
+
+#[test]
+fn export_writes_a_days_records_as_csv_or_as_json_lines() {
+    let data = tempfile::tempdir().unwrap();
+    let tenant = data.path().join("records/acme");
+    std::fs::create_dir_all(&tenant).unwrap();
+    std::fs::write(tenant.join("2026-03-10.jsonl"), RECORDS).unwrap();
+    let data_dir = data.path().to_str().unwrap();
+    let common = ["export", "--data", data_dir, "--tenant", "acme"];
+
+    let output = acdhub(&[&common[..], &["--day", "2026-03-10"]].concat());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = stdout(&output);
+    let rows: Vec<&str> = csv.split_inclusive("\r\n").collect();
+    assert_eq!(rows.len(), 3, "a header and two whole records: {csv}");
+    assert_eq!(
+        rows[0],
+        "seq,call,outcome,first_queue,last_queue,queues,agents,answered_by,priority,caller,\
+         dialled,arrived_at,first_offered_at,answered_at,ended_at,wrap_up_ended_at,wait_ms,\
+         last_queue_wait_ms,talk_ms,hold_ms,holds,wrap_up_ms,offers,ring_no_answers,rejections,\
+         transfers,transfer_targets,overflows\r\n"
+    );
+    assert_eq!(
+        rows[1],
+        "1,c1,answered,support,sales,support;sales,ann;bob,ann,3,+4930123,800,\
+         2026-03-10T08:00:02Z,2026-03-10T08:00:02Z,2026-03-10T08:00:05Z,2026-03-10T08:01:05Z,\
+         2026-03-10T08:01:25Z,3000,1500,45000,15000,2,20000,2,0,0,1,queue:sales,0\r\n"
+    );
+    assert_eq!(
+        rows[2],
+        "2,c2,abandoned,support,support,support,,,,\"Smith, \"\"Ann\"\"\",,2026-03-10T08:02:00Z,\
+         ,,2026-03-10T08:02:12Z,,12000,12000,0,0,0,0,0,0,0,0,,0\r\n"
+    );
+
+    let out = data.path().join("out.jsonl");
+    let output = acdhub(
+        &[
+            &common[..],
+            &["--day", "2026-03-10", "--format", "jsonl", "--to"],
+            &[out.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+    let whole_lines = &RECORDS[..RECORDS.rfind('\n').unwrap() + 1];
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), whole_lines);
+}
+
+#[test]
+fn export_of_a_day_or_tenant_without_records_names_the_file_it_looked_for() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().unwrap();
+    let out = data.path().join("out.csv");
+    let output = acdhub(&[
+        "export",
+        "--data",
+        data_dir,
+        "--tenant",
+        "nobody",
+        "--day",
+        "2026-03-10",
+        "--to",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let path = data.path().join("records/nobody/2026-03-10.jsonl");
+    assert!(
+        stderr.contains(&format!(
+            "no call records for tenant `nobody` on 2026-03-10: {} does not exist",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "no output file for a failed export");
+
+    let output = acdhub(&[
+        "export",
+        "--data",
+        data_dir,
+        "--tenant",
+        "acme",
+        "--day",
+        "10.03.2026",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a day written YYYY-MM-DD"), "{stderr}");
+}

@@ -1,6 +1,7 @@
 //! The tests that need no socket: the core driven by scripts with a fake clock, its refusals,
 //! property tests over random command sequences, Erlang C, the configuration loader, the wire
-//! types against the published protocol, and the command line (the real binary, which these
+//! types against the published protocol, the call detail records folded from the core's events,
+//! and the command line (the real binary, which these
 //! tests only start for commands that serve nothing).
 //!
 //! One test binary: `cargo test --test core`. The helpers compile once for all of them.
@@ -16,4 +17,5 @@ mod erlang_c;
 mod errors;
 mod properties;
 mod protocol_contract;
+mod records;
 mod scenarios;

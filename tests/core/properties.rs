@@ -12,6 +12,7 @@ use acdhub::acd::{
     Acd, AgentStatus, AgentStatusKind, CallStatus, Command, Figures, PendingState, QueueId,
     ReasonCode, RequestedState, TransferTarget,
 };
+use acdhub::records::{CallRecord, CallRecords, Outcome};
 use jiff::Timestamp;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -681,6 +682,110 @@ proptest! {
         let (restored_state, restored_events) = replay(&steps, false, Some(restore_at));
         prop_assert_eq!(events, restored_events);
         prop_assert_eq!(state, restored_state);
+    }
+}
+
+/// Plays the day with the call-record fold watching every event (each deadline at its own
+/// instant, as the engine runs them), then hangs up every call and ends every wrap-up. Returns
+/// the core, the fold and every record it finished, in order, and the calls that arrived.
+fn play_with_records(
+    steps: &[Step],
+) -> Result<(Acd, CallRecords, Vec<CallRecord>, u64), TestCaseError> {
+    let (mut acd, start) = support::acd(SETUP);
+    let mut now = start;
+    let mut records = CallRecords::default();
+    let mut finished = Vec::new();
+    let mut arrived = 0;
+    let mut feed = |acd: &mut Acd, records: &mut CallRecords, now: Timestamp| {
+        while let Some(event) = acd.poll_event() {
+            records.observe(&event, now);
+        }
+        finished.extend(records.take_finished());
+    };
+    for step in steps {
+        let next = Timestamp::from_millisecond(now.as_millisecond() + step.wait_ms as i64).unwrap();
+        while acd.poll_timeout() <= next {
+            let deadline = acd.poll_timeout();
+            acd.handle_timeout(deadline);
+            feed(&mut acd, &mut records, deadline);
+        }
+        now = next;
+        acd.handle_timeout(now);
+        feed(&mut acd, &mut records, now);
+        let command = match &step.action {
+            Action::Tick => None,
+            Action::Raw(raw) => Some(raw_command(raw)),
+            Action::Guided { kind, pick, arg } => guided(&acd, *kind, *pick, *arg),
+        };
+        if let Some(command) = command {
+            let arrival = matches!(command, Command::CallArrived { .. });
+            if acd.handle(command, now).is_ok() && arrival {
+                arrived += 1;
+            }
+        }
+        feed(&mut acd, &mut records, now);
+        // Memory follows the calls in progress: one record per call in the ACD, and at most
+        // one per agent for a call gone whose wrap-up runs.
+        prop_assert!(records.in_progress() <= acd.calls().len() + acd.agents().count());
+    }
+    for call in acd.calls() {
+        acd.handle(Command::CallEnded { call: call.id }, now)
+            .unwrap();
+        feed(&mut acd, &mut records, now);
+    }
+    let wrapping_up: Vec<_> = acd
+        .agents()
+        .filter(|agent| agent.status.kind() == AgentStatusKind::WrapUp)
+        .map(|agent| agent.id)
+        .collect();
+    for agent in wrapping_up {
+        acd.handle(Command::EndWrapUp { agent }, now).unwrap();
+        feed(&mut acd, &mut records, now);
+    }
+    Ok((acd, records, finished, arrived))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Once every call and wrap-up of a random day is over, there is one record per call that
+    /// arrived, numbered 1, 2, 3..., the fold holds nothing more, and the records add up to the
+    /// core's own figures: what a spreadsheet sums matches the wallboard.
+    #[test]
+    fn call_records_of_a_random_day_add_up_to_the_cores_figures(steps in day()) {
+        let (acd, records, finished, arrived) = play_with_records(&steps)?;
+        prop_assert_eq!(records.in_progress(), 0);
+        prop_assert_eq!(finished.len() as u64, arrived);
+        let seqs: Vec<u64> = finished.iter().map(|r| r.seq).collect();
+        prop_assert_eq!(seqs, (1..=arrived).collect::<Vec<u64>>());
+        let core = acd.tenant_stats().stats.lifetime;
+        let sum = |f: fn(&CallRecord) -> u64| finished.iter().map(f).sum::<u64>();
+        prop_assert_eq!(sum(|r| r.talk_ms), core.talk_ms);
+        prop_assert_eq!(sum(|r| r.hold_ms), core.hold_ms);
+        prop_assert_eq!(sum(|r| r.wrap_up_ms), core.wrap_up_ms);
+        let count = |outcome: Outcome| finished.iter().filter(|r| r.outcome == outcome).count() as u64;
+        prop_assert_eq!(count(Outcome::Abandoned), core.abandoned + core.short_abandoned);
+        prop_assert_eq!(count(Outcome::TimedOut), core.timed_out);
+        prop_assert_eq!(count(Outcome::Refused), core.refused);
+        for r in &finished {
+            prop_assert_eq!(Some(&r.first_queue), r.queues.first(), "{:?}", r);
+            prop_assert_eq!(Some(&r.last_queue), r.queues.last(), "{:?}", r);
+            prop_assert_eq!(r.answered_by.is_some(), r.answered_at.is_some(), "{:?}", r);
+            prop_assert!(r.answered_by.iter().all(|a| r.agents.contains(a)), "{:?}", r);
+            if r.outcome == Outcome::Answered {
+                prop_assert!(r.answered_at.is_some(), "{:?}", r);
+            }
+            let ms = |t: Timestamp| t.as_millisecond() as u64;
+            let waited_until = r.answered_at.unwrap_or(r.ended_at);
+            prop_assert_eq!(r.wait_ms, ms(waited_until) - ms(r.arrived_at), "{:?}", r);
+            prop_assert!(r.last_queue_wait_ms <= ms(r.ended_at) - ms(r.arrived_at), "{:?}", r);
+            if let Some(answered_at) = r.answered_at {
+                let connected = ms(r.ended_at) - ms(answered_at);
+                prop_assert!(r.talk_ms + r.hold_ms <= connected, "{:?}", r);
+            }
+            prop_assert_eq!(r.transfers as usize, r.transfer_targets.len());
+            prop_assert!(r.offers >= r.ring_no_answers + r.rejections, "{:?}", r);
+        }
     }
 }
 

@@ -1,0 +1,279 @@
+//! Call detail records (CDRs): every finished call, for BI and workforce management.
+//!
+//! - [`CallRecords`] (this file) is a pure fold over the core's events: no I/O, no clock. It
+//!   derives serde so it travels in a tenant's snapshot beside its core, and replaying the
+//!   journal gives the same records with the same `seq`s.
+//! - `partial.rs`: what the fold knows of a call in progress, and the record it becomes.
+//! - [`CallRecord`] (`record.rs`) is one finished call.
+//! - [`csv`]: a record as a row of comma-separated values (pure).
+//! - [`file`]: appends records as JSON lines to one file per tenant and local day, skipping
+//!   those it already has; [`export`] reads a day back as CSV or JSON lines. These two are the
+//!   only parts that touch the file system.
+//!
+//! docs/records.md is the reference for the people who read the files.
+
+pub mod csv;
+pub mod export;
+pub mod file;
+mod partial;
+mod record;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::acd::{
+    AgentId, AgentStatus, AgentStatusKind, CallId, Event, OfferEndReason, TransferTarget,
+};
+
+use partial::{Connection, Partial, millis_between};
+pub use record::{CallRecord, Outcome};
+
+/// The records of one tenant's calls, built from its core's events.
+///
+/// A call's record is finished when the call has left the ACD and every agent who worked on it
+/// has finished its wrap-up for it (or went on without one). Memory holds only the calls in
+/// progress: a record's working state is dropped when it finishes, and finished records wait
+/// only until [`CallRecords::take_finished`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecords {
+    /// Calls in the ACD, to the key of their record. A call id may come back once the call has
+    /// left (the telephony side reuses it), so records are keyed by a number of their own.
+    in_acd: BTreeMap<CallId, u64>,
+    /// Agents whose work on a call that was theirs is not over: its wrap-up is awaited or runs.
+    after_call: BTreeMap<AgentId, AfterCall>,
+    /// Records in progress by key.
+    open: BTreeMap<u64, Partial>,
+    next_key: u64,
+    /// The `seq` of the last finished record: 0 before the first.
+    last_seq: u64,
+    /// Finished, not yet taken.
+    finished: Vec<CallRecord>,
+}
+
+/// An agent's work on a call after it left the agent (hung up or transferred).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct AfterCall {
+    key: u64,
+    /// When its wrap-up began; `None` until the agent's status says whether there is one.
+    wrap_up_since: Option<Timestamp>,
+}
+
+impl CallRecords {
+    /// Folds one event of the core in. `now` is the instant the core was given for the step
+    /// that emitted it (`handle` or `handle_timeout`); wrap-up times come from the events' own
+    /// `since`, so they are exact even when a late tick runs several deadlines at once.
+    pub fn observe(&mut self, event: &Event, now: Timestamp) {
+        match event {
+            Event::CallQueued { call, queue } => {
+                let call = self.call(call, now);
+                if call.new_leg_next {
+                    call.new_leg_next = false;
+                    call.leg_started_at = now;
+                    call.leg_open = true;
+                }
+                call.enter(queue);
+            }
+            Event::CallOffered {
+                call,
+                agent,
+                priority,
+                data,
+                ..
+            } => {
+                let call = self.call(call, now);
+                call.offers += 1;
+                call.first_offered_at.get_or_insert(now);
+                if !call.agents.contains(agent) {
+                    call.agents.push(agent.clone());
+                }
+                call.priority = Some(*priority);
+                call.caller = data.caller.clone();
+                call.dialled = data.dialled.clone();
+            }
+            Event::OfferEnded { call, reason, .. } => {
+                let call = self.call(call, now);
+                match reason {
+                    OfferEndReason::RingNoAnswer => call.ring_no_answers += 1,
+                    OfferEndReason::Rejected => call.rejections += 1,
+                    // The call leaves: its CallLeft follows.
+                    OfferEndReason::CallerHungUp => {}
+                }
+            }
+            Event::CallConnected { call, agent, .. } => {
+                let call = self.call(call, now);
+                if call.answered_at.is_none() {
+                    call.answered_at = Some(now);
+                    call.answered_by = Some(agent.clone());
+                }
+                call.close_leg(now);
+                // Answered where it was transferred to: no new leg after all.
+                call.new_leg_next = false;
+                call.connection = Some(Connection {
+                    agent: agent.clone(),
+                    since: now,
+                    held_since: None,
+                    hold_ms: 0,
+                });
+            }
+            Event::CallHeld { call, .. } => {
+                let call = self.call(call, now);
+                call.holds += 1;
+                if let Some(connection) = &mut call.connection {
+                    connection.held_since = Some(now);
+                }
+            }
+            Event::CallResumed { call, .. } => {
+                let call = self.call(call, now);
+                if let Some(connection) = &mut call.connection {
+                    if let Some(held_since) = connection.held_since.take() {
+                        connection.hold_ms += millis_between(held_since, now);
+                    }
+                }
+            }
+            Event::CallTransferred { call, to, .. } => {
+                let key = self.key(call, now);
+                let call = self.open.get_mut(&key).expect("an open record");
+                call.transfer_targets.push(match to {
+                    TransferTarget::Queue(queue) => format!("queue:{queue}"),
+                    TransferTarget::Agent(agent) => format!("agent:{agent}"),
+                });
+                call.new_leg_next = true;
+                if let Some(agent) = call.disconnect(now) {
+                    self.await_after_call(agent, key);
+                }
+            }
+            Event::CallOverflowed { call, .. } => {
+                let call = self.call(call, now);
+                call.overflows += 1;
+                call.new_leg_next = true;
+            }
+            Event::CallPriorityChanged { call, priority } => {
+                self.call(call, now).priority = Some(*priority);
+            }
+            Event::CallLeft {
+                call,
+                queue,
+                reason,
+            } => {
+                // A refused call was never queued: its record starts and ends here.
+                let key = self.key(call, now);
+                self.in_acd.remove(call);
+                let call = self.open.get_mut(&key).expect("an open record");
+                call.enter(queue);
+                call.close_leg(now);
+                call.left = Some((now, *reason));
+                if let Some(agent) = call.disconnect(now) {
+                    self.await_after_call(agent, key);
+                }
+                self.finish_if_done(key);
+            }
+            Event::AgentStatusChanged {
+                agent,
+                status,
+                previous,
+                since,
+            } => self.agent_moved(agent, status, *previous, *since),
+            Event::PendingStateChanged { .. } | Event::QueueChanged { .. } => {}
+        }
+    }
+
+    /// The records finished since the last call, in `seq` order. The caller writes them out
+    /// after each step, before the next snapshot; until then they are part of the state.
+    pub fn take_finished(&mut self) -> Vec<CallRecord> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// The `seq` of the last record finished (0 before the first).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// How many records are in progress: calls in the ACD, and calls gone whose wrap-up runs.
+    pub fn in_progress(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The key of the record of a call in the ACD; a call not seen before (it arrived before
+    /// this fold started) gets a record from now.
+    fn key(&mut self, call: &CallId, now: Timestamp) -> u64 {
+        if let Some(key) = self.in_acd.get(call) {
+            return *key;
+        }
+        let key = self.next_key;
+        self.next_key += 1;
+        self.in_acd.insert(call.clone(), key);
+        self.open.insert(key, Partial::new(call.clone(), now));
+        key
+    }
+
+    fn call(&mut self, call: &CallId, now: Timestamp) -> &mut Partial {
+        let key = self.key(call, now);
+        self.open.get_mut(&key).expect("an open record")
+    }
+
+    /// The agent is done talking on the record's call: its next status says whether it wraps
+    /// up for it.
+    fn await_after_call(&mut self, agent: AgentId, key: u64) {
+        let previous = self.after_call.insert(
+            agent,
+            AfterCall {
+                key,
+                wrap_up_since: None,
+            },
+        );
+        // An agent works on one call at a time: any earlier after-call work is over.
+        if let Some(previous) = previous {
+            self.after_call_ended(previous, None);
+        }
+        if let Some(call) = self.open.get_mut(&key) {
+            call.after_call_agents += 1;
+        }
+    }
+
+    fn agent_moved(
+        &mut self,
+        agent: &AgentId,
+        status: &AgentStatus,
+        previous: AgentStatusKind,
+        since: Timestamp,
+    ) {
+        let Some(after_call) = self.after_call.get_mut(agent) else {
+            return;
+        };
+        match status {
+            // An extension moves the deadline only.
+            AgentStatus::WrapUp { .. } if previous == AgentStatusKind::WrapUp => {}
+            AgentStatus::WrapUp { .. } => after_call.wrap_up_since = Some(since),
+            _ => {
+                let after_call = self.after_call.remove(agent).expect("looked up above");
+                self.after_call_ended(after_call, Some(since));
+            }
+        }
+    }
+
+    fn after_call_ended(&mut self, after_call: AfterCall, at: Option<Timestamp>) {
+        let Some(call) = self.open.get_mut(&after_call.key) else {
+            return;
+        };
+        call.after_call_agents -= 1;
+        if let (Some(from), Some(to)) = (after_call.wrap_up_since, at) {
+            call.wrap_up_ms += millis_between(from, to);
+            call.wrap_up_ended_at = call.wrap_up_ended_at.max(Some(to));
+        }
+        self.finish_if_done(after_call.key);
+    }
+
+    fn finish_if_done(&mut self, key: u64) {
+        let done = self
+            .open
+            .get(&key)
+            .is_some_and(|call| call.left.is_some() && call.after_call_agents == 0);
+        if done {
+            let call = self.open.remove(&key).expect("looked up above");
+            self.last_seq += 1;
+            self.finished.push(call.finish(self.last_seq));
+        }
+    }
+}
