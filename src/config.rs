@@ -8,9 +8,11 @@
 //! - `raw`: the file's shape as serde reads it, each value checking its own range.
 //! - `locate`: from a field path to a line and from a parser's byte span to a field path.
 //! - `simulator`: the `[simulator]` section.
+//! - `reload`: what a reload may change, comparing the running configuration with a new one.
 
 mod locate;
 mod raw;
+mod reload;
 mod server;
 mod simulator;
 
@@ -30,6 +32,7 @@ use crate::acd::{AgentId, QueueId, ReasonCode};
 use locate::{Document, FieldPath, Found};
 use raw::{RawFile, RawQueue, RawTenant};
 
+pub use reload::{Refused, ReloadPlan, TenantChange, plan_reload};
 pub use server::{
     Limits, ListenAddr, MetricsConfig, OnDisconnect, Principal, Role, ServerConfig, TlsFiles,
 };

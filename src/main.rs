@@ -1,6 +1,7 @@
-//! The `acdhub` command line: `acdhub` serves, `acdhub simulate` plays a day in simulated time,
-//! `acdhub hash-password` makes a password hash for the configuration, `acdhub export` writes a
-//! day's call detail records as CSV or JSON lines.
+//! The `acdhub` command line: `acdhub` serves (and reloads its configuration on SIGHUP),
+//! `acdhub simulate` plays a day in simulated time, `acdhub hash-password` makes a password hash
+//! for the configuration, `acdhub check-config` checks a file as a start would, `acdhub export`
+//! writes a day's call detail records as CSV or JSON lines.
 
 use std::error::Error;
 use std::io::Write as _;
@@ -11,9 +12,9 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
-use acdhub::config::ListenAddr;
+use acdhub::config::{ConfigFileError, FileConfig, ListenAddr};
 use acdhub::records::export::{DayRecords, ExportError, Format};
-use acdhub::server::{Server, hash_password};
+use acdhub::server::{Server, check_config, hash_password};
 use acdhub::sim::play::{OneQueue, Simulation};
 use acdhub::{config, demo};
 
@@ -57,6 +58,14 @@ enum Command {
     /// tenant's time zone), read from DIR/records/TENANT/YYYY-MM-DD.jsonl: CSV with a header
     /// row, or the JSON lines as they are. docs/records.md describes every field.
     Export(ExportArgs),
+    /// Check a configuration file as a start would (the TLS files and every tenant's ACD
+    /// included), without binding a port: prints `FILE: ok` and a summary, or the error and
+    /// exits with 1.
+    CheckConfig {
+        /// The configuration file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -202,7 +211,46 @@ fn simulate(args: &SimulateArgs) -> Result<String, Box<dyn Error>> {
     Ok(args.simulation()?.play(wall_clock)?)
 }
 
-/// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+/// `acdhub check-config FILE`: the file as a start would take it, without binding or serving.
+fn check_config_file(file: &std::path::Path) -> Result<String, Box<dyn Error>> {
+    let config = config::load(file)?;
+    check_config(&config)?;
+    let queues: usize = config.tenants.iter().map(|t| t.acd.queues.len()).sum();
+    let agents: usize = config.tenants.iter().map(|t| t.acd.agents.len()).sum();
+    Ok(format!(
+        "{}: ok\n{} tenants, {queues} queues, {agents} agents, {} principals\n",
+        file.display(),
+        config.tenants.len(),
+        config.principals.len(),
+    ))
+}
+
+impl ServeArgs {
+    /// The configuration to serve, read (again, on SIGHUP) from `--config` or the built-in
+    /// demo, with the command line's overrides applied the same way each time.
+    fn configuration(&self) -> Result<FileConfig, ConfigFileError> {
+        let mut file = match &self.config {
+            Some(path) => config::load(path)?,
+            None => demo::demo(),
+        };
+        if let Some(ws) = self.ws {
+            file.server.ws = ws;
+        }
+        if let Some(wss) = self.wss {
+            file.server.wss = wss;
+        }
+        if let Some(metrics) = self.metrics {
+            file.metrics.listen = metrics;
+        }
+        if let Some(dir) = std::env::var_os("ACDHUB_WEB_DIR") {
+            file.server.web_dir = Some(dir.into());
+        }
+        Ok(file)
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully. SIGHUP reloads the configuration
+/// (as many times as it comes) and never stops the server.
 fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -212,32 +260,20 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let mut file = match &args.config {
-        Some(path) => config::load(path)?,
-        None => {
-            tracing::info!(
-                "no --config: serving the built-in demo contact center (config/demo.toml)"
-            );
-            demo::demo()
-        }
-    };
-    if let Some(ws) = args.ws {
-        file.server.ws = ws;
+    if args.config.is_none() {
+        tracing::info!("no --config: serving the built-in demo contact center (config/demo.toml)");
     }
-    if let Some(wss) = args.wss {
-        file.server.wss = wss;
-    }
-    if let Some(metrics) = args.metrics {
-        file.metrics.listen = metrics;
-    }
-    if let Some(dir) = std::env::var_os("ACDHUB_WEB_DIR") {
-        tracing::warn!(dir = %dir.to_string_lossy(), "ACDHUB_WEB_DIR: pages are read from this folder, not from the binary");
-        file.server.web_dir = Some(dir.into());
+    let file = args.configuration()?;
+    if let Some(dir) = &file.server.web_dir {
+        tracing::warn!(dir = %dir.display(), "ACDHUB_WEB_DIR: pages are read from this folder, not from the binary");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        // Before the server starts: from here on a signal is caught, never the default action
+        // (which for SIGHUP is to end the process).
+        let mut signals = Signals::new()?;
         let server = Server::start(file).await?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), "acdhub is up");
         for (scheme, addr) in [("http", server.ws_addr()), ("https", server.wss_addr())] {
@@ -248,10 +284,36 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
                 );
             }
         }
-        stop_signal().await?;
+        loop {
+            match signals.next().await {
+                Signal::Stop => break,
+                Signal::Reload => reload(&server, args).await,
+            }
+        }
         server.shutdown().await;
         Ok(String::new())
     })
+}
+
+/// SIGHUP: the configuration file read again and handed to the server, which applies it or
+/// refuses it whole (and logs which). A file that cannot be read or parsed is refused too.
+async fn reload(server: &Server, args: &ServeArgs) {
+    match &args.config {
+        Some(path) => {
+            tracing::info!(file = %path.display(), "reload: reading the configuration again")
+        }
+        None => tracing::info!(
+            "reload: no --config; the built-in demo has nothing to read again but its TLS files, if any"
+        ),
+    }
+    match args.configuration() {
+        Ok(file) => {
+            server.reload(file).await;
+        }
+        Err(error) => {
+            server.refuse_reload(error);
+        }
+    }
 }
 
 /// The address a person types into a browser for a listener: `localhost` for a listener on
@@ -273,16 +335,44 @@ fn page_url(scheme: &str, addr: std::net::SocketAddr) -> String {
     }
 }
 
-/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM.
-async fn stop_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result?,
-        _ = terminate.recv() => {}
+/// What a signal asks of the server.
+enum Signal {
+    /// SIGINT (Ctrl-C) or SIGTERM: shut down gracefully.
+    Stop,
+    /// SIGHUP (`systemctl reload`): read the configuration again.
+    Reload,
+}
+
+/// The signals the server answers, caught from when this is made until the process ends.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
     }
-    tracing::info!("stop signal received");
-    Ok(())
+
+    /// The next signal.
+    async fn next(&mut self) -> Signal {
+        let signal = tokio::select! {
+            _ = self.interrupt.recv() => Signal::Stop,
+            _ = self.terminate.recv() => Signal::Stop,
+            _ = self.hangup.recv() => Signal::Reload,
+        };
+        match signal {
+            Signal::Stop => tracing::info!("stop signal received"),
+            Signal::Reload => tracing::info!("SIGHUP received: reloading"),
+        }
+        signal
+    }
 }
 
 fn hash_password_from_stdin() -> Result<String, Box<dyn Error>> {
@@ -304,6 +394,7 @@ fn main() -> ExitCode {
         Some(Command::HashPassword) => hash_password_from_stdin(),
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Export(args)) => export(args),
+        Some(Command::CheckConfig { file }) => check_config_file(file),
     };
     match result {
         Ok(report) => match std::io::stdout().write_all(report.as_bytes()) {

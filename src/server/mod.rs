@@ -13,12 +13,14 @@
 //! `outbox` (a session's bounded outbound queue), `rung` (listeners and ladder rungs), and
 //! `ops::counters` and `ops::audit`. Sessions and engines talk only through bounded channels: a
 //! session sends [`tenant::Request`]s, an engine answers by pushing into the session's
-//! outbound queue. This module wires the layers together and owns their lifetimes.
+//! outbound queue. This module wires the layers together and owns their lifetimes; `reload`,
+//! wiring too, carries a reloaded configuration to each layer (SIGHUP).
 
 mod clock;
 mod net;
 mod ops;
 mod outbox;
+mod reload;
 mod rung;
 mod session;
 mod tenant;
@@ -36,12 +38,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::acd::Acd;
-use crate::config::{FileConfig, ListenAddr, SimulatorConfig, TenantConfig};
+use crate::config::{FileConfig, ListenAddr, SimulatorConfig, TenantConfig, TlsFiles};
 use crate::sim::{SimError, Simulator, SimulatorPlan};
 
 pub use clock::Clock;
 pub use net::{BindError, TlsError};
 pub use ops::audit::AuditError;
+pub use reload::{CertificateReload, ReloadReport};
 pub use rung::{Rung, Transport};
 pub use session::{ConnectionInfo, ConnectionNumber, Connections, hash_password};
 
@@ -73,6 +76,12 @@ pub struct Server {
     sessions: Arc<Sessions>,
     tenants: Arc<Tenants>,
     clock: Arc<Clock>,
+    counters: Arc<Counters>,
+    /// The configuration running now, which a reload compares a new file with. The lock is
+    /// held for a whole reload, so two never interleave.
+    running: tokio::sync::Mutex<FileConfig>,
+    /// The certificate new wss connections get, which a reload swaps (`None`: no wss).
+    certificate: Option<Arc<net::CertificateResolver>>,
     ws: Option<SocketAddr>,
     wss: Option<SocketAddr>,
     metrics: Option<SocketAddr>,
@@ -95,6 +104,7 @@ impl Server {
     }
 
     async fn start_with_clock(config: FileConfig, clock: Clock) -> Result<Server, StartError> {
+        let running = tokio::sync::Mutex::new(config.clone());
         let FileConfig {
             server,
             limits,
@@ -107,22 +117,27 @@ impl Server {
             return Err(StartError::NoListener);
         }
         let audit = AuditLog::open(server.audit_log.as_deref())?;
-        let tls = match server.wss {
+        let counters = Arc::new(Counters::new());
+        let certificate = match server.wss {
             ListenAddr::Off => None,
             ListenAddr::At(_) => {
-                let certificate = match &server.tls {
-                    Some(files) => net::Certificate::Files(files),
-                    None => {
-                        tracing::warn!(
-                            "wss runs on the development certificate (certs/localhost.pem), which only \
-                             machines trusting certs/dev-ca.pem accept; set [server] tls_certificate and \
-                             tls_private_key for production"
-                        );
-                        net::Certificate::Development
-                    }
-                };
-                Some(TlsAcceptor::from(net::server_config(certificate)?))
+                if server.tls.is_none() {
+                    tracing::warn!(
+                        "wss runs on the development certificate (certs/localhost.pem), which only \
+                         machines trusting certs/dev-ca.pem accept; set [server] tls_certificate and \
+                         tls_private_key for production"
+                    );
+                }
+                let key = net::load(certificate_of(server.tls.as_ref()))?;
+                if let Some(not_after) = net::not_after(&key) {
+                    counters.certificate_not_after(not_after);
+                }
+                Some(Arc::new(net::CertificateResolver::new(key)))
             }
+        };
+        let tls = match &certificate {
+            Some(resolver) => Some(TlsAcceptor::from(net::server_config(resolver.clone())?)),
+            None => None,
         };
         let mut bound = Vec::new();
         for (transport, addr) in [(Transport::Ws, server.ws), (Transport::Wss, server.wss)] {
@@ -137,7 +152,6 @@ impl Server {
         };
 
         let clock = Arc::new(clock);
-        let counters = Arc::new(Counters::new());
         let engines_stop = CancellationToken::new();
         let setup = || EngineSetup {
             clock: clock.clone(),
@@ -255,7 +269,7 @@ impl Server {
                     tenants: tenants.clone(),
                     resumable,
                     connections: connections.clone(),
-                    counters,
+                    counters: counters.clone(),
                     clock: clock.clone(),
                     shutdown: shutdown.clone(),
                 };
@@ -268,6 +282,9 @@ impl Server {
             sessions,
             tenants,
             clock,
+            counters,
+            running,
+            certificate,
             ws,
             wss,
             metrics,
@@ -341,6 +358,60 @@ impl Server {
     }
 }
 
+/// Checks a configuration as [`Server::start`] would, without binding a port or starting an
+/// engine (`acdhub check-config`): the listeners are not both off, the audit log could be
+/// opened (it is not created), the TLS files are read and make a TLS configuration, and every
+/// tenant's core and simulator are built.
+pub fn check_config(config: &FileConfig) -> Result<(), StartError> {
+    let server = &config.server;
+    if server.ws == ListenAddr::Off && server.wss == ListenAddr::Off {
+        return Err(StartError::NoListener);
+    }
+    AuditLog::check(server.audit_log.as_deref())?;
+    if let ListenAddr::At(_) = server.wss {
+        let key = net::load(certificate_of(server.tls.as_ref()))?;
+        net::server_config(Arc::new(net::CertificateResolver::new(key)))?;
+    }
+    let now = Clock::system().now();
+    for tenant in &config.tenants {
+        let simulated = config
+            .simulator
+            .as_ref()
+            .filter(|sim| sim.tenant == tenant.id);
+        build_core(tenant, simulated, now)?;
+    }
+    Ok(())
+}
+
+/// The certificate wss serves: the configured files, or the development certificate.
+fn certificate_of(tls: Option<&TlsFiles>) -> net::Certificate<'_> {
+    match tls {
+        Some(files) => net::Certificate::Files(files),
+        None => net::Certificate::Development,
+    }
+}
+
+/// A tenant's core, starting at `start`, and its simulator if it has one.
+fn build_core(
+    tenant: &TenantConfig,
+    simulated: Option<&SimulatorConfig>,
+    start: Timestamp,
+) -> Result<(Acd, Option<Simulator>), StartError> {
+    let acd = Acd::new(tenant.acd.clone(), start).map_err(|e| StartError::Tenant {
+        tenant: tenant.id.clone(),
+        problem: e.to_string(),
+    })?;
+    let simulator = match simulated {
+        Some(sim) => {
+            let plan = SimulatorPlan::from_config(sim, &tenant.acd);
+            plan.check_against(&tenant.acd)?;
+            Some(Simulator::new(sim.seed, plan, start)?)
+        }
+        None => None,
+    };
+    Ok((acd, simulator))
+}
+
 /// One tenant's engine, its core made from the tenant's configuration. The simulator's tenant
 /// starts with its warm-up already played (the last hour of a demo), so calls flow at once.
 fn start_engine(
@@ -350,15 +421,9 @@ fn start_engine(
     setup: EngineSetup,
 ) -> Result<Engine, StartError> {
     let start = simulated.map_or(now, |sim| now - sim.warm_up);
-    let mut acd = Acd::new(tenant.acd.clone(), start).map_err(|e| StartError::Tenant {
-        tenant: tenant.id.clone(),
-        problem: e.to_string(),
-    })?;
-    let simulator = match simulated {
-        Some(sim) => {
-            let plan = SimulatorPlan::from_config(sim, &tenant.acd);
-            plan.check_against(&tenant.acd)?;
-            let mut simulator = Simulator::new(sim.seed, plan, start)?;
+    let (mut acd, simulator) = build_core(tenant, simulated, start)?;
+    let simulator = match (simulated, simulator) {
+        (Some(sim), Some(mut simulator)) => {
             let played = crate::sim::run(&mut acd, &mut simulator, now);
             tracing::info!(
                 tenant = %tenant.id,
@@ -370,7 +435,7 @@ fn start_engine(
             );
             Some(simulator)
         }
-        None => None,
+        _ => None,
     };
     Ok(Engine::new(tenant.id.clone(), acd, simulator, setup))
 }

@@ -312,3 +312,115 @@ fn export_of_a_day_or_tenant_without_records_names_the_file_it_looked_for() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("not a day written YYYY-MM-DD"), "{stderr}");
 }
+
+/// A small configuration with `server` as its `[server]` section's keys: tenant `acme` with
+/// queues support and sales, agents a1 and a2, one principal. The hash is never checked.
+fn small_config(server: &str, ring_timeout_secs: u32) -> String {
+    format!(
+        r#"
+[server]
+{server}
+
+[[tenants]]
+id = "acme"
+time_zone = "Europe/Berlin"
+
+[[tenants.queues]]
+id = "support"
+
+[[tenants.queues]]
+id = "sales"
+ring_timeout_secs = {ring_timeout_secs}
+
+[[tenants.agents]]
+id = "a1"
+skills = {{ support = 3 }}
+
+[[tenants.agents]]
+id = "a2"
+skills = {{ sales = 2 }}
+
+[[principals]]
+user = "a1"
+role = "agent"
+tenant = "acme"
+password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+"#
+    )
+}
+
+/// A fresh folder for one test's files.
+fn fresh_dir(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("acdhub-cli-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn check_config_accepts_a_good_file_without_binding_its_ports() {
+    // Both ports are taken: a start would fail to bind, a check does not try.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = fresh_dir("check-good");
+    let file = dir.join("good.toml");
+    let server = format!("ws = \"127.0.0.1:{port}\"\nwss = \"127.0.0.1:{port}\"");
+    std::fs::write(&file, small_config(&server, 30)).unwrap();
+    let output = acdhub(&["check-config", file.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "{}: ok\n1 tenants, 2 queues, 2 agents, 1 principals\n",
+            file.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_config_names_the_key_of_a_bad_value() {
+    let dir = fresh_dir("check-bad");
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, small_config("ws = \"off\"", 0)).unwrap();
+    let output = acdhub(&["check-config", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:14: tenants[0].queues[1].ring_timeout_secs: must be more than 0 seconds",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stdout(&output), "", "no `ok` for a bad file");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_config_reads_the_tls_files_as_a_start_would() {
+    let dir = fresh_dir("check-tls");
+    let file = dir.join("tls.toml");
+    let missing = dir.join("missing.pem");
+    let server = format!(
+        "wss = \"127.0.0.1:0\"\ntls_certificate = {:?}\ntls_private_key = {:?}",
+        missing.display().to_string(),
+        missing.display().to_string()
+    );
+    std::fs::write(&file, small_config(&server, 30)).unwrap();
+    let output = acdhub(&["check-config", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: cannot read the certificate chain",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -18,6 +18,7 @@ mod day;
 mod errors;
 mod heartbeat;
 mod pages;
+mod reload;
 mod resume;
 mod resume_load;
 mod roles;

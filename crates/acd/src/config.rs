@@ -12,7 +12,7 @@ use super::ids::{AgentId, QueueId, ReasonCode};
 pub const MAX_SKILL: u8 = 5;
 
 /// Everything one tenant's ACD needs to route and count.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     /// Where "today" starts: statistics roll over at local midnight in this zone.
     #[serde(with = "jiff::fmt::serde::tz::required")]
@@ -26,7 +26,7 @@ pub struct Config {
 }
 
 /// Tenant-wide routing rules that belong to agents rather than to a queue.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoutingConfig {
     /// How long an agent who rejected an offer, let it ring out, or transferred a call to a
     /// queue, gets no new offer, so the same call does not bounce straight back to the same agent
@@ -53,7 +53,7 @@ impl Default for RoutingConfig {
 }
 
 /// A not-ready reason an agent can pick.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReasonConfig {
     pub code: ReasonCode,
     /// What the agent's reason picker shows.
@@ -150,7 +150,7 @@ pub struct ServiceLevelConfig {
 }
 
 /// What happens to a call that has waited a queue's maximum time.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MaxWait {
     pub after: Duration,
     /// Where the call goes; with no target the call leaves as timed out (the PBX plays its
@@ -160,7 +160,7 @@ pub struct MaxWait {
 
 /// A step of time-based escalation: after a call has waited `after` in the queue, the queue takes
 /// agents of lower skill for it, or sends it on to another queue. The caller keeps their place.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EscalationStep {
     pub after: Duration,
     pub action: Escalation,
@@ -175,7 +175,7 @@ pub enum Escalation {
 }
 
 /// One queue (group) and its rules.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QueueConfig {
     pub id: QueueId,
     /// The name wallboards show.
@@ -224,7 +224,7 @@ impl QueueConfig {
 }
 
 /// An agent and the queues it serves.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentConfig {
     pub id: AgentId,
     pub name: String,

@@ -58,6 +58,19 @@ impl Histogram {
             .map(|(&bound, cumulative)| (bound as f64 / 1000.0, cumulative))
     }
 
+    /// Adds a bound while counting goes on (a queue's threshold changed at run time). What was
+    /// counted before between the two neighbouring bounds stays above the new one: its bucket
+    /// counts from now on, so `increase()` over a window after the change is exact, and the
+    /// cumulative count at the new bound never claims a wait it did not see.
+    pub(crate) fn add_bound(&mut self, bound_ms: u64) {
+        let at = self.bounds_ms.partition_point(|&bound| bound < bound_ms);
+        if self.bounds_ms.get(at) == Some(&bound_ms) {
+            return;
+        }
+        self.bounds_ms.insert(at, bound_ms);
+        self.counts.insert(at, 0);
+    }
+
     pub fn count(&self) -> u64 {
         self.counts.iter().sum()
     }
@@ -91,6 +104,14 @@ impl QueueHistograms {
             abandon_wait: Histogram::new(wait_bounds()),
             handle: Histogram::new(HANDLE_BOUNDS_SECS.iter().map(|secs| secs * 1000)),
         }
+    }
+
+    /// The service-level threshold changed: both wait histograms get a bucket at the new one
+    /// (the old one's stays, so every series Prometheus has keeps going).
+    pub(crate) fn add_threshold(&mut self, threshold: Duration) {
+        let bound_ms = threshold.as_millis() as u64;
+        self.answer_wait.add_bound(bound_ms);
+        self.abandon_wait.add_bound(bound_ms);
     }
 
     pub(crate) fn record(&mut self, sample: &Sample) {
@@ -137,6 +158,35 @@ mod tests {
         let histograms = QueueHistograms::new(Duration::from_secs(20));
         let bounds: Vec<f64> = histograms.abandon_wait.buckets().map(|(b, _)| b).collect();
         assert_eq!(bounds.len(), WAIT_BOUNDS_SECS.len());
+    }
+
+    #[test]
+    fn a_threshold_added_later_counts_from_then_and_keeps_the_buckets_cumulative() {
+        let mut histograms = QueueHistograms::new(Duration::from_secs(20));
+        let answered = |wait_ms| Sample::Answered {
+            wait_ms,
+            within_threshold: false,
+        };
+        // Before the change: one wait in (20, 30], one in (5, 10].
+        histograms.record(&answered(25_000));
+        histograms.record(&answered(8_000));
+        histograms.add_threshold(Duration::from_secs(25));
+        histograms.add_threshold(Duration::from_secs(25));
+        histograms.record(&answered(24_000));
+        let buckets: Vec<(f64, u64)> = histograms.answer_wait.buckets().collect();
+        assert_eq!(buckets.len(), WAIT_BOUNDS_SECS.len() + 1, "{buckets:?}");
+        // The earlier 25 s wait is counted above the new bound; the later 24 s one at it.
+        assert!(buckets.contains(&(20.0, 1)), "{buckets:?}");
+        assert!(buckets.contains(&(25.0, 2)), "{buckets:?}");
+        assert!(buckets.contains(&(30.0, 3)), "{buckets:?}");
+        assert!(
+            buckets
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
+        );
+        assert_eq!(histograms.answer_wait.count(), 3);
+        let abandon: Vec<f64> = histograms.abandon_wait.buckets().map(|(b, _)| b).collect();
+        assert!(abandon.contains(&25.0), "{abandon:?}");
     }
 
     #[test]

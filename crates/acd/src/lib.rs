@@ -25,6 +25,7 @@ mod histogram;
 mod ids;
 mod invariants;
 mod queue;
+mod reconfigure;
 mod routing;
 mod stats;
 mod timers;

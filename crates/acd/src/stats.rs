@@ -162,6 +162,26 @@ impl Scope {
         }
     }
 
+    /// Moves one agent from one state to another in this scope's counts.
+    fn agent_moved(
+        &mut self,
+        now_ms: i64,
+        window_start_ms: i64,
+        from: (AgentStatusKind, Option<&ReasonCode>),
+        to: (AgentStatusKind, Option<&ReasonCode>),
+    ) {
+        self.integrate(now_ms);
+        self.tally.change(from.0, false);
+        self.tally.change(to.0, true);
+        if let Some(reason) = from.1.filter(|_| from.0 == AgentStatusKind::NotReady) {
+            count_reason(&mut self.not_ready_by_reason, reason, false);
+        }
+        if let Some(reason) = to.1.filter(|_| to.0 == AgentStatusKind::NotReady) {
+            count_reason(&mut self.not_ready_by_reason, reason, true);
+        }
+        self.counts_changed(now_ms, window_start_ms);
+    }
+
     /// Adds agent time up to `now_ms`, at the counts as they are.
     fn integrate(&mut self, now_ms: i64) {
         let tally = &mut self.tally;
@@ -383,22 +403,41 @@ impl Stats {
     ) {
         let now_ms = now.as_millisecond();
         let window_start_ms = now_ms - self.rolling_window_ms;
-        let change = |scope: &mut Scope| {
-            scope.integrate(now_ms);
-            scope.tally.change(from.0, false);
-            scope.tally.change(to.0, true);
-            if let Some(reason) = from.1.filter(|_| from.0 == AgentStatusKind::NotReady) {
-                count_reason(&mut scope.not_ready_by_reason, reason, false);
-            }
-            if let Some(reason) = to.1.filter(|_| to.0 == AgentStatusKind::NotReady) {
-                count_reason(&mut scope.not_ready_by_reason, reason, true);
-            }
-            scope.counts_changed(now_ms, window_start_ms);
-        };
-        change(&mut self.tenant);
+        self.tenant.agent_moved(now_ms, window_start_ms, from, to);
         for queue in queues {
-            change(&mut self.queues[queue]);
+            self.queues[queue].agent_moved(now_ms, window_start_ms, from, to);
         }
+    }
+
+    /// A queue added while the core runs: its figures start at `now`, and its wait histograms
+    /// have a bucket at its threshold like those of the queues configured at the start.
+    pub fn add_queue(&mut self, threshold: Duration, now: Timestamp) {
+        self.queues.push(Scope::new(now));
+        self.histograms.push(QueueHistograms::new(threshold));
+    }
+
+    /// An agent already logged in got a skill in `queue`: the queue counts it from now on, in
+    /// the state it is in (the tenant counted it already).
+    pub fn agent_joined(
+        &mut self,
+        now: Timestamp,
+        queue: usize,
+        state: (AgentStatusKind, Option<&ReasonCode>),
+    ) {
+        let now_ms = now.as_millisecond();
+        let window_start_ms = now_ms - self.rolling_window_ms;
+        self.queues[queue].agent_moved(
+            now_ms,
+            window_start_ms,
+            (AgentStatusKind::LoggedOut, None),
+            state,
+        );
+    }
+
+    /// The queue's service-level threshold changed: its wait histograms get a bucket at the new
+    /// one (see [`Histogram::add_bound`](super::histogram::Histogram::add_bound)).
+    pub fn threshold_changed(&mut self, queue: usize, threshold: Duration) {
+        self.histograms[queue].add_threshold(threshold);
     }
 
     /// The next instant at which a window rolls over or a sample leaves the rolling window.
@@ -438,6 +477,11 @@ impl Stats {
             self.tenant.rolling.apply(&sample, false);
             changed(queue);
         }
+    }
+
+    /// The zone the days and intervals are counted in.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
     }
 
     /// True when `at` is midnight or later and the per-agent daily counts must restart.

@@ -107,7 +107,11 @@ impl Acd {
             .filter(|s| s.after <= waited)
         {
             match &step.action {
-                super::config::Escalation::Widen { min_skill: level } => min_skill = *level,
+                // Only ever lower: a call re-settled under new steps after a reload keeps the
+                // level it reached (in one configuration the steps only go down).
+                super::config::Escalation::Widen { min_skill: level } => {
+                    min_skill = min_skill.min(*level)
+                }
                 super::config::Escalation::Overflow { .. } => {
                     overflow = Some((
                         queue.escalation_overflow[next_step],

@@ -4,7 +4,8 @@
 //! no engine.
 //!
 //! - `listener`: the accept loops (a connection slot before each accept, TLS and header
-//!   timeouts, bind errors turned into advice). `tls`: certificates.
+//!   timeouts, bind errors turned into advice). `tls`: certificates, behind a resolver a
+//!   reload swaps; `expiry`: a certificate's notAfter, for the metrics.
 //! - `origin`: the Origin rule, as an extractor every rung and probe takes.
 //! - `websocket`: `/ws` and the session's socket over a WebSocket.
 //! - `rungs` and `link`: the HTTP rungs (`/rt/sse`, `/rt/poll`, `/rt/send`, `/rt/endpoints`) and
@@ -13,6 +14,7 @@
 //!   `/diagnostics` page.
 
 mod diag;
+mod expiry;
 mod health;
 mod link;
 mod listener;
@@ -35,7 +37,7 @@ use crate::server::session::Sessions;
 pub use link::Links;
 pub use listener::{Accept, BindError, Listening, accept_loop, bind};
 pub use pages::{Ladder, PagesConfig};
-pub use tls::{Certificate, TlsError, server_config};
+pub use tls::{Certificate, CertificateResolver, TlsError, load, not_after, server_config};
 
 /// tungstenite's read and write buffers per connection. Its defaults (128 KiB each) cost about
 /// 140 KB per idle connection; protocol messages are small and writes are coalesced, so 4 KiB

@@ -177,6 +177,34 @@ impl AuditLog {
         })
     }
 
+    /// Whether [`AuditLog::open`] would succeed, without creating the file (`check-config`):
+    /// a file that exists must open for appending, a new one needs its folder.
+    pub fn check(path: Option<&Path>) -> Result<(), AuditError> {
+        let Some(path) = path else {
+            return Ok(());
+        };
+        let opened = if path.exists() {
+            OpenOptions::new().append(true).open(path).map(drop)
+        } else {
+            let folder = match path.parent() {
+                Some(folder) if !folder.as_os_str().is_empty() => folder,
+                _ => Path::new("."),
+            };
+            match std::fs::metadata(folder) {
+                Ok(metadata) if metadata.is_dir() => Ok(()),
+                Ok(_) => Err(std::io::Error::other(format!(
+                    "{} is not a folder",
+                    folder.display()
+                ))),
+                Err(error) => Err(error),
+            }
+        };
+        opened.map_err(|source| AuditError {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
     /// Records one action and how it ended: `result` is `ok` or the error code.
     pub fn record(&self, at: Timestamp, actor: &Actor<'_>, action: &Action, result: &str) {
         let record = Record {

@@ -4,6 +4,8 @@
 //! ([`super::scrape`]); docs/metrics.md lists every series.
 
 use prometheus::proto::MetricFamily;
+use std::sync::Once;
+
 use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::protocol::Role;
@@ -30,6 +32,11 @@ pub struct Counters {
     dropped: IntCounterVec,
     slow_disconnects: IntCounterVec,
     resumes: IntCounterVec,
+    reloads: IntCounterVec,
+    /// Registered at the first certificate it is given, so a server without wss (or with a
+    /// certificate whose date cannot be read) serves no made-up expiry.
+    certificate_not_after: IntGauge,
+    certificate_registered: Once,
 }
 
 impl Counters {
@@ -91,6 +98,17 @@ impl Counters {
                 "Sessions closed with 4008 because the client did not keep up.",
                 &["role"],
             ),
+            reloads: counter_vec(
+                "acdhub_config_reloads_total",
+                "Reloads asked for by SIGHUP: applied, or refused with the running configuration unchanged.",
+                &["result"],
+            ),
+            certificate_not_after: IntGauge::new(
+                "acdhub_tls_certificate_not_after_seconds",
+                "When the certificate wss serves now expires (its notAfter), as Unix seconds.",
+            )
+            .expect("valid metric"),
+            certificate_registered: Once::new(),
             registry: registry.clone(),
         };
         let build = IntGaugeVec::new(
@@ -122,7 +140,26 @@ impl Counters {
         for result in ["resumed", "resync"] {
             counters.resumes.with_label_values(&[result]);
         }
+        for result in ["applied", "refused"] {
+            counters.reloads.with_label_values(&[result]);
+        }
         counters
+    }
+
+    /// A reload ended: applied, or refused (nothing changed).
+    pub fn reload(&self, applied: bool) {
+        let result = if applied { "applied" } else { "refused" };
+        self.reloads.with_label_values(&[result]).inc();
+    }
+
+    /// The certificate wss serves from now on expires at `unix_seconds`.
+    pub fn certificate_not_after(&self, unix_seconds: i64) {
+        self.certificate_registered.call_once(|| {
+            self.registry
+                .register(Box::new(self.certificate_not_after.clone()))
+                .expect("the certificate's gauge is registered once");
+        });
+        self.certificate_not_after.set(unix_seconds);
     }
 
     /// A new connection: counted as unauthenticated until it authenticates.

@@ -4,9 +4,13 @@
 //! a time (a check costs tens of milliseconds of CPU by design, so an unbounded number of them
 //! would be a denial of service). An unknown user costs the same as a wrong password, so a
 //! caller cannot tell which users exist. Neither a password nor a token is ever logged.
+//!
+//! A reload replaces the principals: sign-ins from then on check the new ones. Sessions already
+//! signed in keep running; tokens of a user who was removed, or whose password, tenant or role
+//! changed, are forgotten, so they sign that user in no more.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -40,36 +44,77 @@ pub struct Token {
 struct Issued {
     identity: Arc<Identity>,
     expires_at: Timestamp,
+    /// The password hash the user signed in against: a token is good only while the user is
+    /// configured with it and the same identity (a reload may change either).
+    password_hash: String,
 }
+
+/// Each user's password hash and who they are.
+type Principals = HashMap<String, (String, Arc<Identity>)>;
 
 /// Checks credentials. Shared by every session.
 pub struct Authenticator {
-    principals: HashMap<String, (String, Arc<Identity>)>,
+    /// Read at every password check, written by a reload.
+    principals: RwLock<Principals>,
     tokens: DashMap<String, Issued>,
     checks: Semaphore,
 }
 
+fn principals_by_user(principals: &[Principal]) -> Principals {
+    principals
+        .iter()
+        .map(|p| {
+            let identity = Identity {
+                user: p.user.clone(),
+                tenant: p.tenant.clone(),
+                acting: p.acting.clone(),
+            };
+            (
+                p.user.clone(),
+                (p.password_hash.clone(), Arc::new(identity)),
+            )
+        })
+        .collect()
+}
+
 impl Authenticator {
     pub fn new(principals: &[Principal]) -> Authenticator {
-        let principals = principals
-            .iter()
-            .map(|p| {
-                let identity = Identity {
-                    user: p.user.clone(),
-                    tenant: p.tenant.clone(),
-                    acting: p.acting.clone(),
-                };
-                (
-                    p.user.clone(),
-                    (p.password_hash.clone(), Arc::new(identity)),
-                )
-            })
-            .collect();
         Authenticator {
-            principals,
+            principals: RwLock::new(principals_by_user(principals)),
             tokens: DashMap::new(),
             checks: Semaphore::new(CONCURRENT_CHECKS),
         }
+    }
+
+    /// Checks sign-ins against `principals` from now on (a reload). A token stays valid only if
+    /// its user is still configured with the same password hash and identity.
+    pub fn replace_principals(&self, principals: &[Principal]) {
+        *self
+            .principals
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = principals_by_user(principals);
+        // Each token is checked against the principals when used; this only frees the memory
+        // of those no longer good.
+        self.tokens
+            .retain(|_, issued| self.still_configured(issued));
+    }
+
+    /// Whether the token's user is configured as when it signed in.
+    fn still_configured(&self, issued: &Issued) -> bool {
+        self.principal(&issued.identity.user)
+            .is_some_and(|(hash, identity)| {
+                hash == issued.password_hash && identity == issued.identity
+            })
+    }
+
+    /// A user's password hash and identity, as configured now.
+    fn principal(&self, user: &str) -> Option<(String, Arc<Identity>)> {
+        // A writer only assigns a whole map, so a poisoned lock still holds a whole one.
+        self.principals
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(user)
+            .cloned()
     }
 
     /// Who the credentials belong to, and a token for next time; `None` if they are wrong.
@@ -81,7 +126,7 @@ impl Authenticator {
         match credentials {
             Credentials::Token(value) => {
                 let issued = self.tokens.get(&value)?;
-                if issued.expires_at <= now {
+                if issued.expires_at <= now || !self.still_configured(&issued) {
                     drop(issued);
                     self.tokens.remove(&value);
                     return None;
@@ -93,11 +138,12 @@ impl Authenticator {
                 Some((issued.identity.clone(), token))
             }
             Credentials::Password { user, password } => {
-                let (hash, identity) = match self.principals.get(&user) {
-                    Some((hash, identity)) => (Some(hash.clone()), Some(identity.clone())),
+                let (hash, identity) = match self.principal(&user) {
+                    Some((hash, identity)) => (Some(hash), Some(identity)),
                     None => (None, None),
                 };
                 let _permit = self.checks.acquire().await.ok()?;
+                let hash_checked = hash.clone();
                 let matches = tokio::task::spawn_blocking(move || match hash {
                     Some(hash) => verify(&password, &hash),
                     None => {
@@ -109,12 +155,13 @@ impl Authenticator {
                 .await
                 .unwrap_or(false);
                 let identity = identity.filter(|_| matches)?;
-                Some((identity.clone(), self.issue(identity, now)))
+                let password_hash = hash_checked?;
+                Some((identity.clone(), self.issue(identity, password_hash, now)))
             }
         }
     }
 
-    fn issue(&self, identity: Arc<Identity>, now: Timestamp) -> Token {
+    fn issue(&self, identity: Arc<Identity>, password_hash: String, now: Timestamp) -> Token {
         if self.tokens.len() > 1024 {
             self.tokens.retain(|_, issued| issued.expires_at > now);
         }
@@ -125,6 +172,7 @@ impl Authenticator {
             Issued {
                 identity,
                 expires_at,
+                password_hash,
             },
         );
         Token { value, expires_at }
@@ -155,6 +203,86 @@ pub fn hash_password(password: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::Acting;
+
+    fn principal(user: &str, hash: &str, acting: Acting) -> Principal {
+        Principal {
+            user: user.to_owned(),
+            password_hash: hash.to_owned(),
+            acting,
+            tenant: "acme".to_owned(),
+        }
+    }
+
+    fn password(user: &str, password: &str) -> Credentials {
+        Credentials::Password {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn after_a_reload_sign_ins_and_tokens_answer_to_the_new_principals() {
+        let (demo, other) = (hash_password("demo"), hash_password("other"));
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let auth = Authenticator::new(&[
+            principal("ann", &demo, Acting::Supervisor),
+            principal("bob", &demo, Acting::Wallboard),
+            principal("cat", &demo, Acting::Telephony),
+            principal("dan", &demo, Acting::Wallboard),
+        ]);
+        let mut tokens = HashMap::new();
+        for user in ["ann", "bob", "cat", "dan"] {
+            let (_, token) = auth
+                .authenticate(password(user, "demo"), now)
+                .await
+                .unwrap();
+            tokens.insert(user, Credentials::Token(token.value));
+        }
+
+        // ann's password changed, bob was removed, cat stays, dan is a supervisor now, eve is new.
+        auth.replace_principals(&[
+            principal("ann", &other, Acting::Supervisor),
+            principal("cat", &demo, Acting::Telephony),
+            principal("dan", &demo, Acting::Supervisor),
+            principal("eve", &demo, Acting::Wallboard),
+        ]);
+        assert!(
+            auth.authenticate(password("ann", "demo"), now)
+                .await
+                .is_none()
+        );
+        assert!(
+            auth.authenticate(password("ann", "other"), now)
+                .await
+                .is_some()
+        );
+        assert!(
+            auth.authenticate(password("bob", "demo"), now)
+                .await
+                .is_none()
+        );
+        assert!(
+            auth.authenticate(password("eve", "demo"), now)
+                .await
+                .is_some()
+        );
+        let (dan, _) = auth
+            .authenticate(password("dan", "demo"), now)
+            .await
+            .unwrap();
+        assert_eq!(dan.acting, Acting::Supervisor);
+        for (user, still_good) in [
+            ("ann", false),
+            ("bob", false),
+            ("cat", true),
+            ("dan", false),
+        ] {
+            let token = tokens.remove(user).unwrap();
+            let signed_in = auth.authenticate(token, now).await;
+            assert_eq!(signed_in.is_some(), still_good, "{user}'s token");
+        }
+    }
 
     #[test]
     fn a_hash_verifies_its_password_only_and_the_decoy_verifies_nothing_likely() {

@@ -144,6 +144,12 @@ impl Sessions {
     pub fn tenant_count(&self) -> usize {
         self.tenants.count()
     }
+
+    /// A reload: sign-ins are checked against `principals` from now on. Sessions already
+    /// signed in keep running.
+    pub fn replace_principals(&self, principals: &[crate::config::Principal]) {
+        self.auth.replace_principals(principals);
+    }
 }
 
 /// How long the server waits for its close frame to be written to a client that has stopped

@@ -98,39 +98,52 @@ pub struct Cause {
     pub call: Option<CallId>,
 }
 
+/// The agents with a skill in each queue.
+fn queue_agents(acd: &Acd) -> HashMap<QueueId, Vec<AgentId>> {
+    let mut queue_agents: HashMap<QueueId, Vec<AgentId>> = HashMap::new();
+    for agent in acd.agents() {
+        for (queue, _) in &agent.skills {
+            queue_agents
+                .entry(queue.clone())
+                .or_default()
+                .push(agent.id.clone());
+        }
+    }
+    queue_agents
+}
+
+/// Queue positions in configuration order.
+fn queue_index(acd: &Acd) -> HashMap<QueueId, usize> {
+    acd.queue_ids()
+        .enumerate()
+        .map(|(i, q)| (q.clone(), i))
+        .collect()
+}
+
+/// The formula of the tenant's total service level: the queues' own if they share one.
+fn tenant_variant(acd: &Acd) -> ServiceLevelVariant {
+    let mut variants = acd
+        .queue_ids()
+        .filter_map(|q| acd.queue_config(q))
+        .map(|q| q.service_level.variant);
+    let first = variants.next().unwrap_or(ServiceLevelVariant::Answered);
+    if variants.all(|v| v == first) {
+        first
+    } else {
+        ServiceLevelVariant::Answered
+    }
+}
+
 /// A call's change of queue within one step: the queue it was in before the step, and why it
 /// moved (the last reason, if it moved twice).
 type QueueChange = (QueueId, OverflowReason);
 
 impl Audience {
     pub fn new(acd: &Acd, counters: Arc<Counters>) -> Audience {
-        let mut queue_agents: HashMap<QueueId, Vec<AgentId>> = HashMap::new();
-        for agent in acd.agents() {
-            for (queue, _) in &agent.skills {
-                queue_agents
-                    .entry(queue.clone())
-                    .or_default()
-                    .push(agent.id.clone());
-            }
-        }
-        let mut variants = acd
-            .queue_ids()
-            .filter_map(|q| acd.queue_config(q))
-            .map(|q| q.service_level.variant);
-        let first = variants.next().unwrap_or(ServiceLevelVariant::Answered);
-        let tenant_variant = if variants.all(|v| v == first) {
-            first
-        } else {
-            ServiceLevelVariant::Answered
-        };
         Audience {
-            queue_agents,
-            queue_index: acd
-                .queue_ids()
-                .enumerate()
-                .map(|(i, q)| (q.clone(), i))
-                .collect(),
-            tenant_variant,
+            queue_agents: queue_agents(acd),
+            queue_index: queue_index(acd),
+            tenant_variant: tenant_variant(acd),
             counters,
             agents: HashMap::new(),
             agent_of_session: HashMap::new(),
@@ -145,6 +158,16 @@ impl Audience {
             queue_watchers: vec![0; acd.queue_ids().count()],
             totals_watchers: 0,
         }
+    }
+
+    /// The core was reconfigured: new queues (after the existing ones) and new skills. Queue
+    /// positions of existing queues do not change, so subscriptions stay as they are; a new
+    /// queue is watched by the subscriptions made after it exists.
+    pub fn reconfigured(&mut self, acd: &Acd) {
+        self.queue_agents = queue_agents(acd);
+        self.queue_index = queue_index(acd);
+        self.queue_watchers.resize(self.queue_index.len(), 0);
+        self.tenant_variant = tenant_variant(acd);
     }
 
     /// An agent's session, whose snapshot (just sent) told it its queues' waiting counts as they

@@ -57,6 +57,12 @@ pub enum Request {
     },
     /// The clock was moved: look at it again.
     Wake,
+    /// A reload: the tenant's core runs on `config` from now on (queue parameters, new queues
+    /// and agents, reasons; see `Acd::reconfigure`), or refuses it and stays as it was.
+    Reconfigure {
+        config: acd::Config,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 pub struct Engine {
@@ -270,6 +276,10 @@ impl Engine {
                 let _ = reply.send(TenantFigures::of(&self.tenant, &self.acd));
             }
             Request::Wake => {}
+            Request::Reconfigure { config, reply } => {
+                // journal: Reconfigure
+                let _ = reply.send(self.reconfigure(config));
+            }
             Request::Command {
                 handle,
                 epoch,
@@ -308,6 +318,19 @@ impl Engine {
                 handle.send_answer(epoch, reply.to_json());
             }
         }
+    }
+
+    /// Runs the core on a reloaded configuration, and tells the audience about new queues and
+    /// skills; what the change causes (offers, overflows) goes out as any step's events.
+    fn reconfigure(&mut self, config: acd::Config) -> Result<(), String> {
+        let now = self.clock.now();
+        self.catch_up(now);
+        self.acd
+            .reconfigure(config, now)
+            .map_err(|error| error.to_string())?;
+        self.audience.reconfigured(&self.acd);
+        self.drain(now);
+        Ok(())
     }
 
     fn attach(&mut self, attach: Attach) {

@@ -57,6 +57,28 @@ impl Tenants {
         stopped
     }
 
+    /// A reload: `tenant`'s core runs on `config` from now on. Refused (nothing changed) if the
+    /// core refuses it, or if the tenant has no running engine.
+    pub async fn reconfigure(
+        &self,
+        tenant: &str,
+        config: crate::acd::Config,
+    ) -> Result<(), String> {
+        let engine = self
+            .engine(tenant)
+            .ok_or_else(|| format!("no tenant `{tenant}` runs"))?;
+        let stopped = || format!("tenant `{tenant}`: its engine has stopped");
+        let (reply, answer) = oneshot::channel();
+        engine
+            .send(Request::Reconfigure { config, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|problem| format!("tenant `{tenant}`: {problem}"))
+    }
+
     /// Tells every engine to look at the clock again (it was moved).
     pub async fn wake(&self) {
         for engine in self.engines.values() {
