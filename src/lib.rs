@@ -13,6 +13,8 @@
 //! - [`server`]: listeners (ws, wss), sessions, and one engine task per tenant that owns its
 //!   core.
 //! - [`protocol`]: the wire protocol v1: what clients send and what the server says, as JSON.
+//! - [`journal`]: durable storage for each tenant's commands and snapshots on local disk: an
+//!   append-only segment log the server writes ahead of every effect and recovers from.
 //! - [`records`]: call detail records, one per finished call, folded from the core's events
 //!   (pure), and the day files BI tools read them from.
 #![forbid(unsafe_code)]
@@ -22,6 +24,7 @@ pub use acdhub_acd as acd;
 pub mod config;
 pub mod demo;
 pub mod erlang;
+pub mod journal;
 pub mod protocol;
 pub mod records;
 pub mod server;

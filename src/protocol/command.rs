@@ -67,11 +67,10 @@ impl ClientMessage {
             reason: Some(reason),
             ..
         } = &self
+            && ReasonCode::SYSTEM.contains(&reason.as_str())
         {
-            if ReasonCode::SYSTEM.contains(&reason.as_str()) {
-                let reason = ReasonCode::from(reason.as_str());
-                return Err(AcdError::UnknownReason(reason).into());
-            }
+            let reason = ReasonCode::from(reason.as_str());
+            return Err(AcdError::UnknownReason(reason).into());
         }
         let call = CallId::from;
         let set_state = |agent: &AgentId, state| acd::Command::SetState {

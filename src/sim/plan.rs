@@ -93,13 +93,13 @@ impl SimulatorPlan {
                     calls_per_hour: traffic.calls_per_hour,
                 });
             }
-            if let TalkTime::Exponential { mean } = traffic.talk_time {
-                if mean.is_zero() {
-                    return Err(SimError::ZeroMean {
-                        queue: traffic.queue.clone(),
-                        what: "talk time",
-                    });
-                }
+            if let TalkTime::Exponential { mean } = traffic.talk_time
+                && mean.is_zero()
+            {
+                return Err(SimError::ZeroMean {
+                    queue: traffic.queue.clone(),
+                    what: "talk time",
+                });
             }
             if traffic.patience.is_some_and(|p| p.is_zero()) {
                 return Err(SimError::ZeroMean {

@@ -278,14 +278,14 @@ impl Simulator {
                     AgentStatus::WrapUp { call, deadline } => {
                         player.wrapping_up = Some(call.clone());
                         let started = *previous != crate::acd::AgentStatusKind::WrapUp;
-                        if let (true, WrapUpHabit::EndAfter(after)) = (started, player.wrap_up) {
-                            if now + after < *deadline {
-                                let action = Action::EndWrapUp {
-                                    agent: index,
-                                    call: call.clone(),
-                                };
-                                self.plan(now + after, action);
-                            }
+                        if let (true, WrapUpHabit::EndAfter(after)) = (started, player.wrap_up)
+                            && now + after < *deadline
+                        {
+                            let action = Action::EndWrapUp {
+                                agent: index,
+                                call: call.clone(),
+                            };
+                            self.plan(now + after, action);
                         }
                     }
                     _ => player.wrapping_up = None,

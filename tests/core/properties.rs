@@ -275,7 +275,7 @@ fn guided(acd: &Acd, kind: u8, pick: usize, arg: usize) -> Option<Command> {
         }
         5 => {
             let (agent, call, _) = connected[choose(connected.len())?].clone();
-            let target = if arg % 2 == 0 {
+            let target = if arg.is_multiple_of(2) {
                 TransferTarget::Queue(QUEUES[arg / 2 % 5].into())
             } else {
                 TransferTarget::Agent(AGENTS[arg / 2 % 5].into())

@@ -197,7 +197,7 @@ async fn relay(
         }
     }
     cuts.fetch_add(1, Ordering::Relaxed);
-    if random.next() % 2 == 0 {
+    if random.next().is_multiple_of(2) {
         let _ = client.set_zero_linger();
         let _ = server.set_zero_linger();
     }

@@ -221,7 +221,7 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
             let mut call = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 call += 1;
-                if call % 10 == 0 {
+                if call.is_multiple_of(10) {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
                 let queue = format!("q{}", call as usize % QUEUES);

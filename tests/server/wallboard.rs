@@ -317,7 +317,11 @@ async fn a_slow_wallboard_stays_connected_and_a_dead_one_is_closed() {
             let mut call = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 call += 1;
-                let queue = if call % 2 == 0 { "support" } else { "sales" };
+                let queue = if call.is_multiple_of(2) {
+                    "support"
+                } else {
+                    "sales"
+                };
                 let id = format!("load-{call}");
                 pbx.ok(json!({"type": "call_arrived", "call": id, "queue": queue}))
                     .await;

@@ -484,7 +484,7 @@ impl Run {
         let mut head = head.split_whitespace();
         let scope = head.next().ok_or("missing scope")?;
         let words: Vec<&str> = pairs.split_whitespace().collect();
-        if words.len() % 2 != 0 {
+        if !words.len().is_multiple_of(2) {
             return Err("expected `key value` pairs".to_owned());
         }
         let queue = match scope {
@@ -1010,7 +1010,7 @@ pub fn time(t: Timestamp, start: Timestamp) -> String {
     let sign = if ms < 0 { "-" } else { "" };
     let ms = ms.unsigned_abs();
     let secs = |ms: u64| {
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             format!("{}s", ms / 1000)
         } else {
             format!("{}.{:03}s", ms / 1000, ms % 1000)

@@ -234,12 +234,12 @@ impl Audience {
     }
 
     pub fn detach(&mut self, session: SessionNumber) {
-        if let Some(agent) = self.agent_of_session.remove(&session) {
-            if let Some(handles) = self.agents.get_mut(&agent) {
-                handles.retain(|h| h.number != session);
-                if handles.is_empty() {
-                    self.agents.remove(&agent);
-                }
+        if let Some(agent) = self.agent_of_session.remove(&session)
+            && let Some(handles) = self.agents.get_mut(&agent)
+        {
+            handles.retain(|h| h.number != session);
+            if handles.is_empty() {
+                self.agents.remove(&agent);
             }
         }
         if let Some(watcher) = self.watchers.remove(&session) {
@@ -467,10 +467,10 @@ impl Audience {
             .queue_agents
             .get(queue)
             .is_some_and(|agents| agents.iter().any(|a| self.agents.contains_key(a)));
-        if let Some(&index) = self.queue_index.get(queue) {
-            if self.queue_watchers[index] > 0 {
-                self.stale_queues.insert(index);
-            }
+        if let Some(&index) = self.queue_index.get(queue)
+            && self.queue_watchers[index] > 0
+        {
+            self.stale_queues.insert(index);
         }
         self.totals_changed();
         if !agents_listen {

@@ -146,10 +146,10 @@ pub fn watcher_snapshot(
     }
     let at = acd.now();
     for queue in acd.queue_ids() {
-        if subscription.queues.contains(queue) {
-            if let Some(stats) = acd.queue_stats(queue) {
-                events.push(queue_stats(&stats, at));
-            }
+        if subscription.queues.contains(queue)
+            && let Some(stats) = acd.queue_stats(queue)
+        {
+            events.push(queue_stats(&stats, at));
         }
     }
     if subscription.tenant_total {
