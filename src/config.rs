@@ -15,6 +15,7 @@ mod raw;
 mod reload;
 mod server;
 mod simulator;
+mod storage;
 
 use std::path::Path;
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub use server::{
     Limits, ListenAddr, MetricsConfig, OnDisconnect, Principal, Role, ServerConfig, TlsFiles,
 };
 pub use simulator::{CallRate, DEFAULT_AHT, DEFAULT_ANSWER_DELAY, DEFAULT_SEED, SimulatorConfig};
+pub use storage::{FsyncPolicy, StorageConfig, default_data_dir};
 
 /// Everything a configuration file sets up: the contact centers to run and, optionally, the
 /// simulated traffic that makes a demo come alive.
@@ -54,6 +56,8 @@ pub struct FileConfig {
     pub principals: Vec<Principal>,
     /// The `[simulator]` section, if the file asks for simulated callers and agents.
     pub simulator: Option<SimulatorConfig>,
+    /// `[storage]`: the journal that keeps every tenant's day across restarts.
+    pub storage: StorageConfig,
 }
 
 /// One contact center hosted by the server.
@@ -214,6 +218,7 @@ fn build(raw: RawFile) -> Result<FileConfig, Problem> {
     let server = server::build_server(&root.key("server"), raw.server)?;
     let limits = server::build_limits(&root.key("limits"), raw.limits)?;
     let metrics = server::build_metrics(raw.metrics);
+    let storage = storage::build_storage(&root.key("storage"), raw.storage)?;
     let principals = server::build_principals(&root.key("principals"), raw.principals, &tenants)?;
     Ok(FileConfig {
         server,
@@ -222,6 +227,7 @@ fn build(raw: RawFile) -> Result<FileConfig, Problem> {
         tenants,
         principals,
         simulator,
+        storage,
     })
 }
 

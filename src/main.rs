@@ -43,6 +43,9 @@ struct ServeArgs {
     /// Where to serve Prometheus /metrics: host:port, a port, or off [default: [metrics] listen, else 127.0.0.1:9464].
     #[arg(long, value_name = "ADDR")]
     metrics: Option<ListenAddr>,
+    /// The data directory: every tenant's journal, the token key, the audit log [default: [storage] dir, else $STATE_DIRECTORY, $XDG_STATE_HOME/acdhub or ~/.local/state/acdhub].
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +69,30 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Look at a tenant's journal (DATA/tenants/TENANT/journal) without a server.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Read every segment and snapshot of one journal directory and say what is there and what
+    /// is wrong (a torn last record, damage with its file and byte offset). Writes nothing; it
+    /// may run while the server runs.
+    Verify {
+        /// The journal directory, e.g. ~/.local/state/acdhub/tenants/demo/journal.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+}
+
+fn journal(command: &JournalCommand) -> Result<String, Box<dyn Error>> {
+    match command {
+        JournalCommand::Verify { dir } => {
+            let report = acdhub::journal::verify(dir)?;
+            Ok(format!("{report}\n"))
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +272,12 @@ impl ServeArgs {
         if let Some(dir) = std::env::var_os("ACDHUB_WEB_DIR") {
             file.server.web_dir = Some(dir.into());
         }
+        if let Some(dir) = &self.data {
+            file.storage.dir = Some(dir.clone());
+        }
+        if file.storage.dir.is_none() {
+            file.storage.dir = config::default_data_dir();
+        }
         Ok(file)
     }
 }
@@ -395,6 +428,7 @@ fn main() -> ExitCode {
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Export(args)) => export(args),
         Some(Command::CheckConfig { file }) => check_config_file(file),
+        Some(Command::Journal(command)) => journal(command),
     };
     match result {
         Ok(report) => match std::io::stdout().write_all(report.as_bytes()) {

@@ -29,6 +29,8 @@ pub(super) struct RawFile {
     #[serde(default)]
     pub principals: Vec<RawPrincipal>,
     pub simulator: Option<RawSimulator>,
+    #[serde(default)]
+    pub storage: super::storage::RawStorage,
 }
 
 /// One `[[tenants]]` table.

@@ -85,6 +85,12 @@ pub fn plan_reload(old: &FileConfig, new: &FileConfig) -> Result<ReloadPlan, Vec
     let (MetricsConfig { listen: old_listen }, MetricsConfig { listen: new_listen }) =
         (&old.metrics, &new.metrics);
     refused.differ("metrics.listen", old_listen, new_listen);
+    if old.storage != new.storage {
+        refused.push(
+            "storage",
+            "the [storage] section changed; the journal is opened at start",
+        );
+    }
     if old.simulator != new.simulator {
         refused.push(
             "simulator",

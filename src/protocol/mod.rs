@@ -63,6 +63,10 @@ pub enum ProtocolError {
     /// failed (the log says which).
     #[error("the tenant's engine is not taking commands; reconnect in a moment")]
     Unavailable,
+    /// The tenant's journal cannot be written (disk full or read-only): a command that would
+    /// change anything is refused rather than applied without being durable.
+    #[error("the server cannot write its journal ({0}); nothing was changed, try again later")]
+    StorageUnavailable(String),
 }
 
 impl ProtocolError {
@@ -78,6 +82,7 @@ impl ProtocolError {
             ProtocolError::AuthFailed => "auth_failed",
             ProtocolError::Forbidden { .. } | ProtocolError::NotOwnAgent { .. } => "forbidden",
             ProtocolError::Unavailable => "unavailable",
+            ProtocolError::StorageUnavailable(_) => "storage_unavailable",
         }
     }
 }

@@ -126,10 +126,10 @@ impl CallRecords {
             }
             Event::CallResumed { call, .. } => {
                 let call = self.call(call, now);
-                if let Some(connection) = &mut call.connection {
-                    if let Some(held_since) = connection.held_since.take() {
-                        connection.hold_ms += millis_between(held_since, now);
-                    }
+                if let Some(connection) = &mut call.connection
+                    && let Some(held_since) = connection.held_since.take()
+                {
+                    connection.hold_ms += millis_between(held_since, now);
                 }
             }
             Event::CallTransferred { call, to, .. } => {

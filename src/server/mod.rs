@@ -38,7 +38,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::acd::Acd;
-use crate::config::{FileConfig, ListenAddr, SimulatorConfig, TenantConfig, TlsFiles};
+use crate::config::{
+    FileConfig, ListenAddr, SimulatorConfig, StorageConfig, TenantConfig, TlsFiles,
+};
+use crate::records::file::RecordFile;
 use crate::sim::{SimError, Simulator, SimulatorPlan};
 
 pub use clock::Clock;
@@ -52,7 +55,8 @@ use net::{Net, Ports};
 use ops::audit::AuditLog;
 use ops::counters::Counters;
 use session::{Authenticator, Resumable, SessionParts, Sessions};
-use tenant::{Engine, EngineSetup, Tenants};
+use tenant::{Durable, Engine, EngineSetup, Tenants};
+pub use tenant::{RecoverError, Recovered};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,25 @@ pub enum StartError {
     Simulator(#[from] SimError),
     #[error("both listeners are off ([server] ws and wss): there would be nothing to connect to")]
     NoListener,
+    #[error(
+        "tenant `{tenant}`: cannot recover its journal: {source}. Nothing was changed on disk; \
+         `acdhub journal verify DIR` shows what is wrong, and docs/operations.md says how to go on"
+    )]
+    Journal {
+        tenant: String,
+        #[source]
+        source: RecoverError,
+    },
+    #[error("data directory {dir}: {source}")]
+    DataDir {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "tenant `{tenant}`: the configuration cannot be applied to the journaled day: {problem}"
+    )]
+    Reconfigure { tenant: String, problem: String },
 }
 
 /// A running server.
@@ -112,11 +135,11 @@ impl Server {
             tenants,
             principals,
             simulator,
+            storage,
         } = config;
         if server.ws == ListenAddr::Off && server.wss == ListenAddr::Off {
             return Err(StartError::NoListener);
         }
-        let audit = AuditLog::open(server.audit_log.as_deref())?;
         let counters = Arc::new(Counters::new());
         let certificate = match server.wss {
             ListenAddr::Off => None,
@@ -151,6 +174,32 @@ impl Server {
             ListenAddr::At(addr) => Some(net::bind(net::Listening::METRICS, addr).await?),
         };
 
+        // Beside the journal unless configured elsewhere: the audit log survives as the day does.
+        let audit_path = server
+            .audit_log
+            .clone()
+            .or_else(|| storage.journal_dir().map(|dir| dir.join("audit.jsonl")));
+        if let Some(dir) = storage.journal_dir() {
+            std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+                dir: dir.display().to_string(),
+                source,
+            })?;
+            tracing::info!(dir = %dir.display(), "data directory: every tenant's journal, the token key, the audit log");
+        } else {
+            tracing::warn!(
+                "no data directory ([storage]): the day lives in memory only and a restart starts every tenant empty"
+            );
+        }
+        let audit = AuditLog::open(audit_path.as_deref())?;
+        let token_key = match storage.journal_dir() {
+            Some(dir) => {
+                session::TokenKey::load_or_create(dir).map_err(|source| StartError::DataDir {
+                    dir: dir.display().to_string(),
+                    source,
+                })?
+            }
+            None => session::TokenKey::ephemeral(),
+        };
         let clock = Arc::new(clock);
         let engines_stop = CancellationToken::new();
         let setup = || EngineSetup {
@@ -167,7 +216,7 @@ impl Server {
         let now = clock.now();
         for tenant in tenants {
             let simulated = simulator.as_ref().filter(|sim| sim.tenant == tenant.id);
-            let engine = start_engine(&tenant, simulated, now, setup())?;
+            let engine = start_engine(&tenant, simulated, now, setup(), &storage).await?;
             let (sender, receiver) = mpsc::channel(tenant::CHANNEL_CAPACITY);
             engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
             senders.insert(tenant.id, sender);
@@ -210,7 +259,7 @@ impl Server {
         let shutdown = CancellationToken::new();
         let sessions = Arc::new(Sessions::new(SessionParts {
             connections: connections.clone(),
-            auth: Authenticator::new(&principals),
+            auth: Authenticator::new(&principals, token_key),
             tenants: tenants.clone(),
             limits: limits.clone(),
             audit,
@@ -358,6 +407,16 @@ impl Server {
     }
 }
 
+/// A tenant's day as its journal directory holds it, read the way a start recovers it (the
+/// newest valid snapshot, then every record after it), for tools and tests. It takes the
+/// journal's lock, so it fails while a server uses the directory, and cuts off a torn last
+/// record as a start would.
+pub fn recover_journal(dir: &std::path::Path) -> Result<Option<Recovered>, RecoverError> {
+    let storage = StorageConfig::default();
+    let (_journal, recovered) = Durable::open(dir.to_path_buf(), &storage, "-")?;
+    Ok(recovered)
+}
+
 /// Checks a configuration as [`Server::start`] would, without binding a port or starting an
 /// engine (`acdhub check-config`): the listeners are not both off, the audit log could be
 /// opened (it is not created), the TLS files are read and make a TLS configuration, and every
@@ -401,25 +460,110 @@ fn build_core(
         tenant: tenant.id.clone(),
         problem: e.to_string(),
     })?;
-    let simulator = match simulated {
-        Some(sim) => {
-            let plan = SimulatorPlan::from_config(sim, &tenant.acd);
-            plan.check_against(&tenant.acd)?;
-            Some(Simulator::new(sim.seed, plan, start)?)
-        }
-        None => None,
-    };
+    let simulator = simulated
+        .map(|sim| new_simulator(tenant, sim, start))
+        .transpose()?;
     Ok((acd, simulator))
 }
 
-/// One tenant's engine, its core made from the tenant's configuration. The simulator's tenant
-/// starts with its warm-up already played (the last hour of a demo), so calls flow at once.
-fn start_engine(
+/// One tenant's engine: its day as the journal kept it, or, at its first start, a core made from
+/// the tenant's configuration. The simulator's tenant starts with its warm-up already played
+/// (the last hour of a demo), so calls flow at once.
+async fn start_engine(
     tenant: &TenantConfig,
     simulated: Option<&SimulatorConfig>,
     now: Timestamp,
     setup: EngineSetup,
+    storage: &StorageConfig,
 ) -> Result<Engine, StartError> {
+    let (durable, recovered) = match storage.journal_dir() {
+        Some(data_dir) => {
+            let dir = tenant::tenant_dir(data_dir, &tenant.id);
+            let (durable, recovered) =
+                Durable::open(dir, storage, &tenant.id).map_err(|source| StartError::Journal {
+                    tenant: tenant.id.clone(),
+                    source,
+                })?;
+            (Some(durable), recovered)
+        }
+        None => (None, None),
+    };
+    let Some(recovered) = recovered else {
+        let (acd, simulator) = fresh_tenant(tenant, simulated, now)?;
+        let mut engine = Engine::new(
+            tenant.id.clone(),
+            acd,
+            tenant.acd.clone(),
+            simulator,
+            durable,
+            setup,
+        );
+        engine.keep_records(Default::default(), record_file(storage, tenant));
+        // The day's first snapshot: the journal's records start from it.
+        engine.snapshot_now().await;
+        return Ok(engine);
+    };
+    let tenant::Recovered {
+        acd,
+        config,
+        simulator,
+        records,
+        replayed,
+    } = recovered;
+    let simulator = match (simulated, simulator) {
+        // The journal's simulator goes on where it was; a changed [simulator] section takes
+        // effect on a fresh start (docs/operations.md).
+        (Some(_), Some(mut simulator)) => {
+            simulator.resume_at(now);
+            Some(simulator)
+        }
+        (Some(sim), None) => Some(new_simulator(tenant, sim, now)?),
+        (None, _) => None,
+    };
+    let agents = acd
+        .agents()
+        .filter(|a| a.status.kind() != crate::acd::AgentStatusKind::LoggedOut)
+        .count();
+    let calls = acd.calls().len();
+    let mut engine = Engine::new(tenant.id.clone(), acd, config, simulator, durable, setup);
+    engine
+        .reconfigure_to(&tenant.acd, now)
+        .await
+        .map_err(|problem| StartError::Reconfigure {
+            tenant: tenant.id.clone(),
+            problem,
+        })?;
+    engine.keep_records(records, record_file(storage, tenant));
+    engine.start_grace_for_everyone();
+    tracing::info!(
+        tenant = %tenant.id,
+        replayed,
+        agents_logged_in = agents,
+        calls,
+        "tenant recovered from its journal"
+    );
+    Ok(engine)
+}
+
+/// Where a tenant's call detail records go: beside its journal. A file that cannot be opened
+/// costs the records (the journal still has every call), not the start.
+fn record_file(storage: &StorageConfig, tenant: &TenantConfig) -> Option<RecordFile> {
+    let data_dir = storage.journal_dir()?;
+    match RecordFile::open(data_dir, &tenant.id, tenant.acd.time_zone.clone()) {
+        Ok(file) => Some(file),
+        Err(error) => {
+            tracing::warn!(tenant = %tenant.id, "call detail records will not be written: {error}");
+            None
+        }
+    }
+}
+
+/// A tenant's core at its first start, with the simulator's warm-up played.
+fn fresh_tenant(
+    tenant: &TenantConfig,
+    simulated: Option<&SimulatorConfig>,
+    now: Timestamp,
+) -> Result<(Acd, Option<Simulator>), StartError> {
     let start = simulated.map_or(now, |sim| now - sim.warm_up);
     let (mut acd, simulator) = build_core(tenant, simulated, start)?;
     let simulator = match (simulated, simulator) {
@@ -437,5 +581,16 @@ fn start_engine(
         }
         _ => None,
     };
-    Ok(Engine::new(tenant.id.clone(), acd, simulator, setup))
+    Ok((acd, simulator))
+}
+
+/// The tenant's simulator, starting at `start`.
+fn new_simulator(
+    tenant: &TenantConfig,
+    sim: &SimulatorConfig,
+    start: Timestamp,
+) -> Result<Simulator, StartError> {
+    let plan = SimulatorPlan::from_config(sim, &tenant.acd);
+    plan.check_against(&tenant.acd)?;
+    Ok(Simulator::new(sim.seed, plan, start)?)
 }

@@ -36,7 +36,7 @@ impl Measurement {
 
 /// What the simulator itself counts, because the core does not: how many answered calls had to
 /// wait at all. Erlang C's headline figure is exactly this probability.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WaitTally {
     /// Calls connected to an agent, as the simulator saw `CallConnected` (should equal the
     /// core's `answered`).

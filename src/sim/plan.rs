@@ -37,7 +37,7 @@ pub struct QueueTraffic {
 
 /// The distribution of talk times. With no wrap-up the talk time is the whole handle time, the
 /// AHT of the Erlang formulas.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TalkTime {
     /// Exponential with this mean: the M/M/N assumption behind Erlang C.
     Exponential { mean: Duration },
@@ -68,7 +68,7 @@ pub struct VirtualAgent {
 }
 
 /// What the agent does in wrap-up (after-call work).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum WrapUpHabit {
     /// Lets the queue's wrap-up run to its deadline.
     #[default]

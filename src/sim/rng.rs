@@ -5,7 +5,7 @@
 //! what lets a test pin a seed and a bug report quote one.
 
 /// SplitMix64 (Steele, Lea and Flood 2014): turns one 64-bit seed into well-mixed state words.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct SplitMix64(u64);
 
 impl SplitMix64 {
@@ -20,7 +20,7 @@ impl SplitMix64 {
 
 /// xoshiro256** (Blackman and Vigna 2018): fast, 256 bits of state, good enough for queueing
 /// simulation by a wide margin.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Rng {
     state: [u64; 4],
 }

@@ -24,7 +24,7 @@ use super::plan::{SimulatorPlan, TalkTime, WrapUpHabit};
 use super::rng::Rng;
 
 /// Something the simulator will do at a planned instant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Action {
     /// A caller of this traffic source dials in.
     Arrival {
@@ -54,7 +54,7 @@ enum Action {
 }
 
 /// A queue's callers: where they go and the random streams they are drawn from.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct CallerSource {
     queue: QueueId,
     /// Mean gap between arrivals in seconds; `None` when the rate is 0.
@@ -70,7 +70,7 @@ struct CallerSource {
     dialled: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum CallPlace {
     Waiting,
     /// `offer` counts the offers of this call, so that an answer planned for an earlier offer
@@ -85,7 +85,7 @@ enum CallPlace {
 }
 
 /// A call the simulator placed, as far as the core's events have told.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct SimulatedCall {
     /// When the core first queued the call (not when the simulator planned it: a real-time
     /// driver may deliver the arrival a little late).
@@ -97,7 +97,7 @@ struct SimulatedCall {
     waited: Option<bool>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct AgentPlayer {
     id: AgentId,
     answer_delay: Duration,
@@ -107,10 +107,11 @@ struct AgentPlayer {
 }
 
 /// Seeded callers and virtual agents. See the module documentation.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Simulator {
     /// Planned actions by instant, then by the order they were planned: equal instants keep
     /// their order, so runs repeat exactly.
+    #[serde(with = "agenda_entries")]
     agenda: BTreeMap<(Timestamp, u64), Action>,
     next_sequence: u64,
     sources: Vec<CallerSource>,
@@ -321,6 +322,29 @@ impl Simulator {
         self.calls.len()
     }
 
+    /// Whether the simulator plays this agent (a virtual agent, never a person's session).
+    pub fn plays(&self, agent: &AgentId) -> bool {
+        self.agent_index.contains_key(agent)
+    }
+
+    /// Goes on at `now` after the server was down since the instant of its last action:
+    /// callers who would have dialled in meanwhile never reached the ACD, so each source's next
+    /// arrival is drawn afresh from `now`; answers, hang-ups and wrap-up ends planned for the
+    /// gap happen at once, as a PBX's would when its link came back.
+    pub fn resume_at(&mut self, now: Timestamp) {
+        let missed: Vec<(Timestamp, u64)> = self
+            .agenda
+            .iter()
+            .filter(|((at, _), action)| *at < now && matches!(action, Action::Arrival { .. }))
+            .map(|(key, _)| *key)
+            .collect();
+        for key in missed {
+            if let Some(Action::Arrival { source }) = self.agenda.remove(&key) {
+                self.plan_arrival(source, now);
+            }
+        }
+    }
+
     fn tally_for(&mut self, queue: &QueueId) -> &mut WaitTally {
         let index = *self.tally_index.entry(queue.clone()).or_insert_with(|| {
             self.tallies.push((queue.clone(), WaitTally::default()));
@@ -442,5 +466,26 @@ impl Simulator {
             priority: 0,
             data,
         });
+    }
+}
+
+/// The agenda in a snapshot: its entries as a list, since JSON keys must be strings.
+mod agenda_entries {
+    use std::collections::BTreeMap;
+
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Action;
+
+    type Agenda = BTreeMap<(Timestamp, u64), Action>;
+
+    pub fn serialize<S: Serializer>(agenda: &Agenda, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(agenda.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Agenda, D::Error> {
+        let entries = Vec::<((Timestamp, u64), Action)>::deserialize(deserializer)?;
+        Ok(entries.into_iter().collect())
     }
 }

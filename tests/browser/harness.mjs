@@ -44,13 +44,16 @@ function config(extra = "") {
 /**
  * Starts the server: ws (http) on `wsPort`, wss (https) on `wssPort` (0: the OS picks), on the
  * test configuration (with the TOML `extra` after it), or on the built-in demo with `demo: true`.
- * Resolves once both listen, with their URLs.
+ * Resolves once both listen, with their URLs. Each server gets a fresh data directory (its
+ * journal) unless `dataDir` names one: a restart that passes the old server's `dataDir` goes
+ * on with its day.
  */
-export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = false, extra = "" } = {}) {
+export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = false, extra = "", dataDir = null } = {}) {
   const configuration = demo ? [] : ["--config", config(extra)];
+  dataDir ??= mkdtempSync(join(tmpdir(), "acdhub-data-"));
   const child = spawn(
     BINARY,
-    [...configuration, "--ws", `127.0.0.1:${wsPort}`, "--wss", `127.0.0.1:${wssPort}`, "--metrics", "off"],
+    [...configuration, "--ws", `127.0.0.1:${wsPort}`, "--wss", `127.0.0.1:${wssPort}`, "--metrics", "off", "--data", dataDir],
     { env: { ...process.env, RUST_LOG: "info", NO_COLOR: "1", ...env }, stdio: ["ignore", "ignore", "pipe"] },
   );
   let log = "";
@@ -78,6 +81,7 @@ export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = fa
     http: `http://127.0.0.1:${ports.ws}`,
     https: `https://localhost:${ports.wss}`,
     ports,
+    dataDir,
     log: () => log,
     /** SIGTERM, as an operator's restart does; resolves when the process has exited. */
     async stop() {

@@ -2,7 +2,8 @@
 // goes ready; the simulator delivers a call; the agent accepts (from the keyboard), holds,
 // resumes, hangs up and wraps up, while a wallboard beside it shows the waiting and answered
 // counts change; the supervisor forces the agent not ready and the agent's page shows it; the
-// server restarts and the wallboard (and the agent's page) reconnect by themselves.
+// server restarts and the wallboard (and the agent's page) reconnect by themselves to the same
+// day: the journal kept the figures and the agent's state.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -132,8 +133,10 @@ test("an agent takes a simulated call while the wallboard and the supervisor wat
     await screenshot(wallboard, "wallboard");
     await screenshot(supervisor, "supervisor");
 
-    // The server restarts on the same ports. Nobody touches the wallboard: it reconnects and
-    // shows the new server's figures (a fresh day: nothing answered).
+    // The server restarts on the same ports and the same data directory. Nobody touches the
+    // pages: they reconnect by themselves, and the day goes on where it was — the wallboard
+    // still counts the answered call, the agent is still not ready with its reason, signed in
+    // again with its stored token (the new process checks the token with the key it keeps).
     const ports = server.ports;
     await server.stop();
     await wallboard.waitForFunction(
@@ -141,14 +144,20 @@ test("an agent takes a simulated call while the wallboard and the supervisor wat
       null,
       { timeout: PATIENCE },
     );
-    server = await startServer({ wsPort: ports.ws, wssPort: ports.wss });
+    server = await startServer({ wsPort: ports.ws, wssPort: ports.wss, dataDir: server.dataDir });
+    assert.match(server.log(), /tenant recovered from its journal/);
     await live(wallboard);
-    await waitForNumber(answered, (n) => n === 0, "the wallboard shows the new server's figures");
-    // The agent's page signs in again with the password it kept in memory: the new server
-    // knows no token. The ACD state started over: logged out.
+    await waitForNumber(answered, (n) => n === 1, "the wallboard still counts the call answered before the restart");
     await live(agent);
-    await agent.locator('[data-role="state"][data-state="logged_out"]').waitFor({ timeout: PATIENCE });
-    await agent.getByRole("button", { name: "Log in" }).waitFor();
+    await agent.locator('[data-role="state"][data-state="not_ready"]').waitFor({ timeout: PATIENCE });
+    assert.equal(await agent.locator('[data-role="reason"]').textContent(), "· Break");
+    assert.equal(await agent.getByRole("button", { name: "Log in" }).count(), 0, "still logged in");
+    await live(supervisor);
+    await supervisor.waitForFunction(
+      () => document.querySelector('[data-agent="agent1"] [data-role="state"]')?.textContent.includes("Not ready"),
+      null,
+      { timeout: PATIENCE },
+    );
 
     // The one error a page may log is the browser's own note of a connection refused while
     // the server was down.

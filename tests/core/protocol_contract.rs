@@ -82,6 +82,7 @@ fn protocol_errors() -> Vec<ProtocolError> {
             agent: "agent2".into(),
         },
         ProtocolError::Unavailable,
+        ProtocolError::StorageUnavailable("No space left on device (os error 28)".into()),
     ];
     for error in &all {
         match error {
@@ -94,7 +95,8 @@ fn protocol_errors() -> Vec<ProtocolError> {
             | ProtocolError::AuthFailed
             | ProtocolError::Forbidden { .. }
             | ProtocolError::NotOwnAgent { .. }
-            | ProtocolError::Unavailable => {}
+            | ProtocolError::Unavailable
+            | ProtocolError::StorageUnavailable(_) => {}
         }
     }
     all

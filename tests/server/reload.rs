@@ -51,6 +51,8 @@ impl Acdhub {
         let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
             .arg("--config")
             .arg(config)
+            .arg("--data")
+            .arg(config.with_extension("data"))
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();

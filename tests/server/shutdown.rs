@@ -42,6 +42,8 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
         .arg("--config")
         .arg(&file)
+        .arg("--data")
+        .arg(dir.join("data"))
         .env("RUST_LOG", "trace")
         .stderr(Stdio::piped())
         .spawn()

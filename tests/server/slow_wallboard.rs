@@ -102,6 +102,8 @@ fn spawn() -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
         .arg("--config")
         .arg(&file)
+        .arg("--data")
+        .arg(dir.join("data"))
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()

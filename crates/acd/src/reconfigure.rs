@@ -37,8 +37,7 @@ impl Acd {
     /// Runs on `config` from `now` on, after everything due by then. See the module
     /// documentation for what may change; on error nothing changed.
     pub fn reconfigure(&mut self, config: Config, now: Timestamp) -> Result<(), ConfigError> {
-        config.validate()?;
-        self.check_reconfigure(&config)?;
+        self.check(&config)?;
         self.advance(now);
 
         // Agents free for calls leave the available indexes while queues and skills change
@@ -150,6 +149,13 @@ impl Acd {
         }
         self.purge_stale_timers();
         Ok(())
+    }
+
+    /// Whether [`Acd::reconfigure`] would take `config`, without changing anything: what a
+    /// journal checks before it records a reconfiguration.
+    pub fn check(&self, config: &Config) -> Result<(), ConfigError> {
+        config.validate()?;
+        self.check_reconfigure(config)
     }
 
     /// Refuses what cannot change while the core runs. Reads only.

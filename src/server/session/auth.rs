@@ -15,13 +15,14 @@ use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use dashmap::DashMap;
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
 use crate::config::Principal;
 use crate::protocol::Identity;
 use crate::protocol::inbound::Credentials;
+
+use super::token::TokenKey;
 
 /// How long a session token stays valid: a working day and a half.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
@@ -41,14 +42,6 @@ pub struct Token {
     pub expires_at: Timestamp,
 }
 
-struct Issued {
-    identity: Arc<Identity>,
-    expires_at: Timestamp,
-    /// The password hash the user signed in against: a token is good only while the user is
-    /// configured with it and the same identity (a reload may change either).
-    password_hash: String,
-}
-
 /// Each user's password hash and who they are.
 type Principals = HashMap<String, (String, Arc<Identity>)>;
 
@@ -56,7 +49,9 @@ type Principals = HashMap<String, (String, Arc<Identity>)>;
 pub struct Authenticator {
     /// Read at every password check, written by a reload.
     principals: RwLock<Principals>,
-    tokens: DashMap<String, Issued>,
+    /// Signs the tokens, which the server therefore need not remember (they outlive a restart
+    /// when the key is kept in the data directory).
+    tokens: TokenKey,
     checks: Semaphore,
 }
 
@@ -78,10 +73,10 @@ fn principals_by_user(principals: &[Principal]) -> Principals {
 }
 
 impl Authenticator {
-    pub fn new(principals: &[Principal]) -> Authenticator {
+    pub fn new(principals: &[Principal], tokens: TokenKey) -> Authenticator {
         Authenticator {
             principals: RwLock::new(principals_by_user(principals)),
-            tokens: DashMap::new(),
+            tokens,
             checks: Semaphore::new(CONCURRENT_CHECKS),
         }
     }
@@ -93,18 +88,13 @@ impl Authenticator {
             .principals
             .write()
             .unwrap_or_else(PoisonError::into_inner) = principals_by_user(principals);
-        // Each token is checked against the principals when used; this only frees the memory
-        // of those no longer good.
-        self.tokens
-            .retain(|_, issued| self.still_configured(issued));
     }
 
-    /// Whether the token's user is configured as when it signed in.
-    fn still_configured(&self, issued: &Issued) -> bool {
-        self.principal(&issued.identity.user)
-            .is_some_and(|(hash, identity)| {
-                hash == issued.password_hash && identity == issued.identity
-            })
+    /// What a token of `user` is bound to: the user's password hash and identity as configured
+    /// now. A token made for another binding (the password or role changed) is no longer good.
+    fn binding(&self, user: &str) -> Option<String> {
+        let (hash, identity) = self.principal(user)?;
+        Some(binding(&hash, &identity))
     }
 
     /// A user's password hash and identity, as configured now.
@@ -125,17 +115,10 @@ impl Authenticator {
     ) -> Option<(Arc<Identity>, Token)> {
         match credentials {
             Credentials::Token(value) => {
-                let issued = self.tokens.get(&value)?;
-                if issued.expires_at <= now || !self.still_configured(&issued) {
-                    drop(issued);
-                    self.tokens.remove(&value);
-                    return None;
-                }
-                let token = Token {
-                    value: value.clone(),
-                    expires_at: issued.expires_at,
-                };
-                Some((issued.identity.clone(), token))
+                let (user, expires_at) =
+                    self.tokens.verify(&value, now, |user| self.binding(user))?;
+                let (_, identity) = self.principal(&user)?;
+                Some((identity, Token { value, expires_at }))
             }
             Credentials::Password { user, password } => {
                 let (hash, identity) = match self.principal(&user) {
@@ -155,28 +138,33 @@ impl Authenticator {
                 .await
                 .unwrap_or(false);
                 let identity = identity.filter(|_| matches)?;
-                let password_hash = hash_checked?;
-                Some((identity.clone(), self.issue(identity, password_hash, now)))
+                let token = self.issue(&binding(&hash_checked?, &identity), &identity.user, now)?;
+                Some((identity, token))
             }
         }
     }
 
-    fn issue(&self, identity: Arc<Identity>, password_hash: String, now: Timestamp) -> Token {
-        if self.tokens.len() > 1024 {
-            self.tokens.retain(|_, issued| issued.expires_at > now);
-        }
-        let value = random_token();
-        let expires_at = now + TOKEN_LIFETIME;
-        self.tokens.insert(
-            value.clone(),
-            Issued {
-                identity,
-                expires_at,
-                password_hash,
-            },
-        );
-        Token { value, expires_at }
+    /// A token for `user` signed in as `binding`, expiring in [`TOKEN_LIFETIME`] (to the
+    /// second).
+    fn issue(&self, binding: &str, user: &str, now: Timestamp) -> Option<Token> {
+        let expires_at = Timestamp::from_second((now + TOKEN_LIFETIME).as_second()).ok()?;
+        let value = self.tokens.sign(user, binding, expires_at);
+        Some(Token { value, expires_at })
     }
+}
+
+/// What a token is bound to: the password hash the user signed in against and who the user is.
+fn binding(password_hash: &str, identity: &Identity) -> String {
+    let agent = identity
+        .acting
+        .agent()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    format!(
+        "{password_hash}\0{}\0{}\0{agent}",
+        identity.tenant,
+        identity.role().name()
+    )
 }
 
 fn verify(password: &str, hash: &str) -> bool {
@@ -225,12 +213,15 @@ mod tests {
     async fn after_a_reload_sign_ins_and_tokens_answer_to_the_new_principals() {
         let (demo, other) = (hash_password("demo"), hash_password("other"));
         let now = Timestamp::from_second(1_800_000_000).unwrap();
-        let auth = Authenticator::new(&[
-            principal("ann", &demo, Acting::Supervisor),
-            principal("bob", &demo, Acting::Wallboard),
-            principal("cat", &demo, Acting::Telephony),
-            principal("dan", &demo, Acting::Wallboard),
-        ]);
+        let auth = Authenticator::new(
+            &[
+                principal("ann", &demo, Acting::Supervisor),
+                principal("bob", &demo, Acting::Wallboard),
+                principal("cat", &demo, Acting::Telephony),
+                principal("dan", &demo, Acting::Wallboard),
+            ],
+            TokenKey::ephemeral(),
+        );
         let mut tokens = HashMap::new();
         for user in ["ann", "bob", "cat", "dan"] {
             let (_, token) = auth

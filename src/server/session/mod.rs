@@ -23,6 +23,7 @@ mod replay;
 mod resume;
 mod sign_in;
 mod socket;
+mod token;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub use auth::{Authenticator, hash_password, random_token};
 pub use connections::{ConnectionInfo, ConnectionNumber, Connections};
 pub use resume::Resumable;
 pub use socket::{Gone, Incoming, Socket};
+pub use token::TokenKey;
 
 use replay::Replay;
 use resume::{Parked, Slot};

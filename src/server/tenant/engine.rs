@@ -14,10 +14,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::durable::{Durable, Entry, Record, StateRef};
 use crate::acd::{self, Acd, AcdError, AgentId, AgentStatus, QueueId, ReasonCode, RequestedState};
 use crate::config::OnDisconnect;
 use crate::protocol::outbound::{AuthResult, Named, Reply, time};
 use crate::protocol::{Acting, Command, Identity, ProtocolError, Refusal, Role};
+use crate::records::CallRecords;
+use crate::records::file::RecordFile;
 use crate::server::clock::{Clock, sleep_until_option};
 use crate::server::ops::audit::{Action, Actor, AuditLog};
 use crate::server::ops::counters::Counters;
@@ -30,6 +33,9 @@ use super::snapshot::{agent_snapshot, telephony_snapshot, watcher_snapshot};
 
 /// Requests waiting for an engine; a session that finds the channel full waits its turn.
 pub const CHANNEL_CAPACITY: usize = 4096;
+
+/// The most requests an engine takes as one group: their commands share one journal sync.
+const GROUP_SIZE: usize = 512;
 
 /// What a session asks of its tenant's engine.
 pub enum Request {
@@ -83,6 +89,14 @@ pub struct Engine {
     grace: HashMap<AgentId, Timestamp>,
     disconnect_grace: Duration,
     on_disconnect: OnDisconnect,
+    /// The tenant's journal; `None` when the server keeps its state in memory only.
+    durable: Option<Durable>,
+    /// The configuration the core runs on now, for the snapshots.
+    config: acd::Config,
+    /// Call detail records of the calls in progress, folded from the core's events.
+    records: CallRecords,
+    /// Where finished records go (with a data directory).
+    record_file: Option<RecordFile>,
 }
 
 /// What an engine is given besides its tenant's core: the server's clock, counters and audit
@@ -117,7 +131,9 @@ impl Engine {
     pub fn new(
         tenant: String,
         acd: Acd,
+        config: acd::Config,
         simulator: Option<Simulator>,
+        durable: Option<Durable>,
         setup: EngineSetup,
     ) -> Engine {
         let audience = Audience::new(&acd, setup.counters.clone());
@@ -134,7 +150,111 @@ impl Engine {
             grace: HashMap::new(),
             disconnect_grace: setup.disconnect_grace,
             on_disconnect: setup.on_disconnect,
+            durable,
+            config,
+            records: CallRecords::default(),
+            record_file: None,
         }
+    }
+
+    /// Folds call detail records from `records` on (a recovered tenant's), and writes finished
+    /// ones to `file`.
+    pub fn keep_records(&mut self, records: CallRecords, file: Option<RecordFile>) {
+        self.records = records;
+        self.record_file = file;
+        self.write_records();
+    }
+
+    /// Writes the finished call detail records. They are derived from journaled commands only,
+    /// and a replay after a crash makes them again with the same `seq`: the file skips those
+    /// it has.
+    fn write_records(&mut self) {
+        let finished = self.records.take_finished();
+        if finished.is_empty() {
+            return;
+        }
+        if let Some(file) = self.record_file.as_mut()
+            && let Err(error) = file.append(&finished)
+        {
+            tracing::warn!(tenant = %self.tenant, "call detail records not written (a restart writes them again from the journal): {error}");
+        }
+    }
+
+    /// After a restart no agent has a connection: each logged-in agent gets the grace period
+    /// from now, as after a dropped connection (the simulator's agents have no connection to
+    /// lose).
+    pub fn start_grace_for_everyone(&mut self) {
+        let ends = self.clock.now() + self.disconnect_grace;
+        let people: Vec<AgentId> = self
+            .acd
+            .agents()
+            .filter(|agent| agent.status != AgentStatus::LoggedOut)
+            .map(|agent| agent.id)
+            .filter(|agent| {
+                !self
+                    .simulator
+                    .as_ref()
+                    .is_some_and(|simulator| simulator.plays(agent))
+            })
+            .collect();
+        for agent in people {
+            self.grace.insert(agent, ends);
+        }
+    }
+
+    /// The core's state as the journal's records made it, for a snapshot. Written on the
+    /// engine's schedule and when it stops.
+    async fn snapshot(&mut self) {
+        self.write_records();
+        if let Some(durable) = self.durable.as_mut() {
+            let state = StateRef {
+                acd: &self.acd,
+                config: &self.config,
+                simulator: self.simulator.as_ref(),
+                records: &self.records,
+            };
+            durable.snapshot(state).await;
+        }
+    }
+
+    /// Writes a snapshot now (the day's first, at a tenant's first start).
+    pub async fn snapshot_now(&mut self) {
+        self.snapshot().await;
+    }
+
+    /// Puts the core on `config` if it runs on another one (the file was edited while the
+    /// server was down, or reloaded): journaled, then applied, as any command.
+    pub async fn reconfigure_to(
+        &mut self,
+        config: &acd::Config,
+        now: Timestamp,
+    ) -> Result<(), String> {
+        if *config == self.config {
+            return Ok(());
+        }
+        self.reconfigure(config.clone(), now).await
+    }
+
+    async fn snapshot_if_due(&mut self) {
+        if self.durable.as_ref().is_some_and(Durable::snapshot_due) {
+            self.snapshot().await;
+        }
+    }
+
+    /// Journals commands about to be applied at `now`, and waits until they are durable.
+    /// `Err` (the disk is full or read-only): none of them may be applied.
+    async fn journal(&mut self, now: Timestamp, commands: &[acd::Command]) -> Result<(), String> {
+        let Some(durable) = self.durable.as_mut() else {
+            return Ok(());
+        };
+        let records: Vec<Record> = commands
+            .iter()
+            .map(|command| Record {
+                at: now,
+                entry: Entry::Command(command.clone()),
+            })
+            .collect();
+        durable.append(&records).await
     }
 
     /// Runs until `stop` is cancelled or every sender is gone.
@@ -146,7 +266,7 @@ impl Engine {
         let mut flush_at: Option<Instant> = None;
         loop {
             let now = self.clock.now();
-            self.catch_up(now);
+            self.catch_up(now).await;
             if flush_at.is_none() && self.audience.stats_stale() {
                 let now = Instant::now();
                 flush_at =
@@ -163,35 +283,75 @@ impl Engine {
                 biased;
                 () = stop.cancelled() => break,
                 () = sleep_until_option(flush_at) => {
-                    self.catch_up(self.clock.now());
+                    self.catch_up(self.clock.now()).await;
                     self.audience.flush_stats(&self.acd);
                     last_flush = Some(Instant::now());
                     flush_at = None;
                 }
                 request = requests.recv() => match request {
-                    Some(request) => self.request(request),
+                    Some(request) => {
+                        let mut group = vec![request];
+                        while group.len() < GROUP_SIZE {
+                            match requests.try_recv() {
+                                Ok(request) => group.push(request),
+                                Err(_) => break,
+                            }
+                        }
+                        self.requests(group).await;
+                    }
                     None => break,
                 },
                 () = tokio::time::sleep(self.clock.until(next)) => {}
             }
+            self.write_records();
+            self.snapshot_if_due().await;
         }
+        self.snapshot().await;
         tracing::debug!(tenant = %self.tenant, "engine stopped");
     }
 
     /// Lets the core's deadlines, the grace periods and the simulator's actions up to `now`
     /// happen.
-    fn catch_up(&mut self, now: jiff::Timestamp) {
+    async fn catch_up(&mut self, now: jiff::Timestamp) {
+        // Each deadline at its own instant, so that whoever learns from the events (the
+        // simulator, the call detail records) sees when it happened, live and on replay alike.
+        while self.acd.poll_timeout() <= now {
+            let deadline = self.acd.poll_timeout();
+            self.acd.handle_timeout(deadline);
+            self.drain(deadline);
+        }
         self.acd.handle_timeout(now);
         self.drain(now);
-        self.end_grace(now);
-        let due = match self.simulator.as_mut() {
-            Some(simulator) => simulator.actions_due(now),
-            None => return,
-        };
-        for command in due {
+        let grace_over = self.grace_over(now);
+        let mut commands: Vec<acd::Command> = grace_over
+            .iter()
+            .map(|(_, command)| command.clone())
+            .collect();
+        if let Some(simulator) = self.simulator.as_mut() {
+            commands.extend(simulator.actions_due(now));
+        }
+        if commands.is_empty() {
+            return;
+        }
+        if self.journal(now, &commands).await.is_err() {
+            // Not durable, so not applied: the agents' grace ends again a little later, and
+            // the simulator's actions are dropped (it learns from events, and none came).
+            let retry = now + Duration::from_secs(1);
+            for (agent, _) in grace_over {
+                self.grace.insert(agent, retry);
+            }
+            return;
+        }
+        let people = grace_over.len();
+        for (index, command) in commands.into_iter().enumerate() {
             // A simulated action the core refuses (the caller hung up as the agent answered)
-            // is simply dropped: the simulator learns what happened from the events.
-            let _ = self.acd.handle(command, now);
+            // is simply dropped: the simulator learns what happened from the events. So is an
+            // agent's end of grace when it logged out meanwhile.
+            let accepted = self.acd.handle(command, now).is_ok();
+            if index < people && accepted {
+                let agent = &grace_over[index].0;
+                tracing::info!(tenant = %self.tenant, %agent, "agent's connection gone past the grace period");
+            }
             self.drain(now);
         }
     }
@@ -202,20 +362,23 @@ impl Engine {
             if let Some(simulator) = self.simulator.as_mut() {
                 simulator.observe(&event, now);
             }
+            self.records.observe(&event, now);
             self.audience.publish(&self.acd, &event);
         }
         self.audience.end_step(&self.acd);
     }
 
-    /// Agents whose grace period is over and who still have no connection: not ready with
-    /// reason `disconnected`, or logged out (an agent with a call gets it as its pending state).
-    fn end_grace(&mut self, now: Timestamp) {
+    /// Agents whose grace period is over and who still have no connection, each with the
+    /// command that ends it: not ready with reason `disconnected`, or logged out (an agent with
+    /// a call gets it as its pending state).
+    fn grace_over(&mut self, now: Timestamp) -> Vec<(AgentId, acd::Command)> {
         let due: Vec<AgentId> = self
             .grace
             .iter()
             .filter(|(_, at)| **at <= now)
             .map(|(agent, _)| agent.clone())
             .collect();
+        let mut over = Vec::with_capacity(due.len());
         for agent in due {
             self.grace.remove(&agent);
             if self.is_carried(&agent) {
@@ -227,16 +390,9 @@ impl Engine {
                 },
                 OnDisconnect::Logout => RequestedState::LoggedOut,
             };
-            // An agent logged out meanwhile is refused: nothing to do.
-            if self
-                .acd
-                .handle(set_state(agent.clone(), state), now)
-                .is_ok()
-            {
-                tracing::info!(tenant = %self.tenant, %agent, "agent's connection gone past the grace period");
-            }
-            self.drain(now);
+            over.push((agent.clone(), set_state(agent, state)));
         }
+        over
     }
 
     /// Whether a connection carries one of the agent's sessions.
@@ -263,7 +419,46 @@ impl Engine {
         }
     }
 
-    fn request(&mut self, request: Request) {
+    /// A group of requests, in order. Write-ahead: the group's commands are journaled, and
+    /// durable, before any of them is applied, so they share one sync to disk.
+    async fn requests(&mut self, mut group: Vec<Request>) {
+        let now = self.clock.now();
+        // A reconfiguration is journaled on its own, between the commands before and after it.
+        if let Some(at) = group
+            .iter()
+            .position(|request| matches!(request, Request::Reconfigure { .. }))
+        {
+            let mut rest = group.split_off(at);
+            let Request::Reconfigure { config, reply } = rest.remove(0) else {
+                unreachable!("found above")
+            };
+            Box::pin(self.requests(group)).await;
+            let _ = reply.send(self.reconfigure(config, self.clock.now()).await);
+            if !rest.is_empty() {
+                Box::pin(self.requests(rest)).await;
+            }
+            return;
+        }
+        self.catch_up(now).await;
+        let commands: Vec<acd::Command> = group
+            .iter()
+            .filter_map(|request| match request {
+                Request::Command {
+                    command: Command::Acd(command),
+                    ..
+                } => Some(command.clone()),
+                _ => None,
+            })
+            .collect();
+        let journaled = self.journal(now, &commands).await;
+        for request in group {
+            self.request(request, now, journaled.as_ref().err());
+        }
+    }
+
+    /// One request at `now`; `unjournaled` says why, if the group's commands could not be
+    /// journaled (they are refused).
+    fn request(&mut self, request: Request, now: Timestamp, unjournaled: Option<&String>) {
         match request {
             Request::Attach(attach) => self.attach(attach),
             Request::Detach { session } => {
@@ -272,13 +467,11 @@ impl Engine {
             }
             Request::Disconnected { session } => self.disconnected(session),
             Request::Figures { reply } => {
-                self.catch_up(self.clock.now());
                 let _ = reply.send(TenantFigures::of(&self.tenant, &self.acd));
             }
             Request::Wake => {}
-            Request::Reconfigure { config, reply } => {
-                // journal: Reconfigure
-                let _ = reply.send(self.reconfigure(config));
+            Request::Reconfigure { .. } => {
+                unreachable!("requests() takes a reconfiguration on its own")
             }
             Request::Command {
                 handle,
@@ -288,9 +481,13 @@ impl Engine {
                 command,
                 audited,
             } => {
-                let now = self.clock.now();
-                self.catch_up(now);
-                let reply = match self.command(&handle, &identity, command, now) {
+                let result = match (&command, unjournaled) {
+                    (Command::Acd(_), Some(why)) => Err(Refusal::Protocol(
+                        ProtocolError::StorageUnavailable(why.clone()),
+                    )),
+                    _ => self.command(&handle, &identity, command, now),
+                };
+                let reply = match result {
                     Ok(()) => Reply::Ack { id, result: None },
                     Err(refusal) => {
                         let code = refusal.code();
@@ -322,12 +519,22 @@ impl Engine {
 
     /// Runs the core on a reloaded configuration, and tells the audience about new queues and
     /// skills; what the change causes (offers, overflows) goes out as any step's events.
-    fn reconfigure(&mut self, config: acd::Config) -> Result<(), String> {
-        let now = self.clock.now();
-        self.catch_up(now);
+    /// Puts the core on a new configuration: checked first (a refusal changes nothing and
+    /// is not journaled), then journaled, then applied.
+    async fn reconfigure(&mut self, config: acd::Config, now: Timestamp) -> Result<(), String> {
+        self.catch_up(now).await;
+        self.acd.check(&config).map_err(|error| error.to_string())?;
+        if let Some(durable) = self.durable.as_mut() {
+            let record = Record {
+                at: now,
+                entry: Entry::Reconfigure(config.clone()),
+            };
+            durable.append(&[record]).await?;
+        }
         self.acd
-            .reconfigure(config, now)
+            .reconfigure(config.clone(), now)
             .map_err(|error| error.to_string())?;
+        self.config = config;
         self.audience.reconfigured(&self.acd);
         self.drain(now);
         Ok(())

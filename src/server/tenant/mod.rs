@@ -6,12 +6,14 @@
 //! - `audience`: who hears what: the sessions attached to the tenant, by what they listen to.
 //! - `snapshot`: what a session is told when it attaches or subscribes.
 //! - `figures`: the tenant's figures at one instant, for a scrape.
+//! - `durable`: the tenant's journal and snapshots, and recovery from them.
 //!
 //! Below this layer are the core ([`crate::acd`]), the wire's types ([`crate::protocol`]), the
 //! simulator and the configuration's plain settings, and the server's leaves (outbox, clock,
 //! counters, audit). Sessions reach an engine through [`Tenants`].
 
 mod audience;
+mod durable;
 mod engine;
 mod figures;
 mod snapshot;
@@ -21,6 +23,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+pub use durable::{Durable, RecoverError, Recovered, tenant_dir};
 pub use engine::{Attach, CHANNEL_CAPACITY, Engine, EngineSetup, Request};
 pub use figures::TenantFigures;
 

@@ -85,6 +85,12 @@ fn call_at_agent(call: &CallView) -> Option<outbound::Event> {
 pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
     let mut events = Vec::new();
     for call in acd.calls() {
+        if matches!(call.status, CallStatus::Waiting { .. }) {
+            // So that a connector reconciles every call acdhub holds, waiting ones too (after a
+            // restart of either side): what it no longer has, it ends with `call_ended`.
+            events.push(outbound::Event::CallState(CallState::from(&call)).payload());
+            continue;
+        }
         if let Some(message) = call_at_agent(&call) {
             events.push(message.payload());
         }
