@@ -56,7 +56,7 @@ use ops::audit::AuditLog;
 use ops::counters::Counters;
 use session::{Authenticator, Resumable, SessionParts, Sessions};
 use tenant::{Durable, Engine, EngineSetup, Tenants};
-pub use tenant::{RecoverError, Recovered};
+pub use tenant::{Entry, RecoverError, Record, Recovered};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
