@@ -56,7 +56,7 @@ use ops::audit::AuditLog;
 use ops::counters::Counters;
 use session::{Authenticator, Resumable, SessionParts, Sessions};
 use tenant::{Durable, Engine, EngineSetup, Tenants};
-pub use tenant::{Entry, RecoverError, Record, Recovered};
+pub use tenant::{Entry, Record, RecoverError, Recovered};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -499,8 +499,15 @@ async fn start_engine(
             setup,
         );
         engine.keep_records(Default::default(), record_file(storage, tenant));
-        // The day's first snapshot: the journal's records start from it.
-        engine.snapshot_now().await;
+        // The day's first snapshot: the journal's records start from it, so a tenant whose
+        // data directory cannot take it does not start.
+        engine
+            .snapshot_now()
+            .await
+            .map_err(|problem| StartError::Tenant {
+                tenant: tenant.id.clone(),
+                problem: format!("cannot write the first snapshot of its journal: {problem}"),
+            })?;
         return Ok(engine);
     };
     let tenant::Recovered {

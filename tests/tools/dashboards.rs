@@ -219,7 +219,7 @@ fn the_rules_unit_tests_pass_under_promtool_test_rules() {
 }
 
 #[test]
-fn the_rules_define_the_service_level_figures_and_the_four_alerts() {
+fn the_rules_define_the_service_level_figures_and_the_five_alerts() {
     let recorded = recorded_names();
     for name in [
         "acdhub:queue_service_level:ratio_15m",
@@ -239,6 +239,7 @@ fn the_rules_define_the_service_level_figures_and_the_four_alerts() {
         "AcdhubOldestWaitHigh",
         "AcdhubCallsWaitingNoAgents",
         "AcdhubTargetDown",
+        "AcdhubJournalNotWritable",
     ]
     .map(str::to_owned)
     .into();

@@ -49,7 +49,10 @@ answer_delay_secs = 1
 
 #[tokio::test]
 async fn a_live_scrape_passes_promtool_and_has_every_documented_series() {
-    let server = net::start(SIMULATED).await;
+    // With a data directory, so that the journal's series are served too.
+    let data = tempfile::tempdir().unwrap();
+    let storage = format!("[storage]\ndir = {:?}\n", data.path());
+    let server = net::start(&format!("{SIMULATED}{storage}")).await;
     let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
     wall.ok(json!({"type": "subscribe"})).await;
     let (_agent, _) = Client::login(&server, Via::Wss, "a1").await;
@@ -117,6 +120,22 @@ async fn a_live_scrape_passes_promtool_and_has_every_documented_series() {
         "hello, the snapshot and the ack"
     );
     assert!(sample(&exposition, "process_resident_memory_bytes") > 0.0);
+    assert_eq!(
+        sample(&exposition, "acdhub_journal_writable{tenant=\"acme\"}"),
+        1.0
+    );
+    assert!(
+        sample(&exposition, "acdhub_journal_records_total{tenant=\"acme\"}") > 0.0,
+        "the refused call_ended was journaled before the core refused it (write-ahead)"
+    );
+    assert_eq!(
+        sample(
+            &exposition,
+            "acdhub_snapshots_total{result=\"ok\",tenant=\"acme\"}"
+        ),
+        1.0,
+        "the tenant's first snapshot"
+    );
     assert!(
         sample(
             &exposition,

@@ -33,6 +33,10 @@ pub struct Counters {
     slow_disconnects: IntCounterVec,
     resumes: IntCounterVec,
     reloads: IntCounterVec,
+    journal_records: IntCounterVec,
+    journal_groups: IntCounterVec,
+    journal_writable: IntGaugeVec,
+    snapshots: IntCounterVec,
     /// Registered at the first certificate it is given, so a server without wss (or with a
     /// certificate whose date cannot be read) serves no made-up expiry.
     certificate_not_after: IntGauge,
@@ -103,6 +107,26 @@ impl Counters {
                 "Reloads asked for by SIGHUP: applied, or refused with the running configuration unchanged.",
                 &["result"],
             ),
+            journal_records: counter_vec(
+                "acdhub_journal_records_total",
+                "Commands written to a tenant's journal (durable before they were applied).",
+                &["tenant"],
+            ),
+            journal_groups: counter_vec(
+                "acdhub_journal_groups_total",
+                "Groups of journal records written with one sync to disk (group commit).",
+                &["tenant"],
+            ),
+            journal_writable: gauge_vec(
+                "acdhub_journal_writable",
+                "1 while the tenant's journal can be written; 0 while its disk is full or read-only and commands are refused.",
+                &["tenant"],
+            ),
+            snapshots: counter_vec(
+                "acdhub_snapshots_total",
+                "Snapshots of a tenant's state written (ok) or that failed (failed; the journal still has every record).",
+                &["tenant", "result"],
+            ),
             certificate_not_after: IntGauge::new(
                 "acdhub_tls_certificate_not_after_seconds",
                 "When the certificate wss serves now expires (its notAfter), as Unix seconds.",
@@ -144,6 +168,34 @@ impl Counters {
             counters.reloads.with_label_values(&[result]);
         }
         counters
+    }
+
+    /// A tenant journals its commands: its series exist from now on.
+    pub fn journal_opened(&self, tenant: &str) {
+        self.journal_records.with_label_values(&[tenant]);
+        self.journal_groups.with_label_values(&[tenant]);
+        self.journal_writable.with_label_values(&[tenant]).set(1);
+        for result in ["ok", "failed"] {
+            self.snapshots.with_label_values(&[tenant, result]);
+        }
+    }
+
+    /// A group of `records` was written to the tenant's journal, or could not be.
+    pub fn journaled(&self, tenant: &str, records: usize, written: bool) {
+        if written {
+            self.journal_records
+                .with_label_values(&[tenant])
+                .inc_by(records as u64);
+            self.journal_groups.with_label_values(&[tenant]).inc();
+        }
+        self.journal_writable
+            .with_label_values(&[tenant])
+            .set(i64::from(written));
+    }
+
+    pub fn snapshot(&self, tenant: &str, written: bool) {
+        let result = if written { "ok" } else { "failed" };
+        self.snapshots.with_label_values(&[tenant, result]).inc();
     }
 
     /// A reload ended: applied, or refused (nothing changed).

@@ -228,7 +228,7 @@ impl Durable {
 
     /// Writes a snapshot of the state the journal's records made so far. A failure is logged
     /// and changes nothing: the journal still holds every record.
-    pub async fn snapshot(&mut self, state: StateRef<'_>) {
+    pub async fn snapshot(&mut self, state: StateRef<'_>) -> Result<(), JournalError> {
         let bytes = serde_json::to_vec(&state).expect("the tenant's state serializes");
         let size = bytes.len();
         let result = self
@@ -242,9 +242,11 @@ impl Durable {
             Ok(covers) => {
                 self.records_since_snapshot = 0;
                 tracing::debug!(dir = %self.dir.display(), covers, bytes = size, "snapshot written");
+                Ok(())
             }
             Err(error) => {
-                tracing::warn!(dir = %self.dir.display(), "snapshot not written (the journal still has every record): {error}")
+                tracing::warn!(dir = %self.dir.display(), "snapshot not written (the journal still has every record): {error}");
+                Err(error)
             }
         }
     }

@@ -137,6 +137,9 @@ impl Engine {
         setup: EngineSetup,
     ) -> Engine {
         let audience = Audience::new(&acd, setup.counters.clone());
+        if durable.is_some() {
+            setup.counters.journal_opened(&tenant);
+        }
         Engine {
             tenant,
             acd,
@@ -204,7 +207,7 @@ impl Engine {
 
     /// The core's state as the journal's records made it, for a snapshot. Written on the
     /// engine's schedule and when it stops.
-    async fn snapshot(&mut self) {
+    async fn snapshot(&mut self) -> Result<(), String> {
         self.write_records();
         if let Some(durable) = self.durable.as_mut() {
             let state = StateRef {
@@ -213,13 +216,16 @@ impl Engine {
                 simulator: self.simulator.as_ref(),
                 records: &self.records,
             };
-            durable.snapshot(state).await;
+            let written = durable.snapshot(state).await;
+            self.counters.snapshot(&self.tenant, written.is_ok());
+            return written.map_err(|error| error.to_string());
         }
+        Ok(())
     }
 
     /// Writes a snapshot now (the day's first, at a tenant's first start).
-    pub async fn snapshot_now(&mut self) {
-        self.snapshot().await;
+    pub async fn snapshot_now(&mut self) -> Result<(), String> {
+        self.snapshot().await
     }
 
     /// Puts the core on `config` if it runs on another one (the file was edited while the
@@ -237,7 +243,8 @@ impl Engine {
 
     async fn snapshot_if_due(&mut self) {
         if self.durable.as_ref().is_some_and(Durable::snapshot_due) {
-            self.snapshot().await;
+            // A failure is logged; the journal still has every record.
+            let _ = self.snapshot().await;
         }
     }
 
@@ -254,7 +261,10 @@ impl Engine {
                 entry: Entry::Command(command.clone()),
             })
             .collect();
-        durable.append(&records).await
+        let written = durable.append(&records).await;
+        self.counters
+            .journaled(&self.tenant, records.len(), written.is_ok());
+        written
     }
 
     /// Runs until `stop` is cancelled or every sender is gone.
@@ -306,7 +316,7 @@ impl Engine {
             self.write_records();
             self.snapshot_if_due().await;
         }
-        self.snapshot().await;
+        let _ = self.snapshot().await;
         tracing::debug!(tenant = %self.tenant, "engine stopped");
     }
 
