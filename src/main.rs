@@ -97,9 +97,10 @@ fn journal(command: &JournalCommand) -> Result<String, Box<dyn Error>> {
 
 #[derive(Debug, Args)]
 struct ExportArgs {
-    /// The server's data directory (the one that holds `records/`).
+    /// The server's data directory (the one that holds `records/`) [default: as the server's:
+    /// $STATE_DIRECTORY, $XDG_STATE_HOME/acdhub or ~/.local/state/acdhub].
     #[arg(long, value_name = "DIR")]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// The tenant's id.
     #[arg(long)]
     tenant: String,
@@ -134,7 +135,12 @@ fn parse_day(text: &str) -> Result<Date, String> {
 /// Writes the day's records to `--to` or standard output. The output file is created only once
 /// the day's records are found.
 fn export(args: &ExportArgs) -> Result<String, Box<dyn Error>> {
-    let records = DayRecords::open(&args.data, &args.tenant, args.day)?;
+    let data = match &args.data {
+        Some(dir) => dir.clone(),
+        None => config::default_data_dir()
+            .ok_or("no --data, and neither $STATE_DIRECTORY, $XDG_STATE_HOME nor $HOME is set")?,
+    };
+    let records = DayRecords::open(&data, &args.tenant, args.day)?;
     let format = match args.format {
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Jsonl => Format::Jsonl,

@@ -41,6 +41,7 @@ use crate::acd::Acd;
 use crate::config::{
     FileConfig, ListenAddr, SimulatorConfig, StorageConfig, TenantConfig, TlsFiles,
 };
+use crate::records::CallRecords;
 use crate::records::file::RecordFile;
 use crate::sim::{SimError, Simulator, SimulatorPlan};
 
@@ -489,7 +490,7 @@ async fn start_engine(
         None => (None, None),
     };
     let Some(recovered) = recovered else {
-        let (acd, simulator) = fresh_tenant(tenant, simulated, now)?;
+        let (acd, simulator, records) = fresh_tenant(tenant, simulated, now)?;
         let mut engine = Engine::new(
             tenant.id.clone(),
             acd,
@@ -498,7 +499,7 @@ async fn start_engine(
             durable,
             setup,
         );
-        engine.keep_records(Default::default(), record_file(storage, tenant));
+        engine.keep_records(records, record_file(storage, tenant));
         // The day's first snapshot: the journal's records start from it, so a tenant whose
         // data directory cannot take it does not start.
         engine
@@ -565,17 +566,21 @@ fn record_file(storage: &StorageConfig, tenant: &TenantConfig) -> Option<RecordF
     }
 }
 
-/// A tenant's core at its first start, with the simulator's warm-up played.
+/// A tenant's core at its first start, with the simulator's warm-up played, and the call detail
+/// records of the warm-up's calls.
 fn fresh_tenant(
     tenant: &TenantConfig,
     simulated: Option<&SimulatorConfig>,
     now: Timestamp,
-) -> Result<(Acd, Option<Simulator>), StartError> {
+) -> Result<(Acd, Option<Simulator>, CallRecords), StartError> {
+    let mut records = CallRecords::default();
     let start = simulated.map_or(now, |sim| now - sim.warm_up);
     let (mut acd, simulator) = build_core(tenant, simulated, start)?;
     let simulator = match (simulated, simulator) {
         (Some(sim), Some(mut simulator)) => {
-            let played = crate::sim::run(&mut acd, &mut simulator, now);
+            let played = crate::sim::run_observed(&mut acd, &mut simulator, now, |event, at| {
+                records.observe(event, at)
+            });
             tracing::info!(
                 tenant = %tenant.id,
                 virtual_agents = sim.virtual_agents.len(),
@@ -588,7 +593,7 @@ fn fresh_tenant(
         }
         _ => None,
     };
-    Ok((acd, simulator))
+    Ok((acd, simulator, records))
 }
 
 /// The tenant's simulator, starting at `start`.

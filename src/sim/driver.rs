@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::acd::{Acd, AcdError, QueueId};
+use crate::acd::{Acd, AcdError, Event, QueueId};
 
 use super::measure::{Estimate, Measurement, Period, Snapshot};
 use super::simulator::Simulator;
@@ -46,6 +46,17 @@ impl RunSummary {
 /// Runs everything due up to and including `until`, then brings the core to `until` so that its
 /// statistics read at that instant. Call it again with a later `until` to go on.
 pub fn run(acd: &mut Acd, simulator: &mut Simulator, until: Timestamp) -> RunSummary {
+    run_observed(acd, simulator, until, |_, _| {})
+}
+
+/// [`run`], also handing every event and its instant to `observe` (the server's call detail
+/// records of a demo's warm-up).
+pub fn run_observed(
+    acd: &mut Acd,
+    simulator: &mut Simulator,
+    until: Timestamp,
+    mut observe: impl FnMut(&Event, Timestamp),
+) -> RunSummary {
     let mut summary = RunSummary::default();
     loop {
         let core_at = acd.poll_timeout();
@@ -58,25 +69,32 @@ pub fn run(acd: &mut Acd, simulator: &mut Simulator, until: Timestamp) -> RunSum
                     summary.refused += 1;
                     summary.first_refusal.get_or_insert(error);
                 }
-                drain(acd, simulator, at, &mut summary);
+                drain(acd, simulator, at, &mut summary, &mut observe);
             }
         } else if core_at <= until {
             acd.handle_timeout(core_at);
             summary.timeouts += 1;
-            drain(acd, simulator, core_at, &mut summary);
+            drain(acd, simulator, core_at, &mut summary, &mut observe);
         } else {
             break;
         }
     }
     acd.handle_timeout(until);
-    drain(acd, simulator, until, &mut summary);
+    drain(acd, simulator, until, &mut summary, &mut observe);
     summary
 }
 
-fn drain(acd: &mut Acd, simulator: &mut Simulator, now: Timestamp, summary: &mut RunSummary) {
+fn drain(
+    acd: &mut Acd,
+    simulator: &mut Simulator,
+    now: Timestamp,
+    summary: &mut RunSummary,
+    observe: &mut impl FnMut(&Event, Timestamp),
+) {
     while let Some(event) = acd.poll_event() {
         summary.events += 1;
         simulator.observe(&event, now);
+        observe(&event, now);
     }
 }
 

@@ -29,7 +29,7 @@ pub mod rng;
 pub mod scenario;
 pub mod simulator;
 
-pub use driver::{BatchedRun, RunSummary, run};
+pub use driver::{BatchedRun, RunSummary, run, run_observed};
 pub use measure::{Estimate, Measurement, Period, Snapshot, WaitTally};
 pub use plan::{QueueTraffic, SimulatorPlan, TalkTime, VirtualAgent, WrapUpHabit};
 pub use scenario::ErlangScenario;

@@ -19,6 +19,7 @@ mod errors;
 mod heartbeat;
 mod pages;
 mod reload;
+mod restart;
 mod resume;
 mod resume_load;
 mod roles;

@@ -1,0 +1,150 @@
+//! A restart of an embedded server on the same data directory: the day goes on where it was,
+//! tokens still sign in, and a PBX connector reconciles its calls from its snapshot
+//! (protocol.md, "What survives a restart" and "Reconciling after a restart").
+
+use serde_json::{Value, json};
+
+use crate::net::{self, Client, Via};
+
+fn storage(dir: &std::path::Path) -> String {
+    format!("[storage]\ndir = {:?}\n", dir)
+}
+
+/// Starts a server on `text` (one configuration for every start: a token is bound to its
+/// user's password hash, and `config_text` salts a new hash each time it is called).
+async fn start(text: &str) -> acdhub::server::Server {
+    let file = acdhub::config::parse(text, "test.toml").unwrap();
+    acdhub::server::Server::start_at(file, net::START.parse().unwrap())
+        .await
+        .expect("the server starts")
+}
+
+/// A supervisor's view of every call: its `call_state` snapshot, by call id.
+async fn calls_seen_by_supervisor(server: &acdhub::server::Server) -> Vec<Value> {
+    let (mut boss, _) = Client::login(server, Via::Ws, "boss").await;
+    boss.ok(json!({"type": "subscribe"})).await;
+    let mut calls = Vec::new();
+    for id in ["pbx-1", "pbx-2", "pbx-3"] {
+        calls.push(boss.expect_where("call_state", |m| m["call"] == id).await);
+    }
+    calls
+}
+
+async fn support_today(server: &acdhub::server::Server) -> Value {
+    let (mut wall, _) = Client::login(server, Via::Ws, "wall").await;
+    wall.ok(json!({"type": "subscribe", "queues": ["support"]}))
+        .await;
+    wall.expect_where("queue_stats", |m| m["queue"] == "support")
+        .await["today"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_restart_keeps_agents_calls_and_figures_and_the_pbx_reconciles_from_its_snapshot() {
+    let data = tempfile::tempdir().unwrap();
+    let text = net::config_text(&storage(data.path()));
+    let first = start(&text).await;
+    let (mut agent, result) = Client::login(&first, Via::Ws, "a1").await;
+    let token = result["token"].as_str().unwrap().to_owned();
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let (mut pbx, _) = Client::login(&first, Via::Ws, "pbx").await;
+    pbx.ok(json!({"type": "call_arrived", "call": "pbx-1", "queue": "support"}))
+        .await;
+    agent.expect_where("offer", |m| m["call"] == "pbx-1").await;
+    agent.ok(json!({"type": "accept", "call": "pbx-1"})).await;
+    agent.expect_state("a1", "on_call").await;
+    // Nobody is free: these two wait (a2 is logged out).
+    pbx.ok(json!({"type": "call_arrived", "call": "pbx-2", "queue": "sales"}))
+        .await;
+    pbx.ok(json!({"type": "call_arrived", "call": "pbx-3", "queue": "support"}))
+        .await;
+    let before = calls_seen_by_supervisor(&first).await;
+    let today_before = support_today(&first).await;
+    assert_eq!(today_before["offered"], 2);
+    assert_eq!(today_before["answered"], 1);
+    first.shutdown().await;
+
+    let second = start(&text).await;
+    // The agent's stored token signs in to the new process, and its snapshot is the call.
+    let mut agent = Client::connect(&second, Via::Ws).await;
+    let reply = agent.request(json!({"type": "auth", "token": token})).await;
+    assert_eq!(
+        reply["type"], "ack",
+        "the token outlives the restart: {reply}"
+    );
+    let state = agent.expect("agent_state").await;
+    assert_eq!(state["state"], "on_call", "{state}");
+    assert_eq!(state["call"], "pbx-1");
+    agent
+        .expect_where("call_connected", |m| m["call"] == "pbx-1")
+        .await;
+
+    // Every call as it was: the same queue, arrival and place.
+    let after = calls_seen_by_supervisor(&second).await;
+    for (was, is) in before.iter().zip(&after) {
+        for field in [
+            "call",
+            "queue",
+            "status",
+            "agent",
+            "arrived_at",
+            "entered_queue_at",
+        ] {
+            assert_eq!(
+                was[field], is[field],
+                "{field} of {was} after the restart: {is}"
+            );
+        }
+    }
+    // Every count and wait is exact; occupancy goes on with the clock.
+    let mut today_after = support_today(&second).await;
+    let mut today_before = today_before;
+    for today in [&mut today_after, &mut today_before] {
+        today.as_object_mut().unwrap().remove("occupancy_percent");
+    }
+    assert_eq!(today_after, today_before, "today's figures are exact");
+
+    // The PBX's snapshot lists every call acdhub holds, waiting ones included; the caller of
+    // pbx-2 hung up while acdhub was down, so the connector ends it.
+    let (mut pbx, _) = Client::login(&second, Via::Ws, "pbx").await;
+    let connected = pbx.expect("call_connected").await;
+    assert_eq!(connected["call"], "pbx-1");
+    let mut waiting = Vec::new();
+    for _ in 0..2 {
+        let call = pbx.expect("call_state").await;
+        assert_eq!(call["status"], "waiting", "{call}");
+        waiting.push(call["call"].as_str().unwrap().to_owned());
+    }
+    waiting.sort();
+    assert_eq!(waiting, ["pbx-2", "pbx-3"]);
+    pbx.ok(json!({"type": "call_ended", "call": "pbx-2"})).await;
+    let left = pbx
+        .expect_where("call_left", |m| m["call"] == "pbx-2")
+        .await;
+    assert_eq!(left["reason"], "abandoned");
+    second.shutdown().await;
+
+    // Once more: what the PBX did after the first restart is kept too.
+    let third = start(&text).await;
+    let (mut pbx, _) = Client::login(&third, Via::Ws, "pbx").await;
+    pbx.expect("call_connected").await;
+    let still = pbx.expect("call_state").await;
+    assert_eq!(still["call"], "pbx-3");
+    third.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let first = net::start(&storage(data.path())).await;
+    let text = net::config_text(&storage(data.path()));
+    let file = acdhub::config::parse(&text, "test.toml").unwrap();
+    let error = match acdhub::server::Server::start(file).await {
+        Ok(_) => panic!("a second server started on a data directory in use"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("another acdhub"), "{error}");
+    assert!(error.contains("acme"), "names the tenant: {error}");
+    first.shutdown().await;
+}
