@@ -190,6 +190,15 @@ impl CallRecords {
         self.last_seq
     }
 
+    /// A fold whose first record gets `seq` `last_seq + 1`: a tenant that starts its day
+    /// afresh (its journal moved aside) beside record files that go on.
+    pub fn after(last_seq: u64) -> CallRecords {
+        CallRecords {
+            last_seq,
+            ..CallRecords::default()
+        }
+    }
+
     /// How many records are in progress: calls in the ACD, and calls gone whose wrap-up runs.
     pub fn in_progress(&self) -> usize {
         self.open.len()

@@ -90,7 +90,9 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error(
-        "tenant `{tenant}`: the configuration cannot be applied to the journaled day: {problem}"
+        "tenant `{tenant}`: the configuration cannot be applied to the journaled day: {problem}. \
+         Nothing was changed; put it back in the file, or start the tenant afresh \
+         (docs/operations.md, \"Changing what a running day cannot take\")"
     )]
     Reconfigure { tenant: String, problem: String },
 }
@@ -490,7 +492,11 @@ async fn start_engine(
         None => (None, None),
     };
     let Some(recovered) = recovered else {
-        let (acd, simulator, records) = fresh_tenant(tenant, simulated, now)?;
+        // A fresh day beside the record files of an earlier one (its journal moved aside) goes
+        // on after their last `seq`, rather than being taken for records they already have.
+        let file = record_file(storage, tenant);
+        let records = CallRecords::after(file.as_ref().map_or(0, RecordFile::last_seq));
+        let (acd, simulator, records) = fresh_tenant(tenant, simulated, now, records)?;
         let mut engine = Engine::new(
             tenant.id.clone(),
             acd,
@@ -499,7 +505,7 @@ async fn start_engine(
             durable,
             setup,
         );
-        engine.keep_records(records, record_file(storage, tenant));
+        engine.keep_records(records, file);
         // The day's first snapshot: the journal's records start from it, so a tenant whose
         // data directory cannot take it does not start.
         engine
@@ -572,8 +578,8 @@ fn fresh_tenant(
     tenant: &TenantConfig,
     simulated: Option<&SimulatorConfig>,
     now: Timestamp,
+    mut records: CallRecords,
 ) -> Result<(Acd, Option<Simulator>, CallRecords), StartError> {
-    let mut records = CallRecords::default();
     let start = simulated.map_or(now, |sim| now - sim.warm_up);
     let (mut acd, simulator) = build_core(tenant, simulated, start)?;
     let simulator = match (simulated, simulator) {

@@ -148,3 +148,69 @@ async fn a_second_server_on_the_same_data_directory_is_refused() {
     assert!(error.contains("acme"), "names the tenant: {error}");
     first.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_file_edited_while_the_server_was_down_is_applied_to_the_journaled_day_or_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let text = net::config_text(&storage(data.path()));
+    let first = start(&text).await;
+    let (mut pbx, _) = Client::login(&first, Via::Ws, "pbx").await;
+    pbx.ok(json!({"type": "call_arrived", "call": "pbx-1", "queue": "sales"}))
+        .await;
+    first.shutdown().await;
+
+    // A queue added and a ring timeout changed while the server was down: applied at start,
+    // and the waiting call is still there.
+    let billing = "\n[[tenants.queues]]\nid = \"billing\"\nring_timeout_secs = 2\n";
+    let edited = text
+        .replacen(
+            "[[tenants.agents]]",
+            &format!("{billing}\n[[tenants.agents]]"),
+            1,
+        )
+        .replacen("ring_timeout_secs = 2\nwrap_up_secs = 60\n\n[[tenants.queues]]\nid = \"sales\"\nring_timeout_secs = 2", "ring_timeout_secs = 2\nwrap_up_secs = 60\n\n[[tenants.queues]]\nid = \"sales\"\nring_timeout_secs = 9", 1);
+    assert_ne!(edited, text);
+    let second = start(&edited).await;
+    let (mut pbx, result) = Client::login(&second, Via::Ws, "pbx").await;
+    let queues: Vec<&str> = result["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(queues, ["support", "sales", "billing"]);
+    assert_eq!(pbx.expect("call_state").await["call"], "pbx-1");
+    // The new ring timeout: a2 is offered the waiting call with 9 s to answer.
+    let (mut a2, _) = Client::login(&second, Via::Ws, "a2").await;
+    a2.ok(json!({"type": "login"})).await;
+    a2.ok(json!({"type": "ready"})).await;
+    let offer = a2.expect_where("offer", |m| m["call"] == "pbx-1").await;
+    let deadline: jiff::Timestamp = offer["ring_deadline"].as_str().unwrap().parse().unwrap();
+    assert!(
+        deadline >= second.now() + std::time::Duration::from_secs(7),
+        "{offer}"
+    );
+    second.shutdown().await;
+
+    // A queue removed while it was down cannot be applied to the day: the start is refused,
+    // naming the tenant and the queue, and the journal is left as it was.
+    let removed = edited.replacen(billing, "\n", 1).replacen(
+        "[[tenants.queues]]\nid = \"sales\"",
+        "[[tenants.queues]]\nid = \"sold\"",
+        1,
+    );
+    let removed = removed
+        .replace("sales = 2", "sold = 2")
+        .replace("sales = 4", "sold = 4");
+    let file = acdhub::config::parse(&removed, "test.toml").unwrap();
+    let error = match acdhub::server::Server::start_at(file, net::START.parse().unwrap()).await {
+        Ok(_) => panic!("a start that drops a journaled queue went ahead"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("tenant `acme`"), "{error}");
+    assert!(error.contains("sales"), "names the queue: {error}");
+    let third = start(&edited).await;
+    let (mut pbx, _) = Client::login(&third, Via::Ws, "pbx").await;
+    pbx.expect("offer").await;
+    third.shutdown().await;
+}
