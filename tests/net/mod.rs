@@ -298,6 +298,39 @@ impl Client {
         reply["code"].as_str().unwrap().to_owned()
     }
 
+    /// Sends a command with a fresh id without waiting for its reply; returns the id, or `None`
+    /// if the connection is gone (for tests that kill the server under its clients).
+    pub async fn send(&mut self, mut command: Value) -> Option<String> {
+        self.next_id += 1;
+        let id = format!("c{}", self.next_id);
+        command["id"] = json!(id);
+        let text = command.to_string();
+        self.socket.send(Message::Text(text.into())).await.ok()?;
+        Some(id)
+    }
+
+    /// Like `next`, but `None` once the connection is gone (closed, reset or ended) instead of a
+    /// panic: for tests that kill the server under its clients. What did arrive is checked as
+    /// `next` checks it.
+    pub async fn next_or_gone(&mut self) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("the server answers in time");
+            let message = match frame {
+                Some(Ok(Message::Text(text))) => self.accept(text.as_str()),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
+                Some(Ok(other)) => panic!("unexpected frame {other:?}"),
+            };
+            if message["type"] == "heartbeat" {
+                self.heartbeats += 1;
+                continue;
+            }
+            return Some(message);
+        }
+    }
+
     /// Reads until the reply with `id`.
     pub async fn reply_to(&mut self, id: &str) -> Value {
         loop {

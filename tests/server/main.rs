@@ -13,8 +13,10 @@ mod net;
 #[path = "../schema/mod.rs"]
 mod schema;
 
+mod binary;
 mod call_flow;
 mod day;
+mod durability;
 mod errors;
 mod heartbeat;
 mod pages;
@@ -26,5 +28,6 @@ mod roles;
 mod rungs;
 mod shutdown;
 mod slow_wallboard;
+mod storage_faults;
 mod supervisor;
 mod wallboard;

@@ -4,160 +4,22 @@
 //! cannot be used is refused whole, with a log line that names the key, and the running
 //! configuration keeps running.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use jiff::Timestamp;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
-use tokio::time::Instant;
 
-use crate::net::{self, Client, PATIENCE, Via, http_get, sample};
+use crate::binary::Acdhub;
+use crate::net::{self, Client, Via, sample};
 
 const DEV_CERTIFICATE: &str = include_str!("../../certs/localhost.pem");
 const DEV_PRIVATE_KEY: &str = include_str!("../../certs/localhost-key.pem");
 const RENEWED_CERTIFICATE: &str = include_str!("../certs/renewed.pem");
 const RENEWED_PRIVATE_KEY: &str = include_str!("../certs/renewed-key.pem");
-
-/// The `acdhub` binary serving a configuration file, its log read as it comes.
-struct Acdhub {
-    child: Child,
-    log: Arc<Mutex<String>>,
-    /// How far `wait_for` has read the log.
-    read_to: usize,
-    ws: SocketAddr,
-    wss: SocketAddr,
-    metrics: SocketAddr,
-}
-
-/// The address the binary logged after `prefix`.
-fn address_after(log: &str, prefix: &str) -> Option<SocketAddr> {
-    let at = log.find(prefix)? + prefix.len();
-    log[at..]
-        .split(|c: char| c.is_whitespace() || c == '/')
-        .next()?
-        .parse()
-        .ok()
-}
-
-impl Acdhub {
-    async fn start(config: &Path) -> Acdhub {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
-            .arg("--config")
-            .arg(config)
-            .arg("--data")
-            .arg(config.with_extension("data"))
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Read on a thread from the start, so the server never blocks on a full pipe.
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let writer = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let mut log = writer.lock().unwrap();
-                log.push_str(&line.unwrap());
-                log.push('\n');
-            }
-        });
-        let mut acdhub = Acdhub {
-            child,
-            log,
-            read_to: 0,
-            ws: "0.0.0.0:0".parse().unwrap(),
-            wss: "0.0.0.0:0".parse().unwrap(),
-            metrics: "0.0.0.0:0".parse().unwrap(),
-        };
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let log = acdhub.log();
-            let addresses = (
-                address_after(&log, "listening for ws on "),
-                address_after(&log, "listening for wss on "),
-                address_after(&log, "serving Prometheus metrics on http://"),
-            );
-            if let (Some(ws), Some(wss), Some(metrics)) = addresses {
-                (acdhub.ws, acdhub.wss, acdhub.metrics) = (ws, wss, metrics);
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server says where it listens:\n{log}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        acdhub
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    fn hangup(&self) {
-        let sent = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
-
-    /// Waits for the next log line (after those already waited for) that contains `needle`,
-    /// and returns it.
-    async fn wait_for(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let log = self.log();
-            if let Some(found) = log[self.read_to..].find(needle) {
-                let at = self.read_to + found;
-                let start = log[..at].rfind('\n').map_or(0, |n| n + 1);
-                let end = log[at..].find('\n').map_or(log.len(), |n| at + n);
-                self.read_to = end;
-                return log[start..end].to_owned();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no `{needle}` in the log:\n{log}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn is_running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    async fn scrape(&self) -> String {
-        let (status, body) = http_get(self.metrics, "/metrics").await;
-        assert_eq!(status, 200, "{body}");
-        body
-    }
-
-    /// SIGTERM; the process must end cleanly.
-    fn stop(mut self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "exit status {status}");
-    }
-}
-
-impl Drop for Acdhub {
-    fn drop(&mut self) {
-        // A failed test must not leave its server running.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn der(pem: &str) -> Vec<u8> {
     CertificateDer::pem_slice_iter(pem.as_bytes())
