@@ -209,6 +209,12 @@ fn build(raw: RawFile) -> Result<FileConfig, Problem> {
         if tenants.iter().any(|t| t.id == tenant.id.0) {
             return Err(problem(at.key("id"), "duplicate tenant id"));
         }
+        if tenant.id.0 == "." || tenant.id.0 == ".." {
+            return Err(problem(
+                at.key("id"),
+                "`.` and `..` cannot name a tenant (its folder in the data directory)",
+            ));
+        }
         tenants.push(build_tenant(&at, tenant)?);
     }
     let simulator = raw

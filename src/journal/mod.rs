@@ -244,7 +244,12 @@ impl Journal {
         self.snapshots.retain(|(kept, _)| *kept != covers);
         self.snapshots.push((covers, path));
         self.snapshots.sort();
-        self.compact()
+        // The snapshot is written; old files that could not be removed are tried again at the
+        // next snapshot, and cost only disk space meanwhile.
+        if let Err(error) = self.compact() {
+            tracing::warn!(dir = %self.dir.display(), "old journal files not removed (tried again at the next snapshot): {error}");
+        }
+        Ok(())
     }
 
     /// Every record after `after`, in order, read from disk without taking the lock (for

@@ -104,6 +104,15 @@ impl RecordFile {
     /// Appends the records not yet written (`seq` above [`RecordFile::last_seq`]), in order,
     /// each as one JSON line in the file of its day, and flushes. On an error, what was written
     /// of the failed write is cut off again, so the files hold only whole lines.
+    /// Syncs the file last written to the disk: before a snapshot stops the journal from
+    /// holding what made its records, they must be on disk themselves.
+    pub fn sync(&mut self) -> io::Result<()> {
+        match &self.current {
+            Some((_, file)) => file.sync_data(),
+            None => Ok(()),
+        }
+    }
+
     pub fn append(&mut self, records: &[CallRecord]) -> io::Result<()> {
         // Consecutive records of one day go out in one write.
         let mut lines = String::new();

@@ -190,6 +190,13 @@ impl CallRecords {
         self.last_seq
     }
 
+    /// Puts back finished records that could not be written, to be taken again (and to travel
+    /// in the next snapshot meanwhile).
+    pub fn give_back(&mut self, mut records: Vec<CallRecord>) {
+        records.append(&mut self.finished);
+        self.finished = records;
+    }
+
     /// A fold whose first record gets `seq` `last_seq + 1`: a tenant that starts its day
     /// afresh (its journal moved aside) beside record files that go on.
     pub fn after(last_seq: u64) -> CallRecords {

@@ -183,7 +183,7 @@ impl Server {
             .clone()
             .or_else(|| storage.journal_dir().map(|dir| dir.join("audit.jsonl")));
         if let Some(dir) = storage.journal_dir() {
-            std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+            create_private_dir(dir).map_err(|source| StartError::DataDir {
                 dir: dir.display().to_string(),
                 source,
             })?;
@@ -540,14 +540,25 @@ async fn start_engine(
         .count();
     let calls = acd.calls().len();
     let mut engine = Engine::new(tenant.id.clone(), acd, config, simulator, durable, setup);
+    engine.keep_records(records, record_file(storage, tenant));
     engine
         .reconfigure_to(&tenant.acd, now)
         .await
-        .map_err(|problem| StartError::Reconfigure {
-            tenant: tenant.id.clone(),
-            problem,
+        .map_err(|error| match error {
+            tenant::ReconfigureError::Refused(problem) => StartError::Reconfigure {
+                tenant: tenant.id.clone(),
+                problem,
+            },
+            storage @ tenant::ReconfigureError::Storage(_) => StartError::Tenant {
+                tenant: tenant.id.clone(),
+                problem: format!("cannot apply the configuration file to its day: {storage}"),
+            },
         })?;
-    engine.keep_records(records, record_file(storage, tenant));
+    // What the start itself changed (the simulator going on from now, the configuration) is
+    // in a snapshot before anything else happens, so a crash soon after replays from here.
+    if let Err(problem) = engine.snapshot_now().await {
+        tracing::warn!(tenant = %tenant.id, "no snapshot after recovery ({problem}); a crash before the next one replays from the older one");
+    }
     engine.start_grace_for_everyone();
     tracing::info!(
         tenant = %tenant.id,
@@ -557,6 +568,16 @@ async fn start_engine(
         "tenant recovered from its journal"
     );
     Ok(engine)
+}
+
+/// The data directory, made readable by the server's user only if it does not exist yet (it
+/// holds callers' numbers and the token key).
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// Where a tenant's call detail records go: beside its journal. A file that cannot be opened

@@ -54,7 +54,7 @@ enum Action {
 }
 
 /// A queue's callers: where they go and the random streams they are drawn from.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct CallerSource {
     queue: QueueId,
     /// Mean gap between arrivals in seconds; `None` when the rate is 0.
@@ -85,7 +85,7 @@ enum CallPlace {
 }
 
 /// A call the simulator placed, as far as the core's events have told.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct SimulatedCall {
     /// When the core first queued the call (not when the simulator planned it: a real-time
     /// driver may deliver the arrival a little late).
@@ -97,7 +97,7 @@ struct SimulatedCall {
     waited: Option<bool>,
 }
 
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct AgentPlayer {
     id: AgentId,
     answer_delay: Duration,
@@ -107,7 +107,7 @@ struct AgentPlayer {
 }
 
 /// Seeded callers and virtual agents. See the module documentation.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Simulator {
     /// Planned actions by instant, then by the order they were planned: equal instants keep
     /// their order, so runs repeat exactly.

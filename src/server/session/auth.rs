@@ -90,13 +90,6 @@ impl Authenticator {
             .unwrap_or_else(PoisonError::into_inner) = principals_by_user(principals);
     }
 
-    /// What a token of `user` is bound to: the user's password hash and identity as configured
-    /// now. A token made for another binding (the password or role changed) is no longer good.
-    fn binding(&self, user: &str) -> Option<String> {
-        let (hash, identity) = self.principal(user)?;
-        Some(binding(&hash, &identity))
-    }
-
     /// A user's password hash and identity, as configured now.
     fn principal(&self, user: &str) -> Option<(String, Arc<Identity>)> {
         // A writer only assigns a whole map, so a poisoned lock still holds a whole one.
@@ -115,10 +108,16 @@ impl Authenticator {
     ) -> Option<(Arc<Identity>, Token)> {
         match credentials {
             Credentials::Token(value) => {
-                let (user, expires_at) =
-                    self.tokens.verify(&value, now, |user| self.binding(user))?;
-                let (_, identity) = self.principal(&user)?;
-                Some((identity, Token { value, expires_at }))
+                // One reading of the principal for the check and the identity, so a reload in
+                // between cannot hand an old token the new identity.
+                let mut configured = None;
+                let (_, expires_at) = self.tokens.verify(&value, now, |user| {
+                    let (hash, identity) = self.principal(user)?;
+                    let bound = binding(&hash, &identity);
+                    configured = Some(identity);
+                    Some(bound)
+                })?;
+                Some((configured?, Token { value, expires_at }))
             }
             Credentials::Password { user, password } => {
                 let (hash, identity) = match self.principal(&user) {

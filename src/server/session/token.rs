@@ -43,6 +43,7 @@ impl TokenKey {
         let path = data_dir.join(KEY_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
+                warn_if_readable_by_others(&path);
                 let key: [u8; KEY_BYTES] = bytes.try_into().map_err(|_| {
                     std::io::Error::other(format!(
                         "{}: not a token key ({KEY_BYTES} bytes expected); delete it to make a new one (every signed-in tab then signs in again with its password)",
@@ -115,6 +116,20 @@ impl TokenKey {
         mac
     }
 }
+
+/// Anyone who can read the key can sign in as anyone whose password hash they also know.
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(file = %path.display(), "the token key is readable by other users; chmod 600 it");
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_: &Path) {}
 
 #[cfg(unix)]
 fn open_private(path: &Path) -> std::io::Result<std::fs::File> {

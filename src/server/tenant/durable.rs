@@ -27,6 +27,9 @@ use crate::journal::{Fsync, Journal, JournalError, JournalOptions, Position};
 use crate::records::CallRecords;
 use crate::sim::Simulator;
 
+/// How long after a failed snapshot the next is tried.
+const SNAPSHOT_RETRY: Duration = Duration::from_secs(30);
+
 /// One journal record: something the engine applied to the core, at its instant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
@@ -68,7 +71,10 @@ struct State {
 pub enum RecoverError {
     #[error(transparent)]
     Journal(#[from] JournalError),
-    #[error("{dir}: snapshot covering record {covers} cannot be read: {problem}")]
+    #[error(
+        "{dir}: snapshot covering record {covers} cannot be read: {problem} (written by a \
+         version of acdhub whose state differs from this one's?)"
+    )]
     Snapshot {
         dir: String,
         covers: Position,
@@ -110,6 +116,8 @@ pub struct Durable {
     snapshot_records: u64,
     records_since_snapshot: u64,
     last_snapshot: Instant,
+    /// After a failed snapshot, the next is not tried before this.
+    snapshot_retry: Option<Instant>,
     /// Why the journal cannot be written now, while it cannot.
     unavailable: Option<String>,
 }
@@ -181,6 +189,7 @@ impl Durable {
             snapshot_records: storage.snapshot_records,
             records_since_snapshot: recovered.as_ref().map_or(0, |r| r.replayed as u64),
             last_snapshot: Instant::now(),
+            snapshot_retry: None,
             unavailable: None,
         };
         Ok((durable, recovered))
@@ -221,6 +230,9 @@ impl Durable {
 
     /// Whether enough records or time went by to write a snapshot.
     pub fn snapshot_due(&self) -> bool {
+        if self.snapshot_retry.is_some_and(|at| Instant::now() < at) {
+            return false;
+        }
         self.records_since_snapshot >= self.snapshot_records
             || (self.records_since_snapshot > 0
                 && self.last_snapshot.elapsed() >= self.snapshot_interval)
@@ -241,11 +253,13 @@ impl Durable {
         match result {
             Ok(covers) => {
                 self.records_since_snapshot = 0;
+                self.snapshot_retry = None;
                 tracing::debug!(dir = %self.dir.display(), covers, bytes = size, "snapshot written");
                 Ok(())
             }
             Err(error) => {
-                tracing::warn!(dir = %self.dir.display(), "snapshot not written (the journal still has every record): {error}");
+                self.snapshot_retry = Some(Instant::now() + SNAPSHOT_RETRY);
+                tracing::warn!(dir = %self.dir.display(), "snapshot not written (the journal still has every record; tried again in {}s): {error}", SNAPSHOT_RETRY.as_secs());
                 Err(error)
             }
         }

@@ -34,6 +34,17 @@ use super::snapshot::{agent_snapshot, telephony_snapshot, watcher_snapshot};
 /// Requests waiting for an engine; a session that finds the channel full waits its turn.
 pub const CHANNEL_CAPACITY: usize = 4096;
 
+/// Why a tenant's core was not put on a new configuration; either way nothing changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconfigureError {
+    /// The core cannot take it (a queue removed, a skill taken away...).
+    #[error("{0}")]
+    Refused(String),
+    /// The journal cannot be written (a full or read-only disk).
+    #[error("the journal cannot be written ({0}); nothing was changed")]
+    Storage(String),
+}
+
 /// The most requests an engine takes as one group: their commands share one journal sync.
 const GROUP_SIZE: usize = 512;
 
@@ -97,6 +108,9 @@ pub struct Engine {
     records: CallRecords,
     /// Where finished records go (with a data directory).
     record_file: Option<RecordFile>,
+    /// While the journal cannot be written: when to try the simulator's actions again (the
+    /// commands of sessions try at once, each group).
+    journal_retry: Option<Timestamp>,
 }
 
 /// What an engine is given besides its tenant's core: the server's clock, counters and audit
@@ -157,6 +171,7 @@ impl Engine {
             config,
             records: CallRecords::default(),
             record_file: None,
+            journal_retry: None,
         }
     }
 
@@ -165,22 +180,29 @@ impl Engine {
     pub fn keep_records(&mut self, records: CallRecords, file: Option<RecordFile>) {
         self.records = records;
         self.record_file = file;
-        self.write_records();
+        let _ = self.write_records();
     }
 
     /// Writes the finished call detail records. They are derived from journaled commands only,
     /// and a replay after a crash makes them again with the same `seq`: the file skips those
     /// it has.
-    fn write_records(&mut self) {
+    fn write_records(&mut self) -> std::io::Result<()> {
+        let Some(file) = self.record_file.as_mut() else {
+            // No data directory: nobody reads them.
+            let _ = self.records.take_finished();
+            return Ok(());
+        };
         let finished = self.records.take_finished();
         if finished.is_empty() {
-            return;
+            return Ok(());
         }
-        if let Some(file) = self.record_file.as_mut()
-            && let Err(error) = file.append(&finished)
-        {
-            tracing::warn!(tenant = %self.tenant, "call detail records not written (a restart writes them again from the journal): {error}");
+        if let Err(error) = file.append(&finished) {
+            // Kept, to be written with the next ones (and carried by snapshots meanwhile).
+            self.records.give_back(finished);
+            tracing::warn!(tenant = %self.tenant, "call detail records not written yet: {error}");
+            return Err(error);
         }
+        Ok(())
     }
 
     /// After a restart no agent has a connection: each logged-in agent gets the grace period
@@ -208,7 +230,14 @@ impl Engine {
     /// The core's state as the journal's records made it, for a snapshot. Written on the
     /// engine's schedule and when it stops.
     async fn snapshot(&mut self) -> Result<(), String> {
-        self.write_records();
+        // What the snapshot stops the journal from holding must be on disk first: the records
+        // written so far (a record not written travels in the snapshot).
+        if self.write_records().is_ok()
+            && let Some(file) = self.record_file.as_mut()
+            && let Err(error) = file.sync()
+        {
+            return Err(format!("call detail records not synced: {error}"));
+        }
         if let Some(durable) = self.durable.as_mut() {
             let state = StateRef {
                 acd: &self.acd,
@@ -234,7 +263,7 @@ impl Engine {
         &mut self,
         config: &acd::Config,
         now: Timestamp,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReconfigureError> {
         if *config == self.config {
             return Ok(());
         }
@@ -254,6 +283,9 @@ impl Engine {
         let Some(durable) = self.durable.as_mut() else {
             return Ok(());
         };
+        if commands.is_empty() {
+            return Ok(());
+        }
         let records: Vec<Record> = commands
             .iter()
             .map(|command| Record {
@@ -262,6 +294,7 @@ impl Engine {
             })
             .collect();
         let written = durable.append(&records).await;
+        self.journal_retry = written.is_err().then(|| now + Duration::from_secs(1));
         self.counters
             .journaled(&self.tenant, records.len(), written.is_ok());
         written
@@ -284,7 +317,7 @@ impl Engine {
             }
             let mut next = self.acd.poll_timeout();
             if let Some(at) = self.simulator.as_ref().and_then(Simulator::next_action_at) {
-                next = next.min(at);
+                next = next.min(at.max(self.journal_retry.unwrap_or(at)));
             }
             if let Some(&at) = self.grace.values().min() {
                 next = next.min(at);
@@ -313,7 +346,7 @@ impl Engine {
                 },
                 () = tokio::time::sleep(self.clock.until(next)) => {}
             }
-            self.write_records();
+            let _ = self.write_records();
             self.snapshot_if_due().await;
         }
         let _ = self.snapshot().await;
@@ -337,7 +370,15 @@ impl Engine {
             .iter()
             .map(|(_, command)| command.clone())
             .collect();
-        if let Some(simulator) = self.simulator.as_mut() {
+        // The simulator as it was before drawing, to go back to if the draw cannot be
+        // journaled: its actions then happen when the disk takes them.
+        let mut undrawn = None;
+        let retrying = self.journal_retry.is_some_and(|at| now < at);
+        if let Some(simulator) = self.simulator.as_mut()
+            && !retrying
+            && simulator.next_action_at().is_some_and(|at| at <= now)
+        {
+            undrawn = Some(simulator.clone());
             commands.extend(simulator.actions_due(now));
         }
         if commands.is_empty() {
@@ -345,10 +386,13 @@ impl Engine {
         }
         if self.journal(now, &commands).await.is_err() {
             // Not durable, so not applied: the agents' grace ends again a little later, and
-            // the simulator's actions are dropped (it learns from events, and none came).
+            // the simulator is back where it was before it drew its actions.
             let retry = now + Duration::from_secs(1);
             for (agent, _) in grace_over {
                 self.grace.insert(agent, retry);
+            }
+            if let Some(simulator) = undrawn {
+                self.simulator = Some(simulator);
             }
             return;
         }
@@ -443,7 +487,8 @@ impl Engine {
                 unreachable!("found above")
             };
             Box::pin(self.requests(group)).await;
-            let _ = reply.send(self.reconfigure(config, self.clock.now()).await);
+            let done = self.reconfigure(config, self.clock.now()).await;
+            let _ = reply.send(done.map_err(|error| error.to_string()));
             if !rest.is_empty() {
                 Box::pin(self.requests(rest)).await;
             }
@@ -531,19 +576,27 @@ impl Engine {
     /// skills; what the change causes (offers, overflows) goes out as any step's events.
     /// Puts the core on a new configuration: checked first (a refusal changes nothing and
     /// is not journaled), then journaled, then applied.
-    async fn reconfigure(&mut self, config: acd::Config, now: Timestamp) -> Result<(), String> {
+    async fn reconfigure(
+        &mut self,
+        config: acd::Config,
+        now: Timestamp,
+    ) -> Result<(), ReconfigureError> {
         self.catch_up(now).await;
-        self.acd.check(&config).map_err(|error| error.to_string())?;
+        self.acd
+            .check(&config)
+            .map_err(|error| ReconfigureError::Refused(error.to_string()))?;
         if let Some(durable) = self.durable.as_mut() {
             let record = Record {
                 at: now,
                 entry: Entry::Reconfigure(config.clone()),
             };
-            durable.append(&[record]).await?;
+            let written = durable.append(&[record]).await;
+            self.counters.journaled(&self.tenant, 1, written.is_ok());
+            written.map_err(ReconfigureError::Storage)?;
         }
         self.acd
             .reconfigure(config.clone(), now)
-            .map_err(|error| error.to_string())?;
+            .map_err(|error| ReconfigureError::Refused(error.to_string()))?;
         self.config = config;
         self.audience.reconfigured(&self.acd);
         self.drain(now);

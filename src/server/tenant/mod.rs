@@ -24,7 +24,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub use durable::{Durable, Entry, Record, RecoverError, Recovered, tenant_dir};
-pub use engine::{Attach, CHANNEL_CAPACITY, Engine, EngineSetup, Request};
+pub use engine::{Attach, CHANNEL_CAPACITY, Engine, EngineSetup, ReconfigureError, Request};
 pub use figures::TenantFigures;
 
 /// Every tenant's engine, by tenant id: the only way to reach a tenant's core.
