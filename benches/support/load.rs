@@ -1,10 +1,14 @@
-//! The load model shared by `benches/routing.rs` (criterion, wall time) and
-//! `examples/routing_load.rs` (a fixed amount of work, for cachegrind or perf): a contact center
-//! of N agents in N/50 queues under a load that keeps every agent busy and calls waiting.
+//! The load model shared by `benches/routing.rs` and `benches/durable.rs` (criterion, wall
+//! time), `examples/routing_load.rs` (a fixed amount of work, for cachegrind or perf), and the
+//! journals that `examples/recovery_time.rs` and `examples/offer_latency.rs` recover: a contact
+//! center of N agents in N/50 queues under a load that keeps every agent busy and calls waiting.
 //!
 //! Each agent serves three queues with a skill level from 1 to 5; the queues use every strategy
 //! and widen after 20 s. One cycle of a call is four commands (arrive, accept, hang up, end
 //! wrap-up), and the events each command produces are drained as a server would.
+
+// Each bench and example that includes this file uses a part of it.
+#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -15,6 +19,8 @@ use acdhub::acd::config::{
 use acdhub::acd::{
     Acd, AgentId, AgentStatus, CallData, CallId, Command, Config, Event, QueueId, RequestedState,
 };
+use acdhub::journal::Journal;
+use acdhub::server::{Entry, Record};
 use acdhub::sim::rng::Rng;
 use jiff::{Timestamp, tz::TimeZone};
 
@@ -67,60 +73,77 @@ pub fn config(agents: usize) -> Config {
 /// The contact center under load, and the agents' next actions.
 pub struct Load {
     pub acd: Acd,
+    /// The time between two commands: 100 µs, unless a tool spreads a day out.
+    pub pace: Duration,
     now: Timestamp,
     rng: Rng,
     queues: Vec<QueueId>,
     next_call: u64,
+    /// The first commands of the day: every agent logs in and goes ready.
+    setup: VecDeque<Command>,
+    /// Calls still to arrive after the setup: one per agent, and the backlog.
+    setup_arrivals: usize,
     actions: VecDeque<Command>,
-    backlog: usize,
     arrivals_owed: usize,
     free_ids: Vec<CallId>,
 }
 
 impl Load {
+    /// The contact center under load: every agent busy and N/5 calls waiting.
     pub fn new(agents: usize) -> Load {
-        let config = config(agents);
-        let queues = config.queues.iter().map(|q| q.id.clone()).collect();
-        let now: Timestamp = "2026-11-23T08:00:00Z".parse().unwrap();
-        let mut acd = Acd::new(config, now).unwrap();
-        for a in 0..agents {
-            let agent = AgentId::new(format!("a{a}"));
-            acd.handle(
-                Command::Login {
-                    agent: agent.clone(),
-                },
-                now,
-            )
-            .unwrap();
-            acd.handle(
-                Command::SetState {
-                    agent,
-                    state: RequestedState::Ready,
-                },
-                now,
-            )
-            .unwrap();
-        }
-        let mut load = Load {
-            acd,
-            now,
-            rng: Rng::stream(42, 0),
-            queues,
-            next_call: 0,
-            actions: VecDeque::new(),
-            backlog: agents / 5,
-            arrivals_owed: 0,
-            free_ids: Vec::new(),
-        };
-        load.drain();
-        // Fill every agent and build the backlog.
-        for _ in 0..agents + load.backlog {
-            load.arrive();
+        let mut load = Load::unstarted(agents);
+        while load.starting() {
+            load.step();
         }
         load
     }
 
-    fn arrive(&mut self) {
+    /// The contact center at 08:00 with every agent logged out: its first commands log every
+    /// agent in, make it ready, and fill every agent and the backlog with calls (for a journal
+    /// that holds the whole day, from an empty core on).
+    pub fn unstarted(agents: usize) -> Load {
+        Load::unstarted_with(config(agents), "2026-11-23T08:00:00Z".parse().unwrap())
+    }
+
+    /// The same load on another contact center (every agent in at least one queue), starting at
+    /// `start`.
+    pub fn unstarted_with(config: Config, start: Timestamp) -> Load {
+        let agents = config.agents.len();
+        let queues = config.queues.iter().map(|q| q.id.clone()).collect();
+        let now = start;
+        let acd = Acd::new(config, now).unwrap();
+        let mut setup = VecDeque::with_capacity(2 * agents);
+        for agent in acd.agents().map(|agent| agent.id) {
+            setup.push_back(Command::Login {
+                agent: agent.clone(),
+            });
+            setup.push_back(Command::SetState {
+                agent,
+                state: RequestedState::Ready,
+            });
+        }
+        let backlog = agents / 5;
+        Load {
+            acd,
+            pace: Duration::from_micros(100),
+            now,
+            rng: Rng::stream(42, 0),
+            queues,
+            next_call: 0,
+            setup,
+            setup_arrivals: agents + backlog,
+            actions: VecDeque::new(),
+            arrivals_owed: 0,
+            free_ids: Vec::new(),
+        }
+    }
+
+    /// Whether the setup's commands are still coming.
+    pub fn starting(&self) -> bool {
+        !self.setup.is_empty() || self.setup_arrivals > 0
+    }
+
+    fn arrival(&mut self) -> Command {
         let queue = self.queues[below(&mut self.rng, self.queues.len() as u64) as usize].clone();
         // Ids of ended calls are reused, so the measurement is routing, not string formatting.
         let call = self.free_ids.pop().unwrap_or_else(|| {
@@ -128,18 +151,45 @@ impl Load {
             CallId::new(format!("c{}", self.next_call))
         });
         let priority = (below(&mut self.rng, 10) == 0) as u8;
-        self.command(Command::CallArrived {
+        Command::CallArrived {
             call,
             queue,
             priority,
             data: CallData::default(),
-        });
+        }
     }
 
-    fn command(&mut self, command: Command) {
-        self.now += Duration::from_micros(100);
+    /// The next command and its instant (`pace` after the one before), not applied yet: a new
+    /// call for each call that ended, else the next agent action. Commands taken ahead of
+    /// [`Load::apply`] (a group journaled before any of it is applied) stay valid when applied
+    /// in order; taking more than there are agent actions waiting (about one per agent) only
+    /// adds arrivals to the mix.
+    pub fn next_command(&mut self) -> (Timestamp, Command) {
+        self.now += self.pace;
+        let command = if let Some(command) = self.setup.pop_front() {
+            command
+        } else if self.setup_arrivals > 0 {
+            self.setup_arrivals -= 1;
+            self.arrival()
+        } else if self.arrivals_owed > 0 {
+            self.arrivals_owed -= 1;
+            self.arrival()
+        } else {
+            match self.actions.pop_front() {
+                Some(command) => {
+                    self.arrivals_owed += matches!(command, Command::EndWrapUp { .. }) as usize;
+                    command
+                }
+                None => self.arrival(),
+            }
+        };
+        (self.now, command)
+    }
+
+    /// Applies a command from [`Load::next_command`] at its instant and reacts to its events.
+    pub fn apply(&mut self, at: Timestamp, command: Command) {
         self.acd
-            .handle(command, self.now)
+            .handle(command, at)
             .expect("the load only sends valid commands");
         self.drain();
     }
@@ -164,18 +214,34 @@ impl Load {
         }
     }
 
-    /// Exactly one command: a new call for each call that ended, else the next agent action.
+    /// Exactly one command, applied.
     pub fn step(&mut self) {
-        if self.arrivals_owed > 0 {
-            self.arrivals_owed -= 1;
-            return self.arrive();
+        let (at, command) = self.next_command();
+        self.apply(at, command);
+    }
+
+    /// The next `size` commands as the server's engine takes a group of them (write-ahead):
+    /// each encoded as the journal record it writes (`serde_json` of a `Record`), the group
+    /// appended as one batch (one fdatasync with `Fsync::Always`), and only then each applied.
+    /// Returns the bytes of the records.
+    pub fn step_journaled(&mut self, journal: &mut Journal, size: usize) -> usize {
+        let group: Vec<(Timestamp, Command)> = (0..size).map(|_| self.next_command()).collect();
+        let encoded: Vec<Vec<u8>> = group
+            .iter()
+            .map(|(at, command)| {
+                let record = Record {
+                    at: *at,
+                    entry: Entry::Command(command.clone()),
+                };
+                serde_json::to_vec(&record).expect("a record serializes")
+            })
+            .collect();
+        journal
+            .append_batch(&encoded)
+            .expect("the journal takes the group");
+        for (at, command) in group {
+            self.apply(at, command);
         }
-        match self.actions.pop_front() {
-            Some(command) => {
-                self.arrivals_owed += matches!(command, Command::EndWrapUp { .. }) as usize;
-                self.command(command)
-            }
-            None => self.arrive(),
-        }
+        encoded.iter().map(Vec::len).sum()
     }
 }

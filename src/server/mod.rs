@@ -57,7 +57,7 @@ use ops::audit::AuditLog;
 use ops::counters::Counters;
 use session::{Authenticator, Resumable, SessionParts, Sessions};
 use tenant::{Durable, Engine, EngineSetup, Tenants};
-pub use tenant::{Entry, Record, RecoverError, Recovered};
+pub use tenant::{Entry, Record, RecoverError, Recovered, write_snapshot_for_tools};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]

@@ -286,6 +286,26 @@ impl Durable {
     }
 }
 
+/// For tools and benchmarks, never called by the server: writes `state` as the snapshot a
+/// server would write after the journal's last record (the same format as the engine's), so a
+/// journal directory can be built without a running server, e.g. from a day replayed with
+/// [`crate::server::recover_journal`] (take its finished call records first: the engine has
+/// taken them before it writes a snapshot). Returns the snapshot's size in bytes.
+pub fn write_snapshot_for_tools(
+    journal: &mut Journal,
+    state: &Recovered,
+) -> Result<usize, JournalError> {
+    let bytes = serde_json::to_vec(&StateRef {
+        acd: &state.acd,
+        config: &state.config,
+        simulator: state.simulator.as_ref(),
+        records: &state.records,
+    })
+    .expect("the tenant's state serializes");
+    journal.write_snapshot(journal.next_position() - 1, &bytes)?;
+    Ok(bytes.len())
+}
+
 /// Applies one record to a recovering tenant as the engine applied it: the deadlines up to its
 /// instant first, then the record; the simulator learns from the events and drops the actions
 /// the journal already holds.

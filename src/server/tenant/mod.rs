@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-pub use durable::{Durable, Entry, Record, RecoverError, Recovered, tenant_dir};
+pub use durable::{
+    Durable, Entry, Record, RecoverError, Recovered, tenant_dir, write_snapshot_for_tools,
+};
 pub use engine::{Attach, CHANNEL_CAPACITY, Engine, EngineSetup, ReconfigureError, Request};
 pub use figures::TenantFigures;
 
