@@ -116,8 +116,13 @@ pub const START: &str = "2026-03-10T10:07:30Z";
 
 /// Starts a server in this process on ports the OS picks, its clock at [`START`].
 pub async fn start(extra: &str) -> Server {
-    let text = config_text(extra);
-    let file = config::parse(&text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
+    start_text(&config_text(extra)).await
+}
+
+/// Starts a server in this process on a whole configuration `text`, its clock at [`START`]:
+/// for a test that starts again on the same configuration (the same password hashes).
+pub async fn start_text(text: &str) -> Server {
+    let file = config::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"));
     let start = START.parse().expect("a timestamp");
     Server::start_at(file, start)
         .await

@@ -10,15 +10,6 @@ fn storage(dir: &std::path::Path) -> String {
     format!("[storage]\ndir = {:?}\n", dir)
 }
 
-/// Starts a server on `text` (one configuration for every start: a token is bound to its
-/// user's password hash, and `config_text` salts a new hash each time it is called).
-async fn start(text: &str) -> acdhub::server::Server {
-    let file = acdhub::config::parse(text, "test.toml").unwrap();
-    acdhub::server::Server::start_at(file, net::START.parse().unwrap())
-        .await
-        .expect("the server starts")
-}
-
 /// A supervisor's view of every call: its `call_state` snapshot, by call id.
 async fn calls_seen_by_supervisor(server: &acdhub::server::Server) -> Vec<Value> {
     let (mut boss, _) = Client::login(server, Via::Ws, "boss").await;
@@ -42,8 +33,10 @@ async fn support_today(server: &acdhub::server::Server) -> Value {
 #[tokio::test]
 async fn a_restart_keeps_agents_calls_and_figures_and_the_pbx_reconciles_from_its_snapshot() {
     let data = tempfile::tempdir().unwrap();
+    // One configuration for every start: a token is bound to its user's password hash, and
+    // `config_text` salts a new hash each time it is called.
     let text = net::config_text(&storage(data.path()));
-    let first = start(&text).await;
+    let first = net::start_text(&text).await;
     let (mut agent, result) = Client::login(&first, Via::Ws, "a1").await;
     let token = result["token"].as_str().unwrap().to_owned();
     agent.ok(json!({"type": "login"})).await;
@@ -65,7 +58,7 @@ async fn a_restart_keeps_agents_calls_and_figures_and_the_pbx_reconciles_from_it
     assert_eq!(today_before["answered"], 1);
     first.shutdown().await;
 
-    let second = start(&text).await;
+    let second = net::start_text(&text).await;
     // The agent's stored token signs in to the new process, and its snapshot is the call.
     let mut agent = Client::connect(&second, Via::Ws).await;
     let reply = agent.request(json!({"type": "auth", "token": token})).await;
@@ -126,7 +119,7 @@ async fn a_restart_keeps_agents_calls_and_figures_and_the_pbx_reconciles_from_it
     second.shutdown().await;
 
     // Once more: what the PBX did after the first restart is kept too.
-    let third = start(&text).await;
+    let third = net::start_text(&text).await;
     let (mut pbx, _) = Client::login(&third, Via::Ws, "pbx").await;
     pbx.expect("call_connected").await;
     let still = pbx.expect("call_state").await;
@@ -153,7 +146,7 @@ async fn a_second_server_on_the_same_data_directory_is_refused() {
 async fn a_file_edited_while_the_server_was_down_is_applied_to_the_journaled_day_or_refused() {
     let data = tempfile::tempdir().unwrap();
     let text = net::config_text(&storage(data.path()));
-    let first = start(&text).await;
+    let first = net::start_text(&text).await;
     let (mut pbx, _) = Client::login(&first, Via::Ws, "pbx").await;
     pbx.ok(json!({"type": "call_arrived", "call": "pbx-1", "queue": "sales"}))
         .await;
@@ -170,7 +163,7 @@ async fn a_file_edited_while_the_server_was_down_is_applied_to_the_journaled_day
         )
         .replacen("ring_timeout_secs = 2\nwrap_up_secs = 60\n\n[[tenants.queues]]\nid = \"sales\"\nring_timeout_secs = 2", "ring_timeout_secs = 2\nwrap_up_secs = 60\n\n[[tenants.queues]]\nid = \"sales\"\nring_timeout_secs = 9", 1);
     assert_ne!(edited, text);
-    let second = start(&edited).await;
+    let second = net::start_text(&edited).await;
     let (mut pbx, result) = Client::login(&second, Via::Ws, "pbx").await;
     let queues: Vec<&str> = result["queues"]
         .as_array()
@@ -209,7 +202,7 @@ async fn a_file_edited_while_the_server_was_down_is_applied_to_the_journaled_day
     };
     assert!(error.contains("tenant `acme`"), "{error}");
     assert!(error.contains("sales"), "names the queue: {error}");
-    let third = start(&edited).await;
+    let third = net::start_text(&edited).await;
     let (mut pbx, _) = Client::login(&third, Via::Ws, "pbx").await;
     pbx.expect("offer").await;
     third.shutdown().await;

@@ -176,7 +176,7 @@ fn verify(password: &str, hash: &str) -> bool {
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    super::token::hex(&bytes)
 }
 
 /// An argon2id hash of `password` in PHC form, with a fresh random salt, for `[[principals]]`.

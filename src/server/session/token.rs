@@ -147,7 +147,8 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::create(path)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex, two digits a byte (tokens, session secrets).
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -58,6 +58,21 @@ pub struct StateRef<'a> {
     pub records: &'a CallRecords,
 }
 
+impl StateRef<'_> {
+    /// The snapshot's bytes: what [`Durable::open`] reads back as `State`.
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("the tenant's state serializes")
+    }
+}
+
+/// Writes `bytes` as the snapshot covering every record the journal holds; returns that
+/// position.
+fn write_snapshot_now(journal: &mut Journal, bytes: &[u8]) -> Result<Position, JournalError> {
+    let covers = journal.next_position() - 1;
+    journal.write_snapshot(covers, bytes)?;
+    Ok(covers)
+}
+
 #[derive(Deserialize)]
 struct State {
     acd: Acd,
@@ -241,13 +256,10 @@ impl Durable {
     /// Writes a snapshot of the state the journal's records made so far. A failure is logged
     /// and changes nothing: the journal still holds every record.
     pub async fn snapshot(&mut self, state: StateRef<'_>) -> Result<(), JournalError> {
-        let bytes = serde_json::to_vec(&state).expect("the tenant's state serializes");
+        let bytes = state.encode();
         let size = bytes.len();
         let result = self
-            .with_journal(move |journal| {
-                let covers = journal.next_position() - 1;
-                journal.write_snapshot(covers, &bytes).map(|()| covers)
-            })
+            .with_journal(move |journal| write_snapshot_now(journal, &bytes))
             .await;
         self.last_snapshot = Instant::now();
         match result {
@@ -295,14 +307,14 @@ pub fn write_snapshot_for_tools(
     journal: &mut Journal,
     state: &Recovered,
 ) -> Result<usize, JournalError> {
-    let bytes = serde_json::to_vec(&StateRef {
+    let bytes = StateRef {
         acd: &state.acd,
         config: &state.config,
         simulator: state.simulator.as_ref(),
         records: &state.records,
-    })
-    .expect("the tenant's state serializes");
-    journal.write_snapshot(journal.next_position() - 1, &bytes)?;
+    }
+    .encode();
+    write_snapshot_now(journal, &bytes)?;
     Ok(bytes.len())
 }
 
