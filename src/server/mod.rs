@@ -577,6 +577,9 @@ fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    if dir.exists() && !dir.is_dir() {
+        return Err(std::io::Error::other("not a directory"));
+    }
     builder.create(dir)
 }
 
