@@ -4,7 +4,7 @@
 //! As the engine does (src/server/tenant/engine.rs and durable.rs; `Load::step_journaled`), a
 //! group of commands is encoded as `acdhub::server::Record`s with `serde_json`, appended to a
 //! real [`Journal`] as one `append_batch` (one fdatasync with `Fsync::Always`), and only then
-//! applied to the core, one by one, each command's events drained. Groups of 64 and 1,024
+//! applied to the core, one by one, each command's events drained. Groups of 64, 512 (the engine's GROUP_SIZE) and 1,024
 //! commands, the journal in a temp directory under the target directory (on the disk a server
 //! would use, not a tmpfs). What the engine adds around this is left out: the hop to a
 //! blocking thread for each append, the sessions and the fan-out. One iteration is the whole
@@ -48,7 +48,7 @@ fn durable(c: &mut Criterion) {
         .expect("the load leaves the model consistent");
 
     for fsync in [Fsync::Always, Fsync::Never] {
-        for group_size in [64usize, 1024] {
+        for group_size in [64usize, 512, 1024] {
             let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))
                 .expect("a temp directory under the target directory");
             let options = JournalOptions {

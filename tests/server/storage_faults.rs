@@ -1,7 +1,10 @@
-//! A disk that cannot be written: the real binary with its data directory on a small tmpfs,
-//! filled up or remounted read-only under it. Every command that would change something is
-//! refused with `storage_unavailable` and changes nothing, reads go on, and once the disk can
-//! be written again the next command is taken, with nothing acknowledged lost over a `kill -9`
+//! A disk that cannot be written: the real binary with its data directory on a small tmpfs
+//! that fills up, or on an ext4 file system (a loop device) that the kernel turns read-only as
+//! it does after an I/O error. Every command that would change something is refused with
+//! `storage_unavailable` and changes nothing, and reads go on. A full disk is taken again by
+//! the running server once space returns; a disk the kernel made read-only stays so until it
+//! is unmounted and checked, so that server is stopped, the disk repaired, and a new server
+//! finds everything acknowledged. Either way nothing acknowledged is lost over a `kill -9`
 //! (docs/operations.md, "Faults"). Mounting needs root; CI runs as root.
 
 use std::collections::HashMap;
@@ -26,25 +29,42 @@ fn require_root() {
     let uid = String::from_utf8_lossy(&id.stdout).trim().to_owned();
     assert_eq!(
         uid, "0",
-        "this test mounts a tmpfs (`mount -t tmpfs`) for the server's data directory and needs \
-         root; run it as root (CI does)"
+        "this test mounts a file system (a tmpfs, or ext4 on a loop device) for the server's \
+         data directory and needs root; run it as root (CI does)"
     );
+}
+
+/// Runs `program` with `args`, panicking with its output unless it exits with one of `ok`.
+fn run(program: &str, args: &[&str], ok: &[i32]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("`{program}` runs: {e}"));
+    assert!(
+        output.status.code().is_some_and(|code| ok.contains(&code)),
+        "{program} {}: {}{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout).trim(),
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// Runs `mount` with `args`, panicking with its output if it fails.
 fn mount(args: &[&str], target: &Path) {
-    let output = Command::new("mount")
-        .args(args)
-        .arg(target)
-        .output()
-        .expect("`mount` runs");
-    assert!(
-        output.status.success(),
-        "mount {} {}: {}",
-        args.join(" "),
-        target.display(),
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
+    let mut args = args.to_vec();
+    let target = target.to_str().unwrap();
+    args.push(target);
+    run("mount", &args, &[0]);
+}
+
+/// Unmounts `dir`; if it is still busy (a server a failed test left behind), detaches it now,
+/// gone when free.
+fn unmount(dir: &Path) {
+    let unmounted = Command::new("umount").arg(dir).status();
+    if !unmounted.is_ok_and(|status| status.success()) {
+        let _ = Command::new("umount").arg("-l").arg(dir).status();
+    }
 }
 
 /// A tmpfs mounted for one test, unmounted when the test ends, failed or not.
@@ -66,10 +86,89 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let unmounted = Command::new("umount").arg(&self.dir).status();
-        if !unmounted.is_ok_and(|status| status.success()) {
-            // Still busy (a server a failed test left behind): detach it now, gone when free.
-            let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        unmount(&self.dir);
+    }
+}
+
+/// An ext4 file system in an image file, mounted through a loop device with
+/// `errors=remount-ro` (Debian's default for its root file system): on an error the kernel
+/// makes it read-only, and it stays so until unmounted and checked.
+struct LoopExt4 {
+    image: PathBuf,
+    dir: PathBuf,
+}
+
+impl LoopExt4 {
+    fn mount(image: PathBuf, dir: PathBuf) -> LoopExt4 {
+        require_root();
+        File::create(&image).unwrap().set_len(16 << 20).unwrap();
+        run("mkfs.ext4", &["-q", "-F", image.to_str().unwrap()], &[0]);
+        std::fs::create_dir_all(&dir).unwrap();
+        let disk = LoopExt4 { image, dir };
+        disk.attach();
+        disk
+    }
+
+    fn attach(&self) {
+        mount(
+            &["-o", "loop,errors=remount-ro", self.image.to_str().unwrap()],
+            &self.dir,
+        );
+    }
+
+    /// What the kernel does when the disk under ext4 fails a write: it reports a file-system
+    /// error (here through ext4's own `trigger_fs_error` switch in sysfs) and, as told by
+    /// `errors=remount-ro`, turns the file system read-only under the running server.
+    fn fail(&self) {
+        let source = run(
+            "findmnt",
+            &["-n", "-o", "SOURCE", self.dir.to_str().unwrap()],
+            &[0],
+        );
+        let device = Path::new(&source).file_name().unwrap().to_str().unwrap();
+        std::fs::write(format!("/sys/fs/ext4/{device}/trigger_fs_error"), "1").unwrap();
+        let options = run(
+            "findmnt",
+            &["-n", "-o", "OPTIONS", self.dir.to_str().unwrap()],
+            &[0],
+        );
+        assert!(
+            options.contains("emergency_ro") || options.split(',').any(|o| o == "ro"),
+            "the kernel made the file system read-only: {options}"
+        );
+    }
+
+    /// What an operator does once the server is stopped: unmount, check, mount again.
+    fn repair(&self) {
+        run("umount", &[self.dir.to_str().unwrap()], &[0]);
+        // 0: clean; 1: errors corrected (the error the kernel recorded).
+        run(
+            "e2fsck",
+            &["-f", "-y", self.image.to_str().unwrap()],
+            &[0, 1],
+        );
+        self.attach();
+    }
+}
+
+impl Drop for LoopExt4 {
+    fn drop(&mut self) {
+        unmount(&self.dir);
+        let _ = std::fs::remove_file(&self.image);
+    }
+}
+
+/// The file system a test puts the data directory on.
+enum Disk {
+    Tmpfs(Tmpfs),
+    Ext4(LoopExt4),
+}
+
+impl Disk {
+    fn dir(&self) -> PathBuf {
+        match self {
+            Disk::Tmpfs(disk) => disk.dir.clone(),
+            Disk::Ext4(disk) => disk.dir.clone(),
         }
     }
 }
@@ -79,7 +178,8 @@ impl Drop for Tmpfs {
 enum Fault {
     /// A file fills the tmpfs to the last byte; deleting it frees the space.
     Full,
-    /// `mount -o remount,ro`, then `remount,rw`.
+    /// The kernel turns the file system read-only under the server ([`LoopExt4::fail`]); the
+    /// server is stopped and the disk repaired ([`LoopExt4::repair`]).
     ReadOnly,
 }
 
@@ -155,8 +255,11 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
     let dir = net::fresh_dir(name);
     let config = dir.join("acdhub.toml");
     std::fs::write(&config, contact_center("")).unwrap();
-    let disk = Tmpfs::mount(dir.join("data"), "2m");
-    let data = disk.dir.clone();
+    let disk = match fault {
+        Fault::Full => Disk::Tmpfs(Tmpfs::mount(dir.join("data"), "2m")),
+        Fault::ReadOnly => Disk::Ext4(LoopExt4::mount(dir.join("disk.img"), dir.join("data"))),
+    };
+    let data = disk.dir();
     let mut server = Acdhub::start_with_data(&config, &data).await;
     let mut tokens = HashMap::new();
     let (mut agent, _) = sign_in(server.ws, "d1", &mut tokens).await;
@@ -165,12 +268,13 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
     let mut acked = vec![AgentCommand::Login];
 
     let filler = data.join("filler");
-    let full = match fault {
-        Fault::Full => Some(fill(&filler)),
-        Fault::ReadOnly => {
-            mount(&["-o", "remount,ro"], &data);
+    let full = match (&disk, fault) {
+        (_, Fault::Full) => Some(fill(&filler)),
+        (Disk::Ext4(disk), Fault::ReadOnly) => {
+            disk.fail();
             None
         }
+        (Disk::Tmpfs(_), Fault::ReadOnly) => unreachable!("a read-only fault is on ext4"),
     };
     // The segment's last page may still hold a few records; then the disk refuses.
     let mut reason = "login";
@@ -202,7 +306,8 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
     // its last acknowledged command left it.
     agent.ok(json!({"type": "ping"})).await;
     let (_, snapshot) = sign_in(server.ws, "d1", &mut HashMap::new()).await;
-    let (state, shown_reason, since) = state_in(&snapshot, "d1");
+    let before = state_in(&snapshot, "d1");
+    let (state, shown_reason, _) = &before;
     assert_eq!(
         (state.as_str(), shown_reason.as_deref()),
         ("not_ready", Some(reason))
@@ -210,24 +315,40 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
     let (mut boss, _) = sign_in(server.ws, "boss", &mut tokens).await;
     boss.ok(json!({"type": "subscribe"})).await;
     let watched = std::mem::take(&mut boss.backlog);
-    assert_eq!(state_in(&watched, "d1"), (state, shown_reason, since));
+    assert_eq!(state_in(&watched, "d1"), before);
     assert!(
         !watched.iter().any(|m| m["type"] == "call_state"),
         "no call arrived: {watched:?}"
     );
 
     // Writable again: the next command is taken.
-    match fault {
-        Fault::Full => {
+    match &disk {
+        Disk::Tmpfs(_) => {
             drop(full);
             std::fs::remove_file(&filler).unwrap();
         }
-        Fault::ReadOnly => mount(&["-o", "remount,rw"], &data),
+        Disk::Ext4(ext4) => {
+            // The shutdown snapshot cannot be written; the server says so and exits cleanly.
+            let log = server.stop();
+            assert!(log.contains("snapshot not written"), "{log}");
+            ext4.repair();
+            server = Acdhub::start_with_data(&config, &data).await;
+            let snapshot;
+            (agent, snapshot) = sign_in(server.ws, "d1", &mut tokens).await;
+            (pbx, _) = sign_in(server.ws, "pbx", &mut tokens).await;
+            assert_eq!(
+                state_in(&snapshot, "d1"),
+                before,
+                "the new server has the agent where the last acknowledged command left it"
+            );
+        }
     }
     agent.ok(json!({"type": "ready"})).await;
     acked.push(AgentCommand::Ready);
     agent.expect_state("d1", "ready").await;
-    server.wait_for("journal writable again").await;
+    if fault == Fault::Full {
+        server.wait_for("journal writable again").await;
+    }
     let call = "arrived-once-the-disk-could-be-written";
     pbx.ok(json!({"type": "call_arrived", "call": call, "queue": "support"}))
         .await;
@@ -276,14 +397,11 @@ async fn a_full_disk_refuses_commands_with_storage_unavailable_then_recovers() {
     refuses_then_recovers(Fault::Full, "storage-full").await;
 }
 
-/// Cannot run as written: Linux refuses `mount -o remount,ro` with EBUSY ("mount point is
-/// busy") while any process has a file on the file system open for writing, and a running
-/// acdhub always has (its journal segment O_RDWR, the journal's `lock`, `audit.jsonl`). The
-/// same holds for a read-only bind mount (the writers are counted per mount). A disk the
-/// kernel turns read-only by itself (ext4 `errors=remount-ro`) cannot be made writable again
-/// without unmounting it. Run it with `--ignored` to see the refusal.
+/// A disk goes read-only the way disks do in production: ext4 meets an error and the kernel
+/// remounts it read-only (`mount -o remount,ro` by hand is refused with EBUSY while acdhub
+/// holds its journal open for writing, and a file system the kernel made read-only cannot be
+/// made writable again without unmounting it).
 #[tokio::test]
-#[ignore = "Linux refuses `mount -o remount,ro` (EBUSY) while acdhub holds its journal open for writing"]
 async fn a_read_only_data_directory_refuses_commands_then_recovers() {
     refuses_then_recovers(Fault::ReadOnly, "storage-read-only").await;
 }
