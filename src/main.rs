@@ -90,6 +90,15 @@ fn journal(command: &JournalCommand) -> Result<String, Box<dyn Error>> {
     match command {
         JournalCommand::Verify { dir } => {
             let report = acdhub::journal::verify(dir)?;
+            if report.segments == 0 && report.snapshots.is_empty() {
+                // A server's journal always has a segment; an empty folder is a wrong path.
+                return Err(format!(
+                    "{} holds no journal (no segment `*.log`, no snapshot `snapshot-*.snap`); a \
+                     tenant's journal is <data directory>/tenants/<tenant>/journal",
+                    dir.display()
+                )
+                .into());
+            }
             Ok(format!("{report}\n"))
         }
     }

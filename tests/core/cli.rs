@@ -426,6 +426,16 @@ fn check_config_reads_the_tls_files_as_a_start_would() {
 }
 
 #[test]
+fn journal_verify_of_a_folder_that_holds_no_journal_says_so_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = acdhub(&["journal", "verify", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("holds no journal"), "{stderr}");
+    assert!(stderr.contains("tenants/<tenant>/journal"), "{stderr}");
+}
+
+#[test]
 fn journal_verify_reports_a_whole_journal_and_names_the_file_and_offset_of_damage() {
     use acdhub::journal::{Journal, JournalOptions};
     let dir = tempfile::tempdir().unwrap();
