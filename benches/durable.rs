@@ -4,9 +4,9 @@
 //! As the engine does (src/server/tenant/engine.rs and durable.rs; `Load::step_journaled`), a
 //! group of commands is encoded as `acdhub::server::Record`s with `serde_json`, appended to a
 //! real [`Journal`] as one `append_batch` (one fdatasync with `Fsync::Always`), and only then
-//! applied to the core, one by one, each command's events drained. Groups of 64, 512 (the engine's GROUP_SIZE) and 1,024
-//! commands, the journal in a temp directory under the target directory (on the disk a server
-//! would use, not a tmpfs). What the engine adds around this is left out: the hop to a
+//! applied to the core, one by one, each command's events drained. Groups of 64, 512 (the
+//! engine's `GROUP_SIZE`) and 1,024 commands, the journal in a temp directory under the target
+//! directory (on the disk a server would use, not a tmpfs). What the engine adds around this is left out: the hop to a
 //! blocking thread for each append, the sessions and the fan-out. One iteration is the whole
 //! groups covering 10,000 commands. Run: `cargo bench --bench durable`; BENCHMARKS.md has the
 //! figures.

@@ -158,29 +158,38 @@ impl Drop for LoopExt4 {
     }
 }
 
-/// The file system a test puts the data directory on.
+/// How the data directory stops being writable, and the file system that does it.
 enum Disk {
-    Tmpfs(Tmpfs),
-    Ext4(LoopExt4),
+    /// A file fills a tmpfs to the last byte; deleting it frees the space.
+    Full(Tmpfs),
+    /// The kernel turns the file system read-only under the server ([`LoopExt4::fail`]); the
+    /// server is stopped and the disk repaired ([`LoopExt4::repair`]).
+    ReadOnly(LoopExt4),
 }
 
 impl Disk {
+    fn full(dir: &Path) -> Disk {
+        Disk::Full(Tmpfs::mount(dir.join("data"), "2m"))
+    }
+
+    fn read_only(dir: &Path) -> Disk {
+        Disk::ReadOnly(LoopExt4::mount(dir.join("disk.img"), dir.join("data")))
+    }
+
     fn dir(&self) -> PathBuf {
         match self {
-            Disk::Tmpfs(disk) => disk.dir.clone(),
-            Disk::Ext4(disk) => disk.dir.clone(),
+            Disk::Full(disk) => disk.dir.clone(),
+            Disk::ReadOnly(disk) => disk.dir.clone(),
         }
     }
-}
 
-/// A way the data directory stops being writable, and comes back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    /// A file fills the tmpfs to the last byte; deleting it frees the space.
-    Full,
-    /// The kernel turns the file system read-only under the server ([`LoopExt4::fail`]); the
-    /// server is stopped and the disk repaired ([`LoopExt4::repair`]).
-    ReadOnly,
+    /// For messages.
+    fn kind(&self) -> &'static str {
+        match self {
+            Disk::Full(_) => "full",
+            Disk::ReadOnly(_) => "read-only",
+        }
+    }
 }
 
 /// Fills the file system `path` is on: writes until not even one more byte fits.
@@ -250,15 +259,12 @@ async fn acked_or_refused(client: &mut Client, command: Value) -> bool {
     }
 }
 
-async fn refuses_then_recovers(fault: Fault, name: &str) {
+async fn refuses_then_recovers(name: &str, disk: fn(&Path) -> Disk) {
     require_root();
     let dir = net::fresh_dir(name);
     let config = dir.join("acdhub.toml");
     std::fs::write(&config, contact_center("")).unwrap();
-    let disk = match fault {
-        Fault::Full => Disk::Tmpfs(Tmpfs::mount(dir.join("data"), "2m")),
-        Fault::ReadOnly => Disk::Ext4(LoopExt4::mount(dir.join("disk.img"), dir.join("data"))),
-    };
+    let disk = disk(&dir);
     let data = disk.dir();
     let mut server = Acdhub::start_with_data(&config, &data).await;
     let mut tokens = HashMap::new();
@@ -268,13 +274,12 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
     let mut acked = vec![AgentCommand::Login];
 
     let filler = data.join("filler");
-    let full = match (&disk, fault) {
-        (_, Fault::Full) => Some(fill(&filler)),
-        (Disk::Ext4(disk), Fault::ReadOnly) => {
-            disk.fail();
+    let full = match &disk {
+        Disk::Full(_) => Some(fill(&filler)),
+        Disk::ReadOnly(ext4) => {
+            ext4.fail();
             None
         }
-        (Disk::Tmpfs(_), Fault::ReadOnly) => unreachable!("a read-only fault is on ext4"),
     };
     // The segment's last page may still hold a few records; then the disk refuses.
     let mut reason = "login";
@@ -288,14 +293,15 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
         reason = wanted;
         acked.push(AgentCommand::NotReady(wanted.into()));
     }
-    assert!(refused, "a {fault:?} disk refuses commands");
+    assert!(refused, "a {} disk refuses commands", disk.kind());
     assert!(
         !acked_or_refused(
             &mut pbx,
             json!({"type": "call_arrived", "call": "refused-while-the-disk-could-not-be-written", "queue": "support"}),
         )
         .await,
-        "a call cannot arrive on a {fault:?} disk"
+        "a call cannot arrive on a {} disk",
+        disk.kind()
     );
     server
         .wait_for("journal cannot be written, refusing commands until it can")
@@ -323,11 +329,11 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
 
     // Writable again: the next command is taken.
     match &disk {
-        Disk::Tmpfs(_) => {
+        Disk::Full(_) => {
             drop(full);
             std::fs::remove_file(&filler).unwrap();
         }
-        Disk::Ext4(ext4) => {
+        Disk::ReadOnly(ext4) => {
             // The shutdown snapshot cannot be written; the server says so and exits cleanly.
             let log = server.stop();
             assert!(log.contains("snapshot not written"), "{log}");
@@ -346,7 +352,7 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
     agent.ok(json!({"type": "ready"})).await;
     acked.push(AgentCommand::Ready);
     agent.expect_state("d1", "ready").await;
-    if fault == Fault::Full {
+    if matches!(disk, Disk::Full(_)) {
         server.wait_for("journal writable again").await;
     }
     let call = "arrived-once-the-disk-could-be-written";
@@ -394,7 +400,7 @@ async fn refuses_then_recovers(fault: Fault, name: &str) {
 
 #[tokio::test]
 async fn a_full_disk_refuses_commands_with_storage_unavailable_then_recovers() {
-    refuses_then_recovers(Fault::Full, "storage-full").await;
+    refuses_then_recovers("storage-full", Disk::full).await;
 }
 
 /// A disk goes read-only the way disks do in production: ext4 meets an error and the kernel
@@ -403,5 +409,5 @@ async fn a_full_disk_refuses_commands_with_storage_unavailable_then_recovers() {
 /// made writable again without unmounting it).
 #[tokio::test]
 async fn a_read_only_data_directory_refuses_commands_then_recovers() {
-    refuses_then_recovers(Fault::ReadOnly, "storage-read-only").await;
+    refuses_then_recovers("storage-read-only", Disk::read_only).await;
 }
