@@ -18,13 +18,16 @@ step "system packages"
 # Real tools, not mocks: promtool and Prometheus (Debian's prometheus) for the metrics tests,
 # Chromium (Debian's chromium) and Node.js for the pages' tests in a browser, nginx (Debian's
 # nginx) as the proxy the tests put in front of the server. The tests run their own nginx, as
-# this user, on ports they pick; never the system's service.
+# this user, on ports they pick; never the system's service. e2fsprogs (mkfs.ext4, e2fsck) and
+# util-linux (findmnt, mount's loop devices) for the disk that turns read-only under the server.
 need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
 nginx=$(command -v nginx || echo /usr/sbin/nginx) # /usr/sbin is not on every user's PATH
 [ -x "$nginx" ] || need+=(nginx)
+command -v mkfs.ext4 >/dev/null && command -v e2fsck >/dev/null || need+=(e2fsprogs)
+command -v findmnt >/dev/null || need+=(util-linux)
 if ((${#need[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
