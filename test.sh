@@ -49,6 +49,35 @@ step "npm packages (tests/browser)"
 # playwright-core drives Debian's Chromium; it never downloads a browser of its own.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
+step "Autobahn testsuite (tests/tools/autobahn.rs), into target/autobahn/venv"
+# Its fuzzingclient, 0.8.2 (the last release), runs on Python 2.7 only, with the dependencies
+# pinned in tests/tools/autobahn-requirements.txt. Installed once into a virtualenv under
+# target/ (a few minutes: some build from source), again only when the pins change.
+autobahn=target/autobahn/venv
+if ! cmp -s tests/tools/autobahn-requirements.txt "$autobahn/requirements.txt"; then
+    python27=""
+    for candidate in python2.7 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/2.7*/bin/python2.7; do
+        if "$candidate" --version >/dev/null 2>&1; then
+            python27=$candidate
+            break
+        fi
+    done
+    if [ -z "$python27" ]; then
+        echo "The Autobahn testsuite needs Python 2.7 and none was found: put a python2.7 on PATH" \
+            "(pyenv install 2.7.18 puts one under ~/.pyenv/versions, which is searched too)." >&2
+        exit 1
+    fi
+    export PIP_NO_PYTHON_VERSION_WARNING=1
+    rm -rf "$autobahn" target/autobahn/virtualenv
+    "$python27" -m pip install -q --disable-pip-version-check --target target/autobahn/virtualenv \
+        virtualenv==20.15.1
+    PYTHONPATH=target/autobahn/virtualenv "$python27" -m virtualenv -q "$autobahn"
+    "$autobahn/bin/pip" install -q --disable-pip-version-check \
+        -r tests/tools/autobahn-requirements.txt
+    cp tests/tools/autobahn-requirements.txt "$autobahn/requirements.txt"
+fi
+"$autobahn/bin/wstest" --autobahnversion 2>/dev/null | grep -i testsuite
+
 step "format (cargo fmt --check)"
 cargo fmt --all -- --check
 

@@ -14,9 +14,15 @@ use jiff::civil::Date;
 
 use acdhub::config::{ConfigFileError, FileConfig, ListenAddr};
 use acdhub::records::export::{DayRecords, ExportError, Format};
-use acdhub::server::{Server, check_config, hash_password};
+use acdhub::server::{Server, check_config, count_dropped_log_lines, hash_password};
 use acdhub::sim::play::{OneQueue, Simulation};
 use acdhub::{config, demo};
+
+/// The allocator: mimalloc gives the 19 MiB that each password check's argon2 hash takes back to
+/// the operating system once it is freed; glibc's malloc kept it in the thread's arena for
+/// good (ARCHITECTURE.md, "Memory").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// A contact-center ACD server. With no command it serves: WebSocket on port 80 (ws) and 443
 /// (wss), on the built-in demo contact center unless --config names a file.
@@ -300,14 +306,9 @@ impl ServeArgs {
 /// Serves until SIGINT or SIGTERM, then shuts down gracefully. SIGHUP reloads the configuration
 /// (as many times as it comes) and never stops the server.
 fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // Held until `serve` returns: dropping it writes out the lines still queued (waiting at most
+    // a second for a reader that has stopped reading).
+    let _log_flushed_at_exit = start_logging();
     if args.config.is_none() {
         tracing::info!("no --config: serving the built-in demo contact center (config/demo.toml)");
     }
@@ -335,12 +336,58 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
         loop {
             match signals.next().await {
                 Signal::Stop => break,
+                Signal::Terminate => {
+                    drain(&server, &mut signals, args).await;
+                    break;
+                }
                 Signal::Reload => reload(&server, args).await,
             }
         }
         server.shutdown().await;
         Ok(String::new())
     })
+}
+
+/// Lines the log may hold in memory while its reader (a terminal, journald, a pipe) is slower
+/// than the server: about 2 MB of typical lines. Past it, lines are dropped and counted
+/// (`acdhub_log_lines_dropped_total`), never waited for.
+const LOG_BUFFERED_LINES: usize = 8192;
+
+/// The log on standard error, written by a thread of its own: a reader that stops reading (a
+/// full pipe) costs lines, counted in /metrics, and never stalls a thread that serves clients.
+fn start_logging() -> tracing_appender::non_blocking::WorkerGuard {
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_BUFFERED_LINES)
+        .thread_name("acdhub-log")
+        .finish(std::io::stderr());
+    let dropped = writer.error_counter();
+    count_dropped_log_lines(move || dropped.dropped_lines() as u64);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(writer)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    guard
+}
+
+/// The drain before a stop ([`Server::drain`]); a SIGHUP meanwhile still reloads, and a second
+/// SIGTERM or SIGINT cuts the drain short.
+async fn drain(server: &Server, signals: &mut Signals, args: &ServeArgs) {
+    let drained = server.drain();
+    tokio::pin!(drained);
+    loop {
+        tokio::select! {
+            () = &mut drained => return,
+            signal = signals.next() => match signal {
+                Signal::Reload => reload(server, args).await,
+                Signal::Stop | Signal::Terminate => return,
+            },
+        }
+    }
 }
 
 /// SIGHUP: the configuration file read again and handed to the server, which applies it or
@@ -385,8 +432,11 @@ fn page_url(scheme: &str, addr: std::net::SocketAddr) -> String {
 
 /// What a signal asks of the server.
 enum Signal {
-    /// SIGINT (Ctrl-C) or SIGTERM: shut down gracefully.
+    /// SIGINT (Ctrl-C): shut down gracefully, now.
     Stop,
+    /// SIGTERM (an orchestrator, `systemctl stop`): drain (`[server] drain_secs`, `/readyz`
+    /// answering 503), then shut down gracefully.
+    Terminate,
     /// SIGHUP (`systemctl reload`): read the configuration again.
     Reload,
 }
@@ -412,11 +462,11 @@ impl Signals {
     async fn next(&mut self) -> Signal {
         let signal = tokio::select! {
             _ = self.interrupt.recv() => Signal::Stop,
-            _ = self.terminate.recv() => Signal::Stop,
+            _ = self.terminate.recv() => Signal::Terminate,
             _ = self.hangup.recv() => Signal::Reload,
         };
         match signal {
-            Signal::Stop => tracing::info!("stop signal received"),
+            Signal::Stop | Signal::Terminate => tracing::info!("stop signal received"),
             Signal::Reload => tracing::info!("SIGHUP received: reloading"),
         }
         signal

@@ -96,7 +96,9 @@ export class AcdError extends Error {
  * 4001 means a frozen tab or a stalled link, and a new connection is the cure.
  */
 const FATAL_CLOSES = new Map([
-  [1008, "the server closed the session: too many refused messages"],
+  [1002, "the server closed the session: the browser broke the WebSocket protocol"],
+  [1007, "the server closed the session: a message was not UTF-8"],
+  [1008, "the server closed the session: too many refused or too many messages, or this user has too many sessions open"],
   [1009, "the server closed the session: a message was too large"],
   [4003, "the server closed the session: too many failed sign-ins"],
   [4009, "the session was taken over by another connection (is this page open twice?)"],
@@ -115,7 +117,7 @@ const GAP_TIMEOUT_MS = 3000;
  *
  * Options:
  * - `credentials`: `{ user, password }`, kept in memory only, used when there is no token or
- *   the token is refused (after a server restart every token is).
+ *   the token is refused (expired, or revoked by a logout or a change of the user).
  * - `tokenStore`: a Web Storage (sessionStorage, localStorage) to keep the session token in,
  *   under `tokenKey`; or null to keep it in memory.
  * - `transports`: the rungs to climb, best first. Given, they replace everything the server's

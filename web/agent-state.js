@@ -19,6 +19,9 @@ export function emptyView() {
     names: Object.freeze({ queues: new Map(), agents: new Map(), reasons: new Map() }),
     /** The agent's queues in the tenant's order (the AuthResult's `queues`). */
     queueOrder: [],
+    /** The tenant's agents from `list_agents` (`{id, name, state}`, in the tenant's order): the
+     *  transfer targets. The AuthResult names only this agent; [] until the list comes. */
+    directory: [],
     /** The last `agent_state` of this agent, or null before the snapshot's. */
     agent: null,
     /** The pending state (`{state, reason}`), or null; and the supervisor who set it. */
@@ -180,11 +183,16 @@ export function queueRows(view) {
     });
 }
 
-/** Where a call can be transferred: the agent's queues, and every other agent. */
+/** The agents `list_agents` listed (its pages, joined): the transfer targets from now on. */
+export function withDirectory(view, agents) {
+  return Object.freeze({ ...view, directory: agents.map(({ id, name, state }) => ({ id, name, state })) });
+}
+
+/** Where a call can be transferred: the agent's queues, and every other agent listed. */
 export function transferTargets(view) {
   return {
     queues: [...view.names.queues].map(([id, name]) => ({ value: `queue:${id}`, name })),
-    agents: [...view.names.agents].filter(([id]) => id !== view.me).map(([id, name]) => ({ value: `agent:${id}`, name })),
+    agents: view.directory.filter(({ id }) => id !== view.me).map(({ id, name }) => ({ value: `agent:${id}`, name })),
   };
 }
 

@@ -27,6 +27,7 @@ import {
   signedIn,
   stateLine,
   transferTargets,
+  withDirectory,
 } from "./agent-state.js";
 import {
   announce,
@@ -40,6 +41,9 @@ import {
   signInForm,
   webStorage,
 } from "./ui.js";
+
+/** The most agents the transfer list fetches: a list longer than this is no use to pick from. */
+const DIRECTORY_MAX = 2000;
 
 // --- The ring -------------------------------------------------------------------------------
 
@@ -135,6 +139,7 @@ export function start() {
     view = signedIn(view, session);
     byRole("who").textContent = `${view.names.agents.get(view.me) ?? view.me} (${session.user})`;
     fillChoices();
+    loadDirectory();
     byRole("app").hidden = false;
     byRole("sign-out").hidden = false;
     render();
@@ -150,6 +155,27 @@ export function start() {
     render();
   });
   client.addEventListener("state", () => render());
+
+  /**
+   * The transfer targets: the tenant's agents, page by page (`list_agents`), at most
+   * DIRECTORY_MAX of them. Fetched at every sign-in; if it fails, the list shown stays as it was
+   * and the next sign-in fetches it again.
+   */
+  async function loadDirectory() {
+    const agents = [];
+    let after = null;
+    try {
+      do {
+        const page = await client.request("list_agents", after ? { limit: 500, after } : { limit: 500 });
+        agents.push(...page.agents);
+        after = page.next ?? null;
+      } while (after && agents.length < DIRECTORY_MAX);
+    } catch {
+      return;
+    }
+    view = withDirectory(view, agents);
+    fillChoices();
+  }
 
   // --- Drawing ------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@
 //! queues' parameters, new queues and agents, more skills or other skill levels for an agent,
 //! the routing rules but the rolling window, and the TLS files (which are read again at every
 //! reload, since a renewal rewrites the same files). Everything else sizes or binds something at
-//! start and needs a restart: listeners, limits, the metrics listener, the other `[server]` keys,
+//! start and needs a restart: listeners, limits, the metrics listener, `[storage]`, the other
+//! `[server]` keys (but `drain_secs`, read when a stop begins),
 //! the `[simulator]` section, a tenant's time zone and rolling window, and removing or adding a
 //! tenant, removing a queue or an agent (a changed id removes one), or taking a skill away.
 
@@ -159,6 +160,7 @@ fn compare_server(refused: &mut Refusals, old: &ServerConfig, new: &ServerConfig
         wss,
         tls: _,
         allowed_origins,
+        public_hosts,
         audit_log,
         web_dir,
         demo,
@@ -167,6 +169,8 @@ fn compare_server(refused: &mut Refusals, old: &ServerConfig, new: &ServerConfig
         sse_padding_bytes,
         disconnect_grace,
         on_disconnect,
+        // Read when a stop begins: a reload changes it.
+        drain: _,
     } = old;
     refused.differ("server.ws", &ws.to_string(), &new.ws.to_string());
     refused.differ("server.wss", &wss.to_string(), &new.wss.to_string());
@@ -175,6 +179,7 @@ fn compare_server(refused: &mut Refusals, old: &ServerConfig, new: &ServerConfig
         allowed_origins,
         &new.allowed_origins,
     );
+    refused.differ("server.public_hosts", public_hosts, &new.public_hosts);
     refused.differ("server.audit_log", audit_log, &new.audit_log);
     refused.differ("ACDHUB_WEB_DIR", web_dir, &new.web_dir);
     refused.differ("the built-in demo", demo, &new.demo);
@@ -205,14 +210,27 @@ fn compare_limits(refused: &mut Refusals, old: &Limits, new: &Limits) {
         ping_interval,
         pong_timeout,
         outbound_queue,
+        telephony_outbound_queue,
         bad_messages_per_minute,
         auth_attempts,
+        auth_failures_per_address,
+        auth_failures_per_user,
         shutdown_grace,
         stats_updates_per_sec,
         sse_keepalive,
         poll_wait,
         replay_events,
         resume,
+        body_timeout,
+        send_timeout,
+        keepalive_requests,
+        max_sessions_per_principal,
+        max_parked_sessions,
+        unauthenticated_per_address,
+        commands_per_sec,
+        command_burst,
+        telephony_commands_per_sec,
+        telephony_command_burst,
     } = old;
     let counts = [
         ("max_connections", max_connections, &new.max_connections),
@@ -223,17 +241,64 @@ fn compare_limits(refused: &mut Refusals, old: &Limits, new: &Limits) {
         ),
         ("outbound_queue", outbound_queue, &new.outbound_queue),
         (
+            "telephony_outbound_queue",
+            telephony_outbound_queue,
+            &new.telephony_outbound_queue,
+        ),
+        (
             "bad_messages_per_minute",
             bad_messages_per_minute,
             &new.bad_messages_per_minute,
         ),
         ("auth_attempts", auth_attempts, &new.auth_attempts),
         (
+            "auth_failures_per_address",
+            auth_failures_per_address,
+            &new.auth_failures_per_address,
+        ),
+        (
+            "auth_failures_per_user",
+            auth_failures_per_user,
+            &new.auth_failures_per_user,
+        ),
+        (
             "stats_updates_per_sec",
             stats_updates_per_sec,
             &new.stats_updates_per_sec,
         ),
         ("replay_events", replay_events, &new.replay_events),
+        (
+            "keepalive_requests",
+            keepalive_requests,
+            &new.keepalive_requests,
+        ),
+        (
+            "max_sessions_per_principal",
+            max_sessions_per_principal,
+            &new.max_sessions_per_principal,
+        ),
+        (
+            "max_parked_sessions",
+            max_parked_sessions,
+            &new.max_parked_sessions,
+        ),
+        (
+            "unauthenticated_per_address",
+            unauthenticated_per_address,
+            &new.unauthenticated_per_address,
+        ),
+        ("commands_per_sec", commands_per_sec, &new.commands_per_sec),
+        ("command_burst", command_burst, &new.command_burst),
+        (
+            "telephony_commands_per_sec",
+            telephony_commands_per_sec,
+            &new.telephony_commands_per_sec,
+        ),
+        (
+            "telephony_command_burst",
+            telephony_command_burst,
+            &new.telephony_command_burst,
+        ),
     ];
     for (key, old, new) in counts {
         refused.differ(&format!("limits.{key}"), old, new);
@@ -246,6 +311,8 @@ fn compare_limits(refused: &mut Refusals, old: &Limits, new: &Limits) {
         ("sse_keepalive_secs", sse_keepalive, &new.sse_keepalive),
         ("poll_wait_secs", poll_wait, &new.poll_wait),
         ("resume_secs", resume, &new.resume),
+        ("body_timeout_secs", body_timeout, &new.body_timeout),
+        ("send_timeout_secs", send_timeout, &new.send_timeout),
     ];
     for (key, old, new) in seconds {
         refused.differ(&format!("limits.{key}"), &old.as_secs(), &new.as_secs());

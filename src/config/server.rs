@@ -77,6 +77,11 @@ pub struct ServerConfig {
     /// session. A page served by acdhub itself (its origin is the request's own host) always may;
     /// a client that sends no Origin is not a browser and is let through to authenticate.
     pub allowed_origins: Vec<String>,
+    /// The host names browsers reach acdhub by (`acd.example.com`). When set, a page's origin
+    /// is the server's own only if its host is one of them: a DNS-rebinding page, whose
+    /// `Host` and `Origin` both name the attacker's domain, is refused. Empty: any `Host` the
+    /// request names counts as the server's own (the risk is in docs/configuration.md).
+    pub public_hosts: Vec<String>,
     /// A file to append the audit log to, one JSON line per supervisor action (who, what, on
     /// whom, when, with what result). `None` keeps the records in the server's log only. The
     /// file is opened at start; one that cannot be opened stops the start.
@@ -100,6 +105,10 @@ pub struct ServerConfig {
     pub disconnect_grace: Duration,
     /// What happens to an agent whose connection stays gone for the grace period.
     pub on_disconnect: OnDisconnect,
+    /// After SIGTERM, how long the server goes on serving with `/readyz` answering 503, so a
+    /// load balancer takes it out of rotation before its listeners close (Kubernetes' preStop
+    /// delay, nginx's graceful stop). Zero stops at once.
+    pub drain: Duration,
 }
 
 /// What the ACD does with an agent whose connections have been gone for the grace period.
@@ -130,6 +139,7 @@ impl Default for ServerConfig {
             wss: ListenAddr::At(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 443))),
             tls: None,
             allowed_origins: Vec::new(),
+            public_hosts: Vec::new(),
             audit_log: None,
             web_dir: None,
             demo: false,
@@ -138,6 +148,7 @@ impl Default for ServerConfig {
             sse_padding_bytes: 0,
             disconnect_grace: Duration::from_secs(60),
             on_disconnect: OnDisconnect::NotReady,
+            drain: Duration::from_secs(5),
         }
     }
 }
@@ -168,8 +179,8 @@ pub struct TlsFiles {
 /// `[limits]`: what one client may cost the server, and how long the server waits for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// Open connections at most, over both listeners; further clients wait in the kernel's
-    /// accept queue until one closes.
+    /// Clients at most (WebSockets and HTTP links), over both listeners; a further WebSocket
+    /// waits for a slot, a further link is refused with 503 `server_full`.
     pub max_connections: u32,
     /// The largest message a client may send; a larger one closes the connection with 1009.
     pub max_message_bytes: u32,
@@ -183,11 +194,21 @@ pub struct Limits {
     /// Messages waiting to be written to one client. A client that lets more pile up is too
     /// slow to keep up and is closed with 4008.
     pub outbound_queue: u32,
+    /// `outbound_queue` for telephony: one connection carries every call of a tenant, several
+    /// messages a call, so a burst of calls must not cut the PBX off (issue 16).
+    pub telephony_outbound_queue: u32,
     /// Refused messages (malformed, unknown, forbidden) a client may send per minute before it
     /// is closed with 1008.
     pub bad_messages_per_minute: u32,
     /// Wrong passwords one connection may try before it is closed with 4003.
     pub auth_attempts: u32,
+    /// Failed password sign-ins one client address (an IPv6 /64) may make a minute, in a burst
+    /// of as many; past it, `auth` with a password is refused with `auth_throttled` before
+    /// the password is hashed, so guessers never take the checks real users need.
+    pub auth_failures_per_address: u32,
+    /// Failed password sign-ins at one user a minute, from anywhere, in a burst of as many:
+    /// what a guesser with many addresses gets at one account.
+    pub auth_failures_per_user: u32,
     /// How long shutdown waits for connections to close before it stops anyway.
     pub shutdown_grace: Duration,
     /// Statistics updates a wallboard or supervisor subscription gets per second at most.
@@ -202,6 +223,36 @@ pub struct Limits {
     /// How long a session whose connection dropped waits to be resumed, and the oldest event
     /// it replays.
     pub resume: Duration,
+    /// The most a request's body may take to arrive; a slower one is answered 408 and its
+    /// connection closed (nginx's `client_body_timeout`).
+    pub body_timeout: Duration,
+    /// The most a response may wait for the client to read it before its connection is
+    /// closed (nginx's `send_timeout`).
+    pub send_timeout: Duration,
+    /// Requests one kept-alive HTTP connection may carry; the last is answered with
+    /// `Connection: close` (nginx's `keepalive_requests`).
+    pub keepalive_requests: u32,
+    /// Sessions one principal may have, attached or parked: a new one ends the principal's
+    /// session parked longest ago, and is refused (`too_many_sessions`) when all are attached.
+    /// One token cannot fill the server with sessions.
+    pub max_sessions_per_principal: u32,
+    /// Sessions parked for a resume at most, over all principals: parking one more ends the
+    /// one parked longest ago (its client resyncs).
+    pub max_parked_sessions: u32,
+    /// Clients (WebSockets and links) one address (an IPv6 client: its /64) may have that have
+    /// not signed in yet; one more is answered 503 `too_many_unauthenticated`. One address
+    /// cannot hold every client slot with connections that never sign in.
+    pub unauthenticated_per_address: u32,
+    /// Messages a second an agent's, supervisor's or wallboard's session may send, after its
+    /// burst; more are refused with `rate_limited`. A principal's sessions together get four
+    /// times this.
+    pub commands_per_sec: u32,
+    /// Messages such a session may send at once above its rate.
+    pub command_burst: u32,
+    /// Like `commands_per_sec`, for telephony: a PBX connector reports every call.
+    pub telephony_commands_per_sec: u32,
+    /// Like `command_burst`, for telephony, which pipelines.
+    pub telephony_command_burst: u32,
 }
 
 impl Default for Limits {
@@ -213,14 +264,27 @@ impl Default for Limits {
             ping_interval: Duration::from_secs(25),
             pong_timeout: Duration::from_secs(20),
             outbound_queue: 1024,
+            telephony_outbound_queue: 65_536,
             bad_messages_per_minute: 30,
             auth_attempts: 3,
+            auth_failures_per_address: 30,
+            auth_failures_per_user: 6,
             shutdown_grace: Duration::from_secs(10),
             stats_updates_per_sec: 4,
             sse_keepalive: Duration::from_secs(15),
             poll_wait: Duration::from_secs(25),
             replay_events: 1024,
             resume: Duration::from_secs(120),
+            body_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(30),
+            keepalive_requests: 1000,
+            max_sessions_per_principal: 32,
+            max_parked_sessions: 20_000,
+            unauthenticated_per_address: 2_000,
+            commands_per_sec: 20,
+            command_burst: 200,
+            telephony_commands_per_sec: 10_000,
+            telephony_command_burst: 20_000,
         }
     }
 }
@@ -254,12 +318,15 @@ pub(super) struct RawServer {
     tls_private_key: Option<PathBuf>,
     #[serde(default)]
     allowed_origins: Vec<String>,
+    #[serde(default)]
+    public_hosts: Vec<String>,
     audit_log: Option<PathBuf>,
     public_ws_port: Option<Port>,
     public_wss_port: Option<Port>,
     sse_padding_bytes: Option<Count>,
     disconnect_grace_secs: Option<Seconds>,
     on_disconnect: Option<OnDisconnect>,
+    drain_secs: Option<Seconds>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -271,14 +338,27 @@ pub(super) struct RawLimits {
     ping_interval_secs: Option<Seconds>,
     pong_timeout_secs: Option<Seconds>,
     outbound_queue: Option<Count>,
+    telephony_outbound_queue: Option<Count>,
     bad_messages_per_minute: Option<Count>,
     auth_attempts: Option<Count>,
+    auth_failures_per_address: Option<Count>,
+    auth_failures_per_user: Option<Count>,
     shutdown_grace_secs: Option<Seconds>,
     stats_updates_per_sec: Option<Count>,
     sse_keepalive_secs: Option<Seconds>,
     poll_wait_secs: Option<Seconds>,
     replay_events: Option<Count>,
     resume_secs: Option<Seconds>,
+    body_timeout_secs: Option<Seconds>,
+    send_timeout_secs: Option<Seconds>,
+    keepalive_requests: Option<Count>,
+    max_sessions_per_principal: Option<Count>,
+    max_parked_sessions: Option<Count>,
+    unauthenticated_per_address: Option<Count>,
+    commands_per_sec: Option<Count>,
+    command_burst: Option<Count>,
+    telephony_commands_per_sec: Option<Count>,
+    telephony_command_burst: Option<Count>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -347,6 +427,16 @@ pub(super) fn build_server(at: &FieldPath, raw: RawServer) -> Result<ServerConfi
             return Err(problem(at.key("allowed_origins").index(index), why));
         }
     }
+    for (index, host) in raw.public_hosts.iter().enumerate() {
+        if host.is_empty() || host.contains(['/', ':', ' ']) {
+            return Err(problem(
+                at.key("public_hosts").index(index),
+                format!(
+                    "`{host}` is not a host name: write it as browsers reach acdhub, such as acd.example.com, without scheme or port"
+                ),
+            ));
+        }
+    }
     if let Some(path) = &raw.audit_log {
         if path.as_os_str().is_empty() {
             return Err(problem(
@@ -366,6 +456,7 @@ pub(super) fn build_server(at: &FieldPath, raw: RawServer) -> Result<ServerConfi
         wss: raw.wss.unwrap_or(defaults.wss),
         tls,
         allowed_origins: raw.allowed_origins,
+        public_hosts: raw.public_hosts,
         audit_log: raw.audit_log,
         public_ws_port: raw.public_ws_port.map(|p| p.0),
         public_wss_port: raw.public_wss_port.map(|p| p.0),
@@ -383,6 +474,16 @@ pub(super) fn build_server(at: &FieldPath, raw: RawServer) -> Result<ServerConfi
             .disconnect_grace_secs
             .map_or(defaults.disconnect_grace, |s| secs(s.0)),
         on_disconnect: raw.on_disconnect.unwrap_or(defaults.on_disconnect),
+        drain: match raw.drain_secs {
+            Some(Seconds(n)) if n > 600 => {
+                return Err(problem(
+                    at.key("drain_secs"),
+                    "must be at most 600: a load balancer notices a 503 within seconds",
+                ));
+            }
+            Some(Seconds(n)) => secs(n),
+            None => defaults.drain,
+        },
         ..defaults
     })
 }
@@ -430,12 +531,27 @@ pub(super) fn build_limits(at: &FieldPath, raw: RawLimits) -> Result<Limits, Pro
         )?,
         pong_timeout: positive_secs(raw.pong_timeout_secs, "pong_timeout_secs", d.pong_timeout)?,
         outbound_queue: positive(raw.outbound_queue, "outbound_queue", d.outbound_queue)?,
+        telephony_outbound_queue: positive(
+            raw.telephony_outbound_queue,
+            "telephony_outbound_queue",
+            d.telephony_outbound_queue,
+        )?,
         bad_messages_per_minute: positive(
             raw.bad_messages_per_minute,
             "bad_messages_per_minute",
             d.bad_messages_per_minute,
         )?,
         auth_attempts: positive(raw.auth_attempts, "auth_attempts", d.auth_attempts)?,
+        auth_failures_per_address: positive(
+            raw.auth_failures_per_address,
+            "auth_failures_per_address",
+            d.auth_failures_per_address,
+        )?,
+        auth_failures_per_user: positive(
+            raw.auth_failures_per_user,
+            "auth_failures_per_user",
+            d.auth_failures_per_user,
+        )?,
         shutdown_grace: raw
             .shutdown_grace_secs
             .map_or(d.shutdown_grace, |s| secs(s.0)),
@@ -452,6 +568,40 @@ pub(super) fn build_limits(at: &FieldPath, raw: RawLimits) -> Result<Limits, Pro
         poll_wait: positive_secs(raw.poll_wait_secs, "poll_wait_secs", d.poll_wait)?,
         replay_events: positive(raw.replay_events, "replay_events", d.replay_events)?,
         resume: positive_secs(raw.resume_secs, "resume_secs", d.resume)?,
+        body_timeout: positive_secs(raw.body_timeout_secs, "body_timeout_secs", d.body_timeout)?,
+        send_timeout: positive_secs(raw.send_timeout_secs, "send_timeout_secs", d.send_timeout)?,
+        keepalive_requests: positive(
+            raw.keepalive_requests,
+            "keepalive_requests",
+            d.keepalive_requests,
+        )?,
+        max_sessions_per_principal: positive(
+            raw.max_sessions_per_principal,
+            "max_sessions_per_principal",
+            d.max_sessions_per_principal,
+        )?,
+        max_parked_sessions: positive(
+            raw.max_parked_sessions,
+            "max_parked_sessions",
+            d.max_parked_sessions,
+        )?,
+        unauthenticated_per_address: positive(
+            raw.unauthenticated_per_address,
+            "unauthenticated_per_address",
+            d.unauthenticated_per_address,
+        )?,
+        commands_per_sec: positive(raw.commands_per_sec, "commands_per_sec", d.commands_per_sec)?,
+        command_burst: positive(raw.command_burst, "command_burst", d.command_burst)?,
+        telephony_commands_per_sec: positive(
+            raw.telephony_commands_per_sec,
+            "telephony_commands_per_sec",
+            d.telephony_commands_per_sec,
+        )?,
+        telephony_command_burst: positive(
+            raw.telephony_command_burst,
+            "telephony_command_burst",
+            d.telephony_command_burst,
+        )?,
     };
     if limits.poll_wait > Duration::from_secs(55) {
         return Err(problem(

@@ -24,8 +24,28 @@ pub enum Command {
         queues: Option<Vec<QueueId>>,
         tenant_total: bool,
     },
+    /// A page of the tenant's agents (`list_agents`): read, never journaled.
+    ListAgents {
+        queue: Option<QueueId>,
+        after: Option<AgentId>,
+        limit: usize,
+    },
     /// The application-level liveness check: the session answers it at once.
     Ping,
+}
+
+impl Command {
+    /// The agent this command logs out at once, if it does (an agent's `logout`, a supervisor's
+    /// `force_state` to `logged_out`): the session layer revokes the tokens of its principals.
+    pub fn logs_out(&self) -> Option<&AgentId> {
+        match self {
+            Command::Acd(acd::Command::SetState {
+                agent,
+                state: RequestedState::LoggedOut,
+            }) => Some(agent),
+            _ => None,
+        }
+    }
 }
 
 /// Why a message asks for nothing the server will do: the protocol's refusal, or the core's
@@ -135,6 +155,22 @@ impl ClientMessage {
                     agent: me.clone(),
                     by: Duration::from_secs(secs),
                 }
+            }
+
+            // Agents and supervisors.
+            (
+                ClientMessage::ListAgents {
+                    queue,
+                    after,
+                    limit,
+                },
+                Acting::Agent(_) | Acting::Supervisor,
+            ) => {
+                return Ok(Command::ListAgents {
+                    queue: queue.map(QueueId::from),
+                    after: after.map(AgentId::from),
+                    limit: limit as usize,
+                });
             }
 
             // Wallboards and supervisors.
@@ -284,6 +320,7 @@ mod tests {
         r#"{"id":"1","type":"hangup","call":"c1"}"#,
         r#"{"id":"1","type":"end_wrap_up"}"#,
         r#"{"id":"1","type":"extend_wrap_up","secs":30}"#,
+        r#"{"id":"1","type":"list_agents","limit":10}"#,
         r#"{"id":"1","type":"subscribe"}"#,
         r#"{"id":"1","type":"force_state","agent":"agent2","state":"ready"}"#,
         r#"{"id":"1","type":"set_pending","agent":"agent2","state":"logged_out"}"#,

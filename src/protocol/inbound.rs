@@ -82,6 +82,15 @@ pub enum ClientMessage {
         secs: u64,
     },
 
+    // Agents and supervisors.
+    /// A page of the tenant's agents, in the tenant's order: those after `after`, at most
+    /// `limit`, only those with a skill in `queue` if it is given.
+    ListAgents {
+        queue: Option<String>,
+        after: Option<String>,
+        limit: u32,
+    },
+
     // Wallboards and supervisors.
     /// Start (or replace) the session's subscription: `None` means every queue of the tenant.
     Subscribe {
@@ -177,6 +186,10 @@ impl std::fmt::Debug for Resume {
 /// The longest session id `resume` may name.
 pub const MAX_SESSION_ID_LEN: usize = 128;
 
+/// The most agents one `list_agents` answers with, and how many it answers with unless told.
+pub const MAX_LIST_LIMIT: u32 = 500;
+pub const DEFAULT_LIST_LIMIT: u32 = 100;
+
 /// Where a transfer goes: a queue, or an agent directly.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferTo {
@@ -239,6 +252,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("hangup", &["agent"]),
     ("end_wrap_up", &["agent"]),
     ("extend_wrap_up", &["agent"]),
+    ("list_agents", &["agent", "supervisor"]),
     ("subscribe", &["wallboard", "supervisor"]),
     ("force_state", &["supervisor"]),
     ("set_pending", &["supervisor"]),
@@ -274,6 +288,7 @@ impl ClientMessage {
             ClientMessage::Hangup { .. } => "hangup",
             ClientMessage::EndWrapUp => "end_wrap_up",
             ClientMessage::ExtendWrapUp { .. } => "extend_wrap_up",
+            ClientMessage::ListAgents { .. } => "list_agents",
             ClientMessage::Subscribe { .. } => "subscribe",
             ClientMessage::ForceState { .. } => "force_state",
             ClientMessage::SetPending { .. } => "set_pending",
@@ -443,6 +458,17 @@ struct ExtendFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ListAgentsFields {
+    #[serde(default, deserialize_with = "present")]
+    queue: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    after: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SubscribeFields {
     #[serde(default, deserialize_with = "present")]
     queues: Option<Vec<String>>,
@@ -603,6 +629,20 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
         "extend_wrap_up" => {
             let f: ExtendFields = fields(kind, object)?;
             ClientMessage::ExtendWrapUp { secs: f.secs }
+        }
+        "list_agents" => {
+            let f: ListAgentsFields = fields(kind, object)?;
+            let limit = f.limit.unwrap_or(DEFAULT_LIST_LIMIT);
+            if !(1..=MAX_LIST_LIMIT).contains(&limit) {
+                return Err(bad(format!(
+                    "list_agents: `limit` must be 1 to {MAX_LIST_LIMIT}"
+                )));
+            }
+            ClientMessage::ListAgents {
+                queue: f.queue.map(|q| ident(kind, "queue", q)).transpose()?,
+                after: f.after.map(|a| ident(kind, "after", a)).transpose()?,
+                limit,
+            }
         }
         "subscribe" => {
             let f: SubscribeFields = fields(kind, object)?;

@@ -52,6 +52,11 @@ pub enum ProtocolError {
     /// Unknown user, wrong password, or an expired or unknown token. Deliberately vague.
     #[error("authentication failed: unknown user, wrong password or invalid token")]
     AuthFailed,
+    /// Too many failed password sign-ins from the client's address or at the user lately: the
+    /// password was not checked. Nothing about the user is revealed (an unknown user is
+    /// throttled alike).
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s (a token still signs in)")]
+    AuthThrottled { retry_after_secs: u64 },
     /// The message is not one this session's role may send.
     #[error("a {role} session cannot send `{message}`")]
     Forbidden { role: &'static str, message: String },
@@ -67,6 +72,17 @@ pub enum ProtocolError {
     /// change anything is refused rather than applied without being durable.
     #[error("the server cannot write its journal ({0}); nothing was changed, try again later")]
     StorageUnavailable(String),
+    /// A supervisor action whose audit record could not be made sure of (the audit log's disk
+    /// is full or failing): refused rather than done without its record.
+    #[error("the server cannot write its audit log ({0}); nothing was changed, try again later")]
+    AuditUnavailable(String),
+    /// The session (or its principal's sessions together) sent more than its role's budget:
+    /// nothing was done. Refused messages count towards the close with 1008.
+    #[error("too many messages: over this role's budget of {per_sec} a second; nothing was done")]
+    RateLimited { per_sec: u32 },
+    /// A new session for a principal that has `max_sessions_per_principal`, all attached.
+    #[error("this user already has {max} sessions open; close one (none is waiting to be resumed)")]
+    TooManySessions { max: u32 },
 }
 
 impl ProtocolError {
@@ -80,9 +96,13 @@ impl ProtocolError {
             ProtocolError::NotAuthenticated => "not_authenticated",
             ProtocolError::AlreadyAuthenticated => "already_authenticated",
             ProtocolError::AuthFailed => "auth_failed",
+            ProtocolError::AuthThrottled { .. } => "auth_throttled",
             ProtocolError::Forbidden { .. } | ProtocolError::NotOwnAgent { .. } => "forbidden",
             ProtocolError::Unavailable => "unavailable",
             ProtocolError::StorageUnavailable(_) => "storage_unavailable",
+            ProtocolError::AuditUnavailable(_) => "audit_unavailable",
+            ProtocolError::RateLimited { .. } => "rate_limited",
+            ProtocolError::TooManySessions { .. } => "too_many_sessions",
         }
     }
 }
@@ -91,6 +111,10 @@ impl ProtocolError {
 pub mod close {
     /// Normal closure.
     pub const NORMAL: u16 = 1000;
+    /// A WebSocket frame the RFC forbids (RFC 6455's 1002): the client's WebSocket is broken.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text message that is not UTF-8 (RFC 6455's 1007).
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// Too many refused messages: the client is broken or abusive.
     pub const POLICY_VIOLATION: u16 = 1008;
     /// A message above the size limit.

@@ -48,6 +48,7 @@ use crate::sim::{SimError, Simulator, SimulatorPlan};
 pub use clock::Clock;
 pub use net::{BindError, TlsError};
 pub use ops::audit::AuditError;
+pub use ops::counters::count_dropped_log_lines;
 pub use reload::{CertificateReload, ReloadReport};
 pub use rung::{Rung, Transport};
 pub use session::{ConnectionInfo, ConnectionNumber, Connections, hash_password};
@@ -114,6 +115,8 @@ pub struct Server {
     listeners: TaskTracker,
     engines: Vec<JoinHandle<()>>,
     engines_stop: CancellationToken,
+    /// Cancelled when [`Server::drain`] begins: `/readyz` answers 503 from then on.
+    draining: CancellationToken,
 }
 
 impl Server {
@@ -260,6 +263,7 @@ impl Server {
         let connections = Arc::new(Connections::default());
         let resumable = Arc::new(Resumable::default());
         let shutdown = CancellationToken::new();
+        let draining = CancellationToken::new();
         let sessions = Arc::new(Sessions::new(SessionParts {
             connections: connections.clone(),
             auth: Authenticator::new(&principals, token_key),
@@ -284,10 +288,31 @@ impl Server {
             links: net::Links::default(),
             ports,
             allowed_origins: server.allowed_origins,
+            public_hosts: server.public_hosts,
             sse_padding_bytes: server.sse_padding_bytes,
+            clients: Arc::new(Semaphore::new(limits.max_connections as usize)),
+            probes: Arc::new(Semaphore::new(net::MAX_PROBES)),
+            counters: counters.clone(),
+            draining: draining.clone(),
         });
         let app = net::router(net, pages);
-        let slots = Arc::new(Semaphore::new(limits.max_connections as usize));
+        // Each listener has its own share of the file descriptors, so that one listener's
+        // connections never leave another unable to accept.
+        let descriptors = net::Descriptors::from_process();
+        if descriptors.connections < limits.max_connections as usize {
+            tracing::warn!(
+                open_file_limit = descriptors.limit,
+                connections = descriptors.connections,
+                max_connections = limits.max_connections,
+                "the open-file limit leaves room for fewer connections than max_connections: \
+                 raise it (ulimit -n, LimitNOFILE= in systemd)"
+            );
+        }
+        let http_limits = net::HttpLimits {
+            send_timeout: limits.send_timeout,
+            keepalive_requests: limits.keepalive_requests,
+        };
+        let slots = Arc::new(Semaphore::new(descriptors.connections));
         let listeners = TaskTracker::new();
         let (mut ws, mut wss) = (None, None);
         for ((transport, tcp), (_, addr)) in bound.into_iter().zip(addrs) {
@@ -298,6 +323,7 @@ impl Server {
             tracing::info!("listening for {} on {addr}", transport.name());
             listeners.spawn(net::accept_loop(net::Accept {
                 listener: tcp,
+                name: transport.name(),
                 transport,
                 tls: match transport {
                     Transport::Ws => None,
@@ -305,6 +331,8 @@ impl Server {
                 },
                 app: app.clone(),
                 connections: slots.clone(),
+                limits: http_limits,
+                counters: counters.clone(),
                 shutdown: shutdown.clone(),
                 tracker: listeners.clone(),
             }));
@@ -323,9 +351,20 @@ impl Server {
                     connections: connections.clone(),
                     counters: counters.clone(),
                     clock: clock.clone(),
-                    shutdown: shutdown.clone(),
                 };
-                listeners.spawn(ops::admin::serve(tcp, Arc::new(admin)));
+                listeners.spawn(net::accept_loop(net::Accept {
+                    listener: tcp,
+                    name: net::Listening::METRICS.name,
+                    // Plain HTTP; the admin routes read no transport.
+                    transport: Transport::Ws,
+                    tls: None,
+                    app: ops::admin::router(Arc::new(admin)),
+                    connections: Arc::new(Semaphore::new(descriptors.metrics)),
+                    limits: http_limits,
+                    counters: counters.clone(),
+                    shutdown: shutdown.clone(),
+                    tracker: listeners.clone(),
+                }));
                 Some(addr)
             }
             None => None,
@@ -343,6 +382,7 @@ impl Server {
             listeners,
             engines,
             engines_stop,
+            draining,
         })
     }
 
@@ -376,6 +416,23 @@ impl Server {
     /// Every open connection.
     pub fn connections(&self) -> &Connections {
         self.sessions.connections()
+    }
+
+    /// The first step of a stop under a load balancer: `/readyz` answers 503 from now on while
+    /// everything else is served as before (new connections too: a balancer that has not yet
+    /// seen the 503 still sends some), for `[server] drain_secs`. Returns when that time is over;
+    /// [`Server::shutdown`] then closes the listeners.
+    pub async fn drain(&self) {
+        let drain = self.running.lock().await.server.drain;
+        if drain.is_zero() {
+            return;
+        }
+        self.draining.cancel();
+        tracing::info!(
+            drain_secs = drain.as_secs(),
+            "draining: /readyz answers 503; still serving until the listeners close"
+        );
+        tokio::time::sleep(drain).await;
     }
 
     /// Stops gracefully: no new connections, every client closed with 1012 (service restart),

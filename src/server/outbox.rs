@@ -10,7 +10,7 @@
 //! replaces an unwritten older one (latest wins). A wallboard that reads slowly, or not at all,
 //! therefore costs at most one payload per slot, and never falls behind by more than one update.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::{Notify, mpsc};
@@ -82,6 +82,10 @@ impl std::fmt::Debug for SessionSecret {
 pub struct SessionHandle {
     pub number: SessionNumber,
     queue: mpsc::Sender<Outgoing>,
+    /// How many may wait in `queue` before the session is closed as too slow: its role's
+    /// limit, within the channel's capacity (which is the largest role's; the channel allocates
+    /// its slots only as they fill, so the capacity costs nothing until it is used).
+    limit: AtomicUsize,
     closing: CancellationToken,
     close_reason: OnceLock<CloseReason>,
     stats: Mutex<StatsSlots>,
@@ -102,14 +106,18 @@ struct StatsSlots {
 
 impl SessionHandle {
     /// A handle and the receiving end of its queue, which only the session task reads.
+    /// `limit` is how many may wait until [`SessionHandle::set_limit`] says otherwise, at most
+    /// `capacity`.
     pub fn new(
         number: SessionNumber,
         capacity: usize,
+        limit: usize,
     ) -> (Arc<SessionHandle>, mpsc::Receiver<Outgoing>) {
         let (queue, receiver) = mpsc::channel(capacity);
         let handle = SessionHandle {
             number,
             queue,
+            limit: AtomicUsize::new(limit.min(capacity)),
             closing: CancellationToken::new(),
             close_reason: OnceLock::new(),
             stats: Mutex::new(StatsSlots::default()),
@@ -155,7 +163,26 @@ impl SessionHandle {
         self.epoch.fetch_add(1, Ordering::Relaxed) + 1
     }
 
+    /// The session's role is known: this many may wait from now on (at most the capacity).
+    pub fn set_limit(&self, limit: usize) {
+        let limit = limit.min(self.queue.max_capacity());
+        self.limit.store(limit, Ordering::Relaxed);
+    }
+
+    /// How many may wait in the queue now.
+    pub fn limit(&self) -> usize {
+        self.limit.load(Ordering::Relaxed)
+    }
+
     fn push(&self, item: Outgoing) {
+        let waiting = self.queue.max_capacity() - self.queue.capacity();
+        if waiting >= self.limit.load(Ordering::Relaxed) {
+            self.close(CloseReason {
+                code: close::SLOW_CONSUMER,
+                reason: "too slow: outbound queue full",
+            });
+            return;
+        }
         match self.queue.try_send(item) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => self.close(CloseReason {
@@ -233,5 +260,45 @@ impl SessionHandle {
 
     pub fn close_reason(&self) -> Option<CloseReason> {
         self.close_reason.get().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A session's queue holds its role's limit: an agent's `outbound_queue`, a PBX's far more
+    /// (`telephony_outbound_queue`), within one channel sized for the larger.
+    #[test]
+    fn the_queue_closes_a_session_at_its_roles_limit() {
+        let payload: Arc<str> = Arc::from("{}");
+        let (agent, _agent_queue) = SessionHandle::new(SessionNumber(1), 100, 10);
+        for _ in 0..10 {
+            agent.send_event(&payload);
+        }
+        assert!(agent.close_reason().is_none(), "ten fit");
+        agent.send_event(&payload);
+        let reason = agent.close_reason().expect("the eleventh closes it");
+        assert_eq!(reason.code, close::SLOW_CONSUMER);
+
+        let (pbx, mut pbx_queue) = SessionHandle::new(SessionNumber(2), 100, 10);
+        pbx.set_limit(100);
+        for _ in 0..100 {
+            pbx.send_event(&payload);
+        }
+        assert!(
+            pbx.close_reason().is_none(),
+            "the PBX's limit holds a hundred"
+        );
+        pbx_queue.try_recv().unwrap();
+        pbx.send_event(&payload);
+        assert!(pbx.close_reason().is_none(), "a place read is a place free");
+        pbx.send_event(&payload);
+        assert!(
+            pbx.close_reason().is_some(),
+            "past its limit it is closed too"
+        );
+        pbx.set_limit(1_000);
+        assert_eq!(pbx.limit(), 100, "never past the channel's capacity");
     }
 }

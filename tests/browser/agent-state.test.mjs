@@ -28,11 +28,20 @@ import {
   signedIn,
   stateLine,
   transferTargets,
+  withDirectory,
 } from "../../web/agent-state.js";
 import { example } from "./examples.mjs";
 
 /** agent1's AuthResult, as the demo's server answers its sign-in. */
 const SESSION = example("ack").result;
+/** A `list_agents` result, as protocol.md shows it. */
+const LISTED = {
+  agents: [
+    { id: "agent1", name: "Alex Becker", state: "on_call" },
+    { id: "agent2", name: "Bianca Schulz", state: "ready" },
+    { id: "agent3", name: "Chris Wagner", state: "logged_out" },
+  ],
+};
 const OFFER = example("offer");
 const CALL = OFFER.call;
 const SINCE = "2023-11-14T22:13:20.000Z";
@@ -240,10 +249,12 @@ test("the agent's queues show their waiting calls in the tenant's order", () => 
   ]);
 });
 
-test("transfer targets: the tenant's queues and every agent but this one", () => {
-  const targets = transferTargets(signedIn(emptyView(), SESSION));
+test("transfer targets: the tenant's queues, and every agent list_agents listed but this one", () => {
+  const signed = signedIn(emptyView(), SESSION);
+  assert.deepEqual(transferTargets(signed).agents, [], "no agent before the list comes");
+  const targets = transferTargets(withDirectory(signed, LISTED.agents));
   assert.deepEqual(targets.queues.map((q) => q.value), ["queue:support", "queue:sales", "queue:vip", "queue:general"]);
-  assert.equal(targets.agents.length, SESSION.agents.length - 1);
+  assert.equal(targets.agents.length, LISTED.agents.length - 1);
   assert.ok(!targets.agents.some((a) => a.value === "agent:agent1"));
   assert.deepEqual(targets.agents[0], { value: "agent:agent2", name: "Bianca Schulz" });
 });

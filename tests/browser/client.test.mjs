@@ -270,9 +270,9 @@ test("commands resolve with their ack, reject with the server's code, and with c
   client.stop();
 });
 
-test("after 1008, 1009, 4003 or 4009 the client stops; after 1012, 4001 and others it reconnects", async (t) => {
+test("after 1002, 1007, 1008, 1009, 4003 or 4009 the client stops; after 1012, 4001 and others it reconnects", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  for (const [code, reconnects] of [[1008, false], [1009, false], [4003, false], [4009, false], [1012, true], [1006, true], [4001, true], [4002, true], [4008, true]]) {
+  for (const [code, reconnects] of [[1002, false], [1007, false], [1008, false], [1009, false], [4003, false], [4009, false], [1012, true], [1006, true], [4001, true], [4002, true], [4008, true]]) {
     const rung = scripted();
     const { client, seen } = await liveClient([rung]);
     await answerAuth(rung.connections[0]);

@@ -83,9 +83,13 @@ export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = fa
     ports,
     dataDir,
     log: () => log,
-    /** SIGTERM, as an operator's restart does; resolves when the process has exited. */
+    /**
+     * SIGINT: a clean stop (clients closed with 1012, snapshots written) without SIGTERM's
+     * `drain_secs` of `/readyz` 503, which no page sees and which hardening_ops tests. Resolves
+     * when the process has exited.
+     */
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
       return exited;
     },
   };

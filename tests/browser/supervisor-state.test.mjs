@@ -42,7 +42,22 @@ import {
 import { example } from "./examples.mjs";
 
 /** The supervisor's AuthResult for the example tenant. */
-const SESSION = { ...example("ack").result, user: "supervisor", role: "supervisor", agent: undefined };
+/** The demo's twelve agents, as a supervisor's AuthResult names them (an agent's names itself only). */
+const DEMO_AGENTS = [
+  { id: "agent1", name: "Alex Becker" },
+  { id: "agent2", name: "Bianca Schulz" },
+  { id: "agent3", name: "Chris Wagner" },
+  { id: "agent4", name: "Dana Hoffmann" },
+  { id: "agent5", name: "Emil Koch" },
+  { id: "agent6", name: "Fatma Yilmaz" },
+  { id: "agent7", name: "Georg Richter" },
+  { id: "agent8", name: "Hanna Klein" },
+  { id: "agent9", name: "Ilias Papadopoulos" },
+  { id: "agent10", name: "Julia Neumann" },
+  { id: "agent11", name: "Kemal Arslan" },
+  { id: "agent12", name: "Lena Fischer" },
+];
+const SESSION = { ...example("ack").result, user: "supervisor", role: "supervisor", agent: undefined, agents: DEMO_AGENTS };
 const IDS = SESSION.agents.map((agent) => agent.id);
 const SINCE = "2023-11-14T22:10:02.871Z";
 const LIVE = true;

@@ -28,7 +28,7 @@ import {
 import { example } from "./examples.mjs";
 
 /** A wallboard's AuthResult for the example tenant (support, sales, vip, general). */
-const SESSION = { ...example("ack").result, user: "wallboard", role: "wallboard", agent: undefined };
+const SESSION = { ...example("ack").result, user: "wallboard", role: "wallboard", agent: undefined, agents: [] };
 const QUEUE_STATS = example("queue_stats");
 const TENANT_STATS = example("tenant_stats");
 

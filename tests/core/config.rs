@@ -913,6 +913,16 @@ fn server_and_limits_are_checked() {
         "no path",
     );
 
+    let text = format!(
+        "[server]\npublic_hosts = [\"acd.example.com\", \"https://acd.example.com\"]\n{BASE}"
+    );
+    assert_refused(
+        &text,
+        line_of(&text, "public_hosts"),
+        "server.public_hosts[1]",
+        "without scheme or port",
+    );
+
     let text = format!("[server]\naudit_log = \"\"\n{BASE}");
     assert_refused(
         &text,

@@ -74,6 +74,9 @@ fn protocol_errors() -> Vec<ProtocolError> {
         ProtocolError::NotAuthenticated,
         ProtocolError::AlreadyAuthenticated,
         ProtocolError::AuthFailed,
+        ProtocolError::AuthThrottled {
+            retry_after_secs: 10,
+        },
         ProtocolError::Forbidden {
             role: "wallboard",
             message: "accept".into(),
@@ -83,6 +86,9 @@ fn protocol_errors() -> Vec<ProtocolError> {
         },
         ProtocolError::Unavailable,
         ProtocolError::StorageUnavailable("No space left on device (os error 28)".into()),
+        ProtocolError::AuditUnavailable("No space left on device (os error 28)".into()),
+        ProtocolError::RateLimited { per_sec: 20 },
+        ProtocolError::TooManySessions { max: 32 },
     ];
     for error in &all {
         match error {
@@ -93,10 +99,14 @@ fn protocol_errors() -> Vec<ProtocolError> {
             | ProtocolError::NotAuthenticated
             | ProtocolError::AlreadyAuthenticated
             | ProtocolError::AuthFailed
+            | ProtocolError::AuthThrottled { .. }
             | ProtocolError::Forbidden { .. }
             | ProtocolError::NotOwnAgent { .. }
             | ProtocolError::Unavailable
-            | ProtocolError::StorageUnavailable(_) => {}
+            | ProtocolError::StorageUnavailable(_)
+            | ProtocolError::AuditUnavailable(_)
+            | ProtocolError::RateLimited { .. }
+            | ProtocolError::TooManySessions { .. } => {}
         }
     }
     all
@@ -224,9 +234,11 @@ fn call_left_reasons() -> BTreeSet<&'static str> {
 }
 
 /// Every close code the server uses, by its constant's name.
-fn close_codes() -> [(&'static str, u16); 10] {
+fn close_codes() -> [(&'static str, u16); 12] {
     [
         ("NORMAL", close::NORMAL),
+        ("PROTOCOL_ERROR", close::PROTOCOL_ERROR),
+        ("INVALID_PAYLOAD", close::INVALID_PAYLOAD),
         ("POLICY_VIOLATION", close::POLICY_VIOLATION),
         ("MESSAGE_TOO_BIG", close::MESSAGE_TOO_BIG),
         ("INTERNAL_ERROR", close::INTERNAL_ERROR),
@@ -331,6 +343,25 @@ fn replies() -> Vec<Reply> {
         replies.push(Reply::Ack {
             id: "1".into(),
             result: Some(serde_json::to_value(auth_result(role, user, agent)).unwrap()),
+        });
+    }
+    // `list_agents`: a page with more after it, and the last one.
+    let listed = |id: &str, name: &str, state| outbound::ListedAgent {
+        id: id.into(),
+        name: name.into(),
+        state,
+    };
+    for next in [Some("agent2".to_owned()), None] {
+        let page = outbound::AgentPage {
+            agents: vec![
+                listed("agent1", "Alex Becker", "on_call"),
+                listed("agent2", "Bianca Schulz", "ready"),
+            ],
+            next,
+        };
+        replies.push(Reply::Ack {
+            id: "7".into(),
+            result: Some(serde_json::to_value(page).unwrap()),
         });
     }
     for error in protocol_errors() {
@@ -1075,6 +1106,14 @@ fn protocol_md_states_the_default_limits() {
         ),
         ("auth_attempts", limits.auth_attempts.to_string()),
         (
+            "auth_failures_per_address",
+            limits.auth_failures_per_address.to_string(),
+        ),
+        (
+            "auth_failures_per_user",
+            limits.auth_failures_per_user.to_string(),
+        ),
+        (
             "ping_interval_secs",
             limits.ping_interval.as_secs().to_string(),
         ),
@@ -1099,6 +1138,31 @@ fn protocol_md_states_the_default_limits() {
         ("poll_wait_secs", limits.poll_wait.as_secs().to_string()),
         ("replay_events", limits.replay_events.to_string()),
         ("resume_secs", limits.resume.as_secs().to_string()),
+        (
+            "body_timeout_secs",
+            limits.body_timeout.as_secs().to_string(),
+        ),
+        (
+            "send_timeout_secs",
+            limits.send_timeout.as_secs().to_string(),
+        ),
+        ("keepalive_requests", limits.keepalive_requests.to_string()),
+        (
+            "max_sessions_per_principal",
+            limits.max_sessions_per_principal.to_string(),
+        ),
+        (
+            "max_parked_sessions",
+            limits.max_parked_sessions.to_string(),
+        ),
+        (
+            "unauthenticated_per_address",
+            limits.unauthenticated_per_address.to_string(),
+        ),
+        (
+            "telephony_outbound_queue",
+            limits.telephony_outbound_queue.to_string(),
+        ),
     ];
     for (key, default) in expected {
         let row = rows

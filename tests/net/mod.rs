@@ -40,6 +40,8 @@ pub fn config_text(extra: &str) -> String {
 [server]
 ws = "127.0.0.1:0"
 wss = "127.0.0.1:0"
+# The binary stops at SIGTERM without the drain a load balancer needs.
+drain_secs = 0
 
 [metrics]
 listen = "127.0.0.1:0"
@@ -513,6 +515,48 @@ impl Client {
         assert_eq!(message["type"], kind, "expected {kind} next, got {message}");
         message
     }
+}
+
+/// A bare TCP socket on `/ws` at `addr`, upgraded by a handshake written by hand (the
+/// protocol's subprotocol, no Origin): for tests that write or read raw frames.
+pub async fn upgrade_by_hand(addr: SocketAddr) -> TcpStream {
+    let (status, code, tcp) = upgrade_from(std::net::Ipv4Addr::LOCALHOST.into(), addr).await;
+    assert_eq!(status, 101, "the upgrade answered {status} {code}");
+    tcp
+}
+
+/// An upgrade to `/ws` from the local address `from` (any of 127/8 reaches the server over
+/// loopback): the status, the refusal's `code` (empty on 101) and the connection.
+pub async fn upgrade_from(from: std::net::IpAddr, server: SocketAddr) -> (u16, String, TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(from, 0)).unwrap();
+    let mut tcp = socket.connect(server).await.unwrap();
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {server}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Protocol: acdhub.v1\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    // Byte by byte: what follows the head (the server's first frame) stays in the socket.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(tcp.read_u8().await.unwrap());
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut code = String::new();
+    if status != 101 {
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .map_or(0, |value| value.trim().parse().unwrap());
+        let mut body = vec![0; length];
+        tcp.read_exact(&mut body).await.unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        code = body["code"].as_str().unwrap_or_default().to_owned();
+    }
+    (status, code, tcp)
 }
 
 /// Like `start`, with `server_keys` added to the `[server]` section (which `extra` cannot

@@ -25,7 +25,7 @@ pub struct Acdhub {
 }
 
 /// The address the binary logged after `prefix`.
-fn address_after(log: &str, prefix: &str) -> Option<SocketAddr> {
+pub(crate) fn address_after(log: &str, prefix: &str) -> Option<SocketAddr> {
     let at = log.find(prefix)? + prefix.len();
     log[at..]
         .split(|c: char| c.is_whitespace() || c == '/')
@@ -45,7 +45,20 @@ impl Acdhub {
     /// listens (by then every tenant has recovered its journal). Panics with the log if it
     /// stops instead.
     pub async fn start_with_data(config: &Path, data: &Path) -> Acdhub {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
+        Acdhub::start_command(Command::new(env!("CARGO_BIN_EXE_acdhub")), config, data).await
+    }
+
+    /// Like `start`, with the process allowed `nofile` open file descriptors (`prlimit`).
+    pub async fn start_limited(config: &Path, nofile: u32) -> Acdhub {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={nofile}:{nofile}"))
+            .arg(env!("CARGO_BIN_EXE_acdhub"));
+        Acdhub::start_command(command, config, &config.with_extension("data")).await
+    }
+
+    async fn start_command(mut command: Command, config: &Path, data: &Path) -> Acdhub {
+        let mut child = command
             .arg("--config")
             .arg(config)
             .arg("--data")

@@ -45,6 +45,7 @@ pub(crate) fn contact_center(storage: &str) -> String {
 ws = "127.0.0.1:0"
 wss = "127.0.0.1:0"
 disconnect_grace_secs = 3600
+drain_secs = 0
 
 [metrics]
 listen = "127.0.0.1:0"
@@ -439,7 +440,11 @@ async fn kill_9_twenty_times_under_load_loses_nothing_acknowledged() {
                 .expect("the agent notices the kill")
                 .unwrap();
             acknowledged.agent(&agent);
-            allowed.push(Allowed::new(&agent.last, telephony.unseen_by(&agent)));
+            allowed.push(Allowed::new(
+                &agent.last,
+                telephony.unseen_by(&agent),
+                telephony.waiting(),
+            ));
         }
         acknowledged.telephony(&telephony);
         calls_arrived.extend(telephony.replies.iter().map(|(command, _)| match command {

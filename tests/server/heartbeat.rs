@@ -3,7 +3,7 @@
 //! sends a pong.
 
 use crate::net;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 /// Reads one server frame (servers never mask): opcode and payload.
@@ -36,19 +36,7 @@ async fn a_peer_that_never_answers_pings_is_closed_with_4002() {
     )
     .await;
     let addr = server.ws_addr().unwrap();
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Protocol: acdhub.v1\r\n\r\n"
-    );
-    tcp.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    while !response.ends_with(b"\r\n\r\n") {
-        response.push(tcp.read_u8().await.unwrap());
-    }
-    let response = String::from_utf8(response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 101"), "{response}");
+    let mut tcp = net::upgrade_by_hand(addr).await;
 
     let (mut pings, mut texts) = (0, Vec::new());
     let code = tokio::time::timeout(net::PATIENCE, async {

@@ -68,12 +68,12 @@ fn unmount(dir: &Path) {
 }
 
 /// A tmpfs mounted for one test, unmounted when the test ends, failed or not.
-struct Tmpfs {
-    dir: PathBuf,
+pub(crate) struct Tmpfs {
+    pub(crate) dir: PathBuf,
 }
 
 impl Tmpfs {
-    fn mount(dir: PathBuf, size: &str) -> Tmpfs {
+    pub(crate) fn mount(dir: PathBuf, size: &str) -> Tmpfs {
         require_root();
         std::fs::create_dir_all(&dir).unwrap();
         mount(
@@ -193,7 +193,7 @@ impl Disk {
 }
 
 /// Fills the file system `path` is on: writes until not even one more byte fits.
-fn fill(path: &Path) -> File {
+pub(crate) fn fill(path: &Path) -> File {
     let mut file = File::create(path).unwrap();
     for chunk in [1 << 16, 4096, 1] {
         let bytes = vec![0x5a_u8; chunk];

@@ -1,7 +1,9 @@
 //! acdhub against the real programs it is deployed with, from Debian's packages (which
 //! `./test.sh` installs): `promtool` lints a live scrape and checks the rules and the
-//! dashboard, a real Prometheus scrapes a running server, and a real nginx proxies it. These
-//! tests fail, rather than skip, when a program is missing.
+//! dashboard, a real Prometheus scrapes a running server, and a real nginx proxies it; the
+//! Autobahn testsuite (from PyPI, on Python 2.7, which `./test.sh` installs under target/)
+//! checks the WebSocket's conformance. These tests fail, rather than skip, when a program is
+//! missing.
 //!
 //! One test binary: `cargo test --test tools`. The helpers compile once for all of them.
 
@@ -17,6 +19,7 @@ mod schema;
 
 mod nginx;
 
+mod autobahn;
 mod dashboards;
 mod metrics;
 mod prometheus;

@@ -1,7 +1,8 @@
 //! The probes of the `/diagnostics` page (protocol.md, Diagnostics): streams of timestamped
 //! ticks over WebSocket and SSE, and a long-poll that answers after a wait. The page measures
 //! from the browser what passes between it and the server, and how late; the probes need no
-//! account and touch no session.
+//! account and touch no session, so they hold no client slot: at most [`MAX_PROBES`] run at
+//! once, and one more is answered 503 `probes_busy`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,12 +17,13 @@ use axum::routing::{get, post};
 use futures_util::stream;
 use serde::Deserialize;
 use serde_json::json;
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::protocol::outbound::time;
 
 use super::origin::AllowedOrigin;
-use super::rungs::event_stream;
-use super::{Net, Peer, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE};
+use super::rungs::{event_stream, refused};
+use super::{MAX_PROBES, Net, Peer, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE};
 
 pub fn routes() -> Router<Arc<Net>> {
     Router::new()
@@ -81,6 +83,21 @@ impl Plan {
     }
 }
 
+/// A probe's place under [`MAX_PROBES`], if one is free.
+fn probe_slot(net: &Net) -> Option<OwnedSemaphorePermit> {
+    net.probes.clone().try_acquire_owned().ok()
+}
+
+/// 503 `probes_busy`.
+fn busy(net: &Net) -> Response {
+    refused(
+        net,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "probes_busy",
+        format!("{MAX_PROBES} diagnostics probes run already: try again later"),
+    )
+}
+
 fn bad(message: &str) -> Response {
     let body = json!({ "code": "bad_request", "message": message });
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
@@ -108,6 +125,9 @@ async fn ws(
         Ok(plan) => plan,
         Err(problem) => return bad(problem),
     };
+    let Some(probe) = probe_slot(&net) else {
+        return busy(&net);
+    };
     let tracker = net.sessions.tasks().clone();
     upgrade
         .read_buffer_size(READ_BUFFER_SIZE)
@@ -115,7 +135,7 @@ async fn ws(
         .max_message_size(1024)
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
-                let _permit = peer.permit;
+                let _slots = (peer.permit, probe);
                 ws_ticks(socket, net, plan).await;
             })
         })
@@ -160,7 +180,10 @@ async fn sse(
         Ok(plan) => plan,
         Err(problem) => return bad(problem),
     };
-    let permit = peer.permit;
+    let Some(probe) = probe_slot(&net) else {
+        return busy(&net);
+    };
+    let permit = (peer.permit, probe);
     let body = stream::unfold(
         (1u32, net, plan, permit),
         |(n, net, plan, permit)| async move {
@@ -202,6 +225,9 @@ async fn poll(
     if wait_ms > 30_000 {
         return bad("wait_ms must be 0 to 30000");
     }
+    let Some(_probe) = probe_slot(&net) else {
+        return busy(&net);
+    };
     let started = tokio::time::Instant::now();
     let waited_ms = tokio::select! {
         () = tokio::time::sleep(Duration::from_millis(wait_ms)) => wait_ms,

@@ -1,5 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (it takes sessions: not shutting down, every
-//! tenant's engine running), for load balancers and orchestrators.
+//! `/healthz` (the process answers) and `/readyz` (it takes sessions: not stopping or draining
+//! before a stop, every tenant's engine running), for load balancers and orchestrators.
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 pub async fn readyz(State(net): State<Arc<Net>>) -> Response {
     let sessions = &net.sessions;
-    if sessions.shutdown().is_cancelled() {
+    if sessions.shutdown().is_cancelled() || net.draining.is_cancelled() {
         let body = json!({ "status": "shutting_down" });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     }

@@ -1,12 +1,17 @@
 //! The accept loop, one per listener: TCP, then TLS on the wss listener, then HTTP/1.1 with
 //! upgrades. Everything after the handshake is the same for both.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -16,6 +21,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::Service;
 
+use crate::server::ops::counters::Counters;
 use crate::server::rung::Transport;
 
 use super::Peer;
@@ -152,29 +158,123 @@ fn keep_unsent_small(stream: &tokio::net::TcpStream) {
     let _ = (stream, MAX_UNSENT_BYTES);
 }
 
+/// File descriptors the process keeps for itself whatever its clients do: journals, snapshots,
+/// the audit log, the listening sockets, the runtime's own, and the one connection each accept
+/// loop may hold while it waits for a slot.
+pub const RESERVED_DESCRIPTORS: usize = 128;
+
+/// Connections the metrics listener serves at once; more wait in its kernel backlog. A
+/// Prometheus needs one or two.
+pub const METRICS_CONNECTIONS: usize = 16;
+
+/// The most descriptors counted on, whatever the limit says (Linux's `fs.nr_open` is at most
+/// about a billion).
+const MOST_DESCRIPTORS: usize = 1 << 30;
+
+/// How the process's file descriptors are shared between the listeners, so that one listener's
+/// connections can never take the descriptors another needs to accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Descriptors {
+    /// The open-file limit the split is made from.
+    pub limit: usize,
+    /// Connections the ws and wss listeners may hold together.
+    pub connections: usize,
+    /// Connections the metrics listener may hold.
+    pub metrics: usize,
+}
+
+impl Descriptors {
+    /// Raises the soft open-file limit to the hard one, and splits it.
+    pub fn from_process() -> Descriptors {
+        Descriptors::split(raise_nofile())
+    }
+
+    fn split(limit: usize) -> Descriptors {
+        // An unlimited process (`None` from getrlimit) still gets a count a semaphore can hold.
+        let limit = limit.min(MOST_DESCRIPTORS);
+        let metrics = METRICS_CONNECTIONS.min(limit / 8).max(1);
+        let connections = limit
+            .saturating_sub(RESERVED_DESCRIPTORS + metrics)
+            .max(limit / 4)
+            .max(1);
+        Descriptors {
+            limit,
+            connections,
+            metrics,
+        }
+    }
+}
+
+/// The process's open-file limit, raised from soft to hard first (as Go's runtime does): a
+/// server is expected to hold many sockets.
+fn raise_nofile() -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let raised = Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    let current = if limit.current != limit.maximum && setrlimit(Resource::Nofile, raised).is_ok() {
+        limit.maximum
+    } else {
+        limit.current
+    };
+    // `None` is unlimited; no process holds more than a few million sockets.
+    current.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Whether an accept failed for want of file descriptors (the process's or the system's).
+fn out_of_descriptors(error: &io::Error) -> bool {
+    use rustix::io::Errno;
+    let code = error.raw_os_error();
+    code == Some(Errno::MFILE.raw_os_error()) || code == Some(Errno::NFILE.raw_os_error())
+}
+
+/// What the HTTP server allows one connection (`[limits]`).
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    pub send_timeout: Duration,
+    pub keepalive_requests: u32,
+}
+
 /// What an accept loop needs.
 pub struct Accept {
     pub listener: TcpListener,
+    /// The listener's name, in logs and in `acdhub_accept_errors_total`.
+    pub name: &'static str,
     pub transport: Transport,
     pub tls: Option<TlsAcceptor>,
     pub app: Router,
+    /// The listener's share of the file descriptors: one per open connection.
     pub connections: Arc<Semaphore>,
+    pub limits: HttpLimits,
+    pub counters: Arc<Counters>,
     pub shutdown: CancellationToken,
     pub tracker: tokio_util::task::TaskTracker,
 }
 
-/// Accepts until shutdown. A connection slot is taken before each accept, so past
-/// `max_connections` new clients wait in the kernel's backlog instead of costing memory here.
+/// The first pause after a failed accept; each further failure in a row doubles it up to
+/// [`ACCEPT_BACKOFF_MAX`].
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// Accepts until shutdown. A descriptor slot is taken before each accept, so past its share
+/// new connections wait in the kernel's backlog instead of costing descriptors here.
 pub async fn accept_loop(accept: Accept) {
     let Accept {
         listener,
+        name,
         transport,
         tls,
         app,
         connections,
+        limits,
+        counters,
         shutdown,
         tracker,
     } = accept;
+    counters.listening(name);
+    let mut backoff = ACCEPT_BACKOFF;
     loop {
         let permit = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -188,27 +288,36 @@ pub async fn accept_loop(accept: Accept) {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Out of file descriptors and the like: back off a little rather than spin.
-                    tracing::warn!(transport = transport.name(), %error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let descriptors = out_of_descriptors(&error);
+                    counters.accept_error(name, descriptors);
+                    tracing::warn!(listener = name, %error, pause_ms = backoff.as_millis() as u64, "accept failed");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
                     continue;
                 }
             },
         };
+        backoff = ACCEPT_BACKOFF;
         let _ = stream.set_nodelay(true);
         keep_unsent_small(&stream);
+        let stream = SendTimeout::new(stream, limits.send_timeout);
         let peer = Peer {
             transport,
             remote,
             permit: Arc::new(permit),
+            links: Arc::default(),
+            client_writes: stream.switch(),
         };
         let (app, tls, shutdown) = (app.clone(), tls.clone(), shutdown.clone());
         tracker.spawn(async move {
             match tls {
-                None => serve_http(stream, peer, app, shutdown).await,
+                None => serve_http(stream, peer, app, limits, shutdown).await,
                 Some(tls) => {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
-                        Ok(Ok(stream)) => serve_http(stream, peer, app, shutdown).await,
+                        Ok(Ok(stream)) => serve_http(stream, peer, app, limits, shutdown).await,
                         Ok(Err(error)) => {
                             tracing::debug!(%remote, %error, "TLS handshake failed")
                         }
@@ -218,21 +327,40 @@ pub async fn accept_loop(accept: Accept) {
             }
         });
     }
-    tracing::debug!(transport = transport.name(), "stopped accepting");
+    tracing::debug!(listener = name, "stopped accepting");
 }
 
-async fn serve_http<S>(stream: S, peer: Peer, app: Router, shutdown: CancellationToken)
-where
+async fn serve_http<S>(
+    stream: S,
+    peer: Peer,
+    app: Router,
+    limits: HttpLimits,
+    shutdown: CancellationToken,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let remote = peer.remote;
+    let requests = Arc::new(AtomicU32::new(0));
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(peer.clone());
         let mut app = app.clone();
-        async move { app.call(request).await }
+        let last = requests.fetch_add(1, Ordering::Relaxed) + 1 >= limits.keepalive_requests;
+        async move {
+            let mut response = app.call(request).await?;
+            // An upgrade's 101 keeps `Connection: upgrade`: the connection is the WebSocket's
+            // from then on, and no more requests come on it anyway.
+            if last && response.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
+                // hyper closes the connection once this response is written.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let http = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
+        // Also the most a kept-alive connection may sit idle between requests.
         .header_read_timeout(HANDSHAKE_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
@@ -249,9 +377,117 @@ where
     }
 }
 
+/// A connection whose writes may wait at most `timeout` for the client to read (nginx's
+/// `send_timeout`): past it the write fails and the connection closes. Once the connection is a
+/// client's (a WebSocket, an SSE link), its session's own patience governs, and the switch
+/// turns this off.
+struct SendTimeout<S> {
+    inner: S,
+    timeout: Duration,
+    /// Armed while a write waits.
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    armed: bool,
+    off: Arc<AtomicBool>,
+}
+
+impl<S> SendTimeout<S> {
+    fn new(inner: S, timeout: Duration) -> SendTimeout<S> {
+        SendTimeout {
+            inner,
+            timeout,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            armed: false,
+            off: Arc::default(),
+        }
+    }
+
+    fn switch(&self) -> Arc<AtomicBool> {
+        self.off.clone()
+    }
+
+    /// What a write that returned `poll` means: still pending, unless it has waited too long.
+    fn watch<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if poll.is_ready() || self.off.load(Ordering::Relaxed) {
+            self.armed = false;
+            return poll;
+        }
+        if !self.armed {
+            self.armed = true;
+            let at = tokio::time::Instant::now() + self.timeout;
+            self.deadline.as_mut().reset(at);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client did not read within send_timeout_secs",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for SendTimeout<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for SendTimeout<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(cx, poll)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(cx, poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.watch(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_descriptors_keep_a_reserve_and_the_metrics_listener_a_small_share() {
+        let split = Descriptors::split(20_000);
+        assert_eq!(split.metrics, METRICS_CONNECTIONS);
+        assert_eq!(
+            split.connections + split.metrics + RESERVED_DESCRIPTORS,
+            20_000
+        );
+        let unlimited = Descriptors::split(usize::MAX);
+        assert_eq!(unlimited.limit, MOST_DESCRIPTORS);
+        let _ = Semaphore::new(unlimited.connections);
+        let small = Descriptors::split(256);
+        assert!(small.connections + small.metrics < 256, "{small:?}");
+        assert!(small.connections >= 64, "{small:?}");
+    }
 
     #[test]
     fn a_privileged_port_without_permission_names_the_flag_and_setcap() {

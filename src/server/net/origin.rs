@@ -12,7 +12,9 @@ use super::{Net, Peer};
 
 /// A request from an allowed origin. A browser sends the page's origin; it must be allowed, or
 /// be one of the server's own (a page this server served, over either listener or through a
-/// proxy). A request without Origin is not from a browser and goes on to authenticate. Every
+/// proxy). With `[server] public_hosts` set, an own origin's host must be one of them: else a
+/// DNS-rebinding page (its domain made to resolve to this server) would send its own domain
+/// as both `Host` and `Origin` and count as the server's own. A request without Origin is not from a browser and goes on to authenticate. Every
 /// rung and probe takes this extractor, so the rule is written once; a refusal is a 403 with
 /// the code `origin_not_allowed`.
 pub struct AllowedOrigin;
@@ -33,7 +35,7 @@ impl FromRequestParts<Arc<Net>> for AllowedOrigin {
             .allowed_origins
             .iter()
             .any(|o| o.eq_ignore_ascii_case(origin))
-            || is_own_origin(origin, host, &net.ports.own)
+            || is_own_origin(origin, host, &net.ports.own, &net.public_hosts)
         {
             return Ok(AllowedOrigin);
         }
@@ -51,10 +53,15 @@ impl FromRequestParts<Arc<Net>> for AllowedOrigin {
     }
 }
 
-/// Whether a page of `origin` is the server's own: its host is the request's `Host`, and its
-/// port is the `Host`'s, one of the server's own ports, or (a proxy that passes `Host` without
-/// a port) its scheme's default.
-fn is_own_origin(origin: &str, host: Option<&str>, own_ports: &[u16]) -> bool {
+/// Whether a page of `origin` is the server's own: its host is the request's `Host` (and one of
+/// `public_hosts`, unless there are none), and its port is the `Host`'s, one of the server's
+/// own ports, or (a proxy that passes `Host` without a port) its scheme's default.
+fn is_own_origin(
+    origin: &str,
+    host: Option<&str>,
+    own_ports: &[u16],
+    public_hosts: &[String],
+) -> bool {
     let Some(host) = host else {
         return false;
     };
@@ -68,6 +75,13 @@ fn is_own_origin(origin: &str, host: Option<&str>, own_ports: &[u16]) -> bool {
     let (origin_host, origin_port) = split_authority(authority);
     let (host_name, host_port) = split_authority(host);
     if !origin_host.eq_ignore_ascii_case(host_name) {
+        return false;
+    }
+    if !public_hosts.is_empty()
+        && !public_hosts
+            .iter()
+            .any(|public| public.eq_ignore_ascii_case(origin_host))
+    {
         return false;
     }
     let origin_port = origin_port.unwrap_or(scheme_port);
@@ -95,7 +109,34 @@ pub fn split_authority(authority: &str) -> (&str, Option<u16>) {
 
 #[cfg(test)]
 mod tests {
-    use super::is_own_origin;
+    fn is_own_origin(origin: &str, host: Option<&str>, own_ports: &[u16]) -> bool {
+        super::is_own_origin(origin, host, own_ports, &[])
+    }
+
+    #[test]
+    fn with_public_hosts_only_their_pages_are_own_and_a_rebinding_page_is_not() {
+        let public = ["acd.example.com".to_owned()];
+        let own = |origin, host| super::is_own_origin(origin, Some(host), &[8080], &public);
+        assert!(own("https://acd.example.com", "acd.example.com"));
+        assert!(own("http://ACD.example.com:8080", "acd.example.com:8080"));
+        // The attacker's domain, resolved to this server: Host and Origin agree, and it is not
+        // the server's own.
+        assert!(!own(
+            "http://rebind.evil.example:8080",
+            "rebind.evil.example:8080"
+        ));
+        assert!(!is_own_origin(
+            "http://acd.example.com:3000",
+            Some("acd.example.com:8080"),
+            &[8080]
+        ));
+        // Without public hosts, the same page counts as own: the documented risk.
+        assert!(is_own_origin(
+            "http://rebind.evil.example:8080",
+            Some("rebind.evil.example:8080"),
+            &[8080]
+        ));
+    }
 
     #[test]
     fn own_origins_are_the_hosts_own_ports_only() {

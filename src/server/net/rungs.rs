@@ -8,6 +8,7 @@
 //! carry its traffic.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -16,17 +17,17 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio::time::MissedTickBehavior;
 
-use crate::server::session::{self, Incoming, random_token};
+use crate::server::session::{self, Incoming, SignInSlot, random_token};
 
 use super::link::{HttpLink, LinkKind, PollAnswer, PollRefused};
 use super::origin::{AllowedOrigin, split_authority};
-use super::{Net, Peer};
+use super::{LINKS_PER_CONNECTION, Net, Peer};
 
 /// The header that names an HTTP link in its requests. Never a URL: URLs end up in logs.
 pub const LINK_HEADER: &str = "x-acdhub-link";
@@ -43,6 +44,46 @@ pub fn routes() -> Router<Arc<Net>> {
         .route("/rt/sse", get(sse))
         .route("/rt/poll", post(poll))
         .route("/rt/send", post(send))
+}
+
+/// How long a WebSocket upgrade waits for a client slot before it is answered 503
+/// `server_full`.
+pub const CLIENT_SLOT_WAIT: Duration = Duration::from_secs(10);
+
+/// 503 `server_full`: every one of `max_connections` client slots is taken.
+pub fn server_full(net: &Net) -> Response {
+    refused(
+        net,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_full",
+        "every client slot (max_connections) is taken: try again later",
+    )
+}
+
+/// 503 `too_many_unauthenticated`: the client's address has `unauthenticated_per_address`
+/// clients that have not signed in yet.
+pub fn too_many_unauthenticated(net: &Net) -> Response {
+    refused(
+        net,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too_many_unauthenticated",
+        "too many connections from this address have not signed in \
+         (unauthenticated_per_address): sign in on the ones open, or try again in a moment",
+    )
+}
+
+pub fn shutting_down() -> Response {
+    refusal(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "the server is shutting down",
+    )
+}
+
+/// A refusal before any session, counted in `acdhub_http_refused_total`.
+pub fn refused(net: &Net, status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    net.counters.http_refused(code);
+    refusal(status, code, message)
 }
 
 /// An HTTP-level refusal: a status and a JSON body with a stable `code`.
@@ -85,10 +126,76 @@ async fn endpoints(State(net): State<Arc<Net>>, headers: HeaderMap) -> Response 
     response
 }
 
+/// A new link's slots: one of the connection's [`LINKS_PER_CONNECTION`], a client slot and a
+/// place among its address's clients not signed in, or the refusal. The first two are given
+/// back when the link's session ends, the last when it signs in.
+struct LinkSlots {
+    _client: OwnedSemaphorePermit,
+    links: Arc<AtomicUsize>,
+    sign_in: Option<SignInSlot>,
+}
+
+impl Drop for LinkSlots {
+    fn drop(&mut self) {
+        self.links.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Why a link could not be opened.
+enum NoLink {
+    ShuttingDown,
+    TooManyLinks,
+    Full,
+    Unsigned,
+}
+
+impl NoLink {
+    fn answer(self, net: &Net) -> Response {
+        match self {
+            NoLink::ShuttingDown => shutting_down(),
+            NoLink::TooManyLinks => refused(
+                net,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too_many_links",
+                format!("one connection may have {LINKS_PER_CONNECTION} links open at once"),
+            ),
+            NoLink::Full => server_full(net),
+            NoLink::Unsigned => too_many_unauthenticated(net),
+        }
+    }
+}
+
+fn link_slots(net: &Net, peer: &Peer) -> Result<LinkSlots, NoLink> {
+    if net.sessions.shutdown().is_cancelled() {
+        return Err(NoLink::ShuttingDown);
+    }
+    let Some(sign_in) = net.sessions.sign_in_slot(peer.remote.ip()) else {
+        return Err(NoLink::Unsigned);
+    };
+    let open = peer.links.fetch_add(1, Ordering::Relaxed);
+    let links = peer.links.clone();
+    if open >= LINKS_PER_CONNECTION {
+        links.fetch_sub(1, Ordering::Relaxed);
+        return Err(NoLink::TooManyLinks);
+    }
+    match net.clients.clone().try_acquire_owned() {
+        Ok(client) => Ok(LinkSlots {
+            _client: client,
+            links,
+            sign_in: Some(sign_in),
+        }),
+        Err(_) => {
+            links.fetch_sub(1, Ordering::Relaxed);
+            Err(NoLink::Full)
+        }
+    }
+}
+
 /// Opens a link for the session task and starts it. `sse` carries an SSE link's stream.
 fn open_link(
     net: &Arc<Net>,
     peer: Peer,
+    mut slots: LinkSlots,
     kind: LinkKind,
     sse: Option<mpsc::Sender<Bytes>>,
     last_event_id: Option<u64>,
@@ -107,9 +214,12 @@ fn open_link(
         let net = net.clone();
         let link = link.clone();
         async move {
-            // The link is a client like a WebSocket: it holds a connection slot while it lives.
-            let _permit = peer.permit;
-            session::serve(socket, net.sessions.clone(), peer.remote).await;
+            // The link is a client like a WebSocket: it holds a client slot while its session
+            // runs (an unauthenticated one ends after auth_timeout_secs). Its requests' HTTP
+            // connections hold their own descriptor slots, for as long as they are open.
+            let sign_in = slots.sign_in.take().expect("a new link's place to sign in");
+            session::serve(socket, net.sessions.clone(), peer.remote, sign_in).await;
+            drop(slots);
             forget_link(&net, &link).await;
         }
     };
@@ -146,13 +256,11 @@ async fn sse(
     headers: HeaderMap,
     _origin: AllowedOrigin,
 ) -> Response {
-    if net.sessions.shutdown().is_cancelled() {
-        return refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the server is shutting down",
-        );
-    }
+    let slots = match link_slots(&net, &peer) {
+        Ok(slots) => slots,
+        Err(no) => return no.answer(&net),
+    };
+    peer.carries_a_client();
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -162,7 +270,14 @@ async fn sse(
     // A few batches in flight: a client that stops reading holds the session's writes, and
     // the session closes it as too slow.
     let (sender, receiver) = mpsc::channel::<Bytes>(8);
-    open_link(&net, peer, LinkKind::Sse, Some(sender), last_event_id);
+    open_link(
+        &net,
+        peer,
+        slots,
+        LinkKind::Sse,
+        Some(sender),
+        last_event_id,
+    );
     let mut opening = String::new();
     if net.sse_padding_bytes > 0 {
         opening.push(':');
@@ -223,14 +338,11 @@ async fn poll(
 ) -> Response {
     let (link, answer) = match headers.get(LINK_HEADER) {
         None => {
-            if net.sessions.shutdown().is_cancelled() {
-                return refusal(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the server is shutting down",
-                );
-            }
-            let link = open_link(&net, peer, LinkKind::Poll, None, None);
+            let slots = match link_slots(&net, &peer) {
+                Ok(slots) => slots,
+                Err(no) => return no.answer(&net),
+            };
+            let link = open_link(&net, peer, slots, LinkKind::Poll, None, None);
             let answer = link.poll(1, GREETING_WAIT).await;
             (link, answer)
         }
@@ -300,9 +412,35 @@ async fn send(
     State(net): State<Arc<Net>>,
     headers: HeaderMap,
     _origin: AllowedOrigin,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let max_message_bytes = net.sessions.limits().max_message_bytes;
+    let limits = net.sessions.limits();
+    let max_message_bytes = limits.max_message_bytes;
+    // Read before anything else, within body_timeout_secs: a body sent at a trickle holds its
+    // connection no longer than that.
+    let read = read_body(body, max_message_bytes as usize);
+    let body = match tokio::time::timeout(limits.body_timeout, read).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the request's body broke off",
+            );
+        }
+        Err(_) => {
+            let mut response = refused(
+                &net,
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "the request's body did not arrive within body_timeout_secs",
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
     let Some(id) = headers.get(LINK_HEADER) else {
         return refusal(
             StatusCode::BAD_REQUEST,
@@ -316,7 +454,7 @@ async fn send(
     if link.is_closed() {
         return unknown_link();
     }
-    if body.len() > max_message_bytes as usize {
+    let Some(body) = body else {
         link.send(Incoming::TooBig).await;
         return refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -325,7 +463,7 @@ async fn send(
                 "a message may be {max_message_bytes} bytes at most; the link closes with 1009"
             ),
         );
-    }
+    };
     let incoming = match String::from_utf8(body.to_vec()) {
         Ok(text) => Incoming::Text(text),
         Err(_) => Incoming::Binary,
@@ -336,4 +474,18 @@ async fn send(
     let mut response = (StatusCode::ACCEPTED, Json(json!({ "accepted": true }))).into_response();
     no_store(&mut response);
     response
+}
+
+/// A request's body if it is at most `max` bytes; `None` (the rest unread) if it is longer.
+async fn read_body(body: Body, max: usize) -> Result<Option<Bytes>, axum::Error> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > max {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(Bytes::from(bytes)))
 }

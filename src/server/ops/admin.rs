@@ -11,9 +11,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus::TextEncoder;
-use tokio::net::TcpListener;
-
-use tokio_util::sync::CancellationToken;
 
 use crate::protocol::outbound::time;
 use crate::server::clock::Clock;
@@ -24,8 +21,6 @@ use super::counters::Counters;
 
 use super::scrape::acd_families;
 
-/// Serves `GET /metrics` (and `GET /sessions`, the server's side of connection diagnostics)
-/// until the server shuts down.
 /// What the administrator's endpoints read: the server's parts, read-only.
 pub struct Admin {
     pub tenants: Arc<Tenants>,
@@ -33,21 +28,15 @@ pub struct Admin {
     pub connections: Arc<Connections>,
     pub counters: Arc<Counters>,
     pub clock: Arc<Clock>,
-    pub shutdown: CancellationToken,
 }
 
-pub async fn serve(listener: TcpListener, admin: Arc<Admin>) {
-    let app = Router::new()
+/// `GET /metrics` and `GET /sessions` (the server's side of connection diagnostics), which the
+/// metrics listener serves with its own small share of connections (`net::accept_loop`).
+pub fn router(admin: Arc<Admin>) -> Router {
+    Router::new()
         .route("/metrics", get(scrape))
         .route("/sessions", get(list_sessions))
-        .with_state(admin.clone());
-    let shutdown = admin.shutdown.clone();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
-    if let Err(error) = served {
-        tracing::warn!(%error, "the metrics listener stopped");
-    }
+        .with_state(admin)
 }
 
 /// `GET /sessions`: every session, the rung its connection is on (none while it waits to be

@@ -138,21 +138,144 @@ struct Record<'a> {
 /// before the action's reply is sent: an acknowledged action is in the file. That costs one
 /// `write` into the operating system's page cache per supervisor action, a few microseconds on
 /// the engine's thread; supervisor actions are rare beside the calls and state changes an
-/// engine handles, and the mutex is held only for that write. A thread fed by a channel would
-/// spare the engine even that, but then an acknowledged action could still be missing from the
-/// file. There is no
-/// fsync: a machine that crashes may lose the last records the kernel had not yet written,
-/// as with any log. A failing write (a full disk) is reported in the log, which holds the
-/// record too, and the action goes on.
+/// engine handles, and the mutex is held only for that write. There is no fsync: a machine
+/// that crashes may lose the last records the kernel had not yet written, as with any log.
+///
+/// **A full disk.** An action cannot be taken back once the engine has journaled and applied
+/// it, so the room for its record is made sure of before: [`AuditLog::admit`] reserves the
+/// record's bytes out of a *ballast*, a file of [`BALLAST_BYTES`] beside the audit log
+/// (`audit.jsonl.reserve`) on the same file system. A record that then finds the disk full is
+/// cut back to the last whole line, the ballast shrinks by the line's length and the line is
+/// written again into the space that freed. An action that finds no room in the ballast (it
+/// was spent, and the disk is still too full to fill it up again) is refused with
+/// `audit_unavailable` and changes nothing. So the file holds exactly one whole line for every
+/// acknowledged supervisor action, never a partial line, and actions are taken again once the
+/// disk has room for the ballast.
 #[derive(Clone, Default)]
 pub struct AuditLog {
     file: Option<Arc<AuditFile>>,
 }
 
+/// The space the ballast holds on the audit log's file system: room for the records of about
+/// three thousand supervisor actions, more than can be under way at once.
+pub const BALLAST_BYTES: u64 = 1 << 20;
+
+/// Room reserved in the ballast for one action's record, given back when it is written.
+#[derive(Debug)]
+#[must_use = "an admitted action's record is written with `record_admitted`"]
+pub struct Admitted {
+    bytes: u64,
+}
+
+/// An action refused because its record could not be made sure of.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AuditUnavailable(String);
+
 struct AuditFile {
     path: PathBuf,
-    writer: Mutex<File>,
+    writer: Mutex<Writer>,
 }
+
+/// The audit file and its ballast, behind one lock.
+struct Writer {
+    file: File,
+    ballast: Ballast,
+}
+
+struct Ballast {
+    path: PathBuf,
+    file: Option<File>,
+    /// The bytes it holds on the disk now.
+    len: u64,
+    /// The bytes promised to admitted records not yet written.
+    reserved: u64,
+    /// The file system's block: the ballast gives space back in whole blocks.
+    block: u64,
+}
+
+impl Ballast {
+    /// Opens (or creates) the ballast and fills it up to [`BALLAST_BYTES`] as far as the disk
+    /// allows.
+    fn open(path: PathBuf) -> Ballast {
+        let mut ballast = Ballast {
+            path,
+            file: None,
+            len: 0,
+            reserved: 0,
+            block: 4096,
+        };
+        ballast.fill_up();
+        ballast
+    }
+
+    /// Writes zeros up to [`BALLAST_BYTES`]; what the disk refuses stays missing (a later
+    /// admission tries again). Returns the error that stopped it, if any.
+    fn fill_up(&mut self) -> Option<std::io::Error> {
+        use std::os::unix::fs::FileExt as _;
+        if self.len >= BALLAST_BYTES {
+            return None;
+        }
+        if self.file.is_none() {
+            match OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&self.path)
+            {
+                Ok(file) => {
+                    if let Ok(metadata) = file.metadata() {
+                        use std::os::unix::fs::MetadataExt as _;
+                        self.len = metadata.len().min(BALLAST_BYTES);
+                        self.block = metadata.blksize().clamp(512, BALLAST_BYTES / 16);
+                    }
+                    self.file = Some(file);
+                }
+                Err(error) => return Some(error),
+            }
+        }
+        let file = self.file.as_ref().expect("opened above");
+        let zeros = [0u8; 64 * 1024];
+        while self.len < BALLAST_BYTES {
+            let chunk = (BALLAST_BYTES - self.len).min(zeros.len() as u64) as usize;
+            match file.write_at(&zeros[..chunk], self.len) {
+                Ok(0) => return Some(std::io::ErrorKind::WriteZero.into()),
+                Ok(written) => self.len += written as u64,
+                Err(error) => return Some(error),
+            }
+        }
+        None
+    }
+
+    /// Gives at least `bytes` of the ballast back to the file system, in whole blocks (a
+    /// block only partly cut off is not freed).
+    fn shrink(&mut self, bytes: u64) -> std::io::Result<()> {
+        let file = self.file.as_ref().ok_or(std::io::ErrorKind::NotFound)?;
+        let len = self.len.saturating_sub(bytes) / self.block * self.block;
+        file.set_len(len)?;
+        self.len = len;
+        Ok(())
+    }
+}
+
+impl Writer {
+    /// Appends `line` whole, or leaves the file as it was.
+    fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
+        // Read at each write, not kept: a log rotation may have truncated the file meanwhile.
+        let whole = self.file.metadata()?.len();
+        self.file.write_all(line).inspect_err(|_| {
+            // Never a partial line: what was written of it goes.
+            if let Err(cut) = self.file.set_len(whole) {
+                tracing::error!(%cut, "cannot cut a partly written audit record back");
+            }
+        })
+    }
+}
+
+/// The longest result a record carries (an error code), for the room reserved before it is
+/// known.
+const LONGEST_RESULT: usize = 48;
 
 impl AuditLog {
     /// Opens (creating if need be) the file to append to, or keeps records in the log only.
@@ -168,15 +291,20 @@ impl AuditLog {
                 path: path.to_owned(),
                 source,
             })?;
+        let mut reserve = path.as_os_str().to_owned();
+        reserve.push(".reserve");
+        let ballast = Ballast::open(PathBuf::from(reserve));
         tracing::info!(file = %path.display(), "audit log opened");
+        if ballast.len < BALLAST_BYTES {
+            tracing::warn!(file = %ballast.path.display(), "no room for the audit log's ballast: supervisor actions are refused until there is");
+        }
         Ok(AuditLog {
             file: Some(Arc::new(AuditFile {
                 path: path.to_owned(),
-                writer: Mutex::new(file),
+                writer: Mutex::new(Writer { file, ballast }),
             })),
         })
     }
-
     /// Whether [`AuditLog::open`] would succeed, without creating the file (`check-config`):
     /// a file that exists must open for appending, a new one needs its folder.
     pub fn check(path: Option<&Path>) -> Result<(), AuditError> {
@@ -205,41 +333,118 @@ impl AuditLog {
         })
     }
 
-    /// Records one action and how it ended: `result` is `ok` or the error code.
-    pub fn record(&self, at: Timestamp, actor: &Actor<'_>, action: &Action, result: &str) {
-        let record = Record {
-            at: time(at),
-            tenant: actor.tenant,
-            user: actor.user,
-            role: actor.role.name(),
-            action: action.name,
-            target: &action.target,
-            detail: &action.detail,
-            result,
+    /// Reserves room for the record of `action` before it is taken; `Err` refuses the action
+    /// (`audit_unavailable`). Always admitted without a file.
+    pub fn admit(
+        &self,
+        at: Timestamp,
+        actor: &Actor<'_>,
+        action: &Action,
+    ) -> Result<Admitted, AuditUnavailable> {
+        let Some(file) = &self.file else {
+            return Ok(Admitted { bytes: 0 });
         };
-        let detail = serde_json::to_string(record.detail).expect("a detail serializes");
+        let longest = "x".repeat(LONGEST_RESULT);
+        let mut writer = file.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let ballast = &mut writer.ballast;
+        let stopped = ballast.fill_up();
+        // A shrink frees whole blocks: up to one more than the line.
+        let bytes = line(at, actor, action, &longest).len() as u64 + ballast.block;
+        // Only a whole ballast admits: it is room for the records under way when the disk
+        // fills, not room to go on in once it is full.
+        if stopped.is_some() || ballast.reserved + bytes > ballast.len {
+            let why = match stopped {
+                Some(error) => format!("{}: {error}", ballast.path.display()),
+                None => format!("{}: too many records under way", ballast.path.display()),
+            };
+            return Err(AuditUnavailable(why));
+        }
+        ballast.reserved += bytes;
+        Ok(Admitted { bytes })
+    }
+
+    /// Records one admitted action and how it ended: `result` is `ok` or the error code. Writes
+    /// into the ballast's room if the disk is full; `false` (logged) only if the file fails
+    /// otherwise.
+    pub fn record_admitted(
+        &self,
+        admitted: Admitted,
+        at: Timestamp,
+        actor: &Actor<'_>,
+        action: &Action,
+        result: &str,
+    ) -> bool {
+        self.record_with(Some(admitted), at, actor, action, result)
+    }
+
+    /// Records one action refused before it reached an engine (no room was reserved): if the
+    /// disk is full, the record is in the server's log only.
+    pub fn record(&self, at: Timestamp, actor: &Actor<'_>, action: &Action, result: &str) {
+        self.record_with(None, at, actor, action, result);
+    }
+
+    fn record_with(
+        &self,
+        admitted: Option<Admitted>,
+        at: Timestamp,
+        actor: &Actor<'_>,
+        action: &Action,
+        result: &str,
+    ) -> bool {
+        let detail = serde_json::to_string(&action.detail).expect("a detail serializes");
         tracing::info!(
             target: "acdhub::audit",
-            at = %record.at,
-            tenant = record.tenant,
-            user = record.user,
-            role = record.role,
-            action = record.action,
-            target = record.target,
+            at = %time(at),
+            tenant = actor.tenant,
+            user = actor.user,
+            role = actor.role.name(),
+            action = action.name,
+            target = action.target.as_str(),
             detail = %detail,
-            result = record.result,
+            result,
             "supervisor action"
         );
         let Some(file) = &self.file else {
-            return;
+            return true;
         };
-        let mut line = serde_json::to_vec(&record).expect("a record serializes");
-        line.push(b'\n');
+        let line = line(at, actor, action, result);
         let mut writer = file.writer.lock().unwrap_or_else(|e| e.into_inner());
-        if let Err(error) = writer.write_all(&line) {
-            tracing::error!(file = %file.path.display(), %error, "cannot write the audit log");
+        let mut written = writer.append(&line);
+        if let Some(admitted) = admitted {
+            writer.ballast.reserved = writer.ballast.reserved.saturating_sub(admitted.bytes);
+            if written.is_err() {
+                // The room reserved for it: the ballast gives it back to the file system.
+                written = match writer.ballast.shrink(line.len() as u64) {
+                    Ok(()) => writer.append(&line),
+                    Err(error) => Err(error),
+                };
+            }
+        }
+        match written {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(file = %file.path.display(), %error, "cannot write the audit log; the record is in this log only");
+                false
+            }
         }
     }
+}
+
+/// One record as a line of the file, its newline included.
+fn line(at: Timestamp, actor: &Actor<'_>, action: &Action, result: &str) -> Vec<u8> {
+    let record = Record {
+        at: time(at),
+        tenant: actor.tenant,
+        user: actor.user,
+        role: actor.role.name(),
+        action: action.name,
+        target: &action.target,
+        detail: &action.detail,
+        result,
+    };
+    let mut line = serde_json::to_vec(&record).expect("a record serializes");
+    line.push(b'\n');
+    line
 }
 
 #[cfg(test)]
@@ -279,6 +484,35 @@ mod tests {
         ] {
             assert_eq!(action(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn an_admitted_action_is_one_whole_line_and_the_ballast_holds_its_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(Some(&path)).unwrap();
+        let reserve = dir.path().join("audit.jsonl.reserve");
+        assert_eq!(std::fs::metadata(&reserve).unwrap().len(), BALLAST_BYTES);
+        let force =
+            action(r#"{"id":"1","type":"force_state","agent":"a2","state":"ready"}"#).unwrap();
+        let actor = Actor {
+            tenant: "acme",
+            user: "boss",
+            role: Role::Supervisor,
+        };
+        let at: Timestamp = "2023-11-14T22:13:20.5Z".parse().unwrap();
+        let admitted = log.admit(at, &actor, &force).unwrap();
+        assert!(admitted.bytes > line(at, &actor, &force, "ok").len() as u64);
+        assert!(log.record_admitted(admitted, at, &actor, &force, "ok"));
+        log.record(at, &actor, &force, "forbidden");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(text.ends_with('\n'));
+        assert!(lines[0].ends_with(r#""result":"ok"}"#), "{}", lines[0]);
+        let file = log.file.as_ref().unwrap();
+        let writer = file.writer.lock().unwrap();
+        assert_eq!(writer.ballast.reserved, 0, "the room is given back");
     }
 
     /// A tracing writer into a shared buffer.

@@ -4,7 +4,7 @@
 //! ([`super::scrape`]); docs/metrics.md lists every series.
 
 use prometheus::proto::MetricFamily;
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
@@ -21,6 +21,15 @@ fn role_labels() -> impl Iterator<Item = &'static str> {
         .chain([UNAUTHENTICATED])
 }
 
+/// The codes of `acdhub_http_refused_total`: HTTP requests refused before any session.
+pub const HTTP_REFUSALS: [&str; 5] = [
+    "server_full",
+    "too_many_links",
+    "too_many_unauthenticated",
+    "probes_busy",
+    "body_timeout",
+];
+
 /// The server's own counters.
 pub struct Counters {
     registry: Registry,
@@ -31,6 +40,7 @@ pub struct Counters {
     refused: IntCounterVec,
     dropped: IntCounterVec,
     slow_disconnects: IntCounterVec,
+    sessions_evicted: IntCounterVec,
     resumes: IntCounterVec,
     reloads: IntCounterVec,
     journal_records: IntCounterVec,
@@ -41,6 +51,12 @@ pub struct Counters {
     /// certificate whose date cannot be read) serves no made-up expiry.
     certificate_not_after: IntGauge,
     certificate_registered: Once,
+    accept_errors: IntCounterVec,
+    http_refused: IntCounterVec,
+    auth_failures: IntCounterVec,
+    /// Brought up to [`LOG_LINES_DROPPED`]'s reading at each scrape.
+    log_lines_dropped: IntCounter,
+    audit: AuditCounters,
 }
 
 impl Counters {
@@ -102,6 +118,11 @@ impl Counters {
                 "Sessions closed with 4008 because the client did not keep up.",
                 &["role"],
             ),
+            sessions_evicted: counter_vec(
+                "acdhub_sessions_evicted_total",
+                "Parked sessions ended before resume_secs to make room: the principal signed in once more than max_sessions_per_principal (principal_cap), or more sessions were parked than max_parked_sessions (parked_cap).",
+                &["reason"],
+            ),
             reloads: counter_vec(
                 "acdhub_config_reloads_total",
                 "Reloads asked for by SIGHUP: applied, or refused with the running configuration unchanged.",
@@ -133,6 +154,31 @@ impl Counters {
             )
             .expect("valid metric"),
             certificate_registered: Once::new(),
+            accept_errors: counter_vec(
+                "acdhub_accept_errors_total",
+                "Failed accepts by listener (ws, wss, metrics) and kind (descriptors: out of file descriptors; other); each backs off.",
+                &["listener", "kind"],
+            ),
+            http_refused: counter_vec(
+                "acdhub_http_refused_total",
+                "HTTP requests refused before any session, by code (server_full, too_many_links, too_many_unauthenticated, probes_busy, body_timeout).",
+                &["code"],
+            ),
+            auth_failures: counter_vec(
+                "acdhub_auth_failures_total",
+                "Sign-ins refused: a wrong password (password), a wrong, expired or revoked token (token), or a password sign-in refused unchecked by the per-address or per-user throttle (throttled).",
+                &["kind"],
+            ),
+            log_lines_dropped: {
+                let counter = IntCounter::new(
+                    "acdhub_log_lines_dropped_total",
+                    "Log lines dropped because the log's reader (a pipe, journald, a terminal) did not keep up; the server never waits for it.",
+                )
+                .expect("valid metric");
+                register(Box::new(counter.clone()));
+                counter
+            },
+            audit: AuditCounters::new(&registry),
             registry: registry.clone(),
         };
         let build = IntGaugeVec::new(
@@ -167,6 +213,15 @@ impl Counters {
         for result in ["applied", "refused"] {
             counters.reloads.with_label_values(&[result]);
         }
+        for code in HTTP_REFUSALS {
+            counters.http_refused.with_label_values(&[code]);
+        }
+        for kind in ["password", "token", "throttled"] {
+            counters.auth_failures.with_label_values(&[kind]);
+        }
+        for reason in ["principal_cap", "parked_cap"] {
+            counters.sessions_evicted.with_label_values(&[reason]);
+        }
         counters
     }
 
@@ -196,6 +251,11 @@ impl Counters {
     pub fn snapshot(&self, tenant: &str, written: bool) {
         let result = if written { "ok" } else { "failed" };
         self.snapshots.with_label_values(&[tenant, result]).inc();
+    }
+
+    /// A sign-in was refused; `kind` is `password`, `token` or `throttled`.
+    pub fn auth_failure(&self, kind: &str) {
+        self.auth_failures.with_label_values(&[kind]).inc();
     }
 
     /// A reload ended: applied, or refused (nothing changed).
@@ -254,8 +314,41 @@ impl Counters {
         self.slow_disconnects.with_label_values(&[role]).inc();
     }
 
+    /// A parked session was ended early to make room (`principal_cap` or `parked_cap`).
+    pub fn session_evicted(&self, reason: &str) {
+        self.sessions_evicted.with_label_values(&[reason]).inc();
+    }
+
     pub fn gather(&self) -> Vec<MetricFamily> {
+        if let Some(read) = LOG_LINES_DROPPED.get() {
+            let dropped = read();
+            let counted = self.log_lines_dropped.get();
+            if dropped > counted {
+                self.log_lines_dropped.inc_by(dropped - counted);
+            }
+        }
         self.registry.gather()
+    }
+
+    /// A listener's accept failed; `descriptors` when the process ran out of file descriptors.
+    /// Each listener's series exist from its start, at 0.
+    pub fn accept_error(&self, listener: &str, descriptors: bool) {
+        let kind = if descriptors { "descriptors" } else { "other" };
+        self.accept_errors
+            .with_label_values(&[listener, kind])
+            .inc();
+    }
+
+    pub fn listening(&self, listener: &str) {
+        for kind in ["descriptors", "other"] {
+            self.accept_errors.with_label_values(&[listener, kind]);
+        }
+    }
+
+    /// An HTTP request refused before it reached a session, with the refusal's code.
+    pub fn http_refused(&self, code: &str) {
+        debug_assert!(HTTP_REFUSALS.contains(&code), "{code} is in HTTP_REFUSALS");
+        self.http_refused.with_label_values(&[code]).inc();
     }
 }
 
@@ -299,5 +392,56 @@ impl ConnectionCounters {
 impl Drop for ConnectionCounters {
     fn drop(&mut self) {
         self.connection.dec();
+    }
+}
+
+/// How many lines the process's log writer has dropped so far, for `acdhub_log_lines_dropped_total`:
+/// set once by whoever sets up the log (the binary's `main`); a server without it counts none.
+static LOG_LINES_DROPPED: OnceLock<Box<dyn Fn() -> u64 + Send + Sync>> = OnceLock::new();
+
+/// Tells every server of this process how to read the log writer's count of dropped lines.
+pub fn count_dropped_log_lines(read: impl Fn() -> u64 + Send + Sync + 'static) {
+    let _ = LOG_LINES_DROPPED.set(Box::new(read));
+}
+
+/// The audit log's series: whether it can take a record now, and the supervisor actions it
+/// made the server refuse.
+struct AuditCounters {
+    writable: IntGauge,
+    refused: IntCounter,
+}
+
+impl AuditCounters {
+    fn new(registry: &Registry) -> AuditCounters {
+        let writable = IntGauge::new(
+            "acdhub_audit_log_writable",
+            "1 while the audit log file can take records (or there is none); 0 while supervisor actions are refused with audit_unavailable.",
+        )
+        .expect("valid metric");
+        writable.set(1);
+        let refused = IntCounter::new(
+            "acdhub_audit_refused_total",
+            "Supervisor actions refused with audit_unavailable because their audit record could not be written first.",
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(writable.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(refused.clone()),
+        ] {
+            registry.register(collector).expect("registered once");
+        }
+        AuditCounters { writable, refused }
+    }
+}
+
+impl Counters {
+    /// The audit log can take records again (`true`), or cannot (`false`).
+    pub fn audit_writable(&self, writable: bool) {
+        self.audit.writable.set(i64::from(writable));
+    }
+
+    /// A supervisor action was refused because its audit record could not be written.
+    pub fn audit_refused(&self) {
+        self.audit.refused.inc();
     }
 }

@@ -14,18 +14,25 @@
 //! - `socket`: the [`Socket`] a session reads and writes, which `net` implements per rung.
 //! - `sign_in`: `auth`: credentials, a new session or a resumed one, and attaching to the engine.
 //! - `auth`: principals, password hashes and session tokens.
-//! - `resume` and `replay`: sessions kept for a resume, and the events each keeps to replay.
+//! - `throttle`: failed password sign-ins per address and per user; log lines of floods.
+//! - `resume` and `replay`: sessions kept for a resume (at most so many per principal and so
+//!   many parked), and the events each keeps to replay.
+//! - `budget`: how many messages a signed-in session and its principal may send.
+//! - `unsigned`: clients not signed in yet, per address.
 //! - `connections`: every open connection.
 
 mod auth;
+mod budget;
 mod connections;
 mod replay;
 mod resume;
 mod sign_in;
 mod socket;
+mod throttle;
 mod token;
+mod unsigned;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -51,8 +58,11 @@ pub use resume::Resumable;
 pub use socket::{Gone, Incoming, Socket};
 pub use token::TokenKey;
 
+use budget::{Bucket, Budget, PrincipalBuckets};
 use replay::Replay;
-use resume::{Parked, Slot};
+use resume::{Evicted, Parked, Slot, TooManySessions};
+pub use unsigned::SignInSlot;
+use unsigned::Unsigned;
 
 /// What every session task shares: the session layer's state. Its fields are the layer's own;
 /// the network layer above sees only what it needs through the methods below (it cannot reach
@@ -60,7 +70,7 @@ use resume::{Parked, Slot};
 pub struct Sessions {
     /// Every open connection, for counts.
     connections: Arc<Connections>,
-    auth: Authenticator,
+    auth: Arc<Authenticator>,
     /// The tenants' engines, which sessions send their commands to.
     tenants: Arc<Tenants>,
     limits: Limits,
@@ -74,6 +84,10 @@ pub struct Sessions {
     resumable: Arc<Resumable>,
     counters: Arc<Counters>,
     clock: Arc<Clock>,
+    /// What each principal's sessions may still send together.
+    principal_buckets: PrincipalBuckets,
+    /// Clients not signed in yet, per address.
+    unsigned: Arc<Unsigned>,
 }
 
 /// What the session layer is made of; the server builds it once.
@@ -104,16 +118,25 @@ impl Sessions {
         } = parts;
         Sessions {
             connections,
-            auth,
+            auth: Arc::new(auth),
             tenants,
-            limits,
             audit,
             shutdown,
             tasks: TaskTracker::new(),
             resumable,
             counters,
             clock,
+            principal_buckets: PrincipalBuckets::default(),
+            unsigned: Unsigned::new(limits.unauthenticated_per_address),
+            limits,
         }
+    }
+
+    /// A place for a new client from `remote` until it signs in, or `None` when that address
+    /// has `unauthenticated_per_address` clients not signed in already (the caller answers 503
+    /// `too_many_unauthenticated`).
+    pub fn sign_in_slot(&self, remote: IpAddr) -> Option<SignInSlot> {
+        self.unsigned.take(remote)
     }
 
     pub fn limits(&self) -> &Limits {
@@ -158,6 +181,10 @@ impl Sessions {
 /// reading, before it drops the connection.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long the server goes on trying to write its close frame (4008) to a client dropped as too
+/// slow, behind the messages that client has not read yet. Its session is parked meanwhile.
+const SLOW_CLOSE_PATIENCE: Duration = Duration::from_secs(5);
+
 /// The authenticated side of a session.
 struct Authenticated {
     identity: Arc<Identity>,
@@ -199,9 +226,14 @@ struct Session {
     epoch: u64,
     /// Where the client connects from, for the log (a failed login names it, for fail2ban).
     remote: SocketAddr,
+    /// Held until the session signs in: see [`unsigned`].
+    sign_in: Option<SignInSlot>,
     auth: Option<Authenticated>,
     failed_auths: u32,
     bad_input: BadInput,
+    /// What this connection may still send once signed in (made at its first message after
+    /// `auth`, from its role's budget).
+    bucket: Option<Bucket>,
     /// The `seq` of the last event written.
     seq: u64,
     /// The events written lately, for a client that resumes.
@@ -222,29 +254,41 @@ struct Session {
 }
 
 /// Serves one connection until it closes, on any rung.
-pub async fn serve<S: Socket>(mut socket: S, sessions: Arc<Sessions>, remote: SocketAddr) {
+///
+/// `sign_in` is the client's place among its address's clients not signed in yet, given back
+/// when it signs in.
+pub async fn serve<S: Socket>(
+    mut socket: S,
+    sessions: Arc<Sessions>,
+    remote: SocketAddr,
+    sign_in: SignInSlot,
+) {
     let limits = &sessions.limits;
     let rung = socket.rung();
-    let number = sessions.connections.next_number();
+    let connection = sessions.connections.next_number();
     // A new connection starts a session of its own, numbered like it; a resume swaps it for
     // the session resumed.
-    let (handle, outgoing) =
-        SessionHandle::new(SessionNumber(number.0), limits.outbound_queue as usize);
+    let (handle, outgoing) = SessionHandle::new(
+        SessionNumber(connection.0),
+        limits.outbound_queue.max(limits.telephony_outbound_queue) as usize,
+        limits.outbound_queue as usize,
+    );
     sessions.connections.insert(ConnectionInfo {
-        number,
+        number: connection,
         rung,
         remote,
         connected_at: sessions.clock.now(),
         principal: None,
     });
-    tracing::debug!(connection = %number, %remote, rung = rung.name(), "connected");
+    tracing::debug!(%connection, %remote, rung = rung.name(), "connected");
     let mut session = Session {
         sessions: sessions.clone(),
-        connection: number,
+        connection,
         handle: handle.clone(),
         outgoing,
         epoch: 0,
         remote,
+        sign_in: Some(sign_in),
         auth: None,
         failed_auths: 0,
         bad_input: BadInput {
@@ -252,6 +296,7 @@ pub async fn serve<S: Socket>(mut socket: S, sessions: Arc<Sessions>, remote: So
             count: 0,
             limit: limits.bad_messages_per_minute,
         },
+        bucket: None,
         seq: 0,
         replay: Replay::new(limits.replay_events as usize, limits.resume),
         in_flight: 0,
@@ -272,33 +317,40 @@ pub async fn serve<S: Socket>(mut socket: S, sessions: Arc<Sessions>, remote: So
     handle.send_reply(hello.to_json());
 
     let closed = session.run(&mut socket).await;
+    let number = session.handle.number;
     if let Some(reason) = closed {
         if reason.code == close::SLOW_CONSUMER {
             sessions.counters.slow_disconnect(session.counters.role);
-        }
-        // What the client was already sent (the error that caused the close, say) goes out
-        // before the close frame; a client too slow to read gets the close frame alone.
-        if reason.code != close::SLOW_CONSUMER {
+        } else {
+            // What the client was already sent (the error that caused the close, say) goes out
+            // before the close frame; a client too slow to read gets the close frame alone.
             let written = session.write_batch(&mut socket, None);
             let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, written).await;
         }
-        let _ = tokio::time::timeout(
-            CLOSE_WRITE_TIMEOUT,
-            socket.close(reason.code, reason.reason),
-        )
-        .await;
+    }
+    // The session is parked (or ended) before the close frame is written: a client that
+    // reconnects at once resumes it, however long this connection takes to close.
+    session.finish(closed).await;
+    if let Some(reason) = closed {
+        // A client dropped as too slow gets its close frame behind what it has not read yet,
+        // if it reads again within `SLOW_CLOSE_PATIENCE`.
+        let patience = if reason.code == close::SLOW_CONSUMER {
+            SLOW_CLOSE_PATIENCE
+        } else {
+            CLOSE_WRITE_TIMEOUT
+        };
+        let _ = tokio::time::timeout(patience, socket.close(reason.code, reason.reason)).await;
         tracing::debug!(
-            session = %session.handle.number,
+            session = %number,
             code = reason.code,
             reason = reason.reason,
             "closed by the server"
         );
     } else {
-        tracing::debug!(session = %session.handle.number, "closed by the client");
+        tracing::debug!(session = %number, "closed by the client");
     }
     drop(socket);
-    sessions.connections.remove(number);
-    session.finish(closed).await;
+    sessions.connections.remove(connection);
 }
 
 impl Session {
@@ -425,13 +477,18 @@ impl Session {
                 self.snapshot_written,
                 auth.engine,
             );
-            self.sessions.resumable.park(
+            let evicted = self.sessions.resumable.park(
                 auth.secret,
                 auth.slot,
                 parked,
                 self.sessions.limits.resume,
+                self.sessions.limits.max_parked_sessions as usize,
                 self.sessions.shutdown.clone(),
             );
+            if evicted {
+                let reason = Evicted::ParkedCap.name();
+                self.sessions.counters.session_evicted(reason);
+            }
         } else {
             self.sessions
                 .resumable
@@ -453,7 +510,7 @@ impl Session {
     ) -> Result<(), Gone> {
         let now = Instant::now();
         let mut written = 0u64;
-        let mut budget = self.sessions.limits.outbound_queue;
+        let mut budget = self.handle.limit() as u32;
         let mut next = first.or_else(|| self.outgoing.try_recv().ok());
         while let Some(item) = next {
             match item {
@@ -562,11 +619,59 @@ impl Session {
             .send_reply(Reply::Error { id, code, message }.to_json());
     }
 
+    /// Takes one message from this connection's budget and its principal's; `rate_limited` when
+    /// either is spent.
+    fn within_budget(&mut self, identity: &Identity) -> Result<(), ProtocolError> {
+        let now = Instant::now();
+        let budget = Budget::of(&self.sessions.limits, identity.role());
+        let session = self
+            .bucket
+            .get_or_insert_with(|| Bucket::full(budget, now))
+            .take(now);
+        if session && self.sessions.principal_buckets.take(identity, budget, now) {
+            return Ok(());
+        }
+        Err(ProtocolError::RateLimited {
+            per_sec: budget.per_sec as u32,
+        })
+    }
+
+    /// Registers a new session of `identity` (ending its principal's session parked longest
+    /// ago if it has as many as it may); `None` when all of them are attached.
+    fn new_session(&self, secret: SessionSecret, identity: Arc<Identity>) -> Option<Arc<Slot>> {
+        let sessions = &self.sessions;
+        let max = sessions.limits.max_sessions_per_principal;
+        let inserted = sessions.resumable.insert(
+            secret,
+            self.handle.number,
+            identity,
+            sessions.clock.now(),
+            self.takeover.clone(),
+            max as usize,
+        );
+        match inserted {
+            Ok((slot, evicted)) => {
+                if evicted {
+                    sessions
+                        .counters
+                        .session_evicted(Evicted::PrincipalCap.name());
+                }
+                Some(slot)
+            }
+            Err(TooManySessions) => None,
+        }
+    }
+
     async fn message<S: Socket>(&mut self, socket: &mut S, text: &str) -> Option<CloseReason> {
         let Envelope { id, message } = match parse(text) {
             Ok(envelope) => envelope,
             Err((id, error)) => return self.refuse(id, error),
         };
+        if let Some(identity) = self.auth.as_ref().map(|auth| auth.identity.clone())
+            && let Err(error) = self.within_budget(&identity)
+        {
+            return self.refuse(Some(id), error);
+        }
         let Some(auth) = &self.auth else {
             return match message {
                 ClientMessage::Auth(credentials, resume) => {
@@ -606,6 +711,12 @@ impl Session {
             return None;
         }
         let audited = action.filter(|_| identity.role() == Role::Supervisor);
+        let on_logged_out = command.logs_out().map(|agent| {
+            let (sessions, identity) = (self.sessions.clone(), identity.clone());
+            let agent = agent.as_str().to_owned();
+            Box::new(move || auth::revoke_on_logout(&sessions.auth, &identity, &agent))
+                as Box<dyn FnOnce() + Send + Sync>
+        });
         let request = Request::Command {
             handle: self.handle.clone(),
             epoch: self.epoch,
@@ -613,6 +724,7 @@ impl Session {
             id: id.clone(),
             command,
             audited,
+            on_logged_out,
         };
         match auth.engine.send(request).await {
             Ok(()) => self.in_flight += 1,
@@ -631,6 +743,12 @@ impl Session {
 const SHUTTING_DOWN: CloseReason = CloseReason {
     code: close::SERVICE_RESTART,
     reason: "server shutting down",
+};
+
+/// A sign-in refused with `too_many_sessions`: the client should not try again in a loop.
+const TOO_MANY_SESSIONS: CloseReason = CloseReason {
+    code: close::POLICY_VIOLATION,
+    reason: "too many sessions for this user",
 };
 
 const TAKEN_OVER: CloseReason = CloseReason {

@@ -8,7 +8,13 @@
 //! keeps queueing its events. A new connection that authenticates as the same user and names the
 //! session in `resume` takes the parked session over and replays the events the client missed.
 //! A session not resumed within `resume_secs` is ended, as a closed connection was before.
+//!
+//! What sessions may cost is bounded twice: a principal has at most `max_sessions_per_principal`
+//! sessions (a new one ends the principal's session parked longest ago, and is refused only
+//! when every one is attached), and at most `max_parked_sessions` are parked in all (parking one
+//! more ends the one parked longest ago). Either way the client whose session ended resyncs.
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,7 +26,8 @@ use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::Identity;
-use crate::server::outbox::{Outgoing, SessionHandle, SessionNumber, SessionSecret};
+use crate::protocol::close;
+use crate::server::outbox::{CloseReason, Outgoing, SessionHandle, SessionNumber, SessionSecret};
 use crate::server::rung::Rung;
 use crate::server::tenant::Request;
 
@@ -35,7 +42,8 @@ pub struct Parked {
     pub replay: Replay,
     pub snapshot_written: u64,
     pub engine: mpsc::Sender<Request>,
-    /// Tells this parking from a later one, so a reaper ends only the parking it was made for.
+    /// Tells this parking from every other (a reaper ends only the parking it was made for),
+    /// and orders the parked sessions, oldest first.
     park: u64,
 }
 
@@ -78,7 +86,6 @@ pub struct Slot {
     pub identity: Arc<Identity>,
     pub started_at: Timestamp,
     state: Mutex<State>,
-    parks: AtomicU64,
     pub stats: SlotStats,
 }
 
@@ -134,14 +141,56 @@ pub enum NotResumed {
     EventsLost,
 }
 
+/// A new session was refused: every session its principal may have is attached to a
+/// connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManySessions;
+
+/// Why a session was ended before its time to be resumed was up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evicted {
+    /// Its principal signed in once more than `max_sessions_per_principal`.
+    PrincipalCap,
+    /// One more session was parked than `max_parked_sessions`.
+    ParkedCap,
+}
+
+impl Evicted {
+    pub fn name(self) -> &'static str {
+        match self {
+            Evicted::PrincipalCap => "principal_cap",
+            Evicted::ParkedCap => "parked_cap",
+        }
+    }
+}
+
 /// Every authenticated session, attached to a connection or parked, by its secret.
 #[derive(Default)]
 pub struct Resumable {
     slots: DashMap<SessionSecret, Arc<Slot>>,
+    /// Who has which sessions and which are parked. Taken before a slot's state whenever both
+    /// are, and held while a state changes, so the index and the states agree.
+    index: Mutex<Index>,
+}
+
+/// The sessions by principal and the parked ones by age, for the caps.
+#[derive(Default)]
+struct Index {
+    /// Each principal's (tenant, user) sessions that have not ended, oldest first.
+    by_principal: HashMap<(String, String), Vec<SessionSecret>>,
+    /// Every parked session by its parking (`Parked::park`): the first parked longest ago.
+    parked: BTreeMap<u64, SessionSecret>,
+    next_park: u64,
+}
+
+fn principal(identity: &Identity) -> (String, String) {
+    (identity.tenant.clone(), identity.user.clone())
 }
 
 impl Resumable {
     /// Registers a new session attached to the connection whose takeover signal is `takeover`.
+    /// A principal at `max_per_principal` sessions loses the one it parked longest ago (which
+    /// ends: the answer says so); with none parked, the new session is refused.
     pub fn insert(
         &self,
         secret: SessionSecret,
@@ -149,17 +198,62 @@ impl Resumable {
         identity: Arc<Identity>,
         started_at: Timestamp,
         takeover: Arc<Notify>,
-    ) -> Arc<Slot> {
+        max_per_principal: usize,
+    ) -> Result<(Arc<Slot>, bool), TooManySessions> {
+        let key = principal(&identity);
         let slot = Arc::new(Slot {
             number,
             identity,
             started_at,
             state: Mutex::new(State::Attached { takeover }),
-            parks: AtomicU64::new(0),
             stats: SlotStats::default(),
         });
+        let mut index = self.index();
+        let sessions = index.by_principal.get(&key).map_or(0, Vec::len);
+        let evicted = sessions >= max_per_principal;
+        if evicted {
+            let oldest_parked = index.by_principal[&key]
+                .iter()
+                .filter_map(|secret| {
+                    let slot = self.slots.get(secret)?;
+                    match &*slot.state() {
+                        State::Parked(parked) => Some((parked.park, secret.clone())),
+                        _ => None,
+                    }
+                })
+                .min_by_key(|(park, _)| *park);
+            let Some((_, oldest)) = oldest_parked else {
+                return Err(TooManySessions);
+            };
+            self.evict(&mut index, &oldest);
+        }
+        index
+            .by_principal
+            .entry(key)
+            .or_default()
+            .push(secret.clone());
         self.slots.insert(secret, slot.clone());
-        slot
+        Ok((slot, evicted))
+    }
+
+    fn index(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Ends the parked session `secret` now, with the index held: it leaves the index and the
+    /// slots at once, its reaper wakes to find nothing to do, and its engine forgets it.
+    fn evict(&self, index: &mut Index, secret: &SessionSecret) {
+        let Some((_, slot)) = self.slots.remove(secret) else {
+            return;
+        };
+        let old = std::mem::replace(&mut *slot.state(), State::Ended);
+        slot.stats.disconnected();
+        forget(index, secret, &slot);
+        if let State::Parked(parked) = old {
+            index.parked.remove(&parked.park);
+            parked.handle.close(EVICTED);
+            detach_later(parked.engine, slot.number);
+        }
     }
 
     /// Takes the session `secret` for a connection of `identity`. A session still attached to
@@ -173,6 +267,7 @@ impl Resumable {
     ) -> Result<(Arc<Slot>, Box<Parked>), NotResumed> {
         let give_up = tokio::time::Instant::now() + patience;
         loop {
+            let mut index = self.index();
             let slot = self
                 .slots
                 .get(secret)
@@ -194,12 +289,14 @@ impl Resumable {
                             unreachable!("matched just above")
                         };
                         drop(state);
+                        index.parked.remove(&parked.park);
                         return Ok((slot, parked));
                     }
                     State::Attached { takeover: other } => other.notify_one(),
                     State::Ended => return Err(NotResumed::Unknown),
                 }
             }
+            drop(index);
             if tokio::time::Instant::now() >= give_up {
                 return Err(NotResumed::Busy);
             }
@@ -210,21 +307,36 @@ impl Resumable {
     }
 
     /// Parks the session of `slot` until a client resumes it, or `keep` passes (or its queue
-    /// overflows, or the server stops), when the session ends and its engine forgets it.
+    /// overflows, or the server stops), when the session ends and its engine forgets it. With
+    /// `max_parked` sessions parked already, the one parked longest ago ends now: returns true
+    /// then.
     pub fn park(
         self: &Arc<Self>,
         secret: SessionSecret,
         slot: Arc<Slot>,
         mut parked: Parked,
         keep: Duration,
+        max_parked: usize,
         shutdown: CancellationToken,
-    ) {
-        let park = slot.parks.fetch_add(1, Ordering::Relaxed) + 1;
+    ) -> bool {
+        let mut index = self.index();
+        let park = index.next_park;
+        index.next_park += 1;
         parked.park = park;
         slot.stats.disconnected();
         slot.stats.last_seq.store(parked.seq, Ordering::Relaxed);
         let handle = parked.handle.clone();
         *slot.state() = State::Parked(Box::new(parked));
+        index.parked.insert(park, secret.clone());
+        let mut evicted = false;
+        while index.parked.len() > max_parked {
+            let Some((_, oldest)) = index.parked.pop_first() else {
+                break;
+            };
+            self.evict(&mut index, &oldest);
+            evicted = true;
+        }
+        drop(index);
         let resumable = self.clone();
         tokio::spawn(async move {
             tokio::select! {
@@ -233,13 +345,16 @@ impl Resumable {
                 () = shutdown.cancelled() => {}
             }
             let reaped = {
+                let mut index = resumable.index();
                 let mut state = slot.state();
                 match &*state {
                     State::Parked(parked) if parked.park == park => {
-                        match std::mem::replace(&mut *state, State::Ended) {
-                            State::Parked(parked) => Some(parked),
-                            _ => unreachable!("matched just above"),
-                        }
+                        let State::Parked(parked) = std::mem::replace(&mut *state, State::Ended)
+                        else {
+                            unreachable!("matched just above")
+                        };
+                        index.parked.remove(&park);
+                        Some(parked)
                     }
                     _ => None,
                 }
@@ -249,13 +364,21 @@ impl Resumable {
                 resumable.end(&secret, &slot, &parked.engine).await;
             }
         });
+        evicted
     }
 
     /// Ends the session for good: it cannot be resumed any more, and its engine forgets it.
     pub async fn end(&self, secret: &SessionSecret, slot: &Slot, engine: &mpsc::Sender<Request>) {
-        *slot.state() = State::Ended;
-        slot.stats.disconnected();
-        self.slots.remove(secret);
+        {
+            let mut index = self.index();
+            let old = std::mem::replace(&mut *slot.state(), State::Ended);
+            if let State::Parked(parked) = old {
+                index.parked.remove(&parked.park);
+            }
+            slot.stats.disconnected();
+            forget(&mut index, secret, slot);
+            self.slots.remove(secret);
+        }
         let detach = Request::Detach {
             session: slot.number,
         };
@@ -265,5 +388,150 @@ impl Resumable {
     /// Every session, for `GET /sessions`.
     pub fn slots(&self) -> Vec<Arc<Slot>> {
         self.slots.iter().map(|s| s.value().clone()).collect()
+    }
+}
+
+/// The close reason of a parked session ended by a cap (no connection hears it: it wakes the
+/// session's reaper).
+const EVICTED: CloseReason = CloseReason {
+    code: close::SLOW_CONSUMER,
+    reason: "ended to make room for newer sessions",
+};
+
+/// Takes `secret` out of its principal's sessions.
+fn forget(index: &mut Index, secret: &SessionSecret, slot: &Slot) {
+    let key = principal(&slot.identity);
+    if let Some(sessions) = index.by_principal.get_mut(&key) {
+        sessions.retain(|s| s != secret);
+        if sessions.is_empty() {
+            index.by_principal.remove(&key);
+        }
+    }
+}
+
+/// Tells an engine to forget a session, from code that cannot wait for its channel.
+fn detach_later(engine: mpsc::Sender<Request>, session: SessionNumber) {
+    tokio::spawn(async move {
+        let _ = engine.send(Request::Detach { session }).await;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Acting;
+
+    fn identity(user: &str) -> Arc<Identity> {
+        Arc::new(Identity {
+            user: user.into(),
+            tenant: "acme".into(),
+            acting: Acting::Wallboard,
+        })
+    }
+
+    /// Registers a new session `n` of `user`, attached, with at most `cap` per principal.
+    fn sign_in(
+        resumable: &Resumable,
+        n: u64,
+        user: &str,
+        cap: usize,
+    ) -> Result<(Arc<Slot>, bool), TooManySessions> {
+        let secret = SessionSecret(format!("secret-{n}"));
+        let takeover = Arc::new(Notify::new());
+        let started_at = Timestamp::UNIX_EPOCH;
+        resumable.insert(
+            secret,
+            SessionNumber(n),
+            identity(user),
+            started_at,
+            takeover,
+            cap,
+        )
+    }
+
+    /// Parks session `n`; returns whether that ended another, and the engine's receiving end.
+    fn park(
+        resumable: &Arc<Resumable>,
+        n: u64,
+        slot: Arc<Slot>,
+        max_parked: usize,
+    ) -> (bool, mpsc::Receiver<Request>) {
+        let (handle, outgoing) = SessionHandle::new(SessionNumber(n), 4, 4);
+        let (engine, requests) = mpsc::channel(4);
+        let replay = Replay::new(4, Duration::from_secs(60));
+        let parked = Parked::new(handle, outgoing, 0, replay, 0, engine);
+        let secret = SessionSecret(format!("secret-{n}"));
+        let keep = Duration::from_secs(60);
+        let shutdown = CancellationToken::new();
+        let evicted = resumable.park(secret, slot, parked, keep, max_parked, shutdown);
+        (evicted, requests)
+    }
+
+    fn numbers(resumable: &Resumable) -> Vec<u64> {
+        let mut numbers: Vec<u64> = resumable.slots().iter().map(|s| s.number.0).collect();
+        numbers.sort();
+        numbers
+    }
+
+    async fn detached(requests: &mut mpsc::Receiver<Request>, n: u64) {
+        let request = tokio::time::timeout(Duration::from_secs(5), requests.recv()).await;
+        assert!(
+            matches!(request, Ok(Some(Request::Detach { session })) if session.0 == n),
+            "the engine forgets session {n}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_principal_at_its_cap_loses_its_session_parked_longest_ago_or_is_refused() {
+        let resumable = Arc::new(Resumable::default());
+        let (one, _) = sign_in(&resumable, 1, "wall", 2).unwrap();
+        let (two, _) = sign_in(&resumable, 2, "wall", 2).unwrap();
+        assert_eq!(
+            sign_in(&resumable, 3, "wall", 2).err(),
+            Some(TooManySessions),
+            "both attached: refused"
+        );
+        assert!(
+            sign_in(&resumable, 3, "boss", 2).is_ok(),
+            "another login is not"
+        );
+        let (_, mut first_engine) = park(&resumable, 1, one, 100);
+        let (_, mut second_engine) = park(&resumable, 2, two, 100);
+        let (_, evicted) = sign_in(&resumable, 4, "wall", 2).unwrap();
+        assert!(evicted);
+        detached(&mut first_engine, 1).await;
+        assert_eq!(numbers(&resumable), [2, 3, 4]);
+        let (_, evicted) = sign_in(&resumable, 5, "wall", 2).unwrap();
+        assert!(evicted);
+        detached(&mut second_engine, 2).await;
+        assert_eq!(numbers(&resumable), [3, 4, 5]);
+    }
+
+    #[tokio::test]
+    async fn parking_over_the_cap_ends_the_session_parked_longest_ago() {
+        let resumable = Arc::new(Resumable::default());
+        let mut engines = Vec::new();
+        for (n, user) in [(1, "a1"), (2, "a2"), (3, "wall")] {
+            let (slot, _) = sign_in(&resumable, n, user, 10).unwrap();
+            let (evicted, engine) = park(&resumable, n, slot, 2);
+            assert_eq!(evicted, n == 3, "only the third parking is over the cap");
+            engines.push(engine);
+        }
+        detached(&mut engines[0], 1).await;
+        assert_eq!(numbers(&resumable), [2, 3]);
+        // A resume takes a parked session out of the count.
+        let taken = resumable
+            .take(
+                &SessionSecret("secret-2".into()),
+                &identity("a2"),
+                Arc::new(Notify::new()),
+                Duration::from_secs(1),
+            )
+            .await;
+        assert!(taken.is_ok());
+        let (slot, _) = sign_in(&resumable, 4, "boss", 10).unwrap();
+        let (evicted, _) = park(&resumable, 4, slot, 2);
+        assert!(!evicted, "two parked again, none ended");
+        assert_eq!(numbers(&resumable), [2, 3, 4]);
     }
 }

@@ -9,13 +9,14 @@ use tokio::time::Instant;
 
 use crate::protocol::inbound::{Credentials, Resume};
 use crate::protocol::outbound::with_seq;
-use crate::protocol::{Identity, ProtocolError, close};
+use crate::protocol::{Identity, ProtocolError, Role, close};
 use crate::server::outbox::{CloseReason, SessionSecret};
 use crate::server::tenant::{Attach, Request};
 
-use super::auth::random_token;
+use super::auth::{Refused, random_token};
 use super::resume::{NotResumed, Slot};
-use super::{Authenticated, CLOSE_WRITE_TIMEOUT, Session, Socket};
+use super::throttle::SUMMARY_INTERVAL;
+use super::{Authenticated, CLOSE_WRITE_TIMEOUT, Session, Socket, TOO_MANY_SESSIONS};
 
 /// How long a resume waits for the connection that still carries the session to let go.
 const TAKEOVER_PATIENCE: Duration = Duration::from_secs(5);
@@ -48,25 +49,27 @@ impl Session {
         };
         let found = sessions
             .auth
-            .authenticate(credentials, sessions.clock.now())
+            .authenticate(
+                credentials,
+                sessions.clock.now(),
+                self.remote.ip(),
+                &sessions.limits,
+            )
             .await;
-        let engine = found
-            .as_ref()
-            .and_then(|(identity, _)| sessions.tenants.engine(&identity.tenant).cloned());
-        let (Some((identity, token)), Some(engine)) = (found, engine) else {
-            self.failed_auths += 1;
-            tracing::warn!(
-                session = %self.handle.number,
-                remote = %self.remote,
-                user = user.as_deref().unwrap_or("(token)"),
-                attempt = self.failed_auths,
-                "authentication failed"
-            );
-            self.reply_error(Some(id), ProtocolError::AuthFailed);
-            return (self.failed_auths >= sessions.limits.auth_attempts).then_some(CloseReason {
-                code: close::AUTH_FAILED,
-                reason: "authentication failed",
-            });
+        // A tenant whose engine is gone: as if the credentials were wrong.
+        let no_engine = match &user {
+            Some(_) => Refused::Password,
+            None => Refused::Token,
+        };
+        let signed_in = found.and_then(|(identity, token)| {
+            let engine = sessions.tenants.engine(&identity.tenant).cloned();
+            engine
+                .map(|engine| (identity, token, engine))
+                .ok_or(no_engine)
+        });
+        let (identity, token, engine) = match signed_in {
+            Ok(signed_in) => signed_in,
+            Err(refused) => return self.refused_sign_in(id, refused, user.as_deref()),
         };
         let role = identity.role();
         tracing::info!(session = %self.handle.number, user = %identity.user, %role, tenant = %identity.tenant, "authenticated");
@@ -98,19 +101,25 @@ impl Session {
             sessions.counters.resume(taken.is_some());
         }
         let resumed = taken.is_some();
-        let (secret, slot) = taken.unwrap_or_else(|| {
-            let secret = SessionSecret(random_token());
-            let slot = sessions.resumable.insert(
-                secret.clone(),
-                self.handle.number,
-                identity.clone(),
-                sessions.clock.now(),
-                self.takeover.clone(),
-            );
-            slot.stats.resync.store(resync, Ordering::Relaxed);
-            (secret, slot)
-        });
+        let (secret, slot) = match taken {
+            Some(taken) => taken,
+            None => {
+                let secret = SessionSecret(random_token());
+                let Some(slot) = self.new_session(secret.clone(), identity.clone()) else {
+                    let max = sessions.limits.max_sessions_per_principal;
+                    self.reply_error(Some(id), ProtocolError::TooManySessions { max });
+                    return Some(TOO_MANY_SESSIONS);
+                };
+                slot.stats.resync.store(resync, Ordering::Relaxed);
+                (secret, slot)
+            }
+        };
         slot.stats.connected(rung, self.remote);
+        // Telephony carries every call of the tenant on one connection: its own, larger limit.
+        if identity.role() == Role::Telephony {
+            self.handle
+                .set_limit(sessions.limits.telephony_outbound_queue as usize);
+        }
         let attach = Attach {
             handle: self.handle.clone(),
             epoch: self.epoch,
@@ -127,7 +136,46 @@ impl Session {
             secret,
             slot,
         });
+        self.sign_in = None;
         self.attach(attach, id).await
+    }
+
+    /// Answers a refused `auth`, logs it (floods of cheap refusals in aggregate) and counts it;
+    /// closes the connection after `auth_attempts` refusals.
+    fn refused_sign_in(
+        &mut self,
+        id: String,
+        refused: Refused,
+        user: Option<&str>,
+    ) -> Option<CloseReason> {
+        let sessions = self.sessions.clone();
+        self.failed_auths += 1;
+        sessions.counters.auth_failure(refused.kind());
+        if let Some(count) = sessions.auth.log_line_due(refused, Instant::now()) {
+            let user = user.unwrap_or("(token)");
+            match refused {
+                Refused::Password => tracing::warn!(
+                    session = %self.handle.number,
+                    remote = %self.remote,
+                    user,
+                    attempt = self.failed_auths,
+                    "authentication failed"
+                ),
+                Refused::Token | Refused::Throttled { .. } => tracing::warn!(
+                    remote = %self.remote,
+                    user,
+                    kind = refused.kind(),
+                    count,
+                    "authentication failed: {count} sign-ins of this kind refused since the last such line (one line per {} s at most; acdhub_auth_failures_total counts them all)",
+                    SUMMARY_INTERVAL.as_secs()
+                ),
+            }
+        }
+        self.reply_error(Some(id), refused.error());
+        (self.failed_auths >= sessions.limits.auth_attempts).then_some(CloseReason {
+            code: close::AUTH_FAILED,
+            reason: "authentication failed",
+        })
     }
 
     /// Asks the engine to attach the session; its answer is the `auth`'s `ack`.

@@ -9,20 +9,44 @@
 //! hash, tenant, role and agent: the *binding*): a token is good while it has not expired and
 //! its user is configured exactly so, so a reload that changes a user's password or role, or
 //! removes the user, ends its tokens. The server remembers no token.
+//!
+//! What it remembers instead is each user's *generation*, 0 until the user's tokens are first
+//! revoked (a logout, or a reload that removes or changes the user): the binding carries it, so
+//! a revocation, which counts the generation up, ends every token made before it and none made
+//! after. The generations are kept in the data directory beside the key (`token.revoked`,
+//! replaced whole by a rename, so a crash leaves the old file or the new one), so a revocation
+//! outlives a restart as the tokens do.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use blake2::Blake2bMac512;
 use blake2::digest::{KeyInit, Mac};
 use jiff::Timestamp;
 
 const KEY_FILE: &str = "token.key";
+const REVOKED_FILE: &str = "token.revoked";
 const KEY_BYTES: usize = 32;
 const VERSION: &str = "v1";
 
-/// The server's token signing key.
-pub struct TokenKey([u8; KEY_BYTES]);
+/// The server's token signing key, and the generation of each user whose tokens were revoked.
+pub struct TokenKey {
+    key: [u8; KEY_BYTES],
+    generations: Generations,
+}
+
+/// Each user's token generation (absent: 0), and the file that keeps them, if any.
+struct Generations {
+    by_user: Mutex<HashMap<String, u64>>,
+    /// Users revoked by this process and given no token since: revoking them again would end
+    /// nothing, so it writes nothing (a client that sends `logout` in a loop costs no disk).
+    tokenless: Mutex<HashSet<String>>,
+    file: Option<PathBuf>,
+    /// Held while the file is written, and only then: a token check never waits for a disk.
+    writing: Mutex<()>,
+}
 
 impl std::fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,11 +59,46 @@ impl TokenKey {
     pub fn ephemeral() -> TokenKey {
         let mut key = [0u8; KEY_BYTES];
         getrandom::fill(&mut key).expect("the operating system's random source works");
-        TokenKey(key)
+        TokenKey {
+            key,
+            generations: Generations {
+                by_user: Mutex::default(),
+                tokenless: Mutex::default(),
+                file: None,
+                writing: Mutex::default(),
+            },
+        }
     }
 
-    /// The key kept in `data_dir`, made on the first start.
+    /// The key kept in `data_dir`, made on the first start, with the generations kept there.
     pub fn load_or_create(data_dir: &Path) -> std::io::Result<TokenKey> {
+        let mut key = TokenKey::key_in(data_dir)?;
+        let file = data_dir.join(REVOKED_FILE);
+        let by_user = match std::fs::read_to_string(&file) {
+            Ok(text) => parse_generations(&text).ok_or_else(|| {
+                std::io::Error::other(format!(
+                    "{}: not a list of revoked tokens (`generation user-in-hex` a line); delete it to forget every revocation",
+                    file.display()
+                ))
+            })?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
+            Err(error) => {
+                return Err(std::io::Error::new(
+                    error.kind(),
+                    format!("{}: {error}", file.display()),
+                ));
+            }
+        };
+        key.generations = Generations {
+            by_user: Mutex::new(by_user),
+            tokenless: Mutex::default(),
+            file: Some(file),
+            writing: Mutex::default(),
+        };
+        Ok(key)
+    }
+
+    fn key_in(data_dir: &Path) -> std::io::Result<TokenKey> {
         let path = data_dir.join(KEY_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
@@ -50,14 +109,16 @@ impl TokenKey {
                         path.display()
                     ))
                 })?;
-                Ok(TokenKey(key))
+                let mut token_key = TokenKey::ephemeral();
+                token_key.key = key;
+                Ok(token_key)
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::create_dir_all(data_dir)?;
                 let key = TokenKey::ephemeral();
                 let temporary = data_dir.join(format!("{KEY_FILE}.tmp"));
                 let mut file = open_private(&temporary)?;
-                file.write_all(&key.0)?;
+                file.write_all(&key.key)?;
                 file.sync_all()?;
                 std::fs::rename(&temporary, &path)?;
                 Ok(key)
@@ -70,6 +131,7 @@ impl TokenKey {
     }
 
     /// A token for `user`, configured as `binding`, good until `expires_at` (whole seconds).
+    /// Its binding names the generation [`Self::generation_to_sign`] gave.
     pub fn sign(&self, user: &str, binding: &str, expires_at: Timestamp) -> String {
         let expires = expires_at.as_second();
         let tag = hex(&self.mac(user, binding, expires).finalize().into_bytes());
@@ -105,7 +167,7 @@ impl TokenKey {
     }
 
     fn mac(&self, user: &str, binding: &str, expires: i64) -> Blake2bMac512 {
-        let mut mac = <Blake2bMac512 as KeyInit>::new_from_slice(&self.0)
+        let mut mac = <Blake2bMac512 as KeyInit>::new_from_slice(&self.key)
             .expect("a 32-byte key fits BLAKE2b");
         mac.update(b"acdhub token v1\0");
         for part in [user, binding] {
@@ -115,6 +177,129 @@ impl TokenKey {
         mac.update(&expires.to_le_bytes());
         mac
     }
+}
+
+impl TokenKey {
+    /// `user`'s token generation: what a token of the user must have been made at.
+    pub fn generation(&self, user: &str) -> u64 {
+        let by_user = self.generations.by_user.lock();
+        let by_user = by_user.unwrap_or_else(PoisonError::into_inner);
+        by_user.get(user).copied().unwrap_or(0)
+    }
+
+    /// The generation a token about to be signed for `user` binds. From now on the user holds
+    /// a token again, so a revocation that comes before the token is signed counts the
+    /// generation up and the token is born revoked (the two locks are taken as `revoke` takes
+    /// them, so neither can come between the other's steps).
+    pub fn generation_to_sign(&self, user: &str) -> u64 {
+        let by_user = self
+            .generations
+            .by_user
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.generations
+            .tokenless
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(user);
+        by_user.get(user).copied().unwrap_or(0)
+    }
+
+    /// Ends every token `users` hold now: counts their generations up at once (a token check
+    /// after this returns fails), then keeps them in the data directory before returning.
+    /// Returns the users whose tokens it ended (not those it ended before and that were given
+    /// none since). The revocation holds in this process even if the file cannot be written
+    /// (the error says so, and the log gets it).
+    pub fn revoke<'a>(
+        &self,
+        users: impl IntoIterator<Item = &'a str>,
+    ) -> (Vec<&'a str>, std::io::Result<()>) {
+        let revoked = self.count_up(users);
+        let written = if revoked.is_empty() {
+            Ok(())
+        } else {
+            self.persist()
+        };
+        (revoked, written)
+    }
+
+    /// The first half of [`Self::revoke`]: counts the generations of `users` that hold a token
+    /// up, in this process, and returns them. [`Self::persist`] keeps them.
+    pub fn count_up<'a>(&self, users: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        {
+            let mut by_user = self
+                .generations
+                .by_user
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut tokenless = self
+                .generations
+                .tokenless
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let revoked: Vec<&str> = users
+                .into_iter()
+                .filter(|user| tokenless.insert((*user).to_owned()))
+                .collect();
+            for user in &revoked {
+                *by_user.entry((*user).to_owned()).or_insert(0) += 1;
+            }
+            revoked
+        }
+    }
+
+    /// The second half of [`Self::revoke`]: writes every generation to the data directory (if
+    /// there is one) and syncs it.
+    pub fn persist(&self) -> std::io::Result<()> {
+        match &self.generations.file {
+            Some(file) => {
+                // One writer at a time, each writing the generations as they are when it
+                // writes: the last write has every revocation made before it.
+                let _writing = self
+                    .generations
+                    .writing
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let by_user = self
+                    .generations
+                    .by_user
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                write_generations(file, &by_user)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// `generation user-in-hex` a line.
+fn parse_generations(text: &str) -> Option<HashMap<String, u64>> {
+    text.lines()
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (generation, user) = line.split_once(' ')?;
+            let user = String::from_utf8(unhex(user)?).ok()?;
+            Some((user, generation.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Replaces the file whole: a temporary file, synced, renamed over it, and the directory synced.
+fn write_generations(file: &Path, by_user: &HashMap<String, u64>) -> std::io::Result<()> {
+    let mut text = String::new();
+    for (user, generation) in by_user {
+        text.push_str(&format!("{generation} {}\n", hex(user.as_bytes())));
+    }
+    let temporary = file.with_extension("revoked.tmp");
+    let mut out = open_private(&temporary)?;
+    out.write_all(text.as_bytes())?;
+    out.sync_all()?;
+    std::fs::rename(&temporary, file)?;
+    if let Some(dir) = file.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// Anyone who can read the key can sign in as anyone whose password hash they also know.
@@ -227,6 +412,40 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o077, 0, "only the server's user may read the key");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn revoked_generations_survive_a_restart() {
+        let dir = std::env::temp_dir().join(format!("acdhub-token-revoked-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = TokenKey::load_or_create(&dir).unwrap();
+        assert_eq!(first.generation("agent 7"), 0);
+        first.revoke(["agent 7", "sup"]).1.unwrap();
+        let (again, _) = first.revoke(["agent 7"]);
+        assert!(
+            again.is_empty(),
+            "no token was made since: nothing to revoke"
+        );
+        let generation = first.generation_to_sign("agent 7");
+        first.sign("agent 7", &format!("hash {generation}"), at(5_000));
+        assert_eq!(first.revoke(["agent 7"]).0, ["agent 7"]);
+        // A revocation between reading the generation and signing counts it up all the same,
+        // so that token is born revoked.
+        let read = first.generation_to_sign("sup");
+        assert_eq!(first.revoke(["sup"]).0, ["sup"]);
+        assert_ne!(first.generation("sup"), read);
+        assert!(
+            first.revoke(["sup"]).0.is_empty(),
+            "nothing to revoke again"
+        );
+        let again = TokenKey::load_or_create(&dir).unwrap();
+        assert_eq!(again.generation("agent 7"), 2);
+        assert_eq!(again.generation("sup"), 2);
+        assert_eq!(again.generation("other"), 0);
+        std::fs::write(dir.join(REVOKED_FILE), "x y\n").unwrap();
+        let error = TokenKey::load_or_create(&dir).unwrap_err();
+        assert!(error.to_string().contains("token.revoked"), "{error}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

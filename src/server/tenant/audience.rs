@@ -587,7 +587,7 @@ mod tests {
     }
 
     fn session(number: u64) -> (Arc<SessionHandle>, mpsc::Receiver<Outgoing>) {
-        SessionHandle::new(SessionNumber(number), 64)
+        SessionHandle::new(SessionNumber(number), 64, 64)
     }
 
     /// Applies a command and hands its events to the audience, as the engine does.

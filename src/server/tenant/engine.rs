@@ -15,14 +15,16 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::durable::{Durable, Entry, Record, StateRef};
-use crate::acd::{self, Acd, AcdError, AgentId, AgentStatus, QueueId, ReasonCode, RequestedState};
+use crate::acd::{
+    self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, QueueId, ReasonCode, RequestedState,
+};
 use crate::config::OnDisconnect;
-use crate::protocol::outbound::{AuthResult, Named, Reply, time};
+use crate::protocol::outbound::{AgentPage, AuthResult, ListedAgent, Named, Reply, time};
 use crate::protocol::{Acting, Command, Identity, ProtocolError, Refusal, Role};
 use crate::records::CallRecords;
 use crate::records::file::RecordFile;
 use crate::server::clock::{Clock, sleep_until_option};
-use crate::server::ops::audit::{Action, Actor, AuditLog};
+use crate::server::ops::audit::{Action, Actor, Admitted, AuditLog, AuditUnavailable};
 use crate::server::ops::counters::Counters;
 use crate::server::outbox::{SessionHandle, SessionNumber, SessionSecret};
 use crate::sim::Simulator;
@@ -30,6 +32,9 @@ use crate::sim::Simulator;
 use super::audience::{Audience, Cause, Subscription};
 use super::figures::TenantFigures;
 use super::snapshot::{agent_snapshot, telephony_snapshot, watcher_snapshot};
+
+/// Whether a request may go ahead as far as the audit log goes, with the room its record has.
+type Admission = Result<Option<Admitted>, AuditUnavailable>;
 
 /// Requests waiting for an engine; a session that finds the channel full waits its turn.
 pub const CHANNEL_CAPACITY: usize = 4096;
@@ -67,6 +72,10 @@ pub enum Request {
         command: Command,
         /// A supervisor's action, to be put in the audit log with its result.
         audited: Option<Action>,
+        /// Called, before the ack, when the command logged its agent out (`Command::logs_out`)
+        /// and the agent is logged out now (not when it was refused, or only made a busy
+        /// agent's pending state): the session layer revokes the agent's tokens.
+        on_logged_out: Option<Box<dyn FnOnce() + Send + Sync>>,
     },
     /// A scrape: the tenant's figures as of now.
     Figures {
@@ -495,25 +504,69 @@ impl Engine {
             return;
         }
         self.catch_up(now).await;
+        // A supervisor action goes ahead only with room for its audit record made sure of;
+        // one refused is neither journaled nor applied.
+        let admitted: Vec<Admission> = group.iter().map(|r| self.admit(r, now)).collect();
         let commands: Vec<acd::Command> = group
             .iter()
-            .filter_map(|request| match request {
-                Request::Command {
-                    command: Command::Acd(command),
-                    ..
-                } => Some(command.clone()),
+            .zip(&admitted)
+            .filter_map(|(request, admission)| match (request, admission) {
+                (
+                    Request::Command {
+                        command: Command::Acd(command),
+                        ..
+                    },
+                    Ok(_),
+                ) => Some(command.clone()),
                 _ => None,
             })
             .collect();
         let journaled = self.journal(now, &commands).await;
-        for request in group {
-            self.request(request, now, journaled.as_ref().err());
+        for (request, admission) in group.into_iter().zip(admitted) {
+            let refusal = match &admission {
+                Err(unavailable) => Some(ProtocolError::AuditUnavailable(unavailable.to_string())),
+                Ok(_) => journaled
+                    .as_ref()
+                    .err()
+                    .map(|why| ProtocolError::StorageUnavailable(why.clone())),
+            };
+            self.request(request, now, refusal, admission.ok().flatten());
         }
     }
 
-    /// One request at `now`; `unjournaled` says why, if the group's commands could not be
-    /// journaled (they are refused).
-    fn request(&mut self, request: Request, now: Timestamp, unjournaled: Option<&String>) {
+    /// Room in the audit log for a supervisor action's record (`Ok(None)`: nothing to audit).
+    fn admit(&self, request: &Request, now: Timestamp) -> Admission {
+        let Request::Command {
+            identity,
+            audited: Some(action),
+            ..
+        } = request
+        else {
+            return Ok(None);
+        };
+        let actor = Actor {
+            tenant: &identity.tenant,
+            user: &identity.user,
+            role: identity.role(),
+        };
+        let admitted = self.audit.admit(now, &actor, action);
+        self.counters.audit_writable(admitted.is_ok());
+        if admitted.is_err() {
+            self.counters.audit_refused();
+        }
+        admitted.map(Some)
+    }
+
+    /// One request at `now`; `refusal` says why, if its command was not journaled (it is
+    /// refused: the journal or the audit log could not be written). `admitted` is the room
+    /// its audit record has.
+    fn request(
+        &mut self,
+        request: Request,
+        now: Timestamp,
+        refusal: Option<ProtocolError>,
+        admitted: Option<Admitted>,
+    ) {
         match request {
             Request::Attach(attach) => self.attach(attach),
             Request::Detach { session } => {
@@ -535,15 +588,29 @@ impl Engine {
                 id,
                 command,
                 audited,
+                on_logged_out,
             } => {
-                let result = match (&command, unjournaled) {
-                    (Command::Acd(_), Some(why)) => Err(Refusal::Protocol(
-                        ProtocolError::StorageUnavailable(why.clone()),
-                    )),
+                let logs_out = command.logs_out().cloned();
+                let result = match (&command, refusal) {
+                    (Command::Acd(_), Some(refusal))
+                    | (_, Some(refusal @ ProtocolError::AuditUnavailable(_))) => {
+                        Err(Refusal::Protocol(refusal))
+                    }
                     _ => self.command(&handle, &identity, command, now),
                 };
+                let logged_out = logs_out.is_some_and(|agent| {
+                    self.acd
+                        .agent(&agent)
+                        .is_some_and(|a| a.status.kind() == AgentStatusKind::LoggedOut)
+                });
+                if result.is_ok()
+                    && logged_out
+                    && let Some(revoke) = on_logged_out
+                {
+                    revoke();
+                }
                 let reply = match result {
-                    Ok(()) => Reply::Ack { id, result: None },
+                    Ok(result) => Reply::Ack { id, result },
                     Err(refusal) => {
                         let code = refusal.code();
                         self.counters.refused(identity.role().name(), code);
@@ -554,7 +621,7 @@ impl Engine {
                         }
                     }
                 };
-                if let Some(action) = audited {
+                if let (Some(action), Some(admitted)) = (audited, admitted) {
                     let result = match &reply {
                         Reply::Error { code, .. } => code,
                         _ => "ok",
@@ -565,7 +632,8 @@ impl Engine {
                         role: identity.role(),
                     };
                     // Before the reply: an acknowledged action is already on record.
-                    self.audit.record(now, &actor, &action, result);
+                    self.audit
+                        .record_admitted(admitted, now, &actor, &action, result);
                 }
                 handle.send_answer(epoch, reply.to_json());
             }
@@ -641,11 +709,20 @@ impl Engine {
             session: secret.0,
             resumed,
             queues,
-            agents: self
-                .acd
-                .agents()
-                .map(|a| named(a.id.as_str(), &a.name))
-                .collect(),
+            agents: match &identity.acting {
+                Acting::Supervisor => self
+                    .acd
+                    .agents()
+                    .map(|a| named(a.id.as_str(), &a.name))
+                    .collect(),
+                Acting::Agent(me) => self
+                    .acd
+                    .agent(me)
+                    .map(|a| named(a.id.as_str(), &a.name))
+                    .into_iter()
+                    .collect(),
+                Acting::Wallboard | Acting::Telephony => Vec::new(),
+            },
             not_ready_reasons: self
                 .acd
                 .not_ready_reasons()
@@ -686,15 +763,28 @@ impl Engine {
         identity: &Identity,
         command: Command,
         now: jiff::Timestamp,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Option<serde_json::Value>, Refusal> {
         let command = match command {
             Command::Acd(command) => command,
             Command::Subscribe {
                 queues,
                 tenant_total,
-            } => return self.subscribe(handle, identity, queues, tenant_total),
+            } => {
+                return self
+                    .subscribe(handle, identity, queues, tenant_total)
+                    .map(|()| None);
+            }
+            Command::ListAgents {
+                queue,
+                after,
+                limit,
+            } => {
+                let page = self.list_agents(queue.as_ref(), after.as_ref(), limit)?;
+                let page = serde_json::to_value(page).expect("a page of agents serializes");
+                return Ok(Some(page));
+            }
             // The session answers pings itself; one that got here needs nothing.
-            Command::Ping => return Ok(()),
+            Command::Ping => return Ok(None),
         };
         let cause = match identity.role() {
             Role::Supervisor => cause_of(&command, &identity.user),
@@ -705,7 +795,47 @@ impl Engine {
             self.audience.caused_by(cause);
         }
         self.drain(now);
-        Ok(())
+        Ok(None)
+    }
+
+    /// A page of `list_agents`: the agents after `after` in the tenant's order (with a skill in
+    /// `queue`, if given), at most `limit`, and where the next page starts.
+    fn list_agents(
+        &self,
+        queue: Option<&QueueId>,
+        after: Option<&AgentId>,
+        limit: usize,
+    ) -> Result<AgentPage, Refusal> {
+        if let Some(queue) = queue
+            && self.acd.queue_config(queue).is_none()
+        {
+            return Err(Refusal::Acd(AcdError::UnknownQueue(queue.clone())));
+        }
+        if let Some(after) = after
+            && self.acd.agent(after).is_none()
+        {
+            return Err(Refusal::Acd(AcdError::UnknownAgent(after.clone())));
+        }
+        let mut agents = self.acd.agents();
+        if let Some(after) = after {
+            agents.by_ref().find(|agent| &agent.id == after);
+        }
+        let mut listed = agents
+            .filter(|agent| queue.is_none_or(|queue| agent.skills.iter().any(|(q, _)| q == queue)));
+        let page: Vec<ListedAgent> = listed
+            .by_ref()
+            .take(limit)
+            .map(|agent| ListedAgent {
+                id: agent.id.to_string(),
+                name: agent.name.clone(),
+                state: agent.status.kind().name(),
+            })
+            .collect();
+        let next = match listed.next() {
+            Some(_) => page.last().map(|agent| agent.id.clone()),
+            None => None,
+        };
+        Ok(AgentPage { agents: page, next })
     }
 
     fn subscribe(

@@ -224,6 +224,11 @@ impl TelephonyRun {
     }
 
     /// Every call the snapshot listed.
+    /// Calls waiting in a queue, as far as the connector knows.
+    pub fn waiting(&self) -> &BTreeSet<String> {
+        &self.waiting
+    }
+
     pub fn calls(snapshot: &[Value]) -> BTreeSet<String> {
         snapshot
             .iter()

@@ -197,10 +197,14 @@ pub struct Allowed {
     moved: BTreeSet<Abstract>,
     last: Seen,
     changes: Vec<Change>,
+    /// Calls waiting as far as the connector knew. A deadline (a reject's hold-back ending, an
+    /// escalation step) offers one to a ready agent with no command at all, and the kill may
+    /// come before any client read that offer.
+    waiting: BTreeSet<String>,
 }
 
 impl Allowed {
-    pub fn new(last: &Seen, changes: Vec<Change>) -> Allowed {
+    pub fn new(last: &Seen, changes: Vec<Change>, waiting: &BTreeSet<String>) -> Allowed {
         assert!(changes.len() < 16, "too many unseen changes: {changes:?}");
         let start = last.abstracted();
         let mut moved = BTreeSet::new();
@@ -226,6 +230,7 @@ impl Allowed {
             moved,
             last: last.clone(),
             changes,
+            waiting: waiting.clone(),
         }
     }
 
@@ -242,7 +247,13 @@ impl Allowed {
                     || (allowed.state == "ringing" && allowed.call.is_none()))
         };
         let stayed = matches(&self.last.abstracted());
-        let moved = self.moved.iter().any(matches);
+        let offered_by_a_deadline = self.last.abstracted().state == "ready"
+            && observed.state == "ringing"
+            && observed
+                .call
+                .as_ref()
+                .is_some_and(|call| self.waiting.contains(call));
+        let moved = self.moved.iter().any(matches) || offered_by_a_deadline;
         assert!(
             stayed || moved,
             "agent {agent} after the restart is {now:?}, but its sessions last saw {:?} and the \
