@@ -5,15 +5,20 @@
 //! wait for it or drop a message silently: an agent that misses an offer is worse off than one
 //! that reconnects.
 //!
+//! The queue costs an idle session nothing: it allocates only while something waits in it, and
+//! gives a burst's memory back once it is drained (tokio's channel kept a block of 32 slots,
+//! 1.7 KB, from the start; BENCHMARKS.md, "Idle connections").
+//!
 //! Statistics do not go through the queue. Each session has one slot per queue it watches (and
 //! one for the tenant's totals) holding the newest statistics not yet written: a newer update
 //! replaces an unwritten older one (latest wins). A wallboard that reads slowly, or not at all,
 //! therefore costs at most one payload per slot, and never falls behind by more than one update.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::close;
@@ -81,10 +86,11 @@ impl std::fmt::Debug for SessionSecret {
 #[derive(Debug)]
 pub struct SessionHandle {
     pub number: SessionNumber,
-    queue: mpsc::Sender<Outgoing>,
+    queue: Mutex<Queue>,
+    /// Notified when something is queued; the session's [`Outbox`] waits on it.
+    queued: Notify,
     /// How many may wait in `queue` before the session is closed as too slow: its role's
-    /// limit, within the channel's capacity (which is the largest role's; the channel allocates
-    /// its slots only as they fill, so the capacity costs nothing until it is used).
+    /// limit.
     limit: AtomicUsize,
     closing: CancellationToken,
     close_reason: OnceLock<CloseReason>,
@@ -94,6 +100,54 @@ pub struct SessionHandle {
     /// its command came on: one that resumes the session does not get the replies meant for the
     /// connection it replaces (its client has given those commands up).
     epoch: AtomicU64,
+}
+
+/// What waits to be written, in order.
+#[derive(Debug, Default)]
+struct Queue {
+    items: VecDeque<Outgoing>,
+    /// The session's [`Outbox`] is gone: nothing queued from now on would be read.
+    reader_gone: bool,
+}
+
+/// The receiving end of a session's queue, which only the session task reads.
+#[derive(Debug)]
+pub struct Outbox {
+    handle: Arc<SessionHandle>,
+}
+
+impl Outbox {
+    /// The next thing queued, waiting for it. Cancel-safe: an item is taken only when it is
+    /// returned.
+    pub async fn recv(&mut self) -> Outgoing {
+        loop {
+            if let Some(item) = self.try_recv() {
+                return item;
+            }
+            // `notify_one` keeps a permit when nobody waits, so a push between the look above
+            // and this wait is not missed.
+            self.handle.queued.notified().await;
+        }
+    }
+
+    /// The next thing queued, if any.
+    pub fn try_recv(&mut self) -> Option<Outgoing> {
+        let mut queue = self.handle.lock_queue();
+        let item = queue.items.pop_front();
+        // Drained: the memory goes back (an allocation per burst, not per item).
+        if queue.items.is_empty() && queue.items.capacity() > 0 {
+            queue.items = VecDeque::new();
+        }
+        item
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        let mut queue = self.handle.lock_queue();
+        queue.reader_gone = true;
+        queue.items = VecDeque::new();
+    }
 }
 
 /// The newest unwritten statistics per slot, in slot order, all of the current subscription.
@@ -106,25 +160,23 @@ struct StatsSlots {
 
 impl SessionHandle {
     /// A handle and the receiving end of its queue, which only the session task reads.
-    /// `limit` is how many may wait until [`SessionHandle::set_limit`] says otherwise, at most
-    /// `capacity`.
-    pub fn new(
-        number: SessionNumber,
-        capacity: usize,
-        limit: usize,
-    ) -> (Arc<SessionHandle>, mpsc::Receiver<Outgoing>) {
-        let (queue, receiver) = mpsc::channel(capacity);
-        let handle = SessionHandle {
+    /// `limit` is how many may wait until [`SessionHandle::set_limit`] says otherwise.
+    pub fn new(number: SessionNumber, limit: usize) -> (Arc<SessionHandle>, Outbox) {
+        let handle = Arc::new(SessionHandle {
             number,
-            queue,
-            limit: AtomicUsize::new(limit.min(capacity)),
+            queue: Mutex::default(),
+            queued: Notify::new(),
+            limit: AtomicUsize::new(limit),
             closing: CancellationToken::new(),
             close_reason: OnceLock::new(),
             stats: Mutex::new(StatsSlots::default()),
             stats_posted: Notify::new(),
             epoch: AtomicU64::new(0),
+        });
+        let outbox = Outbox {
+            handle: handle.clone(),
         };
-        (Arc::new(handle), receiver)
+        (handle, outbox)
     }
 
     pub fn send_event(&self, payload: &Arc<str>) {
@@ -163,9 +215,8 @@ impl SessionHandle {
         self.epoch.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// The session's role is known: this many may wait from now on (at most the capacity).
+    /// The session's role is known: this many may wait from now on.
     pub fn set_limit(&self, limit: usize) {
-        let limit = limit.min(self.queue.max_capacity());
         self.limit.store(limit, Ordering::Relaxed);
     }
 
@@ -174,24 +225,28 @@ impl SessionHandle {
         self.limit.load(Ordering::Relaxed)
     }
 
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn push(&self, item: Outgoing) {
-        let waiting = self.queue.max_capacity() - self.queue.capacity();
-        if waiting >= self.limit.load(Ordering::Relaxed) {
-            self.close(CloseReason {
-                code: close::SLOW_CONSUMER,
-                reason: "too slow: outbound queue full",
-            });
-            return;
-        }
-        match self.queue.try_send(item) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => self.close(CloseReason {
-                code: close::SLOW_CONSUMER,
-                reason: "too slow: outbound queue full",
-            }),
+        {
+            let mut queue = self.lock_queue();
             // The session is gone; whatever it was sent no longer has a reader.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            if queue.reader_gone {
+                return;
+            }
+            if queue.items.len() >= self.limit.load(Ordering::Relaxed) {
+                drop(queue);
+                self.close(CloseReason {
+                    code: close::SLOW_CONSUMER,
+                    reason: "too slow: outbound queue full",
+                });
+                return;
+            }
+            queue.items.push_back(item);
         }
+        self.queued.notify_one();
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, StatsSlots> {
@@ -268,11 +323,11 @@ mod tests {
     use super::*;
 
     /// A session's queue holds its role's limit: an agent's `outbound_queue`, a PBX's far more
-    /// (`telephony_outbound_queue`), within one channel sized for the larger.
+    /// (`telephony_outbound_queue`, set once it signs in).
     #[test]
     fn the_queue_closes_a_session_at_its_roles_limit() {
         let payload: Arc<str> = Arc::from("{}");
-        let (agent, _agent_queue) = SessionHandle::new(SessionNumber(1), 100, 10);
+        let (agent, _agent_queue) = SessionHandle::new(SessionNumber(1), 10);
         for _ in 0..10 {
             agent.send_event(&payload);
         }
@@ -281,7 +336,7 @@ mod tests {
         let reason = agent.close_reason().expect("the eleventh closes it");
         assert_eq!(reason.code, close::SLOW_CONSUMER);
 
-        let (pbx, mut pbx_queue) = SessionHandle::new(SessionNumber(2), 100, 10);
+        let (pbx, mut pbx_queue) = SessionHandle::new(SessionNumber(2), 10);
         pbx.set_limit(100);
         for _ in 0..100 {
             pbx.send_event(&payload);
@@ -298,7 +353,48 @@ mod tests {
             pbx.close_reason().is_some(),
             "past its limit it is closed too"
         );
-        pbx.set_limit(1_000);
-        assert_eq!(pbx.limit(), 100, "never past the channel's capacity");
+    }
+
+    /// Nothing is allocated for an idle session's queue, and a drained burst gives its memory
+    /// back; what is queued comes out in order.
+    #[test]
+    fn the_queue_holds_memory_only_while_something_waits() {
+        let (handle, mut outbox) = SessionHandle::new(SessionNumber(1), 1_000);
+        assert_eq!(handle.lock_queue().items.capacity(), 0);
+        for n in 0..500 {
+            handle.send_reply(n.to_string());
+        }
+        assert!(handle.lock_queue().items.capacity() >= 500);
+        for n in 0..500 {
+            match outbox.try_recv() {
+                Some(Outgoing::Reply { text, .. }) => assert_eq!(text, n.to_string()),
+                other => panic!("reply {n} expected, got {other:?}"),
+            }
+        }
+        assert!(outbox.try_recv().is_none());
+        assert_eq!(handle.lock_queue().items.capacity(), 0, "given back");
+    }
+
+    /// `recv` waits for what is queued after it started waiting, and once the session's end of
+    /// the queue is gone nothing more is kept.
+    #[tokio::test]
+    async fn recv_wakes_for_a_later_push_and_a_dropped_outbox_keeps_nothing() {
+        let (handle, mut outbox) = SessionHandle::new(SessionNumber(1), 10);
+        let pusher = handle.clone();
+        let push = tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            pusher.send_reply("later".into());
+        });
+        match outbox.recv().await {
+            Outgoing::Reply { text, .. } => assert_eq!(text, "later"),
+            other => panic!("the reply expected, got {other:?}"),
+        }
+        push.await.unwrap();
+        drop(outbox);
+        for _ in 0..100 {
+            handle.send_reply("unread".into());
+        }
+        assert!(handle.lock_queue().items.is_empty());
+        assert!(handle.close_reason().is_none(), "a gone reader is not slow");
     }
 }

@@ -54,20 +54,21 @@ pub async fn upgrade(
         .max_message_size(max_message)
         .max_frame_size(max_message)
         .on_upgrade(move |socket| {
+            let socket = WsSocket {
+                socket: Box::new(socket),
+                rung: Rung::websocket(peer.transport),
+            };
             tracker.track_future(async move {
                 let _slots = (peer.permit, client);
-                let socket = WsSocket {
-                    socket,
-                    rung: Rung::websocket(peer.transport),
-                };
                 session::serve(socket, sessions, peer.remote, sign_in).await;
             })
         })
 }
 
-/// A session's WebSocket.
+/// A session's WebSocket, boxed: the futures that carry it (the upgrade's, the session's)
+/// each keep their own copy of what they were handed, so a pointer is what they should copy.
 pub struct WsSocket {
-    socket: WebSocket,
+    socket: Box<WebSocket>,
     rung: Rung,
 }
 

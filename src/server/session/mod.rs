@@ -33,6 +33,7 @@ mod token;
 mod unsigned;
 
 use std::net::{IpAddr, SocketAddr};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -49,7 +50,9 @@ use crate::protocol::{Command, Identity, ProtocolError, Refusal, Role, SUBPROTOC
 use crate::server::clock::{Clock, sleep_until_option};
 use crate::server::ops::audit::{Action, Actor, AuditLog};
 use crate::server::ops::counters::{ConnectionCounters, Counters};
-use crate::server::outbox::{CloseReason, Outgoing, SessionHandle, SessionNumber, SessionSecret};
+use crate::server::outbox::{
+    CloseReason, Outbox, Outgoing, SessionHandle, SessionNumber, SessionSecret,
+};
 use crate::server::tenant::{Request, Tenants};
 
 pub use auth::{Authenticator, hash_password, random_token};
@@ -221,7 +224,7 @@ struct Session {
     connection: ConnectionNumber,
     /// The session's outbound queue: the connection's own until it resumes another session.
     handle: Arc<SessionHandle>,
-    outgoing: mpsc::Receiver<Outgoing>,
+    outgoing: Outbox,
     /// Which connection of the session this is: replies of earlier ones are not written.
     epoch: u64,
     /// Where the client connects from, for the log (a failed login names it, for fail2ban).
@@ -268,11 +271,8 @@ pub async fn serve<S: Socket>(
     let connection = sessions.connections.next_number();
     // A new connection starts a session of its own, numbered like it; a resume swaps it for
     // the session resumed.
-    let (handle, outgoing) = SessionHandle::new(
-        SessionNumber(connection.0),
-        limits.outbound_queue.max(limits.telephony_outbound_queue) as usize,
-        limits.outbound_queue as usize,
-    );
+    let (handle, outgoing) =
+        SessionHandle::new(SessionNumber(connection.0), limits.outbound_queue as usize);
     sessions.connections.insert(ConnectionInfo {
         number: connection,
         rung,
@@ -313,8 +313,9 @@ pub async fn serve<S: Socket>(
         heartbeat_secs: limits.ping_interval.as_secs(),
         link: socket.link_id(),
         time: time(sessions.clock.now()),
-    };
-    handle.send_reply(hello.to_json());
+    }
+    .to_json();
+    handle.send_reply(hello);
 
     let closed = session.run(&mut socket).await;
     let number = session.handle.number;
@@ -324,13 +325,13 @@ pub async fn serve<S: Socket>(
         } else {
             // What the client was already sent (the error that caused the close, say) goes out
             // before the close frame; a client too slow to read gets the close frame alone.
-            let written = session.write_batch(&mut socket, None);
+            let written = Box::pin(session.write_batch(&mut socket, None));
             let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, written).await;
         }
     }
     // The session is parked (or ended) before the close frame is written: a client that
     // reconnects at once resumes it, however long this connection takes to close.
-    session.finish(closed).await;
+    Box::pin(session.finish(closed)).await;
     if let Some(reason) = closed {
         // A client dropped as too slow gets its close frame behind what it has not read yet,
         // if it reads again within `SLOW_CLOSE_PATIENCE`.
@@ -339,7 +340,8 @@ pub async fn serve<S: Socket>(
         } else {
             CLOSE_WRITE_TIMEOUT
         };
-        let _ = tokio::time::timeout(patience, socket.close(reason.code, reason.reason)).await;
+        let close = Box::pin(socket.close(reason.code, reason.reason));
+        let _ = tokio::time::timeout(patience, close).await;
         tracing::debug!(
             session = %number,
             code = reason.code,
@@ -357,10 +359,12 @@ impl Session {
     /// The session's loop. Returns the reason to close with, or `None` if the client closed
     /// or the connection dropped.
     async fn run<S: Socket>(&mut self, socket: &mut S) -> Option<CloseReason> {
-        let limits = self.sessions.limits.clone();
+        // The three limits it needs, not a copy of them all: this future is what an idle
+        // connection costs.
+        let limits = &self.sessions.limits;
+        let (pong_timeout, ping_interval) = (limits.pong_timeout, limits.ping_interval);
         let auth_deadline = Instant::now() + limits.auth_timeout;
-        let mut ping =
-            tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
+        let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         // When the last unanswered ping went out.
         let mut awaiting_pong: Option<Instant> = None;
@@ -368,7 +372,7 @@ impl Session {
         let takeover = self.takeover.clone();
         loop {
             let handle = self.handle.clone();
-            let pong_deadline = awaiting_pong.map(|sent| sent + limits.pong_timeout);
+            let pong_deadline = awaiting_pong.map(|sent| sent + pong_timeout);
             // Biased, in this order: a close asked for wins; then writing what is queued;
             // then reading (so a pong already received is seen before its deadline is checked);
             // statistics last. They are posted again and again under load, and a client that
@@ -380,9 +384,8 @@ impl Session {
                 () = shutdown.cancelled() => return Some(SHUTTING_DOWN),
                 () = takeover.notified(), if self.auth.is_some() => return Some(TAKEN_OVER),
                 item = self.outgoing.recv() => {
-                    let item = item?;
-                    let write = self.write_batch(socket, Some(item));
-                    if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
+                    let write = pin!(self.write_batch(socket, Some(item)));
+                    if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
                         return reason;
                     }
                 }
@@ -394,7 +397,10 @@ impl Session {
                     }
                     Some(Ok(Incoming::Text(text))) => {
                         self.counters.received();
-                        if let Some(reason) = self.message(socket, &text).await {
+                        // Boxed, as are the ends of `serve`: an idle connection's task holds
+                        // only what waiting needs, not the largest thing it might do (signing
+                        // in, a resume, a command), which is allocated while it is done.
+                        if let Some(reason) = Box::pin(self.message(socket, &text)).await {
                             return Some(reason);
                         }
                     }
@@ -422,7 +428,7 @@ impl Session {
                     self.handle.send_reply(beat.to_json());
                     if awaiting_pong.is_none() {
                         let ping = socket.ping();
-                        match guarded(&handle, &shutdown, limits.pong_timeout, ping).await {
+                        match guarded(&handle, &shutdown, pong_timeout, pin!(ping)).await {
                             Ok(true) => awaiting_pong = Some(Instant::now()),
                             Ok(false) => {}
                             Err(reason) => return reason,
@@ -434,8 +440,8 @@ impl Session {
                 }
                 () = sleep_until_option(pong_deadline) => return Some(NO_PONG),
                 () = handle.stats_posted() => {
-                    let write = self.write_batch(socket, None);
-                    if let Err(reason) = guarded(&handle, &shutdown, limits.pong_timeout, write).await {
+                    let write = pin!(self.write_batch(socket, None));
+                    if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
                         return reason;
                     }
                 }
@@ -511,7 +517,7 @@ impl Session {
         let now = Instant::now();
         let mut written = 0u64;
         let mut budget = self.handle.limit() as u32;
-        let mut next = first.or_else(|| self.outgoing.try_recv().ok());
+        let mut next = first.or_else(|| self.outgoing.try_recv());
         while let Some(item) = next {
             match item {
                 Outgoing::Event(payload) => {
@@ -540,7 +546,7 @@ impl Session {
             }
             budget = budget.saturating_sub(1);
             next = if budget > 0 {
-                self.outgoing.try_recv().ok()
+                self.outgoing.try_recv()
             } else {
                 None
             };
@@ -769,11 +775,14 @@ const TOO_BIG: CloseReason = CloseReason {
 /// Runs a write to the client, but not for ever: a close asked for, shutdown, or a client that
 /// has accepted nothing for `patience` (it stopped reading) ends it. `Err(None)` means the
 /// connection failed; `Err(Some(reason))` says how to close.
-async fn guarded<T>(
+///
+/// The write is pinned by the caller and borrowed here, so the session's future holds it once
+/// (a future taken by value would be kept twice, as the argument and as the thing awaited).
+async fn guarded<T, W: Future<Output = Result<T, Gone>>>(
     handle: &SessionHandle,
     shutdown: &CancellationToken,
     patience: Duration,
-    write: impl Future<Output = Result<T, Gone>>,
+    write: Pin<&mut W>,
 ) -> Result<T, Option<CloseReason>> {
     tokio::select! {
         result = tokio::time::timeout(patience, write) => match result {

@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::protocol::Identity;
 use crate::protocol::close;
-use crate::server::outbox::{CloseReason, Outgoing, SessionHandle, SessionNumber, SessionSecret};
+use crate::server::outbox::{CloseReason, Outbox, SessionHandle, SessionNumber, SessionSecret};
 use crate::server::rung::Rung;
 use crate::server::tenant::Request;
 
@@ -36,7 +36,7 @@ use super::replay::Replay;
 /// What a session is while no connection carries it.
 pub struct Parked {
     pub handle: Arc<SessionHandle>,
-    pub outgoing: mpsc::Receiver<Outgoing>,
+    pub outgoing: Outbox,
     /// The `seq` of the last event written.
     pub seq: u64,
     pub replay: Replay,
@@ -50,7 +50,7 @@ pub struct Parked {
 impl Parked {
     pub fn new(
         handle: Arc<SessionHandle>,
-        outgoing: mpsc::Receiver<Outgoing>,
+        outgoing: Outbox,
         seq: u64,
         replay: Replay,
         snapshot_written: u64,
@@ -456,7 +456,7 @@ mod tests {
         slot: Arc<Slot>,
         max_parked: usize,
     ) -> (bool, mpsc::Receiver<Request>) {
-        let (handle, outgoing) = SessionHandle::new(SessionNumber(n), 4, 4);
+        let (handle, outgoing) = SessionHandle::new(SessionNumber(n), 4);
         let (engine, requests) = mpsc::channel(4);
         let replay = Replay::new(4, Duration::from_secs(60));
         let parked = Parked::new(handle, outgoing, 0, replay, 0, engine);

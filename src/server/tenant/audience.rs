@@ -571,11 +571,9 @@ impl Audience {
 mod tests {
     use std::collections::HashSet;
 
-    use tokio::sync::mpsc;
-
     use super::*;
     use crate::acd::{CallData, Command, RequestedState};
-    use crate::server::outbox::Outgoing;
+    use crate::server::outbox::{Outbox, Outgoing};
 
     /// The demo tenant's core, its audience, and a clock at its start.
     fn demo() -> (Acd, Audience, Timestamp) {
@@ -586,8 +584,8 @@ mod tests {
         (acd, audience, start)
     }
 
-    fn session(number: u64) -> (Arc<SessionHandle>, mpsc::Receiver<Outgoing>) {
-        SessionHandle::new(SessionNumber(number), 64, 64)
+    fn session(number: u64) -> (Arc<SessionHandle>, Outbox) {
+        SessionHandle::new(SessionNumber(number), 64)
     }
 
     /// Applies a command and hands its events to the audience, as the engine does.
@@ -600,9 +598,9 @@ mod tests {
     }
 
     /// The `type`s of the events waiting in a session's queue, in order.
-    fn received(queue: &mut mpsc::Receiver<Outgoing>) -> Vec<String> {
+    fn received(queue: &mut Outbox) -> Vec<String> {
         let mut types = Vec::new();
-        while let Ok(item) = queue.try_recv() {
+        while let Some(item) = queue.try_recv() {
             let payloads = match item {
                 Outgoing::Event(payload) => vec![payload],
                 Outgoing::Events(payloads)

@@ -97,9 +97,11 @@ pub fn render(args: &ConfigArgs, hash: &str) -> String {
          [storage]\n{journal}\n\
          # Raised so that the load measures the server, not its abuse limits: every client comes\n\
          # from 127.0.0.1 and every wallboard is the one login `wall`, and the PBX sends far\n\
-         # more than a real one (thousands of calls a second).\n\
+         # more than a real one (thousands of calls a second). All connections of one login share\n\
+         # four times `commands_per_sec`: 10,000 wallboards of `wall` subscribe at once.\n\
          [limits]\nmax_connections = {clients}\nunauthenticated_per_address = {clients}\n\
-         max_sessions_per_principal = {clients}\ntelephony_commands_per_sec = 1000000\n\
+         max_sessions_per_principal = {clients}\ncommands_per_sec = 1000000\n\
+         command_burst = 1000000\ntelephony_commands_per_sec = 1000000\n\
          telephony_command_burst = 1000000\nstats_updates_per_sec = {stats}\n\n\
          [[tenants]]\nid = \"{TENANT}\"\ntime_zone = \"Europe/Berlin\"\n",
         queues = args.queues,
@@ -212,6 +214,9 @@ mod tests {
             "max_sessions_per_principal",
         ] {
             assert_eq!(limits[key].as_integer(), Some(11_500), "{key}");
+        }
+        for key in ["commands_per_sec", "command_burst"] {
+            assert_eq!(limits[key].as_integer(), Some(1_000_000), "{key}");
         }
         assert_eq!(
             limits["telephony_commands_per_sec"].as_integer(),
