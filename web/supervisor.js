@@ -709,10 +709,36 @@ export function start() {
       renderView();
       return;
     }
-    buildStructure(session);
-    renderView();
-    subscribe(session);
+    // The AuthResult names no agent to a supervisor: the roster comes in pages, then the
+    // subscription, whose snapshot fills the rows.
+    void loadRoster(session).then((agents) => {
+      if (client.session !== session) return;
+      buildStructure({ ...session, agents });
+      renderView();
+      subscribe(session);
+    });
   });
+
+  /**
+   * The tenant's agents, page by page (`list_agents`, 500 at a time). A refusal is shown and the
+   * console goes on with the agents read so far; a connection lost meanwhile brings a new
+   * session, which reads them again.
+   */
+  async function loadRoster(session) {
+    const agents = [];
+    let after = null;
+    try {
+      do {
+        const page = await client.request("list_agents", after ? { limit: 500, after } : { limit: 500 });
+        agents.push(...page.agents.map(({ id, name }) => ({ id, name })));
+        after = page.next ?? null;
+      } while (after);
+    } catch (error) {
+      const lost = error.code === "connection_lost" || error.code === "offline";
+      if (client.session === session && !lost) showError("read the tenant's agents", error);
+    }
+    return agents;
+  }
 
   client.addEventListener("state", (event) => {
     const { state } = event.detail;

@@ -195,9 +195,14 @@ impl Event {
 /// Puts a session's `seq` in front of a shared event payload: `{"seq":7,"type":...}`.
 pub fn with_seq(seq: u64, payload: &str) -> String {
     debug_assert!(payload.starts_with('{'));
-    let mut text = String::with_capacity(payload.len() + 24);
+    // Exactly as long as it will be: a `String` whose capacity is its length becomes the
+    // WebSocket message's bytes without another allocation (`bytes::Bytes` from a `Vec` with
+    // spare capacity allocates a shared header besides).
+    let digits = seq.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut text = String::with_capacity(r#"{"seq":,"#.len() + digits + payload.len() - 1);
     let _ = write!(text, "{{\"seq\":{seq},");
     text.push_str(&payload[1..]);
+    debug_assert_eq!(text.len(), text.capacity());
     text
 }
 
@@ -603,5 +608,15 @@ mod tests {
             text,
             r#"{"seq":42,"type":"call_held","call":"c1","agent":"a1"}"#
         );
+    }
+
+    /// The text is allocated at its exact length, whatever the number of digits.
+    #[test]
+    fn a_numbered_event_is_allocated_at_its_exact_length() {
+        for seq in [0, 1, 9, 10, 99, 100, 12_345, u64::MAX] {
+            let text = with_seq(seq, r#"{"type":"x"}"#);
+            assert_eq!(text, format!(r#"{{"seq":{seq},"type":"x"}}"#));
+            assert_eq!(text.len(), text.capacity(), "seq {seq}");
+        }
     }
 }

@@ -79,7 +79,17 @@ async fn two_sessions_of_one_agent_both_receive_its_events() {
 async fn a_supervisor_sees_the_tenant_and_acts_on_agents_and_waiting_calls() {
     let server = net::start("").await;
     let (mut boss, result) = Client::login(&server, Via::Ws, "boss").await;
-    assert_eq!(result["agents"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        result["agents"],
+        json!([]),
+        "the roster comes from list_agents"
+    );
+    let roster = boss.request(json!({"type": "list_agents"})).await;
+    assert_eq!(
+        roster["result"]["agents"].as_array().unwrap().len(),
+        2,
+        "{roster}"
+    );
     boss.ok(json!({"type": "subscribe"})).await;
     for agent in ["a1", "a2"] {
         boss.expect_where("agent_state", |m| m["agent"] == agent)
@@ -194,7 +204,12 @@ skills = { support = 3 }
     g_wall.expect("queue_stats").await;
     let (mut g_boss, result) = Client::login(&server, Via::Ws, "gboss").await;
     assert_eq!(result["tenant"], "globex");
-    assert_eq!(result["agents"], json!([{"id": "g1", "name": "g1"}]));
+    let roster = g_boss.request(json!({"type": "list_agents"})).await;
+    assert_eq!(
+        roster["result"]["agents"],
+        json!([{"id": "g1", "name": "g1", "state": "logged_out"}]),
+        "only its own tenant's agents"
+    );
     g_boss.ok(json!({"type": "subscribe"})).await;
     g_boss.expect("queue_stats").await;
     g_agent.backlog.clear();

@@ -153,7 +153,9 @@ impl Socket for WsSocket {
     async fn recv(&mut self) -> Option<Result<Incoming, Gone>> {
         loop {
             return match self.socket.recv().await? {
-                Err(error) => Some(read_failed(&mut self.socket, error).await),
+                // Boxed: rare, and its close frame's write would otherwise be part of what
+                // every idle connection's future holds.
+                Err(error) => Some(Box::pin(read_failed(&mut self.socket, error)).await),
                 Ok(Message::Text(text)) => Some(Ok(Incoming::Text(text.as_str().to_owned()))),
                 Ok(Message::Binary(_)) => Some(Ok(Incoming::Binary)),
                 Ok(Message::Pong(_)) => Some(Ok(Incoming::Pong)),

@@ -36,6 +36,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
@@ -372,7 +373,14 @@ impl Session {
         let takeover = self.takeover.clone();
         loop {
             let handle = self.handle.clone();
+            // One timer for both deadlines: the sign-in's, until the client signs in, and the
+            // pong's, while a ping is unanswered.
             let pong_deadline = awaiting_pong.map(|sent| sent + pong_timeout);
+            let deadline = match (self.auth.is_none(), pong_deadline) {
+                (true, Some(pong)) => Some(pong.min(auth_deadline)),
+                (true, None) => Some(auth_deadline),
+                (false, pong) => pong,
+            };
             // Biased, in this order: a close asked for wins; then writing what is queued;
             // then reading (so a pong already received is seen before its deadline is checked);
             // statistics last. They are posted again and again under load, and a client that
@@ -435,10 +443,12 @@ impl Session {
                         }
                     }
                 }
-                () = tokio::time::sleep_until(auth_deadline), if self.auth.is_none() => {
-                    return Some(CloseReason { code: close::AUTH_TIMEOUT, reason: "no auth in time" });
+                () = sleep_until_option(deadline) => {
+                    if self.auth.is_none() && Instant::now() >= auth_deadline {
+                        return Some(CloseReason { code: close::AUTH_TIMEOUT, reason: "no auth in time" });
+                    }
+                    return Some(NO_PONG);
                 }
-                () = sleep_until_option(pong_deadline) => return Some(NO_PONG),
                 () = handle.stats_posted() => {
                     let write = pin!(self.write_batch(socket, None));
                     if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
@@ -782,18 +792,29 @@ async fn guarded<T, W: Future<Output = Result<T, Gone>>>(
     handle: &SessionHandle,
     shutdown: &CancellationToken,
     patience: Duration,
-    write: Pin<&mut W>,
+    mut write: Pin<&mut W>,
 ) -> Result<T, Option<CloseReason>> {
-    tokio::select! {
-        result = tokio::time::timeout(patience, write) => match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => Err(None),
-            Err(_) => Err(Some(CloseReason {
-                code: close::SLOW_CONSUMER,
-                reason: "too slow: the client stopped reading",
-            })),
-        },
-        () = handle.closing() => Err(handle.close_reason()),
-        () = shutdown.cancelled() => Err(Some(SHUTTING_DOWN)),
+    // Most writes finish at once (the socket takes them): those need no timer and no waiter on
+    // either token, which cost a timer-wheel entry and two registrations per write. A close or
+    // shutdown asked for meanwhile is seen by the session's loop, first thing.
+    let first = std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await;
+    if let Poll::Ready(result) = first {
+        return result.map_err(|_| None);
     }
+    // The slow path is boxed: it is what an idle connection's future would otherwise hold.
+    Box::pin(async move {
+        tokio::select! {
+            result = tokio::time::timeout(patience, write) => match result {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(_)) => Err(None),
+                Err(_) => Err(Some(CloseReason {
+                    code: close::SLOW_CONSUMER,
+                    reason: "too slow: the client stopped reading",
+                })),
+            },
+            () = handle.closing() => Err(handle.close_reason()),
+            () = shutdown.cancelled() => Err(Some(SHUTTING_DOWN)),
+        }
+    })
+    .await
 }

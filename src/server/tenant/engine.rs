@@ -709,19 +709,17 @@ impl Engine {
             session: secret.0,
             resumed,
             queues,
+            // Only an agent is named, to itself: the roster comes in pages (`list_agents`), so
+            // no sign-in writes one message the size of the tenant (300 KB at 10,000 agents),
+            // whose size tungstenite's write buffer would keep.
             agents: match &identity.acting {
-                Acting::Supervisor => self
-                    .acd
-                    .agents()
-                    .map(|a| named(a.id.as_str(), &a.name))
-                    .collect(),
                 Acting::Agent(me) => self
                     .acd
                     .agent(me)
                     .map(|a| named(a.id.as_str(), &a.name))
                     .into_iter()
                     .collect(),
-                Acting::Wallboard | Acting::Telephony => Vec::new(),
+                Acting::Supervisor | Acting::Wallboard | Acting::Telephony => Vec::new(),
             },
             not_ready_reasons: self
                 .acd

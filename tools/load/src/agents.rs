@@ -53,6 +53,11 @@ pub struct AgentsArgs {
     /// later run against the same server (or its data directory) skips the password checks.
     #[arg(long, value_name = "FILE")]
     token_cache: Option<PathBuf>,
+    /// Besides taking calls, each agent sends a command every this many seconds (staggered
+    /// over the agents): `list_agents` with `limit` 1, a read the tenant's engine answers, as
+    /// the floor's other commands are. 0: none.
+    #[arg(long, default_value_t = 0)]
+    command_every_secs: u64,
     #[arg(long)]
     server_pid: u32,
 }
@@ -88,6 +93,10 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
         first_refusals: std::sync::Mutex::new(Vec::new()),
         endings: Endings::default(),
         talk: Duration::from_millis(args.talk_ms),
+        command_every: (args.command_every_secs > 0)
+            .then(|| Duration::from_secs(args.command_every_secs)),
+        commands: AtomicUsize::new(0),
+        commands_answered: AtomicUsize::new(0),
     });
     let stop = Stop::default();
 
@@ -174,6 +183,14 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
     );
     report.figure("refusals", shared.refusals.load(Ordering::Relaxed));
     report.figure(
+        "periodic_commands_sent",
+        shared.commands.load(Ordering::Relaxed),
+    );
+    report.figure(
+        "periodic_commands_answered",
+        shared.commands_answered.load(Ordering::Relaxed),
+    );
+    report.figure(
         "first_refusals",
         json!(*shared.first_refusals.lock().expect("not poisoned")),
     );
@@ -209,6 +226,11 @@ struct Shared {
     first_refusals: std::sync::Mutex<Vec<String>>,
     endings: Endings,
     talk: Duration,
+    /// How often each agent sends its periodic command, if at all.
+    command_every: Option<Duration>,
+    /// Periodic commands sent, and answered with an `ack`.
+    commands: AtomicUsize,
+    commands_answered: AtomicUsize,
 }
 
 impl Shared {
@@ -322,10 +344,27 @@ async fn agent_sign_in(
 async fn agent_loop(mut socket: Socket, shared: Arc<Shared>, stop: Stop) {
     let mut hang_up: Option<(tokio::time::Instant, String)> = None;
     let mut next_id = 0u64;
+    // The periodic command's first time, spread over one period by the agents' order.
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let mut next_command = shared.command_every.map(|every| {
+        let place = (STARTED.fetch_add(1, Ordering::Relaxed) % 1000) as u32;
+        tokio::time::Instant::now() + every * place / 1000
+    });
     loop {
         let due = hang_up.as_ref().map(|(at, _)| *at);
         let frame = tokio::select! {
             () = stop.cancelled() => break,
+            () = clock::sleep_until(next_command) => {
+                let every = shared.command_every.expect("a command is due only with a period");
+                next_command = next_command.map(|at| at + every);
+                let message = json!({"id": "periodic", "type": "list_agents", "limit": 1});
+                if client::send(&mut socket, &message).await.is_err() {
+                    shared.endings.note("agent", "write failed");
+                    return;
+                }
+                shared.commands.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             () = clock::sleep_until(due) => {
                 let (_, call) = hang_up.take().expect("due");
                 next_id += 1;
@@ -362,6 +401,10 @@ async fn agent_loop(mut socket: Socket, shared: Arc<Shared>, stop: Stop) {
             }
             Some("error") => {
                 shared.refused("agent", &message);
+                None
+            }
+            Some("ack") if message["id"] == "periodic" => {
+                shared.commands_answered.fetch_add(1, Ordering::Relaxed);
                 None
             }
             _ => None,
