@@ -80,6 +80,22 @@ export const State = Object.freeze({
   STOPPED: "stopped",
 });
 
+/**
+ * The tenant's agents, a page at a time (`list_agents`, 500 a page; protocol.md): the AuthResult
+ * names no agent but the signed-in agent itself, so the WebAgent's transfer targets and the
+ * console's roster are read this way. Yields each page's agents (`{id, name, state}`); a
+ * refusal or a lost connection throws out of the loop (AcdError). A caller that has enough
+ * stops the loop, and no further page is asked for.
+ */
+export async function* agentPages(client) {
+  let after = null;
+  do {
+    const page = await client.request("list_agents", after ? { limit: 500, after } : { limit: 500 });
+    yield page.agents;
+    after = page.next ?? null;
+  } while (after);
+}
+
 /** A command the server refused (its `code` is stable), or one that never got an answer. */
 export class AcdError extends Error {
   constructor(code, message) {

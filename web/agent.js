@@ -6,7 +6,7 @@
 //
 // Importing this module does nothing; agent-main.js calls `start()` when the page loads.
 
-import { AcdError, Client, State } from "./acdhub.js";
+import { AcdError, Client, State, agentPages } from "./acdhub.js";
 import {
   agentActions,
   agentState,
@@ -163,13 +163,11 @@ export function start() {
    */
   async function loadDirectory() {
     const agents = [];
-    let after = null;
     try {
-      do {
-        const page = await client.request("list_agents", after ? { limit: 500, after } : { limit: 500 });
-        agents.push(...page.agents);
-        after = page.next ?? null;
-      } while (after && agents.length < DIRECTORY_MAX);
+      for await (const page of agentPages(client)) {
+        agents.push(...page);
+        if (agents.length >= DIRECTORY_MAX) break;
+      }
     } catch {
       return;
     }

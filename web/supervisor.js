@@ -7,7 +7,7 @@
 // the keyboard focus keeps it while events stream in. Everything the server sends goes in as
 // text. Importing this module does nothing: supervisor-main.js calls `start()`.
 
-import { Client, State } from "./acdhub.js";
+import { Client, State, agentPages } from "./acdhub.js";
 import {
   agentActions,
   agentClock,
@@ -720,19 +720,16 @@ export function start() {
   });
 
   /**
-   * The tenant's agents, page by page (`list_agents`, 500 at a time). A refusal is shown and the
-   * console goes on with the agents read so far; a connection lost meanwhile brings a new
-   * session, which reads them again.
+   * The tenant's agents, page by page (`agentPages`). A refusal is shown and the console goes on
+   * with the agents read so far; a connection lost meanwhile brings a new session, which reads
+   * them again.
    */
   async function loadRoster(session) {
     const agents = [];
-    let after = null;
     try {
-      do {
-        const page = await client.request("list_agents", after ? { limit: 500, after } : { limit: 500 });
-        agents.push(...page.agents.map(({ id, name }) => ({ id, name })));
-        after = page.next ?? null;
-      } while (after);
+      for await (const page of agentPages(client)) {
+        agents.push(...page.map(({ id, name }) => ({ id, name })));
+      }
     } catch (error) {
       const lost = error.code === "connection_lost" || error.code === "offline";
       if (client.session === session && !lost) showError("read the tenant's agents", error);

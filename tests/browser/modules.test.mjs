@@ -59,6 +59,7 @@ test("the client keeps its exports across its modules", async () => {
     "Client",
     "PROTOCOL",
     "State",
+    "agentPages",
     "backoffDelay",
     "longPollTransport",
     "ownOriginUrl",

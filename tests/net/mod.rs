@@ -204,18 +204,7 @@ pub async fn open_at(
     } else {
         address.to_string()
     };
-    let mut request = format!("{scheme}://{host}/ws")
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("acdhub.v1"),
-    );
-    if let Some(origin) = origin {
-        request
-            .headers_mut()
-            .insert("Origin", HeaderValue::from_str(origin).unwrap());
-    }
+    let request = ws_request(&format!("{scheme}://{host}/ws"), origin);
     let tcp = TcpStream::connect(address).await.unwrap();
     let stream: Box<dyn Io> = match via {
         Via::Ws => Box::new(tcp),
@@ -630,6 +619,22 @@ pub fn sample(exposition: &str, series: &str) -> f64 {
         .unwrap()
 }
 
+/// The upgrade request of a WebSocket client at `url`: the protocol's subprotocol, and `origin`
+/// in `Origin` when given.
+pub fn ws_request(url: &str, origin: Option<&str>) -> tungstenite::handshake::client::Request {
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("acdhub.v1"),
+    );
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", HeaderValue::from_str(origin).unwrap());
+    }
+    request
+}
+
 /// A WebSocket client whose socket has a 4 KiB receive buffer, so that a client that stops
 /// reading (or reads slowly) fills the server's side within seconds instead of megabytes.
 /// Not authenticated; the greeting is left unread.
@@ -637,11 +642,7 @@ pub async fn small_window_connect(addr: SocketAddr) -> WebSocketStream<TcpStream
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let tcp = socket.connect(addr).await.unwrap();
-    let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("acdhub.v1"),
-    );
+    let request = ws_request(&format!("ws://{addr}/ws"), None);
     tokio_tungstenite::client_async(request, tcp)
         .await
         .unwrap()

@@ -13,8 +13,6 @@ use serde_json::{Value, json};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::binary::Acdhub;
@@ -46,16 +44,7 @@ async fn upgrade(
     host: &str,
     origin: Option<&str>,
 ) -> Result<WebSocketStream<TcpStream>, tungstenite::Error> {
-    let mut request = format!("ws://{host}/ws").into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("acdhub.v1"),
-    );
-    if let Some(origin) = origin {
-        request
-            .headers_mut()
-            .insert("Origin", HeaderValue::from_str(origin).unwrap());
-    }
+    let request = crate::net::ws_request(&format!("ws://{host}/ws"), origin);
     let socket = TcpSocket::new_v4().unwrap();
     socket.bind(SocketAddr::new(from, 0)).unwrap();
     let tcp = socket.connect(server).await.unwrap();
