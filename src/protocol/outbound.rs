@@ -85,10 +85,10 @@ pub struct AuthResult {
     /// True when this `auth` continued the session its `resume` named.
     pub resumed: bool,
     pub queues: Vec<Named>,
-    /// The agents the role needs named: a supervisor every agent of the tenant (whom it
-    /// watches), an agent only itself (its transfer targets come from `list_agents`), a
-    /// wallboard and telephony none. At 10,000 agents the full list is 300 KB, which no agent
-    /// or wallboard needs on every sign-in.
+    /// The agents the role needs named: an agent only itself; a supervisor, a wallboard and
+    /// telephony none. The tenant's agents come in pages from `list_agents` (an agent's
+    /// transfer targets, a supervisor's roster): at 10,000 agents the full list is 300 KB, too
+    /// much for one message on every sign-in.
     pub agents: Vec<Named>,
     pub not_ready_reasons: Vec<Named>,
 }
