@@ -70,6 +70,35 @@ impl Clock {
 
 /// Sleeps until `deadline`, or for ever when there is none: a `select!` arm for a deadline
 /// that may not be set (a flush not due, a pong not awaited, a long-poll link being polled).
+/// A timer that exists only while a deadline is set, boxed: a task that waits on it holds a
+/// pointer rather than a whole timer, and nothing at all while nothing is due (an idle
+/// connection that has signed in and owes no pong).
+#[derive(Default)]
+pub struct Timer(Option<std::pin::Pin<Box<tokio::time::Sleep>>>);
+
+impl Timer {
+    /// Sets the deadline (`None`: none), reusing the timer already there.
+    pub fn set(&mut self, deadline: Option<tokio::time::Instant>) {
+        match (deadline, &mut self.0) {
+            (None, timer) => *timer = None,
+            (Some(at), Some(sleep)) => {
+                if sleep.deadline() != at {
+                    sleep.as_mut().reset(at);
+                }
+            }
+            (Some(at), timer) => *timer = Some(Box::pin(tokio::time::sleep_until(at))),
+        }
+    }
+
+    /// Resolves at the deadline; never without one.
+    pub async fn expired(&mut self) {
+        match &mut self.0 {
+            Some(sleep) => sleep.await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
 pub async fn sleep_until_option(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,

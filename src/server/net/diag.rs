@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -23,7 +22,8 @@ use crate::protocol::outbound::time;
 
 use super::origin::AllowedOrigin;
 use super::rungs::{event_stream, refused};
-use super::{MAX_PROBES, Net, Peer, READ_BUFFER_SIZE, WRITE_BUFFER_SIZE};
+use super::ws::{Message, Stream, WsConn, WsUpgrade};
+use super::{MAX_PROBES, Net, Peer};
 
 pub fn routes() -> Router<Arc<Net>> {
     Router::new()
@@ -118,7 +118,7 @@ async fn ws(
     State(net): State<Arc<Net>>,
     axum::Extension(peer): axum::Extension<Peer>,
     Query(query): Query<TicksQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: WsUpgrade,
     _origin: AllowedOrigin,
 ) -> Response {
     let plan = match query.plan() {
@@ -129,21 +129,17 @@ async fn ws(
         return busy(&net);
     };
     let tracker = net.sessions.tasks().clone();
-    upgrade
-        .read_buffer_size(READ_BUFFER_SIZE)
-        .write_buffer_size(WRITE_BUFFER_SIZE)
-        .max_message_size(1024)
-        .on_upgrade(move |socket| {
-            tracker.track_future(async move {
-                let _slots = (peer.permit, probe);
-                ws_ticks(socket, net, plan).await;
-            })
+    upgrade.on_upgrade(None, move |stream| {
+        tracker.track_future(async move {
+            let _slots = (peer.permit, probe);
+            ws_ticks(WsConn::new(stream, 1024), net, plan).await;
         })
+    })
 }
 
-async fn ws_ticks(mut socket: WebSocket, net: Arc<Net>, plan: Plan) {
+async fn ws_ticks(mut socket: WsConn<Stream>, net: Arc<Net>, plan: Plan) {
     for n in 1..=plan.ticks {
-        // Reads what the browser sends (its close, tungstenite's pongs) while it waits.
+        // Reads what the browser sends (its close, its pongs) while it waits.
         let wait = tokio::time::sleep(plan.wait_before(n));
         tokio::pin!(wait);
         loop {
@@ -151,21 +147,22 @@ async fn ws_ticks(mut socket: WebSocket, net: Arc<Net>, plan: Plan) {
                 () = &mut wait => break,
                 () = net.sessions.shutdown().cancelled() => return,
                 message = socket.recv() => match message {
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(Message::Close(_))) => {
+                        let _ = socket.flush().await;
+                        return;
+                    }
+                    None | Some(Err(_)) => return,
                     Some(Ok(_)) => {}
                 },
             }
         }
         let text = tick(&net, n, &plan);
-        if socket.send(Message::Text(text.into())).await.is_err() {
+        if socket.feed_text(&text).await.is_err() || socket.flush().await.is_err() {
             return;
         }
     }
-    let frame = CloseFrame {
-        code: crate::protocol::close::NORMAL,
-        reason: "probe done".into(),
-    };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    let done = socket.close(crate::protocol::close::NORMAL, "probe done");
+    let _ = tokio::time::timeout(Duration::from_secs(2), done).await;
 }
 
 /// `GET /diag/sse`: ticks over an event stream, then `event: close`. No keepalive comments: an

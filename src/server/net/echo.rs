@@ -5,43 +5,42 @@
 //! at start when it does). Its reads fail the connection as `/ws`'s do, so the suite tests
 //! the same code.
 
-use axum::extract::WebSocketUpgrade;
-use axum::extract::ws::{Message, WebSocket};
 use axum::response::Response;
-use tokio_tungstenite::tungstenite;
 
-use super::websocket::fail;
+use super::ws::frame::Opcode;
+use super::ws::{Message, ReadError, Stream, Violation, WsConn, WsUpgrade};
 
 /// The environment variable that turns the endpoint on (any value).
 pub const ENV: &str = "ACDHUB_TEST_ECHO_ENDPOINT";
 
-/// The largest message and frame the echo takes: the suite's largest (16 MiB) and room.
+/// The largest message the echo takes: the suite's largest (16 MiB) and room.
 const MAX_MESSAGE: usize = 20 * 1024 * 1024;
 
 /// `GET /test/echo`.
-pub async fn upgrade(upgrade: WebSocketUpgrade) -> Response {
-    upgrade
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
-        .max_write_buffer_size(2 * MAX_MESSAGE)
-        .on_upgrade(echo)
+pub async fn upgrade(upgrade: WsUpgrade) -> Response {
+    upgrade.on_upgrade(None, echo)
 }
 
-async fn echo(mut socket: WebSocket) {
+async fn echo(stream: Stream) {
+    let mut socket = WsConn::new(stream, MAX_MESSAGE);
     while let Some(received) = socket.recv().await {
-        let reply = match received {
-            Ok(message @ (Message::Text(_) | Message::Binary(_))) => message,
-            // tungstenite answers pings and closes by itself.
-            Ok(_) => continue,
-            Err(error) => {
-                let error = error.into_inner();
-                if let Some(error) = error.downcast_ref::<tungstenite::Error>() {
-                    fail(&mut socket, error).await;
-                }
+        let sent = match received {
+            Ok(Message::Text(text)) => socket.feed_text(&text).await,
+            Ok(Message::Binary(data)) => socket.feed(Opcode::Binary, &data).await,
+            Ok(Message::Pong) => continue,
+            // The answer is queued: send it.
+            Ok(Message::Close(_)) => {
+                let _ = socket.flush().await;
                 return;
             }
+            Err(ReadError::Violation(Violation::TooBig)) => {
+                let _ = socket.close(1009, "message too big").await;
+                return;
+            }
+            Err(ReadError::Violation(violation)) => return socket.fail(violation).await,
+            Err(ReadError::Io(_)) => return,
         };
-        if socket.send(reply).await.is_err() {
+        if sent.is_err() || socket.flush().await.is_err() {
             return;
         }
     }

@@ -8,6 +8,7 @@
 //!   bind errors turned into advice). `tls`: certificates, behind a resolver a
 //!   reload swaps; `expiry`: a certificate's notAfter, for the metrics.
 //! - `origin`: the Origin rule, as an extractor every rung and probe takes.
+//! - `ws`: the WebSocket itself: the upgrade, the connection, RFC 6455 framing.
 //! - `websocket`: `/ws` and the session's socket over a WebSocket. `echo`: `/test/echo`, for
 //!   the conformance suite only.
 //! - `rungs` and `link`: the HTTP rungs (`/rt/sse`, `/rt/poll`, `/rt/send`, `/rt/endpoints`) and
@@ -26,6 +27,7 @@ mod pages;
 mod rungs;
 mod tls;
 mod websocket;
+mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,21 +48,6 @@ pub use link::Links;
 pub use listener::{Accept, BindError, Descriptors, HttpLimits, Listening, accept_loop, bind};
 pub use pages::{Ladder, PagesConfig};
 pub use tls::{Certificate, CertificateResolver, TlsError, load, not_after, server_config};
-
-/// tungstenite's read and write buffers per connection. Its defaults (128 KiB each) cost about
-/// 140 KB per idle connection; protocol messages are small and writes are coalesced, so a few
-/// KiB serve them (BENCHMARKS.md has the measurements).
-///
-/// The read buffer is allocated whole when the connection opens and is also the most one read
-/// takes from the socket: a client's messages are commands of a few hundred bytes, so 1 KiB
-/// holds several (a PBX's pipelined ones too) and costs an idle connection 3 KiB less than
-/// 4 KiB did. A larger message is read in 1 KiB steps into a buffer grown for it.
-pub const READ_BUFFER_SIZE: usize = 1024;
-/// How much tungstenite gathers before it writes: the write buffer starts empty and grows only
-/// as far as a batch needs.
-pub const WRITE_BUFFER_SIZE: usize = 4 * 1024;
-/// The most a connection's write buffer may hold while the client does not read.
-pub const MAX_WRITE_BUFFER_SIZE: usize = 1024 * 1024;
 
 /// What the network layer shares between its handlers.
 pub struct Net {

@@ -218,7 +218,7 @@ fn open_link(
             // runs (an unauthenticated one ends after auth_timeout_secs). Its requests' HTTP
             // connections hold their own descriptor slots, for as long as they are open.
             let sign_in = slots.sign_in.take().expect("a new link's place to sign in");
-            session::serve(socket, net.sessions.clone(), peer.remote, sign_in).await;
+            session::serve(socket, net.sessions.clone(), peer.remote, sign_in, ()).await;
             drop(slots);
             forget_link(&net, &link).await;
         }

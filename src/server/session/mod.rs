@@ -48,7 +48,7 @@ use crate::config::Limits;
 use crate::protocol::inbound::{ClientMessage, Envelope, parse};
 use crate::protocol::outbound::{Reply, time, with_seq};
 use crate::protocol::{Command, Identity, ProtocolError, Refusal, Role, SUBPROTOCOL, close};
-use crate::server::clock::{Clock, sleep_until_option};
+use crate::server::clock::{Clock, Timer};
 use crate::server::ops::audit::{Action, Actor, AuditLog};
 use crate::server::ops::counters::{ConnectionCounters, Counters};
 use crate::server::outbox::{
@@ -260,12 +260,14 @@ struct Session {
 /// Serves one connection until it closes, on any rung.
 ///
 /// `sign_in` is the client's place among its address's clients not signed in yet, given back
-/// when it signs in.
-pub async fn serve<S: Socket>(
+/// when it signs in; `slots`, what else the connection holds while it is served (its
+/// descriptor and client slots), given back when it ends.
+pub async fn serve<S: Socket, H: Send>(
     mut socket: S,
     sessions: Arc<Sessions>,
     remote: SocketAddr,
     sign_in: SignInSlot,
+    slots: H,
 ) {
     let limits = &sessions.limits;
     let rung = socket.rung();
@@ -354,6 +356,7 @@ pub async fn serve<S: Socket>(
     }
     drop(socket);
     sessions.connections.remove(connection);
+    drop(slots);
 }
 
 impl Session {
@@ -371,6 +374,7 @@ impl Session {
         let mut awaiting_pong: Option<Instant> = None;
         let shutdown = self.sessions.shutdown.clone();
         let takeover = self.takeover.clone();
+        let mut timer = Timer::default();
         loop {
             let handle = self.handle.clone();
             // One timer for both deadlines: the sign-in's, until the client signs in, and the
@@ -381,6 +385,7 @@ impl Session {
                 (true, None) => Some(auth_deadline),
                 (false, pong) => pong,
             };
+            timer.set(deadline);
             // Biased, in this order: a close asked for wins; then writing what is queued;
             // then reading (so a pong already received is seen before its deadline is checked);
             // statistics last. They are posted again and again under load, and a client that
@@ -443,7 +448,7 @@ impl Session {
                         }
                     }
                 }
-                () = sleep_until_option(deadline) => {
+                () = timer.expired() => {
                     if self.auth.is_none() && Instant::now() >= auth_deadline {
                         return Some(CloseReason { code: close::AUTH_TIMEOUT, reason: "no auth in time" });
                     }
