@@ -157,7 +157,7 @@ async fn ws_ticks(mut socket: WsConn<Stream>, net: Arc<Net>, plan: Plan) {
             }
         }
         let text = tick(&net, n, &plan);
-        if socket.feed_text(&text).await.is_err() || socket.flush().await.is_err() {
+        if socket.feed_text(&text).is_err() || socket.flush().await.is_err() {
             return;
         }
     }

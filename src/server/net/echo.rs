@@ -25,8 +25,8 @@ async fn echo(stream: Stream) {
     let mut socket = WsConn::new(stream, MAX_MESSAGE);
     while let Some(received) = socket.recv().await {
         let sent = match received {
-            Ok(Message::Text(text)) => socket.feed_text(&text).await,
-            Ok(Message::Binary(data)) => socket.feed(Opcode::Binary, &data).await,
+            Ok(Message::Text(text)) => socket.feed_text(&text),
+            Ok(Message::Binary(data)) => socket.feed(Opcode::Binary, &data),
             Ok(Message::Pong) => continue,
             // The answer is queued: send it.
             Ok(Message::Close(_)) => {

@@ -101,7 +101,13 @@ impl Socket for WsSocket {
     }
 
     async fn feed(&mut self, text: String, _seq: Option<u64>) -> Result<(), Gone> {
-        self.socket.feed_text(&text).await.map_err(gone)
+        self.socket.feed_text(&text).map_err(gone)?;
+        if self.socket.batch_full() {
+            // Boxed: a batch this large is rare, and the write's future would otherwise be part
+            // of every write's, and so of what every idle connection's task holds.
+            Box::pin(self.socket.write_out()).await.map_err(gone)?;
+        }
+        Ok(())
     }
 
     async fn flush(&mut self) -> Result<(), Gone> {

@@ -328,7 +328,7 @@ pub async fn serve<S: Socket, H: Send>(
         } else {
             // What the client was already sent (the error that caused the close, say) goes out
             // before the close frame; a client too slow to read gets the close frame alone.
-            let written = Box::pin(session.write_batch(&mut socket, None));
+            let written = Box::pin(session.write_batch(&mut socket));
             let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, written).await;
         }
     }
@@ -375,8 +375,22 @@ impl Session {
         let shutdown = self.sessions.shutdown.clone();
         let takeover = self.takeover.clone();
         let mut timer = Timer::default();
+        // The handle of the last pass: a resume swaps it for the parked session's.
+        let mut passed: Option<Arc<SessionHandle>> = None;
         loop {
             let handle = self.handle.clone();
+            if !passed
+                .as_ref()
+                .is_some_and(|last| Arc::ptr_eq(last, &handle))
+            {
+                // A pass first: what a resumed session was sent while it was parked.
+                handle.pass_due();
+                passed = Some(handle.clone());
+            }
+            // A close asked for wins.
+            if let Some(reason) = handle.close_reason() {
+                return Some(reason);
+            }
             // One timer for both deadlines: the sign-in's, until the client signs in, and the
             // pong's, while a ping is unanswered.
             let pong_deadline = awaiting_pong.map(|sent| sent + pong_timeout);
@@ -386,20 +400,29 @@ impl Session {
                 (false, pong) => pong,
             };
             timer.set(deadline);
-            // Biased, in this order: a close asked for wins; then writing what is queued;
-            // then reading (so a pong already received is seen before its deadline is checked);
-            // statistics last. They are posted again and again under load, and a client that
-            // reads slowly must still have its pongs and commands read: each pass of the queue
-            // writes the statistics too, so they wait only while nothing else is ready.
+            // Biased, in this order: a shutdown or takeover; then writing what is queued (a
+            // close asked for wakes this too, and is seen above); then reading (so a pong
+            // already received is seen before its deadline is checked); statistics last. They
+            // are posted again and again under load, and a client that reads slowly must still
+            // have its pongs and commands read: each pass of the queue writes the statistics
+            // too, so they wait only while nothing else is ready.
             tokio::select! {
                 biased;
-                () = handle.closing() => return handle.close_reason(),
                 () = shutdown.cancelled() => return Some(SHUTTING_DOWN),
                 () = takeover.notified(), if self.auth.is_some() => return Some(TAKEN_OVER),
-                item = self.outgoing.recv() => {
-                    let write = pin!(self.write_batch(socket, Some(item)));
-                    if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
-                        return reason;
+                () = handle.queued() => {
+                    if handle.close_reason().is_some() {
+                        continue;
+                    }
+                    {
+                        let write = pin!(self.write_batch(socket));
+                        if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
+                            return reason;
+                        }
+                    }
+                    // A pass writes at most a queue's worth: the rest goes in the next.
+                    if !self.outgoing.is_empty() {
+                        handle.pass_due();
                     }
                 }
                 message = socket.recv(), if self.in_flight < self.max_in_flight => match message {
@@ -455,7 +478,7 @@ impl Session {
                     return Some(NO_PONG);
                 }
                 () = handle.stats_posted() => {
-                    let write = pin!(self.write_batch(socket, None));
+                    let write = pin!(self.write_batch(socket));
                     if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
                         return reason;
                     }
@@ -518,56 +541,63 @@ impl Session {
         }
     }
 
-    /// One pass: writes `first` and what is queued behind it (at most a queue's worth), then
+    /// One pass: writes what is queued (at most a queue's worth), then
     /// the newest statistics waiting in their latest-wins slots, and flushes once, so a burst
     /// costs one write. One pass is bounded whatever the engine does meanwhile: a wallboard that
     /// reads slowly but steadily finishes each pass, answers its pings in between, and only
     /// ever misses superseded statistics. Statistics of a subscription whose snapshot is not
     /// written yet stay in their slots for a later pass.
-    async fn write_batch<S: Socket>(
-        &mut self,
-        socket: &mut S,
-        first: Option<Outgoing>,
-    ) -> Result<(), Gone> {
+    async fn write_batch<S: Socket>(&mut self, socket: &mut S) -> Result<(), Gone> {
+        // One level of awaits, each on the socket's `feed` itself: this future is part of what
+        // an idle connection's task holds (BENCHMARKS.md, "Idle connections").
         let now = Instant::now();
         let mut written = 0u64;
-        let mut budget = self.handle.limit() as u32;
-        let mut next = first.or_else(|| self.outgoing.try_recv());
-        while let Some(item) = next {
-            match item {
+        for _ in 0..self.handle.limit() {
+            let Some(item) = self.outgoing.try_recv() else {
+                break;
+            };
+            let (payloads, generation) = match item {
                 Outgoing::Event(payload) => {
-                    self.feed_event(socket, payload, now).await?;
+                    let (text, seq) = self.number(payload, now);
+                    socket.feed(text, Some(seq)).await?;
                     written += 1;
+                    continue;
                 }
-                Outgoing::Events(payloads) => {
-                    written += self.feed_events(socket, payloads, now).await?
-                }
-                Outgoing::Snapshot { generation, events } => {
-                    written += self.feed_events(socket, events, now).await?;
-                    self.snapshot_written = generation;
-                }
+                Outgoing::Events(payloads) => (payloads, None),
+                Outgoing::Snapshot { generation, events } => (events, Some(generation)),
                 // A reply to a connection this session had before: its client gave it up.
                 Outgoing::Reply { epoch, .. } | Outgoing::Answer { epoch, .. }
-                    if epoch != self.epoch => {}
+                    if epoch != self.epoch =>
+                {
+                    continue;
+                }
                 Outgoing::Reply { text, .. } => {
                     socket.feed(text, None).await?;
                     written += 1;
+                    continue;
                 }
                 Outgoing::Answer { text, .. } => {
                     self.in_flight = self.in_flight.saturating_sub(1);
                     socket.feed(text, None).await?;
                     written += 1;
+                    continue;
                 }
-            }
-            budget = budget.saturating_sub(1);
-            next = if budget > 0 {
-                self.outgoing.try_recv()
-            } else {
-                None
             };
+            written += payloads.len() as u64;
+            for payload in payloads {
+                let (text, seq) = self.number(payload, now);
+                socket.feed(text, Some(seq)).await?;
+            }
+            if let Some(generation) = generation {
+                self.snapshot_written = generation;
+            }
         }
         let stats = self.handle.take_stats(self.snapshot_written);
-        written += self.feed_events(socket, stats, now).await?;
+        written += stats.len() as u64;
+        for payload in stats {
+            let (text, seq) = self.number(payload, now);
+            socket.feed(text, Some(seq)).await?;
+        }
         self.counters.sent(written);
         if written == 0 {
             return Ok(());
@@ -578,32 +608,13 @@ impl Session {
         socket.flush().await
     }
 
-    /// Numbers an event with the session's next `seq`, keeps it for a resume, and hands it to
-    /// the socket unflushed.
-    async fn feed_event<S: Socket>(
-        &mut self,
-        socket: &mut S,
-        payload: Arc<str>,
-        now: Instant,
-    ) -> Result<(), Gone> {
+    /// Numbers an event with the session's next `seq` and keeps it for a resume; returns the
+    /// text to write and its `seq`.
+    fn number(&mut self, payload: Arc<str>, now: Instant) -> (String, u64) {
         self.seq += 1;
         let text = with_seq(self.seq, &payload);
         self.replay.push(self.seq, payload, now);
-        socket.feed(text, Some(self.seq)).await
-    }
-
-    /// Feeds shared event payloads in order; returns how many.
-    async fn feed_events<S: Socket>(
-        &mut self,
-        socket: &mut S,
-        payloads: Vec<Arc<str>>,
-        now: Instant,
-    ) -> Result<u64, Gone> {
-        let count = payloads.len() as u64;
-        for payload in payloads {
-            self.feed_event(socket, payload, now).await?;
-        }
-        Ok(count)
+        (text, self.seq)
     }
 
     /// Puts an attempt at a supervisor action that the session refused itself in the audit log:

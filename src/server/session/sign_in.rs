@@ -221,7 +221,7 @@ impl Session {
             return Err(NotResumed::EventsLost);
         };
         // This connection's own queue holds its greeting at most: out with it first.
-        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, self.write_batch(socket, None)).await;
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, self.write_batch(socket)).await;
         let parked = *parked;
         self.handle = parked.handle;
         self.outgoing = parked.outgoing;

@@ -20,7 +20,8 @@ use super::frame::{self, Opcode, Reader, Received, Violation};
 /// copied to the heap). Commands are a few hundred bytes, so this holds many.
 const READ_CHUNK: usize = 4096;
 
-/// How much is gathered before it is written while a batch is being fed.
+/// How much is gathered before it is written while a batch is being fed (see
+/// [`WsConn::batch_full`]).
 const WRITE_CHUNK: usize = 4096;
 
 /// How long a client that broke the protocol is given to take the close frame that says so,
@@ -134,21 +135,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> WsConn<S> {
         .await
     }
 
-    /// Queues a text message, written when [`WsConn::flush`] is called or a batch's worth is
-    /// gathered.
-    pub async fn feed_text(&mut self, text: &str) -> io::Result<()> {
-        self.feed(Opcode::Text, text.as_bytes()).await
+    /// Queues a text message, written by [`WsConn::flush`] (or [`WsConn::write_out`], which
+    /// the caller runs once [`WsConn::batch_full`] says a batch's worth is gathered).
+    pub fn feed_text(&mut self, text: &str) -> io::Result<()> {
+        self.feed(Opcode::Text, text.as_bytes())
     }
 
-    pub async fn feed(&mut self, opcode: Opcode, payload: &[u8]) -> io::Result<()> {
+    /// Queues a frame. Nothing is written here: a feed that never waits keeps the futures of
+    /// its callers small (an idle connection's task holds the largest of them).
+    pub fn feed(&mut self, opcode: Opcode, payload: &[u8]) -> io::Result<()> {
         if self.close_sent {
             return Err(io::Error::other("the connection is closing"));
         }
         frame::write(&mut self.out, opcode, payload);
-        if self.out.len() - self.written >= WRITE_CHUNK {
-            self.write_out().await?;
-        }
         Ok(())
+    }
+
+    /// Whether a batch's worth waits to be written.
+    pub fn batch_full(&self) -> bool {
+        self.out.len() - self.written >= WRITE_CHUNK
     }
 
     /// Writes everything queued and flushes the stream (TLS writes its records). The memory a
@@ -158,7 +163,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> WsConn<S> {
         poll_fn(|cx| Pin::new(&mut self.io).poll_flush(cx)).await
     }
 
-    async fn write_out(&mut self) -> io::Result<()> {
+    /// Writes everything queued (without flushing the stream) and gives the memory back.
+    pub async fn write_out(&mut self) -> io::Result<()> {
         while self.written < self.out.len() {
             let (io, out) = (&mut self.io, &self.out[self.written..]);
             let n = poll_fn(|cx| Pin::new(&mut *io).poll_write(cx, out)).await?;
@@ -174,7 +180,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> WsConn<S> {
 
     /// Sends a ping with no payload.
     pub async fn ping(&mut self) -> io::Result<()> {
-        self.feed(Opcode::Ping, &[]).await?;
+        self.feed(Opcode::Ping, &[])?;
         self.flush().await
     }
 
@@ -257,7 +263,7 @@ mod tests {
             assert_eq!(u64::from_be_bytes(got[2..10].try_into().unwrap()), 300_000);
             client
         });
-        conn.feed_text(&big).await.unwrap();
+        conn.feed_text(&big).unwrap();
         conn.flush().await.unwrap();
         assert_eq!(conn.out.capacity(), 0, "the write buffer is given back");
         let mut client = reading.await.unwrap();
@@ -301,10 +307,7 @@ mod tests {
         let mut close = [0; 4];
         client.read_exact(&mut close).await.unwrap();
         assert_eq!(close, [0x88, 2, 0x0F, 0xA1]);
-        assert!(
-            conn.feed_text("late").await.is_err(),
-            "nothing after the close"
-        );
+        assert!(conn.feed_text("late").is_err(), "nothing after the close");
     }
 
     /// A client that breaks the protocol gets the close frame that says so, and the connection
