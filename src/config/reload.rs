@@ -220,6 +220,7 @@ fn compare_limits(refused: &mut Refusals, old: &Limits, new: &Limits) {
         sse_keepalive,
         poll_wait,
         replay_events,
+        replay_bytes,
         resume,
         body_timeout,
         send_timeout,
@@ -267,6 +268,7 @@ fn compare_limits(refused: &mut Refusals, old: &Limits, new: &Limits) {
             &new.stats_updates_per_sec,
         ),
         ("replay_events", replay_events, &new.replay_events),
+        ("replay_bytes", replay_bytes, &new.replay_bytes),
         (
             "keepalive_requests",
             keepalive_requests,

@@ -220,6 +220,8 @@ pub struct Limits {
     pub poll_wait: Duration,
     /// Events a session keeps to replay when a client resumes it.
     pub replay_events: u32,
+    /// The most bytes of events a session keeps to replay, whatever their number.
+    pub replay_bytes: u32,
     /// How long a session whose connection dropped waits to be resumed, and the oldest event
     /// it replays.
     pub resume: Duration,
@@ -274,6 +276,7 @@ impl Default for Limits {
             sse_keepalive: Duration::from_secs(15),
             poll_wait: Duration::from_secs(25),
             replay_events: 1024,
+            replay_bytes: 64 * 1024,
             resume: Duration::from_secs(120),
             body_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(30),
@@ -348,6 +351,7 @@ pub(super) struct RawLimits {
     sse_keepalive_secs: Option<Seconds>,
     poll_wait_secs: Option<Seconds>,
     replay_events: Option<Count>,
+    replay_bytes: Option<Count>,
     resume_secs: Option<Seconds>,
     body_timeout_secs: Option<Seconds>,
     send_timeout_secs: Option<Seconds>,
@@ -567,6 +571,7 @@ pub(super) fn build_limits(at: &FieldPath, raw: RawLimits) -> Result<Limits, Pro
         )?,
         poll_wait: positive_secs(raw.poll_wait_secs, "poll_wait_secs", d.poll_wait)?,
         replay_events: positive(raw.replay_events, "replay_events", d.replay_events)?,
+        replay_bytes: positive(raw.replay_bytes, "replay_bytes", d.replay_bytes)?,
         resume: positive_secs(raw.resume_secs, "resume_secs", d.resume)?,
         body_timeout: positive_secs(raw.body_timeout_secs, "body_timeout_secs", d.body_timeout)?,
         send_timeout: positive_secs(raw.send_timeout_secs, "send_timeout_secs", d.send_timeout)?,

@@ -1137,6 +1137,7 @@ fn protocol_md_states_the_default_limits() {
         ),
         ("poll_wait_secs", limits.poll_wait.as_secs().to_string()),
         ("replay_events", limits.replay_events.to_string()),
+        ("replay_bytes", limits.replay_bytes.to_string()),
         ("resume_secs", limits.resume.as_secs().to_string()),
         (
             "body_timeout_secs",

@@ -301,7 +301,11 @@ pub async fn serve<S: Socket, H: Send>(
         },
         bucket: None,
         seq: 0,
-        replay: Replay::new(limits.replay_events as usize, limits.resume),
+        replay: Replay::new(
+            limits.replay_events as usize,
+            limits.replay_bytes as usize,
+            limits.resume,
+        ),
         in_flight: 0,
         max_in_flight: (limits.outbound_queue as usize / 4).max(1),
         counters: sessions.counters.connection(rung),
@@ -551,6 +555,9 @@ impl Session {
         // One level of awaits, each on the socket's `feed` itself: this future is part of what
         // an idle connection's task holds (BENCHMARKS.md, "Idle connections").
         let now = Instant::now();
+        // Events past the resume window go now, not at the next event: an idle session's pass
+        // (a heartbeat, at least) is what keeps its replay from holding them.
+        self.replay.forget_old(now);
         let mut written = 0u64;
         for _ in 0..self.handle.limit() {
             let Some(item) = self.outgoing.try_recv() else {

@@ -6,39 +6,60 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// A session's recent events, numbered, for a client that resumes: at most `max` of them, none
-/// older than `max_age`. Payloads are the shared ones every session got, so an entry costs a
-/// pointer and two numbers.
+/// A session's recent events, numbered, for a client that resumes: at most `max` of them and
+/// `max_bytes` of payload, none older than `max_age`. Payloads are the shared ones every session
+/// got, so an entry costs a pointer and two numbers beside a payload it may share; the byte
+/// bound counts each payload whole all the same, so what a session can hold is bounded whatever
+/// the others hold.
 #[derive(Debug)]
 pub struct Replay {
     entries: VecDeque<(u64, Arc<str>, Instant)>,
+    /// The bytes of the payloads in `entries`.
+    bytes: usize,
     max: usize,
+    max_bytes: usize,
     max_age: Duration,
 }
 
 impl Replay {
-    pub fn new(max: usize, max_age: Duration) -> Replay {
+    pub fn new(max: usize, max_bytes: usize, max_age: Duration) -> Replay {
         Replay {
             entries: VecDeque::new(),
+            bytes: 0,
             max,
+            max_bytes,
             max_age,
         }
     }
 
+    /// Keeps an event; the oldest go while there are more than `max` or more than `max_bytes`
+    /// (an event larger than `max_bytes` is not kept: a client that missed it resyncs).
     pub fn push(&mut self, seq: u64, payload: Arc<str>, now: Instant) {
-        if self.entries.len() == self.max {
-            self.entries.pop_front();
-        }
+        self.bytes += payload.len();
         self.entries.push_back((seq, payload, now));
+        while self.entries.len() > self.max || self.bytes > self.max_bytes {
+            self.pop();
+        }
         self.forget_old(now);
     }
 
-    fn forget_old(&mut self, now: Instant) {
+    fn pop(&mut self) {
+        if let Some((_, payload, _)) = self.entries.pop_front() {
+            self.bytes -= payload.len();
+        }
+    }
+
+    /// Forgets the events older than `max_age`, and gives back memory a burst left unused.
+    pub fn forget_old(&mut self, now: Instant) {
         while let Some((_, _, at)) = self.entries.front() {
             if now.duration_since(*at) <= self.max_age {
                 break;
             }
-            self.entries.pop_front();
+            self.pop();
+        }
+        let (len, capacity) = (self.entries.len(), self.entries.capacity());
+        if capacity > 64 && len < capacity / 4 {
+            self.entries.shrink_to(len * 2);
         }
     }
 
@@ -81,7 +102,7 @@ mod tests {
     #[test]
     fn gives_exactly_the_events_after_the_clients_last() {
         let now = Instant::now();
-        let mut replay = Replay::new(8, Duration::from_secs(120));
+        let mut replay = Replay::new(8, 1 << 20, Duration::from_secs(120));
         for seq in 1..=5 {
             replay.push(seq, payload(seq), now);
         }
@@ -96,7 +117,7 @@ mod tests {
     #[test]
     fn a_gap_the_buffer_no_longer_covers_is_no_replay() {
         let now = Instant::now();
-        let mut replay = Replay::new(3, Duration::from_secs(120));
+        let mut replay = Replay::new(3, 1 << 20, Duration::from_secs(120));
         for seq in 1..=5 {
             replay.push(seq, payload(seq), now);
         }
@@ -108,12 +129,40 @@ mod tests {
     #[test]
     fn events_older_than_the_resume_window_are_forgotten() {
         let start = Instant::now();
-        let mut replay = Replay::new(8, Duration::from_secs(120));
+        let mut replay = Replay::new(8, 1 << 20, Duration::from_secs(120));
         replay.push(1, payload(1), start);
         replay.push(2, payload(2), start + Duration::from_secs(100));
         let later = start + Duration::from_secs(121);
         // Event 1 aged out: only a client that saw it can still resume.
         assert_eq!(replay.after(0, 2, later), None);
         assert_eq!(seqs(&replay.after(1, 2, later).unwrap()), [2]);
+    }
+
+    /// Bytes bound what is kept as well as the count: a client that missed more than
+    /// `max_bytes` resyncs, and an idle session's old events go at its next pass.
+    #[test]
+    fn bytes_bound_what_is_kept_and_old_events_go_without_a_push() {
+        let start = Instant::now();
+        let mut replay = Replay::new(1024, 20, Duration::from_secs(120));
+        for seq in 1..=5 {
+            replay.push(seq, payload(seq), start); // 7 bytes each
+        }
+        assert_eq!(replay.bytes, 14, "two fit in 20 bytes");
+        assert_eq!(seqs(&replay.after(3, 5, start).unwrap()), [4, 5]);
+        assert_eq!(replay.after(2, 5, start), None, "event 3 is gone");
+        replay.push(6, Arc::from("x".repeat(21)), start);
+        assert_eq!(replay.bytes, 0, "an event over the bound is not kept");
+        assert_eq!(replay.after(5, 6, start), None);
+
+        let mut replay = Replay::new(1024, 1 << 20, Duration::from_secs(120));
+        for seq in 1..=200 {
+            replay.push(seq, payload(seq), start);
+        }
+        replay.forget_old(start + Duration::from_secs(121));
+        assert_eq!(replay.bytes, 0);
+        assert!(
+            replay.entries.capacity() <= 64,
+            "the burst's memory is given back"
+        );
     }
 }

@@ -479,7 +479,7 @@ mod tests {
     ) -> (bool, mpsc::Receiver<Request>) {
         let (handle, outgoing) = SessionHandle::new(SessionNumber(n), 4);
         let (engine, requests) = mpsc::channel(4);
-        let replay = Replay::new(4, Duration::from_secs(60));
+        let replay = Replay::new(4, 1 << 16, Duration::from_secs(60));
         let parked = Parked::new(handle, outgoing, 0, replay, 0, engine);
         let secret = SessionSecret(format!("secret-{n}"));
         let keep = Duration::from_secs(60);
