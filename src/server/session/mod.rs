@@ -452,7 +452,7 @@ impl Session {
                     }
                     Some(Ok(Incoming::Pong)) => awaiting_pong = None,
                     Some(Ok(Incoming::Close)) => {
-                        // tungstenite has queued the answering close frame; send it.
+                        // The socket has queued the answering close frame; send it.
                         let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, socket.flush()).await;
                         return None;
                     }
@@ -590,20 +590,24 @@ impl Session {
                     continue;
                 }
             };
-            written += payloads.len() as u64;
-            for payload in payloads {
-                let (text, seq) = self.number(payload, now);
-                socket.feed(text, Some(seq)).await?;
-            }
+            // All of an item is numbered and kept for a resume before any of it is written,
+            // and a snapshot counts as written then: a write cut short (a client too slow)
+            // loses nothing a resume cannot replay, and the subscription's statistics still
+            // flow after it.
+            let first = self.number_all(&payloads, now);
             if let Some(generation) = generation {
                 self.snapshot_written = generation;
             }
+            written += payloads.len() as u64;
+            for (seq, payload) in (first..).zip(&payloads) {
+                socket.feed(with_seq(seq, payload), Some(seq)).await?;
+            }
         }
         let stats = self.handle.take_stats(self.snapshot_written);
+        let first = self.number_all(&stats, now);
         written += stats.len() as u64;
-        for payload in stats {
-            let (text, seq) = self.number(payload, now);
-            socket.feed(text, Some(seq)).await?;
+        for (seq, payload) in (first..).zip(&stats) {
+            socket.feed(with_seq(seq, payload), Some(seq)).await?;
         }
         self.counters.sent(written);
         if written == 0 {
@@ -622,6 +626,16 @@ impl Session {
         let text = with_seq(self.seq, &payload);
         self.replay.push(self.seq, payload, now);
         (text, self.seq)
+    }
+
+    /// Numbers events in order and keeps them for a resume; returns the first one's `seq`.
+    fn number_all(&mut self, payloads: &[Arc<str>], now: Instant) -> u64 {
+        let first = self.seq + 1;
+        for payload in payloads {
+            self.seq += 1;
+            self.replay.push(self.seq, payload.clone(), now);
+        }
+        first
     }
 
     /// Puts an attempt at a supervisor action that the session refused itself in the audit log:

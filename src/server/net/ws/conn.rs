@@ -199,12 +199,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> WsConn<S> {
     pub async fn close(&mut self, code: u16, reason: &str) -> io::Result<()> {
         self.queue_close(code, reason);
         self.flush().await?;
-        while let Some(Ok(received)) = self.recv().await {
-            if matches!(received, Message::Close(_)) {
-                break;
+        loop {
+            match self.recv().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(ReadError::Io(_))) => break,
+                Some(Ok(_)) => {}
+                // What cannot be read as frames (the rest of a message over the limit, say) is
+                // read and dropped until the client closes its side.
+                Some(Err(ReadError::Violation(_))) => return self.drain().await,
             }
         }
         Ok(())
+    }
+
+    /// Closes the server's side of the stream and reads and drops what the client still sends
+    /// until it closes its own (the caller bounds how long).
+    async fn drain(&mut self) -> io::Result<()> {
+        poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await?;
+        let mut sink = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+        loop {
+            let mut buffer = ReadBuf::uninit(&mut sink);
+            poll_fn(|cx| Pin::new(&mut self.io).poll_read(cx, &mut buffer)).await?;
+            if buffer.filled().is_empty() {
+                return Ok(());
+            }
+        }
     }
 
     /// Fails the connection as RFC 6455 7.1.7 asks when the client broke the protocol: a close
@@ -219,15 +237,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> WsConn<S> {
         self.queue_close(code, reason);
         let closing = async {
             self.flush().await?;
-            poll_fn(|cx| Pin::new(&mut self.io).poll_shutdown(cx)).await?;
-            let mut sink = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
-            loop {
-                let mut buffer = ReadBuf::uninit(&mut sink);
-                poll_fn(|cx| Pin::new(&mut self.io).poll_read(cx, &mut buffer)).await?;
-                if buffer.filled().is_empty() {
-                    return io::Result::Ok(());
-                }
-            }
+            self.drain().await
         };
         if tokio::time::timeout(VIOLATION_CLOSE_PATIENCE, closing)
             .await
@@ -329,5 +339,28 @@ mod tests {
         client.read_to_end(&mut got).await.unwrap();
         assert_eq!(&got[..4], &[0x88, got[1], 0x03, 0xEA], "1002");
         assert!(std::str::from_utf8(&got[4..]).unwrap().contains("unmasked"));
+    }
+
+    /// A message over the limit gets the caller's close frame, and what the client still sends
+    /// of it is read and dropped until the client closes, rather than left unread (which makes
+    /// the kernel reset the connection, and the client lose the close frame).
+    #[tokio::test]
+    async fn a_close_after_a_message_over_the_limit_drains_the_rest() {
+        let (server, mut client) = duplex(1 << 16);
+        let mut conn = WsConn::new(server, 10);
+        client
+            .write_all(&client_frame(true, 1, &[b'a'; 100]))
+            .await
+            .unwrap();
+        let Some(Err(ReadError::Violation(Violation::TooBig))) = conn.recv().await else {
+            panic!("a message over the limit is too big");
+        };
+        let closing = tokio::spawn(async move { conn.close(1009, "too big").await });
+        let mut close = [0; 11];
+        client.read_exact(&mut close).await.unwrap();
+        assert_eq!(&close[..4], &[0x88, 9, 0x03, 0xF1], "1009");
+        assert_eq!(&close[4..], b"too big");
+        client.shutdown().await.unwrap();
+        closing.await.unwrap().unwrap();
     }
 }
