@@ -317,8 +317,7 @@ impl SessionHandle {
 
     /// Resolves when someone asked the session to close.
     pub async fn closing(&self) {
-        let closed = std::pin::pin!(self.closed.notified());
-        let mut closed = closed;
+        let mut closed = std::pin::pin!(self.closed.notified());
         // Registered before the look, so a close between the two is not missed.
         closed.as_mut().enable();
         if self.close_reason.get().is_some() {

@@ -7,6 +7,8 @@
 
 use axum::response::Response;
 
+use crate::protocol::close;
+
 use super::ws::frame::Opcode;
 use super::ws::{Message, ReadError, Stream, Violation, WsConn, WsUpgrade};
 
@@ -34,7 +36,9 @@ async fn echo(stream: Stream) {
                 return;
             }
             Err(ReadError::Violation(Violation::TooBig)) => {
-                let _ = socket.close(1009, "message too big").await;
+                let _ = socket
+                    .close(close::MESSAGE_TOO_BIG, "message too big")
+                    .await;
                 return;
             }
             Err(ReadError::Violation(violation)) => return socket.fail(violation).await,

@@ -379,18 +379,8 @@ impl Session {
         let shutdown = self.sessions.shutdown.clone();
         let takeover = self.takeover.clone();
         let mut timer = Timer::default();
-        // The handle of the last pass: a resume swaps it for the parked session's.
-        let mut passed: Option<Arc<SessionHandle>> = None;
         loop {
             let handle = self.handle.clone();
-            if !passed
-                .as_ref()
-                .is_some_and(|last| Arc::ptr_eq(last, &handle))
-            {
-                // A pass first: what a resumed session was sent while it was parked.
-                handle.pass_due();
-                passed = Some(handle.clone());
-            }
             // A close asked for wins.
             if let Some(reason) = handle.close_reason() {
                 return Some(reason);
@@ -565,8 +555,8 @@ impl Session {
             };
             let (payloads, generation) = match item {
                 Outgoing::Event(payload) => {
-                    let (text, seq) = self.number(payload, now);
-                    socket.feed(text, Some(seq)).await?;
+                    let seq = self.number(std::slice::from_ref(&payload), now);
+                    socket.feed(with_seq(seq, &payload), Some(seq)).await?;
                     written += 1;
                     continue;
                 }
@@ -594,7 +584,7 @@ impl Session {
             // and a snapshot counts as written then: a write cut short (a client too slow)
             // loses nothing a resume cannot replay, and the subscription's statistics still
             // flow after it.
-            let first = self.number_all(&payloads, now);
+            let first = self.number(&payloads, now);
             if let Some(generation) = generation {
                 self.snapshot_written = generation;
             }
@@ -604,7 +594,7 @@ impl Session {
             }
         }
         let stats = self.handle.take_stats(self.snapshot_written);
-        let first = self.number_all(&stats, now);
+        let first = self.number(&stats, now);
         written += stats.len() as u64;
         for (seq, payload) in (first..).zip(&stats) {
             socket.feed(with_seq(seq, payload), Some(seq)).await?;
@@ -619,17 +609,8 @@ impl Session {
         socket.flush().await
     }
 
-    /// Numbers an event with the session's next `seq` and keeps it for a resume; returns the
-    /// text to write and its `seq`.
-    fn number(&mut self, payload: Arc<str>, now: Instant) -> (String, u64) {
-        self.seq += 1;
-        let text = with_seq(self.seq, &payload);
-        self.replay.push(self.seq, payload, now);
-        (text, self.seq)
-    }
-
     /// Numbers events in order and keeps them for a resume; returns the first one's `seq`.
-    fn number_all(&mut self, payloads: &[Arc<str>], now: Instant) -> u64 {
+    fn number(&mut self, payloads: &[Arc<str>], now: Instant) -> u64 {
         let first = self.seq + 1;
         for payload in payloads {
             self.seq += 1;

@@ -230,6 +230,8 @@ impl Session {
         self.snapshot_written = parked.snapshot_written;
         self.epoch = self.handle.next_epoch();
         self.in_flight = 0;
+        // What the session was sent while it was parked goes out at the loop's next turn.
+        self.handle.pass_due();
         // A connection that fails here is found by the loop's next read or write, and parks the
         // session again.
         let replay = async {

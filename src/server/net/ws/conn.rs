@@ -36,15 +36,6 @@ pub enum ReadError {
     Io(io::Error),
 }
 
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Violation(violation) => violation.fmt(f),
-            ReadError::Io(error) => error.fmt(f),
-        }
-    }
-}
-
 /// What the client sent: a message, a pong, or its close. (Pings are answered, not returned.)
 #[derive(Debug, PartialEq, Eq)]
 pub enum Message {
@@ -96,15 +87,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> WsConn<S> {
                     continue;
                 }
                 Ok(Some(Received::Close(code))) => {
-                    if !self.close_sent {
-                        // The answer echoes the client's code (RFC 6455 5.5.1).
-                        let payload = code.map(u16::to_be_bytes);
-                        frame::write(
-                            &mut self.out,
-                            Opcode::Close,
-                            payload.as_ref().map_or(&[], |p| p),
-                        );
-                        self.close_sent = true;
+                    // The answer echoes the client's code, or has none either (RFC 6455 5.5.1).
+                    match code {
+                        Some(code) => self.queue_close(code, ""),
+                        None if !self.close_sent => {
+                            frame::write(&mut self.out, Opcode::Close, &[]);
+                            self.close_sent = true;
+                        }
+                        None => {}
                     }
                     return Some(Ok(Message::Close(code)));
                 }

@@ -6,10 +6,7 @@
 //! a fragmented message, are the only memory a [`Reader`] keeps, and it gives both back once
 //! the message is out (BENCHMARKS.md, "Idle connections").
 
-/// The close code of a breach of the protocol (RFC 6455 7.4.1).
-pub const PROTOCOL_ERROR: u16 = 1002;
-/// The close code of a text (or close reason) that is not UTF-8.
-pub const INVALID_PAYLOAD: u16 = 1007;
+use crate::protocol::close::{INVALID_PAYLOAD, PROTOCOL_ERROR};
 
 /// The largest payload of a control frame (ping, pong, close).
 const MAX_CONTROL_PAYLOAD: usize = 125;
@@ -39,11 +36,8 @@ impl Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Violation::Protocol(what) => f.write_str(what),
-            Violation::NotUtf8 => f.write_str("a text that is not UTF-8"),
-            Violation::TooBig => f.write_str("a message over the size limit"),
-        }
+        let (_, words) = self.close().unwrap_or((0, "a message over the size limit"));
+        f.write_str(words)
     }
 }
 
