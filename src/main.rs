@@ -18,7 +18,7 @@ use acdhub::server::{Server, check_config, count_dropped_log_lines, hash_passwor
 use acdhub::sim::play::{OneQueue, Simulation};
 use acdhub::{config, demo};
 
-/// The allocator: mimalloc gives the 19 MiB that each password check's argon2 hash takes back to
+/// The allocator: jemalloc gives the 19 MiB that each password check's argon2 hash takes back to
 /// the operating system once it is freed; glibc's malloc kept it in the thread's arena for
 /// good (ARCHITECTURE.md, "Memory").
 #[global_allocator]

@@ -26,6 +26,7 @@ mod ids;
 mod invariants;
 mod queue;
 mod reconfigure;
+mod rolling;
 mod routing;
 mod stats;
 mod timers;

@@ -23,6 +23,7 @@ use super::agent::AgentStatusKind;
 use super::figures::{Figures, Sample};
 use super::histogram::QueueHistograms;
 use super::ids::ReasonCode;
+use super::rolling::RollingSamples;
 
 /// How many agents are in each state, now. An agent in several queues counts in each.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -325,8 +326,8 @@ pub(crate) struct Stats {
     queues: Vec<Scope>,
     histograms: Vec<QueueHistograms>,
     tenant: Scope,
-    /// Point samples in the rolling window, oldest first: when each leaves it, and its queue.
-    rolling: VecDeque<(Timestamp, usize, Sample)>,
+    /// Point samples in the rolling window: when each leaves it, and its queue.
+    rolling: RollingSamples,
     starts: WindowStarts,
     next_interval: Timestamp,
     next_midnight: Timestamp,
@@ -371,7 +372,7 @@ impl Stats {
             queues: (0..thresholds.len()).map(|_| Scope::new(now)).collect(),
             histograms: thresholds.map(QueueHistograms::new).collect(),
             tenant: Scope::new(now),
-            rolling: VecDeque::new(),
+            rolling: RollingSamples::default(),
             starts: WindowStarts { today, interval },
             next_interval: interval + INTERVAL,
             next_midnight,
@@ -389,8 +390,7 @@ impl Stats {
             scope.rolling.apply(&sample, true);
         }
         self.histograms[queue].record(&sample);
-        self.rolling
-            .push_back((now + self.rolling_window, queue, sample));
+        self.rolling.push(now + self.rolling_window, queue, sample);
     }
 
     /// Moves one agent from one state to another in the counts of the tenant and of its queues.
@@ -442,8 +442,8 @@ impl Stats {
 
     /// The next instant at which a window rolls over or a sample leaves the rolling window.
     pub fn next_deadline(&self) -> Timestamp {
-        match self.rolling.front() {
-            Some((expires_at, _, _)) => self.next_boundary.min(*expires_at),
+        match self.rolling.next_leaving() {
+            Some(leaves) => self.next_boundary.min(leaves),
             None => self.next_boundary,
         }
     }
@@ -468,15 +468,12 @@ impl Stats {
             self.next_boundary = self.next_interval.min(self.next_midnight);
             (0..self.queues.len()).for_each(&mut changed);
         }
-        while let Some(&(expires_at, queue, sample)) = self.rolling.front() {
-            if expires_at > at {
-                break;
-            }
-            self.rolling.pop_front();
-            self.queues[queue].rolling.apply(&sample, false);
-            self.tenant.rolling.apply(&sample, false);
+        let (queues, tenant) = (&mut self.queues, &mut self.tenant);
+        self.rolling.pop_left(at, |queue, sample| {
+            queues[queue].rolling.apply(&sample, false);
+            tenant.rolling.apply(&sample, false);
             changed(queue);
-        }
+        });
     }
 
     /// The zone the days and intervals are counted in.
