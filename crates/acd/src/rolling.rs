@@ -19,9 +19,9 @@ use jiff::Timestamp;
 
 use super::figures::Sample;
 
-/// Nanoseconds since the epoch; instants outside the years 1678 to 2262 are held at the ends of
-/// that range (a sample due to leave after 2262 stays). In `i64` arithmetic, not `i128`: the
-/// next instant a sample leaves is asked for on every command.
+/// Nanoseconds since the epoch, in `i64`: exact from 1677 to 2262. An instant outside that
+/// range counts as its end (a sample kept after 2262-04-11 leaves at the first `pop_left` from
+/// then on); the server's clock and the simulator's are far inside it.
 fn nanos(at: Timestamp) -> i64 {
     let second = at.as_second();
     second
@@ -148,9 +148,10 @@ fn pop_left<E: Entry>(entries: &mut VecDeque<E>, at_ns: i64, left: &mut impl FnM
 }
 
 /// The samples of the rolling window: when each leaves it, and its queue. A snapshot lists them
-/// (`Listed`) as the one deque of tuples they were kept in before.
-#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(from = "Listed", into = "Listed")]
+/// (`Listed`) as the one deque of tuples they were kept in before: read through `From`, written
+/// by [`RollingSamples::serialize_listed`].
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(from = "Listed")]
 pub(crate) struct RollingSamples {
     counts: VecDeque<Count>,
     waits: VecDeque<Wait>,
@@ -235,18 +236,36 @@ impl RollingSamples {
         self.next_leaving = fronts.into_iter().flatten().min().map(timestamp);
     }
 
-    /// Every sample, oldest first (at one instant, counts before waits before handled calls).
-    /// For a snapshot, which is rare and writes more than this in JSON.
-    fn in_order(&self) -> Vec<(i64, usize, Sample)> {
+    /// Every sample, oldest first (at one instant: counts, then waits, then handled calls).
+    fn listed(&self) -> impl Iterator<Item = (Timestamp, usize, Sample)> + '_ {
         fn parts<E: Entry>(entry: &E) -> (i64, usize, Sample) {
             (entry.leaves_ns(), entry.queue(), entry.sample())
         }
-        let mut all: Vec<_> = (self.counts.iter().map(parts))
-            .chain(self.waits.iter().map(parts))
-            .chain(self.handled.iter().map(parts))
-            .collect();
-        all.sort_by_key(|(ns, _, _)| *ns);
-        all
+        let mut counts = self.counts.iter().map(parts).peekable();
+        let mut waits = self.waits.iter().map(parts).peekable();
+        let mut handled = self.handled.iter().map(parts).peekable();
+        std::iter::from_fn(move || {
+            let (c, w) = (counts.peek().map(|e| e.0), waits.peek().map(|e| e.0));
+            let h = handled.peek().map(|e| e.0);
+            let oldest = [c, w, h].into_iter().flatten().min()?;
+            let next = if c == Some(oldest) {
+                counts.next()
+            } else if w == Some(oldest) {
+                waits.next()
+            } else {
+                handled.next()
+            };
+            next.map(|(ns, queue, sample)| (timestamp(ns), queue, sample))
+        })
+    }
+
+    /// Writes the samples as a snapshot has always listed them (`Listed`), straight from the
+    /// three deques: a snapshot makes no copy of the window. Each entry is written by derive.
+    pub fn serialize_listed<S: serde::Serializer>(
+        samples: &RollingSamples,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(samples.listed())
     }
 }
 
@@ -260,14 +279,6 @@ impl From<Listed> for RollingSamples {
             samples.push(leaves, queue, sample);
         }
         samples
-    }
-}
-
-impl From<RollingSamples> for Listed {
-    fn from(samples: RollingSamples) -> Listed {
-        (samples.in_order().into_iter())
-            .map(|(ns, queue, sample)| (timestamp(ns), queue, sample))
-            .collect()
     }
 }
 
@@ -347,11 +358,11 @@ mod tests {
         let mut expected_sorted = expected.clone();
         expected_sorted.sort_by_key(|(queue, sample)| (*queue, format!("{sample:?}")));
         assert_eq!(left, expected_sorted);
-        assert_eq!(rolling.in_order().len(), samples().len() - expected.len());
+        assert_eq!(rolling.listed().count(), samples().len() - expected.len());
         assert_eq!(rolling.next_leaving(), Some(at(2)));
         rolling.pop_left(at(9), |_, _| {});
         assert_eq!(
-            (rolling.in_order().len(), rolling.next_leaving()),
+            (rolling.listed().count(), rolling.next_leaving()),
             (0, None)
         );
     }
@@ -359,8 +370,10 @@ mod tests {
     #[test]
     fn a_snapshot_lists_the_samples_as_they_were_listed_and_reads_them_back() {
         let rolling = RollingSamples::from(samples());
-        let listed = Listed::from(rolling.clone());
+        let listed: Listed = rolling.listed().collect();
         assert_eq!(listed, samples());
-        assert_eq!(RollingSamples::from(listed).in_order(), rolling.in_order());
+        let read = RollingSamples::from(listed);
+        assert!(read.listed().eq(rolling.listed()));
+        assert_eq!(read.next_leaving(), rolling.next_leaving());
     }
 }

@@ -327,6 +327,7 @@ pub(crate) struct Stats {
     histograms: Vec<QueueHistograms>,
     tenant: Scope,
     /// Point samples in the rolling window: when each leaves it, and its queue.
+    #[serde(serialize_with = "RollingSamples::serialize_listed")]
     rolling: RollingSamples,
     starts: WindowStarts,
     next_interval: Timestamp,
