@@ -58,6 +58,11 @@ pub struct AgentsArgs {
     /// the floor's other commands are. 0: none.
     #[arg(long, default_value_t = 0)]
     command_every_secs: u64,
+    /// Seconds to wait once every agent is ready, before the first call: the server gives back
+    /// what the sign-ins' password checks took in the seconds after them, so the RSS read at the
+    /// end of the wait (`server_rss_settled_kb`) is the one to measure memory under calls from.
+    #[arg(long, default_value_t = 0)]
+    settle_secs: u64,
     #[arg(long)]
     server_pid: u32,
 }
@@ -112,6 +117,17 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
         "{} agents ready in {sign_in_s:.1} s; server RSS {} kB; {total_calls} calls at {}/s",
         args.agents, server_signed_in.rss_kb, args.rate
     );
+    let server_settled = if args.settle_secs > 0 {
+        tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
+        let settled = Usage::of(pid)?;
+        eprintln!(
+            "server RSS {} kB {} s later, before the first call",
+            settled.rss_kb, args.settle_secs
+        );
+        settled
+    } else {
+        server_signed_in
+    };
 
     let mut pbx = target.open_acdhub().await?;
     let pbx_credentials = match tokens.get("pbx") {
@@ -198,6 +214,7 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
     report.figure("sign_in_s", round3(sign_in_s));
     report.figure("server_rss_start_kb", server_start.rss_kb);
     report.figure("server_rss_signed_in_kb", server_signed_in.rss_kb);
+    report.figure("server_rss_settled_kb", server_settled.rss_kb);
     report.figure("server_rss_end_kb", server_end.rss_kb);
     report.figure(
         "server_cpu_s_per_1000_calls",
