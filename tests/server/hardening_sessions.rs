@@ -333,6 +333,39 @@ async fn a_flooding_agent_is_rate_limited_then_closed_while_its_tenant_stays_qui
     acdhub.stop();
 }
 
+/// A connection refused because its login's other connections spent the login's budget (four
+/// tabs, say) keeps its own tokens: once the login's bucket refills, it has its whole burst.
+#[tokio::test]
+async fn a_connection_refused_for_its_logins_budget_keeps_its_own() {
+    // A connection: 1 a second, 4 at once; the login: 4 a second, 16 at once.
+    let server = net::start("[limits]\ncommands_per_sec = 1\ncommand_burst = 4\n").await;
+    let mut tabs = Vec::new();
+    for _ in 0..4 {
+        let (mut tab, _) = Client::login(&server, Via::Ws, "a1").await;
+        for _ in 0..4 {
+            tab.ok(json!({"type": "ping"})).await;
+        }
+        tabs.push(tab);
+    }
+    // The four tabs spent the login's 16: a fifth connection, its own 4 untouched, is refused.
+    let (mut late, _) = Client::login(&server, Via::Ws, "a1").await;
+    let mut refused = 0;
+    for _ in 0..4 {
+        let reply = late.request(json!({"type": "ping"})).await;
+        if reply["type"] == "error" {
+            assert_eq!(reply["code"], "rate_limited", "{reply}");
+            refused += 1;
+        }
+    }
+    assert!(refused >= 1, "the login's budget is spent");
+    // 3 s later the login has refilled 12; the late connection, whose refused pings cost it
+    // nothing, has its burst of 4 again (had they cost it, it would have 3 at most).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for _ in 0..4 {
+        late.ok(json!({"type": "ping"})).await;
+    }
+}
+
 #[tokio::test]
 async fn a_pbx_pipelining_a_burst_of_calls_is_not_refused() {
     let server = net::start("").await;

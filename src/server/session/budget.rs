@@ -6,7 +6,9 @@
 //! works at full rate while one credential cannot multiply its budget by opening sessions.
 //!
 //! A message over budget is refused with `rate_limited` (it changes nothing) and counts as a
-//! refused message, so a client that keeps flooding is closed with 1008.
+//! refused message, so a client that keeps flooding is closed with 1008. One refused because
+//! its principal's other sessions spent the principal's budget takes nothing from its own
+//! session's: that session has its burst again as soon as the principal's bucket refills.
 
 use dashmap::DashMap;
 use tokio::time::Instant;
@@ -83,6 +85,12 @@ impl Bucket {
             false
         }
     }
+
+    /// Puts back the token `take` took for a message the principal's bucket then refused: the
+    /// message was not sent within this connection's budget, so it costs the connection nothing.
+    pub fn give_back(&mut self) {
+        self.tokens = (self.tokens + 1.0).min(self.budget.burst);
+    }
 }
 
 /// Every principal's bucket, shared by its sessions. Only principals that signed in have one,
@@ -135,6 +143,23 @@ mod tests {
         let much_later = start + Duration::from_secs(3600);
         assert!((0..200).all(|_| bucket.take(much_later)));
         assert!(!bucket.take(much_later), "an hour idle is still one burst");
+    }
+
+    #[test]
+    fn a_token_given_back_is_there_for_the_next_message_up_to_the_burst() {
+        let start = Instant::now();
+        let mut bucket = Bucket::full(AGENT, start);
+        assert!((0..200).all(|_| bucket.take(start)));
+        bucket.give_back();
+        assert!(bucket.take(start), "the token given back");
+        assert!(!bucket.take(start));
+        let mut full = Bucket::full(AGENT, start);
+        full.give_back();
+        assert!((0..200).all(|_| full.take(start)));
+        assert!(
+            !full.take(start),
+            "a full bucket holds no more than its burst"
+        );
     }
 
     #[test]

@@ -658,12 +658,12 @@ impl Session {
     fn within_budget(&mut self, identity: &Identity) -> Result<(), ProtocolError> {
         let now = Instant::now();
         let budget = Budget::of(&self.sessions.limits, identity.role());
-        let session = self
-            .bucket
-            .get_or_insert_with(|| Bucket::full(budget, now))
-            .take(now);
-        if session && self.sessions.principal_buckets.take(identity, budget, now) {
-            return Ok(());
+        let session = self.bucket.get_or_insert_with(|| Bucket::full(budget, now));
+        if session.take(now) {
+            if self.sessions.principal_buckets.take(identity, budget, now) {
+                return Ok(());
+            }
+            session.give_back();
         }
         Err(ProtocolError::RateLimited {
             per_sec: budget.per_sec as u32,
