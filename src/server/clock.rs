@@ -68,8 +68,6 @@ impl Clock {
     }
 }
 
-/// Sleeps until `deadline`, or for ever when there is none: a `select!` arm for a deadline
-/// that may not be set (a flush not due, a pong not awaited, a long-poll link being polled).
 /// A timer that exists only while a deadline is set, boxed: a task that waits on it holds a
 /// pointer rather than a whole timer, and nothing at all while nothing is due (an idle
 /// connection that has signed in and owes no pong).
@@ -99,6 +97,9 @@ impl Timer {
     }
 }
 
+/// Sleeps until `deadline`, or for ever when there is none: a `select!` arm for a deadline
+/// that may not be set (a flush not due, a long-poll link being polled). A session's loop,
+/// which an idle connection's task holds, uses [`Timer`] instead.
 pub async fn sleep_until_option(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,

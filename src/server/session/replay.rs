@@ -33,14 +33,15 @@ impl Replay {
     }
 
     /// Keeps an event; the oldest go while there are more than `max` or more than `max_bytes`
-    /// (an event larger than `max_bytes` is not kept: a client that missed it resyncs).
+    /// (an event larger than `max_bytes` is not kept: a client that missed it resyncs). Those
+    /// past `max_age` go at [`Replay::forget_old`], which each write pass runs before it pushes
+    /// (with the same `now`), and at [`Replay::after`].
     pub fn push(&mut self, seq: u64, payload: Arc<str>, now: Instant) {
         self.bytes += payload.len();
         self.entries.push_back((seq, payload, now));
         while self.entries.len() > self.max || self.bytes > self.max_bytes {
             self.pop();
         }
-        self.forget_old(now);
     }
 
     fn pop(&mut self) {

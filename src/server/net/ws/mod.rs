@@ -54,23 +54,28 @@ impl<S: Send + Sync> FromRequestParts<S> for WsUpgrade {
                 "Request method must be `GET`",
             ));
         }
-        if !has_token(&parts.headers, header::CONNECTION, "upgrade") {
-            return Err(NotAnUpgrade(
-                Status::BAD_REQUEST,
+        // Each header that must carry a token, and axum's words when it does not.
+        let required = [
+            (
+                header::CONNECTION,
+                "upgrade",
                 "Connection header did not include 'upgrade'",
-            ));
-        }
-        if !has_token(&parts.headers, header::UPGRADE, "websocket") {
-            return Err(NotAnUpgrade(
-                Status::BAD_REQUEST,
+            ),
+            (
+                header::UPGRADE,
+                "websocket",
                 "`Upgrade` header did not include 'websocket'",
-            ));
-        }
-        if !has_token(&parts.headers, header::SEC_WEBSOCKET_VERSION, "13") {
-            return Err(NotAnUpgrade(
-                Status::BAD_REQUEST,
+            ),
+            (
+                header::SEC_WEBSOCKET_VERSION,
+                "13",
                 "`Sec-WebSocket-Version` header did not include '13'",
-            ));
+            ),
+        ];
+        for (name, token, missing) in required {
+            if !has_token(&parts.headers, name, token) {
+                return Err(NotAnUpgrade(Status::BAD_REQUEST, missing));
+            }
         }
         let Some(key) = parts.headers.get(header::SEC_WEBSOCKET_KEY).cloned() else {
             return Err(NotAnUpgrade(
