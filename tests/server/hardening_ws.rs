@@ -209,3 +209,64 @@ async fn the_test_echo_endpoint_is_not_routed_without_its_environment_variable()
     assert_eq!(&head, b"HTTP/1.1 404", "{}", String::from_utf8_lossy(&head));
     server.shutdown().await;
 }
+
+/// A request to `/ws` that is not a WebSocket upgrade is answered with its status and the
+/// reason in words, changes nothing, and the next real upgrade is served.
+#[tokio::test]
+async fn a_request_that_is_not_an_upgrade_gets_its_status_and_reason() {
+    let server = net::start("").await;
+    let addr = server.ws_addr().unwrap();
+    let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let cases = [
+        (
+            "POST",
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n",
+            405,
+            "",
+        ),
+        (
+            "GET",
+            "",
+            400,
+            "Connection header did not include 'upgrade'",
+        ),
+        (
+            "GET",
+            "Connection: Upgrade\r\n",
+            400,
+            "`Upgrade` header did not include 'websocket'",
+        ),
+        (
+            "GET",
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\n",
+            400,
+            "`Sec-WebSocket-Version` header did not include '13'",
+        ),
+        (
+            "GET",
+            "Upgrade: websocket\r\nConnection: close, Upgrade\r\nSec-WebSocket-Version: 13\r\n",
+            400,
+            "`Sec-WebSocket-Key` header missing",
+        ),
+    ];
+    for (method, headers, status, reason) in cases {
+        // The key goes with every request but the one that lacks it.
+        let key = if reason.contains("Key") { "" } else { key };
+        let request = format!("{method} /ws HTTP/1.0\r\nHost: {addr}\r\n{headers}{key}\r\n");
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        tokio::time::timeout(PATIENCE, tcp.read_to_string(&mut response))
+            .await
+            .expect("answered in time")
+            .unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        let answered: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        assert_eq!(answered, status, "{method} with {headers:?}: {response}");
+        assert_eq!(body, reason, "{method} with {headers:?}");
+    }
+    // The server still upgrades and serves.
+    let (mut client, _) = Client::login(&server, Via::Ws, "a1").await;
+    client.ok(json!({"type": "ping"})).await;
+    server.shutdown().await;
+}
