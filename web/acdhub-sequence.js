@@ -20,6 +20,8 @@ export class Sequence {
   #early = new Map();
   /** The id of the session to resume: memory only, a secret that must not leak to another tab. */
   #session = null;
+  /** The last seq the server was told this client has (`seen`). */
+  #told = 0;
 
   /** The last event's seq in the current session (0 before the first). */
   get lastSeq() {
@@ -40,6 +42,21 @@ export class Sequence {
   restart() {
     this.#expected = 1;
     this.#early.clear();
+    this.#told = 0;
+  }
+
+  /**
+   * The seq to tell the server this client has (`seen`: protocol.md, Resuming a session), or
+   * null when it has had nothing since it was last told. It is the seq a resume would name, so
+   * the server forgets nothing a resume would ask for.
+   */
+  get untold() {
+    return this.lastSeq > this.#told ? this.lastSeq : null;
+  }
+
+  /** The server has been told the client has every event up to `seq`. */
+  told(seq) {
+    this.#told = Math.max(this.#told, seq);
   }
 
   /** The link that brought the early events is gone: a resume sends them again. */

@@ -31,7 +31,8 @@
 //   often). A link that delivers nothing at all for that plus 20 s is dead: it is closed and
 //   remade with a resume. The backoff starts afresh only once a link has delivered a
 //   heartbeat, that is lasted one interval, so a server that drops everyone at once is not
-//   hammered.
+//   hammered. At a heartbeat it also tells the server, with `seen`, the last event it has, so
+//   the session keeps a heartbeat's worth of events for a resume instead of two minutes'.
 // - It signs in with the stored token and falls back to the password, matches replies to
 //   commands, and hands events to the page strictly in seq order, exactly once: a gap that
 //   does not fill within 3 s closes the link and resumes, which fetches the missing events.
@@ -514,7 +515,10 @@ export class Client extends EventTarget {
       case "heartbeat":
         // The link has lasted an interval: the next drop starts the backoff afresh. (Reset at
         // sign-in, a server that drops every session at once would be hammered.)
-        if (this.#state === State.LIVE) this.#attempt = 0;
+        if (this.#state === State.LIVE) {
+          this.#attempt = 0;
+          this.#tellSeen(connection);
+        }
         return;
       case "ack":
       case "error":
@@ -523,6 +527,18 @@ export class Client extends EventTarget {
       default:
         if (typeof message.seq === "number") this.#event(connection, message);
     }
+  }
+
+  /**
+   * Tells the server which events this client has, so that its session keeps only those after
+   * them for a resume (`seen`): once a heartbeat, if events came since the last time.
+   */
+  #tellSeen(connection) {
+    const seq = this.#sequence.untold;
+    if (seq === null || this.#connection !== connection) return;
+    this.#sequence.told(seq);
+    // A refusal or a lost link costs nothing: the server keeps the events, as if never told.
+    this.#send(connection, "seen", { seq }).catch(() => {});
   }
 
   /** A link that delivers nothing, not even a heartbeat, for the silence limit is dead. */

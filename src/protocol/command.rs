@@ -32,6 +32,8 @@ pub enum Command {
     },
     /// The application-level liveness check: the session answers it at once.
     Ping,
+    /// The client has every event up to `seq` (`seen`): the session answers it at once.
+    Seen { seq: u64 },
 }
 
 impl Command {
@@ -100,6 +102,7 @@ impl ClientMessage {
         let command = match (self, acting) {
             (ClientMessage::Auth(..), _) => return Err(ProtocolError::AlreadyAuthenticated.into()),
             (ClientMessage::Ping, _) => return Ok(Command::Ping),
+            (ClientMessage::Seen { seq }, _) => return Ok(Command::Seen { seq }),
 
             // An agent, on its own agent.
             (ClientMessage::Login, Acting::Agent(me)) => acd::Command::Login { agent: me.clone() },
@@ -307,6 +310,7 @@ mod tests {
     /// One well-formed message of each type.
     const EXAMPLES: &[&str] = &[
         r#"{"id":"1","type":"ping"}"#,
+        r#"{"id":"1","type":"seen","seq":3}"#,
         r#"{"id":"1","type":"login"}"#,
         r#"{"id":"1","type":"ready"}"#,
         r#"{"id":"1","type":"not_ready","reason":"lunch"}"#,

@@ -45,6 +45,11 @@ pub enum ClientMessage {
     Auth(Credentials, Option<Resume>),
     /// Any role: answered with an `ack`, so a browser can see its link is alive.
     Ping,
+    /// Any role: the client has every event up to `seq`, so the session need not keep them for
+    /// a resume.
+    Seen {
+        seq: u64,
+    },
 
     // The agent role, acting on its own agent.
     Login,
@@ -239,6 +244,7 @@ impl PendingName {
 const TYPES: &[(&str, &[&str])] = &[
     ("auth", &["agent", "wallboard", "supervisor", "telephony"]),
     ("ping", &["agent", "wallboard", "supervisor", "telephony"]),
+    ("seen", &["agent", "wallboard", "supervisor", "telephony"]),
     ("login", &["agent"]),
     ("ready", &["agent"]),
     ("not_ready", &["agent"]),
@@ -275,6 +281,7 @@ impl ClientMessage {
         match self {
             ClientMessage::Auth(..) => "auth",
             ClientMessage::Ping => "ping",
+            ClientMessage::Seen { .. } => "seen",
             ClientMessage::Login => "login",
             ClientMessage::Ready => "ready",
             ClientMessage::NotReady { .. } => "not_ready",
@@ -458,6 +465,12 @@ struct ExtendFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct SeenFields {
+    seq: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ListAgentsFields {
     #[serde(default, deserialize_with = "present")]
     queue: Option<String>,
@@ -583,6 +596,10 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
             ClientMessage::Auth(credentials, resume)
         }
         "ping" => none(object).map(|_| ClientMessage::Ping)?,
+        "seen" => {
+            let f: SeenFields = fields(kind, object)?;
+            ClientMessage::Seen { seq: f.seq }
+        }
         "login" => none(object).map(|_| ClientMessage::Login)?,
         "ready" => none(object).map(|_| ClientMessage::Ready)?,
         "not_ready" => {

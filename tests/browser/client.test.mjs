@@ -191,6 +191,52 @@ test("a gap that does not fill closes the link and resumes after the last event,
   client.stop();
 });
 
+test("at a heartbeat the client tells the server the last event it has, once, and only what a resume would name", async () => {
+  const rung = scripted();
+  const { client } = await liveClient([rung]);
+  const connection = rung.connections[0];
+  await answerAuth(connection, { events: [1, 2] });
+  const heartbeat = () => connection.deliver({ type: "heartbeat", time: new Date().toISOString() });
+  const seens = () => connection.sent.filter((m) => m.type === "seen").map((m) => m.seq);
+
+  heartbeat();
+  assert.deepEqual(seens(), [2], "the last event delivered");
+  const told = connection.sent.findLast((m) => m.type === "seen");
+  connection.deliver({ type: "ack", id: told.id });
+  heartbeat();
+  assert.deepEqual(seens(), [2], "nothing new: nothing said");
+
+  // An early event is not delivered yet: a resume would ask for the one before it.
+  connection.deliver(event(4));
+  heartbeat();
+  assert.deepEqual(seens(), [2], "4 came early: the client has 2 in order");
+  connection.deliver(event(3));
+  heartbeat();
+  assert.deepEqual(seens(), [2, 4]);
+  // A refusal (the server never says so for a seq it sent, but a client must not mind) is quiet.
+  const last = connection.sent.findLast((m) => m.type === "seen");
+  connection.deliver({ type: "error", id: last.id, code: "bad_message", message: "no" });
+  await tick();
+  assert.equal(client.state, State.LIVE);
+  client.stop();
+});
+
+test("after a resync the client tells from the new session's numbering", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const rung = scripted();
+  const { client } = await liveClient([rung]);
+  await answerAuth(rung.connections[0], { events: [1, 2, 3, 4, 5] });
+  rung.connections[0].deliver({ type: "heartbeat", time: new Date().toISOString() });
+  rung.connections[0].drop(1006);
+  t.mock.timers.tick(1000);
+  await tick();
+  const second = rung.connections[1];
+  await answerAuth(second, { events: [1, 2], session: "s2", resumed: false });
+  second.deliver({ type: "heartbeat", time: new Date().toISOString() });
+  assert.deepEqual(second.sent.filter((m) => m.type === "seen").map((m) => m.seq), [2], "the new session's 2, not the old one's 5");
+  client.stop();
+});
+
 test("a link that delivers nothing for heartbeat_secs + 20 s is closed and remade; heartbeats keep it", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const rung = scripted();

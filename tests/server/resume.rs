@@ -124,6 +124,74 @@ async fn a_session_that_lost_events_beyond_its_buffer_resyncs_with_a_fresh_snaps
     assert_eq!(again["result"]["resumed"], false, "{again}");
 }
 
+/// `seen` lets the session forget what its client has: a resume from there replays only what
+/// came after, one from before it is a resync; a `seen` past the session's last event is refused
+/// and forgets nothing.
+#[tokio::test]
+async fn seen_forgets_what_the_client_has_and_a_resume_from_there_still_replays_the_rest() {
+    let server = net::start("").await;
+    let (mut agent, token, id) = session(&server, "a1").await;
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let received = agent.last_seq;
+    assert!(received >= 4, "a snapshot and a login: {received} events");
+
+    // Past the last event: refused, the connection stays up, nothing is forgotten.
+    let refused = agent
+        .request(json!({"type": "seen", "seq": received + 1}))
+        .await;
+    assert_eq!(refused["code"], "bad_message", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("past the session's last event"),
+        "{refused}"
+    );
+    for bad in [json!(-1), json!("3"), json!(null)] {
+        assert_eq!(
+            agent.refused(json!({"type": "seen", "seq": bad})).await,
+            "bad_message",
+            "{bad}"
+        );
+    }
+    assert_eq!(agent.refused(json!({"type": "seen"})).await, "bad_message");
+
+    // The client has everything up to two before its last.
+    let seen = received - 2;
+    agent.ok(json!({"type": "seen", "seq": seen})).await;
+    // An older one changes nothing.
+    agent.ok(json!({"type": "seen", "seq": 1})).await;
+    drop(agent);
+
+    let addr = net::addr(&server, Via::Ws);
+    // From exactly what it said it has: the two after it, each once.
+    let (back, reply) = Client::resume_at(addr, Via::Ws, &token, &id, seen, true).await;
+    assert_eq!(reply["result"]["resumed"], true, "{reply}");
+    assert_eq!(
+        seqs(&back.backlog),
+        [seen + 1, seen + 2],
+        "{:?}",
+        back.backlog
+    );
+    drop(back);
+
+    // From before what it said it has: those events are gone, so a fresh session.
+    let (fresh, reply) = Client::resume_at(addr, Via::Ws, &token, &id, seen - 1, false).await;
+    assert_eq!(reply["result"]["resumed"], false, "{reply}");
+    assert_ne!(reply["result"]["session"], id.as_str());
+    assert_eq!(fresh.backlog[0]["seq"], 1, "{:?}", fresh.backlog);
+    let state = fresh
+        .backlog
+        .iter()
+        .find(|e| e["type"] == "agent_state")
+        .unwrap();
+    assert_eq!(
+        state["state"], "ready",
+        "the snapshot is the agent as it is"
+    );
+}
+
 #[tokio::test]
 async fn a_resume_takes_the_session_from_a_connection_still_open_which_closes_with_4009() {
     let server = net::start("").await;

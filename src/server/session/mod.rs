@@ -609,6 +609,23 @@ impl Session {
         socket.flush().await
     }
 
+    /// `seen`: the client has every event up to `seq`, so the replay need not keep them. A
+    /// client can only have seen what was written; a `seq` past that is refused, and nothing
+    /// is forgotten.
+    fn seen(&mut self, id: String, seq: u64) -> Option<CloseReason> {
+        if seq > self.seq {
+            let error = ProtocolError::BadMessage(format!(
+                "seen: `seq` {seq} is past the session's last event, {}",
+                self.seq
+            ));
+            return self.refuse(Some(id), error);
+        }
+        self.replay.forget_through(seq);
+        self.handle
+            .send_reply(Reply::Ack { id, result: None }.to_json());
+        None
+    }
+
     /// Numbers events in order and keeps them for a resume; returns the first one's `seq`.
     fn number(&mut self, payloads: &[Arc<str>], now: Instant) -> u64 {
         let first = self.seq + 1;
@@ -739,10 +756,14 @@ impl Session {
                 return None;
             }
         };
-        if command == Command::Ping {
-            self.handle
-                .send_reply(Reply::Ack { id, result: None }.to_json());
-            return None;
+        match command {
+            Command::Ping => {
+                self.handle
+                    .send_reply(Reply::Ack { id, result: None }.to_json());
+                return None;
+            }
+            Command::Seen { seq } => return self.seen(id, seq),
+            _ => {}
         }
         let audited = action.filter(|_| identity.role() == Role::Supervisor);
         let on_logged_out = command.logs_out().map(|agent| {

@@ -64,6 +64,17 @@ impl Replay {
         }
     }
 
+    /// Forgets the events up to `seq`: the client has them (`seen`), and a resume from before
+    /// them would be a resync anyway.
+    pub fn forget_through(&mut self, seq: u64) {
+        while let Some((first, _, _)) = self.entries.front() {
+            if *first > seq {
+                break;
+            }
+            self.pop();
+        }
+    }
+
     /// The events after `last_seq`, if every one of them is still here (`seq` is the session's
     /// last event); `None` if some are gone, or `last_seq` is ahead of the session.
     pub fn after(&mut self, last_seq: u64, seq: u64, now: Instant) -> Option<Vec<(u64, Arc<str>)>> {
@@ -165,5 +176,33 @@ mod tests {
             replay.entries.capacity() <= 64,
             "the burst's memory is given back"
         );
+    }
+
+    /// `seen` forgets what the client has: a resume from there or later still gets the rest,
+    /// one from before it is a resync, and a session whose client has everything resumes with
+    /// nothing to replay.
+    #[test]
+    fn what_the_client_has_seen_is_forgotten_and_a_resume_after_it_still_works() {
+        let now = Instant::now();
+        let mut replay = Replay::new(1024, 1 << 20, Duration::from_secs(120));
+        for seq in 1..=5 {
+            replay.push(seq, payload(seq), now);
+        }
+        replay.forget_through(3);
+        assert_eq!(replay.entries.len(), 2);
+        assert_eq!(replay.bytes, 14);
+        assert_eq!(seqs(&replay.after(3, 5, now).unwrap()), [4, 5]);
+        assert_eq!(seqs(&replay.after(4, 5, now).unwrap()), [5]);
+        assert_eq!(replay.after(2, 5, now), None, "event 3 is gone: a resync");
+        replay.forget_through(1);
+        assert_eq!(
+            replay.entries.len(),
+            2,
+            "an older seen forgets nothing more"
+        );
+        replay.forget_through(5);
+        assert_eq!(replay.bytes, 0);
+        assert_eq!(replay.after(5, 5, now), Some(Vec::new()));
+        assert_eq!(replay.after(4, 5, now), None);
     }
 }

@@ -781,8 +781,8 @@ impl Engine {
                 let page = serde_json::to_value(page).expect("a page of agents serializes");
                 return Ok(Some(page));
             }
-            // The session answers pings itself; one that got here needs nothing.
-            Command::Ping => return Ok(None),
+            // The session answers these itself; one that got here needs nothing.
+            Command::Ping | Command::Seen { .. } => return Ok(None),
         };
         let cause = match identity.role() {
             Role::Supervisor => cause_of(&command, &identity.user),

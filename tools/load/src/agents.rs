@@ -63,6 +63,11 @@ pub struct AgentsArgs {
     /// end of the wait (`server_rss_settled_kb`) is the one to measure memory under calls from.
     #[arg(long, default_value_t = 0)]
     settle_secs: u64,
+    /// The agents never send `seen`. By default each agent, like acdhub.js, sends `seen` with
+    /// the last event it has at each heartbeat after events, so that its session keeps only the
+    /// events since for a resume; this measures a client that does not.
+    #[arg(long)]
+    no_seen: bool,
     #[arg(long)]
     server_pid: u32,
 }
@@ -77,6 +82,7 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
         json!({
             "url": args.url, "agents": args.agents, "rate": args.rate, "seconds": args.seconds,
             "warmup_s": args.warmup, "talk_ms": args.talk_ms, "batch": args.batch,
+            "seen": !args.no_seen,
         }),
     );
     raise_open_files(args.agents as u64 + 64);
@@ -102,6 +108,7 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
             .then(|| Duration::from_secs(args.command_every_secs)),
         commands: AtomicUsize::new(0),
         commands_answered: AtomicUsize::new(0),
+        seen: !args.no_seen,
     });
     let stop = Stop::default();
 
@@ -248,6 +255,8 @@ struct Shared {
     /// Periodic commands sent, and answered with an `ack`.
     commands: AtomicUsize,
     commands_answered: AtomicUsize,
+    /// Whether agents send `seen` at heartbeats.
+    seen: bool,
 }
 
 impl Shared {
@@ -361,6 +370,8 @@ async fn agent_sign_in(
 async fn agent_loop(mut socket: Socket, shared: Arc<Shared>, stop: Stop) {
     let mut hang_up: Option<(tokio::time::Instant, String)> = None;
     let mut next_id = 0u64;
+    // The last event's seq read here (events come in order), and the last one told with `seen`.
+    let (mut last_seq, mut told) = (0u64, 0u64);
     // The periodic command's first time, spread over one period by the agents' order.
     static STARTED: AtomicUsize = AtomicUsize::new(0);
     let mut next_command = shared.command_every.map(|every| {
@@ -402,7 +413,14 @@ async fn agent_loop(mut socket: Socket, shared: Arc<Shared>, stop: Stop) {
             return;
         };
         let message: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
+        if let Some(seq) = message["seq"].as_u64() {
+            last_seq = seq;
+        }
         let reply = match message["type"].as_str() {
+            Some("heartbeat") if shared.seen && last_seq > told => {
+                told = last_seq;
+                Some(json!({"type": "seen", "seq": last_seq}))
+            }
             Some("offer") => {
                 let call = message["call"].as_str().unwrap_or_default();
                 shared.offered(call);
