@@ -28,11 +28,19 @@ nginx=$(command -v nginx || echo /usr/sbin/nginx) # /usr/sbin is not on every us
 [ -x "$nginx" ] || need+=(nginx)
 command -v mkfs.ext4 >/dev/null && command -v e2fsck >/dev/null || need+=(e2fsprogs)
 command -v findmnt >/dev/null || need+=(util-linux)
+# nats-server (Debian's) for the cluster tests: they run their own three-server clusters as
+# this user, on ports they pick; never the system's service.
+natsd=$(command -v nats-server || echo /usr/sbin/nats-server)
+[ -x "$natsd" ] || need+=(nats-server)
 if ((${#need[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+    if [[ " ${need[*]} " == *" nats-server "* ]]; then
+        # Debian's package may start a system nats-server on 4222: nothing here wants it.
+        $sudo systemctl disable --now nats-server 2>/dev/null || true
+    fi
     if [[ " ${need[*]} " == *" nginx "* ]] && [ -s /run/nginx.pid ]; then
         # Where packages may start services (not in a container whose policy-rc.d forbids it),
         # Debian's nginx starts serving port 80 at once. Nothing here wants it: stop it, and keep
@@ -44,6 +52,7 @@ promtool --version | head -1
 chromium --version
 node --version
 "$nginx" -v
+"$natsd" --version
 
 step "npm packages (tests/browser)"
 # playwright-core drives Debian's Chromium; it never downloads a browser of its own.

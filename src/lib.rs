@@ -15,12 +15,15 @@
 //! - [`protocol`]: the wire protocol v1: what clients send and what the server says, as JSON.
 //! - [`journal`]: durable storage for each tenant's commands and snapshots on local disk: an
 //!   append-only segment log the server writes ahead of every effect and recovers from.
+//! - [`cluster`]: each tenant's log replicated on a NATS JetStream cluster (issue 17; the log
+//!   alone so far: the engine still runs on the journal).
 //! - [`records`]: call detail records, one per finished call, folded from the core's events
 //!   (pure), and the day files BI tools read them from.
 #![forbid(unsafe_code)]
 
 /// The core, re-exported from its own crate (`crates/acd`), so `acdhub::acd` names it.
 pub use acdhub_acd as acd;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod erlang;

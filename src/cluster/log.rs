@@ -1,0 +1,351 @@
+//! A tenant's log on a NATS JetStream cluster: appended records, read back in the stream's
+//! order from any point, and the newest snapshot beside them.
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{DeliverPolicy, pull};
+use async_nats::jetstream::context::{
+    CreateStreamErrorKind, GetStreamErrorKind, PublishError, PublishErrorKind,
+};
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::object_store::{self, GetErrorKind, ObjectMetadata, ObjectStore};
+use async_nats::jetstream::stream::{self, StorageType};
+use async_nats::jetstream::{self, Context};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use tokio::io::AsyncReadExt;
+use tokio::time::Instant;
+
+use super::names::{snapshot_name, stream_name, subject};
+
+/// The object store every tenant's snapshot is kept in, one object a tenant.
+const SNAPSHOTS: &str = "ACD_SNAPSHOTS";
+
+/// How long one attempt at creating a stream waits for an answer while the cluster may still be
+/// electing its leader: JetStream leaves requests made before then unanswered, so a long
+/// timeout would wait it out in full however soon the leader comes.
+const READY_ATTEMPT: Duration = Duration::from_millis(250);
+
+/// How an append that JetStream did not take is retried: how long an append with the same id
+/// is recognised as the same (JetStream's duplicate window).
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+
+/// Why the log did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogError {
+    /// The cluster cannot take or give records now: no NATS server reachable, no quorum for
+    /// the tenant's stream, or its leader being elected. It passes; ask again. After an
+    /// append, `outcome_unknown` says whether the record may have been stored all the same
+    /// (its acknowledgement was lost): an append again with the same id stores it at most once.
+    #[error("the NATS cluster is unavailable: {why}")]
+    Unavailable { why: String, outcome_unknown: bool },
+    /// What no retry mends: a record over the servers' size limit, a snapshot that does not
+    /// read back, a stream that cannot be made as asked.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl LogError {
+    fn unavailable(why: impl std::fmt::Display) -> LogError {
+        LogError::Unavailable {
+            why: why.to_string(),
+            outcome_unknown: false,
+        }
+    }
+}
+
+/// Where the cluster is and how this node takes part in it.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// The NATS servers' URLs (`nats://host:port`); the client connects to any of them and
+    /// moves to another when that one goes.
+    pub urls: Vec<String>,
+    /// This node's name, as the NATS servers see its connection.
+    pub node: String,
+    /// Servers each tenant's stream is kept on: 3 to outlive one server's loss, 1 for a single
+    /// server. New streams get it; an existing stream keeps its own.
+    pub replicas: usize,
+    /// How long an append, a read or any other request to JetStream waits for its answer.
+    pub request_timeout: Duration,
+}
+
+/// A connection to the NATS cluster.
+pub struct Cluster {
+    client: async_nats::Client,
+    js: Context,
+    options: ClusterOptions,
+}
+
+impl Cluster {
+    /// Connects to one of the servers. `Unavailable` if none answers.
+    pub async fn connect(options: ClusterOptions) -> Result<Cluster, LogError> {
+        let client = async_nats::ConnectOptions::new()
+            .name(&options.node)
+            .connection_timeout(options.request_timeout)
+            .connect(options.urls.as_slice())
+            .await
+            .map_err(|e| {
+                LogError::unavailable(format!(
+                    "no NATS server answered at {}: {e}",
+                    options.urls.join(", ")
+                ))
+            })?;
+        let js = jetstream::ContextBuilder::new()
+            .timeout(options.request_timeout)
+            .build(client.clone());
+        Ok(Cluster {
+            client,
+            js,
+            options,
+        })
+    }
+
+    /// The log of `tenant`, its stream made if it has none. A cluster that has just started
+    /// has no JetStream leader for a moment: this waits up to `ready_within` for one.
+    pub async fn tenant_log(
+        &self,
+        tenant: &str,
+        ready_within: Duration,
+    ) -> Result<TenantLog, LogError> {
+        let config = stream::Config {
+            name: stream_name(tenant),
+            subjects: vec![subject(tenant)],
+            num_replicas: self.options.replicas,
+            storage: StorageType::File,
+            duplicate_window: DUPLICATE_WINDOW,
+            // Records leave only when a snapshot covers them (`forget_through`).
+            deny_delete: true,
+            ..Default::default()
+        };
+        let deadline = Instant::now() + ready_within;
+        let attempt = jetstream::ContextBuilder::new()
+            .timeout(READY_ATTEMPT)
+            .build(self.client.clone());
+        loop {
+            let made = attempt.get_or_create_stream(config.clone()).await;
+            let problem = match made {
+                // A stream just made elects its own leader a moment later: until then it takes
+                // no record.
+                Ok(mut stream) => match stream.info().await {
+                    Ok(info) if info.cluster.as_ref().is_none_or(|c| c.leader.is_some()) => break,
+                    Ok(_) => {
+                        LogError::unavailable(format!("stream {} has no leader yet", config.name))
+                    }
+                    Err(error) => LogError::unavailable(format!("stream {}: {error}", config.name)),
+                },
+                Err(error) => match error.kind() {
+                    CreateStreamErrorKind::TimedOut
+                    | CreateStreamErrorKind::JetStreamUnavailable => {
+                        LogError::unavailable(format!("stream {}: {error}", config.name))
+                    }
+                    _ => {
+                        return Err(LogError::Refused(format!(
+                            "stream {} cannot be made: {error}",
+                            config.name
+                        )));
+                    }
+                },
+            };
+            if Instant::now() >= deadline {
+                return Err(problem);
+            }
+            tokio::time::sleep(READY_ATTEMPT / 2).await;
+        }
+        Ok(TenantLog {
+            js: self.js.clone(),
+            stream: config.name,
+            subject: subject(tenant),
+            snapshot: snapshot_name(tenant),
+            replicas: self.options.replicas,
+        })
+    }
+}
+
+/// A record the log took: its place in the tenant's log, and whether an earlier append with
+/// the same id had already put it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub seq: u64,
+    pub duplicate: bool,
+}
+
+/// One tenant's log.
+pub struct TenantLog {
+    js: Context,
+    stream: String,
+    subject: String,
+    snapshot: String,
+    replicas: usize,
+}
+
+impl TenantLog {
+    /// Appends a record and waits until the cluster has it (a quorum of the stream's servers).
+    /// `id` names the record: an append with an id the log took within the last two minutes is
+    /// not stored again, so after an `Unavailable` with `outcome_unknown` the same append can be
+    /// made again safely, and answers with the record's one place.
+    pub async fn append(&self, id: &str, record: Bytes) -> Result<Appended, LogError> {
+        let message = PublishMessage::build().payload(record).message_id(id);
+        let sent = self
+            .js
+            .send_publish(self.subject.clone(), message)
+            .await
+            .map_err(|e| publish_error(&e))?;
+        let ack = sent.await.map_err(|e| publish_error(&e))?;
+        Ok(Appended {
+            seq: ack.sequence,
+            duplicate: ack.duplicate,
+        })
+    }
+
+    /// The place of the log's last record (0 when it has none yet).
+    pub async fn last_seq(&self) -> Result<u64, LogError> {
+        let stream = self.stream().await?;
+        let info = stream.get_info().await.map_err(LogError::unavailable)?;
+        Ok(info.state.last_sequence)
+    }
+
+    /// The records from place `from` on, in the log's order, each once; the reader waits for
+    /// records appended later.
+    pub async fn tail(&self, from: u64) -> Result<Tail, LogError> {
+        let stream = self.stream().await?;
+        let consumer = stream
+            .create_consumer(pull::OrderedConfig {
+                filter_subject: self.subject.clone(),
+                deliver_policy: DeliverPolicy::ByStartSequence {
+                    start_sequence: from.max(1),
+                },
+                ..Default::default()
+            })
+            .await
+            .map_err(LogError::unavailable)?;
+        let messages = consumer.messages().await.map_err(LogError::unavailable)?;
+        Ok(Tail { messages })
+    }
+
+    /// Keeps `state` as the tenant's snapshot covering every record up to place `covers`,
+    /// in place of the one before.
+    pub async fn write_snapshot(&self, covers: u64, state: &[u8]) -> Result<(), LogError> {
+        let store = self.snapshots().await?;
+        let mut bytes = format!("covers {covers}\n").into_bytes();
+        bytes.extend_from_slice(state);
+        let meta = ObjectMetadata {
+            name: self.snapshot.clone(),
+            ..Default::default()
+        };
+        store
+            .put(meta, &mut bytes.as_slice())
+            .await
+            .map_err(LogError::unavailable)?;
+        Ok(())
+    }
+
+    /// The tenant's newest snapshot: the place of the last record it covers, and the state.
+    pub async fn read_snapshot(&self) -> Result<Option<(u64, Vec<u8>)>, LogError> {
+        let store = self.snapshots().await?;
+        let mut object = match store.get(&self.snapshot).await {
+            Ok(object) => object,
+            Err(error) if error.kind() == GetErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(LogError::unavailable(error)),
+        };
+        let mut bytes = Vec::new();
+        object
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(LogError::unavailable)?;
+        let newline = bytes.iter().position(|b| *b == b'\n');
+        let covers = newline
+            .and_then(|at| std::str::from_utf8(&bytes[..at]).ok())
+            .and_then(|line| line.strip_prefix("covers "))
+            .and_then(|number| number.parse::<u64>().ok());
+        match (covers, newline) {
+            (Some(covers), Some(at)) => Ok(Some((covers, bytes.split_off(at + 1)))),
+            _ => Err(LogError::Refused(format!(
+                "the snapshot {} in {SNAPSHOTS} does not begin with `covers <place>`",
+                self.snapshot
+            ))),
+        }
+    }
+
+    /// Removes the records up to place `seq` from the log: a snapshot covers them. Returns how
+    /// many went.
+    pub async fn forget_through(&self, seq: u64) -> Result<u64, LogError> {
+        let stream = self.stream().await?;
+        let purged = stream
+            .purge()
+            .sequence(seq + 1)
+            .await
+            .map_err(LogError::unavailable)?;
+        Ok(purged.purged)
+    }
+
+    async fn stream(&self) -> Result<stream::Stream, LogError> {
+        self.js
+            .get_stream(&self.stream)
+            .await
+            .map_err(|error| match error.kind() {
+                GetStreamErrorKind::JetStream(_) => {
+                    LogError::Refused(format!("stream {} cannot be read: {error}", self.stream))
+                }
+                _ => LogError::unavailable(format!("stream {}: {error}", self.stream)),
+            })
+    }
+
+    /// The snapshots' object store, made if there is none (a store made already with the same
+    /// settings is made again without harm; one with other settings is opened as it is).
+    async fn snapshots(&self) -> Result<ObjectStore, LogError> {
+        let made = self
+            .js
+            .create_object_store(object_store::Config {
+                bucket: SNAPSHOTS.to_owned(),
+                num_replicas: self.replicas,
+                storage: StorageType::File,
+                ..Default::default()
+            })
+            .await;
+        match made {
+            Ok(store) => Ok(store),
+            Err(_) => self
+                .js
+                .get_object_store(SNAPSHOTS)
+                .await
+                .map_err(LogError::unavailable),
+        }
+    }
+}
+
+/// What an append's failure means for the caller.
+fn publish_error(error: &PublishError) -> LogError {
+    match error.kind() {
+        // No server took it: the stream has no leader (an election, or no quorum).
+        PublishErrorKind::StreamNotFound => LogError::Unavailable {
+            why: format!("the log's stream has no leader now: {error}"),
+            outcome_unknown: false,
+        },
+        PublishErrorKind::MaxPayloadExceeded => LogError::Refused(error.to_string()),
+        // Sent, and no answer: it may be stored.
+        _ => LogError::Unavailable {
+            why: error.to_string(),
+            outcome_unknown: true,
+        },
+    }
+}
+
+/// A reader of a tenant's log, from a place on.
+pub struct Tail {
+    messages: pull::Ordered,
+}
+
+impl Tail {
+    /// The next record and its place, waiting for one if the reader is at the end.
+    pub async fn next(&mut self) -> Result<(u64, Bytes), LogError> {
+        let message = self
+            .messages
+            .next()
+            .await
+            .ok_or_else(|| LogError::unavailable("the log's reader ended"))?
+            .map_err(LogError::unavailable)?;
+        let info = message.info().map_err(LogError::unavailable)?;
+        let seq = info.stream_sequence;
+        Ok((seq, message.payload.clone()))
+    }
+}

@@ -1,0 +1,247 @@
+//! Each tenant's log on a real three-server NATS JetStream cluster: records come back in the
+//! order the log gave them, each once, from any place; an append repeated with its id is
+//! stored once; losing the stream's leader loses nothing it took; without a quorum an append
+//! is refused as `Unavailable` and goes through once the servers are back; a snapshot and the
+//! records after it are what a fresh connection reads, also after every server restarted.
+
+use std::time::Duration;
+
+use acdhub::cluster::{Appended, Cluster, ClusterOptions, LogError, TenantLog, stream_name};
+use bytes::Bytes;
+use tokio::time::{Instant, timeout};
+
+use crate::nats::{NatsCluster, PATIENCE};
+
+fn options(nats: &NatsCluster, node: &str) -> ClusterOptions {
+    ClusterOptions {
+        urls: nats.urls(),
+        node: node.to_owned(),
+        replicas: 3,
+        request_timeout: Duration::from_secs(2),
+    }
+}
+
+fn record(n: u64) -> Bytes {
+    Bytes::from(format!(
+        r#"{{"n":{n},"entry":"a record of about the size of a command"}}"#
+    ))
+}
+
+/// Appends record `n` with id `r<n>`, again and again while the cluster is unavailable, until
+/// the log takes it; returns its place.
+async fn append_until_taken(log: &TenantLog, n: u64) -> u64 {
+    let deadline = Instant::now() + PATIENCE * 2;
+    loop {
+        match log.append(&format!("r{n}"), record(n)).await {
+            Ok(appended) => return appended.seq,
+            Err(LogError::Unavailable { .. }) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("record {n} was not taken: {error}"),
+        }
+    }
+}
+
+/// Every record of the log from place 1 to `last`, read back.
+async fn read_all(log: &TenantLog, last: u64) -> Vec<(u64, Bytes)> {
+    let mut tail = log.tail(1).await.expect("a reader");
+    let mut records = Vec::new();
+    while records.len() < last as usize {
+        let next = timeout(PATIENCE, tail.next())
+            .await
+            .expect("the reader answers in time");
+        records.push(next.expect("a record"));
+    }
+    records
+}
+
+/// The name of the server that leads the tenant's stream.
+async fn leader(nats: &NatsCluster, tenant: &str) -> String {
+    let client = async_nats::connect(nats.urls().as_slice()).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js.get_stream(stream_name(tenant)).await.unwrap();
+    let info = stream.info().await.unwrap();
+    info.cluster
+        .as_ref()
+        .and_then(|cluster| cluster.leader.clone())
+        .expect("the stream has a leader")
+}
+
+#[tokio::test]
+async fn a_tenants_records_come_back_in_order_each_once_from_any_place() {
+    let nats = NatsCluster::start("order", 3);
+    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
+    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    // A tenant whose id has a `.` gets a stream of its own.
+    let other = cluster.tenant_log("acme.eu", PATIENCE).await.unwrap();
+    for n in 1..=40 {
+        let appended = log.append(&format!("r{n}"), record(n)).await.unwrap();
+        assert_eq!(
+            appended,
+            Appended {
+                seq: n,
+                duplicate: false
+            }
+        );
+        if n % 10 == 0 {
+            other
+                .append(&format!("o{n}"), record(1000 + n))
+                .await
+                .unwrap();
+        }
+    }
+    // The same id again: the record's one place, not a second copy.
+    let again = log.append("r40", record(40)).await.unwrap();
+    assert_eq!(
+        again,
+        Appended {
+            seq: 40,
+            duplicate: true
+        }
+    );
+    assert_eq!(log.last_seq().await.unwrap(), 40);
+    assert_eq!(other.last_seq().await.unwrap(), 4);
+
+    for from in [1, 37] {
+        let mut tail = log.tail(from).await.unwrap();
+        for n in from..=40 {
+            let (seq, bytes) = timeout(PATIENCE, tail.next()).await.unwrap().unwrap();
+            assert_eq!((seq, bytes), (n, record(n)), "from {from}");
+        }
+    }
+    // At the end, a reader waits for the next record.
+    let mut tail = log.tail(41).await.unwrap();
+    let waiting = tokio::spawn(async move { tail.next().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "nothing to read yet");
+    log.append("r41", record(41)).await.unwrap();
+    let next = timeout(PATIENCE, waiting).await.unwrap().unwrap().unwrap();
+    assert_eq!(next, (41, record(41)));
+
+    let others = read_all(&other, 4).await;
+    assert_eq!(
+        others,
+        (1..=4)
+            .map(|n| (n, record(1000 + n * 10)))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn with_its_leader_killed_the_log_goes_on_and_loses_nothing_it_took() {
+    let mut nats = NatsCluster::start("leader", 3);
+    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
+    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    for n in 1..=20 {
+        append_until_taken(&log, n).await;
+    }
+    let lost = nats.index_of(&leader(&nats, "acme").await);
+    nats.kill(lost);
+    // The two left elect a leader and take records again; an append whose answer was lost
+    // on the way is made again with its id and stored once.
+    let killed_at = Instant::now();
+    for n in 21..=40 {
+        assert_eq!(
+            append_until_taken(&log, n).await,
+            n,
+            "each record once, in order"
+        );
+    }
+    let back_after = killed_at.elapsed();
+    nats.restart(&[lost]);
+    assert_eq!(
+        read_all(&log, 40).await,
+        (1..=40).map(|n| (n, record(n))).collect::<Vec<_>>()
+    );
+    assert!(
+        back_after < PATIENCE,
+        "the log took records again {back_after:?} after its leader was lost"
+    );
+}
+
+#[tokio::test]
+async fn without_a_quorum_an_append_is_unavailable_and_goes_through_once_they_are_back() {
+    let mut nats = NatsCluster::start("quorum", 3);
+    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
+    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    for n in 1..=10 {
+        append_until_taken(&log, n).await;
+    }
+    // Two of three gone, the stream's leader among them: no server can take a record.
+    let leader = nats.index_of(&leader(&nats, "acme").await);
+    let follower = (leader + 1) % 3;
+    nats.kill(leader);
+    nats.kill(follower);
+    for _ in 0..2 {
+        let started = Instant::now();
+        match log.append("r11", record(11)).await {
+            Err(LogError::Unavailable { .. }) => {}
+            other => panic!("an append without a quorum: {other:?}"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "refused within the request timeout: {:?}",
+            started.elapsed()
+        );
+    }
+    nats.restart(&[leader, follower]);
+    assert_eq!(append_until_taken(&log, 11).await, 11);
+    assert_eq!(
+        read_all(&log, 11).await,
+        (1..=11).map(|n| (n, record(n))).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_snapshot_and_the_records_after_it_are_what_a_new_connection_reads_after_a_full_restart()
+{
+    let mut nats = NatsCluster::start("snapshot", 3);
+    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
+    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    assert_eq!(log.read_snapshot().await.unwrap(), None, "none yet");
+    for n in 1..=30 {
+        append_until_taken(&log, n).await;
+    }
+    log.write_snapshot(20, b"the state after record 20")
+        .await
+        .unwrap();
+    assert_eq!(log.forget_through(20).await.unwrap(), 20);
+    drop(log);
+    drop(cluster);
+
+    // Every server stops and starts again: what they took is on their disks.
+    for i in 0..3 {
+        nats.kill(i);
+    }
+    nats.restart(&[0, 1, 2]);
+    let cluster = Cluster::connect(options(&nats, "node-b")).await.unwrap();
+    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    let (covers, state) = loop {
+        match log.read_snapshot().await {
+            Ok(snapshot) => break snapshot.expect("the snapshot is kept"),
+            Err(LogError::Unavailable { .. }) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("{error}"),
+        }
+    };
+    assert_eq!(
+        (covers, state.as_slice()),
+        (20, &b"the state after record 20"[..])
+    );
+    let mut tail = log.tail(covers + 1).await.unwrap();
+    for n in 21..=30 {
+        let next = timeout(PATIENCE, tail.next()).await.unwrap().unwrap();
+        assert_eq!(next, (n, record(n)));
+    }
+    assert_eq!(log.last_seq().await.unwrap(), 30);
+    // A newer snapshot takes the old one's place.
+    log.write_snapshot(30, b"the state after record 30")
+        .await
+        .unwrap();
+    let (covers, state) = log.read_snapshot().await.unwrap().unwrap();
+    assert_eq!(
+        (covers, state.as_slice()),
+        (30, &b"the state after record 30"[..])
+    );
+}
