@@ -2,7 +2,8 @@
 // put one in front): the WebAgent pinned to SSE and to long-polling (`?rung=`) works as over a
 // WebSocket; a page whose WebSockets are refused walks down to SSE and remembers it; a link cut
 // under a page's feet is resumed on every rung, with no event lost, none twice, and no reset;
-// the supervisor's console resumed after a cut shows what changed meanwhile.
+// the supervisor's console resumed after a cut shows what changed meanwhile; the page tells the
+// server at each heartbeat which events it has (`seen`), and a resume after that loses nothing.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -116,6 +117,23 @@ async function agentPage(browser, server, path) {
   return { page, errors, watched };
 }
 
+/**
+ * The page's link is cut and no new one gets through until a supervisor has forced agent1 to
+ * lunch: that event can reach the page only through the resume. Returns once the page shows
+ * it and is live again.
+ */
+async function cutWhileForcedToLunch(page, browser, server) {
+  await page.evaluate(() => {
+    for (const rung of ["ws", "sse", "poll"]) window.__links.refused.add(rung);
+    window.__links.cut();
+  });
+  await page.waitForFunction(() => window.__acdhubSeen.states.at(-1).state === "reconnecting");
+  await forceNotReady(browser, server, "lunch");
+  await page.evaluate(() => window.__links.refused.clear());
+  await page.waitForFunction(() => document.querySelector('[data-role="reason"]')?.textContent === "· Lunch", null, { timeout: PATIENCE });
+  await live(page);
+}
+
 /** The events delivered to the page: seqs contiguous from 1, no reset after the first. */
 function assertEachEventOnce(deliveries, what) {
   assert.deepEqual(deliveries.filter((d) => d.reset).length, 1, `${what}: one session, one reset`);
@@ -147,22 +165,87 @@ for (const rung of ["ws", "sse", "poll"]) {
     const { server, browser } = await setUp(t);
     const { page, errors, watched } = await agentPage(browser, server, `/agent?rung=${rung}`);
     const before = (await watched.seen()).deliveries.length;
-    // The link is cut and no new one gets through until the supervisor has acted: the event
-    // can reach the page only through the resume.
-    await page.evaluate(() => {
-      for (const rung of ["ws", "sse", "poll"]) window.__links.refused.add(rung);
-      window.__links.cut();
-    });
-    await page.waitForFunction(() => window.__acdhubSeen.states.at(-1).state === "reconnecting");
-    await forceNotReady(browser, server, "lunch");
-    await page.evaluate(() => window.__links.refused.clear());
-    await page.waitForFunction(() => document.querySelector('[data-role="reason"]')?.textContent === "· Lunch", null, { timeout: PATIENCE });
-    await live(page);
+    await cutWhileForcedToLunch(page, browser, server);
     const { deliveries } = await watched.seen();
     assert.ok(deliveries.length > before, "the missed event came");
     assertEachEventOnce(deliveries, rung);
     assert.equal(await watched.client((client) => client.session.resumed), true, "the session was resumed");
     assert.equal(await watched.client((client) => client.rung), rung);
+    assert.deepEqual(errors, []);
+  });
+}
+
+/**
+ * What the page and the server say to each other on the ws and poll rungs: every message the
+ * page sends (WebSocket frames, `POST /rt/send` bodies) and every message it receives (frames,
+ * the messages of `/rt/poll` answers), as parsed JSON.
+ */
+function watchWire(page) {
+  const wire = { sent: [], received: [] };
+  const keep = (list, text) => {
+    try {
+      list.push(JSON.parse(text));
+    } catch {
+      // Not a protocol message (a poll's empty answer has its own shape, taken apart below).
+    }
+  };
+  page.on("websocket", (socket) => {
+    socket.on("framesent", ({ payload }) => keep(wire.sent, String(payload)));
+    socket.on("framereceived", ({ payload }) => keep(wire.received, String(payload)));
+  });
+  page.on("request", (request) => {
+    if (request.url().includes("/rt/send")) keep(wire.sent, request.postData() ?? "");
+  });
+  page.on("response", async (response) => {
+    if (!response.url().includes("/rt/poll")) return;
+    const body = await response.json().catch(() => null);
+    for (const message of body?.messages ?? []) wire.received.push(message);
+  });
+  return wire;
+}
+
+for (const rung of ["ws", "poll"]) {
+  test(`on ${rung} the page tells the server at each heartbeat which events it has, the server acks it, and a resume after that loses nothing`, async (t) => {
+    // A heartbeat a second, so the page has told the server within the test.
+    const server = await startServer({ extra: "[limits]\nping_interval_secs = 1\n" });
+    const browser = await launchBrowser();
+    t.after(async () => {
+      await browser.close();
+      await server.stop();
+    });
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    const wire = watchWire(page);
+    await page.addInitScript(recordLinks);
+    const watched = await watchClient(page);
+    await page.goto(`${server.http}/agent?rung=${rung}`);
+    await signIn(page, "agent1");
+    await live(page);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await state(page, "not_ready");
+
+    // The last event the page has (or a later one: the simulator's callers keep the queue's
+    // events coming), told once a heartbeat has come after it, and acknowledged.
+    const last = await watched.client((client) => client.lastSeq);
+    const deadline = Date.now() + PATIENCE;
+    let told;
+    while (!(told = wire.sent.find((m) => m.type === "seen" && m.seq >= last))) {
+      assert.ok(Date.now() < deadline, `no seen with seq ${last}: ${JSON.stringify(wire.sent)}`);
+      await page.waitForTimeout(100);
+    }
+    while (!wire.received.some((m) => m.id === told.id)) {
+      assert.ok(Date.now() < deadline, "no answer to the seen");
+      await page.waitForTimeout(100);
+    }
+    assert.deepEqual(wire.received.find((m) => m.id === told.id), { type: "ack", id: told.id });
+    const seens = wire.sent.filter((m) => m.type === "seen").map((m) => m.seq);
+    assert.deepEqual(seens, [...new Set(seens)].sort((a, b) => a - b), "each seq told once, in order");
+
+    // The session forgot what the page has; a cut and a change meanwhile still resume exactly.
+    await cutWhileForcedToLunch(page, browser, server);
+    assert.equal(await watched.client((client) => client.session.resumed), true, "the session was resumed");
+    assertEachEventOnce((await watched.seen()).deliveries, rung);
+    assert.ok(!wire.received.some((m) => m.type === "error"), `no refusal: ${JSON.stringify(wire.received.filter((m) => m.type === "error"))}`);
     assert.deepEqual(errors, []);
   });
 }

@@ -71,6 +71,8 @@ pub async fn run(args: BroadcastArgs) -> Result<(), String> {
             user: "wall".to_owned(),
             password: args.password,
             batch: args.batch,
+            // The Node peer sends no heartbeats; acdhub's wallboards answer its own.
+            no_seen: false,
             server_pid: args.server_pid,
         };
         return wallboards::run(wallboards, "broadcast-acdhub").await;
@@ -147,7 +149,7 @@ async fn connect_all(
 async fn read_messages(socket: Socket, counts: Arc<Counts>, stop: CancellationToken) {
     client::read_until(socket, stop, &counts.endings, "client", |text| {
         if !counts.measuring.load(Ordering::Relaxed) {
-            return;
+            return None;
         }
         counts.deliveries.fetch_add(1, Ordering::Relaxed);
         counts.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
@@ -157,6 +159,7 @@ async fn read_messages(socket: Socket, counts: Arc<Counts>, stop: CancellationTo
                 .latency
                 .record(((now_ms - sent_ms).max(0.0) * 1e6) as u64);
         }
+        None
     })
     .await;
 }

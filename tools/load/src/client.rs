@@ -325,7 +325,7 @@ pub async fn read_until(
     stop: CancellationToken,
     endings: &Endings,
     who: &str,
-    mut on_text: impl FnMut(&str),
+    mut on_text: impl FnMut(&str) -> Option<Value>,
 ) {
     loop {
         let frame = tokio::select! {
@@ -334,7 +334,14 @@ pub async fn read_until(
         };
         endings.note_frame(who, &frame);
         match frame {
-            Some(Ok(Message::Text(text))) => on_text(text.as_str()),
+            Some(Ok(Message::Text(text))) => {
+                if let Some(reply) = on_text(text.as_str())
+                    && send(&mut socket, &reply).await.is_err()
+                {
+                    endings.note(who, "write failed");
+                    return;
+                }
+            }
             Some(Ok(message)) if !message.is_close() => {}
             _ => return,
         }

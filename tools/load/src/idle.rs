@@ -211,7 +211,7 @@ async fn hold_many(
 }
 
 async fn idle(socket: Socket, stop: CancellationToken, endings: Arc<Endings>) {
-    client::read_until(socket, stop, &endings, "idle", |_| {}).await;
+    client::read_until(socket, stop, &endings, "idle", |_| None).await;
 }
 
 /// A worker: its child process, and the pipe it reports on.

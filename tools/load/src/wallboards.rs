@@ -58,6 +58,11 @@ pub struct WallboardsArgs {
     /// Connections opened at once.
     #[arg(long, default_value_t = 200)]
     pub batch: usize,
+    /// The wallboards never send `seen`. By default each, like acdhub.js, sends `seen` with the
+    /// last event it has at each heartbeat after events, so that its session keeps only the
+    /// events since for a resume; this measures clients that do not.
+    #[arg(long)]
+    pub no_seen: bool,
     #[arg(long)]
     pub server_pid: u32,
 }
@@ -72,6 +77,8 @@ struct Counts {
     latency: Histogram,
     endings: Endings,
     refusals: AtomicU64,
+    /// Whether wallboards send `seen` at heartbeats.
+    seen: bool,
 }
 
 pub async fn run(args: WallboardsArgs, mode: &'static str) -> Result<(), String> {
@@ -85,7 +92,7 @@ pub async fn run(args: WallboardsArgs, mode: &'static str) -> Result<(), String>
         json!({
             "url": args.url, "subscribers": n, "rate": args.rate, "wait_ms": args.wait_ms,
             "seconds": args.seconds, "warmup_s": args.warmup, "queues": args.queues,
-            "tenant_total": !args.no_tenant_total, "batch": args.batch,
+            "tenant_total": !args.no_tenant_total, "batch": args.batch, "seen": !args.no_seen,
         }),
     );
     raise_open_files(n as u64 + 64);
@@ -115,7 +122,10 @@ pub async fn run(args: WallboardsArgs, mode: &'static str) -> Result<(), String>
         subscribe["tenant_total"] = json!(false);
     }
 
-    let counts = Arc::new(Counts::default());
+    let counts = Arc::new(Counts {
+        seen: !args.no_seen,
+        ..Counts::default()
+    });
     let stop = CancellationToken::new();
     let started = clock::monotonic();
     let mut held = JoinSet::new();
@@ -192,13 +202,19 @@ async fn subscribe_all(
 
 /// One wallboard reading until `stop`: counts statistics and their latency while measuring.
 async fn read_statistics(socket: Socket, counts: Arc<Counts>, stop: CancellationToken) {
+    // The last event's seq read here (events come in order), and the last one told with `seen`.
+    let (mut last_seq, mut told) = (0u64, 0u64);
     client::read_until(socket, stop, &counts.endings, "wallboard", |text| {
-        if !counts.measuring.load(Ordering::Relaxed) {
-            return;
+        if let Some(seq) = seq_of(text) {
+            last_seq = seq;
+        } else if counts.seen && last_seq > told && text.starts_with(r#"{"type":"heartbeat""#) {
+            told = last_seq;
+            return Some(json!({"id": format!("seen{told}"), "type": "seen", "seq": told}));
         }
-        let Some((kind, at)) = statistics(text) else {
-            return;
-        };
+        if !counts.measuring.load(Ordering::Relaxed) {
+            return None;
+        }
+        let (kind, at) = statistics(text)?;
         counts.deliveries.fetch_add(1, Ordering::Relaxed);
         if kind == Kind::Queue {
             counts.queue_stats.fetch_add(1, Ordering::Relaxed);
@@ -210,8 +226,16 @@ async fn read_statistics(socket: Socket, counts: Arc<Counts>, stop: Cancellation
             let now = clock::since_epoch().as_nanos() as u64;
             counts.latency.record(now.saturating_sub(at));
         }
+        None
     })
     .await;
+}
+
+/// An event's `seq`, from the start of a message the server wrote (`{"seq":12,...`), without
+/// parsing the rest.
+fn seq_of(text: &str) -> Option<u64> {
+    let rest = text.strip_prefix(r#"{"seq":"#)?;
+    rest[..rest.find(',')?].parse().ok()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -318,5 +342,15 @@ mod tests {
             statistics(r#"{"type":"heartbeat","time":"2023-11-14T22:13:30.001Z"}"#),
             None
         );
+    }
+
+    #[test]
+    fn reads_an_events_seq_from_its_start() {
+        assert_eq!(
+            seq_of(r#"{"seq":12,"type":"queue_stats","at":"x"}"#),
+            Some(12)
+        );
+        assert_eq!(seq_of(r#"{"type":"heartbeat","time":"x"}"#), None);
+        assert_eq!(seq_of(r#"{"type":"ack","id":"seen12"}"#), None);
     }
 }
