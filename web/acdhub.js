@@ -32,7 +32,7 @@
 //   remade with a resume. The backoff starts afresh only once a link has delivered a
 //   heartbeat, that is lasted one interval, so a server that drops everyone at once is not
 //   hammered. At a heartbeat it also tells the server, with `seen`, the last event it has, so
-//   the session keeps a heartbeat's worth of events for a resume instead of two minutes'.
+//   the session keeps at most about two heartbeats' worth of events instead of two minutes'.
 // - It signs in with the stored token and falls back to the password, matches replies to
 //   commands, and hands events to the page strictly in seq order, exactly once: a gap that
 //   does not fill within 3 s closes the link and resumes, which fetches the missing events.

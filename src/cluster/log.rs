@@ -39,10 +39,15 @@ pub enum LogError {
     /// (its acknowledgement was lost): an append again with the same id stores it at most once.
     #[error("the NATS cluster is unavailable: {why}")]
     Unavailable { why: String, outcome_unknown: bool },
-    /// What no retry mends: a record over the servers' size limit, a snapshot that does not
-    /// read back, a stream that cannot be made as asked.
+    /// What no retry mends: a record over the servers' size limit, a snapshot that is not one,
+    /// a stream that cannot be made as asked, records to forget that the log does not have.
     #[error("{0}")]
     Refused(String),
+    /// A reader's next record is gone: the log's records from `wanted` to `first` - 1 were
+    /// removed (a snapshot covers them), and `first` is the next one it has. Start again from
+    /// the snapshot.
+    #[error("records {wanted} to {} are no longer in the log (a snapshot covers them)", first - 1)]
+    Forgotten { wanted: u64, first: u64 },
 }
 
 impl LogError {
@@ -101,7 +106,9 @@ impl Cluster {
     }
 
     /// The log of `tenant`, its stream made if it has none. A cluster that has just started
-    /// has no JetStream leader for a moment: this waits up to `ready_within` for one.
+    /// has no JetStream leader for a moment: this waits up to `ready_within` for one. (A stream
+    /// that exists is taken as the answering server knows it: without a quorum that can be
+    /// stale, and the first append says so.)
     pub async fn tenant_log(
         &self,
         tenant: &str,
@@ -157,6 +164,7 @@ impl Cluster {
             subject: subject(tenant),
             snapshot: snapshot_name(tenant),
             replicas: self.options.replicas,
+            snapshots: tokio::sync::OnceCell::new(),
         })
     }
 }
@@ -176,6 +184,8 @@ pub struct TenantLog {
     subject: String,
     snapshot: String,
     replicas: usize,
+    /// The snapshots' object store, once opened.
+    snapshots: tokio::sync::OnceCell<ObjectStore>,
 }
 
 impl TenantLog {
@@ -197,7 +207,8 @@ impl TenantLog {
         })
     }
 
-    /// The place of the log's last record (0 when it has none yet).
+    /// The place of the log's last record (0 when it has none yet). Without a quorum the
+    /// server that answers may say what it holds, which can be behind the log.
     pub async fn last_seq(&self) -> Result<u64, LogError> {
         let stream = self.stream().await?;
         let info = stream.get_info().await.map_err(LogError::unavailable)?;
@@ -219,7 +230,10 @@ impl TenantLog {
             .await
             .map_err(LogError::unavailable)?;
         let messages = consumer.messages().await.map_err(LogError::unavailable)?;
-        Ok(Tail { messages })
+        Ok(Tail {
+            messages,
+            next: from.max(1),
+        })
     }
 
     /// Keeps `state` as the tenant's snapshot covering every record up to place `covers`,
@@ -240,6 +254,8 @@ impl TenantLog {
     }
 
     /// The tenant's newest snapshot: the place of the last record it covers, and the state.
+    /// `Refused` if what is kept does not begin as a snapshot does; a read that fails
+    /// (a server gone, a chunk that does not match its digest) is `Unavailable`.
     pub async fn read_snapshot(&self) -> Result<Option<(u64, Vec<u8>)>, LogError> {
         let store = self.snapshots().await?;
         let mut object = match store.get(&self.snapshot).await {
@@ -269,6 +285,13 @@ impl TenantLog {
     /// Removes the records up to place `seq` from the log: a snapshot covers them. Returns how
     /// many went.
     pub async fn forget_through(&self, seq: u64) -> Result<u64, LogError> {
+        let last = self.last_seq().await?;
+        if seq > last {
+            // JetStream would move the log's numbering on past its end.
+            return Err(LogError::Refused(format!(
+                "records up to {seq} cannot be forgotten: the log ends at {last}"
+            )));
+        }
         let stream = self.stream().await?;
         let purged = stream
             .purge()
@@ -291,61 +314,96 @@ impl TenantLog {
     }
 
     /// The snapshots' object store, made if there is none (a store made already with the same
-    /// settings is made again without harm; one with other settings is opened as it is).
-    async fn snapshots(&self) -> Result<ObjectStore, LogError> {
-        let made = self
-            .js
-            .create_object_store(object_store::Config {
-                bucket: SNAPSHOTS.to_owned(),
-                num_replicas: self.replicas,
-                storage: StorageType::File,
-                ..Default::default()
+    /// settings is made again without harm; one with other settings is opened as it is), and
+    /// kept once opened.
+    async fn snapshots(&self) -> Result<&ObjectStore, LogError> {
+        self.snapshots
+            .get_or_try_init(|| async {
+                let made = self
+                    .js
+                    .create_object_store(object_store::Config {
+                        bucket: SNAPSHOTS.to_owned(),
+                        num_replicas: self.replicas,
+                        storage: StorageType::File,
+                        ..Default::default()
+                    })
+                    .await;
+                match made {
+                    Ok(store) => Ok(store),
+                    Err(_) => self
+                        .js
+                        .get_object_store(SNAPSHOTS)
+                        .await
+                        .map_err(LogError::unavailable),
+                }
             })
-            .await;
-        match made {
-            Ok(store) => Ok(store),
-            Err(_) => self
-                .js
-                .get_object_store(SNAPSHOTS)
-                .await
-                .map_err(LogError::unavailable),
-        }
+            .await
     }
 }
 
-/// What an append's failure means for the caller.
+/// What an append's failure means for the caller. Only a publish that went out and got no
+/// answer may have been stored; every other failure says it was not.
 fn publish_error(error: &PublishError) -> LogError {
+    let not_stored = |why: String| LogError::Unavailable {
+        why,
+        outcome_unknown: false,
+    };
     match error.kind() {
-        // No server took it: the stream has no leader (an election, or no quorum).
-        PublishErrorKind::StreamNotFound => LogError::Unavailable {
-            why: format!("the log's stream has no leader now: {error}"),
-            outcome_unknown: false,
-        },
-        PublishErrorKind::MaxPayloadExceeded => LogError::Refused(error.to_string()),
-        // Sent, and no answer: it may be stored.
-        _ => LogError::Unavailable {
+        PublishErrorKind::TimedOut => LogError::Unavailable {
             why: error.to_string(),
             outcome_unknown: true,
         },
+        // No server took it: the stream has no leader (an election, or no quorum).
+        PublishErrorKind::StreamNotFound => {
+            not_stored(format!("the log's stream has no leader now: {error}"))
+        }
+        PublishErrorKind::MaxPayloadExceeded
+        | PublishErrorKind::WrongLastSequence
+        | PublishErrorKind::WrongLastMessageId => LogError::Refused(error.to_string()),
+        // JetStream's refusal (a limit, a stream not ready), or a publish that never left
+        // (the connection's queue, too many in flight).
+        _ => not_stored(error.to_string()),
     }
 }
 
 /// A reader of a tenant's log, from a place on.
 pub struct Tail {
     messages: pull::Ordered,
+    /// The place of the record it gives next.
+    next: u64,
 }
 
 impl Tail {
-    /// The next record and its place, waiting for one if the reader is at the end.
+    /// The next record and its place, waiting for one if the reader is at the end. Records come
+    /// in order, each once: the consumer beneath, when JetStream loses it (a server gone), is
+    /// made again by async-nats from where it was, or from the log's start if it had delivered
+    /// nothing yet; what comes again is passed over here. async-nats notices the loss only after
+    /// two missed idle heartbeats of 15 s and a pull's expiry, so such a reader waits about a
+    /// minute (`tests/cluster`, `a_reader_whose_consumer_is_lost_...`). `Forgotten` if the
+    /// records from the reader's place were removed meanwhile (a snapshot covers them).
     pub async fn next(&mut self) -> Result<(u64, Bytes), LogError> {
-        let message = self
-            .messages
-            .next()
-            .await
-            .ok_or_else(|| LogError::unavailable("the log's reader ended"))?
-            .map_err(LogError::unavailable)?;
-        let info = message.info().map_err(LogError::unavailable)?;
-        let seq = info.stream_sequence;
-        Ok((seq, message.payload.clone()))
+        loop {
+            let message = self
+                .messages
+                .next()
+                .await
+                .ok_or_else(|| LogError::unavailable("the log's reader ended"))?
+                .map_err(LogError::unavailable)?;
+            let seq = message
+                .info()
+                .map_err(LogError::unavailable)?
+                .stream_sequence;
+            if seq < self.next {
+                continue;
+            }
+            if seq > self.next {
+                return Err(LogError::Forgotten {
+                    wanted: self.next,
+                    first: seq,
+                });
+            }
+            self.next = seq + 1;
+            return Ok((seq, message.payload.clone()));
+        }
     }
 }

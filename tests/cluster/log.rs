@@ -2,12 +2,15 @@
 //! order the log gave them, each once, from any place; an append repeated with its id is
 //! stored once; losing the stream's leader loses nothing it took; without a quorum an append
 //! is refused as `Unavailable` and goes through once the servers are back; a snapshot and the
-//! records after it are what a fresh connection reads, also after every server restarted.
+//! records after it are what a fresh connection reads, also after every server restarted; a
+//! reader whose consumer JetStream lost never goes back; records forgotten under a reader, or
+//! past the log's end, are said so.
 
 use std::time::Duration;
 
 use acdhub::cluster::{Appended, Cluster, ClusterOptions, LogError, TenantLog, stream_name};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use tokio::time::{Instant, timeout};
 
 use crate::nats::{NatsCluster, PATIENCE};
@@ -244,4 +247,75 @@ async fn a_snapshot_and_the_records_after_it_are_what_a_new_connection_reads_aft
         (covers, state.as_slice()),
         (30, &b"the state after record 30"[..])
     );
+}
+
+#[tokio::test]
+async fn a_reader_whose_consumer_is_lost_goes_on_from_its_place_and_never_back() {
+    let nats = NatsCluster::start("reader", 3);
+    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
+    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    for n in 1..=10 {
+        append_until_taken(&log, n).await;
+    }
+    let mut tail = log.tail(11).await.unwrap();
+    // JetStream loses the reader's consumer (as when the server holding it goes): async-nats
+    // makes it again, from the log's start since it had delivered nothing.
+    let client = async_nats::connect(nats.urls().as_slice()).await.unwrap();
+    let stream = async_nats::jetstream::new(client)
+        .get_stream(stream_name("acme"))
+        .await
+        .unwrap();
+    let names: Vec<String> = stream
+        .consumer_names()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names.len(), 1, "the reader's consumer: {names:?}");
+    stream.delete_consumer(&names[0]).await.unwrap();
+    append_until_taken(&log, 11).await;
+    // async-nats notices after two missed idle heartbeats of 15 s and a pull's expiry: about a
+    // minute (src/cluster/log.rs, `Tail`).
+    let next = timeout(PATIENCE * 5, tail.next()).await.unwrap().unwrap();
+    assert_eq!(
+        next,
+        (11, record(11)),
+        "the record after the reader's place, not the log's first"
+    );
+}
+
+#[tokio::test]
+async fn records_forgotten_under_a_reader_or_past_the_end_are_said_so() {
+    let nats = NatsCluster::start("forget", 3);
+    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
+    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    for n in 1..=10 {
+        append_until_taken(&log, n).await;
+    }
+    // Past the end: refused, and the numbering goes on where it was.
+    assert!(matches!(
+        log.forget_through(50).await,
+        Err(LogError::Refused(_))
+    ));
+    assert_eq!(append_until_taken(&log, 11).await, 11);
+    // A reader from 3 when 1 to 5 are gone: told where the log now begins.
+    assert_eq!(log.forget_through(5).await.unwrap(), 5);
+    let mut tail = log.tail(3).await.unwrap();
+    let next = timeout(PATIENCE, tail.next()).await.unwrap();
+    assert_eq!(
+        next,
+        Err(LogError::Forgotten {
+            wanted: 3,
+            first: 6
+        })
+    );
+    // From the first record kept, all is there.
+    let mut tail = log.tail(6).await.unwrap();
+    for n in 6..=11 {
+        assert_eq!(
+            timeout(PATIENCE, tail.next()).await.unwrap().unwrap(),
+            (n, record(n))
+        );
+    }
 }
