@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::consumer::{DeliverPolicy, pull};
+use async_nats::jetstream::consumer::pull::MessagesErrorKind;
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use async_nats::jetstream::context::{
     CreateStreamErrorKind, GetStreamErrorKind, PublishError, PublishErrorKind,
 };
@@ -218,22 +219,15 @@ impl TenantLog {
     /// The records from place `from` on, in the log's order, each once; the reader waits for
     /// records appended later.
     pub async fn tail(&self, from: u64) -> Result<Tail, LogError> {
-        let stream = self.stream().await?;
-        let consumer = stream
-            .create_consumer(pull::OrderedConfig {
-                filter_subject: self.subject.clone(),
-                deliver_policy: DeliverPolicy::ByStartSequence {
-                    start_sequence: from.max(1),
-                },
-                ..Default::default()
-            })
-            .await
-            .map_err(LogError::unavailable)?;
-        let messages = consumer.messages().await.map_err(LogError::unavailable)?;
-        Ok(Tail {
-            messages,
+        let mut tail = Tail {
+            js: self.js.clone(),
+            stream: self.stream.clone(),
+            subject: self.subject.clone(),
             next: from.max(1),
-        })
+            messages: None,
+        };
+        tail.open().await?;
+        Ok(tail)
     }
 
     /// Keeps `state` as the tenant's snapshot covering every record up to place `covers`,
@@ -366,29 +360,93 @@ fn publish_error(error: &PublishError) -> LogError {
     }
 }
 
+/// How often JetStream tells a waiting reader it is still there: a reader that hears nothing for
+/// two of these (its consumer lost with a server) makes a new one from its place.
+const READER_HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// How long one pull of a reader waits for records before it asks again.
+const READER_PULL: Duration = Duration::from_secs(5);
+
+/// How long JetStream keeps a reader's consumer once nobody pulls from it.
+const READER_IDLE: Duration = Duration::from_secs(60);
+
 /// A reader of a tenant's log, from a place on.
+///
+/// It reads through an ephemeral pull consumer of its own (in memory, one replica, no acks),
+/// from its next place. When that consumer is lost (the server that held it gone, or the
+/// consumer deleted), the reader hears no heartbeat and makes a new one from its next place, in
+/// about two heartbeats; nothing comes twice and nothing is skipped.
 pub struct Tail {
-    messages: pull::Ordered,
+    js: Context,
+    stream: String,
+    subject: String,
     /// The place of the record it gives next.
     next: u64,
+    messages: Option<pull::Stream>,
 }
 
 impl Tail {
-    /// The next record and its place, waiting for one if the reader is at the end. Records come
-    /// in order, each once: the consumer beneath, when JetStream loses it (a server gone), is
-    /// made again by async-nats from where it was, or from the log's start if it had delivered
-    /// nothing yet; what comes again is passed over here. async-nats notices the loss only after
-    /// two missed idle heartbeats of 15 s and a pull's expiry, so such a reader waits about a
-    /// minute (`tests/cluster`, `a_reader_whose_consumer_is_lost_...`). `Forgotten` if the
-    /// records from the reader's place were removed meanwhile (a snapshot covers them).
+    /// A consumer from the next place, in place of the one before.
+    async fn open(&mut self) -> Result<(), LogError> {
+        self.messages = None;
+        let stream =
+            self.js.get_stream(&self.stream).await.map_err(|error| {
+                LogError::unavailable(format!("stream {}: {error}", self.stream))
+            })?;
+        let consumer = stream
+            .create_consumer(pull::Config {
+                filter_subject: self.subject.clone(),
+                deliver_policy: DeliverPolicy::ByStartSequence {
+                    start_sequence: self.next,
+                },
+                ack_policy: AckPolicy::None,
+                inactive_threshold: READER_IDLE,
+                num_replicas: 1,
+                memory_storage: true,
+                ..Default::default()
+            })
+            .await
+            .map_err(LogError::unavailable)?;
+        let messages = consumer
+            .stream()
+            .heartbeat(READER_HEARTBEAT)
+            .expires(READER_PULL)
+            .messages()
+            .await
+            .map_err(LogError::unavailable)?;
+        self.messages = Some(messages);
+        Ok(())
+    }
+
+    /// The next record and its place, waiting for one if the reader is at the end. `Forgotten`
+    /// if the records from the reader's place were removed meanwhile (a snapshot covers them);
+    /// `Unavailable` while no consumer can be made (no quorum): ask again.
     pub async fn next(&mut self) -> Result<(u64, Bytes), LogError> {
         loop {
-            let message = self
-                .messages
-                .next()
-                .await
-                .ok_or_else(|| LogError::unavailable("the log's reader ended"))?
-                .map_err(LogError::unavailable)?;
+            if self.messages.is_none() {
+                self.open().await?;
+            }
+            let messages = self.messages.as_mut().expect("opened");
+            let message = match messages.next().await {
+                Some(Ok(message)) => message,
+                Some(Err(error)) => match error.kind() {
+                    // The consumer is gone or silent: a new one from the next place.
+                    MessagesErrorKind::MissingHeartbeat
+                    | MessagesErrorKind::ConsumerDeleted
+                    | MessagesErrorKind::NoResponders => {
+                        self.messages = None;
+                        continue;
+                    }
+                    _ => {
+                        self.messages = None;
+                        return Err(LogError::unavailable(error));
+                    }
+                },
+                None => {
+                    self.messages = None;
+                    continue;
+                }
+            };
             let seq = message
                 .info()
                 .map_err(LogError::unavailable)?

@@ -138,6 +138,9 @@ async fn with_its_leader_killed_the_log_goes_on_and_loses_nothing_it_took() {
     for n in 1..=20 {
         append_until_taken(&log, n).await;
     }
+    // A reader waiting at the end while the leader goes: whichever server held its consumer,
+    // it reads on.
+    let mut tail = log.tail(21).await.unwrap();
     let lost = nats.index_of(&leader(&nats, "acme").await);
     nats.kill(lost);
     // The two left elect a leader and take records again; an append whose answer was lost
@@ -151,6 +154,18 @@ async fn with_its_leader_killed_the_log_goes_on_and_loses_nothing_it_took() {
         );
     }
     let back_after = killed_at.elapsed();
+    let deadline = Instant::now() + PATIENCE;
+    for n in 21..=40 {
+        let next = loop {
+            match timeout(PATIENCE, tail.next()).await.unwrap() {
+                Err(LogError::Unavailable { .. }) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => break other.unwrap(),
+            }
+        };
+        assert_eq!(next, (n, record(n)));
+    }
     nats.restart(&[lost]);
     assert_eq!(
         read_all(&log, 40).await,
@@ -258,8 +273,7 @@ async fn a_reader_whose_consumer_is_lost_goes_on_from_its_place_and_never_back()
         append_until_taken(&log, n).await;
     }
     let mut tail = log.tail(11).await.unwrap();
-    // JetStream loses the reader's consumer (as when the server holding it goes): async-nats
-    // makes it again, from the log's start since it had delivered nothing.
+    // JetStream loses the reader's consumer (as when the server holding it goes).
     let client = async_nats::connect(nats.urls().as_slice()).await.unwrap();
     let stream = async_nats::jetstream::new(client)
         .get_stream(stream_name("acme"))
@@ -274,14 +288,24 @@ async fn a_reader_whose_consumer_is_lost_goes_on_from_its_place_and_never_back()
         .collect();
     assert_eq!(names.len(), 1, "the reader's consumer: {names:?}");
     stream.delete_consumer(&names[0]).await.unwrap();
+    let lost_at = Instant::now();
     append_until_taken(&log, 11).await;
-    // async-nats notices after two missed idle heartbeats of 15 s and a pull's expiry: about a
-    // minute (src/cluster/log.rs, `Tail`).
-    let next = timeout(PATIENCE * 5, tail.next()).await.unwrap().unwrap();
+    let next = timeout(PATIENCE, tail.next()).await.unwrap().unwrap();
     assert_eq!(
         next,
         (11, record(11)),
         "the record after the reader's place, not the log's first"
+    );
+    assert!(
+        lost_at.elapsed() < Duration::from_secs(10),
+        "a new consumer within a few heartbeats: {:?}",
+        lost_at.elapsed()
+    );
+    // And it reads on.
+    append_until_taken(&log, 12).await;
+    assert_eq!(
+        timeout(PATIENCE, tail.next()).await.unwrap().unwrap(),
+        (12, record(12))
     );
 }
 
