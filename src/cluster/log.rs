@@ -27,8 +27,9 @@ const SNAPSHOTS: &str = "ACD_SNAPSHOTS";
 /// timeout would wait it out in full however soon the leader comes.
 const READY_ATTEMPT: Duration = Duration::from_millis(250);
 
-/// How an append that JetStream did not take is retried: how long an append with the same id
-/// is recognised as the same (JetStream's duplicate window).
+/// How long an append with an id the log took is recognised as the same record and not stored
+/// again (JetStream's duplicate window): the time a caller has to repeat an append whose answer
+/// was lost.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
 /// Why the log did not do what was asked.
