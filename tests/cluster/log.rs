@@ -45,6 +45,19 @@ async fn append_until_taken(log: &TenantLog, n: u64) -> u64 {
     }
 }
 
+/// Tenant `acme`'s log, reached through a connection of node `node`.
+async fn acme_log(nats: &NatsCluster, node: &str) -> TenantLog {
+    let cluster = Cluster::connect(options(nats, node)).await.unwrap();
+    cluster.tenant_log("acme", PATIENCE).await.unwrap()
+}
+
+/// Appends records `first` to `last` (ids `r<n>`), each until the log takes it.
+async fn append_all(log: &TenantLog, first: u64, last: u64) {
+    for n in first..=last {
+        append_until_taken(log, n).await;
+    }
+}
+
 /// Every record of the log from place 1 to `last`, read back.
 async fn read_all(log: &TenantLog, last: u64) -> Vec<(u64, Bytes)> {
     let mut tail = log.tail(1).await.expect("a reader");
@@ -133,11 +146,8 @@ async fn a_tenants_records_come_back_in_order_each_once_from_any_place() {
 #[tokio::test]
 async fn with_its_leader_killed_the_log_goes_on_and_loses_nothing_it_took() {
     let mut nats = NatsCluster::start("leader", 3);
-    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
-    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
-    for n in 1..=20 {
-        append_until_taken(&log, n).await;
-    }
+    let log = acme_log(&nats, "node-a").await;
+    append_all(&log, 1, 20).await;
     // A reader waiting at the end while the leader goes: whichever server held its consumer,
     // it reads on.
     let mut tail = log.tail(21).await.unwrap();
@@ -180,11 +190,8 @@ async fn with_its_leader_killed_the_log_goes_on_and_loses_nothing_it_took() {
 #[tokio::test]
 async fn without_a_quorum_an_append_is_unavailable_and_goes_through_once_they_are_back() {
     let mut nats = NatsCluster::start("quorum", 3);
-    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
-    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
-    for n in 1..=10 {
-        append_until_taken(&log, n).await;
-    }
+    let log = acme_log(&nats, "node-a").await;
+    append_all(&log, 1, 10).await;
     // Two of three gone, the stream's leader among them: no server can take a record.
     let leader = nats.index_of(&leader(&nats, "acme").await);
     let follower = (leader + 1) % 3;
@@ -214,26 +221,21 @@ async fn without_a_quorum_an_append_is_unavailable_and_goes_through_once_they_ar
 async fn a_snapshot_and_the_records_after_it_are_what_a_new_connection_reads_after_a_full_restart()
 {
     let mut nats = NatsCluster::start("snapshot", 3);
-    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
-    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    let log = acme_log(&nats, "node-a").await;
     assert_eq!(log.read_snapshot().await.unwrap(), None, "none yet");
-    for n in 1..=30 {
-        append_until_taken(&log, n).await;
-    }
+    append_all(&log, 1, 30).await;
     log.write_snapshot(20, b"the state after record 20")
         .await
         .unwrap();
     assert_eq!(log.forget_through(20).await.unwrap(), 20);
     drop(log);
-    drop(cluster);
 
     // Every server stops and starts again: what they took is on their disks.
     for i in 0..3 {
         nats.kill(i);
     }
     nats.restart(&[0, 1, 2]);
-    let cluster = Cluster::connect(options(&nats, "node-b")).await.unwrap();
-    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
+    let log = acme_log(&nats, "node-b").await;
     let (covers, state) = loop {
         match log.read_snapshot().await {
             Ok(snapshot) => break snapshot.expect("the snapshot is kept"),
@@ -267,11 +269,8 @@ async fn a_snapshot_and_the_records_after_it_are_what_a_new_connection_reads_aft
 #[tokio::test]
 async fn a_reader_whose_consumer_is_lost_goes_on_from_its_place_and_never_back() {
     let nats = NatsCluster::start("reader", 3);
-    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
-    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
-    for n in 1..=10 {
-        append_until_taken(&log, n).await;
-    }
+    let log = acme_log(&nats, "node-a").await;
+    append_all(&log, 1, 10).await;
     let mut tail = log.tail(11).await.unwrap();
     // JetStream loses the reader's consumer (as when the server holding it goes).
     let client = async_nats::connect(nats.urls().as_slice()).await.unwrap();
@@ -312,11 +311,8 @@ async fn a_reader_whose_consumer_is_lost_goes_on_from_its_place_and_never_back()
 #[tokio::test]
 async fn records_forgotten_under_a_reader_or_past_the_end_are_said_so() {
     let nats = NatsCluster::start("forget", 3);
-    let cluster = Cluster::connect(options(&nats, "node-a")).await.unwrap();
-    let log = cluster.tenant_log("acme", PATIENCE).await.unwrap();
-    for n in 1..=10 {
-        append_until_taken(&log, n).await;
-    }
+    let log = acme_log(&nats, "node-a").await;
+    append_all(&log, 1, 10).await;
     // Past the end: refused, and the numbering goes on where it was.
     assert!(matches!(
         log.forget_through(50).await,

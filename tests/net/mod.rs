@@ -587,9 +587,20 @@ pub fn second_tenant() -> String {
 
 /// A plain HTTP/1.0 GET to `addr`; returns the status code and the body.
 pub async fn http_get(addr: SocketAddr, path_and_query: &str) -> (u16, String) {
+    http_request(addr, "GET", path_and_query, "").await
+}
+
+/// A plain HTTP/1.0 request to `addr` with `headers` (each line ending in CRLF) besides `Host`;
+/// returns the status code and the body.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path_and_query: &str,
+    headers: &str,
+) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path_and_query} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let request = format!("{method} {path_and_query} HTTP/1.0\r\nHost: {addr}\r\n{headers}\r\n");
     tcp.write_all(request.as_bytes()).await.unwrap();
     let mut response = Vec::new();
     tokio::time::timeout(PATIENCE, tcp.read_to_end(&mut response))

@@ -252,17 +252,9 @@ async fn a_request_that_is_not_an_upgrade_gets_its_status_and_reason() {
     for (method, headers, status, reason) in cases {
         // The key goes with every request but the one that lacks it.
         let key = if reason.contains("Key") { "" } else { key };
-        let request = format!("{method} /ws HTTP/1.0\r\nHost: {addr}\r\n{headers}{key}\r\n");
-        let mut tcp = TcpStream::connect(addr).await.unwrap();
-        tcp.write_all(request.as_bytes()).await.unwrap();
-        let mut response = String::new();
-        tokio::time::timeout(PATIENCE, tcp.read_to_string(&mut response))
-            .await
-            .expect("answered in time")
-            .unwrap();
-        let (head, body) = response.split_once("\r\n\r\n").unwrap();
-        let answered: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-        assert_eq!(answered, status, "{method} with {headers:?}: {response}");
+        let (answered, body) =
+            net::http_request(addr, method, "/ws", &format!("{headers}{key}")).await;
+        assert_eq!(answered, status, "{method} with {headers:?}: {body}");
         assert_eq!(body, reason, "{method} with {headers:?}");
     }
     // The server still upgrades and serves.
