@@ -10,6 +10,7 @@
 //! - `simulator`: the `[simulator]` section.
 //! - `reload`: what a reload may change, comparing the running configuration with a new one.
 
+mod cluster;
 mod locate;
 mod raw;
 mod reload;
@@ -33,6 +34,7 @@ use crate::acd::{AgentId, QueueId, ReasonCode};
 use locate::{Document, FieldPath, Found};
 use raw::{RawFile, RawQueue, RawTenant};
 
+pub use cluster::ClusterConfig;
 pub use reload::{Refused, ReloadPlan, TenantChange, plan_reload};
 pub use server::{
     Limits, ListenAddr, MetricsConfig, OnDisconnect, Principal, Role, ServerConfig, TlsFiles,
@@ -58,6 +60,9 @@ pub struct FileConfig {
     pub simulator: Option<SimulatorConfig>,
     /// `[storage]`: the journal that keeps every tenant's day across restarts.
     pub storage: StorageConfig,
+    /// `[cluster]`: every tenant's log on a NATS JetStream cluster instead of the data
+    /// directory's journal, so that any node serves any client and a lost node loses nothing.
+    pub cluster: Option<ClusterConfig>,
 }
 
 /// One contact center hosted by the server.
@@ -225,6 +230,10 @@ fn build(raw: RawFile) -> Result<FileConfig, Problem> {
     let limits = server::build_limits(&root.key("limits"), raw.limits)?;
     let metrics = server::build_metrics(raw.metrics);
     let storage = storage::build_storage(&root.key("storage"), raw.storage)?;
+    let cluster = raw
+        .cluster
+        .map(|cluster| cluster::build_cluster(&root.key("cluster"), cluster))
+        .transpose()?;
     let principals = server::build_principals(&root.key("principals"), raw.principals, &tenants)?;
     Ok(FileConfig {
         server,
@@ -234,6 +243,7 @@ fn build(raw: RawFile) -> Result<FileConfig, Problem> {
         principals,
         simulator,
         storage,
+        cluster,
     })
 }
 

@@ -27,6 +27,7 @@ pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod erlang;
+mod hex;
 pub mod journal;
 pub mod protocol;
 pub mod records;

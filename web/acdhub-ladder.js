@@ -4,7 +4,7 @@
 // wait before the next round. protocol.md, The fallback ladder, says what the rungs are; the
 // transports (acdhub-transports.js) make the links. Nothing here runs on import.
 
-import { rungsFromEndpoints } from "./acdhub-transports.js";
+import { rungsFromEndpoints, webSocketTransport } from "./acdhub-transports.js";
 
 /** The `rung` named in the page's address (`?rung=sse`), for support to pin a page to one. */
 export function rungFromAddress() {
@@ -47,6 +47,10 @@ export class Ladder {
   #forced;
   #store;
   #key;
+  /** Every node's WebSocket URL, as `/rt/endpoints` last listed them (a cluster's; else none). */
+  #nodes = [];
+  /** This origin's own WebSocket rungs, as `/rt/endpoints` last gave them. */
+  #own = [];
 
   constructor({ transports = null, forced = null, store = null, key = "acdhub.rung" } = {}) {
     this.#rungs = transports;
@@ -78,6 +82,9 @@ export class Ladder {
    * offers it here) and starts at the rung that last worked. Returns how many there are.
    */
   fromEndpoints(endpoints) {
+    const nodes = Array.isArray(endpoints?.nodes) ? endpoints.nodes : [];
+    this.#nodes = nodes.filter((url) => typeof url === "string" && /^wss?:\/\//.test(url));
+    this.#own = [endpoints?.wss, endpoints?.ws].filter(Boolean);
     let rungs = rungsFromEndpoints(endpoints);
     if (this.#forced) {
       const forced = rungs.filter((rung) => rung.label === this.#forced);
@@ -88,6 +95,20 @@ export class Ladder {
     this.#rungs = rungs;
     this.#index = this.homeIndex();
     return rungs.length;
+  }
+
+  /**
+   * The page's own server answers nothing (neither a rung nor `/rt/endpoints`): the rungs are
+   * now the other nodes of its cluster, each a WebSocket, in the order `/rt/endpoints` listed
+   * them. Returns how many (0: not a cluster, or the rungs were given).
+   */
+  fromNodes() {
+    if (this.#explicit) return 0;
+    const others = this.#nodes.filter((url) => !this.#own.includes(url));
+    if (!others.length) return 0;
+    this.#rungs = others.map((url) => webSocketTransport(url));
+    this.#index = 0;
+    return this.#rungs.length;
   }
 
   /** Where a round of attempts starts: the rung that last worked, or the best. */

@@ -21,7 +21,9 @@
 //   A link that drops after it worked is retried on the same rung, after the backoff: a server
 //   restart must not push a page down the ladder. Only when that retry fails does the walk
 //   down begin again; when no rung gets through, the client waits (backoff) and starts over
-//   from the rung that last worked, with the endpoints fetched afresh.
+//   from the rung that last worked, with the endpoints fetched afresh. A page whose server
+//   answers nothing at all tries the other nodes of its cluster (`nodes` in the endpoints), and
+//   signs in there with its token.
 // - **Resume.** The AuthResult's `session` is kept in memory (never in storage: a duplicated
 //   tab must not share it) with the last `seq` delivered. Every reconnect sends `auth` with the
 //   token (or the password) and `resume`; the server replays exactly the missed events and the
@@ -375,6 +377,8 @@ export class Client extends EventTarget {
         failure = `could not reach the server: ${error.message ?? error}`;
       }
     }
+    // The server answers nothing: on a cluster, its other nodes (protocol.md, /rt/endpoints).
+    if (!rungs && endpoints === undefined) rungs = this.#ladder.fromNodes();
     if (!rungs) {
       this.#retryLater({ closeReason: failure });
       return;

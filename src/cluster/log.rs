@@ -9,8 +9,9 @@ use async_nats::jetstream::context::{
     CreateStreamErrorKind, GetStreamErrorKind, PublishError, PublishErrorKind,
 };
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::jetstream::object_store::{self, GetErrorKind, ObjectMetadata, ObjectStore};
-use async_nats::jetstream::stream::{self, StorageType};
+use async_nats::jetstream::message::StreamMessage;
+use async_nats::jetstream::object_store::{self, DeleteErrorKind, GetErrorKind, ObjectStore};
+use async_nats::jetstream::stream::{self, LastRawMessageErrorKind, StorageType};
 use async_nats::jetstream::{self, Context};
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -19,8 +20,21 @@ use tokio::time::Instant;
 
 use super::names::{snapshot_name, stream_name, subject};
 
-/// The object store every tenant's snapshot is kept in, one object a tenant.
+/// The stream of the secrets every node shares, and its subjects' prefix.
+const KEYS: &str = "ACDKEYS";
+const KEYS_SUBJECT: &str = "acdkeys";
+
+/// The object store every tenant's snapshots are kept in, each under a name of its own:
+/// `<tenant>.<place of the last record it covers>.<random>`. Which of them is the newest, the
+/// tenant's *head*, is the one record of subject `acdkeys.snapshot.<tenant>` in `ACDKEYS`: the
+/// place it covers and the object's name. A snapshot becomes the newest only by moving the head on, compare-and-set
+/// (the subject's last sequence expected), and only forward, so a writer that stalled (a frozen
+/// VM) while others wrote newer snapshots cannot put its older one in their place.
 const SNAPSHOTS: &str = "ACD_SNAPSHOTS";
+
+/// How many times a reader looks again when the snapshot the head named was replaced (and
+/// removed) while it read.
+const SNAPSHOT_READS: usize = 5;
 
 /// How long one attempt at creating a stream waits for an answer while the cluster may still be
 /// electing its leader: JetStream leaves requests made before then unanswered, so a long
@@ -127,6 +141,35 @@ impl Cluster {
             ..Default::default()
         };
         let deadline = Instant::now() + ready_within;
+        self.ensure_stream(&config, ready_within).await?;
+        let log = TenantLog {
+            js: self.js.clone(),
+            stream: config.name,
+            subject: subject(tenant),
+            snapshot: snapshot_name(tenant),
+            replicas: self.options.replicas,
+            snapshots: tokio::sync::OnceCell::new(),
+        };
+        // The snapshots' stores are made now, while a cluster just started may still be electing
+        // its leader, rather than by the first snapshot.
+        self.ensure_stream(&keys_stream(self.options.replicas), ready_within)
+            .await?;
+        loop {
+            match log.snapshots().await {
+                Ok(_) => return Ok(log),
+                Err(error) if Instant::now() >= deadline => return Err(error),
+                Err(_) => tokio::time::sleep(READY_ATTEMPT).await,
+            }
+        }
+    }
+    /// Makes the stream as `config` says if there is none, and waits up to `ready_within` for
+    /// it to have a leader.
+    async fn ensure_stream(
+        &self,
+        config: &stream::Config,
+        ready_within: Duration,
+    ) -> Result<(), LogError> {
+        let deadline = Instant::now() + ready_within;
         let attempt = jetstream::ContextBuilder::new()
             .timeout(READY_ATTEMPT)
             .build(self.client.clone());
@@ -136,7 +179,9 @@ impl Cluster {
                 // A stream just made elects its own leader a moment later: until then it takes
                 // no record.
                 Ok(mut stream) => match stream.info().await {
-                    Ok(info) if info.cluster.as_ref().is_none_or(|c| c.leader.is_some()) => break,
+                    Ok(info) if info.cluster.as_ref().is_none_or(|c| c.leader.is_some()) => {
+                        return Ok(());
+                    }
                     Ok(_) => {
                         LogError::unavailable(format!("stream {} has no leader yet", config.name))
                     }
@@ -160,14 +205,124 @@ impl Cluster {
             }
             tokio::time::sleep(READY_ATTEMPT / 2).await;
         }
-        Ok(TenantLog {
-            js: self.js.clone(),
-            stream: config.name,
-            subject: subject(tenant),
-            snapshot: snapshot_name(tenant),
-            replicas: self.options.replicas,
-            snapshots: tokio::sync::OnceCell::new(),
-        })
+    }
+
+    /// A secret every node of the cluster shares (the sign-in tokens' key), made by the first
+    /// node that asks for it and read by every other: 32 random bytes, kept in the stream
+    /// `ACDKEYS` (no tenant's stream is named so: theirs begin `ACD_`).
+    pub async fn shared_secret(
+        &self,
+        name: &str,
+        ready_within: Duration,
+    ) -> Result<Vec<u8>, LogError> {
+        let deadline = Instant::now() + ready_within;
+        let config = keys_stream(self.options.replicas);
+        self.ensure_stream(&config, ready_within).await?;
+        let subject = format!("{KEYS_SUBJECT}.{name}");
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).expect("the operating system's random source works");
+        loop {
+            // Only the first such publish is taken: every later one finds the subject's record.
+            let message = PublishMessage::build()
+                .payload(Bytes::copy_from_slice(&fresh))
+                .expected_last_subject_sequence(0);
+            let sent = self.js.send_publish(subject.clone(), message).await;
+            let stored = match sent {
+                Ok(ack) => ack.await.map(|_| ()),
+                Err(error) => Err(error),
+            };
+            match stored {
+                Ok(()) => return Ok(fresh.to_vec()),
+                Err(error) if error.kind() == PublishErrorKind::WrongLastSequence => break,
+                // A stream made a moment ago (by another node starting too) is not yet known
+                // to every server: ask again until it is.
+                Err(error)
+                    if error.kind() == PublishErrorKind::StreamNotFound
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(READY_ATTEMPT / 2).await;
+                }
+                Err(error) => return Err(publish_error(&error)),
+            }
+        }
+        let kept = last_shared(&self.js, &subject).await?;
+        let kept = kept.ok_or_else(|| LogError::unavailable(format!("{subject}: no record")))?;
+        Ok(kept.payload.to_vec())
+    }
+}
+
+/// The last record of `subject` in `ACDKEYS`, if it has one.
+async fn last_shared(js: &Context, subject: &str) -> Result<Option<StreamMessage>, LogError> {
+    let stream = js
+        .get_stream(KEYS)
+        .await
+        .map_err(|error| LogError::unavailable(format!("stream {KEYS}: {error}")))?;
+    match stream.get_last_raw_message_by_subject(subject).await {
+        Ok(message) => Ok(Some(message)),
+        Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(None),
+        Err(error) => Err(LogError::unavailable(format!("{subject}: {error}"))),
+    }
+}
+
+/// The stream of what every node shares: secrets (`acdkeys.<name>`, one record each),
+/// revocations (`acdkeys.revoked.<user in hex>`, the last one a user's) and each tenant's
+/// newest snapshot, the place it covers and its object (`acdkeys.snapshot.<tenant>`).
+fn keys_stream(replicas: usize) -> stream::Config {
+    stream::Config {
+        name: KEYS.to_owned(),
+        subjects: vec![format!("{KEYS_SUBJECT}.>")],
+        num_replicas: replicas,
+        storage: StorageType::File,
+        max_messages_per_subject: 1,
+        ..Default::default()
+    }
+}
+
+/// The subject of `user`'s revocations.
+fn revoked_subject(user: &str) -> String {
+    format!(
+        "{KEYS_SUBJECT}.revoked.{}",
+        crate::hex::encode(user.as_bytes())
+    )
+}
+
+impl Cluster {
+    /// Tells every node that `user`'s tokens made before `generation` are revoked.
+    pub async fn publish_revocation(&self, user: &str, generation: u64) -> Result<(), LogError> {
+        let message = PublishMessage::build().payload(Bytes::from(generation.to_string()));
+        let sent = self
+            .js
+            .send_publish(revoked_subject(user), message)
+            .await
+            .map_err(|e| publish_error(&e))?;
+        sent.await.map_err(|e| publish_error(&e))?;
+        Ok(())
+    }
+
+    /// Every user's last revocation, then each new one as it comes: `(user, generation)`. The
+    /// stream ends when its consumer is lost; ask again (what comes twice is harmless).
+    pub async fn revocations(
+        &self,
+    ) -> Result<impl futures_util::Stream<Item = (String, u64)> + use<>, LogError> {
+        let messages = read(
+            &self.js,
+            KEYS,
+            format!("{KEYS_SUBJECT}.revoked.>"),
+            DeliverPolicy::LastPerSubject,
+        )
+        .await?;
+        let prefix = format!("{KEYS_SUBJECT}.revoked.");
+        Ok(messages
+            .take_while(|message| std::future::ready(message.is_ok()))
+            .filter_map(move |message| {
+                let parsed = message.ok().and_then(|message| {
+                    let hex = message.subject.as_str().strip_prefix(&prefix)?;
+                    let user = String::from_utf8(crate::hex::decode(hex)?).ok()?;
+                    let generation = std::str::from_utf8(&message.payload).ok()?.parse().ok()?;
+                    Some((user, generation))
+                });
+                std::future::ready(parsed)
+            }))
     }
 }
 
@@ -177,6 +332,20 @@ impl Cluster {
 pub struct Appended {
     pub seq: u64,
     pub duplicate: bool,
+}
+
+/// A tenant's newest snapshot as read at some moment (none: the tenant had no snapshot).
+#[derive(Debug, Clone)]
+pub struct SnapshotHead(Option<Head>);
+
+/// What the tenant's head record says, and its sequence (what moving it on expects).
+#[derive(Debug, Clone)]
+struct Head {
+    /// The place of the last record the snapshot covers.
+    covers: u64,
+    /// The object that holds it.
+    object: String,
+    sequence: u64,
 }
 
 /// One tenant's log.
@@ -231,21 +400,80 @@ impl TenantLog {
         Ok(tail)
     }
 
-    /// Keeps `state` as the tenant's snapshot covering every record up to place `covers`,
-    /// in place of the one before.
-    pub async fn write_snapshot(&self, covers: u64, state: &[u8]) -> Result<(), LogError> {
+    /// Keeps `state` as the tenant's snapshot covering every record up to place `covers`, in
+    /// place of the one before, unless the tenant has one covering as many already (written by
+    /// another node, or by this one before it stalled): then nothing changes and the answer is
+    /// `false`. The snapshot is written under a name of its own and made the newest by moving
+    /// the tenant's head on, compare-and-set; the one it replaces is removed after.
+    pub async fn write_snapshot(&self, covers: u64, state: &[u8]) -> Result<bool, LogError> {
+        let head = self.snapshot_head().await?;
+        self.write_snapshot_over(head, covers, state).await
+    }
+
+    /// Which snapshot is the tenant's newest now: what [`Self::write_snapshot_over`] expects to
+    /// replace.
+    pub async fn snapshot_head(&self) -> Result<SnapshotHead, LogError> {
+        self.head().await.map(SnapshotHead)
+    }
+
+    /// [`Self::write_snapshot`] by a writer that read the head earlier, as one that stalled (a
+    /// frozen VM) between reading it and writing has: its snapshot becomes the newest only if
+    /// the head is still the one it read, or one covering fewer records.
+    pub async fn write_snapshot_over(
+        &self,
+        SnapshotHead(mut head): SnapshotHead,
+        covers: u64,
+        state: &[u8],
+    ) -> Result<bool, LogError> {
+        if head.as_ref().is_some_and(|newest| newest.covers >= covers) {
+            return Ok(false);
+        }
         let store = self.snapshots().await?;
+        // A name no other write uses, even one of the same place from another node.
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).expect("the operating system's random source works");
+        let name = format!("{}.{covers}.{}", self.snapshot, crate::hex::encode(&nonce));
         let mut bytes = format!("covers {covers}\n").into_bytes();
         bytes.extend_from_slice(state);
-        let meta = ObjectMetadata {
-            name: self.snapshot.clone(),
-            ..Default::default()
-        };
         store
-            .put(meta, &mut bytes.as_slice())
+            .put(name.as_str(), &mut bytes.as_slice())
             .await
             .map_err(LogError::unavailable)?;
-        Ok(())
+        loop {
+            let message = PublishMessage::build()
+                .payload(Bytes::from(format!("{covers} {name}")))
+                .expected_last_subject_sequence(head.as_ref().map_or(0, |h| h.sequence));
+            let moved = match self.js.send_publish(self.head_subject(), message).await {
+                Ok(ack) => ack.await.map(|_| ()),
+                Err(error) => Err(error),
+            };
+            match moved {
+                Ok(()) => break,
+                // Another writer moved the head first: ours is still the newest only if it
+                // covers more than theirs.
+                Err(error) if error.kind() == PublishErrorKind::WrongLastSequence => {
+                    head = self.head().await?;
+                    if head.as_ref().is_some_and(|newest| newest.covers >= covers) {
+                        let _ = store.delete(name.as_str()).await;
+                        return Ok(false);
+                    }
+                }
+                // Perhaps moved all the same (an answer lost): the object stays, as the newest
+                // or as one no head names.
+                Err(error) => return Err(publish_error(&error)),
+            }
+        }
+        if let Some(previous) = head {
+            match store.delete(previous.object.as_str()).await {
+                Ok(()) => {}
+                Err(error) if error.kind() == DeleteErrorKind::NotFound => {}
+                Err(error) => tracing::debug!(
+                    "the snapshot {} was not removed after a newer one: {error}",
+                    previous.object
+                ),
+            }
+        }
+        Ok(true)
     }
 
     /// The tenant's newest snapshot: the place of the last record it covers, and the state.
@@ -253,28 +481,75 @@ impl TenantLog {
     /// (a server gone, a chunk that does not match its digest) is `Unavailable`.
     pub async fn read_snapshot(&self) -> Result<Option<(u64, Vec<u8>)>, LogError> {
         let store = self.snapshots().await?;
-        let mut object = match store.get(&self.snapshot).await {
-            Ok(object) => object,
-            Err(error) if error.kind() == GetErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(LogError::unavailable(error)),
-        };
-        let mut bytes = Vec::new();
-        object
-            .read_to_end(&mut bytes)
-            .await
-            .map_err(LogError::unavailable)?;
-        let newline = bytes.iter().position(|b| *b == b'\n');
-        let covers = newline
-            .and_then(|at| std::str::from_utf8(&bytes[..at]).ok())
-            .and_then(|line| line.strip_prefix("covers "))
-            .and_then(|number| number.parse::<u64>().ok());
-        match (covers, newline) {
-            (Some(covers), Some(at)) => Ok(Some((covers, bytes.split_off(at + 1)))),
-            _ => Err(LogError::Refused(format!(
-                "the snapshot {} in {SNAPSHOTS} does not begin with `covers <place>`",
-                self.snapshot
-            ))),
+        for _ in 0..SNAPSHOT_READS {
+            let Some(Head {
+                covers,
+                object: name,
+                sequence,
+            }) = self.head().await?
+            else {
+                return Ok(None);
+            };
+            let mut object = match store.get(name.as_str()).await {
+                Ok(object) => object,
+                // Replaced by a newer one since the head was read: read the head again.
+                Err(error) if error.kind() == GetErrorKind::NotFound => continue,
+                Err(error) => return Err(LogError::unavailable(error)),
+            };
+            let mut bytes = Vec::new();
+            if let Err(error) = object.read_to_end(&mut bytes).await {
+                // Removed under the read by a newer one: read the head again.
+                let moved = self
+                    .head()
+                    .await?
+                    .is_none_or(|now| now.sequence != sequence);
+                if moved {
+                    continue;
+                }
+                return Err(LogError::unavailable(error));
+            }
+            let newline = bytes.iter().position(|b| *b == b'\n');
+            let said = newline
+                .and_then(|at| std::str::from_utf8(&bytes[..at]).ok())
+                .and_then(|line| line.strip_prefix("covers "))
+                .and_then(|number| number.parse::<u64>().ok());
+            return match (said, newline) {
+                (Some(said), Some(at)) if said == covers => {
+                    Ok(Some((covers, bytes.split_off(at + 1))))
+                }
+                _ => Err(LogError::Refused(format!(
+                    "the snapshot {name} in {SNAPSHOTS} does not begin with `covers {covers}`"
+                ))),
+            };
         }
+        Err(LogError::unavailable(format!(
+            "the newest snapshot was replaced {SNAPSHOT_READS} times while it was read"
+        )))
+    }
+
+    /// What the tenant's head record says, if the tenant has a snapshot.
+    async fn head(&self) -> Result<Option<Head>, LogError> {
+        let subject = self.head_subject();
+        let Some(message) = last_shared(&self.js, &subject).await? else {
+            return Ok(None);
+        };
+        let said = std::str::from_utf8(&message.payload)
+            .ok()
+            .and_then(|text| text.split_once(' '))
+            .and_then(|(covers, object)| Some((covers.parse().ok()?, object.to_owned())));
+        let (covers, object) = said.ok_or_else(|| {
+            LogError::Refused(format!("{subject} does not say `<place> <object>`"))
+        })?;
+        Ok(Some(Head {
+            covers,
+            object,
+            sequence: message.sequence,
+        }))
+    }
+
+    /// The subject of the tenant's snapshot head.
+    fn head_subject(&self) -> String {
+        format!("{KEYS_SUBJECT}.snapshot.{}", self.snapshot)
     }
 
     /// Removes the records up to place `seq` from the log: a snapshot covers them. Returns how
@@ -371,6 +646,39 @@ const READER_PULL: Duration = Duration::from_secs(5);
 /// How long JetStream keeps a reader's consumer once nobody pulls from it.
 const READER_IDLE: Duration = Duration::from_secs(60);
 
+/// The messages of `stream` on `subject` from `from` on, through an ephemeral pull consumer of
+/// the reader's own: in memory, one replica, no acks, a heartbeat a second.
+async fn read(
+    js: &Context,
+    stream: &str,
+    subject: String,
+    from: DeliverPolicy,
+) -> Result<pull::Stream, LogError> {
+    let stream = js
+        .get_stream(stream)
+        .await
+        .map_err(|error| LogError::unavailable(format!("stream {stream}: {error}")))?;
+    let consumer = stream
+        .create_consumer(pull::Config {
+            filter_subject: subject,
+            deliver_policy: from,
+            ack_policy: AckPolicy::None,
+            inactive_threshold: READER_IDLE,
+            num_replicas: 1,
+            memory_storage: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(LogError::unavailable)?;
+    consumer
+        .stream()
+        .heartbeat(READER_HEARTBEAT)
+        .expires(READER_PULL)
+        .messages()
+        .await
+        .map_err(LogError::unavailable)
+}
+
 /// A reader of a tenant's log, from a place on.
 ///
 /// It reads through an ephemeral pull consumer of its own (in memory, one replica, no acks),
@@ -390,31 +698,10 @@ impl Tail {
     /// A consumer from the next place, in place of the one before.
     async fn open(&mut self) -> Result<(), LogError> {
         self.messages = None;
-        let stream =
-            self.js.get_stream(&self.stream).await.map_err(|error| {
-                LogError::unavailable(format!("stream {}: {error}", self.stream))
-            })?;
-        let consumer = stream
-            .create_consumer(pull::Config {
-                filter_subject: self.subject.clone(),
-                deliver_policy: DeliverPolicy::ByStartSequence {
-                    start_sequence: self.next,
-                },
-                ack_policy: AckPolicy::None,
-                inactive_threshold: READER_IDLE,
-                num_replicas: 1,
-                memory_storage: true,
-                ..Default::default()
-            })
-            .await
-            .map_err(LogError::unavailable)?;
-        let messages = consumer
-            .stream()
-            .heartbeat(READER_HEARTBEAT)
-            .expires(READER_PULL)
-            .messages()
-            .await
-            .map_err(LogError::unavailable)?;
+        let from = DeliverPolicy::ByStartSequence {
+            start_sequence: self.next,
+        };
+        let messages = read(&self.js, &self.stream, self.subject.clone(), from).await?;
         self.messages = Some(messages);
         Ok(())
     }
@@ -423,6 +710,13 @@ impl Tail {
     /// if the records from the reader's place were removed meanwhile (a snapshot covers them);
     /// `Unavailable` while no consumer can be made (no quorum): ask again.
     pub async fn next(&mut self) -> Result<(u64, Bytes), LogError> {
+        let (seq, record, _) = self.next_stored().await?;
+        Ok((seq, record))
+    }
+
+    /// Like [`Tail::next`], with the instant the log stored the record (by the clock of the
+    /// NATS server that led the stream then): the same for every reader.
+    pub async fn next_stored(&mut self) -> Result<(u64, Bytes, jiff::Timestamp), LogError> {
         loop {
             if self.messages.is_none() {
                 self.open().await?;
@@ -448,10 +742,10 @@ impl Tail {
                     continue;
                 }
             };
-            let seq = message
-                .info()
-                .map_err(LogError::unavailable)?
-                .stream_sequence;
+            let info = message.info().map_err(LogError::unavailable)?;
+            let seq = info.stream_sequence;
+            let stored = jiff::Timestamp::from_nanosecond(info.published.unix_timestamp_nanos())
+                .map_err(|error| LogError::unavailable(format!("record {seq}'s time: {error}")))?;
             if seq < self.next {
                 continue;
             }
@@ -462,7 +756,7 @@ impl Tail {
                 });
             }
             self.next = seq + 1;
-            return Ok((seq, message.payload.clone()));
+            return Ok((seq, message.payload.clone(), stored));
         }
     }
 }

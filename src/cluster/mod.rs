@@ -1,11 +1,11 @@
 //! Replication over NATS JetStream (issue 17): each tenant's log in a stream replicated on the
 //! NATS cluster, so that the tenant outlives any one machine.
 //!
-//! This is the log alone, the first part of the cluster: [`Cluster`] connects to the NATS
-//! servers, and a [`TenantLog`] appends a tenant's records (each once, in the one order the
+//! This is the log: [`Cluster`] connects to the NATS servers and keeps the secret every node
+//! shares, and a [`TenantLog`] appends a tenant's records (each once, in the one order the
 //! stream gives them), reads them back from any point, and keeps the tenant's newest snapshot.
-//! The engine does not use it yet: a server still runs on the journal in its data directory
-//! (`src/journal`). ARCHITECTURE.md, "The replicated log", says what is built and what is not.
+//! With `[cluster]` each tenant's engine runs on it (`server::tenant`, `engine/replicated.rs`)
+//! instead of the journal in the data directory (`src/journal`); docs/cluster.md says how.
 //!
 //! NATS is the engine that orders, replicates and stores; nothing here decides an order or a
 //! leader. What this module adds is the mapping of tenants to streams, the retry rules that
@@ -16,5 +16,5 @@
 mod log;
 mod names;
 
-pub use log::{Appended, Cluster, ClusterOptions, LogError, Tail, TenantLog};
+pub use log::{Appended, Cluster, ClusterOptions, LogError, SnapshotHead, Tail, TenantLog};
 pub use names::{stream_name, subject};

@@ -31,6 +31,7 @@ pub(super) struct RawFile {
     pub simulator: Option<RawSimulator>,
     #[serde(default)]
     pub storage: super::storage::RawStorage,
+    pub cluster: Option<super::cluster::RawCluster>,
 }
 
 /// One `[[tenants]]` table.

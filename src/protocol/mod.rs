@@ -72,6 +72,14 @@ pub enum ProtocolError {
     /// change anything is refused rather than applied without being durable.
     #[error("the server cannot write its journal ({0}); nothing was changed, try again later")]
     StorageUnavailable(String),
+    /// In a cluster: the NATS cluster did not confirm that it stored the command's record (it
+    /// lost its quorum as the record was sent), and the server stopped waiting. The command
+    /// may still be applied, once, when the cluster has its quorum back, or not at all.
+    #[error(
+        "the cluster did not confirm it stored the command ({0}): it may still be applied, \
+         once, or not at all; the events will say which. Look before sending it again"
+    )]
+    OutcomeUnknown(String),
     /// A supervisor action whose audit record could not be made sure of (the audit log's disk
     /// is full or failing): refused rather than done without its record.
     #[error("the server cannot write its audit log ({0}); nothing was changed, try again later")]
@@ -100,6 +108,7 @@ impl ProtocolError {
             ProtocolError::Forbidden { .. } | ProtocolError::NotOwnAgent { .. } => "forbidden",
             ProtocolError::Unavailable => "unavailable",
             ProtocolError::StorageUnavailable(_) => "storage_unavailable",
+            ProtocolError::OutcomeUnknown(_) => "outcome_unknown",
             ProtocolError::AuditUnavailable(_) => "audit_unavailable",
             ProtocolError::RateLimited { .. } => "rate_limited",
             ProtocolError::TooManySessions { .. } => "too_many_sessions",

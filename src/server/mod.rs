@@ -38,8 +38,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::acd::Acd;
+use crate::cluster::{Cluster, ClusterOptions, LogError};
 use crate::config::{
-    FileConfig, ListenAddr, SimulatorConfig, StorageConfig, TenantConfig, TlsFiles,
+    ClusterConfig, FileConfig, ListenAddr, SimulatorConfig, StorageConfig, TenantConfig, TlsFiles,
 };
 use crate::records::CallRecords;
 use crate::records::file::RecordFile;
@@ -57,7 +58,7 @@ use net::{Net, Ports};
 use ops::audit::AuditLog;
 use ops::counters::Counters;
 use session::{Authenticator, Resumable, SessionParts, Sessions};
-use tenant::{Durable, Engine, EngineSetup, Tenants};
+use tenant::{Durable, Engine, EngineSetup, Replicated, Settings, Tenants};
 pub use tenant::{Entry, Record, RecoverError, Recovered, write_snapshot_for_tools};
 
 /// Why the server could not start.
@@ -90,6 +91,8 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cluster: {0}")]
+    Cluster(String),
     #[error(
         "tenant `{tenant}`: the configuration cannot be applied to the journaled day: {problem}. \
          Nothing was changed; put it back in the file, or start the tenant afresh \
@@ -142,6 +145,7 @@ impl Server {
             principals,
             simulator,
             storage,
+            cluster: cluster_config,
         } = config;
         if server.ws == ListenAddr::Off && server.wss == ListenAddr::Off {
             return Err(StartError::NoListener);
@@ -197,7 +201,7 @@ impl Server {
             );
         }
         let audit = AuditLog::open(audit_path.as_deref())?;
-        let token_key = match storage.journal_dir() {
+        let mut token_key = match storage.journal_dir() {
             Some(dir) => {
                 session::TokenKey::load_or_create(dir).map_err(|source| StartError::DataDir {
                     dir: dir.display().to_string(),
@@ -205,6 +209,10 @@ impl Server {
                 })?
             }
             None => session::TokenKey::ephemeral(),
+        };
+        let cluster = match &cluster_config {
+            Some(config) => Some(join_cluster(config, &mut token_key).await?),
+            None => None,
         };
         let clock = Arc::new(clock);
         let engines_stop = CancellationToken::new();
@@ -215,6 +223,7 @@ impl Server {
             audit: audit.clone(),
             disconnect_grace: server.disconnect_grace,
             on_disconnect: server.on_disconnect,
+            resume: limits.resume,
         };
         let mut senders = Tenants::default();
         let mut engines = Vec::new();
@@ -222,7 +231,13 @@ impl Server {
         let now = clock.now();
         for tenant in tenants {
             let simulated = simulator.as_ref().filter(|sim| sim.tenant == tenant.id);
-            let engine = start_engine(&tenant, simulated, now, setup(), &storage).await?;
+            let engine = match &cluster {
+                Some(joined) => {
+                    start_replicated_engine(joined, &tenant, simulated, now, setup(), &storage)
+                        .await?
+                }
+                None => start_engine(&tenant, simulated, now, setup(), &storage).await?,
+            };
             let (sender, receiver) = mpsc::channel(tenant::CHANNEL_CAPACITY);
             engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
             senders.insert(tenant.id, sender);
@@ -258,6 +273,10 @@ impl Server {
                 .chain(server.public_wss_port)
                 .filter(|port| *port != 0)
                 .collect(),
+            nodes: cluster_config
+                .as_ref()
+                .map(|cluster| cluster.node_urls.clone())
+                .unwrap_or_default(),
         };
         let tenants = Arc::new(senders);
         let connections = Arc::new(Connections::default());
@@ -275,12 +294,20 @@ impl Server {
             counters: counters.clone(),
             clock: clock.clone(),
         }));
+        if let Some(joined) = &cluster {
+            tokio::spawn(learn_revocations(
+                joined.cluster.clone(),
+                sessions.clone(),
+                engines_stop.clone(),
+            ));
+        }
         let pages = net::PagesConfig {
             dir: server.web_dir,
             demo: server.demo,
             ladder: net::Ladder {
                 ws: ports.ws,
                 wss: ports.wss,
+                nodes: ports.nodes.clone().into(),
             },
         };
         let net = Arc::new(Net {
@@ -624,6 +651,249 @@ async fn start_engine(
         calls,
         "tenant recovered from its journal"
     );
+    Ok(engine)
+}
+
+/// How long a start waits for the NATS cluster to have a leader for a tenant's log.
+const CLUSTER_READY: Duration = Duration::from_secs(30);
+
+/// This node in the cluster: the connection, its settings, and the name of this incarnation.
+struct Joined {
+    cluster: Arc<Cluster>,
+    config: ClusterConfig,
+    me: String,
+}
+
+/// Connects to the NATS cluster and takes the cluster's token key, so that a token from any
+/// node is good at every node.
+async fn join_cluster(
+    config: &ClusterConfig,
+    token_key: &mut session::TokenKey,
+) -> Result<Joined, StartError> {
+    let cluster = Cluster::connect(ClusterOptions {
+        urls: config.nats.clone(),
+        node: config.node.clone(),
+        replicas: config.replicas,
+        request_timeout: config.request_timeout,
+    })
+    .await
+    .map_err(|error| StartError::Cluster(error.to_string()))?;
+    let secret = cluster
+        .shared_secret("token", CLUSTER_READY)
+        .await
+        .map_err(|error| StartError::Cluster(format!("the cluster's token key: {error}")))?;
+    token_key.share(&secret);
+    let cluster = Arc::new(cluster);
+    let publisher = cluster.clone();
+    token_key.on_revoke(move |user, generation| {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let cluster = publisher.clone();
+        let user = user.to_owned();
+        runtime.spawn(tell_revocation(cluster, user, generation));
+    });
+    let mut boot = [0u8; 4];
+    getrandom::fill(&mut boot).expect("the operating system's random source works");
+    let me = format!("{}.{:08x}", config.node, u32::from_le_bytes(boot));
+    tracing::info!(node = %me, nats = %config.nats.join(","), replicas = config.replicas, "joined the cluster: every tenant's log is on NATS JetStream");
+    Ok(Joined {
+        cluster,
+        config: config.clone(),
+        me,
+    })
+}
+
+/// How long a node keeps trying to tell the cluster of a revocation it made.
+const REVOCATION_PATIENCE: Duration = Duration::from_secs(600);
+
+/// Tells every other node that `user`'s tokens before `generation` are revoked, trying again
+/// while the cluster cannot take it (the revocation holds on this node meanwhile).
+async fn tell_revocation(cluster: Arc<Cluster>, user: String, generation: u64) {
+    let deadline = tokio::time::Instant::now() + REVOCATION_PATIENCE;
+    loop {
+        match cluster.publish_revocation(&user, generation).await {
+            Ok(()) => return,
+            Err(error) if tokio::time::Instant::now() >= deadline => {
+                tracing::error!(%user, "the cluster was not told of a revocation (other nodes still take the user's tokens): {error}");
+                return;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
+}
+
+/// Learns every revocation another node makes, for as long as the server runs.
+async fn learn_revocations(
+    cluster: Arc<Cluster>,
+    sessions: Arc<Sessions>,
+    stop: CancellationToken,
+) {
+    use futures_util::StreamExt as _;
+    loop {
+        match cluster.revocations().await {
+            Ok(revocations) => {
+                let mut revocations = std::pin::pin!(revocations);
+                loop {
+                    tokio::select! {
+                        () = stop.cancelled() => return,
+                        next = revocations.next() => match next {
+                            Some((user, generation)) => sessions.learn_revocation(&user, generation),
+                            None => break,
+                        },
+                    }
+                }
+            }
+            Err(error) => tracing::debug!("revocations cannot be read now: {error}"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// One tenant's engine on the cluster: its replica made from the newest snapshot in the
+/// cluster and the log's records after it, or, for a tenant the cluster has no record of,
+/// from the log's first record (whichever node wrote it), so that every node starts the day
+/// at the same instant.
+async fn start_replicated_engine(
+    joined: &Joined,
+    tenant: &TenantConfig,
+    simulated: Option<&SimulatorConfig>,
+    now: Timestamp,
+    setup: EngineSetup,
+    storage: &StorageConfig,
+) -> Result<Engine, StartError> {
+    let fail = |what: &str, problem: String| StartError::Tenant {
+        tenant: tenant.id.clone(),
+        problem: format!("{what}: {problem}"),
+    };
+    let on_log = |error: LogError| fail("its log on the cluster", error.to_string());
+    let log = joined
+        .cluster
+        .tenant_log(&tenant.id, CLUSTER_READY)
+        .await
+        .map_err(on_log)?;
+    let log = Arc::new(log);
+    let settings = Settings {
+        alive: tenant::alive(
+            joined.config.node_timeout,
+            setup.disconnect_grace,
+            setup.on_disconnect,
+        ),
+        alive_interval: joined.config.alive_interval(),
+        snapshot_interval: storage.snapshot_interval,
+        snapshot_records: storage.snapshot_records,
+        unknown_patience: joined.config.request_timeout * 5,
+    };
+    let snapshot = log
+        .read_snapshot()
+        .await
+        .map_err(|e| fail("its snapshot on the cluster", e.to_string()))?;
+    let me = joined.me.clone();
+    let (mut engine, tail) = match snapshot {
+        Some((covers, bytes)) => {
+            let snapshot = tenant::ReplicaSnapshot::decode(&bytes)
+                .map_err(|e| fail(&format!("its snapshot covering record {covers}"), e))?;
+            let tenant::State {
+                acd,
+                config,
+                simulator,
+                records,
+            } = snapshot.state;
+            let simulator = match (simulated, simulator) {
+                (Some(_), Some(simulator)) => Some(simulator),
+                (Some(sim), None) => Some(new_simulator(tenant, sim, snapshot.time)?),
+                (None, _) => None,
+            };
+            let mut engine = Engine::new(tenant.id.clone(), acd, config, simulator, None, setup);
+            engine.keep_records(records, record_file(storage, tenant));
+            let replica = Replicated::new(
+                log.clone(),
+                me,
+                snapshot.time,
+                snapshot.presence,
+                snapshot.mark,
+                snapshot.registry,
+                covers,
+                settings,
+            );
+            engine.replicate(replica, snapshot.counts);
+            let tail = log.tail(covers + 1).await.map_err(on_log)?;
+            (engine, tail)
+        }
+        None => {
+            let last = log.last_seq().await.map_err(on_log)?;
+            if last == 0 {
+                let genesis = tenant::LogRecord {
+                    from: me.clone(),
+                    n: 0,
+                    at: now,
+                    entries: vec![tenant::LogEntry::Genesis {
+                        config: tenant.acd.clone(),
+                    }],
+                };
+                log.append("genesis", bytes::Bytes::from(genesis.encode()))
+                    .await
+                    .map_err(|e| fail("the first record of its log", e.to_string()))?;
+            }
+            let mut tail = log.tail(1).await.map_err(on_log)?;
+            let (seq, first) = tail.next().await.map_err(on_log)?;
+            let (start, genesis) = match serde_json::from_slice::<tenant::LogRecord>(&first) {
+                Ok(tenant::LogRecord { at, entries, .. }) => match entries.into_iter().next() {
+                    Some(tenant::LogEntry::Genesis { config }) => (at, config),
+                    _ => {
+                        return Err(fail(
+                            "its log on the cluster",
+                            format!("record {seq} does not start a day, and there is no snapshot"),
+                        ));
+                    }
+                },
+                Err(error) => {
+                    return Err(fail(
+                        "its log on the cluster",
+                        format!("record {seq} cannot be read: {error}"),
+                    ));
+                }
+            };
+            // The day starts on the configuration the log's first record names, on every node;
+            // a node whose file differs appends its own below, as a reload would.
+            let first_day = TenantConfig {
+                acd: genesis.clone(),
+                ..tenant.clone()
+            };
+            // The call detail records' numbers are replicated state: every node counts from 0.
+            let (acd, simulator, records) =
+                fresh_tenant(&first_day, simulated, start, CallRecords::after(0))?;
+            let mut engine = Engine::new(tenant.id.clone(), acd, genesis, simulator, None, setup);
+            engine.keep_records(records, record_file(storage, tenant));
+            let replica = Replicated::new(
+                log.clone(),
+                me,
+                start,
+                tenant::Presence::default(),
+                tenant::Mark { seq, at: start },
+                tenant::Registry::default(),
+                seq,
+                settings,
+            );
+            engine.replicate(replica, Default::default());
+            (engine, tail)
+        }
+    };
+    let last = log.last_seq().await.map_err(on_log)?;
+    engine
+        .catch_up_with_log(tail, last)
+        .await
+        .map_err(|e| fail("reading its log on the cluster", e.to_string()))?;
+    engine
+        .reconfigure_through_log(&tenant.acd)
+        .map_err(|problem| StartError::Reconfigure {
+            tenant: tenant.id.clone(),
+            problem,
+        })?;
+    tracing::info!(tenant = %tenant.id, applied = last, "tenant replica caught up with its log");
     Ok(engine)
 }
 

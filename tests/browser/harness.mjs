@@ -92,6 +92,11 @@ export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = fa
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
       return exited;
     },
+    /** SIGKILL: the process ends where it is, as a machine lost. Resolves when it has. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      return exited;
+    },
   };
 }
 

@@ -3,8 +3,9 @@
 //! stored once; losing the stream's leader loses nothing it took; without a quorum an append
 //! is refused as `Unavailable` and goes through once the servers are back; a snapshot and the
 //! records after it are what a fresh connection reads, also after every server restarted; a
-//! reader whose consumer JetStream lost never goes back; records forgotten under a reader, or
-//! past the log's end, are said so.
+//! snapshot of an earlier place written late never replaces a newer one; nodes asking for a
+//! shared secret at once all get the same one; a reader whose consumer JetStream lost never
+//! goes back; records forgotten under a reader, or past the log's end, are said so.
 
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ async fn append_until_taken(log: &TenantLog, n: u64) -> u64 {
 }
 
 /// Tenant `acme`'s log, reached through a connection of node `node`.
-async fn acme_log(nats: &NatsCluster, node: &str) -> TenantLog {
+pub(crate) async fn acme_log(nats: &NatsCluster, node: &str) -> TenantLog {
     let cluster = Cluster::connect(options(nats, node)).await.unwrap();
     cluster.tenant_log("acme", PATIENCE).await.unwrap()
 }
@@ -224,9 +225,11 @@ async fn a_snapshot_and_the_records_after_it_are_what_a_new_connection_reads_aft
     let log = acme_log(&nats, "node-a").await;
     assert_eq!(log.read_snapshot().await.unwrap(), None, "none yet");
     append_all(&log, 1, 30).await;
-    log.write_snapshot(20, b"the state after record 20")
-        .await
-        .unwrap();
+    assert!(
+        log.write_snapshot(20, b"the state after record 20")
+            .await
+            .unwrap()
+    );
     assert_eq!(log.forget_through(20).await.unwrap(), 20);
     drop(log);
 
@@ -256,14 +259,96 @@ async fn a_snapshot_and_the_records_after_it_are_what_a_new_connection_reads_aft
     }
     assert_eq!(log.last_seq().await.unwrap(), 30);
     // A newer snapshot takes the old one's place.
-    log.write_snapshot(30, b"the state after record 30")
-        .await
-        .unwrap();
+    assert!(
+        log.write_snapshot(30, b"the state after record 30")
+            .await
+            .unwrap()
+    );
     let (covers, state) = log.read_snapshot().await.unwrap().unwrap();
     assert_eq!(
         (covers, state.as_slice()),
         (30, &b"the state after record 30"[..])
     );
+}
+
+#[tokio::test]
+async fn a_snapshot_written_late_for_an_earlier_place_never_replaces_a_newer_one() {
+    let nats = NatsCluster::start("late-snapshot", 3);
+    let a = acme_log(&nats, "node-a").await;
+    let b = acme_log(&nats, "node-b").await;
+    append_all(&a, 1, 40).await;
+    assert!(a.write_snapshot(10, b"after 10 from a").await.unwrap());
+    // Node b has a snapshot of an earlier place, or of the same one, to write: nothing changes.
+    assert!(!b.write_snapshot(5, b"after 5 from b").await.unwrap());
+    assert!(!b.write_snapshot(10, b"after 10 from b").await.unwrap());
+
+    // Node b reads the head and stalls (a frozen VM) before it writes; meanwhile node a writes
+    // two newer snapshots. Node b wakes and writes its own, newer than the head it read but
+    // older than the tenant's newest: that one stays.
+    let stalled = b.snapshot_head().await.unwrap();
+    assert!(a.write_snapshot(20, b"after 20 from a").await.unwrap());
+    assert!(a.write_snapshot(30, b"after 30 from a").await.unwrap());
+    assert!(
+        !b.write_snapshot_over(stalled, 25, b"after 25 from b")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        b.read_snapshot().await.unwrap(),
+        Some((30, b"after 30 from a".to_vec()))
+    );
+    // One that covers more than the newest goes in.
+    let read_earlier = b.snapshot_head().await.unwrap();
+    assert!(
+        b.write_snapshot_over(read_earlier, 35, b"after 35 from b")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        a.read_snapshot().await.unwrap(),
+        Some((35, b"after 35 from b".to_vec()))
+    );
+
+    // Two nodes with a snapshot of the same place, both over the head they read: one is kept,
+    // whole, and the other removes only its own.
+    let (read_by_a, read_by_b) = (
+        a.snapshot_head().await.unwrap(),
+        b.snapshot_head().await.unwrap(),
+    );
+    assert!(
+        a.write_snapshot_over(read_by_a, 40, b"after 40 from a")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !b.write_snapshot_over(read_by_b, 40, b"after 40 from b")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        b.read_snapshot().await.unwrap(),
+        Some((40, b"after 40 from a".to_vec()))
+    );
+
+    // Every snapshot but the newest was removed, whoever wrote it.
+    let client = async_nats::connect(nats.urls()[0].as_str()).await.unwrap();
+    let store = async_nats::jetstream::new(client)
+        .get_object_store("ACD_SNAPSHOTS")
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .list()
+        .await
+        .unwrap()
+        .map(|info| info.expect("an object's name").name)
+        .collect()
+        .await;
+    assert_eq!(
+        names.len(),
+        1,
+        "only the newest snapshot is kept: {names:?}"
+    );
+    assert!(names[0].starts_with("acme.40."), "{names:?}");
 }
 
 #[tokio::test]
@@ -336,6 +421,38 @@ async fn records_forgotten_under_a_reader_or_past_the_end_are_said_so() {
         assert_eq!(
             timeout(PATIENCE, tail.next()).await.unwrap().unwrap(),
             (n, record(n))
+        );
+    }
+}
+
+#[tokio::test]
+async fn nodes_starting_at_once_all_get_the_one_shared_secret() {
+    let nats = NatsCluster::start("shared-secret", 3);
+    let mut clusters = Vec::new();
+    for i in 0..8 {
+        clusters.push(
+            Cluster::connect(options(&nats, &format!("node-{i}")))
+                .await
+                .unwrap(),
+        );
+    }
+    for round in 0..5 {
+        let name = format!("secret{round}");
+        let asked = clusters
+            .iter()
+            .map(|cluster| cluster.shared_secret(&name, PATIENCE));
+        let secrets: Vec<Vec<u8>> = futures_util::future::join_all(asked)
+            .await
+            .into_iter()
+            .map(|secret| secret.expect("the shared secret"))
+            .collect();
+        assert!(
+            secrets.iter().all(|secret| *secret == secrets[0]),
+            "round {round}: {} different secrets",
+            secrets
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
         );
     }
 }

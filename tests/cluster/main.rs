@@ -3,9 +3,21 @@
 //! pick, killed with SIGKILL and started again. These tests fail, rather than skip, when
 //! nats-server is missing.
 //!
-//! So far: each tenant's replicated log (`acdhub::cluster`).
+//! - `log`: each tenant's replicated log (`acdhub::cluster`);
+//! - `nodes`: acdhub nodes on the cluster, as processes, clients spread over them.
 //!
 //! One test binary: `cargo test --test cluster`. The helpers compile once for all of them.
 
+// The server tests' process and clients, of which these tests need a few.
+#[allow(dead_code)]
+#[path = "../server/binary.rs"]
+mod binary;
 mod log;
 mod nats;
+#[allow(dead_code)]
+#[path = "../net/mod.rs"]
+mod net;
+mod nodes;
+#[allow(dead_code)]
+#[path = "../schema/mod.rs"]
+mod schema;

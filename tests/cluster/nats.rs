@@ -83,9 +83,11 @@ impl NatsCluster {
     /// `test` names the directory its files go to.
     pub fn start(test: &str, size: usize) -> NatsCluster {
         let dir = std::env::temp_dir().join(format!("acdhub-nats-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("the cluster's directory");
         for _ in 0..PORT_ATTEMPTS {
+            // Afresh at each attempt: a cluster given up on removes its directory as it drops,
+            // and its stores name routes the next attempt does not use.
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("the cluster's directory");
             let ports = free_ports(size * 3);
             let nodes = (0..size)
                 .map(|i| Node {

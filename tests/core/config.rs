@@ -1104,3 +1104,80 @@ fn the_keys_of_the_fallback_ladder_and_the_grace_period_are_read_and_checked() {
     );
     assert_eq!(defaults.limits.resume, Duration::from_secs(120));
 }
+
+#[test]
+fn a_cluster_section_is_read_and_each_bad_key_is_named_at_its_line() {
+    let good = format!(
+        "{BASE}\n[cluster]\nnats = [\"nats://10.0.0.1:4222\", \"tls://10.0.0.2:4222\"]\nnode = \"acd-1\"\nnode_urls = [\"wss://acd1.example.com/ws\"]\n"
+    );
+    let cluster = parse(&good)
+        .expect("a good [cluster]")
+        .cluster
+        .expect("read");
+    assert_eq!(cluster.node, "acd-1");
+    assert_eq!(cluster.replicas, 3);
+    assert_eq!(cluster.request_timeout, std::time::Duration::from_secs(2));
+    assert_eq!(cluster.node_timeout, std::time::Duration::from_secs(10));
+    assert_eq!(cluster.node_urls, ["wss://acd1.example.com/ws"]);
+    assert!(
+        parse(BASE).unwrap().cluster.is_none(),
+        "no section, one machine"
+    );
+
+    let with = |lines: &str| format!("{BASE}\n[cluster]\n{lines}\n");
+    let nats = "nats = [\"nats://10.0.0.1:4222\"]";
+    let cases = [
+        (
+            "nats = []".to_owned(),
+            "nats = []",
+            "cluster.nats",
+            "at least one",
+        ),
+        (
+            "nats = [\"http://10.0.0.1:4222\"]\nnode = \"a\"".to_owned(),
+            "nats = [\"http",
+            "cluster.nats[0]",
+            "not a NATS URL",
+        ),
+        (
+            format!("{nats}\nnode = \"a.b\""),
+            "node = ",
+            "cluster.node",
+            "letters, digits",
+        ),
+        (
+            format!("{nats}\nnode = \"a\"\nreplicas = 7"),
+            "replicas",
+            "cluster.replicas",
+            "from 1 to 5",
+        ),
+        (
+            format!("{nats}\nnode = \"a\"\nrequest_timeout_ms = 10"),
+            "request_timeout_ms",
+            "cluster.request_timeout_ms",
+            "at least 100",
+        ),
+        (
+            format!("{nats}\nnode = \"a\"\nnode_timeout_secs = 1"),
+            "node_timeout_secs",
+            "cluster.node_timeout_secs",
+            "at least 3",
+        ),
+        (
+            format!("{nats}\nnode = \"a\"\nnode_urls = [\"https://acd1/ws\"]"),
+            "node_urls",
+            "cluster.node_urls[0]",
+            "not a WebSocket URL",
+        ),
+        (
+            format!("{nats}\nnode = \"a\"\nleader = \"a\""),
+            "leader",
+            "cluster.leader",
+            "",
+        ),
+    ];
+    for (lines, needle, field, problem) in cases {
+        let text = with(&lines);
+        assert_refused(&text, line_of(&text, needle), field, problem);
+    }
+}

@@ -86,6 +86,9 @@ fn protocol_errors() -> Vec<ProtocolError> {
         },
         ProtocolError::Unavailable,
         ProtocolError::StorageUnavailable("No space left on device (os error 28)".into()),
+        ProtocolError::OutcomeUnknown(
+            "the NATS cluster is unavailable: timed out: didn't receive ack in time".into(),
+        ),
         ProtocolError::AuditUnavailable("No space left on device (os error 28)".into()),
         ProtocolError::RateLimited { per_sec: 20 },
         ProtocolError::TooManySessions { max: 32 },
@@ -104,6 +107,7 @@ fn protocol_errors() -> Vec<ProtocolError> {
             | ProtocolError::NotOwnAgent { .. }
             | ProtocolError::Unavailable
             | ProtocolError::StorageUnavailable(_)
+            | ProtocolError::OutcomeUnknown(_)
             | ProtocolError::AuditUnavailable(_)
             | ProtocolError::RateLimited { .. }
             | ProtocolError::TooManySessions { .. } => {}
@@ -1226,7 +1230,15 @@ fn every_message_shown_in_protocol_md_is_valid() {
                 assert_eq!(message["code"], "origin_not_allowed", "{message}")
             }
             None if message.get("wss").is_some() => {
-                for key in ["wss", "ws", "sse", "poll", "send", "heartbeat_secs"] {
+                for key in [
+                    "wss",
+                    "ws",
+                    "sse",
+                    "poll",
+                    "send",
+                    "heartbeat_secs",
+                    "nodes",
+                ] {
                     assert!(message.get(key).is_some(), "/rt/endpoints has {key}");
                 }
             }

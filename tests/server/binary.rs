@@ -117,11 +117,7 @@ impl Acdhub {
 
     /// SIGHUP: reload.
     pub fn hangup(&self) {
-        let sent = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        self.signal("-HUP");
     }
 
     /// Waits for the next log line (after those already waited for) that contains `needle`,
@@ -143,6 +139,27 @@ impl Acdhub {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    // Used by tests/cluster, which includes this file too.
+    #[allow(dead_code)]
+    /// SIGSTOP: the process freezes where it is (a frozen VM), its sockets open.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    #[allow(dead_code)]
+    /// SIGCONT: a frozen process goes on.
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
     }
 
     pub fn is_running(&mut self) -> bool {

@@ -4,6 +4,8 @@
 
 use serde_json::{Value, json};
 
+use acdhub::server::Server;
+
 use crate::net::{self, Client, Via};
 
 fn storage(dir: &std::path::Path) -> String {
@@ -30,6 +32,22 @@ async fn support_today(server: &acdhub::server::Server) -> Value {
         .clone()
 }
 
+/// Agent a1 signs in, logs in, gets ready and takes call pbx-1 from the PBX: a1's client and
+/// token, and the PBX's client.
+async fn a1_on_call_pbx_1(server: &Server) -> (Client, String, Client) {
+    let (mut agent, result) = Client::login(server, Via::Ws, "a1").await;
+    let token = result["token"].as_str().unwrap().to_owned();
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let (mut pbx, _) = Client::login(server, Via::Ws, "pbx").await;
+    pbx.ok(json!({"type": "call_arrived", "call": "pbx-1", "queue": "support"}))
+        .await;
+    agent.expect_where("offer", |m| m["call"] == "pbx-1").await;
+    agent.ok(json!({"type": "accept", "call": "pbx-1"})).await;
+    agent.expect_state("a1", "on_call").await;
+    (agent, token, pbx)
+}
+
 #[tokio::test]
 async fn a_restart_keeps_agents_calls_and_figures_and_the_pbx_reconciles_from_its_snapshot() {
     let data = tempfile::tempdir().unwrap();
@@ -37,16 +55,7 @@ async fn a_restart_keeps_agents_calls_and_figures_and_the_pbx_reconciles_from_it
     // `config_text` salts a new hash each time it is called.
     let text = net::config_text(&storage(data.path()));
     let first = net::start_text(&text).await;
-    let (mut agent, result) = Client::login(&first, Via::Ws, "a1").await;
-    let token = result["token"].as_str().unwrap().to_owned();
-    agent.ok(json!({"type": "login"})).await;
-    agent.ok(json!({"type": "ready"})).await;
-    let (mut pbx, _) = Client::login(&first, Via::Ws, "pbx").await;
-    pbx.ok(json!({"type": "call_arrived", "call": "pbx-1", "queue": "support"}))
-        .await;
-    agent.expect_where("offer", |m| m["call"] == "pbx-1").await;
-    agent.ok(json!({"type": "accept", "call": "pbx-1"})).await;
-    agent.expect_state("a1", "on_call").await;
+    let (_agent, token, mut pbx) = a1_on_call_pbx_1(&first).await;
     // Nobody is free: these two wait (a2 is logged out).
     pbx.ok(json!({"type": "call_arrived", "call": "pbx-2", "queue": "sales"}))
         .await;
@@ -206,4 +215,31 @@ async fn a_file_edited_while_the_server_was_down_is_applied_to_the_journaled_day
     let (mut pbx, _) = Client::login(&third, Via::Ws, "pbx").await;
     pbx.expect("offer").await;
     third.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_agent_on_a_call_across_a_restart_hears_the_call_end() {
+    let data = tempfile::tempdir().unwrap();
+    let text = net::config_text(&storage(data.path()));
+    let first = net::start_text(&text).await;
+    let (_agent, token, _pbx) = a1_on_call_pbx_1(&first).await;
+    first.shutdown().await;
+
+    let second = net::start_text(&text).await;
+    let mut agent = Client::connect(&second, Via::Ws).await;
+    let reply = agent.request(json!({"type": "auth", "token": token})).await;
+    assert_eq!(reply["type"], "ack", "{reply}");
+    agent
+        .expect_where("call_connected", |m| m["call"] == "pbx-1")
+        .await;
+    // The caller hangs up: the agent hears its call end, as it would had nothing restarted.
+    let (mut pbx, _) = Client::login(&second, Via::Ws, "pbx").await;
+    pbx.ok(json!({"type": "caller_hung_up", "call": "pbx-1"}))
+        .await;
+    let left = agent
+        .expect_where("call_left", |m| m["call"] == "pbx-1")
+        .await;
+    assert_eq!(left["reason"], "completed", "{left}");
+    agent.expect_state("a1", "wrap_up").await;
+    second.shutdown().await;
 }

@@ -206,6 +206,11 @@ async fn endpoints_name_the_rungs_as_browsers_reach_them() {
     assert_eq!(endpoints["poll"], "/rt/poll");
     assert_eq!(endpoints["send"], "/rt/send");
     assert_eq!(endpoints["heartbeat_secs"], 25);
+    assert_eq!(
+        endpoints["nodes"],
+        serde_json::json!([]),
+        "not a node of a cluster"
+    );
 
     // Behind a proxy that publishes 443 for wss and offers no plain WebSocket.
     let proxied =

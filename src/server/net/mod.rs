@@ -89,6 +89,9 @@ pub struct Ports {
     /// Every port that is the server's own: its listeners' and the public ones. A page from
     /// the request's host on one of them is one of the server's own pages.
     pub own: Vec<u16>,
+    /// On a cluster, every node's WebSocket URL (`[cluster] node_urls`): where a page goes
+    /// when its own node does not answer.
+    pub nodes: Vec<String>,
 }
 
 /// The client at the other end of a request's TCP connection. The listener puts it in every

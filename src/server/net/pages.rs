@@ -37,8 +37,9 @@ const CONTENT_SECURITY_POLICY: [&str; 2] = [
 
 /// The policy for a page asked for with `request`'s `Host`: `connect-src` lists, besides the
 /// page's own origin, the ws and wss rungs on the same host (the other listener's port), which a
-/// page climbs to or falls back to.
-fn content_security_policy(request: &HeaderMap, ladder: Ladder) -> HeaderValue {
+/// page climbs to or falls back to, and on a cluster every node's WebSocket URL, which a page
+/// whose node is lost moves to.
+fn content_security_policy(request: &HeaderMap, ladder: &Ladder) -> HeaderValue {
     let [head, tail] = CONTENT_SECURITY_POLICY;
     let mut policy = head.to_owned();
     let host = request
@@ -58,15 +59,28 @@ fn content_security_policy(request: &HeaderMap, ladder: Ladder) -> HeaderValue {
             }
         }
     }
+    for url in ladder.nodes.iter() {
+        // Only what a URL holds (the configuration checked the scheme): nothing that could end
+        // the directive or the header.
+        if url
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']' | ':' | '/'))
+        {
+            policy.push(' ');
+            policy.push_str(url);
+        }
+    }
     policy.push_str(tail);
     HeaderValue::from_str(&policy).expect("checked characters only")
 }
 
-/// The ports of the ws and wss rungs as browsers reach them (`None`: not offered).
-#[derive(Clone, Copy, Debug, Default)]
+/// The ports of the ws and wss rungs as browsers reach them (`None`: not offered), and on a
+/// cluster every node's WebSocket URL (`[cluster] node_urls`).
+#[derive(Clone, Debug, Default)]
 pub struct Ladder {
     pub ws: Option<u16>,
     pub wss: Option<u16>,
+    pub nodes: Arc<[String]>,
 }
 
 /// Each file of `web/`: where it is served, its name, and its bytes as built.
@@ -156,7 +170,7 @@ impl Asset {
         }
     }
 
-    fn answer(&self, request: &HeaderMap, ladder: Ladder) -> Response {
+    fn answer(&self, request: &HeaderMap, ladder: &Ladder) -> Response {
         let not_modified = request
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
@@ -207,12 +221,12 @@ pub fn router(config: PagesConfig) -> Router {
                 demo: config.demo,
             },
         };
-        let ladder = config.ladder;
+        let ladder = config.ladder.clone();
         router = router.route(
             file.url,
             get(move |headers: HeaderMap| {
-                let source = source.clone();
-                async move { source.answer(&headers, ladder).await }
+                let (source, ladder) = (source.clone(), ladder.clone());
+                async move { source.answer(&headers, &ladder).await }
             }),
         );
     }
@@ -230,7 +244,7 @@ enum Source {
 }
 
 impl Source {
-    async fn answer(&self, request: &HeaderMap, ladder: Ladder) -> Response {
+    async fn answer(&self, request: &HeaderMap, ladder: &Ladder) -> Response {
         match self {
             Source::BuiltIn(asset) => asset.answer(request, ladder),
             Source::Folder { path, name, demo } => match tokio::fs::read(path).await {

@@ -120,6 +120,7 @@ async fn endpoints(State(net): State<Arc<Net>>, headers: HeaderMap) -> Response 
         "poll": "/rt/poll",
         "send": "/rt/send",
         "heartbeat_secs": net.sessions.limits().ping_interval.as_secs(),
+        "nodes": net.ports.nodes,
     });
     let mut response = Json(body).into_response();
     no_store(&mut response);

@@ -237,6 +237,17 @@ impl Authenticator {
 
     /// Ends the tokens `users` hold now; the log says if the revocation could not be kept in
     /// the data directory (it holds until the process ends all the same).
+    /// Another node of the cluster revoked `user`'s tokens up to `generation`.
+    pub fn learn_revocation(&self, user: &str, generation: u64) {
+        match self.tokens.learn(user, generation) {
+            Ok(true) => tracing::info!(%user, "tokens revoked at another node of the cluster"),
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%user, "tokens revoked at another node, until the server stops: the revocation could not be written to the data directory: {error}")
+            }
+        }
+    }
+
     fn revoke<'a>(&self, users: impl IntoIterator<Item = &'a str>) {
         let (revoked, written) = self.tokens.revoke(users);
         if !revoked.is_empty() {
@@ -422,7 +433,7 @@ fn verify(password: &str, hash: &str) -> bool {
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source works");
-    super::token::hex(&bytes)
+    crate::hex::encode(&bytes)
 }
 
 /// An argon2id hash of `password` in PHC form, with a fresh random salt, for `[[principals]]`.

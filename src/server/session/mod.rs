@@ -179,6 +179,11 @@ impl Sessions {
     pub fn replace_principals(&self, principals: &[crate::config::Principal]) {
         self.auth.replace_principals(principals);
     }
+
+    /// Another node of the cluster revoked `user`'s tokens up to `generation`: they end here.
+    pub fn learn_revocation(&self, user: &str, generation: u64) {
+        self.auth.learn_revocation(user, generation);
+    }
 }
 
 /// How long the server waits for its close frame to be written to a client that has stopped

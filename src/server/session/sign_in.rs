@@ -11,12 +11,22 @@ use crate::protocol::inbound::{Credentials, Resume};
 use crate::protocol::outbound::with_seq;
 use crate::protocol::{Identity, ProtocolError, Role, close};
 use crate::server::outbox::{CloseReason, SessionSecret};
-use crate::server::tenant::{Attach, Request};
+use crate::server::tenant::{Adopt, Attach, Request};
 
 use super::auth::{Refused, random_token};
 use super::resume::{NotResumed, Slot};
 use super::throttle::SUMMARY_INTERVAL;
 use super::{Authenticated, CLOSE_WRITE_TIMEOUT, Session, Socket, TOO_MANY_SESSIONS};
+
+/// What became of a resume of a session this node does not have.
+enum Adopted {
+    /// Resumed here: the engine queued the events the client missed.
+    Yes(Arc<Slot>),
+    /// Not known to the log, another user's, or events missed that this node did not keep.
+    No,
+    /// Resumed, but every session the principal may have is attached.
+    TooManySessions,
+}
 
 /// How long a resume waits for the connection that still carries the session to let go.
 const TAKEOVER_PATIENCE: Duration = Duration::from_secs(5);
@@ -83,7 +93,23 @@ impl Session {
         let mut resync = false;
         if let (Some(resume), Some(last_seq)) = (resume, last_seq) {
             let secret = SessionSecret(resume.session);
-            match self.resume(socket, &identity, &secret, last_seq).await {
+            let resumed = match self.resume(socket, &identity, &secret, last_seq).await {
+                // Unknown here, or behind the client: made at another node of a cluster, or
+                // resumed there since, perhaps.
+                Err(why @ (NotResumed::Unknown | NotResumed::EventsLost)) => {
+                    match self.adopt(&engine, &identity, &secret, last_seq).await {
+                        Adopted::Yes(slot) => Ok(slot),
+                        Adopted::No => Err(why),
+                        Adopted::TooManySessions => {
+                            let max = sessions.limits.max_sessions_per_principal;
+                            self.reply_error(Some(id), ProtocolError::TooManySessions { max });
+                            return Some(TOO_MANY_SESSIONS);
+                        }
+                    }
+                }
+                resumed => resumed,
+            };
+            match resumed {
                 Ok(slot) => {
                     slot.stats.resumes.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(session = %self.handle.number, last_seq, "resumed");
@@ -194,6 +220,48 @@ impl Session {
             self.reply_error(Some(id), ProtocolError::Unavailable);
         }
         None
+    }
+
+    /// Resumes a session this node does not have, made at another node of a cluster, if the
+    /// tenant's engine can give the client every event after `last_seq` (`Request::Adopt`): the
+    /// session goes on here under its secret, and the engine has queued those events.
+    async fn adopt(
+        &mut self,
+        engine: &tokio::sync::mpsc::Sender<Request>,
+        identity: &Arc<Identity>,
+        secret: &SessionSecret,
+        last_seq: u64,
+    ) -> Adopted {
+        if !matches!(identity.role(), Role::Agent | Role::Telephony) {
+            return Adopted::No;
+        }
+        let (reply, adopted) = tokio::sync::oneshot::channel();
+        let adopt = Adopt {
+            handle: self.handle.clone(),
+            identity: identity.clone(),
+            secret: secret.clone(),
+            last_seq,
+            reply,
+        };
+        if engine.send(Request::Adopt(adopt)).await.is_err() {
+            return Adopted::No;
+        }
+        // No time limit: the engine answers each request in turn, this one among them, and
+        // an answer given up on would leave the events it queued in this session's handle.
+        if adopted.await != Ok(true) {
+            return Adopted::No;
+        }
+        // The events the engine queued are numbered on from the client's last.
+        self.seq = last_seq;
+        match self.new_session(secret.clone(), identity.clone()) {
+            Some(slot) => Adopted::Yes(slot),
+            None => {
+                // Every session the principal may have is attached: this one ends here.
+                let session = self.handle.number;
+                let _ = engine.send(Request::Detach { session }).await;
+                Adopted::TooManySessions
+            }
+        }
     }
 
     /// Takes over the session `session` of `identity`, if it can give the client every event

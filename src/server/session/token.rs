@@ -26,6 +26,8 @@ use blake2::Blake2bMac512;
 use blake2::digest::{KeyInit, Mac};
 use jiff::Timestamp;
 
+use crate::hex::{decode as unhex, encode as hex};
+
 const KEY_FILE: &str = "token.key";
 const REVOKED_FILE: &str = "token.revoked";
 const KEY_BYTES: usize = 32;
@@ -35,7 +37,13 @@ const VERSION: &str = "v1";
 pub struct TokenKey {
     key: [u8; KEY_BYTES],
     generations: Generations,
+    /// Told of every revocation this process makes (a user and its new generation): on a
+    /// cluster, it tells every other node.
+    on_revoke: std::sync::OnceLock<RevokeHook>,
 }
+
+/// What [`TokenKey::on_revoke`] is given: called with a user and its new generation.
+type RevokeHook = Box<dyn Fn(&str, u64) + Send + Sync>;
 
 /// Each user's token generation (absent: 0), and the file that keeps them, if any.
 struct Generations {
@@ -67,7 +75,40 @@ impl TokenKey {
                 file: None,
                 writing: Mutex::default(),
             },
+            on_revoke: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Signs with `secret` (the cluster's shared key) instead of the key it was made with, so
+    /// that a token from any node of the cluster is good at every node.
+    pub fn share(&mut self, secret: &[u8]) {
+        let mut key = [0u8; KEY_BYTES];
+        let n = secret.len().min(KEY_BYTES);
+        key[..n].copy_from_slice(&secret[..n]);
+        self.key = key;
+    }
+
+    /// Tells `hook` of every revocation from now on, with the user's new generation.
+    pub fn on_revoke(&self, hook: impl Fn(&str, u64) + Send + Sync + 'static) {
+        let _ = self.on_revoke.set(Box::new(hook));
+    }
+
+    /// Another node revoked `user`'s tokens up to `generation`: they end here too (and are kept
+    /// in the data directory, if any). Nothing happens if this node's generation is as high.
+    pub fn learn(&self, user: &str, generation: u64) -> std::io::Result<bool> {
+        {
+            let mut by_user = self
+                .generations
+                .by_user
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let known = by_user.entry(user.to_owned()).or_insert(0);
+            if *known >= generation {
+                return Ok(false);
+            }
+            *known = generation;
+        }
+        self.persist().map(|()| true)
     }
 
     /// The key kept in `data_dir`, made on the first start, with the generations kept there.
@@ -237,12 +278,18 @@ impl TokenKey {
                 .tokenless
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
+            // On a cluster another node may have signed a token since: every revocation counts.
+            let shared = self.on_revoke.get().is_some();
             let revoked: Vec<&str> = users
                 .into_iter()
-                .filter(|user| tokenless.insert((*user).to_owned()))
+                .filter(|user| tokenless.insert((*user).to_owned()) || shared)
                 .collect();
             for user in &revoked {
-                *by_user.entry((*user).to_owned()).or_insert(0) += 1;
+                let generation = by_user.entry((*user).to_owned()).or_insert(0);
+                *generation += 1;
+                if let Some(hook) = self.on_revoke.get() {
+                    hook(user, *generation);
+                }
             }
             revoked
         }
@@ -330,21 +377,6 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(not(unix))]
 fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::create(path)
-}
-
-/// Lower-case hex, two digits a byte (tokens, session secrets).
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

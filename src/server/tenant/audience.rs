@@ -16,13 +16,14 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::acd::config::ServiceLevelVariant;
-use crate::acd::{Acd, AgentId, AgentStatus, CallId, Event, OverflowReason, QueueId};
+use crate::acd::{Acd, AgentId, AgentStatus, CallId, CallStatus, Event, OverflowReason, QueueId};
 use crate::protocol::Role;
 use crate::protocol::outbound::{self, AgentState, CallState, Offer, Pending};
 use crate::server::ops::counters::Counters;
 use crate::server::outbox::{SessionHandle, SessionNumber, StatsSlot};
 
 use super::snapshot::{queue_stats, queue_waiting, tenant_stats};
+use super::streams::{Listener, Registered, Streams};
 
 /// A wallboard's or supervisor's subscription.
 struct Watcher {
@@ -75,6 +76,9 @@ pub struct Audience {
     stale_queues: BTreeSet<usize>,
     /// The tenant's totals changed since the last flush and have a subscriber.
     stale_totals: bool,
+    /// On a node of a cluster, what each agent and the telephony role are sent, whether a
+    /// session of theirs is here or not, for sessions resumed here from another node.
+    streams: Option<Streams>,
     /// How many subscriptions watch each queue (by position), and the tenant's totals: a
     /// change is checked against these in O(1), however many wallboards there are.
     queue_watchers: Vec<u32>,
@@ -96,6 +100,36 @@ pub struct Cause {
     pub agent: Option<AgentId>,
     /// The call acted on: its `call_state` of the step carries `by`.
     pub call: Option<CallId>,
+}
+
+/// Sends an event to an agent's sessions here, and keeps it in its stream (a node of a
+/// cluster).
+fn deliver_to_agent(
+    sessions: &HashMap<AgentId, Vec<Arc<SessionHandle>>>,
+    streams: &mut Option<Streams>,
+    agent: &AgentId,
+    payload: &Arc<str>,
+) {
+    for handle in sessions.get(agent).into_iter().flatten() {
+        handle.send_event(payload);
+    }
+    if let Some(streams) = streams {
+        streams.push(&Listener::Agent(agent.clone()), payload);
+    }
+}
+
+/// The agent each call rings at or is connected to: a core recovered from a journal or a
+/// snapshot has calls in progress whose events reached an audience that is gone.
+fn call_agents(acd: &Acd) -> HashMap<CallId, AgentId> {
+    acd.calls()
+        .into_iter()
+        .filter_map(|call| match call.status {
+            CallStatus::Ringing { agent, .. } | CallStatus::Connected { agent, .. } => {
+                Some((call.id, agent))
+            }
+            CallStatus::Waiting { .. } => None,
+        })
+        .collect()
 }
 
 /// The agents with a skill in each queue.
@@ -149,14 +183,65 @@ impl Audience {
             agent_of_session: HashMap::new(),
             watchers: HashMap::new(),
             telephony: HashMap::new(),
-            call_agent: HashMap::new(),
+            call_agent: call_agents(acd),
             last_waiting: HashMap::new(),
+            streams: None,
             touched_calls: BTreeMap::new(),
             cause: None,
             stale_queues: BTreeSet::new(),
             stale_totals: false,
             queue_watchers: vec![0; acd.queue_ids().count()],
             totals_watchers: 0,
+        }
+    }
+
+    /// Keeps every agent's and the telephony role's events in `streams` from now on (a node of
+    /// a cluster). Then what each is sent no longer depends on who is on this node: every
+    /// queue's waiting count is followed whether an agent of it listens here or not, from the
+    /// counts as they are now.
+    pub fn keep_streams(&mut self, acd: &Acd, streams: Streams) {
+        self.streams = Some(streams);
+        self.follow_every_queue(acd);
+    }
+
+    /// What this node keeps of each listener's events, on a node of a cluster.
+    pub fn streams(&self) -> Option<&Streams> {
+        self.streams.as_ref()
+    }
+
+    /// What `session`, made at any node, was sent after its event `last_seq`, if this node
+    /// kept every one of them (a node of a cluster): [`Streams::after`], with the queues whose
+    /// waiting counts its agent hears.
+    pub fn resume_events(&self, session: &Registered, last_seq: u64) -> Option<Vec<Arc<str>>> {
+        let queues: Vec<QueueId> = match &session.listener {
+            Listener::Agent(agent) => self.queues_of(agent).cloned().collect(),
+            Listener::Telephony => Vec::new(),
+        };
+        self.streams.as_ref()?.after(session, last_seq, &queues)
+    }
+
+    /// The queues whose waiting counts `agent` hears: those it has a skill in.
+    fn queues_of<'a>(&'a self, agent: &'a AgentId) -> impl Iterator<Item = &'a QueueId> + 'a {
+        self.queue_agents
+            .iter()
+            .filter(move |(_, agents)| agents.contains(agent))
+            .map(|(queue, _)| queue)
+    }
+
+    /// The log time of the events routed from now on.
+    pub fn set_time(&mut self, now: Timestamp) {
+        if let Some(streams) = &mut self.streams {
+            streams.set_now(now);
+        }
+    }
+
+    fn follow_every_queue(&mut self, acd: &Acd) {
+        for queue in acd.queue_ids() {
+            if !self.last_waiting.contains_key(queue)
+                && let Some(waiting) = acd.queue_waiting(queue)
+            {
+                self.last_waiting.insert(queue.clone(), waiting);
+            }
         }
     }
 
@@ -168,19 +253,23 @@ impl Audience {
         self.queue_index = queue_index(acd);
         self.queue_watchers.resize(self.queue_index.len(), 0);
         self.tenant_variant = tenant_variant(acd);
+        if let Some(streams) = &mut self.streams {
+            streams.skills_changed();
+            self.follow_every_queue(acd);
+        }
     }
 
     /// An agent's session, whose snapshot (just sent) told it its queues' waiting counts as they
     /// are now: every listener of those queues is up to date, so only a change is sent next.
     pub fn attach_agent(&mut self, acd: &Acd, agent: AgentId, handle: Arc<SessionHandle>) {
-        for queue in self
-            .queue_agents
-            .iter()
-            .filter(|(_, agents)| agents.contains(&agent))
-        {
-            if let Some(waiting) = acd.queue_waiting(queue.0) {
-                self.last_waiting.insert(queue.0.clone(), waiting);
-            }
+        // With streams every count is followed already, and the next change is the same on
+        // every node whoever attached where.
+        if self.streams.is_none() {
+            let waiting: Vec<(QueueId, (u32, Option<Timestamp>))> = self
+                .queues_of(&agent)
+                .filter_map(|queue| Some((queue.clone(), acd.queue_waiting(queue)?)))
+                .collect();
+            self.last_waiting.extend(waiting);
         }
         self.agent_of_session.insert(handle.number, agent.clone());
         self.agents.entry(agent).or_default().push(handle);
@@ -287,15 +376,16 @@ impl Audience {
         self.agent_of_session.len() + self.watchers.len() + self.telephony.len()
     }
 
-    fn to_agent(&self, agent: &AgentId, payload: &Arc<str>) {
-        for handle in self.agents.get(agent).into_iter().flatten() {
-            handle.send_event(payload);
-        }
+    fn send_to_agent(&mut self, agent: &AgentId, payload: &Arc<str>) {
+        deliver_to_agent(&self.agents, &mut self.streams, agent, payload);
     }
 
-    fn to_telephony(&self, payload: &Arc<str>) {
+    fn send_to_telephony(&mut self, payload: &Arc<str>) {
         for handle in self.telephony.values() {
             handle.send_event(payload);
+        }
+        if let Some(streams) = &mut self.streams {
+            streams.push(&Listener::Telephony, payload);
         }
     }
 
@@ -303,8 +393,8 @@ impl Audience {
     /// get the call's new state at the end of the step.
     fn call_event(&mut self, call: &CallId, agent: &AgentId, message: outbound::Event) {
         let payload = message.payload();
-        self.to_agent(agent, &payload);
-        self.to_telephony(&payload);
+        self.send_to_agent(agent, &payload);
+        self.send_to_telephony(&payload);
         self.touch(call);
     }
 
@@ -329,7 +419,7 @@ impl Audience {
                     AgentState::new(agent.as_str(), status, *since, Some(previous.name()));
                 state.by = self.agent_cause(agent);
                 let payload = outbound::Event::AgentState(state).payload();
-                self.to_agent(agent, &payload);
+                self.send_to_agent(agent, &payload);
                 self.to_supervisors(&payload);
                 // The tenant's agent counts changed, also for an agent in no queue.
                 self.totals_changed();
@@ -344,7 +434,7 @@ impl Audience {
                     by: self.agent_cause(agent),
                 }
                 .payload();
-                self.to_agent(agent, &payload);
+                self.send_to_agent(agent, &payload);
                 self.to_supervisors(&payload);
             }
             Event::CallOffered {
@@ -446,9 +536,9 @@ impl Audience {
                 }
                 .payload();
                 if let Some(agent) = self.call_agent.remove(call) {
-                    self.to_agent(&agent, &payload);
+                    self.send_to_agent(&agent, &payload);
                 }
-                self.to_telephony(&payload);
+                self.send_to_telephony(&payload);
                 self.to_supervisors(&payload);
                 self.touched_calls.remove(call);
             }
@@ -463,10 +553,11 @@ impl Audience {
     }
 
     fn queue_changed(&mut self, acd: &Acd, queue: &QueueId) {
-        let agents_listen = self
-            .queue_agents
-            .get(queue)
-            .is_some_and(|agents| agents.iter().any(|a| self.agents.contains_key(a)));
+        let agents_listen = self.streams.is_some()
+            || self
+                .queue_agents
+                .get(queue)
+                .is_some_and(|agents| agents.iter().any(|a| self.agents.contains_key(a)));
         if let Some(&index) = self.queue_index.get(queue)
             && self.queue_watchers[index] > 0
         {
@@ -485,8 +576,15 @@ impl Audience {
         if self.last_waiting.get(queue) != Some(&waiting) {
             self.last_waiting.insert(queue.clone(), waiting);
             let payload = queue_waiting(queue, waiting).payload();
-            for agent in self.queue_agents.get(queue).into_iter().flatten() {
-                self.to_agent(agent, &payload);
+            let agents = self.queue_agents.get(queue).map_or(&[][..], Vec::as_slice);
+            for agent in agents {
+                for handle in self.agents.get(agent).into_iter().flatten() {
+                    handle.send_event(&payload);
+                }
+            }
+            // Counted for each agent, kept once for all of them.
+            if let Some(streams) = &mut self.streams {
+                streams.push_queue(queue, agents, &payload);
             }
         }
     }
@@ -615,6 +713,91 @@ mod tests {
             }
         }
         types
+    }
+
+    /// Applies a command and hands its events to every audience, as replicas do.
+    fn apply_everywhere(acd: &mut Acd, audiences: &mut [&mut Audience], command: Command) {
+        let now = acd.now();
+        acd.handle(command, now).unwrap();
+        while let Some(event) = acd.poll_event() {
+            for audience in audiences.iter_mut() {
+                audience.publish(acd, &event);
+            }
+        }
+        for audience in audiences.iter_mut() {
+            audience.end_step(acd);
+        }
+    }
+
+    fn streams(acd: &Acd, counts: BTreeMap<Listener, u64>) -> Streams {
+        Streams::new(counts, std::time::Duration::from_secs(120), acd.now())
+    }
+
+    #[test]
+    fn with_streams_what_each_listener_is_sent_does_not_depend_on_who_is_attached_where() {
+        let (mut acd, mut here, _) = demo();
+        here.keep_streams(&acd, streams(&acd, BTreeMap::new()));
+        let mut there = Audience::new(&acd, Arc::new(Counters::new()));
+        there.keep_streams(&acd, streams(&acd, BTreeMap::new()));
+        let (agent1, agent2) = (AgentId::from("agent1"), AgentId::from("agent2"));
+        let call = |id: &str| Command::CallArrived {
+            call: id.into(),
+            queue: QueueId::from("support"),
+            priority: 0,
+            data: CallData::default(),
+        };
+        for agent in [&agent1, &agent2] {
+            let login = Command::Login {
+                agent: agent.clone(),
+            };
+            apply_everywhere(&mut acd, &mut [&mut here, &mut there], login);
+        }
+        let ready = Command::SetState {
+            agent: agent1.clone(),
+            state: RequestedState::Ready,
+        };
+        apply_everywhere(&mut acd, &mut [&mut here, &mut there], ready);
+        apply_everywhere(&mut acd, &mut [&mut here, &mut there], call("c1"));
+        // Sessions attach here only, one of them between two changes of a queue's waiting
+        // count; the other node has none.
+        let (first, _first_queue) = session(1);
+        here.attach_agent(&acd, agent1.clone(), first);
+        apply_everywhere(&mut acd, &mut [&mut here, &mut there], call("c2"));
+        let (second, _second_queue) = session(2);
+        here.attach_agent(&acd, agent2.clone(), second);
+        let (pbx, _pbx_queue) = session(3);
+        here.attach_telephony(pbx);
+        apply_everywhere(&mut acd, &mut [&mut here, &mut there], call("c3"));
+        // A node that starts now, from a snapshot: the counts as they are, nothing kept.
+        let counts = there.streams().unwrap().counts();
+        let mut later = Audience::new(&acd, Arc::new(Counters::new()));
+        later.keep_streams(&acd, streams(&acd, counts));
+        let accept = Command::Accept {
+            agent: agent1.clone(),
+            call: "c1".into(),
+        };
+        let hung_up = Command::CallEnded { call: "c2".into() };
+        for command in [accept, hung_up, call("c4")] {
+            apply_everywhere(&mut acd, &mut [&mut here, &mut there, &mut later], command);
+        }
+        let counts = here.streams().unwrap().counts();
+        assert!(counts[&Listener::Agent(agent1.clone())] >= 5, "{counts:?}");
+        assert!(counts[&Listener::Agent(agent2.clone())] >= 3, "{counts:?}");
+        assert!(counts[&Listener::Telephony] >= 2, "{counts:?}");
+        assert_eq!(there.streams().unwrap().counts(), counts);
+        assert_eq!(later.streams().unwrap().counts(), counts);
+        // And the same events: what a session resumed at either node is sent.
+        let session = crate::server::tenant::streams::Registered {
+            user: "agent1".into(),
+            listener: Listener::Agent(agent1.clone()),
+            snapshot: 0,
+            count: 0,
+        };
+        let last = counts[&Listener::Agent(agent1)];
+        let recent = |audience: &Audience| audience.resume_events(&session, last - 3);
+        assert_eq!(recent(&here), recent(&there));
+        assert_eq!(recent(&here), recent(&later));
+        assert_eq!(recent(&here).map(|events| events.len()), Some(3));
     }
 
     #[test]

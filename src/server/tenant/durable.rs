@@ -74,11 +74,11 @@ fn write_snapshot_now(journal: &mut Journal, bytes: &[u8]) -> Result<Position, J
 }
 
 #[derive(Deserialize)]
-struct State {
-    acd: Acd,
-    config: acd::Config,
-    simulator: Option<Simulator>,
-    records: CallRecords,
+pub struct State {
+    pub acd: Acd,
+    pub config: acd::Config,
+    pub simulator: Option<Simulator>,
+    pub records: CallRecords,
 }
 
 /// Why a tenant's journal could not be recovered: the server does not start on a wrong day.

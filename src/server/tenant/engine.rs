@@ -5,7 +5,7 @@
 //! routes every event to the sessions that should hear it. Nothing else touches the core, so
 //! there is no lock around it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +13,10 @@ use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+mod replicated;
+
+pub use replicated::{Mark, ReplicaSnapshot, Replicated, Settings};
 
 use super::durable::{Durable, Entry, Record, StateRef};
 use crate::acd::{
@@ -32,6 +36,7 @@ use crate::sim::Simulator;
 use super::audience::{Audience, Cause, Subscription};
 use super::figures::TenantFigures;
 use super::snapshot::{agent_snapshot, telephony_snapshot, watcher_snapshot};
+use super::streams::{Listener, Streams};
 
 /// Whether a request may go ahead as far as the audit log goes, with the room its record has.
 type Admission = Result<Option<Admitted>, AuditUnavailable>;
@@ -51,7 +56,7 @@ pub enum ReconfigureError {
 }
 
 /// The most requests an engine takes as one group: their commands share one journal sync.
-const GROUP_SIZE: usize = 512;
+pub(super) const GROUP_SIZE: usize = 512;
 
 /// What a session asks of its tenant's engine.
 pub enum Request {
@@ -89,6 +94,19 @@ pub enum Request {
         config: acd::Config,
         reply: oneshot::Sender<Result<(), String>>,
     },
+    /// A client resumes a session this node does not have: on a node of a cluster, one made at
+    /// another node. Answered `true` if this node attached `handle` as that session, with the
+    /// events after `last_seq` queued (an `Attach` with `resumed` follows for the ack).
+    Adopt(Adopt),
+}
+
+/// What [`Request::Adopt`] asks.
+pub struct Adopt {
+    pub handle: Arc<SessionHandle>,
+    pub identity: Arc<Identity>,
+    pub secret: SessionSecret,
+    pub last_seq: u64,
+    pub reply: oneshot::Sender<bool>,
 }
 
 pub struct Engine {
@@ -109,6 +127,8 @@ pub struct Engine {
     grace: HashMap<AgentId, Timestamp>,
     disconnect_grace: Duration,
     on_disconnect: OnDisconnect,
+    /// How long a session's events are kept for a resume.
+    resume_window: Duration,
     /// The tenant's journal; `None` when the server keeps its state in memory only.
     durable: Option<Durable>,
     /// The configuration the core runs on now, for the snapshots.
@@ -120,6 +140,9 @@ pub struct Engine {
     /// While the journal cannot be written: when to try the simulator's actions again (the
     /// commands of sessions try at once, each group).
     journal_retry: Option<Timestamp>,
+    /// With `[cluster]`: the tenant's replica of its log, which orders every command, instead
+    /// of the journal.
+    replica: Option<Box<Replicated>>,
 }
 
 /// What an engine is given besides its tenant's core: the server's clock, counters and audit
@@ -131,6 +154,9 @@ pub struct EngineSetup {
     pub audit: AuditLog,
     pub disconnect_grace: Duration,
     pub on_disconnect: OnDisconnect,
+    /// How long a session's events are kept for a resume (`[limits] resume_secs`): on a node
+    /// of a cluster, every agent's, for sessions resumed here from another node.
+    pub resume: Duration,
 }
 
 /// A session that authenticated. A `resumed` session is attached already: it is carried by a
@@ -175,13 +201,23 @@ impl Engine {
             carried: HashSet::new(),
             grace: HashMap::new(),
             disconnect_grace: setup.disconnect_grace,
+            resume_window: setup.resume,
             on_disconnect: setup.on_disconnect,
             durable,
             config,
             records: CallRecords::default(),
             record_file: None,
             journal_retry: None,
+            replica: None,
         }
+    }
+
+    /// Runs on the cluster's log from now on, as `replica` says, and keeps every listener's
+    /// events from `counts` on (the replica's snapshot's).
+    pub fn replicate(&mut self, replica: Replicated, counts: BTreeMap<Listener, u64>) {
+        let streams = Streams::new(counts, self.resume_window, replica.time());
+        self.audience.keep_streams(&self.acd, streams);
+        self.replica = Some(Box::new(replica));
     }
 
     /// Folds call detail records from `records` on (a recovered tenant's), and writes finished
@@ -311,6 +347,9 @@ impl Engine {
 
     /// Runs until `stop` is cancelled or every sender is gone.
     pub async fn run(mut self, mut requests: mpsc::Receiver<Request>, stop: CancellationToken) {
+        if self.replica.is_some() {
+            return self.run_replicated(requests, stop).await;
+        }
         tracing::debug!(tenant = %self.tenant, "engine started");
         // Statistics go out at most once per interval: when something changed, at the end of
         // the interval that started with the last flush.
@@ -421,6 +460,7 @@ impl Engine {
 
     /// Hands every pending event of the core to the simulator and the sessions.
     fn drain(&mut self, now: jiff::Timestamp) {
+        self.audience.set_time(now);
         while let Some(event) = self.acd.poll_event() {
             if let Some(simulator) = self.simulator.as_mut() {
                 simulator.observe(&event, now);
@@ -472,6 +512,13 @@ impl Engine {
         let Some(agent) = self.audience.agent_of(session).cloned() else {
             return;
         };
+        if self.replica.is_some() {
+            // Grace periods are the log's: it hears that this node carries the agent no more.
+            if !self.is_carried(&agent) {
+                self.presence_changed(agent, false);
+            }
+            return;
+        }
         let logged_in = self
             .acd
             .agent(&agent)
@@ -578,6 +625,7 @@ impl Engine {
                 let _ = reply.send(TenantFigures::of(&self.tenant, &self.acd));
             }
             Request::Wake => {}
+            Request::Adopt(adopt) => self.adopt(adopt),
             Request::Reconfigure { .. } => {
                 unreachable!("requests() takes a reconfiguration on its own")
             }
@@ -682,12 +730,20 @@ impl Engine {
             secret,
             resumed,
         } = attach;
+        let was_carried = identity.acting.agent().map(|agent| self.is_carried(agent));
         self.carried.insert(handle.number);
         if let Some(agent) = identity.acting.agent() {
             self.grace.remove(agent);
         }
         if !resumed {
-            self.snapshot_and_listen(&handle, &identity);
+            let snapshot = self.snapshot_and_listen(&handle, &identity);
+            self.register(&secret, &identity, snapshot);
+        }
+        if self.replica.is_some()
+            && was_carried == Some(false)
+            && let Some(agent) = identity.acting.agent()
+        {
+            self.presence_changed(agent.clone(), true);
         }
         let named = |id: &str, name: &str| Named {
             id: id.to_owned(),
@@ -737,20 +793,25 @@ impl Engine {
         tracing::debug!(tenant = %self.tenant, sessions = self.audience.sessions(), "session attached");
     }
 
-    /// A new session's snapshot, and its place in the audience from now on.
-    fn snapshot_and_listen(&mut self, handle: &Arc<SessionHandle>, identity: &Identity) {
+    /// A new session's snapshot, and its place in the audience from now on. Returns how many
+    /// events the snapshot has.
+    fn snapshot_and_listen(&mut self, handle: &Arc<SessionHandle>, identity: &Identity) -> u64 {
         match &identity.acting {
             Acting::Agent(agent) => {
-                agent_snapshot(&self.acd, agent, handle);
+                let events = agent_snapshot(&self.acd, agent, handle);
                 self.audience
                     .attach_agent(&self.acd, agent.clone(), handle.clone());
+                events
             }
-            Acting::Wallboard | Acting::Supervisor => self
-                .audience
-                .attach_watcher(identity.role(), handle.clone()),
+            Acting::Wallboard | Acting::Supervisor => {
+                self.audience
+                    .attach_watcher(identity.role(), handle.clone());
+                0
+            }
             Acting::Telephony => {
-                telephony_snapshot(&self.acd, handle);
-                self.audience.attach_telephony(handle.clone())
+                let events = telephony_snapshot(&self.acd, handle);
+                self.audience.attach_telephony(handle.clone());
+                events
             }
         }
     }

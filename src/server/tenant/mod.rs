@@ -16,7 +16,9 @@ mod audience;
 mod durable;
 mod engine;
 mod figures;
+mod replica;
 mod snapshot;
+mod streams;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -24,10 +26,15 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 pub use durable::{
-    Durable, Entry, Record, RecoverError, Recovered, tenant_dir, write_snapshot_for_tools,
+    Durable, Entry, Record, RecoverError, Recovered, State, tenant_dir, write_snapshot_for_tools,
 };
-pub use engine::{Attach, CHANNEL_CAPACITY, Engine, EngineSetup, ReconfigureError, Request};
+pub use engine::{
+    Adopt, Attach, CHANNEL_CAPACITY, Engine, EngineSetup, Mark, ReconfigureError, ReplicaSnapshot,
+    Replicated, Request, Settings,
+};
 pub use figures::TenantFigures;
+pub use replica::{LogEntry, LogRecord, Presence, alive};
+pub use streams::Registry;
 
 /// Every tenant's engine, by tenant id: the only way to reach a tenant's core.
 #[derive(Default)]

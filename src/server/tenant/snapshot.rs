@@ -27,10 +27,11 @@ pub fn queue_waiting(
 }
 
 /// What a session learns of its own agent when it attaches: its state, its pending state, the
-/// waiting counts of its queues, and the call it rings with or talks on.
-pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
+/// waiting counts of its queues, and the call it rings with or talks on. Returns how many
+/// events it sent.
+pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64 {
     let Some(view) = acd.agent(agent) else {
-        return;
+        return 0;
     };
     let mut events = vec![outbound::Event::AgentState(AgentState::snapshot(&view)).payload()];
     let pending = outbound::Event::PendingState {
@@ -51,7 +52,9 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) {
     if let Some(message) = call.as_ref().and_then(call_at_agent) {
         events.push(message.payload());
     }
+    let sent = events.len() as u64;
     handle.send_events(events);
+    sent
 }
 
 /// A call ringing at or connected to an agent, as the event that put it there: `offer` or
@@ -82,7 +85,7 @@ fn call_at_agent(call: &CallView) -> Option<outbound::Event> {
 
 /// What a telephony session gets when it attaches: every call the PBX must be ringing or
 /// bridging now, so a connector that reconnects can put its lines right.
-pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
+pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) -> u64 {
     let mut events = Vec::new();
     for call in acd.calls() {
         if matches!(call.status, CallStatus::Waiting { .. }) {
@@ -106,7 +109,9 @@ pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) {
             events.push(held.payload());
         }
     }
+    let sent = events.len() as u64;
     handle.send_events(events);
+    sent
 }
 
 pub(super) fn queue_stats(stats: &crate::acd::QueueStats, at: Timestamp) -> Arc<str> {

@@ -24,14 +24,35 @@ use crate::histogram::Histogram;
 use crate::report::Report;
 use crate::usage::{Usage, Window, raise_open_files, round3};
 
+/// Which agents sign in and how: what every mode that drives agents (`agents`, `commands`,
+/// `failover`) asks alike.
 #[derive(Debug, Args)]
-pub struct AgentsArgs {
-    /// The server's WebSocket URL.
-    #[arg(long)]
-    url: String,
+pub struct SignInArgs {
     /// Agents a0 .. a(N-1), as `acdhub-load config --agents N` made them.
     #[arg(long)]
-    agents: usize,
+    pub agents: usize,
+    #[arg(long, default_value = "secret")]
+    pub password: String,
+    /// Agents signing in at once (argon2 runs four at a time on the server).
+    #[arg(long, default_value_t = 100)]
+    pub batch: usize,
+    /// A file of tokens (JSON, user to token) read before and written after sign-in, so that a
+    /// later run against the same server (or its data directory) skips the password checks.
+    #[arg(long, value_name = "FILE")]
+    pub token_cache: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentsArgs {
+    /// The server's WebSocket URL. Given more than once (the nodes of a cluster), agent `aI`
+    /// connects to URL I modulo their number.
+    #[arg(long, required = true)]
+    url: Vec<String>,
+    /// Where the PBX connects (default: the first --url).
+    #[arg(long)]
+    pbx_url: Option<String>,
+    #[command(flatten)]
+    sign_in: SignInArgs,
     /// Calls a second.
     #[arg(long)]
     rate: u32,
@@ -44,15 +65,6 @@ pub struct AgentsArgs {
     /// How long an agent talks before it hangs up.
     #[arg(long, default_value_t = 1000)]
     talk_ms: u64,
-    #[arg(long, default_value = "secret")]
-    password: String,
-    /// Agents signing in at once (argon2 runs four at a time on the server).
-    #[arg(long, default_value_t = 100)]
-    batch: usize,
-    /// A file of tokens (JSON, user to token) read before and written after sign-in, so that a
-    /// later run against the same server (or its data directory) skips the password checks.
-    #[arg(long, value_name = "FILE")]
-    token_cache: Option<PathBuf>,
     /// Besides taking calls, each agent sends a command every this many seconds (staggered
     /// over the agents): `list_agents` with `limit` 1, a read the tenant's engine answers, as
     /// the floor's other commands are. 0: none.
@@ -68,27 +80,34 @@ pub struct AgentsArgs {
     /// events since for a resume; this measures a client that does not.
     #[arg(long)]
     no_seen: bool,
-    #[arg(long)]
-    server_pid: u32,
+    /// The server's process; given more than once (a cluster's nodes, its NATS servers), CPU
+    /// and RSS are summed and each process's CPU is reported apart too.
+    #[arg(long, required = true)]
+    server_pid: Vec<u32>,
 }
 
 pub async fn run(args: AgentsArgs) -> Result<(), String> {
-    if args.agents == 0 || args.rate == 0 || args.batch == 0 {
+    if args.sign_in.agents == 0 || args.rate == 0 || args.sign_in.batch == 0 {
         return Err("--agents, --rate and --batch must be at least 1".to_owned());
     }
-    let target = Target::parse(&args.url)?;
+    let targets = Target::parse_all(&args.url)?;
+    let target = match &args.pbx_url {
+        Some(url) => Target::parse(url)?,
+        None => targets[0].clone(),
+    };
     let mut report = Report::new(
         "agents",
         json!({
-            "url": args.url, "agents": args.agents, "rate": args.rate, "seconds": args.seconds,
-            "warmup_s": args.warmup, "talk_ms": args.talk_ms, "batch": args.batch,
+            "url": args.url, "pbx_url": target.url(), "server_pid": args.server_pid,
+            "agents": args.sign_in.agents, "rate": args.rate, "seconds": args.seconds,
+            "warmup_s": args.warmup, "talk_ms": args.talk_ms, "batch": args.sign_in.batch,
             "seen": !args.no_seen,
         }),
     );
-    raise_open_files(args.agents as u64 + 64);
-    let pid = args.server_pid;
-    let server_start = Usage::of(pid)?;
-    let mut tokens = read_tokens(args.token_cache.as_ref());
+    raise_open_files(args.sign_in.agents as u64 + 64);
+    let pid = &args.server_pid[..];
+    let server_start = Usage::of_all(pid)?;
+    let mut tokens = read_tokens(args.sign_in.token_cache.as_ref());
     let warmup_calls = (args.rate * args.warmup) as usize;
     let total_calls = warmup_calls + (args.rate * args.seconds) as usize;
     let shared = Arc::new(Shared {
@@ -114,19 +133,17 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
 
     let started = clock::monotonic();
     let mut held = JoinSet::new();
-    let signed_in = sign_in_agents(&args, &target, &shared, &stop, &tokens, &mut held).await?;
+    let signed_in = sign_in_agents(&args, &targets, &shared, &stop, &tokens, &mut held).await?;
     let sign_in_s = started.elapsed().as_secs_f64();
-    for (user, token) in signed_in {
-        tokens.insert(user, token);
-    }
-    let server_signed_in = Usage::of(pid)?;
+    tokens.extend(signed_in);
+    let server_signed_in = Usage::of_all(pid)?;
     eprintln!(
         "{} agents ready in {sign_in_s:.1} s; server RSS {} kB; {total_calls} calls at {}/s",
-        args.agents, server_signed_in.rss_kb, args.rate
+        args.sign_in.agents, server_signed_in.rss_kb, args.rate
     );
     let server_settled = if args.settle_secs > 0 {
         tokio::time::sleep(Duration::from_secs(args.settle_secs)).await;
-        let settled = Usage::of(pid)?;
+        let settled = Usage::of_all(pid)?;
         eprintln!(
             "server RSS {} kB {} s later, before the first call",
             settled.rss_kb, args.settle_secs
@@ -141,7 +158,7 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
         Some(token) => Credentials::Token(token.clone()),
         None => Credentials::Password {
             user: "pbx".to_owned(),
-            password: args.password.clone(),
+            password: args.sign_in.password.clone(),
         },
     };
     let result = match client::sign_in(&mut pbx, &pbx_credentials).await {
@@ -150,13 +167,13 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
             pbx = target.open_acdhub().await?;
             let password = Credentials::Password {
                 user: "pbx".to_owned(),
-                password: args.password.clone(),
+                password: args.sign_in.password.clone(),
             };
             client::sign_in(&mut pbx, &password).await?
         }
     };
     tokens.insert("pbx".to_owned(), client::token_of(&result)?);
-    write_tokens(args.token_cache.as_ref(), &tokens)?;
+    write_tokens(args.sign_in.token_cache.as_ref(), &tokens)?;
     let queues: Vec<String> = queue_ids(&result);
     if queues.is_empty() {
         return Err("the tenant has no queues".to_owned());
@@ -175,7 +192,7 @@ pub async fn run(args: AgentsArgs) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let spent = driven.window.finish()?;
-    let server_end = Usage::of(pid)?;
+    let server_end = Usage::of_all(pid)?;
     // The run is over: what the PBX hears from here on (its own close echoed) is not a finding.
     stop.cancel();
     let pbx_in = reader.await.map_err(|e| e.to_string())?;
@@ -308,36 +325,47 @@ fn queue_ids(auth_result: &Value) -> Vec<String> {
 /// `agent_loop` in a task of `held`. Returns each agent's user and token.
 async fn sign_in_agents(
     args: &AgentsArgs,
-    target: &Arc<Target>,
+    targets: &[Arc<Target>],
     shared: &Arc<Shared>,
     stop: &Stop,
     tokens: &HashMap<String, String>,
     held: &mut JoinSet<()>,
 ) -> Result<Vec<(String, String)>, String> {
-    let open = |index| {
-        let user = format!("a{index}");
-        let password = Credentials::Password {
-            user: user.clone(),
-            password: args.password.clone(),
-        };
-        let token = tokens.get(&user).cloned().map(Credentials::Token);
-        let target = target.clone();
-        async move {
-            let (socket, token) = agent_sign_in(&target, token, &password)
-                .await
-                .map_err(|why| format!("{user}: {why}"))?;
-            Ok((socket, (user, token)))
-        }
+    let open = |index: usize| {
+        let target = targets[index % targets.len()].clone();
+        open_agent(index, &args.sign_in.password, tokens, target)
     };
     let (shared, stop) = (shared.clone(), stop.clone());
     let work = move |socket| agent_loop(socket, shared.clone(), stop.clone());
-    client::open_in_batches(args.agents, args.batch, held, open, work).await
+    client::open_in_batches(args.sign_in.agents, args.sign_in.batch, held, open, work).await
 }
 
 /// One agent connected, signed in (with its cached token if that still works, else its
 /// password), logged in and ready; returns the socket and its token. An agent still logged
 /// in from an earlier run (its grace period) is fine: `already_logged_in` is passed over.
-async fn agent_sign_in(
+/// Signs agent `a{index}` in at `target`, with its token from `tokens` if it has one (else, or
+/// if the token is refused, its password): the socket, and the user with its token now.
+pub(crate) fn open_agent(
+    index: usize,
+    password: &str,
+    tokens: &HashMap<String, String>,
+    target: Arc<Target>,
+) -> impl std::future::Future<Output = Result<(Socket, (String, String)), String>> + use<> {
+    let user = format!("a{index}");
+    let password = Credentials::Password {
+        user: user.clone(),
+        password: password.to_owned(),
+    };
+    let token = tokens.get(&user).cloned().map(Credentials::Token);
+    async move {
+        let (socket, token) = agent_sign_in(&target, token, &password)
+            .await
+            .map_err(|why| format!("{user}: {why}"))?;
+        Ok((socket, (user, token)))
+    }
+}
+
+pub(crate) async fn agent_sign_in(
     target: &Target,
     token: Option<Credentials>,
     password: &Credentials,
@@ -516,7 +544,7 @@ async fn drive_calls(
     while sent < shared.sent_ns.len() {
         tick.tick().await;
         if sent == shared.warmup_calls {
-            window = Some(Window::start(args.server_pid)?);
+            window = Some(Window::start(&args.server_pid)?);
         }
         let message = json!({
             "id": sent.to_string(), "type": "call_arrived", "call": shared.call_id(sent),
@@ -532,7 +560,7 @@ async fn drive_calls(
     }
     let window = match window {
         Some(window) => window,
-        None => Window::start(args.server_pid)?,
+        None => Window::start(&args.server_pid)?,
     };
     Ok(Driven {
         window,
@@ -555,13 +583,16 @@ async fn end_stray_calls(shared: &Shared, sent: usize, mut pbx: Socket) -> Resul
     Ok(commands.len())
 }
 
-fn read_tokens(path: Option<&PathBuf>) -> HashMap<String, String> {
+pub(crate) fn read_tokens(path: Option<&PathBuf>) -> HashMap<String, String> {
     path.and_then(|path| std::fs::read_to_string(path).ok())
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
 }
 
-fn write_tokens(path: Option<&PathBuf>, tokens: &HashMap<String, String>) -> Result<(), String> {
+pub(crate) fn write_tokens(
+    path: Option<&PathBuf>,
+    tokens: &HashMap<String, String>,
+) -> Result<(), String> {
     let Some(path) = path else { return Ok(()) };
     std::fs::write(path, json!(tokens).to_string()).map_err(|e| format!("{}: {e}", path.display()))
 }

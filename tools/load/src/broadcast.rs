@@ -60,7 +60,8 @@ pub struct BroadcastArgs {
 pub async fn run(args: BroadcastArgs) -> Result<(), String> {
     if args.protocol == Protocol::Acdhub {
         let wallboards = WallboardsArgs {
-            url: args.url,
+            url: vec![args.url],
+            pbx_url: None,
             subscribers: args.subscribers,
             rate: args.rate,
             wait_ms: 2000,
@@ -73,7 +74,7 @@ pub async fn run(args: BroadcastArgs) -> Result<(), String> {
             batch: args.batch,
             // The Node peer sends no heartbeats; acdhub's wallboards answer its own.
             no_seen: false,
-            server_pid: args.server_pid,
+            server_pid: vec![args.server_pid],
         };
         return wallboards::run(wallboards, "broadcast-acdhub").await;
     }
@@ -104,7 +105,7 @@ pub async fn run(args: BroadcastArgs) -> Result<(), String> {
         connected.rss_kb
     );
 
-    let spent = Window::after_warmup(pid, args.warmup, args.seconds, &counts.measuring).await?;
+    let spent = Window::after_warmup(&[pid], args.warmup, args.seconds, &counts.measuring).await?;
     stop.cancel();
 
     let deliveries = counts.deliveries.load(Ordering::Relaxed);

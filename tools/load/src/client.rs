@@ -71,6 +71,18 @@ impl Target {
         }))
     }
 
+    /// Every URL of a repeated `--url`, in order; at least one.
+    pub fn parse_all(urls: &[String]) -> Result<Vec<Arc<Target>>, String> {
+        if urls.is_empty() {
+            return Err("give at least one --url".to_owned());
+        }
+        urls.iter().map(|url| Target::parse(url)).collect()
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Opens a WebSocket, offering `subprotocol` if given. Small buffers (4 KiB, as the
     /// server's) keep the tool's own memory modest at tens of thousands of connections.
     pub async fn open(&self, subprotocol: Option<&'static str>) -> Result<Socket, String> {

@@ -103,7 +103,9 @@ pub fn render(args: &ConfigArgs, hash: &str) -> String {
          max_sessions_per_principal = {clients}\ncommands_per_sec = 1000000\n\
          command_burst = 1000000\ntelephony_commands_per_sec = 1000000\n\
          telephony_command_burst = 1000000\nstats_updates_per_sec = {stats}\n\n\
-         [[tenants]]\nid = \"{TENANT}\"\ntime_zone = \"Europe/Berlin\"\n",
+         [[tenants]]\nid = \"{TENANT}\"\ntime_zone = \"Europe/Berlin\"\n\n\
+         # The reason `acdhub-load commands` sends with `not_ready`.\n\
+         [[tenants.not_ready_reasons]]\ncode = \"break\"\n",
         queues = args.queues,
         agents = args.agents,
         ws = args.ws,
@@ -202,6 +204,8 @@ mod tests {
         let agent = &tenant["agents"].as_array().unwrap()[3];
         assert_eq!(agent["id"].as_str(), Some("a3"));
         assert_eq!(agent["skills"].as_table().unwrap().len(), 3);
+        let reasons = tenant["not_ready_reasons"].as_array().unwrap();
+        assert_eq!(reasons[0]["code"].as_str(), Some("break"));
     }
 
     #[test]

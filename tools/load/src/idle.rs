@@ -80,7 +80,7 @@ pub async fn run(args: IdleArgs) -> Result<(), String> {
     raise_open_files(in_process as u64 + 64);
     let pid = args.server_pid;
     let baseline = Usage::of(pid)?;
-    let window = Window::start(pid)?;
+    let window = Window::start(&[pid])?;
     let endings = Arc::new(Endings::default());
     let stop = CancellationToken::new();
 

@@ -1,8 +1,8 @@
 //! `acdhub-load`: measures an acdhub server (or the node peer it is compared with) running in
 //! another process, so that the server's memory and CPU, read from /proc/PID, are its own.
 //!
-//! Layout: `main.rs` the command line; one file per mode (`idle`, `agents`, `wallboards`,
-//! `broadcast`, `config`); `client` opens WebSockets (ws, wss with the development CA) and
+//! Layout: `main.rs` the command line; one file per mode (`idle`, `agents`, `commands`,
+//! `failover`, `wallboards`, `broadcast`, `config`); `client` opens WebSockets (ws, wss with the development CA) and
 //! signs in; `usage` reads /proc (VmRSS, utime + stime) and raises the open-files limit;
 //! `histogram` holds latencies in fixed buckets; `report` prints a run's figures.
 //!
@@ -14,7 +14,9 @@ mod agents;
 mod broadcast;
 mod client;
 mod clock;
+mod commands;
 mod config;
+mod failover;
 mod histogram;
 mod idle;
 mod report;
@@ -41,6 +43,10 @@ enum Mode {
     Idle(idle::IdleArgs),
     /// Offer latency with N agents and a PBX at a fixed call rate.
     Agents(agents::AgentsArgs),
+    /// Commands per second of one tenant: agents sending not_ready / ready as fast as answered.
+    Commands(commands::CommandsArgs),
+    /// A cluster node killed: time until its agents are signed in again at another node.
+    Failover(failover::FailoverArgs),
     /// Statistics fan-out to N wallboards: deliveries, latency, server CPU per 1M.
     Wallboards(wallboards::WallboardsArgs),
     /// Fan-out from the node peer (plain WebSocket), or acdhub at full speed.
@@ -74,6 +80,8 @@ async fn measure(mode: Mode) -> Result<(), String> {
         Mode::Config(args) => config::run(&args),
         Mode::Idle(args) => idle::run(args).await,
         Mode::Agents(args) => agents::run(args).await,
+        Mode::Commands(args) => commands::run(args).await,
+        Mode::Failover(args) => failover::run(args).await,
         Mode::Wallboards(args) => wallboards::run(args, "wallboards").await,
         Mode::Broadcast(args) => broadcast::run(args).await,
         Mode::IdleWorker(args) => idle::worker(args).await,

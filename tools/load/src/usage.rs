@@ -24,6 +24,21 @@ impl Usage {
         read(&format!("/proc/{pid}"))
     }
 
+    /// Reads every process of `pids` and sums them (a cluster's nodes, and the NATS servers
+    /// under them, as one server).
+    pub fn of_all(pids: &[u32]) -> Result<Usage, String> {
+        let mut sum = Usage {
+            rss_kb: 0,
+            cpu_ticks: 0,
+        };
+        for &pid in pids {
+            let one = Usage::of(pid)?;
+            sum.rss_kb += one.rss_kb;
+            sum.cpu_ticks += one.cpu_ticks;
+        }
+        Ok(sum)
+    }
+
     /// Reads this process.
     pub fn own() -> Usage {
         read("/proc/self").unwrap_or(Usage {
@@ -61,30 +76,37 @@ fn seconds(ticks: u64) -> f64 {
     ticks as f64 / rustix::param::clock_ticks_per_second() as f64
 }
 
-/// A measured window: the server's and this process's usage at its start.
+/// A measured window: the server's and this process's usage at its start. The server may be
+/// several processes (`--server-pid` given more than once): their figures are summed, and
+/// each one's CPU is reported apart too.
 pub struct Window {
-    pid: u32,
+    pids: Vec<u32>,
     started: Instant,
-    server: Usage,
+    server: Vec<Usage>,
     own: Usage,
 }
 
 /// What a window cost.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Spent {
     pub seconds: f64,
     pub server_cpu_s: f64,
     pub own_cpu_s: f64,
     pub server_rss_before_kb: u64,
     pub server_rss_after_kb: u64,
+    /// With more than one server process: each one's pid, CPU seconds and RSS at the end.
+    pub by_pid: Vec<(u32, f64, u64)>,
 }
 
 impl Window {
-    pub fn start(pid: u32) -> Result<Window, String> {
+    pub fn start(pids: &[u32]) -> Result<Window, String> {
         Ok(Window {
-            pid,
+            pids: pids.to_vec(),
             started: clock::monotonic(),
-            server: Usage::of(pid)?,
+            server: pids
+                .iter()
+                .map(|&pid| Usage::of(pid))
+                .collect::<Result<_, _>>()?,
             own: Usage::own(),
         })
     }
@@ -92,13 +114,13 @@ impl Window {
     /// Waits `warmup` seconds, then measures `seconds` with `measuring` set meanwhile (the
     /// clients count only what arrives while it is set).
     pub async fn after_warmup(
-        pid: u32,
+        pids: &[u32],
         warmup: u64,
         seconds: u64,
         measuring: &AtomicBool,
     ) -> Result<Spent, String> {
         tokio::time::sleep(Duration::from_secs(warmup)).await;
-        let window = Window::start(pid)?;
+        let window = Window::start(pids)?;
         measuring.store(true, Ordering::Release);
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         measuring.store(false, Ordering::Release);
@@ -106,14 +128,33 @@ impl Window {
     }
 
     pub fn finish(&self) -> Result<Spent, String> {
-        let server = Usage::of(self.pid)?;
+        let server: Vec<Usage> = self
+            .pids
+            .iter()
+            .map(|&pid| Usage::of(pid))
+            .collect::<Result<_, _>>()?;
         let own = Usage::own();
+        let by_pid: Vec<(u32, f64, u64)> = self
+            .pids
+            .iter()
+            .zip(&self.server)
+            .zip(&server)
+            .map(|((&pid, before), after)| {
+                let cpu = seconds(after.cpu_ticks - before.cpu_ticks);
+                (pid, cpu, after.rss_kb)
+            })
+            .collect();
         Ok(Spent {
             seconds: self.started.elapsed().as_secs_f64(),
-            server_cpu_s: seconds(server.cpu_ticks - self.server.cpu_ticks),
+            server_cpu_s: by_pid.iter().map(|(_, cpu, _)| cpu).sum(),
             own_cpu_s: seconds(own.cpu_ticks - self.own.cpu_ticks),
-            server_rss_before_kb: self.server.rss_kb,
-            server_rss_after_kb: server.rss_kb,
+            server_rss_before_kb: self.server.iter().map(|usage| usage.rss_kb).sum(),
+            server_rss_after_kb: server.iter().map(|usage| usage.rss_kb).sum(),
+            by_pid: if self.pids.len() > 1 {
+                by_pid
+            } else {
+                Vec::new()
+            },
         })
     }
 }
@@ -125,7 +166,7 @@ impl Spent {
     }
 
     pub fn json(&self) -> Value {
-        json!({
+        let mut object = json!({
             "window_s": round3(self.seconds),
             "server_cpu_s": round3(self.server_cpu_s),
             "server_cpu_share_of_one_core": round3(self.server_cpu_s / self.seconds),
@@ -133,7 +174,20 @@ impl Spent {
             "own_cpu_share_of_one_core": round3(self.own_cpu_s / self.seconds),
             "server_rss_before_kb": self.server_rss_before_kb,
             "server_rss_after_kb": self.server_rss_after_kb,
-        })
+        });
+        if !self.by_pid.is_empty() {
+            let by_pid: serde_json::Map<String, Value> = self
+                .by_pid
+                .iter()
+                .map(|(pid, cpu, rss)| {
+                    let share = round3(cpu / self.seconds);
+                    let figures = json!({"cpu_s": round3(*cpu), "cpu_share_of_one_core": share, "rss_kb": rss});
+                    (pid.to_string(), figures)
+                })
+                .collect();
+            object["server_by_pid"] = Value::Object(by_pid);
+        }
+        object
     }
 }
 

@@ -26,9 +26,13 @@ use crate::usage::{Usage, Window, raise_open_files, round3};
 
 #[derive(Debug, Clone, Args)]
 pub struct WallboardsArgs {
-    /// The server's WebSocket URL.
+    /// The server's WebSocket URL. Given more than once (the nodes of a cluster), the
+    /// wallboards are spread over them round robin.
+    #[arg(long, required = true)]
+    pub url: Vec<String>,
+    /// Where the PBX connects (default: the first --url).
     #[arg(long)]
-    pub url: String,
+    pub pbx_url: Option<String>,
     /// Wallboard connections.
     #[arg(long)]
     pub subscribers: usize,
@@ -63,8 +67,10 @@ pub struct WallboardsArgs {
     /// events since for a resume; this measures clients that do not.
     #[arg(long)]
     pub no_seen: bool,
-    #[arg(long)]
-    pub server_pid: u32,
+    /// The server's process; given more than once (a cluster's nodes, its NATS servers), CPU
+    /// and RSS are summed and each process's CPU is reported apart too.
+    #[arg(long, required = true)]
+    pub server_pid: Vec<u32>,
 }
 
 /// What the wallboards of one run count, during the measured window only.
@@ -86,20 +92,25 @@ pub async fn run(args: WallboardsArgs, mode: &'static str) -> Result<(), String>
     if n == 0 || args.rate == 0 || args.batch == 0 {
         return Err("--subscribers, --rate and --batch must be at least 1".to_owned());
     }
-    let target = Target::parse(&args.url)?;
+    let targets = Target::parse_all(&args.url)?;
+    let pbx_target = match &args.pbx_url {
+        Some(url) => Target::parse(url)?,
+        None => targets[0].clone(),
+    };
     let mut report = Report::new(
         mode,
         json!({
-            "url": args.url, "subscribers": n, "rate": args.rate, "wait_ms": args.wait_ms,
+            "url": args.url, "pbx_url": pbx_target.url(), "server_pid": args.server_pid,
+            "subscribers": n, "rate": args.rate, "wait_ms": args.wait_ms,
             "seconds": args.seconds, "warmup_s": args.warmup, "queues": args.queues,
             "tenant_total": !args.no_tenant_total, "batch": args.batch, "seen": !args.no_seen,
         }),
     );
     raise_open_files(n as u64 + 64);
-    let pid = args.server_pid;
-    let baseline = Usage::of(pid)?;
+    let pid = &args.server_pid[..];
+    let baseline = Usage::of_all(pid)?;
 
-    let mut pbx = target.open_acdhub().await?;
+    let mut pbx = pbx_target.open_acdhub().await?;
     let password = |user: &str| Credentials::Password {
         user: user.to_owned(),
         password: args.password.clone(),
@@ -129,9 +140,9 @@ pub async fn run(args: WallboardsArgs, mode: &'static str) -> Result<(), String>
     let stop = CancellationToken::new();
     let started = clock::monotonic();
     let mut held = JoinSet::new();
-    subscribe_all(&args, &target, &subscribe, &counts, &stop, &mut held).await?;
+    subscribe_all(&args, &targets, &subscribe, &counts, &stop, &mut held).await?;
     let subscribe_s = started.elapsed().as_secs_f64();
-    let subscribed = Usage::of(pid)?;
+    let subscribed = Usage::of_all(pid)?;
     eprintln!(
         "{n} wallboards subscribed in {subscribe_s:.1} s; server RSS {} kB",
         subscribed.rss_kb
@@ -170,13 +181,13 @@ pub async fn run(args: WallboardsArgs, mode: &'static str) -> Result<(), String>
 /// its token), each then read by a task of `held` until `stop`.
 async fn subscribe_all(
     args: &WallboardsArgs,
-    target: &Arc<Target>,
+    targets: &[Arc<Target>],
     subscribe: &Value,
     counts: &Arc<Counts>,
     stop: &CancellationToken,
     held: &mut JoinSet<()>,
 ) -> Result<(), String> {
-    let mut first = target.open_acdhub().await?;
+    let mut first = targets[0].open_acdhub().await?;
     let password = Credentials::Password {
         user: args.user.clone(),
         password: args.password.clone(),
@@ -185,8 +196,10 @@ async fn subscribe_all(
     client::request(&mut first, subscribe.clone()).await?;
     held.spawn(read_statistics(first, counts.clone(), stop.clone()));
     let token = Credentials::Token(client::token_of(&result)?);
-    let open = |_| {
-        let (target, token, subscribe) = (target.clone(), token.clone(), subscribe.clone());
+    // The first wallboard is on the first URL; wallboard i on URL i modulo their number.
+    let open = |index: usize| {
+        let target = targets[(index + 1) % targets.len()].clone();
+        let (token, subscribe) = (token.clone(), subscribe.clone());
         async move {
             let mut socket = target.open_acdhub().await?;
             client::sign_in(&mut socket, &token).await?;
