@@ -198,6 +198,19 @@ pub async fn open_at(
     via: Via,
     origin: Option<&str>,
 ) -> Result<Socket, tungstenite::Error> {
+    open_with(address, via, origin, None).await
+}
+
+/// Like `open_at`, with the socket's receive buffer fixed at `receive_buffer` bytes if given
+/// (which turns the kernel's autotuning off for it): a client that stops reading then stalls
+/// the server's writes after a known amount, not after the tens of megabytes a Linux 6.x
+/// receive buffer may grow to (tcp_rmem's maximum is 32 MiB there).
+pub async fn open_with(
+    address: SocketAddr,
+    via: Via,
+    origin: Option<&str>,
+    receive_buffer: Option<u32>,
+) -> Result<Socket, tungstenite::Error> {
     let scheme = if via == Via::Ws { "ws" } else { "wss" };
     let host = if via == Via::Wss {
         format!("localhost:{}", address.port())
@@ -205,7 +218,16 @@ pub async fn open_at(
         address.to_string()
     };
     let request = ws_request(&format!("{scheme}://{host}/ws"), origin);
-    let tcp = TcpStream::connect(address).await.unwrap();
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .unwrap();
+    if let Some(size) = receive_buffer {
+        socket.set_recv_buffer_size(size).unwrap();
+    }
+    let tcp: TcpStream = socket.connect(address).await.unwrap();
     let stream: Box<dyn Io> = match via {
         Via::Ws => Box::new(tcp),
         Via::Wss => {
@@ -229,7 +251,16 @@ impl Client {
     }
 
     pub async fn connect_at(address: SocketAddr, via: Via) -> Client {
-        let socket = open_at(address, via, None)
+        Client::connect_with(address, via, None).await
+    }
+
+    /// Connects with a receive buffer of `receive_buffer` bytes (see [`open_with`]).
+    pub async fn connect_with(
+        address: SocketAddr,
+        via: Via,
+        receive_buffer: Option<u32>,
+    ) -> Client {
+        let socket = open_with(address, via, None, receive_buffer)
             .await
             .expect("the upgrade succeeds");
         let mut client = Client {
@@ -252,7 +283,17 @@ impl Client {
     }
 
     pub async fn login_at(address: SocketAddr, via: Via, user: &str) -> (Client, Value) {
-        let mut client = Client::connect_at(address, via).await;
+        Client::login_with(address, via, user, None).await
+    }
+
+    /// Like `login_at`, with a fixed receive buffer (see [`open_with`]).
+    pub async fn login_with(
+        address: SocketAddr,
+        via: Via,
+        user: &str,
+        receive_buffer: Option<u32>,
+    ) -> (Client, Value) {
+        let mut client = Client::connect_with(address, via, receive_buffer).await;
         let reply = client
             .request(json!({"type": "auth", "user": user, "password": PASSWORD}))
             .await;
