@@ -26,10 +26,10 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 use crate::acd::config::{
-    AgentConfig, Config, Escalation, EscalationStep, MaxWait, QueueConfig, ReasonConfig,
-    RoutingConfig, Strategy,
+    AgentConfig, ChannelConfig, Config, Escalation, EscalationStep, MaxWait, QueueConfig,
+    ReasonConfig, RoutingConfig, Strategy,
 };
-use crate::acd::{AgentId, QueueId, ReasonCode};
+use crate::acd::{AgentId, ChannelId, QueueId, ReasonCode};
 
 use locate::{Document, FieldPath, Found};
 use raw::{RawFile, RawQueue, RawTenant};
@@ -275,7 +275,26 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
             .routing
             .rolling_window_secs
             .map_or(defaults.rolling_window, |s| secs(s.0)),
+        voice_exclusive: raw
+            .routing
+            .voice_exclusive
+            .unwrap_or(defaults.voice_exclusive),
     };
+    let channels = raw
+        .channels
+        .into_iter()
+        .map(|channel| {
+            let mut config = ChannelConfig::new(channel.id.0.as_str());
+            if let Some(name) = channel.name {
+                config.name = name.0;
+            }
+            if let Some(capacity) = channel.capacity {
+                config.capacity = capacity.0;
+            }
+            config.exclusive = channel.exclusive.unwrap_or(config.exclusive);
+            config
+        })
+        .collect();
     let queues = raw
         .queues
         .into_iter()
@@ -294,6 +313,12 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
                 .into_iter()
                 .map(|(queue, level)| (QueueId::from(queue), level.0))
                 .collect(),
+            capacity: agent
+                .capacity
+                .0
+                .into_iter()
+                .map(|(channel, capacity)| (ChannelId::from(channel), capacity.0))
+                .collect(),
         })
         .collect();
     let not_ready_reasons = raw
@@ -310,6 +335,7 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
         agents,
         not_ready_reasons,
         routing,
+        channels,
     };
     acd.validate()
         .map_err(|error| problem(at.join_core(&error.what), error.problem))?;
@@ -376,6 +402,7 @@ fn build_queue(at: &FieldPath, raw: RawQueue) -> Result<QueueConfig, Problem> {
             action,
         });
     }
+    queue.channel = raw.channel.map(ChannelId::from);
     Ok(queue)
 }
 

@@ -62,11 +62,13 @@ pub fn config(agents: usize) -> Config {
                     id: AgentId::new(format!("a{a}")),
                     name: format!("Agent {a}"),
                     skills,
+                    capacity: Vec::new(),
                 }
             })
             .collect(),
         not_ready_reasons: Vec::new(),
         routing: RoutingConfig::default(),
+        channels: Vec::new(),
     }
 }
 

@@ -48,6 +48,18 @@ pub(super) struct RawTenant {
     pub agents: Vec<RawAgent>,
     #[serde(default)]
     pub not_ready_reasons: Vec<RawReason>,
+    #[serde(default)]
+    pub channels: Vec<RawChannel>,
+}
+
+/// One `[[tenants.channels]]` table: a messaging channel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawChannel {
+    pub id: Id,
+    pub name: Option<Label>,
+    pub capacity: Option<Capacity>,
+    pub exclusive: Option<bool>,
 }
 
 /// `[tenants.routing]`: every key optional, defaults from `RoutingConfig::default`.
@@ -58,6 +70,7 @@ pub(super) struct RawRouting {
     pub max_ring_no_answer: Option<Count>,
     pub max_wrap_up_extension_secs: Option<Seconds>,
     pub rolling_window_secs: Option<Seconds>,
+    pub voice_exclusive: Option<bool>,
 }
 
 /// One `[[tenants.queues]]` table.
@@ -76,6 +89,7 @@ pub(super) struct RawQueue {
     pub min_skill: Option<SkillLevel>,
     #[serde(default)]
     pub escalation: Vec<RawEscalationStep>,
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,7 +124,9 @@ pub(super) struct RawAgent {
     pub id: Id,
     pub name: Option<Label>,
     #[serde(default)]
-    pub skills: Skills,
+    pub skills: Table<SkillLevel>,
+    #[serde(default)]
+    pub capacity: Table<Capacity>,
 }
 
 /// One `[[tenants.not_ready_reasons]]` table.
@@ -204,6 +220,13 @@ whole_number!(
     1,
     i64::from(crate::acd::config::MAX_SKILL),
     "a skill level from 1 to 5"
+);
+whole_number!(
+    /// How many conversations of a channel an agent holds at once; 0 keeps the channel away.
+    Capacity(u8),
+    0,
+    i64::from(crate::acd::config::MAX_CAPACITY),
+    "a number of conversations from 0 to 10"
 );
 whole_number!(
     /// A TCP port (`[server] public_ws_port`, `public_wss_port`: 0 offers no such rung).
@@ -403,32 +426,39 @@ impl<'de> Deserialize<'de> for VariantName {
     }
 }
 
-/// An agent's skills, `{ support = 5, sales = 3 }`, kept in file order: round-robin queues
-/// offer calls in that order (toml's `preserve_order` feature keeps it).
-#[derive(Debug, Clone, Default)]
-pub(super) struct Skills(pub Vec<(String, SkillLevel)>);
+/// A table of ids and numbers kept in file order: an agent's skills, `{ support = 5, sales = 3 }`
+/// (round-robin queues offer calls in that order; toml's `preserve_order` feature keeps it), or
+/// its capacities, `{ chat = 2 }`.
+#[derive(Debug, Clone)]
+pub(super) struct Table<V>(pub Vec<(String, V)>);
 
-impl<'de> Deserialize<'de> for Skills {
+impl<V> Default for Table<V> {
+    fn default() -> Self {
+        Table(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Table<V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct SkillsVisitor;
+        struct TableVisitor<V>(std::marker::PhantomData<V>);
 
-        impl<'de> Visitor<'de> for SkillsVisitor {
-            type Value = Skills;
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for TableVisitor<V> {
+            type Value = Table<V>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a table of queue ids and skill levels, such as { support = 5 }")
+                f.write_str("a table of ids and numbers, such as { support = 5 }")
             }
 
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Skills, M::Error> {
-                let mut skills = Vec::new();
-                while let Some(entry) = map.next_entry::<String, SkillLevel>()? {
-                    skills.push(entry);
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Table<V>, M::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    entries.push(entry);
                 }
-                Ok(Skills(skills))
+                Ok(Table(entries))
             }
         }
 
-        deserializer.deserialize_map(SkillsVisitor)
+        deserializer.deserialize_map(TableVisitor(std::marker::PhantomData))
     }
 }
 

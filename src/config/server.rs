@@ -672,6 +672,7 @@ pub(super) fn build_principals(
             (Role::Wallboard, None) => Acting::Wallboard,
             (Role::Supervisor, None) => Acting::Supervisor,
             (Role::Telephony, None) => Acting::Telephony,
+            (Role::Messaging, None) => Acting::Messaging,
         };
         principals.push(Principal {
             user: raw.user.0,

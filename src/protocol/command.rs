@@ -144,10 +144,7 @@ impl ClientMessage {
                 acd::Command::Transfer {
                     agent: me.clone(),
                     call: call(c),
-                    target: match to {
-                        TransferTo::Queue(queue) => TransferTarget::Queue(QueueId::from(queue)),
-                        TransferTo::Agent(agent) => TransferTarget::Agent(AgentId::from(agent)),
-                    },
+                    target: transfer_target(to),
                 }
             }
             (ClientMessage::EndWrapUp, Acting::Agent(me)) => {
@@ -278,10 +275,91 @@ impl ClientMessage {
                 Acting::Telephony,
             ) => acd::Command::CallEnded { call: call(c) },
 
+            // The messaging side.
+            (
+                ClientMessage::ConversationArrived {
+                    conversation,
+                    queue,
+                    priority,
+                    customer,
+                    data,
+                    messages,
+                },
+                Acting::Messaging,
+            ) => acd::Command::ConversationArrived {
+                conversation: call(conversation),
+                queue: QueueId::from(queue),
+                priority,
+                data: CallData {
+                    caller: customer,
+                    dialled: None,
+                    attached: data,
+                },
+                messages,
+            },
+            (ClientMessage::CustomerMessage { conversation, text }, Acting::Messaging) => {
+                acd::Command::CustomerWrote {
+                    conversation: call(conversation),
+                    text,
+                }
+            }
+            (ClientMessage::CustomerLeft { conversation }, Acting::Messaging) => {
+                acd::Command::CustomerLeft {
+                    conversation: call(conversation),
+                }
+            }
+
+            // An agent, on its own conversations.
+            (ClientMessage::AcceptConversation { conversation }, Acting::Agent(me)) => {
+                acd::Command::AcceptConversation {
+                    agent: me.clone(),
+                    conversation: call(conversation),
+                }
+            }
+            (ClientMessage::RejectConversation { conversation }, Acting::Agent(me)) => {
+                acd::Command::RejectConversation {
+                    agent: me.clone(),
+                    conversation: call(conversation),
+                }
+            }
+            (ClientMessage::SendMessage { conversation, text }, Acting::Agent(me)) => {
+                acd::Command::AgentWrote {
+                    agent: me.clone(),
+                    conversation: call(conversation),
+                    text,
+                }
+            }
+            (ClientMessage::TransferConversation { conversation, to }, Acting::Agent(me)) => {
+                acd::Command::TransferConversation {
+                    agent: me.clone(),
+                    conversation: call(conversation),
+                    target: transfer_target(to),
+                }
+            }
+            (ClientMessage::CloseConversation { conversation }, Acting::Agent(me)) => {
+                acd::Command::CloseConversation {
+                    agent: me.clone(),
+                    conversation: call(conversation),
+                }
+            }
+            (ClientMessage::EndConversationWrapUp { conversation }, Acting::Agent(me)) => {
+                acd::Command::EndConversationWrapUp {
+                    agent: me.clone(),
+                    conversation: call(conversation),
+                }
+            }
+
             // `allowed_for` let it through, but no arm takes it: the table and the arms disagree.
             (message, _) => return Err(forbidden(&message, acting).into()),
         };
         Ok(Command::Acd(command))
+    }
+}
+
+fn transfer_target(to: TransferTo) -> TransferTarget {
+    match to {
+        TransferTo::Queue(queue) => TransferTarget::Queue(QueueId::from(queue)),
+        TransferTo::Agent(agent) => TransferTarget::Agent(AgentId::from(agent)),
     }
 }
 
@@ -304,6 +382,7 @@ mod tests {
             Role::Wallboard => Acting::Wallboard,
             Role::Supervisor => Acting::Supervisor,
             Role::Telephony => Acting::Telephony,
+            Role::Messaging => Acting::Messaging,
         }
     }
 
@@ -334,6 +413,15 @@ mod tests {
         r#"{"id":"1","type":"call_answered","call":"c1"}"#,
         r#"{"id":"1","type":"call_ended","call":"c1"}"#,
         r#"{"id":"1","type":"caller_hung_up","call":"c1"}"#,
+        r#"{"id":"1","type":"conversation_arrived","conversation":"k1","queue":"chat"}"#,
+        r#"{"id":"1","type":"customer_message","conversation":"k1","text":"hi"}"#,
+        r#"{"id":"1","type":"customer_left","conversation":"k1"}"#,
+        r#"{"id":"1","type":"accept_conversation","conversation":"k1"}"#,
+        r#"{"id":"1","type":"reject_conversation","conversation":"k1"}"#,
+        r#"{"id":"1","type":"send_message","conversation":"k1","text":"hello"}"#,
+        r#"{"id":"1","type":"transfer_conversation","conversation":"k1","agent":"agent2"}"#,
+        r#"{"id":"1","type":"close_conversation","conversation":"k1"}"#,
+        r#"{"id":"1","type":"end_conversation_wrap_up","conversation":"k1"}"#,
     ];
 
     #[test]

@@ -17,14 +17,18 @@ pub enum Role {
     Supervisor,
     /// The PBX connector: reports calls, receives offers to ring on agents' devices.
     Telephony,
+    /// The messaging connector (chat widget, SMS gateway, WhatsApp): reports conversations
+    /// and customers' messages, receives agents' messages to deliver.
+    Messaging,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::Agent,
         Role::Wallboard,
         Role::Supervisor,
         Role::Telephony,
+        Role::Messaging,
     ];
 
     /// The role's name on the wire and in the configuration.
@@ -34,6 +38,7 @@ impl Role {
             Role::Wallboard => "wallboard",
             Role::Supervisor => "supervisor",
             Role::Telephony => "telephony",
+            Role::Messaging => "messaging",
         }
     }
 }
@@ -52,6 +57,7 @@ pub enum Acting {
     Wallboard,
     Supervisor,
     Telephony,
+    Messaging,
 }
 
 impl Acting {
@@ -61,6 +67,7 @@ impl Acting {
             Acting::Wallboard => Role::Wallboard,
             Acting::Supervisor => Role::Supervisor,
             Acting::Telephony => Role::Telephony,
+            Acting::Messaging => Role::Messaging,
         }
     }
 

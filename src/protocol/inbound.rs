@@ -14,6 +14,8 @@ use serde_json::{Map, Value};
 
 use super::{MAX_ID_LEN, ProtocolError, Role};
 
+mod messaging;
+
 /// The longest call id a client may name. Calls come from a PBX, whose ids (Asterisk's
 /// `1700000000.123`, UUIDs) fit easily.
 pub const MAX_NAME_LEN: usize = 128;
@@ -144,6 +146,47 @@ pub enum ClientMessage {
     CallerHungUp {
         call: String,
     },
+
+    // Messaging: the connector's side of a conversation.
+    ConversationArrived {
+        conversation: String,
+        queue: String,
+        priority: u8,
+        /// Who writes: a name, a number, a handle.
+        customer: Option<String>,
+        data: BTreeMap<String, String>,
+        /// What the customer wrote before the conversation reached the ACD, oldest first.
+        messages: Vec<String>,
+    },
+    CustomerMessage {
+        conversation: String,
+        text: String,
+    },
+    CustomerLeft {
+        conversation: String,
+    },
+
+    // The agent's side of its conversations.
+    AcceptConversation {
+        conversation: String,
+    },
+    RejectConversation {
+        conversation: String,
+    },
+    SendMessage {
+        conversation: String,
+        text: String,
+    },
+    TransferConversation {
+        conversation: String,
+        to: TransferTo,
+    },
+    CloseConversation {
+        conversation: String,
+    },
+    EndConversationWrapUp {
+        conversation: String,
+    },
 }
 
 /// How a session proves who it is.
@@ -242,9 +285,18 @@ impl PendingName {
 
 /// The roles a message is for, by its `type`. Every type of the protocol is listed once.
 const TYPES: &[(&str, &[&str])] = &[
-    ("auth", &["agent", "wallboard", "supervisor", "telephony"]),
-    ("ping", &["agent", "wallboard", "supervisor", "telephony"]),
-    ("seen", &["agent", "wallboard", "supervisor", "telephony"]),
+    (
+        "auth",
+        &["agent", "wallboard", "supervisor", "telephony", "messaging"],
+    ),
+    (
+        "ping",
+        &["agent", "wallboard", "supervisor", "telephony", "messaging"],
+    ),
+    (
+        "seen",
+        &["agent", "wallboard", "supervisor", "telephony", "messaging"],
+    ),
     ("login", &["agent"]),
     ("ready", &["agent"]),
     ("not_ready", &["agent"]),
@@ -268,6 +320,15 @@ const TYPES: &[(&str, &[&str])] = &[
     ("call_answered", &["telephony"]),
     ("call_ended", &["telephony"]),
     ("caller_hung_up", &["telephony"]),
+    ("conversation_arrived", &["messaging"]),
+    ("customer_message", &["messaging"]),
+    ("customer_left", &["messaging"]),
+    ("accept_conversation", &["agent"]),
+    ("reject_conversation", &["agent"]),
+    ("send_message", &["agent"]),
+    ("transfer_conversation", &["agent"]),
+    ("close_conversation", &["agent"]),
+    ("end_conversation_wrap_up", &["agent"]),
 ];
 
 impl ClientMessage {
@@ -305,6 +366,15 @@ impl ClientMessage {
             ClientMessage::CallAnswered { .. } => "call_answered",
             ClientMessage::CallEnded { .. } => "call_ended",
             ClientMessage::CallerHungUp { .. } => "caller_hung_up",
+            ClientMessage::ConversationArrived { .. } => "conversation_arrived",
+            ClientMessage::CustomerMessage { .. } => "customer_message",
+            ClientMessage::CustomerLeft { .. } => "customer_left",
+            ClientMessage::AcceptConversation { .. } => "accept_conversation",
+            ClientMessage::RejectConversation { .. } => "reject_conversation",
+            ClientMessage::SendMessage { .. } => "send_message",
+            ClientMessage::TransferConversation { .. } => "transfer_conversation",
+            ClientMessage::CloseConversation { .. } => "close_conversation",
+            ClientMessage::EndConversationWrapUp { .. } => "end_conversation_wrap_up",
         }
     }
 
@@ -739,18 +809,7 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                     "call_arrived: `caller` and `dialled` must be at most {MAX_DATA_VALUE_LEN} characters"
                 )));
             }
-            if f.data.len() > MAX_DATA_ENTRIES
-                || f.data.iter().any(|(k, v)| {
-                    k.is_empty()
-                        || k.chars().count() > MAX_DATA_KEY_LEN
-                        || v.chars().count() > MAX_DATA_VALUE_LEN
-                })
-            {
-                return Err(bad(format!(
-                    "call_arrived: `data` holds at most {MAX_DATA_ENTRIES} entries, keys of 1 to \
-                     {MAX_DATA_KEY_LEN} characters, values of at most {MAX_DATA_VALUE_LEN}"
-                )));
-            }
+            attached_data(kind, &f.data)?;
             ClientMessage::CallArrived {
                 call: name(kind, "call", f.call)?,
                 queue: ident(kind, "queue", f.queue)?,
@@ -769,8 +828,28 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
         "caller_hung_up" => ClientMessage::CallerHungUp {
             call: call(object)?,
         },
-        other => return Err(ProtocolError::UnknownType(other.to_owned())),
+        other => match messaging::message(other, object) {
+            Some(message) => message?,
+            None => return Err(ProtocolError::UnknownType(other.to_owned())),
+        },
     })
+}
+
+/// Attached data within its bounds: entries, key and value lengths.
+fn attached_data(kind: &str, data: &BTreeMap<String, String>) -> Result<(), ProtocolError> {
+    if data.len() > MAX_DATA_ENTRIES
+        || data.iter().any(|(k, v)| {
+            k.is_empty()
+                || k.chars().count() > MAX_DATA_KEY_LEN
+                || v.chars().count() > MAX_DATA_VALUE_LEN
+        })
+    {
+        return Err(bad(format!(
+            "{kind}: `data` holds at most {MAX_DATA_ENTRIES} entries, keys of 1 to \
+             {MAX_DATA_KEY_LEN} characters, values of at most {MAX_DATA_VALUE_LEN}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

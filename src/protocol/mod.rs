@@ -12,11 +12,12 @@
 //!   when the sender's role may not send it.
 //! - `identity`: roles, and who a session acts as.
 //! - `outbound`: what the server sends: the greeting, replies, and events (each with its
-//!   session's `seq`).
+//!   session's `seq`); `messaging`: the payloads of its conversation events.
 
 pub mod command;
 pub mod identity;
 pub mod inbound;
+pub mod messaging;
 pub mod outbound;
 
 pub use command::{Command, Refusal};

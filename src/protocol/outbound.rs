@@ -14,6 +14,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::messaging::{ConversationOffer, ConversationState, TranscriptItem};
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
     AgentStatus, AgentView, CallData, CallStatus, CallView, Figures, OverflowReason, PendingState,
@@ -183,6 +184,52 @@ pub enum Event {
     QueueStats(Box<QueueStatistics>),
     /// The tenant's totals over every queue (wallboards, supervisors).
     TenantStats(Box<TenantStatistics>),
+    /// Offer a conversation: to the agent (with its transcript) and to the messaging connector.
+    ConversationOffer(Box<ConversationOffer>),
+    /// The offer ended unanswered.
+    ConversationOfferCancelled {
+        conversation: String,
+        agent: String,
+        /// `rejected`, `ring_no_answer` or `customer_left`.
+        reason: &'static str,
+    },
+    ConversationAccepted {
+        conversation: String,
+        agent: String,
+        queue: String,
+    },
+    /// A message of a conversation: the customer's (to its agent) or an agent's (to its agent's
+    /// sessions and to the messaging connector, which delivers it).
+    Message {
+        conversation: String,
+        #[serde(flatten)]
+        message: TranscriptItem,
+    },
+    ConversationTransferred {
+        conversation: String,
+        agent: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to_queue: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to_agent: Option<String>,
+    },
+    /// Over for the customer; its agent wraps it up until `wrap_up_deadline` (`None`: done).
+    ConversationClosed {
+        conversation: String,
+        agent: String,
+        /// `customer` or `agent`.
+        by: &'static str,
+        wrap_up_deadline: Option<String>,
+    },
+    /// The conversation is gone from the ACD; its agent's place for it is free.
+    ConversationLeft {
+        conversation: String,
+        queue: String,
+        /// `completed`, `abandoned`, `timed_out` or `refused`.
+        reason: &'static str,
+    },
+    /// Where a conversation is, in a snapshot.
+    ConversationState(Box<ConversationState>),
 }
 
 impl Event {

@@ -98,7 +98,7 @@ impl CallRecords {
                     OfferEndReason::RingNoAnswer => call.ring_no_answers += 1,
                     OfferEndReason::Rejected => call.rejections += 1,
                     // The call leaves: its CallLeft follows.
-                    OfferEndReason::CallerHungUp => {}
+                    OfferEndReason::CallerHungUp | OfferEndReason::CustomerLeft => {}
                 }
             }
             Event::CallConnected { call, agent, .. } => {
@@ -176,6 +176,17 @@ impl CallRecords {
                 since,
             } => self.agent_moved(agent, status, *previous, *since),
             Event::PendingStateChanged { .. } | Event::QueueChanged { .. } => {}
+            // Records are of calls; conversations are not recorded here yet.
+            Event::ConversationQueued { .. }
+            | Event::ConversationOffered { .. }
+            | Event::ConversationOfferEnded { .. }
+            | Event::ConversationAccepted { .. }
+            | Event::MessageAdded { .. }
+            | Event::ConversationTransferred { .. }
+            | Event::ConversationOverflowed { .. }
+            | Event::ConversationPriorityChanged { .. }
+            | Event::ConversationClosed { .. }
+            | Event::ConversationLeft { .. } => {}
         }
     }
 

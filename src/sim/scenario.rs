@@ -73,10 +73,12 @@ impl ErlangScenario {
                     name: id.to_string(),
                     id,
                     skills: vec![(Self::queue_id(), 1)],
+                    capacity: Vec::new(),
                 })
                 .collect(),
             not_ready_reasons: Vec::new(),
             routing: RoutingConfig::default(),
+            channels: Vec::new(),
         }
     }
 

@@ -1181,3 +1181,103 @@ fn a_cluster_section_is_read_and_each_bad_key_is_named_at_its_line() {
         assert_refused(&text, line_of(&text, needle), field, problem);
     }
 }
+
+/// BASE with a chat channel, a chat queue and an agent's capacity for it.
+fn with_chat(channel: &str, queue: &str, agent: &str) -> String {
+    format!(
+        "{BASE}\n[[tenants.channels]]\nid = \"chat\"\n{channel}\n\n[[tenants.queues]]\nid = \"chats\"\nchannel = \"chat\"\n{queue}\n\n[[tenants.agents]]\nid = \"carl\"\nskills = {{ chats = 2 }}\n{agent}\n"
+    )
+}
+
+#[test]
+fn channels_capacities_and_conversation_queues_load() {
+    let text = with_chat(
+        "name = \"Web chat\"\ncapacity = 5\nexclusive = true",
+        "wrap_up_secs = 20",
+        "capacity = { chat = 2 }",
+    );
+    let text = text.replace(
+        "time_zone = \"Europe/Berlin\"",
+        "time_zone = \"Europe/Berlin\"\nrouting = { voice_exclusive = false }",
+    );
+    let file = parse(&text).expect("parses");
+    let acd = &file.tenants[0].acd;
+    assert!(!acd.routing.voice_exclusive);
+    let chat = &acd.channels[0];
+    assert_eq!(
+        (
+            chat.id.as_str(),
+            chat.name.as_str(),
+            chat.capacity,
+            chat.exclusive
+        ),
+        ("chat", "Web chat", 5, true)
+    );
+    let queue = acd
+        .queues
+        .iter()
+        .find(|q| q.id.as_str() == "chats")
+        .unwrap();
+    assert_eq!(queue.channel.as_ref().map(|c| c.as_str()), Some("chat"));
+    assert_eq!(acd.queues[0].channel, None, "a queue naming none is voice");
+    let carl = acd.agents.iter().find(|a| a.id.as_str() == "carl").unwrap();
+    assert_eq!(carl.capacity, vec![("chat".into(), 2)]);
+    // The defaults: three at once, not exclusive, and calls keep conversations away.
+    let file = parse(&with_chat("", "", "")).expect("parses");
+    let acd = &file.tenants[0].acd;
+    assert!(acd.routing.voice_exclusive);
+    assert_eq!(
+        (acd.channels[0].capacity, acd.channels[0].exclusive),
+        (3, false)
+    );
+    assert!(Acd::new(acd.clone(), Timestamp::UNIX_EPOCH).is_ok());
+}
+
+#[test]
+fn a_bad_channel_capacity_or_conversation_queue_is_refused_at_its_key() {
+    let text = with_chat("capacity = 11", "", "");
+    let line = line_of(&text, "capacity = 11");
+    assert_refused(&text, line, "tenants[0].channels[0].capacity", "0 to 10");
+    let text = with_chat("capacity = 0", "", "");
+    let line = line_of(&text, "capacity = 0");
+    assert_refused(
+        &text,
+        line,
+        "tenants[0].channels[0].capacity",
+        "between 1 and 10",
+    );
+    let text = with_chat("", "", "").replace("id = \"chat\"", "id = \"voice\"");
+    let line = line_of(&text, "id = \"voice\"");
+    assert_refused(&text, line, "tenants[0].channels[0].id", "another id");
+    let text = with_chat("", "", "").replace("channel = \"chat\"", "channel = \"sms\"");
+    let line = line_of(&text, "channel = \"sms\"");
+    assert_refused(
+        &text,
+        line,
+        "tenants[0].queues[2].channel",
+        "names no configured channel",
+    );
+    let text = with_chat(
+        "",
+        "max_wait = { after_secs = 60, overflow_to = \"sales\" }",
+        "",
+    );
+    let line = line_of(&text, "overflow_to = \"sales\"");
+    assert_refused(
+        &text,
+        line,
+        "tenants[0].queues[2].max_wait.overflow_to",
+        "another channel",
+    );
+    let text = with_chat("", "", "capacity = { sms = 1 }");
+    let line = line_of(&text, "capacity = { sms = 1 }");
+    assert_refused(
+        &text,
+        line,
+        "tenants[0].agents[1].capacity.sms",
+        "names no configured channel",
+    );
+    let text = with_chat("", "", "capacity = { chat = 12 }");
+    let line = line_of(&text, "capacity = { chat = 12 }");
+    assert_refused(&text, line, "tenants[0].agents[1].capacity.chat", "0 to 10");
+}

@@ -8,11 +8,16 @@ use acdhub::acd::{Acd, AcdError, AgentStatusKind};
 use jiff::Timestamp;
 
 /// A busy moment: calls waiting, ringing, connected and on hold, agents in every state, a pending
-/// state, blocked agents, wrap-up and wait timers running, statistics in every window.
+/// state, blocked agents, wrap-up and wait timers running, statistics in every window; and
+/// conversations waiting, offered, open and in wrap-up, with agents at their capacity.
 fn busy() -> (Acd, Timestamp) {
     let run = check(
         "routing reject_delay 10s max_extension 60s
          reasons break lunch
+         channel chat capacity 2
+         queue chats channel chat wrap_up 30s
+         agent hal chats 1
+         agent ivy chats 1 capacity chat 1
          queue support wrap_up 30s max_wait 5m overflow_to sales escalate 1m widen 1 min_skill 2
          queue sales wrap_up 20s max_length 5
          agent ann support 2 sales 1
@@ -25,11 +30,17 @@ fn busy() -> (Acd, Timestamp) {
         r#"
         at 0s   login ann; login bob; login cat; login dan; login fay
                 ready ann; ready bob; ready cat; ready fay; not_ready dan lunch
+                login hal; ready hal
         at 1s   call c1 in support; call c2 in support; call c3 in sales
                 expect offered c1 to ann; offered c2 to bob; offered c3 to cat
+                chat k1 in chats says hello
+                expect chat_offered k1 to hal
         at 2s   accept ann c1; accept bob c2; call c4 in support from +4930123
                 expect offered c4 to fay
+                take hal k1; login ivy; ready ivy; chat k2 in chats; chat k3 in chats
+                expect chat_offered k2 to ivy; chat_offered k3 to hal
         at 3s   reject fay c4
+                take ivy k2; close ivy k2; chat k4 in chats
         at 4s   hold bob c2; logout ann; call c5 in support priority 3
         at 5s   hangup ann c1; login gus; ready gus; call c6 in sales; accept gus c6
                 state ann wrap_up c1 until 35s pending logged_out
@@ -41,6 +52,12 @@ fn busy() -> (Acd, Timestamp) {
                 state gus on_call c6
                 where c4 waiting
                 where c5 waiting
+                chat k1 open hal
+                chat k2 wrap_up ivy
+                chat k3 offered hal
+                chat k4 waiting
+                places hal chat 2
+                places ivy chat 1
         "#,
     );
     let now = run.now;
@@ -89,10 +106,20 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
         AcdError::AgentNotBusy { .. } => "agent_not_busy",
         AcdError::NoPendingState(_) => "no_pending_state",
         AcdError::BadExtension { .. } => "bad_extension",
+        AcdError::NotACall(_) => "not_a_call",
+        AcdError::NotAConversation(_) => "not_a_conversation",
+        AcdError::WrongChannel { .. } => "wrong_channel",
+        AcdError::NotInConversation { .. } => "not_in_conversation",
+        AcdError::ConversationClosed(_) => "conversation_closed",
+        AcdError::ConversationOpen(_) => "conversation_open",
+        AcdError::MessageTooLong { .. } => "message_too_long",
+        AcdError::EmptyMessage => "empty_message",
+        AcdError::TranscriptFull { .. } => "transcript_full",
+        AcdError::HoldsConversations { .. } => "holds_conversations",
     }
 }
 
-const VARIANTS: usize = 19;
+const VARIANTS: usize = 29;
 
 #[test]
 fn every_error_comes_from_a_bad_command_and_changes_nothing() {
@@ -184,6 +211,61 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ("extend_wrap_up ann 61s", "bad_extension", &["60"]),
         ("extend_wrap_up ann 0s", "bad_extension", &[]),
         ("extend_wrap_up ann 999ms", "bad_extension", &[]),
+        // conversations
+        ("accept hal k1", "not_a_call", &["k1"]),
+        ("accept hal k3", "not_a_call", &["k3"]),
+        ("answered k3", "not_a_call", &["k3"]),
+        ("ended k1", "not_a_call", &["k1"]),
+        ("hangup hal k1", "not_a_call", &["k1"]),
+        ("take ann c2", "not_a_conversation", &["c2"]),
+        ("writes c4 hello", "not_a_conversation", &["c4"]),
+        ("leaves c2", "not_a_conversation", &["c2"]),
+        ("take hal k9", "unknown_call", &["k9"]),
+        ("writes k9 hello", "unknown_call", &["k9"]),
+        ("chat k9 in nowhere", "unknown_queue", &["nowhere"]),
+        ("take zed k1", "unknown_agent", &["zed"]),
+        ("chat k9 in support", "wrong_channel", &["support", "voice"]),
+        (
+            "call c9 in chats",
+            "wrong_channel",
+            &["chats", "chat", "voice"],
+        ),
+        ("chat k1 in chats", "duplicate_call", &["k1"]),
+        ("chat c2 in chats", "duplicate_call", &["c2"]),
+        ("move k4 to support", "wrong_channel", &["support", "chat"]),
+        ("move c4 to chats", "wrong_channel", &["chats", "voice"]),
+        (
+            "transfer bob c2 to queue chats",
+            "wrong_channel",
+            &["chats", "voice"],
+        ),
+        ("pass hal k1 to queue sales", "wrong_channel", &["sales"]),
+        ("pass hal k1 to agent ivy", "agent_not_available", &["ivy"]),
+        ("pass hal k1 to agent hal", "transfer_to_self", &["hal"]),
+        ("take ivy k1", "not_in_conversation", &["ivy", "k1"]),
+        ("reply ivy k1 hi", "not_in_conversation", &["ivy", "k1"]),
+        ("reply hal k3 hi", "not_in_conversation", &["hal", "k3"]),
+        ("close hal k3", "not_in_conversation", &["hal", "k3"]),
+        ("take hal k1", "not_offered", &["hal", "k1"]),
+        ("decline hal k1", "not_offered", &["hal", "k1"]),
+        ("writes k2 hi", "conversation_closed", &["k2"]),
+        ("reply ivy k2 hi", "conversation_closed", &["k2"]),
+        ("close ivy k2", "conversation_closed", &["k2"]),
+        ("pass ivy k2 to queue chats", "conversation_closed", &["k2"]),
+        ("done hal k1", "conversation_open", &["k1"]),
+        ("done hal k3", "conversation_open", &["k3"]),
+        ("reply hal k1 x4097", "message_too_long", &["4096"]),
+        ("writes k4 x4097", "message_too_long", &["4096"]),
+        ("chat k9 in chats says x4097", "message_too_long", &["4096"]),
+        ("writes k1 _", "empty_message", &[]),
+        ("reply hal k1 __", "empty_message", &[]),
+        (
+            "chat k9 in chats says hi*1001",
+            "transcript_full",
+            &["1000"],
+        ),
+        ("logout hal", "holds_conversations", &["hal", "2"]),
+        ("logout ivy", "holds_conversations", &["ivy", "1"]),
     ];
     let (mut acd, now) = busy();
     let mut seen = BTreeSet::new();

@@ -13,6 +13,8 @@ mod support;
 
 mod cli;
 mod config;
+mod conversation_properties;
+mod conversations;
 mod erlang_c;
 mod errors;
 mod properties;

@@ -20,6 +20,7 @@ use acdhub::acd::{
 };
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
+use acdhub::protocol::messaging::{self, ConversationState};
 use acdhub::protocol::outbound::{
     self, AgentState, AuthResult, CallState, CallerDetails, Event, Named, Offer, Pending,
     QueueStatistics, Reply, TenantStatistics,
@@ -51,6 +52,14 @@ fn event_type(event: &Event) -> &'static str {
         Event::QueueWaiting { .. } => "queue_waiting",
         Event::QueueStats(_) => "queue_stats",
         Event::TenantStats(_) => "tenant_stats",
+        Event::ConversationOffer(_) => "conversation_offer",
+        Event::ConversationOfferCancelled { .. } => "conversation_offer_cancelled",
+        Event::ConversationAccepted { .. } => "conversation_accepted",
+        Event::Message { .. } => "message",
+        Event::ConversationTransferred { .. } => "conversation_transferred",
+        Event::ConversationClosed { .. } => "conversation_closed",
+        Event::ConversationLeft { .. } => "conversation_left",
+        Event::ConversationState(_) => "conversation_state",
     }
 }
 
@@ -155,6 +164,30 @@ fn acd_errors() -> Vec<AcdError> {
         },
         AcdError::NoPendingState(agent()),
         AcdError::BadExtension { max_secs: 300 },
+        AcdError::NotACall(call()),
+        AcdError::NotAConversation(call()),
+        AcdError::WrongChannel {
+            queue: QueueId::new("chats"),
+            routes: "chat".into(),
+            wanted: "voice".into(),
+        },
+        AcdError::NotInConversation {
+            agent: agent(),
+            conversation: call(),
+        },
+        AcdError::ConversationClosed(call()),
+        AcdError::ConversationOpen(call()),
+        AcdError::MessageTooLong { max_chars: 4096 },
+        AcdError::EmptyMessage,
+        AcdError::TranscriptFull {
+            conversation: call(),
+            max: 1000,
+            max_bytes: 131072,
+        },
+        AcdError::HoldsConversations {
+            agent: agent(),
+            count: 2,
+        },
     ];
     for error in &all {
         match error {
@@ -176,7 +209,17 @@ fn acd_errors() -> Vec<AcdError> {
             | AcdError::NotWaiting(_)
             | AcdError::AgentNotBusy { .. }
             | AcdError::NoPendingState(_)
-            | AcdError::BadExtension { .. } => {}
+            | AcdError::BadExtension { .. }
+            | AcdError::NotACall(_)
+            | AcdError::NotAConversation(_)
+            | AcdError::WrongChannel { .. }
+            | AcdError::NotInConversation { .. }
+            | AcdError::ConversationClosed(_)
+            | AcdError::ConversationOpen(_)
+            | AcdError::MessageTooLong { .. }
+            | AcdError::EmptyMessage
+            | AcdError::TranscriptFull { .. }
+            | AcdError::HoldsConversations { .. } => {}
         }
     }
     all
@@ -204,12 +247,15 @@ fn state_names() -> BTreeSet<&'static str> {
     all.into_iter().map(AgentStatusKind::name).collect()
 }
 
+/// Why an offer of a call ends: `offer_cancelled`'s reasons. (`customer_left` ends only the
+/// offer of a conversation.)
 fn offer_end_reasons() -> BTreeSet<&'static str> {
     use OfferEndReason::*;
     let all = [Rejected, RingNoAnswer, CallerHungUp];
-    for reason in all {
+    for reason in [Rejected, RingNoAnswer, CallerHungUp, CustomerLeft] {
         match reason {
             Rejected | RingNoAnswer | CallerHungUp => {}
+            CustomerLeft => {}
         }
     }
     all.into_iter().map(OfferEndReason::name).collect()
@@ -576,6 +622,74 @@ fn literal_events() -> Vec<Event> {
         events.extend(queue_events(&fresh, queue));
     }
     events.push(tenant_event(&fresh, ServiceLevelVariant::Answered));
+    events.extend(conversation_events());
+    events
+}
+
+/// Every conversation event in every form: each status of `conversation_state` (with and
+/// without transcript), each reason, each author, each transfer target.
+fn conversation_events() -> Vec<Event> {
+    let start = at("2023-11-14T22:13:08.120Z");
+    let (mut acd, _) = crate::support::acd(
+        "routing reject_delay 0s
+         channel chat capacity 3
+         queue chat channel chat wrap_up 60s
+         queue billing channel chat
+         queue full channel chat max_length 0
+         queue slow channel chat max_wait 10s
+         agent agent1 chat 1 billing 1
+         agent agent2 chat 1",
+    );
+    let mut events = Vec::new();
+    let mut states = Vec::new();
+    let script = [
+        (0, "chat k1 in chat says hello"),
+        (1, "login agent1"),
+        (1, "ready agent1"),
+        (2, "writes k1 are_you_there?"),
+        (3, "take agent1 k1"),
+        (4, "reply agent1 k1 yes"),
+        (5, "chat k2 in chat"),
+        (6, "decline agent1 k2"),
+        (7, "pass agent1 k1 to queue billing"),
+        (8, "take agent1 k1"),
+        (9, "login agent2"),
+        (9, "ready agent2"),
+        (10, "leaves k2"),
+        (11, "pass agent1 k1 to agent agent2"),
+        (12, "take agent2 k1"),
+        (13, "close agent2 k1"),
+        (14, "logout agent2"),
+        (15, "chat k3 in chat"),
+        (16, "take agent1 k3"),
+        (17, "leaves k3"),
+        (18, "done agent1 k3"),
+        (19, "chat k5 in full"),
+        (20, "chat k6 in slow"),
+        (40, "chat k7 in chat"),
+        (80, "tick"),
+    ];
+    for (secs, command) in script {
+        let now = start + jiff::SignedDuration::from_secs(secs);
+        match command {
+            "tick" => acd.handle_timeout(now),
+            _ => {
+                let command = crate::support::parse_command(command).unwrap();
+                acd.handle(command, now)
+                    .unwrap_or_else(|e| panic!("at {secs} s: {e}"));
+            }
+        }
+        while let Some(event) = acd.poll_event() {
+            events.extend(messaging::wire_event(&event));
+        }
+        for view in acd.conversations() {
+            for with in [true, false] {
+                let state = ConversationState::new(&view, with);
+                states.push(Event::ConversationState(Box::new(state)));
+            }
+        }
+    }
+    events.extend(states);
     events
 }
 
@@ -763,8 +877,8 @@ fn every_server_message_has_exactly_one_schema_and_one_example() {
     types.extend(events.iter().map(|e| event_type(e).to_owned()));
     assert_eq!(
         types.len(),
-        17,
-        "hello, heartbeat, ack, error and thirteen events"
+        25,
+        "hello, heartbeat, ack, error and twenty-one events"
     );
     assert_eq!(
         schema_files("server"),
@@ -870,7 +984,7 @@ fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
         assert_eq!(value["seq"], index + 1);
         seen.insert(event_type(event));
     }
-    assert_eq!(seen.len(), 17, "every server message was built: {seen:?}");
+    assert_eq!(seen.len(), 25, "every server message was built: {seen:?}");
 }
 
 #[test]
@@ -985,6 +1099,23 @@ fn the_schemas_list_exactly_the_codes_states_and_reasons_of_the_code() {
     assert_eq!(
         enum_of(&docs["server/call_left.json"], "/properties/reason/enum"),
         owned(call_left_reasons())
+    );
+    assert_eq!(
+        enum_of(
+            &docs["server/conversation_left.json"],
+            "/properties/reason/enum"
+        ),
+        owned(call_left_reasons())
+    );
+    let mut conversation_offer_ends = offer_end_reasons();
+    conversation_offer_ends.remove(OfferEndReason::CallerHungUp.name());
+    conversation_offer_ends.insert(OfferEndReason::CustomerLeft.name());
+    assert_eq!(
+        enum_of(
+            &docs["server/conversation_offer_cancelled.json"],
+            "/properties/reason/enum"
+        ),
+        owned(conversation_offer_ends)
     );
     assert_eq!(
         enum_of(&docs["server/call_state.json"], "/properties/reason/enum"),

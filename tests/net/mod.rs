@@ -111,6 +111,58 @@ password_hash = "{hash}"
     )
 }
 
+/// What [`config_text`]'s contact center gets for conversations, as its `extra` (followed by
+/// `extra`): channel `chat` (three at once), queue `chat` (30 s wrap-up), agents `c1` (chat and
+/// support) and `c2` (chat only, one at once) with logins of their names, and the login
+/// `widget` (messaging).
+pub fn with_chat(extra: &str) -> String {
+    let hash = hash_password(PASSWORD);
+    format!(
+        r#"
+[[tenants.channels]]
+id = "chat"
+name = "Web chat"
+capacity = 3
+
+[[tenants.queues]]
+id = "chat"
+name = "Chat"
+channel = "chat"
+ring_timeout_secs = 30
+wrap_up_secs = 30
+
+[[tenants.agents]]
+id = "c1"
+name = "Chris Chat"
+skills = {{ chat = 2, support = 1 }}
+
+[[tenants.agents]]
+id = "c2"
+skills = {{ chat = 1 }}
+capacity = {{ chat = 1 }}
+
+[[principals]]
+user = "c1"
+role = "agent"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "c2"
+role = "agent"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "widget"
+role = "messaging"
+tenant = "acme"
+password_hash = "{hash}"
+{extra}
+"#
+    )
+}
+
 /// When the servers of `start` begin: a Tuesday, 11:07:30 in Berlin, seven and a half minutes
 /// into a 15-minute interval. No statistics window rolls over while a test runs, so a test sees
 /// only the updates its own actions cause, whatever the time of day it runs at.

@@ -13,7 +13,7 @@ use crate::net::{Client, Via};
 #[tokio::test]
 async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema() {
     // Heartbeats every second, so the morning has some.
-    let server = net::start("[limits]\nping_interval_secs = 1\n").await;
+    let server = net::start(&net::with_chat("[limits]\nping_interval_secs = 1\n")).await;
     let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
     boss.ok(json!({"type": "subscribe"})).await;
     let (mut wall, _) = Client::login(&server, Via::Wss, "wall").await;
@@ -107,8 +107,49 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
     assert_eq!(sales["today"]["offered"], 1, "{sales}");
     assert_eq!(a1.refused(json!({"type": "fly"})).await, "unknown_type");
 
+    // And a chat: offered, declined, taken, written in, handed on, closed and wrapped up.
+    let (mut c1, _) = Client::login(&server, Via::Ws, "c1").await;
+    let (mut c2, _) = Client::login(&server, Via::Wss, "c2").await;
+    for agent in [&mut c1, &mut c2] {
+        agent.ok(json!({"type": "login"})).await;
+    }
+    c1.ok(json!({"type": "ready"})).await;
+    let (mut chat, _) = Client::login(&server, Via::Ws, "widget").await;
+    chat.ok(json!({"type": "conversation_arrived", "conversation": "k-1", "queue": "chat", "customer": "Dana", "messages": ["Hello"]}))
+        .await;
+    c1.expect("conversation_offer").await;
+    c1.ok(json!({"type": "reject_conversation", "conversation": "k-1"}))
+        .await;
+    c1.expect("conversation_offer_cancelled").await;
+    c1.expect("conversation_offer").await;
+    c1.ok(json!({"type": "accept_conversation", "conversation": "k-1"}))
+        .await;
+    chat.ok(json!({"type": "customer_message", "conversation": "k-1", "text": "Anyone?"}))
+        .await;
+    c1.expect("message").await;
+    c1.ok(json!({"type": "send_message", "conversation": "k-1", "text": "Yes"}))
+        .await;
+    chat.expect("message").await;
+    // A second connector session starts with where every conversation is.
+    let (mut again, _) = Client::login(&server, Via::Wss, "widget").await;
+    again.expect("conversation_state").await;
+    c2.ok(json!({"type": "ready"})).await;
+    c1.ok(json!({"type": "transfer_conversation", "conversation": "k-1", "agent": "c2"}))
+        .await;
+    c1.expect("conversation_transferred").await;
+    c2.expect("conversation_offer").await;
+    c2.ok(json!({"type": "accept_conversation", "conversation": "k-1"}))
+        .await;
+    c2.expect("conversation_accepted").await;
+    c2.ok(json!({"type": "close_conversation", "conversation": "k-1"}))
+        .await;
+    c2.expect("conversation_closed").await;
+    c2.ok(json!({"type": "end_conversation_wrap_up", "conversation": "k-1"}))
+        .await;
+    c2.expect("conversation_left").await;
+
     let mut seen = BTreeSet::new();
-    for client in [&boss, &wall, &pbx, &a1, &a2] {
+    for client in [&boss, &wall, &pbx, &a1, &a2, &c1, &c2, &chat, &again] {
         seen.extend(client.seen.iter().cloned());
     }
     let server_types = std::fs::read_dir(concat!(
@@ -121,7 +162,7 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
         name.trim_end_matches(".json").to_owned()
     })
     .collect::<BTreeSet<_>>();
-    assert_eq!(server_types.len(), 17);
+    assert_eq!(server_types.len(), 25);
     let missing: Vec<_> = server_types.difference(&seen).collect();
     assert!(
         missing.is_empty(),

@@ -243,3 +243,67 @@ async fn an_agent_on_a_call_across_a_restart_hears_the_call_end() {
     agent.expect_state("a1", "wrap_up").await;
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_conversation_and_its_transcript_survive_a_restart_and_go_on() {
+    let data = tempfile::tempdir().unwrap();
+    let text = net::config_text(&net::with_chat(&storage(data.path())));
+    let first = net::start_text(&text).await;
+    let (mut agent, result) = Client::login(&first, Via::Ws, "c1").await;
+    let token = result["token"].as_str().unwrap().to_owned();
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let (mut widget, _) = Client::login(&first, Via::Ws, "widget").await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "chat-7", "queue": "chat", "messages": ["Hi"]}))
+        .await;
+    agent.expect("conversation_offer").await;
+    agent
+        .ok(json!({"type": "accept_conversation", "conversation": "chat-7"}))
+        .await;
+    widget
+        .ok(json!({"type": "customer_message", "conversation": "chat-7", "text": "Are you there?"}))
+        .await;
+    agent
+        .ok(json!({"type": "send_message", "conversation": "chat-7", "text": "Yes"}))
+        .await;
+    first.shutdown().await;
+
+    let second = net::start_text(&text).await;
+    let mut agent = Client::connect(&second, Via::Ws).await;
+    let reply = agent.request(json!({"type": "auth", "token": token})).await;
+    assert_eq!(reply["type"], "ack", "{reply}");
+    // The snapshot has the conversation, open at the agent, with every message once.
+    let state = agent
+        .expect_where("conversation_state", |m| m["conversation"] == "chat-7")
+        .await;
+    assert_eq!(state["status"], "open", "{state}");
+    let transcript: Vec<(&str, &str)> = state["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["from"].as_str().unwrap(), m["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        transcript,
+        [
+            ("customer", "Hi"),
+            ("customer", "Are you there?"),
+            ("agent", "Yes")
+        ]
+    );
+    // The messaging connector reconciles from its snapshot, and the conversation goes on.
+    let (mut widget, _) = Client::login(&second, Via::Ws, "widget").await;
+    let known = widget
+        .expect_where("conversation_state", |m| m["conversation"] == "chat-7")
+        .await;
+    assert!(
+        known.get("transcript").is_none(),
+        "the connector has it: {known}"
+    );
+    widget
+        .ok(json!({"type": "customer_message", "conversation": "chat-7", "text": "Good"}))
+        .await;
+    assert_eq!(agent.expect("message").await["number"], 3);
+    second.shutdown().await;
+}

@@ -63,12 +63,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use acdhub::acd::config::{
-    AgentConfig, Escalation, EscalationStep, MaxWait, QueueConfig, ReasonConfig, RoutingConfig,
-    ServiceLevelVariant, Strategy,
+    AgentConfig, ChannelConfig, Escalation, EscalationStep, MaxWait, QueueConfig, ReasonConfig,
+    RoutingConfig, ServiceLevelVariant, Strategy,
 };
 use acdhub::acd::{
-    Acd, AgentId, AgentStatus, CallData, CallId, CallStatus, Command, Config, Event, Figures,
-    PendingState, QueueId, ReasonCode, RequestedState, TransferTarget,
+    Acd, AgentId, AgentStatus, Author, CallData, CallId, CallStatus, ChannelId, Command, Config,
+    ConversationStatus, Event, Figures, PendingState, QueueId, ReasonCode, RequestedState,
+    TransferTarget,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -85,6 +86,7 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
         agents: Vec::new(),
         not_ready_reasons: Vec::new(),
         routing: RoutingConfig::default(),
+        channels: Vec::new(),
     };
     let mut start = Timestamp::from_str(DEFAULT_START).unwrap();
     for line in text.lines().map(str::trim) {
@@ -118,9 +120,27 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                         "max_ring_no_answer" => r.max_ring_no_answer = value.parse().unwrap(),
                         "max_extension" => r.max_wrap_up_extension = duration(value),
                         "rolling" => r.rolling_window = duration(value),
+                        "voice_exclusive" => r.voice_exclusive = value.parse().unwrap(),
                         _ => fail("unknown routing key"),
                     }
                 }
+            }
+            "channel" => {
+                let mut channel = ChannelConfig::new(next("channel id"));
+                while let Some(key) = words.next() {
+                    match key {
+                        "capacity" => {
+                            channel.capacity = words
+                                .next()
+                                .unwrap_or_else(|| fail("missing capacity"))
+                                .parse()
+                                .unwrap()
+                        }
+                        "exclusive" => channel.exclusive = true,
+                        _ => fail(&format!("unknown channel key `{key}`")),
+                    }
+                }
+                config.channels.push(channel);
             }
             "queue" => {
                 let mut q = QueueConfig::new(next("queue id"));
@@ -156,6 +176,7 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                             }
                         }
                         "max_length" => q.max_queue_length = Some(value().parse().unwrap()),
+                        "channel" => q.channel = Some(ChannelId::new(value())),
                         "escalate" => {
                             let after = duration(value());
                             let action = match value() {
@@ -177,7 +198,14 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
             "agent" => {
                 let id = next("agent id");
                 let mut skills = Vec::new();
+                let mut capacity = Vec::new();
                 while let Some(queue) = words.next() {
+                    if queue == "capacity" {
+                        let channel = words.next().unwrap_or_else(|| fail("missing channel"));
+                        let n = words.next().unwrap_or_else(|| fail("missing capacity"));
+                        capacity.push((ChannelId::new(channel), n.parse().unwrap()));
+                        continue;
+                    }
                     let level = words.next().unwrap_or_else(|| fail("missing skill level"));
                     skills.push((QueueId::new(queue), level.parse().unwrap()));
                 }
@@ -185,6 +213,7 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                     id: AgentId::new(id),
                     name: id.to_uppercase(),
                     skills,
+                    capacity,
                 });
             }
             _ => fail("unknown item"),
@@ -298,6 +327,8 @@ impl Run {
             }
             "state" => self.state(rest),
             "where" => self.where_call(rest),
+            "chat" if rest.split_whitespace().nth(1) != Some("in") => self.where_chat(rest),
+            "places" => self.places(rest),
             "queue" | "agents" | "stats" => self.figures(first, rest),
             "next_timeout" => {
                 let expected = self.instant(rest)?;
@@ -475,6 +506,55 @@ impl Run {
             }
         };
         compare_view(&format!("call {id}"), &status, &fields, pattern)
+    }
+
+    /// `chat k1 waiting|offered ann|open ann|wrap_up ann|gone [messages N]`.
+    fn where_chat(&self, rest: &str) -> Result<(), String> {
+        let (id, pattern) = split_first(rest);
+        let Some(view) = self.acd.conversation_by_id(&CallId::new(id)) else {
+            return if pattern == "gone" {
+                Ok(())
+            } else {
+                Err(format!("conversation {id} is gone, expected `{pattern}`"))
+            };
+        };
+        let fields = vec![
+            ("queue", view.queue.to_string()),
+            ("channel", view.channel.to_string()),
+            ("priority", view.priority.to_string()),
+            ("messages", view.transcript.len().to_string()),
+        ];
+        let status = match &view.status {
+            ConversationStatus::Waiting { .. } => "waiting".to_owned(),
+            ConversationStatus::Offered { agent, .. } => format!("offered {agent}"),
+            ConversationStatus::Open { agent } => format!("open {agent}"),
+            ConversationStatus::WrapUp { agent, .. } => format!("wrap_up {agent}"),
+        };
+        compare_view(&format!("conversation {id}"), &status, &fields, pattern)
+    }
+
+    /// `places ann chat 2`: how many conversations of a channel the agent holds.
+    fn places(&self, rest: &str) -> Result<(), String> {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let [agent, channel, expected] = words[..] else {
+            return Err("places AGENT CHANNEL COUNT".into());
+        };
+        let places = self
+            .acd
+            .agent_places(&AgentId::new(agent))
+            .ok_or_else(|| format!("no agent {agent}"))?;
+        let held = places
+            .iter()
+            .find(|(id, _, _)| id.as_str() == channel)
+            .map(|(_, held, _)| held.to_string())
+            .ok_or_else(|| format!("no channel {channel}"))?;
+        if held == expected {
+            Ok(())
+        } else {
+            Err(format!(
+                "{agent} holds {held} of {channel}, expected {expected}"
+            ))
+        }
     }
 
     fn figures(&self, kind: &str, rest: &str) -> Result<(), String> {
@@ -815,8 +895,92 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
                 queue: QueueId::new(word(3)?),
             }
         }
+        "chat" => {
+            if word(2)? != "in" {
+                return Err(format!(
+                    "`{text}`: chat K in QUEUE [priority N] [says TEXT...]"
+                ));
+            }
+            let mut priority = 0;
+            let mut messages = Vec::new();
+            let mut i = 4;
+            while i < words.len() {
+                match words[i] {
+                    "priority" => {
+                        priority = word(i + 1)?.parse().map_err(|_| "bad priority")?;
+                        i += 2;
+                    }
+                    "says" => {
+                        // `says hi*3`: three messages "hi".
+                        let said = word(i + 1)?;
+                        let (said, times) = match said.rsplit_once('*') {
+                            Some((said, n)) => (said, n.parse().map_err(|_| "bad count")?),
+                            None => (said, 1),
+                        };
+                        messages.extend(std::iter::repeat_n(message_text(said), times));
+                        i += 2;
+                    }
+                    other => return Err(format!("`{text}`: unknown `{other}`")),
+                }
+            }
+            Command::ConversationArrived {
+                conversation: call1()?,
+                queue: QueueId::new(word(3)?),
+                priority,
+                data: CallData::default(),
+                messages,
+            }
+        }
+        "writes" => Command::CustomerWrote {
+            conversation: call1()?,
+            text: message_text(word(2)?),
+        },
+        "leaves" => Command::CustomerLeft {
+            conversation: call1()?,
+        },
+        "take" => Command::AcceptConversation {
+            agent: agent()?,
+            conversation: call2()?,
+        },
+        "decline" => Command::RejectConversation {
+            agent: agent()?,
+            conversation: call2()?,
+        },
+        "reply" => Command::AgentWrote {
+            agent: agent()?,
+            conversation: call2()?,
+            text: message_text(word(3)?),
+        },
+        "pass" => {
+            let target = match (word(3)?, word(4)?, word(5)?) {
+                ("to", "queue", q) => TransferTarget::Queue(QueueId::new(q)),
+                ("to", "agent", a) => TransferTarget::Agent(AgentId::new(a)),
+                _ => return Err(format!("`{text}`: pass A K to queue Q|agent B")),
+            };
+            Command::TransferConversation {
+                agent: agent()?,
+                conversation: call2()?,
+                target,
+            }
+        }
+        "close" => Command::CloseConversation {
+            agent: agent()?,
+            conversation: call2()?,
+        },
+        "done" => Command::EndConversationWrapUp {
+            agent: agent()?,
+            conversation: call2()?,
+        },
         other => return Err(format!("unknown command or assertion `{other}`")),
     })
+}
+
+/// A message in a script is one word: `_` stands for a space, `x5000` for 5,000 x's.
+fn message_text(word: &str) -> String {
+    match word.strip_prefix('x').and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) => "x".repeat(n),
+        None => word.replace('_', " "),
+    }
 }
 
 /// One event as the words a script matches against:
@@ -917,6 +1081,98 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
             reason,
         } => format!("left {call} from {queue} {}", reason.name()),
         Event::QueueChanged { queue } => format!("changed {queue}"),
+        Event::ConversationQueued {
+            conversation,
+            queue,
+        } => format!("chat_queued {conversation} in {queue}"),
+        Event::ConversationOffered {
+            conversation,
+            agent,
+            queue,
+            channel,
+            offer_deadline,
+            priority,
+            transcript,
+            ..
+        } => format!(
+            "chat_offered {conversation} to {agent} in {queue} {channel} until {} priority {priority} messages {}",
+            time(*offer_deadline, start),
+            transcript.len()
+        ),
+        Event::ConversationOfferEnded {
+            conversation,
+            agent,
+            reason,
+        } => format!(
+            "chat_offer_ended {conversation} at {agent} {}",
+            reason.name()
+        ),
+        Event::ConversationAccepted {
+            conversation,
+            agent,
+            queue,
+        } => format!("chat_accepted {conversation} by {agent} in {queue}"),
+        Event::MessageAdded {
+            conversation,
+            agent,
+            number,
+            message,
+        } => {
+            let from = match &message.from {
+                Author::Customer => "customer".to_owned(),
+                Author::Agent(agent) => agent.to_string(),
+            };
+            let to = agent
+                .as_ref()
+                .map_or("nobody".to_owned(), |a| a.to_string());
+            format!(
+                "message {conversation} {number} from {from} to {to} {}",
+                message.text.replace(' ', "_")
+            )
+        }
+        Event::ConversationTransferred {
+            conversation,
+            from,
+            to,
+        } => match to {
+            TransferTarget::Queue(q) => {
+                format!("chat_transferred {conversation} from {from} to queue {q}")
+            }
+            TransferTarget::Agent(a) => {
+                format!("chat_transferred {conversation} from {from} to agent {a}")
+            }
+        },
+        Event::ConversationOverflowed {
+            conversation,
+            from,
+            to,
+            reason,
+        } => format!(
+            "chat_overflowed {conversation} from {from} to {to} {}",
+            reason.name()
+        ),
+        Event::ConversationPriorityChanged {
+            conversation,
+            priority,
+        } => format!("chat_priority {conversation} {priority}"),
+        Event::ConversationClosed {
+            conversation,
+            agent,
+            by,
+            wrap_up_deadline,
+        } => {
+            let by = match by {
+                Author::Customer => "customer".to_owned(),
+                Author::Agent(agent) => agent.to_string(),
+            };
+            let wrap_up = wrap_up_deadline.map_or("none".to_owned(), |d| time(d, start));
+            format!("chat_closed {conversation} at {agent} by {by} wrap_up {wrap_up}")
+        }
+        Event::ConversationLeft {
+            conversation,
+            queue,
+            reason,
+        } => format!("chat_left {conversation} from {queue} {}", reason.name()),
     }
 }
 

@@ -180,6 +180,17 @@ pub(crate) struct Agent {
     pub blocked_until: Option<(Timestamp, TimerKey)>,
     pub wrap_up_timer: Option<TimerKey>,
     pub handling: Option<Handling>,
+    /// Per messaging channel (in the tenant's order): the conversations the agent holds, offered,
+    /// open or in wrap-up.
+    #[serde(default)]
+    pub conversations: Vec<u8>,
+    /// Per messaging channel: how many it may hold at once.
+    #[serde(default)]
+    pub capacity: Vec<u8>,
+    /// Per messaging channel: when the agent last took or freed a place, for longest-idle
+    /// routing of conversations.
+    #[serde(default)]
+    pub channel_since: Vec<Timestamp>,
 }
 
 impl Agent {
@@ -188,9 +199,13 @@ impl Agent {
         id: AgentId,
         name: String,
         memberships: Vec<Membership>,
+        capacity: Vec<u8>,
         now: Timestamp,
     ) -> Agent {
         Agent {
+            conversations: vec![0; capacity.len()],
+            channel_since: vec![now; capacity.len()],
+            capacity,
             id,
             name,
             status: AgentStatus::LoggedOut,
@@ -212,13 +227,47 @@ impl Agent {
         self.memberships.iter().position(|m| m.queue == queue)
     }
 
-    /// Ready and not held back: may be offered a call.
-    pub fn is_available(&self) -> bool {
-        self.status == AgentStatus::Ready && self.blocked_until.is_none()
+    /// How many conversations the agent holds, of every channel.
+    pub fn conversation_count(&self) -> u32 {
+        self.conversations.iter().map(|&n| n as u32).sum()
     }
 }
 
 impl Acd {
+    /// Whether the agent may be offered work of `channel` (`None` for voice) now. A call needs a
+    /// ready agent; a conversation needs a free place for its channel and an agent who is
+    /// ready, or busy with a call with nothing pending when calls let conversations through
+    /// ([`config::RoutingConfig::voice_exclusive`]). Either way the agent must not be held back,
+    /// and must hold nothing of another channel that is exclusive.
+    ///
+    /// [`config::RoutingConfig::voice_exclusive`]: super::config::RoutingConfig::voice_exclusive
+    pub(crate) fn may_offer(&self, index: usize, channel: Option<usize>) -> bool {
+        let a = &self.agents[index];
+        if a.blocked_until.is_some() {
+            return false;
+        }
+        let others_let_it_through =
+            self.channels.iter().enumerate().all(|(c, other)| {
+                Some(c) == channel || a.conversations[c] == 0 || !other.exclusive
+            });
+        if !others_let_it_through {
+            return false;
+        }
+        match channel {
+            None => a.status == AgentStatus::Ready,
+            Some(c) => {
+                a.conversations[c] < a.capacity[c]
+                    && match &a.status {
+                        AgentStatus::Ready => true,
+                        status if status.is_busy() => {
+                            a.pending.is_none() && !self.routing.voice_exclusive
+                        }
+                        _ => false,
+                    }
+            }
+        }
+    }
+
     pub(crate) fn agent_index(&self, id: &AgentId) -> Result<usize, AcdError> {
         self.agent_by_id
             .get(id)
@@ -263,6 +312,8 @@ impl Acd {
         if current.status == AgentStatus::LoggedOut {
             return Err(AcdError::NotLoggedIn(agent.clone()));
         }
+        self.check_logout(index, &requested)?;
+        let current = &self.agents[index];
         if current.status.is_busy() {
             let pending = match requested {
                 RequestedState::Ready => None,
@@ -270,6 +321,7 @@ impl Acd {
                 RequestedState::LoggedOut => Some(PendingState::LoggedOut),
             };
             self.set_pending(index, pending);
+            self.refresh_agent(index);
             return Ok(());
         }
         let status = match requested {
@@ -283,6 +335,32 @@ impl Acd {
         Ok(())
     }
 
+    /// An agent holding conversations cannot log out, now or after its call: it sets not ready,
+    /// closes them, then logs out.
+    fn check_logout(&self, index: usize, requested: &RequestedState) -> Result<(), AcdError> {
+        let count = self.agents[index].conversation_count();
+        if *requested == RequestedState::LoggedOut && count > 0 {
+            return Err(AcdError::HoldsConversations {
+                agent: self.agents[index].id.clone(),
+                count,
+            });
+        }
+        Ok(())
+    }
+
+    /// After too many ring-no-answers in a row: not ready with reason `no_answer` (after its
+    /// call, for an agent busy with one).
+    pub(crate) fn pause_for_no_answer(&mut self, index: usize) {
+        let reason = ReasonCode::new(ReasonCode::NO_ANSWER);
+        if self.agents[index].status.is_busy() {
+            if self.agents[index].pending.is_none() {
+                self.set_pending(index, Some(PendingState::NotReady { reason }));
+            }
+        } else if self.agents[index].status == AgentStatus::Ready {
+            self.set_status(index, AgentStatus::NotReady { reason });
+        }
+    }
+
     /// Sets the pending next state of a busy agent directly (a supervisor's "after this call").
     /// Unlike [`Acd::set_state`] it never changes the current state: an agent with no call is
     /// refused, so the supervisor forces its state instead.
@@ -292,8 +370,9 @@ impl Acd {
         pending: PendingState,
     ) -> Result<(), AcdError> {
         let index = self.agent_index(agent)?;
-        if let PendingState::NotReady { reason } = &pending {
-            self.check_reason(reason)?;
+        match &pending {
+            PendingState::NotReady { reason } => self.check_reason(reason)?,
+            PendingState::LoggedOut => self.check_logout(index, &RequestedState::LoggedOut)?,
         }
         let status = &self.agents[index].status;
         if *status == AgentStatus::LoggedOut {
@@ -306,6 +385,7 @@ impl Acd {
             });
         }
         self.set_pending(index, Some(pending));
+        self.refresh_agent(index);
         Ok(())
     }
 
@@ -315,6 +395,7 @@ impl Acd {
             return Err(AcdError::NoPendingState(agent.clone()));
         }
         self.set_pending(index, None);
+        self.refresh_agent(index);
         Ok(())
     }
 
@@ -360,9 +441,7 @@ impl Acd {
             previous: previous.kind(),
             since: agent.since,
         });
-        if agent.is_available() {
-            self.route_agent(index);
-        }
+        self.refresh_agent(index);
     }
 
     /// Holds a ready agent back from offers for the reject delay.
@@ -379,9 +458,7 @@ impl Acd {
 
     pub(crate) fn unblock_agent(&mut self, index: usize) {
         self.agents[index].blocked_until = None;
-        if self.agents[index].is_available() {
-            self.route_agent(index);
-        }
+        self.refresh_agent(index);
     }
 
     /// The call and its wrap-up are over: go to the pending state, or ready.

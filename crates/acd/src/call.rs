@@ -74,8 +74,18 @@ pub(crate) enum CallState {
     Connected {
         agent: usize,
     },
+    /// A conversation the agent or the customer closed, in the agent's wrap-up of it: it still
+    /// takes one of the agent's places for its channel. (A call leaves at hang-up and its
+    /// wrap-up is the agent's status instead.)
+    WrapUp {
+        agent: usize,
+        deadline: Timestamp,
+        timer: TimerKey,
+    },
 }
 
+/// A work item in the ACD: a call, or a conversation when `conversation` is set. Both wait,
+/// escalate, overflow and are offered through the same queue indexes.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Call {
     pub id: CallId,
@@ -91,9 +101,22 @@ pub(crate) struct Call {
     /// The next escalation step of the current queue.
     pub next_step: usize,
     pub state: CallState,
+    /// What only a conversation has: its channel and transcript.
+    #[serde(default)]
+    pub conversation: Option<Box<super::conversation::Conversation>>,
 }
 
 impl Call {
+    /// The agent the call or conversation is offered to, open at or wrapped up by.
+    pub fn agent(&self) -> Option<usize> {
+        match self.state {
+            CallState::Waiting { .. } => None,
+            CallState::Ringing { agent, .. }
+            | CallState::Connected { agent }
+            | CallState::WrapUp { agent, .. } => Some(agent),
+        }
+    }
+
     pub fn wait_key(&self, slot: CallSlot) -> WaitKey {
         (Reverse(self.priority), self.arrived_at, self.seq, slot)
     }
@@ -107,8 +130,17 @@ impl Acd {
             .ok_or_else(|| AcdError::UnknownCall(call.clone()))
     }
 
+    /// The slot of a call named in a voice command, which a conversation's id does not name.
+    pub(crate) fn voice_slot(&self, call: &CallId) -> Result<CallSlot, AcdError> {
+        let slot = self.call_slot(call)?;
+        if self.calls[slot].conversation.is_some() {
+            return Err(AcdError::NotACall(call.clone()));
+        }
+        Ok(slot)
+    }
+
     pub(crate) fn call_ref(&self, call: &CallId) -> Result<&Call, AcdError> {
-        Ok(&self.calls[self.call_slot(call)?])
+        Ok(&self.calls[self.voice_slot(call)?])
     }
 
     pub(crate) fn call_view(&self, call: &Call) -> CallView {
@@ -126,7 +158,7 @@ impl Acd {
                 direct: *direct,
                 ring_deadline: *deadline,
             },
-            CallState::Connected { agent } => {
+            CallState::Connected { agent } | CallState::WrapUp { agent, .. } => {
                 let on_hold = matches!(
                     self.agents[*agent].status(),
                     AgentStatus::OnCall { on_hold: true, .. }

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
-use super::ids::{AgentId, QueueId, ReasonCode};
+use super::ids::{AgentId, ChannelId, QueueId, ReasonCode};
+
+/// The most conversations of one channel an agent may hold at once (Amazon Connect's limit).
+pub const MAX_CAPACITY: u8 = 10;
 
 /// The highest skill level. Levels run from 1 (can take the call) to 5 (expert), as Amazon
 /// Connect's proficiencies do; skills-based routing prefers the highest.
@@ -23,6 +26,40 @@ pub struct Config {
     /// [`ReasonCode::SYSTEM`] are always known and may not be configured again.
     pub not_ready_reasons: Vec<ReasonConfig>,
     pub routing: RoutingConfig,
+    /// The messaging channels the tenant routes beside voice; empty for a voice-only tenant.
+    #[serde(default)]
+    pub channels: Vec<ChannelConfig>,
+}
+
+/// A messaging channel: chat, SMS, messenger, email. Its conversations wait in the queues that
+/// name it and go to agents with a free place for it, several at once (Twilio TaskRouter's
+/// channel capacity, Amazon Connect's routing profile).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChannelConfig {
+    pub id: ChannelId,
+    /// What the agent's page and the wallboards show.
+    pub name: String,
+    /// How many of its conversations an agent holds at once (offered, open or in wrap-up),
+    /// unless the agent's own configuration says otherwise. 1 to [`MAX_CAPACITY`].
+    pub capacity: u8,
+    /// While an agent holds a conversation of this channel it is offered no work of another
+    /// channel, voice included (Amazon Connect's "don't offer other channels"). Whether it may
+    /// be offered one of this channel's conversations while on a call is the other direction,
+    /// [`RoutingConfig::voice_exclusive`].
+    pub exclusive: bool,
+}
+
+impl ChannelConfig {
+    /// A channel of up to three conversations at once that lets calls through.
+    pub fn new(id: impl Into<ChannelId>) -> ChannelConfig {
+        let id = id.into();
+        ChannelConfig {
+            name: id.to_string(),
+            id,
+            capacity: 3,
+            exclusive: false,
+        }
+    }
 }
 
 /// Tenant-wide routing rules that belong to agents rather than to a queue.
@@ -39,6 +76,14 @@ pub struct RoutingConfig {
     pub max_wrap_up_extension: Duration,
     /// The length of the rolling statistics window.
     pub rolling_window: Duration,
+    /// While an agent is ringing, on a call or in its wrap-up, it is offered no conversation.
+    /// Off, a ready agent on a call still takes chats up to its capacity.
+    #[serde(default = "yes")]
+    pub voice_exclusive: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for RoutingConfig {
@@ -48,6 +93,7 @@ impl Default for RoutingConfig {
             max_ring_no_answer: 3,
             max_wrap_up_extension: Duration::from_secs(600),
             rolling_window: Duration::from_secs(15 * 60),
+            voice_exclusive: true,
         }
     }
 }
@@ -196,6 +242,11 @@ pub struct QueueConfig {
     pub min_skill: u8,
     /// Steps in increasing order of `after`.
     pub escalation: Vec<EscalationStep>,
+    /// The messaging channel whose conversations this queue routes; `None` for a voice queue.
+    /// A queue routes one kind of work, so its figures are that channel's; every queue it
+    /// overflows or escalates to routes the same channel.
+    #[serde(default)]
+    pub channel: Option<ChannelId>,
 }
 
 impl QueueConfig {
@@ -219,6 +270,7 @@ impl QueueConfig {
             priority_weight: 1,
             min_skill: 1,
             escalation: Vec::new(),
+            channel: None,
         }
     }
 }
@@ -231,6 +283,10 @@ pub struct AgentConfig {
     /// The queues this agent takes calls from, each with the agent's skill level (1 to 5) there.
     /// The order matters to round-robin queues only.
     pub skills: Vec<(QueueId, u8)>,
+    /// The agent's own capacity for a channel, in place of the channel's: 0 to
+    /// [`MAX_CAPACITY`], where 0 keeps its conversations away from this agent.
+    #[serde(default)]
+    pub capacity: Vec<(ChannelId, u8)>,
 }
 
 /// A configuration the core cannot run with.
@@ -251,6 +307,24 @@ impl Config {
             problem: problem.to_owned(),
         };
         let mut seen = std::collections::HashSet::new();
+        for (i, c) in self.channels.iter().enumerate() {
+            let at = |field: &str| format!("channels[{i}].{field}");
+            if !seen.insert(c.id.to_string()) {
+                return Err(err(at("id"), "duplicate channel id"));
+            }
+            if c.id.as_str() == "voice" {
+                return Err(err(
+                    at("id"),
+                    "`voice` is the channel of queues that name none; a messaging channel needs another id",
+                ));
+            }
+            if !(1..=MAX_CAPACITY).contains(&c.capacity) {
+                return Err(err(at("capacity"), "must be between 1 and 10"));
+            }
+        }
+        let channel_of: std::collections::HashMap<&QueueId, &Option<ChannelId>> =
+            self.queues.iter().map(|q| (&q.id, &q.channel)).collect();
+        let mut seen = std::collections::HashSet::new();
         for (i, q) in self.queues.iter().enumerate() {
             if !seen.insert(q.id.clone()) {
                 return Err(err(format!("queues[{i}].id"), "duplicate queue id"));
@@ -264,6 +338,12 @@ impl Config {
             if q.priority_weight == 0 {
                 return Err(err(at("priority_weight"), "must be at least 1"));
             }
+            if let Some(channel) = &q.channel {
+                if !self.channels.iter().any(|c| &c.id == channel) {
+                    return Err(err(at("channel"), "names no configured channel"));
+                }
+            }
+            let same_channel = |to: &QueueId| channel_of.get(to).is_none_or(|c| **c == q.channel);
             if !(1..=MAX_SKILL).contains(&q.min_skill) {
                 return Err(err(at("min_skill"), "must be between 1 and 5"));
             }
@@ -289,6 +369,12 @@ impl Config {
                         return Err(err(
                             at("max_wait.overflow_to"),
                             "a queue cannot overflow to itself",
+                        ));
+                    }
+                    Some(to) if !same_channel(to) => {
+                        return Err(err(
+                            at("max_wait.overflow_to"),
+                            "names a queue of another channel",
                         ));
                     }
                     _ => {}
@@ -337,6 +423,9 @@ impl Config {
                                 "a queue cannot overflow to itself",
                             ));
                         }
+                        if !same_channel(to) {
+                            return Err(err(at("overflow_to"), "names a queue of another channel"));
+                        }
                     }
                 }
             }
@@ -357,6 +446,19 @@ impl Config {
                 }
                 if !queues.insert(queue.clone()) {
                     return Err(err(at, "queue listed twice"));
+                }
+            }
+            let mut channels = std::collections::HashSet::new();
+            for (channel, capacity) in &a.capacity {
+                let at = format!("agents[{i}].capacity.{channel}");
+                if !self.channels.iter().any(|c| &c.id == channel) {
+                    return Err(err(at, "names no configured channel"));
+                }
+                if *capacity > MAX_CAPACITY {
+                    return Err(err(at, "must be between 0 and 10"));
+                }
+                if !channels.insert(channel.clone()) {
+                    return Err(err(at, "channel listed twice"));
                 }
             }
         }

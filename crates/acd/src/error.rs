@@ -57,6 +57,40 @@ pub enum AcdError {
     NoPendingState(AgentId),
     #[error("the wrap-up extension must be between 1 second and {max_secs} seconds")]
     BadExtension { max_secs: u64 },
+    #[error("`{0}` is a conversation, not a call")]
+    NotACall(CallId),
+    #[error("`{0}` is a call, not a conversation")]
+    NotAConversation(CallId),
+    #[error("queue `{queue}` routes {routes}, not {wanted}")]
+    WrongChannel {
+        queue: QueueId,
+        routes: String,
+        wanted: String,
+    },
+    #[error("agent `{agent}` is not in conversation `{conversation}`")]
+    NotInConversation {
+        agent: AgentId,
+        conversation: CallId,
+    },
+    #[error("conversation `{0}` is closed")]
+    ConversationClosed(CallId),
+    #[error("conversation `{0}` is not closed: close it before its wrap-up can end")]
+    ConversationOpen(CallId),
+    #[error("a message may hold at most {max_chars} characters")]
+    MessageTooLong { max_chars: usize },
+    #[error("a message must hold some text")]
+    EmptyMessage,
+    #[error(
+        "conversation `{conversation}` is full: a transcript holds at most {max} messages and \
+         {max_bytes} bytes of text"
+    )]
+    TranscriptFull {
+        conversation: CallId,
+        max: usize,
+        max_bytes: usize,
+    },
+    #[error("agent `{agent}` holds {count} conversations: close them before logging out")]
+    HoldsConversations { agent: AgentId, count: u32 },
 }
 
 impl AcdError {
@@ -82,6 +116,16 @@ impl AcdError {
             AcdError::AgentNotBusy { .. } => "agent_not_busy",
             AcdError::NoPendingState(_) => "no_pending_state",
             AcdError::BadExtension { .. } => "bad_extension",
+            AcdError::NotACall(_) => "not_a_call",
+            AcdError::NotAConversation(_) => "not_a_conversation",
+            AcdError::WrongChannel { .. } => "wrong_channel",
+            AcdError::NotInConversation { .. } => "not_in_conversation",
+            AcdError::ConversationClosed(_) => "conversation_closed",
+            AcdError::ConversationOpen(_) => "conversation_open",
+            AcdError::MessageTooLong { .. } => "message_too_long",
+            AcdError::EmptyMessage => "empty_message",
+            AcdError::TranscriptFull { .. } => "transcript_full",
+            AcdError::HoldsConversations { .. } => "holds_conversations",
         }
     }
 }

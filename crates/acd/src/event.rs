@@ -7,7 +7,8 @@ use jiff::Timestamp;
 
 use super::agent::{AgentStatus, AgentStatusKind, PendingState};
 use super::call::CallData;
-use super::ids::{AgentId, CallId, QueueId};
+use super::conversation::{Author, Message};
+use super::ids::{AgentId, CallId, ChannelId, ConversationId, QueueId};
 
 /// Where an agent sends a call it transfers.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -24,6 +25,8 @@ pub enum OfferEndReason {
     Rejected,
     RingNoAnswer,
     CallerHungUp,
+    /// A conversation's customer left while it was offered.
+    CustomerLeft,
 }
 
 impl OfferEndReason {
@@ -32,6 +35,7 @@ impl OfferEndReason {
             OfferEndReason::Rejected => "rejected",
             OfferEndReason::RingNoAnswer => "ring_no_answer",
             OfferEndReason::CallerHungUp => "caller_hung_up",
+            OfferEndReason::CustomerLeft => "customer_left",
         }
     }
 }
@@ -146,6 +150,71 @@ pub enum Event {
     /// The call is gone from the ACD.
     CallLeft {
         call: CallId,
+        queue: QueueId,
+        reason: CallLeftReason,
+    },
+    /// A conversation waits in a queue: it arrived, came back after an offer, overflowed or was
+    /// transferred there.
+    ConversationQueued {
+        conversation: ConversationId,
+        queue: QueueId,
+    },
+    /// Offer the conversation to the agent, with everything written so far.
+    ConversationOffered {
+        conversation: ConversationId,
+        agent: AgentId,
+        queue: QueueId,
+        channel: ChannelId,
+        offer_deadline: Timestamp,
+        priority: u8,
+        data: Arc<CallData>,
+        transcript: Arc<[Message]>,
+    },
+    ConversationOfferEnded {
+        conversation: ConversationId,
+        agent: AgentId,
+        reason: OfferEndReason,
+    },
+    ConversationAccepted {
+        conversation: ConversationId,
+        agent: AgentId,
+        queue: QueueId,
+    },
+    /// A message was added to the conversation's transcript; `number` is its place there,
+    /// from 0. `agent` is the agent the conversation is offered to or open at, if any: the one
+    /// who must see it.
+    MessageAdded {
+        conversation: ConversationId,
+        agent: Option<AgentId>,
+        number: u32,
+        message: Message,
+    },
+    ConversationTransferred {
+        conversation: ConversationId,
+        from: AgentId,
+        to: TransferTarget,
+    },
+    ConversationOverflowed {
+        conversation: ConversationId,
+        from: QueueId,
+        to: QueueId,
+        reason: OverflowReason,
+    },
+    ConversationPriorityChanged {
+        conversation: ConversationId,
+        priority: u8,
+    },
+    /// The conversation is over for the customer (`by` says who ended it); the agent's wrap-up
+    /// of it runs until `wrap_up_deadline`, or is already over when that is `None`.
+    ConversationClosed {
+        conversation: ConversationId,
+        agent: AgentId,
+        by: Author,
+        wrap_up_deadline: Option<Timestamp>,
+    },
+    /// The conversation is gone from the ACD, its agent's place for it free again.
+    ConversationLeft {
+        conversation: ConversationId,
         queue: QueueId,
         reason: CallLeftReason,
     },

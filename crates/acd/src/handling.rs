@@ -6,7 +6,6 @@ use super::agent::{AgentStatus, Handling};
 use super::call::{CallSlot, CallState};
 use super::error::AcdError;
 use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
-use super::figures::Sample;
 use super::ids::{AgentId, CallId};
 use super::stats::millis_between;
 
@@ -27,7 +26,11 @@ impl Acd {
         };
         let agent = *agent;
         self.agents[agent].ring_no_answer_streak += 1;
-        self.offer_failed(slot, agent, OfferEndReason::RingNoAnswer);
+        if self.calls[slot].conversation.is_some() {
+            self.conversation_offer_failed(slot, agent, OfferEndReason::RingNoAnswer);
+        } else {
+            self.offer_failed(slot, agent, OfferEndReason::RingNoAnswer);
+        }
     }
 
     pub(crate) fn reject(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
@@ -56,6 +59,32 @@ impl Acd {
         }
     }
 
+    /// An offer ended unanswered: the call or conversation waits in its queue again where it
+    /// was (an offer made directly by a transfer enters its queue afresh), and goes to whoever
+    /// may take it.
+    pub(crate) fn back_to_queue(&mut self, slot: CallSlot, direct: bool) {
+        let call = self.calls.get_mut(slot).expect("call exists");
+        let (id, queue) = (call.id.clone(), call.queue);
+        if direct {
+            return self.enter_queue(slot, queue);
+        }
+        self.queues[queue].ringing -= 1;
+        let key = call.wait_key(slot);
+        call.state = CallState::Waiting { timer: None };
+        self.queues[queue].add_waiting(call.min_skill, key, call.entered_queue_at);
+        self.dirty.mark(queue);
+        let queue = self.queues[queue].config.id.clone();
+        self.events.push_back(if call.conversation.is_some() {
+            Event::ConversationQueued {
+                conversation: id,
+                queue,
+            }
+        } else {
+            Event::CallQueued { call: id, queue }
+        });
+        self.settle_waiting(slot);
+    }
+
     fn offer_failed(&mut self, slot: CallSlot, agent: usize, reason: OfferEndReason) {
         let id = &self.calls[slot].id.clone();
         let call = self.calls.get_mut(slot).expect("call exists");
@@ -67,21 +96,7 @@ impl Acd {
             agent: self.agents[agent].id.clone(),
             reason,
         });
-        let queue = call.queue;
-        if direct {
-            self.enter_queue(slot, queue);
-        } else {
-            self.queues[queue].ringing -= 1;
-            let key = call.wait_key(slot);
-            call.state = CallState::Waiting { timer: None };
-            self.queues[queue].add_waiting(call.min_skill, key, call.entered_queue_at);
-            self.dirty.mark(queue);
-            self.events.push_back(Event::CallQueued {
-                call: id.clone(),
-                queue: self.queues[queue].config.id.clone(),
-            });
-            self.settle_waiting(slot);
-        }
+        self.back_to_queue(slot, direct);
         let limit = self.routing.max_ring_no_answer;
         let a = &self.agents[agent];
         if a.pending.is_some() {
@@ -110,13 +125,13 @@ impl Acd {
     /// The PBX reports the call answered at the agent's device. Answering an already connected
     /// call again is harmless.
     pub(crate) fn call_answered(&mut self, id: &CallId) -> Result<(), AcdError> {
-        let slot = self.call_slot(id)?;
+        let slot = self.voice_slot(id)?;
         match self.calls[slot].state {
             CallState::Ringing { agent, .. } => {
                 self.connect(slot, agent);
                 Ok(())
             }
-            CallState::Connected { .. } => Ok(()),
+            CallState::Connected { .. } | CallState::WrapUp { .. } => Ok(()),
             CallState::Waiting { .. } => Err(AcdError::NotRinging(id.clone())),
         }
     }
@@ -131,19 +146,7 @@ impl Acd {
         call.state = CallState::Connected { agent };
         let queue = call.queue;
         let membership = self.agents[agent].membership_of(queue);
-        if !direct {
-            self.queues[queue].ringing -= 1;
-            let wait = now.duration_since(call.entered_queue_at).unsigned_abs();
-            let threshold = self.queues[queue].config.service_level.threshold;
-            let sample = Sample::Answered {
-                wait_ms: wait.as_millis() as u64,
-                within_threshold: wait <= threshold,
-            };
-            self.stats.record(now, queue, sample);
-            if let Some(m) = membership {
-                self.agents[agent].memberships[m].answered_today += 1;
-            }
-        }
+        self.count_answer(slot, agent, direct);
         let a = &mut self.agents[agent];
         a.ring_no_answer_streak = 0;
         a.handling = Some(Handling {
@@ -254,28 +257,13 @@ impl Acd {
     /// a connected call ended on the phone.
     pub(crate) fn call_ended(&mut self, id: &CallId) -> Result<(), AcdError> {
         let now = self.now;
-        let slot = self.call_slot(id)?;
+        let slot = self.voice_slot(id)?;
         let call = &self.calls[slot];
         let queue = call.queue;
-        let wait = now.duration_since(call.entered_queue_at).unsigned_abs();
-        let sl = &self.queues[queue].config.service_level;
-        let abandoned = Sample::Abandoned {
-            wait_ms: wait.as_millis() as u64,
-            within_threshold: wait <= sl.threshold,
-            short: sl.short_abandon.is_some_and(|short| wait < short),
-        };
+        let abandoned = self.abandoned_sample(slot);
         let queue_id = self.queues[queue].config.id.clone();
         match call.state {
-            CallState::Waiting { .. } => {
-                self.unqueue(slot);
-                self.calls.remove(slot);
-                self.stats.record(now, queue, abandoned);
-                self.events.push_back(Event::CallLeft {
-                    call: id.clone(),
-                    queue: queue_id,
-                    reason: CallLeftReason::Abandoned,
-                });
-            }
+            CallState::Waiting { .. } => self.abandon_waiting(slot),
             CallState::Ringing {
                 agent,
                 timer: _,
@@ -305,6 +293,7 @@ impl Acd {
                 self.finish_work(agent);
             }
             CallState::Connected { agent } => self.complete(slot, agent),
+            CallState::WrapUp { .. } => unreachable!("a call leaves at hang-up"),
         }
         Ok(())
     }
@@ -321,17 +310,22 @@ impl Acd {
             Agent(usize),
         }
         let to = match &target {
-            TransferTarget::Queue(queue) => To::Queue(self.queue_index(queue)?),
+            TransferTarget::Queue(queue) => {
+                let index = self.queue_index(queue)?;
+                if self.queues[index].channel.is_some() {
+                    return Err(self.wrong_channel(index, None));
+                }
+                To::Queue(index)
+            }
             TransferTarget::Agent(other) => {
                 let other_index = self.agent_index(other)?;
                 if other_index == agent {
                     return Err(AcdError::TransferToSelf(other.clone()));
                 }
-                let other_agent = &self.agents[other_index];
-                if !other_agent.is_available() {
+                if !self.may_offer(other_index, None) {
                     return Err(AcdError::AgentNotAvailable {
                         agent: other.clone(),
-                        state: other_agent.status().kind(),
+                        state: self.agents[other_index].status().kind(),
                     });
                 }
                 To::Agent(other_index)

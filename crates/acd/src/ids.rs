@@ -1,4 +1,5 @@
-//! Names of the things an ACD routes between: agents, queues, calls and not-ready reasons.
+//! Names of the things an ACD routes between: agents, queues, calls and conversations, messaging
+//! channels and not-ready reasons.
 //!
 //! Each is a cheap-to-clone shared string, so an event can name its agent and call without copying
 //! text on the hot path.
@@ -83,6 +84,16 @@ id_type!(
     /// A call's id as the telephony side knows it (for example Asterisk's uniqueid), unique while
     /// the call lives.
     CallId
+);
+
+/// A conversation's id as the messaging connector knows it. Calls and conversations are the two
+/// kinds of work the ACD routes, kept in one table: an id names a call or a conversation, never
+/// both at once.
+pub type ConversationId = CallId;
+id_type!(
+    /// A messaging channel's id, configured per tenant (`chat`, `sms`, `messenger`, `email`).
+    /// Voice is not one of them: it is the channel of every queue that names none.
+    ChannelId
 );
 id_type!(
     /// A not-ready reason code such as `break` or `lunch`.

@@ -11,7 +11,41 @@ impl Acd {
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut waiting = vec![0usize; self.queues.len()];
         let mut ringing = vec![0u32; self.queues.len()];
+        let mut held = vec![vec![0u8; self.channels.len()]; self.agents.len()];
         for (slot, call) in self.calls.iter() {
+            let channel = call.conversation.as_ref().map(|c| c.channel);
+            if self.queues[call.queue].channel != channel {
+                return Err(format!(
+                    "{} is in queue {} of another channel",
+                    call.id, self.queues[call.queue].config.id
+                ));
+            }
+            if let Some(conversation) = &call.conversation {
+                if let Some(agent) = call.agent() {
+                    held[agent][conversation.channel] += 1;
+                }
+                if matches!(call.state, CallState::WrapUp { .. })
+                    != conversation.closed_at.is_some()
+                {
+                    return Err(format!("conversation {} is closed only halfway", call.id));
+                }
+                if let CallState::Ringing { direct: false, .. } = call.state {
+                    ringing[call.queue] += 1;
+                }
+                if let CallState::Waiting { .. } = call.state {
+                    waiting[call.queue] += 1;
+                    if !self.queues[call.queue].is_waiting(call.min_skill, &call.wait_key(slot)) {
+                        return Err(format!("waiting {} is not in its queue's index", call.id));
+                    }
+                    if let Some(agent) = self.queues[call.queue].best_agent(call.min_skill) {
+                        return Err(format!(
+                            "conversation {} waits while agent {} may take it",
+                            call.id, self.agents[agent].id
+                        ));
+                    }
+                }
+                continue;
+            }
             match &call.state {
                 CallState::Waiting { .. } => {
                     waiting[call.queue] += 1;
@@ -43,6 +77,9 @@ impl Acd {
                         ));
                     }
                 }
+                CallState::WrapUp { .. } => {
+                    return Err(format!("call {} is in a conversation's wrap-up", call.id));
+                }
                 CallState::Connected { agent } => {
                     if !matches!(&self.agents[*agent].status(), AgentStatus::OnCall { call: c, .. } if *c == call.id)
                     {
@@ -71,7 +108,7 @@ impl Acd {
                 let held_here = match call.state {
                     CallState::Ringing { agent: a, .. } => offer && a == index,
                     CallState::Connected { agent: a } => !offer && a == index,
-                    CallState::Waiting { .. } => false,
+                    CallState::Waiting { .. } | CallState::WrapUp { .. } => false,
                 };
                 if !held_here {
                     return Err(format!(
@@ -80,17 +117,31 @@ impl Acd {
                     ));
                 }
             }
-            let available = agent.is_available();
             for m in &agent.memberships {
+                let available = self.may_offer(index, self.queues[m.queue].channel);
                 let indexed = m
                     .indexed
                     .is_some_and(|key| self.queues[m.queue].is_available(m.skill, &(key, index)));
                 if indexed != available || m.indexed.is_some() != available {
                     return Err(format!(
-                        "agent {} available={available} but indexed={indexed}",
-                        agent.id
+                        "agent {} available={available} but indexed={indexed} in queue {}",
+                        agent.id, self.queues[m.queue].config.id
                     ));
                 }
+            }
+            for (c, channel) in self.channels.iter().enumerate() {
+                if agent.conversations[c] != held[index][c] {
+                    return Err(format!(
+                        "agent {} counts {} conversations of {}, holds {}",
+                        agent.id, agent.conversations[c], channel.id, held[index][c]
+                    ));
+                }
+            }
+            if agent.conversation_count() > 0 && *agent.status() == AgentStatus::LoggedOut {
+                return Err(format!(
+                    "agent {} logged out holding conversations",
+                    agent.id
+                ));
             }
             if matches!(
                 agent.status().kind(),

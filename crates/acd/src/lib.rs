@@ -17,6 +17,7 @@
 mod agent;
 mod call;
 pub mod config;
+mod conversation;
 mod error;
 mod event;
 mod figures;
@@ -42,16 +43,21 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 pub use agent::{AgentStatus, AgentStatusKind, AgentView, PendingState, RequestedState};
 pub use call::{CallData, CallStatus, CallView};
 pub use config::Config;
+pub use conversation::{
+    Author, ConversationStatus, ConversationView, MAX_MESSAGE_CHARS, MAX_TRANSCRIPT_BYTES,
+    MAX_TRANSCRIPT_MESSAGES, Message,
+};
 pub use error::AcdError;
 pub use event::{CallLeftReason, Event, OfferEndReason, OverflowReason, TransferTarget};
 pub use figures::Figures;
 pub use histogram::{Histogram, QueueHistograms};
-pub use ids::{AgentId, CallId, QueueId, ReasonCode};
+pub use ids::{AgentId, CallId, ChannelId, ConversationId, QueueId, ReasonCode};
 pub use stats::{AgentCounts, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
 use call::{Call, Calls};
-use config::{ConfigError, Escalation, ReasonConfig, RoutingConfig};
+use config::{AgentConfig, ChannelConfig, ConfigError, Escalation, ReasonConfig, RoutingConfig};
+use conversation::Channel;
 use queue::Queue;
 use stats::Stats;
 use timers::{Timer, TimerKey, Timers};
@@ -130,10 +136,56 @@ pub enum Command {
         call: CallId,
         priority: u8,
     },
-    /// Supervisor: move a waiting call to another queue.
+    /// Supervisor: move a waiting call or conversation to another queue of its channel.
     MoveCall {
         call: CallId,
         queue: QueueId,
+    },
+    /// Messaging: a customer started a conversation in a queue of a messaging channel, with
+    /// the messages they wrote before it reached the ACD.
+    ConversationArrived {
+        conversation: ConversationId,
+        queue: QueueId,
+        priority: u8,
+        data: CallData,
+        messages: Vec<String>,
+    },
+    /// Messaging: the customer wrote.
+    CustomerWrote {
+        conversation: ConversationId,
+        text: String,
+    },
+    /// Messaging: the customer left (closed the chat window, ended the thread).
+    CustomerLeft {
+        conversation: ConversationId,
+    },
+    AcceptConversation {
+        agent: AgentId,
+        conversation: ConversationId,
+    },
+    RejectConversation {
+        agent: AgentId,
+        conversation: ConversationId,
+    },
+    /// The agent writes to the customer.
+    AgentWrote {
+        agent: AgentId,
+        conversation: ConversationId,
+        text: String,
+    },
+    TransferConversation {
+        agent: AgentId,
+        conversation: ConversationId,
+        target: TransferTarget,
+    },
+    /// The agent ends the conversation for the customer; its wrap-up of it starts.
+    CloseConversation {
+        agent: AgentId,
+        conversation: ConversationId,
+    },
+    EndConversationWrapUp {
+        agent: AgentId,
+        conversation: ConversationId,
     },
 }
 
@@ -187,6 +239,10 @@ pub struct Acd {
     queue_by_id: HashMap<QueueId, usize>,
     agents: Vec<Agent>,
     agent_by_id: HashMap<AgentId, usize>,
+    /// The messaging channels, in configuration order (channels added by a reload after them).
+    #[serde(default)]
+    channels: Vec<Channel>,
+    /// Calls and conversations.
     calls: Calls,
     next_call_seq: u64,
     timers: Timers,
@@ -226,7 +282,13 @@ impl Acd {
                         }
                     })
                     .collect();
-                Agent::logged_out(a.id.clone(), a.name.clone(), memberships, now)
+                Agent::logged_out(
+                    a.id.clone(),
+                    a.name.clone(),
+                    memberships,
+                    capacities(&config.channels, a),
+                    now,
+                )
             })
             .collect();
         let queues = config
@@ -246,7 +308,14 @@ impl Acd {
                         Escalation::Widen { .. } => None,
                     })
                     .collect();
-                Queue::new(q.clone(), max_wait, escalation)
+                let channel = q.channel.as_ref().map(|id| {
+                    config
+                        .channels
+                        .iter()
+                        .position(|c| &c.id == id)
+                        .expect("validated")
+                });
+                Queue::new(q.clone(), channel, max_wait, escalation)
             })
             .collect();
         let mut reasons: HashSet<ReasonCode> = config
@@ -278,6 +347,14 @@ impl Acd {
                 .iter()
                 .enumerate()
                 .map(|(i, a)| (a.id.clone(), i))
+                .collect(),
+            channels: config
+                .channels
+                .iter()
+                .map(|c| Channel {
+                    id: c.id.clone(),
+                    exclusive: c.exclusive,
+                })
                 .collect(),
             calls: Calls::default(),
             next_call_seq: 0,
@@ -316,6 +393,43 @@ impl Acd {
             Command::CallEnded { call } => self.call_ended(&call),
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
+            Command::ConversationArrived {
+                conversation,
+                queue,
+                priority,
+                data,
+                messages,
+            } => self.conversation_arrived(conversation, &queue, priority, data, messages),
+            Command::CustomerWrote { conversation, text } => {
+                self.customer_wrote(&conversation, text)
+            }
+            Command::CustomerLeft { conversation } => self.customer_left(&conversation),
+            Command::AcceptConversation {
+                agent,
+                conversation,
+            } => self.accept_conversation(&agent, &conversation),
+            Command::RejectConversation {
+                agent,
+                conversation,
+            } => self.reject_conversation(&agent, &conversation),
+            Command::AgentWrote {
+                agent,
+                conversation,
+                text,
+            } => self.agent_wrote(&agent, &conversation, text),
+            Command::TransferConversation {
+                agent,
+                conversation,
+                target,
+            } => self.transfer_conversation(&agent, &conversation, target),
+            Command::CloseConversation {
+                agent,
+                conversation,
+            } => self.close_conversation(&agent, &conversation),
+            Command::EndConversationWrapUp {
+                agent,
+                conversation,
+            } => self.end_conversation_wrap_up(&agent, &conversation),
         };
         // Time passing (and the command, if it succeeded) may have cancelled timers. The purge
         // drops only entries no owner holds, so a refused command still changes nothing.
@@ -406,6 +520,9 @@ impl Acd {
                 matches!(self.calls.get(slot).map(|c| &c.state), Some(call::CallState::Waiting { timer: Some(timer) }) if *timer == key)
             }
             Timer::WrapUpEnd(agent) => self.agents[agent].wrap_up_timer == Some(key),
+            Timer::ConversationWrapUpEnd(slot) => {
+                matches!(self.calls.get(slot).map(|c| &c.state), Some(call::CallState::WrapUp { timer, .. }) if *timer == key)
+            }
             Timer::Unblock(agent) => self.agents[agent].blocked_until.map(|(_, k)| k) == Some(key),
         }
     }
@@ -426,6 +543,7 @@ impl Acd {
                 self.wrap_up_over(agent);
             }
             Timer::Unblock(agent) => self.unblock_agent(agent),
+            Timer::ConversationWrapUpEnd(slot) => self.conversation_wrap_up_over(slot),
         }
     }
 
@@ -451,6 +569,16 @@ impl Acd {
         self.stats.advance(at, |queue| dirty.mark(queue));
     }
 
+    /// The index of a configured channel; `None` for voice.
+    pub(crate) fn channel_index(&self, id: Option<&ChannelId>) -> Option<usize> {
+        id.map(|id| {
+            self.channels
+                .iter()
+                .position(|c| &c.id == id)
+                .expect("a validated channel")
+        })
+    }
+
     pub(crate) fn queue_index(&self, id: &QueueId) -> Result<usize, AcdError> {
         self.queue_by_id
             .get(id)
@@ -469,14 +597,20 @@ impl Acd {
         (0..self.agents.len()).map(|index| self.agent_view(index))
     }
 
+    /// A call by id (a conversation's id names no call).
     pub fn call(&self, id: &CallId) -> Option<CallView> {
         let slot = self.calls.slot_of(id)?;
-        Some(self.call_view(&self.calls[slot]))
+        let call = &self.calls[slot];
+        call.conversation.is_none().then(|| self.call_view(call))
     }
 
     /// Every call in the ACD, in arrival order.
     pub fn calls(&self) -> Vec<CallView> {
-        let mut calls: Vec<&Call> = self.calls.values().collect();
+        let mut calls: Vec<&Call> = self
+            .calls
+            .values()
+            .filter(|c| c.conversation.is_none())
+            .collect();
         calls.sort_by_key(|c| c.seq);
         calls.into_iter().map(|call| self.call_view(call)).collect()
     }
@@ -544,4 +678,19 @@ impl Acd {
     pub fn pending_timers(&self) -> usize {
         self.timers.len()
     }
+}
+
+/// An agent's capacity for each channel, in the channels' order: its own where it names one, the
+/// channel's otherwise.
+fn capacities(channels: &[ChannelConfig], agent: &AgentConfig) -> Vec<u8> {
+    channels
+        .iter()
+        .map(|channel| {
+            agent
+                .capacity
+                .iter()
+                .find(|(id, _)| *id == channel.id)
+                .map_or(channel.capacity, |(_, capacity)| *capacity)
+        })
+        .collect()
 }

@@ -31,6 +31,10 @@ pub(crate) struct Queue {
     pub ringing: u32,
     /// Round-robin: the member position last offered a call.
     pub last_offered_position: Option<u32>,
+    /// The messaging channel whose conversations the queue routes (an index into the tenant's
+    /// channels), or `None` for calls.
+    #[serde(default)]
+    pub channel: Option<usize>,
     /// Escalation targets and the overflow target, resolved to queue indexes.
     pub max_wait_overflow: Option<usize>,
     pub escalation_overflow: Vec<Option<usize>>,
@@ -39,10 +43,12 @@ pub(crate) struct Queue {
 impl Queue {
     pub fn new(
         config: QueueConfig,
+        channel: Option<usize>,
         max_wait_overflow: Option<usize>,
         escalation_overflow: Vec<Option<usize>>,
     ) -> Queue {
         Queue {
+            channel,
             config,
             waiting: Default::default(),
             waiting_since: BTreeSet::new(),
@@ -81,21 +87,27 @@ impl Queue {
             .min()
     }
 
-    /// The key an agent is ordered by in this queue's available index.
+    /// The key an agent is ordered by in this queue's available index. `load` is how many of
+    /// the queue's channel's conversations the agent holds (0 for voice): except in round-robin,
+    /// which goes round the members whatever they hold, the least loaded come first.
     pub fn available_key(
         &self,
         since: Timestamp,
+        load: u8,
         position: u32,
         answered_today: u64,
         talk_ms_today: u64,
     ) -> (u64, u64) {
         let since = since.as_millisecond().max(0) as u64;
-        match self.config.strategy {
+        let (first, second) = match self.config.strategy {
             Strategy::LongestIdle | Strategy::SkillsBased => (since, 0),
-            Strategy::RoundRobin => (position as u64, 0),
+            Strategy::RoundRobin => return (position as u64, 0),
             Strategy::FewestCalls => (answered_today, since),
             Strategy::LeastTalkTime => (talk_ms_today, since),
-        }
+        };
+        // 48 bits hold a millisecond instant until the year 10889 and any day's counts.
+        const LOW: u64 = (1 << 48) - 1;
+        (((load as u64) << 48) | first.min(LOW), second)
     }
 
     pub fn add_available(&mut self, skill: u8, key: AvailableKey) {

@@ -19,9 +19,14 @@
 //!   it until its state changes (and a pending state keeps it too); nobody can pick it again.
 //! - The reject delay, the ring-no-answer limit and the longest wrap-up extension apply from now
 //!   on.
+//! - Messaging channels may be added; a channel's name, capacity and exclusivity, an agent's
+//!   capacity and `voice_exclusive` apply to offers from now on. An agent holding more
+//!   conversations than a lowered capacity keeps them and is offered no more until it holds
+//!   fewer.
 //!
-//! What may not: removing a queue or an agent (a changed id is a removal and an addition), an
-//! agent losing a skill, another time zone, another rolling window. These are refused, and a
+//! What may not: removing a queue, an agent or a channel (a changed id is a removal and an
+//! addition), a queue routing another channel, an agent losing a skill, another time zone,
+//! another rolling window. These are refused, and a
 //! refused configuration changes nothing, not even the event queue.
 
 use jiff::Timestamp;
@@ -40,13 +45,34 @@ impl Acd {
         self.check(&config)?;
         self.advance(now);
 
-        // Agents free for calls leave the available indexes while queues and skills change
+        // Agents free for work leave the available indexes while queues and skills change
         // under them, and are routed again at the end under the new rules.
         let available: Vec<usize> = (0..self.agents.len())
-            .filter(|&agent| self.agents[agent].is_available())
+            .filter(|&agent| {
+                self.agents[agent]
+                    .memberships
+                    .iter()
+                    .any(|m| m.indexed.is_some())
+            })
             .collect();
         for &agent in &available {
             self.unindex_agent(agent);
+        }
+
+        for channel in &config.channels {
+            match self.channels.iter_mut().find(|c| c.id == channel.id) {
+                Some(running) => running.exclusive = channel.exclusive,
+                None => {
+                    self.channels.push(super::conversation::Channel {
+                        id: channel.id.clone(),
+                        exclusive: channel.exclusive,
+                    });
+                    for agent in &mut self.agents {
+                        agent.conversations.push(0);
+                        agent.channel_since.push(self.now);
+                    }
+                }
+            }
         }
 
         for queue in &config.queues {
@@ -62,8 +88,9 @@ impl Acd {
             let index = self.queue_by_id[&queue.id];
             let (max_wait, escalation) = self.overflow_targets(queue);
             if index == self.queues.len() {
+                let channel = self.channel_index(queue.channel.as_ref());
                 self.queues
-                    .push(Queue::new(queue.clone(), max_wait, escalation));
+                    .push(Queue::new(queue.clone(), channel, max_wait, escalation));
                 self.stats
                     .add_queue(queue.service_level.threshold, self.now);
                 self.dirty.flags.push(false);
@@ -101,6 +128,7 @@ impl Acd {
                         agent.id.clone(),
                         agent.name.clone(),
                         Vec::new(),
+                        Vec::new(),
                         self.now,
                     ));
                     self.agent_by_id.insert(agent.id.clone(), index);
@@ -109,6 +137,15 @@ impl Acd {
                     }
                 }
             }
+        }
+
+        for agent in &config.agents {
+            let index = self.agent_by_id[&agent.id];
+            self.agents[index].capacity = super::capacities(&config.channels, agent);
+            let channels = self.channels.len();
+            let a = &mut self.agents[index];
+            a.conversations.resize(channels, 0);
+            a.channel_since.resize(channels, self.now);
         }
 
         self.reasons = config
@@ -143,9 +180,7 @@ impl Acd {
         }
 
         for agent in available {
-            if self.agents[agent].is_available() {
-                self.route_agent(agent);
-            }
+            self.refresh_agent(agent);
         }
         self.purge_stale_timers();
         Ok(())
@@ -178,12 +213,37 @@ impl Acd {
                     .to_owned(),
             ));
         }
+        for channel in &self.channels {
+            if !config.channels.iter().any(|c| c.id == channel.id) {
+                return Err(refuse(
+                    "channels",
+                    format!(
+                        "channel `{}` was removed; a running ACD cannot remove a channel",
+                        channel.id
+                    ),
+                ));
+            }
+        }
         for queue in &self.queues {
-            if !config.queues.iter().any(|q| q.id == queue.config.id) {
+            let Some((at, configured)) = config
+                .queues
+                .iter()
+                .enumerate()
+                .find(|(_, q)| q.id == queue.config.id)
+            else {
                 return Err(refuse(
                     "queues",
                     format!(
                         "queue `{}` was removed; a running ACD cannot remove a queue",
+                        queue.config.id
+                    ),
+                ));
+            };
+            if configured.channel != queue.config.channel {
+                return Err(refuse(
+                    &format!("queues[{at}].channel"),
+                    format!(
+                        "queue `{}` cannot route another channel while the ACD runs",
                         queue.config.id
                     ),
                 ));
@@ -304,6 +364,7 @@ mod tests {
                     id: AgentId::from(id),
                     name: id.to_owned(),
                     skills: vec![(QueueId::from("support"), 3)],
+                    capacity: Vec::new(),
                 })
                 .into(),
             not_ready_reasons: ["break", "lunch"]
@@ -313,6 +374,7 @@ mod tests {
                 })
                 .into(),
             routing: RoutingConfig::default(),
+            channels: Vec::new(),
         }
     }
 
@@ -413,6 +475,7 @@ mod tests {
             id: AgentId::from("cat"),
             name: "Cat".to_owned(),
             skills: vec![(QueueId::from("billing"), 2)],
+            capacity: Vec::new(),
         });
         let t1 = t0 + secs(60);
         let events = reconfigure(&mut acd, more, t1);

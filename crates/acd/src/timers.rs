@@ -29,6 +29,8 @@ pub(crate) enum Timer {
     WrapUpEnd(usize),
     /// The agent's reject delay is over: it may get offers again.
     Unblock(usize),
+    /// The wrap-up of this closed conversation is over.
+    ConversationWrapUpEnd(CallSlot),
 }
 
 /// A timer's identity: its deadline and a sequence number unique among all timers ever set.

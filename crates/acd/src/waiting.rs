@@ -20,17 +20,14 @@ impl Acd {
         data: CallData,
     ) -> Result<(), AcdError> {
         let queue_index = self.queue_index(queue)?;
+        if self.queues[queue_index].channel.is_some() {
+            return Err(self.wrong_channel(queue_index, None));
+        }
         if self.calls.contains_key(&id) {
             return Err(AcdError::DuplicateCall(id));
         }
         let now = self.now;
-        let q = &self.queues[queue_index];
-        if q.config
-            .max_queue_length
-            .is_some_and(|max| q.waiting_count() >= max as usize)
-        {
-            self.stats.record(now, queue_index, Sample::Refused);
-            self.dirty.mark(queue_index);
+        if self.refused_when_full(queue_index) {
             self.events.push_back(Event::CallLeft {
                 call: id,
                 queue: queue.clone(),
@@ -51,10 +48,76 @@ impl Acd {
             min_skill: 1,
             next_step: 0,
             state: CallState::Waiting { timer: None },
+            conversation: None,
         };
         let slot = self.calls.insert(call);
         self.enter_queue(slot, queue_index);
         Ok(())
+    }
+
+    /// Whether a queue at its maximum length refuses what arrives now: if so, the refusal is
+    /// counted and the caller says it left.
+    pub(crate) fn refused_when_full(&mut self, queue: usize) -> bool {
+        let q = &self.queues[queue];
+        let full = q
+            .config
+            .max_queue_length
+            .is_some_and(|max| q.waiting_count() >= max as usize);
+        if full {
+            self.stats.record(self.now, queue, Sample::Refused);
+            self.dirty.mark(queue);
+        }
+        full
+    }
+
+    /// What a caller or customer leaving unanswered now counts as in its queue.
+    pub(crate) fn abandoned_sample(&self, slot: CallSlot) -> Sample {
+        let call = &self.calls[slot];
+        let wait = self
+            .now
+            .duration_since(call.entered_queue_at)
+            .unsigned_abs();
+        let sl = &self.queues[call.queue].config.service_level;
+        Sample::Abandoned {
+            wait_ms: wait.as_millis() as u64,
+            within_threshold: wait <= sl.threshold,
+            short: sl.short_abandon.is_some_and(|short| wait < short),
+        }
+    }
+
+    /// Tells that a call or conversation left the ACD from `queue`.
+    pub(crate) fn push_left(
+        &mut self,
+        id: CallId,
+        conversation: bool,
+        queue: usize,
+        reason: CallLeftReason,
+    ) {
+        let queue = self.queues[queue].config.id.clone();
+        self.events.push_back(if conversation {
+            Event::ConversationLeft {
+                conversation: id,
+                queue,
+                reason,
+            }
+        } else {
+            Event::CallLeft {
+                call: id,
+                queue,
+                reason,
+            }
+        });
+    }
+
+    /// The caller or customer of a waiting call or conversation left: it leaves the ACD,
+    /// abandoned.
+    pub(crate) fn abandon_waiting(&mut self, slot: CallSlot) {
+        let abandoned = self.abandoned_sample(slot);
+        self.unqueue(slot);
+        let call = self.calls.remove(slot).expect("call exists");
+        self.stats.record(self.now, call.queue, abandoned);
+        let conversation = call.conversation.is_some();
+        self.push_left(call.id, conversation, call.queue, CallLeftReason::Abandoned);
     }
 
     /// Puts a call into a queue as a new leg: offered there, waiting, routed.
@@ -72,10 +135,19 @@ impl Acd {
         self.queues[queue].add_waiting(min_skill, key, now);
         self.stats.record(now, queue, Sample::Offered);
         self.dirty.mark(queue);
-        self.events.push_back(Event::CallQueued {
-            call: id.clone(),
-            queue: self.queues[queue].config.id.clone(),
-        });
+        let queue = self.queues[queue].config.id.clone();
+        self.events
+            .push_back(if self.calls[slot].conversation.is_some() {
+                Event::ConversationQueued {
+                    conversation: id.clone(),
+                    queue,
+                }
+            } else {
+                Event::CallQueued {
+                    call: id.clone(),
+                    queue,
+                }
+            });
         self.settle_waiting(slot);
     }
 
@@ -177,12 +249,26 @@ impl Acd {
         self.unqueue(slot);
         let from = self.calls[slot].queue;
         self.stats.record(self.now, from, Sample::Overflowed);
-        self.events.push_back(Event::CallOverflowed {
-            call: id.clone(),
-            from: self.queues[from].config.id.clone(),
-            to: self.queues[to].config.id.clone(),
-            reason,
-        });
+        let (from, to_id) = (
+            self.queues[from].config.id.clone(),
+            self.queues[to].config.id.clone(),
+        );
+        self.events
+            .push_back(if self.calls[slot].conversation.is_some() {
+                Event::ConversationOverflowed {
+                    conversation: id.clone(),
+                    from,
+                    to: to_id,
+                    reason,
+                }
+            } else {
+                Event::CallOverflowed {
+                    call: id.clone(),
+                    from,
+                    to: to_id,
+                    reason,
+                }
+            });
         self.enter_queue(slot, to);
     }
 
@@ -190,12 +276,8 @@ impl Acd {
         self.unqueue(slot);
         let call = self.calls.remove(slot).expect("call exists");
         self.stats.record(self.now, call.queue, Sample::TimedOut);
-        let queue = self.queues[call.queue].config.id.clone();
-        self.events.push_back(Event::CallLeft {
-            call: call.id,
-            queue,
-            reason: CallLeftReason::TimedOut,
-        });
+        let conversation = call.conversation.is_some();
+        self.push_left(call.id, conversation, call.queue, CallLeftReason::TimedOut);
     }
 
     pub(crate) fn set_call_priority(&mut self, id: &CallId, priority: u8) -> Result<(), AcdError> {
@@ -216,10 +298,18 @@ impl Acd {
         self.queues[queue].remove_waiting(skill, &old_key, entered);
         self.queues[queue].add_waiting(skill, new_key, entered);
         self.dirty.mark(queue);
-        self.events.push_back(Event::CallPriorityChanged {
-            call: id.clone(),
-            priority,
-        });
+        self.events
+            .push_back(if self.calls[slot].conversation.is_some() {
+                Event::ConversationPriorityChanged {
+                    conversation: id.clone(),
+                    priority,
+                }
+            } else {
+                Event::CallPriorityChanged {
+                    call: id.clone(),
+                    priority,
+                }
+            });
         Ok(())
     }
 
@@ -232,6 +322,10 @@ impl Acd {
         }
         if call.queue == to {
             return Ok(());
+        }
+        let channel = call.conversation.as_ref().map(|c| c.channel);
+        if self.queues[to].channel != channel {
+            return Err(self.wrong_channel(to, channel));
         }
         self.overflow(slot, to, OverflowReason::Moved);
         Ok(())

@@ -30,7 +30,8 @@ impl Budget {
     /// A session's budget for `role`.
     pub fn of(limits: &Limits, role: Role) -> Budget {
         let (per_sec, burst) = match role {
-            Role::Telephony => (
+            // A connector speaks for every call or conversation of its tenant.
+            Role::Telephony | Role::Messaging => (
                 limits.telephony_commands_per_sec,
                 limits.telephony_command_burst,
             ),

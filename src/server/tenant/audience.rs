@@ -16,8 +16,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::acd::config::ServiceLevelVariant;
-use crate::acd::{Acd, AgentId, AgentStatus, CallId, CallStatus, Event, OverflowReason, QueueId};
+use crate::acd::{
+    Acd, AgentId, AgentStatus, Author, CallId, CallStatus, ConversationId, ConversationStatus,
+    Event, OverflowReason, QueueId,
+};
 use crate::protocol::Role;
+use crate::protocol::messaging;
 use crate::protocol::outbound::{self, AgentState, CallState, Offer, Pending};
 use crate::server::ops::counters::Counters;
 use crate::server::outbox::{SessionHandle, SessionNumber, StatsSlot};
@@ -59,8 +63,12 @@ pub struct Audience {
     agent_of_session: HashMap<SessionNumber, AgentId>,
     watchers: HashMap<SessionNumber, Watcher>,
     telephony: HashMap<SessionNumber, Arc<SessionHandle>>,
+    messaging: HashMap<SessionNumber, Arc<SessionHandle>>,
     /// The agent each ringing or connected call is at, so that its events reach that agent.
     call_agent: HashMap<CallId, AgentId>,
+    /// The agent each conversation is offered to, open at or wrapped up by, so that its
+    /// `conversation_left` reaches that agent.
+    conversation_agent: HashMap<ConversationId, AgentId>,
     /// The agents with a skill in each queue, who get its waiting count.
     queue_agents: HashMap<QueueId, Vec<AgentId>>,
     /// The last waiting count and oldest wait sent for each queue, so agents hear only changes.
@@ -132,6 +140,26 @@ fn call_agents(acd: &Acd) -> HashMap<CallId, AgentId> {
         .collect()
 }
 
+/// A conversation event of the core as the payload every session it goes to shares.
+fn wire_payload(event: &Event) -> Arc<str> {
+    messaging::wire_event(event)
+        .expect("a conversation event has a wire event")
+        .payload()
+}
+
+/// The agent each conversation is offered to, open at or wrapped up by, as [`call_agents`].
+fn conversation_agents(acd: &Acd) -> HashMap<ConversationId, AgentId> {
+    acd.conversations()
+        .into_iter()
+        .filter_map(|view| match view.status {
+            ConversationStatus::Offered { agent, .. }
+            | ConversationStatus::Open { agent }
+            | ConversationStatus::WrapUp { agent, .. } => Some((view.id, agent)),
+            ConversationStatus::Waiting { .. } => None,
+        })
+        .collect()
+}
+
 /// The agents with a skill in each queue.
 fn queue_agents(acd: &Acd) -> HashMap<QueueId, Vec<AgentId>> {
     let mut queue_agents: HashMap<QueueId, Vec<AgentId>> = HashMap::new();
@@ -183,7 +211,9 @@ impl Audience {
             agent_of_session: HashMap::new(),
             watchers: HashMap::new(),
             telephony: HashMap::new(),
+            messaging: HashMap::new(),
             call_agent: call_agents(acd),
+            conversation_agent: conversation_agents(acd),
             last_waiting: HashMap::new(),
             streams: None,
             touched_calls: BTreeMap::new(),
@@ -215,7 +245,7 @@ impl Audience {
     pub fn resume_events(&self, session: &Registered, last_seq: u64) -> Option<Vec<Arc<str>>> {
         let queues: Vec<QueueId> = match &session.listener {
             Listener::Agent(agent) => self.queues_of(agent).cloned().collect(),
-            Listener::Telephony => Vec::new(),
+            Listener::Telephony | Listener::Messaging => Vec::new(),
         };
         self.streams.as_ref()?.after(session, last_seq, &queues)
     }
@@ -289,6 +319,10 @@ impl Audience {
         self.telephony.insert(handle.number, handle);
     }
 
+    pub fn attach_messaging(&mut self, handle: Arc<SessionHandle>) {
+        self.messaging.insert(handle.number, handle);
+    }
+
     /// Sets a watcher's subscription and returns the generation its snapshot must carry
     /// (`None` if the session is not a watcher). Statistics posted for the old subscription and
     /// not written yet are forgotten.
@@ -335,6 +369,7 @@ impl Audience {
             self.count_watcher(&watcher, false);
         }
         self.telephony.remove(&session);
+        self.messaging.remove(&session);
     }
 
     /// The agent a session acts as, if it is an agent's.
@@ -373,7 +408,10 @@ impl Audience {
     }
 
     pub fn sessions(&self) -> usize {
-        self.agent_of_session.len() + self.watchers.len() + self.telephony.len()
+        self.agent_of_session.len()
+            + self.watchers.len()
+            + self.telephony.len()
+            + self.messaging.len()
     }
 
     fn send_to_agent(&mut self, agent: &AgentId, payload: &Arc<str>) {
@@ -387,6 +425,23 @@ impl Audience {
         if let Some(streams) = &mut self.streams {
             streams.push(&Listener::Telephony, payload);
         }
+    }
+
+    fn send_to_messaging(&mut self, payload: &Arc<str>) {
+        for handle in self.messaging.values() {
+            handle.send_event(payload);
+        }
+        if let Some(streams) = &mut self.streams {
+            streams.push(&Listener::Messaging, payload);
+        }
+    }
+
+    /// An event of a conversation at an agent: to that agent's sessions and to the messaging
+    /// connector.
+    fn conversation_event(&mut self, agent: &AgentId, event: &Event) {
+        let payload = wire_payload(event);
+        self.send_to_agent(agent, &payload);
+        self.send_to_messaging(&payload);
     }
 
     /// An event of a call at an agent: to that agent's sessions and to telephony; supervisors
@@ -543,6 +598,65 @@ impl Audience {
                 self.touched_calls.remove(call);
             }
             Event::QueueChanged { queue } => self.queue_changed(acd, queue),
+            Event::ConversationOffered {
+                conversation,
+                agent,
+                ..
+            } => {
+                self.conversation_agent
+                    .insert(conversation.clone(), agent.clone());
+                if let Some(cause) = self
+                    .cause
+                    .as_mut()
+                    .filter(|c| c.agent.as_ref() == Some(agent))
+                {
+                    cause.agent = None;
+                }
+                self.conversation_event(agent, event);
+            }
+            Event::ConversationOfferEnded {
+                conversation,
+                agent,
+                ..
+            }
+            | Event::ConversationTransferred {
+                conversation,
+                from: agent,
+                ..
+            } => {
+                self.forget_conversation_at(conversation, agent);
+                self.conversation_event(agent, event);
+            }
+            Event::ConversationAccepted { agent, .. } | Event::ConversationClosed { agent, .. } => {
+                self.conversation_event(agent, event);
+            }
+            Event::MessageAdded { agent, message, .. } => {
+                let payload = wire_payload(event);
+                if let Some(agent) = agent {
+                    self.send_to_agent(agent, &payload);
+                }
+                // The connector delivers what agents write; the customer's own it has.
+                if matches!(message.from, Author::Agent(_)) {
+                    self.send_to_messaging(&payload);
+                }
+            }
+            Event::ConversationLeft { conversation, .. } => {
+                let payload = wire_payload(event);
+                if let Some(agent) = self.conversation_agent.remove(conversation) {
+                    self.send_to_agent(&agent, &payload);
+                }
+                self.send_to_messaging(&payload);
+            }
+            // Where a waiting conversation is: the connector and the agents need not know.
+            Event::ConversationQueued { .. }
+            | Event::ConversationOverflowed { .. }
+            | Event::ConversationPriorityChanged { .. } => {}
+        }
+    }
+
+    fn forget_conversation_at(&mut self, conversation: &ConversationId, agent: &AgentId) {
+        if self.conversation_agent.get(conversation) == Some(agent) {
+            self.conversation_agent.remove(conversation);
         }
     }
 

@@ -35,7 +35,7 @@ use crate::sim::Simulator;
 
 use super::audience::{Audience, Cause, Subscription};
 use super::figures::TenantFigures;
-use super::snapshot::{agent_snapshot, telephony_snapshot, watcher_snapshot};
+use super::snapshot::{agent_snapshot, messaging_snapshot, telephony_snapshot, watcher_snapshot};
 use super::streams::{Listener, Streams};
 
 /// Whether a request may go ahead as far as the audit log goes, with the room its record has.
@@ -775,7 +775,9 @@ impl Engine {
                     .map(|a| named(a.id.as_str(), &a.name))
                     .into_iter()
                     .collect(),
-                Acting::Supervisor | Acting::Wallboard | Acting::Telephony => Vec::new(),
+                Acting::Supervisor | Acting::Wallboard | Acting::Telephony | Acting::Messaging => {
+                    Vec::new()
+                }
             },
             not_ready_reasons: self
                 .acd
@@ -811,6 +813,11 @@ impl Engine {
             Acting::Telephony => {
                 let events = telephony_snapshot(&self.acd, handle);
                 self.audience.attach_telephony(handle.clone());
+                events
+            }
+            Acting::Messaging => {
+                let events = messaging_snapshot(&self.acd, handle);
+                self.audience.attach_messaging(handle.clone());
                 events
             }
         }

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{Acd, AgentId, AgentStatus, CallStatus, CallView, QueueId};
 use crate::protocol::Role;
+use crate::protocol::messaging::ConversationState;
 use crate::protocol::outbound::{
     self, AgentState, CallState, CallerDetails, Offer, Pending, QueueStatistics, TenantStatistics,
 };
@@ -27,7 +28,8 @@ pub fn queue_waiting(
 }
 
 /// What a session learns of its own agent when it attaches: its state, its pending state, the
-/// waiting counts of its queues, and the call it rings with or talks on. Returns how many
+/// waiting counts of its queues, the call it rings with or talks on, and the conversations it
+/// holds with their transcripts. Returns how many
 /// events it sent.
 pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64 {
     let Some(view) = acd.agent(agent) else {
@@ -51,6 +53,10 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64
     };
     if let Some(message) = call.as_ref().and_then(call_at_agent) {
         events.push(message.payload());
+    }
+    for conversation in acd.conversations_of(agent) {
+        let state = ConversationState::new(&conversation, true);
+        events.push(outbound::Event::ConversationState(Box::new(state)).payload());
     }
     let sent = events.len() as u64;
     handle.send_events(events);
@@ -109,6 +115,22 @@ pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) -> u64 {
             events.push(held.payload());
         }
     }
+    let sent = events.len() as u64;
+    handle.send_events(events);
+    sent
+}
+
+/// What a messaging session gets when it attaches: where every conversation of the tenant is,
+/// so a connector that reconnects can put its side right (it has the transcripts).
+pub fn messaging_snapshot(acd: &Acd, handle: &SessionHandle) -> u64 {
+    let events: Vec<Arc<str>> = acd
+        .conversations()
+        .iter()
+        .map(|view| {
+            let state = ConversationState::new(view, false);
+            outbound::Event::ConversationState(Box::new(state)).payload()
+        })
+        .collect();
     let sent = events.len() as u64;
     handle.send_events(events);
     sent

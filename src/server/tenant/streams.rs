@@ -32,22 +32,25 @@ pub const MAX_BYTES: usize = 65_536;
 /// The sessions the log knows of, at most, per listener: the oldest is forgotten first.
 pub const SESSIONS_PER_LISTENER: usize = 16;
 
-/// Who a session listens as: its agent, or the telephony role (every call of the tenant).
-/// Written as `agent:<id>` or `telephony`, so that it can key a JSON object.
+/// Who a session listens as: its agent, the telephony role (every call of the tenant) or the
+/// messaging role (every conversation). Written as `agent:<id>`, `telephony` or `messaging`, so
+/// that it can key a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum Listener {
     Agent(AgentId),
     Telephony,
+    Messaging,
 }
 
 impl Listener {
     /// Whom a session of `acting` listens as, if it can be resumed at another node (an agent's
-    /// or the telephony role's; a wallboard's or supervisor's cannot).
+    /// or a connector's; a wallboard's or supervisor's cannot).
     pub fn of(acting: &Acting) -> Option<Listener> {
         match acting {
             Acting::Agent(agent) => Some(Listener::Agent(agent.clone())),
             Acting::Telephony => Some(Listener::Telephony),
+            Acting::Messaging => Some(Listener::Messaging),
             Acting::Supervisor | Acting::Wallboard => None,
         }
     }
@@ -58,6 +61,7 @@ impl From<Listener> for String {
         match listener {
             Listener::Agent(agent) => format!("agent:{agent}"),
             Listener::Telephony => "telephony".to_owned(),
+            Listener::Messaging => "messaging".to_owned(),
         }
     }
 }
@@ -69,6 +73,7 @@ impl TryFrom<String> for Listener {
         match text.strip_prefix("agent:") {
             Some(agent) => Ok(Listener::Agent(AgentId::new(agent))),
             None if text == "telephony" => Ok(Listener::Telephony),
+            None if text == "messaging" => Ok(Listener::Messaging),
             None => Err(format!("not a listener: {text}")),
         }
     }

@@ -1,0 +1,751 @@
+//! Conversations: chats, SMS, messenger and email threads routed beside calls.
+//!
+//! A conversation is a work item like a call (it waits, escalates and overflows through the same
+//! queue indexes, in a queue of its channel) with three differences:
+//!
+//! - An agent holds several at once, up to its capacity for the channel, and each one it holds
+//!   (offered, open, or closed and in wrap-up) takes a place. The agent's status stays what its
+//!   voice work and its ready or not-ready choice make it; what it may be offered is
+//!   [`Acd::may_offer`].
+//! - It carries its transcript, so an agent it is offered or transferred to sees everything
+//!   written so far, and a restarted or replicated core has it from the journal.
+//! - Its wrap-up is its own: closing one chat starts that chat's wrap-up, and the agent's other
+//!   chats go on.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::Acd;
+use super::call::{Call, CallData, CallSlot, CallState};
+use super::error::AcdError;
+use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
+use super::figures::Sample;
+use super::ids::{AgentId, ChannelId, ConversationId, QueueId};
+use super::stats::millis_between;
+use super::timers::Timer;
+
+/// The longest message, in characters (Unicode scalar values), as WhatsApp's limit is 4,096.
+pub const MAX_MESSAGE_CHARS: usize = 4096;
+
+/// The most messages one conversation's transcript holds; a message past it is refused.
+pub const MAX_TRANSCRIPT_MESSAGES: usize = 1000;
+
+/// The most bytes of text one transcript holds, so that an offer carrying it stays a
+/// reasonable message; a message past it is refused.
+pub const MAX_TRANSCRIPT_BYTES: usize = 128 * 1024;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Author {
+    Customer,
+    Agent(AgentId),
+}
+
+/// One message of a transcript.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    pub from: Author,
+    /// When the ACD took it in.
+    pub at: Timestamp,
+    pub text: Arc<str>,
+}
+
+/// What only a conversation carries, beside what every work item has.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Conversation {
+    /// Index into the tenant's channels.
+    pub channel: usize,
+    pub transcript: Vec<Message>,
+    /// The bytes of text in `transcript`, for [`MAX_TRANSCRIPT_BYTES`].
+    #[serde(default)]
+    pub text_bytes: usize,
+    /// When the agent it is open at accepted it, for handle time.
+    pub accepted_at: Option<Timestamp>,
+    /// When the customer or the agent closed it, for handle time and wrap-up.
+    pub closed_at: Option<Timestamp>,
+}
+
+/// Where a conversation is, for views.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ConversationStatus {
+    Waiting {
+        min_skill: u8,
+    },
+    Offered {
+        agent: AgentId,
+        direct: bool,
+        offer_deadline: Timestamp,
+    },
+    Open {
+        agent: AgentId,
+    },
+    /// Closed, in its agent's wrap-up until `deadline`.
+    WrapUp {
+        agent: AgentId,
+        deadline: Timestamp,
+    },
+}
+
+/// A read-only view of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationView {
+    pub id: ConversationId,
+    pub channel: ChannelId,
+    pub queue: QueueId,
+    pub priority: u8,
+    pub data: Arc<CallData>,
+    pub arrived_at: Timestamp,
+    pub entered_queue_at: Timestamp,
+    pub status: ConversationStatus,
+    pub transcript: Vec<Message>,
+}
+
+/// A tenant's messaging channel at run time.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Channel {
+    pub id: ChannelId,
+    pub exclusive: bool,
+}
+
+impl Acd {
+    /// The slot of a conversation named in a command.
+    fn conversation_slot(&self, id: &ConversationId) -> Result<CallSlot, AcdError> {
+        let slot = self.call_slot(id)?;
+        if self.calls[slot].conversation.is_none() {
+            return Err(AcdError::NotAConversation(id.clone()));
+        }
+        Ok(slot)
+    }
+
+    fn conversation(&self, slot: CallSlot) -> &Conversation {
+        self.calls[slot]
+            .conversation
+            .as_deref()
+            .expect("a conversation's slot")
+    }
+
+    fn conversation_mut(&mut self, slot: CallSlot) -> &mut Conversation {
+        self.calls
+            .get_mut(slot)
+            .and_then(|c| c.conversation.as_deref_mut())
+            .expect("a conversation's slot")
+    }
+
+    /// The messaging connector: a customer started a conversation in a queue of its channel,
+    /// with what they wrote before it reached the ACD.
+    pub(crate) fn conversation_arrived(
+        &mut self,
+        id: ConversationId,
+        queue: &QueueId,
+        priority: u8,
+        data: CallData,
+        messages: Vec<String>,
+    ) -> Result<(), AcdError> {
+        let queue_index = self.queue_index(queue)?;
+        let Some(channel) = self.queues[queue_index].channel else {
+            return Err(AcdError::WrongChannel {
+                queue: queue.clone(),
+                routes: "voice".into(),
+                wanted: "a conversation".into(),
+            });
+        };
+        if self.calls.contains_key(&id) {
+            return Err(AcdError::DuplicateCall(id));
+        }
+        for text in &messages {
+            check_text(text)?;
+        }
+        let text_bytes = messages.iter().map(String::len).sum();
+        if messages.len() > MAX_TRANSCRIPT_MESSAGES || text_bytes > MAX_TRANSCRIPT_BYTES {
+            return Err(transcript_full(id));
+        }
+        let now = self.now;
+        if self.refused_when_full(queue_index) {
+            self.events.push_back(Event::ConversationLeft {
+                conversation: id,
+                queue: queue.clone(),
+                reason: CallLeftReason::Refused,
+            });
+            return Ok(());
+        }
+        let transcript = messages
+            .into_iter()
+            .map(|text| Message {
+                from: Author::Customer,
+                at: now,
+                text: text.into(),
+            })
+            .collect();
+        let seq = self.next_call_seq;
+        self.next_call_seq += 1;
+        let item = Call {
+            id,
+            data: Arc::new(data),
+            priority,
+            arrived_at: now,
+            seq,
+            queue: queue_index,
+            entered_queue_at: now,
+            min_skill: 1,
+            next_step: 0,
+            state: CallState::Waiting { timer: None },
+            conversation: Some(Box::new(Conversation {
+                channel,
+                transcript,
+                text_bytes,
+                accepted_at: None,
+                closed_at: None,
+            })),
+        };
+        let slot = self.calls.insert(item);
+        self.enter_queue(slot, queue_index);
+        Ok(())
+    }
+
+    /// Offers a conversation to an agent: it takes one of the agent's places for the channel.
+    /// `direct` for an agent-to-agent transfer.
+    pub(crate) fn offer_conversation(&mut self, slot: CallSlot, agent: usize, direct: bool) {
+        let queue = self.calls[slot].queue;
+        let channel = self.conversation(slot).channel;
+        let deadline = self.ring_at(slot, agent, direct);
+        self.take_place(agent, channel);
+        let item = &self.calls[slot];
+        let conversation = self.conversation(slot);
+        self.events.push_back(Event::ConversationOffered {
+            conversation: item.id.clone(),
+            agent: self.agents[agent].id.clone(),
+            queue: self.queues[queue].config.id.clone(),
+            channel: self.channels[channel].id.clone(),
+            offer_deadline: deadline,
+            priority: item.priority,
+            data: item.data.clone(),
+            transcript: conversation.transcript.as_slice().into(),
+        });
+        self.refresh_agent(agent);
+    }
+
+    /// The agent holds one more conversation of `channel`.
+    fn take_place(&mut self, agent: usize, channel: usize) {
+        let a = &mut self.agents[agent];
+        a.conversations[channel] += 1;
+        a.channel_since[channel] = self.now;
+    }
+
+    /// The agent holds one conversation of `channel` fewer: it may be offered another.
+    fn free_place(&mut self, agent: usize, channel: usize) {
+        let a = &mut self.agents[agent];
+        a.conversations[channel] -= 1;
+        a.channel_since[channel] = self.now;
+        self.mark_agent_queues(agent);
+        self.refresh_agent(agent);
+    }
+
+    fn mark_agent_queues(&mut self, agent: usize) {
+        for m in &self.agents[agent].memberships {
+            self.dirty.mark(m.queue);
+        }
+    }
+
+    /// The offer of a conversation went unanswered or was refused: it waits again (or, offered
+    /// directly, enters its queue afresh), and the agent is held back or paused as for a call.
+    pub(crate) fn conversation_offer_failed(
+        &mut self,
+        slot: CallSlot,
+        agent: usize,
+        reason: OfferEndReason,
+    ) {
+        let item = &self.calls[slot];
+        let CallState::Ringing { direct, .. } = item.state else {
+            unreachable!("the conversation is offered")
+        };
+        let (id, channel) = (item.id.clone(), self.conversation(slot).channel);
+        self.events.push_back(Event::ConversationOfferEnded {
+            conversation: id,
+            agent: self.agents[agent].id.clone(),
+            reason,
+        });
+        let limit = self.routing.max_ring_no_answer;
+        let a = &mut self.agents[agent];
+        a.conversations[channel] -= 1;
+        a.channel_since[channel] = self.now;
+        if reason == OfferEndReason::RingNoAnswer && limit > 0 && a.ring_no_answer_streak >= limit {
+            a.ring_no_answer_streak = 0;
+            self.pause_for_no_answer(agent);
+        } else {
+            self.block_agent(agent);
+        }
+        // Out of the indexes while the conversation looks for an agent: it goes to another
+        // one if any may take it, not straight back.
+        self.unindex_agent(agent);
+        self.back_to_queue(slot, direct);
+        self.mark_agent_queues(agent);
+        self.refresh_agent(agent);
+    }
+
+    pub(crate) fn accept_conversation(
+        &mut self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+    ) -> Result<(), AcdError> {
+        let (agent, slot) = self.holding(agent_id, id)?;
+        let CallState::Ringing { direct, .. } = self.calls[slot].state else {
+            return Err(AcdError::NotOffered {
+                agent: agent_id.clone(),
+                call: id.clone(),
+            });
+        };
+        let now = self.now;
+        let item = self.calls.get_mut(slot).expect("conversation exists");
+        item.state = CallState::Connected { agent };
+        let queue = item.queue;
+        self.count_answer(slot, agent, direct);
+        self.agents[agent].ring_no_answer_streak = 0;
+        self.conversation_mut(slot).accepted_at = Some(now);
+        self.dirty.mark(queue);
+        self.events.push_back(Event::ConversationAccepted {
+            conversation: id.clone(),
+            agent: agent_id.clone(),
+            queue: self.queues[queue].config.id.clone(),
+        });
+        Ok(())
+    }
+
+    pub(crate) fn reject_conversation(
+        &mut self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+    ) -> Result<(), AcdError> {
+        let (agent, slot) = self.holding(agent_id, id)?;
+        if !matches!(self.calls[slot].state, CallState::Ringing { .. }) {
+            return Err(AcdError::NotOffered {
+                agent: agent_id.clone(),
+                call: id.clone(),
+            });
+        }
+        self.agents[agent].ring_no_answer_streak = 0;
+        self.conversation_offer_failed(slot, agent, OfferEndReason::Rejected);
+        Ok(())
+    }
+
+    /// The agent's index and the conversation's slot, if the conversation is offered to, open
+    /// at or wrapped up by this agent.
+    fn holding(
+        &self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+    ) -> Result<(usize, CallSlot), AcdError> {
+        let agent = self.agent_index(agent_id)?;
+        let slot = self.conversation_slot(id)?;
+        if self.calls[slot].agent() != Some(agent) {
+            return Err(AcdError::NotInConversation {
+                agent: agent_id.clone(),
+                conversation: id.clone(),
+            });
+        }
+        Ok((agent, slot))
+    }
+
+    /// The messaging connector: the customer wrote. Whoever the conversation is offered to or
+    /// open at sees it at once; a waiting conversation keeps it for the agent it goes to.
+    pub(crate) fn customer_wrote(
+        &mut self,
+        id: &ConversationId,
+        text: String,
+    ) -> Result<(), AcdError> {
+        let slot = self.conversation_slot(id)?;
+        if matches!(self.calls[slot].state, CallState::WrapUp { .. }) {
+            return Err(AcdError::ConversationClosed(id.clone()));
+        }
+        self.add_message(slot, Author::Customer, text)
+    }
+
+    /// The agent wrote in a conversation open at it.
+    pub(crate) fn agent_wrote(
+        &mut self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+        text: String,
+    ) -> Result<(), AcdError> {
+        let (_, slot) = self.open_at(agent_id, id)?;
+        self.add_message(slot, Author::Agent(agent_id.clone()), text)
+    }
+
+    fn add_message(&mut self, slot: CallSlot, from: Author, text: String) -> Result<(), AcdError> {
+        check_text(&text)?;
+        let id = self.calls[slot].id.clone();
+        let conversation = self.conversation(slot);
+        let number = conversation.transcript.len();
+        if number >= MAX_TRANSCRIPT_MESSAGES
+            || conversation.text_bytes + text.len() > MAX_TRANSCRIPT_BYTES
+        {
+            return Err(transcript_full(id));
+        }
+        let bytes = text.len();
+        let message = Message {
+            from,
+            at: self.now,
+            text: text.into(),
+        };
+        let conversation = self.conversation_mut(slot);
+        conversation.text_bytes += bytes;
+        conversation.transcript.push(message.clone());
+        let agent = self.calls[slot].agent().map(|a| self.agents[a].id.clone());
+        self.events.push_back(Event::MessageAdded {
+            conversation: id,
+            agent,
+            number: number as u32,
+            message,
+        });
+        Ok(())
+    }
+
+    /// The agent's index and the conversation's slot if the conversation is open at the agent.
+    fn open_at(
+        &self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+    ) -> Result<(usize, CallSlot), AcdError> {
+        let (agent, slot) = self.holding(agent_id, id)?;
+        match self.calls[slot].state {
+            CallState::Connected { .. } => Ok((agent, slot)),
+            CallState::WrapUp { .. } => Err(AcdError::ConversationClosed(id.clone())),
+            _ => Err(AcdError::NotInConversation {
+                agent: agent_id.clone(),
+                conversation: id.clone(),
+            }),
+        }
+    }
+
+    /// The agent ends the conversation for the customer and starts its wrap-up of it.
+    pub(crate) fn close_conversation(
+        &mut self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+    ) -> Result<(), AcdError> {
+        let (agent, slot) = self.open_at(agent_id, id)?;
+        self.close(slot, agent, Author::Agent(agent_id.clone()));
+        Ok(())
+    }
+
+    /// The conversation is over for the customer: its agent wraps it up for the queue's wrap-up
+    /// time, or at once with none.
+    fn close(&mut self, slot: CallSlot, agent: usize, by: Author) {
+        let now = self.now;
+        self.conversation_mut(slot).closed_at = Some(now);
+        let item = &self.calls[slot];
+        let wrap_up = self.queues[item.queue].config.wrap_up;
+        let id = item.id.clone();
+        let deadline = (!wrap_up.is_zero()).then(|| now + wrap_up);
+        self.events.push_back(Event::ConversationClosed {
+            conversation: id,
+            agent: self.agents[agent].id.clone(),
+            by,
+            wrap_up_deadline: deadline,
+        });
+        match deadline {
+            None => self.conversation_done(slot, agent),
+            Some(deadline) => {
+                let timer = self
+                    .timers
+                    .set(deadline, Timer::ConversationWrapUpEnd(slot));
+                self.calls.get_mut(slot).expect("conversation exists").state = CallState::WrapUp {
+                    agent,
+                    deadline,
+                    timer,
+                };
+            }
+        }
+    }
+
+    /// The agent ends its wrap-up of a closed conversation early.
+    pub(crate) fn end_conversation_wrap_up(
+        &mut self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+    ) -> Result<(), AcdError> {
+        let (agent, slot) = self.holding(agent_id, id)?;
+        if !matches!(self.calls[slot].state, CallState::WrapUp { .. }) {
+            return Err(AcdError::ConversationOpen(id.clone()));
+        }
+        self.conversation_done(slot, agent);
+        Ok(())
+    }
+
+    /// The wrap-up of a closed conversation ran out.
+    pub(crate) fn conversation_wrap_up_over(&mut self, slot: CallSlot) {
+        if let Some(CallState::WrapUp { agent, .. }) = self.calls.get(slot).map(|c| &c.state) {
+            let agent = *agent;
+            self.conversation_done(slot, agent);
+        }
+    }
+
+    /// The agent is done with the conversation: it leaves the ACD, its handling is counted in
+    /// its queue, and the agent's place for it is free.
+    fn conversation_done(&mut self, slot: CallSlot, agent: usize) {
+        let now = self.now;
+        let item = self.calls.remove(slot).expect("conversation exists");
+        let conversation = item.conversation.expect("a conversation");
+        let accepted_at = conversation.accepted_at.unwrap_or(now);
+        let closed_at = conversation.closed_at.unwrap_or(now);
+        let talk_ms = millis_between(accepted_at, closed_at);
+        let sample = Sample::Handled {
+            talk_ms,
+            hold_ms: 0,
+            wrap_up_ms: millis_between(closed_at, now),
+        };
+        self.stats.record(now, item.queue, sample);
+        if let Some(m) = self.agents[agent].membership_of(item.queue) {
+            self.agents[agent].memberships[m].talk_ms_today += talk_ms;
+        }
+        self.dirty.mark(item.queue);
+        self.events.push_back(Event::ConversationLeft {
+            conversation: item.id,
+            queue: self.queues[item.queue].config.id.clone(),
+            reason: CallLeftReason::Completed,
+        });
+        self.free_place(agent, conversation.channel);
+    }
+
+    /// The messaging connector: the customer left. A waiting or offered conversation is
+    /// abandoned; an open one is closed and its agent wraps it up; leaving a closed one again
+    /// changes nothing.
+    pub(crate) fn customer_left(&mut self, id: &ConversationId) -> Result<(), AcdError> {
+        let now = self.now;
+        let slot = self.conversation_slot(id)?;
+        let item = &self.calls[slot];
+        let queue = item.queue;
+        let abandoned = self.abandoned_sample(slot);
+        let queue_id = self.queues[queue].config.id.clone();
+        match item.state {
+            CallState::Waiting { .. } => self.abandon_waiting(slot),
+            CallState::Ringing { agent, direct, .. } => {
+                let channel = self.conversation(slot).channel;
+                self.calls.remove(slot);
+                self.events.push_back(Event::ConversationOfferEnded {
+                    conversation: id.clone(),
+                    agent: self.agents[agent].id.clone(),
+                    reason: OfferEndReason::CustomerLeft,
+                });
+                let reason = if direct {
+                    CallLeftReason::Completed
+                } else {
+                    self.queues[queue].ringing -= 1;
+                    self.stats.record(now, queue, abandoned);
+                    CallLeftReason::Abandoned
+                };
+                self.dirty.mark(queue);
+                self.events.push_back(Event::ConversationLeft {
+                    conversation: id.clone(),
+                    queue: queue_id,
+                    reason,
+                });
+                self.free_place(agent, channel);
+            }
+            CallState::Connected { agent } => self.close(slot, agent, Author::Customer),
+            CallState::WrapUp { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The agent hands an open conversation, transcript and all, to a queue of its channel or
+    /// to an agent who may take it now. The agent's place for it is free at once: a transfer
+    /// has no wrap-up. Sent to a queue, the agent is held back for the reject delay so the
+    /// conversation does not come straight back.
+    pub(crate) fn transfer_conversation(
+        &mut self,
+        agent_id: &AgentId,
+        id: &ConversationId,
+        target: TransferTarget,
+    ) -> Result<(), AcdError> {
+        let (agent, slot) = self.open_at(agent_id, id)?;
+        let channel = self.conversation(slot).channel;
+        enum To {
+            Queue(usize),
+            Agent(usize),
+        }
+        let to = match &target {
+            TransferTarget::Queue(queue) => {
+                let index = self.queue_index(queue)?;
+                if self.queues[index].channel != Some(channel) {
+                    return Err(self.wrong_channel(index, Some(channel)));
+                }
+                To::Queue(index)
+            }
+            TransferTarget::Agent(other) => {
+                let other_index = self.agent_index(other)?;
+                if other_index == agent {
+                    return Err(AcdError::TransferToSelf(other.clone()));
+                }
+                if !self.may_offer(other_index, Some(channel)) {
+                    return Err(AcdError::AgentNotAvailable {
+                        agent: other.clone(),
+                        state: self.agents[other_index].status().kind(),
+                    });
+                }
+                To::Agent(other_index)
+            }
+        };
+        let now = self.now;
+        let item = &self.calls[slot];
+        let accepted_at = self.conversation(slot).accepted_at.unwrap_or(now);
+        let talk_ms = millis_between(accepted_at, now);
+        let sample = Sample::Handled {
+            talk_ms,
+            hold_ms: 0,
+            wrap_up_ms: 0,
+        };
+        self.stats.record(now, item.queue, sample);
+        self.dirty.mark(item.queue);
+        self.conversation_mut(slot).accepted_at = None;
+        self.events.push_back(Event::ConversationTransferred {
+            conversation: id.clone(),
+            from: agent_id.clone(),
+            to: target,
+        });
+        let a = &mut self.agents[agent];
+        a.conversations[channel] -= 1;
+        a.channel_since[channel] = now;
+        match to {
+            To::Queue(queue) => {
+                self.block_agent(agent);
+                self.enter_queue(slot, queue);
+            }
+            To::Agent(other) => self.offer_conversation(slot, other, true),
+        }
+        self.mark_agent_queues(agent);
+        self.refresh_agent(agent);
+        Ok(())
+    }
+
+    pub(crate) fn wrong_channel(&self, queue: usize, wanted: Option<usize>) -> AcdError {
+        let name = |channel: Option<usize>| {
+            channel.map_or_else(|| "voice".to_owned(), |c| self.channels[c].id.to_string())
+        };
+        AcdError::WrongChannel {
+            queue: self.queues[queue].config.id.clone(),
+            routes: name(self.queues[queue].channel),
+            wanted: name(wanted),
+        }
+    }
+
+    pub(crate) fn conversation_view(&self, item: &Call) -> ConversationView {
+        let conversation = item.conversation.as_deref().expect("a conversation");
+        let agent = |index: usize| self.agents[index].id.clone();
+        let status = match item.state {
+            CallState::Waiting { .. } => ConversationStatus::Waiting {
+                min_skill: item.min_skill,
+            },
+            CallState::Ringing {
+                agent: a,
+                direct,
+                deadline,
+                ..
+            } => ConversationStatus::Offered {
+                agent: agent(a),
+                direct,
+                offer_deadline: deadline,
+            },
+            CallState::Connected { agent: a } => ConversationStatus::Open { agent: agent(a) },
+            CallState::WrapUp {
+                agent: a, deadline, ..
+            } => ConversationStatus::WrapUp {
+                agent: agent(a),
+                deadline,
+            },
+        };
+        ConversationView {
+            id: item.id.clone(),
+            channel: self.channels[conversation.channel].id.clone(),
+            queue: self.queues[item.queue].config.id.clone(),
+            priority: item.priority,
+            data: item.data.clone(),
+            arrived_at: item.arrived_at,
+            entered_queue_at: item.entered_queue_at,
+            status,
+            transcript: conversation.transcript.clone(),
+        }
+    }
+
+    /// A conversation by id.
+    pub fn conversation_by_id(&self, id: &ConversationId) -> Option<ConversationView> {
+        let slot = self.calls.slot_of(id)?;
+        let item = &self.calls[slot];
+        item.conversation.as_ref()?;
+        Some(self.conversation_view(item))
+    }
+
+    /// Every conversation in the ACD, in arrival order.
+    pub fn conversations(&self) -> Vec<ConversationView> {
+        let mut items: Vec<&Call> = self
+            .calls
+            .values()
+            .filter(|c| c.conversation.is_some())
+            .collect();
+        items.sort_by_key(|c| c.seq);
+        items
+            .into_iter()
+            .map(|item| self.conversation_view(item))
+            .collect()
+    }
+
+    /// The conversations an agent holds (offered, open or in its wrap-up), in arrival order.
+    pub fn conversations_of(&self, id: &AgentId) -> Vec<ConversationView> {
+        let Some(&agent) = self.agent_by_id.get(id) else {
+            return Vec::new();
+        };
+        if self.agents[agent].conversation_count() == 0 {
+            return Vec::new();
+        }
+        let mut items: Vec<&Call> = self
+            .calls
+            .values()
+            .filter(|c| c.conversation.is_some() && c.agent() == Some(agent))
+            .collect();
+        items.sort_by_key(|c| c.seq);
+        items
+            .into_iter()
+            .map(|item| self.conversation_view(item))
+            .collect()
+    }
+
+    /// How many conversations of each channel an agent holds, and how many it may hold, in
+    /// the order of the tenant's channels.
+    pub fn agent_places(&self, id: &AgentId) -> Option<Vec<(ChannelId, u8, u8)>> {
+        let agent = &self.agents[*self.agent_by_id.get(id)?];
+        Some(
+            self.channels
+                .iter()
+                .enumerate()
+                .map(|(c, channel)| {
+                    (
+                        channel.id.clone(),
+                        agent.conversations[c],
+                        agent.capacity[c],
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+fn transcript_full(conversation: ConversationId) -> AcdError {
+    AcdError::TranscriptFull {
+        conversation,
+        max: MAX_TRANSCRIPT_MESSAGES,
+        max_bytes: MAX_TRANSCRIPT_BYTES,
+    }
+}
+
+/// Refuses a message with no text or more than [`MAX_MESSAGE_CHARS`].
+fn check_text(text: &str) -> Result<(), AcdError> {
+    if text.trim().is_empty() {
+        return Err(AcdError::EmptyMessage);
+    }
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AcdError::MessageTooLong {
+            max_chars: MAX_MESSAGE_CHARS,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,370 @@
+//! Conversations beside calls: capacity per channel, the cross-channel rules both ways, mixed
+//! routing, transcripts through offers and transfers, close and each conversation's own wrap-up,
+//! abandonment, and the figures of a conversation queue. The script language is documented in
+//! `tests/support/mod.rs`.
+
+use crate::support::check;
+
+/// A chat channel of two at once, a voice queue and a chat queue with 30 s wrap-up.
+const MIXED: &str = "
+    channel chat capacity 2
+    queue support
+    queue chats channel chat wrap_up 30s
+    agent ann support 1 chats 1
+    agent bob chats 1
+";
+
+#[test]
+fn a_conversation_from_arrival_through_messages_to_its_wrap_up() {
+    check(
+        MIXED,
+        r#"
+        at 0s   login bob; ready bob
+        at 2s   chat k1 in chats says hello says anyone_there?
+        expect  chat_queued k1 in chats
+        expect  chat_offered k1 to bob in chats chat until 32s priority 0 messages 2
+                chat k1 offered bob messages 2
+                places bob chat 1
+                state bob ready
+        at 3s   writes k1 please
+        expect  message k1 2 from customer to bob please
+        at 5s   take bob k1
+        expect  chat_accepted k1 by bob in chats
+                chat k1 open bob
+        at 9s   reply bob k1 hi_there
+        expect  message k1 3 from bob to bob hi_there
+        at 20s  close bob k1
+        expect  chat_closed k1 at bob by bob wrap_up 50s
+                chat k1 wrap_up bob messages 4
+                places bob chat 1
+        at 49.999s expect nothing
+        at 50s  expect chat_left k1 from chats completed
+                chat k1 gone
+                places bob chat 0
+                stats chats today: offered 1 answered 1 handled 1 asa 3.000 aht 45.000
+        "#,
+    );
+}
+
+#[test]
+fn an_agent_holds_up_to_its_capacity_and_the_least_loaded_gets_the_next() {
+    check(
+        MIXED,
+        r#"
+        at 0s   login bob; ready bob
+        at 1s   login ann; ready ann
+        at 2s   chat k1 in chats
+        expect  chat_offered k1 to bob
+        at 3s   chat k2 in chats
+        # ann holds none, bob one: ann first, whoever has been idle longer.
+        expect  chat_offered k2 to ann
+        at 4s   chat k3 in chats; chat k4 in chats; chat k5 in chats
+        expect  chat_offered k3 to bob; chat_offered k4 to ann
+        expect  no chat_offered k5
+                chat k5 waiting
+                places ann chat 2
+                places bob chat 2
+                queue chats: waiting 1 ringing 4
+        # A place comes free (a declined offer): the older waiting conversation takes it, once
+        # bob's reject delay (5 s) is over.
+        at 5s   take ann k2; take ann k4; take bob k1; decline bob k3
+        expect  chat_offer_ended k3 at bob rejected; chat_queued k3 in chats
+        expect  no chat_offered
+        at 10s  expect chat_offered k3 to bob
+        expect  no chat_offered k5
+        at 11s  take bob k3; close bob k1
+        expect  chat_closed k1 at bob by bob wrap_up 41s
+                places bob chat 2
+        # The place is taken until the wrap-up ends.
+        at 41s  expect chat_left k1 from chats completed; chat_offered k5 to bob
+        "#,
+    );
+}
+
+#[test]
+fn an_agents_own_capacity_and_zero_keep_conversations_away() {
+    check(
+        "channel chat capacity 3
+         queue chats channel chat
+         agent ann chats 1 capacity chat 1
+         agent bob chats 1 capacity chat 0",
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   chat k1 in chats; chat k2 in chats
+        expect  chat_offered k1 to ann
+        expect  no chat_offered k2
+                places ann chat 1
+                places bob chat 0
+                chat k2 waiting
+        "#,
+    );
+}
+
+#[test]
+fn by_default_a_call_keeps_conversations_away_and_a_conversation_lets_a_call_through() {
+    check(
+        MIXED,
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   chat k1 in chats
+        expect  chat_offered k1 to ann
+        # Chat is not exclusive: a call still reaches an agent holding a chat.
+        at 2s   call c1 in support
+        expect  offered c1 to ann; ringing ann c1 was ready
+        # Voice is exclusive (the default): no second chat while the call rings.
+        at 3s   chat k2 in chats
+        expect  no chat_offered k2
+        at 4s   accept ann c1
+        at 10s  hangup ann c1
+        expect  left c1 from support completed
+        # No wrap-up on support: ready again, and the waiting chat comes at once.
+        expect  ready ann was on_call; chat_offered k2 to ann
+        "#,
+    );
+}
+
+#[test]
+fn with_voice_not_exclusive_an_agent_on_a_call_still_takes_chats() {
+    check(
+        "routing voice_exclusive false
+         channel chat capacity 2
+         queue support wrap_up 10s
+         queue chats channel chat
+         agent ann support 1 chats 1",
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   call c1 in support
+        expect  offered c1 to ann
+        at 2s   chat k1 in chats
+        expect  chat_offered k1 to ann
+        at 3s   accept ann c1; take ann k1
+        at 4s   hangup ann c1
+        expect  wrap_up ann c1 until 14s
+        at 5s   chat k2 in chats
+        expect  chat_offered k2 to ann
+                places ann chat 2
+        "#,
+    );
+}
+
+#[test]
+fn an_exclusive_channel_keeps_calls_and_other_channels_away_while_held() {
+    check(
+        "channel chat capacity 2 exclusive
+         channel sms capacity 5
+         queue support
+         queue chats channel chat
+         queue texts channel sms
+         agent ann support 1 chats 1 texts 1",
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   chat k1 in chats
+        expect  chat_offered k1 to ann
+        at 2s   call c1 in support; chat s1 in texts
+        expect  no offered c1
+        expect  no chat_offered s1
+        # The same channel still fills up to its capacity.
+        at 3s   chat k2 in chats
+        expect  chat_offered k2 to ann
+        at 4s   decline ann k1; decline ann k2
+        # Holding nothing, held back for the reject delay, then the oldest work comes first: k1
+        # (1 s), and with it held, only its own channel again.
+        at 9s   expect chat_offered k1 to ann; chat_offered k2 to ann
+        expect  no offered c1
+        expect  no chat_offered s1
+        at 10s  take ann k1; close ann k1; take ann k2; close ann k2
+        # Holding nothing: the call (2 s, before s1 at the same instant) rings, and the ringing
+        # call keeps the SMS away (voice is exclusive by default).
+        expect  chat_left k2 from chats completed; offered c1 to ann
+        expect  no chat_offered s1
+        "#,
+    );
+}
+
+#[test]
+fn an_agent_not_ready_keeps_its_conversations_and_gets_no_new_ones() {
+    check(
+        "reasons break
+         channel chat capacity 3
+         queue chats channel chat wrap_up 10s
+         agent ann chats 1",
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   chat k1 in chats; take ann k1
+        at 2s   not_ready ann break
+        expect  not_ready ann break was ready
+        at 3s   chat k2 in chats
+        expect  no chat_offered k2
+        at 4s   writes k1 still_there?
+        expect  message k1 0 from customer to ann still_there?
+                reply ann k1 yes
+        # Logging out with a conversation open is refused; the agent closes it first.
+                logout ann => holds_conversations
+        at 5s   close ann k1
+        at 6s   done ann k1
+        expect  chat_left k1 from chats completed
+        at 7s   logout ann
+        expect  logged_out ann was not_ready
+        "#,
+    );
+}
+
+#[test]
+fn each_conversations_wrap_up_is_its_own() {
+    check(
+        "channel chat capacity 3
+         queue chats channel chat wrap_up 60s
+         agent ann chats 1",
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   chat k1 in chats; chat k2 in chats; chat k3 in chats
+                take ann k1; take ann k2; take ann k3
+        at 10s  close ann k1
+        expect  chat_closed k1 at ann by ann wrap_up 70s
+        # The other two go on: the agent writes in them while k1 is wrapped up.
+        at 11s  reply ann k2 one_moment; writes k3 thanks
+                state ann ready
+        at 12s  done ann k1
+        expect  chat_left k1 from chats completed
+                places ann chat 2
+        at 13s  chat k4 in chats
+        expect  chat_offered k4 to ann
+        "#,
+    );
+}
+
+#[test]
+fn a_customer_who_leaves_abandons_a_waiting_or_offered_conversation_and_closes_an_open_one() {
+    check(
+        MIXED,
+        r#"
+        at 0s   chat k1 in chats
+        at 5s   leaves k1
+        expect  chat_left k1 from chats abandoned
+        at 6s   login bob; ready bob; chat k2 in chats
+        expect  chat_offered k2 to bob
+        at 7s   leaves k2
+        expect  chat_offer_ended k2 at bob customer_left; chat_left k2 from chats abandoned
+                places bob chat 0
+        at 8s   chat k3 in chats; take bob k3
+        at 9s   leaves k3
+        expect  chat_closed k3 at bob by customer wrap_up 39s
+        # Leaving again changes nothing; writing to a closed conversation is refused.
+                leaves k3
+                writes k3 hello => conversation_closed
+                stats chats today: offered 3 answered 1 abandoned 2
+        "#,
+    );
+}
+
+#[test]
+fn a_transfer_carries_the_transcript_and_frees_the_agents_place_at_once() {
+    check(
+        "channel chat capacity 2
+         queue chats channel chat wrap_up 30s
+         queue billing channel chat
+         agent ann chats 1
+         agent bob billing 1
+         agent cat chats 1",
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   chat k1 in chats says my_bill_is_wrong
+        expect  chat_offered k1 to ann messages 1
+        at 2s   take ann k1; reply ann k1 let_me_pass_you_on
+        at 3s   pass ann k1 to queue billing
+        expect  chat_transferred k1 from ann to queue billing
+        expect  chat_queued k1 in billing
+        expect  chat_offered k1 to bob in billing chat until 33s priority 0 messages 2
+                places ann chat 0
+        at 4s   take bob k1
+        at 5s   login cat; ready cat
+                pass bob k1 to agent cat
+        expect  chat_transferred k1 from bob to agent cat
+        expect  chat_offered k1 to cat in billing chat until 35s priority 0 messages 2
+        # Not taken: a direct transfer goes back to its queue, where bob takes it again.
+        at 35s  expect chat_offer_ended k1 at cat ring_no_answer
+        expect  chat_queued k1 in billing
+        "#,
+    );
+}
+
+#[test]
+fn a_waiting_conversation_escalates_overflows_and_times_out_like_a_call() {
+    check(
+        "channel chat capacity 2
+         queue chats channel chat max_wait 2m overflow_to overflow escalate 30s widen 1 min_skill 3
+         queue overflow channel chat max_wait 1m
+         agent ann chats 1",
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   chat k1 in chats
+        expect  no chat_offered k1
+        at 31s  expect chat_offered k1 to ann
+        at 32s  decline ann k1
+        at 35s  logout ann
+        at 2m1s expect chat_overflowed k1 from chats to overflow max_wait; chat_queued k1 in overflow
+        at 3m1s expect chat_left k1 from overflow timed_out
+        "#,
+    );
+}
+
+#[test]
+fn a_supervisor_moves_and_reprioritises_a_waiting_conversation_within_its_channel() {
+    check(
+        "channel chat capacity 2
+         queue chats channel chat
+         queue vip channel chat
+         queue support
+         agent ann vip 1",
+        r#"
+        at 0s   chat k1 in chats; chat k2 in chats
+        at 1s   set_priority k2 5
+        expect  chat_priority k2 5
+        at 2s   move k1 to vip
+        expect  chat_overflowed k1 from chats to vip moved; chat_queued k1 in vip
+                move k2 to support => wrong_channel
+        at 3s   login ann; ready ann
+        expect  chat_offered k1 to ann in vip
+        "#,
+    );
+}
+
+#[test]
+fn an_offer_nobody_takes_counts_towards_the_pause_like_a_calls() {
+    check(
+        "routing max_ring_no_answer 2
+         channel chat capacity 1
+         queue chats channel chat ring 10s
+         agent ann chats 1",
+        r#"
+        at 0s   login ann; ready ann; chat k1 in chats
+        expect  chat_offered k1 to ann until 10s
+        at 10s  expect chat_offer_ended k1 at ann ring_no_answer
+        at 15s  expect chat_offered k1 to ann until 25s
+        at 25s  expect chat_offer_ended k1 at ann ring_no_answer; not_ready ann no_answer was ready
+                chat k1 waiting
+        "#,
+    );
+}
+
+#[test]
+fn a_declined_conversation_goes_to_another_agent_not_back_to_the_same() {
+    check(
+        "routing reject_delay 0s
+         channel chat capacity 3
+         queue chats channel chat
+         agent ann chats 1
+         agent bob chats 1",
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   login bob; ready bob
+        at 2s   chat k1 in chats
+        expect  chat_offered k1 to ann
+        at 3s   decline ann k1
+        expect  chat_offer_ended k1 at ann rejected; chat_queued k1 in chats; chat_offered k1 to bob
+        # Declined again, it goes to the other agent again.
+        at 4s   decline bob k1
+        expect  chat_offer_ended k1 at bob rejected; chat_queued k1 in chats; chat_offered k1 to ann
+        "#,
+    );
+}
