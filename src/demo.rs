@@ -13,9 +13,9 @@ pub const DEMO_TOML: &str = include_str!("../config/demo.toml");
 /// The name the demo configuration goes by in error messages.
 pub const DEMO_ORIGIN: &str = "config/demo.toml (built in)";
 
-/// The demo contact center: tenant `demo` with queues support, sales, vip and general, twelve
-/// agents (agent1 to agent3 left for people, the rest played by the simulator) and a
-/// `[simulator]` section with a few calls a minute.
+/// The demo contact center: tenant `demo` with queues support, sales, vip and general and the
+/// chat queue, twelve agents (agent1 to agent3 left for people, the rest played by the
+/// simulator) and a `[simulator]` section with a few calls a minute and a chat every three.
 ///
 /// # Panics
 ///

@@ -8,7 +8,8 @@
 //! - [`simulator`]: the [`Simulator`], a sans-I/O state machine like the core: it says when it
 //!   next acts, hands out the commands due, and learns from the core's events. It never owns the
 //!   [`Acd`](crate::acd::Acd), so a real-time driver can keep the core in its engine task and
-//!   feed it the simulator's commands through a channel.
+//!   feed it the simulator's commands through a channel. [`chats`]: its chat customers, and how
+//!   its virtual agents handle their conversations.
 //! - [`driver`]: [`run`], the fast driver in simulated time built on that API, and
 //!   [`BatchedRun`] for a warm-up plus batches.
 //! - [`measure`]: results from the core's lifetime statistics plus the simulator's own tally of
@@ -20,6 +21,7 @@
 //! - [`scenario`]: the Erlang C setting ([`ErlangScenario`]) used by `acdhub simulate` and the
 //!   tests.
 
+pub mod chats;
 pub mod driver;
 pub mod measure;
 pub mod plan;

@@ -33,6 +33,9 @@ pub struct QueueTraffic {
     /// this mean if not answered by then (the Erlang A model). `None`: callers wait forever, as
     /// Erlang C assumes.
     pub patience: Option<Duration>,
+    /// The queue routes conversations: its arrivals are chats (customers who write and wait
+    /// for replies, [`super::chats`]) and `calls_per_hour` counts them.
+    pub conversations: bool,
 }
 
 /// The distribution of talk times. With no wrap-up the talk time is the whole handle time, the
@@ -152,8 +155,9 @@ impl SimulatorPlan {
 impl SimulatorPlan {
     /// The plan a configuration file's `[simulator]` section describes for its tenant: Poisson
     /// callers at the configured rates with exponential talk times of mean `aht`, who wait as
-    /// long as it takes, and the listed virtual agents, who answer after `answer_delay` and let
-    /// wrap-up run to its deadline.
+    /// long as it takes (and, in a conversation queue, chat customers, [`super::chats`]), and
+    /// the listed virtual agents, who answer after `answer_delay` and let wrap-up run to its
+    /// deadline.
     pub fn from_config(simulator: &SimulatorConfig, acd: &Config) -> SimulatorPlan {
         let queues: Vec<QueueId> = acd.queues.iter().map(|q| q.id.clone()).collect();
         SimulatorPlan {
@@ -162,6 +166,10 @@ impl SimulatorPlan {
                 .per_queue(&queues)
                 .into_iter()
                 .map(|(queue, calls_per_hour)| QueueTraffic {
+                    conversations: acd
+                        .queues
+                        .iter()
+                        .any(|q| q.id == queue && q.channel.is_some()),
                     queue,
                     calls_per_hour,
                     talk_time: TalkTime::Exponential {

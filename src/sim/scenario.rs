@@ -86,6 +86,7 @@ impl ErlangScenario {
     pub fn plan(&self) -> SimulatorPlan {
         SimulatorPlan {
             traffic: vec![QueueTraffic {
+                conversations: false,
                 queue: Self::queue_id(),
                 calls_per_hour: self.calls_per_hour,
                 talk_time: TalkTime::Exponential {

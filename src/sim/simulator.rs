@@ -25,7 +25,7 @@ use super::rng::Rng;
 
 /// Something the simulator will do at a planned instant.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-enum Action {
+pub(super) enum Action {
     /// A caller of this traffic source dials in.
     Arrival {
         source: usize,
@@ -51,21 +51,52 @@ enum Action {
     Abandon {
         call: CallId,
     },
+    // Conversations ([`super::chats`]).
+    /// Accept the conversation's `offer`-th offer, if it is still offered.
+    ChatAnswer {
+        agent: usize,
+        conversation: CallId,
+        offer: u32,
+    },
+    AgentReplies {
+        agent: usize,
+        conversation: CallId,
+    },
+    CustomerWrites {
+        conversation: CallId,
+    },
+    /// The customer leaves; `unless_open`: only if no agent took the conversation (patience).
+    CustomerLeaves {
+        conversation: CallId,
+        unless_open: bool,
+    },
+    AgentCloses {
+        agent: usize,
+        conversation: CallId,
+    },
+    ChatWrapUpEnd {
+        agent: usize,
+        conversation: CallId,
+    },
 }
 
-/// A queue's callers: where they go and the random streams they are drawn from.
+/// A queue's callers (or chat customers): where they go and the random streams they are drawn
+/// from.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct CallerSource {
-    queue: QueueId,
+pub(super) struct CallerSource {
+    pub queue: QueueId,
+    /// Its arrivals are chats ([`super::chats`]).
+    #[serde(default)]
+    pub conversations: bool,
     /// Mean gap between arrivals in seconds; `None` when the rate is 0.
     mean_gap_secs: Option<f64>,
     talk_time: TalkTime,
     patience: Option<Duration>,
     arrivals: Rng,
-    talk_times: Rng,
-    patiences: Rng,
+    pub talk_times: Rng,
+    pub patiences: Rng,
     /// Who calls: number, customer id and language, for a believable WebAgent display.
-    callers: Rng,
+    pub callers: Rng,
     /// The number callers of this source dialled.
     dialled: String,
 }
@@ -98,10 +129,10 @@ struct SimulatedCall {
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct AgentPlayer {
-    id: AgentId,
-    answer_delay: Duration,
-    wrap_up: WrapUpHabit,
+pub(super) struct AgentPlayer {
+    pub id: AgentId,
+    pub answer_delay: Duration,
+    pub wrap_up: WrapUpHabit,
     /// The call the agent is wrapping up, while it is.
     wrapping_up: Option<CallId>,
 }
@@ -114,11 +145,16 @@ pub struct Simulator {
     #[serde(with = "agenda_entries")]
     agenda: BTreeMap<(Timestamp, u64), Action>,
     next_sequence: u64,
-    sources: Vec<CallerSource>,
-    agents: Vec<AgentPlayer>,
-    agent_index: HashMap<AgentId, usize>,
+    pub(super) sources: Vec<CallerSource>,
+    pub(super) agents: Vec<AgentPlayer>,
+    pub(super) agent_index: HashMap<AgentId, usize>,
     calls: HashMap<CallId, SimulatedCall>,
     calls_placed: u64,
+    /// Chat customers' conversations, as the core's events told them.
+    #[serde(default)]
+    pub(super) chats: HashMap<CallId, super::chats::SimulatedChat>,
+    #[serde(default)]
+    pub(super) chats_placed: u64,
     tallies: Vec<(QueueId, WaitTally)>,
     tally_index: HashMap<QueueId, usize>,
 }
@@ -149,6 +185,8 @@ impl Simulator {
             agent_index: HashMap::new(),
             calls: HashMap::new(),
             calls_placed: 0,
+            chats: HashMap::new(),
+            chats_placed: 0,
             tallies: Vec::new(),
             tally_index: HashMap::new(),
         };
@@ -167,6 +205,7 @@ impl Simulator {
             simulator.tally_for(&traffic.queue);
             simulator.sources.push(CallerSource {
                 queue: traffic.queue,
+                conversations: traffic.conversations,
                 mean_gap_secs: (traffic.calls_per_hour > 0.0)
                     .then(|| 3600.0 / traffic.calls_per_hour),
                 talk_time: traffic.talk_time,
@@ -207,6 +246,9 @@ impl Simulator {
     /// and calls the simulator does not play are ignored, so real agents and a real PBX can share
     /// the ACD with it.
     pub fn observe(&mut self, event: &Event, now: Timestamp) {
+        if self.observe_chat(event, now) {
+            return;
+        }
         match event {
             Event::CallQueued { call, .. } => {
                 if let Some(c) = self.calls.get_mut(call) {
@@ -353,7 +395,7 @@ impl Simulator {
         &mut self.tallies[index].1
     }
 
-    fn plan(&mut self, at: Timestamp, action: Action) {
+    pub(super) fn plan(&mut self, at: Timestamp, action: Action) {
         self.agenda.insert((at, self.next_sequence), action);
         self.next_sequence += 1;
     }
@@ -370,7 +412,11 @@ impl Simulator {
         match action {
             Action::Arrival { source } => {
                 self.plan_arrival(source, at);
-                self.place_call(source, at, commands);
+                if self.sources[source].conversations {
+                    self.place_chat(source, at, commands);
+                } else {
+                    self.place_call(source, at, commands);
+                }
             }
             Action::LogIn { agent } => {
                 let agent = self.agents[agent].id.clone();
@@ -410,6 +456,7 @@ impl Simulator {
                     commands.push(Command::CallEnded { call });
                 }
             }
+            chat => self.act_chat(chat, commands),
         }
     }
 

@@ -206,3 +206,77 @@ fn every_behaviour_at_once_runs_without_refused_commands() {
             .all(|a| a.status.kind() >= AgentStatusKind::Ready)
     );
 }
+
+#[test]
+fn chat_customers_write_wait_for_replies_and_sometimes_leave_and_virtual_agents_hold_several() {
+    let config = crate::demo::demo().tenants.remove(0).acd;
+    let simulator_config = crate::demo::demo().simulator.expect("the demo simulates");
+    let plan = SimulatorPlan::from_config(&simulator_config, &config);
+    assert!(
+        plan.traffic
+            .iter()
+            .any(|t| t.conversations && t.queue.as_str() == "chat"),
+        "the demo's chat queue gets chat customers"
+    );
+    let mut acd = Acd::new(config, START).unwrap();
+    let mut simulator = Simulator::new(7, plan, START).unwrap();
+    let (mut messages, mut by_customer, mut left) = (0, 0, 0);
+    // Who holds which conversation, and the most one agent held at once.
+    let mut holder = std::collections::HashMap::new();
+    let mut most_at_once = 0;
+    let summary = run_observed(
+        &mut acd,
+        &mut simulator,
+        START + Duration::from_secs(4 * 3600),
+        |event, _| {
+            use crate::acd::{Author, Event};
+            match event {
+                Event::MessageAdded { message, .. } => {
+                    messages += 1;
+                    by_customer += matches!(message.from, Author::Customer) as u32;
+                }
+                Event::ConversationClosed { by, .. } => {
+                    left += matches!(by, Author::Customer) as u32;
+                }
+                Event::ConversationOffered {
+                    conversation,
+                    agent,
+                    ..
+                } => {
+                    holder.insert(conversation.clone(), agent.clone());
+                    let held = holder.values().filter(|a| *a == agent).count();
+                    most_at_once = most_at_once.max(held);
+                }
+                Event::ConversationOfferEnded { conversation, .. }
+                | Event::ConversationTransferred { conversation, .. }
+                | Event::ConversationLeft { conversation, .. } => {
+                    holder.remove(conversation);
+                }
+                _ => {}
+            }
+        },
+    );
+    assert_eq!(summary.refused, 0, "{summary:?}");
+    let chat = acd
+        .queue_stats(&crate::acd::QueueId::new("chat"))
+        .unwrap()
+        .stats
+        .lifetime;
+    assert!(
+        simulator.chats_placed() > 50,
+        "{}",
+        simulator.chats_placed()
+    );
+    assert!(chat.answered > 40, "{chat:?}");
+    assert!(chat.handled > 40, "closed and wrapped up: {chat:?}");
+    assert!(chat.abandoned > 0, "some leave while waiting: {chat:?}");
+    assert!(left > 0, "some leave in the middle");
+    assert!(
+        by_customer > 0 && messages > by_customer,
+        "both sides write"
+    );
+    assert!(
+        most_at_once >= 2,
+        "a virtual agent holds several chats at once"
+    );
+}

@@ -42,7 +42,7 @@ fn simulate_runs_the_demo_contact_center_and_its_total_adds_up() {
         table.contains("tenant `demo` from the built-in demo"),
         "{table}"
     );
-    let queues = ["support", "sales", "vip", "general"];
+    let queues = ["support", "sales", "vip", "general", "chat"];
     let mut sum = [0u64; 5];
     for queue in queues {
         let row = counts(&table, queue);
@@ -51,6 +51,10 @@ fn simulate_runs_the_demo_contact_center_and_its_total_adds_up() {
         }
     }
     assert!(sum[0] > 50, "two demo hours bring calls: {table}");
+    assert!(
+        counts(&table, "chat")[1] > 10,
+        "and chats, taken by the virtual agents: {table}"
+    );
     assert_eq!(
         counts(&table, "total"),
         sum,

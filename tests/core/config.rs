@@ -99,8 +99,10 @@ fn demo_loads_and_runs_an_acd() {
     assert_eq!(tenant.id, "demo");
     assert_eq!(tenant.acd.time_zone.iana_name(), Some("Europe/Berlin"));
     let queues: Vec<&str> = tenant.acd.queues.iter().map(|q| q.id.as_str()).collect();
-    assert_eq!(queues, ["support", "sales", "vip", "general"]);
+    assert_eq!(queues, ["support", "sales", "vip", "general", "chat"]);
     assert_eq!(tenant.acd.agents.len(), 12);
+    let chat = &tenant.acd.channels[0];
+    assert_eq!((chat.id.as_str(), chat.capacity), ("chat", 3));
     let reasons: Vec<&str> = tenant
         .acd
         .not_ready_reasons
@@ -146,7 +148,7 @@ fn demo_file_is_the_embedded_text() {
         "/config/demo.toml"
     )))
     .expect("loads from disk");
-    assert_eq!(loaded.tenants[0].acd.queues.len(), 4);
+    assert_eq!(loaded.tenants[0].acd.queues.len(), 5);
 }
 
 const FULL: &str = r#"
