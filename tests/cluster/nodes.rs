@@ -660,3 +660,55 @@ async fn a_record_a_node_cannot_read_stops_the_tenant_there_rather_than_being_sk
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_conversation_loses_no_message_its_agent_goes_on_at_another_node() {
+    let nats = NatsCluster::start("nodes-chat", 3);
+    let mut nodes = Nodes::start_with("nodes-chat", &nats, 3, "", &net::with_chat("")).await;
+    let (mut agent, signed_in) = Client::login_at(nodes.ws(0), Via::Ws, "c1").await;
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let (mut widget, _) = Client::login_at(nodes.ws(1), Via::Ws, "widget").await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "chat-1", "queue": "chat", "messages": ["Hello"]}))
+        .await;
+    agent.expect("conversation_offer").await;
+    agent
+        .ok(json!({"type": "accept_conversation", "conversation": "chat-1"}))
+        .await;
+    let say =
+        |text: &str| json!({"type": "customer_message", "conversation": "chat-1", "text": text});
+    widget.ok(say("one")).await;
+    assert_eq!(agent.expect("message").await["number"], 1);
+
+    nodes.kill(0);
+    let last_seq = agent.last_seq;
+    drop(agent);
+    // While the agent has no connection, the customer goes on writing at another node.
+    widget.ok(say("two")).await;
+    widget.ok(say("three")).await;
+
+    let token = signed_in["token"].as_str().expect("a token");
+    let session = signed_in["session"].as_str().expect("a session");
+    let (mut agent, again) =
+        Client::resume_at(nodes.ws(2), Via::Ws, token, session, last_seq, true).await;
+    assert_eq!(again["result"]["resumed"], true, "{again}");
+    // Each message it missed, once, in order (its client checks every seq), then on as before.
+    let missed: Vec<Value> = [agent.expect("message").await, agent.expect("message").await]
+        .into_iter()
+        .map(|m| json!([m["number"], m["text"]]))
+        .collect();
+    assert_eq!(missed, [json!([2, "two"]), json!([3, "three"])]);
+    agent
+        .ok(json!({"type": "send_message", "conversation": "chat-1", "text": "Still here"}))
+        .await;
+    let delivered = widget
+        .expect_where("message", |m| m["from"] == "agent")
+        .await;
+    assert_eq!(delivered["text"], "Still here");
+    // Every node has the transcript: a new session of the agent at yet another node gets all
+    // five messages.
+    let (mut tab, _) = Client::login_at(nodes.ws(1), Via::Ws, "c1").await;
+    let state = tab.expect("conversation_state").await;
+    assert_eq!(state["transcript"].as_array().unwrap().len(), 5, "{state}");
+}
