@@ -2,7 +2,8 @@
 // reason, takes the calls offered (with sound, an ARIA announcement and a countdown), holds,
 // transfers and hangs up, and wraps up. Everything shown comes from the server's events, through
 // the view of agent-state.js (which also says which actions the agent's state allows); a button
-// only sends a command, and the events it causes change the page.
+// only sends a command, and the events it causes change the page. The agent's conversations
+// (chat, SMS) are conversations.js's panel, beside the calls, fed the same events.
 //
 // Importing this module does nothing; agent-main.js calls `start()` when the page loads.
 
@@ -29,6 +30,7 @@ import {
   transferTargets,
   withDirectory,
 } from "./agent-state.js";
+import { conversationPanel } from "./conversations.js";
 import {
   announce,
   byRole,
@@ -116,6 +118,15 @@ export function start() {
   /** What the page knows (agent-state.js), rebuilt from each session's snapshot. */
   let view = emptyView();
 
+  /** The conversation panel beside the calls (conversations.js), fed the same events. */
+  const conversations = conversationPanel({
+    client,
+    root: byRole("conversations"),
+    announcer: byRole("chat-announcer"),
+    notice: byRole("notice"),
+    explain,
+  });
+
   const ringer = new Ringer(byRole("sound"));
   const preferences = webStorage("local");
   byRole("sound").checked = preferences?.getItem("acdhub.agent.sound") !== "off";
@@ -127,6 +138,7 @@ export function start() {
 
   client.addEventListener("reset", () => {
     view = reset(view);
+    conversations.reset();
   });
 
   client.addEventListener("session", (e) => {
@@ -137,6 +149,7 @@ export function start() {
       return;
     }
     view = signedIn(view, session);
+    conversations.signedIn(session);
     byRole("who").textContent = `${view.names.agents.get(view.me) ?? view.me} (${session.user})`;
     fillChoices();
     loadDirectory();
@@ -147,6 +160,7 @@ export function start() {
 
   client.addEventListener("event", (e) => {
     const event = e.detail;
+    conversations.event(event);
     const words = announcement(view, event);
     const next = reduce(view, event);
     if (words) announce(byRole("announcer"), words);
@@ -183,6 +197,7 @@ export function start() {
     fill(reasons, [...view.names.reasons].map(([id, name]) => h("option", { value: id }, name)));
     if (chosen) reasons.value = chosen;
     const targets = transferTargets(view);
+    conversations.setTargets(targets);
     fill(
       byRole("transfer-targets"),
       h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
@@ -220,6 +235,7 @@ export function start() {
     const offerPanel = byRole("offer");
     const offerWasHidden = offerPanel.hidden;
     offerPanel.hidden = !ringing;
+    conversations.setCallRinging(Boolean(ringing));
     if (ringing) {
       const facts = callFacts(view, ringing);
       byRole("offer-caller").textContent = facts.caller;

@@ -6,6 +6,11 @@
 //! Each agent serves three queues with a skill level from 1 to 5; the queues use every strategy
 //! and widen after 20 s. One cycle of a call is four commands (arrive, accept, hang up, end
 //! wrap-up), and the events each command produces are drained as a server would.
+//!
+//! [`mixed_config`] is the same contact center with a chat channel beside: N/50 chat queues,
+//! each agent in one of them holding up to three chats (while on a call too), and every other
+//! arrival a chat. One cycle of a chat is five commands (arrive, accept, the customer writes,
+//! the agent answers, the agent closes).
 
 // Each bench and example that includes this file uses a part of it.
 #![allow(dead_code)]
@@ -72,6 +77,30 @@ pub fn config(agents: usize) -> Config {
     }
 }
 
+/// [`config`] with a chat channel (three at once, not exclusive, offered during calls too): as
+/// many chat queues as voice queues, each agent with a skill in one.
+pub fn mixed_config(agents: usize) -> Config {
+    let mut config = config(agents);
+    let voice_queues = config.queues.len();
+    config.routing.voice_exclusive = false;
+    config
+        .channels
+        .push(acdhub::acd::config::ChannelConfig::new("chat"));
+    for q in 0..voice_queues {
+        let mut queue = QueueConfig::new(format!("chat{q}"));
+        queue.strategy = Strategy::ALL[q % Strategy::ALL.len()];
+        queue.channel = Some("chat".into());
+        queue.ring_timeout = Duration::from_secs(600);
+        config.queues.push(queue);
+    }
+    for (a, agent) in config.agents.iter_mut().enumerate() {
+        agent
+            .skills
+            .push((QueueId::new(format!("chat{}", a % voice_queues)), 3));
+    }
+    config
+}
+
 /// The contact center under load, and the agents' next actions.
 pub struct Load {
     pub acd: Acd,
@@ -87,13 +116,17 @@ pub struct Load {
     setup_arrivals: usize,
     actions: VecDeque<Command>,
     arrivals_owed: usize,
-    free_ids: Vec<CallId>,
 }
 
 impl Load {
     /// The contact center under load: every agent busy and N/5 calls waiting.
     pub fn new(agents: usize) -> Load {
-        let mut load = Load::unstarted(agents);
+        Load::new_with(config(agents))
+    }
+
+    /// Another contact center under the same load (started).
+    pub fn new_with(config: Config) -> Load {
+        let mut load = Load::unstarted_with(config, "2026-11-23T08:00:00Z".parse().unwrap());
         while load.starting() {
             load.step();
         }
@@ -136,7 +169,6 @@ impl Load {
             setup_arrivals: agents + backlog,
             actions: VecDeque::new(),
             arrivals_owed: 0,
-            free_ids: Vec::new(),
         }
     }
 
@@ -147,11 +179,20 @@ impl Load {
 
     fn arrival(&mut self) -> Command {
         let queue = self.queues[below(&mut self.rng, self.queues.len() as u64) as usize].clone();
-        // Ids of ended calls are reused, so the measurement is routing, not string formatting.
-        let call = self.free_ids.pop().unwrap_or_else(|| {
+        if queue.as_str().starts_with("chat") {
             self.next_call += 1;
-            CallId::new(format!("c{}", self.next_call))
-        });
+            let conversation = CallId::new(format!("c{}", self.next_call));
+            return Command::ConversationArrived {
+                conversation,
+                queue,
+                priority: 0,
+                data: CallData::default(),
+                messages: vec!["Hello".to_owned()],
+            };
+        }
+        // Every call a fresh id, as a PBX's are.
+        self.next_call += 1;
+        let call = CallId::new(format!("c{}", self.next_call));
         let priority = (below(&mut self.rng, 10) == 0) as u8;
         Command::CallArrived {
             call,
@@ -211,6 +252,38 @@ impl Load {
                     status: AgentStatus::WrapUp { .. },
                     ..
                 } => self.actions.push_back(Command::EndWrapUp { agent }),
+                Event::ConversationOffered {
+                    conversation,
+                    agent,
+                    ..
+                } => self.actions.push_back(Command::AcceptConversation {
+                    agent,
+                    conversation,
+                }),
+                Event::ConversationAccepted { conversation, .. } => {
+                    self.actions.push_back(Command::CustomerWrote {
+                        conversation,
+                        text: "Are you there?".to_owned(),
+                    })
+                }
+                Event::MessageAdded {
+                    conversation,
+                    agent: Some(agent),
+                    message,
+                    ..
+                } => self.actions.push_back(match message.from {
+                    acdhub::acd::Author::Customer => Command::AgentWrote {
+                        agent,
+                        conversation,
+                        text: "Yes, how can I help?".to_owned(),
+                    },
+                    acdhub::acd::Author::Agent(_) => Command::CloseConversation {
+                        agent,
+                        conversation,
+                    },
+                }),
+                // The chat queues have no wrap-up: the conversation leaves as it closes.
+                Event::ConversationLeft { .. } => self.arrivals_owed += 1,
                 _ => {}
             }
         }

@@ -475,6 +475,9 @@ pub struct QueueStatistics {
     pub at: String,
     pub queue: String,
     pub name: String,
+    /// What the queue routes: `voice`, or the messaging channel of its conversations (its
+    /// "calls" are then conversations, "answered" taken by an agent).
+    pub channel: String,
     pub waiting: u32,
     /// Calls of the queue ringing at an agent.
     pub ringing: u32,
@@ -617,6 +620,10 @@ impl QueueStatistics {
             at: time(at),
             queue: q.id.to_string(),
             name: q.name.clone(),
+            channel: q
+                .channel
+                .as_ref()
+                .map_or_else(|| "voice".to_owned(), ToString::to_string),
             waiting: q.waiting,
             ringing: q.ringing,
             oldest_waiting_since: q.oldest_waiting_since.map(time),

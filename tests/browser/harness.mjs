@@ -28,15 +28,17 @@ const configPaths = new Map();
 
 /**
  * The test configuration with `extra` (TOML: tables the template leaves out, such as `[server]`
- * or `[limits]`) after it; each written once per run, with a password hash made once per run.
+ * or `[limits]`, or more `[[tenants.queues]]` and `[[principals]]`) after it; each written once
+ * per run, with a password hash made once per run. `{{hash}}` is that hash, in `extra` too.
  */
 function config(extra = "") {
   if (configPaths.has(extra)) return configPaths.get(extra);
   configDir ??= mkdtempSync(join(tmpdir(), "acdhub-browser-"));
   passwordHash ??= execFileSync(BINARY, ["hash-password"], { input: PASSWORD }).toString().trim();
-  const text = readFileSync(join(here, "acdhub.toml.in"), "utf8").replaceAll("{{hash}}", passwordHash);
+  const withHash = (toml) => toml.replaceAll("{{hash}}", passwordHash);
+  const text = withHash(readFileSync(join(here, "acdhub.toml.in"), "utf8"));
   const path = join(configDir, `acdhub-${configPaths.size}.toml`);
-  writeFileSync(path, extra ? `${text}\n${extra}\n` : text);
+  writeFileSync(path, extra ? `${text}\n${withHash(extra)}\n` : text);
   configPaths.set(extra, path);
   return path;
 }

@@ -1,43 +1,17 @@
 // The WebAgent behind real proxies: Debian's nginx in front of the real server, configured as
 // the proxies and firewalls of protocol.md ("Through proxies and firewalls") behave, and the
 // page in Chromium walking its ladder (WSS, WS, SSE, long-poll) to the rung that works there.
-// Each nginx configuration is written out below, with what each line imitates.
+// Each nginx configuration is written out in proxies.mjs, with what each line imitates.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { createServer } from "node:net";
-import { PortTaken, freePort, launchBrowser, signIn, startNginx, startServer, watchClient, watchErrors } from "./harness.mjs";
+import { launchBrowser, signIn, watchClient, watchErrors } from "./harness.mjs";
+import { behindNginx, holdingStreams, passingUpgrades, refusingUpgrades } from "./proxies.mjs";
 
 /** Patience for anything the server, the simulator or the ladder has to do: a limit, not a timing. */
 const PATIENCE = 60000;
-
-/**
- * The server behind nginx. nginx's port is picked first because the server must be told it
- * (`public_ws_port`, so /rt/endpoints sends pages through nginx); nginx then starts on it in
- * front of the server's ws listener. `serverToml(nginxPort)` is the server's extra TOML,
- * `nginxServers(nginxPort, upstreamPort)` nginx's `server` blocks. If another process took the
- * port in between, it all starts again on another one.
- */
-async function behindNginx(t, { serverToml, nginxServers }) {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const server = await startServer({ extra: serverToml(port) });
-    let nginx;
-    try {
-      nginx = await startNginx({ port, config: (listen) => nginxServers(listen, server.ports.ws) });
-    } catch (error) {
-      await server.stop();
-      if (error instanceof PortTaken && attempt < 5) continue;
-      throw error;
-    }
-    t.after(async () => {
-      await nginx.stop();
-      await server.stop();
-    });
-    return { server, nginx };
-  }
-}
 
 /** A browser for one test, closed after it. */
 async function browserFor(t) {
@@ -103,25 +77,7 @@ test("behind a proxy that holds every response until it completes, the page ends
 public_wss_port = 0
 public_ws_port = ${nginxPort}
 `,
-    nginxServers: (port, upstream) => `
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://127.0.0.1:${upstream};
-      # A download scanner (TLS inspection, antivirus): the response is held until it is
-      # complete, whatever the server asks (its X-Accel-Buffering: no is ignored)...
-      proxy_buffering on;
-      proxy_ignore_headers X-Accel-Buffering;
-      # ...in buffers large enough that an event stream's first kilobytes, and its headers, never
-      # get out before the stream ends.
-      proxy_buffer_size 1m;
-      proxy_buffers 8 1m;
-      proxy_busy_buffers_size 2m;
-      # HTTP/1.0 to the server (nginx's default) and no Upgrade or Connection header passed: a
-      # WebSocket upgrade cannot get through.
-    }
-  }
-`,
+    nginxServers: holdingStreams,
   });
   const browser = await browserFor(t);
   const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
@@ -180,57 +136,6 @@ public_ws_port = ${nginxPort}
   assert.ok(wire.length >= events.length, "every delivered event came in a poll answer");
   assert.deepEqual(unexpected(agent.errors), []);
 });
-
-/**
- * A proxy in front of the ws listener that refuses WebSocket: any request asking for an upgrade
- * gets 403, as a corporate proxy that does not allow WebSocket answers it. Everything else passes
- * as a plain reverse proxy would pass it.
- */
-const refusingUpgrades = (port, upstream) => `
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      # The proxy's policy: no WebSocket.
-      if ($http_upgrade) {
-        return 403;
-      }
-      proxy_pass http://127.0.0.1:${upstream};
-      # The page's host and port, so the server names its own origin (and /rt/endpoints) as the
-      # browser sees it.
-      proxy_set_header Host $http_host;
-      # nginx's default buffering, which a stream's X-Accel-Buffering: no turns off for SSE.
-      proxy_buffering on;
-    }
-  }
-`;
-
-/**
- * A sane production reverse proxy: WebSocket upgrades passed, buffering on (SSE turns it off
- * with X-Accel-Buffering: no), and an idle timeout of `readTimeout`: a connection that
- * carries nothing from the server for that long is closed.
- */
-const passingUpgrades = (port, upstream, { readTimeout = "60s" } = {}) => `
-  # The Connection header to send upstream: "upgrade" when the browser asked for one.
-  map $http_upgrade $connection_upgrade {
-    default upgrade;
-    "" close;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://127.0.0.1:${upstream};
-      # What nginx's WebSocket guide says to add: HTTP/1.1 and the hop-by-hop upgrade headers.
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $http_host;
-      proxy_buffering on;
-      # The idle killer: nothing read from the server for this long closes the connection
-      # (nginx's default is 60 s, AWS ALB's 60 s).
-      proxy_read_timeout ${readTimeout};
-    }
-  }
-`;
 
 test("WebSocket refused by the proxy on the ws port, the server's own wss port open: the page on http takes WSS", async (t) => {
   const { nginx } = await behindNginx(t, {

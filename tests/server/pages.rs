@@ -35,6 +35,11 @@ const SERVED: &[(&str, &str)] = &[
     ("/assets/agent.js", "text/javascript; charset=utf-8"),
     ("/assets/agent-main.js", "text/javascript; charset=utf-8"),
     ("/assets/agent-state.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/conversations-state.js",
+        "text/javascript; charset=utf-8",
+    ),
+    ("/assets/conversations.js", "text/javascript; charset=utf-8"),
     ("/assets/wallboard.js", "text/javascript; charset=utf-8"),
     (
         "/assets/wallboard-main.js",

@@ -194,6 +194,9 @@ pub enum Command {
 pub struct QueueStats {
     pub id: QueueId,
     pub name: String,
+    /// The messaging channel whose conversations the queue routes; `None` for calls.
+    #[serde(default)]
+    pub channel: Option<ChannelId>,
     pub waiting: u32,
     /// Calls of this queue ringing at an agent.
     pub ringing: u32,
@@ -645,6 +648,7 @@ impl Acd {
         Some(QueueStats {
             id: queue.config.id.clone(),
             name: queue.config.name.clone(),
+            channel: queue.config.channel.clone(),
             waiting: queue.waiting_count() as u32,
             ringing: queue.ringing,
             oldest_waiting_since: queue.oldest_waiting_since(),

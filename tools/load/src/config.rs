@@ -43,6 +43,11 @@ pub struct ConfigArgs {
     /// `[limits] stats_updates_per_sec` (1 to 50).
     #[arg(long, default_value_t = 4)]
     pub stats_updates_per_sec: u32,
+    /// Conversations too, for `acdhub-load chats`: channel `chat` (three at once), a chat queue
+    /// chat0.. beside each queue (no wrap-up), each agent aJ in chat(J mod queues), and the
+    /// login `widget` (messaging).
+    #[arg(long)]
+    pub chats: bool,
 }
 
 /// Prints the configuration on stdout.
@@ -118,11 +123,22 @@ pub fn render(args: &ConfigArgs, hash: &str) -> String {
             "\n[[tenants.queues]]\nid = \"q{queue}\"\nring_timeout_secs = 20\nwrap_up_secs = 60\n"
         ));
     }
+    if args.chats {
+        text.push_str("\n[[tenants.channels]]\nid = \"chat\"\ncapacity = 3\n");
+        for queue in 0..args.queues {
+            text.push_str(&format!(
+                "\n[[tenants.queues]]\nid = \"chat{queue}\"\nchannel = \"chat\"\nring_timeout_secs = 20\n"
+            ));
+        }
+    }
     for agent in 0..args.agents {
-        let skills: Vec<String> = agent_queues(agent, args.queues)
+        let mut skills: Vec<String> = agent_queues(agent, args.queues)
             .iter()
             .map(|queue| format!("q{queue} = 3"))
             .collect();
+        if args.chats {
+            skills.push(format!("chat{} = 3", agent % args.queues));
+        }
         text.push_str(&format!(
             "\n[[tenants.agents]]\nid = \"a{agent}\"\nskills = {{ {} }}\n",
             skills.join(", ")
@@ -139,6 +155,9 @@ pub fn render(args: &ConfigArgs, hash: &str) -> String {
     }
     principal("pbx", "telephony");
     principal("wall", "wallboard");
+    if args.chats {
+        principal("widget", "messaging");
+    }
     text
 }
 
@@ -172,6 +191,7 @@ mod tests {
             metrics: "127.0.0.1:29464".to_owned(),
             journal: false,
             stats_updates_per_sec: 4,
+            chats: false,
         }
     }
 
@@ -258,5 +278,31 @@ mod tests {
                 .get("journal")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn with_chats_every_agent_has_a_chat_queue_and_the_connector_a_login() {
+        let mut with_chats = args(50, 20);
+        with_chats.chats = true;
+        let text = render(&with_chats, "$argon2id$x");
+        let file: toml::Value = toml::from_str(&text).expect("the configuration is TOML");
+        let tenant = &file["tenants"].as_array().unwrap()[0];
+        assert_eq!(tenant["channels"][0]["id"].as_str(), Some("chat"));
+        let chat_queues = tenant["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q.get("channel").is_some())
+            .count();
+        assert_eq!(chat_queues, 20);
+        assert_eq!(
+            tenant["agents"][27]["skills"]["chat7"].as_integer(),
+            Some(3),
+            "agent J in chat(J mod queues)"
+        );
+        let principals = file["principals"].as_array().unwrap();
+        assert!(principals.iter().any(
+            |p| p["user"].as_str() == Some("widget") && p["role"].as_str() == Some("messaging")
+        ));
     }
 }

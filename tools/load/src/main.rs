@@ -12,6 +12,7 @@
 
 mod agents;
 mod broadcast;
+mod chats;
 mod client;
 mod clock;
 mod commands;
@@ -43,6 +44,8 @@ enum Mode {
     Idle(idle::IdleArgs),
     /// Offer latency with N agents and a PBX at a fixed call rate.
     Agents(agents::AgentsArgs),
+    /// Message latency, customer to agent: N agents holding chats, a messaging connector writing.
+    Chats(chats::ChatsArgs),
     /// Commands per second of one tenant: agents sending not_ready / ready as fast as answered.
     Commands(commands::CommandsArgs),
     /// A cluster node killed: time until its agents are signed in again at another node.
@@ -80,6 +83,7 @@ async fn measure(mode: Mode) -> Result<(), String> {
         Mode::Config(args) => config::run(&args),
         Mode::Idle(args) => idle::run(args).await,
         Mode::Agents(args) => agents::run(args).await,
+        Mode::Chats(args) => chats::run(args).await,
         Mode::Commands(args) => commands::run(args).await,
         Mode::Failover(args) => failover::run(args).await,
         Mode::Wallboards(args) => wallboards::run(args, "wallboards").await,

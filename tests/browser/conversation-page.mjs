@@ -1,0 +1,163 @@
+// The WebAgent's conversation panel as conversations.test.mjs drives it: a server with a chat
+// channel (CHAT_TOML), the messaging connector and the PBX beside the browser, and what the
+// tests look for on the page (rows, unread counts, the transcript, where the focus is).
+
+import assert from "node:assert/strict";
+import { launchBrowser, signIn, startServer, watchClient, watchErrors } from "./harness.mjs";
+import { messaging, telephony } from "./connectors.mjs";
+
+/** Patience for anything the server or the page has to do: a limit, not a timing. */
+export const PATIENCE = 60000;
+
+/**
+ * A chat channel and its queue, another chat queue nobody serves (a transfer target), agent3 who
+ * takes chats and the calls of the hotline, and the messaging and telephony users. The hotline
+ * is a voice queue of its own: the simulator's callers wait in `support`, and an agent with a
+ * skill there would be rung by them the moment it is ready.
+ */
+export const CHAT_TOML = `
+[[tenants.channels]]
+id = "chat"
+name = "Web chat"
+capacity = 3
+
+[[tenants.queues]]
+id = "chat"
+name = "Chat"
+channel = "chat"
+ring_timeout_secs = 120
+wrap_up_secs = 6
+
+[[tenants.queues]]
+id = "chat-billing"
+name = "Chat billing"
+channel = "chat"
+ring_timeout_secs = 120
+wrap_up_secs = 6
+
+[[tenants.queues]]
+id = "hotline"
+name = "Hotline"
+service_level = { threshold_secs = 20, target_percent = 80 }
+ring_timeout_secs = 120
+wrap_up_secs = 30
+
+[[tenants.agents]]
+id = "agent3"
+name = "Chris Chat"
+skills = { chat = 1, hotline = 1 }
+
+[[principals]]
+user = "agent3"
+role = "agent"
+tenant = "acme"
+agent = "agent3"
+password_hash = "{{hash}}"
+
+[[principals]]
+user = "widget"
+role = "messaging"
+tenant = "acme"
+password_hash = "{{hash}}"
+
+[[principals]]
+user = "pbx"
+role = "telephony"
+tenant = "acme"
+password_hash = "{{hash}}"
+`;
+
+/** A server with chat, a browser, the messaging connector and the PBX, closed after the test. */
+export async function setUp(t) {
+  const server = await startServer({ extra: CHAT_TOML });
+  return withClients(t, server);
+}
+
+export async function withClients(t, server, { stopServer = true } = {}) {
+  const browser = await launchBrowser();
+  const widget = await messaging(server.http);
+  const pbx = await telephony(server.http);
+  t.after(async () => {
+    await widget.close();
+    await pbx.close();
+    await browser.close();
+    if (stopServer) await server.stop();
+  });
+  return { server, browser, widget, pbx };
+}
+
+/** The WebAgent at `url` signed in as agent3, logged in and ready, with its page errors. */
+export async function readyAgent(browser, url) {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  const watch = await watchClient(page);
+  await page.goto(url);
+  await signIn(page, "agent3");
+  await page.locator('[data-role="connection"][data-state="live"]').waitFor({ timeout: PATIENCE });
+  await page.getByRole("button", { name: "Log in" }).click();
+  await agentState(page, "not_ready");
+  await page.getByRole("button", { name: "Ready", exact: true }).click();
+  await agentState(page, "ready");
+  return { page, errors, ...watch };
+}
+
+export const agentState = (page, name) => page.locator(`[data-role="state"][data-state="${name}"]`).waitFor({ timeout: PATIENCE });
+
+/** A conversation's row in the list. */
+export const row = (page, id) => page.locator(`[data-role="conversation-row"][data-conversation="${id}"]`);
+
+/** Waits until conversation `id`'s row shows `unread` unread messages (and `status`, if given). */
+export async function rowShows(page, id, { unread, status } = {}) {
+  let selector = `[data-role="conversation-row"][data-conversation="${id}"]`;
+  if (unread !== undefined) selector += `[data-unread="${unread}"]`;
+  if (status !== undefined) selector += `[data-status="${status}"]`;
+  await page.locator(selector).waitFor({ timeout: PATIENCE });
+}
+
+/** The selected conversation's transcript: `[from, text]` per message, and its numbers. */
+export async function transcript(page) {
+  return page.locator('[data-role="transcript"] .message').evaluateAll((items) =>
+    items.map((item) => ({
+      number: Number(item.dataset.number),
+      from: item.dataset.from,
+      who: item.querySelector(".who").textContent,
+      text: item.querySelector(".message-text").textContent,
+    })),
+  );
+}
+
+/** Waits until the selected conversation is `id` and its transcript holds `text`. */
+export async function shows(page, id, text) {
+  await page.waitForFunction(
+    ({ id, text }) =>
+      document.querySelector('[data-role="conversation"]')?.dataset.conversation === id &&
+      [...document.querySelectorAll('[data-role="transcript"] .message-text')].some((p) => p.textContent === text),
+    { id, text },
+    { timeout: PATIENCE },
+  );
+}
+
+/** What has the keyboard's focus: a chat action, a data-role, a row's conversation, or its text. */
+export const focused = (page) =>
+  page.evaluate(() => {
+    const e = document.activeElement;
+    if (e.dataset.role === "conversation-row") return `row:${e.dataset.conversation}`;
+    return e.dataset.chatAction ?? e.dataset.action ?? e.dataset.role ?? e.textContent.trim();
+  });
+
+/** Presses Tab (or Shift+Tab) until the focus is on `target` (as `focused` names it). */
+export async function tabTo(page, target, { back = false } = {}) {
+  for (let i = 0; i < 60; i++) {
+    if ((await focused(page)) === target) return;
+    await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+  }
+  assert.fail(`Tab never reached ${target}`);
+}
+
+/** The polite announcer's words, once they are `expected`'s. */
+export const announced = (page, expected) =>
+  page.waitForFunction(
+    (words) => document.querySelector('[data-role="chat-announcer"]').textContent === words,
+    expected,
+    { timeout: PATIENCE },
+  );

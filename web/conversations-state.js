@@ -1,0 +1,361 @@
+// conversations-state.js: the WebAgent's conversations (chat, SMS, ...) as pure functions of the
+// server's messages, beside agent-state.js, which keeps the agent's state and calls. The view
+// holds each conversation offered to the agent, open at it or in its wrap-up, with its
+// transcript (each message once, by its `number`), its unread count, and which one the agent
+// has selected. `reduce` takes one event and returns the next view (the same one when the event
+// changes nothing); `reset` starts a new session's snapshot. No DOM, no network, no clock (times
+// come in as arguments): conversations.js draws what this module says, and Node tests it as it
+// is (tests/browser/conversations-state.test.mjs).
+
+import { formatDuration, secondsSince } from "./format.js";
+
+/**
+ * The view before any session. Plain data, never changed in place.
+ *
+ * - `me`: the agent this session is; null until signed in (every event counts as ours then).
+ * - `conversations`: by id, in the order they came: `{id, status, queue, channel, customer,
+ *   data, priority, offerDeadline, wrapUpDeadline, closedBy, transcript}`; `status` is
+ *   `offered`, `open` or `wrap_up`; `transcript` is the messages (`{number, from, agent?, at,
+ *   text}`) in `number` order, each number once.
+ * - `read`: by conversation id, the highest message number the agent has seen (selected while
+ *   it came, or selected after). It outlives a new session, so a resync's snapshot does not make
+ *   old messages unread again.
+ * - `selected`: the conversation shown; it too outlives a new session.
+ */
+export function emptyConversations() {
+  return Object.freeze({ me: null, conversations: new Map(), read: new Map(), selected: null });
+}
+
+/** Signed in (again): which agent this session is, from the AuthResult. */
+export function signedIn(view, session) {
+  return Object.freeze({ ...view, me: session.agent ?? null });
+}
+
+/**
+ * A new session's snapshot begins: the conversations go (the snapshot's `conversation_state`s
+ * bring back the ones the agent still holds); what was read and what was selected stay.
+ */
+export function reset(view) {
+  return Object.freeze({ ...view, me: null, conversations: new Map() });
+}
+
+/** The agent selects a conversation (null: none): what it has is read now. */
+export function select(view, id) {
+  if (id !== null && !view.conversations.has(id)) return view;
+  const read = id === null ? view.read : markRead(view.read, view.conversations.get(id));
+  if (id === view.selected && read === view.read) return view;
+  return Object.freeze({ ...view, selected: id, read });
+}
+
+/** The transcript with `items` in, each number once (one already there stays as it was). */
+export function mergeTranscript(transcript, items) {
+  const known = new Set(transcript.map((item) => item.number));
+  const added = items.filter((item) => !known.has(item.number) && known.add(item.number));
+  if (added.length === 0) return transcript;
+  return [...transcript, ...added.map(messageItem)].sort((a, b) => a.number - b.number);
+}
+
+/** A transcript item as the view keeps it (a `message` event less its envelope). */
+function messageItem({ number, from, agent, at, text }) {
+  return Object.freeze(agent === undefined ? { number, from, at, text } : { number, from, agent, at, text });
+}
+
+const lastNumber = (conversation) => conversation?.transcript.at(-1)?.number ?? -1;
+
+function markRead(read, conversation) {
+  if (!conversation) return read;
+  const upTo = lastNumber(conversation);
+  return (read.get(conversation.id) ?? -1) >= upTo ? read : new Map(read).set(conversation.id, upTo);
+}
+
+/** An event names no agent, or this one (any, until the session says who this is). */
+const concernsMe = (view, event) => event.agent === undefined || view.me === null || event.agent === view.me;
+
+/**
+ * The view after one event: `conversation_offer`, `conversation_offer_cancelled`,
+ * `conversation_accepted`, `message`, `conversation_transferred`, `conversation_closed`,
+ * `conversation_left` and a snapshot's `conversation_state`. Anything else, or an event about
+ * another agent's conversation, changes nothing.
+ */
+export function reduce(view, event) {
+  const id = event.conversation;
+  if (id === undefined || !concernsMe(view, event)) return view;
+  const known = view.conversations.get(id);
+  switch (event.type) {
+    case "conversation_offer":
+      return withConversation(view, {
+        ...(known ?? newConversation(event, [])),
+        status: "offered",
+        queue: event.queue,
+        channel: event.channel,
+        customer: event.customer ?? null,
+        data: event.data ?? {},
+        priority: event.priority ?? 0,
+        offerDeadline: event.offer_deadline,
+        wrapUpDeadline: null,
+        closedBy: null,
+        transcript: mergeTranscript(known?.transcript ?? [], event.transcript ?? []),
+      });
+    case "conversation_state": {
+      // A snapshot says where the conversation is now, transcript and all: it replaces what the
+      // view knew. A conversation waiting in a queue, or another agent's, is not this agent's.
+      if (event.status === "waiting" || !["offered", "open", "wrap_up"].includes(event.status)) return without(view, id);
+      return withConversation(view, {
+        ...newConversation(event, event.transcript ?? known?.transcript ?? []),
+        status: event.status,
+        offerDeadline: event.offer_deadline ?? null,
+        wrapUpDeadline: event.wrap_up_deadline ?? null,
+      }, { snapshot: true });
+    }
+    case "conversation_accepted":
+      if (!known) return view;
+      return withConversation(view, { ...known, status: "open", queue: event.queue ?? known.queue, offerDeadline: null });
+    case "message": {
+      if (!known) return view;
+      const transcript = mergeTranscript(known.transcript, [event]);
+      if (transcript === known.transcript) return view;
+      return withConversation(view, { ...known, transcript });
+    }
+    case "conversation_closed":
+      if (!known) return view;
+      return withConversation(view, {
+        ...known,
+        status: "wrap_up",
+        offerDeadline: null,
+        wrapUpDeadline: event.wrap_up_deadline ?? null,
+        closedBy: event.by ?? null,
+      });
+    case "conversation_offer_cancelled":
+    case "conversation_transferred":
+    case "conversation_left":
+      return without(view, id);
+    default:
+      return view;
+  }
+}
+
+function newConversation(event, transcript) {
+  return {
+    id: event.conversation,
+    status: "offered",
+    queue: event.queue,
+    channel: event.channel,
+    customer: event.customer ?? null,
+    data: event.data ?? {},
+    priority: event.priority ?? 0,
+    offerDeadline: null,
+    wrapUpDeadline: null,
+    closedBy: null,
+    transcript: mergeTranscript([], transcript),
+  };
+}
+
+/**
+ * The view with `conversation` in (replacing the one of its id, in its place). The selected one
+ * has read all it holds. A conversation new to the view is selected when none is (nor, during a
+ * snapshot, one that may still come back: a selection the snapshot has not brought yet); one a
+ * snapshot alone tells of, open or in wrap-up, was read before (a reload, a resync).
+ */
+function withConversation(view, conversation, { snapshot = false } = {}) {
+  const frozen = Object.freeze(conversation);
+  const isNew = !view.conversations.has(frozen.id);
+  const conversations = new Map(view.conversations).set(frozen.id, frozen);
+  const dangling = view.selected !== null && !view.conversations.has(view.selected) && view.selected !== frozen.id;
+  let selected = view.selected;
+  if (isNew && (selected === null || (dangling && !snapshot))) selected = frozen.id;
+  let read = view.read;
+  if (selected === frozen.id) read = markRead(read, frozen);
+  else if (!read.has(frozen.id)) {
+    // Nothing read of it yet. Told of live, that is so; told of by a snapshot alone, an open
+    // conversation or one in wrap-up was seen before the reload or the resync.
+    read = new Map(read).set(frozen.id, snapshot && frozen.status !== "offered" ? lastNumber(frozen) : -1);
+  }
+  return Object.freeze({ ...view, conversations, selected, read });
+}
+
+function without(view, id) {
+  if (!view.conversations.has(id) && !view.read.has(id)) return view;
+  const conversations = new Map(view.conversations);
+  conversations.delete(id);
+  const read = new Map(view.read);
+  read.delete(id);
+  return Object.freeze({ ...view, conversations, read, selected: view.selected === id ? null : view.selected });
+}
+
+// --- What the view says -----------------------------------------------------------------------
+
+/** The conversation selected and still held, or null. */
+export function selectedConversation(view) {
+  return view.conversations.get(view.selected) ?? null;
+}
+
+/** The customer's messages the agent has not seen: those after the last one it read. */
+export function unreadCount(view, id) {
+  const conversation = view.conversations.get(id);
+  if (!conversation) return 0;
+  const read = view.read.get(id) ?? -1;
+  return conversation.transcript.filter((item) => item.from === "customer" && item.number > read).length;
+}
+
+/** When the customer last wrote (an instant), or null if it has not written. */
+export function lastCustomerMessageAt(conversation) {
+  return conversation.transcript.findLast((item) => item.from === "customer")?.at ?? null;
+}
+
+/**
+ * Since when the customer waits for an answer: its last message, when no agent's message came
+ * after it; null when the agent answered last or nobody wrote yet, and once it is closed.
+ */
+export function waitingSince(conversation) {
+  const last = conversation.transcript.at(-1);
+  return conversation.status !== "wrap_up" && last?.from === "customer" ? last.at : null;
+}
+
+/** Who writes, as the page names them. */
+export function customerName(conversation) {
+  return conversation.customer ?? "Unknown customer";
+}
+
+export const STATUS_LABELS = Object.freeze({ offered: "New", open: "Open", wrap_up: "Wrap-up" });
+
+/**
+ * The list's rows, in the order the conversations came: id, customer, status, unread count,
+ * the last customer message's instant, since when the customer waits (null: not waiting), and
+ * whether it is the selected one. `queueName(id)` names queues.
+ */
+export function conversationRows(view, queueName = (id) => id) {
+  return [...view.conversations.values()].map((conversation) => ({
+    id: conversation.id,
+    customer: customerName(conversation),
+    status: conversation.status,
+    statusLabel: STATUS_LABELS[conversation.status],
+    queue: queueName(conversation.queue),
+    channel: conversation.channel,
+    unread: unreadCount(view, conversation.id),
+    lastCustomerAt: lastCustomerMessageAt(conversation),
+    waitingSince: waitingSince(conversation),
+    selected: conversation.id === view.selected,
+  }));
+}
+
+/**
+ * The clocks at `nowMs` (the server's clock): for each conversation, how long its customer has
+ * waited since its last message (`m:ss`, or null when it is not waiting), and the offer's or
+ * wrap-up's countdown (null when neither runs).
+ */
+export function conversationClocks(view, nowMs) {
+  const clocks = new Map();
+  for (const conversation of view.conversations.values()) {
+    const since = waitingSince(conversation);
+    const deadline = conversation.status === "offered" ? conversation.offerDeadline : conversation.wrapUpDeadline;
+    clocks.set(conversation.id, {
+      waiting: since ? formatDuration(secondsSince(since, nowMs)) : null,
+      countdown: deadline ? formatDuration(-secondsSince(deadline, nowMs)) : null,
+    });
+  }
+  return clocks;
+}
+
+/** Counts of what the agent holds, for a heading: conversations, and unread messages in all. */
+export function totals(view) {
+  let unread = 0;
+  for (const id of view.conversations.keys()) unread += unreadCount(view, id);
+  return { conversations: view.conversations.size, unread };
+}
+
+// --- What the agent can do --------------------------------------------------------------------
+
+/**
+ * What a conversation allows now: `accept` and `reject` while offered; `send`, `transfer` and
+ * `close` while open; `end_wrap_up` in its wrap-up. Nothing for no conversation.
+ */
+export function conversationActions(conversation) {
+  const status = conversation?.status;
+  return {
+    accept: status === "offered",
+    reject: status === "offered",
+    send: status === "open",
+    transfer: status === "open",
+    close: status === "open",
+    end_wrap_up: status === "wrap_up",
+  };
+}
+
+/** The page's main control for a conversation: where the keyboard goes after an action. */
+export function mainConversationAction(conversation) {
+  return { offered: "accept", open: "send", wrap_up: "end_wrap_up" }[conversation?.status] ?? null;
+}
+
+/**
+ * The command an action sends for a conversation, as `[type, fields]`, or null when the action
+ * is not on offer (or, for `send`, there is nothing to send). `text` (send) and `target`
+ * (transfer: `queue:<id>` or `agent:<id>`, as agent-state.js's transferTargets gives them) come
+ * from the page.
+ */
+export function conversationCommand(conversation, action, { text = "", target = "" } = {}) {
+  if (!conversationActions(conversation)[action]) return null;
+  const fields = { conversation: conversation.id };
+  switch (action) {
+    case "accept":
+      return ["accept_conversation", fields];
+    case "reject":
+      return ["reject_conversation", fields];
+    case "send":
+      return text.trim() ? ["send_message", { ...fields, text }] : null;
+    case "transfer": {
+      const [kind, id] = String(target).split(":");
+      return (kind === "queue" || kind === "agent") && id ? ["transfer_conversation", { ...fields, [kind]: id }] : null;
+    }
+    case "close":
+      return ["close_conversation", fields];
+    case "end_wrap_up":
+      return ["end_conversation_wrap_up", fields];
+    default:
+      return null;
+  }
+}
+
+/**
+ * What a screen reader hears (politely) for an event of this agent's conversations: a new
+ * customer message, naming the customer; a new conversation offered; one that ended without
+ * the agent. Null for anything else, and for a message already in the transcript.
+ */
+export function conversationAnnouncement(view, event) {
+  if (!concernsMe(view, event)) return null;
+  const known = view.conversations.get(event.conversation);
+  switch (event.type) {
+    case "message":
+      if (!known || event.from !== "customer" || known.transcript.some((item) => item.number === event.number)) return null;
+      return `New message from ${customerName(known)}: ${clip(event.text)}`;
+    case "conversation_offer":
+      return known ? null : `New chat from ${event.customer ?? "an unknown customer"}.`;
+    case "conversation_offer_cancelled":
+      return known ? `The chat from ${customerName(known)} went back to the queue.` : null;
+    case "conversation_closed":
+      return known && event.by === "customer" ? `${customerName(known)} left the chat.` : null;
+    default:
+      return null;
+  }
+}
+
+/** What the page says of a conversation command's refusal, by its code; null: the page's usual words. */
+export function conversationRefusal(code) {
+  return (
+    {
+      not_offered: "That chat is no longer offered to you.",
+      not_in_conversation: "That chat is no longer yours.",
+      conversation_closed: "That chat is closed.",
+      conversation_open: "That chat is still open.",
+      wrong_channel: "That queue takes other work: pick a queue of this channel.",
+      agent_not_available: "That agent cannot take this chat now.",
+      message_too_long: "The message is too long.",
+      empty_message: "The message is empty.",
+      transcript_full: "This chat holds as many messages as it can.",
+    }[code] ?? null
+  );
+}
+
+/** A message as it is read out: its first 160 characters. */
+function clip(text) {
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
