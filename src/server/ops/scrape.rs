@@ -59,6 +59,14 @@ fn queue_series(
 ) {
     let labels = [("tenant", tenant), ("queue", queue.id.as_str())];
     let figures = &queue.stats.lifetime;
+    let channel = queue.channel.as_ref().map_or("voice", |c| c.as_str());
+    out.gauge(
+        "acdhub_queue_info",
+        "What the queue routes (always 1): channel voice, or the messaging channel of its \
+         conversations, which its calls series then count.",
+        &[labels[0], labels[1], ("channel", channel)],
+        1.0,
+    );
     out.gauge(
         "acdhub_queue_calls_waiting",
         "Calls waiting in the queue now (ringing calls not included).",
@@ -367,6 +375,16 @@ mod tests {
             .find(|m| label(m, "reason") == "disconnected")
             .expect("system reasons are exported at 0 too");
         assert_eq!(disconnected.get_gauge().get_value(), 0.0);
+
+        // Each queue says what it routes: the demo's four call queues and its chat queue.
+        let channels: Vec<(&str, &str)> = family(&families, "acdhub_queue_info")
+            .get_metric()
+            .iter()
+            .map(|m| (label(m, "queue"), label(m, "channel")))
+            .collect();
+        assert!(channels.contains(&("support", "voice")), "{channels:?}");
+        assert!(channels.contains(&("chat", "chat")), "{channels:?}");
+        assert_eq!(channels.len(), 5);
     }
 
     #[test]
