@@ -388,3 +388,49 @@ async fn on_every_rung_each_customer_message_reaches_the_agent_once_in_order_thr
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_supervisor_sees_every_conversation_move_without_its_messages() {
+    let server = net::start(&net::with_chat("")).await;
+    let (mut agent, _) = ready_agent(&server, "c1", Via::Ws).await;
+    let mut widget = widget(&server, Via::Ws).await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "k-0", "queue": "chat"}))
+        .await;
+    agent.expect("conversation_offer").await;
+    let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
+    boss.ok(json!({"type": "subscribe"})).await;
+    let snapshot = boss
+        .expect_where("conversation_state", |m| m["conversation"] == "k-0")
+        .await;
+    assert_eq!(snapshot["status"], "offered", "{snapshot}");
+    assert!(snapshot.get("transcript").is_none(), "{snapshot}");
+
+    agent
+        .ok(json!({"type": "accept_conversation", "conversation": "k-0"}))
+        .await;
+    let open = boss
+        .expect_where("conversation_state", |m| m["status"] == "open")
+        .await;
+    assert_eq!(open["agent"], "c1");
+    widget
+        .ok(json!({"type": "customer_message", "conversation": "k-0", "text": "private"}))
+        .await;
+    agent
+        .ok(json!({"type": "close_conversation", "conversation": "k-0"}))
+        .await;
+    let closed = boss
+        .expect_where("conversation_state", |m| m["status"] == "wrap_up")
+        .await;
+    assert!(closed["wrap_up_deadline"].is_string(), "{closed}");
+    agent
+        .ok(json!({"type": "end_conversation_wrap_up", "conversation": "k-0"}))
+        .await;
+    let left = boss.expect("conversation_left").await;
+    assert_eq!(left["reason"], "completed");
+    assert!(
+        !boss.backlog.iter().any(|m| m["type"] == "message"),
+        "a supervisor does not get the messages: {:?}",
+        boss.backlog
+    );
+}

@@ -76,6 +76,9 @@ pub struct Audience {
     /// Calls whose place changed in the current step: supervisors get one `call_state` each,
     /// saying where the call came from and why if it changed queue in the step.
     touched_calls: BTreeMap<CallId, Option<QueueChange>>,
+    /// Conversations whose place changed in the current step: supervisors get one
+    /// `conversation_state` each.
+    touched_conversations: BTreeSet<ConversationId>,
     /// Who caused the current step, when a supervisor did: cleared at its end.
     cause: Option<Cause>,
     /// Queue positions in configuration order, which is the order statistics are written in.
@@ -217,6 +220,7 @@ impl Audience {
             last_waiting: HashMap::new(),
             streams: None,
             touched_calls: BTreeMap::new(),
+            touched_conversations: BTreeSet::new(),
             cause: None,
             stale_queues: BTreeSet::new(),
             stale_totals: false,
@@ -613,6 +617,7 @@ impl Audience {
                     cause.agent = None;
                 }
                 self.conversation_event(agent, event);
+                self.touched_conversations.insert(conversation.clone());
             }
             Event::ConversationOfferEnded {
                 conversation,
@@ -626,9 +631,20 @@ impl Audience {
             } => {
                 self.forget_conversation_at(conversation, agent);
                 self.conversation_event(agent, event);
+                self.touched_conversations.insert(conversation.clone());
             }
-            Event::ConversationAccepted { agent, .. } | Event::ConversationClosed { agent, .. } => {
+            Event::ConversationAccepted {
+                conversation,
+                agent,
+                ..
+            }
+            | Event::ConversationClosed {
+                conversation,
+                agent,
+                ..
+            } => {
                 self.conversation_event(agent, event);
+                self.touched_conversations.insert(conversation.clone());
             }
             Event::MessageAdded { agent, message, .. } => {
                 let payload = wire_payload(event);
@@ -646,11 +662,16 @@ impl Audience {
                     self.send_to_agent(&agent, &payload);
                 }
                 self.send_to_messaging(&payload);
+                self.to_supervisors(&payload);
+                self.touched_conversations.remove(conversation);
             }
-            // Where a waiting conversation is: the connector and the agents need not know.
-            Event::ConversationQueued { .. }
-            | Event::ConversationOverflowed { .. }
-            | Event::ConversationPriorityChanged { .. } => {}
+            // Where a waiting conversation is: the connector and the agents need not know, the
+            // supervisors get its state at the end of the step.
+            Event::ConversationQueued { conversation, .. }
+            | Event::ConversationOverflowed { conversation, .. }
+            | Event::ConversationPriorityChanged { conversation, .. } => {
+                self.touched_conversations.insert(conversation.clone());
+            }
         }
     }
 
@@ -747,13 +768,15 @@ impl Audience {
         }
     }
 
-    /// After every step of the core: one `call_state` per call that moved, to supervisors.
+    /// After every step of the core: one `call_state` per call that moved, and one
+    /// `conversation_state` per conversation, to supervisors.
     pub fn end_step(&mut self, acd: &Acd) {
         let cause = self.cause.take();
-        if self.touched_calls.is_empty() {
+        let calls = std::mem::take(&mut self.touched_calls);
+        let conversations = std::mem::take(&mut self.touched_conversations);
+        if calls.is_empty() && conversations.is_empty() {
             return;
         }
-        let touched = std::mem::take(&mut self.touched_calls);
         let supervised = self
             .watchers
             .values()
@@ -762,7 +785,7 @@ impl Audience {
             return;
         }
         let by = cause.and_then(|c| Some((c.call?, c.user)));
-        for (call, change) in touched {
+        for (call, change) in calls {
             if let Some(view) = acd.call(&call) {
                 let mut state = CallState::from(&view);
                 if let Some((from, reason)) = &change {
@@ -773,6 +796,13 @@ impl Audience {
                     .filter(|(acted_on, _)| *acted_on == call)
                     .map(|(_, user)| user.clone());
                 let payload = outbound::Event::CallState(state).payload();
+                self.to_supervisors(&payload);
+            }
+        }
+        for conversation in conversations {
+            if let Some(view) = acd.conversation_by_id(&conversation) {
+                let state = messaging::ConversationState::new(&view, false);
+                let payload = outbound::Event::ConversationState(Box::new(state)).payload();
                 self.to_supervisors(&payload);
             }
         }

@@ -146,7 +146,7 @@ pub(super) fn tenant_stats(acd: &Acd, variant: ServiceLevelVariant, at: Timestam
 }
 
 /// What a watcher gets when it subscribes: statistics of its queues and the tenant's totals and,
-/// for a supervisor, every agent and every call of the tenant.
+/// for a supervisor, every agent, call and conversation of the tenant.
 pub fn watcher_snapshot(
     acd: &Acd,
     role: Role,
@@ -175,6 +175,10 @@ pub fn watcher_snapshot(
         }
         for call in acd.calls() {
             events.push(outbound::Event::CallState(CallState::from(&call)).payload());
+        }
+        for conversation in acd.conversations() {
+            let state = ConversationState::new(&conversation, false);
+            events.push(outbound::Event::ConversationState(Box::new(state)).payload());
         }
     }
     let at = acd.now();
