@@ -19,6 +19,8 @@ export function emptyView() {
     names: Object.freeze({ queues: new Map(), agents: new Map(), reasons: new Map() }),
     /** The agent's queues in the tenant's order (the AuthResult's `queues`). */
     queueOrder: [],
+    /** What each queue of the tenant routes: `voice` or a messaging channel (the AuthResult's). */
+    queueChannels: new Map(),
     /** The tenant's agents from `list_agents` (`{id, name, state}`, in the tenant's order): the
      *  transfer targets. The AuthResult names only this agent; [] until the list comes. */
     directory: [],
@@ -45,6 +47,7 @@ export function signedIn(view, session) {
       reasons: namesById(session.not_ready_reasons),
     }),
     queueOrder: (session.queues ?? []).map((queue) => queue.id),
+    queueChannels: new Map((session.queues ?? []).map((queue) => [queue.id, queue.channel ?? "voice"])),
   });
 }
 
@@ -188,12 +191,30 @@ export function withDirectory(view, agents) {
   return Object.freeze({ ...view, directory: agents.map(({ id, name, state }) => ({ id, name, state })) });
 }
 
-/** Where a call can be transferred: the agent's queues, and every other agent listed. */
-export function transferTargets(view) {
+/**
+ * Where a call can be transferred: the tenant's queues of calls (those whose channel `channels`
+ * takes), and every other agent listed.
+ */
+export function transferTargets(view, channels = (channel) => channel === "voice") {
   return {
-    queues: [...view.names.queues].map(([id, name]) => ({ value: `queue:${id}`, name })),
+    queues: [...view.names.queues]
+      .filter(([id]) => channels(view.queueChannels.get(id) ?? "voice"))
+      .map(([id, name]) => ({ value: `queue:${id}`, name })),
     agents: view.directory.filter(({ id }) => id !== view.me).map(({ id, name }) => ({ value: `agent:${id}`, name })),
   };
+}
+
+/** Where a conversation may go: the queues of conversations (not of calls) and the agents. */
+export function conversationTargets(view) {
+  return transferTargets(view, (channel) => channel !== "voice");
+}
+
+/**
+ * Whether the agent takes conversations: one of its queues (those whose waiting counts it gets)
+ * routes a messaging channel. The conversation panel shows only then, or while it holds some.
+ */
+export function takesConversations(view) {
+  return [...view.queues.keys()].some((queue) => (view.queueChannels.get(queue) ?? "voice") !== "voice");
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   clocks,
   command,
   connectedCall,
+  conversationTargets,
   emptyView,
   mainAction,
   offerRings,
@@ -27,6 +28,7 @@ import {
   ringingCall,
   signedIn,
   stateLine,
+  takesConversations,
   transferTargets,
   withDirectory,
 } from "./agent-state.js";
@@ -160,11 +162,12 @@ export function start() {
 
   client.addEventListener("event", (e) => {
     const event = e.detail;
+    const held = conversations.holds();
     conversations.event(event);
     const words = announcement(view, event);
     const next = reduce(view, event);
     if (words) announce(byRole("announcer"), words);
-    if (next === view) return;
+    if (next === view && held === conversations.holds()) return;
     view = next;
     render();
   });
@@ -197,7 +200,7 @@ export function start() {
     fill(reasons, [...view.names.reasons].map(([id, name]) => h("option", { value: id }, name)));
     if (chosen) reasons.value = chosen;
     const targets = transferTargets(view);
-    conversations.setTargets(targets);
+    conversations.setTargets(conversationTargets(view));
     fill(
       byRole("transfer-targets"),
       h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
@@ -207,6 +210,8 @@ export function start() {
 
   function render() {
     const live = client.state === State.LIVE;
+    // Only for an agent of a conversation queue, or one still holding a conversation.
+    byRole("conversations").hidden = !(takesConversations(view) || conversations.holds());
     byRole("stale").hidden = live || !view.agent;
     const focusWasInApp = document.activeElement === document.body || byRole("app").contains(document.activeElement);
 

@@ -329,6 +329,10 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
       );
       if (chosen) select.value = chosen;
     },
+    /** Whether the agent holds any conversation now. */
+    holds() {
+      return view.conversations.size > 0;
+    },
     /** While a call rings here the panel stands back: the call's offer is the thing to see. */
     setCallRinging(ringing) {
       root.dataset.behindCall = ringing ? "true" : "false";

@@ -85,7 +85,9 @@ pub struct AuthResult {
     pub session: String,
     /// True when this `auth` continued the session its `resume` named.
     pub resumed: bool,
-    pub queues: Vec<Named>,
+    /// The tenant's queues, each with what it routes, so a page offers a call only the queues of
+    /// calls as transfer targets, and a conversation only those of its channel.
+    pub queues: Vec<NamedQueue>,
     /// The agents the role needs named: an agent only itself; a supervisor, a wallboard and
     /// telephony none. The tenant's agents come in pages from `list_agents` (an agent's
     /// transfer targets, a supervisor's roster): at 10,000 agents the full list is 300 KB, too
@@ -115,6 +117,15 @@ pub struct ListedAgent {
 pub struct Named {
     pub id: String,
     pub name: String,
+}
+
+/// A queue of the AuthResult: its id, its name and what it routes (`voice`, or a messaging
+/// channel).
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedQueue {
+    pub id: String,
+    pub name: String,
+    pub channel: String,
 }
 
 /// An event, before its session numbers it.

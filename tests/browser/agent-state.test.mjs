@@ -14,6 +14,7 @@ import {
   callFacts,
   clocks,
   command,
+  conversationTargets,
   connectedCall,
   emptyView,
   mainAction,
@@ -27,6 +28,7 @@ import {
   ringingCall,
   signedIn,
   stateLine,
+  takesConversations,
   transferTargets,
   withDirectory,
 } from "../../web/agent-state.js";
@@ -249,11 +251,16 @@ test("the agent's queues show their waiting calls in the tenant's order", () => 
   ]);
 });
 
-test("transfer targets: the tenant's queues, and every agent list_agents listed but this one", () => {
+test("transfer targets: the tenant's queues of calls, and every agent list_agents listed but this one", () => {
   const signed = signedIn(emptyView(), SESSION);
   assert.deepEqual(transferTargets(signed).agents, [], "no agent before the list comes");
   const targets = transferTargets(withDirectory(signed, LISTED.agents));
-  assert.deepEqual(targets.queues.map((q) => q.value), ["queue:support", "queue:sales", "queue:vip", "queue:general"]);
+  assert.deepEqual(
+    targets.queues.map((q) => q.value),
+    ["queue:support", "queue:sales", "queue:vip", "queue:general"],
+    "not the chat queue: a call cannot go there",
+  );
+  assert.deepEqual(conversationTargets(signed).queues.map((q) => q.value), ["queue:chat"], "a conversation only there");
   assert.equal(targets.agents.length, LISTED.agents.length - 1);
   assert.ok(!targets.agents.some((a) => a.value === "agent:agent1"));
   assert.deepEqual(targets.agents[0], { value: "agent:agent2", name: "Bianca Schulz" });
@@ -270,4 +277,12 @@ test("the reducer leaves the view it was given as it was", () => {
   assert.deepEqual(command(before, "not_ready", { reason: "lunch" }), ["not_ready", { reason: "lunch" }]);
   assert.deepEqual(command(before, "accept"), ["accept", { call: CALL }]);
   assert.deepEqual(command(before, "login"), ["login"]);
+});
+
+test("the conversation panel is for an agent of a conversation queue", () => {
+  const signed = signedIn(emptyView(), SESSION);
+  const waiting = (queue) => ({ type: "queue_waiting", queue, waiting: 0, oldest_waiting_since: null });
+  const voiceOnly = [waiting("support"), waiting("sales")].reduce(reduce, signed);
+  assert.equal(takesConversations(voiceOnly), false);
+  assert.equal(takesConversations(reduce(voiceOnly, waiting("chat"))), true);
 });

@@ -9,7 +9,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { screenshot } from "./harness.mjs";
+import { screenshot, signIn } from "./harness.mjs";
 import { behindNginx, holdingStreams, refusingUpgrades } from "./proxies.mjs";
 import {
   CHAT_TOML,
@@ -272,19 +272,18 @@ test("a closed chat wraps up, by End wrap-up or by itself, while the others go o
   assert.equal(await page.locator('[data-role="conversation-closed-by"]').textContent(), "Emil Koch left.");
   await row(page, "chat-2").waitFor({ state: "detached", timeout: 20000 });
 
-  // chat-3, still open throughout, is handed on: not to a voice queue (refused, with its code),
-  // but to another chat queue, where it goes at once, without wrap-up.
+  // chat-3, still open throughout, is handed on: the list offers no queue of calls (the sign-in
+  // says what each queue routes), only the chat queues; in another it goes at once, without
+  // wrap-up.
   await row(page, "chat-3").click();
-  await page.getByLabel("Transfer chat to").selectOption({ label: "Customer Support" });
-  await page.getByRole("button", { name: "Transfer chat", exact: true }).click();
-  await page.getByRole("alert").filter({ hasText: "(wrong_channel)" }).waitFor();
-  await rowShows(page, "chat-3", { status: "open" });
+  const offered = await page.getByLabel("Transfer chat to").locator("optgroup[label=Queues] option").allTextContents();
+  assert.ok(!offered.includes("Customer Support"), `no voice queue for a chat: ${offered}`);
+  assert.ok(offered.includes("Chat billing"), `${offered}`);
   await page.getByLabel("Transfer chat to").selectOption({ label: "Chat billing" });
   await page.getByRole("button", { name: "Transfer chat", exact: true }).click();
   await row(page, "chat-3").waitFor({ state: "detached", timeout: PATIENCE });
   const transferred = await widget.waitFor((m) => m.type === "conversation_transferred" && m.conversation === "chat-3");
   assert.equal(transferred.to_queue, "chat-billing");
-  assert.equal(await page.locator('[data-role="notice"]').isVisible(), false, "a success clears the old refusal");
   await page.locator('[data-role="conversations-empty"]').waitFor();
   await agentState(page, "ready");
   assert.deepEqual(errors, []);
@@ -333,4 +332,20 @@ test("a reload mid-conversation shows the transcript again, each message once", 
   assert.equal(new Set(after.map((m) => m.text)).size, after.length, "no message twice");
 
   assert.deepEqual(errors, []);
+});
+
+test("the conversation panel is there for an agent who takes chats, not for one of calls only", async (t) => {
+  const { server, browser } = await setUp(t);
+  // agent3 serves the chat queue: the panel shows, empty.
+  const { page } = await readyAgent(browser, `${server.http}/agent`);
+  await page.locator('[data-role="conversations"]').waitFor({ state: "visible", timeout: PATIENCE });
+  // agent2 serves a queue of calls only: the calls have the page to themselves.
+  const other = await browser.newPage();
+  await other.goto(`${server.http}/agent`);
+  await signIn(other, "agent2");
+  await other.getByRole("button", { name: "Log in" }).click();
+  await agentState(other, "not_ready");
+  // Its snapshot has come (its queue's waiting count is on show): the panel stays hidden.
+  await other.locator('[data-role="queues"] tr').first().waitFor({ timeout: PATIENCE });
+  assert.equal(await other.locator('[data-role="conversations"]').isVisible(), false);
 });

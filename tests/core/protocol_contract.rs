@@ -346,12 +346,17 @@ fn auth_result(role: &'static str, user: &str, agent: Option<&str>) -> AuthResul
         token_expires_at: outbound::time(at("2023-11-15T10:13:20Z")),
         session: "9d2a4b7c1e3f5a6b8c0d2e4f6a8b0c1d".into(),
         resumed: false,
-        queues: named(&[
-            ("support", "Customer Support"),
-            ("sales", "Sales"),
-            ("vip", "VIP Line"),
-            ("general", "General Enquiries"),
-        ]),
+        queues: [
+            ("support", "Customer Support", "voice"),
+            ("sales", "Sales", "voice"),
+            ("chat", "Web Chat", "chat"),
+        ]
+        .map(|(id, name, channel)| outbound::NamedQueue {
+            id: id.into(),
+            name: name.into(),
+            channel: channel.into(),
+        })
+        .into(),
         agents: named(&[("agent1", "Alex Becker"), ("agent2", "Bianca Schulz")]),
         not_ready_reasons: named(&[("break", "Break"), ("lunch", "Lunch")]),
     }

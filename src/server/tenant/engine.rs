@@ -23,7 +23,9 @@ use crate::acd::{
     self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, QueueId, ReasonCode, RequestedState,
 };
 use crate::config::OnDisconnect;
-use crate::protocol::outbound::{AgentPage, AuthResult, ListedAgent, Named, Reply, time};
+use crate::protocol::outbound::{
+    AgentPage, AuthResult, ListedAgent, Named, NamedQueue, Reply, time,
+};
 use crate::protocol::{Acting, Command, Identity, ProtocolError, Refusal, Role};
 use crate::records::CallRecords;
 use crate::records::file::RecordFile;
@@ -753,7 +755,14 @@ impl Engine {
             .acd
             .queue_ids()
             .filter_map(|q| self.acd.queue_config(q))
-            .map(|q| named(q.id.as_str(), &q.name))
+            .map(|q| NamedQueue {
+                id: q.id.to_string(),
+                name: q.name.clone(),
+                channel: q
+                    .channel
+                    .as_ref()
+                    .map_or_else(|| "voice".to_owned(), ToString::to_string),
+            })
             .collect();
         let result = AuthResult {
             user: identity.user.clone(),
