@@ -434,3 +434,42 @@ async fn a_supervisor_sees_every_conversation_move_without_its_messages() {
         boss.backlog
     );
 }
+
+#[tokio::test]
+async fn an_agent_gone_with_conversations_is_not_logged_out_but_gets_nothing_new() {
+    // The server logs out agents whose connections are gone past a second: one who holds a
+    // conversation cannot be logged out, so it goes not ready instead.
+    let server = net::start_with_server_keys(
+        "disconnect_grace_secs = 1\non_disconnect = \"logout\"\n",
+        &net::with_chat(""),
+    )
+    .await;
+    let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
+    boss.ok(json!({"type": "subscribe"})).await;
+    let (mut agent, _) = ready_agent(&server, "c1", Via::Ws).await;
+    let mut widget = widget(&server, Via::Ws).await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "k-1", "queue": "chat"}))
+        .await;
+    agent
+        .ok(json!({"type": "accept_conversation", "conversation": "k-1"}))
+        .await;
+    drop(agent);
+    let gone = boss
+        .expect_where("agent_state", |m| {
+            m["agent"] == "c1" && m["reason"] == "disconnected"
+        })
+        .await;
+    assert_eq!(gone["state"], "not_ready", "{gone}");
+    // Still in its conversation, which waits for it; a new one goes to no one (c2 is not in).
+    widget
+        .ok(json!({"type": "customer_message", "conversation": "k-1", "text": "hello?"}))
+        .await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "k-2", "queue": "chat"}))
+        .await;
+    let waiting = boss
+        .expect_where("conversation_state", |m| m["conversation"] == "k-2")
+        .await;
+    assert_eq!(waiting["status"], "waiting", "{waiting}");
+}

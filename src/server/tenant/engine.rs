@@ -489,12 +489,8 @@ impl Engine {
             if self.is_carried(&agent) {
                 continue;
             }
-            let state = match self.on_disconnect {
-                OnDisconnect::NotReady => RequestedState::NotReady {
-                    reason: ReasonCode::new(ReasonCode::DISCONNECTED),
-                },
-                OnDisconnect::Logout => RequestedState::LoggedOut,
-            };
+            let logout = self.on_disconnect == OnDisconnect::Logout;
+            let state = disconnected_state(&self.acd, &agent, logout);
             over.push((agent.clone(), set_state(agent, state)));
         }
         over
@@ -971,6 +967,23 @@ fn cause_of(command: &acd::Command, user: &str) -> Option<Cause> {
         agent,
         call,
     })
+}
+
+/// What an agent whose connections are gone past the grace period goes to: logged out when the
+/// server logs such agents out, unless it holds conversations (which an agent cannot log out
+/// from: they wait for it), and otherwise not ready with reason `disconnected`, so nothing new
+/// is offered to it either way.
+pub(super) fn disconnected_state(acd: &Acd, agent: &AgentId, logout: bool) -> RequestedState {
+    let holds = acd
+        .agent_places(agent)
+        .is_some_and(|places| places.iter().any(|(_, held, _)| *held > 0));
+    if logout && !holds {
+        RequestedState::LoggedOut
+    } else {
+        RequestedState::NotReady {
+            reason: ReasonCode::new(ReasonCode::DISCONNECTED),
+        }
+    }
 }
 
 fn set_state(agent: AgentId, state: RequestedState) -> acd::Command {

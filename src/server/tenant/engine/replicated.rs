@@ -18,8 +18,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Admission, Adopt, Engine, GROUP_SIZE, Request, cause_of, set_state};
-use crate::acd::{self, ReasonCode, RequestedState};
+use super::{
+    Admission, Adopt, Engine, GROUP_SIZE, Request, cause_of, disconnected_state, set_state,
+};
+use crate::acd;
 use crate::cluster::{LogError, Tail, TenantLog};
 use crate::protocol::{Acting, Command, Identity, ProtocolError};
 use crate::server::clock::sleep_until_option;
@@ -841,13 +843,7 @@ impl Engine {
             let rep = self.replica.as_deref_mut().expect("a replicated engine");
             let over = rep.presence.due(due, &self.acd);
             for (agent, logout) in over {
-                let state = if logout {
-                    RequestedState::LoggedOut
-                } else {
-                    RequestedState::NotReady {
-                        reason: ReasonCode::new(ReasonCode::DISCONNECTED),
-                    }
-                };
+                let state = disconnected_state(&self.acd, &agent, logout);
                 if self
                     .acd
                     .handle(set_state(agent.clone(), state), due)
