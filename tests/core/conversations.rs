@@ -368,3 +368,33 @@ fn a_declined_conversation_goes_to_another_agent_not_back_to_the_same() {
         "#,
     );
 }
+
+#[test]
+fn a_transferred_conversation_does_not_come_straight_back_to_its_sender() {
+    check(
+        "routing reject_delay 5s
+         channel chat capacity 3
+         queue chats channel chat
+         agent ann chats 1
+         agent bob chats 1",
+        r#"
+        at 0s   login ann; ready ann; chat k1 in chats
+        expect  chat_offered k1 to ann
+        at 1s   take ann k1
+        # Back into its own queue: ann has free places, but it goes elsewhere or waits.
+        at 2s   pass ann k1 to queue chats
+        expect  chat_queued k1 in chats
+        expect  no chat_offered k1
+        # Past ann's reject delay it may come to her again.
+        at 7s   expect chat_offered k1 to ann
+        at 8s   take ann k1; login bob; ready bob
+        # Straight to bob, who lets it go: back to the queue, not to ann until her delay ends.
+        at 9s   pass ann k1 to agent bob
+        expect  chat_offered k1 to bob
+        at 10s  decline bob k1
+        expect  chat_queued k1 in chats
+        expect  no chat_offered k1
+        at 14s  expect chat_offered k1 to ann
+        "#,
+    );
+}

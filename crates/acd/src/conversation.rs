@@ -308,6 +308,8 @@ impl Acd {
             agent: agent_id.clone(),
             queue: self.queues[queue].config.id.clone(),
         });
+        // Its answered count changed: a fewest-calls queue orders it anew.
+        self.refresh_agent(agent);
         Ok(())
     }
 
@@ -550,8 +552,8 @@ impl Acd {
 
     /// The agent hands an open conversation, transcript and all, to a queue of its channel or
     /// to an agent who may take it now. The agent's place for it is free at once: a transfer
-    /// has no wrap-up. Sent to a queue, the agent is held back for the reject delay so the
-    /// conversation does not come straight back.
+    /// has no wrap-up. The agent is held back for the reject delay so the conversation does not
+    /// come straight back.
     pub(crate) fn transfer_conversation(
         &mut self,
         agent_id: &AgentId,
@@ -606,11 +608,16 @@ impl Acd {
         let a = &mut self.agents[agent];
         a.conversations[channel] -= 1;
         a.channel_since[channel] = now;
+        if let Some(m) = a.membership_of(self.calls[slot].queue) {
+            a.memberships[m].talk_ms_today += talk_ms;
+        }
+        // Held back, and out of the indexes meanwhile, so that the conversation does not come
+        // straight back: neither from the queue it goes to, nor when the agent it goes to lets
+        // it go again (a call's sender is in wrap-up then).
+        self.block_agent(agent);
+        self.unindex_agent(agent);
         match to {
-            To::Queue(queue) => {
-                self.block_agent(agent);
-                self.enter_queue(slot, queue);
-            }
+            To::Queue(queue) => self.enter_queue(slot, queue),
             To::Agent(other) => self.offer_conversation(slot, other, true),
         }
         self.mark_agent_queues(agent);

@@ -265,6 +265,7 @@ impl Acd {
             .map(|(i, q)| (q.id.clone(), i))
             .collect();
         let mut next_position = vec![0u32; config.queues.len()];
+        let channel_order: Vec<ChannelId> = config.channels.iter().map(|c| c.id.clone()).collect();
         let agents = config
             .agents
             .iter()
@@ -289,7 +290,7 @@ impl Acd {
                     a.id.clone(),
                     a.name.clone(),
                     memberships,
-                    capacities(&config.channels, a),
+                    capacities(&channel_order, &config.channels, a),
                     now,
                 )
             })
@@ -684,16 +685,20 @@ impl Acd {
     }
 }
 
-/// An agent's capacity for each channel, in the channels' order: its own where it names one, the
-/// channel's otherwise.
-fn capacities(channels: &[ChannelConfig], agent: &AgentConfig) -> Vec<u8> {
-    channels
+/// An agent's capacity for each channel of `order` (the core's order of its channels): its own
+/// where it names one, the channel's in `channels` otherwise.
+fn capacities(order: &[ChannelId], channels: &[ChannelConfig], agent: &AgentConfig) -> Vec<u8> {
+    order
         .iter()
-        .map(|channel| {
+        .map(|id| {
+            let channel = channels
+                .iter()
+                .find(|c| c.id == *id)
+                .expect("a configured channel");
             agent
                 .capacity
                 .iter()
-                .find(|(id, _)| *id == channel.id)
+                .find(|(named, _)| named == id)
                 .map_or(channel.capacity, |(_, capacity)| *capacity)
         })
         .collect()

@@ -141,7 +141,10 @@ impl Acd {
 
         for agent in &config.agents {
             let index = self.agent_by_id[&agent.id];
-            self.agents[index].capacity = super::capacities(&config.channels, agent);
+            // In the running order of the channels (a reload appends new ones), whatever order
+            // the file lists them in.
+            let order: Vec<_> = self.channels.iter().map(|c| c.id.clone()).collect();
+            self.agents[index].capacity = super::capacities(&order, &config.channels, agent);
             let channels = self.channels.len();
             let a = &mut self.agents[index];
             a.conversations.resize(channels, 0);
@@ -179,8 +182,13 @@ impl Acd {
             }
         }
 
-        for agent in available {
-            self.refresh_agent(agent);
+        // Every logged-in agent, not only those free before: a higher capacity, a channel no
+        // longer exclusive or `voice_exclusive` off can make a busy agent free for a
+        // conversation.
+        for agent in 0..self.agents.len() {
+            if *self.agents[agent].status() != AgentStatus::LoggedOut {
+                self.refresh_agent(agent);
+            }
         }
         self.purge_stale_timers();
         Ok(())
@@ -724,5 +732,78 @@ mod tests {
         let events = reconfigure(&mut acd, config(), t0);
         assert!(events.is_empty(), "{events:?}");
         assert_eq!(format!("{acd:?}"), before);
+    }
+
+    /// `config` with channels chat (one at once) and sms, queue `chats` of chat, and ann in it.
+    fn with_chat() -> Config {
+        let mut config = config();
+        config.channels = vec![
+            crate::config::ChannelConfig {
+                capacity: 1,
+                ..crate::config::ChannelConfig::new("chat")
+            },
+            crate::config::ChannelConfig {
+                capacity: 5,
+                ..crate::config::ChannelConfig::new("sms")
+            },
+        ];
+        let mut chats = QueueConfig::new("chats");
+        chats.channel = Some("chat".into());
+        config.queues.push(chats);
+        config.agents[0].skills.push((QueueId::from("chats"), 1));
+        config
+    }
+
+    fn chat(conversation: &str) -> Command {
+        Command::ConversationArrived {
+            conversation: CallId::from(conversation),
+            queue: QueueId::from("chats"),
+            priority: 0,
+            data: CallData::default(),
+            messages: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_higher_capacity_offers_a_waiting_conversation_to_an_agent_at_its_old_one() {
+        let t0 = start();
+        let mut acd = Acd::new(with_chat(), t0).unwrap();
+        login_ready(&mut acd, "ann", t0);
+        run(&mut acd, chat("k1"), t0);
+        let events = run(&mut acd, chat("k2"), t0);
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, Event::ConversationOffered { .. })),
+            "ann holds her one: k2 waits"
+        );
+        let mut more = with_chat();
+        more.channels[0].capacity = 2;
+        let events = reconfigure(&mut acd, more, t0 + secs(1));
+        assert!(
+            events.iter().any(|e| matches!(
+                e,
+                Event::ConversationOffered { conversation, .. } if conversation.as_str() == "k2"
+            )),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn channels_listed_in_another_order_keep_each_agents_capacity_for_each() {
+        let t0 = start();
+        let mut acd = Acd::new(with_chat(), t0).unwrap();
+        let mut reordered = with_chat();
+        reordered.channels.reverse();
+        reconfigure(&mut acd, reordered, t0 + secs(1));
+        let places = acd.agent_places(&AgentId::from("ann")).unwrap();
+        let capacity = |channel: &str| {
+            places
+                .iter()
+                .find(|(id, _, _)| id.as_str() == channel)
+                .unwrap()
+                .2
+        };
+        assert_eq!((capacity("chat"), capacity("sms")), (1, 5));
     }
 }

@@ -121,13 +121,14 @@ pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) -> u64 {
 }
 
 /// What a messaging session gets when it attaches: where every conversation of the tenant is,
-/// so a connector that reconnects can put its side right (it has the transcripts).
+/// with its transcript, so a connector that reconnects (or resyncs) puts its side right and
+/// delivers, by number, the agents' messages it had not delivered yet.
 pub fn messaging_snapshot(acd: &Acd, handle: &SessionHandle) -> u64 {
     let events: Vec<Arc<str>> = acd
         .conversations()
         .iter()
         .map(|view| {
-            let state = ConversationState::new(view, false);
+            let state = ConversationState::new(view, true);
             outbound::Event::ConversationState(Box::new(state)).payload()
         })
         .collect();
