@@ -402,12 +402,16 @@ export function agentActions(view, id, live) {
 
 /**
  * The supervisor's actions on a call, while the console is `live`: only a waiting call can get
- * another priority or move, and only to a queue other than its own (`moveTargets`).
+ * another priority or move, and only to another queue of the same channel (`moveTargets`).
  */
 export function callActions(view, id, live) {
   const call = view.calls.get(id);
   const usable = Boolean(live && call?.status === "waiting");
-  const moveTargets = call ? [...view.names.queues].filter(([queue]) => queue !== call.queue) : [];
+  // What each queue routes (the AuthResult's `channel`): a call moves only to a queue of calls.
+  const channelOf = (queue) => view.session?.queues?.find((q) => q.id === queue)?.channel ?? "voice";
+  const moveTargets = call
+    ? [...view.names.queues].filter(([queue]) => queue !== call.queue && channelOf(queue) === channelOf(call.queue))
+    : [];
   return {
     priority: { enabled: usable },
     move: { enabled: usable && moveTargets.length > 0 },

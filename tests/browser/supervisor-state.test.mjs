@@ -249,7 +249,11 @@ test("which actions a supervisor may take on a call: a waiting one gets priority
   const waiting = callActions(view, "waiting", LIVE);
   assert.equal(waiting.priority.enabled, true);
   assert.equal(waiting.move.enabled, true);
-  assert.deepEqual(waiting.moveTargets.map(([id]) => id), ["sales", "vip", "general"], "every queue but its own");
+  assert.deepEqual(
+    waiting.moveTargets.map(([id]) => id),
+    ["sales", "vip", "general"],
+    "every queue of calls but its own (not the chat queue)",
+  );
   const ringing = callActions(view, "ringing", LIVE);
   assert.equal(ringing.priority.enabled, false);
   assert.equal(ringing.move.enabled, false);

@@ -44,11 +44,11 @@ test("the address picks the queues in its order, and the totals unless it says o
 
 test("signed in: a tile per queue of the tenant in its order, the totals, and what to subscribe to", () => {
   const view = board();
-  assert.deepEqual(view.tiles.map((t) => t.id), ["support", "sales", "vip", "general"]);
+  assert.deepEqual(view.tiles.map((t) => t.id), ["support", "sales", "vip", "general", "chat"]);
   assert.equal(view.tiles[0].name, "Customer Support");
   assert.equal(view.total, true);
   assert.deepEqual(view.notices, []);
-  assert.deepEqual(subscription(view), { queues: ["support", "sales", "vip", "general"], tenant_total: true });
+  assert.deepEqual(subscription(view), { queues: ["support", "sales", "vip", "general", "chat"], tenant_total: true });
   // No figures yet: nothing to show on a tile, nothing stale.
   assert.equal(tileFigures(view, "support"), null);
   assert.equal(isStale(view), false);
@@ -131,7 +131,7 @@ test("the totals tile: tenant_stats, measured against a target only when every q
   assert.equal(totals.target, "no common target");
   assert.equal(totals.agents, "11 agents logged in · 1 ringing");
   // Every queue at 80 %: the totals are held to 80 %.
-  for (const queue of ["support", "sales", "vip", "general"]) view = reduce(view, stats(queue));
+  for (const queue of ["support", "sales", "vip", "general", "chat"]) view = reduce(view, stats(queue));
   assert.equal(sharedTarget(view), 80);
   assert.equal(tileFigures(view, null).target, "target 80 %");
   assert.equal(tileFigures(view, null).standing, "good");
@@ -176,7 +176,7 @@ test("a new session: a resumed one keeps the board; another with the same queues
   assert.equal(same.key, view.key);
   assert.equal(tileFigures(same, "support").waiting, "2");
   const fewer = signedIn(view, { ...SESSION, queues: SESSION.queues.filter((q) => q.id !== "vip") });
-  assert.deepEqual(fewer.tiles.map((t) => t.id), ["support", "sales", "general"]);
+  assert.deepEqual(fewer.tiles.map((t) => t.id), ["support", "sales", "general", "chat"]);
   assert.equal(tileFigures(fewer, "support"), null, "new tiles start without figures");
 });
 
