@@ -161,12 +161,7 @@ impl Acd {
             return Err(transcript_full(id));
         }
         let now = self.now;
-        if self.refused_when_full(queue_index) {
-            self.events.push_back(Event::ConversationLeft {
-                conversation: id,
-                queue: queue.clone(),
-                reason: CallLeftReason::Refused,
-            });
+        if self.refused_when_full(queue_index, &id, true) {
             return Ok(());
         }
         let transcript = messages
@@ -177,29 +172,20 @@ impl Acd {
                 text: text.into(),
             })
             .collect();
-        let seq = self.next_call_seq;
-        self.next_call_seq += 1;
-        let item = Call {
-            id,
-            data: Arc::new(data),
-            priority,
-            arrived_at: now,
-            seq,
-            queue: queue_index,
-            entered_queue_at: now,
-            min_skill: 1,
-            next_step: 0,
-            state: CallState::Waiting { timer: None },
-            conversation: Some(Box::new(Conversation {
-                channel,
-                transcript,
-                text_bytes,
-                accepted_at: None,
-                closed_at: None,
-            })),
+        let conversation = Conversation {
+            channel,
+            transcript,
+            text_bytes,
+            accepted_at: None,
+            closed_at: None,
         };
-        let slot = self.calls.insert(item);
-        self.enter_queue(slot, queue_index);
+        self.admit(
+            id,
+            queue_index,
+            priority,
+            data,
+            Some(Box::new(conversation)),
+        );
         Ok(())
     }
 
@@ -513,35 +499,12 @@ impl Acd {
     /// abandoned; an open one is closed and its agent wraps it up; leaving a closed one again
     /// changes nothing.
     pub(crate) fn customer_left(&mut self, id: &ConversationId) -> Result<(), AcdError> {
-        let now = self.now;
         let slot = self.conversation_slot(id)?;
-        let item = &self.calls[slot];
-        let queue = item.queue;
-        let abandoned = self.abandoned_sample(slot);
-        let queue_id = self.queues[queue].config.id.clone();
-        match item.state {
+        match self.calls[slot].state {
             CallState::Waiting { .. } => self.abandon_waiting(slot),
             CallState::Ringing { agent, direct, .. } => {
                 let channel = self.conversation(slot).channel;
-                self.calls.remove(slot);
-                self.events.push_back(Event::ConversationOfferEnded {
-                    conversation: id.clone(),
-                    agent: self.agents[agent].id.clone(),
-                    reason: OfferEndReason::CustomerLeft,
-                });
-                let reason = if direct {
-                    CallLeftReason::Completed
-                } else {
-                    self.queues[queue].ringing -= 1;
-                    self.stats.record(now, queue, abandoned);
-                    CallLeftReason::Abandoned
-                };
-                self.dirty.mark(queue);
-                self.events.push_back(Event::ConversationLeft {
-                    conversation: id.clone(),
-                    queue: queue_id,
-                    reason,
-                });
+                self.abandon_ringing(slot, agent, direct);
                 self.free_place(agent, channel);
             }
             CallState::Connected { agent } => self.close(slot, agent, Author::Customer),

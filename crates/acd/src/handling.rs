@@ -256,40 +256,11 @@ impl Acd {
     /// The PBX reports the call gone: the caller hung up while waiting or ringing (abandoned), or
     /// a connected call ended on the phone.
     pub(crate) fn call_ended(&mut self, id: &CallId) -> Result<(), AcdError> {
-        let now = self.now;
         let slot = self.voice_slot(id)?;
-        let call = &self.calls[slot];
-        let queue = call.queue;
-        let abandoned = self.abandoned_sample(slot);
-        let queue_id = self.queues[queue].config.id.clone();
-        match call.state {
+        match self.calls[slot].state {
             CallState::Waiting { .. } => self.abandon_waiting(slot),
-            CallState::Ringing {
-                agent,
-                timer: _,
-                direct,
-                ..
-            } => {
-                self.calls.remove(slot);
-                let agent_id = self.agents[agent].id.clone();
-                self.events.push_back(Event::OfferEnded {
-                    call: id.clone(),
-                    agent: agent_id,
-                    reason: OfferEndReason::CallerHungUp,
-                });
-                let reason = if direct {
-                    CallLeftReason::Completed
-                } else {
-                    self.queues[queue].ringing -= 1;
-                    self.stats.record(now, queue, abandoned);
-                    CallLeftReason::Abandoned
-                };
-                self.dirty.mark(queue);
-                self.events.push_back(Event::CallLeft {
-                    call: id.clone(),
-                    queue: queue_id,
-                    reason,
-                });
+            CallState::Ringing { agent, direct, .. } => {
+                self.abandon_ringing(slot, agent, direct);
                 self.finish_work(agent);
             }
             CallState::Connected { agent } => self.complete(slot, agent),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::Acd;
 use super::call::{Call, CallData, CallSlot, CallState};
 use super::error::AcdError;
-use super::event::{CallLeftReason, Event, OverflowReason};
+use super::event::{CallLeftReason, Event, OfferEndReason, OverflowReason};
 use super::figures::Sample;
 use super::ids::{CallId, QueueId};
 use super::timers::Timer;
@@ -26,38 +26,21 @@ impl Acd {
         if self.calls.contains_key(&id) {
             return Err(AcdError::DuplicateCall(id));
         }
-        let now = self.now;
-        if self.refused_when_full(queue_index) {
-            self.events.push_back(Event::CallLeft {
-                call: id,
-                queue: queue.clone(),
-                reason: CallLeftReason::Refused,
-            });
+        if self.refused_when_full(queue_index, &id, false) {
             return Ok(());
         }
-        let seq = self.next_call_seq;
-        self.next_call_seq += 1;
-        let call = Call {
-            id: id.clone(),
-            data: Arc::new(data),
-            priority,
-            arrived_at: now,
-            seq,
-            queue: queue_index,
-            entered_queue_at: now,
-            min_skill: 1,
-            next_step: 0,
-            state: CallState::Waiting { timer: None },
-            conversation: None,
-        };
-        let slot = self.calls.insert(call);
-        self.enter_queue(slot, queue_index);
+        self.admit(id, queue_index, priority, data, None);
         Ok(())
     }
 
-    /// Whether a queue at its maximum length refuses what arrives now: if so, the refusal is
-    /// counted and the caller says it left.
-    pub(crate) fn refused_when_full(&mut self, queue: usize) -> bool {
+    /// Whether a queue at its maximum length refuses the call (or conversation) `id` arriving
+    /// now: if so, the refusal is counted and it leaves at once.
+    pub(crate) fn refused_when_full(
+        &mut self,
+        queue: usize,
+        id: &CallId,
+        conversation: bool,
+    ) -> bool {
         let q = &self.queues[queue];
         let full = q
             .config
@@ -66,6 +49,7 @@ impl Acd {
         if full {
             self.stats.record(self.now, queue, Sample::Refused);
             self.dirty.mark(queue);
+            self.push_left(id.clone(), conversation, queue, CallLeftReason::Refused);
         }
         full
     }
@@ -83,6 +67,68 @@ impl Acd {
             within_threshold: wait <= sl.threshold,
             short: sl.short_abandon.is_some_and(|short| wait < short),
         }
+    }
+
+    /// A call, or a conversation when `conversation` is given, enters the ACD in a queue: it is
+    /// numbered in arrival order, waits there and is routed.
+    pub(crate) fn admit(
+        &mut self,
+        id: CallId,
+        queue: usize,
+        priority: u8,
+        data: CallData,
+        conversation: Option<Box<super::conversation::Conversation>>,
+    ) {
+        let now = self.now;
+        let seq = self.next_call_seq;
+        self.next_call_seq += 1;
+        let call = Call {
+            id,
+            data: Arc::new(data),
+            priority,
+            arrived_at: now,
+            seq,
+            queue,
+            entered_queue_at: now,
+            min_skill: 1,
+            next_step: 0,
+            state: CallState::Waiting { timer: None },
+            conversation,
+        };
+        let slot = self.calls.insert(call);
+        self.enter_queue(slot, queue);
+    }
+
+    /// The caller or customer of a call or conversation ringing at `agent` left: the offer ends
+    /// and it leaves the ACD, abandoned (or completed, offered straight by a transfer: it was
+    /// answered in its queue before).
+    pub(crate) fn abandon_ringing(&mut self, slot: CallSlot, agent: usize, direct: bool) {
+        let abandoned = self.abandoned_sample(slot);
+        let call = self.calls.remove(slot).expect("call exists");
+        let conversation = call.conversation.is_some();
+        let agent = self.agents[agent].id.clone();
+        self.events.push_back(if conversation {
+            Event::ConversationOfferEnded {
+                conversation: call.id.clone(),
+                agent,
+                reason: OfferEndReason::CustomerLeft,
+            }
+        } else {
+            Event::OfferEnded {
+                call: call.id.clone(),
+                agent,
+                reason: OfferEndReason::CallerHungUp,
+            }
+        });
+        let reason = if direct {
+            CallLeftReason::Completed
+        } else {
+            self.queues[call.queue].ringing -= 1;
+            self.stats.record(self.now, call.queue, abandoned);
+            CallLeftReason::Abandoned
+        };
+        self.dirty.mark(call.queue);
+        self.push_left(call.id, conversation, call.queue, reason);
     }
 
     /// Tells that a call or conversation left the ACD from `queue`.
