@@ -264,6 +264,12 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
             "transcript_full",
             &["1000"],
         ),
+        // 33 messages of 4,000 characters: 132,000 bytes, past 128 KiB of text.
+        (
+            "chat k9 in chats says x4000*33",
+            "transcript_full",
+            &["131072"],
+        ),
         ("logout hal", "holds_conversations", &["hal", "2"]),
         ("logout ivy", "holds_conversations", &["ivy", "1"]),
     ];
