@@ -360,6 +360,7 @@ fn build_queue(at: &FieldPath, raw: RawQueue) -> Result<QueueConfig, Problem> {
             level.variant = variant.0;
         }
         level.short_abandon = sl.short_abandon_secs.map(|s| secs(s.0));
+        level.first_response = sl.first_response_secs.map(|s| secs(s.0));
     }
     queue.max_wait = raw.max_wait.map(|max| MaxWait {
         after: secs(max.after_secs.0),

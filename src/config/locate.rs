@@ -101,6 +101,7 @@ fn file_field_name(core: &str) -> String {
         | "wrap_up"
         | "threshold"
         | "short_abandon"
+        | "first_response"
         | "reject_delay"
         | "max_wrap_up_extension"
         | "rolling_window" => format!("{core}_secs"),

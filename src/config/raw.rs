@@ -99,6 +99,7 @@ pub(super) struct RawServiceLevel {
     pub target_percent: Option<Percent>,
     pub variant: Option<VariantName>,
     pub short_abandon_secs: Option<Seconds>,
+    pub first_response_secs: Option<Seconds>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -500,6 +500,55 @@ pub struct QueueStatistics {
     pub interval: Window,
     /// The last `rolling_window_secs` (15 minutes by default).
     pub rolling: Window,
+    /// A queue of conversations: the figures only conversations have; `null` for calls.
+    pub conversations: Option<ConversationStatistics>,
+}
+
+/// What only a queue of conversations has: its agents' places now, and per window first
+/// response, concurrency and occupancy by capacity used.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationStatistics {
+    /// Places its agents staff in the channel now: their capacity while ready or busy, what
+    /// they hold while not ready.
+    pub places: u32,
+    /// Conversations its agents hold now: offered, open or in wrap-up.
+    pub places_taken: u32,
+    /// Agents holding at least one now.
+    pub agents_holding: u32,
+    /// A first reply within this time after the conversation began counts in
+    /// `first_response_service_level_percent`.
+    pub first_response_threshold_secs: u64,
+    pub today: ConversationWindow,
+    pub interval: ConversationWindow,
+    pub rolling: ConversationWindow,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationWindow {
+    /// Conversations whose first agent reply came in the window, and those within the
+    /// first-response threshold.
+    pub first_responses: u64,
+    pub first_responses_within_threshold: u64,
+    pub first_response_service_level_percent: Option<f64>,
+    /// Average time from the start of a conversation to its first agent reply.
+    pub average_first_response_secs: Option<f64>,
+    /// Conversations held at once per agent, over the time the agent held any.
+    pub concurrency: Option<f64>,
+    /// Places taken / places staffed, over the window.
+    pub capacity_occupancy_percent: Option<f64>,
+}
+
+impl ConversationWindow {
+    fn new(f: &Figures) -> ConversationWindow {
+        ConversationWindow {
+            first_responses: f.first_responses,
+            first_responses_within_threshold: f.first_responses_within_threshold,
+            first_response_service_level_percent: percent(f.first_response_service_level()),
+            average_first_response_secs: f.average_first_response().map(round),
+            concurrency: f.concurrency().map(round),
+            capacity_occupancy_percent: percent(f.capacity_occupancy()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -647,6 +696,15 @@ impl QueueStatistics {
             today: Window::new(&q.stats.today, variant),
             interval: Window::new(&q.stats.interval, variant),
             rolling: Window::new(&q.stats.rolling, variant),
+            conversations: q.channel.is_some().then(|| ConversationStatistics {
+                places: q.stats.places.staffed,
+                places_taken: q.stats.places.taken,
+                agents_holding: q.stats.places.holding,
+                first_response_threshold_secs: q.service_level.first_response_threshold().as_secs(),
+                today: ConversationWindow::new(&q.stats.today.figures),
+                interval: ConversationWindow::new(&q.stats.interval.figures),
+                rolling: ConversationWindow::new(&q.stats.rolling.figures),
+            }),
         }
     }
 }

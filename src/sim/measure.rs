@@ -28,7 +28,7 @@ impl Measurement {
     /// This measurement minus an earlier one of the same scope.
     pub fn since(&self, earlier: &Measurement) -> Measurement {
         Measurement {
-            figures: figures_since(&self.figures, &earlier.figures),
+            figures: self.figures.minus(&earlier.figures),
             waits: self.waits.since(&earlier.waits),
         }
     }
@@ -63,41 +63,6 @@ impl WaitTally {
     pub(crate) fn add(&mut self, other: &WaitTally) {
         self.answered += other.answered;
         self.answered_after_waiting += other.answered_after_waiting;
-    }
-}
-
-/// Lifetime figures are sums that only grow, so the figures of a period are a field-by-field
-/// difference. A decrease would be a core bug; it panics rather than report nonsense.
-fn figures_since(later: &Figures, earlier: &Figures) -> Figures {
-    let d = |later: u64, earlier: u64| {
-        later
-            .checked_sub(earlier)
-            .expect("lifetime figures never decrease")
-    };
-    Figures {
-        offered: d(later.offered, earlier.offered),
-        answered: d(later.answered, earlier.answered),
-        answered_within_threshold: d(
-            later.answered_within_threshold,
-            earlier.answered_within_threshold,
-        ),
-        abandoned: d(later.abandoned, earlier.abandoned),
-        abandoned_within_threshold: d(
-            later.abandoned_within_threshold,
-            earlier.abandoned_within_threshold,
-        ),
-        short_abandoned: d(later.short_abandoned, earlier.short_abandoned),
-        overflowed: d(later.overflowed, earlier.overflowed),
-        timed_out: d(later.timed_out, earlier.timed_out),
-        refused: d(later.refused, earlier.refused),
-        answer_wait_ms: d(later.answer_wait_ms, earlier.answer_wait_ms),
-        abandon_wait_ms: d(later.abandon_wait_ms, earlier.abandon_wait_ms),
-        handled: d(later.handled, earlier.handled),
-        talk_ms: d(later.talk_ms, earlier.talk_ms),
-        hold_ms: d(later.hold_ms, earlier.hold_ms),
-        wrap_up_ms: d(later.wrap_up_ms, earlier.wrap_up_ms),
-        ready_idle_ms: d(later.ready_idle_ms, earlier.ready_idle_ms),
-        handling_ms: d(later.handling_ms, earlier.handling_ms),
     }
 }
 

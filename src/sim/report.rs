@@ -49,7 +49,8 @@ fn agents(counts: &AgentCounts) -> String {
 }
 
 /// Every queue's figures since the core started, with its service level under its own formula
-/// against its target, then the tenant's total and the agents by state.
+/// against its target; with more than one channel, each channel's total; then the tenant's
+/// total and the agents by state; and for queues of conversations their own figures.
 pub fn queue_table(acd: &Acd) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -67,8 +68,18 @@ pub fn queue_table(acd: &Acd) -> String {
         "abandon",
         "occupancy"
     );
-    for id in acd.queue_ids() {
-        let stats = acd.queue_stats(id).expect("listed queues exist");
+    let queues: Vec<_> = acd
+        .queue_ids()
+        .map(|id| acd.queue_stats(id).expect("listed queues exist"))
+        .collect();
+    let channel = |q: &crate::acd::QueueStats| {
+        q.channel
+            .as_ref()
+            .map_or_else(|| "voice".to_owned(), ToString::to_string)
+    };
+    // Channels in the order their first queue comes.
+    let mut channels: Vec<(String, Figures)> = Vec::new();
+    for stats in &queues {
         let sl = &stats.service_level;
         let figures = &stats.stats.lifetime;
         let service_level = format!(
@@ -77,7 +88,21 @@ pub fn queue_table(acd: &Acd) -> String {
             sl.target_percent,
             sl.threshold.as_secs()
         );
-        row(&mut out, id.as_str(), figures, service_level);
+        row(&mut out, stats.id.as_str(), figures, service_level);
+        let name = channel(stats);
+        match channels.iter_mut().find(|(c, _)| *c == name) {
+            Some((_, total)) => *total = total.plus(figures),
+            None => channels.push((name, figures.clone())),
+        }
+    }
+    if channels.len() > 1 {
+        for (name, total) in &channels {
+            let service_level = format!(
+                "{} (answered)",
+                percent(total.service_level(ServiceLevelVariant::Answered))
+            );
+            row(&mut out, &format!("all:{name}"), total, service_level);
+        }
     }
     let tenant = acd.tenant_stats();
     let total = &tenant.stats.lifetime;
@@ -92,6 +117,40 @@ pub fn queue_table(acd: &Acd) -> String {
         tenant.waiting,
         agents(&tenant.stats.agents)
     );
+    let conversations: Vec<_> = queues.iter().filter(|q| q.channel.is_some()).collect();
+    if !conversations.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<10} {:<8} {:>16} {:>26} {:>11} {:>12} {:>20}",
+            "queue",
+            "channel",
+            "first responses",
+            "within threshold (target)",
+            "average",
+            "concurrency",
+            "occupancy by places"
+        );
+        for stats in conversations {
+            let f = &stats.stats.lifetime;
+            let sl = &stats.service_level;
+            let _ = writeln!(
+                out,
+                "{:<10} {:<8} {:>16} {:>26} {:>11} {:>12} {:>20}",
+                stats.id.as_str(),
+                channel(stats),
+                f.first_responses,
+                format!(
+                    "{} ({:.0} % in {} s)",
+                    percent(f.first_response_service_level()),
+                    sl.target_percent,
+                    sl.first_response_threshold().as_secs()
+                ),
+                seconds(f.average_first_response()),
+                f.concurrency().map_or("-".into(), |c| format!("{c:.2}")),
+                percent(f.capacity_occupancy()),
+            );
+        }
+    }
     out
 }
 

@@ -64,6 +64,34 @@ fn simulate_runs_the_demo_contact_center_and_its_total_adds_up() {
         table.contains("0 refused"),
         "the simulator sends only valid commands: {table}"
     );
+    // Per channel: each channel's total row, and the conversation figures of the chat queue.
+    let mut voice = [0u64; 5];
+    for queue in ["support", "sales", "vip", "general"] {
+        for (total, figure) in voice.iter_mut().zip(counts(&table, queue)) {
+            *total += figure;
+        }
+    }
+    assert_eq!(counts(&table, "all:voice"), voice, "{table}");
+    assert_eq!(
+        counts(&table, "all:chat"),
+        counts(&table, "chat"),
+        "{table}"
+    );
+    let conversations = table
+        .lines()
+        .find(|l| l.split_whitespace().take(2).eq(["chat", "chat"]))
+        .unwrap_or_else(|| panic!("no conversation row for the chat queue in\n{table}"));
+    let first_responses: u64 = conversations
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let answered = counts(&table, "chat")[1];
+    assert!(
+        first_responses > 0 && first_responses <= answered,
+        "virtual agents reply to the chats they take: {table}"
+    );
 }
 
 #[test]

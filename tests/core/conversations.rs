@@ -398,3 +398,52 @@ fn a_transferred_conversation_does_not_come_straight_back_to_its_sender() {
         "#,
     );
 }
+
+/// The figures only conversations have: first response time against its own threshold,
+/// concurrency and occupancy by capacity used, integrated exactly over the agents' places, in
+/// the whole day and in the rolling window after the first minutes have left it.
+#[test]
+fn first_response_concurrency_and_occupancy_by_capacity_are_exact() {
+    check(
+        "
+        reasons break
+        channel chat capacity 2
+        queue chats channel chat wrap_up 30s first_response 30s
+        agent bob chats 1
+        ",
+        r#"
+        at 0s   login bob; ready bob
+                agents chats: places 2 places_taken 0 holding 0
+        at 10s  chat k1 in chats
+        expect  chat_offered k1 to bob
+                agents chats: places 2 places_taken 1 holding 1
+        at 12s  take bob k1
+        at 20s  chat k2 in chats
+        expect  chat_offered k2 to bob
+                agents chats: places 2 places_taken 2 holding 1
+        # 15 s after k1 began: within 30 s. Later replies change nothing.
+        at 25s  reply bob k1 hi; reply bob k1 more
+        at 26s  take bob k2
+                stats chats today: first_responses 1 first_responses_within_threshold 1 afrt 15.0
+        # 50 s after k2 began: late.
+        at 70s  reply bob k2 hello
+        at 80s  close bob k1
+        at 110s expect chat_left k1 from chats completed
+                agents chats: places 2 places_taken 1 holding 1
+        at 130s close bob k2
+        # Not ready while holding one in wrap-up: it staffs only that one.
+        at 131s not_ready bob break
+                agents chats: places 1 places_taken 1 holding 1
+        at 160s expect chat_left k2 from chats completed
+                agents chats: places 0 places_taken 0 holding 0
+        # Staffed: 2 places for 131 s, then 1 for 29 s. Taken: k1 10-110 s, k2 20-160 s.
+        # Holding: 10-160 s.
+        at 200s stats chats today: first_responses 2 first_responses_within_threshold 1 first_response_ms 65s sl_first_response 50 afrt 32.5 places_ms 291s places_taken_ms 240s holding_ms 150s concurrency 1.6 capacity_occupancy 82.47
+                stats chats rolling: first_responses 2 places_ms 291s places_taken_ms 240s holding_ms 150s
+        # 15 minutes on, the rolling window starts at 100 s: 31 s of 2 places and 29 of 1;
+        # taken 10 s (k1) and 60 s (k2); holding 60 s. The first replies have left it.
+        at 1000s stats chats rolling: first_responses 0 afrt - places_ms 91s places_taken_ms 70s holding_ms 60s concurrency 1.17
+                stats chats today: first_responses 2 places_ms 291s
+        "#,
+    );
+}

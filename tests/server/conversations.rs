@@ -473,3 +473,67 @@ async fn an_agent_gone_with_conversations_is_not_logged_out_but_gets_nothing_new
         .await;
     assert_eq!(waiting["status"], "waiting", "{waiting}");
 }
+
+/// A wallboard on a chat queue sees the figures only conversations have, as protocol.md
+/// defines them (and the schema checks every field): places while agents sign in and take
+/// chats, and the first response once the agent replies.
+#[tokio::test]
+async fn a_wallboard_sees_a_chat_queues_places_and_first_response() {
+    let server = net::start(&net::with_chat("")).await;
+    let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
+    wall.ok(json!({"type": "subscribe", "queues": ["chat", "support"]}))
+        .await;
+    let voice = wall
+        .expect_where("queue_stats", |m| m["queue"] == "support")
+        .await;
+    assert_eq!(voice["channel"], "voice");
+    assert_eq!(voice["conversations"], Value::Null, "a call queue has none");
+    let chat = wall
+        .expect_where("queue_stats", |m| m["queue"] == "chat")
+        .await;
+    assert_eq!(chat["conversations"]["places"], 0, "{chat}");
+
+    let (mut agent, _) = ready_agent(&server, "c1", Via::Ws).await;
+    let staffed = wall
+        .expect_where("queue_stats", |m| {
+            m["queue"] == "chat" && m["conversations"]["places"].as_u64() > Some(0)
+        })
+        .await;
+    let capacity = staffed["conversations"]["places"].clone();
+    let mut widget = widget(&server, Via::Ws).await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "chat-9", "queue": "chat", "messages": ["Hi"]}))
+        .await;
+    agent.expect("conversation_offer").await;
+    agent
+        .ok(json!({"type": "accept_conversation", "conversation": "chat-9"}))
+        .await;
+    let taken = wall
+        .expect_where("queue_stats", |m| {
+            m["queue"] == "chat" && m["conversations"]["places_taken"] == 1
+        })
+        .await;
+    assert_eq!(taken["conversations"]["agents_holding"], 1);
+    assert_eq!(taken["conversations"]["places"], capacity);
+    assert_eq!(taken["conversations"]["today"]["first_responses"], 0);
+    assert_eq!(
+        taken["conversations"]["today"]["average_first_response_secs"],
+        Value::Null
+    );
+    agent
+        .ok(json!({"type": "send_message", "conversation": "chat-9", "text": "Hello, how can I help?"}))
+        .await;
+    let replied = wall
+        .expect_where("queue_stats", |m| {
+            m["queue"] == "chat" && m["conversations"]["today"]["first_responses"] == 1
+        })
+        .await;
+    let today = &replied["conversations"]["today"];
+    assert_eq!(today["first_responses_within_threshold"], 1, "{replied}");
+    assert_eq!(today["first_response_service_level_percent"], 100.0);
+    assert!(today["average_first_response_secs"].as_f64().unwrap() >= 0.0);
+    assert_eq!(
+        replied["conversations"]["rolling"]["first_responses"], 1,
+        "in every window"
+    );
+}

@@ -11,7 +11,7 @@
 //! routing reject_delay 5s max_ring_no_answer 3 max_extension 10m rolling 15m
 //! reasons break lunch
 //! queue support strategy skills_based ring 30s wrap_up 20s weight 1 min_skill 3
-//!     sl 20s variant answered short_abandon 5s max_wait 2m overflow_to sales max_length 2
+//!     sl 20s variant answered short_abandon 5s first_response 30s max_wait 2m overflow_to sales max_length 2
 //!     escalate 30s widen 2 escalate 60s overflow sales      (all on one line)
 //! agent ann support 3 sales 1
 //! ```
@@ -47,11 +47,14 @@
 //!   or `gone`.
 //! - `queue q|tenant: waiting N ringing N oldest T|-`: live figures.
 //! - `agents q|tenant: logged_in N ready N ringing N on_call N wrap_up N not_ready N
-//!   not_ready.REASON N`.
+//!   not_ready.REASON N`, and for a queue of conversations `places N places_taken N holding N`
+//!   (its agents' places staffed and taken, and agents holding any).
 //! - `stats q|tenant WINDOW: key value ...` with WINDOW `today`, `interval`, `rolling` or
 //!   `lifetime`, and keys: every `Figures` field (`*_ms` fields also take a time such as `80s`),
 //!   `sl` (the queue's variant; the tenant's uses `answered`), `sl_answered`, `sl_offered`,
-//!   `sl_short_abandon_excluded`, `abandon_rate` and `occupancy` in percent, `asa` and `aht` in seconds (ratios are
+//!   `sl_short_abandon_excluded`, `abandon_rate` and `occupancy` in percent, `asa` and `aht` in seconds; for
+//!   conversations `sl_first_response` and `capacity_occupancy` in percent, `afrt` (average
+//!   first response) in seconds and `concurrency` (ratios are
 //!   rounded to the digits written; `-` means no figure yet), and `from T` (the window start).
 //! - `next_timeout T`: what `poll_timeout()` says.
 //!
@@ -163,6 +166,9 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                                 .unwrap_or_else(|| fail("unknown variant"))
                         }
                         "short_abandon" => q.service_level.short_abandon = Some(duration(value())),
+                        "first_response" => {
+                            q.service_level.first_response = Some(duration(value()))
+                        }
                         "max_wait" => {
                             let after = duration(value());
                             let overflow_to = q.max_wait.take().and_then(|m| m.overflow_to);
@@ -618,6 +624,9 @@ impl Run {
                 ("agents", "on_call", _) => live(a.on_call.to_string()),
                 ("agents", "wrap_up", _) => live(a.wrap_up.to_string()),
                 ("agents", "not_ready", _) => live(a.not_ready.to_string()),
+                ("agents", "places", _) => live(stats.places.staffed.to_string()),
+                ("agents", "places_taken", _) => live(stats.places.taken.to_string()),
+                ("agents", "holding", _) => live(stats.places.holding.to_string()),
                 ("agents", _, _) if key.starts_with("not_ready.") => {
                     let reason = &key["not_ready.".len()..];
                     live(
@@ -752,6 +761,16 @@ fn figure(
         "wrap_up_ms" => count(f.wrap_up_ms),
         "ready_idle_ms" => count(f.ready_idle_ms),
         "handling_ms" => count(f.handling_ms),
+        "first_responses" => count(f.first_responses),
+        "first_responses_within_threshold" => count(f.first_responses_within_threshold),
+        "first_response_ms" => count(f.first_response_ms),
+        "places_ms" => count(f.places_ms),
+        "places_taken_ms" => count(f.places_taken_ms),
+        "holding_ms" => count(f.holding_ms),
+        "sl_first_response" => ratio(percent(f.first_response_service_level())),
+        "afrt" => ratio(f.average_first_response()),
+        "concurrency" => ratio(f.concurrency()),
+        "capacity_occupancy" => ratio(percent(f.capacity_occupancy())),
         "sl" => ratio(percent(f.service_level(variant))),
         "sl_answered" => ratio(percent(f.service_level(ServiceLevelVariant::Answered))),
         "sl_offered" => ratio(percent(f.service_level(ServiceLevelVariant::Offered))),

@@ -10,7 +10,7 @@ use super::error::AcdError;
 use super::event::Event;
 use super::figures::Sample;
 use super::ids::{AgentId, CallId, QueueId, ReasonCode};
-use super::stats::millis_between;
+use super::stats::{Places, millis_between};
 use super::timers::{Timer, TimerKey};
 
 /// What an agent is doing, without the details.
@@ -191,6 +191,10 @@ pub(crate) struct Agent {
     /// routing of conversations.
     #[serde(default)]
     pub channel_since: Vec<Timestamp>,
+    /// Per messaging channel: the places the statistics count for the agent (see
+    /// [`Acd::count_places`]); empty until the first count.
+    #[serde(default)]
+    pub counted_places: Vec<Places>,
 }
 
 impl Agent {
@@ -205,6 +209,7 @@ impl Agent {
         Agent {
             conversations: vec![0; capacity.len()],
             channel_since: vec![now; capacity.len()],
+            counted_places: Vec::new(),
             capacity,
             id,
             name,

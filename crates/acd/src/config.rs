@@ -193,6 +193,17 @@ pub struct ServiceLevelConfig {
     /// Callers who hang up faster than this count nowhere: not in service level, not in the
     /// abandonment rate (they are counted as `short_abandoned`).
     pub short_abandon: Option<Duration>,
+    /// A queue of conversations: a first reply within this time after the conversation began
+    /// counts in the first-response service level; `None` uses `threshold`.
+    #[serde(default)]
+    pub first_response: Option<Duration>,
+}
+
+impl ServiceLevelConfig {
+    /// The first-response threshold: its own, or the queue's service-level threshold.
+    pub fn first_response_threshold(&self) -> Duration {
+        self.first_response.unwrap_or(self.threshold)
+    }
 }
 
 /// What happens to a call that has waited a queue's maximum time.
@@ -262,6 +273,7 @@ impl QueueConfig {
                 target_percent: 80.0,
                 variant: ServiceLevelVariant::Answered,
                 short_abandon: None,
+                first_response: None,
             },
             max_wait: None,
             max_queue_length: None,

@@ -17,12 +17,13 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::Acd;
+use super::agent::AgentStatus;
 use super::call::{Call, CallData, CallSlot, CallState};
 use super::error::AcdError;
 use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
 use super::figures::Sample;
 use super::ids::{AgentId, ChannelId, ConversationId, QueueId};
-use super::stats::millis_between;
+use super::stats::{Places, millis_between};
 use super::timers::Timer;
 
 /// The longest message, in characters (Unicode scalar values), as WhatsApp's limit is 4,096.
@@ -64,6 +65,9 @@ pub(crate) struct Conversation {
     pub accepted_at: Option<Timestamp>,
     /// When the customer or the agent closed it, for handle time and wrap-up.
     pub closed_at: Option<Timestamp>,
+    /// When an agent first replied, for first response time.
+    #[serde(default)]
+    pub first_response_at: Option<Timestamp>,
 }
 
 /// Where a conversation is, for views.
@@ -178,6 +182,7 @@ impl Acd {
             text_bytes,
             accepted_at: None,
             closed_at: None,
+            first_response_at: None,
         };
         self.admit(
             id,
@@ -225,6 +230,43 @@ impl Acd {
         a.channel_since[channel] = self.now;
         self.mark_agent_queues(agent);
         self.refresh_agent(agent);
+    }
+
+    /// Brings the statistics' count of the agent's places up to date, in each channel, in those
+    /// of its queues that route the channel. [`Acd::refresh_agent`] calls it, so every change of
+    /// status or places is counted before the agent is routed again.
+    pub(crate) fn count_places(&mut self, agent: usize) {
+        let channels = self.channels.len();
+        if channels == 0 {
+            return;
+        }
+        self.agents[agent]
+            .counted_places
+            .resize(channels, Places::default());
+        for channel in 0..channels {
+            let a = &self.agents[agent];
+            let taken = a.conversations[channel] as u32;
+            let staffed = match a.status() {
+                AgentStatus::LoggedOut | AgentStatus::NotReady { .. } => taken,
+                _ => (a.capacity[channel] as u32).max(taken),
+            };
+            let places = Places {
+                staffed,
+                taken,
+                holding: (taken > 0) as u32,
+            };
+            let counted = a.counted_places[channel];
+            if places == counted {
+                continue;
+            }
+            let queues = a
+                .memberships
+                .iter()
+                .map(|m| m.queue)
+                .filter(|&q| self.queues[q].channel == Some(channel));
+            self.stats.places_moved(self.now, queues, counted, places);
+            self.agents[agent].counted_places[channel] = places;
+        }
     }
 
     fn mark_agent_queues(&mut self, agent: usize) {
@@ -356,7 +398,31 @@ impl Acd {
         text: String,
     ) -> Result<(), AcdError> {
         let (_, slot) = self.open_at(agent_id, id)?;
-        self.add_message(slot, Author::Agent(agent_id.clone()), text)
+        self.add_message(slot, Author::Agent(agent_id.clone()), text)?;
+        if self.conversation(slot).first_response_at.is_none() {
+            self.first_response(slot);
+        }
+        Ok(())
+    }
+
+    /// The first reply of any agent: the queue the conversation is in counts the time since
+    /// the customer began it, against the queue's first-response threshold.
+    fn first_response(&mut self, slot: CallSlot) {
+        let now = self.now;
+        self.conversation_mut(slot).first_response_at = Some(now);
+        let item = &self.calls[slot];
+        let queue = item.queue;
+        let wait = now.duration_since(item.arrived_at).unsigned_abs();
+        let threshold = self.queues[queue]
+            .config
+            .service_level
+            .first_response_threshold();
+        let sample = Sample::FirstResponse {
+            wait_ms: wait.as_millis() as u64,
+            within_threshold: wait <= threshold,
+        };
+        self.stats.record(now, queue, sample);
+        self.dirty.mark(queue);
     }
 
     fn add_message(&mut self, slot: CallSlot, from: Author, text: String) -> Result<(), AcdError> {

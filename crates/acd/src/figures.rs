@@ -40,6 +40,23 @@ pub struct Figures {
     pub ready_idle_ms: u64,
     /// Agent time spent on calls and in wrap-up.
     pub handling_ms: u64,
+    /// Conversations whose agent wrote its first reply in the window: the reply came
+    /// `first_response_ms` in total after the customers started them.
+    #[serde(default)]
+    pub first_responses: u64,
+    #[serde(default)]
+    pub first_responses_within_threshold: u64,
+    #[serde(default)]
+    pub first_response_ms: u64,
+    /// Place time of the queue's channel (one place for one millisecond adds 1): places its
+    /// agents staffed (their capacity while ready or busy, what they hold while not ready), places
+    /// taken (conversations offered, open or in wrap-up), and agent time holding at least one.
+    #[serde(default)]
+    pub places_ms: u64,
+    #[serde(default)]
+    pub places_taken_ms: u64,
+    #[serde(default)]
+    pub holding_ms: u64,
 }
 
 fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
@@ -90,6 +107,28 @@ impl Figures {
         ratio(self.handling_ms, self.handling_ms + self.ready_idle_ms)
     }
 
+    /// First replies within the first-response threshold / first replies.
+    pub fn first_response_service_level(&self) -> Option<f64> {
+        ratio(self.first_responses_within_threshold, self.first_responses)
+    }
+
+    /// Average first response time in seconds: from the customer's start of the conversation
+    /// to its agent's first reply.
+    pub fn average_first_response(&self) -> Option<f64> {
+        ratio(self.first_response_ms, self.first_responses).map(|ms| ms / 1000.0)
+    }
+
+    /// Conversations an agent held at once, on average over the time it held any: places taken
+    /// / time holding.
+    pub fn concurrency(&self) -> Option<f64> {
+        ratio(self.places_taken_ms, self.holding_ms)
+    }
+
+    /// Occupancy by capacity used: places taken / places staffed.
+    pub fn capacity_occupancy(&self) -> Option<f64> {
+        ratio(self.places_taken_ms, self.places_ms)
+    }
+
     pub(crate) fn apply(&mut self, sample: &Sample, add: bool) {
         let f = |field: &mut u64, value: u64| {
             if add {
@@ -137,31 +176,68 @@ impl Figures {
                 f(&mut self.hold_ms, hold_ms);
                 f(&mut self.wrap_up_ms, wrap_up_ms);
             }
+            Sample::FirstResponse {
+                wait_ms,
+                within_threshold,
+            } => {
+                f(&mut self.first_responses, 1);
+                f(
+                    &mut self.first_responses_within_threshold,
+                    within_threshold as u64,
+                );
+                f(&mut self.first_response_ms, wait_ms);
+            }
         }
     }
 
-    /// The figures counted since `earlier`, a copy of these taken before.
-    pub(crate) fn minus(&self, earlier: &Figures) -> Figures {
+    /// The figures counted since `earlier`, a copy of these taken before. Figures only grow, so
+    /// a field that decreased is a bug: it panics rather than report nonsense.
+    pub fn minus(&self, earlier: &Figures) -> Figures {
+        self.zip(earlier, |later, earlier| {
+            later
+                .checked_sub(earlier)
+                .expect("cumulative figures never decrease")
+        })
+    }
+
+    /// Both together: the figures of two queues as one (a channel's total, say).
+    pub fn plus(&self, other: &Figures) -> Figures {
+        self.zip(other, |a, b| a + b)
+    }
+
+    /// Every field of these and `other` combined by `f`.
+    fn zip(&self, other: &Figures, f: impl Fn(u64, u64) -> u64) -> Figures {
+        let (a, b) = (self, other);
         Figures {
-            offered: self.offered - earlier.offered,
-            answered: self.answered - earlier.answered,
-            answered_within_threshold: self.answered_within_threshold
-                - earlier.answered_within_threshold,
-            abandoned: self.abandoned - earlier.abandoned,
-            abandoned_within_threshold: self.abandoned_within_threshold
-                - earlier.abandoned_within_threshold,
-            short_abandoned: self.short_abandoned - earlier.short_abandoned,
-            overflowed: self.overflowed - earlier.overflowed,
-            timed_out: self.timed_out - earlier.timed_out,
-            refused: self.refused - earlier.refused,
-            answer_wait_ms: self.answer_wait_ms - earlier.answer_wait_ms,
-            abandon_wait_ms: self.abandon_wait_ms - earlier.abandon_wait_ms,
-            handled: self.handled - earlier.handled,
-            talk_ms: self.talk_ms - earlier.talk_ms,
-            hold_ms: self.hold_ms - earlier.hold_ms,
-            wrap_up_ms: self.wrap_up_ms - earlier.wrap_up_ms,
-            ready_idle_ms: self.ready_idle_ms - earlier.ready_idle_ms,
-            handling_ms: self.handling_ms - earlier.handling_ms,
+            offered: f(a.offered, b.offered),
+            answered: f(a.answered, b.answered),
+            answered_within_threshold: f(a.answered_within_threshold, b.answered_within_threshold),
+            abandoned: f(a.abandoned, b.abandoned),
+            abandoned_within_threshold: f(
+                a.abandoned_within_threshold,
+                b.abandoned_within_threshold,
+            ),
+            short_abandoned: f(a.short_abandoned, b.short_abandoned),
+            overflowed: f(a.overflowed, b.overflowed),
+            timed_out: f(a.timed_out, b.timed_out),
+            refused: f(a.refused, b.refused),
+            answer_wait_ms: f(a.answer_wait_ms, b.answer_wait_ms),
+            abandon_wait_ms: f(a.abandon_wait_ms, b.abandon_wait_ms),
+            handled: f(a.handled, b.handled),
+            talk_ms: f(a.talk_ms, b.talk_ms),
+            hold_ms: f(a.hold_ms, b.hold_ms),
+            wrap_up_ms: f(a.wrap_up_ms, b.wrap_up_ms),
+            ready_idle_ms: f(a.ready_idle_ms, b.ready_idle_ms),
+            handling_ms: f(a.handling_ms, b.handling_ms),
+            first_responses: f(a.first_responses, b.first_responses),
+            first_responses_within_threshold: f(
+                a.first_responses_within_threshold,
+                b.first_responses_within_threshold,
+            ),
+            first_response_ms: f(a.first_response_ms, b.first_response_ms),
+            places_ms: f(a.places_ms, b.places_ms),
+            places_taken_ms: f(a.places_taken_ms, b.places_taken_ms),
+            holding_ms: f(a.holding_ms, b.holding_ms),
         }
     }
 }
@@ -186,6 +262,11 @@ pub(crate) enum Sample {
         talk_ms: u64,
         hold_ms: u64,
         wrap_up_ms: u64,
+    },
+    /// A conversation's agent wrote its first reply `wait_ms` after the conversation began.
+    FirstResponse {
+        wait_ms: u64,
+        within_threshold: bool,
     },
 }
 

@@ -2,6 +2,7 @@
 
 use super::agent::AgentStatus;
 use super::call::CallState;
+use super::stats::Places;
 use super::{Acd, AgentStatusKind};
 
 impl Acd {
@@ -200,6 +201,30 @@ impl Acd {
                 return Err(format!(
                     "queue {} counts {} agents logged in, {logged_in} are",
                     queue.config.id, counted.logged_in
+                ));
+            }
+            // Places: the statistics count every member's places of the queue's channel as
+            // they are, and none is over what it staffs.
+            let mut places = Places::default();
+            if let Some(c) = queue.channel {
+                for (a, agent) in self.agents.iter().enumerate() {
+                    if agent.membership_of(index).is_none() {
+                        continue;
+                    }
+                    let taken = held[a][c] as u32;
+                    places.taken += taken;
+                    places.holding += (taken > 0) as u32;
+                    places.staffed += match agent.status() {
+                        AgentStatus::LoggedOut | AgentStatus::NotReady { .. } => taken,
+                        _ => (agent.capacity[c] as u32).max(taken),
+                    };
+                }
+            }
+            let counted = self.stats.queue(index, self.now).places;
+            if counted != places {
+                return Err(format!(
+                    "queue {} counts places {counted:?}, they are {places:?}",
+                    queue.config.id
                 ));
             }
         }

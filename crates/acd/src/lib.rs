@@ -52,7 +52,7 @@ pub use event::{CallLeftReason, Event, OfferEndReason, OverflowReason, TransferT
 pub use figures::Figures;
 pub use histogram::{Histogram, QueueHistograms};
 pub use ids::{AgentId, CallId, ChannelId, ConversationId, QueueId, ReasonCode};
-pub use stats::{AgentCounts, ScopeStats, WindowFigures};
+pub use stats::{AgentCounts, Places, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
 use call::{Call, Calls};

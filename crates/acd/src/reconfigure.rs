@@ -37,6 +37,7 @@ use super::call::CallState;
 use super::config::{Config, ConfigError, Escalation, QueueConfig};
 use super::ids::ReasonCode;
 use super::queue::Queue;
+use super::stats::Places;
 
 impl Acd {
     /// Runs on `config` from `now` on, after everything due by then. See the module
@@ -336,6 +337,14 @@ impl Acd {
         if *status != AgentStatus::LoggedOut {
             let state = (status.kind(), status.reason());
             self.stats.agent_joined(self.now, queue, state);
+        }
+        // Its places counted so far are in its other queues; this one counts them from now.
+        let counted = self.queues[queue]
+            .channel
+            .and_then(|c| self.agents[agent].counted_places.get(c).copied());
+        if let Some(places) = counted {
+            self.stats
+                .places_moved(self.now, [queue].into_iter(), Places::default(), places);
         }
         self.dirty.mark(queue);
     }

@@ -53,14 +53,24 @@ struct Count {
     kind: CountKind,
 }
 
+/// What a wait was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WaitKind {
+    Answered,
+    Abandoned {
+        short: bool,
+    },
+    /// A conversation's first reply.
+    FirstResponse,
+}
+
 /// 24 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Wait {
     leaves_ns: i64,
     wait_ms: u64,
     queue: u32,
-    /// `None` for an answered call, else whether the abandon was short.
-    abandoned_short: Option<bool>,
+    kind: WaitKind,
     within_threshold: bool,
 }
 
@@ -106,15 +116,20 @@ impl Entry for Wait {
         self.queue as usize
     }
     fn sample(&self) -> Sample {
-        match self.abandoned_short {
-            None => Sample::Answered {
-                wait_ms: self.wait_ms,
-                within_threshold: self.within_threshold,
+        let (wait_ms, within_threshold) = (self.wait_ms, self.within_threshold);
+        match self.kind {
+            WaitKind::Answered => Sample::Answered {
+                wait_ms,
+                within_threshold,
             },
-            Some(short) => Sample::Abandoned {
-                wait_ms: self.wait_ms,
-                within_threshold: self.within_threshold,
+            WaitKind::Abandoned { short } => Sample::Abandoned {
+                wait_ms,
+                within_threshold,
                 short,
+            },
+            WaitKind::FirstResponse => Sample::FirstResponse {
+                wait_ms,
+                within_threshold,
             },
         }
     }
@@ -174,6 +189,13 @@ impl RollingSamples {
             queue,
             kind,
         };
+        let wait = |wait_ms, kind, within_threshold| Wait {
+            leaves_ns,
+            wait_ms,
+            queue,
+            kind,
+            within_threshold,
+        };
         match sample {
             Sample::Offered => self.counts.push_back(count(CountKind::Offered)),
             Sample::Refused => self.counts.push_back(count(CountKind::Refused)),
@@ -182,24 +204,24 @@ impl RollingSamples {
             Sample::Answered {
                 wait_ms,
                 within_threshold,
-            } => self.waits.push_back(Wait {
-                leaves_ns,
-                wait_ms,
-                queue,
-                abandoned_short: None,
-                within_threshold,
-            }),
+            } => self
+                .waits
+                .push_back(wait(wait_ms, WaitKind::Answered, within_threshold)),
             Sample::Abandoned {
                 wait_ms,
                 within_threshold,
                 short,
-            } => self.waits.push_back(Wait {
-                leaves_ns,
+            } => self.waits.push_back(wait(
                 wait_ms,
-                queue,
-                abandoned_short: Some(short),
+                WaitKind::Abandoned { short },
                 within_threshold,
-            }),
+            )),
+            Sample::FirstResponse {
+                wait_ms,
+                within_threshold,
+            } => self
+                .waits
+                .push_back(wait(wait_ms, WaitKind::FirstResponse, within_threshold)),
             Sample::Handled {
                 talk_ms,
                 hold_ms,

@@ -33,6 +33,7 @@ impl Acd {
     /// the best waiting work it may take, again while it may take more (a second chat), then
     /// leaves it in the available index of each queue whose work it may still be offered.
     pub(crate) fn refresh_agent(&mut self, agent: usize) {
+        self.count_places(agent);
         self.unindex_agent(agent);
         while let Some(slot) = self.best_work_for(agent) {
             // An offer refreshes the agent itself (a call through its status, a conversation

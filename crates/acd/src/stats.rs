@@ -53,6 +53,44 @@ struct AgentTally {
     on_call: u32,
     wrap_up: u32,
     not_ready: u32,
+    /// A queue of conversations: its agents' places now (see [`Places`]) and their time since
+    /// the core started, up to `integrated_to_ms`.
+    #[serde(default)]
+    places: Places,
+    #[serde(default)]
+    places_ms: u64,
+    #[serde(default)]
+    places_taken_ms: u64,
+    #[serde(default)]
+    holding_ms: u64,
+}
+
+/// One agent's places in a channel, or a scope's sum of them: what occupancy by capacity and
+/// concurrency are integrated from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Places {
+    /// Places staffed: an agent's capacity for the channel while it is ready or busy (or what
+    /// it holds, if more after a reload lowered it), and only what it holds while not ready.
+    pub staffed: u32,
+    /// Conversations held: offered, open, or closed and in wrap-up.
+    pub taken: u32,
+    /// Agents holding at least one (for one agent, 0 or 1).
+    pub holding: u32,
+}
+
+impl Places {
+    fn add(&mut self, other: Places, add: bool) {
+        let f = |field: &mut u32, value: u32| {
+            if add {
+                *field += value;
+            } else {
+                *field -= value;
+            }
+        };
+        f(&mut self.staffed, other.staffed);
+        f(&mut self.taken, other.taken);
+        f(&mut self.holding, other.holding);
+    }
 }
 
 impl AgentTally {
@@ -60,12 +98,24 @@ impl AgentTally {
         self.on_call + self.wrap_up
     }
 
-    /// The counts that agent time accrues at: ready and idle, and handling calls.
+    /// The counts that agent time accrues at: ready and idle, handling calls, and places.
     fn counts(&self, at_ms: i64) -> AgentChange {
         AgentChange {
             at_ms,
             ready_idle: self.ready,
             handling: self.handling(),
+            places: self.places,
+        }
+    }
+
+    /// Agent time since the core started, up to `integrated_to_ms`.
+    fn time(&self) -> AgentTime {
+        AgentTime {
+            ready_idle: self.ready_idle_ms,
+            handling: self.handling_ms,
+            places: self.places_ms,
+            places_taken: self.places_taken_ms,
+            holding: self.holding_ms,
         }
     }
 
@@ -88,6 +138,56 @@ impl AgentTally {
     }
 }
 
+/// Agent time in milliseconds (agent-milliseconds, place-milliseconds for places).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AgentTime {
+    ready_idle: u64,
+    handling: u64,
+    places: u64,
+    places_taken: u64,
+    holding: u64,
+}
+
+impl AgentTime {
+    fn plus(self, o: AgentTime) -> AgentTime {
+        AgentTime {
+            ready_idle: self.ready_idle + o.ready_idle,
+            handling: self.handling + o.handling,
+            places: self.places + o.places,
+            places_taken: self.places_taken + o.places_taken,
+            holding: self.holding + o.holding,
+        }
+    }
+
+    fn minus(self, o: AgentTime) -> AgentTime {
+        AgentTime {
+            ready_idle: self.ready_idle - o.ready_idle,
+            handling: self.handling - o.handling,
+            places: self.places - o.places,
+            places_taken: self.places_taken - o.places_taken,
+            holding: self.holding - o.holding,
+        }
+    }
+
+    fn of(figures: &Figures) -> AgentTime {
+        AgentTime {
+            ready_idle: figures.ready_idle_ms,
+            handling: figures.handling_ms,
+            places: figures.places_ms,
+            places_taken: figures.places_taken_ms,
+            holding: figures.holding_ms,
+        }
+    }
+
+    fn set(self, figures: &mut Figures) {
+        figures.ready_idle_ms = self.ready_idle;
+        figures.handling_ms = self.handling;
+        figures.places_ms = self.places;
+        figures.places_taken_ms = self.places_taken;
+        figures.holding_ms = self.holding;
+    }
+}
+
 fn count_reason(by_reason: &mut BTreeMap<ReasonCode, u32>, reason: &ReasonCode, add: bool) {
     if add {
         *by_reason.entry(reason.clone()).or_default() += 1;
@@ -100,19 +200,33 @@ fn count_reason(by_reason: &mut BTreeMap<ReasonCode, u32>, reason: &ReasonCode, 
 }
 
 /// From `at_ms` until the next change (or until `integrated_to_ms` for the last), this many agents
-/// of a scope were ready and idle, and this many were handling calls.
+/// of a scope were ready and idle, this many were handling calls, and these were its places.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct AgentChange {
     at_ms: i64,
     ready_idle: u32,
     handling: u32,
+    #[serde(default)]
+    places: Places,
 }
 
 impl AgentChange {
-    /// Agent time (idle, handling) over `ms` milliseconds at these counts.
-    fn agent_time(&self, ms: i64) -> (u64, u64) {
+    /// Agent time over `ms` milliseconds at these counts.
+    fn agent_time(&self, ms: i64) -> AgentTime {
         let ms = ms.max(0) as u64;
-        (ms * self.ready_idle as u64, ms * self.handling as u64)
+        AgentTime {
+            ready_idle: ms * self.ready_idle as u64,
+            handling: ms * self.handling as u64,
+            places: ms * self.places.staffed as u64,
+            places_taken: ms * self.places.taken as u64,
+            holding: ms * self.places.holding as u64,
+        }
+    }
+
+    fn same_counts(&self, other: &AgentChange) -> bool {
+        self.ready_idle == other.ready_idle
+            && self.handling == other.handling
+            && self.places == other.places
     }
 }
 
@@ -136,6 +250,9 @@ struct Scope {
     changes: VecDeque<AgentChange>,
     /// Cumulative agent time (idle, handling) at the first change in `changes`.
     changes_base_ms: (u64, u64),
+    /// Cumulative place time (staffed, taken, holding) at the first change in `changes`.
+    #[serde(default)]
+    changes_base_places_ms: (u64, u64, u64),
     not_ready_by_reason: BTreeMap<ReasonCode, u32>,
     /// Call figures since the core started (agent time lives in `tally`).
     lifetime: Figures,
@@ -155,6 +272,7 @@ impl Scope {
             },
             changes: VecDeque::new(),
             changes_base_ms: (0, 0),
+            changes_base_places_ms: (0, 0, 0),
             not_ready_by_reason: BTreeMap::new(),
             lifetime: Figures::default(),
             at_today_start: Figures::default(),
@@ -183,15 +301,46 @@ impl Scope {
         self.counts_changed(now_ms, window_start_ms);
     }
 
+    /// The agent places of this scope's channel moved from `from` to `to` (one agent's before
+    /// and after).
+    fn places_moved(&mut self, now_ms: i64, window_start_ms: i64, from: Places, to: Places) {
+        self.integrate(now_ms);
+        self.tally.places.add(from, false);
+        self.tally.places.add(to, true);
+        self.counts_changed(now_ms, window_start_ms);
+    }
+
     /// Adds agent time up to `now_ms`, at the counts as they are.
     fn integrate(&mut self, now_ms: i64) {
         let tally = &mut self.tally;
-        let (idle_ms, handling_ms) = tally
+        let more = tally
             .counts(tally.integrated_to_ms)
             .agent_time(now_ms - tally.integrated_to_ms);
-        tally.ready_idle_ms += idle_ms;
-        tally.handling_ms += handling_ms;
+        let time = tally.time().plus(more);
+        tally.ready_idle_ms = time.ready_idle;
+        tally.handling_ms = time.handling;
+        tally.places_ms = time.places;
+        tally.places_taken_ms = time.places_taken;
+        tally.holding_ms = time.holding;
         tally.integrated_to_ms = tally.integrated_to_ms.max(now_ms);
+    }
+
+    /// Cumulative agent time at the first change in `changes`.
+    fn changes_base(&self) -> AgentTime {
+        let (ready_idle, handling) = self.changes_base_ms;
+        let (places, places_taken, holding) = self.changes_base_places_ms;
+        AgentTime {
+            ready_idle,
+            handling,
+            places,
+            places_taken,
+            holding,
+        }
+    }
+
+    fn set_changes_base(&mut self, base: AgentTime) {
+        self.changes_base_ms = (base.ready_idle, base.handling);
+        self.changes_base_places_ms = (base.places, base.places_taken, base.holding);
     }
 
     /// Notes the counts after a change at `now_ms` (already integrated up to it), and forgets
@@ -200,23 +349,17 @@ impl Scope {
         let change = self.tally.counts(now_ms);
         match self.changes.back_mut() {
             // Same counts as before (on call to wrap-up, hold): nothing changed for agent time.
-            Some(last)
-                if last.ready_idle == change.ready_idle && last.handling == change.handling =>
-            {
-                return;
-            }
+            Some(last) if last.same_counts(&change) => return,
             Some(last) if last.at_ms == change.at_ms => *last = change,
             Some(_) => self.changes.push_back(change),
             None => {
-                self.changes_base_ms = (self.tally.ready_idle_ms, self.tally.handling_ms);
+                self.set_changes_base(self.tally.time());
                 self.changes.push_back(change);
             }
         }
         while self.changes.len() >= 2 && self.changes[1].at_ms <= window_start_ms {
-            let (idle_ms, handling_ms) =
-                self.changes[0].agent_time(self.changes[1].at_ms - self.changes[0].at_ms);
-            self.changes_base_ms.0 += idle_ms;
-            self.changes_base_ms.1 += handling_ms;
+            let gone = self.changes[0].agent_time(self.changes[1].at_ms - self.changes[0].at_ms);
+            self.set_changes_base(self.changes_base().plus(gone));
             self.changes.pop_front();
         }
     }
@@ -224,12 +367,11 @@ impl Scope {
     /// Everything since the core started, agent time up to `now_ms`.
     fn cumulative(&self, now_ms: i64) -> Figures {
         let tally = &self.tally;
-        let (idle_ms, handling_ms) = tally
+        let open = tally
             .counts(tally.integrated_to_ms)
             .agent_time(now_ms - tally.integrated_to_ms);
         let mut figures = self.lifetime.clone();
-        figures.ready_idle_ms = tally.ready_idle_ms + idle_ms;
-        figures.handling_ms = tally.handling_ms + handling_ms;
+        tally.time().plus(open).set(&mut figures);
         figures
     }
 
@@ -252,18 +394,15 @@ impl Scope {
         let window_start = now - rolling_window;
         let window_start_ms = window_start.as_millisecond();
         let mut rolling = self.rolling.clone();
-        rolling.ready_idle_ms = lifetime.ready_idle_ms - self.changes_base_ms.0;
-        rolling.handling_ms = lifetime.handling_ms - self.changes_base_ms.1;
+        let mut time = AgentTime::of(&lifetime).minus(self.changes_base());
         for (i, change) in self.changes.iter().enumerate() {
             if change.at_ms >= window_start_ms {
                 break;
             }
             let end_ms = self.changes.get(i + 1).map_or(now_ms, |next| next.at_ms);
-            let (idle_ms, handling_ms) =
-                change.agent_time(end_ms.min(window_start_ms) - change.at_ms);
-            rolling.ready_idle_ms -= idle_ms;
-            rolling.handling_ms -= handling_ms;
+            time = time.minus(change.agent_time(end_ms.min(window_start_ms) - change.at_ms));
         }
+        time.set(&mut rolling);
         let tally = &self.tally;
         ScopeStats {
             agents: AgentCounts {
@@ -275,6 +414,7 @@ impl Scope {
                 not_ready: tally.not_ready,
                 not_ready_by_reason: self.not_ready_by_reason.clone(),
             },
+            places: tally.places,
             today: WindowFigures {
                 start: starts.today,
                 figures: lifetime.minus(&self.at_today_start),
@@ -303,6 +443,9 @@ pub struct WindowFigures {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScopeStats {
     pub agents: AgentCounts,
+    /// A queue of conversations: its agents' places in its channel now (zero for a queue of
+    /// calls and for the tenant).
+    pub places: Places,
     /// Since the core started: what monotonic counters are made from.
     pub lifetime: Figures,
     pub today: WindowFigures,
@@ -407,6 +550,22 @@ impl Stats {
         self.tenant.agent_moved(now_ms, window_start_ms, from, to);
         for queue in queues {
             self.queues[queue].agent_moved(now_ms, window_start_ms, from, to);
+        }
+    }
+
+    /// One agent's places in a channel moved from `from` to `to`: counted in those of its queues
+    /// that route the channel.
+    pub fn places_moved(
+        &mut self,
+        now: Timestamp,
+        queues: impl Iterator<Item = usize>,
+        from: Places,
+        to: Places,
+    ) {
+        let now_ms = now.as_millisecond();
+        let window_start_ms = now_ms - self.rolling_window_ms;
+        for queue in queues {
+            self.queues[queue].places_moved(now_ms, window_start_ms, from, to);
         }
     }
 

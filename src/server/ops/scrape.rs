@@ -147,6 +147,9 @@ fn queue_series(
         &labels,
         figures.handling_ms as f64 / 1000.0,
     );
+    if let Some(channel) = &queue.channel {
+        conversation_series(out, &labels, channel.as_str(), queue);
+    }
     let service_level = &queue.service_level;
     let threshold = service_level.threshold.as_millis() as f64 / 1000.0;
     out.gauge(
@@ -176,6 +179,82 @@ fn queue_series(
         ],
         1.0,
     );
+}
+
+/// What only a queue of conversations has, labelled with its channel: places now, first
+/// responses, and place time for concurrency and occupancy by capacity (ratios of rates).
+fn conversation_series(
+    out: &mut Families,
+    labels: &[(&str, &str); 2],
+    channel: &str,
+    queue: &QueueStats,
+) {
+    let labels = [labels[0], labels[1], ("channel", channel)];
+    let figures = &queue.stats.lifetime;
+    let places = &queue.stats.places;
+    for (name, help, value) in [
+        (
+            "acdhub_queue_places",
+            "Places the queue's agents staff in its channel now: capacity while ready or busy, \
+             what they hold while not ready.",
+            places.staffed,
+        ),
+        (
+            "acdhub_queue_places_taken",
+            "Conversations of the channel the queue's agents hold now: offered, open or in wrap-up.",
+            places.taken,
+        ),
+        (
+            "acdhub_queue_agents_holding",
+            "Agents of the queue holding at least one conversation of its channel now.",
+            places.holding,
+        ),
+    ] {
+        out.gauge(name, help, &labels, value as f64);
+    }
+    out.counter(
+        "acdhub_queue_first_responses_total",
+        "Conversations whose first agent reply came while in the queue.",
+        &labels,
+        figures.first_responses as f64,
+    );
+    out.counter(
+        "acdhub_queue_first_responses_within_threshold_total",
+        "First agent replies within the queue's first-response threshold.",
+        &labels,
+        figures.first_responses_within_threshold as f64,
+    );
+    out.counter(
+        "acdhub_queue_first_response_seconds_total",
+        "Total time from the start of each conversation to its first agent reply.",
+        &labels,
+        figures.first_response_ms as f64 / 1000.0,
+    );
+    out.gauge(
+        "acdhub_queue_first_response_threshold_seconds",
+        "The queue's first-response threshold.",
+        &labels,
+        queue.service_level.first_response_threshold().as_millis() as f64 / 1000.0,
+    );
+    for (name, help, ms) in [
+        (
+            "acdhub_queue_place_seconds_total",
+            "Place-seconds staffed, for occupancy by capacity.",
+            figures.places_ms,
+        ),
+        (
+            "acdhub_queue_place_taken_seconds_total",
+            "Place-seconds taken by conversations, for occupancy by capacity and concurrency.",
+            figures.places_taken_ms,
+        ),
+        (
+            "acdhub_queue_agent_holding_seconds_total",
+            "Agent-seconds holding at least one conversation, for concurrency.",
+            figures.holding_ms,
+        ),
+    ] {
+        out.counter(name, help, &labels, ms as f64 / 1000.0);
+    }
 }
 
 /// Metric families under construction, by name, in the order first used.
@@ -385,6 +464,79 @@ mod tests {
         assert!(channels.contains(&("support", "voice")), "{channels:?}");
         assert!(channels.contains(&("chat", "chat")), "{channels:?}");
         assert_eq!(channels.len(), 5);
+    }
+
+    /// A chat queue's series carry its channel and the core's exact place time and first
+    /// responses; a call queue has none of them.
+    #[test]
+    fn a_conversation_queue_exports_places_and_first_responses_by_channel() {
+        let config = crate::demo::demo().tenants.remove(0).acd;
+        let start = jiff::Timestamp::from_second(1_736_150_400).unwrap();
+        let mut acd = Acd::new(config, start).unwrap();
+        let agent = AgentId::from("agent3");
+        let at = |secs: i64| start + jiff::SignedDuration::from_secs(secs);
+        let commands = [
+            (
+                0,
+                Command::Login {
+                    agent: agent.clone(),
+                },
+            ),
+            (
+                0,
+                Command::SetState {
+                    agent: agent.clone(),
+                    state: RequestedState::Ready,
+                },
+            ),
+            (
+                10,
+                Command::ConversationArrived {
+                    conversation: "k1".into(),
+                    queue: QueueId::from("chat"),
+                    priority: 0,
+                    data: CallData::default(),
+                    messages: vec!["Hi".into()],
+                },
+            ),
+            (
+                12,
+                Command::AcceptConversation {
+                    agent: agent.clone(),
+                    conversation: "k1".into(),
+                },
+            ),
+            (
+                40,
+                Command::AgentWrote {
+                    agent: agent.clone(),
+                    conversation: "k1".into(),
+                    text: "Hello".into(),
+                },
+            ),
+        ];
+        for (secs, command) in commands {
+            acd.handle(command, at(secs)).unwrap();
+        }
+        acd.handle_timeout(at(100));
+        let figures = TenantFigures::of("demo", &acd);
+        let families = acd_families(&[figures]);
+        let value = |name: &str| {
+            let metrics = family(&families, name).get_metric();
+            assert_eq!(metrics.len(), 1, "{name}: the chat queue's only");
+            let m = &metrics[0];
+            assert_eq!((label(m, "queue"), label(m, "channel")), ("chat", "chat"));
+            m.get_gauge().get_value() + m.get_counter().get_value()
+        };
+        let capacity = acd.agent_places(&agent).unwrap()[0].2 as f64;
+        assert_eq!(value("acdhub_queue_places"), capacity);
+        assert_eq!(value("acdhub_queue_places_taken"), 1.0);
+        assert_eq!(value("acdhub_queue_agents_holding"), 1.0);
+        assert_eq!(value("acdhub_queue_first_responses_total"), 1.0);
+        assert_eq!(value("acdhub_queue_first_response_seconds_total"), 30.0);
+        assert_eq!(value("acdhub_queue_place_seconds_total"), 100.0 * capacity);
+        assert_eq!(value("acdhub_queue_place_taken_seconds_total"), 90.0);
+        assert_eq!(value("acdhub_queue_agent_holding_seconds_total"), 90.0);
     }
 
     #[test]
