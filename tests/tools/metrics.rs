@@ -52,7 +52,8 @@ async fn a_live_scrape_passes_promtool_and_has_every_documented_series() {
     // With a data directory, so that the journal's series are served too.
     let data = tempfile::tempdir().unwrap();
     let storage = format!("[storage]\ndir = {:?}\n", data.path());
-    let server = net::start(&format!("{SIMULATED}{storage}")).await;
+    // With a chat queue, so that the conversation series are served too.
+    let server = net::start(&net::with_chat(&format!("{SIMULATED}{storage}"))).await;
     let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
     wall.ok(json!({"type": "subscribe"})).await;
     let (_agent, _) = Client::login(&server, Via::Wss, "a1").await;

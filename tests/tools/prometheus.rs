@@ -400,7 +400,8 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
                 .as_str()
                 .unwrap()
                 .replace("$tenant", ".*")
-                .replace("$queue", ".*");
+                .replace("$queue", ".*")
+                .replace("$channel", ".*");
             prometheus.query(&expr).await;
             queries += 1;
         }
