@@ -5,6 +5,8 @@
 // event and returns the next view (the same one when the event changes nothing, as any event
 // before `subscribe` does). `agentActions` and `callActions` say which of the supervisor's
 // actions an agent's state or a call's place allows, and the *Command functions build them.
+// Each queue routes a channel (`voice`, or a messaging channel such as `chat`): a queue of
+// conversations also has its places and first response (`conversationFigures`).
 // No DOM, no network, no clock (times come in as arguments): supervisor.js draws what this
 // module says, and Node tests it as it is (tests/browser/supervisor-state.test.mjs).
 
@@ -358,6 +360,51 @@ export function serviceLevel(percent, target, thresholdSecs) {
     value: formatPercent(percent),
     verdict,
     target: targetText,
+  };
+}
+
+/** The channel of a queue of calls; any other channel is a messaging channel, whose queues route conversations. */
+export const VOICE = "voice";
+
+/** What queue `id` routes (`voice`, or a messaging channel such as `chat`): its statistics say, else the sign-in. */
+export function queueChannel(view, id) {
+  return view.queueStats.get(id)?.channel ?? view.session?.queues?.find((queue) => queue.id === id)?.channel ?? VOICE;
+}
+
+/** Whether the tenant has a queue of conversations: then the queue table shows their own figures. */
+export function routesConversations(view) {
+  return (view.session?.queues ?? []).some((queue) => (queue.channel ?? VOICE) !== VOICE);
+}
+
+/** The totals' channel: "all channels" when the tenant's queues route more than one (the totals sum them), else that one. */
+export function totalsChannel(view) {
+  const channels = new Set((view.session?.queues ?? []).map((queue) => queue.channel ?? VOICE));
+  return channels.size > 1 ? "all channels" : ([...channels][0] ?? VOICE);
+}
+
+/**
+ * A queue of conversations' own figures as the console shows them, from its `queue_stats`
+ * (`conversations`; "–" for what is not known yet): the places its agents staff and hold now,
+ * how many of them hold one, and today's first response within its threshold and on average.
+ * Null for a queue of calls, and for the totals.
+ */
+export function conversationFigures(stats, channel = stats?.channel ?? VOICE) {
+  if (channel === VOICE) return null;
+  const conversations = stats?.conversations ?? null;
+  const today = conversations?.today ?? {};
+  const present = (value) => value !== null && value !== undefined;
+  const threshold = conversations?.first_response_threshold_secs;
+  const average = today.average_first_response_secs;
+  const holding = conversations?.agents_holding;
+  const places = conversations?.places;
+  const taken = conversations?.places_taken;
+  return {
+    places: present(places) && present(taken) ? `${taken} of ${places}` : "–",
+    holding: present(holding) ? `${holding} ${holding === 1 ? "agent" : "agents"} holding` : "",
+    firstResponse: formatPercent(today.first_response_service_level_percent),
+    firstResponseNote: [present(threshold) ? `≤ ${threshold} s` : null, present(average) ? `avg ${formatDuration(average)}` : null]
+      .filter(Boolean)
+      .join(" · "),
   };
 }
 

@@ -1,6 +1,8 @@
 // supervisor.js: the supervisor's console. Every agent of the tenant (state, time in state,
 // reason, pending state, current call) with the supervisor's actions on it; every queue's live
-// figures and today's statistics; every call, with priority and move for waiting ones.
+// figures and today's statistics, with its channel (a queue of conversations also shows the
+// places its agents hold and today's first response); every call, with priority and move for
+// waiting ones.
 //
 // What the console knows and which actions it offers come from supervisor-state.js; this module
 // draws it. The rows are built once per session and updated in place, so a control that has
@@ -22,6 +24,7 @@ import {
   callCountText,
   callFacts,
   callOrder,
+  conversationFigures,
   emptyView,
   isLive as isLiveView,
   isSupervisor,
@@ -31,14 +34,17 @@ import {
   notLive,
   oldestWait,
   priorityCommand,
+  queueChannel,
   queueFigures,
   reduce,
   reset,
+  routesConversations,
   serviceLevel,
   signedIn,
   subscribeFailed,
   subscribed,
   subscribing,
+  totalsChannel,
 } from "./supervisor-state.js";
 import { STATE_LABELS, announce, byRole, everySecond, fill, h, showConnection, signInForm, webStorage } from "./ui.js";
 
@@ -103,6 +109,7 @@ export function start() {
     stale: byRole("stale"),
     panels: [byRole("queues-panel"), byRole("agents-panel"), byRole("calls-panel")],
     statsAt: byRole("stats-at"),
+    queuesTable: byRole("queues-table"),
     queues: byRole("queues"),
     totals: byRole("totals"),
     agents: byRole("agents"),
@@ -176,6 +183,10 @@ export function start() {
     fill(ui.agents, (session.agents ?? []).map((agent) => buildAgentRow(agent, session)));
     rows.queues.clear();
     fill(ui.queues, (session.queues ?? []).map((queue) => buildQueueRow(queue)));
+    // The columns of conversation figures, only where the tenant has a queue of conversations.
+    const conversations = routesConversations(view);
+    ui.queuesTable.dataset.conversations = conversations ? "yes" : "no";
+    setText(ui.statsAt, `Service level, answered, abandoned${conversations ? ", ASA and first response" : " and ASA"}: today`);
     rows.totals = buildTotalsRow();
     fill(ui.totals, rows.totals.tr);
     rows.calls.clear();
@@ -287,24 +298,28 @@ export function start() {
 
   function buildQueueRow({ id, name }) {
     const r = queueRowCells();
-    r.tr = h("tr", { dataset: { queue: id } }, h("th", { scope: "row" }, name), figureCells(r));
+    r.tr = h("tr", { dataset: { queue: id } }, h("th", { scope: "row" }, name), r.channel, figureCells(r));
     rows.queues.set(id, r);
     return r.tr;
   }
 
   function buildTotalsRow() {
     const r = queueRowCells();
-    r.tr = h("tr", { class: "totals", "data-role": "totals-row" }, h("th", { scope: "row" }, "All queues"), figureCells(r));
+    r.tr = h("tr", { class: "totals", "data-role": "totals-row" }, h("th", { scope: "row" }, "All queues"), r.channel, figureCells(r));
     return r;
   }
 
   function figureCells(r) {
-    return [r.waiting, r.oldest, r.ringing, r.ready, r.onCall, r.wrapUp, r.notReady, r.loggedIn, r.serviceLevel, r.answered, r.abandoned, r.asa];
+    return [
+      r.waiting, r.oldest, r.ringing, r.ready, r.onCall, r.wrapUp, r.notReady, r.loggedIn,
+      r.serviceLevel, r.answered, r.abandoned, r.asa, r.places, r.firstResponse,
+    ];
   }
 
   function queueRowCells() {
     const cell = (role) => h("td", { class: "number", "data-role": role });
     return {
+      channel: h("td", { class: "channel-cell", "data-role": "channel" }),
       waiting: cell("waiting"),
       oldest: cell("oldest"),
       ringing: cell("ringing"),
@@ -317,6 +332,8 @@ export function start() {
       answered: cell("answered"),
       abandoned: cell("abandoned"),
       asa: cell("asa"),
+      places: h("td", { class: "number conversation-figure", "data-role": "places" }),
+      firstResponse: h("td", { class: "conversation-figure first-response", "data-role": "first-response" }),
     };
   }
 
@@ -465,8 +482,14 @@ export function start() {
     setText(r.timeExtra, clock.extra);
   }
 
-  function fillFigures(r, stats, target, thresholdSecs = null) {
+  /**
+   * A row's figures from `stats`: a queue's, or the totals'. `channel` is what it routes,
+   * `conversations` a queue of conversations' own figures (null for calls and the totals).
+   */
+  function fillFigures(r, stats, { channel, conversations = null, target = null, thresholdSecs = null }) {
     const figures = queueFigures(stats);
+    setText(r.channel, channel);
+    r.tr.dataset.channel = channel;
     setText(r.waiting, figures.waiting);
     setText(r.ringing, figures.ringing);
     setText(r.ready, figures.ready);
@@ -479,7 +502,23 @@ export function start() {
     setText(r.asa, figures.asa);
     r.waiting.dataset.level = figures.level;
     renderServiceLevel(r.serviceLevel, serviceLevel(stats?.today?.service_level_percent ?? null, target, thresholdSecs));
+    renderConversationFigures(r, conversations);
     tickOldest(r, stats);
+  }
+
+  /** A queue of conversations' places and first response; "–" for calls and the totals. */
+  function renderConversationFigures(r, figures) {
+    if (!figures) {
+      fill(r.places, h("span", { class: "sv-none" }, "–"));
+      fill(r.firstResponse, h("span", { class: "sv-none" }, "–"));
+      return;
+    }
+    fill(r.places, h("span", {}, figures.places), figures.holding ? h("span", { class: "sv-note" }, figures.holding) : null);
+    fill(
+      r.firstResponse,
+      h("span", { class: "sl-value" }, figures.firstResponse),
+      figures.firstResponseNote ? h("span", { class: "sl-target" }, figures.firstResponseNote) : null,
+    );
   }
 
   function renderServiceLevel(cell, level) {
@@ -506,12 +545,18 @@ export function start() {
     const r = rows.queues.get(id);
     if (!r) return;
     const stats = view.queueStats.get(id);
-    fillFigures(r, stats, stats?.service_level?.target_percent, stats?.service_level?.threshold_secs);
+    const channel = queueChannel(view, id);
+    fillFigures(r, stats, {
+      channel,
+      conversations: conversationFigures(stats, channel),
+      target: stats?.service_level?.target_percent,
+      thresholdSecs: stats?.service_level?.threshold_secs,
+    });
   }
 
   function renderTotals() {
     if (!rows.totals) return;
-    fillFigures(rows.totals, view.tenantStats, null);
+    fillFigures(rows.totals, view.tenantStats, { channel: totalsChannel(view) });
   }
 
   function renderCall(id) {

@@ -1,10 +1,11 @@
 // wallboard-state.js: what the wallboard knows and shows, as pure functions of its address and
 // the server's messages: which tiles the board has (the queues the address names that the
 // tenant has, and the totals), the latest statistics of each, whether the figures are live or
-// stale, and each tile's figures as the screen shows them. `reduce` takes one event and returns
-// the next view (the same one when the event is not the board's). No DOM, no network, no clock
-// (times come in as arguments): wallboard.js draws what this module says, and Node tests it as
-// it is (tests/browser/wallboard-state.test.mjs).
+// stale, and each tile's figures as the screen shows them: a queue of conversations (a chat
+// queue) is labelled as one and has its conversation figures besides. `reduce` takes one event
+// and returns the next view (the same one when the event is not the board's). No DOM, no
+// network, no clock (times come in as arguments): wallboard.js draws what this module says, and
+// Node tests it as it is (tests/browser/wallboard-state.test.mjs).
 
 import { formatDuration, formatPercent, namesById, secondsSince } from "./format.js";
 
@@ -43,6 +44,38 @@ export const STANDING_WORDS = Object.freeze({
   bad: "✗ Below target",
 });
 
+/** The channel of a queue of calls; any other channel is a messaging channel, whose queues route conversations. */
+export const VOICE = "voice";
+
+/**
+ * The labels of a tile's figures. A queue of calls keeps the wallboard's own; a queue of
+ * conversations counts conversations, whose "answer" is an agent accepting one (so its ASA is
+ * the time to accept); the totals of a tenant with several channels sum them all.
+ */
+export const LABELS = Object.freeze({
+  calls: Object.freeze({
+    waiting: "Calls waiting",
+    serviceLevel: "Service level today",
+    answered: "Answered",
+    abandoned: "Abandoned",
+    asa: "Avg. answer",
+  }),
+  conversations: Object.freeze({
+    waiting: "Waiting",
+    serviceLevel: "Service level today",
+    answered: "Accepted",
+    abandoned: "Abandoned",
+    asa: "Avg. to accept",
+  }),
+  allChannels: Object.freeze({
+    waiting: "Waiting",
+    serviceLevel: "Service level today",
+    answered: "Answered",
+    abandoned: "Abandoned",
+    asa: "Avg. answer",
+  }),
+});
+
 /**
  * The board before any session, for the address's wishes (`readAddress`). Plain data, never
  * changed in place.
@@ -52,8 +85,10 @@ export function emptyView(address = { queues: null, total: true }) {
     address,
     /** The queues on the board and whether the totals are, for telling whether a new session needs new tiles. */
     key: null,
-    /** The queue tiles in the order shown: `{id, name}`. */
+    /** The queue tiles in the order shown: `{id, name, channel}`. */
     tiles: [],
+    /** The channels the tenant's queues route (`voice`, `chat`, ...), for the totals: they sum them all. */
+    channels: [],
     /** The board has a totals tile ("All queues"). */
     total: false,
     /** How many queues the tenant has (the totals share a target only when all are shown). */
@@ -80,6 +115,8 @@ const update = (view, changes) => Object.freeze({ ...view, ...changes });
  */
 export function signedIn(view, session) {
   const known = namesById(session.queues);
+  const channelOf = new Map((session.queues ?? []).map((queue) => [queue.id, queue.channel ?? VOICE]));
+  const channels = [...new Set(channelOf.values())];
   const wanted = view.address.queues ?? [...known.keys()];
   const shown = wanted.filter((id) => known.has(id));
   const unknown = wanted.filter((id) => !known.has(id));
@@ -90,10 +127,14 @@ export function signedIn(view, session) {
   if (!shown.length && !view.address.total) notices.push("Nothing to show: the address names no queue of this contact center.");
   const queueCount = (session.queues ?? []).length;
   const key = JSON.stringify([shown, view.address.total]);
-  if (key === view.key) return update(view, { notices, queueCount });
+  if (key === view.key) {
+    const tiles = view.tiles.map((tile) => ({ ...tile, channel: channelOf.get(tile.id) ?? tile.channel }));
+    return update(view, { notices, queueCount, channels, tiles });
+  }
   return update(view, {
     key,
-    tiles: shown.map((id) => ({ id, name: known.get(id) })),
+    tiles: shown.map((id) => ({ id, name: known.get(id), channel: channelOf.get(id) })),
+    channels,
     total: view.address.total,
     queueCount,
     stats: new Map(),
@@ -177,42 +218,96 @@ export function sharedTarget(view) {
 
 const number = (value) => (value === null || value === undefined ? "–" : String(value));
 const percentNumber = (value) => String(Number(value.toFixed(1)));
+const present = (value) => value !== null && value !== undefined;
+const duration = (secs) => (present(secs) ? formatDuration(secs) : "–");
+/** Whole percents, rounded down: a figure never reads "80 %" while it is below 80 %. */
+const wholePercent = (value) => formatPercent(present(value) ? Math.floor(value) : null, 0);
+
+/**
+ * What a tile says of its channel (`queue` is its id, or null for the totals): the channel,
+ * whether it routes conversations, and the badge beside the name ("" for none). A queue of
+ * conversations names its channel ("chat"); a queue of calls has no badge, and says "Calls"
+ * in its labels as it always did; the totals say "all channels" when the tenant's queues route
+ * more than one, since they sum them all.
+ */
+export function tileChannel(view, queue) {
+  if (queue === null) {
+    const all = view.channels.length > 1;
+    return { channel: null, conversations: false, allChannels: all, badge: all ? "all channels" : "" };
+  }
+  const channel = view.stats.get(queue)?.channel ?? view.tiles.find((tile) => tile.id === queue)?.channel ?? VOICE;
+  const conversations = channel !== VOICE;
+  return { channel, conversations, allChannels: false, badge: conversations ? channel : "" };
+}
+
+/**
+ * A queue of conversations' own figures, for the window the board shows (today), as the screen
+ * shows them ("–" for none yet, and for all of them while `conversations` is missing): first
+ * response within its threshold, the average first response, concurrency (conversations per
+ * agent while holding any), occupancy by the capacity used, and the places taken of those
+ * staffed now.
+ */
+export function conversationFigures(conversations) {
+  const today = conversations?.today ?? {};
+  const threshold = conversations?.first_response_threshold_secs;
+  const places = conversations?.places;
+  const taken = conversations?.places_taken;
+  return {
+    firstResponse: wholePercent(today.first_response_service_level_percent),
+    firstResponseLabel: present(threshold) ? `First response ≤ ${threshold} s` : "First response",
+    averageFirstResponse: duration(today.average_first_response_secs),
+    concurrency: present(today.concurrency) ? today.concurrency.toFixed(1) : "–",
+    capacityOccupancy: formatPercent(present(today.capacity_occupancy_percent) ? Math.round(today.capacity_occupancy_percent) : null, 0),
+    places: present(places) && present(taken) ? `${taken} of ${places}` : "–",
+  };
+}
 
 /**
  * A tile's figures as the screen shows them (`queue` is its id, or null for the totals), or
- * null before its first statistics. `name` is the queue's name as the statistics give it.
+ * null before its first statistics. `name` is the queue's name as the statistics give it;
+ * `labels` name the figures (`LABELS`); `conversations` are a queue of conversations' own
+ * figures (`conversationFigures`), null for calls and the totals.
  */
 export function tileFigures(view, queue) {
   const stats = queue === null ? view.totals : view.stats.get(queue);
   if (!stats) return null;
+  const { channel, conversations, allChannels, badge } = tileChannel(view, queue);
   const today = stats.today ?? {};
   const level = stats.service_level;
   const target = level ? level.target_percent : queue === null ? sharedTarget(view) : null;
   const standing = serviceLevelStanding(today.service_level_percent, target);
-  // Whole percents, rounded down, so the figure never reads "80 %" while it is below an 80 % target.
-  const percent = today.service_level_percent;
+  let standingWords = STANDING_WORDS[standing];
+  if (standing === "none" && conversations) standingWords = "None accepted yet";
+  else if (standing === "none" && allChannels) standingWords = "None answered yet";
   let targetText;
-  if (level) targetText = `target ${percentNumber(level.target_percent)} % in ${level.threshold_secs} s`;
+  if (level) targetText = `target ${percentNumber(level.target_percent)} % ${conversations ? "accepted " : ""}in ${level.threshold_secs} s`;
   else targetText = target === null ? "no common target" : `target ${percentNumber(target)} %`;
   const agents = stats.agents ?? {};
   const ringingAgents = agents.ringing > 0 ? ` · ${agents.ringing} ringing` : "";
+  const holding = conversations && present(stats.conversations?.agents_holding) ? ` · ${stats.conversations.agents_holding} with conversations` : "";
+  let ringing = "";
+  if (stats.ringing > 0) ringing = `+ ${stats.ringing} ${conversations || allChannels ? "offered to" : "ringing at"} an agent`;
   return {
     name: stats.name ?? null,
+    channel,
+    badge,
+    labels: conversations ? LABELS.conversations : allChannels ? LABELS.allChannels : LABELS.calls,
     waiting: number(stats.waiting),
     waitingCount: stats.waiting ?? 0,
-    ringing: stats.ringing > 0 ? `+ ${stats.ringing} ringing at an agent` : "",
+    ringing,
     standing,
-    serviceLevel: formatPercent(percent === null || percent === undefined ? null : Math.floor(percent), 0),
-    standingWords: STANDING_WORDS[standing],
+    serviceLevel: wholePercent(today.service_level_percent),
+    standingWords,
     target: targetText,
     answered: number(today.answered),
     abandoned: number(today.abandoned),
-    asa: today.asa_secs === null || today.asa_secs === undefined ? "–" : formatDuration(today.asa_secs),
+    asa: duration(today.asa_secs),
     ready: number(agents.ready),
     onCall: number(agents.on_call),
     wrapUp: number(agents.wrap_up),
     notReady: number(agents.not_ready),
-    agents: `${number(agents.logged_in)} ${agents.logged_in === 1 ? "agent" : "agents"} logged in${ringingAgents}`,
+    agents: `${number(agents.logged_in)} ${agents.logged_in === 1 ? "agent" : "agents"} logged in${ringingAgents}${holding}`,
+    conversations: conversations ? conversationFigures(stats.conversations) : null,
   };
 }
 

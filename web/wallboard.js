@@ -1,8 +1,11 @@
 // wallboard.js: the wallboard, for a TV on the wall. A tile per queue (and one for the tenant's
 // totals) with the calls waiting, the longest wait ticking live, today's service level against
-// its target, answered and abandoned calls, and the agents by state. Nothing needs a keyboard or
-// a mouse once it is signed in, and it comes back by itself after a network drop or a server
-// restart.
+// its target, answered and abandoned calls, and the agents by state. A queue of conversations
+// (a chat queue) wears its channel's badge, counts conversations accepted, and shows its
+// conversation figures too: first response against its threshold, the average first response,
+// the places its agents staff and hold now, concurrency and occupancy by capacity. Nothing
+// needs a keyboard or a mouse once it is signed in, and it comes back by itself after a network
+// drop or a server restart.
 //
 // The address says what to show:
 //   /wallboard                              every queue of the tenant, in the tenant's order
@@ -110,8 +113,14 @@ function takeFragmentCredentials() {
 /** One figure: a big value over its label. */
 function figure(name, label) {
   const value = h("dd", { class: "value", dataset: { figure: name } }, "–");
-  const item = h("div", { class: `figure figure-${name}` }, h("dt", { class: "label" }, label), value);
-  return { item, value };
+  const labelElement = h("dt", { class: "label" }, label);
+  const item = h("div", { class: `figure figure-${name}` }, labelElement, value);
+  return { item, value, label: labelElement };
+}
+
+/** Sets an element's text, leaving it alone when it already says it. */
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 /**
@@ -124,6 +133,7 @@ class Tile {
 
     const headingId = `tile-${queue ?? "total"}-heading`;
     this.heading = h("h2", { class: "tile-name", id: headingId }, name);
+    this.channel = h("span", { class: "channel", dataset: { figure: "channel" }, hidden: true });
 
     this.waiting = figure("waiting", "Calls waiting");
     this.ringing = h("p", { class: "note", dataset: { figure: "ringing" } });
@@ -132,12 +142,13 @@ class Tile {
     this.oldest.item.querySelector("dt").append(this.oldestNote);
 
     this.slValue = h("dd", { class: "value", dataset: { figure: "service-level" } }, "–");
+    this.slLabel = h("dt", { class: "label" }, "Service level today");
     this.slWord = h("p", { class: "standing", dataset: { figure: "service-level-state" } });
     this.slTarget = h("p", { class: "target", dataset: { figure: "service-level-target" } });
     this.sl = h(
       "div",
       { class: "service-level", dataset: { standing: "none" } },
-      h("dl", {}, h("div", { class: "figure" }, h("dt", { class: "label" }, "Service level today"), this.slValue)),
+      h("dl", {}, h("div", { class: "figure" }, this.slLabel, this.slValue)),
       h("div", { class: "sl-words" }, this.slWord, this.slTarget),
     );
 
@@ -151,6 +162,19 @@ class Tile {
     this.notReady = figure("not-ready", "Not ready");
     this.agentsNote = h("p", { class: "note", dataset: { figure: "logged-in" } });
 
+    // A queue of conversations only: today's conversation figures and its places now.
+    this.firstResponse = figure("first-response", "First response");
+    this.averageFirstResponse = figure("average-first-response", "Avg. first response");
+    this.places = figure("places", "Places taken");
+    this.concurrency = figure("concurrency", "Concurrency");
+    this.capacityOccupancy = figure("capacity-occupancy", "Capacity used");
+    this.conversations = h(
+      "div",
+      { class: "conversations", role: "group", "aria-label": "Conversations today", hidden: true },
+      h("dl", { class: "row" }, this.firstResponse.item, this.averageFirstResponse.item),
+      h("dl", { class: "row" }, this.places.item, this.concurrency.item, this.capacityOccupancy.item),
+    );
+
     const dataset = queue === null ? { total: "" } : { queue };
     this.element = h(
       "article",
@@ -158,7 +182,7 @@ class Tile {
       h(
         "div",
         { class: "tile-body" },
-        this.heading,
+        h("div", { class: "tile-head" }, this.heading, this.channel),
         h(
           "div",
           { class: "hero" },
@@ -167,6 +191,7 @@ class Tile {
         ),
         this.sl,
         h("dl", { class: "row today", "aria-label": "Today" }, this.answered.item, this.abandoned.item, this.asa.item),
+        this.conversations,
         h(
           "div",
           { class: "agents", role: "group", "aria-label": "Agents" },
@@ -180,6 +205,15 @@ class Tile {
   /** Shows the figures of `tileFigures`. */
   update(figures) {
     if (figures.name) this.heading.textContent = figures.name;
+    setText(this.channel, figures.badge);
+    this.channel.hidden = figures.badge === "";
+    if (figures.channel) this.element.dataset.channel = figures.channel;
+    this.element.toggleAttribute("data-conversations", figures.conversations !== null);
+    setText(this.waiting.label, figures.labels.waiting);
+    setText(this.slLabel, figures.labels.serviceLevel);
+    setText(this.answered.label, figures.labels.answered);
+    setText(this.abandoned.label, figures.labels.abandoned);
+    setText(this.asa.label, figures.labels.asa);
     this.waiting.value.textContent = figures.waiting;
     this.ringing.textContent = figures.ringing;
     this.sl.dataset.standing = figures.standing;
@@ -194,6 +228,16 @@ class Tile {
     this.wrapUp.value.textContent = figures.wrapUp;
     this.notReady.value.textContent = figures.notReady;
     this.agentsNote.textContent = figures.agents;
+    const conversations = figures.conversations;
+    this.conversations.hidden = conversations === null;
+    if (conversations) {
+      setText(this.firstResponse.label, conversations.firstResponseLabel);
+      setText(this.firstResponse.value, conversations.firstResponse);
+      setText(this.averageFirstResponse.value, conversations.averageFirstResponse);
+      setText(this.places.value, conversations.places);
+      setText(this.concurrency.value, conversations.concurrency);
+      setText(this.capacityOccupancy.value, conversations.capacityOccupancy);
+    }
     this.element.dataset.waiting = String(figures.waitingCount);
     this.waiting.item.dataset.digits = String(figures.waiting.length);
   }

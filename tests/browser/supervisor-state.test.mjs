@@ -1,6 +1,7 @@
 // The supervisor's console in Node (web/supervisor-state.js): the agent list after agent_state
 // and pending_state events, calls in the console's order as call_state and call_left come,
-// queue figures, which actions a supervisor may take on an agent or a call in each state, the
+// queue figures (and a chat queue's channel, places and first response, from protocol.md's
+// chat queue_stats), which actions a supervisor may take on an agent or a call in each state, the
 // commands they send, the filter, a new session's snapshot and events before `subscribe`.
 // Messages are those of protocol/examples. (The page itself, on the real server in Chromium:
 // supervisor.test.mjs.)
@@ -22,6 +23,7 @@ import {
   callCountText,
   callFacts,
   callOrder,
+  conversationFigures,
   emptyView,
   isLive,
   keepsSubscription,
@@ -30,15 +32,19 @@ import {
   notLive,
   oldestWait,
   priorityCommand,
+  queueChannel,
   queueFigures,
   reduce,
   reset,
+  routesConversations,
   serviceLevel,
   signedIn,
   subscribeFailed,
   subscribed,
   subscribing,
+  totalsChannel,
 } from "../../web/supervisor-state.js";
+import { chatQueueStats } from "./chat-examples.mjs";
 import { example } from "./examples.mjs";
 
 /** The supervisor's AuthResult for the example tenant. */
@@ -305,6 +311,49 @@ test("queue figures and today's service level against the target", () => {
   assert.equal(queueFigures(view.tenantStats).loggedIn, "11");
   assert.equal(oldestWait(stats, Date.parse(stats.oldest_waiting_since) + 75_000), "1:15");
   assert.equal(oldestWait(undefined, 0), "–");
+});
+
+test("each queue's channel, and a chat queue's places and first response today", () => {
+  const before = console_();
+  // Before any statistics, the sign-in says what each queue routes.
+  assert.equal(queueChannel(before, "support"), "voice");
+  assert.equal(queueChannel(before, "chat"), "chat");
+  assert.equal(routesConversations(before), true, "the conversation columns are shown");
+  assert.equal(totalsChannel(before), "all channels", "the totals sum calls and chats");
+  assert.deepEqual(conversationFigures(before.queueStats.get("chat"), queueChannel(before, "chat")), {
+    places: "–",
+    holding: "",
+    firstResponse: "–",
+    firstResponseNote: "",
+  });
+
+  // protocol.md's chat queue_stats: 5 of its 9 places taken, 86.52 % of first replies within 60 s.
+  const view = console_(example("queue_stats"), chatQueueStats(), example("tenant_stats"));
+  const chat = view.queueStats.get("chat");
+  assert.equal(queueChannel(view, "chat"), "chat");
+  assert.deepEqual(conversationFigures(chat), {
+    places: "5 of 9",
+    holding: "3 agents holding",
+    firstResponse: "86.5 %",
+    firstResponseNote: "≤ 60 s · avg 0:31",
+  });
+  // Its other figures are the queue's own (accepted conversations, the time to accept).
+  assert.equal(queueFigures(chat).answered, "90");
+  assert.equal(queueFigures(chat).asa, "0:12");
+  // A queue of calls has none of them.
+  assert.equal(conversationFigures(view.queueStats.get("support")), null);
+
+  // No first reply yet: en dashes, the threshold still said.
+  const today = { first_responses: 0, first_responses_within_threshold: 0, first_response_service_level_percent: null, average_first_response_secs: null, concurrency: null, capacity_occupancy_percent: null };
+  const quiet = { ...chat, conversations: { ...chat.conversations, places: 2, places_taken: 0, agents_holding: 1, today } };
+  assert.deepEqual(conversationFigures(quiet), { places: "0 of 2", holding: "1 agent holding", firstResponse: "–", firstResponseNote: "≤ 60 s" });
+  assert.deepEqual(conversationFigures({ ...chat, conversations: null }), { places: "–", holding: "", firstResponse: "–", firstResponseNote: "" });
+
+  // A tenant of calls alone: no conversation columns, and its totals are calls.
+  const voice = { ...SESSION, queues: SESSION.queues.filter((queue) => queue.channel === "voice") };
+  const calls = arranged(signedIn(emptyView(), voice), voice);
+  assert.equal(routesConversations(calls), false);
+  assert.equal(totalsChannel(calls), "voice");
 });
 
 test("the filter finds agents by name, id, state, reason, pending state, queue or call", () => {

@@ -5,6 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, launchBrowser, screenshot, watchErrors, PASSWORD } from "./harness.mjs";
+import { connector, messaging } from "./connectors.mjs";
+import { CHAT_TOML } from "./conversation-page.mjs";
 
 const LIMIT = 60000;
 const TOKEN_KEY = "acdhub.supervisor.token";
@@ -154,6 +156,11 @@ test("signs in and shows agents, queues and the waiting calls", { timeout: 12000
   assert.equal((await page.locator("[data-queue=support] th").textContent()).trim(), "Customer Support");
   assert.equal((await page.locator("[data-queue=sales] th").textContent()).trim(), "Sales");
   assert.match(await page.locator("[data-queue=support] [data-role=service-level]").textContent(), /target 80 %/);
+  // A tenant of calls alone: each queue says so, and the conversation columns stay away.
+  assert.equal((await page.locator("[data-queue=support] [data-role=channel]").textContent()).trim(), "voice");
+  assert.equal((await page.locator("[data-role=totals-row] [data-role=channel]").textContent()).trim(), "voice");
+  assert.equal(await page.getByRole("columnheader", { name: "Places taken" }).isVisible(), false);
+  assert.equal(await page.locator("[data-queue=support] [data-role=places]").isVisible(), false);
 
   // Simulated callers arrive in support and wait, since nobody is logged in.
   const before = Number(await waitText(page, "[data-queue=support] [data-role=waiting]", (text) => /^\d+$/.test(text)));
@@ -188,6 +195,45 @@ test("signs in and shows agents, queues and the waiting calls", { timeout: 12000
   await filter.fill("");
   assert.equal(await page.locator("[data-agent]:visible").count(), 2);
 
+  assert.deepEqual(errors, []);
+});
+
+test("a chat queue shows its channel, its places taken and its first response", { timeout: 120000 }, async (t) => {
+  const { server, browser } = await setup(t, { extra: CHAT_TOML });
+  const widget = await messaging(server.http);
+  const agent = await connector(server.http, "agent3");
+  t.after(async () => {
+    await widget.close();
+    await agent.close();
+  });
+  const { page, errors } = await openConsole(browser, server.http);
+
+  const cell = (queue, role) => `[data-queue="${queue}"] [data-role=${role}]`;
+  assert.equal(await waitText(page, cell("chat", "channel"), (text) => text !== ""), "chat");
+  assert.equal(await waitText(page, cell("support", "channel"), (text) => text !== ""), "voice");
+  assert.equal((await page.locator("[data-role=totals-row] [data-role=channel]").textContent()).trim(), "all channels");
+  assert.ok(await page.getByRole("columnheader", { name: "Places taken" }).isVisible());
+  assert.ok(await page.getByRole("columnheader", { name: "First response" }).isVisible());
+  await waitText(page, cell("chat", "places"), (text) => text.startsWith("0 of 0"));
+  assert.equal(await waitText(page, cell("support", "places"), (text) => text !== ""), "–");
+
+  // agent3 (capacity 3) takes a chat and replies.
+  await agent.request("login");
+  await agent.request("ready");
+  await waitText(page, cell("chat", "places"), (text) => text.startsWith("0 of 3"));
+  await widget.arrive("sv-1", { customer: "Dana Weber", messages: ["Hello"] });
+  await agent.waitFor((m) => m.type === "conversation_offer" && m.conversation === "sv-1", "the offer of sv-1");
+  await agent.request("accept_conversation", { conversation: "sv-1" });
+  await agent.request("send_message", { conversation: "sv-1", text: "Hello, how can I help?" });
+  await widget.delivered("sv-1", "Hello, how can I help?");
+
+  await waitText(page, cell("chat", "places"), (text) => text.startsWith("1 of 3"));
+  assert.equal(await page.locator(cell("chat", "places")).innerText(), "1 of 3\n1 agent holding");
+  // One first reply, within the threshold or not; then the threshold and the average.
+  await waitText(page, cell("chat", "first-response"), (text) => /^(100\.0|0\.0) %/.test(text));
+  assert.match(await page.locator(cell("chat", "first-response")).innerText(), /^(100\.0|0\.0) %\n≤ \d+ s · avg \d+:\d\d$/);
+  assert.equal(await waitText(page, cell("chat", "answered"), (text) => text === "1"), "1");
+  await screenshot(page, "supervisor-chat");
   assert.deepEqual(errors, []);
 });
 

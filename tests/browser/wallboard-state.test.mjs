@@ -1,14 +1,17 @@
 // The wallboard's view in Node (web/wallboard-state.js): which tiles an address and a tenant
 // give, the figures a tile shows after queue_stats and tenant_stats (from protocol/examples),
-// the service level's colour and words, the longest wait and its alert, the totals' shared
-// target, live and stale figures, and statistics the board does not show.
+// a chat queue's tile (protocol.md's chat queue_stats: its badge, its labels, its conversation
+// figures), the service level's colour and words, the longest wait and its alert, the totals'
+// shared target and channels, live and stale figures, and statistics the board does not show.
 // (The page itself, on the real server in Chromium: wallboard.test.mjs.)
 // Run: node --test wallboard-state.test.mjs
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  LABELS,
   clockNow,
+  conversationFigures,
   emptyView,
   isStale,
   keepsSubscription,
@@ -22,15 +25,20 @@ import {
   sharedTarget,
   signedIn,
   subscription,
+  tileChannel,
   tileFigures,
   withNotice,
 } from "../../web/wallboard-state.js";
+import { chatQueueStats } from "./chat-examples.mjs";
 import { example } from "./examples.mjs";
 
 /** A wallboard's AuthResult for the example tenant (support, sales, vip, general). */
 const SESSION = { ...example("ack").result, user: "wallboard", role: "wallboard", agent: undefined, agents: [] };
 const QUEUE_STATS = example("queue_stats");
 const TENANT_STATS = example("tenant_stats");
+/** protocol.md's queue_stats of a chat queue (conversations), and the example tenant's voice queues only. */
+const CHAT_STATS = chatQueueStats();
+const VOICE_SESSION = { ...SESSION, queues: SESSION.queues.filter((queue) => queue.channel === "voice") };
 
 const board = (search = "") => signedIn(emptyView(readAddress(search)), SESSION);
 const stats = (queue, fields = {}) => ({ ...QUEUE_STATS, queue, name: SESSION.queues.find((q) => q.id === queue)?.name, ...fields });
@@ -46,6 +54,8 @@ test("signed in: a tile per queue of the tenant in its order, the totals, and wh
   const view = board();
   assert.deepEqual(view.tiles.map((t) => t.id), ["support", "sales", "vip", "general", "chat"]);
   assert.equal(view.tiles[0].name, "Customer Support");
+  assert.deepEqual(view.tiles.map((t) => t.channel), ["voice", "voice", "voice", "voice", "chat"]);
+  assert.deepEqual(view.channels, ["voice", "chat"]);
   assert.equal(view.total, true);
   assert.deepEqual(view.notices, []);
   assert.deepEqual(subscription(view), { queues: ["support", "sales", "vip", "general", "chat"], tenant_total: true });
@@ -71,6 +81,10 @@ test("after queue_stats a tile shows the example's figures", () => {
   const view = reduce(board(), QUEUE_STATS);
   assert.deepEqual(tileFigures(view, "support"), {
     name: "Customer Support",
+    // A queue of calls: no badge, and the labels it always had.
+    channel: "voice",
+    badge: "",
+    labels: { waiting: "Calls waiting", serviceLevel: "Service level today", answered: "Answered", abandoned: "Abandoned", asa: "Avg. answer" },
     waiting: "2",
     waitingCount: 2,
     ringing: "+ 1 ringing at an agent",
@@ -87,8 +101,124 @@ test("after queue_stats a tile shows the example's figures", () => {
     wrapUp: "1",
     notReady: "1",
     agents: "7 agents logged in · 1 ringing",
+    conversations: null,
   });
   assert.equal(tileFigures(view, "sales"), null, "the other tiles wait for their own figures");
+});
+
+test("a chat queue's tile: its channel's badge, conversations accepted, and today's conversation figures", () => {
+  const view = reduce(reduce(board(), QUEUE_STATS), CHAT_STATS);
+  assert.deepEqual(tileFigures(view, "chat"), {
+    name: "Web chat",
+    channel: "chat",
+    badge: "chat",
+    // Its figures count conversations: "answered" is accepted by an agent, ASA the time to accept.
+    labels: { waiting: "Waiting", serviceLevel: "Service level today", answered: "Accepted", abandoned: "Abandoned", asa: "Avg. to accept" },
+    waiting: "1",
+    waitingCount: 1,
+    ringing: "",
+    standing: "good",
+    serviceLevel: "90 %",
+    standingWords: "✓ On target",
+    target: "target 80 % accepted in 30 s",
+    answered: "90",
+    abandoned: "4",
+    asa: "0:12",
+    ready: "2",
+    onCall: "1",
+    wrapUp: "0",
+    notReady: "0",
+    agents: "3 agents logged in · 3 with conversations",
+    conversations: {
+      // 86.52 % of first replies within 60 s, shown rounded down as the service level is.
+      firstResponse: "86 %",
+      firstResponseLabel: "First response ≤ 60 s",
+      averageFirstResponse: "0:31",
+      concurrency: "1.7",
+      capacityOccupancy: "53 %",
+      places: "5 of 9",
+    },
+  });
+  assert.deepEqual(LABELS.conversations, tileFigures(view, "chat").labels);
+  // The voice tile beside it keeps everything it had: no badge, its own labels, no conversation figures.
+  const support = tileFigures(view, "support");
+  assert.equal(support.badge, "");
+  assert.deepEqual(support.labels, LABELS.calls);
+  assert.equal(support.conversations, null);
+  assert.equal(support.ringing, "+ 1 ringing at an agent");
+  // A conversation offered to an agent is not ringing.
+  const offered = reduce(view, { ...CHAT_STATS, ringing: 2 });
+  assert.equal(tileFigures(offered, "chat").ringing, "+ 2 offered to an agent");
+  // Its longest wait is measured against its own threshold (30 s).
+  const since = Date.parse(CHAT_STATS.oldest_waiting_since);
+  assert.deepEqual(longestWait(view, "chat", since + 31_000), { text: "0:31", alert: "raised", note: " · over 30 s" });
+});
+
+test("a chat queue's figures before there are any: en dashes, and a queue of conversations without them", () => {
+  // A quiet morning: nothing accepted, no first reply, nobody holding one.
+  const quiet = {
+    ...CHAT_STATS,
+    waiting: 0,
+    oldest_waiting_since: null,
+    today: { ...CHAT_STATS.today, answered: 0, service_level_percent: null, asa_secs: null },
+    conversations: {
+      ...CHAT_STATS.conversations,
+      places: 0,
+      places_taken: 0,
+      agents_holding: 0,
+      today: {
+        first_responses: 0,
+        first_responses_within_threshold: 0,
+        first_response_service_level_percent: null,
+        average_first_response_secs: null,
+        concurrency: null,
+        capacity_occupancy_percent: null,
+      },
+    },
+  };
+  const figures = tileFigures(reduce(board(), quiet), "chat");
+  assert.equal(figures.serviceLevel, "–");
+  assert.equal(figures.standing, "none");
+  assert.equal(figures.standingWords, "None accepted yet");
+  assert.equal(figures.asa, "–");
+  assert.equal(figures.agents, "3 agents logged in · 0 with conversations");
+  assert.deepEqual(figures.conversations, {
+    firstResponse: "–",
+    firstResponseLabel: "First response ≤ 60 s",
+    averageFirstResponse: "–",
+    concurrency: "–",
+    capacityOccupancy: "–",
+    places: "0 of 0",
+  });
+  // A queue of conversations whose statistics lack their conversation figures still says what it is.
+  const bare = tileFigures(reduce(board(), { ...CHAT_STATS, conversations: null }), "chat");
+  assert.equal(bare.badge, "chat");
+  assert.deepEqual(bare.labels, LABELS.conversations);
+  assert.equal(bare.agents, "3 agents logged in");
+  assert.deepEqual(bare.conversations, {
+    firstResponse: "–",
+    firstResponseLabel: "First response",
+    averageFirstResponse: "–",
+    concurrency: "–",
+    capacityOccupancy: "–",
+    places: "–",
+  });
+  assert.deepEqual(conversationFigures(undefined), bare.conversations);
+  // Whole percents: never rounded up past what was reached.
+  const today = { ...CHAT_STATS.conversations.today, first_response_service_level_percent: 79.99, capacity_occupancy_percent: 52.4 };
+  assert.equal(conversationFigures({ ...CHAT_STATS.conversations, today }).firstResponse, "79 %");
+  assert.equal(conversationFigures({ ...CHAT_STATS.conversations, today }).capacityOccupancy, "52 %");
+});
+
+test("a tile knows its channel from the sign-in before its figures come, and follows a queue that changed channel", () => {
+  const view = board();
+  assert.deepEqual(tileChannel(view, "chat"), { channel: "chat", conversations: true, allChannels: false, badge: "chat" });
+  assert.deepEqual(tileChannel(view, "support"), { channel: "voice", conversations: false, allChannels: false, badge: "" });
+  // The same queues, but chat now routes calls: the board keeps its tiles, with the new channel.
+  const reloaded = signedIn(view, { ...SESSION, queues: SESSION.queues.map((queue) => ({ ...queue, channel: "voice" })) });
+  assert.equal(reloaded.key, view.key);
+  assert.equal(tileChannel(reloaded, "chat").badge, "");
+  assert.deepEqual(reloaded.channels, ["voice"]);
 });
 
 test("the service level's colour: on target, just below, below, none yet", () => {
@@ -130,6 +260,12 @@ test("the totals tile: tenant_stats, measured against a target only when every q
   assert.equal(totals.standingWords, "All queues combined");
   assert.equal(totals.target, "no common target");
   assert.equal(totals.agents, "11 agents logged in · 1 ringing");
+  // The tenant has calls and chats: the totals sum both, and say so.
+  assert.equal(totals.badge, "all channels");
+  assert.deepEqual(totals.labels, LABELS.allChannels);
+  assert.equal(totals.labels.waiting, "Waiting");
+  assert.equal(totals.ringing, "+ 1 offered to an agent");
+  assert.equal(totals.conversations, null);
   // Every queue at 80 %: the totals are held to 80 %.
   for (const queue of ["support", "sales", "vip", "general", "chat"]) view = reduce(view, stats(queue));
   assert.equal(sharedTarget(view), 80);
@@ -142,6 +278,19 @@ test("the totals tile: tenant_stats, measured against a target only when every q
   let some = board("?queues=support,sales");
   for (const queue of ["support", "sales"]) some = reduce(some, stats(queue));
   assert.equal(sharedTarget(some), null);
+});
+
+test("the totals of a tenant of calls alone look as they always did", () => {
+  const view = reduce(signedIn(emptyView(readAddress("")), VOICE_SESSION), TENANT_STATS);
+  const totals = tileFigures(view, null);
+  assert.equal(totals.badge, "");
+  assert.deepEqual(totals.labels, LABELS.calls);
+  assert.equal(totals.ringing, "+ 1 ringing at an agent");
+  const quiet = reduce(view, { ...TENANT_STATS, today: { ...TENANT_STATS.today, service_level_percent: null } });
+  assert.equal(tileFigures(quiet, null).standingWords, "No calls yet");
+  // With chats too, nothing answered yet is not only calls.
+  const mixed = reduce(board(), { ...TENANT_STATS, today: { ...TENANT_STATS.today, service_level_percent: null } });
+  assert.equal(tileFigures(mixed, null).standingWords, "None answered yet");
 });
 
 test("statistics the board does not show change nothing", () => {

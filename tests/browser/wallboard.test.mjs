@@ -1,10 +1,13 @@
 // The wallboard in a real browser against the real server: signing in from the address or the
-// form, the tiles and their figures, contrast, service-level colours, a server restart, wss.
+// form, the tiles and their figures, contrast, service-level colours, a chat queue's tile (with
+// the messaging connector and an agent played from Node), a server restart, wss.
 // Run: node --test --test-concurrency=1 wallboard.test.mjs
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PASSWORD, launchBrowser, screenshot, startServer, watchErrors } from "./harness.mjs";
+import { connector, messaging } from "./connectors.mjs";
+import { CHAT_TOML } from "./conversation-page.mjs";
 
 const WAIT = { timeout: 60000 };
 const TEST = { timeout: 240000 };
@@ -310,6 +313,67 @@ test("service level: neutral before any answered call, then coloured with its wo
   for (const [name, value] of Object.entries(bandContrast)) assert.ok(value >= 7, `${name}: ${value}`);
   // The coloured band still fits its tile.
   assert.ok(await page.evaluate(() => [...document.querySelectorAll(".tile-body")].every((body) => body.scrollHeight <= body.clientHeight + 1)));
+  assert.deepEqual(errors, []);
+});
+
+test("a chat queue's tile wears its channel and shows the first response once a chat is answered", TEST, async (t) => {
+  const server = await startServer({ extra: CHAT_TOML });
+  const { page, errors } = await setUp(t, { server, viewport: { width: 1920, height: 1080 } });
+  const widget = await messaging(server.http);
+  const agent = await connector(server.http, "agent3");
+  t.after(async () => {
+    await widget.close();
+    await agent.close();
+  });
+  await page.goto(`${server.http}/wallboard?queues=chat,support${SIGN_IN}`);
+  await waitFigures(page);
+  assert.deepEqual(await tileOrder(page), ["chat", "support", "total"]);
+
+  // The chat tile names its channel and counts conversations; the voice tile is as it was.
+  const chat = page.locator("[data-queue=chat]");
+  assert.equal(await figure(page, "chat", "channel").textContent(), "chat");
+  assert.ok(await figure(page, "chat", "channel").isVisible());
+  assert.equal(await chat.locator("h2").textContent(), "Chat");
+  assert.equal(await chat.locator(".figure-answered .label").textContent(), "Accepted");
+  assert.equal(await chat.locator(".figure-asa .label").textContent(), "Avg. to accept");
+  assert.equal(await figure(page, "chat", "first-response").textContent(), "–");
+  assert.equal(await figure(page, "support", "channel").isVisible(), false);
+  assert.equal(await page.locator("[data-queue=support] .figure-waiting .label").textContent(), "Calls waiting");
+  assert.equal(await page.locator("[data-queue=support] .conversations").isVisible(), false);
+  // The totals sum calls and chats, and say so.
+  assert.equal(await page.locator("[data-total] [data-figure=channel]").textContent(), "all channels");
+
+  // A customer writes; agent3 (capacity 3) accepts and replies.
+  await agent.request("login");
+  await agent.request("ready");
+  await widget.arrive("wall-1", { customer: "Dana Weber", messages: ["Hello, my parcel has not arrived"] });
+  await agent.waitFor((m) => m.type === "conversation_offer" && m.conversation === "wall-1", "the offer of wall-1");
+  await agent.request("accept_conversation", { conversation: "wall-1" });
+  await agent.request("send_message", { conversation: "wall-1", text: "Let me check that for you." });
+  await widget.delivered("wall-1", "Let me check that for you.");
+
+  // One first reply, within the threshold or not: 100 % or 0 %, and its average.
+  await page.waitForFunction(
+    () => /^(100|0) %$/.test(document.querySelector("[data-queue=chat] [data-figure=first-response]").textContent),
+    null,
+    WAIT,
+  );
+  assert.match(await chat.locator(".figure-first-response .label").textContent(), /^First response ≤ \d+ s$/);
+  assert.match(await figure(page, "chat", "average-first-response").textContent(), /^\d+:\d\d$/);
+  await page.waitForFunction(() => document.querySelector("[data-queue=chat] [data-figure=places]").textContent === "1 of 3", null, WAIT);
+  assert.equal(await figure(page, "chat", "answered").textContent(), "1");
+  assert.ok(await chat.locator(".conversations").isVisible());
+
+  // Everything still fits a 1080p screen, and every text keeps 7:1, the badges' too.
+  assert.ok(await page.evaluate(() => [...document.querySelectorAll(".tile-body")].every((body) => body.scrollHeight <= body.clientHeight + 1)));
+  const ratios = await page.evaluate(measureContrast, {
+    named: { badge: "[data-queue=chat] [data-figure=channel]", totals: "[data-total] [data-figure=channel]" },
+    everything: ".board *",
+  });
+  assert.equal(Object.keys(ratios).filter((name) => name === "badge" || name === "totals").length, 2);
+  const low = Object.entries(ratios).filter(([, value]) => !(value >= 7));
+  assert.deepEqual(low, [], `contrast below 7:1: ${JSON.stringify(low)}`);
+  await screenshot(page, "wallboard-chat");
   assert.deepEqual(errors, []);
 });
 
