@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 use acdhub::acd::Acd;
 use acdhub::config;
 use acdhub::journal::{Fsync, Journal, JournalOptions};
-use acdhub::records::CallRecords;
+use acdhub::records::Records;
 use acdhub::server::{Entry, Record, Recovered, Server, hash_password, write_snapshot_for_tools};
 use clap::{Parser, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
@@ -690,7 +690,7 @@ fn write_day(
         acd: Acd::new(config.clone(), start).map_err(|e| e.to_string())?,
         config,
         simulator: None,
-        records: CallRecords::default(),
+        records: Records::default(),
         replayed: 0,
     };
     write_snapshot_for_tools(&mut journal, &first).map_err(|e| e.to_string())?;

@@ -45,7 +45,7 @@ use std::time::{Duration, Instant};
 
 use acdhub::acd::Acd;
 use acdhub::journal::{Fsync, Journal, JournalOptions};
-use acdhub::records::CallRecords;
+use acdhub::records::Records;
 use acdhub::server::{Recovered, recover_journal, write_snapshot_for_tools};
 
 /// The engine's largest group of requests (`GROUP_SIZE` in src/server/tenant/engine.rs).
@@ -105,14 +105,15 @@ fn main() {
                 .expect("the journal recovers")
                 .expect("the journal has a day");
             let took = started.elapsed();
-            recovered.records.take_finished();
+            recovered.records.calls.take_finished();
+            recovered.records.conversations.take_finished();
             check_same(&day.load.acd, &recovered.acd);
             if run == 1 {
                 println!(
                     "  the recovered state in JSON: core {} bytes, call records in progress {} \
                      bytes, configuration {} bytes",
                     json_bytes(&recovered.acd),
-                    json_bytes(&recovered.records),
+                    json_bytes(&recovered.records.calls),
                     json_bytes(&recovered.config),
                 );
             }
@@ -149,7 +150,7 @@ fn journal_day(
         acd: Acd::new(load::config(agents), load.acd.now()).expect("the load's core"),
         config: load::config(agents),
         simulator: None,
-        records: CallRecords::default(),
+        records: Records::default(),
         replayed: 0,
     };
     let (mut journal, _) = Journal::open(dir, options()).expect("a new journal");
@@ -195,8 +196,9 @@ fn snapshot_now(dir: &Path, journal: Journal) -> (Journal, usize) {
     let mut recovered = recover_journal(dir)
         .expect("the journal recovers")
         .expect("the journal has a day");
-    // The engine writes finished call records to their files before it takes a snapshot.
-    recovered.records.take_finished();
+    // The engine writes finished records to their files before it takes a snapshot.
+    recovered.records.calls.take_finished();
+    recovered.records.conversations.take_finished();
     let (mut journal, _) = Journal::open(dir, options()).expect("the journal reopens");
     let bytes = write_snapshot_for_tools(&mut journal, &recovered).expect("the snapshot");
     (journal, bytes)

@@ -17,8 +17,9 @@
 //!   append-only segment log the server writes ahead of every effect and recovers from.
 //! - [`cluster`]: each tenant's log replicated on a NATS JetStream cluster (issue 17; the log
 //!   alone so far: the engine still runs on the journal).
-//! - [`records`]: call detail records, one per finished call, folded from the core's events
-//!   (pure), and the day files BI tools read them from.
+//! - [`records`]: call detail records, one per finished call, and conversation records, one per
+//!   finished conversation with its transcript, folded from the core's events (pure), and the
+//!   day files BI tools read them from (conversations' deleted past their retention).
 #![forbid(unsafe_code)]
 
 /// The core, re-exported from its own crate (`crates/acd`), so `acdhub::acd` names it.

@@ -1,7 +1,7 @@
 //! The `acdhub` command line: `acdhub` serves (and reloads its configuration on SIGHUP),
 //! `acdhub simulate` plays a day in simulated time, `acdhub hash-password` makes a password hash
 //! for the configuration, `acdhub check-config` checks a file as a start would, `acdhub export`
-//! writes a day's call detail records as CSV or JSON lines.
+//! writes a day's call detail records or conversation records as CSV or JSON lines.
 
 use std::error::Error;
 use std::io::Write as _;
@@ -14,6 +14,7 @@ use jiff::civil::Date;
 
 use acdhub::config::{ConfigFileError, FileConfig, ListenAddr};
 use acdhub::records::export::{DayRecords, ExportError, Format};
+use acdhub::records::file::Kind;
 use acdhub::server::{Server, check_config, count_dropped_log_lines, hash_password};
 use acdhub::sim::play::{OneQueue, Simulation};
 use acdhub::{config, demo};
@@ -64,8 +65,11 @@ enum Command {
     /// queue and compares the ACD's statistics with Erlang C.
     Simulate(SimulateArgs),
     /// Write one tenant's call detail records of one day (the calls that ended that day, in the
-    /// tenant's time zone), read from DIR/records/TENANT/YYYY-MM-DD.jsonl: CSV with a header
-    /// row, or the JSON lines as they are. docs/records.md describes every field.
+    /// tenant's time zone), read from DIR/records/TENANT/YYYY-MM-DD.jsonl, or with
+    /// `--records conversations` its conversation records, read from
+    /// DIR/records/TENANT/conversations-YYYY-MM-DD.jsonl: CSV with a header row (a
+    /// conversation's without its transcript), or the JSON lines as they are (transcripts
+    /// included). docs/records.md describes every field.
     Export(ExportArgs),
     /// Check a configuration file as a start would (the TLS files and every tenant's ACD
     /// included), without binding a port: prints `FILE: ok` and a summary, or the error and
@@ -119,9 +123,12 @@ struct ExportArgs {
     /// The tenant's id.
     #[arg(long)]
     tenant: String,
-    /// The local day the calls ended on.
+    /// The local day the calls or conversations ended on.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
     day: Date,
+    /// Which records: the calls' or the conversations'.
+    #[arg(long, value_enum, default_value_t = ExportRecords::Calls)]
+    records: ExportRecords,
     /// What to write.
     #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
     format: ExportFormat,
@@ -132,10 +139,20 @@ struct ExportArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ExportFormat {
-    /// Comma-separated values (RFC 4180), one column per field, lists joined with `;`.
+    /// Comma-separated values (RFC 4180), one column per field, lists joined with `;`; a
+    /// conversation's row leaves its transcript out.
     Csv,
-    /// One JSON object per line, as the server writes them.
+    /// One JSON object per line, as the server writes them (a conversation's with its
+    /// transcript).
     Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportRecords {
+    /// Call detail records: one per finished call.
+    Calls,
+    /// Conversation records: one per finished conversation, with its transcript.
+    Conversations,
 }
 
 /// A day written exactly as the record files name theirs.
@@ -155,7 +172,11 @@ fn export(args: &ExportArgs) -> Result<String, Box<dyn Error>> {
         None => config::default_data_dir()
             .ok_or("no --data, and neither $STATE_DIRECTORY, $XDG_STATE_HOME nor $HOME is set")?,
     };
-    let records = DayRecords::open(&data, &args.tenant, args.day)?;
+    let kind = match args.records {
+        ExportRecords::Calls => Kind::Calls,
+        ExportRecords::Conversations => Kind::Conversations,
+    };
+    let records = DayRecords::open(&data, &args.tenant, kind, args.day)?;
     let format = match args.format {
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Jsonl => Format::Jsonl,

@@ -37,6 +37,9 @@ pub struct StorageConfig {
     pub snapshot_interval: Duration,
     /// ... and after this many journal records, so that start-up never replays more.
     pub snapshot_records: u64,
+    /// How many days conversation records (which hold the transcripts) are kept after the day
+    /// they ended on; `None`: for ever. Never 0.
+    pub transcript_retention_days: Option<u32>,
 }
 
 impl Default for StorageConfig {
@@ -47,6 +50,7 @@ impl Default for StorageConfig {
             fsync: FsyncPolicy::Always,
             snapshot_interval: Duration::from_secs(300),
             snapshot_records: 100_000,
+            transcript_retention_days: None,
         }
     }
 }
@@ -66,6 +70,7 @@ pub(super) struct RawStorage {
     fsync: Option<FsyncPolicy>,
     snapshot_interval_secs: Option<Seconds>,
     snapshot_records: Option<Count>,
+    transcript_retention_days: Option<Count>,
 }
 
 pub(super) fn build_storage(at: &FieldPath, raw: RawStorage) -> Result<StorageConfig, Problem> {
@@ -98,12 +103,20 @@ pub(super) fn build_storage(at: &FieldPath, raw: RawStorage) -> Result<StorageCo
             "must be at least 1000 (a snapshot per handful of commands would cost more than it saves)",
         ));
     }
+    let transcript_retention_days = raw.transcript_retention_days.map(|days| days.0);
+    if transcript_retention_days == Some(0) {
+        return Err(problem(
+            at.key("transcript_retention_days"),
+            "must be at least 1 day; leave the key out to keep conversation records for ever",
+        ));
+    }
     Ok(StorageConfig {
         journal: raw.journal.unwrap_or(defaults.journal),
         dir: raw.dir,
         fsync: raw.fsync.unwrap_or(defaults.fsync),
         snapshot_interval,
         snapshot_records,
+        transcript_retention_days,
     })
 }
 

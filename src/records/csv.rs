@@ -1,5 +1,5 @@
-//! A call record as a row of comma-separated values (RFC 4180), for spreadsheets and BI tools
-//! that import CSV.
+//! A call or conversation record as a row of comma-separated values (RFC 4180), for
+//! spreadsheets and BI tools that import CSV.
 //!
 //! Written by hand rather than with the `csv` crate: the rows are flat, the columns fixed, and
 //! RFC 4180's quoting is one rule (a field holding a comma, a quote or a line break is put in
@@ -8,6 +8,8 @@
 //! the line lacks is empty, a field the columns do not name is left out.
 
 use serde_json::{Map, Value};
+
+use super::file::Kind;
 
 /// The columns in order: every field of [`super::CallRecord`], by its JSON name (a test holds
 /// the two together).
@@ -42,18 +44,73 @@ pub const COLUMNS: &[&str] = &[
     "overflows",
 ];
 
+/// The columns of a conversation record in order: every field of
+/// [`super::ConversationRecord`] by its JSON name but the transcript, which a row per
+/// conversation cannot hold (the JSON lines have it; a test holds the two together).
+pub const CONVERSATION_COLUMNS: &[&str] = &[
+    "seq",
+    "conversation",
+    "channel",
+    "outcome",
+    "first_queue",
+    "last_queue",
+    "queues",
+    "agents",
+    "accepted_by",
+    "priority",
+    "customer",
+    "data",
+    "arrived_at",
+    "first_offered_at",
+    "accepted_at",
+    "first_response_at",
+    "ended_at",
+    "wrap_up_ended_at",
+    "wait_ms",
+    "last_queue_wait_ms",
+    "first_response_ms",
+    "open_ms",
+    "wrap_up_ms",
+    "offers",
+    "rejections",
+    "ring_no_answers",
+    "transfers",
+    "transfer_targets",
+    "overflows",
+    "customer_messages",
+    "agent_messages",
+];
+
+/// The columns of a kind's rows.
+pub fn columns(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Calls => COLUMNS,
+        Kind::Conversations => CONVERSATION_COLUMNS,
+    }
+}
+
 /// What joins the items of a list in one field (`queues`, `agents`, `transfer_targets`): ids
 /// never contain it.
 pub const LIST_SEPARATOR: &str = ";";
 
-/// The header row, with its line ending.
+/// The header row of call records, with its line ending.
 pub fn header() -> String {
-    line(COLUMNS.iter().map(|c| (*c).to_owned()))
+    header_of(Kind::Calls)
 }
 
-/// One record (its JSON object) as a row, with its line ending.
+/// One call record (its JSON object) as a row, with its line ending.
 pub fn row(record: &Map<String, Value>) -> String {
-    line(COLUMNS.iter().map(|c| field(record.get(*c))))
+    row_of(Kind::Calls, record)
+}
+
+/// The header row of a kind's records, with its line ending.
+pub fn header_of(kind: Kind) -> String {
+    line(columns(kind).iter().map(|c| (*c).to_owned()))
+}
+
+/// One record of `kind` (its JSON object) as a row, with its line ending.
+pub fn row_of(kind: Kind, record: &Map<String, Value>) -> String {
+    line(columns(kind).iter().map(|c| field(record.get(*c))))
 }
 
 fn line(fields: impl Iterator<Item = String>) -> String {
@@ -63,11 +120,13 @@ fn line(fields: impl Iterator<Item = String>) -> String {
     out
 }
 
-/// A JSON value as the text of one field: nothing for null or a missing field, a string as
-/// itself, a list's items joined.
+/// A JSON value as the text of one field: nothing for null, a missing field or an empty
+/// object, a string as itself, a list's items joined, an object (a conversation's `data`) as
+/// its JSON text.
 fn field(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
+        Some(Value::Object(map)) if map.is_empty() => String::new(),
         Some(Value::String(text)) => text.clone(),
         Some(Value::Array(items)) => items
             .iter()
@@ -120,5 +179,32 @@ mod tests {
         assert_eq!(row.matches(',').count(), COLUMNS.len(), "{row}");
         assert!(!row.contains("left out"));
         assert_eq!(header().trim_end().split(',').count(), COLUMNS.len());
+    }
+
+    #[test]
+    fn a_conversations_row_has_its_data_as_json_text_and_no_transcript() {
+        let record = serde_json::json!({
+            "seq": 3,
+            "conversation": "k1",
+            "channel": "chat",
+            "data": {"account": "C-1", "lang": "de"},
+            "transcript": [{"number": 0, "from": "customer", "text": "hello, there"}],
+        });
+        let row = row_of(Kind::Conversations, record.as_object().unwrap());
+        assert!(
+            row.starts_with(
+                "3,k1,chat,,,,,,,,,\"{\"\"account\"\":\"\"C-1\"\",\"\"lang\"\":\"\"de\"\"}\","
+            ),
+            "{row}"
+        );
+        assert!(!row.contains("hello"), "{row}");
+        let empty = serde_json::json!({"seq": 4, "data": {}});
+        let row = row_of(Kind::Conversations, empty.as_object().unwrap());
+        assert!(row.starts_with("4,,,,,,,,,,,,"), "{row}");
+        assert_eq!(
+            header_of(Kind::Conversations).trim_end().split(',').count(),
+            CONVERSATION_COLUMNS.len()
+        );
+        assert!(!CONVERSATION_COLUMNS.contains(&"transcript"));
     }
 }

@@ -1,4 +1,5 @@
-//! `acdhub export`: one tenant's records of one local day, as CSV or JSON lines.
+//! `acdhub export`: one tenant's call or conversation records of one local day, as CSV or JSON
+//! lines.
 //!
 //! It reads the day's file as [`super::file`] writes it, and may run while the server appends
 //! to it: a last line without its newline is still being written and is left out.
@@ -11,22 +12,25 @@ use jiff::civil::Date;
 use serde_json::{Map, Value};
 
 use super::csv;
-use super::file::day_path;
+use super::file::{Kind, kind_day_path};
 
 /// What an export writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// A header row, then one row per record (RFC 4180, CRLF line endings).
+    /// A header row, then one row per record (RFC 4180, CRLF line endings); a conversation's
+    /// row leaves its transcript out.
     Csv,
-    /// The file's lines as they are: one JSON object per record.
+    /// The file's lines as they are: one JSON object per record, a conversation's with its
+    /// transcript.
     Jsonl,
 }
 
 /// Why an export failed, naming the file it was reading.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("no call records for tenant `{tenant}` on {day}: {} does not exist", path.display())]
+    #[error("no {}s for tenant `{tenant}` on {day}: {} does not exist", kind.noun(), path.display())]
     NoRecords {
+        kind: Kind,
         tenant: String,
         day: Date,
         path: PathBuf,
@@ -36,8 +40,9 @@ pub enum ExportError {
     BadTenant(io::Error),
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: io::Error },
-    #[error("{}:{line}: not a call record: {source}", path.display())]
+    #[error("{}:{line}: not a {}: {source}", path.display(), kind.noun())]
     BadRecord {
+        kind: Kind,
         path: PathBuf,
         line: usize,
         source: serde_json::Error,
@@ -47,26 +52,34 @@ pub enum ExportError {
     Write(io::Error),
 }
 
-/// One tenant's record file of one day, open for reading. Opening comes first, so a day with
-/// no file is reported before any output is created.
+/// One tenant's record file of one kind and day, open for reading. Opening comes first, so a
+/// day with no file is reported before any output is created.
 #[derive(Debug)]
 pub struct DayRecords {
+    kind: Kind,
     path: PathBuf,
     reader: BufReader<File>,
 }
 
 impl DayRecords {
-    /// Opens the records of `tenant` whose calls ended on `day` (local to the tenant) under
+    /// Opens the records of `kind` of `tenant` that ended on `day` (local to the tenant) under
     /// `data_dir`.
-    pub fn open(data_dir: &Path, tenant: &str, day: Date) -> Result<DayRecords, ExportError> {
-        let path = day_path(data_dir, tenant, day).map_err(ExportError::BadTenant)?;
+    pub fn open(
+        data_dir: &Path,
+        tenant: &str,
+        kind: Kind,
+        day: Date,
+    ) -> Result<DayRecords, ExportError> {
+        let path = kind_day_path(kind, data_dir, tenant, day).map_err(ExportError::BadTenant)?;
         match File::open(&path) {
             Ok(file) => Ok(DayRecords {
+                kind,
                 path,
                 reader: BufReader::new(file),
             }),
             Err(source) if source.kind() == io::ErrorKind::NotFound => {
                 Err(ExportError::NoRecords {
+                    kind,
                     tenant: tenant.to_owned(),
                     day,
                     path,
@@ -84,7 +97,7 @@ impl DayRecords {
     /// Writes every whole record to `out` in `format`, and flushes it.
     pub fn export(mut self, format: Format, out: &mut dyn Write) -> Result<(), ExportError> {
         if format == Format::Csv {
-            out.write_all(csv::header().as_bytes())
+            out.write_all(csv::header_of(self.kind).as_bytes())
                 .map_err(ExportError::Write)?;
         }
         let mut line = Vec::new();
@@ -105,11 +118,12 @@ impl DayRecords {
                 Format::Csv => {
                     let record: Map<String, Value> =
                         serde_json::from_slice(&line).map_err(|source| ExportError::BadRecord {
+                            kind: self.kind,
                             path: self.path.clone(),
                             line: number,
                             source,
                         })?;
-                    out.write_all(csv::row(&record).as_bytes())
+                    out.write_all(csv::row_of(self.kind, &record).as_bytes())
                         .map_err(ExportError::Write)?;
                 }
             }

@@ -1,22 +1,31 @@
-//! Call detail records (CDRs): every finished call, for BI and workforce management.
+//! Call detail records (CDRs) and conversation records: every finished call and every finished
+//! conversation (with its transcript), for BI, workforce management and quality review.
 //!
 //! - [`CallRecords`] (this file) is a pure fold over the core's events: no I/O, no clock. It
 //!   derives serde so it travels in a tenant's snapshot beside its core, and replaying the
 //!   journal gives the same records with the same `seq`s.
 //! - `partial.rs`: what the fold knows of a call in progress, and the record it becomes.
 //! - [`CallRecord`] (`record.rs`) is one finished call.
+//! - [`ConversationRecords`] (`conversation.rs`) is the same kind of fold for conversations,
+//!   numbered apart; [`ConversationRecord`] (`conversation_record.rs`) one finished
+//!   conversation.
+//! - [`retention`]: which days of conversation records are past their retention (pure).
 //! - [`csv`]: a record as a row of comma-separated values (pure).
-//! - [`file`]: appends records as JSON lines to one file per tenant and local day, skipping
-//!   those it already has; [`export`] reads a day back as CSV or JSON lines. These two are the
-//!   only parts that touch the file system.
+//! - [`file`]: appends records as JSON lines to one file per tenant, kind and local day,
+//!   skipping those it already has, and deletes conversation records past retention;
+//!   [`export`] reads a day back as CSV or JSON lines. These two are the only parts that touch
+//!   the file system.
 //!
 //! docs/records.md is the reference for the people who read the files.
 
+mod conversation;
+mod conversation_record;
 pub mod csv;
 pub mod export;
 pub mod file;
 mod partial;
 mod record;
+pub mod retention;
 
 use std::collections::BTreeMap;
 
@@ -27,8 +36,36 @@ use crate::acd::{
     AgentId, AgentStatus, AgentStatusKind, CallId, Event, OfferEndReason, TransferTarget,
 };
 
+pub use conversation::ConversationRecords;
+pub use conversation_record::{ConversationOutcome, ConversationRecord, TranscriptMessage, Writer};
 use partial::{Connection, Partial, millis_between};
 pub use record::{CallRecord, Outcome};
+
+/// A tenant's two folds, fed the same events: the records of its calls and of its
+/// conversations. They travel in its snapshots as two fields (`records`, `conversation_records`),
+/// so a snapshot from before conversations had records still reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Records {
+    pub calls: CallRecords,
+    pub conversations: ConversationRecords,
+}
+
+impl Records {
+    /// Folds one event of the core into both.
+    pub fn observe(&mut self, event: &Event, now: Timestamp) {
+        self.calls.observe(event, now);
+        self.conversations.observe(event, now);
+    }
+
+    /// Folds whose first records get the `seq`s after these: a tenant that starts its day
+    /// afresh beside record files that go on.
+    pub fn after(calls: u64, conversations: u64) -> Records {
+        Records {
+            calls: CallRecords::after(calls),
+            conversations: ConversationRecords::after(conversations),
+        }
+    }
+}
 
 /// The records of one tenant's calls, built from its core's events.
 ///
@@ -176,8 +213,9 @@ impl CallRecords {
                 since,
             } => self.agent_moved(agent, status, *previous, *since),
             Event::PendingStateChanged { .. } | Event::QueueChanged { .. } => {}
-            // Records are of calls; conversations are not recorded here yet.
-            Event::ConversationQueued { .. }
+            // Conversations have records of their own: `ConversationRecords`.
+            Event::ConversationArrived { .. }
+            | Event::ConversationQueued { .. }
             | Event::ConversationOffered { .. }
             | Event::ConversationOfferEnded { .. }
             | Event::ConversationAccepted { .. }

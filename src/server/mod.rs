@@ -42,8 +42,8 @@ use crate::cluster::{Cluster, ClusterOptions, LogError};
 use crate::config::{
     ClusterConfig, FileConfig, ListenAddr, SimulatorConfig, StorageConfig, TenantConfig, TlsFiles,
 };
-use crate::records::CallRecords;
-use crate::records::file::RecordFile;
+use crate::records::Records;
+use crate::records::retention::Retention;
 use crate::sim::{SimError, Simulator, SimulatorPlan};
 
 pub use clock::Clock;
@@ -578,8 +578,8 @@ async fn start_engine(
     let Some(recovered) = recovered else {
         // A fresh day beside the record files of an earlier one (its journal moved aside) goes
         // on after their last `seq`, rather than being taken for records they already have.
-        let file = record_file(storage, tenant);
-        let records = CallRecords::after(file.as_ref().map_or(0, RecordFile::last_seq));
+        let files = record_files(storage, tenant);
+        let records = files.fresh_records();
         let (acd, simulator, records) = fresh_tenant(tenant, simulated, now, records)?;
         let mut engine = Engine::new(
             tenant.id.clone(),
@@ -589,7 +589,7 @@ async fn start_engine(
             durable,
             setup,
         );
-        engine.keep_records(records, file);
+        engine.keep_records(records, files);
         // The day's first snapshot: the journal's records start from it, so a tenant whose
         // data directory cannot take it does not start.
         engine
@@ -624,7 +624,7 @@ async fn start_engine(
         .count();
     let calls = acd.calls().len();
     let mut engine = Engine::new(tenant.id.clone(), acd, config, simulator, durable, setup);
-    engine.keep_records(records, record_file(storage, tenant));
+    engine.keep_records(records, record_files(storage, tenant));
     engine
         .reconfigure_to(&tenant.acd, now)
         .await
@@ -801,14 +801,19 @@ async fn start_replicated_engine(
                 config,
                 simulator,
                 records,
+                conversation_records,
             } = snapshot.state;
+            let records = Records {
+                calls: records,
+                conversations: conversation_records,
+            };
             let simulator = match (simulated, simulator) {
                 (Some(_), Some(simulator)) => Some(simulator),
                 (Some(sim), None) => Some(new_simulator(tenant, sim, snapshot.time)?),
                 (None, _) => None,
             };
             let mut engine = Engine::new(tenant.id.clone(), acd, config, simulator, None, setup);
-            engine.keep_records(records, record_file(storage, tenant));
+            engine.keep_records(records, record_files(storage, tenant));
             let replica = Replicated::new(
                 log.clone(),
                 me,
@@ -863,11 +868,11 @@ async fn start_replicated_engine(
                 acd: genesis.clone(),
                 ..tenant.clone()
             };
-            // The call detail records' numbers are replicated state: every node counts from 0.
+            // The records' numbers are replicated state: every node counts from 0.
             let (acd, simulator, records) =
-                fresh_tenant(&first_day, simulated, start, CallRecords::after(0))?;
+                fresh_tenant(&first_day, simulated, start, Records::default())?;
             let mut engine = Engine::new(tenant.id.clone(), acd, genesis, simulator, None, setup);
-            engine.keep_records(records, record_file(storage, tenant));
+            engine.keep_records(records, record_files(storage, tenant));
             let replica = Replicated::new(
                 log.clone(),
                 me,
@@ -910,27 +915,30 @@ fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// Where a tenant's call detail records go: beside its journal. A file that cannot be opened
-/// costs the records (the journal still has every call), not the start.
-fn record_file(storage: &StorageConfig, tenant: &TenantConfig) -> Option<RecordFile> {
-    let data_dir = storage.journal_dir()?;
-    match RecordFile::open(data_dir, &tenant.id, tenant.acd.time_zone.clone()) {
-        Ok(file) => Some(file),
-        Err(error) => {
-            tracing::warn!(tenant = %tenant.id, "call detail records will not be written: {error}");
-            None
-        }
-    }
+/// Where a tenant's call and conversation records go: beside its journal, conversation
+/// records kept for `[storage] transcript_retention_days`. A file that cannot be opened costs
+/// its records (the journal still has what made them), not the start.
+fn record_files(storage: &StorageConfig, tenant: &TenantConfig) -> tenant::RecordFiles {
+    let Some(data_dir) = storage.journal_dir() else {
+        return tenant::RecordFiles::none(&tenant.id);
+    };
+    let retention = storage.transcript_retention_days.and_then(Retention::days);
+    tenant::RecordFiles::open(
+        data_dir,
+        &tenant.id,
+        tenant.acd.time_zone.clone(),
+        retention,
+    )
 }
 
-/// A tenant's core at its first start, with the simulator's warm-up played, and the call detail
-/// records of the warm-up's calls.
+/// A tenant's core at its first start, with the simulator's warm-up played, and the records of
+/// the warm-up's calls and conversations.
 fn fresh_tenant(
     tenant: &TenantConfig,
     simulated: Option<&SimulatorConfig>,
     now: Timestamp,
-    mut records: CallRecords,
-) -> Result<(Acd, Option<Simulator>, CallRecords), StartError> {
+    mut records: Records,
+) -> Result<(Acd, Option<Simulator>, Records), StartError> {
     let start = simulated.map_or(now, |sim| now - sim.warm_up);
     let (mut acd, simulator) = build_core(tenant, simulated, start)?;
     let simulator = match (simulated, simulator) {

@@ -345,6 +345,90 @@ fn export_of_a_day_or_tenant_without_records_names_the_file_it_looked_for() {
     assert!(stderr.contains("not a day written YYYY-MM-DD"), "{stderr}");
 }
 
+/// A conversation record as the server writes it, beside a call record of the same day.
+const CONVERSATIONS: &str = concat!(
+    r#"{"seq":1,"conversation":"chat-8812","channel":"chat","outcome":"closed_by_agent","first_queue":"chat","last_queue":"chat","queues":["chat"],"agents":["ann"],"accepted_by":"ann","priority":0,"customer":"Dana Weber","data":{"account":"C-10293"},"arrived_at":"2026-03-10T08:00:02Z","first_offered_at":"2026-03-10T08:00:02Z","accepted_at":"2026-03-10T08:00:05Z","first_response_at":"2026-03-10T08:00:09Z","ended_at":"2026-03-10T08:03:00Z","wrap_up_ended_at":"2026-03-10T08:03:20Z","wait_ms":3000,"last_queue_wait_ms":3000,"first_response_ms":7000,"open_ms":175000,"wrap_up_ms":20000,"offers":1,"rejections":0,"ring_no_answers":0,"transfers":0,"transfer_targets":[],"overflows":0,"customer_messages":1,"agent_messages":1,"transcript":[{"number":0,"from":"customer","at":"2026-03-10T08:00:02Z","text":"Hello, my parcel has not arrived"},{"number":1,"from":"agent","agent":"ann","at":"2026-03-10T08:00:09Z","text":"Let me look"}]}"#,
+    "\n",
+);
+
+#[test]
+fn export_writes_a_days_conversations_as_csv_without_transcripts_or_as_json_lines_with_them() {
+    let data = tempfile::tempdir().unwrap();
+    let tenant = data.path().join("records/acme");
+    std::fs::create_dir_all(&tenant).unwrap();
+    std::fs::write(tenant.join("2026-03-10.jsonl"), RECORDS).unwrap();
+    std::fs::write(tenant.join("conversations-2026-03-10.jsonl"), CONVERSATIONS).unwrap();
+    let data_dir = data.path().to_str().unwrap();
+    let common = [
+        "export",
+        "--data",
+        data_dir,
+        "--tenant",
+        "acme",
+        "--day",
+        "2026-03-10",
+        "--records",
+        "conversations",
+    ];
+
+    let output = acdhub(&common);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = stdout(&output);
+    let rows: Vec<&str> = csv.split_inclusive("\r\n").collect();
+    assert_eq!(rows.len(), 2, "a header and one conversation: {csv}");
+    assert_eq!(
+        rows[0],
+        "seq,conversation,channel,outcome,first_queue,last_queue,queues,agents,accepted_by,\
+         priority,customer,data,arrived_at,first_offered_at,accepted_at,first_response_at,\
+         ended_at,wrap_up_ended_at,wait_ms,last_queue_wait_ms,first_response_ms,open_ms,\
+         wrap_up_ms,offers,rejections,ring_no_answers,transfers,transfer_targets,overflows,\
+         customer_messages,agent_messages\r\n"
+    );
+    assert_eq!(
+        rows[1],
+        "1,chat-8812,chat,closed_by_agent,chat,chat,chat,ann,ann,0,Dana Weber,\
+         \"{\"\"account\"\":\"\"C-10293\"\"}\",2026-03-10T08:00:02Z,2026-03-10T08:00:02Z,\
+         2026-03-10T08:00:05Z,2026-03-10T08:00:09Z,2026-03-10T08:03:00Z,2026-03-10T08:03:20Z,\
+         3000,3000,7000,175000,20000,1,0,0,0,,0,1,1\r\n"
+    );
+    assert!(!csv.contains("parcel"), "no transcript in a row: {csv}");
+
+    let output = acdhub(&[&common[..], &["--format", "jsonl"]].concat());
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), CONVERSATIONS, "the lines as they are");
+
+    // The calls of the same day are exported as before.
+    let output = acdhub(&common[..7]);
+    assert!(output.status.success());
+    assert!(stdout(&output).starts_with("seq,call,outcome,"));
+
+    let output = acdhub(&[
+        "export",
+        "--data",
+        data_dir,
+        "--tenant",
+        "acme",
+        "--day",
+        "2026-03-11",
+        "--records",
+        "conversations",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let path = tenant.join("conversations-2026-03-11.jsonl");
+    assert!(
+        stderr.contains(&format!(
+            "no conversation records for tenant `acme` on 2026-03-11: {} does not exist",
+            path.display()
+        )),
+        "{stderr}"
+    );
+}
+
 /// A small configuration with `server` as its `[server]` section's keys: tenant `acme` with
 /// queues support and sales, agents a1 and a2, one principal. The hash is never checked.
 fn small_config(server: &str, ring_timeout_secs: u32) -> String {

@@ -1283,3 +1283,19 @@ fn a_bad_channel_capacity_or_conversation_queue_is_refused_at_its_key() {
     let line = line_of(&text, "capacity = { chat = 12 }");
     assert_refused(&text, line, "tenants[0].agents[1].capacity.chat", "0 to 10");
 }
+
+#[test]
+fn transcript_retention_is_kept_for_ever_unless_set_and_never_zero_days() {
+    let file = parse(BASE).unwrap();
+    assert_eq!(file.storage.transcript_retention_days, None);
+    let text = format!("[storage]\ntranscript_retention_days = 90\n{BASE}");
+    let file = parse(&text).unwrap();
+    assert_eq!(file.storage.transcript_retention_days, Some(90));
+    let text = format!("[storage]\ntranscript_retention_days = 0\n{BASE}");
+    assert_refused(
+        &text,
+        2,
+        "storage.transcript_retention_days",
+        "must be at least 1 day; leave the key out to keep conversation records for ever",
+    );
+}

@@ -2,7 +2,8 @@
 //! an exclusive channel, both ways of `voice_exclusive`, and commands valid and invalid. After
 //! every step the core's invariants hold; and over every event: an offer never takes an agent
 //! past its capacity, never crosses a cross-channel rule, and the messages of a conversation are
-//! numbered one after the other, none skipped.
+//! numbered one after the other, none skipped. The conversation records folded from the events
+//! are the same when the fold and the core are restored from snapshots mid-day.
 
 use crate::support;
 use std::collections::{BTreeMap, HashMap};
@@ -524,6 +525,70 @@ proptest! {
         let original = replay(&steps, voice_exclusive, false, None);
         prop_assert_eq!(&original, &replay(&steps, voice_exclusive, true, None));
         let restored = replay(&steps, voice_exclusive, false, Some(at % steps.len()));
+        prop_assert_eq!(original, restored);
+    }
+}
+
+/// Plays a mixed day as the engine does (every deadline at its own instant) with the
+/// conversation records folded beside the core, optionally restoring both from snapshots of
+/// themselves before step `restore_at`; returns every record finished, as its file's line.
+fn conversation_records(
+    steps: &[Step],
+    voice_exclusive: bool,
+    restore_at: Option<usize>,
+) -> Vec<String> {
+    use acdhub::records::ConversationRecords;
+
+    let (mut acd, mut now) = support::acd(&setup(voice_exclusive));
+    let mut records = ConversationRecords::default();
+    let mut lines = Vec::new();
+    let mut drain = |acd: &mut Acd, records: &mut ConversationRecords, at: Timestamp| {
+        while let Some(event) = acd.poll_event() {
+            records.observe(&event, at);
+        }
+        for record in records.take_finished() {
+            lines.push(serde_json::to_string(&record).unwrap());
+        }
+    };
+    for (serial, step) in steps.iter().enumerate() {
+        if restore_at == Some(serial) {
+            acd = serde_json::from_slice(&serde_json::to_vec(&acd).unwrap()).unwrap();
+            records = serde_json::from_slice(&serde_json::to_vec(&records).unwrap()).unwrap();
+        }
+        now = Timestamp::from_millisecond(now.as_millisecond() + step.wait_ms as i64).unwrap();
+        while acd.poll_timeout() <= now {
+            let deadline = acd.poll_timeout();
+            acd.handle_timeout(deadline);
+            drain(&mut acd, &mut records, deadline);
+        }
+        acd.handle_timeout(now);
+        drain(&mut acd, &mut records, now);
+        if let Some(command) = command(&acd, step, serial) {
+            let _ = acd.handle(command, now);
+        }
+        drain(&mut acd, &mut records, now);
+    }
+    lines
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The conversation records are a function of the events: a fold restored from its
+    /// snapshot beside its core writes the same records, numbered 1, 2, 3... as they finish.
+    #[test]
+    fn conversation_records_go_on_alike_from_a_snapshot(
+        steps in prop::collection::vec(step(), 1..120),
+        voice_exclusive in any::<bool>(),
+        at in 0usize..1000,
+    ) {
+        let original = conversation_records(&steps, voice_exclusive, None);
+        for (index, line) in original.iter().enumerate() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            prop_assert_eq!(record["seq"].as_u64(), Some(index as u64 + 1));
+        }
+        let restored =
+            conversation_records(&steps, voice_exclusive, Some(at % steps.len()));
         prop_assert_eq!(original, restored);
     }
 }

@@ -21,6 +21,7 @@ fn a_conversation_from_arrival_through_messages_to_its_wrap_up() {
         r#"
         at 0s   login bob; ready bob
         at 2s   chat k1 in chats says hello says anyone_there?
+        expect  chat_arrived k1 in chats chat priority 0 messages 2
         expect  chat_queued k1 in chats
         expect  chat_offered k1 to bob in chats chat until 32s priority 0 messages 2
                 chat k1 offered bob messages 2

@@ -1,6 +1,7 @@
 //! The tests that need no socket: the core driven by scripts with a fake clock, its refusals,
 //! property tests over random command sequences, Erlang C, the configuration loader, the wire
-//! types against the published protocol, the call detail records folded from the core's events,
+//! types against the published protocol, the call and conversation records folded from the
+//! core's events,
 //! and the command line (the real binary, which these
 //! tests only start for commands that serve nothing).
 //!
@@ -14,6 +15,7 @@ mod support;
 mod cli;
 mod config;
 mod conversation_properties;
+mod conversation_records;
 mod conversations;
 mod erlang_c;
 mod errors;

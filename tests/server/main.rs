@@ -27,6 +27,7 @@ mod hardening_sessions;
 mod hardening_ws;
 mod heartbeat;
 mod pages;
+mod records;
 mod reload;
 mod restart;
 mod resume;

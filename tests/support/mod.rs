@@ -1100,6 +1100,17 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
             reason,
         } => format!("left {call} from {queue} {}", reason.name()),
         Event::QueueChanged { queue } => format!("changed {queue}"),
+        Event::ConversationArrived {
+            conversation,
+            queue,
+            channel,
+            priority,
+            transcript,
+            ..
+        } => format!(
+            "chat_arrived {conversation} in {queue} {channel} priority {priority} messages {}",
+            transcript.len()
+        ),
         Event::ConversationQueued {
             conversation,
             queue,

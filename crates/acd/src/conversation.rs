@@ -165,10 +165,7 @@ impl Acd {
             return Err(transcript_full(id));
         }
         let now = self.now;
-        if self.refused_when_full(queue_index, &id, true) {
-            return Ok(());
-        }
-        let transcript = messages
+        let transcript: Vec<Message> = messages
             .into_iter()
             .map(|text| Message {
                 from: Author::Customer,
@@ -176,6 +173,17 @@ impl Acd {
                 text: text.into(),
             })
             .collect();
+        self.events.push_back(Event::ConversationArrived {
+            conversation: id.clone(),
+            queue: queue.clone(),
+            channel: self.channels[channel].id.clone(),
+            priority,
+            data: Arc::new(data.clone()),
+            transcript: transcript.as_slice().into(),
+        });
+        if self.refused_when_full(queue_index, &id, true) {
+            return Ok(());
+        }
         let conversation = Conversation {
             channel,
             transcript,

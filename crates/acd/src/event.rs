@@ -153,6 +153,19 @@ pub enum Event {
         queue: QueueId,
         reason: CallLeftReason,
     },
+    /// A customer started a conversation in a queue: what it arrived with. No client hears
+    /// this (an agent learns it from the offer); it is for the conversation's record, which
+    /// needs it even when the conversation is never offered. `ConversationQueued` follows, or,
+    /// when the queue is full, `ConversationLeft` with `Refused`.
+    ConversationArrived {
+        conversation: ConversationId,
+        queue: QueueId,
+        channel: ChannelId,
+        priority: u8,
+        data: Arc<CallData>,
+        /// What the customer wrote before it reached the ACD: the transcript's first messages.
+        transcript: Arc<[Message]>,
+    },
     /// A conversation waits in a queue: it arrived, came back after an offer, overflowed or was
     /// transferred there.
     ConversationQueued {

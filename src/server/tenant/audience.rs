@@ -665,6 +665,9 @@ impl Audience {
                 self.to_supervisors(&payload);
                 self.touched_conversations.remove(conversation);
             }
+            // For the records only: the connector reported it, and its `ConversationQueued`
+            // (or its refusal's `ConversationLeft`) follows.
+            Event::ConversationArrived { .. } => {}
             // Where a waiting conversation is: the connector and the agents need not know, the
             // supervisors get its state at the end of the step.
             Event::ConversationQueued { conversation, .. }

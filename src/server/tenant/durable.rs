@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use crate::acd::{self, Acd};
 use crate::config::{FsyncPolicy, StorageConfig};
 use crate::journal::{Fsync, Journal, JournalError, JournalOptions, Position};
-use crate::records::CallRecords;
+use crate::records::{CallRecords, ConversationRecords, Records};
 use crate::sim::Simulator;
 
 /// How long after a failed snapshot the next is tried.
@@ -56,6 +56,8 @@ pub struct StateRef<'a> {
     pub simulator: Option<&'a Simulator>,
     /// The call detail records of calls not finished yet.
     pub records: &'a CallRecords,
+    /// The records of conversations not finished yet.
+    pub conversation_records: &'a ConversationRecords,
 }
 
 impl StateRef<'_> {
@@ -79,6 +81,9 @@ pub struct State {
     pub config: acd::Config,
     pub simulator: Option<Simulator>,
     pub records: CallRecords,
+    /// Absent from a snapshot written before conversations had records.
+    #[serde(default)]
+    pub conversation_records: ConversationRecords,
 }
 
 /// Why a tenant's journal could not be recovered: the server does not start on a wrong day.
@@ -117,7 +122,7 @@ pub struct Recovered {
     pub config: acd::Config,
     pub simulator: Option<Simulator>,
     /// Finished records are taken by the engine, which writes those its files lack.
-    pub records: CallRecords,
+    pub records: Records,
     /// Records replayed after the snapshot.
     pub replayed: usize,
 }
@@ -177,7 +182,10 @@ impl Durable {
                     acd: state.acd,
                     config: state.config,
                     simulator: state.simulator,
-                    records: state.records,
+                    records: Records {
+                        calls: state.records,
+                        conversations: state.conversation_records,
+                    },
                     replayed: 0,
                 };
                 for (position, bytes) in &found.tail {
@@ -301,7 +309,7 @@ impl Durable {
 /// For tools and benchmarks, never called by the server: writes `state` as the snapshot a
 /// server would write after the journal's last record (the same format as the engine's), so a
 /// journal directory can be built without a running server, e.g. from a day replayed with
-/// [`crate::server::recover_journal`] (take its finished call records first: the engine has
+/// [`crate::server::recover_journal`] (take its finished records first: the engine has
 /// taken them before it writes a snapshot). Returns the snapshot's size in bytes.
 pub fn write_snapshot_for_tools(
     journal: &mut Journal,
@@ -311,7 +319,8 @@ pub fn write_snapshot_for_tools(
         acd: &state.acd,
         config: &state.config,
         simulator: state.simulator.as_ref(),
-        records: &state.records,
+        records: &state.records.calls,
+        conversation_records: &state.records.conversations,
     }
     .encode();
     write_snapshot_now(journal, &bytes)?;

@@ -27,8 +27,7 @@ use crate::protocol::outbound::{
     AgentPage, AuthResult, ListedAgent, Named, NamedQueue, Reply, time,
 };
 use crate::protocol::{Acting, Command, Identity, ProtocolError, Refusal, Role};
-use crate::records::CallRecords;
-use crate::records::file::RecordFile;
+use crate::records::Records;
 use crate::server::clock::{Clock, sleep_until_option};
 use crate::server::ops::audit::{Action, Actor, Admitted, AuditLog, AuditUnavailable};
 use crate::server::ops::counters::Counters;
@@ -37,6 +36,7 @@ use crate::sim::Simulator;
 
 use super::audience::{Audience, Cause, Subscription};
 use super::figures::TenantFigures;
+use super::records::RecordFiles;
 use super::snapshot::{agent_snapshot, messaging_snapshot, telephony_snapshot, watcher_snapshot};
 use super::streams::{Listener, Streams};
 
@@ -135,10 +135,10 @@ pub struct Engine {
     durable: Option<Durable>,
     /// The configuration the core runs on now, for the snapshots.
     config: acd::Config,
-    /// Call detail records of the calls in progress, folded from the core's events.
-    records: CallRecords,
-    /// Where finished records go (with a data directory).
-    record_file: Option<RecordFile>,
+    /// The records of the calls and conversations in progress, folded from the core's events.
+    records: Records,
+    /// Where finished records go (files only with a data directory).
+    record_files: RecordFiles,
     /// While the journal cannot be written: when to try the simulator's actions again (the
     /// commands of sessions try at once, each group).
     journal_retry: Option<Timestamp>,
@@ -191,6 +191,7 @@ impl Engine {
         if durable.is_some() {
             setup.counters.journal_opened(&tenant);
         }
+        let record_files = RecordFiles::none(&tenant);
         Engine {
             tenant,
             acd,
@@ -207,8 +208,8 @@ impl Engine {
             on_disconnect: setup.on_disconnect,
             durable,
             config,
-            records: CallRecords::default(),
-            record_file: None,
+            records: Records::default(),
+            record_files,
             journal_retry: None,
             replica: None,
         }
@@ -222,34 +223,22 @@ impl Engine {
         self.replica = Some(Box::new(replica));
     }
 
-    /// Folds call detail records from `records` on (a recovered tenant's), and writes finished
-    /// ones to `file`.
-    pub fn keep_records(&mut self, records: CallRecords, file: Option<RecordFile>) {
+    /// Folds call and conversation records from `records` on (a recovered tenant's), and
+    /// writes finished ones to `files`; conversation records past their retention are deleted
+    /// now and after every local midnight.
+    pub fn keep_records(&mut self, records: Records, files: RecordFiles) {
         self.records = records;
-        self.record_file = file;
+        self.record_files = files;
         let _ = self.write_records();
     }
 
-    /// Writes the finished call detail records. They are derived from journaled commands only,
-    /// and a replay after a crash makes them again with the same `seq`: the file skips those
-    /// it has.
+    /// Writes the finished call and conversation records (the files skip those they have, so
+    /// a replay after a crash writes each once), and sweeps conversation records past their
+    /// retention when a local midnight has passed since the last sweep.
     fn write_records(&mut self) -> std::io::Result<()> {
-        let Some(file) = self.record_file.as_mut() else {
-            // No data directory: nobody reads them.
-            let _ = self.records.take_finished();
-            return Ok(());
-        };
-        let finished = self.records.take_finished();
-        if finished.is_empty() {
-            return Ok(());
-        }
-        if let Err(error) = file.append(&finished) {
-            // Kept, to be written with the next ones (and carried by snapshots meanwhile).
-            self.records.give_back(finished);
-            tracing::warn!(tenant = %self.tenant, "call detail records not written yet: {error}");
-            return Err(error);
-        }
-        Ok(())
+        let written = self.record_files.write(&mut self.records);
+        self.record_files.sweep_if_due(self.clock.now());
+        written
     }
 
     /// After a restart no agent has a connection: each logged-in agent gets the grace period
@@ -280,17 +269,17 @@ impl Engine {
         // What the snapshot stops the journal from holding must be on disk first: the records
         // written so far (a record not written travels in the snapshot).
         if self.write_records().is_ok()
-            && let Some(file) = self.record_file.as_mut()
-            && let Err(error) = file.sync()
+            && let Err(error) = self.record_files.sync()
         {
-            return Err(format!("call detail records not synced: {error}"));
+            return Err(format!("records not synced: {error}"));
         }
         if let Some(durable) = self.durable.as_mut() {
             let state = StateRef {
                 acd: &self.acd,
                 config: &self.config,
                 simulator: self.simulator.as_ref(),
-                records: &self.records,
+                records: &self.records.calls,
+                conversation_records: &self.records.conversations,
             };
             let written = durable.snapshot(state).await;
             self.counters.snapshot(&self.tenant, written.is_ok());

@@ -7,6 +7,8 @@
 //! - `snapshot`: what a session is told when it attaches or subscribes.
 //! - `figures`: the tenant's figures at one instant, for a scrape.
 //! - `durable`: the tenant's journal and snapshots, and recovery from them.
+//! - `records`: the files the tenant's call and conversation records go to, and the sweep of
+//!   conversation records past their retention.
 //!
 //! Below this layer are the core ([`crate::acd`]), the wire's types ([`crate::protocol`]), the
 //! simulator and the configuration's plain settings, and the server's leaves (outbox, clock,
@@ -16,6 +18,7 @@ mod audience;
 mod durable;
 mod engine;
 mod figures;
+mod records;
 mod replica;
 mod snapshot;
 mod streams;
@@ -33,6 +36,7 @@ pub use engine::{
     Replicated, Request, Settings,
 };
 pub use figures::TenantFigures;
+pub use records::RecordFiles;
 pub use replica::{LogEntry, LogRecord, Presence, alive};
 pub use streams::Registry;
 

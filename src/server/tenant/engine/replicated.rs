@@ -1012,7 +1012,8 @@ impl Engine {
                 acd: &self.acd,
                 config: &self.config,
                 simulator: self.simulator.as_ref(),
-                records: &self.records,
+                records: &self.records.calls,
+                conversation_records: &self.records.conversations,
             },
         })
         .expect("the tenant's state serializes");
