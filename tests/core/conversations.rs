@@ -448,3 +448,47 @@ fn first_response_concurrency_and_occupancy_by_capacity_are_exact() {
         "#,
     );
 }
+
+/// Logging out with chat offers still ringing declines them: each goes to another agent, and
+/// the agent is out. Only a conversation it accepted holds it back. The same after a call: the
+/// offers are declined when the logout is asked for, and the logout waits for the call.
+#[test]
+fn logging_out_declines_the_offers_still_ringing() {
+    check(
+        "
+        channel chat capacity 2
+        queue support
+        queue chats channel chat
+        routing voice_exclusive false
+        agent ann support 1 chats 1
+        agent bob chats 1
+        ",
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   chat k1 in chats; chat k2 in chats
+        expect  chat_offered k1 to ann; chat_offered k2 to ann
+        at 2s   take ann k1
+        # k1 is open: ann may not log out, and nothing changes.
+                logout ann => holds_conversations
+                places ann chat 2
+        at 3s   close ann k1
+        expect  chat_left k1 from chats completed
+        at 5s   logout ann
+        expect  chat_offer_ended k2 at ann rejected; chat_queued k2 in chats
+        expect  logged_out ann was ready
+                chat k2 waiting
+                places ann chat 0
+        at 6s   login bob; ready bob
+        expect  chat_offered k2 to bob
+        # On a call with an offer ringing: the logout declines it now and waits for the call.
+        at 11s  login ann; ready ann
+        at 12s  call c1 in support
+        expect  offered c1 to ann
+        at 13s  accept ann c1; chat k3 in chats
+        expect  chat_offered k3 to ann
+        at 14s  logout ann
+        expect  chat_offer_ended k3 at ann rejected
+                state ann on_call c1 pending logged_out
+        "#,
+    );
+}

@@ -436,9 +436,10 @@ async fn a_supervisor_sees_every_conversation_move_without_its_messages() {
 }
 
 #[tokio::test]
-async fn an_agent_gone_with_conversations_is_not_logged_out_but_gets_nothing_new() {
+async fn an_agent_gone_with_conversations_is_logged_out_only_once_they_are_over() {
     // The server logs out agents whose connections are gone past a second: one who holds a
-    // conversation cannot be logged out, so it goes not ready instead.
+    // conversation cannot be logged out, so it goes not ready instead, and is logged out when
+    // the logout is tried again with its conversation over.
     let server = net::start_with_server_keys(
         "disconnect_grace_secs = 1\non_disconnect = \"logout\"\n",
         &net::with_chat(""),
@@ -472,6 +473,20 @@ async fn an_agent_gone_with_conversations_is_not_logged_out_but_gets_nothing_new
         .expect_where("conversation_state", |m| m["conversation"] == "k-2")
         .await;
     assert_eq!(waiting["status"], "waiting", "{waiting}");
+    // Once its conversation is over, the logout it could not have is tried again: it goes.
+    widget
+        .ok(json!({"type": "customer_left", "conversation": "k-1"}))
+        .await;
+    // Its wrap-up (30 s) and the next try (30 s after the grace period) pass.
+    server
+        .advance_clock(std::time::Duration::from_secs(31))
+        .await;
+    boss.expect_where("conversation_left", |m| m["conversation"] == "k-1")
+        .await;
+    boss.expect_where("agent_state", |m| {
+        m["agent"] == "c1" && m["state"] == "logged_out"
+    })
+    .await;
 }
 
 /// A wallboard on a chat queue sees the figures only conversations have, as protocol.md

@@ -6,8 +6,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::Acd;
+use super::call::{CallSlot, CallState};
 use super::error::AcdError;
-use super::event::Event;
+use super::event::{Event, OfferEndReason};
 use super::figures::Sample;
 use super::ids::{AgentId, CallId, QueueId, ReasonCode};
 use super::stats::{Places, millis_between};
@@ -318,6 +319,9 @@ impl Acd {
             return Err(AcdError::NotLoggedIn(agent.clone()));
         }
         self.check_logout(index, &requested)?;
+        if requested == RequestedState::LoggedOut {
+            self.decline_offers(index);
+        }
         let current = &self.agents[index];
         if current.status.is_busy() {
             let pending = match requested {
@@ -341,16 +345,47 @@ impl Acd {
     }
 
     /// An agent holding conversations cannot log out, now or after its call: it sets not ready,
-    /// closes them, then logs out.
+    /// closes them, then logs out. Offers still ringing do not hold it back: logging out
+    /// declines them ([`Acd::decline_offers`]).
     fn check_logout(&self, index: usize, requested: &RequestedState) -> Result<(), AcdError> {
-        let count = self.agents[index].conversation_count();
-        if *requested == RequestedState::LoggedOut && count > 0 {
+        if *requested != RequestedState::LoggedOut {
+            return Ok(());
+        }
+        let held = self.agents[index].conversation_count();
+        let count = held - self.offers_ringing_at(index).len() as u32;
+        if count > 0 {
             return Err(AcdError::HoldsConversations {
                 agent: self.agents[index].id.clone(),
                 count,
             });
         }
         Ok(())
+    }
+
+    /// The conversations offered to the agent and not yet accepted, oldest first.
+    fn offers_ringing_at(&self, index: usize) -> Vec<CallSlot> {
+        if self.agents[index].conversation_count() == 0 {
+            return Vec::new();
+        }
+        let mut offers: Vec<(u64, CallSlot)> = self
+            .calls
+            .iter()
+            .filter(|(_, item)| {
+                item.conversation.is_some()
+                    && matches!(item.state, CallState::Ringing { agent, .. } if agent == index)
+            })
+            .map(|(slot, item)| (item.seq, slot))
+            .collect();
+        offers.sort_unstable();
+        offers.into_iter().map(|(_, slot)| slot).collect()
+    }
+
+    /// The agent logs out (now or after its call) with conversation offers ringing: each is
+    /// declined, as if the agent had rejected it, and looks for another agent.
+    fn decline_offers(&mut self, index: usize) {
+        for slot in self.offers_ringing_at(index) {
+            self.conversation_offer_failed(slot, index, OfferEndReason::Rejected);
+        }
     }
 
     /// After too many ring-no-answers in a row: not ready with reason `no_answer` (after its
@@ -388,6 +423,9 @@ impl Acd {
                 agent: agent.clone(),
                 state: status.kind(),
             });
+        }
+        if pending == PendingState::LoggedOut {
+            self.decline_offers(index);
         }
         self.set_pending(index, Some(pending));
         self.refresh_agent(index);

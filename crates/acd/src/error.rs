@@ -89,7 +89,7 @@ pub enum AcdError {
         max: usize,
         max_bytes: usize,
     },
-    #[error("agent `{agent}` holds {count} conversations: close them before logging out")]
+    #[error("agent `{agent}` holds {count} open conversation(s): close them before logging out")]
     HoldsConversations { agent: AgentId, count: u32 },
 }
 

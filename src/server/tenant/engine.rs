@@ -20,7 +20,8 @@ pub use replicated::{Mark, ReplicaSnapshot, Replicated, Settings};
 
 use super::durable::{Durable, Entry, Record, StateRef};
 use crate::acd::{
-    self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, QueueId, ReasonCode, RequestedState,
+    self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, ConversationStatus, QueueId,
+    ReasonCode, RequestedState,
 };
 use crate::config::OnDisconnect;
 use crate::protocol::outbound::{
@@ -479,7 +480,10 @@ impl Engine {
                 continue;
             }
             let logout = self.on_disconnect == OnDisconnect::Logout;
-            let state = disconnected_state(&self.acd, &agent, logout);
+            let (state, again) = disconnected_state(&self.acd, &agent, logout);
+            if again {
+                self.grace.insert(agent.clone(), now + LOGOUT_RETRY);
+            }
             over.push((agent.clone(), set_state(agent, state)));
         }
         over
@@ -958,20 +962,30 @@ fn cause_of(command: &acd::Command, user: &str) -> Option<Cause> {
     })
 }
 
+/// How long after a grace period that could not log an agent out (it had a conversation open)
+/// the logout is tried again, while the agent still has no connection.
+pub(super) const LOGOUT_RETRY: Duration = Duration::from_secs(30);
+
 /// What an agent whose connections are gone past the grace period goes to: logged out when the
-/// server logs such agents out, unless it holds conversations (which an agent cannot log out
-/// from: they wait for it), and otherwise not ready with reason `disconnected`, so nothing new
-/// is offered to it either way.
-pub(super) fn disconnected_state(acd: &Acd, agent: &AgentId, logout: bool) -> RequestedState {
-    let holds = acd
-        .agent_places(agent)
-        .is_some_and(|places| places.iter().any(|(_, held, _)| *held > 0));
-    if logout && !holds {
-        RequestedState::LoggedOut
+/// server logs such agents out, unless it has a conversation open or in its wrap-up (which an
+/// agent cannot log out from: they wait for it; offers still ringing the logout declines), and
+/// otherwise not ready with reason `disconnected`, so nothing new is offered to it either way.
+/// The second value says the logout is to be tried again ([`LOGOUT_RETRY`]): once the agent's
+/// conversations are over, it goes.
+pub(super) fn disconnected_state(
+    acd: &Acd,
+    agent: &AgentId,
+    logout: bool,
+) -> (RequestedState, bool) {
+    let holds_open = acd
+        .conversations_of(agent)
+        .iter()
+        .any(|c| !matches!(c.status, ConversationStatus::Offered { .. }));
+    if logout && !holds_open {
+        (RequestedState::LoggedOut, false)
     } else {
-        RequestedState::NotReady {
-            reason: ReasonCode::new(ReasonCode::DISCONNECTED),
-        }
+        let reason = ReasonCode::new(ReasonCode::DISCONNECTED);
+        (RequestedState::NotReady { reason }, logout)
     }
 }
 

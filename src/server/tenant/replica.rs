@@ -203,6 +203,13 @@ impl Presence {
         }
     }
 
+    /// An agent the end of its grace period could not log out (it had a conversation open):
+    /// at `at` it is logged out if it still has no connection (and, if it still holds one,
+    /// tried again then). A connection meanwhile ends it as it ends a grace period.
+    pub fn try_logout_again(&mut self, agent: AgentId, at: Timestamp) {
+        self.grace.insert(agent, (at, true));
+    }
+
     /// Whether an incarnation is alive in the log.
     pub fn knows(&self, node: &str) -> bool {
         self.nodes.contains_key(node)

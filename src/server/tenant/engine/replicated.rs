@@ -19,7 +19,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Admission, Adopt, Engine, GROUP_SIZE, Request, cause_of, disconnected_state, set_state,
+    Admission, Adopt, Engine, GROUP_SIZE, LOGOUT_RETRY, Request, cause_of, disconnected_state,
+    set_state,
 };
 use crate::acd;
 use crate::cluster::{LogError, Tail, TenantLog};
@@ -843,7 +844,12 @@ impl Engine {
             let rep = self.replica.as_deref_mut().expect("a replicated engine");
             let over = rep.presence.due(due, &self.acd);
             for (agent, logout) in over {
-                let state = disconnected_state(&self.acd, &agent, logout);
+                let (state, again) = disconnected_state(&self.acd, &agent, logout);
+                if again {
+                    let rep = self.replica.as_deref_mut().expect("a replicated engine");
+                    rep.presence
+                        .try_logout_again(agent.clone(), due + LOGOUT_RETRY);
+                }
                 if self
                     .acd
                     .handle(set_state(agent.clone(), state), due)
