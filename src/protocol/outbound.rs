@@ -508,8 +508,8 @@ pub struct QueueStatistics {
 /// response, concurrency and occupancy by capacity used.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConversationStatistics {
-    /// Places its agents staff in the channel now: their capacity while ready or busy, what
-    /// they hold while not ready.
+    /// Places its agents staff in the channel now: their capacity while they may take new
+    /// conversations of it, only what they hold while they may not.
     pub places: u32,
     /// Conversations its agents hold now: offered, open or in wrap-up.
     pub places_taken: u32,

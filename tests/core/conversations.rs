@@ -492,3 +492,34 @@ fn logging_out_declines_the_offers_still_ringing() {
         "#,
     );
 }
+
+/// An agent's chat places count as staffed only while it may take new chats: on a call under
+/// `voice_exclusive` only those it holds count, so occupancy by capacity is not diluted by
+/// places nobody could offer to.
+#[test]
+fn places_a_call_closes_count_only_what_the_agent_holds() {
+    check(
+        "
+        channel chat capacity 2
+        queue support
+        queue chats channel chat
+        agent ann support 1 chats 1
+        ",
+        r#"
+        at 0s   login ann; ready ann
+                agents chats: places 2 places_taken 0 holding 0
+        at 1s   chat k1 in chats
+        expect  chat_offered k1 to ann
+        at 2s   take ann k1
+        at 3s   call c1 in support
+        expect  offered c1 to ann
+                agents chats: places 1 places_taken 1 holding 1
+        at 4s   accept ann c1
+        at 10s  hangup ann c1
+        expect  ready ann was on_call
+                agents chats: places 2 places_taken 1 holding 1
+        # Staffed: 2 for 3 s, 1 for 7 s, 2 for 10 s; taken 1 from 1 s.
+        at 20s  stats chats today: places_ms 33s places_taken_ms 19s holding_ms 19s capacity_occupancy 57.58
+        "#,
+    );
+}

@@ -249,9 +249,23 @@ impl Acd {
     /// [`config::RoutingConfig::voice_exclusive`]: super::config::RoutingConfig::voice_exclusive
     pub(crate) fn may_offer(&self, index: usize, channel: Option<usize>) -> bool {
         let a = &self.agents[index];
-        if a.blocked_until.is_some() {
+        if a.blocked_until.is_some() || !self.channel_open(index, channel) {
             return false;
         }
+        match channel {
+            None => true,
+            Some(c) => a.conversations[c] < a.capacity[c],
+        }
+    }
+
+    /// Whether the agent's state and the cross-channel rules let it take new work of `channel`
+    /// (`None` for calls), whatever it holds of it: no exclusive channel it holds work of stands
+    /// in the way, and for a call it is ready; for a conversation it is ready, or (with
+    /// `voice_exclusive` off) busy with a call with nothing pending. What [`Acd::may_offer`]
+    /// asks before capacity and hold-back, and what counts an agent's places as staffed
+    /// ([`Acd::count_places`]).
+    pub(crate) fn channel_open(&self, index: usize, channel: Option<usize>) -> bool {
+        let a = &self.agents[index];
         let others_let_it_through =
             self.channels.iter().enumerate().all(|(c, other)| {
                 Some(c) == channel || a.conversations[c] == 0 || !other.exclusive
@@ -259,18 +273,12 @@ impl Acd {
         if !others_let_it_through {
             return false;
         }
-        match channel {
-            None => a.status == AgentStatus::Ready,
-            Some(c) => {
-                a.conversations[c] < a.capacity[c]
-                    && match &a.status {
-                        AgentStatus::Ready => true,
-                        status if status.is_busy() => {
-                            a.pending.is_none() && !self.routing.voice_exclusive
-                        }
-                        _ => false,
-                    }
+        match (&a.status, channel) {
+            (AgentStatus::Ready, _) => true,
+            (status, Some(_)) if status.is_busy() => {
+                a.pending.is_none() && !self.routing.voice_exclusive
             }
+            _ => false,
         }
     }
 

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use super::Acd;
-use super::agent::AgentStatus;
 use super::call::{Call, CallData, CallSlot, CallState};
 use super::error::AcdError;
 use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
@@ -254,9 +253,10 @@ impl Acd {
         for channel in 0..channels {
             let a = &self.agents[agent];
             let taken = a.conversations[channel] as u32;
-            let staffed = match a.status() {
-                AgentStatus::LoggedOut | AgentStatus::NotReady { .. } => taken,
-                _ => (a.capacity[channel] as u32).max(taken),
+            let staffed = if self.channel_open(agent, Some(channel)) {
+                (a.capacity[channel] as u32).max(taken)
+            } else {
+                taken
             };
             let places = Places {
                 staffed,

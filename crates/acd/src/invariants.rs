@@ -214,9 +214,10 @@ impl Acd {
                     let taken = held[a][c] as u32;
                     places.taken += taken;
                     places.holding += (taken > 0) as u32;
-                    places.staffed += match agent.status() {
-                        AgentStatus::LoggedOut | AgentStatus::NotReady { .. } => taken,
-                        _ => (agent.capacity[c] as u32).max(taken),
+                    places.staffed += if self.channel_open(a, Some(c)) {
+                        (agent.capacity[c] as u32).max(taken)
+                    } else {
+                        taken
                     };
                 }
             }

@@ -69,8 +69,10 @@ struct AgentTally {
 /// concurrency are integrated from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Places {
-    /// Places staffed: an agent's capacity for the channel while it is ready or busy (or what
-    /// it holds, if more after a reload lowered it), and only what it holds while not ready.
+    /// Places staffed: an agent's capacity for the channel while its state and the
+    /// cross-channel rules let it take new work of the channel (or what it holds, if more after
+    /// a reload lowered it), and only what it holds while they do not (not ready, on a call
+    /// under `voice_exclusive`, holding work of an exclusive channel).
     pub staffed: u32,
     /// Conversations held: offered, open, or closed and in wrap-up.
     pub taken: u32,

@@ -195,8 +195,8 @@ fn conversation_series(
     for (name, help, value) in [
         (
             "acdhub_queue_places",
-            "Places the queue's agents staff in its channel now: capacity while ready or busy, \
-             what they hold while not ready.",
+            "Places the queue's agents staff in its channel now: capacity while they may take \
+             new conversations of it, only what they hold while they may not.",
             places.staffed,
         ),
         (
