@@ -279,6 +279,10 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
             .routing
             .voice_exclusive
             .unwrap_or(defaults.voice_exclusive),
+        max_conversations: raw
+            .routing
+            .max_conversations
+            .map_or(defaults.max_conversations, |c| c.0),
     };
     let channels = raw
         .channels

@@ -71,6 +71,7 @@ pub(super) struct RawRouting {
     pub max_wrap_up_extension_secs: Option<Seconds>,
     pub rolling_window_secs: Option<Seconds>,
     pub voice_exclusive: Option<bool>,
+    pub max_conversations: Option<Count>,
 }
 
 /// One `[[tenants.queues]]` table.

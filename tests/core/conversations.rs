@@ -523,3 +523,36 @@ fn places_a_call_closes_count_only_what_the_agent_holds() {
         "#,
     );
 }
+
+/// A tenant holds at most `max_conversations` conversations, whatever their state: one more is
+/// refused like one at a full queue (counted, and it leaves at once), calls go on, and a place
+/// comes free when one leaves.
+#[test]
+fn a_tenant_holds_at_most_max_conversations() {
+    check(
+        "
+        routing max_conversations 2
+        channel chat capacity 3
+        queue support
+        queue chats channel chat
+        agent ann chats 1
+        agent bob support 1
+        ",
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   chat k1 in chats; chat k2 in chats
+        expect  chat_offered k1 to ann; chat_offered k2 to ann
+        at 2s   take ann k1
+        at 3s   chat k3 in chats
+        expect  chat_left k3 from chats refused
+                chat k3 gone
+                stats chats today: offered 2 refused 1
+        at 4s   call c1 in support
+        expect  offered c1 to bob
+        at 5s   close ann k1
+        expect  chat_left k1 from chats completed
+        at 6s   chat k3 in chats
+        expect  chat_offered k3 to ann
+        "#,
+    );
+}

@@ -8,7 +8,7 @@
 //! ```text
 //! zone Europe/Berlin                      # the default
 //! start 2026-03-10T09:00:00+01:00         # the default: a Tuesday morning in Berlin
-//! routing reject_delay 5s max_ring_no_answer 3 max_extension 10m rolling 15m
+//! routing reject_delay 5s max_ring_no_answer 3 max_extension 10m rolling 15m max_conversations 100
 //! reasons break lunch
 //! queue support strategy skills_based ring 30s wrap_up 20s weight 1 min_skill 3
 //!     sl 20s variant answered short_abandon 5s first_response 30s max_wait 2m overflow_to sales max_length 2
@@ -124,6 +124,7 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                         "max_extension" => r.max_wrap_up_extension = duration(value),
                         "rolling" => r.rolling_window = duration(value),
                         "voice_exclusive" => r.voice_exclusive = value.parse().unwrap(),
+                        "max_conversations" => r.max_conversations = value.parse().unwrap(),
                         _ => fail("unknown routing key"),
                     }
                 }

@@ -190,15 +190,46 @@ pub(crate) struct CallSlot(u32);
 
 /// The calls in the ACD: a slab of slots, reused once a call leaves, and the index by id.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "SlabFields")]
 pub(crate) struct Calls {
+    slots: Vec<Option<Call>>,
+    free: Vec<CallSlot>,
+    by_id: HashMap<CallId, CallSlot>,
+    /// How many of them are conversations: counted on insert and remove, and from the slots
+    /// when read from a snapshot (which does not hold it).
+    #[serde(skip)]
+    conversations: u32,
+}
+
+/// What a snapshot holds of [`Calls`].
+#[derive(serde::Deserialize)]
+struct SlabFields {
     slots: Vec<Option<Call>>,
     free: Vec<CallSlot>,
     by_id: HashMap<CallId, CallSlot>,
 }
 
+impl From<SlabFields> for Calls {
+    fn from(fields: SlabFields) -> Calls {
+        let conversations = fields
+            .slots
+            .iter()
+            .flatten()
+            .filter(|call| call.conversation.is_some())
+            .count() as u32;
+        Calls {
+            slots: fields.slots,
+            free: fields.free,
+            by_id: fields.by_id,
+            conversations,
+        }
+    }
+}
+
 impl Calls {
     pub fn insert(&mut self, call: Call) -> CallSlot {
         let id = call.id.clone();
+        self.conversations += call.conversation.is_some() as u32;
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot.0 as usize] = Some(call);
@@ -222,6 +253,11 @@ impl Calls {
         self.by_id.len()
     }
 
+    /// Of them, conversations.
+    pub fn conversations(&self) -> u32 {
+        self.conversations
+    }
+
     pub fn contains_key(&self, id: &CallId) -> bool {
         self.by_id.contains_key(id)
     }
@@ -236,6 +272,7 @@ impl Calls {
 
     pub fn remove(&mut self, slot: CallSlot) -> Option<Call> {
         let call = self.slots.get_mut(slot.0 as usize)?.take()?;
+        self.conversations -= call.conversation.is_some() as u32;
         self.by_id.remove(&call.id);
         self.free.push(slot);
         Some(call)

@@ -80,10 +80,22 @@ pub struct RoutingConfig {
     /// Off, a ready agent on a call still takes chats up to its capacity.
     #[serde(default = "yes")]
     pub voice_exclusive: bool,
+    /// Conversations in the tenant's ACD at most (waiting, offered, open or in wrap-up), each
+    /// with its transcript of up to 128 KiB: one more is refused like one at a full queue.
+    #[serde(default = "default_max_conversations")]
+    pub max_conversations: u32,
 }
 
 fn yes() -> bool {
     true
+}
+
+/// [`RoutingConfig::max_conversations`] unless set: at 1,000 agents holding three chats each a
+/// third of it, and at most 1.25 GiB of transcripts should every one reach its limit.
+pub const DEFAULT_MAX_CONVERSATIONS: u32 = 10_000;
+
+fn default_max_conversations() -> u32 {
+    DEFAULT_MAX_CONVERSATIONS
 }
 
 impl Default for RoutingConfig {
@@ -94,6 +106,7 @@ impl Default for RoutingConfig {
             max_wrap_up_extension: Duration::from_secs(600),
             rolling_window: Duration::from_secs(15 * 60),
             voice_exclusive: true,
+            max_conversations: DEFAULT_MAX_CONVERSATIONS,
         }
     }
 }
@@ -499,6 +512,12 @@ impl Config {
             return Err(err(
                 "routing.rolling_window".into(),
                 "must be more than 0 seconds",
+            ));
+        }
+        if self.routing.max_conversations == 0 {
+            return Err(err(
+                "routing.max_conversations".into(),
+                "must be at least 1",
             ));
         }
         Ok(())

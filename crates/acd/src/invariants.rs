@@ -10,6 +10,13 @@ impl Acd {
     /// for tests and debugging, not for the hot path.
     #[doc(hidden)]
     pub fn check_invariants(&self) -> Result<(), String> {
+        let conversations = self.calls.values().filter(|c| c.conversation.is_some());
+        if conversations.count() as u32 != self.calls.conversations() {
+            return Err(format!(
+                "the calls count {} conversations, wrongly",
+                self.calls.conversations()
+            ));
+        }
         let mut waiting = vec![0usize; self.queues.len()];
         let mut ringing = vec![0u32; self.queues.len()];
         let mut held = vec![vec![0u8; self.channels.len()]; self.agents.len()];

@@ -34,7 +34,8 @@ impl Acd {
     }
 
     /// Whether a queue at its maximum length refuses the call (or conversation) `id` arriving
-    /// now: if so, the refusal is counted and it leaves at once.
+    /// now, or a tenant holding `max_conversations` the conversation: if so, the refusal is
+    /// counted and it leaves at once.
     pub(crate) fn refused_when_full(
         &mut self,
         queue: usize,
@@ -45,7 +46,8 @@ impl Acd {
         let full = q
             .config
             .max_queue_length
-            .is_some_and(|max| q.waiting_count() >= max as usize);
+            .is_some_and(|max| q.waiting_count() >= max as usize)
+            || (conversation && self.calls.conversations() >= self.routing.max_conversations);
         if full {
             self.stats.record(self.now, queue, Sample::Refused);
             self.dirty.mark(queue);
