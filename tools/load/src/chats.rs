@@ -1,16 +1,19 @@
-//! `acdhub-load chats`: message latency, customer to agent, over WebSocket. N agents sign in,
-//! log in and go ready; one messaging connection (`widget`) opens `--chats-per-agent`
-//! conversations per agent in the agents' chat queues (the configuration of `acdhub-load config
-//! --chats`), every agent accepts what it is offered, and then the connector writes a customer
-//! message in each conversation every `--message-every-secs`, spread evenly. A message's latency
-//! runs from just before its `customer_message` is written to the moment the agent's task reads
-//! the `message` event; the text carries the instant it was sent.
+//! `acdhub-load chats`: message latency, customer to agent, over WebSocket or SSE. N agents
+//! sign in, log in and go ready (`--transport ws`: one WebSocket each; `sse`: one SSE link each,
+//! its stream a `GET /rt/sse` and its commands `POST /rt/send`, as protocol.md says); one
+//! messaging connection (`widget`, always a WebSocket) opens `--chats-per-agent` conversations
+//! per agent in the agents' chat queues (the configuration of `acdhub-load config --chats`),
+//! every agent accepts what it is offered, and then the connector writes a customer message in
+//! each conversation every `--message-every-secs`, spread evenly. A message's latency runs from
+//! just before its `customer_message` is written to the moment the agent's task reads the
+//! `message` event (from its WebSocket, or from its SSE stream); the text carries the instant
+//! it was sent.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
@@ -21,13 +24,18 @@ use crate::client::{self, Credentials, Endings, Socket, Target};
 use crate::clock;
 use crate::histogram::Histogram;
 use crate::report::Report;
+use crate::sse;
 use crate::usage::{Usage, Window, raise_open_files};
 
 #[derive(Debug, Args)]
 pub struct ChatsArgs {
-    /// The server's WebSocket URL.
+    /// The server's WebSocket URL. With `--transport sse` the agents reach the HTTP rungs on
+    /// the same host and port (http for ws://, https for wss://); the connector stays on it.
     #[arg(long)]
     url: String,
+    /// How the agents are connected: `ws`, one WebSocket each; `sse`, one SSE link each.
+    #[arg(long, value_enum, default_value_t = Transport::Ws)]
+    transport: Transport,
     #[command(flatten)]
     sign_in: SignInArgs,
     /// Conversations each agent holds (at most the channel's capacity, 3 in `config --chats`).
@@ -46,6 +54,28 @@ pub struct ChatsArgs {
     server_pid: Vec<u32>,
 }
 
+/// The agents' rung (protocol.md, "Transports and URLs").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Transport {
+    Ws,
+    Sse,
+}
+
+impl Transport {
+    fn name(self) -> &'static str {
+        match self {
+            Transport::Ws => "ws",
+            Transport::Sse => "sse",
+        }
+    }
+}
+
+/// An agent's connection.
+enum Agent {
+    Ws(Socket),
+    Sse(sse::Link),
+}
+
 /// What the agents and the connector of one run share.
 struct Shared {
     base: Instant,
@@ -56,7 +86,9 @@ struct Shared {
     accepted: AtomicUsize,
     received: AtomicUsize,
     refusals: AtomicUsize,
+    heartbeats: AtomicUsize,
     endings: Endings,
+    sse: sse::Counts,
 }
 
 impl Shared {
@@ -91,12 +123,18 @@ pub async fn run(args: ChatsArgs) -> Result<(), String> {
     let mut report = Report::new(
         "chats",
         json!({
-            "url": args.url, "server_pid": args.server_pid, "agents": agents,
+            "url": args.url, "transport": args.transport.name(),
+            "server_pid": args.server_pid, "agents": agents,
             "chats_per_agent": args.chats_per_agent, "message_every_secs": args.message_every_secs,
             "messages_per_sec": rate, "seconds": args.seconds, "warmup_s": args.warmup,
         }),
     );
-    raise_open_files(agents as u64 + 64);
+    // Over SSE an agent has two connections: its stream, and the one its commands are POSTed on.
+    let per_agent = match args.transport {
+        Transport::Ws => 1,
+        Transport::Sse => 2,
+    };
+    raise_open_files(agents as u64 * per_agent + 64);
     let pid = &args.server_pid[..];
     let mut tokens = read_tokens(args.sign_in.token_cache.as_ref());
     let shared = Arc::new(Shared {
@@ -107,12 +145,33 @@ pub async fn run(args: ChatsArgs) -> Result<(), String> {
         accepted: AtomicUsize::new(0),
         received: AtomicUsize::new(0),
         refusals: AtomicUsize::new(0),
+        heartbeats: AtomicUsize::new(0),
         endings: Endings::default(),
+        sse: sse::Counts::default(),
     });
     let stop = Stop::default();
 
+    let endpoints = match args.transport {
+        Transport::Ws => None,
+        Transport::Sse => Some(Arc::new(sse::Endpoints::fetch(&target).await?)),
+    };
     let mut held = JoinSet::new();
-    let open = |index: usize| open_agent(index, &args.sign_in.password, &tokens, target.clone());
+    let open = |index: usize| {
+        let password = &args.sign_in.password;
+        let ws = endpoints
+            .is_none()
+            .then(|| open_agent(index, password, &tokens, target.clone()));
+        let sse = endpoints.as_ref().map(|endpoints| {
+            sse::open_agent(index, password, &tokens, target.clone(), endpoints.clone())
+        });
+        async move {
+            match (ws, sse) {
+                (Some(ws), _) => ws.await.map(|(socket, token)| (Agent::Ws(socket), token)),
+                (None, Some(sse)) => sse.await.map(|(link, token)| (Agent::Sse(link), token)),
+                (None, None) => unreachable!("one transport"),
+            }
+        }
+    };
     let work = {
         let (shared, stop) = (shared.clone(), stop.clone());
         move |socket| agent_loop(socket, shared.clone(), stop.clone())
@@ -236,6 +295,10 @@ pub async fn run(args: ChatsArgs) -> Result<(), String> {
     );
     report.figure("offers_read", shared.offers.load(Ordering::Relaxed));
     report.figure("refusals", shared.refusals.load(Ordering::Relaxed));
+    report.figure("heartbeats_read", shared.heartbeats.load(Ordering::Relaxed));
+    if args.transport == Transport::Sse {
+        report.figure("sse", shared.sse.json());
+    }
     report.figure("connections_ended_early", shared.endings.json());
     report.figure("server_rss_signed_in_kb", signed_in_rss);
     report.figure("server_rss_end_kb", end_rss);
@@ -249,9 +312,8 @@ pub async fn run(args: ChatsArgs) -> Result<(), String> {
 }
 
 /// An agent at work: accepts every conversation offered, reads every message.
-async fn agent_loop(socket: Socket, shared: Arc<Shared>, stop: Stop) {
-    let endings = &shared.endings;
-    client::read_until(socket, stop.clone(), endings, "agent", |text| {
+async fn agent_loop(agent: Agent, shared: Arc<Shared>, stop: Stop) {
+    let on_text = |text: &str| {
         let message: Value = serde_json::from_str(text).ok()?;
         match message["type"].as_str()? {
             "conversation_offer" => {
@@ -267,12 +329,22 @@ async fn agent_loop(socket: Socket, shared: Arc<Shared>, stop: Stop) {
                 shared.received(&message);
                 None
             }
+            "heartbeat" => {
+                shared.heartbeats.fetch_add(1, Ordering::Relaxed);
+                None
+            }
             "error" => {
                 shared.refusals.fetch_add(1, Ordering::Relaxed);
                 None
             }
             _ => None,
         }
-    })
-    .await;
+    };
+    let endings = &shared.endings;
+    match agent {
+        Agent::Ws(socket) => client::read_until(socket, stop, endings, "agent", on_text).await,
+        Agent::Sse(link) => {
+            sse::read_until(link, stop, endings, &shared.sse, "agent", on_text).await;
+        }
+    }
 }

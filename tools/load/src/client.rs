@@ -31,6 +31,8 @@ pub type Socket = WebSocketStream<Box<dyn Io>>;
 /// Where the server is, parsed once from `--url` and shared by every connection.
 pub struct Target {
     url: String,
+    /// `host:port` as the URL gives it: the `Host` of the HTTP rungs' requests.
+    authority: String,
     address: SocketAddr,
     /// `Some` for wss: the TLS client and the name the certificate must carry.
     tls: Option<(
@@ -50,6 +52,10 @@ impl Target {
             _ => return Err(format!("{url}: the scheme must be ws or wss")),
         };
         let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
+        let authority = uri
+            .authority()
+            .map_or(host, |authority| authority.as_str())
+            .to_owned();
         let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
         let address = (host.trim_matches(['[', ']']), port)
             .to_socket_addrs()
@@ -66,6 +72,7 @@ impl Target {
         };
         Ok(Arc::new(Target {
             url: url.to_owned(),
+            authority,
             address,
             tls,
         }))
@@ -83,6 +90,29 @@ impl Target {
         &self.url
     }
 
+    /// `host:port` of the URL, for an HTTP request's `Host`.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// A TCP connection to the server, in TLS for wss (https on the same listener: the HTTP
+    /// rungs are on both, protocol.md "Transports and URLs").
+    pub async fn connect(&self) -> Result<Box<dyn Io>, String> {
+        let tcp = TcpStream::connect(self.address)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let _ = tcp.set_nodelay(true);
+        Ok(match &self.tls {
+            None => Box::new(tcp),
+            Some((connector, name)) => Box::new(
+                connector
+                    .connect(name.clone(), tcp)
+                    .await
+                    .map_err(|e| format!("TLS: {e}"))?,
+            ),
+        })
+    }
+
     /// Opens a WebSocket, offering `subprotocol` if given. Small buffers (4 KiB, as the
     /// server's) keep the tool's own memory modest at tens of thousands of connections.
     pub async fn open(&self, subprotocol: Option<&'static str>) -> Result<Socket, String> {
@@ -97,19 +127,7 @@ impl Target {
                 HeaderValue::from_static(subprotocol),
             );
         }
-        let tcp = TcpStream::connect(self.address)
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        let _ = tcp.set_nodelay(true);
-        let stream: Box<dyn Io> = match &self.tls {
-            None => Box::new(tcp),
-            Some((connector, name)) => Box::new(
-                connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| format!("TLS: {e}"))?,
-            ),
-        };
+        let stream = self.connect().await?;
         let config = WebSocketConfig::default()
             .read_buffer_size(4096)
             .write_buffer_size(4096);
@@ -157,7 +175,7 @@ pub enum Credentials {
 }
 
 impl Credentials {
-    fn auth(&self) -> Value {
+    pub fn auth(&self) -> Value {
         match self {
             Credentials::Password { user, password } => {
                 json!({"id": "auth", "type": "auth", "user": user, "password": password})
@@ -184,22 +202,30 @@ pub fn token_of(result: &Value) -> Result<String, String> {
 /// Sends a command and reads until its reply (events before it are passed over). A refusal is
 /// an error whose text starts with its code.
 pub async fn request(socket: &mut Socket, message: Value) -> Result<Value, String> {
-    let id = message["id"].clone();
     send(socket, &message).await?;
     loop {
         let reply = next_json(socket).await?;
-        match reply["type"].as_str() {
-            Some("ack") if reply["id"] == id => return Ok(reply),
-            Some("error") if reply["id"] == id => {
-                return Err(format!(
-                    "{}: {} refused: {}",
-                    reply["code"].as_str().unwrap_or("error"),
-                    message["type"],
-                    reply["message"]
-                ));
-            }
-            _ => {}
+        if let Some(answer) = answer_to(&message, reply) {
+            return answer;
         }
+    }
+}
+
+/// The server's answer to `message` if `reply` is it: its `ack`, or its `error` as the error.
+/// `None` for anything else (an event, another command's answer).
+pub fn answer_to(message: &Value, reply: Value) -> Option<Result<Value, String>> {
+    if reply["id"] != message["id"] {
+        return None;
+    }
+    match reply["type"].as_str() {
+        Some("ack") => Some(Ok(reply)),
+        Some("error") => Some(Err(format!(
+            "{}: {} refused: {}",
+            reply["code"].as_str().unwrap_or("error"),
+            message["type"],
+            reply["message"]
+        ))),
+        _ => None,
     }
 }
 

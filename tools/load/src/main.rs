@@ -1,10 +1,12 @@
 //! `acdhub-load`: measures an acdhub server (or the node peer it is compared with) running in
 //! another process, so that the server's memory and CPU, read from /proc/PID, are its own.
 //!
-//! Layout: `main.rs` the command line; one file per mode (`idle`, `agents`, `commands`,
-//! `failover`, `wallboards`, `broadcast`, `config`); `client` opens WebSockets (ws, wss with the development CA) and
-//! signs in; `usage` reads /proc (VmRSS, utime + stime) and raises the open-files limit;
-//! `histogram` holds latencies in fixed buckets; `report` prints a run's figures.
+//! Layout: `main.rs` the command line; one file per mode (`idle`, `agents`, `chats`,
+//! `commands`, `failover`, `wallboards`, `broadcast`, `config`); `client` opens WebSockets (ws,
+//! wss with the development CA) and signs in; `sse` is an agent's client of the SSE rung, over
+//! `http`, a small HTTP/1.1 client; `usage` reads /proc (VmRSS, utime + stime) and raises the
+//! open-files limit; `histogram` holds latencies in fixed buckets; `report` prints a run's
+//! figures.
 //!
 //! Output: every measuring mode prints one JSON object on one line on **stdout** (mode,
 //! parameters, figures, date, git commit, load average before and after) and then a table
@@ -19,8 +21,10 @@ mod commands;
 mod config;
 mod failover;
 mod histogram;
+mod http;
 mod idle;
 mod report;
+mod sse;
 mod usage;
 mod wallboards;
 
@@ -44,7 +48,8 @@ enum Mode {
     Idle(idle::IdleArgs),
     /// Offer latency with N agents and a PBX at a fixed call rate.
     Agents(agents::AgentsArgs),
-    /// Message latency, customer to agent: N agents holding chats, a messaging connector writing.
+    /// Message latency, customer to agent: N agents (ws or SSE) holding chats, a messaging
+    /// connector writing.
     Chats(chats::ChatsArgs),
     /// Commands per second of one tenant: agents sending not_ready / ready as fast as answered.
     Commands(commands::CommandsArgs),
