@@ -32,10 +32,12 @@ use super::{CallRecord, ConversationRecord};
 /// The folder under the data directory that holds every tenant's records.
 pub const RECORDS_DIR: &str = "records";
 
-/// The longest line `open` will read back: a call record is well under a kilobyte, a
-/// conversation record its transcript's at most 128 KiB of text and 1,000 messages, escaped
-/// (under 1 MiB even were every byte a control character JSON writes as six).
-const MAX_LINE: usize = 1 << 20;
+/// The longest line `open` will read back: a call record is well under a kilobyte; a
+/// conversation record is at most 128 KiB of transcript text (768 KiB were every byte a
+/// control character JSON writes as six), 1,000 messages of some 200 bytes besides (up to
+/// 1 MiB with 128-character agent ids escaped likewise) and attached data (under 64 KiB, 384
+/// KiB escaped): about 2.2 MiB at the very worst, so 4 MiB leaves room.
+const MAX_LINE: usize = 4 << 20;
 
 /// Which records a file holds. Each kind is numbered apart and has files of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

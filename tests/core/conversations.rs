@@ -556,3 +556,116 @@ fn a_tenant_holds_at_most_max_conversations() {
         "#,
     );
 }
+
+/// With no reject delay to hold the agent back, a logout's declined offers still go to
+/// someone else (here nobody: they wait), never straight back to the agent logging out, now or
+/// after its call.
+#[test]
+fn a_logout_with_no_reject_delay_does_not_take_its_declined_offers_back() {
+    let setup = "
+        channel chat capacity 2
+        queue support
+        queue chats channel chat
+        routing reject_delay 0s voice_exclusive false
+        agent ann support 1 chats 1
+        ";
+    check(
+        setup,
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   chat k1 in chats
+        expect  chat_offered k1 to ann
+        at 5s   logout ann
+        expect  chat_offer_ended k1 at ann rejected; chat_queued k1 in chats
+        expect  logged_out ann was ready
+        expect  no chat_offered k1
+                chat k1 waiting
+        "#,
+    );
+    check(
+        setup,
+        r#"
+        at 0s   login ann; ready ann
+        at 1s   call c1 in support
+        at 2s   accept ann c1; chat k1 in chats
+        expect  chat_offered k1 to ann
+        at 3s   logout ann
+        expect  chat_offer_ended k1 at ann rejected
+        expect  no chat_offered k1
+                state ann on_call c1 pending logged_out
+        at 4s   hangup ann c1
+        expect  logged_out ann was on_call
+                chat k1 waiting
+        "#,
+    );
+}
+
+/// A core read from a snapshot of a version that kept no places (nor first responses) counts
+/// them as it is restored: the invariants hold at once, and the places integrate from then.
+#[test]
+fn a_core_restored_from_an_older_snapshot_counts_its_places() {
+    let run = check(
+        "
+        channel chat capacity 2
+        queue chats channel chat
+        agent ann chats 1
+        agent bob chats 1
+        ",
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   chat k1 in chats; take ann k1; reply ann k1 hello
+        "#,
+    );
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for key in [
+                    "counted_places",
+                    "places",
+                    "places_ms",
+                    "places_taken_ms",
+                    "holding_ms",
+                    "changes_base_places_ms",
+                    "first_response_at",
+                ] {
+                    map.remove(key);
+                }
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut old = serde_json::to_value(&run.acd).unwrap();
+    strip(&mut old);
+    let mut acd: acdhub::acd::Acd = serde_json::from_value(old).unwrap();
+    assert!(
+        acd.check_invariants().is_err(),
+        "an old snapshot has no places"
+    );
+    acd.restored();
+    acd.check_invariants().unwrap();
+    let chats = acdhub::acd::QueueId::from("chats");
+    let places = acd.queue_stats(&chats).unwrap().stats.places;
+    assert_eq!((places.staffed, places.taken, places.holding), (4, 1, 1));
+    // k1 was answered before: a reply now is no first response.
+    acd.handle(
+        acdhub::acd::Command::AgentWrote {
+            agent: "ann".into(),
+            conversation: "k1".into(),
+            text: "still there?".into(),
+        },
+        run.start + jiff::SignedDuration::from_secs(60),
+    )
+    .unwrap();
+    let today = acd.queue_stats(&chats).unwrap().stats.today.figures;
+    assert_eq!(
+        today.first_responses, 1,
+        "the reply at 1 s, and not this one"
+    );
+    assert_eq!(
+        today.places_ms,
+        4 * 59_000,
+        "4 places from the restore at 1 s to 60 s"
+    );
+}

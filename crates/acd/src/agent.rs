@@ -389,10 +389,12 @@ impl Acd {
     }
 
     /// The agent logs out (now or after its call) with conversation offers ringing: each is
-    /// declined, as if the agent had rejected it, and looks for another agent.
+    /// declined, as if the agent had rejected it, and looks for another agent. The agent is not
+    /// routed again here: the caller logs it out or sets the pending logout, then refreshes it,
+    /// so no declined offer comes back to it.
     fn decline_offers(&mut self, index: usize) {
         for slot in self.offers_ringing_at(index) {
-            self.conversation_offer_failed(slot, index, OfferEndReason::Rejected);
+            self.offer_ended_without(slot, index, OfferEndReason::Rejected);
         }
     }
 

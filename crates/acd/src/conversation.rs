@@ -277,6 +277,33 @@ impl Acd {
         }
     }
 
+    /// Brings a core read from a snapshot up to what this version keeps as it goes, for a
+    /// snapshot written by an older one (for a newer one's it changes nothing): every agent's
+    /// places are counted (they default to none), and a conversation an agent had answered
+    /// before first responses were kept gets its first reply's instant (without counting it
+    /// again). Deterministic, so every replica restores alike.
+    pub fn restored(&mut self) {
+        for agent in 0..self.agents.len() {
+            self.count_places(agent);
+        }
+        for slot in self.calls.iter().map(|(slot, _)| slot).collect::<Vec<_>>() {
+            let Some(conversation) = self
+                .calls
+                .get_mut(slot)
+                .and_then(|c| c.conversation.as_deref_mut())
+            else {
+                continue;
+            };
+            if conversation.first_response_at.is_none() {
+                conversation.first_response_at = conversation
+                    .transcript
+                    .iter()
+                    .find(|m| matches!(m.from, Author::Agent(_)))
+                    .map(|m| m.at);
+            }
+        }
+    }
+
     fn mark_agent_queues(&mut self, agent: usize) {
         for m in &self.agents[agent].memberships {
             self.dirty.mark(m.queue);
@@ -286,6 +313,20 @@ impl Acd {
     /// The offer of a conversation went unanswered or was refused: it waits again (or, offered
     /// directly, enters its queue afresh), and the agent is held back or paused as for a call.
     pub(crate) fn conversation_offer_failed(
+        &mut self,
+        slot: CallSlot,
+        agent: usize,
+        reason: OfferEndReason,
+    ) {
+        self.offer_ended_without(slot, agent, reason);
+        self.refresh_agent(agent);
+    }
+
+    /// [`Acd::conversation_offer_failed`] but for routing the agent again: the caller does,
+    /// once the agent is closed to new work (a logout declining its offers), so that a
+    /// declined conversation never comes straight back to it (with no reject delay to hold the
+    /// agent back).
+    pub(crate) fn offer_ended_without(
         &mut self,
         slot: CallSlot,
         agent: usize,
@@ -316,7 +357,6 @@ impl Acd {
         self.unindex_agent(agent);
         self.back_to_queue(slot, direct);
         self.mark_agent_queues(agent);
-        self.refresh_agent(agent);
     }
 
     pub(crate) fn accept_conversation(

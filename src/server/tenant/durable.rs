@@ -77,6 +77,9 @@ fn write_snapshot_now(journal: &mut Journal, bytes: &[u8]) -> Result<Position, J
 
 #[derive(Deserialize)]
 pub struct State {
+    /// Brought up to this version's incremental counts as it is read ([`Acd::restored`]), on
+    /// one server and on a cluster's nodes alike.
+    #[serde(deserialize_with = "restored")]
     pub acd: Acd,
     pub config: acd::Config,
     pub simulator: Option<Simulator>,
@@ -84,6 +87,12 @@ pub struct State {
     /// Absent from a snapshot written before conversations had records.
     #[serde(default)]
     pub conversation_records: ConversationRecords,
+}
+
+fn restored<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Acd, D::Error> {
+    let mut acd = Acd::deserialize(deserializer)?;
+    acd.restored();
+    Ok(acd)
 }
 
 /// Why a tenant's journal could not be recovered: the server does not start on a wrong day.

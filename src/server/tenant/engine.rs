@@ -440,10 +440,17 @@ impl Engine {
         for (index, command) in commands.into_iter().enumerate() {
             // A simulated action the core refuses (the caller hung up as the agent answered)
             // is simply dropped: the simulator learns what happened from the events. So is an
-            // agent's end of grace when it logged out meanwhile.
+            // agent's end of grace when it logged out meanwhile. A logout tried again that
+            // changes nothing yet (the agent still has a conversation open) is not logged.
+            let person = (index < people).then(|| &grace_over[index].0);
+            let before = person
+                .and_then(|agent| self.acd.agent(agent))
+                .map(|a| a.status);
             let accepted = self.acd.handle(command, now).is_ok();
-            if index < people && accepted {
-                let agent = &grace_over[index].0;
+            if let Some(agent) = person
+                && accepted
+                && self.acd.agent(agent).map(|a| a.status) != before
+            {
                 tracing::info!(tenant = %self.tenant, %agent, "agent's connection gone past the grace period");
             }
             self.drain(now);
@@ -484,7 +491,20 @@ impl Engine {
             if again {
                 self.grace.insert(agent.clone(), now + LOGOUT_RETRY);
             }
-            over.push((agent.clone(), set_state(agent, state)));
+            // A try that would change nothing (still not ready for it) is not journaled.
+            let already = self
+                .acd
+                .agent(&agent)
+                .is_some_and(|a| match (&a.status, &state) {
+                    (
+                        AgentStatus::NotReady { reason },
+                        RequestedState::NotReady { reason: wanted },
+                    ) => reason == wanted,
+                    _ => false,
+                });
+            if !already {
+                over.push((agent.clone(), set_state(agent, state)));
+            }
         }
         over
     }
