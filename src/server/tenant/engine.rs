@@ -445,11 +445,11 @@ impl Engine {
             let person = (index < people).then(|| &grace_over[index].0);
             let before = person
                 .and_then(|agent| self.acd.agent(agent))
-                .map(|a| a.status);
+                .map(|a| (a.status, a.pending));
             let accepted = self.acd.handle(command, now).is_ok();
             if let Some(agent) = person
                 && accepted
-                && self.acd.agent(agent).map(|a| a.status) != before
+                && self.acd.agent(agent).map(|a| (a.status, a.pending)) != before
             {
                 tracing::info!(tenant = %self.tenant, %agent, "agent's connection gone past the grace period");
             }

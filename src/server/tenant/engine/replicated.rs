@@ -850,10 +850,14 @@ impl Engine {
                     rep.presence
                         .try_logout_again(agent.clone(), due + LOGOUT_RETRY);
                 }
+                // A logout tried again that changes nothing yet (a conversation is still open)
+                // is not logged.
+                let before = self.acd.agent(&agent).map(|a| (a.status, a.pending));
                 if self
                     .acd
                     .handle(set_state(agent.clone(), state), due)
                     .is_ok()
+                    && self.acd.agent(&agent).map(|a| (a.status, a.pending)) != before
                 {
                     tracing::info!(tenant = %self.tenant, %agent, "agent without a connection on any node past the grace period");
                 }
