@@ -114,7 +114,10 @@ pub fn row_of(kind: Kind, record: &Map<String, Value>) -> String {
 }
 
 fn line(fields: impl Iterator<Item = String>) -> String {
-    let mut out = fields.map(|f| quoted(&f)).collect::<Vec<_>>().join(",");
+    let mut out = fields
+        .map(|f| quoted(&as_text(&f)))
+        .collect::<Vec<_>>()
+        .join(",");
     // RFC 4180 ends every record, the last included, with CRLF.
     out.push_str("\r\n");
     out
@@ -137,6 +140,27 @@ fn field(value: Option<&Value>) -> String {
     }
 }
 
+/// A field a spreadsheet would run as a formula (CSV injection: a customer's name or attached
+/// data such as `=HYPERLINK(...)`) gets a leading `'`, which spreadsheets show as text: one
+/// starting with `=`, `@`, a tab or a carriage return, or with `+` or `-` followed by anything
+/// but a number (so a caller's `+49 30 1234567` and a `-5` stay as they are).
+pub fn as_text(field: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = field.chars();
+    let risky = match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => !chars
+            .as_str()
+            .chars()
+            .all(|c| c.is_ascii_digit() || " ()-./".contains(c)),
+        _ => false,
+    };
+    if risky {
+        format!("'{field}").into()
+    } else {
+        field.into()
+    }
+}
+
 /// RFC 4180: a field with a comma, a double quote or a line break goes in double quotes, and
 /// each double quote inside is doubled.
 pub fn quoted(field: &str) -> String {
@@ -150,6 +174,35 @@ pub fn quoted(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_a_spreadsheet_would_run_is_kept_as_text_and_numbers_are_not_touched() {
+        for risky in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "@SUM(A1)",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(as_text(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for plain in [
+            "+4930123",
+            "+49 (30) 123-45",
+            "-5",
+            "0800100200",
+            "Dana",
+            "",
+            "+",
+            "a=b",
+        ] {
+            assert_eq!(as_text(plain), plain, "{plain:?}");
+        }
+        let record = serde_json::json!({"seq": 1, "customer": "=1+1", "caller": "+4930123"});
+        let row = row_of(Kind::Conversations, record.as_object().unwrap());
+        assert!(row.contains(",'=1+1,"), "{row}");
+    }
 
     #[test]
     fn fields_with_commas_quotes_or_line_breaks_are_quoted() {
