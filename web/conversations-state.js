@@ -26,6 +26,28 @@ export function emptyConversations() {
   return Object.freeze({ me: null, conversations: new Map(), read: new Map(), selected: null });
 }
 
+/**
+ * What the agent read and selected, as plain data a page keeps across its own reload
+ * (sessionStorage): `{read: [[id, number], ...], selected}`.
+ */
+export function kept(view) {
+  return { read: [...view.read], selected: view.selected };
+}
+
+/**
+ * A reloaded page takes back what was read and selected before it (`kept`), before the new
+ * session's snapshot: a conversation's messages the agent had not seen stay unread. Anything
+ * that is not an id with a whole message number is left out.
+ */
+export function withKept(view, saved) {
+  const read = new Map(view.read);
+  for (const entry of Array.isArray(saved?.read) ? saved.read : []) {
+    if (Array.isArray(entry) && typeof entry[0] === "string" && Number.isInteger(entry[1])) read.set(entry[0], entry[1]);
+  }
+  const selected = typeof saved?.selected === "string" ? saved.selected : view.selected;
+  return Object.freeze({ ...view, read, selected });
+}
+
 /** Signed in (again): which agent this session is, from the AuthResult. */
 export function signedIn(view, session) {
   return Object.freeze({ ...view, me: session.agent ?? null });

@@ -20,6 +20,7 @@ import {
   conversationRows,
   customerName,
   emptyConversations,
+  kept,
   mainConversationAction,
   reduce,
   reset,
@@ -27,6 +28,7 @@ import {
   selectedConversation,
   signedIn,
   totals,
+  withKept,
 } from "./conversations-state.js";
 import { announce, everySecond, fill, h, namesById } from "./ui.js";
 
@@ -39,6 +41,9 @@ const CONTROL = Object.freeze({ accept: "accept", send: "text", end_wrap_up: "en
  * `notice` shows a refusal with its code, in the words `explain(error)` gives. Returns what
  * agent.js calls as the session goes on.
  */
+/** Where the panel keeps what was read across a reload of the page. */
+const KEPT = "acdhub.conversations.kept";
+
 export function conversationPanel({ client, root, announcer, notice, explain = (error) => error.message }) {
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const control = (action) => root.querySelector(`[data-chat-action="${action}"]`);
@@ -47,7 +52,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
   const transcript = part("transcript");
   const text = part("composer-text");
 
-  let view = emptyConversations();
+  let view = withKept(emptyConversations(), load());
   let queueNames = new Map();
   /** What the agent began to write in each conversation, kept while it looks at another. */
   const drafts = new Map();
@@ -59,7 +64,26 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
 
   // --- Drawing ------------------------------------------------------------------------------
 
+  // What was read and selected outlives a reload of the page (the tab's sessionStorage), so
+  // that messages the agent had not seen stay unread when the snapshot brings them back.
+  function load() {
+    try {
+      return JSON.parse(sessionStorage.getItem(KEPT) ?? "null");
+    } catch {
+      return null;
+    }
+  }
+
+  function keep() {
+    try {
+      sessionStorage.setItem(KEPT, JSON.stringify(kept(view)));
+    } catch {
+      // No storage (a private window's quota): a reload marks what it brings back as read.
+    }
+  }
+
   function render() {
+    keep();
     const focusWasHere = document.activeElement === document.body || root.contains(document.activeElement);
     const all = conversationRows(view, queueName);
     const sum = totals(view);

@@ -16,6 +16,7 @@ import {
   conversationRefusal,
   conversationRows,
   emptyConversations,
+  kept,
   lastCustomerMessageAt,
   mainConversationAction,
   mergeTranscript,
@@ -27,6 +28,7 @@ import {
   totals,
   unreadCount,
   waitingSince,
+  withKept,
 } from "../../web/conversations-state.js";
 import { example } from "./examples.mjs";
 
@@ -178,6 +180,38 @@ test("a snapshot's conversation_state brings the conversation and its transcript
   assert.deepEqual(texts(view, "a"), ["0:one"]);
   // A waiting conversation is not the agent's.
   assert.equal(reduce(view, { ...state, conversation: "a", status: "waiting", agent: undefined }).conversations.size, 0);
+});
+
+test("a reloaded page keeps what was read: unseen messages stay unread, the selection stays", () => {
+  const state = example("conversation_state");
+  const transcript = [0, 1, 2].map((number) => ({ number, from: "customer", at: at(number), text: `m${number}` }));
+  // Before the reload: two open conversations; "b" selected, "a" read up to message 0.
+  const before = after(
+    { ...state, conversation: "a", transcript: transcript.slice(0, 1) },
+    { ...state, conversation: "b", transcript },
+  );
+  const selectedB = select(before, "b");
+  const withMore = reduce(selectedB, message("a", 1, "are you there?"));
+  assert.equal(unreadCount(withMore, "a"), 1);
+  const saved = JSON.parse(JSON.stringify(kept(withMore)));
+
+  // The reloaded page: what was kept, then the new session's snapshot.
+  const reloaded = [
+    { ...state, conversation: "a", transcript: transcript.slice(0, 2) },
+    { ...state, conversation: "b", transcript },
+  ].reduce(reduce, signedIn(withKept(emptyConversations(), saved), SESSION));
+  assert.equal(unreadCount(reloaded, "a"), 1, "the message that came unseen is still unread");
+  assert.equal(unreadCount(reloaded, "b"), 0);
+  assert.equal(reloaded.selected, "b");
+  // Without what was kept, the snapshot counts what an open conversation holds as read.
+  const forgot = [{ ...state, conversation: "a", transcript: transcript.slice(0, 2) }].reduce(reduce, signedIn(emptyConversations(), SESSION));
+  assert.equal(unreadCount(forgot, "a"), 0);
+  // Whatever storage holds that is not what `kept` wrote is left out.
+  for (const junk of [null, "x", { read: "x" }, { read: [["a", "1"], [2, 3], ["b"]], selected: 5 }]) {
+    const view = withKept(emptyConversations(), junk);
+    assert.equal(view.read.size, 0, JSON.stringify(junk));
+    assert.equal(view.selected, null);
+  }
 });
 
 test("each message is shown once by its number, across a resync", () => {

@@ -319,7 +319,8 @@ test("a reload mid-conversation shows the transcript again, each message once", 
   await page.reload();
   await agentState(page, "ready");
   await rowShows(page, "chat-1", { status: "open" });
-  await rowShows(page, "chat-2", { status: "open" });
+  // What the agent had not seen is still unread: the page kept what was read.
+  await rowShows(page, "chat-2", { status: "open", unread: 1 });
   await page.locator('[data-role="conversation"][data-conversation="chat-1"]').waitFor();
   await page.waitForFunction(() => document.querySelector('[data-role="transcript"]').dataset.count === "6");
   assert.deepEqual(await transcript(page), before, "the same transcript, each message once");
