@@ -13,6 +13,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::Finished;
 use super::conversation_record::{
     ConversationOutcome, ConversationRecord, TranscriptMessage, Writer,
 };
@@ -31,10 +32,9 @@ pub struct ConversationRecords {
     /// Conversations in the ACD. An id the messaging side reuses after the conversation left
     /// starts a new record: the old one finished when it left.
     open: BTreeMap<ConversationId, Open>,
-    /// The `seq` of the last finished record: 0 before the first.
-    last_seq: u64,
-    /// Finished, not yet taken.
-    finished: Vec<ConversationRecord>,
+    /// Finished, not yet written (`last_seq` and `finished` at this level in a snapshot).
+    #[serde(flatten)]
+    finished: Finished<ConversationRecord>,
 }
 
 /// What the fold knows of a conversation in the ACD.
@@ -226,9 +226,8 @@ impl ConversationRecords {
                 open.enter(queue);
                 open.close_leg(now);
                 open.stop_open(now);
-                self.last_seq += 1;
-                let record = open.finish(self.last_seq, conversation.clone(), *reason, now);
-                self.finished.push(record);
+                self.finished
+                    .push(|seq| open.finish(seq, conversation.clone(), *reason, now));
             }
             Event::AgentStatusChanged { .. }
             | Event::PendingStateChanged { .. }
@@ -246,29 +245,21 @@ impl ConversationRecords {
         }
     }
 
-    /// The records finished since the last call, in `seq` order. The caller writes them out
-    /// after each step, before the next snapshot; until then they are part of the state.
+    /// The records finished and not yet taken ([`Finished::take`]).
+    pub fn finished(&mut self) -> &mut Finished<ConversationRecord> {
+        &mut self.finished
+    }
+
+    /// The records finished since the last call ([`Finished::take`]).
     pub fn take_finished(&mut self) -> Vec<ConversationRecord> {
-        std::mem::take(&mut self.finished)
-    }
-
-    /// Puts back finished records that could not be written, to be taken again (and to travel
-    /// in the next snapshot meanwhile).
-    pub fn give_back(&mut self, mut records: Vec<ConversationRecord>) {
-        records.append(&mut self.finished);
-        self.finished = records;
-    }
-
-    /// The `seq` of the last record finished (0 before the first).
-    pub fn last_seq(&self) -> u64 {
-        self.last_seq
+        self.finished.take()
     }
 
     /// A fold whose first record gets `seq` `last_seq + 1`: a tenant that starts its day
     /// afresh beside record files that go on.
     pub fn after(last_seq: u64) -> ConversationRecords {
         ConversationRecords {
-            last_seq,
+            finished: Finished::after(last_seq),
             ..ConversationRecords::default()
         }
     }

@@ -83,10 +83,61 @@ pub struct CallRecords {
     /// Records in progress by key.
     open: BTreeMap<u64, Partial>,
     next_key: u64,
+    /// Finished, not yet written (a snapshot keeps its fields `last_seq` and `finished` at
+    /// this level, as it always did).
+    #[serde(flatten)]
+    finished: Finished<CallRecord>,
+}
+
+/// The records a fold finished and the writer has not taken yet, numbered 1, 2, 3... per
+/// kind in the order they finish: `seq` lets a reader (and the record file after a crash) tell
+/// a record it already has from a new one. One for calls, one for conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finished<R> {
     /// The `seq` of the last finished record: 0 before the first.
     last_seq: u64,
     /// Finished, not yet taken.
-    finished: Vec<CallRecord>,
+    finished: Vec<R>,
+}
+
+impl<R> Default for Finished<R> {
+    fn default() -> Self {
+        Finished::after(0)
+    }
+}
+
+impl<R> Finished<R> {
+    /// Numbering on from `last_seq`: the first record finished gets `last_seq + 1`.
+    pub fn after(last_seq: u64) -> Finished<R> {
+        Finished {
+            last_seq,
+            finished: Vec::new(),
+        }
+    }
+
+    /// Finishes the record `make` builds with the next `seq`.
+    fn push(&mut self, make: impl FnOnce(u64) -> R) {
+        self.last_seq += 1;
+        self.finished.push(make(self.last_seq));
+    }
+
+    /// The records finished since the last call, in `seq` order. The caller writes them out
+    /// after each step, before the next snapshot; until then they are part of the state.
+    pub fn take(&mut self) -> Vec<R> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// Puts back finished records that could not be written, to be taken again (and to travel
+    /// in the next snapshot meanwhile).
+    pub fn give_back(&mut self, mut records: Vec<R>) {
+        records.append(&mut self.finished);
+        self.finished = records;
+    }
+
+    /// The `seq` of the last record finished (0 before the first).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
 }
 
 /// An agent's work on a call after it left the agent (hung up or transferred).
@@ -228,29 +279,21 @@ impl CallRecords {
         }
     }
 
-    /// The records finished since the last call, in `seq` order. The caller writes them out
-    /// after each step, before the next snapshot; until then they are part of the state.
+    /// The records finished and not yet taken ([`Finished::take`]).
+    pub fn finished(&mut self) -> &mut Finished<CallRecord> {
+        &mut self.finished
+    }
+
+    /// The records finished since the last call ([`Finished::take`]).
     pub fn take_finished(&mut self) -> Vec<CallRecord> {
-        std::mem::take(&mut self.finished)
-    }
-
-    /// The `seq` of the last record finished (0 before the first).
-    pub fn last_seq(&self) -> u64 {
-        self.last_seq
-    }
-
-    /// Puts back finished records that could not be written, to be taken again (and to travel
-    /// in the next snapshot meanwhile).
-    pub fn give_back(&mut self, mut records: Vec<CallRecord>) {
-        records.append(&mut self.finished);
-        self.finished = records;
+        self.finished.take()
     }
 
     /// A fold whose first record gets `seq` `last_seq + 1`: a tenant that starts its day
     /// afresh (its journal moved aside) beside record files that go on.
     pub fn after(last_seq: u64) -> CallRecords {
         CallRecords {
-            last_seq,
+            finished: Finished::after(last_seq),
             ..CallRecords::default()
         }
     }
@@ -337,8 +380,7 @@ impl CallRecords {
             .is_some_and(|call| call.left.is_some() && call.after_call_agents == 0);
         if done {
             let call = self.open.remove(&key).expect("looked up above");
-            self.last_seq += 1;
-            self.finished.push(call.finish(self.last_seq));
+            self.finished.push(|seq| call.finish(seq));
         }
     }
 }

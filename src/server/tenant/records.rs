@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 
 use crate::records::file::{DayRecord, RecordFile};
 use crate::records::retention::Retention;
-use crate::records::{CallRecord, ConversationRecord, Records};
+use crate::records::{CallRecord, ConversationRecord, Finished, Records};
 
 /// A tenant's record files. Without a data directory there are none, and finished records
 /// are dropped: nobody reads them.
@@ -82,17 +82,11 @@ impl RecordFiles {
     /// they have. What cannot be written stays in the fold (and its snapshots) for the next
     /// try.
     pub fn write(&mut self, records: &mut Records) -> std::io::Result<()> {
-        let calls = write_kind(
-            &self.tenant,
-            self.calls.as_mut(),
-            records.calls.take_finished(),
-            |back| records.calls.give_back(back),
-        );
+        let calls = write_kind(&self.tenant, self.calls.as_mut(), records.calls.finished());
         let conversations = write_kind(
             &self.tenant,
             self.conversations.as_mut(),
-            records.conversations.take_finished(),
-            |back| records.conversations.give_back(back),
+            records.conversations.finished(),
         );
         calls.and(conversations)
     }
@@ -146,9 +140,9 @@ impl RecordFiles {
 fn write_kind<R: DayRecord>(
     tenant: &str,
     file: Option<&mut RecordFile<R>>,
-    finished: Vec<R>,
-    give_back: impl FnOnce(Vec<R>),
+    records: &mut Finished<R>,
 ) -> std::io::Result<()> {
+    let finished = records.take();
     let Some(file) = file else {
         return Ok(());
     };
@@ -156,7 +150,7 @@ fn write_kind<R: DayRecord>(
         return Ok(());
     }
     if let Err(error) = file.append(&finished) {
-        give_back(finished);
+        records.give_back(finished);
         let kind = R::KIND.noun();
         tracing::warn!(%tenant, "{kind}s not written yet: {error}");
         return Err(error);
