@@ -6,7 +6,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use super::Acd;
-use super::call::{CallSlot, CallState};
+use super::call::CallState;
 use super::error::AcdError;
 use super::event::{Event, OfferEndReason};
 use super::figures::Sample;
@@ -359,8 +359,7 @@ impl Acd {
         if *requested != RequestedState::LoggedOut {
             return Ok(());
         }
-        let held = self.agents[index].conversation_count();
-        let count = held - self.offers_ringing_at(index).len() as u32;
+        let count = self.open_conversations(index);
         if count > 0 {
             return Err(AcdError::HoldsConversations {
                 agent: self.agents[index].id.clone(),
@@ -370,30 +369,16 @@ impl Acd {
         Ok(())
     }
 
-    /// The conversations offered to the agent and not yet accepted, oldest first.
-    fn offers_ringing_at(&self, index: usize) -> Vec<CallSlot> {
-        if self.agents[index].conversation_count() == 0 {
-            return Vec::new();
-        }
-        let mut offers: Vec<(u64, CallSlot)> = self
-            .calls
-            .iter()
-            .filter(|(_, item)| {
-                item.conversation.is_some()
-                    && matches!(item.state, CallState::Ringing { agent, .. } if agent == index)
-            })
-            .map(|(slot, item)| (item.seq, slot))
-            .collect();
-        offers.sort_unstable();
-        offers.into_iter().map(|(_, slot)| slot).collect()
-    }
-
     /// The agent logs out (now or after its call) with conversation offers ringing: each is
     /// declined, as if the agent had rejected it, and looks for another agent. The agent is not
     /// routed again here: the caller logs it out or sets the pending logout, then refreshes it,
     /// so no declined offer comes back to it.
     fn decline_offers(&mut self, index: usize) {
-        for slot in self.offers_ringing_at(index) {
+        let offers = self
+            .held_by(index)
+            .into_iter()
+            .filter(|slot| matches!(self.calls[*slot].state, CallState::Ringing { .. }));
+        for slot in offers.collect::<Vec<_>>() {
             self.offer_ended_without(slot, index, OfferEndReason::Rejected);
         }
     }

@@ -251,18 +251,8 @@ impl Acd {
             .counted_places
             .resize(channels, Places::default());
         for channel in 0..channels {
+            let places = self.places_of(agent, channel);
             let a = &self.agents[agent];
-            let taken = a.conversations[channel] as u32;
-            let staffed = if self.channel_open(agent, Some(channel)) {
-                (a.capacity[channel] as u32).max(taken)
-            } else {
-                taken
-            };
-            let places = Places {
-                staffed,
-                taken,
-                holding: (taken > 0) as u32,
-            };
             let counted = a.counted_places[channel];
             if places == counted {
                 continue;
@@ -274,6 +264,23 @@ impl Acd {
                 .filter(|&q| self.queues[q].channel == Some(channel));
             self.stats.places_moved(self.now, queues, counted, places);
             self.agents[agent].counted_places[channel] = places;
+        }
+    }
+
+    /// The agent's places in `channel` as they are now: its capacity staffed while it may take
+    /// new work of the channel (or what it holds, if more), else only what it holds.
+    pub(crate) fn places_of(&self, agent: usize, channel: usize) -> Places {
+        let a = &self.agents[agent];
+        let taken = a.conversations[channel] as u32;
+        let staffed = if self.channel_open(agent, Some(channel)) {
+            (a.capacity[channel] as u32).max(taken)
+        } else {
+            taken
+        };
+        Places {
+            staffed,
+            taken,
+            holding: (taken > 0) as u32,
         }
     }
 
@@ -778,19 +785,45 @@ impl Acd {
         let Some(&agent) = self.agent_by_id.get(id) else {
             return Vec::new();
         };
+        self.held_by(agent)
+            .into_iter()
+            .map(|slot| self.conversation_view(&self.calls[slot]))
+            .collect()
+    }
+
+    /// Whether the agent has a conversation open or in its wrap-up (offers still ringing do not
+    /// count): what keeps it from logging out.
+    pub fn holds_open_conversation(&self, id: &AgentId) -> bool {
+        self.agent_by_id
+            .get(id)
+            .is_some_and(|&agent| self.open_conversations(agent) > 0)
+    }
+
+    /// How many conversations the agent has open or in its wrap-up.
+    pub(crate) fn open_conversations(&self, agent: usize) -> u32 {
+        let offered =
+            |slot: &CallSlot| matches!(self.calls[*slot].state, CallState::Ringing { .. });
+        self.held_by(agent)
+            .iter()
+            .filter(|slot| !offered(slot))
+            .count() as u32
+    }
+
+    /// The slots of the conversations the agent holds (offered, open or in its wrap-up), in
+    /// arrival order. A scan of the calls, for what is rare (a view, a logout); none for an
+    /// agent that holds nothing.
+    pub(crate) fn held_by(&self, agent: usize) -> Vec<CallSlot> {
         if self.agents[agent].conversation_count() == 0 {
             return Vec::new();
         }
-        let mut items: Vec<&Call> = self
+        let mut held: Vec<(u64, CallSlot)> = self
             .calls
-            .values()
-            .filter(|c| c.conversation.is_some() && c.agent() == Some(agent))
+            .iter()
+            .filter(|(_, c)| c.conversation.is_some() && c.agent() == Some(agent))
+            .map(|(slot, c)| (c.seq, slot))
             .collect();
-        items.sort_by_key(|c| c.seq);
-        items
-            .into_iter()
-            .map(|item| self.conversation_view(item))
-            .collect()
+        held.sort_unstable();
+        held.into_iter().map(|(_, slot)| slot).collect()
     }
 
     /// How many conversations of each channel an agent holds, and how many it may hold, in

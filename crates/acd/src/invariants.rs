@@ -211,21 +211,14 @@ impl Acd {
                 ));
             }
             // Places: the statistics count every member's places of the queue's channel as
-            // they are, and none is over what it staffs.
+            // they are now (each agent's count of a channel was checked against what it holds
+            // above).
             let mut places = Places::default();
             if let Some(c) = queue.channel {
                 for (a, agent) in self.agents.iter().enumerate() {
-                    if agent.membership_of(index).is_none() {
-                        continue;
+                    if agent.membership_of(index).is_some() {
+                        places.add(self.places_of(a, c), true);
                     }
-                    let taken = held[a][c] as u32;
-                    places.taken += taken;
-                    places.holding += (taken > 0) as u32;
-                    places.staffed += if self.channel_open(a, Some(c)) {
-                        (agent.capacity[c] as u32).max(taken)
-                    } else {
-                        taken
-                    };
                 }
             }
             let counted = self.stats.queue(index, self.now).places;

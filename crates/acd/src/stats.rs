@@ -81,7 +81,7 @@ pub struct Places {
 }
 
 impl Places {
-    fn add(&mut self, other: Places, add: bool) {
+    pub(crate) fn add(&mut self, other: Places, add: bool) {
         let f = |field: &mut u32, value: u32| {
             if add {
                 *field += value;

@@ -20,8 +20,7 @@ pub use replicated::{Mark, ReplicaSnapshot, Replicated, Settings};
 
 use super::durable::{Durable, Entry, Record, StateRef};
 use crate::acd::{
-    self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, ConversationStatus, QueueId,
-    ReasonCode, RequestedState,
+    self, Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, QueueId, ReasonCode, RequestedState,
 };
 use crate::config::OnDisconnect;
 use crate::protocol::outbound::{
@@ -997,11 +996,7 @@ pub(super) fn disconnected_state(
     agent: &AgentId,
     logout: bool,
 ) -> (RequestedState, bool) {
-    let holds_open = acd
-        .conversations_of(agent)
-        .iter()
-        .any(|c| !matches!(c.status, ConversationStatus::Offered { .. }));
-    if logout && !holds_open {
+    if logout && !acd.holds_open_conversation(agent) {
         (RequestedState::LoggedOut, false)
     } else {
         let reason = ReasonCode::new(ReasonCode::DISCONNECTED);
