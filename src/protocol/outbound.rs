@@ -680,10 +680,7 @@ impl QueueStatistics {
             at: time(at),
             queue: q.id.to_string(),
             name: q.name.clone(),
-            channel: q
-                .channel
-                .as_ref()
-                .map_or_else(|| "voice".to_owned(), ToString::to_string),
+            channel: q.channel_name().to_owned(),
             waiting: q.waiting,
             ringing: q.ringing,
             oldest_waiting_since: q.oldest_waiting_since.map(time),

@@ -72,11 +72,6 @@ pub fn queue_table(acd: &Acd) -> String {
         .queue_ids()
         .map(|id| acd.queue_stats(id).expect("listed queues exist"))
         .collect();
-    let channel = |q: &crate::acd::QueueStats| {
-        q.channel
-            .as_ref()
-            .map_or_else(|| "voice".to_owned(), ToString::to_string)
-    };
     // Channels in the order their first queue comes.
     let mut channels: Vec<(String, Figures)> = Vec::new();
     for stats in &queues {
@@ -89,7 +84,7 @@ pub fn queue_table(acd: &Acd) -> String {
             sl.threshold.as_secs()
         );
         row(&mut out, stats.id.as_str(), figures, service_level);
-        let name = channel(stats);
+        let name = stats.channel_name().to_owned();
         match channels.iter_mut().find(|(c, _)| *c == name) {
             Some((_, total)) => *total = total.plus(figures),
             None => channels.push((name, figures.clone())),
@@ -137,7 +132,7 @@ pub fn queue_table(acd: &Acd) -> String {
                 out,
                 "{:<10} {:<8} {:>16} {:>26} {:>11} {:>12} {:>20}",
                 stats.id.as_str(),
-                channel(stats),
+                stats.channel_name(),
                 f.first_responses,
                 format!(
                     "{} ({:.0} % in {} s)",

@@ -273,7 +273,16 @@ pub struct QueueConfig {
     pub channel: Option<ChannelId>,
 }
 
+/// The name of the channel of calls, for a queue that names no messaging channel: on the wire,
+/// in metrics and in reports.
+pub const VOICE: &str = "voice";
+
 impl QueueConfig {
+    /// What the queue routes, by name: its messaging channel's id, or [`VOICE`].
+    pub fn channel_name(&self) -> &str {
+        self.channel.as_ref().map_or(VOICE, ChannelId::as_str)
+    }
+
     /// A queue with common defaults: longest idle, 80 % in 20 s, 30 s ring, no wrap-up.
     pub fn new(id: impl Into<QueueId>) -> QueueConfig {
         let id = id.into();
@@ -337,7 +346,7 @@ impl Config {
             if !seen.insert(c.id.to_string()) {
                 return Err(err(at("id"), "duplicate channel id"));
             }
-            if c.id.as_str() == "voice" {
+            if c.id.as_str() == VOICE {
                 return Err(err(
                     at("id"),
                     "`voice` is the channel of queues that name none; a messaging channel needs another id",

@@ -18,6 +18,7 @@ use jiff::Timestamp;
 
 use super::Acd;
 use super::call::{Call, CallData, CallSlot, CallState};
+use super::config::VOICE;
 use super::error::AcdError;
 use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
 use super::figures::Sample;
@@ -149,7 +150,7 @@ impl Acd {
         let Some(channel) = self.queues[queue_index].channel else {
             return Err(AcdError::WrongChannel {
                 queue: queue.clone(),
-                routes: "voice".into(),
+                routes: VOICE.into(),
                 wanted: "a conversation".into(),
             });
         };
@@ -711,7 +712,7 @@ impl Acd {
 
     pub(crate) fn wrong_channel(&self, queue: usize, wanted: Option<usize>) -> AcdError {
         let name = |channel: Option<usize>| {
-            channel.map_or_else(|| "voice".to_owned(), |c| self.channels[c].id.to_string())
+            channel.map_or_else(|| VOICE.to_owned(), |c| self.channels[c].id.to_string())
         };
         AcdError::WrongChannel {
             queue: self.queues[queue].config.id.clone(),

@@ -206,6 +206,15 @@ pub struct QueueStats {
     pub stats: ScopeStats,
 }
 
+impl QueueStats {
+    /// What the queue routes, by name: its messaging channel's id, or [`config::VOICE`].
+    pub fn channel_name(&self) -> &str {
+        self.channel
+            .as_ref()
+            .map_or(config::VOICE, ChannelId::as_str)
+    }
+}
+
 /// The tenant's live totals: call figures summed over queues, agents counted once.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TenantStats {

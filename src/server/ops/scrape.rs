@@ -59,7 +59,7 @@ fn queue_series(
 ) {
     let labels = [("tenant", tenant), ("queue", queue.id.as_str())];
     let figures = &queue.stats.lifetime;
-    let channel = queue.channel.as_ref().map_or("voice", |c| c.as_str());
+    let channel = queue.channel_name();
     out.gauge(
         "acdhub_queue_info",
         "What the queue routes (always 1): channel voice, or the messaging channel of its \

@@ -766,10 +766,7 @@ impl Engine {
             .map(|q| NamedQueue {
                 id: q.id.to_string(),
                 name: q.name.clone(),
-                channel: q
-                    .channel
-                    .as_ref()
-                    .map_or_else(|| "voice".to_owned(), ToString::to_string),
+                channel: q.channel_name().to_owned(),
             })
             .collect();
         let result = AuthResult {
