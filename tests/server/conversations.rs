@@ -17,6 +17,28 @@ async fn ready_agent(server: &acdhub::server::Server, user: &str, via: Via) -> (
     (agent, result)
 }
 
+/// Agent `c1` logged in and ready, the messaging connector `widget`, and conversation `id`
+/// arrived with "Hi" and accepted by c1: the agent's client, its token (to resume with after a
+/// restart) and the connector's client.
+pub(crate) async fn chat_open_at_c1(
+    server: &acdhub::server::Server,
+    id: &str,
+) -> (Client, String, Client) {
+    let (mut agent, result) = Client::login(server, Via::Ws, "c1").await;
+    let token = result["token"].as_str().unwrap().to_owned();
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let (mut widget, _) = Client::login(server, Via::Ws, "widget").await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": id, "queue": "chat", "messages": ["Hi"]}))
+        .await;
+    agent.expect("conversation_offer").await;
+    agent
+        .ok(json!({"type": "accept_conversation", "conversation": id}))
+        .await;
+    (agent, token, widget)
+}
+
 async fn widget(server: &acdhub::server::Server, via: Via) -> Client {
     let (mut widget, result) = Client::login(server, via, "widget").await;
     assert_eq!(result["role"], "messaging", "{result}");

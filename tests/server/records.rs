@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::conversations::chat_open_at_c1;
 use crate::net::{self, Client, PATIENCE, Via};
 
 /// A file's JSON lines once it has `count` of them (the engine writes records as they finish).
@@ -215,18 +216,7 @@ async fn a_conversation_open_across_a_restart_is_recorded_once_with_its_whole_tr
         data.path()
     )));
     let first = net::start_text(&text).await;
-    let (mut agent, result) = Client::login(&first, Via::Ws, "c1").await;
-    let token = result["token"].as_str().unwrap().to_owned();
-    agent.ok(json!({"type": "login"})).await;
-    agent.ok(json!({"type": "ready"})).await;
-    let (mut widget, _) = Client::login(&first, Via::Ws, "widget").await;
-    widget
-        .ok(json!({"type": "conversation_arrived", "conversation": "k-7", "queue": "chat", "messages": ["Hi"]}))
-        .await;
-    agent.expect("conversation_offer").await;
-    agent
-        .ok(json!({"type": "accept_conversation", "conversation": "k-7"}))
-        .await;
+    let (mut agent, token, _widget) = chat_open_at_c1(&first, "k-7").await;
     agent
         .ok(json!({"type": "send_message", "conversation": "k-7", "text": "Hello"}))
         .await;

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use acdhub::server::Server;
 
+use crate::conversations::chat_open_at_c1;
 use crate::net::{self, Client, Via};
 
 fn storage(dir: &std::path::Path) -> String {
@@ -249,18 +250,7 @@ async fn a_conversation_and_its_transcript_survive_a_restart_and_go_on() {
     let data = tempfile::tempdir().unwrap();
     let text = net::config_text(&net::with_chat(&storage(data.path())));
     let first = net::start_text(&text).await;
-    let (mut agent, result) = Client::login(&first, Via::Ws, "c1").await;
-    let token = result["token"].as_str().unwrap().to_owned();
-    agent.ok(json!({"type": "login"})).await;
-    agent.ok(json!({"type": "ready"})).await;
-    let (mut widget, _) = Client::login(&first, Via::Ws, "widget").await;
-    widget
-        .ok(json!({"type": "conversation_arrived", "conversation": "chat-7", "queue": "chat", "messages": ["Hi"]}))
-        .await;
-    agent.expect("conversation_offer").await;
-    agent
-        .ok(json!({"type": "accept_conversation", "conversation": "chat-7"}))
-        .await;
+    let (mut agent, token, mut widget) = chat_open_at_c1(&first, "chat-7").await;
     widget
         .ok(json!({"type": "customer_message", "conversation": "chat-7", "text": "Are you there?"}))
         .await;
