@@ -3,86 +3,15 @@
 //! it waits or while it is open; refused; timed out), each field checked, and the records' sums
 //! checked against the core's own figures.
 
-use acdhub::acd::{Acd, CallData, Command, Figures};
+use acdhub::acd::{CallData, Command, Figures};
 use acdhub::records::{ConversationOutcome, ConversationRecord, ConversationRecords, Writer};
 use jiff::Timestamp;
 
-use crate::support;
+use crate::fold_day::Day as FoldDay;
 
-/// A core and the fold of its events, driven like the engine drives them: every deadline at its
-/// own instant, each event observed with the instant of its step. After every step the fold is
-/// replaced by its own JSON round trip, as recovery from a snapshot would.
-struct Day {
-    acd: Acd,
-    records: ConversationRecords,
-    start: Timestamp,
-    /// Every record taken, in the order taken.
-    finished: Vec<ConversationRecord>,
-}
+type Day = FoldDay<ConversationRecords>;
 
 impl Day {
-    fn new(setup: &str) -> Day {
-        let (acd, start) = support::acd(setup);
-        Day {
-            acd,
-            records: ConversationRecords::default(),
-            start,
-            finished: Vec::new(),
-        }
-    }
-
-    /// An offset from the start (`85s`, `1m25s`).
-    fn instant(&self, offset: &str) -> Timestamp {
-        let ms = support::parse_duration(offset).unwrap();
-        Timestamp::from_millisecond(self.start.as_millisecond() + ms).unwrap()
-    }
-
-    fn when(&self, offset: &str) -> Option<Timestamp> {
-        Some(self.instant(offset))
-    }
-
-    /// Lets time pass to `offset`, then runs the commands (script syntax, `;`-separated).
-    #[track_caller]
-    fn at(&mut self, offset: &str, commands: &str) {
-        let commands = commands
-            .split(';')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|c| support::parse_command(c).unwrap())
-            .collect();
-        self.run(offset, commands);
-    }
-
-    /// Lets time pass to `offset`, then runs `commands`.
-    #[track_caller]
-    fn run(&mut self, offset: &str, commands: Vec<Command>) {
-        let now = self.instant(offset);
-        while self.acd.poll_timeout() <= now {
-            let deadline = self.acd.poll_timeout();
-            self.acd.handle_timeout(deadline);
-            self.observe(deadline);
-        }
-        self.acd.handle_timeout(now);
-        self.observe(now);
-        for command in commands {
-            if let Err(error) = self.acd.handle(command.clone(), now) {
-                panic!("at {offset}: {command:?} refused: {error}");
-            }
-            self.observe(now);
-        }
-    }
-
-    fn observe(&mut self, now: Timestamp) {
-        while let Some(event) = self.acd.poll_event() {
-            self.records.observe(&event, now);
-        }
-        self.finished.extend(self.records.take_finished());
-        let json = serde_json::to_string(&self.records).unwrap();
-        let restored: ConversationRecords = serde_json::from_str(&json).unwrap();
-        assert_eq!(restored, self.records, "the fold survives its snapshot");
-        self.records = restored;
-    }
-
     /// The finished record of a conversation.
     #[track_caller]
     fn record(&self, conversation: &str) -> &ConversationRecord {

@@ -19,6 +19,7 @@ mod conversation_records;
 mod conversations;
 mod erlang_c;
 mod errors;
+mod fold_day;
 mod properties;
 mod protocol_contract;
 mod records;
