@@ -574,3 +574,51 @@ async fn a_wallboard_sees_a_chat_queues_places_and_first_response() {
         "in every window"
     );
 }
+
+/// A messaging connector that pushes past the tenant's `max_conversations` gets each one more
+/// acked and then refused (`conversation_left`, `refused`), keeps its connection, and is
+/// taken again once one has left.
+#[tokio::test]
+async fn a_connector_past_max_conversations_is_refused_and_goes_on() {
+    let text = net::config_text(&net::with_chat("")).replace(
+        "routing = { reject_delay_secs = 1, max_ring_no_answer = 2 }",
+        "routing = { reject_delay_secs = 1, max_ring_no_answer = 2, max_conversations = 2 }",
+    );
+    assert!(text.contains("max_conversations = 2"), "the limit is set");
+    let server = net::start_text(&text).await;
+    let mut widget = widget(&server, Via::Ws).await;
+    let arrive =
+        |id: &str| json!({"type": "conversation_arrived", "conversation": id, "queue": "chat"});
+    for id in ["m-1", "m-2"] {
+        widget.ok(arrive(id)).await;
+    }
+    for id in ["m-3", "m-4"] {
+        widget.ok(arrive(id)).await;
+        let left = widget
+            .expect_where("conversation_left", |m| m["conversation"] == id)
+            .await;
+        assert_eq!(left["reason"], "refused", "{left}");
+    }
+    // One leaves (abandoned while waiting): there is room for one more, on the same connection.
+    widget
+        .ok(json!({"type": "customer_left", "conversation": "m-1"}))
+        .await;
+    let left = widget
+        .expect_where("conversation_left", |m| m["conversation"] == "m-1")
+        .await;
+    assert_eq!(left["reason"], "abandoned", "{left}");
+    widget.ok(arrive("m-5")).await;
+    widget.ok(arrive("m-6")).await;
+    let left = widget
+        .expect_where("conversation_left", |m| m["conversation"] == "m-6")
+        .await;
+    assert_eq!(left["reason"], "refused", "{left}");
+    assert!(
+        !widget
+            .backlog
+            .iter()
+            .any(|m| m["type"] == "conversation_left" && m["conversation"] == "m-5"),
+        "m-5 was taken: {:?}",
+        widget.backlog
+    );
+}
