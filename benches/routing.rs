@@ -42,6 +42,11 @@ fn routing(c: &mut Criterion) {
         let name = format!("{agents}_agents_mixed_voice_and_chat");
         measure(name, Load::new_with(load::mixed_config(agents)));
     }
+    // The chats in the voice queues themselves, a chat lane beside each queue's calls.
+    for agents in [1_000, 10_000] {
+        let name = format!("{agents}_agents_lanes_voice_and_chat");
+        measure(name, Load::new_with(load::lanes_config(agents)));
+    }
     group.finish();
 }
 

@@ -299,12 +299,14 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
             config
         })
         .collect();
-    let queues = raw
-        .queues
-        .into_iter()
-        .enumerate()
-        .map(|(index, queue)| build_queue(&at.key("queues").index(index), queue))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A queue of several channels is one entry of the file and one lane of the core each.
+    let mut queues = Vec::new();
+    let mut entry_of_lane = Vec::new();
+    for (index, queue) in raw.queues.into_iter().enumerate() {
+        let lanes = build_queue(&at.key("queues").index(index), queue)?;
+        entry_of_lane.extend(std::iter::repeat_n(index, lanes.len()));
+        queues.extend(lanes);
+    }
     let agents = raw
         .agents
         .into_iter()
@@ -341,12 +343,71 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
         routing,
         channels,
     };
-    acd.validate()
-        .map_err(|error| problem(at.join_core(&error.what), error.problem))?;
+    acd.validate().map_err(|error| {
+        let what = entry_path(&error.what, &entry_of_lane);
+        problem(at.join_core(&what), error.problem)
+    })?;
     Ok(TenantConfig { id: raw.id.0, acd })
 }
 
-fn build_queue(at: &FieldPath, raw: RawQueue) -> Result<QueueConfig, Problem> {
+/// A core path such as `queues[3].min_skill` with the lane's index replaced by its entry's in
+/// the file.
+fn entry_path(what: &str, entry_of_lane: &[usize]) -> String {
+    let lane = what
+        .strip_prefix("queues[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(lane, rest)| Some((lane.parse::<usize>().ok()?, rest)));
+    match lane {
+        Some((lane, rest)) if lane < entry_of_lane.len() => {
+            format!("queues[{}]{rest}", entry_of_lane[lane])
+        }
+        _ => what.to_owned(),
+    }
+}
+
+/// A queue's lanes: one for `channel` (voice if none), or one for each of `channels`.
+fn build_queue(at: &FieldPath, raw: RawQueue) -> Result<Vec<QueueConfig>, Problem> {
+    let channels: Vec<Option<ChannelId>> = match (&raw.channel, &raw.channels) {
+        (Some(_), Some(_)) => {
+            return Err(problem(
+                at.key("channels"),
+                "a queue names its channel (channel) or its channels (channels), not both",
+            ));
+        }
+        (channel, None) => vec![channel.as_deref().map(ChannelId::from)],
+        (None, Some(list)) => {
+            if list.is_empty() {
+                return Err(problem(
+                    at.key("channels"),
+                    "must name at least one channel (voice for calls)",
+                ));
+            }
+            let mut lanes = Vec::with_capacity(list.len());
+            for name in list {
+                let lane =
+                    (name != crate::acd::config::VOICE).then(|| ChannelId::from(name.as_str()));
+                if lanes.contains(&lane) {
+                    return Err(problem(
+                        at.key("channels"),
+                        format!("`{name}` listed twice"),
+                    ));
+                }
+                lanes.push(lane);
+            }
+            lanes
+        }
+    };
+    let queue = build_lane(at, raw)?;
+    Ok(channels
+        .into_iter()
+        .map(|channel| QueueConfig {
+            channel,
+            ..queue.clone()
+        })
+        .collect())
+}
+
+fn build_lane(at: &FieldPath, raw: RawQueue) -> Result<QueueConfig, Problem> {
     let mut queue = QueueConfig::new(raw.id.0.as_str());
     if let Some(name) = raw.name {
         queue.name = name.0;
@@ -407,7 +468,6 @@ fn build_queue(at: &FieldPath, raw: RawQueue) -> Result<QueueConfig, Problem> {
             action,
         });
     }
-    queue.channel = raw.channel.map(ChannelId::from);
     Ok(queue)
 }
 

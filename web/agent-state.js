@@ -2,10 +2,25 @@
 // server's messages. The view is rebuilt from each session's events (`reset`, then the
 // snapshot); `reduce` takes one event and returns the next view (the same one when the event
 // changes nothing); `agentActions` says which of the page's actions the agent's state and call
-// allow. No DOM, no network, no clock (times come in as arguments): agent.js draws what this
-// module says, and Node tests it as it is (tests/browser/agent-state.test.mjs).
+// allow. A queue serves one lane per channel it routes (its calls, its chats, ...): the waiting
+// counts are kept per lane (`laneKey`), and a call or a conversation is offered as transfer
+// targets only the queues with a lane of its channel. No DOM, no network, no clock (times come
+// in as arguments): agent.js draws what this module says, and Node tests it as it is
+// (tests/browser/agent-state.test.mjs).
 
-import { BUSY_STATES, STATE_LABELS, formatDuration, namesById, reasonName, secondsSince } from "./format.js";
+import {
+  BUSY_STATES,
+  STATE_LABELS,
+  VOICE,
+  formatDuration,
+  laneCounts,
+  laneKey,
+  lanesOf,
+  namesById,
+  queuesServing,
+  reasonName,
+  secondsSince,
+} from "./format.js";
 
 /**
  * The view before any session. Plain data, never changed in place: every change makes a new
@@ -17,10 +32,10 @@ export function emptyView() {
     me: null,
     /** Names by id from the AuthResult: queues, agents, not-ready reasons, in the tenant's order. */
     names: Object.freeze({ queues: new Map(), agents: new Map(), reasons: new Map() }),
-    /** The agent's queues in the tenant's order (the AuthResult's `queues`). */
-    queueOrder: [],
-    /** What each queue of the tenant routes: `voice` or a messaging channel (the AuthResult's). */
-    queueChannels: new Map(),
+    /** The tenant's queues, a lane each (`{key, id, name, channel}`), in its order (the AuthResult's `queues`). */
+    lanes: [],
+    /** How many lanes each queue has, by id: a queue with several names each lane's channel. */
+    laneCounts: new Map(),
     /** The tenant's agents from `list_agents` (`{id, name, state}`, in the tenant's order): the
      *  transfer targets. The AuthResult names only this agent; [] until the list comes. */
     directory: [],
@@ -31,7 +46,7 @@ export function emptyView() {
     pendingBy: null,
     /** Calls this agent was offered or is on, by id: queue, caller, dialled, data, ring_deadline. */
     calls: new Map(),
-    /** The last `queue_waiting` of each of the agent's queues, by queue id. */
+    /** The last `queue_waiting` of each lane of the agent's queues, by lane key (`laneKey`). */
     queues: new Map(),
   });
 }
@@ -46,8 +61,8 @@ export function signedIn(view, session) {
       agents: namesById(session.agents),
       reasons: namesById(session.not_ready_reasons),
     }),
-    queueOrder: (session.queues ?? []).map((queue) => queue.id),
-    queueChannels: new Map((session.queues ?? []).map((queue) => [queue.id, queue.channel ?? "voice"])),
+    lanes: lanesOf(session.queues),
+    laneCounts: laneCounts(session.queues),
   });
 }
 
@@ -109,10 +124,19 @@ export function reduce(view, event) {
       return next({ calls: withCall(view.calls, event.call, { ...known, ...caller, queue: event.queue }) });
     }
     case "queue_waiting":
-      return next({ queues: new Map(view.queues).set(event.queue, event) });
+      return next({ queues: new Map(view.queues).set(waitingLane(view, event), event) });
     default:
       return view;
   }
+}
+
+/**
+ * The lane a `queue_waiting` counts: its queue and `channel`; where it names none (a server from
+ * before lanes), the queue's only channel.
+ */
+export function waitingLane(view, event) {
+  const channel = event.channel ?? view.lanes.find((lane) => lane.id === event.queue)?.channel ?? VOICE;
+  return laneKey(event.queue, channel);
 }
 
 // --- What the view says -----------------------------------------------------------------------
@@ -176,13 +200,25 @@ export function callFacts(view, call) {
   };
 }
 
-/** The agent's queues that have told their waiting calls, in the tenant's order. */
+/**
+ * The lanes of the agent's queues that have told their waiting work, in the tenant's order: a
+ * row per lane, with its channel, and `lane` the channel's words beside the queue's name where
+ * the queue has more than one lane ("" where it has one: its name says it all).
+ */
 export function queueRows(view) {
-  return view.queueOrder
-    .filter((id) => view.queues.has(id))
-    .map((id) => {
-      const queue = view.queues.get(id);
-      return { id, name: queueName(view, id), waiting: String(queue.waiting), oldestSince: queue.oldest_waiting_since ?? "" };
+  return view.lanes
+    .filter((lane) => view.queues.has(lane.key))
+    .map(({ key, id, channel }) => {
+      const queue = view.queues.get(key);
+      return {
+        key,
+        id,
+        channel,
+        name: queueName(view, id),
+        lane: (view.laneCounts.get(id) ?? 1) > 1 ? channel : "",
+        waiting: String(queue.waiting),
+        oldestSince: queue.oldest_waiting_since ?? "",
+      };
     });
 }
 
@@ -192,29 +228,34 @@ export function withDirectory(view, agents) {
 }
 
 /**
- * Where a call can be transferred: the tenant's queues of calls (those whose channel `channels`
- * takes), and every other agent listed.
+ * Where work of `channel` can be transferred: the tenant's queues with a lane of that channel,
+ * each once (a queue serving voice and chat is one target), and every other agent listed. A call
+ * (`voice`, the default) goes only to queues with a voice lane.
  */
-export function transferTargets(view, channels = (channel) => channel === "voice") {
+export function transferTargets(view, channel = VOICE) {
   return {
-    queues: [...view.names.queues]
-      .filter(([id]) => channels(view.queueChannels.get(id) ?? "voice"))
-      .map(([id, name]) => ({ value: `queue:${id}`, name })),
+    queues: queuesServing(view.lanes, channel).map(([id, name]) => ({ value: `queue:${id}`, name })),
     agents: view.directory.filter(({ id }) => id !== view.me).map(({ id, name }) => ({ value: `agent:${id}`, name })),
   };
 }
 
-/** Where a conversation may go: the queues of conversations (not of calls) and the agents. */
-export function conversationTargets(view) {
-  return transferTargets(view, (channel) => channel !== "voice");
+/**
+ * Where a conversation of `channel` (`chat`, ...) may go: the queues with a lane of its channel,
+ * and the agents. Without a channel (not known yet), every queue with a lane of conversations:
+ * the server refuses the wrong one with `wrong_channel`.
+ */
+export function conversationTargets(view, channel = null) {
+  if (channel !== null) return transferTargets(view, channel);
+  const queues = new Map(view.lanes.filter((lane) => lane.channel !== VOICE).map((lane) => [lane.id, lane.name]));
+  return { ...transferTargets(view), queues: [...queues].map(([id, name]) => ({ value: `queue:${id}`, name })) };
 }
 
 /**
- * Whether the agent takes conversations: one of its queues (those whose waiting counts it gets)
+ * Whether the agent takes conversations: one of its lanes (those whose waiting counts it gets)
  * routes a messaging channel. The conversation panel shows only then, or while it holds some.
  */
 export function takesConversations(view) {
-  return [...view.queues.keys()].some((queue) => (view.queueChannels.get(queue) ?? "voice") !== "voice");
+  return view.lanes.some((lane) => lane.channel !== VOICE && view.queues.has(lane.key));
 }
 
 /**

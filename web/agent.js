@@ -200,7 +200,8 @@ export function start() {
     fill(reasons, [...view.names.reasons].map(([id, name]) => h("option", { value: id }, name)));
     if (chosen) reasons.value = chosen;
     const targets = transferTargets(view);
-    conversations.setTargets(conversationTargets(view));
+    // A conversation's targets depend on its channel: the panel asks for the one it shows.
+    conversations.setTargets((channel) => conversationTargets(view, channel));
     fill(
       byRole("transfer-targets"),
       h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
@@ -301,8 +302,9 @@ export function start() {
     const rows = queueRows(view).map((queue) =>
       h(
         "tr",
-        { dataset: { queue: queue.id } },
-        h("th", { scope: "row" }, queue.name),
+        { dataset: { queue: queue.id, channel: queue.channel } },
+        // A queue's lanes share its name: each says its channel beside it.
+        h("th", { scope: "row" }, queue.name, queue.lane ? [" ", h("span", { class: "lane", "data-role": "lane" }, queue.lane)] : null),
         h("td", { class: "number", dataset: { figure: "waiting" } }, queue.waiting),
         h("td", { class: "number" }, h("time", { dataset: { since: queue.oldestSince } }, "–")),
       ),

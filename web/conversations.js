@@ -58,6 +58,11 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
   const drafts = new Map();
   /** The conversation whose transcript is drawn, and the transcript drawn (its messages, in order). */
   let drawn = { id: null, transcript: null };
+  /**
+   * The transfer targets of a conversation of a channel (agent-state.js's conversationTargets):
+   * the queues with a lane of that channel, and the agents. None until agent.js says.
+   */
+  let targetsFor = () => ({ queues: [], agents: [] });
   const rows = new Map();
 
   const queueName = (id) => queueNames.get(id) ?? id;
@@ -198,6 +203,26 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     part("conversation-actions").hidden = !actions.close;
     part("conversation-wrap-up").hidden = !actions.end_wrap_up;
     part("countdown-label").textContent = actions.accept ? "Offered for" : actions.end_wrap_up ? "Wrap-up ends in" : "";
+    renderTargets(conversation);
+  }
+
+  /**
+   * The transfer list of the conversation shown: the queues with a lane of its channel, each
+   * once, and the agents. Filled again only when they change, so a choice made stays.
+   */
+  function renderTargets(conversation) {
+    const select = part("conversation-transfer-targets");
+    const targets = targetsFor(conversation.channel ?? null);
+    const key = JSON.stringify([targets.queues, targets.agents]);
+    if (select.dataset.options === key) return;
+    const chosen = select.value;
+    fill(
+      select,
+      h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
+      h("optgroup", { label: "Agents" }, targets.agents.map(({ value, name }) => h("option", { value }, name))),
+    );
+    if ([...targets.queues, ...targets.agents].some(({ value }) => value === chosen)) select.value = chosen;
+    select.dataset.options = key;
   }
 
   /** The transcript: messages appended as they come; drawn anew for another conversation. */
@@ -342,16 +367,14 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
       view = next;
       render();
     },
-    /** The transfer targets, as agent-state.js's transferTargets gives them. */
+    /**
+     * Where a conversation may be transferred: `targetsFor(channel)` gives the targets of a
+     * conversation of that channel, as agent-state.js's conversationTargets does.
+     */
     setTargets(targets) {
-      const select = part("conversation-transfer-targets");
-      const chosen = select.value;
-      fill(
-        select,
-        h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
-        h("optgroup", { label: "Agents" }, targets.agents.map(({ value, name }) => h("option", { value }, name))),
-      );
-      if (chosen) select.value = chosen;
+      targetsFor = targets;
+      const conversation = selectedConversation(view);
+      if (conversation) renderTargets(conversation);
     },
     /** Whether the agent holds any conversation now. */
     holds() {

@@ -46,3 +46,40 @@ export function reasonName(names, reason) {
 export function namesById(list = []) {
   return new Map(list.map(({ id, name }) => [id, name]));
 }
+
+/** The channel of calls; every other channel is a messaging channel, whose lanes route conversations. */
+export const VOICE = "voice";
+
+/**
+ * A lane's key. A queue serves one lane per channel (its calls, its conversations of each
+ * messaging channel), named by the queue's id and the channel; the pages key whatever is counted
+ * per lane (queue_waiting, queue_stats) by this. Ids never hold a `:`, so no two lanes share one.
+ */
+export function laneKey(queue, channel = VOICE) {
+  return `${queue}:${channel ?? VOICE}`;
+}
+
+/**
+ * The lanes of an AuthResult's `queues` (one entry per lane: a queue serving voice and chat is
+ * listed twice, with the same id and name), in its order: `{key, id, name, channel}`.
+ */
+export function lanesOf(queues = []) {
+  return (queues ?? []).map(({ id, name, channel }) => ({ key: laneKey(id, channel ?? VOICE), id, name, channel: channel ?? VOICE }));
+}
+
+/**
+ * The queues with a lane of `channel`, each once, in the tenant's order, as `[id, name]`: where a
+ * call (`voice`) or a conversation of `channel` may be transferred or moved.
+ */
+export function queuesServing(queues, channel = VOICE) {
+  const found = new Map();
+  for (const lane of lanesOf(queues)) if (lane.channel === channel && !found.has(lane.id)) found.set(lane.id, lane.name);
+  return [...found];
+}
+
+/** How many lanes each queue has, by queue id: more than one, and a page names each lane's channel. */
+export function laneCounts(queues) {
+  const counts = new Map();
+  for (const lane of lanesOf(queues)) counts.set(lane.id, (counts.get(lane.id) ?? 0) + 1);
+  return counts;
+}

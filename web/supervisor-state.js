@@ -5,12 +5,28 @@
 // event and returns the next view (the same one when the event changes nothing, as any event
 // before `subscribe` does). `agentActions` and `callActions` say which of the supervisor's
 // actions an agent's state or a call's place allows, and the *Command functions build them.
-// Each queue routes a channel (`voice`, or a messaging channel such as `chat`): a queue of
-// conversations also has its places and first response (`conversationFigures`).
+// A queue serves one lane per channel it routes (`voice`, or a messaging channel such as
+// `chat`), each with its own statistics: they are kept by lane (`laneKey`), and the queue table
+// has a row per lane (`lanes`). A lane of conversations also has its places and first response
+// (`conversationFigures`).
 // No DOM, no network, no clock (times come in as arguments): supervisor.js draws what this
 // module says, and Node tests it as it is (tests/browser/supervisor-state.test.mjs).
 
-import { BUSY_STATES, STATE_LABELS, formatDuration, formatPercent, namesById, reasonName, secondsSince } from "./format.js";
+import {
+  BUSY_STATES,
+  STATE_LABELS,
+  VOICE,
+  formatDuration,
+  formatPercent,
+  laneKey,
+  lanesOf,
+  namesById,
+  queuesServing,
+  reasonName,
+  secondsSince,
+} from "./format.js";
+
+export { VOICE, laneKey } from "./format.js";
 
 /** A call's status, as the console says it. */
 export const CALL_STATUS = Object.freeze({ waiting: "Waiting", ringing: "Ringing", connected: "Connected" });
@@ -41,7 +57,7 @@ export function emptyView() {
     calls: new Map(),
     /** Call id -> the last call_state of recent calls, kept after call_left (an agent in wrap-up). */
     recentCalls: new Map(),
-    /** Queue id -> its latest queue_stats. */
+    /** Lane key (`laneKey`: a queue and a channel) -> the lane's latest queue_stats. */
     queueStats: new Map(),
     /** The latest tenant_stats, or null. */
     tenantStats: null,
@@ -67,7 +83,7 @@ export function keepsSubscription(view, session) {
 
 /**
  * The tenant's lists from the AuthResult: names always; agents and statistics of agents and
- * queues the tenant no longer has are dropped when the lists changed (`structureKey`, which
+ * lanes the tenant no longer has are dropped when the lists changed (`structureKey`, which
  * tells the page to build its rows again).
  */
 export function arranged(view, session) {
@@ -80,7 +96,8 @@ export function arranged(view, session) {
   if (key === view.structureKey) return update(view, { names });
   const known = new Set((session.agents ?? []).map((agent) => agent.id));
   const agents = new Map([...view.agents].filter(([id]) => known.has(id)));
-  const queueStats = new Map([...view.queueStats].filter(([id]) => names.queues.has(id)));
+  const lanes = new Set(lanesOf(session.queues).map((lane) => lane.key));
+  const queueStats = new Map([...view.queueStats].filter(([key]) => lanes.has(key)));
   return update(view, { names, structureKey: key, agents, queueStats });
 }
 
@@ -167,7 +184,7 @@ export function reduce(view, event) {
       return update(view, { calls });
     }
     case "queue_stats":
-      return update(view, { queueStats: new Map(view.queueStats).set(event.queue, event) });
+      return update(view, { queueStats: new Map(view.queueStats).set(statsLane(event), event) });
     case "tenant_stats":
       return update(view, { tenantStats: event });
     default:
@@ -363,12 +380,22 @@ export function serviceLevel(percent, target, thresholdSecs) {
   };
 }
 
-/** The channel of a queue of calls; any other channel is a messaging channel, whose queues route conversations. */
-export const VOICE = "voice";
+/** The lane a `queue_stats` is of: its queue and channel (`voice` where it names none). */
+export function statsLane(event) {
+  return laneKey(event.queue, event.channel ?? VOICE);
+}
 
-/** What queue `id` routes (`voice`, or a messaging channel such as `chat`): its statistics say, else the sign-in. */
-export function queueChannel(view, id) {
-  return view.queueStats.get(id)?.channel ?? view.session?.queues?.find((queue) => queue.id === id)?.channel ?? VOICE;
+/**
+ * The rows of the queue table: a lane of each queue in the tenant's order, `{key, id, name,
+ * channel}` (a queue serving voice and chat has two rows, of one name, each with its channel).
+ */
+export function lanes(view) {
+  return lanesOf(view.session?.queues);
+}
+
+/** The latest statistics of queue `id`'s lane of `channel`, or undefined before any. */
+export function laneStats(view, id, channel = VOICE) {
+  return view.queueStats.get(laneKey(id, channel));
 }
 
 /** Whether the tenant has a queue of conversations: then the queue table shows their own figures. */
@@ -448,21 +475,26 @@ export function agentActions(view, id, live) {
 }
 
 /**
+ * Where waiting work of `channel` (`voice` for a call) in `queue` may move: every other queue
+ * with a lane of that channel, each once, as `[id, name]` in the tenant's order.
+ */
+export function moveTargets(view, queue, channel = VOICE) {
+  return queuesServing(view.session?.queues, channel).filter(([id]) => id !== queue);
+}
+
+/**
  * The supervisor's actions on a call, while the console is `live`: only a waiting call can get
- * another priority or move, and only to another queue of the same channel (`moveTargets`).
+ * another priority or move, and only to another queue with a lane of its channel (`moveTargets`:
+ * a call, to a queue with a voice lane).
  */
 export function callActions(view, id, live) {
   const call = view.calls.get(id);
   const usable = Boolean(live && call?.status === "waiting");
-  // What each queue routes (the AuthResult's `channel`): a call moves only to a queue of calls.
-  const channelOf = (queue) => view.session?.queues?.find((q) => q.id === queue)?.channel ?? "voice";
-  const moveTargets = call
-    ? [...view.names.queues].filter(([queue]) => queue !== call.queue && channelOf(queue) === channelOf(call.queue))
-    : [];
+  const targets = call ? moveTargets(view, call.queue, call.channel ?? VOICE) : [];
   return {
     priority: { enabled: usable },
-    move: { enabled: usable && moveTargets.length > 0 },
-    moveTargets,
+    move: { enabled: usable && targets.length > 0 },
+    moveTargets: targets,
   };
 }
 

@@ -1,8 +1,8 @@
 // supervisor.js: the supervisor's console. Every agent of the tenant (state, time in state,
 // reason, pending state, current call) with the supervisor's actions on it; every queue's live
-// figures and today's statistics, with its channel (a queue of conversations also shows the
-// places its agents hold and today's first response); every call, with priority and move for
-// waiting ones.
+// figures and today's statistics, a row per lane with its channel (a queue serving voice and
+// chat has two rows; a lane of conversations also shows the places its agents hold and today's
+// first response); every call, with priority and move for waiting ones.
 //
 // What the console knows and which actions it offers come from supervisor-state.js; this module
 // draws it. The rows are built once per session and updated in place, so a control that has
@@ -29,18 +29,19 @@ import {
   isLive as isLiveView,
   isSupervisor,
   keepsSubscription,
+  lanes,
   matchesFilter,
   moveCommand,
   notLive,
   oldestWait,
   priorityCommand,
-  queueChannel,
   queueFigures,
   reduce,
   reset,
   routesConversations,
   serviceLevel,
   signedIn,
+  statsLane,
   subscribeFailed,
   subscribed,
   subscribing,
@@ -127,7 +128,7 @@ export function start() {
   /** What the console knows (supervisor-state.js). */
   let view = emptyView();
 
-  /** The rows drawn for the view, by id: their cells and controls. */
+  /** The rows drawn for the view, by id (a queue's, by lane key): their cells and controls. */
   const rows = { agents: new Map(), queues: new Map(), calls: new Map(), totals: null };
 
   const isLive = () => isLiveView(view, client.state === State.LIVE);
@@ -182,7 +183,7 @@ export function start() {
     rows.agents.clear();
     fill(ui.agents, (session.agents ?? []).map((agent) => buildAgentRow(agent, session)));
     rows.queues.clear();
-    fill(ui.queues, (session.queues ?? []).map((queue) => buildQueueRow(queue)));
+    fill(ui.queues, lanes(view).map((lane) => buildQueueRow(lane)));
     // The columns of conversation figures, only where the tenant has a queue of conversations.
     const conversations = routesConversations(view);
     ui.queuesTable.dataset.conversations = conversations ? "yes" : "no";
@@ -192,7 +193,7 @@ export function start() {
     rows.calls.clear();
     fill(ui.calls);
     for (const id of rows.agents.keys()) renderAgent(id);
-    for (const id of rows.queues.keys()) renderQueue(id);
+    for (const key of rows.queues.keys()) renderQueue(key);
     renderTotals();
     for (const id of view.calls.keys()) renderCall(id);
     placeCalls();
@@ -296,10 +297,12 @@ export function start() {
     return r.tr;
   }
 
-  function buildQueueRow({ id, name }) {
+  /** A lane's row: the queue's name, and its channel in the next cell (a queue's lanes share the name). */
+  function buildQueueRow({ key, id, name, channel }) {
     const r = queueRowCells();
-    r.tr = h("tr", { dataset: { queue: id } }, h("th", { scope: "row" }, name), r.channel, figureCells(r));
-    rows.queues.set(id, r);
+    r.lane = { key, id, channel };
+    r.tr = h("tr", { dataset: { queue: id, channel } }, h("th", { scope: "row" }, name), r.channel, figureCells(r));
+    rows.queues.set(key, r);
     return r.tr;
   }
 
@@ -541,11 +544,12 @@ export function start() {
     setText(r.oldest, oldestWait(stats, client.serverNow()));
   }
 
-  function renderQueue(id) {
-    const r = rows.queues.get(id);
+  /** A lane's row (`key` is its lane's, `laneKey`). */
+  function renderQueue(key) {
+    const r = rows.queues.get(key);
     if (!r) return;
-    const stats = view.queueStats.get(id);
-    const channel = queueChannel(view, id);
+    const stats = view.queueStats.get(key);
+    const channel = r.lane.channel;
     fillFigures(r, stats, {
       channel,
       conversations: conversationFigures(stats, channel),
@@ -815,7 +819,7 @@ export function start() {
         renderAgentsWithCall(message.call);
         break;
       case "queue_stats":
-        renderQueue(message.queue);
+        renderQueue(statsLane(message));
         break;
       case "tenant_stats":
         renderTotals();
@@ -830,7 +834,7 @@ export function start() {
   everySecond(() => {
     if (ui.console.hidden) return;
     for (const r of rows.agents.values()) tickAgent(r);
-    for (const [id, r] of rows.queues) tickOldest(r, view.queueStats.get(id));
+    for (const [key, r] of rows.queues) tickOldest(r, view.queueStats.get(key));
     if (rows.totals) tickOldest(rows.totals, view.tenantStats);
     for (const [id, r] of rows.calls) if (view.calls.has(id)) tickCall(r);
   });

@@ -1,13 +1,18 @@
 // wallboard-state.js: what the wallboard knows and shows, as pure functions of its address and
-// the server's messages: which tiles the board has (the queues the address names that the
-// tenant has, and the totals), the latest statistics of each, whether the figures are live or
-// stale, and each tile's figures as the screen shows them: a queue of conversations (a chat
-// queue) is labelled as one and has its conversation figures besides. `reduce` takes one event
-// and returns the next view (the same one when the event is not the board's). No DOM, no
-// network, no clock (times come in as arguments): wallboard.js draws what this module says, and
-// Node tests it as it is (tests/browser/wallboard-state.test.mjs).
+// the server's messages: which tiles the board has (a tile per lane of the queues the address
+// names that the tenant has, and the totals), the latest statistics of each, whether the
+// figures are live or stale, and each tile's figures as the screen shows them: a lane of
+// conversations (a chat queue, or a queue's chat lane) is labelled as one and has its
+// conversation figures besides. A queue serving several channels (voice and chat) has one lane
+// per channel, each with its own `queue_stats`: its tiles are keyed by lane (`laneKey`), never
+// by the queue alone, and each names its channel. `reduce` takes one event and returns the next
+// view (the same one when the event is not the board's). No DOM, no network, no clock (times
+// come in as arguments): wallboard.js draws what this module says, and Node tests it as it is
+// (tests/browser/wallboard-state.test.mjs).
 
-import { formatDuration, formatPercent, namesById, secondsSince } from "./format.js";
+import { VOICE, formatDuration, formatPercent, laneCounts, laneKey, lanesOf, namesById, secondsSince } from "./format.js";
+
+export { VOICE, laneKey } from "./format.js";
 
 /** Service level this many points below target or more is red; less below is amber. */
 export const AMBER_BAND_POINTS = 5;
@@ -43,9 +48,6 @@ export const STANDING_WORDS = Object.freeze({
   warn: "! Just below target",
   bad: "✗ Below target",
 });
-
-/** The channel of a queue of calls; any other channel is a messaging channel, whose queues route conversations. */
-export const VOICE = "voice";
 
 /**
  * The labels of a tile's figures. A queue of calls keeps the wallboard's own; a queue of
@@ -83,17 +85,19 @@ export const LABELS = Object.freeze({
 export function emptyView(address = { queues: null, total: true }) {
   return Object.freeze({
     address,
-    /** The queues on the board and whether the totals are, for telling whether a new session needs new tiles. */
+    /** The lanes on the board and whether the totals are, for telling whether a new session needs new tiles. */
     key: null,
-    /** The queue tiles in the order shown: `{id, name, channel}`. */
+    /** The lane tiles in the order shown: `{key, id, name, channel}` (`key` is the lane's, `laneKey`). */
     tiles: [],
     /** The channels the tenant's queues route (`voice`, `chat`, ...), for the totals: they sum them all. */
     channels: [],
     /** The board has a totals tile ("All queues"). */
     total: false,
-    /** How many queues the tenant has (the totals share a target only when all are shown). */
+    /** How many lanes the tenant's queues have (the totals share a target only when all are shown). */
     queueCount: 0,
-    /** The latest `queue_stats` of each queue on the board, by id. */
+    /** How many lanes each queue of the tenant has, by id: a tile of a queue with several names its channel. */
+    laneCounts: new Map(),
+    /** The latest `queue_stats` of each lane on the board, by lane key. */
     stats: new Map(),
     /** The latest `tenant_stats`, or null. */
     totals: null,
@@ -109,32 +113,32 @@ export function emptyView(address = { queues: null, total: true }) {
 const update = (view, changes) => Object.freeze({ ...view, ...changes });
 
 /**
- * Signed in (again): the tiles for the session's queues that the address names, in its order
- * (every queue of the tenant when it names none), and the warnings for names the tenant does
- * not have. A board that already shows exactly these keeps its tiles and their figures.
+ * Signed in (again): a tile for each lane of the session's queues that the address names, in its
+ * order (every queue of the tenant when it names none; a queue's lanes in the tenant's order),
+ * and the warnings for names the tenant does not have. A board that already shows exactly these
+ * lanes keeps its tiles and their figures.
  */
 export function signedIn(view, session) {
   const known = namesById(session.queues);
-  const channelOf = new Map((session.queues ?? []).map((queue) => [queue.id, queue.channel ?? VOICE]));
-  const channels = [...new Set(channelOf.values())];
+  const lanes = lanesOf(session.queues);
+  const channels = [...new Set(lanes.map((lane) => lane.channel))];
   const wanted = view.address.queues ?? [...known.keys()];
-  const shown = wanted.filter((id) => known.has(id));
+  const shown = wanted.flatMap((id) => lanes.filter((lane) => lane.id === id));
   const unknown = wanted.filter((id) => !known.has(id));
   const notices = [];
   if (unknown.length) {
     notices.push(`Unknown ${unknown.length > 1 ? "queues" : "queue"} in the address: ${unknown.join(", ")}`);
   }
   if (!shown.length && !view.address.total) notices.push("Nothing to show: the address names no queue of this contact center.");
-  const queueCount = (session.queues ?? []).length;
-  const key = JSON.stringify([shown, view.address.total]);
-  if (key === view.key) {
-    const tiles = view.tiles.map((tile) => ({ ...tile, channel: channelOf.get(tile.id) ?? tile.channel }));
-    return update(view, { notices, queueCount, channels, tiles });
-  }
+  const queueCount = lanes.length;
+  const counts = laneCounts(session.queues);
+  const key = boardKey(shown, view.address.total);
+  if (key === view.key) return update(view, { notices, queueCount, channels, laneCounts: counts });
   return update(view, {
     key,
-    tiles: shown.map((id) => ({ id, name: known.get(id), channel: channelOf.get(id) })),
+    tiles: shown,
     channels,
+    laneCounts: counts,
     total: view.address.total,
     queueCount,
     stats: new Map(),
@@ -151,9 +155,15 @@ export function keepsSubscription(view, session) {
   return Boolean(session.resumed) && view.tiles.length > 0;
 }
 
-/** What to `subscribe` to: the queues on the board, and the totals if the board has them. */
+/** Which tiles a board has: its lanes' keys, in order, and whether the totals are on it. */
+const boardKey = (tiles, total) => JSON.stringify([tiles.map((tile) => tile.key), total]);
+
+/**
+ * What to `subscribe` to: the queues on the board, each once (a subscription to a queue brings
+ * the `queue_stats` of each of its lanes), and the totals if the board has them.
+ */
 export function subscription(view) {
-  return { queues: view.tiles.map((tile) => tile.id), tenant_total: view.address.total };
+  return { queues: [...new Set(view.tiles.map((tile) => tile.id))], tenant_total: view.address.total };
 }
 
 /** One more warning above the tiles (the server did not know a queue). */
@@ -191,12 +201,31 @@ export function clockNow(view, nowMs) {
   return view.staleSince ?? nowMs;
 }
 
-/** The view after one event: statistics of a queue on the board, or the totals if shown. */
+/** The lane a `queue_stats` is of: its queue and channel (`voice` where it names none). */
+export function statsLane(event) {
+  return laneKey(event.queue, event.channel ?? VOICE);
+}
+
+/**
+ * The view after one event: statistics of a lane on the board, or the totals if shown. A queue
+ * on the board that gained a lane since the sign-in (a reload of the configuration) gets a tile
+ * for it, after its others: the board's `key` changes, and the page draws its tiles again.
+ */
 export function reduce(view, event) {
   switch (event.type) {
-    case "queue_stats":
-      if (!view.tiles.some((tile) => tile.id === event.queue)) return view;
-      return update(view, { stats: new Map(view.stats).set(event.queue, event) });
+    case "queue_stats": {
+      const key = statsLane(event);
+      const stats = new Map(view.stats).set(key, event);
+      if (view.tiles.some((tile) => tile.key === key)) return update(view, { stats });
+      const last = view.tiles.findLastIndex((tile) => tile.id === event.queue);
+      if (last < 0) return view;
+      const lane = { key, id: event.queue, name: event.name ?? view.tiles[last].name, channel: event.channel ?? VOICE };
+      const tiles = [...view.tiles.slice(0, last + 1), lane, ...view.tiles.slice(last + 1)];
+      const laneCount = tiles.filter((tile) => tile.id === event.queue).length;
+      const counts = new Map(view.laneCounts).set(event.queue, Math.max(laneCount, view.laneCounts.get(event.queue) ?? 0));
+      const channels = view.channels.includes(lane.channel) ? view.channels : [...view.channels, lane.channel];
+      return update(view, { tiles, key: boardKey(tiles, view.total), stats, laneCounts: counts, channels, queueCount: view.queueCount + 1 });
+    }
     case "tenant_stats":
       return view.total ? update(view, { totals: event }) : view;
     default:
@@ -210,7 +239,7 @@ export function reduce(view, event) {
  */
 export function sharedTarget(view) {
   if (!view.total) return null;
-  const levels = view.tiles.map((tile) => view.stats.get(tile.id)?.service_level);
+  const levels = view.tiles.map((tile) => view.stats.get(tile.key)?.service_level);
   const all = view.tiles.length === view.queueCount && levels.every(Boolean);
   const targets = new Set(all ? levels.map((level) => level.target_percent) : []);
   return targets.size === 1 ? [...targets][0] : null;
@@ -224,20 +253,23 @@ const duration = (secs) => (present(secs) ? formatDuration(secs) : "–");
 const wholePercent = (value) => formatPercent(present(value) ? Math.floor(value) : null, 0);
 
 /**
- * What a tile says of its channel (`queue` is its id, or null for the totals): the channel,
- * whether it routes conversations, and the badge beside the name ("" for none). A queue of
- * conversations names its channel ("chat"); a queue of calls has no badge, and says "Calls"
- * in its labels as it always did; the totals say "all channels" when the tenant's queues route
- * more than one, since they sum them all.
+ * What a tile says of its channel (`lane` is its lane's key, or null for the totals): the
+ * channel, whether it routes conversations, and the badge beside the name ("" for none). A lane
+ * of conversations names its channel ("chat"); a lane of calls has no badge, and says "Calls"
+ * in its labels as it always did, unless its queue has other lanes: then it names its channel
+ * too ("voice"), so that the queue's tiles, of one name, are told apart. The totals say "all
+ * channels" when the tenant's queues route more than one, since they sum them all.
  */
-export function tileChannel(view, queue) {
-  if (queue === null) {
+export function tileChannel(view, lane) {
+  if (lane === null) {
     const all = view.channels.length > 1;
     return { channel: null, conversations: false, allChannels: all, badge: all ? "all channels" : "" };
   }
-  const channel = view.stats.get(queue)?.channel ?? view.tiles.find((tile) => tile.id === queue)?.channel ?? VOICE;
+  const tile = view.tiles.find((t) => t.key === lane);
+  const channel = tile?.channel ?? view.stats.get(lane)?.channel ?? VOICE;
   const conversations = channel !== VOICE;
-  return { channel, conversations, allChannels: false, badge: conversations ? channel : "" };
+  const shared = (view.laneCounts.get(tile?.id) ?? 1) > 1;
+  return { channel, conversations, allChannels: false, badge: conversations || shared ? channel : "" };
 }
 
 /**
@@ -263,18 +295,18 @@ export function conversationFigures(conversations) {
 }
 
 /**
- * A tile's figures as the screen shows them (`queue` is its id, or null for the totals), or
- * null before its first statistics. `name` is the queue's name as the statistics give it;
+ * A tile's figures as the screen shows them (`lane` is its lane's key, or null for the totals),
+ * or null before its first statistics. `name` is the queue's name as the statistics give it;
  * `labels` name the figures (`LABELS`); `conversations` are a queue of conversations' own
  * figures (`conversationFigures`), null for calls and the totals.
  */
-export function tileFigures(view, queue) {
-  const stats = queue === null ? view.totals : view.stats.get(queue);
+export function tileFigures(view, lane) {
+  const stats = lane === null ? view.totals : view.stats.get(lane);
   if (!stats) return null;
-  const { channel, conversations, allChannels, badge } = tileChannel(view, queue);
+  const { channel, conversations, allChannels, badge } = tileChannel(view, lane);
   const today = stats.today ?? {};
   const level = stats.service_level;
-  const target = level ? level.target_percent : queue === null ? sharedTarget(view) : null;
+  const target = level ? level.target_percent : lane === null ? sharedTarget(view) : null;
   const standing = serviceLevelStanding(today.service_level_percent, target);
   let standingWords = STANDING_WORDS[standing];
   if (standing === "none" && conversations) standingWords = "None accepted yet";
@@ -312,12 +344,12 @@ export function tileFigures(view, queue) {
 }
 
 /**
- * A tile's longest wait at `nowMs` (the board's clock, `clockNow`): its text, how loud the
- * alert (`none`, `raised` past the service level's threshold, `high` past twice it) and the
- * note beside the label.
+ * A tile's longest wait at `nowMs` (the board's clock, `clockNow`; `lane` is its lane's key, or
+ * null for the totals): its text, how loud the alert (`none`, `raised` past the service level's
+ * threshold, `high` past twice it) and the note beside the label.
  */
-export function longestWait(view, queue, nowMs) {
-  const stats = queue === null ? view.totals : view.stats.get(queue);
+export function longestWait(view, lane, nowMs) {
+  const stats = lane === null ? view.totals : view.stats.get(lane);
   const since = stats?.oldest_waiting_since;
   const threshold = stats?.service_level?.threshold_secs ?? null;
   if (!since) return { text: "–", alert: "none", note: "" };

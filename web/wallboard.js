@@ -3,13 +3,14 @@
 // its target, answered and abandoned calls, and the agents by state. A queue of conversations
 // (a chat queue) wears its channel's badge, counts conversations accepted, and shows its
 // conversation figures too: first response against its threshold, the average first response,
-// the places its agents staff and hold now, concurrency and occupancy by capacity. Nothing
-// needs a keyboard or a mouse once it is signed in, and it comes back by itself after a network
-// drop or a server restart.
+// the places its agents staff and hold now, concurrency and occupancy by capacity. A queue
+// serving several channels has a tile per lane, side by side, each wearing its channel's badge
+// ("voice", "chat") and counting its own work. Nothing needs a keyboard or a mouse once it is
+// signed in, and it comes back by itself after a network drop or a server restart.
 //
 // The address says what to show:
 //   /wallboard                              every queue of the tenant, in the tenant's order
-//   /wallboard?queues=support,sales         those queues, in that order
+//   /wallboard?queues=support,sales         those queues (each with all its lanes), in that order
 //   /wallboard?queues=support&total=off     without the "All queues" tile
 //   /wallboard?queues=support#user=wallboard&password=secret
 //                                           signs in without a keyboard (see below)
@@ -45,6 +46,7 @@ import {
   reduce,
   sharedTarget,
   signedIn,
+  statsLane,
   subscription,
   tileFigures,
   withNotice,
@@ -124,16 +126,16 @@ function setText(element, text) {
 }
 
 /**
- * A tile: a queue's figures (`queue` is its id), or the tenant's totals (`queue` null). It
- * shows what `tileFigures` and `longestWait` say.
+ * A tile: the figures of a queue's lane (`lane` is its `{key, id, name, channel}`), or the
+ * tenant's totals (`lane` null). It shows what `tileFigures` and `longestWait` say.
  */
 class Tile {
-  constructor({ queue, name }) {
-    this.queue = queue;
+  constructor(lane, name = lane?.name) {
+    this.lane = lane;
 
-    const headingId = `tile-${queue ?? "total"}-heading`;
+    const headingId = `tile-${lane?.key ?? "total"}-heading`;
     this.heading = h("h2", { class: "tile-name", id: headingId }, name);
-    this.channel = h("span", { class: "channel", dataset: { figure: "channel" }, hidden: true });
+    this.channel = h("span", { class: "channel", id: `${headingId}-channel`, dataset: { figure: "channel" }, hidden: true });
 
     this.waiting = figure("waiting", "Calls waiting");
     this.ringing = h("p", { class: "note", dataset: { figure: "ringing" } });
@@ -175,10 +177,10 @@ class Tile {
       h("dl", { class: "row" }, this.places.item, this.concurrency.item, this.capacityOccupancy.item),
     );
 
-    const dataset = queue === null ? { total: "" } : { queue };
+    const dataset = lane === null ? { total: "" } : { queue: lane.id, channel: lane.channel };
     this.element = h(
       "article",
-      { class: `tile${queue === null ? " tile-total" : ""}`, dataset, "aria-labelledby": headingId },
+      { class: `tile${lane === null ? " tile-total" : ""}`, dataset, "aria-labelledby": `${headingId} ${headingId}-channel` },
       h(
         "div",
         { class: "tile-body" },
@@ -266,7 +268,7 @@ export function start() {
   const board = {
     element: byRole("board"),
     notices: byRole("notices"),
-    /** Tiles by queue id, in the order shown, then the totals tile. */
+    /** Tiles by lane key (`laneKey`), in the order shown, then the totals tile. */
     tiles: new Map(),
     total: null,
     /** The view's `key` the tiles were made for. */
@@ -277,21 +279,21 @@ export function start() {
   function renderBoard() {
     if (view.key === board.shownKey) return;
     board.shownKey = view.key;
-    board.tiles = new Map(view.tiles.map(({ id, name }) => [id, new Tile({ queue: id, name })]));
-    board.total = view.total ? new Tile({ queue: null, name: "All queues" }) : null;
+    board.tiles = new Map(view.tiles.map((lane) => [lane.key, new Tile(lane)]));
+    board.total = view.total ? new Tile(null, "All queues") : null;
     const elements = [...board.tiles.values(), board.total].filter(Boolean).map((tile) => tile.element);
     fill(board.element, elements);
     board.element.dataset.count = String(elements.length);
     board.element.hidden = elements.length === 0;
   }
 
-  /** Shows a tile's figures (`queue` null: the totals) and its longest wait. */
-  function renderTile(queue) {
-    const tile = queue === null ? board.total : board.tiles.get(queue);
-    const figures = tileFigures(view, queue);
+  /** Shows a tile's figures (`lane` is its lane's key; null: the totals) and its longest wait. */
+  function renderTile(lane) {
+    const tile = lane === null ? board.total : board.tiles.get(lane);
+    const figures = tileFigures(view, lane);
     if (!tile || !figures) return;
     tile.update(figures);
-    tile.showWait(longestWait(view, queue, clockNow(view, client.serverNow())));
+    tile.showWait(longestWait(view, lane, clockNow(view, client.serverNow())));
   }
 
   /** Shows the warnings above the tiles. */
@@ -442,8 +444,14 @@ export function start() {
     const before = view;
     view = reduce(view, event);
     if (view === before) return;
-    if (event.type === "queue_stats") {
-      renderTile(event.queue);
+    if (view.key !== before.key) {
+      // A lane new to the board (its queue gained a channel): the tiles are drawn again.
+      renderBoard();
+      renderStale();
+      for (const key of board.tiles.keys()) renderTile(key);
+      renderTile(null);
+    } else if (event.type === "queue_stats") {
+      renderTile(statsLane(event));
       // The totals' colour depends on the queues' targets (sharedTarget).
       if (sharedTarget(view) !== sharedTarget(before)) renderTile(null);
     } else {

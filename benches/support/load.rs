@@ -101,6 +101,28 @@ pub fn mixed_config(agents: usize) -> Config {
     config
 }
 
+/// [`config`] with the chats in the voice queues themselves: each queue also serves the chat
+/// channel (three at once, not exclusive), a lane of its own beside its calls', so every agent
+/// serves the chat lanes of its three queues; every other arrival a chat.
+pub fn lanes_config(agents: usize) -> Config {
+    let mut config = config(agents);
+    config.routing.voice_exclusive = false;
+    config
+        .channels
+        .push(acdhub::acd::config::ChannelConfig::new("chat"));
+    let chat_lanes: Vec<QueueConfig> = config
+        .queues
+        .iter()
+        .map(|voice| QueueConfig {
+            channel: Some("chat".into()),
+            wrap_up: Duration::ZERO,
+            ..voice.clone()
+        })
+        .collect();
+    config.queues.extend(chat_lanes);
+    config
+}
+
 /// The contact center under load, and the agents' next actions.
 pub struct Load {
     pub acd: Acd,
@@ -108,7 +130,8 @@ pub struct Load {
     pub pace: Duration,
     now: Timestamp,
     rng: Rng,
-    queues: Vec<QueueId>,
+    /// Where arrivals go: each lane, and whether its work is chats.
+    queues: Vec<(QueueId, bool)>,
     next_call: u64,
     /// The first commands of the day: every agent logs in and goes ready.
     setup: VecDeque<Command>,
@@ -144,7 +167,11 @@ impl Load {
     /// `start`.
     pub fn unstarted_with(config: Config, start: Timestamp) -> Load {
         let agents = config.agents.len();
-        let queues = config.queues.iter().map(|q| q.id.clone()).collect();
+        let queues = config
+            .queues
+            .iter()
+            .map(|q| (q.id.clone(), q.channel.is_some()))
+            .collect();
         let now = start;
         let acd = Acd::new(config, now).unwrap();
         let mut setup = VecDeque::with_capacity(2 * agents);
@@ -178,13 +205,15 @@ impl Load {
     }
 
     fn arrival(&mut self) -> Command {
-        let queue = self.queues[below(&mut self.rng, self.queues.len() as u64) as usize].clone();
-        if queue.as_str().starts_with("chat") {
+        let (queue, chat) =
+            self.queues[below(&mut self.rng, self.queues.len() as u64) as usize].clone();
+        if chat {
             self.next_call += 1;
             let conversation = CallId::new(format!("c{}", self.next_call));
             return Command::ConversationArrived {
                 conversation,
                 queue,
+                channel: None,
                 priority: 0,
                 data: CallData::default(),
                 messages: vec!["Hello".to_owned()],

@@ -91,6 +91,8 @@ pub(super) struct RawQueue {
     #[serde(default)]
     pub escalation: Vec<RawEscalationStep>,
     pub channel: Option<String>,
+    /// The channels of a queue that serves several (`voice` for calls), instead of `channel`.
+    pub channels: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

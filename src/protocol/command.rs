@@ -280,6 +280,7 @@ impl ClientMessage {
                 ClientMessage::ConversationArrived {
                     conversation,
                     queue,
+                    channel,
                     priority,
                     customer,
                     data,
@@ -289,6 +290,7 @@ impl ClientMessage {
             ) => acd::Command::ConversationArrived {
                 conversation: call(conversation),
                 queue: QueueId::from(queue),
+                channel: channel.map(acd::ChannelId::from),
                 priority,
                 data: CallData {
                     caller: customer,

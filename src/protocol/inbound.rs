@@ -151,6 +151,8 @@ pub enum ClientMessage {
     ConversationArrived {
         conversation: String,
         queue: String,
+        /// The channel, needed where the queue serves several messaging channels.
+        channel: Option<String>,
         priority: u8,
         /// Who writes: a name, a number, a handle.
         customer: Option<String>,

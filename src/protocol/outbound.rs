@@ -188,6 +188,8 @@ pub enum Event {
     /// How many calls wait in one of the agent's queues.
     QueueWaiting {
         queue: String,
+        /// Which of the queue's lanes: `voice`, or a messaging channel.
+        channel: String,
         waiting: u32,
         oldest_waiting_since: Option<String>,
     },

@@ -104,6 +104,7 @@ impl Simulator {
         let source_ref = &mut self.sources[source];
         let draw = source_ref.callers.next_u64();
         let queue = source_ref.queue.clone();
+        let channel = source_ref.channel.clone();
         let patience = source_ref.patiences.exponential(CHAT_PATIENCE_SECS);
         let turns_left = 1 + (source_ref.patiences.next_u64() % 3) as u32;
         let data = CallData {
@@ -140,6 +141,7 @@ impl Simulator {
         commands.push(Command::ConversationArrived {
             conversation,
             queue,
+            channel,
             priority: 0,
             data,
             messages: vec![opening.to_owned()],

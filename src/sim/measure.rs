@@ -71,7 +71,8 @@ impl WaitTally {
 pub struct Snapshot {
     pub at: Timestamp,
     /// In the ACD's queue order.
-    pub queues: Vec<(QueueId, Measurement)>,
+    /// By lane: the queue and the channel.
+    pub queues: Vec<((QueueId, String), Measurement)>,
     pub total: Measurement,
 }
 
@@ -79,15 +80,16 @@ impl Snapshot {
     /// Reads the core's lifetime figures and the simulator's tallies as of [`Acd::now`].
     pub fn take(acd: &Acd, simulator: &Simulator) -> Snapshot {
         let queues = acd
-            .queue_ids()
-            .filter_map(|id| acd.queue_stats(id))
+            .lanes()
+            .map(|lane| acd.lane_stats(lane))
             .map(|stats| {
                 let waits = simulator.wait_tally(&stats.id);
+                let lane = (stats.id.clone(), stats.channel_name().to_owned());
                 let measurement = Measurement {
                     figures: stats.stats.lifetime,
                     waits,
                 };
-                (stats.id, measurement)
+                (lane, measurement)
             })
             .collect();
         Snapshot {
@@ -131,16 +133,18 @@ impl Snapshot {
 pub struct Period {
     pub from: Timestamp,
     pub to: Timestamp,
-    pub queues: Vec<(QueueId, Measurement)>,
+    /// By lane: the queue and the channel.
+    pub queues: Vec<((QueueId, String), Measurement)>,
     pub total: Measurement,
 }
 
 impl Period {
-    /// One queue's results over the period.
+    /// One queue's results over the period: its first lane's (a queue of several channels has
+    /// one result per channel).
     pub fn queue(&self, queue: &QueueId) -> Option<&Measurement> {
         self.queues
             .iter()
-            .find(|(id, _)| id == queue)
+            .find(|((id, _), _)| id == queue)
             .map(|(_, m)| m)
     }
 }

@@ -48,7 +48,7 @@ pub enum SimError {
     BadRate { queue: QueueId, calls_per_hour: f64 },
     #[error("queue `{queue}`: the mean {what} must be more than 0 seconds")]
     ZeroMean { queue: QueueId, what: &'static str },
-    #[error("queue `{0}` has its traffic listed twice")]
+    #[error("queue `{0}` has the traffic of one channel listed twice")]
     DuplicateQueue(QueueId),
     #[error("agent `{0}` is listed twice")]
     DuplicateAgent(AgentId),

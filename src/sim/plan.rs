@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::acd::{AgentId, Config, QueueId};
-use crate::config::SimulatorConfig;
+use crate::acd::{AgentId, ChannelId, Config, QueueId};
+use crate::config::{CallRate, SimulatorConfig};
 
 use super::SimError;
 
@@ -33,9 +33,10 @@ pub struct QueueTraffic {
     /// this mean if not answered by then (the Erlang A model). `None`: callers wait forever, as
     /// Erlang C assumes.
     pub patience: Option<Duration>,
-    /// The queue routes conversations: its arrivals are chats (customers who write and wait
-    /// for replies, [`super::chats`]) and `calls_per_hour` counts them.
-    pub conversations: bool,
+    /// The lane: `None` for calls; a messaging channel for chats (customers who write and wait
+    /// for replies, [`super::chats`]), which `calls_per_hour` then counts. A queue of several
+    /// channels has a traffic source per lane.
+    pub channel: Option<ChannelId>,
 }
 
 /// The distribution of talk times. With no wrap-up the talk time is the whole handle time, the
@@ -82,12 +83,12 @@ pub enum WrapUpHabit {
 
 impl SimulatorPlan {
     /// Checks what the simulator relies on: finite, non-negative rates, talk times and patience
-    /// that are not zero (an exponential with mean 0 is no distribution), each queue and agent
-    /// listed once.
+    /// that are not zero (an exponential with mean 0 is no distribution), each lane of a queue
+    /// and each agent listed once.
     pub fn validate(&self) -> Result<(), SimError> {
         let mut queues = HashSet::new();
         for traffic in &self.traffic {
-            if !queues.insert(&traffic.queue) {
+            if !queues.insert((&traffic.queue, &traffic.channel)) {
                 return Err(SimError::DuplicateQueue(traffic.queue.clone()));
             }
             if !(traffic.calls_per_hour.is_finite() && traffic.calls_per_hour >= 0.0) {
@@ -159,17 +160,31 @@ impl SimulatorPlan {
     /// the listed virtual agents, who answer after `answer_delay` and let wrap-up run to its
     /// deadline.
     pub fn from_config(simulator: &SimulatorConfig, acd: &Config) -> SimulatorPlan {
-        let queues: Vec<QueueId> = acd.queues.iter().map(|q| q.id.clone()).collect();
-        SimulatorPlan {
-            traffic: simulator
-                .calls_per_hour
-                .per_queue(&queues)
+        // One source per lane: a total is shared among the lanes, a queue's own rate is each of
+        // its lanes'.
+        let lanes: Vec<QueueId> = acd.queues.iter().map(|q| q.id.clone()).collect();
+        let rates = simulator.calls_per_hour.per_queue(&lanes);
+        let by_lane: Vec<(QueueId, Option<ChannelId>, f64)> = match &simulator.calls_per_hour {
+            CallRate::Total(_) => rates
                 .into_iter()
-                .map(|(queue, calls_per_hour)| QueueTraffic {
-                    conversations: acd
-                        .queues
+                .zip(&acd.queues)
+                .map(|((queue, rate), lane)| (queue, lane.channel.clone(), rate))
+                .collect(),
+            CallRate::PerQueue(_) => rates
+                .into_iter()
+                .flat_map(|(queue, rate)| {
+                    acd.queues
                         .iter()
-                        .any(|q| q.id == queue && q.channel.is_some()),
+                        .filter(move |lane| lane.id == queue)
+                        .map(move |lane| (lane.id.clone(), lane.channel.clone(), rate))
+                })
+                .collect(),
+        };
+        SimulatorPlan {
+            traffic: by_lane
+                .into_iter()
+                .map(|(queue, channel, calls_per_hour)| QueueTraffic {
+                    channel,
                     queue,
                     calls_per_hour,
                     talk_time: TalkTime::Exponential {

@@ -68,10 +68,7 @@ pub fn queue_table(acd: &Acd) -> String {
         "abandon",
         "occupancy"
     );
-    let queues: Vec<_> = acd
-        .queue_ids()
-        .map(|id| acd.queue_stats(id).expect("listed queues exist"))
-        .collect();
+    let queues: Vec<_> = acd.lanes().map(|lane| acd.lane_stats(lane)).collect();
     // Channels in the order their first queue comes.
     let mut channels: Vec<(String, Figures)> = Vec::new();
     for stats in &queues {
@@ -83,7 +80,13 @@ pub fn queue_table(acd: &Acd) -> String {
             sl.target_percent,
             sl.threshold.as_secs()
         );
-        row(&mut out, stats.id.as_str(), figures, service_level);
+        // A lane of a queue of several channels is named by both: `support/chat`.
+        let label = if acd.lanes_of(&stats.id).nth(1).is_some() {
+            format!("{}/{}", stats.id, stats.channel_name())
+        } else {
+            stats.id.to_string()
+        };
+        row(&mut out, &label, figures, service_level);
         let name = stats.channel_name().to_owned();
         match channels.iter_mut().find(|(c, _)| *c == name) {
             Some((_, total)) => *total = total.plus(figures),

@@ -86,7 +86,7 @@ impl ErlangScenario {
     pub fn plan(&self) -> SimulatorPlan {
         SimulatorPlan {
             traffic: vec![QueueTraffic {
-                conversations: false,
+                channel: None,
                 queue: Self::queue_id(),
                 calls_per_hour: self.calls_per_hour,
                 talk_time: TalkTime::Exponential {

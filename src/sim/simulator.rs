@@ -88,6 +88,10 @@ pub(super) struct CallerSource {
     /// Its arrivals are chats ([`super::chats`]).
     #[serde(default)]
     pub conversations: bool,
+    /// Their channel, where the queue serves several (absent from a snapshot of a simulator
+    /// from before: its queues served one channel each).
+    #[serde(default)]
+    pub channel: Option<crate::acd::ChannelId>,
     /// Mean gap between arrivals in seconds; `None` when the rate is 0.
     mean_gap_secs: Option<f64>,
     talk_time: TalkTime,
@@ -205,7 +209,8 @@ impl Simulator {
             simulator.tally_for(&traffic.queue);
             simulator.sources.push(CallerSource {
                 queue: traffic.queue,
-                conversations: traffic.conversations,
+                conversations: traffic.channel.is_some(),
+                channel: traffic.channel,
                 mean_gap_secs: (traffic.calls_per_hour > 0.0)
                     .then(|| 3600.0 / traffic.calls_per_hour),
                 talk_time: traffic.talk_time,

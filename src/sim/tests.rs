@@ -215,7 +215,7 @@ fn chat_customers_write_wait_for_replies_and_sometimes_leave_and_virtual_agents_
     assert!(
         plan.traffic
             .iter()
-            .any(|t| t.conversations && t.queue.as_str() == "chat"),
+            .any(|t| t.channel.is_some() && t.queue.as_str() == "chat"),
         "the demo's chat queue gets chat customers"
     );
     let mut acd = Acd::new(config, START).unwrap();
@@ -279,4 +279,65 @@ fn chat_customers_write_wait_for_replies_and_sometimes_leave_and_virtual_agents_
         most_at_once >= 2,
         "a virtual agent holds several chats at once"
     );
+}
+
+/// A queue of calls and chats gets a traffic source per lane: the demo's `support` given a
+/// chat lane takes simulated calls and chats, counted apart, and the report names each lane.
+#[test]
+fn a_queue_of_two_channels_gets_calls_and_chats_and_the_report_names_each_lane() {
+    let mut config = crate::demo::demo().tenants.remove(0).acd;
+    let support = config
+        .queues
+        .iter()
+        .position(|q| q.id.as_str() == "support")
+        .expect("the demo has a support queue");
+    // Its overflow target has no chat lane: the chat lane waits without one.
+    let chat_lane = crate::acd::config::QueueConfig {
+        channel: Some(crate::acd::ChannelId::new("chat")),
+        max_wait: None,
+        escalation: Vec::new(),
+        ..config.queues[support].clone()
+    };
+    config.queues.insert(support + 1, chat_lane);
+    let simulator_config = crate::demo::demo().simulator.expect("the demo simulates");
+    let plan = SimulatorPlan::from_config(&simulator_config, &config);
+    let lanes: Vec<(&str, Option<&str>)> = plan
+        .traffic
+        .iter()
+        .filter(|t| t.queue.as_str() == "support")
+        .map(|t| (t.queue.as_str(), t.channel.as_ref().map(|c| c.as_str())))
+        .collect();
+    assert_eq!(lanes, [("support", None), ("support", Some("chat"))]);
+    let mut acd = Acd::new(config, START).unwrap();
+    let mut simulator = Simulator::new(7, plan, START).unwrap();
+    let summary = run(
+        &mut acd,
+        &mut simulator,
+        START + Duration::from_secs(2 * 3600),
+    );
+    assert_eq!(summary.refused, 0, "{summary:?}");
+    let offered: Vec<(String, u64)> = acd
+        .lanes_of(&crate::acd::QueueId::new("support"))
+        .map(|lane| acd.lane_stats(lane))
+        .map(|stats| {
+            (
+                stats.channel_name().to_owned(),
+                stats.stats.lifetime.offered,
+            )
+        })
+        .collect();
+    assert_eq!(offered.len(), 2, "{offered:?}");
+    for (channel, count) in &offered {
+        assert!(
+            *count > 20,
+            "support/{channel} offered {count}: {offered:?}"
+        );
+    }
+    let table = crate::sim::report::queue_table(&acd);
+    for row in ["support/voice ", "support/chat "] {
+        assert!(
+            table.lines().any(|line| line.starts_with(row)),
+            "{row} in\n{table}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 // The WebAgent's view in Node (web/agent-state.js): what the page shows and which buttons it
 // offers after the server's events, with the messages of protocol/examples: an offer taken, a
 // call held, hung up and wrapped up, a pending state set while on a call, an offer that rings
-// out, a reload mid-call, a new session's snapshot, and events that are not this agent's.
+// out, a reload mid-call, a new session's snapshot, events that are not this agent's, and a queue
+// serving voice and chat (a waiting count per lane; transfer targets by the work's channel).
 // (The page itself, on the real server in Chromium: agent.test.mjs.)
 // Run: node --test agent-state.test.mjs
 
@@ -246,9 +247,72 @@ test("the agent's queues show their waiting calls in the tenant's order", () => 
     { ...waiting, queue: "support", waiting: 3 },
   );
   assert.deepEqual(queueRows(view), [
-    { id: "support", name: "Customer Support", waiting: "3", oldestSince: "2023-11-14T22:14:02.250Z" },
-    { id: "general", name: "General Enquiries", waiting: "0", oldestSince: "" },
+    { key: "support:voice", id: "support", channel: "voice", name: "Customer Support", lane: "", waiting: "3", oldestSince: "2023-11-14T22:14:02.250Z" },
+    { key: "general:voice", id: "general", channel: "voice", name: "General Enquiries", lane: "", waiting: "0", oldestSince: "" },
   ]);
+});
+
+/** agent1's AuthResult where support serves calls and chats: it is listed once per lane. */
+const TWO_LANES = {
+  ...SESSION,
+  queues: [
+    { id: "support", name: "Customer Support", channel: "voice" },
+    { id: "support", name: "Customer Support", channel: "chat" },
+    ...SESSION.queues.slice(1),
+  ],
+};
+const twoLanes = (...events) => events.reduce(reduce, signedIn(emptyView(), TWO_LANES));
+
+test("a queue serving voice and chat: a waiting count per lane, neither overwriting the other, each naming its channel", () => {
+  const waiting = example("queue_waiting");
+  const calls = { ...waiting, queue: "support", channel: "voice", waiting: 2 };
+  const chats = { ...waiting, queue: "support", channel: "chat", waiting: 1, oldest_waiting_since: "2023-11-14T22:14:21.000Z" };
+  const sales = { ...waiting, queue: "sales", channel: "voice", waiting: 0, oldest_waiting_since: null };
+  // The chat count comes before the call count: the rows keep the tenant's order of the lanes.
+  let view = twoLanes(chats, sales, calls);
+  assert.deepEqual([...view.queues.keys()].sort(), ["sales:voice", "support:chat", "support:voice"]);
+  assert.deepEqual(queueRows(view), [
+    { key: "support:voice", id: "support", channel: "voice", name: "Customer Support", lane: "voice", waiting: "2", oldestSince: "2023-11-14T22:14:02.250Z" },
+    { key: "support:chat", id: "support", channel: "chat", name: "Customer Support", lane: "chat", waiting: "1", oldestSince: "2023-11-14T22:14:21.000Z" },
+    { key: "sales:voice", id: "sales", channel: "voice", name: "Sales", lane: "", waiting: "0", oldestSince: "" },
+  ]);
+  // A later count of one lane leaves the other as it was.
+  view = reduce(view, { ...calls, waiting: 0, oldest_waiting_since: null });
+  assert.deepEqual(queueRows(view).slice(0, 2).map((row) => [row.key, row.waiting]), [["support:voice", "0"], ["support:chat", "1"]]);
+  // A count naming no channel (a server from before lanes) is the queue's first lane's.
+  const unnamed = { ...calls, waiting: 7 };
+  delete unnamed.channel;
+  assert.deepEqual(queueRows(reduce(view, unnamed)).slice(0, 2).map((row) => [row.key, row.waiting]), [["support:voice", "7"], ["support:chat", "1"]]);
+  // The chat lane makes support's agent one who takes conversations.
+  assert.equal(takesConversations(twoLanes(calls, sales)), false, "calls alone so far");
+  assert.equal(takesConversations(view), true);
+});
+
+test("a queue serving voice and chat: a call and a chat may go there, each listed once", () => {
+  const view = withDirectory(twoLanes(), LISTED.agents);
+  assert.deepEqual(
+    transferTargets(view).queues,
+    [
+      { value: "queue:support", name: "Customer Support" },
+      { value: "queue:sales", name: "Sales" },
+      { value: "queue:vip", name: "VIP Line" },
+      { value: "queue:general", name: "General Enquiries" },
+    ],
+    "a call: the queues with a voice lane, support once",
+  );
+  assert.deepEqual(
+    conversationTargets(view, "chat").queues,
+    [
+      { value: "queue:support", name: "Customer Support" },
+      { value: "queue:chat", name: "Web Chat" },
+    ],
+    "a chat: the queues with a chat lane, support once",
+  );
+  assert.deepEqual(conversationTargets(view, "sms").queues, [], "no queue serves sms");
+  // Without the conversation's channel: every queue with a lane of conversations, each once.
+  assert.deepEqual(conversationTargets(view).queues.map((q) => q.value), ["queue:support", "queue:chat"]);
+  // The agents are the same whatever the work.
+  assert.deepEqual(conversationTargets(view, "chat").agents, transferTargets(view).agents);
 });
 
 test("transfer targets: the tenant's queues of calls, and every agent list_agents listed but this one", () => {
@@ -260,7 +324,7 @@ test("transfer targets: the tenant's queues of calls, and every agent list_agent
     ["queue:support", "queue:sales", "queue:vip", "queue:general"],
     "not the chat queue: a call cannot go there",
   );
-  assert.deepEqual(conversationTargets(signed).queues.map((q) => q.value), ["queue:chat"], "a conversation only there");
+  assert.deepEqual(conversationTargets(signed, "chat").queues.map((q) => q.value), ["queue:chat"], "a chat only there");
   assert.equal(targets.agents.length, LISTED.agents.length - 1);
   assert.ok(!targets.agents.some((a) => a.value === "agent:agent1"));
   assert.deepEqual(targets.agents[0], { value: "agent:agent2", name: "Bianca Schulz" });

@@ -2,7 +2,9 @@
 // and pending_state events, calls in the console's order as call_state and call_left come,
 // queue figures (and a chat queue's channel, places and first response, from protocol.md's
 // chat queue_stats), which actions a supervisor may take on an agent or a call in each state, the
-// commands they send, the filter, a new session's snapshot and events before `subscribe`.
+// commands they send, the filter, a new session's snapshot and events before `subscribe`, and a
+// queue serving voice and chat (a row and statistics per lane; a call moves only to queues with a
+// voice lane, each once).
 // Messages are those of protocol/examples. (The page itself, on the real server in Chromium:
 // supervisor.test.mjs.)
 // Run: node --test supervisor-state.test.mjs
@@ -32,7 +34,9 @@ import {
   notLive,
   oldestWait,
   priorityCommand,
-  queueChannel,
+  laneStats,
+  lanes,
+  moveTargets,
   queueFigures,
   reduce,
   reset,
@@ -290,7 +294,7 @@ test("the call commands: a priority from 0 to 255 only, a move to a chosen queue
 
 test("queue figures and today's service level against the target", () => {
   const view = console_(example("queue_stats"), example("tenant_stats"));
-  const stats = view.queueStats.get("support");
+  const stats = laneStats(view, "support");
   assert.deepEqual(queueFigures(stats), {
     waiting: "2",
     ringing: "1",
@@ -315,12 +319,14 @@ test("queue figures and today's service level against the target", () => {
 
 test("each queue's channel, and a chat queue's places and first response today", () => {
   const before = console_();
-  // Before any statistics, the sign-in says what each queue routes.
-  assert.equal(queueChannel(before, "support"), "voice");
-  assert.equal(queueChannel(before, "chat"), "chat");
+  // Before any statistics, the sign-in says what each queue routes: a row per lane.
+  assert.deepEqual(
+    lanes(before).map((lane) => [lane.key, lane.channel]),
+    [["support:voice", "voice"], ["sales:voice", "voice"], ["vip:voice", "voice"], ["general:voice", "voice"], ["chat:chat", "chat"]],
+  );
   assert.equal(routesConversations(before), true, "the conversation columns are shown");
   assert.equal(totalsChannel(before), "all channels", "the totals sum calls and chats");
-  assert.deepEqual(conversationFigures(before.queueStats.get("chat"), queueChannel(before, "chat")), {
+  assert.deepEqual(conversationFigures(laneStats(before, "chat", "chat"), "chat"), {
     places: "–",
     holding: "",
     firstResponse: "–",
@@ -329,8 +335,8 @@ test("each queue's channel, and a chat queue's places and first response today",
 
   // protocol.md's chat queue_stats: 5 of its 9 places taken, 86.52 % of first replies within 60 s.
   const view = console_(example("queue_stats"), chatQueueStats(), example("tenant_stats"));
-  const chat = view.queueStats.get("chat");
-  assert.equal(queueChannel(view, "chat"), "chat");
+  const chat = laneStats(view, "chat", "chat");
+  assert.equal(chat.channel, "chat");
   assert.deepEqual(conversationFigures(chat), {
     places: "5 of 9",
     holding: "3 agents holding",
@@ -341,7 +347,7 @@ test("each queue's channel, and a chat queue's places and first response today",
   assert.equal(queueFigures(chat).answered, "90");
   assert.equal(queueFigures(chat).asa, "0:12");
   // A queue of calls has none of them.
-  assert.equal(conversationFigures(view.queueStats.get("support")), null);
+  assert.equal(conversationFigures(laneStats(view, "support")), null);
 
   // No first reply yet: en dashes, the threshold still said.
   const today = { first_responses: 0, first_responses_within_threshold: 0, first_response_service_level_percent: null, average_first_response_secs: null, concurrency: null, capacity_occupancy_percent: null };
@@ -354,6 +360,75 @@ test("each queue's channel, and a chat queue's places and first response today",
   const calls = arranged(signedIn(emptyView(), voice), voice);
   assert.equal(routesConversations(calls), false);
   assert.equal(totalsChannel(calls), "voice");
+});
+
+/** The example tenant with support serving calls and chats: the sign-in lists it once per lane. */
+const TWO_LANES = {
+  ...SESSION,
+  queues: [
+    { id: "support", name: "Customer Support", channel: "voice" },
+    { id: "support", name: "Customer Support", channel: "chat" },
+    ...SESSION.queues.slice(1),
+  ],
+};
+
+/** The two-lane console signed in and subscribed, after `events`. */
+function twoLaneConsole(...events) {
+  let view = subscribing(arranged(signedIn(emptyView(), TWO_LANES), TWO_LANES));
+  view = events.reduce(reduce, view);
+  return subscribed(view, Date.parse("2023-11-14T22:15:00.000Z"));
+}
+
+test("a queue serving voice and chat: a row per lane, each lane's statistics its own", () => {
+  const supportCalls = { ...example("queue_stats"), queue: "support", channel: "voice" };
+  const supportChats = { ...chatQueueStats(), queue: "support", name: "Customer Support", channel: "chat" };
+  let view = twoLaneConsole(supportCalls, supportChats);
+  assert.deepEqual(
+    lanes(view).map((lane) => [lane.key, lane.id, lane.name, lane.channel]),
+    [
+      ["support:voice", "support", "Customer Support", "voice"],
+      ["support:chat", "support", "Customer Support", "chat"],
+      ["sales:voice", "sales", "Sales", "voice"],
+      ["vip:voice", "vip", "VIP Line", "voice"],
+      ["general:voice", "general", "General Enquiries", "voice"],
+      ["chat:chat", "chat", "Web Chat", "chat"],
+    ],
+  );
+  assert.deepEqual([...view.queueStats.keys()], ["support:voice", "support:chat"]);
+  assert.equal(queueFigures(laneStats(view, "support")).waiting, "2");
+  assert.equal(queueFigures(laneStats(view, "support", "chat")).waiting, "1");
+  assert.equal(conversationFigures(laneStats(view, "support")), null, "the voice lane has no conversation figures");
+  assert.equal(conversationFigures(laneStats(view, "support", "chat")).places, "5 of 9");
+  // A later update of one lane leaves the other as it was.
+  view = reduce(view, { ...supportChats, waiting: 4 });
+  assert.equal(queueFigures(laneStats(view, "support")).waiting, "2");
+  assert.equal(queueFigures(laneStats(view, "support", "chat")).waiting, "4");
+  // support stops serving chat: its chat lane's figures go, its voice lane's stay.
+  const voiceAgain = { ...TWO_LANES, queues: TWO_LANES.queues.filter((q) => !(q.id === "support" && q.channel === "chat")) };
+  const reloaded = arranged(signedIn(view, voiceAgain), voiceAgain);
+  assert.deepEqual([...reloaded.queueStats.keys()], ["support:voice"]);
+});
+
+test("a queue serving voice and chat: agents by queue name it once; a waiting call moves only to queues with a voice lane, each once", () => {
+  const view = twoLaneConsole(
+    snapshotAgent("agent1", "ready", { queues: ["support", "sales"] }),
+    callState("in-sales", { queue: "sales" }),
+    callState("in-support", { queue: "support" }),
+  );
+  // The agent's queues are queue ids: support is one queue, whatever its lanes.
+  assert.equal(agentFacts(view, "agent1").queues, "Customer Support, Sales");
+  assert.ok(matchesFilter(agentSearchText(view, "agent1"), "customer support"));
+  // A call goes to the voice lane of a queue: support is a target once, the chat queue is not.
+  assert.deepEqual(callActions(view, "in-sales", LIVE).moveTargets, [
+    ["support", "Customer Support"],
+    ["vip", "VIP Line"],
+    ["general", "General Enquiries"],
+  ]);
+  assert.deepEqual(callActions(view, "in-support", LIVE).moveTargets.map(([id]) => id), ["sales", "vip", "general"]);
+  // Waiting chats move to the queues with a chat lane: the chat queue and support, not its own.
+  assert.deepEqual(moveTargets(view, "chat", "chat"), [["support", "Customer Support"]]);
+  assert.deepEqual(moveTargets(view, "support", "chat"), [["chat", "Web Chat"]]);
+  assert.deepEqual(moveTargets(view, "support", "sms"), [], "no queue serves that channel");
 });
 
 test("the filter finds agents by name, id, state, reason, pending state, queue or call", () => {
@@ -391,7 +466,7 @@ test("new tenant lists drop agents and statistics the tenant no longer has", () 
   view = arranged(view, smaller);
   assert.notEqual(view.structureKey, before);
   assert.equal(view.agents.has("agent12"), false);
-  assert.equal(view.queueStats.has("support"), false);
+  assert.equal(view.queueStats.has("support:voice"), false);
 });
 
 test("events a console does not show change nothing, and the reducer leaves the view it was given as it was", () => {

@@ -2,7 +2,8 @@
 // give, the figures a tile shows after queue_stats and tenant_stats (from protocol/examples),
 // a chat queue's tile (protocol.md's chat queue_stats: its badge, its labels, its conversation
 // figures), the service level's colour and words, the longest wait and its alert, the totals'
-// shared target and channels, live and stale figures, and statistics the board does not show.
+// shared target and channels, live and stale figures, statistics the board does not show, and a
+// queue serving voice and chat: a tile per lane, keyed by lane, each lane's figures its own.
 // (The page itself, on the real server in Chromium: wallboard.test.mjs.)
 // Run: node --test wallboard-state.test.mjs
 
@@ -15,6 +16,7 @@ import {
   emptyView,
   isStale,
   keepsSubscription,
+  laneKey,
   live,
   longestWait,
   notLive,
@@ -41,7 +43,11 @@ const CHAT_STATS = chatQueueStats();
 const VOICE_SESSION = { ...SESSION, queues: SESSION.queues.filter((queue) => queue.channel === "voice") };
 
 const board = (search = "") => signedIn(emptyView(readAddress(search)), SESSION);
-const stats = (queue, fields = {}) => ({ ...QUEUE_STATS, queue, name: SESSION.queues.find((q) => q.id === queue)?.name, ...fields });
+/** The example tenant's queue `queue`: its name and channel (each of its queues has one lane). */
+const queueOf = (queue) => SESSION.queues.find((q) => q.id === queue);
+/** The key of the lane of `queue` (its only one in the example tenant), as the board keys its tiles. */
+const lane = (queue) => laneKey(queue, queueOf(queue)?.channel ?? "voice");
+const stats = (queue, fields = {}) => ({ ...QUEUE_STATS, queue, name: queueOf(queue)?.name, channel: queueOf(queue)?.channel ?? "voice", ...fields });
 
 test("the address picks the queues in its order, and the totals unless it says off", () => {
   assert.deepEqual(readAddress(""), { queues: null, total: true });
@@ -60,7 +66,7 @@ test("signed in: a tile per queue of the tenant in its order, the totals, and wh
   assert.deepEqual(view.notices, []);
   assert.deepEqual(subscription(view), { queues: ["support", "sales", "vip", "general", "chat"], tenant_total: true });
   // No figures yet: nothing to show on a tile, nothing stale.
-  assert.equal(tileFigures(view, "support"), null);
+  assert.equal(tileFigures(view, lane("support")), null);
   assert.equal(isStale(view), false);
 });
 
@@ -79,7 +85,7 @@ test("queues the tenant does not have are named above the tiles; a board with no
 
 test("after queue_stats a tile shows the example's figures", () => {
   const view = reduce(board(), QUEUE_STATS);
-  assert.deepEqual(tileFigures(view, "support"), {
+  assert.deepEqual(tileFigures(view, lane("support")), {
     name: "Customer Support",
     // A queue of calls: no badge, and the labels it always had.
     channel: "voice",
@@ -103,12 +109,12 @@ test("after queue_stats a tile shows the example's figures", () => {
     agents: "7 agents logged in · 1 ringing",
     conversations: null,
   });
-  assert.equal(tileFigures(view, "sales"), null, "the other tiles wait for their own figures");
+  assert.equal(tileFigures(view, lane("sales")), null, "the other tiles wait for their own figures");
 });
 
 test("a chat queue's tile: its channel's badge, conversations accepted, and today's conversation figures", () => {
   const view = reduce(reduce(board(), QUEUE_STATS), CHAT_STATS);
-  assert.deepEqual(tileFigures(view, "chat"), {
+  assert.deepEqual(tileFigures(view, lane("chat")), {
     name: "Web chat",
     channel: "chat",
     badge: "chat",
@@ -139,19 +145,19 @@ test("a chat queue's tile: its channel's badge, conversations accepted, and toda
       places: "5 of 9",
     },
   });
-  assert.deepEqual(LABELS.conversations, tileFigures(view, "chat").labels);
+  assert.deepEqual(LABELS.conversations, tileFigures(view, lane("chat")).labels);
   // The voice tile beside it keeps everything it had: no badge, its own labels, no conversation figures.
-  const support = tileFigures(view, "support");
+  const support = tileFigures(view, lane("support"));
   assert.equal(support.badge, "");
   assert.deepEqual(support.labels, LABELS.calls);
   assert.equal(support.conversations, null);
   assert.equal(support.ringing, "+ 1 ringing at an agent");
   // A conversation offered to an agent is not ringing.
   const offered = reduce(view, { ...CHAT_STATS, ringing: 2 });
-  assert.equal(tileFigures(offered, "chat").ringing, "+ 2 offered to an agent");
+  assert.equal(tileFigures(offered, lane("chat")).ringing, "+ 2 offered to an agent");
   // Its longest wait is measured against its own threshold (30 s).
   const since = Date.parse(CHAT_STATS.oldest_waiting_since);
-  assert.deepEqual(longestWait(view, "chat", since + 31_000), { text: "0:31", alert: "raised", note: " · over 30 s" });
+  assert.deepEqual(longestWait(view, lane("chat"), since + 31_000), { text: "0:31", alert: "raised", note: " · over 30 s" });
 });
 
 test("a chat queue's figures before there are any: en dashes, and a queue of conversations without them", () => {
@@ -176,7 +182,7 @@ test("a chat queue's figures before there are any: en dashes, and a queue of con
       },
     },
   };
-  const figures = tileFigures(reduce(board(), quiet), "chat");
+  const figures = tileFigures(reduce(board(), quiet), lane("chat"));
   assert.equal(figures.serviceLevel, "–");
   assert.equal(figures.standing, "none");
   assert.equal(figures.standingWords, "None accepted yet");
@@ -191,7 +197,7 @@ test("a chat queue's figures before there are any: en dashes, and a queue of con
     places: "0 of 0",
   });
   // A queue of conversations whose statistics lack their conversation figures still says what it is.
-  const bare = tileFigures(reduce(board(), { ...CHAT_STATS, conversations: null }), "chat");
+  const bare = tileFigures(reduce(board(), { ...CHAT_STATS, conversations: null }), lane("chat"));
   assert.equal(bare.badge, "chat");
   assert.deepEqual(bare.labels, LABELS.conversations);
   assert.equal(bare.agents, "3 agents logged in");
@@ -212,13 +218,101 @@ test("a chat queue's figures before there are any: en dashes, and a queue of con
 
 test("a tile knows its channel from the sign-in before its figures come, and follows a queue that changed channel", () => {
   const view = board();
-  assert.deepEqual(tileChannel(view, "chat"), { channel: "chat", conversations: true, allChannels: false, badge: "chat" });
-  assert.deepEqual(tileChannel(view, "support"), { channel: "voice", conversations: false, allChannels: false, badge: "" });
-  // The same queues, but chat now routes calls: the board keeps its tiles, with the new channel.
+  assert.deepEqual(tileChannel(view, lane("chat")), { channel: "chat", conversations: true, allChannels: false, badge: "chat" });
+  assert.deepEqual(tileChannel(view, lane("support")), { channel: "voice", conversations: false, allChannels: false, badge: "" });
+  // The same queues, but chat now routes calls: another lane, so the chat queue's tile is made anew, a voice one.
   const reloaded = signedIn(view, { ...SESSION, queues: SESSION.queues.map((queue) => ({ ...queue, channel: "voice" })) });
-  assert.equal(reloaded.key, view.key);
-  assert.equal(tileChannel(reloaded, "chat").badge, "");
+  assert.notEqual(reloaded.key, view.key);
+  assert.deepEqual(reloaded.tiles.at(-1), { key: "chat:voice", id: "chat", name: "Web Chat", channel: "voice" });
+  assert.equal(tileChannel(reloaded, laneKey("chat", "voice")).badge, "");
   assert.deepEqual(reloaded.channels, ["voice"]);
+});
+
+/** The example tenant with support serving calls and chats: the sign-in lists it once per lane. */
+const TWO_LANES = {
+  ...SESSION,
+  queues: [
+    { id: "support", name: "Customer Support", channel: "voice" },
+    { id: "support", name: "Customer Support", channel: "chat" },
+    ...SESSION.queues.slice(1),
+  ],
+};
+/** support's two lanes' statistics: its calls (the example, 2 waiting) and its chats (protocol.md's chat figures, 1 waiting). */
+const SUPPORT_VOICE = { ...QUEUE_STATS, queue: "support", name: "Customer Support", channel: "voice" };
+const SUPPORT_CHAT = { ...CHAT_STATS, queue: "support", name: "Customer Support", channel: "chat" };
+const twoLanes = (search = "") => signedIn(emptyView(readAddress(search)), TWO_LANES);
+
+test("a queue serving voice and chat has a tile per lane, each with its channel; the queue is subscribed to once", () => {
+  const view = twoLanes();
+  assert.deepEqual(
+    view.tiles.map((t) => t.key),
+    ["support:voice", "support:chat", "sales:voice", "vip:voice", "general:voice", "chat:chat"],
+  );
+  assert.deepEqual(view.tiles.slice(0, 2).map((t) => [t.id, t.name, t.channel]), [
+    ["support", "Customer Support", "voice"],
+    ["support", "Customer Support", "chat"],
+  ]);
+  assert.deepEqual(subscription(view), { queues: ["support", "sales", "vip", "general", "chat"], tenant_total: true });
+  assert.equal(view.queueCount, 6, "the totals share a target only when every lane is shown");
+  // The address names queues: support brings both its lanes, in the tenant's order.
+  const named = twoLanes("?queues=sales,support&total=off");
+  assert.deepEqual(named.tiles.map((t) => t.key), ["sales:voice", "support:voice", "support:chat"]);
+  assert.deepEqual(subscription(named), { queues: ["sales", "support"], tenant_total: false });
+  // Both tiles of one name say their channel before their figures come; a queue with one lane says none.
+  assert.equal(tileChannel(view, "support:voice").badge, "voice");
+  assert.equal(tileChannel(view, "support:chat").badge, "chat");
+  assert.equal(tileChannel(view, "sales:voice").badge, "");
+});
+
+test("a queue's two lanes keep their own figures: neither overwrites the other", () => {
+  let view = reduce(reduce(twoLanes(), SUPPORT_VOICE), SUPPORT_CHAT);
+  assert.deepEqual([...view.stats.keys()], ["support:voice", "support:chat"]);
+  const calls = tileFigures(view, "support:voice");
+  const chats = tileFigures(view, "support:chat");
+  assert.equal(calls.name, "Customer Support");
+  assert.equal(chats.name, "Customer Support");
+  assert.deepEqual([calls.channel, calls.badge, calls.waiting, calls.answered], ["voice", "voice", "2", "377"]);
+  assert.deepEqual(calls.labels, LABELS.calls);
+  assert.equal(calls.conversations, null);
+  assert.deepEqual([chats.channel, chats.badge, chats.waiting, chats.answered], ["chat", "chat", "1", "90"]);
+  assert.deepEqual(chats.labels, LABELS.conversations);
+  assert.equal(chats.conversations.places, "5 of 9");
+  // Each lane's longest wait against its own threshold (20 s for calls, 30 s for chats).
+  const callsSince = Date.parse(SUPPORT_VOICE.oldest_waiting_since);
+  const chatsSince = Date.parse(SUPPORT_CHAT.oldest_waiting_since);
+  assert.equal(longestWait(view, "support:voice", callsSince + 25_000).alert, "raised");
+  assert.equal(longestWait(view, "support:chat", chatsSince + 25_000).alert, "none");
+  // A later update of one lane leaves the other as it was.
+  view = reduce(view, { ...SUPPORT_VOICE, waiting: 5 });
+  assert.equal(tileFigures(view, "support:voice").waiting, "5");
+  assert.equal(tileFigures(view, "support:chat").waiting, "1");
+  view = reduce(view, { ...SUPPORT_CHAT, waiting: 0, oldest_waiting_since: null });
+  assert.equal(tileFigures(view, "support:voice").waiting, "5");
+  assert.equal(tileFigures(view, "support:chat").waiting, "0");
+  // Every lane at 80 %: the totals are held to it; the chat lane of support counts as a lane of its own.
+  let all = twoLanes();
+  for (const t of all.tiles) all = reduce(all, { ...(t.channel === "voice" ? QUEUE_STATS : CHAT_STATS), queue: t.id, name: t.name, channel: t.channel });
+  assert.equal(sharedTarget(all), 80);
+  assert.equal(sharedTarget(reduce(all, { ...SUPPORT_CHAT, service_level: { threshold_secs: 30, target_percent: 90, variant: "answered" } })), null);
+});
+
+test("a lane new to a queue on the board gets a tile of its own; a queue not on the board still changes nothing", () => {
+  const view = live(reduce(board("?queues=support,sales"), QUEUE_STATS));
+  assert.deepEqual(view.tiles.map((t) => t.key), ["support:voice", "sales:voice"]);
+  // A reload of the configuration gave support a chat lane: its figures come with the subscription.
+  const grown = reduce(view, SUPPORT_CHAT);
+  assert.deepEqual(grown.tiles.map((t) => t.key), ["support:voice", "support:chat", "sales:voice"]);
+  assert.notEqual(grown.key, view.key, "the page draws its tiles again");
+  assert.equal(tileFigures(grown, "support:voice").waiting, "2", "the voice lane keeps its figures");
+  assert.equal(tileFigures(grown, "support:chat").waiting, "1");
+  assert.equal(tileChannel(grown, "support:voice").badge, "voice", "now that support has two lanes");
+  assert.deepEqual(grown.channels, ["voice", "chat"]);
+  // The next sign-in lists the lane: the board keeps its tiles and figures.
+  const again = signedIn(grown, TWO_LANES);
+  assert.equal(again.key, grown.key);
+  assert.equal(tileFigures(again, "support:chat").waiting, "1");
+  // Chats of a queue not on the board: nothing.
+  assert.equal(reduce(view, { ...SUPPORT_CHAT, queue: "vip" }), view);
 });
 
 test("the service level's colour: on target, just below, below, none yet", () => {
@@ -229,26 +323,26 @@ test("the service level's colour: on target, just below, below, none yet", () =>
   assert.equal(serviceLevelStanding(90, null), "neutral");
   // 79.99 % is below an 80 % target and never reads "80 %".
   const below = reduce(board(), stats("support", { today: { ...QUEUE_STATS.today, service_level_percent: 79.99 } }));
-  assert.equal(tileFigures(below, "support").serviceLevel, "79 %");
-  assert.equal(tileFigures(below, "support").standingWords, "! Just below target");
+  assert.equal(tileFigures(below, lane("support")).serviceLevel, "79 %");
+  assert.equal(tileFigures(below, lane("support")).standingWords, "! Just below target");
   const quiet = reduce(
     board(),
     stats("support", { ringing: 0, agents: { ...QUEUE_STATS.agents, logged_in: 1, ringing: 0 }, today: { ...QUEUE_STATS.today, service_level_percent: null, asa_secs: null } }),
   );
-  assert.equal(tileFigures(quiet, "support").serviceLevel, "–");
-  assert.equal(tileFigures(quiet, "support").standingWords, "No calls yet");
-  assert.equal(tileFigures(quiet, "support").asa, "–");
-  assert.equal(tileFigures(quiet, "support").ringing, "");
-  assert.equal(tileFigures(quiet, "support").agents, "1 agent logged in");
+  assert.equal(tileFigures(quiet, lane("support")).serviceLevel, "–");
+  assert.equal(tileFigures(quiet, lane("support")).standingWords, "No calls yet");
+  assert.equal(tileFigures(quiet, lane("support")).asa, "–");
+  assert.equal(tileFigures(quiet, lane("support")).ringing, "");
+  assert.equal(tileFigures(quiet, lane("support")).agents, "1 agent logged in");
 });
 
 test("the longest wait ticks from oldest_waiting_since and is raised past the threshold, high past twice it", () => {
   const view = reduce(board(), QUEUE_STATS);
   const since = Date.parse(QUEUE_STATS.oldest_waiting_since);
-  assert.deepEqual(longestWait(view, "support", since + 12_000), { text: "0:12", alert: "none", note: "" });
-  assert.deepEqual(longestWait(view, "support", since + 25_000), { text: "0:25", alert: "raised", note: " · over 20 s" });
-  assert.deepEqual(longestWait(view, "support", since + 41_000), { text: "0:41", alert: "high", note: " · over 20 s" });
-  assert.deepEqual(longestWait(view, "sales", since), { text: "–", alert: "none", note: "" });
+  assert.deepEqual(longestWait(view, lane("support"), since + 12_000), { text: "0:12", alert: "none", note: "" });
+  assert.deepEqual(longestWait(view, lane("support"), since + 25_000), { text: "0:25", alert: "raised", note: " · over 20 s" });
+  assert.deepEqual(longestWait(view, lane("support"), since + 41_000), { text: "0:41", alert: "high", note: " · over 20 s" });
+  assert.deepEqual(longestWait(view, lane("sales"), since), { text: "–", alert: "none", note: "" });
 });
 
 test("the totals tile: tenant_stats, measured against a target only when every queue shares it", () => {
@@ -323,10 +417,10 @@ test("a new session: a resumed one keeps the board; another with the same queues
   assert.equal(keepsSubscription(board("?queues=nosuch"), { ...SESSION, resumed: true }), false, "no tiles: subscribe again");
   const same = signedIn(view, SESSION);
   assert.equal(same.key, view.key);
-  assert.equal(tileFigures(same, "support").waiting, "2");
+  assert.equal(tileFigures(same, lane("support")).waiting, "2");
   const fewer = signedIn(view, { ...SESSION, queues: SESSION.queues.filter((q) => q.id !== "vip") });
   assert.deepEqual(fewer.tiles.map((t) => t.id), ["support", "sales", "general", "chat"]);
-  assert.equal(tileFigures(fewer, "support"), null, "new tiles start without figures");
+  assert.equal(tileFigures(fewer, lane("support")), null, "new tiles start without figures");
 });
 
 test("the reducer leaves the view it was given as it was", () => {

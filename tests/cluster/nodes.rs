@@ -164,7 +164,7 @@ fn counts(figures: &[String]) -> Vec<String> {
 
 /// The support queue's answered calls in a node's figures.
 fn answered_calls(figures: &[String]) -> f64 {
-    let series = r#"acdhub_queue_calls_total{tenant="acme",queue="support",outcome="answered"}"#;
+    let series = r#"acdhub_queue_calls_total{tenant="acme",queue="support",channel="voice",outcome="answered"}"#;
     net::sample(&figures.join("\n"), series)
 }
 
@@ -711,4 +711,63 @@ async fn a_node_killed_mid_conversation_loses_no_message_its_agent_goes_on_at_an
     let (mut tab, _) = Client::login_at(nodes.ws(1), Via::Ws, "c1").await;
     let state = tab.expect("conversation_state").await;
     assert_eq!(state["transcript"].as_array().unwrap().len(), 5, "{state}");
+}
+
+/// The state of `agent` as a `list_agents` at `client`'s node reads it now.
+async fn state_of(client: &mut Client, agent: &str) -> String {
+    let page = client.request(json!({"type": "list_agents"})).await;
+    let agents = page["result"]["agents"].as_array().expect("a page");
+    let listed = agents.iter().find(|a| a["id"] == agent).expect("listed");
+    listed["state"].as_str().unwrap().to_owned()
+}
+
+/// An agent whose connection is gone past the grace period while it holds a conversation
+/// cannot be logged out, so it goes not ready; the logout is tried again, from the node it was
+/// on, and goes through once the conversation is over, as every node sees.
+#[tokio::test]
+async fn on_a_cluster_an_agent_gone_with_a_conversation_is_logged_out_once_it_is_over() {
+    let nats = NatsCluster::start("nodes-gone-chat", 3);
+    // No wrap-up after a chat, so the only wait is the next try (30 s after the first).
+    let chat = net::with_chat("").replacen("wrap_up_secs = 30", "wrap_up_secs = 0", 1);
+    let nodes = Nodes::start_with(
+        "nodes-gone-chat",
+        &nats,
+        3,
+        "disconnect_grace_secs = 1\non_disconnect = \"logout\"\n",
+        &chat,
+    )
+    .await;
+    let (mut agent, _) = Client::login_at(nodes.ws(0), Via::Ws, "c1").await;
+    agent.ok(json!({"type": "login"})).await;
+    agent.ok(json!({"type": "ready"})).await;
+    let (mut widget, _) = Client::login_at(nodes.ws(1), Via::Ws, "widget").await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "chat-1", "queue": "chat"}))
+        .await;
+    agent.expect("conversation_offer").await;
+    agent
+        .ok(json!({"type": "accept_conversation", "conversation": "chat-1"}))
+        .await;
+    let (mut boss, _) = Client::login_at(nodes.ws(2), Via::Ws, "boss").await;
+    drop(agent);
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut wait_for = async |state: &str| loop {
+        let now = state_of(&mut boss, "c1").await;
+        if now == state {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "c1 is {now}, not {state}:\n{}",
+            nodes.logs()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    wait_for("not_ready").await;
+    // Its conversation waits for it; once the customer leaves, the next try logs it out.
+    widget
+        .ok(json!({"type": "customer_left", "conversation": "chat-1"}))
+        .await;
+    wait_for("logged_out").await;
 }

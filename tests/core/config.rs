@@ -1284,6 +1284,81 @@ fn a_bad_channel_capacity_or_conversation_queue_is_refused_at_its_key() {
     assert_refused(&text, line, "tenants[0].agents[1].capacity.chat", "0 to 10");
 }
 
+/// `channels` makes one lane per channel, with the queue's settings; what is wrong with a lane
+/// is reported at the queue's own entry of the file.
+#[test]
+fn a_queue_of_several_channels_loads_as_one_lane_each_and_errors_point_at_its_entry() {
+    let two = |text: String| {
+        text.replacen(
+            "id = \"support\"\nmin_skill = 3",
+            "id = \"support\"\nmin_skill = 3\nchannels = [\"voice\", \"chat\"]",
+            1,
+        )
+    };
+    let file = parse(&two(with_chat("", "", ""))).expect("parses");
+    let acd = &file.tenants[0].acd;
+    let lanes: Vec<(&str, Option<&str>, u8)> = acd
+        .queues
+        .iter()
+        .map(|q| {
+            (
+                q.id.as_str(),
+                q.channel.as_ref().map(|c| c.as_str()),
+                q.min_skill,
+            )
+        })
+        .collect();
+    assert_eq!(
+        lanes,
+        [
+            ("support", None, 3),
+            ("support", Some("chat"), 3),
+            ("sales", None, 1),
+            ("chats", Some("chat"), 1)
+        ]
+    );
+    let core = Acd::new(acd.clone(), Timestamp::UNIX_EPOCH).expect("runs");
+    assert_eq!(core.lanes_of(&"support".into()).count(), 2);
+
+    // `chats` is the file's third queue and the core's fourth lane: the error names the file's.
+    let text = two(with_chat("", "", "")).replace("channel = \"chat\"", "channel = \"sms\"");
+    let line = line_of(&text, "channel = \"sms\"");
+    assert_refused(
+        &text,
+        line,
+        "tenants[0].queues[2].channel",
+        "names no configured channel",
+    );
+    // An overflow from a two-lane queue needs both lanes at the target.
+    let text = two(with_chat("", "", "")).replacen(
+        "min_skill = 3",
+        "min_skill = 3\nmax_wait = { after_secs = 60, overflow_to = \"sales\" }",
+        1,
+    );
+    let line = line_of(&text, "overflow_to = \"sales\"");
+    assert_refused(
+        &text,
+        line,
+        "tenants[0].queues[0].max_wait.overflow_to",
+        "another channel",
+    );
+    for (channels, problem) in [
+        ("channels = []", "at least one channel"),
+        ("channels = [\"chat\", \"chat\"]", "`chat` listed twice"),
+        ("channels = [\"chat\"]\nchannel = \"chat\"", "not both"),
+    ] {
+        let text = base_with("id = \"sales\"", channels);
+        let text = with_chat_channel(&text);
+        let line = line_of(&text, channels.lines().next().unwrap());
+        assert_refused(&text, line, "tenants[0].queues[1].channels", problem);
+    }
+}
+
+/// `text` with a chat channel defined.
+fn with_chat_channel(text: &str) -> String {
+    format!("{text}\n[[tenants.channels]]\nid = \"chat\"\n")
+}
+
 #[test]
 fn transcript_retention_is_kept_for_ever_unless_set_and_never_zero_days() {
     let file = parse(BASE).unwrap();

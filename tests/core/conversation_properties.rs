@@ -25,18 +25,20 @@ fn setup(voice_exclusive: bool) -> String {
          channel chat capacity 3
          channel sms capacity 2 exclusive
          queue voice wrap_up 5s ring 10s
+         queue help channels voice,chat wrap_up 4s ring 10s
          queue chats channel chat wrap_up 5s ring 10s max_wait 60s overflow_to chats2
          queue chats2 channel chat strategy round_robin max_length 3
          queue texts channel sms ring 15s wrap_up 3s
-         agent a0 voice 1 chats 2 texts 1
+         agent a0 voice 1 chats 2 texts 1 help 1
          agent a1 chats 1 chats2 1 capacity chat 1
-         agent a2 voice 2 texts 1 chats2 2
+         agent a2 voice 2 texts 1 chats2 2 help 3
          agent a3 voice 1 chats 1 chats2 1 texts 1 capacity sms 0"
     )
 }
 
 const AGENTS: [&str; 4] = ["a0", "a1", "a2", "a3"];
-const CONVERSATION_QUEUES: [&str; 3] = ["chats", "chats2", "texts"];
+/// `help` serves calls and chats: a lane of each.
+const CONVERSATION_QUEUES: [&str; 4] = ["chats", "chats2", "texts", "help"];
 const CAPACITY: [[(&str, usize); 2]; 4] = [
     [("chat", 3), ("sms", 2)],
     [("chat", 1), ("sms", 2)],
@@ -81,13 +83,15 @@ fn command(acd: &Acd, step: &Step, serial: usize) -> Option<Command> {
     Some(match step.kind {
         0 => Command::CallArrived {
             call: CallId::new(format!("c{serial}")),
-            queue: QueueId::new("voice"),
+            queue: QueueId::new(["voice", "help"][step.pick % 2]),
             priority: (step.arg % 2) as u8,
             data: CallData::default(),
         },
         1 | 2 => Command::ConversationArrived {
             conversation: CallId::new(format!("k{serial}")),
             queue: QueueId::new(CONVERSATION_QUEUES[step.arg % CONVERSATION_QUEUES.len()]),
+            // Named or not: `help` has one messaging lane.
+            channel: step.pick.is_multiple_of(2).then(|| ChannelId::new("chat")),
             priority: (step.arg % 3) as u8,
             data: CallData::default(),
             messages: vec!["hello".to_owned(); step.arg % 3],
@@ -137,7 +141,7 @@ fn command(acd: &Acd, step: &Step, serial: usize) -> Option<Command> {
                 },
                 (ConversationStatus::Waiting { .. }, _) => Command::MoveCall {
                     call: id(view),
-                    queue: QueueId::new(CONVERSATION_QUEUES[step.arg % 3]),
+                    queue: QueueId::new(CONVERSATION_QUEUES[step.arg % CONVERSATION_QUEUES.len()]),
                 },
             }
         }
@@ -337,8 +341,13 @@ fn run(
             let words = support::render_event(&event, start);
             let mut words = words.split_whitespace();
             let kind = words.next().unwrap_or_default().to_owned();
+            let rendered: Vec<&str> = words.collect();
             let detail = match kind.as_str() {
-                "chat_left" | "chat_offer_ended" | "left" => words.last().unwrap_or_default(),
+                "chat_left" | "chat_offer_ended" | "left" => {
+                    rendered.last().copied().unwrap_or_default()
+                }
+                // Work of either lane of `help` routed.
+                "offered" | "chat_offered" if rendered.contains(&"help") => "help",
                 _ => "",
             };
             coverage
@@ -452,6 +461,8 @@ fn the_mixed_days_reach_every_part_of_the_conversation_model() {
         "chat_offer_ended customer_left",
         "offered",
         "left completed",
+        "offered help",
+        "chat_offered help",
     ] {
         assert!(
             coverage.events.contains(event),

@@ -70,6 +70,7 @@ fn dana(id: &str, queue: &str, messages: &[&str]) -> Command {
     Command::ConversationArrived {
         conversation: id.into(),
         queue: queue.into(),
+        channel: None,
         priority: 4,
         data,
         messages: messages.iter().map(|m| (*m).to_owned()).collect(),

@@ -20,6 +20,7 @@ mod conversations;
 mod erlang_c;
 mod errors;
 mod fold_day;
+mod lanes;
 mod properties;
 mod protocol_contract;
 mod records;

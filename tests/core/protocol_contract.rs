@@ -612,11 +612,13 @@ fn literal_events() -> Vec<Event> {
     }
     events.push(Event::QueueWaiting {
         queue: "support".into(),
+        channel: "voice".into(),
         waiting: 0,
         oldest_waiting_since: None,
     });
     events.push(Event::QueueWaiting {
         queue: "support".into(),
+        channel: "voice".into(),
         waiting: 2,
         oldest_waiting_since: Some(outbound::time(at("2023-11-14T22:14:02.25Z"))),
     });
@@ -703,6 +705,7 @@ fn queue_events(acd: &Acd, queue: &QueueId) -> Vec<Event> {
     vec![
         Event::QueueWaiting {
             queue: queue.to_string(),
+            channel: stats.channel_name().to_owned(),
             waiting: stats.waiting,
             oldest_waiting_since: stats.oldest_waiting_since.map(outbound::time),
         },

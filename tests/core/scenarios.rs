@@ -1042,7 +1042,7 @@ fn queue_changed_coalesces_over_commands_until_polled() {
     let changed: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::QueueChanged { queue } => Some(queue.to_string()),
+            Event::QueueChanged { queue, .. } => Some(queue.to_string()),
             _ => None,
         })
         .collect();

@@ -26,6 +26,7 @@ mod hardening_ops;
 mod hardening_sessions;
 mod hardening_ws;
 mod heartbeat;
+mod lanes;
 mod pages;
 mod records;
 mod reload;

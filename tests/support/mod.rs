@@ -14,6 +14,10 @@
 //!     sl 20s variant answered short_abandon 5s first_response 30s max_wait 2m overflow_to sales max_length 2
 //!     escalate 30s widen 2 escalate 60s overflow sales      (all on one line)
 //! agent ann support 3 sales 1
+//! channel chat capacity 2 exclusive
+//! queue chats channel chat                # a queue of one messaging channel
+//! queue help channels voice,chat          # a queue of two lanes, calls and chats
+//! agent bob help 1 capacity chat 3
 //! ```
 //!
 //! # Script
@@ -45,7 +49,8 @@
 //! - `where c1 STATUS [queue q] [priority N] [min_skill N] [arrived T] [entered T] [until T]
 //!   [direct yes|no]`: the call view; STATUS is `waiting`, `ringing a`, `connected a`, `held a`
 //!   or `gone`.
-//! - `queue q|tenant: waiting N ringing N oldest T|-`: live figures.
+//! - `queue q|q/CHANNEL|tenant: waiting N ringing N oldest T|-`: live figures (`q/chat`: the
+//!   chat lane of a queue of several channels, also in `agents` and `stats`).
 //! - `agents q|tenant: logged_in N ready N ringing N on_call N wrap_up N not_ready N
 //!   not_ready.REASON N`, and for a queue of conversations `places N places_taken N holding N`
 //!   (its agents' places staffed and taken, and agents holding any).
@@ -148,6 +153,7 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
             }
             "queue" => {
                 let mut q = QueueConfig::new(next("queue id"));
+                let mut lanes = Vec::new();
                 while let Some(key) = words.next() {
                     let mut value = || words.next().unwrap_or_else(|| fail("missing value"));
                     match key {
@@ -184,6 +190,13 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                         }
                         "max_length" => q.max_queue_length = Some(value().parse().unwrap()),
                         "channel" => q.channel = Some(ChannelId::new(value())),
+                        // `channels voice,chat`: one lane per channel.
+                        "channels" => {
+                            lanes = value()
+                                .split(',')
+                                .map(|c| (c != "voice").then(|| ChannelId::new(c)))
+                                .collect()
+                        }
                         "escalate" => {
                             let after = duration(value());
                             let action = match value() {
@@ -200,7 +213,15 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                         _ => fail(&format!("unknown queue key `{key}`")),
                     }
                 }
-                config.queues.push(q);
+                if lanes.is_empty() {
+                    lanes.push(q.channel.clone());
+                }
+                for channel in lanes {
+                    config.queues.push(QueueConfig {
+                        channel,
+                        ..q.clone()
+                    });
+                }
             }
             "agent" => {
                 let id = next("agent id");
@@ -574,12 +595,20 @@ impl Run {
         if !words.len().is_multiple_of(2) {
             return Err("expected `key value` pairs".to_owned());
         }
-        let queue = match scope {
-            "tenant" => None,
-            _ => Some(
+        let queue = match scope.split_once('/') {
+            _ if scope == "tenant" => None,
+            // `support/chat`: one lane of a queue of several channels.
+            Some((queue, channel)) => Some(
+                self.acd
+                    .lanes_of(&QueueId::new(queue))
+                    .map(|lane| self.acd.lane_stats(lane))
+                    .find(|stats| stats.channel_name() == channel)
+                    .ok_or_else(|| format!("no lane {scope}"))?,
+            ),
+            None => Some(
                 self.acd
                     .queue_stats(&QueueId::new(scope))
-                    .ok_or_else(|| format!("no queue {scope}"))?,
+                    .ok_or_else(|| format!("no queue {scope} of one lane"))?,
             ),
         };
         let tenant = self.acd.tenant_stats();
@@ -918,16 +947,21 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
         "chat" => {
             if word(2)? != "in" {
                 return Err(format!(
-                    "`{text}`: chat K in QUEUE [priority N] [says TEXT...]"
+                    "`{text}`: chat K in QUEUE [via CHANNEL] [priority N] [says TEXT...]"
                 ));
             }
             let mut priority = 0;
+            let mut channel = None;
             let mut messages = Vec::new();
             let mut i = 4;
             while i < words.len() {
                 match words[i] {
                     "priority" => {
                         priority = word(i + 1)?.parse().map_err(|_| "bad priority")?;
+                        i += 2;
+                    }
+                    "via" => {
+                        channel = Some(ChannelId::new(word(i + 1)?));
                         i += 2;
                     }
                     "says" => {
@@ -946,6 +980,7 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             Command::ConversationArrived {
                 conversation: call1()?,
                 queue: QueueId::new(word(3)?),
+                channel,
                 priority,
                 data: CallData::default(),
                 messages,
@@ -1100,7 +1135,7 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
             queue,
             reason,
         } => format!("left {call} from {queue} {}", reason.name()),
-        Event::QueueChanged { queue } => format!("changed {queue}"),
+        Event::QueueChanged { queue, .. } => format!("changed {queue}"),
         Event::ConversationArrived {
             conversation,
             queue,

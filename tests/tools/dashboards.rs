@@ -127,6 +127,61 @@ fn metric_names(text: &str) -> BTreeSet<String> {
     names
 }
 
+/// Every per-queue series a text selects, with its matchers: each `acdhub_queue_...` or
+/// `acdhub:queue_...` name and the text between the braces that follow it (`None` without).
+fn queue_selectors(expr: &str) -> Vec<(String, Option<String>)> {
+    let mut found = Vec::new();
+    for name in metric_names(expr) {
+        if !(name.starts_with("acdhub_queue_") || name.starts_with("acdhub:queue_")) {
+            continue;
+        }
+        let mut at = 0;
+        while let Some(offset) = expr[at..].find(name.as_str()) {
+            let start = at + offset;
+            let end = start + name.len();
+            at = end;
+            // The whole name only, not a longer one it starts (acdhub_queue_calls_total in
+            // acdhub_queue_calls_total_x) nor one it ends.
+            let next = expr[end..].chars().next();
+            if next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                || expr[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+            {
+                continue;
+            }
+            let matchers = expr[end..]
+                .strip_prefix('{')
+                .and_then(|rest| rest.find('}').map(|close| rest[..close].to_owned()));
+            found.push((name.clone(), matchers));
+        }
+    }
+    found
+}
+
+/// The label lists of a PromQL text's `keyword (...)` clauses, e.g. every `on (...)`.
+fn label_lists<'a>(text: &'a str, keyword: &str) -> Vec<Vec<&'a str>> {
+    let opening = format!("{keyword} (");
+    let mut lists = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = text[at..].find(&opening) {
+        let start = at + offset;
+        at = start + opening.len();
+        // A keyword, not the end of a longer word (`sum by (`, not `foo_by (`).
+        if text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let close = text[at..].find(')').expect("a closing parenthesis");
+        lists.push(text[at..at + close].split(',').map(str::trim).collect());
+    }
+    lists
+}
+
 /// The series docs/metrics.md promises, from its tables: every backticked name in a row's first
 /// cell, and for a histogram its `_bucket`, `_count` and `_sum` series.
 fn contract_names() -> BTreeSet<String> {
@@ -478,19 +533,107 @@ fn the_dashboard_filters_by_tenant_queue_and_channel_variables() {
             "{name}: {query}"
         );
     }
-    // Every per-queue figure follows the selection.
+    // Every per-queue figure follows the selection, the channel included: each series it reads
+    // is filtered by tenant, queue and channel directly (every queue series has `channel`, so no
+    // join through acdhub_queue_info is needed), and its legend tells a queue's lanes apart.
+    let mut per_queue = 0;
     for panel in panels(&dashboard) {
+        let title = &panel["title"];
         for target in panel["targets"].as_array().into_iter().flatten() {
             let expr = target["expr"].as_str().unwrap_or_default();
-            if expr.contains("acdhub_queue_") || expr.contains("acdhub:queue_") {
+            let selectors = queue_selectors(expr);
+            if selectors.is_empty() {
+                continue;
+            }
+            per_queue += 1;
+            for (name, matchers) in &selectors {
+                let matchers = matchers.as_deref().unwrap_or_default();
+                for wanted in [
+                    r#"tenant=~"$tenant""#,
+                    r#"queue=~"$queue""#,
+                    r#"channel=~"$channel""#,
+                ] {
+                    assert!(
+                        matchers.contains(wanted),
+                        "panel {title}: {name} is not filtered by {wanted}: {expr}"
+                    );
+                }
+            }
+            assert!(
+                !expr.contains("acdhub_queue_info"),
+                "panel {title} joins acdhub_queue_info for the channel its series carry: {expr}"
+            );
+            let legend = target["legendFormat"].as_str().unwrap_or_default();
+            assert!(
+                ["{{tenant}}", "{{queue}}", "{{channel}}"]
+                    .iter()
+                    .all(|label| legend.contains(label)),
+                "panel {title}: the legend {legend:?} does not tell a queue's lanes apart"
+            );
+            // Whatever the query keeps of the series, it keeps the channel.
+            for by in label_lists(expr, "by") {
                 assert!(
-                    expr.contains(r#"tenant=~"$tenant""#) && expr.contains(r#"queue=~"$queue""#),
-                    "panel {} ignores the selection: {expr}",
-                    panel["title"]
+                    by.contains(&"channel"),
+                    "panel {title}: `by ({})` sums a queue's lanes together: {expr}",
+                    by.join(", ")
                 );
             }
         }
     }
+    assert!(per_queue >= 15, "only {per_queue} per-queue queries found");
+}
+
+#[test]
+fn every_per_queue_rule_keeps_a_queues_lanes_apart() {
+    // A queue serving several channels has one series per lane of every acdhub_queue_ series,
+    // differing only in `channel`: a join on the queue without the channel would match a lane
+    // with the other lane's series (a many-to-many error, or the other lane's bucket at T,
+    // formula or target), and a sum without it would add the lanes together.
+    // The rules without their comments (which quote joins and sums too).
+    let rules: String = read(RULES)
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let joins: Vec<Vec<&str>> = label_lists(&rules, "on")
+        .into_iter()
+        .filter(|labels| labels.contains(&"queue"))
+        .collect();
+    assert!(
+        joins.len() >= 10,
+        "only {} joins on queue: {joins:?}",
+        joins.len()
+    );
+    for labels in &joins {
+        for wanted in ["channel", "tenant", "job", "instance"] {
+            assert!(
+                labels.contains(&wanted),
+                "a join on ({}) lacks {wanted}",
+                labels.join(", ")
+            );
+        }
+    }
+    let sums = label_lists(&rules, "by");
+    assert!(sums.len() >= 15, "only {} `by` clauses", sums.len());
+    for labels in &sums {
+        assert!(
+            labels.contains(&"channel") && !labels.contains(&"queue"),
+            "the channel group sums by ({}), not by tenant and channel",
+            labels.join(", ")
+        );
+    }
+    for labels in label_lists(&rules, "without") {
+        assert!(
+            !labels.contains(&"channel") && !labels.contains(&"queue"),
+            "without ({}) drops a lane's labels",
+            labels.join(", ")
+        );
+    }
+    // Every series carries its channel: no rule takes it from the info series any more.
+    assert!(
+        !rules.contains("group_left") && !metric_names(&rules).contains("acdhub_queue_info"),
+        "{RULES} still joins acdhub_queue_info for the channel"
+    );
 }
 
 #[test]
@@ -565,6 +708,29 @@ fn the_dashboard_shows_what_a_supervisor_watches_with_units() {
         agents["fieldConfig"]["defaults"]["custom"]["stacking"]["mode"],
         "normal"
     );
+}
+
+#[test]
+fn the_selector_and_label_list_scanners_find_what_the_checks_rely_on() {
+    let expr = r#"sum by (tenant, queue, channel) (increase(acdhub_queue_calls_total{tenant=~"$tenant", channel=~"$channel"}[15m])) and on (job, queue) acdhub_queue_calls_total_x and acdhub:queue_occupancy:ratio_15m"#;
+    let selectors = queue_selectors(expr);
+    assert_eq!(
+        selectors,
+        vec![
+            ("acdhub:queue_occupancy:ratio_15m".to_owned(), None),
+            (
+                "acdhub_queue_calls_total".to_owned(),
+                Some(r#"tenant=~"$tenant", channel=~"$channel""#.to_owned())
+            ),
+            ("acdhub_queue_calls_total_x".to_owned(), None),
+        ]
+    );
+    assert_eq!(
+        label_lists(expr, "by"),
+        vec![vec!["tenant", "queue", "channel"]]
+    );
+    assert_eq!(label_lists(expr, "on"), vec![vec!["job", "queue"]]);
+    assert!(label_lists("foo_by (x)", "by").is_empty());
 }
 
 #[test]

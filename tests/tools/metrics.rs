@@ -1,5 +1,6 @@
 //! `/metrics` as Prometheus sees it: on its own listener, linted by the real `promtool`, with
-//! every documented series, and showing exactly what a wallboard shows for the same moment.
+//! every documented series, and showing exactly what a wallboard shows for the same moment,
+//! lane by lane for a queue that serves calls and chat.
 
 use crate::net;
 use std::io::Write;
@@ -140,7 +141,7 @@ async fn a_live_scrape_passes_promtool_and_has_every_documented_series() {
     assert!(
         sample(
             &exposition,
-            "acdhub_queue_calls_offered_total{tenant=\"acme\",queue=\"sales\"}"
+            "acdhub_queue_calls_offered_total{tenant=\"acme\",queue=\"sales\",channel=\"voice\"}"
         ) > 0.0,
         "the simulator's warm-up shows"
     );
@@ -166,17 +167,24 @@ async fn metrics_have_a_listener_of_their_own_and_can_be_switched_off() {
     server.shutdown().await;
 }
 
-fn series(name: &str, queue: &str) -> String {
-    format!("{name}{{tenant=\"acme\",queue=\"{queue}\"}}")
+/// A series of one lane of queue `queue` of tenant acme: every queue series names its channel.
+fn series(name: &str, queue: &str, channel: &str) -> String {
+    format!("{name}{{tenant=\"acme\",queue=\"{queue}\",channel=\"{channel}\"}}")
 }
 
-fn labelled(name: &str, queue: &str, label: &str, value: &str) -> String {
-    format!("{name}{{tenant=\"acme\",queue=\"{queue}\",{label}=\"{value}\"}}")
+fn labelled(name: &str, queue: &str, channel: &str, label: &str, value: &str) -> String {
+    format!("{name}{{tenant=\"acme\",queue=\"{queue}\",channel=\"{channel}\",{label}=\"{value}\"}}")
 }
 
-/// The scrape agrees with a wallboard's latest `queue_stats` for `queue`, figure by figure.
+/// The scrape agrees with a wallboard's latest `queue_stats` for one lane of a queue (its
+/// `queue` and `channel`), figure by figure.
 fn assert_same_figures(exposition: &str, stats: &Value) {
     let queue = stats["queue"].as_str().unwrap();
+    let channel = stats["channel"].as_str().unwrap();
+    let series = |name: &str, queue: &str| series(name, queue, channel);
+    let labelled = |name: &str, queue: &str, label: &str, value: &str| {
+        labelled(name, queue, channel, label, value)
+    };
     let today = &stats["today"];
     let same = |name: String, wallboard: &Value| {
         assert_eq!(
@@ -304,15 +312,180 @@ async fn a_scrape_a_wallboard_and_a_supervisor_show_the_same_figures_for_the_sam
     assert!(
         sample(
             &exposition,
-            &series("acdhub_queue_oldest_wait_seconds", "support")
+            &series("acdhub_queue_oldest_wait_seconds", "support", "voice")
         ) >= 0.0
     );
     assert_eq!(
         sample(
             &exposition,
-            "acdhub_queue_service_level_info{tenant=\"acme\",queue=\"support\",variant=\"answered\",threshold=\"20\"}"
+            "acdhub_queue_service_level_info{tenant=\"acme\",queue=\"support\",channel=\"voice\",variant=\"answered\",threshold=\"20\"}"
         ),
         1.0
     );
+    server.shutdown().await;
+}
+
+/// Queue `help` serves calls and chat (a lane each, to go with [`net::with_chat`]'s channel);
+/// nobody has a skill in it, so whatever arrives waits.
+const TWO_LANES: &str = r#"
+[[tenants.queues]]
+id = "help"
+channels = ["voice", "chat"]
+ring_timeout_secs = 2
+wrap_up_secs = 60
+"#;
+
+/// The series of one sample line: its name and its labels but tenant, queue and channel,
+/// and the lane it belongs to (queue, channel).
+fn lane_of(line: &str) -> Option<((String, String), (String, String))> {
+    let (name, rest) = line.split_once('{')?;
+    let (labels, _) = rest.split_once('}')?;
+    let mut lane = (String::new(), String::new());
+    let mut others = Vec::new();
+    for pair in labels.split(',') {
+        let (label, value) = pair.split_once('=')?;
+        let value = value.trim_matches('"').to_owned();
+        match label {
+            "tenant" => {}
+            "queue" => lane.0 = value,
+            "channel" => lane.1 = value,
+            _ => others.push(pair),
+        }
+    }
+    Some((lane, (name.to_owned(), others.join(","))))
+}
+
+/// The label names docs/metrics.md gives each `acdhub_queue_` series, from its tables.
+fn documented_queue_labels(doc: &str) -> Vec<(String, Vec<String>, bool)> {
+    let mut rows = Vec::new();
+    for line in doc.lines().filter(|l| l.starts_with("| `acdhub_queue_")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let name = cells[1].trim_matches('`').to_owned();
+        let labels = cells[3].split(',').map(|l| l.trim().to_owned()).collect();
+        rows.push((name, labels, cells[2] == "histogram"));
+    }
+    rows
+}
+
+#[tokio::test]
+async fn a_queue_of_two_channels_has_every_queue_series_once_per_lane_with_its_own_figures() {
+    let server = net::start(&net::with_chat(TWO_LANES)).await;
+    let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
+    wall.ok(json!({"type": "subscribe"})).await;
+    // Two calls in help's voice lane, then one conversation in its chat lane.
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    for call in ["h1", "h2"] {
+        pbx.ok(json!({"type": "call_arrived", "call": call, "queue": "help"}))
+            .await;
+    }
+    let voice = wall
+        .expect_where("queue_stats", |m| {
+            m["queue"] == "help" && m["channel"] == "voice" && m["waiting"] == 2
+        })
+        .await;
+    let (mut widget, _) = Client::login(&server, Via::Ws, "widget").await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "k1", "queue": "help", "messages": ["Hi"]}))
+        .await;
+    let chat = wall
+        .expect_where("queue_stats", |m| {
+            m["queue"] == "help" && m["channel"] == "chat" && m["waiting"] == 1
+        })
+        .await;
+    assert_eq!(voice["today"]["offered"], 2);
+    assert_eq!(chat["today"]["offered"], 1);
+    let exposition = scrape(&server).await;
+
+    // Each lane's series are its own figures, as the wallboard has them for that lane.
+    assert_same_figures(&exposition, &voice);
+    assert_same_figures(&exposition, &chat);
+    for channel in ["voice", "chat"] {
+        assert_eq!(
+            sample(&exposition, &series("acdhub_queue_info", "help", channel)),
+            1.0,
+            "help's {channel} lane"
+        );
+    }
+
+    // Every queue series names its channel, and help has each of them once per lane: the chat
+    // lane has the voice lane's series, and besides them exactly the conversation series.
+    let mut per_lane: std::collections::BTreeMap<
+        (String, String),
+        std::collections::BTreeSet<(String, String)>,
+    > = Default::default();
+    let mut queue_lines = 0;
+    for line in exposition
+        .lines()
+        .filter(|l| l.starts_with("acdhub_queue_"))
+    {
+        queue_lines += 1;
+        let (lane, series) = lane_of(line).unwrap_or_else(|| panic!("no labels: {line}"));
+        assert!(
+            !lane.1.is_empty(),
+            "a queue series without its channel: {line}"
+        );
+        per_lane.entry(lane).or_default().insert(series);
+    }
+    assert!(queue_lines > 100, "only {queue_lines} queue series");
+    let help = |channel: &str| &per_lane[&("help".to_owned(), channel.to_owned())];
+    let voice_series = help("voice");
+    let chat_series = help("chat");
+    assert!(
+        voice_series.is_subset(chat_series),
+        "series of help's voice lane that its chat lane lacks: {:?}",
+        voice_series.difference(chat_series).collect::<Vec<_>>()
+    );
+    let only_chat: std::collections::BTreeSet<&str> = chat_series
+        .difference(voice_series)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md")).unwrap();
+    let conversation_section = doc
+        .split("## Conversation series")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/metrics.md has a section on conversation series");
+    let conversation_series: std::collections::BTreeSet<&str> = conversation_section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    assert!(conversation_series.len() >= 10, "{conversation_series:?}");
+    assert_eq!(only_chat, conversation_series);
+    // One series of each conversation family in the chat lane, none in the voice lane.
+    assert_eq!(
+        voice_series.len() + conversation_series.len(),
+        chat_series.len()
+    );
+
+    // docs/metrics.md lists exactly the labels each queue series is served with, `channel`
+    // among them.
+    let documented = documented_queue_labels(&doc);
+    assert!(documented.len() >= 25, "{documented:?}");
+    for (name, labels, histogram) in documented {
+        assert!(labels.contains(&"channel".to_owned()), "{name}: {labels:?}");
+        let served_name = if histogram {
+            format!("{name}_count")
+        } else {
+            name.clone()
+        };
+        let served: std::collections::BTreeSet<String> = exposition
+            .lines()
+            .filter_map(|l| l.strip_prefix(&format!("{served_name}{{")))
+            .flat_map(|rest| {
+                let labels = rest.split_once('}').map_or("", |(labels, _)| labels);
+                labels
+                    .split(',')
+                    .filter_map(|pair| pair.split_once('=').map(|(label, _)| label.to_owned()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let labels: std::collections::BTreeSet<String> = labels.into_iter().collect();
+        assert_eq!(
+            served, labels,
+            "the labels of {name}, served and documented"
+        );
+    }
     server.shutdown().await;
 }

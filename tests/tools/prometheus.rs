@@ -1,7 +1,8 @@
 //! A real Prometheus (Debian's) scrapes acdhub while the simulator plays calls, with the rules of
 //! dashboards/ loaded. Its series for waiting and answered calls must equal what a wallboard
-//! subscription reported for the same moments; every rule evaluates, and every query of the
-//! Grafana dashboard runs.
+//! subscription reported for the same moments, lane by lane; every rule evaluates, also over a
+//! queue that serves calls and chat (two lanes), keeping the lanes apart; and every query of the
+//! Grafana dashboard runs, filters by channel and names each series apart.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -58,6 +59,16 @@ service_level = {{ threshold_secs = 10, target_percent = 90 }}
 ring_timeout_secs = 5
 wrap_up_secs = 1
 
+[[tenants.channels]]
+id = "chat"
+
+# Calls and chat: a lane each. Nobody has the skill, so its work waits.
+[[tenants.queues]]
+id = "help"
+channels = ["voice", "chat"]
+ring_timeout_secs = 5
+wrap_up_secs = 1
+
 [[tenants.agents]]
 id = "v1"
 skills = {{ support = 1, sales = 1 }}
@@ -72,8 +83,20 @@ role = "wallboard"
 tenant = "acme"
 password_hash = "{hash}"
 
+[[principals]]
+user = "pbx"
+role = "telephony"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "widget"
+role = "messaging"
+tenant = "acme"
+password_hash = "{hash}"
+
 [simulator]
-calls_per_hour = 1800
+calls_per_hour = {{ support = 900, sales = 900 }}
 aht_secs = 4
 answer_delay_secs = 1
 virtual_agents = ["v1", "v2"]
@@ -157,15 +180,17 @@ impl Prometheus {
         answer["data"]["result"].clone()
     }
 
-    /// Every raw sample of a series selector over the last `range`, per `queue` label.
-    async fn samples(&self, selector: &str, range: &str) -> Vec<(String, Vec<(i64, f64)>)> {
+    /// Every raw sample of a series selector over the last `range`, per lane (`queue` and
+    /// `channel` labels).
+    async fn samples(&self, selector: &str, range: &str) -> Vec<(Lane, Vec<(i64, f64)>)> {
         let result = self.query(&format!("{selector}[{range}]")).await;
         result
             .as_array()
             .unwrap()
             .iter()
             .map(|series| {
-                let queue = series["metric"]["queue"].as_str().unwrap().to_owned();
+                let label = |name: &str| series["metric"][name].as_str().unwrap().to_owned();
+                let queue = (label("queue"), label("channel"));
                 let values = series["values"]
                     .as_array()
                     .unwrap()
@@ -181,8 +206,23 @@ impl Prometheus {
     }
 }
 
-/// What the wallboard reported for one queue: (instant in ms, waiting, answered today).
+/// What the wallboard reported for one lane of a queue: (instant in ms, waiting, answered today).
 type History = Vec<(i64, f64, f64)>;
+
+/// A lane: a queue and one channel it serves (`voice`, or a messaging channel).
+type Lane = (String, String);
+
+/// Renders a Grafana legend (`{{label}}` placeholders) for one series of a query's result.
+fn legend(format: &str, metric: &Value) -> String {
+    let mut text = format.to_owned();
+    for (name, value) in metric.as_object().into_iter().flatten() {
+        text = text.replace(
+            &format!("{{{{{name}}}}}"),
+            value.as_str().unwrap_or_default(),
+        );
+    }
+    text
+}
 
 /// Compares Prometheus's samples of one figure with the wallboard's history. A sample is
 /// compared exactly when the wallboard reported no change from its last update before the
@@ -234,20 +274,19 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
     let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
     wall.ok(json!({"type": "subscribe", "tenant_total": false}))
         .await;
-    let history: Arc<Mutex<std::collections::BTreeMap<String, History>>> = Arc::default();
-    let record = |history: &Mutex<std::collections::BTreeMap<String, History>>, m: &Value| {
+    let history: Arc<Mutex<std::collections::BTreeMap<Lane, History>>> = Arc::default();
+    let record = |history: &Mutex<std::collections::BTreeMap<Lane, History>>, m: &Value| {
         if m["type"] == "queue_stats" {
             let at: jiff::Timestamp = m["at"].as_str().unwrap().parse().unwrap();
-            history
-                .lock()
-                .unwrap()
-                .entry(m["queue"].as_str().unwrap().to_owned())
-                .or_default()
-                .push((
-                    at.as_millisecond(),
-                    m["waiting"].as_f64().unwrap(),
-                    m["today"]["answered"].as_f64().unwrap(),
-                ));
+            let lane = (
+                m["queue"].as_str().unwrap().to_owned(),
+                m["channel"].as_str().unwrap().to_owned(),
+            );
+            history.lock().unwrap().entry(lane).or_default().push((
+                at.as_millisecond(),
+                m["waiting"].as_f64().unwrap(),
+                m["today"]["answered"].as_f64().unwrap(),
+            ));
         }
     };
     for message in std::mem::take(&mut wall.backlog) {
@@ -280,6 +319,33 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // Once Prometheus has scraped help's counters at 0, work arrives in both of its lanes: two
+    // calls in the voice lane, a conversation in the chat lane. Nobody can take them.
+    let deadline = tokio::time::Instant::now() + PATIENCE * 3;
+    while prometheus
+        .query(r#"acdhub_queue_calls_offered_total{queue="help"}"#)
+        .await
+        .as_array()
+        .unwrap()
+        .len()
+        < 2
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Prometheus never scraped help's two lanes"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    for call in ["h1", "h2"] {
+        pbx.ok(json!({"type": "call_arrived", "call": call, "queue": "help"}))
+            .await;
+    }
+    let (mut widget, _) = Client::login(&server, Via::Ws, "widget").await;
+    widget
+        .ok(json!({"type": "conversation_arrived", "conversation": "k1", "queue": "help", "messages": ["Hi"]}))
+        .await;
+
     // Let it scrape for half a minute or so of simulated calls.
     let deadline = tokio::time::Instant::now() + PATIENCE * 6;
     loop {
@@ -293,7 +359,7 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
         let answered = history
             .lock()
             .unwrap()
-            .get("support")
+            .get(&("support".to_owned(), "voice".to_owned()))
             .and_then(|h| h.last().map(|l| l.2))
             .unwrap_or(0.0);
         if count >= 30.0 && answered >= 3.0 {
@@ -317,24 +383,49 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
         .await;
     recorder.abort();
     let history = history.lock().unwrap().clone();
-    assert_eq!(waiting.len(), 2, "a series per queue");
+    let lanes = |series: &[(Lane, Vec<(i64, f64)>)]| -> Vec<Lane> {
+        let mut lanes: Vec<Lane> = series.iter().map(|(lane, _)| lane.clone()).collect();
+        lanes.sort();
+        lanes
+    };
+    let expected: Vec<Lane> = [
+        ("help", "chat"),
+        ("help", "voice"),
+        ("sales", "voice"),
+        ("support", "voice"),
+    ]
+    .map(|(queue, channel)| (queue.to_owned(), channel.to_owned()))
+    .into();
+    assert_eq!(lanes(&waiting), expected, "a series per lane");
+    assert_eq!(lanes(&answered), expected, "a series per lane");
     let mut compared_waiting = Vec::new();
     let mut compared_answered = Vec::new();
-    for (queue, samples) in &waiting {
-        compared_waiting.extend(compare(
-            &format!("{queue} waiting"),
+    for ((queue, channel), samples) in &waiting {
+        let compared = compare(
+            &format!("{queue} {channel} waiting"),
             samples,
-            &history[queue],
+            &history[&(queue.clone(), channel.clone())],
             end_ms,
             |h| h.1,
             false,
-        ));
+        );
+        // Help's lanes end with their own work waiting: two calls, one conversation.
+        if queue == "help" {
+            let own = if channel == "voice" { 2.0 } else { 1.0 };
+            assert_eq!(
+                compared.last(),
+                Some(&own),
+                "help {channel}: {samples:?} against the wallboard's {:?}",
+                history[&(queue.clone(), channel.clone())]
+            );
+        }
+        compared_waiting.extend(compared);
     }
-    for (queue, samples) in &answered {
+    for ((queue, channel), samples) in &answered {
         compared_answered.extend(compare(
-            &format!("{queue} answered"),
+            &format!("{queue} {channel} answered"),
             samples,
-            &history[queue],
+            &history[&(queue.clone(), channel.clone())],
             end_ms,
             |h| h.2,
             true,
@@ -381,8 +472,65 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
     let level = prometheus
         .query(r#"acdhub:queue_service_level:ratio_15m{queue="support"}"#)
         .await;
+    assert_eq!(
+        level.as_array().unwrap().len(),
+        1,
+        "support has one lane: {level}"
+    );
+    assert_eq!(level[0]["metric"]["channel"], "voice");
     let level: f64 = level[0]["value"][1].as_str().unwrap().parse().unwrap();
     assert!((0.0..=1.0).contains(&level), "{level}");
+
+    // Help's two lanes stay apart in the recorded series: each lane's abandonment (nothing
+    // abandoned of what was offered in each) is its own series.
+    let channels = |result: &Value| -> Vec<String> {
+        let mut channels: Vec<String> = result
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|series| series["metric"]["channel"].as_str().unwrap().to_owned())
+            .collect();
+        channels.sort();
+        channels
+    };
+    let both = vec!["chat".to_owned(), "voice".to_owned()];
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let abandonment = loop {
+        let result = prometheus
+            .query(r#"acdhub:queue_abandonment:ratio_15m{queue="help"}"#)
+            .await;
+        if channels(&result) == both || tokio::time::Instant::now() > deadline {
+            break result;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(channels(&abandonment), both, "{abandonment}");
+    for lane in abandonment.as_array().unwrap() {
+        assert_eq!(lane["value"][1], "0", "{lane}");
+    }
+    // Each channel of the tenant sums its own lanes: chat is help's chat lane alone, which had
+    // its conversation; voice has the simulator's calls.
+    let offered = prometheus
+        .query(r#"acdhub:channel_calls_offered:rate_15m{tenant="acme"}"#)
+        .await;
+    assert_eq!(channels(&offered), both, "{offered}");
+    for channel in offered.as_array().unwrap() {
+        let rate: f64 = channel["value"][1].as_str().unwrap().parse().unwrap();
+        assert!(rate > 0.0, "{channel}");
+    }
+    // Both of help's lanes have work and nobody to take it: the alert is raised per lane (it
+    // fires after a minute; pending until then).
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let alerts = loop {
+        let result = prometheus
+            .query(r#"ALERTS{alertname="AcdhubCallsWaitingNoAgents",queue="help"}"#)
+            .await;
+        if channels(&result) == both || tokio::time::Instant::now() > deadline {
+            break result;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(channels(&alerts), both, "{alerts}");
 
     // Every query of the dashboard runs (Grafana's "All" is `.*`).
     let dashboard: Value = serde_json::from_str(
@@ -394,19 +542,56 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
     )
     .unwrap();
     let mut queries = 0;
+    let mut chat_lanes = 0;
     for panel in dashboard["panels"].as_array().unwrap() {
+        let title = &panel["title"];
         for target in panel["targets"].as_array().into_iter().flatten() {
-            let expr = target["expr"]
-                .as_str()
-                .unwrap()
+            let template = target["expr"].as_str().unwrap();
+            let expr = template
                 .replace("$tenant", ".*")
                 .replace("$queue", ".*")
                 .replace("$channel", ".*");
-            prometheus.query(&expr).await;
+            let result = prometheus.query(&expr).await;
             queries += 1;
+            // Each series a query returns has a legend of its own: help's voice and chat lanes
+            // are two lines, named apart.
+            let format = target["legendFormat"].as_str().unwrap_or_default();
+            let mut legends: Vec<String> = result
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|series| legend(format, &series["metric"]))
+                .collect();
+            let count = legends.len();
+            legends.sort();
+            legends.dedup();
+            assert_eq!(
+                legends.len(),
+                count,
+                "panel {title}: two series share a legend {format:?}: {result}"
+            );
+            // With Channel at chat, a per-queue panel shows chat lanes only.
+            if template.contains(r#"channel=~"$channel""#) {
+                let chat = prometheus
+                    .query(&expr.replace(r#"channel=~".*""#, r#"channel=~"chat""#))
+                    .await;
+                for series in chat.as_array().unwrap() {
+                    assert_eq!(
+                        series["metric"]["channel"], "chat",
+                        "panel {title} with Channel chat: {series}"
+                    );
+                    if series["metric"]["queue"] == "help" {
+                        chat_lanes += 1;
+                    }
+                }
+            }
         }
     }
     assert!(queries >= 10, "{queries} dashboard queries");
+    assert!(
+        chat_lanes >= 3,
+        "help's chat lane shows in the per-queue panels with Channel chat ({chat_lanes} series)"
+    );
     drop(prometheus);
     server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);

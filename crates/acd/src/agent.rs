@@ -607,9 +607,11 @@ impl Acd {
             status: agent.status.clone(),
             since: agent.since,
             pending: agent.pending.clone(),
+            // One per queue: the same skill is a membership of each of its lanes.
             skills: agent
                 .memberships
                 .iter()
+                .filter(|m| self.lanes_of_queue(&self.queues[m.queue].config.id)[0] == m.queue)
                 .map(|m| (self.queues[m.queue].config.id.clone(), m.skill))
                 .collect(),
             ring_no_answer_streak: agent.ring_no_answer_streak,

@@ -266,9 +266,11 @@ pub struct QueueConfig {
     pub min_skill: u8,
     /// Steps in increasing order of `after`.
     pub escalation: Vec<EscalationStep>,
-    /// The messaging channel whose conversations this queue routes; `None` for a voice queue.
-    /// A queue routes one kind of work, so its figures are that channel's; every queue it
-    /// overflows or escalates to routes the same channel.
+    /// The messaging channel whose conversations this entry routes; `None` for calls. A queue
+    /// that serves several channels is configured as one entry per channel (a lane), sharing
+    /// the id and the name: each lane has its own waiting work, available agents and figures,
+    /// and an agent with a skill in the queue is a member of every lane. Every queue a lane
+    /// overflows or escalates to must have a lane of the same channel.
     #[serde(default)]
     pub channel: Option<ChannelId>,
 }
@@ -356,12 +358,19 @@ impl Config {
                 return Err(err(at("capacity"), "must be between 1 and 10"));
             }
         }
-        let channel_of: std::collections::HashMap<&QueueId, &Option<ChannelId>> =
-            self.queues.iter().map(|q| (&q.id, &q.channel)).collect();
-        let mut seen = std::collections::HashSet::new();
+        // A queue that serves several channels is listed once per channel (a lane): the
+        // entries share the id and the name and differ in the channel.
+        let mut lanes = std::collections::HashSet::new();
+        let mut name_of = std::collections::HashMap::new();
         for (i, q) in self.queues.iter().enumerate() {
-            if !seen.insert(q.id.clone()) {
+            if !lanes.insert((&q.id, &q.channel)) {
                 return Err(err(format!("queues[{i}].id"), "duplicate queue id"));
+            }
+            if *name_of.entry(&q.id).or_insert(&q.name) != &q.name {
+                return Err(err(
+                    format!("queues[{i}].name"),
+                    "the lanes of a queue (its entries for each channel) share its name",
+                ));
             }
         }
         let queue_ids: std::collections::HashSet<&QueueId> =
@@ -377,7 +386,8 @@ impl Config {
                     return Err(err(at("channel"), "names no configured channel"));
                 }
             }
-            let same_channel = |to: &QueueId| channel_of.get(to).is_none_or(|c| **c == q.channel);
+            // Work overflows to the lane of its own channel, which the target must serve.
+            let same_channel = |to: &QueueId| !known(to) || lanes.contains(&(to, &q.channel));
             if !(1..=MAX_SKILL).contains(&q.min_skill) {
                 return Err(err(at("min_skill"), "must be between 1 and 5"));
             }

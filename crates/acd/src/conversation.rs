@@ -141,19 +141,15 @@ impl Acd {
     pub(crate) fn conversation_arrived(
         &mut self,
         id: ConversationId,
-        queue: &QueueId,
+        (queue, channel): (&QueueId, Option<&ChannelId>),
         priority: u8,
         data: CallData,
         messages: Vec<String>,
     ) -> Result<(), AcdError> {
-        let queue_index = self.queue_index(queue)?;
-        let Some(channel) = self.queues[queue_index].channel else {
-            return Err(AcdError::WrongChannel {
-                queue: queue.clone(),
-                routes: VOICE.into(),
-                wanted: "a conversation".into(),
-            });
-        };
+        let queue_index = self.conversation_lane(queue, channel)?;
+        let channel = self.queues[queue_index]
+            .channel
+            .expect("a conversation lane");
         if self.calls.contains_key(&id) {
             return Err(AcdError::DuplicateCall(id));
         }
@@ -291,6 +287,9 @@ impl Acd {
     /// before first responses were kept gets its first reply's instant (without counting it
     /// again). Deterministic, so every replica restores alike.
     pub fn restored(&mut self) {
+        if self.lanes.is_empty() {
+            self.lanes = super::lanes_of(self.queues.iter().map(|q| &q.config));
+        }
         for agent in 0..self.agents.len() {
             self.count_places(agent);
         }
@@ -652,13 +651,7 @@ impl Acd {
             Agent(usize),
         }
         let to = match &target {
-            TransferTarget::Queue(queue) => {
-                let index = self.queue_index(queue)?;
-                if self.queues[index].channel != Some(channel) {
-                    return Err(self.wrong_channel(index, Some(channel)));
-                }
-                To::Queue(index)
-            }
+            TransferTarget::Queue(queue) => To::Queue(self.lane(queue, Some(channel))?),
             TransferTarget::Agent(other) => {
                 let other_index = self.agent_index(other)?;
                 if other_index == agent {
@@ -710,13 +703,56 @@ impl Acd {
         Ok(())
     }
 
-    pub(crate) fn wrong_channel(&self, queue: usize, wanted: Option<usize>) -> AcdError {
+    /// The lane of `queue` a conversation of `channel` arrives in; with no channel named, the
+    /// queue's only messaging lane.
+    fn conversation_lane(
+        &self,
+        queue: &QueueId,
+        channel: Option<&ChannelId>,
+    ) -> Result<usize, AcdError> {
+        let lanes = self.lanes_of_queue(queue);
+        if lanes.is_empty() {
+            return Err(AcdError::UnknownQueue(queue.clone()));
+        }
+        let wrong = |wanted: String| AcdError::WrongChannel {
+            queue: queue.clone(),
+            routes: self.lane_names(queue),
+            wanted,
+        };
+        if let Some(id) = channel {
+            // `voice`, or not a channel of the tenant: no conversation lane routes it.
+            let index = self.channels.iter().position(|c| &c.id == id);
+            return index.map_or_else(|| Err(wrong(id.to_string())), |i| self.lane(queue, Some(i)));
+        }
+        let mut messaging = lanes
+            .iter()
+            .copied()
+            .filter(|&lane| self.queues[lane].channel.is_some());
+        match (messaging.next(), messaging.next()) {
+            (Some(lane), None) => Ok(lane),
+            (None, _) => Err(wrong("a conversation".into())),
+            (Some(_), Some(_)) => Err(wrong("a conversation of no named channel".into())),
+        }
+    }
+
+    /// What a queue routes, by channel name: `voice and chat`.
+    fn lane_names(&self, queue: &QueueId) -> String {
+        let names: Vec<&str> = self
+            .lanes_of_queue(queue)
+            .iter()
+            .map(|&lane| self.queues[lane].config.channel_name())
+            .collect();
+        names.join(" and ")
+    }
+
+    /// Queue `queue` has no lane of channel `wanted` (`None`: calls).
+    pub(crate) fn wrong_channel(&self, queue: &QueueId, wanted: Option<usize>) -> AcdError {
         let name = |channel: Option<usize>| {
             channel.map_or_else(|| VOICE.to_owned(), |c| self.channels[c].id.to_string())
         };
         AcdError::WrongChannel {
-            queue: self.queues[queue].config.id.clone(),
-            routes: name(self.queues[queue].channel),
+            queue: queue.clone(),
+            routes: self.lane_names(queue),
             wanted: name(wanted),
         }
     }

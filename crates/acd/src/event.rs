@@ -235,5 +235,7 @@ pub enum Event {
     /// after the other events of a step, however many changes there were.
     QueueChanged {
         queue: QueueId,
+        /// Which of the queue's lanes: its entry for one channel.
+        lane: crate::Lane,
     },
 }

@@ -281,13 +281,7 @@ impl Acd {
             Agent(usize),
         }
         let to = match &target {
-            TransferTarget::Queue(queue) => {
-                let index = self.queue_index(queue)?;
-                if self.queues[index].channel.is_some() {
-                    return Err(self.wrong_channel(index, None));
-                }
-                To::Queue(index)
-            }
+            TransferTarget::Queue(queue) => To::Queue(self.lane(queue, None)?),
             TransferTarget::Agent(other) => {
                 let other_index = self.agent_index(other)?;
                 if other_index == agent {

@@ -6,6 +6,46 @@ use super::stats::Places;
 use super::{Acd, AgentStatusKind};
 
 impl Acd {
+    /// The lanes of each queue are its entries, one per channel, with its name, and an agent
+    /// with a skill in a queue is a member of every lane of it at that level.
+    fn check_lanes(&self) -> Result<(), String> {
+        if self.lanes != super::lanes_of(self.queues.iter().map(|q| &q.config)) {
+            return Err("the lanes do not match the queues".to_owned());
+        }
+        for lanes in self.lanes.values() {
+            let first = &self.queues[lanes[0]];
+            for (position, &lane) in lanes.iter().enumerate().skip(1) {
+                let queue = &self.queues[lane];
+                if queue.config.name != first.config.name {
+                    return Err(format!("the lanes of {} differ in name", first.config.id));
+                }
+                if lanes[..position]
+                    .iter()
+                    .any(|&l| self.queues[l].channel == queue.channel)
+                {
+                    return Err(format!("{} has two lanes of one channel", first.config.id));
+                }
+            }
+            for agent in &self.agents {
+                let skills: Vec<Option<u8>> = lanes
+                    .iter()
+                    .map(|&lane| {
+                        agent
+                            .membership_of(lane)
+                            .map(|m| agent.memberships[m].skill)
+                    })
+                    .collect();
+                if skills.iter().any(|skill| *skill != skills[0]) {
+                    return Err(format!(
+                        "agent {} is not a member of every lane of {} alike",
+                        agent.id, first.config.id
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every invariant of the model and returns the first one broken. Costs a full scan:
     /// for tests and debugging, not for the hot path.
     #[doc(hidden)]
@@ -17,6 +57,7 @@ impl Acd {
                 self.calls.conversations()
             ));
         }
+        self.check_lanes()?;
         let mut waiting = vec![0usize; self.queues.len()];
         let mut ringing = vec![0u32; self.queues.len()];
         let mut held = vec![vec![0u8; self.channels.len()]; self.agents.len()];

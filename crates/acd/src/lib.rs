@@ -146,6 +146,10 @@ pub enum Command {
     ConversationArrived {
         conversation: ConversationId,
         queue: QueueId,
+        /// The channel, where the queue serves several messaging channels; `None` names the
+        /// queue's only one.
+        #[serde(default)]
+        channel: Option<ChannelId>,
         priority: u8,
         data: CallData,
         messages: Vec<String>,
@@ -247,8 +251,13 @@ pub struct Acd {
     routing: RoutingConfig,
     reasons: HashSet<ReasonCode>,
     reason_list: Vec<ReasonConfig>,
+    /// The lanes: a queue's entry for one channel, in configuration order (lanes added by a
+    /// reload after them). Indexes are stable: nothing is ever removed.
     queues: Vec<Queue>,
-    queue_by_id: HashMap<QueueId, usize>,
+    /// Each queue's lanes, derived from `queues`. Absent from a snapshot written before
+    /// queues had lanes: [`Acd::restored`] builds it then.
+    #[serde(default)]
+    lanes: HashMap<QueueId, Vec<usize>>,
     agents: Vec<Agent>,
     agent_by_id: HashMap<AgentId, usize>,
     /// The messaging channels, in configuration order (channels added by a reload after them).
@@ -267,12 +276,24 @@ impl Acd {
     /// A tenant's ACD with every agent logged out and no calls, its statistics starting at `now`.
     pub fn new(config: Config, now: Timestamp) -> Result<Acd, ConfigError> {
         config.validate()?;
-        let queue_by_id: HashMap<QueueId, usize> = config
-            .queues
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (q.id.clone(), i))
-            .collect();
+        let lanes = lanes_of(config.queues.iter());
+        let channel_index = |id: Option<&ChannelId>| {
+            id.map(|id| {
+                config
+                    .channels
+                    .iter()
+                    .position(|c| &c.id == id)
+                    .expect("validated")
+            })
+        };
+        // The lane of `to` that routes the channel of `from`.
+        let same_lane = |to: &QueueId, from: &config::QueueConfig| {
+            lanes[to]
+                .iter()
+                .copied()
+                .find(|&lane| config.queues[lane].channel == from.channel)
+                .expect("validated")
+        };
         let mut next_position = vec![0u32; config.queues.len()];
         let channel_order: Vec<ChannelId> = config.channels.iter().map(|c| c.id.clone()).collect();
         let agents = config
@@ -282,8 +303,8 @@ impl Acd {
                 let memberships = a
                     .skills
                     .iter()
+                    .flat_map(|(queue, skill)| lanes[queue].iter().map(move |&lane| (lane, skill)))
                     .map(|(queue, skill)| {
-                        let queue = queue_by_id[queue];
                         next_position[queue] += 1;
                         Membership {
                             queue,
@@ -312,23 +333,21 @@ impl Acd {
                     .max_wait
                     .as_ref()
                     .and_then(|m| m.overflow_to.as_ref())
-                    .map(|to| queue_by_id[to]);
+                    .map(|to| same_lane(to, q));
                 let escalation = q
                     .escalation
                     .iter()
                     .map(|step| match &step.action {
-                        Escalation::Overflow { to } => Some(queue_by_id[to]),
+                        Escalation::Overflow { to } => Some(same_lane(to, q)),
                         Escalation::Widen { .. } => None,
                     })
                     .collect();
-                let channel = q.channel.as_ref().map(|id| {
-                    config
-                        .channels
-                        .iter()
-                        .position(|c| &c.id == id)
-                        .expect("validated")
-                });
-                Queue::new(q.clone(), channel, max_wait, escalation)
+                Queue::new(
+                    q.clone(),
+                    channel_index(q.channel.as_ref()),
+                    max_wait,
+                    escalation,
+                )
             })
             .collect();
         let mut reasons: HashSet<ReasonCode> = config
@@ -353,7 +372,7 @@ impl Acd {
             reasons,
             reason_list: config.not_ready_reasons,
             queues,
-            queue_by_id,
+            lanes,
             agents,
             agent_by_id: config
                 .agents
@@ -409,10 +428,17 @@ impl Acd {
             Command::ConversationArrived {
                 conversation,
                 queue,
+                channel,
                 priority,
                 data,
                 messages,
-            } => self.conversation_arrived(conversation, &queue, priority, data, messages),
+            } => self.conversation_arrived(
+                conversation,
+                (&queue, channel.as_ref()),
+                priority,
+                data,
+                messages,
+            ),
             Command::CustomerWrote { conversation, text } => {
                 self.customer_wrote(&conversation, text)
             }
@@ -465,6 +491,7 @@ impl Acd {
         self.dirty.flags[queue] = false;
         Some(Event::QueueChanged {
             queue: self.queues[queue].config.id.clone(),
+            lane: Lane(queue),
         })
     }
 
@@ -592,11 +619,23 @@ impl Acd {
         })
     }
 
-    pub(crate) fn queue_index(&self, id: &QueueId) -> Result<usize, AcdError> {
-        self.queue_by_id
+    /// The lane of queue `id` that routes `channel` (`None`: calls): unknown queue, or
+    /// `wrong_channel` for a queue that does not serve the channel.
+    pub(crate) fn lane(&self, id: &QueueId, channel: Option<usize>) -> Result<usize, AcdError> {
+        let lanes = self
+            .lanes
             .get(id)
+            .ok_or_else(|| AcdError::UnknownQueue(id.clone()))?;
+        lanes
+            .iter()
             .copied()
-            .ok_or_else(|| AcdError::UnknownQueue(id.clone()))
+            .find(|&lane| self.queues[lane].channel == channel)
+            .ok_or_else(|| self.wrong_channel(id, channel))
+    }
+
+    /// The lanes of a queue (empty for an unknown one), in configuration order.
+    pub(crate) fn lanes_of_queue(&self, id: &QueueId) -> &[usize] {
+        self.lanes.get(id).map_or(&[], Vec::as_slice)
     }
 
     pub fn agent(&self, id: &AgentId) -> Option<AgentView> {
@@ -628,9 +667,23 @@ impl Acd {
         calls.into_iter().map(|call| self.call_view(call)).collect()
     }
 
-    /// The queue ids, in configuration order.
+    /// The queue ids, in configuration order (a queue of several lanes once, where its first
+    /// lane is).
     pub fn queue_ids(&self) -> impl Iterator<Item = &QueueId> {
-        self.queues.iter().map(|q| &q.config.id)
+        (0..self.queues.len())
+            .filter(|&lane| self.lanes_of_queue(&self.queues[lane].config.id)[0] == lane)
+            .map(|lane| &self.queues[lane].config.id)
+    }
+
+    /// Every lane (a queue's entry for one channel), in configuration order.
+    pub fn lanes(&self) -> impl Iterator<Item = Lane> + use<> {
+        (0..self.queues.len()).map(Lane)
+    }
+
+    /// The lanes of a queue, in configuration order: none for an unknown queue, one for a
+    /// queue of one channel.
+    pub fn lanes_of(&self, id: &QueueId) -> impl Iterator<Item = Lane> + '_ {
+        self.lanes_of_queue(id).iter().copied().map(Lane)
     }
 
     /// The configured not-ready reasons (the system reasons are not listed).
@@ -638,24 +691,29 @@ impl Acd {
         &self.reason_list
     }
 
-    /// A queue's configuration (its name, its service level, ...).
+    /// A queue's configuration (its name, its service level, ...): its first lane's.
     pub fn queue_config(&self, id: &QueueId) -> Option<&config::QueueConfig> {
-        let index = *self.queue_by_id.get(id)?;
-        Some(&self.queues[index].config)
+        let lane = *self.lanes_of_queue(id).first()?;
+        Some(&self.queues[lane].config)
     }
 
-    /// How many calls wait in a queue, and since when the oldest has waited: what an agent's
+    /// A lane's configuration: its queue's, with the lane's channel.
+    pub fn lane_config(&self, lane: Lane) -> &config::QueueConfig {
+        &self.queues[lane.0].config
+    }
+
+    /// How much work waits in a lane, and since when the oldest has waited: what an agent's
     /// display shows, without reading the statistics windows.
-    pub fn queue_waiting(&self, id: &QueueId) -> Option<(u32, Option<Timestamp>)> {
-        let queue = &self.queues[*self.queue_by_id.get(id)?];
-        Some((queue.waiting_count() as u32, queue.oldest_waiting_since()))
+    pub fn lane_waiting(&self, lane: Lane) -> (u32, Option<Timestamp>) {
+        let queue = &self.queues[lane.0];
+        (queue.waiting_count() as u32, queue.oldest_waiting_since())
     }
 
-    /// A queue's statistics as of [`Acd::now`].
-    pub fn queue_stats(&self, id: &QueueId) -> Option<QueueStats> {
-        let index = *self.queue_by_id.get(id)?;
+    /// A lane's statistics as of [`Acd::now`].
+    pub fn lane_stats(&self, lane: Lane) -> QueueStats {
+        let index = lane.0;
         let queue = &self.queues[index];
-        Some(QueueStats {
+        QueueStats {
             id: queue.config.id.clone(),
             name: queue.config.name.clone(),
             channel: queue.config.channel.clone(),
@@ -664,13 +722,30 @@ impl Acd {
             oldest_waiting_since: queue.oldest_waiting_since(),
             service_level: queue.config.service_level.clone(),
             stats: self.stats.queue(index, self.now),
-        })
+        }
     }
 
-    /// A queue's distributions of waiting and handle times since the core started.
+    /// A queue's statistics, for a queue of one lane: `None` for an unknown queue or one that
+    /// serves several channels (whose lanes [`Acd::lane_stats`] reads one by one).
+    pub fn queue_stats(&self, id: &QueueId) -> Option<QueueStats> {
+        self.only_lane(id).map(|lane| self.lane_stats(lane))
+    }
+
+    /// A queue's histograms, for a queue of one lane (as [`Acd::queue_stats`]).
     pub fn queue_histograms(&self, id: &QueueId) -> Option<&QueueHistograms> {
-        let index = *self.queue_by_id.get(id)?;
-        Some(self.stats.histograms(index))
+        self.only_lane(id).map(|lane| self.lane_histograms(lane))
+    }
+
+    fn only_lane(&self, id: &QueueId) -> Option<Lane> {
+        match self.lanes_of_queue(id) {
+            [lane] => Some(Lane(*lane)),
+            _ => None,
+        }
+    }
+
+    /// A lane's distributions of waiting and handle times since the core started.
+    pub fn lane_histograms(&self, lane: Lane) -> &QueueHistograms {
+        self.stats.histograms(lane.0)
     }
 
     /// The tenant's totals as of [`Acd::now`].
@@ -692,6 +767,32 @@ impl Acd {
     pub fn pending_timers(&self) -> usize {
         self.timers.len()
     }
+}
+
+/// A lane of a queue: its entry for one channel. A queue of one channel has one lane; a queue
+/// serving calls and chat has two, each with its own waiting work, agents and figures.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Lane(usize);
+
+impl Lane {
+    /// The lane's position among all lanes, from 0 in configuration order: an index for
+    /// per-lane tables.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// Each queue's lanes, in the order of `queues`.
+fn lanes_of<'a>(
+    queues: impl Iterator<Item = &'a config::QueueConfig>,
+) -> HashMap<QueueId, Vec<usize>> {
+    let mut lanes: HashMap<QueueId, Vec<usize>> = HashMap::default();
+    for (lane, queue) in queues.enumerate() {
+        lanes.entry(queue.id.clone()).or_default().push(lane);
+    }
+    lanes
 }
 
 /// An agent's capacity for each channel of `order` (the core's order of its channels): its own

@@ -35,7 +35,7 @@ use super::Acd;
 use super::agent::{Agent, AgentStatus, Membership};
 use super::call::CallState;
 use super::config::{Config, ConfigError, Escalation, QueueConfig};
-use super::ids::ReasonCode;
+use super::ids::{ChannelId, QueueId, ReasonCode};
 use super::queue::Queue;
 use super::stats::Places;
 
@@ -76,18 +76,38 @@ impl Acd {
             }
         }
 
-        for queue in &config.queues {
-            if !self.queue_by_id.contains_key(&queue.id) {
-                // New queues go after the existing ones, in the order the configuration lists
-                // them.
-                let index = self.queue_by_id.len();
-                self.queue_by_id.insert(queue.id.clone(), index);
+        // New lanes (of new queues, or new channels of a queue) go after the existing ones, in
+        // the order the configuration lists them.
+        let lane_of: Vec<usize> = {
+            let mut next = self.queues.len();
+            config
+                .queues
+                .iter()
+                .map(|queue| {
+                    let channel = self.channel_index(queue.channel.as_ref());
+                    self.lane(&queue.id, channel).unwrap_or_else(|_| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        for (queue, &lane) in config.queues.iter().zip(&lane_of) {
+            if lane >= self.queues.len() {
+                self.lanes.entry(queue.id.clone()).or_default().push(lane);
             }
         }
+        // Every lane of the new configuration, by queue and channel: overflow targets may be
+        // lanes that are still to be added.
+        let lane_by_key: std::collections::HashMap<(&QueueId, Option<&ChannelId>), usize> = config
+            .queues
+            .iter()
+            .zip(&lane_of)
+            .map(|(queue, &lane)| ((&queue.id, queue.channel.as_ref()), lane))
+            .collect();
         let mut resettle = Vec::new();
-        for queue in &config.queues {
-            let index = self.queue_by_id[&queue.id];
-            let (max_wait, escalation) = self.overflow_targets(queue);
+        for (queue, &index) in config.queues.iter().zip(&lane_of) {
+            let (max_wait, escalation) = overflow_targets(queue, &lane_by_key);
             if index == self.queues.len() {
                 let channel = self.channel_index(queue.channel.as_ref());
                 self.queues
@@ -120,7 +140,9 @@ impl Acd {
                 Some(index) => {
                     self.agents[index].name = agent.name.clone();
                     for (queue, skill) in &agent.skills {
-                        self.set_skill(index, self.queue_by_id[queue], *skill);
+                        for lane in self.lanes[queue].clone() {
+                            self.set_skill(index, lane, *skill);
+                        }
                     }
                 }
                 None => {
@@ -134,7 +156,9 @@ impl Acd {
                     ));
                     self.agent_by_id.insert(agent.id.clone(), index);
                     for (queue, skill) in &agent.skills {
-                        self.set_skill(index, self.queue_by_id[queue], *skill);
+                        for lane in self.lanes[queue].clone() {
+                            self.set_skill(index, lane, *skill);
+                        }
                     }
                 }
             }
@@ -234,12 +258,7 @@ impl Acd {
             }
         }
         for queue in &self.queues {
-            let Some((at, configured)) = config
-                .queues
-                .iter()
-                .enumerate()
-                .find(|(_, q)| q.id == queue.config.id)
-            else {
+            let Some(at) = config.queues.iter().position(|q| q.id == queue.config.id) else {
                 return Err(refuse(
                     "queues",
                     format!(
@@ -248,12 +267,18 @@ impl Acd {
                     ),
                 ));
             };
-            if configured.channel != queue.config.channel {
+            if !config
+                .queues
+                .iter()
+                .any(|q| q.id == queue.config.id && q.channel == queue.config.channel)
+            {
                 return Err(refuse(
                     &format!("queues[{at}].channel"),
                     format!(
-                        "queue `{}` cannot route another channel while the ACD runs",
-                        queue.config.id
+                        "queue `{}` cannot stop routing {} while the ACD runs (it may route \
+                         more channels)",
+                        queue.config.id,
+                        queue.config.channel_name()
                     ),
                 ));
             }
@@ -289,26 +314,32 @@ impl Acd {
         }
         Ok(())
     }
+}
 
-    /// Where a queue's maximum wait and escalation steps send calls, as queue indexes (every
-    /// queue of the new configuration has one already).
-    fn overflow_targets(&self, queue: &QueueConfig) -> (Option<usize>, Vec<Option<usize>>) {
-        let max_wait = queue
-            .max_wait
-            .as_ref()
-            .and_then(|m| m.overflow_to.as_ref())
-            .map(|to| self.queue_by_id[to]);
-        let escalation = queue
-            .escalation
-            .iter()
-            .map(|step| match &step.action {
-                Escalation::Overflow { to } => Some(self.queue_by_id[to]),
-                Escalation::Widen { .. } => None,
-            })
-            .collect();
-        (max_wait, escalation)
-    }
+/// Where a lane's maximum wait and escalation steps send work, as lane indexes: the target's
+/// lane of the same channel, from every lane of the new configuration by queue and channel.
+fn overflow_targets(
+    queue: &QueueConfig,
+    lanes: &std::collections::HashMap<(&QueueId, Option<&ChannelId>), usize>,
+) -> (Option<usize>, Vec<Option<usize>>) {
+    let lane = |to: &QueueId| lanes[&(to, queue.channel.as_ref())];
+    let max_wait = queue
+        .max_wait
+        .as_ref()
+        .and_then(|m| m.overflow_to.as_ref())
+        .map(lane);
+    let escalation = queue
+        .escalation
+        .iter()
+        .map(|step| match &step.action {
+            Escalation::Overflow { to } => Some(lane(to)),
+            Escalation::Widen { .. } => None,
+        })
+        .collect();
+    (max_wait, escalation)
+}
 
+impl Acd {
     /// Gives an agent (not in any available index) a skill level in a queue: a new membership
     /// goes last in the queue's round-robin order, and a logged-in agent counts in the queue's
     /// figures from now on.
@@ -497,9 +528,10 @@ mod tests {
         let t1 = t0 + secs(60);
         let events = reconfigure(&mut acd, more, t1);
         assert!(
-            events.contains(&Event::QueueChanged {
-                queue: QueueId::from("billing")
-            }),
+            events.iter().any(|event| matches!(
+                event,
+                Event::QueueChanged { queue, .. } if queue.as_str() == "billing"
+            )),
             "{events:?}"
         );
         let ids: Vec<&str> = acd.queue_ids().map(QueueId::as_str).collect();
@@ -767,6 +799,7 @@ mod tests {
         Command::ConversationArrived {
             conversation: CallId::from(conversation),
             queue: QueueId::from("chats"),
+            channel: None,
             priority: 0,
             data: CallData::default(),
             messages: Vec::new(),

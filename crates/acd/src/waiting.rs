@@ -19,10 +19,7 @@ impl Acd {
         priority: u8,
         data: CallData,
     ) -> Result<(), AcdError> {
-        let queue_index = self.queue_index(queue)?;
-        if self.queues[queue_index].channel.is_some() {
-            return Err(self.wrong_channel(queue_index, None));
-        }
+        let queue_index = self.lane(queue, None)?;
         if self.calls.contains_key(&id) {
             return Err(AcdError::DuplicateCall(id));
         }
@@ -362,18 +359,17 @@ impl Acd {
     }
 
     pub(crate) fn move_call(&mut self, id: &CallId, queue: &QueueId) -> Result<(), AcdError> {
-        let to = self.queue_index(queue)?;
+        if self.lanes_of_queue(queue).is_empty() {
+            return Err(AcdError::UnknownQueue(queue.clone()));
+        }
         let slot = self.call_slot(id)?;
         let call = &self.calls[slot];
         if !matches!(call.state, CallState::Waiting { .. }) {
             return Err(AcdError::NotWaiting(id.clone()));
         }
-        if call.queue == to {
+        let to = self.lane(queue, call.conversation.as_ref().map(|c| c.channel))?;
+        if self.calls[slot].queue == to {
             return Ok(());
-        }
-        let channel = call.conversation.as_ref().map(|c| c.channel);
-        if self.queues[to].channel != channel {
-            return Err(self.wrong_channel(to, channel));
         }
         self.overflow(slot, to, OverflowReason::Moved);
         Ok(())

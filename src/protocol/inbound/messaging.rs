@@ -30,6 +30,8 @@ struct TextFields {
 struct ArrivedFields {
     conversation: String,
     queue: String,
+    #[serde(default, deserialize_with = "present")]
+    channel: Option<String>,
     #[serde(default)]
     priority: u8,
     #[serde(default, deserialize_with = "present")]
@@ -100,6 +102,7 @@ fn arrived(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
     Ok(ClientMessage::ConversationArrived {
         conversation: name(kind, "conversation", f.conversation)?,
         queue: ident(kind, "queue", f.queue)?,
+        channel: f.channel.map(|c| ident(kind, "channel", c)).transpose()?,
         priority: f.priority,
         customer: f.customer,
         data: f.data,

@@ -57,14 +57,18 @@ fn queue_series(
     queue: &QueueStats,
     histograms: &QueueHistograms,
 ) {
-    let labels = [("tenant", tenant), ("queue", queue.id.as_str())];
+    // Every queue series names its lane: a queue serving calls and chat has two of each.
+    let labels = [
+        ("tenant", tenant),
+        ("queue", queue.id.as_str()),
+        ("channel", queue.channel_name()),
+    ];
     let figures = &queue.stats.lifetime;
-    let channel = queue.channel_name();
     out.gauge(
         "acdhub_queue_info",
-        "What the queue routes (always 1): channel voice, or the messaging channel of its \
-         conversations, which its calls series then count.",
-        &[labels[0], labels[1], ("channel", channel)],
+        "A lane of a queue (always 1): channel voice, or a messaging channel whose \
+         conversations the lane's calls series then count. A queue has one per channel it serves.",
+        &labels,
         1.0,
     );
     out.gauge(
@@ -92,7 +96,7 @@ fn queue_series(
         out.gauge(
             "acdhub_queue_agents",
             "Agents with a skill in the queue by state; an agent in several queues counts in each.",
-            &[labels[0], labels[1], ("state", state)],
+            &[labels[0], labels[1], labels[2], ("state", state)],
             count as f64,
         );
     }
@@ -113,7 +117,7 @@ fn queue_series(
         out.counter(
             "acdhub_queue_calls_total",
             "Calls of the queue by outcome.",
-            &[labels[0], labels[1], ("outcome", outcome)],
+            &[labels[0], labels[1], labels[2], ("outcome", outcome)],
             count as f64,
         );
     }
@@ -147,8 +151,8 @@ fn queue_series(
         &labels,
         figures.handling_ms as f64 / 1000.0,
     );
-    if let Some(channel) = &queue.channel {
-        conversation_series(out, &labels, channel.as_str(), queue);
+    if queue.channel.is_some() {
+        conversation_series(out, &labels, queue);
     }
     let service_level = &queue.service_level;
     let threshold = service_level.threshold.as_millis() as f64 / 1000.0;
@@ -174,6 +178,7 @@ fn queue_series(
         &[
             labels[0],
             labels[1],
+            labels[2],
             ("variant", service_level.variant.name()),
             ("threshold", &le),
         ],
@@ -181,15 +186,9 @@ fn queue_series(
     );
 }
 
-/// What only a queue of conversations has, labelled with its channel: places now, first
-/// responses, and place time for concurrency and occupancy by capacity (ratios of rates).
-fn conversation_series(
-    out: &mut Families,
-    labels: &[(&str, &str); 2],
-    channel: &str,
-    queue: &QueueStats,
-) {
-    let labels = [labels[0], labels[1], ("channel", channel)];
+/// What only a lane of conversations has: places now, first responses, and place time for
+/// concurrency and occupancy by capacity (ratios of rates).
+fn conversation_series(out: &mut Families, labels: &[(&str, &str); 3], queue: &QueueStats) {
     let figures = &queue.stats.lifetime;
     let places = &queue.stats.places;
     for (name, help, value) in [
@@ -210,30 +209,30 @@ fn conversation_series(
             places.holding,
         ),
     ] {
-        out.gauge(name, help, &labels, value as f64);
+        out.gauge(name, help, labels, value as f64);
     }
     out.counter(
         "acdhub_queue_first_responses_total",
         "Conversations whose first agent reply came while in the queue.",
-        &labels,
+        labels,
         figures.first_responses as f64,
     );
     out.counter(
         "acdhub_queue_first_responses_within_threshold_total",
         "First agent replies within the queue's first-response threshold.",
-        &labels,
+        labels,
         figures.first_responses_within_threshold as f64,
     );
     out.counter(
         "acdhub_queue_first_response_seconds_total",
         "Total time from the start of each conversation to its first agent reply.",
-        &labels,
+        labels,
         figures.first_response_ms as f64 / 1000.0,
     );
     out.gauge(
         "acdhub_queue_first_response_threshold_seconds",
         "The queue's first-response threshold.",
-        &labels,
+        labels,
         queue.service_level.first_response_threshold().as_millis() as f64 / 1000.0,
     );
     for (name, help, ms) in [
@@ -253,7 +252,7 @@ fn conversation_series(
             figures.holding_ms,
         ),
     ] {
-        out.counter(name, help, &labels, ms as f64 / 1000.0);
+        out.counter(name, help, labels, ms as f64 / 1000.0);
     }
 }
 
@@ -492,6 +491,7 @@ mod tests {
             (
                 10,
                 Command::ConversationArrived {
+                    channel: None,
                     conversation: "k1".into(),
                     queue: QueueId::from("chat"),
                     priority: 0,

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
     Acd, AgentId, AgentStatus, Author, CallId, CallStatus, ConversationId, ConversationStatus,
-    Event, OverflowReason, QueueId,
+    Event, Lane, OverflowReason, QueueId,
 };
 use crate::protocol::Role;
 use crate::protocol::messaging;
@@ -71,8 +71,8 @@ pub struct Audience {
     conversation_agent: HashMap<ConversationId, AgentId>,
     /// The agents with a skill in each queue, who get its waiting count.
     queue_agents: HashMap<QueueId, Vec<AgentId>>,
-    /// The last waiting count and oldest wait sent for each queue, so agents hear only changes.
-    last_waiting: HashMap<QueueId, (u32, Option<Timestamp>)>,
+    /// The last waiting count and oldest wait sent for each lane, so agents hear only changes.
+    last_waiting: HashMap<Lane, (u32, Option<Timestamp>)>,
     /// Calls whose place changed in the current step: supervisors get one `call_state` each,
     /// saying where the call came from and why if it changed queue in the step.
     touched_calls: BTreeMap<CallId, Option<QueueChange>>,
@@ -81,17 +81,18 @@ pub struct Audience {
     touched_conversations: BTreeSet<ConversationId>,
     /// Who caused the current step, when a supervisor did: cleared at its end.
     cause: Option<Cause>,
-    /// Queue positions in configuration order, which is the order statistics are written in.
-    queue_index: HashMap<QueueId, usize>,
-    /// Queues whose statistics changed since the last flush and have a subscriber.
-    stale_queues: BTreeSet<usize>,
+    /// Each queue's lanes (its entries for each channel it serves).
+    queue_lanes: HashMap<QueueId, Vec<Lane>>,
+    /// Lanes whose statistics changed since the last flush and have a subscriber.
+    stale_queues: BTreeSet<Lane>,
     /// The tenant's totals changed since the last flush and have a subscriber.
     stale_totals: bool,
     /// On a node of a cluster, what each agent and the telephony role are sent, whether a
     /// session of theirs is here or not, for sessions resumed here from another node.
     streams: Option<Streams>,
-    /// How many subscriptions watch each queue (by position), and the tenant's totals: a
-    /// change is checked against these in O(1), however many wallboards there are.
+    /// How many subscriptions watch each lane (by [`Lane::index`]: a subscription to a queue
+    /// watches each of its lanes), and the tenant's totals: a change is checked against these
+    /// in O(1), however many wallboards there are.
     queue_watchers: Vec<u32>,
     totals_watchers: u32,
     /// The formula of the tenant's total service level: the queues' own if they share one.
@@ -177,11 +178,10 @@ fn queue_agents(acd: &Acd) -> HashMap<QueueId, Vec<AgentId>> {
     queue_agents
 }
 
-/// Queue positions in configuration order.
-fn queue_index(acd: &Acd) -> HashMap<QueueId, usize> {
+/// Each queue's lanes.
+fn queue_lanes(acd: &Acd) -> HashMap<QueueId, Vec<Lane>> {
     acd.queue_ids()
-        .enumerate()
-        .map(|(i, q)| (q.clone(), i))
+        .map(|queue| (queue.clone(), acd.lanes_of(queue).collect()))
         .collect()
 }
 
@@ -207,7 +207,6 @@ impl Audience {
     pub fn new(acd: &Acd, counters: Arc<Counters>) -> Audience {
         Audience {
             queue_agents: queue_agents(acd),
-            queue_index: queue_index(acd),
             tenant_variant: tenant_variant(acd),
             counters,
             agents: HashMap::new(),
@@ -224,7 +223,8 @@ impl Audience {
             cause: None,
             stale_queues: BTreeSet::new(),
             stale_totals: false,
-            queue_watchers: vec![0; acd.queue_ids().count()],
+            queue_watchers: vec![0; acd.lanes().count()],
+            queue_lanes: queue_lanes(acd),
             totals_watchers: 0,
         }
     }
@@ -270,22 +270,26 @@ impl Audience {
     }
 
     fn follow_every_queue(&mut self, acd: &Acd) {
-        for queue in acd.queue_ids() {
-            if !self.last_waiting.contains_key(queue)
-                && let Some(waiting) = acd.queue_waiting(queue)
-            {
-                self.last_waiting.insert(queue.clone(), waiting);
-            }
+        for lane in acd.lanes() {
+            self.last_waiting
+                .entry(lane)
+                .or_insert_with(|| acd.lane_waiting(lane));
         }
     }
 
-    /// The core was reconfigured: new queues (after the existing ones) and new skills. Queue
-    /// positions of existing queues do not change, so subscriptions stay as they are; a new
-    /// queue is watched by the subscriptions made after it exists.
+    /// The core was reconfigured: new queues and lanes (after the existing ones) and new
+    /// skills. Lane positions do not change, so subscriptions stay as they are: a new lane of
+    /// a watched queue is watched at once, a new queue by the subscriptions made after it
+    /// exists.
     pub fn reconfigured(&mut self, acd: &Acd) {
         self.queue_agents = queue_agents(acd);
-        self.queue_index = queue_index(acd);
-        self.queue_watchers.resize(self.queue_index.len(), 0);
+        self.queue_lanes = queue_lanes(acd);
+        self.queue_watchers = vec![0; acd.lanes().count()];
+        let watchers = std::mem::take(&mut self.watchers);
+        for watcher in watchers.values() {
+            self.count_watcher(watcher, true);
+        }
+        self.watchers = watchers;
         self.tenant_variant = tenant_variant(acd);
         if let Some(streams) = &mut self.streams {
             streams.skills_changed();
@@ -299,9 +303,10 @@ impl Audience {
         // With streams every count is followed already, and the next change is the same on
         // every node whoever attached where.
         if self.streams.is_none() {
-            let waiting: Vec<(QueueId, (u32, Option<Timestamp>))> = self
+            let waiting: Vec<(Lane, (u32, Option<Timestamp>))> = self
                 .queues_of(&agent)
-                .filter_map(|queue| Some((queue.clone(), acd.queue_waiting(queue)?)))
+                .flat_map(|queue| acd.lanes_of(queue))
+                .map(|lane| (lane, acd.lane_waiting(lane)))
                 .collect();
             self.last_waiting.extend(waiting);
         }
@@ -351,8 +356,8 @@ impl Audience {
             }
         };
         for queue in watcher.queues.iter().flatten() {
-            if let Some(&index) = self.queue_index.get(queue) {
-                change(&mut self.queue_watchers[index]);
+            for lane in self.queue_lanes.get(queue).into_iter().flatten() {
+                change(&mut self.queue_watchers[lane.index()]);
             }
         }
         if watcher.wants_totals() {
@@ -601,7 +606,7 @@ impl Audience {
                 self.to_supervisors(&payload);
                 self.touched_calls.remove(call);
             }
-            Event::QueueChanged { queue } => self.queue_changed(acd, queue),
+            Event::QueueChanged { queue, lane } => self.queue_changed(acd, queue, *lane),
             Event::ConversationOffered {
                 conversation,
                 agent,
@@ -690,30 +695,30 @@ impl Audience {
         }
     }
 
-    fn queue_changed(&mut self, acd: &Acd, queue: &QueueId) {
+    fn queue_changed(&mut self, acd: &Acd, queue: &QueueId, lane: Lane) {
         let agents_listen = self.streams.is_some()
             || self
                 .queue_agents
                 .get(queue)
                 .is_some_and(|agents| agents.iter().any(|a| self.agents.contains_key(a)));
-        if let Some(&index) = self.queue_index.get(queue)
-            && self.queue_watchers[index] > 0
+        if self
+            .queue_watchers
+            .get(lane.index())
+            .is_some_and(|&watchers| watchers > 0)
         {
-            self.stale_queues.insert(index);
+            self.stale_queues.insert(lane);
         }
         self.totals_changed();
         if !agents_listen {
             // Nobody to tell: forget what was last sent so the next listener hears the next
             // change.
-            self.last_waiting.remove(queue);
+            self.last_waiting.remove(&lane);
             return;
         }
-        let Some(waiting) = acd.queue_waiting(queue) else {
-            return;
-        };
-        if self.last_waiting.get(queue) != Some(&waiting) {
-            self.last_waiting.insert(queue.clone(), waiting);
-            let payload = queue_waiting(queue, waiting).payload();
+        let waiting = acd.lane_waiting(lane);
+        if self.last_waiting.get(&lane) != Some(&waiting) {
+            self.last_waiting.insert(lane, waiting);
+            let payload = queue_waiting(acd.lane_config(lane), waiting).payload();
             let agents = self.queue_agents.get(queue).map_or(&[][..], Vec::as_slice);
             for agent in agents {
                 for handle in self.agents.get(agent).into_iter().flatten() {
@@ -742,19 +747,14 @@ impl Audience {
     /// latest-wins slot.
     pub fn flush_stats(&mut self, acd: &Acd) {
         let at = acd.now();
-        let queue_ids: Vec<&QueueId> = acd.queue_ids().collect();
-        for index in std::mem::take(&mut self.stale_queues) {
-            let queue = queue_ids[index];
+        for lane in std::mem::take(&mut self.stale_queues) {
+            let queue = &acd.lane_config(lane).id;
             let mut payload = None;
             for watcher in self.watchers.values().filter(|w| w.watches(queue)) {
-                let Some(payload) = payload
-                    .get_or_insert_with(|| acd.queue_stats(queue).map(|s| queue_stats(&s, at)))
-                else {
-                    break;
-                };
+                let payload = payload.get_or_insert_with(|| queue_stats(&acd.lane_stats(lane), at));
                 let replaced = watcher
                     .handle
-                    .post_stats(StatsSlot::Queue(index), payload.clone());
+                    .post_stats(StatsSlot::Queue(lane.index()), payload.clone());
                 self.counters.dropped(watcher.role, replaced as u64);
             }
         }

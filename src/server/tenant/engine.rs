@@ -761,8 +761,8 @@ impl Engine {
         };
         let queues = self
             .acd
-            .queue_ids()
-            .filter_map(|q| self.acd.queue_config(q))
+            .lanes()
+            .map(|lane| self.acd.lane_config(lane))
             .map(|q| NamedQueue {
                 id: q.id.to_string(),
                 name: q.name.clone(),

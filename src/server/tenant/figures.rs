@@ -20,12 +20,8 @@ impl TenantFigures {
     /// The figures of `tenant`'s core now.
     pub fn of(tenant: &str, acd: &Acd) -> TenantFigures {
         let queues = acd
-            .queue_ids()
-            .filter_map(|id| {
-                let stats = acd.queue_stats(id)?;
-                let histograms = acd.queue_histograms(id)?.clone();
-                Some((stats, histograms))
-            })
+            .lanes()
+            .map(|lane| (acd.lane_stats(lane), acd.lane_histograms(lane).clone()))
             .collect();
         let agents = acd.tenant_stats().stats.agents;
         let reasons = acd.not_ready_reasons().iter().map(|r| r.code.as_str());

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::acd::config::ServiceLevelVariant;
+use crate::acd::config::{QueueConfig, ServiceLevelVariant};
 use crate::acd::{Acd, AgentId, AgentStatus, CallStatus, CallView, QueueId};
 use crate::protocol::Role;
 use crate::protocol::messaging::ConversationState;
@@ -16,12 +16,14 @@ use crate::server::outbox::SessionHandle;
 
 use super::audience::Subscription;
 
+/// `queue_waiting` for a lane of a queue: its id and its channel.
 pub fn queue_waiting(
-    queue: &QueueId,
+    lane: &QueueConfig,
     (waiting, oldest): (u32, Option<Timestamp>),
 ) -> outbound::Event {
     outbound::Event::QueueWaiting {
-        queue: queue.to_string(),
+        queue: lane.id.to_string(),
+        channel: lane.channel_name().to_owned(),
         waiting,
         oldest_waiting_since: oldest.map(outbound::time),
     }
@@ -43,8 +45,8 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64
     };
     events.push(pending.payload());
     for (queue, _) in &view.skills {
-        if let Some(waiting) = acd.queue_waiting(queue) {
-            events.push(queue_waiting(queue, waiting).payload());
+        for lane in acd.lanes_of(queue) {
+            events.push(queue_waiting(acd.lane_config(lane), acd.lane_waiting(lane)).payload());
         }
     }
     let call = match &view.status {
@@ -183,11 +185,9 @@ pub fn watcher_snapshot(
         }
     }
     let at = acd.now();
-    for queue in acd.queue_ids() {
-        if subscription.queues.contains(queue)
-            && let Some(stats) = acd.queue_stats(queue)
-        {
-            events.push(queue_stats(&stats, at));
+    for lane in acd.lanes() {
+        if subscription.queues.contains(&acd.lane_config(lane).id) {
+            events.push(queue_stats(&acd.lane_stats(lane), at));
         }
     }
     if subscription.tenant_total {
