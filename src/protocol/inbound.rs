@@ -441,12 +441,20 @@ fn bad(text: impl Into<String>) -> ProtocolError {
 }
 
 /// Reads the fields of one message type (`id` and `type` already taken out).
+/// A message's fields as `T`, or a `bad_message` that names the field at fault: a missing or
+/// unknown field by its name (serde says it), a mistyped or `null` value by its path.
 fn fields<T: DeserializeOwned>(kind: &str, object: Map<String, Value>) -> Result<T, ProtocolError> {
-    serde_json::from_value(Value::Object(object)).map_err(|error| {
-        bad(format!(
-            "{kind}: {}",
-            error.to_string().replace(" at line 0 column 0", "")
-        ))
+    serde_path_to_error::deserialize(Value::Object(object)).map_err(|error| {
+        let path = error.path().to_string();
+        let problem = error
+            .into_inner()
+            .to_string()
+            .replace(" at line 0 column 0", "");
+        if path == "." {
+            bad(format!("{kind}: {problem}"))
+        } else {
+            bad(format!("{kind}: `{path}`: {problem}"))
+        }
     })
 }
 
@@ -929,6 +937,39 @@ mod tests {
     fn a_missing_field_is_named() {
         let (_, error) = parse(r#"{"id":"a","type":"accept"}"#).unwrap_err();
         assert_eq!(error.to_string(), "accept: missing field `call`");
+    }
+
+    /// protocol.md: "a missing, mistyped or unknown field is refused with `bad_message`, whose
+    /// `message` names the field": a mistyped or `null` value too, by its path.
+    #[test]
+    fn a_mistyped_or_null_value_is_named_by_its_field() {
+        for (text, named) in [
+            (r#"{"id":"1","type":"not_ready","reason":5}"#, "`reason`"),
+            (r#"{"id":"1","type":"accept","call":null}"#, "`call`"),
+            (r#"{"id":"1","type":"subscribe","queues":null}"#, "`queues`"),
+            (
+                r#"{"id":"1","type":"subscribe","queues":["a",7]}"#,
+                "`queues[1]`",
+            ),
+            (
+                r#"{"id":"1","type":"call_arrived","call":"c","queue":"q","data":{"k":1}}"#,
+                "`data.k`",
+            ),
+            (
+                r#"{"id":"1","type":"conversation_arrived","conversation":"k","queue":"q","customer":null}"#,
+                "`customer`",
+            ),
+            (r#"{"id":"1","type":"ready","x":1}"#, "`x`"),
+        ] {
+            let (_, error) = parse(text).unwrap_err();
+            assert_eq!(error.code(), "bad_message", "{text}");
+            assert!(error.to_string().contains(named), "{text}: {error}");
+        }
+        let (_, error) = parse(r#"{"id":"1","type":"not_ready","reason":5}"#).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "not_ready: `reason`: invalid type: integer `5`, expected a string"
+        );
     }
 
     #[test]
