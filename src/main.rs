@@ -36,23 +36,69 @@ struct Cli {
     serve: ServeArgs,
 }
 
+/// What an operator overrides per host: each from its flag, else its environment variable, else
+/// the configuration file, else the default (docs/configuration.md, "Overrides").
 #[derive(Debug, Args)]
 struct ServeArgs {
     /// The configuration file (default: the built-in demo, with simulated traffic).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "ACDHUB_CONFIG")]
     config: Option<PathBuf>,
-    /// Where to serve ws:// and http://: host:port, a port, or off [default: [server] ws, else 0.0.0.0:80].
-    #[arg(long, value_name = "ADDR")]
-    ws: Option<ListenAddr>,
-    /// Where to serve wss:// and https://: host:port, a port, or off [default: [server] wss, else 0.0.0.0:443].
-    #[arg(long, value_name = "ADDR")]
-    wss: Option<ListenAddr>,
+    /// Where to serve ws:// and http://: host:port, a port, or off [default: [server] ws, else 0.0.0.0:80; the demo: 127.0.0.1, and a bare port on 127.0.0.1].
+    #[arg(long, value_name = "ADDR", env = "ACDHUB_WS")]
+    ws: Option<CliAddr>,
+    /// Where to serve wss:// and https://: host:port, a port, or off [default: [server] wss, else 0.0.0.0:443; the demo: 127.0.0.1, and a bare port on 127.0.0.1].
+    #[arg(long, value_name = "ADDR", env = "ACDHUB_WSS")]
+    wss: Option<CliAddr>,
     /// Where to serve Prometheus /metrics: host:port, a port, or off [default: [metrics] listen, else 127.0.0.1:9464].
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", env = "ACDHUB_METRICS")]
     metrics: Option<ListenAddr>,
     /// The data directory: every tenant's journal, the token key, the audit log [default: [storage] dir, else $STATE_DIRECTORY, $XDG_STATE_HOME/acdhub or ~/.local/state/acdhub].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "ACDHUB_DATA")]
     data: Option<PathBuf>,
+    /// How the log on standard error is written: text (a line a human reads) or json (one JSON
+    /// object a line: timestamp, level, target, message and the event's fields).
+    #[arg(long, value_name = "FORMAT", env = "ACDHUB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A listen address as the command line gives it: a bare port is kept apart, because the demo
+/// serves it on loopback and a configuration file on every interface.
+#[derive(Debug, Clone, Copy)]
+enum CliAddr {
+    Port(u16),
+    Addr(ListenAddr),
+}
+
+impl std::str::FromStr for CliAddr {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<CliAddr, String> {
+        match text.trim().parse::<u16>() {
+            Ok(port) => Ok(CliAddr::Port(port)),
+            Err(_) => text.parse().map(CliAddr::Addr),
+        }
+    }
+}
+
+impl CliAddr {
+    /// Where to listen: a bare port on every interface, or on loopback for the demo.
+    fn listen(self, demo: bool) -> ListenAddr {
+        let host = if demo {
+            std::net::Ipv4Addr::LOCALHOST
+        } else {
+            std::net::Ipv4Addr::UNSPECIFIED
+        };
+        match self {
+            CliAddr::Port(port) => ListenAddr::At((host, port).into()),
+            CliAddr::Addr(addr) => addr,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,11 +348,18 @@ impl ServeArgs {
             Some(path) => config::load(path)?,
             None => demo::demo(),
         };
+        let demo = self.config.is_none();
+        if demo {
+            // The demo's passwords are in the repository: it serves this machine only unless
+            // an address says otherwise.
+            file.server.ws = CliAddr::Port(80).listen(true);
+            file.server.wss = CliAddr::Port(443).listen(true);
+        }
         if let Some(ws) = self.ws {
-            file.server.ws = ws;
+            file.server.ws = ws.listen(demo);
         }
         if let Some(wss) = self.wss {
-            file.server.wss = wss;
+            file.server.wss = wss.listen(demo);
         }
         if let Some(metrics) = self.metrics {
             file.metrics.listen = metrics;
@@ -329,9 +382,13 @@ impl ServeArgs {
 fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
     // Held until `serve` returns: dropping it writes out the lines still queued (waiting at most
     // a second for a reader that has stopped reading).
-    let _log_flushed_at_exit = start_logging();
+    let _log_flushed_at_exit = start_logging(args.log_format);
     if args.config.is_none() {
         tracing::info!("no --config: serving the built-in demo contact center (config/demo.toml)");
+        tracing::info!(
+            "the demo listens on 127.0.0.1 only (its passwords are public): give an address, \
+             --ws 0.0.0.0:8080, to serve other machines"
+        );
     }
     let file = args.configuration()?;
     if let Some(dir) = &file.server.web_dir {
@@ -376,7 +433,7 @@ const LOG_BUFFERED_LINES: usize = 8192;
 
 /// The log on standard error, written by a thread of its own: a reader that stops reading (a
 /// full pipe) costs lines, counted in /metrics, and never stalls a thread that serves clients.
-fn start_logging() -> tracing_appender::non_blocking::WorkerGuard {
+fn start_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
         .buffered_lines_limit(LOG_BUFFERED_LINES)
@@ -384,14 +441,18 @@ fn start_logging() -> tracing_appender::non_blocking::WorkerGuard {
         .finish(std::io::stderr());
     let dropped = writer.error_counter();
     count_dropped_log_lines(move || dropped.dropped_lines() as u64);
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(writer)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    match format {
+        LogFormat::Text => log
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // One object a line, the event's fields beside timestamp, level and target.
+        LogFormat::Json => log.json().flatten_event(true).init(),
+    }
     guard
 }
 

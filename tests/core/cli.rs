@@ -603,3 +603,163 @@ fn journal_verify_reports_a_whole_journal_and_names_the_file_and_offset_of_damag
         "verify wrote nothing"
     );
 }
+
+/// The server started with `args` and `env`, its log on standard error read line by line until
+/// `until` says it has what it needs; then it is stopped. Returns the lines read.
+fn log_of_a_start(
+    args: &[&str],
+    env: &[(&str, &str)],
+    until: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    use std::io::BufRead as _;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static STARTS: AtomicU32 = AtomicU32::new(0);
+    let data = std::env::temp_dir().join(format!(
+        "acdhub-cli-{}-{}",
+        std::process::id(),
+        STARTS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&data);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_acdhub"));
+    command
+        .args(args)
+        .env("ACDHUB_DATA", &data)
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("the binary runs");
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut lines = Vec::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        let done = until(&line) || line.contains("error");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+    lines
+}
+
+/// Each override from its flag, else its environment variable, else the file: the demo started
+/// on environment variables alone, with a JSON log whose every line is one object.
+#[test]
+fn the_environment_sets_what_a_flag_does_and_the_log_can_be_json() {
+    let lines = log_of_a_start(
+        &[],
+        &[
+            ("ACDHUB_WS", "127.0.0.1:0"),
+            ("ACDHUB_WSS", "off"),
+            ("ACDHUB_METRICS", "off"),
+            ("ACDHUB_LOG_FORMAT", "json"),
+        ],
+        |line| line.contains("pages (WebAgent"),
+    );
+    for line in &lines {
+        let object: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        for key in ["timestamp", "level", "target", "message"] {
+            assert!(object.get(key).is_some(), "no {key} in {line}");
+        }
+    }
+    let up = lines
+        .iter()
+        .find(|l| l.contains("acdhub is up"))
+        .expect("up");
+    let up: serde_json::Value = serde_json::from_str(up).unwrap();
+    assert_eq!(
+        up["version"],
+        env!("CARGO_PKG_VERSION"),
+        "fields beside the message"
+    );
+    let pages = lines.last().unwrap();
+    assert!(pages.contains("http://127.0.0.1:"), "{pages}");
+    assert!(!lines.iter().any(|l| l.contains("https://")), "wss off");
+
+    // A flag wins over its variable.
+    let lines = log_of_a_start(
+        &["--ws", "127.0.0.1:0", "--wss", "off", "--metrics", "off"],
+        &[("ACDHUB_WS", "eighty"), ("ACDHUB_LOG_FORMAT", "text")],
+        |line| line.contains("pages (WebAgent"),
+    );
+    assert!(
+        lines.last().unwrap().contains("http://127.0.0.1:"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_bad_environment_value_is_refused_like_its_flag() {
+    let output = Command::new(env!("CARGO_BIN_EXE_acdhub"))
+        .env("ACDHUB_WS", "eighty")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`eighty` is not an address"), "{stderr}");
+    let output = Command::new(env!("CARGO_BIN_EXE_acdhub"))
+        .env("ACDHUB_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("xml") && stderr.contains("json"),
+        "{stderr}"
+    );
+}
+
+/// The demo's passwords are public: a bare port serves loopback only, and the log says how to
+/// serve other machines; a configuration file's bare port serves every interface.
+#[test]
+fn the_demo_serves_loopback_unless_given_an_address() {
+    let lines = log_of_a_start(
+        &["--ws", "0", "--wss", "off", "--metrics", "off"],
+        &[],
+        |line| line.contains("pages (WebAgent"),
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("127.0.0.1 only") && l.contains("--ws 0.0.0.0:8080")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.last().unwrap().contains("http://127.0.0.1:"),
+        "{lines:?}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("acdhub-cli-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("acdhub.toml");
+    std::fs::write(&file, include_str!("../../config/demo.toml")).unwrap();
+    let lines = log_of_a_start(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--ws",
+            "0",
+            "--wss",
+            "off",
+            "--metrics",
+            "off",
+        ],
+        &[],
+        |line| line.contains("pages (WebAgent"),
+    );
+    assert!(
+        lines.last().unwrap().contains("http://localhost:"),
+        "every interface: {lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("127.0.0.1 only")),
+        "{lines:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
