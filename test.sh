@@ -28,6 +28,10 @@ nginx=$(command -v nginx || echo /usr/sbin/nginx) # /usr/sbin is not on every us
 [ -x "$nginx" ] || need+=(nginx)
 command -v mkfs.ext4 >/dev/null && command -v e2fsck >/dev/null || need+=(e2fsprogs)
 command -v findmnt >/dev/null || need+=(util-linux)
+# tests/tools/package.rs: dpkg-deb reads the .deb, systemd-analyze verifies its unit, strip.
+command -v dpkg-deb >/dev/null || need+=(dpkg)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v strip >/dev/null || need+=(binutils)
 # nats-server (Debian's) for the cluster tests: they run their own three-server clusters as
 # this user, on ports they pick; never the system's service.
 natsd=$(command -v nats-server || echo /usr/sbin/nats-server)
@@ -53,6 +57,13 @@ chromium --version
 node --version
 "$nginx" -v
 "$natsd" --version
+
+step "cargo-deb (tests/tools/package.rs builds the .deb with it)"
+# From crates.io, pinned; about a minute to build the first time.
+if [ "$(cargo deb --version 2>/dev/null)" != "cargo-deb 3.8.0" ]; then
+    cargo install cargo-deb --locked --version 3.8.0 --quiet
+fi
+cargo deb --version
 
 step "npm packages (tests/browser)"
 # playwright-core drives Debian's Chromium; it never downloads a browser of its own.

@@ -402,7 +402,15 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
         // (which for SIGHUP is to end the process).
         let mut signals = Signals::new()?;
         let server = Server::start(file).await?;
-        tracing::info!(version = env!("CARGO_PKG_VERSION"), "acdhub is up");
+        tracing::info!(
+            version = env!("CARGO_PKG_VERSION"),
+            revision = env!("ACDHUB_REVISION"),
+            rustc = env!("ACDHUB_RUSTC"),
+            "acdhub is up"
+        );
+        // Every listener is bound and every tenant recovered: systemd's Type=notify start is
+        // over (dist/acdhub.service).
+        notify_systemd("READY=1");
         for (scheme, addr) in [("http", server.ws_addr()), ("https", server.wss_addr())] {
             if let Some(addr) = addr {
                 tracing::info!(
@@ -415,12 +423,14 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
             match signals.next().await {
                 Signal::Stop => break,
                 Signal::Terminate => {
+                    notify_systemd("STOPPING=1");
                     drain(&server, &mut signals, args).await;
                     break;
                 }
                 Signal::Reload => reload(&server, args).await,
             }
         }
+        notify_systemd("STOPPING=1");
         server.shutdown().await;
         Ok(String::new())
     })
@@ -490,6 +500,28 @@ async fn reload(server: &Server, args: &ServeArgs) {
         Err(error) => {
             server.refuse_reload(error);
         }
+    }
+}
+
+/// Tells the service manager `state` (sd_notify(3)) when it started the server with
+/// `NOTIFY_SOCKET` set (systemd's Type=notify); does nothing otherwise. A path, or an abstract
+/// socket written `@name`; a failure is logged and changes nothing.
+fn notify_systemd(state: &str) {
+    use std::os::linux::net::SocketAddrExt as _;
+    use std::os::unix::net::{SocketAddr, UnixDatagram};
+    let Some(socket) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let sent = (|| {
+        let bytes = std::os::unix::ffi::OsStrExt::as_bytes(socket.as_os_str());
+        let address = match bytes.strip_prefix(b"@") {
+            Some(name) => SocketAddr::from_abstract_name(name)?,
+            None => SocketAddr::from_pathname(&socket)?,
+        };
+        UnixDatagram::unbound()?.send_to_addr(state.as_bytes(), &address)
+    })();
+    if let Err(error) = sent {
+        tracing::warn!(%error, state, "could not tell the service manager (NOTIFY_SOCKET)");
     }
 }
 

@@ -763,3 +763,54 @@ fn the_demo_serves_loopback_unless_given_an_address() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// systemd's Type=notify (dist/acdhub.service): with `NOTIFY_SOCKET` set, the server says
+/// `READY=1` once its listeners take connections, and `STOPPING=1` when told to stop.
+#[test]
+fn the_server_tells_systemd_when_it_is_ready_and_when_it_stops() {
+    use std::io::BufRead as _;
+    use std::os::unix::net::UnixDatagram;
+    let dir = std::env::temp_dir().join(format!("acdhub-notify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket_path = dir.join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_acdhub"))
+        .args(["--ws", "127.0.0.1:0", "--wss", "off", "--metrics", "off"])
+        .env("ACDHUB_DATA", dir.join("data"))
+        .env("NOTIFY_SOCKET", &socket_path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut buffer = [0u8; 256];
+    let n = socket.recv(&mut buffer).expect("a notification");
+    assert_eq!(&buffer[..n], b"READY=1");
+    // Ready means serving: the address it logged takes a connection now.
+    let mut log = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let pages = log
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|line| line.contains("pages (WebAgent"))
+        .expect("the pages' address");
+    let address = pages
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    std::net::TcpStream::connect(&address).expect("the listener takes connections");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let n = socket.recv(&mut buffer).expect("a notification");
+    assert_eq!(&buffer[..n], b"STOPPING=1");
+    // The log is read to its end, so the server never blocks on a full pipe while it stops.
+    log.for_each(drop);
+    assert!(child.wait().unwrap().success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -12,6 +12,7 @@ mod schema;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod asyncapi;
 mod cli;
 mod config;
 mod conversation_properties;

@@ -246,14 +246,14 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
     // good (BENCHMARKS.md), which is not what this test measures.
     let (mut agent, _) = Client::login_at(server.ws, Via::Ws, "a1").await;
 
-    // Wait until the server drops superseded updates: the stalled wallboard's (the label does
+    // Wait until the server replaces superseded updates: the stalled wallboard's (the label does
     // not tell the two wallboards apart, but the healthy one reads as fast as it can).
-    let dropped_series = "acdhub_outbound_dropped_total{role=\"wallboard\"}";
+    let replaced_series = "acdhub_stats_updates_replaced_total{role=\"wallboard\"}";
     let rss_series = "process_resident_memory_bytes";
     let deadline = tokio::time::Instant::now() + PATIENCE * 3;
     let first = loop {
         let scrape = scrape(server.metrics).await;
-        if net::sample(&scrape, dropped_series) > 0.0 {
+        if net::sample(&scrape, replaced_series) > 0.0 {
             break scrape;
         }
         assert!(
@@ -290,7 +290,7 @@ async fn a_wallboard_that_stops_reading_keeps_memory_flat_and_holds_nobody_back(
         grown < 8.0 * 1024.0 * 1024.0,
         "the server grew by {grown} bytes while {VOLUME} bytes of statistics were held back"
     );
-    assert!(net::sample(&last, dropped_series) > net::sample(&first, dropped_series));
+    assert!(net::sample(&last, replaced_series) > net::sample(&first, replaced_series));
     assert_eq!(
         net::sample(
             &last,

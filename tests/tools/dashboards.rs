@@ -16,6 +16,9 @@ const RULES: &str = "dashboards/acdhub.rules.yml";
 const RULES_TESTS: &str = "dashboards/acdhub.rules.test.yml";
 const DASHBOARD: &str = "dashboards/acdhub-supervisor.json";
 const CONTRACT: &str = "docs/metrics.md";
+const PROVIDER: &str = "dashboards/provisioning/dashboards.yml";
+const DATASOURCES: &str = "dashboards/provisioning/datasources.yml";
+const README: &str = "dashboards/README.md";
 
 /// The datasource every panel must use: the `DS_PROMETHEUS` input Grafana asks for on import.
 const DATASOURCE: &str = "${DS_PROMETHEUS}";
@@ -49,6 +52,16 @@ fn promtool(args: &[&str]) -> (bool, String) {
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status.success(), text)
+}
+
+/// A dashboard query as Grafana sends it with every variable at All (`.*`): `$__range`, the
+/// panel's time range (the "today" tile's is `now/d`), becomes a day.
+pub(crate) fn expand(expr: &str) -> String {
+    expr.replace("$tenant", ".*")
+        .replace("$queue", ".*")
+        .replace("$channel", ".*")
+        .replace("$instance", ".*")
+        .replace("$__range", "1d")
 }
 
 fn dashboard() -> Value {
@@ -85,7 +98,18 @@ fn dashboard_expressions(dashboard: &Value) -> Vec<String> {
             exprs.push(q.to_owned());
         }
     }
+    exprs.extend(annotation_expressions(dashboard));
     exprs
+}
+
+/// The PromQL of the dashboard's Prometheus annotations (Grafana's built-in one has none).
+fn annotation_expressions(dashboard: &Value) -> Vec<String> {
+    dashboard["annotations"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|annotation| annotation["expr"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// The metric names a text mentions: `acdhub_[a-z_]+` (served) and `acdhub:[a-z_:0-9]+`
@@ -130,11 +154,39 @@ fn metric_names(text: &str) -> BTreeSet<String> {
 /// Every per-queue series a text selects, with its matchers: each `acdhub_queue_...` or
 /// `acdhub:queue_...` name and the text between the braces that follow it (`None` without).
 fn queue_selectors(expr: &str) -> Vec<(String, Option<String>)> {
-    let mut found = Vec::new();
-    for name in metric_names(expr) {
-        if !(name.starts_with("acdhub_queue_") || name.starts_with("acdhub:queue_")) {
-            continue;
+    let names = metric_names(expr)
+        .into_iter()
+        .filter(|name| name.starts_with("acdhub_queue_") || name.starts_with("acdhub:queue_"));
+    selectors(expr, names)
+}
+
+/// Every series a text selects, acdhub's (served or recorded) and the standard `process_`
+/// ones, with its matchers.
+fn all_selectors(expr: &str) -> Vec<(String, Option<String>)> {
+    let mut names = metric_names(expr);
+    let mut at = 0;
+    while let Some(offset) = expr[at..].find("process_") {
+        let start = at + offset;
+        let end = start
+            + expr[start..]
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .unwrap_or(expr.len() - start);
+        at = end;
+        let preceded = expr[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+        if !preceded {
+            names.insert(expr[start..end].to_owned());
         }
+    }
+    selectors(expr, names)
+}
+
+/// Each occurrence of each of `names` in `expr`, with the text between the braces after it.
+fn selectors(expr: &str, names: impl IntoIterator<Item = String>) -> Vec<(String, Option<String>)> {
+    let mut found = Vec::new();
+    for name in names {
         let mut at = 0;
         while let Some(offset) = expr[at..].find(name.as_str()) {
             let start = at + offset;
@@ -422,12 +474,43 @@ fn every_dashboard_panel_queries_the_imported_prometheus_datasource() {
         .into_iter()
         .flatten()
     {
+        // The data-source variable is what `${DS_PROMETHEUS}` names when Grafana provisions
+        // the file (no import to fill it in): it has no data source of its own.
+        if variable["type"] == "datasource" {
+            continue;
+        }
         assert_eq!(
             variable["datasource"]["uid"], DATASOURCE,
             "variable {}",
             variable["name"]
         );
     }
+    for annotation in dashboard["annotations"]["list"].as_array().unwrap() {
+        if annotation["expr"].is_string() {
+            assert_eq!(
+                annotation["datasource"]["uid"], DATASOURCE,
+                "annotation {}",
+                annotation["name"]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_provisioned_dashboard_resolves_its_datasource_through_a_variable() {
+    // Imported, Grafana replaces `${DS_PROMETHEUS}` with the data source picked in the import
+    // dialog (__inputs). Provisioned from a file there is no dialog: the name must then be a
+    // data-source variable, which takes the default Prometheus (datasources.yml makes it so).
+    let dashboard = dashboard();
+    let variables = dashboard["templating"]["list"].as_array().unwrap();
+    let variable = variables
+        .iter()
+        .find(|v| v["name"] == "DS_PROMETHEUS")
+        .expect("a DS_PROMETHEUS variable");
+    assert_eq!(variable["type"], "datasource", "{variable}");
+    assert_eq!(variable["query"], "prometheus", "{variable}");
+    // Defined before the variables whose queries run on it.
+    assert_eq!(variables[0]["name"], "DS_PROMETHEUS");
 }
 
 #[test]
@@ -463,12 +546,9 @@ fn every_dashboard_query_is_promql_that_prometheus_accepts() {
     let exprs: Vec<String> = panels(&dashboard)
         .iter()
         .flat_map(|panel| panel["targets"].as_array().into_iter().flatten())
-        .filter_map(|target| target["expr"].as_str())
-        .map(|expr| {
-            expr.replace("$tenant", ".*")
-                .replace("$queue", ".*")
-                .replace("$channel", ".*")
-        })
+        .filter_map(|target| target["expr"].as_str().map(str::to_owned))
+        .chain(annotation_expressions(&dashboard))
+        .map(|expr| expand(&expr))
         .collect();
     for (i, expr) in exprs.iter().enumerate() {
         // A JSON string is a YAML double-quoted scalar.
@@ -519,7 +599,7 @@ fn the_dashboard_filters_by_tenant_queue_and_channel_variables() {
     let variables = dashboard["templating"]["list"]
         .as_array()
         .expect("templating");
-    for name in ["tenant", "queue", "channel"] {
+    for name in ["instance", "tenant", "queue", "channel"] {
         let variable = variables
             .iter()
             .find(|v| v["name"] == name)
@@ -546,6 +626,12 @@ fn the_dashboard_filters_by_tenant_queue_and_channel_variables() {
                 continue;
             }
             per_queue += 1;
+            // The answer-wait heatmap adds the selected lanes' buckets up: one distribution.
+            if panel["type"] == "heatmap" {
+                assert_eq!(label_lists(expr, "by"), vec![vec!["le"]], "{title}: {expr}");
+                assert_eq!(target["format"], "heatmap", "{title}");
+                assert_eq!(target["legendFormat"], "{{le}}", "{title}");
+            }
             for (name, matchers) in &selectors {
                 let matchers = matchers.as_deref().unwrap_or_default();
                 for wanted in [
@@ -563,6 +649,9 @@ fn the_dashboard_filters_by_tenant_queue_and_channel_variables() {
                 !expr.contains("acdhub_queue_info"),
                 "panel {title} joins acdhub_queue_info for the channel its series carry: {expr}"
             );
+            if panel["type"] == "heatmap" {
+                continue;
+            }
             let legend = target["legendFormat"].as_str().unwrap_or_default();
             assert!(
                 ["{{tenant}}", "{{queue}}", "{{channel}}"]
@@ -652,7 +741,7 @@ fn the_dashboard_shows_what_a_supervisor_watches_with_units() {
         ("acdhub_messages_received_total", "short"),
         ("acdhub_messages_sent_total", "short"),
         ("acdhub_slow_client_disconnects_total", "short"),
-        ("acdhub_outbound_dropped_total", "short"),
+        ("acdhub_stats_updates_replaced_total", "short"),
     ];
     for (series, unit) in wanted {
         let panel = panels
@@ -745,4 +834,409 @@ fn the_metric_name_scanner_finds_served_and_recorded_names() {
     .map(str::to_owned)
     .into();
     assert_eq!(names, expected);
+}
+
+#[test]
+fn every_query_of_the_dashboard_filters_by_the_instance_variable() {
+    // With several acdhub servers scraped by one Prometheus, Instance picks one (or several):
+    // every series a panel, an annotation or another variable reads is filtered by it.
+    let dashboard = dashboard();
+    let mut queries: Vec<(String, String)> = Vec::new();
+    for panel in panels(&dashboard) {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap_or_default().to_owned();
+            queries.push((format!("panel {}", panel["title"]), expr));
+        }
+    }
+    for expr in annotation_expressions(&dashboard) {
+        queries.push(("an annotation".to_owned(), expr));
+    }
+    for variable in dashboard["templating"]["list"].as_array().unwrap() {
+        let query = variable["query"]["query"].as_str().unwrap_or_default();
+        // The instance variable lists the instances; it cannot filter by itself.
+        if variable["name"] != "instance" && !query.is_empty() {
+            queries.push((format!("variable {}", variable["name"]), query.to_owned()));
+        }
+    }
+    let mut filtered = 0;
+    for (what, expr) in &queries {
+        let selectors = all_selectors(expr);
+        assert!(!selectors.is_empty(), "{what} reads no series: {expr}");
+        for (name, matchers) in selectors {
+            assert!(
+                matchers
+                    .as_deref()
+                    .is_some_and(|m| m.contains(r#"instance=~"$instance""#)),
+                "{what}: {name} is not filtered by instance: {expr}"
+            );
+            filtered += 1;
+        }
+    }
+    assert!(filtered >= 40, "only {filtered} selectors checked");
+    let instance = dashboard["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "instance")
+        .expect("an instance variable");
+    // Every acdhub server has exactly one acdhub_build_info, whatever its tenants.
+    assert_eq!(
+        instance["query"]["query"],
+        "label_values(acdhub_build_info, instance)"
+    );
+}
+
+/// The panel with a query reading `series` (and of `kind`, if given).
+fn panel_reading<'a>(panels: &[&'a Value], series: &str, kind: Option<&str>) -> &'a Value {
+    panels
+        .iter()
+        .copied()
+        .find(|p| {
+            kind.is_none_or(|k| p["type"] == k)
+                && p["targets"].as_array().into_iter().flatten().any(|t| {
+                    t["expr"]
+                        .as_str()
+                        .is_some_and(|e| all_selectors(e).iter().any(|(n, _)| n == series))
+                })
+        })
+        .unwrap_or_else(|| panic!("no {kind:?} panel reads {series}"))
+}
+
+#[test]
+fn the_dashboard_has_tiles_for_now_today_and_15_minutes_a_wait_heatmap_and_rung_panels() {
+    let dashboard = dashboard();
+    let panels = panels(&dashboard);
+    // Stat tiles of figures now: the last value of an instant query.
+    for (series, unit) in [
+        ("acdhub_queue_calls_waiting", "short"),
+        ("acdhub_queue_oldest_wait_seconds", "s"),
+        ("acdhub:queue_service_level:ratio_15m", "percentunit"),
+    ] {
+        let tile = panel_reading(&panels, series, Some("stat"));
+        assert_eq!(tile["fieldConfig"]["defaults"]["unit"], unit, "{series}");
+        assert_eq!(tile["targets"][0]["instant"], true, "{series}");
+        assert!(
+            tile["description"].as_str().is_some_and(|d| d.len() > 40),
+            "the tile of {series} says what it shows"
+        );
+    }
+    // Today's service level: the panel's range is today so far, and the query's windows are
+    // that range, by the lane's own formula at its own threshold.
+    let today = panels
+        .iter()
+        .find(|p| p["type"] == "stat" && p["timeFrom"] == "now/d")
+        .expect("a tile over today (timeFrom now/d)");
+    assert_eq!(today["fieldConfig"]["defaults"]["unit"], "percentunit");
+    let expr = today["targets"][0]["expr"].as_str().unwrap();
+    assert!(
+        expr.contains("[$__range]") && !expr.contains("[15m]"),
+        "{expr}"
+    );
+    for part in [
+        "acdhub_queue_answer_wait_seconds_bucket",
+        "acdhub_queue_abandon_wait_seconds_bucket",
+        "acdhub:queue_service_level_bucket:info",
+        r#"variant="answered""#,
+        r#"variant="offered""#,
+        r#"variant="short_abandon_excluded""#,
+    ] {
+        assert!(
+            expr.contains(part),
+            "today's service level lacks {part}: {expr}"
+        );
+    }
+    for needle in ["today", "time zone"] {
+        assert!(
+            today["description"].as_str().unwrap().contains(needle),
+            "{}",
+            today["description"]
+        );
+    }
+    // The answer-wait heatmap: buckets, not a calculated histogram.
+    let heatmap = panel_reading(
+        &panels,
+        "acdhub_queue_answer_wait_seconds_bucket",
+        Some("heatmap"),
+    );
+    assert_eq!(heatmap["options"]["calculate"], false);
+    assert_eq!(heatmap["options"]["yAxis"]["unit"], "s");
+    // The ladder's rungs and the resumes: a network problem made visible.
+    let agents_by_rung = |kind: &str| -> &Value {
+        panels
+            .iter()
+            .copied()
+            .find(|p| {
+                p["type"] == kind
+                    && p["targets"][0]["expr"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("acdhub_connections{") && e.contains("agent"))
+            })
+            .unwrap_or_else(|| panic!("no {kind} of agents' connections"))
+    };
+    let rungs = agents_by_rung("timeseries");
+    let fallback = agents_by_rung("stat");
+    for panel in [rungs, fallback] {
+        let expr = panel["targets"][0]["expr"].as_str().unwrap();
+        assert!(expr.contains(r#"role="agent""#), "{expr}");
+        assert_eq!(label_lists(expr, "by"), vec![vec!["transport"]], "{expr}");
+    }
+    assert!(
+        fallback["targets"][0]["expr"]
+            .as_str()
+            .unwrap()
+            .contains(r#"transport=~"sse|poll""#)
+    );
+    let opened = panel_reading(&panels, "acdhub_connections_opened_total", None);
+    let resumes = panel_reading(&panels, "acdhub_resumes_total", None);
+    assert_eq!(
+        label_lists(opened["targets"][0]["expr"].as_str().unwrap(), "by"),
+        vec![vec!["transport"]]
+    );
+    assert_eq!(
+        label_lists(resumes["targets"][0]["expr"].as_str().unwrap(), "by"),
+        vec![vec!["result"]]
+    );
+}
+
+#[test]
+fn the_restart_annotation_marks_a_restart_of_an_acdhub_instance_and_nothing_else() {
+    // promtool evaluates the annotation's query on series that play a restart: instance a
+    // starts again at 6 min, b runs on, and a node exporter (not acdhub) restarts too.
+    let dashboard = dashboard();
+    let exprs = annotation_expressions(&dashboard);
+    assert_eq!(exprs.len(), 1, "one restart annotation: {exprs:?}");
+    let annotation = dashboard["annotations"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["expr"].is_string())
+        .unwrap();
+    assert_eq!(annotation["enable"], true);
+    let dir =
+        std::env::temp_dir().join(format!("acdhub-restart-annotation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = dir.join("annotation.rules.yml");
+    std::fs::write(
+        &rules,
+        format!(
+            "groups:\n  - name: annotation\n    rules:\n      - record: dashboard:restart:check\n        expr: {}\n",
+            Value::String(expand(&exprs[0]))
+        ),
+    )
+    .unwrap();
+    let test = dir.join("annotation.test.yml");
+    let expect = |at: &str, samples: &str| {
+        format!(
+            "      - expr: dashboard:restart:check\n        eval_time: {at}\n        exp_samples:{samples}\n"
+        )
+    };
+    let restarted = "\n          - labels: 'dashboard:restart:check{job=\"acdhub\", instance=\"a:9464\"}'\n            value: 1";
+    std::fs::write(
+        &test,
+        format!(
+            "rule_files:\n  - {}\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n\
+             \x20     - series: 'process_start_time_seconds{{job=\"acdhub\", instance=\"a:9464\"}}'\n        values: '1000x5 2000x5'\n\
+             \x20     - series: 'process_start_time_seconds{{job=\"acdhub\", instance=\"b:9464\"}}'\n        values: '1000x10'\n\
+             \x20     - series: 'process_start_time_seconds{{job=\"node\", instance=\"c:9100\"}}'\n        values: '1000x5 3000x5'\n\
+             \x20   promql_expr_test:\n{}{}{}",
+            rules.display(),
+            expect("4m", " []"),
+            expect("7m", restarted),
+            expect("10m", " []"),
+        ),
+    )
+    .unwrap();
+    let (ok, output) = promtool(&["test", "rules", test.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(ok && output.contains("SUCCESS"), "{output}");
+}
+
+/// The subset of YAML the provisioning files use, read into JSON: block mappings and
+/// sequences, plain, quoted, integer and boolean scalars, comments on their own lines. Anything
+/// else (tabs, flow collections, anchors, a wrong indentation, a key twice) is an error, so a
+/// file this reads is valid YAML meaning what the checks see.
+fn read_yaml(text: &str) -> Result<Value, String> {
+    let mut lines: Vec<(usize, String)> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.contains('\t') {
+            return Err(format!("line {}: a tab", number + 1));
+        }
+        let content = line.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        lines.push((line.len() - content.len(), content.trim_end().to_owned()));
+    }
+    if lines.is_empty() {
+        return Err("empty".to_owned());
+    }
+    let mut at = 0;
+    let value = yaml_block(&mut lines, &mut at, 0)?;
+    if at != lines.len() {
+        return Err(format!("unexpected {:?}", lines[at].1));
+    }
+    Ok(value)
+}
+
+fn yaml_block(
+    lines: &mut [(usize, String)],
+    at: &mut usize,
+    indent: usize,
+) -> Result<Value, String> {
+    let is_item = |text: &str| text == "-" || text.starts_with("- ");
+    if is_item(&lines[*at].1) {
+        let mut items = Vec::new();
+        while *at < lines.len() && lines[*at].0 == indent && is_item(&lines[*at].1) {
+            let text = lines[*at].1.clone();
+            let rest = text[1..].trim_start();
+            if rest.is_empty() {
+                return Err("an empty sequence item".to_owned());
+            }
+            lines[*at] = (indent + text.len() - rest.len(), rest.to_owned());
+            let inner = lines[*at].0;
+            items.push(yaml_block(lines, at, inner)?);
+        }
+        if *at < lines.len() && lines[*at].0 >= indent {
+            return Err(format!("misplaced {:?}", lines[*at].1));
+        }
+        return Ok(Value::Array(items));
+    }
+    let mut map = serde_json::Map::new();
+    while *at < lines.len() && lines[*at].0 == indent && !is_item(&lines[*at].1) {
+        let text = lines[*at].1.clone();
+        let (key, value) = match text.split_once(": ") {
+            Some((key, value)) => (key, value.trim()),
+            None => (
+                text.strip_suffix(':')
+                    .ok_or_else(|| format!("not a key: {text:?}"))?,
+                "",
+            ),
+        };
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("unexpected key {key:?}"));
+        }
+        *at += 1;
+        let value = if value.is_empty() {
+            match lines.get(*at) {
+                Some(&(inner, _)) if inner > indent => yaml_block(lines, at, inner)?,
+                _ => Value::Null,
+            }
+        } else {
+            yaml_scalar(value)?
+        };
+        if map.insert(key.to_owned(), value).is_some() {
+            return Err(format!("{key} twice"));
+        }
+        if *at < lines.len() && lines[*at].0 > indent {
+            return Err(format!("misindented {:?}", lines[*at].1));
+        }
+    }
+    // A sequence item at a mapping's own indentation (`key:` then `- item` below it).
+    if *at < lines.len() && lines[*at].0 == indent {
+        return Err(format!("misplaced {:?}", lines[*at].1));
+    }
+    Ok(Value::Object(map))
+}
+
+fn yaml_scalar(text: &str) -> Result<Value, String> {
+    if text.starts_with('"') {
+        return serde_json::from_str(text).map_err(|e| format!("{text}: {e}"));
+    }
+    if let Some(inner) = text.strip_prefix('\'') {
+        let inner = inner
+            .strip_suffix('\'')
+            .ok_or_else(|| format!("unterminated {text}"))?;
+        return Ok(Value::String(inner.replace("''", "'")));
+    }
+    if text.starts_with(['{', '[', '&', '*', '!', '|', '>', '%', '@', '`'])
+        || text.contains(" #")
+        || text.contains(": ")
+    {
+        return Err(format!("unsupported scalar {text:?}"));
+    }
+    Ok(match text {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => text
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(text.to_owned())),
+    })
+}
+
+#[test]
+fn the_yaml_reader_reads_the_subset_and_refuses_the_rest() {
+    let value =
+        read_yaml("a: 1\n# note\nb:\n  - name: x\n    on: true\n  - name: 'y'\nc:\n  d: \"e\"\n")
+            .unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({"a": 1, "b": [{"name": "x", "on": true}, {"name": "y"}], "c": {"d": "e"}})
+    );
+    for bad in [
+        "a: 1\n\tb: 2\n",
+        "a: 1\n  b: 2\n",
+        "a: 1\na: 2\n",
+        "a: {b: 1}\n",
+        "a:\n  - b: 1\n   c: 2\n",
+        "a:\n- b\n",
+        "just text\n",
+    ] {
+        assert!(
+            read_yaml(bad).is_err(),
+            "{bad:?} read as {:?}",
+            read_yaml(bad)
+        );
+    }
+}
+
+#[test]
+fn the_provisioning_files_load_the_dashboard_into_its_folder_with_a_prometheus_datasource() {
+    let provider = read_yaml(&read(PROVIDER)).unwrap_or_else(|e| panic!("{PROVIDER}: {e}"));
+    assert_eq!(provider["apiVersion"], 1, "{PROVIDER}");
+    let providers = provider["providers"].as_array().expect("providers");
+    assert_eq!(providers.len(), 1, "{provider}");
+    let acdhub = &providers[0];
+    assert_eq!(acdhub["type"], "file");
+    assert_eq!(acdhub["folder"], "acdhub");
+    assert_eq!(acdhub["folderUid"], "acdhub");
+    let folder = acdhub["options"]["path"].as_str().expect("options.path");
+    assert!(folder.starts_with('/'), "an absolute path: {folder}");
+    assert!(
+        acdhub["updateIntervalSeconds"]
+            .as_i64()
+            .is_some_and(|s| s > 0)
+    );
+
+    let sources = read_yaml(&read(DATASOURCES)).unwrap_or_else(|e| panic!("{DATASOURCES}: {e}"));
+    assert_eq!(sources["apiVersion"], 1, "{DATASOURCES}");
+    let list = sources["datasources"].as_array().expect("datasources");
+    let prometheus: Vec<&Value> = list.iter().filter(|d| d["type"] == "prometheus").collect();
+    assert_eq!(prometheus.len(), 1, "{sources}");
+    // The default data source: the dashboard's DS_PROMETHEUS variable takes it with no click.
+    assert_eq!(prometheus[0]["isDefault"], true);
+    assert_eq!(prometheus[0]["access"], "proxy");
+    assert!(
+        prometheus[0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http"))
+    );
+
+    // The dashboard keeps its uid (links and provisioning updates find it by it), and the
+    // README says where each file goes: the JSON into the provider's path.
+    assert_eq!(dashboard()["uid"], "acdhub-supervisor");
+    let readme = read(README);
+    for needle in [
+        "provisioning/dashboards.yml",
+        "provisioning/datasources.yml",
+        "/etc/grafana/provisioning/dashboards/",
+        "/etc/grafana/provisioning/datasources/",
+        &format!("{folder}/"),
+        "acdhub-supervisor.json",
+    ] {
+        assert!(
+            readme.contains(needle),
+            "{README} does not mention {needle}"
+        );
+    }
 }

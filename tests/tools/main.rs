@@ -18,6 +18,7 @@ mod net;
 mod schema;
 
 mod nginx;
+mod package;
 
 mod autobahn;
 mod dashboards;

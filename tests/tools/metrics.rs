@@ -3,6 +3,7 @@
 //! lane by lane for a queue that serves calls and chat.
 
 use crate::net;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -145,6 +146,237 @@ async fn a_live_scrape_passes_promtool_and_has_every_documented_series() {
         ) > 0.0,
         "the simulator's warm-up shows"
     );
+    server.shutdown().await;
+}
+
+/// The series of `family` in an exposition: each one's labels and value.
+fn series_of(exposition: &str, family: &str) -> Vec<(BTreeMap<String, String>, f64)> {
+    let mut found = Vec::new();
+    for line in exposition.lines() {
+        let Some(rest) = line.strip_prefix(family) else {
+            continue;
+        };
+        let (labels, value) = if let Some(rest) = rest.strip_prefix('{') {
+            parse_labels(rest).unwrap_or_else(|| panic!("unreadable labels: {line}"))
+        } else if rest.starts_with(' ') {
+            (BTreeMap::new(), rest)
+        } else {
+            continue; // a longer name
+        };
+        let value = value
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        found.push((labels, value));
+    }
+    found
+}
+
+/// `name="value",...}` and what follows the closing brace; values may hold any character,
+/// `\"`, `\\` and `\n` escaped.
+fn parse_labels(text: &str) -> Option<(BTreeMap<String, String>, &str)> {
+    let mut labels = BTreeMap::new();
+    let mut rest = text;
+    loop {
+        if let Some(after) = rest.strip_prefix('}') {
+            return Some((labels, after));
+        }
+        let (name, after) = rest.split_once("=\"")?;
+        let mut value = String::new();
+        let mut chars = after.char_indices();
+        let end = loop {
+            match chars.next()? {
+                (i, '"') => break i,
+                (_, '\\') => match chars.next()?.1 {
+                    'n' => value.push('\n'),
+                    c => value.push(c),
+                },
+                (_, c) => value.push(c),
+            }
+        };
+        labels.insert(name.to_owned(), value);
+        rest = &after[end + 1..];
+        rest = rest.strip_prefix(',').unwrap_or(rest);
+    }
+}
+
+/// `git <args>` in the repository: its output, or `None` when git is missing or fails (a copy
+/// of the sources that is no git checkout).
+fn git(args: &[&str]) -> Option<String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (output.status.success() && !text.is_empty()).then_some(text)
+}
+
+/// The commit the sources are checked out at, `git rev-parse --short HEAD`, when they are a git
+/// checkout of their own; `unknown` otherwise, as build.rs says.
+fn checked_out_revision() -> String {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let own_checkout = git(&["rev-parse", "--show-toplevel"]).is_some_and(|top| {
+        std::path::Path::new(&top).canonicalize().ok() == manifest.canonicalize().ok()
+    });
+    own_checkout
+        .then(|| git(&["rev-parse", "--short", "HEAD"]))
+        .flatten()
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[tokio::test]
+async fn a_fresh_server_serves_its_version_revision_and_compiler_in_build_info() {
+    let server = net::start("").await;
+    // No client yet: the first scrape of a server that just started.
+    let exposition = scrape(&server).await;
+    let build = series_of(&exposition, "acdhub_build_info");
+    assert_eq!(build.len(), 1, "one series: {build:?}");
+    let (labels, value) = &build[0];
+    assert_eq!(*value, 1.0);
+    let names: Vec<&str> = labels.keys().map(String::as_str).collect();
+    assert_eq!(names, ["revision", "rustc", "version"]);
+    let version = &labels["version"];
+    assert!(!version.is_empty());
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(labels["revision"], checked_out_revision());
+    // The compiler that built this test built the server (one crate): the one cargo runs here.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let rustc = Command::new(rustc).arg("--version").output().unwrap();
+    assert!(rustc.status.success());
+    assert_eq!(
+        labels["rustc"],
+        String::from_utf8(rustc.stdout).unwrap().trim()
+    );
+    server.shutdown().await;
+}
+
+/// The table of docs/metrics.md's "Series at 0 from the start": each family and the series it
+/// has, every combination of the values its row lists (the error codes from the protocol's
+/// schema, which the row names instead of listing).
+fn documented_zero_series() -> Vec<(String, BTreeSet<BTreeMap<String, String>>)> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md")).unwrap();
+    let section = doc
+        .split("\n## Series at 0 from the start\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("docs/metrics.md has a section \"Series at 0 from the start\"");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/protocol/schemas/server/error.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let error_codes: Vec<String> = schema["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let mut rows = Vec::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let family = cells[1].trim_matches('`').to_owned();
+        let mut combinations = BTreeSet::from([BTreeMap::new()]);
+        for part in cells[2].split(" × ") {
+            let (label, values) = part
+                .split_once(':')
+                .unwrap_or_else(|| panic!("{family}: `label: values` in {part:?}"));
+            let values: Vec<String> = if values.contains("every error code") {
+                error_codes.clone()
+            } else {
+                values
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect()
+            };
+            assert!(!values.is_empty(), "{family}: no values for {label}");
+            combinations = combinations
+                .into_iter()
+                .flat_map(|labels| {
+                    values.iter().map(move |value| {
+                        let mut labels = labels.clone();
+                        labels.insert(label.trim().to_owned(), value.clone());
+                        labels
+                    })
+                })
+                .collect();
+        }
+        rows.push((family, combinations));
+    }
+    rows
+}
+
+#[tokio::test]
+async fn a_fresh_server_has_every_series_of_a_closed_label_set_at_zero() {
+    let documented = documented_zero_series();
+    let families: BTreeSet<&str> = documented.iter().map(|(f, _)| f.as_str()).collect();
+    for family in [
+        "acdhub_connections",
+        "acdhub_messages_refused_total",
+        "acdhub_http_refused_total",
+        "acdhub_resumes_total",
+        "acdhub_stats_updates_replaced_total",
+    ] {
+        assert!(families.contains(family), "the table lacks {family}");
+    }
+    let refused = &documented
+        .iter()
+        .find(|(f, _)| f == "acdhub_messages_refused_total")
+        .unwrap()
+        .1;
+    assert!(
+        refused.len() >= 6 * 40,
+        "every role by every code: {refused:?}"
+    );
+
+    let server = net::start("").await;
+    // Before any client: nothing has happened, and every one of these series is there.
+    let exposition = scrape(&server).await;
+    for (family, expected) in &documented {
+        let served = series_of(&exposition, family);
+        for (labels, value) in &served {
+            assert_eq!(*value, 0.0, "{family}{labels:?} before any client");
+        }
+        let served: BTreeSet<BTreeMap<String, String>> =
+            served.into_iter().map(|(labels, _)| labels).collect();
+        let missing: Vec<_> = expected.difference(&served).collect();
+        assert!(missing.is_empty(), "{family}: not served at 0: {missing:?}");
+        let undocumented: Vec<_> = served.difference(expected).collect();
+        assert!(
+            undocumented.is_empty(),
+            "{family}: served but not in docs/metrics.md's table: {undocumented:?}"
+        );
+    }
+    // The unlabelled counters and the gauges of the same section.
+    for (name, value) in [
+        ("acdhub_log_lines_dropped_total", 0.0),
+        ("acdhub_audit_refused_total", 0.0),
+        ("acdhub_audit_log_writable", 1.0),
+    ] {
+        assert_eq!(sample(&exposition, name), value, "{name}");
+    }
+
+    // The first event moves its own series from 0, not one that appears at 1.
+    let (mut rude, _) = Client::login(&server, Via::Ws, "pbx").await;
+    assert_eq!(
+        rude.refused(json!({"type": "call_ended", "call": "nope"}))
+            .await,
+        "unknown_call"
+    );
+    let after = scrape(&server).await;
+    let refused_after = series_of(&after, "acdhub_messages_refused_total");
+    assert_eq!(refused_after.len(), refused.len(), "no series added");
+    for (labels, value) in refused_after {
+        let this_one = labels["role"] == "telephony" && labels["code"] == "unknown_call";
+        assert_eq!(value, if this_one { 1.0 } else { 0.0 }, "{labels:?}");
+    }
     server.shutdown().await;
 }
 

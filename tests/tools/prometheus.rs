@@ -2,7 +2,9 @@
 //! dashboards/ loaded. Its series for waiting and answered calls must equal what a wallboard
 //! subscription reported for the same moments, lane by lane; every rule evaluates, also over a
 //! queue that serves calls and chat (two lanes), keeping the lanes apart; and every query of the
-//! Grafana dashboard runs, filters by channel and names each series apart.
+//! Grafana dashboard runs, filters by channel and instance and names each series apart, and the
+//! panels the test's traffic feeds show it: agents on SSE and long-poll, a resume, answered
+//! calls in the wait heatmap, today's and the last 15 minutes' service level.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -11,7 +13,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::net::{Client, PASSWORD, PATIENCE, Via, http_get};
+use crate::dashboards::expand;
+use crate::net::http::{Poll, Sse};
+use crate::net::{Client, PASSWORD, PATIENCE, Via, addr, http_get};
 use acdhub::server::hash_password;
 
 /// A time zone in which it is around noon now, so that no midnight falls in the test and the
@@ -77,6 +81,38 @@ skills = {{ support = 1, sales = 1 }}
 id = "v2"
 skills = {{ support = 1 }}
 
+# Agents who connect (on SSE, long-poll, WebSocket) and never log in to the ACD: they take no
+# call, and the rung panels count their connections.
+[[tenants.agents]]
+id = "a1"
+skills = {{ sales = 1 }}
+
+[[tenants.agents]]
+id = "a2"
+skills = {{ sales = 1 }}
+
+[[tenants.agents]]
+id = "a3"
+skills = {{ sales = 1 }}
+
+[[principals]]
+user = "a1"
+role = "agent"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "a2"
+role = "agent"
+tenant = "acme"
+password_hash = "{hash}"
+
+[[principals]]
+user = "a3"
+role = "agent"
+tenant = "acme"
+password_hash = "{hash}"
+
 [[principals]]
 user = "wall"
 role = "wallboard"
@@ -102,6 +138,18 @@ answer_delay_secs = 1
 virtual_agents = ["v1", "v2"]
 "#
     )
+}
+
+/// Reads messages until the reply to `auth`, which must be an ack.
+async fn until_ack(mut next: impl AsyncFnMut() -> Value) {
+    for _ in 0..200 {
+        let message = next().await;
+        if message["type"] == "ack" {
+            return;
+        }
+        assert_ne!(message["type"], "error", "{message}");
+    }
+    panic!("no ack to auth");
 }
 
 /// A port nobody listens on now (Prometheus takes its address on the command line).
@@ -346,6 +394,29 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
         .ok(json!({"type": "conversation_arrived", "conversation": "k1", "queue": "help", "messages": ["Hi"]}))
         .await;
 
+    // Two agents behind something that refuses WebSocket: a1 on SSE, a2 on long-poll (kept
+    // polling). a3 drops its WebSocket and comes back to resume its session.
+    let ws = addr(&server, Via::Ws);
+    let auth = |user: &str| json!({"id": "1", "type": "auth", "user": user, "password": PASSWORD});
+    let mut sse = Sse::open(ws).await;
+    sse.send(&auth("a1")).await;
+    until_ack(async || sse.next_message().await).await;
+    let mut poll = Poll::open(ws).await;
+    poll.send(&auth("a2")).await;
+    until_ack(async || poll.next_message().await).await;
+    let poller = tokio::spawn(async move {
+        loop {
+            poll.poll().await;
+        }
+    });
+    let (dropped, reply) = Client::login(&server, Via::Ws, "a3").await;
+    let token = reply["token"].as_str().unwrap().to_owned();
+    let session = reply["session"].as_str().unwrap().to_owned();
+    drop(dropped);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (resumed, reply) = Client::resume_at(ws, Via::Ws, &token, &session, 0, true).await;
+    assert_eq!(reply["type"], "ack", "{reply}");
+
     // Let it scrape for half a minute or so of simulated calls.
     let deadline = tokio::time::Instant::now() + PATIENCE * 6;
     loop {
@@ -543,16 +614,31 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
     .unwrap();
     let mut queries = 0;
     let mut chat_lanes = 0;
+    // What each panel's queries returned, by title and refId.
+    let mut shown: std::collections::BTreeMap<(String, String), Value> = Default::default();
     for panel in dashboard["panels"].as_array().unwrap() {
         let title = &panel["title"];
         for target in panel["targets"].as_array().into_iter().flatten() {
             let template = target["expr"].as_str().unwrap();
-            let expr = template
-                .replace("$tenant", ".*")
-                .replace("$queue", ".*")
-                .replace("$channel", ".*");
+            let expr = expand(template);
             let result = prometheus.query(&expr).await;
             queries += 1;
+            shown.insert(
+                (
+                    title.as_str().unwrap().to_owned(),
+                    target["refId"].as_str().unwrap().to_owned(),
+                ),
+                result.clone(),
+            );
+            // Instance at another server: nothing of this one.
+            let elsewhere = prometheus
+                .query(&expand(&template.replace("$instance", "elsewhere:9464")))
+                .await;
+            assert_eq!(
+                elsewhere.as_array().unwrap().len(),
+                0,
+                "panel {title} ignores the instance variable: {elsewhere}"
+            );
             // Each series a query returns has a legend of its own: help's voice and chat lanes
             // are two lines, named apart.
             let format = target["legendFormat"].as_str().unwrap_or_default();
@@ -575,6 +661,19 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
                 let chat = prometheus
                     .query(&expr.replace(r#"channel=~".*""#, r#"channel=~"chat""#))
                     .await;
+                // The heatmap sums the selected lanes: no chat conversation was answered, so
+                // with Channel chat its buckets stay at 0 (the voice calls are not in them).
+                if panel["type"] == "heatmap" {
+                    let answered = |result: &Value| {
+                        series(result)
+                            .iter()
+                            .find(|(m, _)| m["le"] == "+Inf")
+                            .map(|(_, v)| *v)
+                    };
+                    assert_eq!(answered(&chat), Some(0.0), "panel {title}: {chat}");
+                    assert!(answered(&result) > Some(0.0), "panel {title}: {result}");
+                    continue;
+                }
                 for series in chat.as_array().unwrap() {
                     assert_eq!(
                         series["metric"]["channel"], "chat",
@@ -588,6 +687,15 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
         }
     }
     assert!(queries >= 10, "{queries} dashboard queries");
+    check_new_panels(
+        &prometheus,
+        &dashboard,
+        &shown,
+        server.metrics_addr().unwrap(),
+    )
+    .await;
+    poller.abort();
+    drop((sse, resumed));
     assert!(
         chat_lanes >= 3,
         "help's chat lane shows in the per-queue panels with Channel chat ({chat_lanes} series)"
@@ -595,4 +703,162 @@ async fn prometheus_scrapes_the_same_figures_a_wallboard_shows_and_runs_the_rule
     drop(prometheus);
     server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The series of a query's result, as (labels, value).
+fn series(result: &Value) -> Vec<(Value, f64)> {
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let value = s["value"][1].as_str().unwrap();
+            (s["metric"].clone(), value.parse().unwrap())
+        })
+        .collect()
+}
+
+/// The tiles, the heatmap, the rung and resume panels and the restart annotation show what the
+/// test's traffic made: queries that run but find nothing would pass the loop above.
+async fn check_new_panels(
+    prometheus: &Prometheus,
+    dashboard: &Value,
+    shown: &std::collections::BTreeMap<(String, String), Value>,
+    metrics: SocketAddr,
+) {
+    let get = |title: &str, refid: &str| -> Vec<(Value, f64)> {
+        series(
+            shown
+                .get(&(title.to_owned(), refid.to_owned()))
+                .unwrap_or_else(|| panic!("no panel {title:?} {refid}")),
+        )
+    };
+    let lane = |metric: &Value| {
+        format!(
+            "{}/{}",
+            metric["queue"].as_str().unwrap_or_default(),
+            metric["channel"].as_str().unwrap_or_default()
+        )
+    };
+    // Waiting now: help's own work (two calls, one conversation) waits; nobody can take it.
+    let waiting = get("Calls waiting now", "A");
+    let mut help: Vec<(String, f64)> = waiting
+        .iter()
+        .filter(|(m, _)| m["queue"] == "help")
+        .map(|(m, v)| (lane(m), *v))
+        .collect();
+    help.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        help,
+        vec![
+            ("help/chat".to_owned(), 1.0),
+            ("help/voice".to_owned(), 2.0)
+        ],
+        "{waiting:?}"
+    );
+    assert_eq!(waiting.len(), 4, "a tile per lane: {waiting:?}");
+    let oldest = get("Oldest wait now", "A");
+    assert!(
+        oldest
+            .iter()
+            .any(|(m, v)| m["queue"] == "help" && *v >= 1.0),
+        "help's calls have waited: {oldest:?}"
+    );
+    // Service level over 15 minutes and today: the busy queues have a figure, a ratio.
+    for title in ["Service level, last 15 min", "Service level today"] {
+        let level = get(title, "A");
+        let busy: Vec<&(Value, f64)> = level
+            .iter()
+            .filter(|(m, _)| m["queue"] == "support" || m["queue"] == "sales")
+            .collect();
+        assert!(!busy.is_empty(), "{title}: {level:?}");
+        for (metric, value) in &level {
+            assert!((0.0..=1.0).contains(value), "{title} {metric}: {value}");
+        }
+    }
+    // Today's service level of support (formula `answered`, T = 20 s) is its share of calls
+    // answered within 20 s since the start, as the counters give it directly: both at one
+    // instant, in one query.
+    let today = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == "Service level today")
+        .unwrap();
+    let difference = prometheus
+        .query(&format!(
+            r#"abs(({}) - on (job, instance, tenant, queue, channel) (sum without (le) (increase(acdhub_queue_answer_wait_seconds_bucket{{queue="support", le="20"}}[1d])) / increase(acdhub_queue_answer_wait_seconds_count{{queue="support"}}[1d])))"#,
+            expand(today["targets"][0]["expr"].as_str().unwrap())
+        ))
+        .await;
+    let difference = series(&difference);
+    assert_eq!(difference.len(), 1, "support's lane: {difference:?}");
+    assert!(difference[0].1 < 1e-9, "{difference:?}");
+    // The heatmap: the standard bounds only, and calls answered in the last minute in them.
+    let heat = get(
+        "Answer wait distribution (answered calls per minute by wait)",
+        "A",
+    );
+    assert_eq!(heat.len(), 14, "13 bounds and +Inf: {heat:?}");
+    let all = heat
+        .iter()
+        .find(|(m, _)| m["le"] == "+Inf")
+        .expect("the +Inf bucket");
+    assert!(all.1 > 0.0, "answered calls in the last minute: {heat:?}");
+    // Rungs: a1 on SSE, a2 on long-poll, a3 on WebSocket.
+    let rungs: Vec<(String, f64)> = get("Agents connected by rung", "A")
+        .into_iter()
+        .map(|(m, v)| (m["transport"].as_str().unwrap().to_owned(), v))
+        .collect();
+    for (transport, count) in [("poll", 1.0), ("sse", 1.0), ("ws", 1.0)] {
+        assert!(
+            rungs.contains(&(transport.to_owned(), count)),
+            "{transport}: {rungs:?}"
+        );
+    }
+    let fallback = get("Agents on SSE or long-poll now", "A");
+    assert_eq!(fallback.len(), 2, "{fallback:?}");
+    let share = get("Agents on SSE or long-poll now", "B");
+    assert_eq!(share.len(), 1, "{share:?}");
+    assert!((share[0].1 - 2.0 / 3.0).abs() < 1e-9, "{share:?}");
+    let opened: Vec<String> = get("Connections opened by rung (per 5 min)", "A")
+        .into_iter()
+        .filter(|(_, v)| *v > 0.0)
+        .map(|(m, _)| m["transport"].as_str().unwrap().to_owned())
+        .collect();
+    for transport in ["poll", "sse", "ws"] {
+        assert!(opened.iter().any(|t| t == transport), "{opened:?}");
+    }
+    let resumes = get("Resumes by result (per 5 min)", "A");
+    assert!(
+        resumes.iter().map(|(_, v)| v).sum::<f64>() > 0.0,
+        "a3's resume: {resumes:?}"
+    );
+    // The instance variable lists this server, and the restart annotation reads a series it
+    // serves and marks nothing: it did not restart.
+    let variable = prometheus.query("acdhub_build_info").await;
+    assert_eq!(
+        variable[0]["metric"]["instance"],
+        metrics.to_string(),
+        "{variable}"
+    );
+    let annotation = dashboard["annotations"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|a| a["expr"].as_str())
+        .expect("the restart annotation");
+    assert_eq!(
+        series(&prometheus.query(&expand(annotation)).await).len(),
+        0,
+        "no restart"
+    );
+    let started = prometheus
+        .query(&expand(annotation).replace("[2m]) > 0", "[2m]) >= 0"))
+        .await;
+    assert_eq!(
+        series(&started).len(),
+        1,
+        "it reads process_start_time_seconds: {started}"
+    );
 }

@@ -18,7 +18,9 @@ pub struct Figures {
     /// Callers who hung up while waiting or ringing, after the short-abandon threshold.
     pub abandoned: u64,
     pub abandoned_within_threshold: u64,
-    /// Callers who hung up before the short-abandon threshold; they count nowhere else.
+    /// Callers who hung up before the short-abandon threshold: counted in `offered` too, and
+    /// nowhere else (not abandoned, not in the service level, out of both sides of the
+    /// abandonment rate).
     pub short_abandoned: u64,
     /// Calls that left the queue unanswered for another queue (maximum wait, escalation or a
     /// supervisor's move).

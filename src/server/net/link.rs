@@ -199,6 +199,11 @@ impl HttpLink {
             self.polling.store(false, Ordering::Relaxed);
             let since = Instant::now().duration_since(self.born).as_millis() as u64;
             self.last_poll_end.store(since, Ordering::Relaxed);
+            // The session waits for this poll to end before it counts the link's idle time
+            // ([`HttpSocket::recv`]): without a word it would count from its next turn only
+            // (a heartbeat's, up to `ping_interval_secs` later), and a link nobody polls any
+            // more would hold its client slot that much longer.
+            self.poll_changed.notify_waiters();
         }
         Ok(answer)
     }
@@ -248,6 +253,11 @@ impl Socket for HttpSocket {
                 }
                 None => {
                     let patience = self.patience;
+                    // Listening before looking: a poll that ends between the two still wakes
+                    // this (`poll` notifies as it ends).
+                    let changed = self.link.poll_changed.notified();
+                    tokio::pin!(changed);
+                    changed.as_mut().enable();
                     let idle = self.link.idle_since();
                     let dead_at = idle.map(|since| since + patience);
                     return tokio::select! {
@@ -261,8 +271,8 @@ impl Socket for HttpSocket {
                                 _ => continue,
                             }
                         }
-                        // A poll began: wait for it to end, then count again.
-                        () = self.link.poll_changed.notified(), if idle.is_none() => continue,
+                        // A poll is under way: wait for it to end, then count from its end.
+                        () = &mut changed, if idle.is_none() => continue,
                     };
                 }
             }
@@ -461,6 +471,26 @@ mod tests {
         link.poll(1, Duration::ZERO).await.unwrap();
         let incoming = socket.recv().await;
         assert!(matches!(incoming, Some(Ok(Incoming::Dead))), "{incoming:?}");
+    }
+
+    /// The session waits in `recv` while a poll is under way; once that poll ends and none
+    /// follows, the link is dead its patience later, with nothing else waking the session.
+    #[tokio::test(start_paused = true)]
+    async fn a_link_is_dead_its_patience_after_its_last_poll_ends() {
+        let (link, mut socket) = poll_link();
+        let polling = tokio::spawn({
+            let link = link.clone();
+            async move { link.poll(1, Duration::from_secs(5)).await.unwrap() }
+        });
+        tokio::task::yield_now().await;
+        let started = Instant::now();
+        let incoming = tokio::time::timeout(Duration::from_secs(60), socket.recv())
+            .await
+            .expect("found dead, not waiting for another poll or a write");
+        assert!(matches!(incoming, Some(Ok(Incoming::Dead))), "{incoming:?}");
+        polling.await.unwrap();
+        // The poll waited 5 s, then the link's patience (30 s) ran from its end.
+        assert_eq!(started.elapsed(), Duration::from_secs(35));
     }
 
     #[tokio::test(start_paused = true)]

@@ -10,8 +10,13 @@
 //! {"at":"2023-11-14T22:13:20.512Z","tenant":"demo","user":"supervisor","role":"supervisor","action":"force_state","target":"agent2","detail":{"state":"not_ready","reason":"coaching"},"result":"ok"}
 //! ```
 //!
-//! Records carry nothing secret: they are built from these fields only, never from a message's
-//! text, so no password or token can reach them.
+//! Records carry nothing secret: they are built from these fields only, never from the rest of
+//! a message (one too malformed to parse is read for them alone, cut short), so no password or
+//! token can reach them.
+//!
+//! **Rotation.** The file can be rotated by moving it away (logrotate without `copytruncate`):
+//! [`AuditLog::reopen`] (SIGHUP) opens the configured path again, creating the file; and a
+//! record that finds another file at the path (logrotate's `create`) goes on in that one.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
@@ -20,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::protocol::Role;
 use crate::protocol::inbound::ClientMessage;
@@ -108,7 +114,102 @@ impl Action {
             _ => return None,
         })
     }
+
+    /// The supervisor action `message` is an attempt at, as `role` sent it: [`Action::of`], and
+    /// also a supervisor's `clear_pending` that names no agent (refused with `bad_message`, and
+    /// on record all the same, without a target).
+    pub fn attempted(message: &ClientMessage, role: Role) -> Option<Action> {
+        match message {
+            ClientMessage::ClearPending { agent: None } if role == Role::Supervisor => {
+                Some(Action {
+                    name: message.type_name(),
+                    target: String::new(),
+                    detail: Detail::default(),
+                })
+            }
+            _ => Action::of(message),
+        }
+    }
+
+    /// The supervisor action a message that could not be read asks for (one refused with
+    /// `bad_message` as it was parsed: a `reason` that does not fit the state, a field missing,
+    /// mistyped or too long), as far as its `type` and fields can be read: `None` unless it is
+    /// a JSON object whose `type` names a supervisor action. Text fields are cut to
+    /// [`UNREAD_FIELD_CHARS`] characters; a field missing or of another type is left out (an
+    /// empty `target`).
+    pub fn of_unread(text: &str) -> Option<Action> {
+        let Ok(serde_json::Value::Object(object)) = serde_json::from_str(text) else {
+            return None;
+        };
+        let name = SUPERVISOR_ACTIONS
+            .iter()
+            .map(|(name, _)| *name)
+            .find(|name| object.get("type").and_then(|t| t.as_str()) == Some(name))?;
+        let text = |field: &str| {
+            object
+                .get(field)
+                .and_then(|value| value.as_str())
+                .map(|value| value.chars().take(UNREAD_FIELD_CHARS).collect::<String>())
+        };
+        let target_field = match name {
+            "set_call_priority" | "move_call" => "call",
+            _ => "agent",
+        };
+        let detail = match name {
+            "force_state" | "set_pending" => Detail {
+                state: object
+                    .get("state")
+                    .and_then(|state| state.as_str())
+                    .and_then(|state| {
+                        ["ready", "not_ready", "logged_out"]
+                            .into_iter()
+                            .find(|known| *known == state)
+                    }),
+                reason: text("reason"),
+                ..Detail::default()
+            },
+            "set_call_priority" => Detail {
+                priority: object
+                    .get("priority")
+                    .and_then(|priority| priority.as_u64())
+                    .and_then(|priority| u8::try_from(priority).ok()),
+                ..Detail::default()
+            },
+            "move_call" => Detail {
+                queue: text("queue"),
+                ..Detail::default()
+            },
+            _ => Detail::default(),
+        };
+        Some(Action {
+            name,
+            target: text(target_field).unwrap_or_default(),
+            detail,
+        })
+    }
+
+    /// Whether `role` may send this action at all (an agent's `clear_pending` of its own
+    /// pending state is one it may): a refused attempt from a role that may not is on record
+    /// whatever refused it.
+    pub fn may_be_sent_by(&self, role: Role) -> bool {
+        SUPERVISOR_ACTIONS
+            .iter()
+            .any(|(name, roles)| *name == self.name && roles.contains(&role))
+    }
 }
+
+/// The supervisor actions, and the roles that may send each (protocol.md, Roles).
+const SUPERVISOR_ACTIONS: &[(&str, &[Role])] = &[
+    ("force_state", &[Role::Supervisor]),
+    ("set_pending", &[Role::Supervisor]),
+    ("clear_pending", &[Role::Agent, Role::Supervisor]),
+    ("set_call_priority", &[Role::Supervisor]),
+    ("move_call", &[Role::Supervisor]),
+];
+
+/// The most characters of a text field an unread message's record carries (a call id's
+/// longest).
+pub const UNREAD_FIELD_CHARS: usize = 128;
 
 /// Who acted, and where.
 pub struct Actor<'a> {
@@ -132,7 +233,8 @@ struct Record<'a> {
 
 /// Where audit records go. Cloned into every engine and shared by the sessions.
 ///
-/// The file is opened once, at start, in append mode. Each record is serialized first and then
+/// The file is opened at start, in append mode, and again after a rotation (see the module's
+/// documentation). Each record is serialized first and then
 /// written whole, with one `write_all` of the complete line behind a mutex (no buffering
 /// across records, so nothing waits in memory), by the engine (or session) that makes it and
 /// before the action's reply is sent: an acknowledged action is in the file. That costs one
@@ -260,6 +362,29 @@ impl Ballast {
 }
 
 impl Writer {
+    /// Goes on in the file at `path` if that is no longer the file open: a log rotation moved
+    /// the old one away and put a new one there (logrotate's `create`). With no file at `path`
+    /// the open one stays until [`AuditLog::reopen`] creates it (logrotate's `postrotate`
+    /// SIGHUP): creating it here could race logrotate's own `create`.
+    fn follow(&mut self, path: &Path) {
+        use std::os::unix::fs::MetadataExt as _;
+        let (Ok(there), Ok(open)) = (std::fs::metadata(path), self.file.metadata()) else {
+            return;
+        };
+        if (there.dev(), there.ino()) == (open.dev(), open.ino()) {
+            return;
+        }
+        match OpenOptions::new().append(true).open(path) {
+            Ok(file) => {
+                self.file = file;
+                tracing::info!(file = %path.display(), "audit log rotated: writing to the new file");
+            }
+            Err(error) => {
+                tracing::error!(file = %path.display(), %error, "audit log rotated, but the new file cannot be opened: records go on in the old one");
+            }
+        }
+    }
+
     /// Appends `line` whole, or leaves the file as it was.
     fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
         // Read at each write, not kept: a log rotation may have truncated the file meanwhile.
@@ -305,6 +430,59 @@ impl AuditLog {
             })),
         })
     }
+    /// Opens the file at its configured path again, creating it if need be, and writes every
+    /// record there from now on; the file open until now is closed. For a log rotation that
+    /// moved the file away (logrotate without `copytruncate`): SIGHUP runs it. If the file
+    /// cannot be opened, records go on in the old one, and the error is logged.
+    pub fn reopen(&self) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let opened = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&file.path);
+        let mut writer = file.writer.lock().unwrap_or_else(|e| e.into_inner());
+        match opened {
+            Ok(new) => {
+                writer.file = new;
+                tracing::info!(file = %file.path.display(), "audit log reopened");
+            }
+            Err(error) => {
+                tracing::error!(file = %file.path.display(), %error, "cannot reopen the audit log: records go on in the file open until now");
+            }
+        }
+    }
+
+    /// Runs [`AuditLog::reopen`] at every SIGHUP until `shutdown` (nothing without a file, or
+    /// outside a runtime). The signal's own meaning, a reload, is the binary's: each listener
+    /// of a signal hears every one.
+    pub fn reopen_on_hangup(&self, shutdown: CancellationToken) {
+        use tokio::signal::unix::{SignalKind, signal};
+        if self.file.is_none() || tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(error) => {
+                tracing::warn!(%error, "SIGHUP cannot be caught: the audit log is not reopened after a rotation");
+                return;
+            }
+        };
+        let log = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    hangup = hangups.recv() => match hangup {
+                        Some(()) => log.reopen(),
+                        None => break,
+                    },
+                }
+            }
+        });
+    }
+
     /// Whether [`AuditLog::open`] would succeed, without creating the file (`check-config`):
     /// a file that exists must open for appending, a new one needs its folder.
     pub fn check(path: Option<&Path>) -> Result<(), AuditError> {
@@ -377,10 +555,24 @@ impl AuditLog {
         self.record_with(Some(admitted), at, actor, action, result)
     }
 
-    /// Records one action refused before it reached an engine (no room was reserved): if the
-    /// disk is full, the record is in the server's log only.
+    /// Records one action refused before room was reserved for its record (by the session, or
+    /// by an engine that could not store it): if the disk is full, the record is in the
+    /// server's log only.
     pub fn record(&self, at: Timestamp, actor: &Actor<'_>, action: &Action, result: &str) {
         self.record_with(None, at, actor, action, result);
+    }
+
+    /// Records an action refused with `audit_unavailable` in the server's log only: the file
+    /// is what could not take it, and it holds exactly the actions whose records were made
+    /// sure of.
+    pub fn record_in_log_only(
+        &self,
+        at: Timestamp,
+        actor: &Actor<'_>,
+        action: &Action,
+        result: &str,
+    ) {
+        log_record(at, actor, action, result);
     }
 
     fn record_with(
@@ -391,24 +583,13 @@ impl AuditLog {
         action: &Action,
         result: &str,
     ) -> bool {
-        let detail = serde_json::to_string(&action.detail).expect("a detail serializes");
-        tracing::info!(
-            target: "acdhub::audit",
-            at = %time(at),
-            tenant = actor.tenant,
-            user = actor.user,
-            role = actor.role.name(),
-            action = action.name,
-            target = action.target.as_str(),
-            detail = %detail,
-            result,
-            "supervisor action"
-        );
+        log_record(at, actor, action, result);
         let Some(file) = &self.file else {
             return true;
         };
         let line = line(at, actor, action, result);
         let mut writer = file.writer.lock().unwrap_or_else(|e| e.into_inner());
+        writer.follow(&file.path);
         let mut written = writer.append(&line);
         if let Some(admitted) = admitted {
             writer.ballast.reserved = writer.ballast.reserved.saturating_sub(admitted.bytes);
@@ -428,6 +609,23 @@ impl AuditLog {
             }
         }
     }
+}
+
+/// One record as a tracing event of the target `acdhub::audit`: the server's log.
+fn log_record(at: Timestamp, actor: &Actor<'_>, action: &Action, result: &str) {
+    let detail = serde_json::to_string(&action.detail).expect("a detail serializes");
+    tracing::info!(
+        target: "acdhub::audit",
+        at = %time(at),
+        tenant = actor.tenant,
+        user = actor.user,
+        role = actor.role.name(),
+        action = action.name,
+        target = action.target.as_str(),
+        detail = %detail,
+        result,
+        "supervisor action"
+    );
 }
 
 /// One record as a line of the file, its newline included.
@@ -513,6 +711,138 @@ mod tests {
         let file = log.file.as_ref().unwrap();
         let writer = file.writer.lock().unwrap();
         assert_eq!(writer.ballast.reserved, 0, "the room is given back");
+    }
+
+    #[test]
+    fn an_action_too_malformed_to_parse_is_read_as_far_as_it_goes() {
+        let unread = |text: &str| {
+            assert!(parse(text).is_err(), "{text} is refused as it is parsed");
+            Action::of_unread(text)
+        };
+        let misfit = unread(
+            r#"{"id":"1","type":"force_state","agent":"a2","state":"ready","reason":"lunch"}"#,
+        )
+        .unwrap();
+        assert_eq!((misfit.name, misfit.target.as_str()), ("force_state", "a2"));
+        assert_eq!(
+            serde_json::to_string(&misfit.detail).unwrap(),
+            r#"{"state":"ready","reason":"lunch"}"#
+        );
+        let priority =
+            unread(r#"{"id":"1","type":"set_call_priority","call":"c-1","priority":256}"#).unwrap();
+        assert_eq!(priority.target, "c-1");
+        assert_eq!(priority.detail, Detail::default(), "out of range: left out");
+        let long = "x".repeat(5000);
+        let moved = unread(&format!(
+            r#"{{"id":"1","type":"move_call","call":"{long}","queue":7}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            moved.target.chars().count(),
+            UNREAD_FIELD_CHARS,
+            "cut short"
+        );
+        assert_eq!(moved.detail, Detail::default(), "a queue that is no text");
+        let nameless = unread(r#"{"id":"1","type":"set_pending","state":"asleep"}"#).unwrap();
+        assert_eq!(
+            (nameless.target.as_str(), nameless.detail.state),
+            ("", None)
+        );
+        for other in [
+            "not json",
+            r#"["force_state"]"#,
+            r#"{"id":"1","type":"not_ready","reason":"no such reason!"}"#,
+            r#"{"id":"1","type":"auth","user":"boss","password":"hunter2","extra":1}"#,
+            r#"{"id":"1","type":7}"#,
+        ] {
+            assert_eq!(Action::of_unread(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_roles_that_may_send_each_action_are_the_parsers() {
+        let messages = [
+            r#"{"id":"1","type":"force_state","agent":"a2","state":"ready"}"#,
+            r#"{"id":"1","type":"set_pending","agent":"a2","state":"logged_out"}"#,
+            r#"{"id":"1","type":"clear_pending","agent":"a2"}"#,
+            r#"{"id":"1","type":"set_call_priority","call":"c","priority":1}"#,
+            r#"{"id":"1","type":"move_call","call":"c","queue":"q"}"#,
+        ];
+        for text in messages {
+            let message = parse(text).unwrap().message;
+            let action = Action::of(&message).unwrap();
+            for role in [
+                Role::Agent,
+                Role::Wallboard,
+                Role::Supervisor,
+                Role::Telephony,
+                Role::Messaging,
+            ] {
+                assert_eq!(
+                    action.may_be_sent_by(role),
+                    message.allowed_for(role),
+                    "{text} from {role:?}"
+                );
+            }
+        }
+        assert_eq!(SUPERVISOR_ACTIONS.len(), messages.len());
+        // A supervisor's clear_pending without an agent is an attempt at an action; an agent's
+        // is its own business.
+        let own = parse(r#"{"id":"1","type":"clear_pending"}"#)
+            .unwrap()
+            .message;
+        assert_eq!(Action::attempted(&own, Role::Agent), None);
+        let attempt = Action::attempted(&own, Role::Supervisor).unwrap();
+        assert_eq!(
+            (attempt.name, attempt.target.as_str()),
+            ("clear_pending", "")
+        );
+    }
+
+    fn record_targets(path: &Path) -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                record["target"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rotated_file_is_followed_once_a_new_one_is_there_and_reopened_at_will() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(Some(&path)).unwrap();
+        let actor = Actor {
+            tenant: "acme",
+            user: "boss",
+            role: Role::Supervisor,
+        };
+        let at: Timestamp = "2023-11-14T22:13:20.5Z".parse().unwrap();
+        let record = |agent: &str| {
+            let text =
+                format!(r#"{{"id":"1","type":"force_state","agent":"{agent}","state":"ready"}}"#);
+            log.record(at, &actor, &action(&text).unwrap(), "ok");
+        };
+        record("a1");
+        let first = dir.path().join("audit.jsonl.1");
+        std::fs::rename(&path, &first).unwrap();
+        record("a2");
+        assert!(!path.exists(), "a record creates no file");
+        log.reopen();
+        record("a3");
+        let second = dir.path().join("audit.jsonl.2");
+        std::fs::rename(&path, &second).unwrap();
+        std::fs::File::create(&path).unwrap();
+        record("a4");
+        assert_eq!(record_targets(&first), ["a1", "a2"]);
+        assert_eq!(record_targets(&second), ["a3"]);
+        assert_eq!(record_targets(&path), ["a4"]);
+        log.reopen();
+        record("a5");
+        assert_eq!(record_targets(&path), ["a4", "a5"], "reopened to append");
     }
 
     /// A tracing writer into a shared buffer.

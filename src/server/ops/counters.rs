@@ -1,7 +1,12 @@
-//! The server's own counters (connections, messages, refusals, drops), counted as things
-//! happen by the sessions, the engines and the fan-out, in a [`prometheus::Registry`] with the
-//! process collector. A leaf: it knows no layer. The ACD's figures are not counted here
+//! The server's own counters (connections, messages, refusals, replaced statistics), counted as
+//! things happen by the sessions, the engines and the fan-out, in a [`prometheus::Registry`] with
+//! the process collector. A leaf: it knows no layer. The ACD's figures are not counted here
 //! ([`super::scrape`]); docs/metrics.md lists every series.
+//!
+//! Every series of a family whose labels take values from a closed set (roles, rungs, error
+//! codes, results, kinds) exists from the start, at 0, so that `rate()` and `increase()` see the
+//! first event: [`Counters::new`] makes each combination. Families labelled by something
+//! configured (tenant, listener) make theirs when it starts.
 
 use prometheus::proto::MetricFamily;
 use std::sync::{Once, OnceLock};
@@ -21,6 +26,77 @@ fn role_labels() -> impl Iterator<Item = &'static str> {
         .chain([UNAUTHENTICATED])
 }
 
+/// This binary's version (Cargo.toml's): `acdhub_build_info`'s `version`, as [`REVISION`] and
+/// [`RUSTC`] are its other two labels.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The short hash of the git commit the binary was built from, or `unknown` when it was built
+/// outside a git checkout (build.rs).
+pub const REVISION: &str = env!("ACDHUB_REVISION");
+/// `rustc --version` of the compiler that built the binary, or `unknown` (build.rs).
+pub const RUSTC: &str = env!("ACDHUB_RUSTC");
+
+/// Every code of `error.code` (protocol/schemas/server/error.json: `ProtocolError::code`, then
+/// the core's `AcdError::code`): the `code` label of `acdhub_messages_refused_total`.
+pub const REFUSAL_CODES: [&str; 44] = [
+    "malformed_json",
+    "bad_message",
+    "unknown_type",
+    "binary_frame",
+    "not_authenticated",
+    "already_authenticated",
+    "auth_failed",
+    "auth_throttled",
+    "forbidden",
+    "unavailable",
+    "storage_unavailable",
+    "outcome_unknown",
+    "audit_unavailable",
+    "rate_limited",
+    "too_many_sessions",
+    "unknown_agent",
+    "unknown_queue",
+    "unknown_call",
+    "unknown_reason",
+    "duplicate_call",
+    "already_logged_in",
+    "not_logged_in",
+    "not_offered",
+    "not_on_call",
+    "already_on_hold",
+    "not_on_hold",
+    "not_in_wrap_up",
+    "agent_not_available",
+    "transfer_to_self",
+    "not_ringing",
+    "not_waiting",
+    "agent_not_busy",
+    "no_pending_state",
+    "bad_extension",
+    "not_a_call",
+    "not_a_conversation",
+    "wrong_channel",
+    "not_in_conversation",
+    "conversation_closed",
+    "conversation_open",
+    "message_too_long",
+    "empty_message",
+    "transcript_full",
+    "holds_conversations",
+];
+
+/// The results of `acdhub_resumes_total`.
+const RESUME_RESULTS: [&str; 2] = ["resumed", "resync"];
+/// The results of `acdhub_config_reloads_total`.
+const RELOAD_RESULTS: [&str; 2] = ["applied", "refused"];
+/// The kinds of `acdhub_auth_failures_total`.
+const AUTH_FAILURE_KINDS: [&str; 3] = ["password", "token", "throttled"];
+/// The reasons of `acdhub_sessions_evicted_total`.
+const EVICTION_REASONS: [&str; 2] = ["principal_cap", "parked_cap"];
+/// The kinds of `acdhub_accept_errors_total`, for each listener.
+const ACCEPT_ERROR_KINDS: [&str; 2] = ["descriptors", "other"];
+/// The results of `acdhub_snapshots_total`, for each tenant with a journal.
+const SNAPSHOT_RESULTS: [&str; 2] = ["ok", "failed"];
+
 /// The codes of `acdhub_http_refused_total`: HTTP requests refused before any session.
 pub const HTTP_REFUSALS: [&str; 5] = [
     "server_full",
@@ -38,7 +114,7 @@ pub struct Counters {
     received: IntCounterVec,
     sent: IntCounterVec,
     refused: IntCounterVec,
-    dropped: IntCounterVec,
+    replaced: IntCounterVec,
     slow_disconnects: IntCounterVec,
     sessions_evicted: IntCounterVec,
     resumes: IntCounterVec,
@@ -108,9 +184,9 @@ impl Counters {
                 "Client messages answered with an error, by error code.",
                 &["role", "code"],
             ),
-            dropped: counter_vec(
-                "acdhub_outbound_dropped_total",
-                "Statistics updates replaced by a newer one before they were written (latest wins).",
+            replaced: counter_vec(
+                "acdhub_stats_updates_replaced_total",
+                "Statistics updates replaced by a newer one before they were written (latest wins; nothing is lost).",
                 &["role"],
             ),
             slow_disconnects: counter_vec(
@@ -182,11 +258,14 @@ impl Counters {
             registry: registry.clone(),
         };
         let build = IntGaugeVec::new(
-            Opts::new("acdhub_build_info", "The running version; always 1."),
-            &["version"],
+            Opts::new(
+                "acdhub_build_info",
+                "The running binary: its version, the git commit it was built from (revision) and the compiler (rustc); always 1.",
+            ),
+            &["version", "revision", "rustc"],
         )
         .expect("valid metric");
-        build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        build.with_label_values(&[VERSION, REVISION, RUSTC]).set(1);
         register(Box::new(build));
         register(Box::new(
             prometheus::process_collector::ProcessCollector::for_self(),
@@ -199,27 +278,30 @@ impl Counters {
             }
             counters.received.with_label_values(&[role]);
             counters.sent.with_label_values(&[role]);
-            counters.dropped.with_label_values(&[role]);
+            counters.replaced.with_label_values(&[role]);
             counters.slow_disconnects.with_label_values(&[role]);
+            for code in REFUSAL_CODES {
+                counters.refused.with_label_values(&[role, code]);
+            }
         }
         for rung in Rung::ALL {
             counters
                 .connections_opened
                 .with_label_values(&[rung.name()]);
         }
-        for result in ["resumed", "resync"] {
+        for result in RESUME_RESULTS {
             counters.resumes.with_label_values(&[result]);
         }
-        for result in ["applied", "refused"] {
+        for result in RELOAD_RESULTS {
             counters.reloads.with_label_values(&[result]);
         }
         for code in HTTP_REFUSALS {
             counters.http_refused.with_label_values(&[code]);
         }
-        for kind in ["password", "token", "throttled"] {
+        for kind in AUTH_FAILURE_KINDS {
             counters.auth_failures.with_label_values(&[kind]);
         }
-        for reason in ["principal_cap", "parked_cap"] {
+        for reason in EVICTION_REASONS {
             counters.sessions_evicted.with_label_values(&[reason]);
         }
         counters
@@ -230,7 +312,7 @@ impl Counters {
         self.journal_records.with_label_values(&[tenant]);
         self.journal_groups.with_label_values(&[tenant]);
         self.journal_writable.with_label_values(&[tenant]).set(1);
-        for result in ["ok", "failed"] {
+        for result in SNAPSHOT_RESULTS {
             self.snapshots.with_label_values(&[tenant, result]);
         }
     }
@@ -249,18 +331,24 @@ impl Counters {
     }
 
     pub fn snapshot(&self, tenant: &str, written: bool) {
-        let result = if written { "ok" } else { "failed" };
+        let [ok, failed] = SNAPSHOT_RESULTS;
+        let result = if written { ok } else { failed };
         self.snapshots.with_label_values(&[tenant, result]).inc();
     }
 
     /// A sign-in was refused; `kind` is `password`, `token` or `throttled`.
     pub fn auth_failure(&self, kind: &str) {
+        debug_assert!(
+            AUTH_FAILURE_KINDS.contains(&kind),
+            "{kind} is in AUTH_FAILURE_KINDS"
+        );
         self.auth_failures.with_label_values(&[kind]).inc();
     }
 
     /// A reload ended: applied, or refused (nothing changed).
     pub fn reload(&self, applied: bool) {
-        let result = if applied { "applied" } else { "refused" };
+        let [on_apply, on_refuse] = RELOAD_RESULTS;
+        let result = if applied { on_apply } else { on_refuse };
         self.reloads.with_label_values(&[result]).inc();
     }
 
@@ -294,7 +382,8 @@ impl Counters {
 
     /// A client asked to resume a session: `resumed`, or `resync` when it got a new one.
     pub fn resume(&self, resumed: bool) {
-        let result = if resumed { "resumed" } else { "resync" };
+        let [on_resume, on_resync] = RESUME_RESULTS;
+        let result = if resumed { on_resume } else { on_resync };
         self.resumes.with_label_values(&[result]).inc();
     }
 
@@ -302,9 +391,11 @@ impl Counters {
         self.refused.with_label_values(&[role, code]).inc();
     }
 
+    /// `updates` statistics updates for a session of `role` were replaced by a newer one before
+    /// they were written (`acdhub_stats_updates_replaced_total`): latest wins, nothing is lost.
     pub fn dropped(&self, role: Role, updates: u64) {
         if updates > 0 {
-            self.dropped
+            self.replaced
                 .with_label_values(&[role.name()])
                 .inc_by(updates);
         }
@@ -316,6 +407,10 @@ impl Counters {
 
     /// A parked session was ended early to make room (`principal_cap` or `parked_cap`).
     pub fn session_evicted(&self, reason: &str) {
+        debug_assert!(
+            EVICTION_REASONS.contains(&reason),
+            "{reason} is in EVICTION_REASONS"
+        );
         self.sessions_evicted.with_label_values(&[reason]).inc();
     }
 
@@ -333,14 +428,19 @@ impl Counters {
     /// A listener's accept failed; `descriptors` when the process ran out of file descriptors.
     /// Each listener's series exist from its start, at 0.
     pub fn accept_error(&self, listener: &str, descriptors: bool) {
-        let kind = if descriptors { "descriptors" } else { "other" };
+        let [out_of_descriptors, other] = ACCEPT_ERROR_KINDS;
+        let kind = if descriptors {
+            out_of_descriptors
+        } else {
+            other
+        };
         self.accept_errors
             .with_label_values(&[listener, kind])
             .inc();
     }
 
     pub fn listening(&self, listener: &str) {
-        for kind in ["descriptors", "other"] {
+        for kind in ACCEPT_ERROR_KINDS {
             self.accept_errors.with_label_values(&[listener, kind]);
         }
     }
@@ -443,5 +543,120 @@ impl Counters {
     /// A supervisor action was refused because its audit record could not be written.
     pub fn audit_refused(&self) {
         self.audit.refused.inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use prometheus::proto::Metric;
+
+    use super::*;
+
+    /// The codes protocol/schemas/server/error.json lists for `error.code`: the contract, which
+    /// tests/core/protocol_contract.rs holds to `ProtocolError::code` and `AcdError::code`.
+    fn schema_codes() -> BTreeSet<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/protocol/schemas/server/error.json"
+        );
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let codes: BTreeSet<String> = schema["properties"]["code"]["enum"]
+            .as_array()
+            .expect("error.json lists its codes")
+            .iter()
+            .map(|code| code.as_str().unwrap().to_owned())
+            .collect();
+        assert!(codes.len() > 30, "{codes:?}");
+        codes
+    }
+
+    fn label<'a>(metric: &'a Metric, name: &str) -> &'a str {
+        metric
+            .get_label()
+            .iter()
+            .find(|l| l.name() == name)
+            .map_or_else(|| panic!("no label {name}"), |l| l.value())
+    }
+
+    fn family(counters: &Counters, name: &str) -> Vec<Metric> {
+        counters
+            .gather()
+            .into_iter()
+            .find(|f| f.name() == name)
+            .unwrap_or_else(|| panic!("no family {name}"))
+            .take_metric()
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn the_refusal_codes_are_every_code_of_the_protocol_once() {
+        let listed: BTreeSet<String> = REFUSAL_CODES.iter().map(|&c| c.to_owned()).collect();
+        assert_eq!(listed.len(), REFUSAL_CODES.len(), "a code listed twice");
+        assert_eq!(listed, schema_codes());
+    }
+
+    /// Each role (and `unauthenticated`) has a series of each code at 0 before any message, and
+    /// a refusal moves its own series only.
+    #[test]
+    fn every_refusal_series_exists_at_zero_until_its_first_refusal() {
+        let counters = Counters::new();
+        let roles: BTreeSet<&str> = Role::ALL
+            .into_iter()
+            .map(Role::name)
+            .chain([UNAUTHENTICATED])
+            .collect();
+        assert_eq!(roles.len(), Role::ALL.len() + 1, "{roles:?}");
+        let expected: BTreeSet<(String, String)> = roles
+            .iter()
+            .flat_map(|role| {
+                schema_codes()
+                    .into_iter()
+                    .map(move |code| ((*role).to_owned(), code))
+            })
+            .collect();
+        let at_start = family(&counters, "acdhub_messages_refused_total");
+        let served: BTreeSet<(String, String)> = at_start
+            .iter()
+            .map(|m| {
+                assert_eq!(m.get_counter().get_value(), 0.0, "{m:?}");
+                (label(m, "role").to_owned(), label(m, "code").to_owned())
+            })
+            .collect();
+        assert_eq!(served.len(), at_start.len());
+        assert_eq!(served, expected);
+
+        counters.refused("telephony", "unknown_call");
+        let after = family(&counters, "acdhub_messages_refused_total");
+        assert_eq!(after.len(), at_start.len(), "no series added");
+        for m in &after {
+            let refused = (label(m, "role"), label(m, "code")) == ("telephony", "unknown_call");
+            assert_eq!(
+                m.get_counter().get_value(),
+                if refused { 1.0 } else { 0.0 },
+                "{m:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn build_info_names_the_version_the_commit_and_the_compiler() {
+        let counters = Counters::new();
+        let build = family(&counters, "acdhub_build_info");
+        assert_eq!(build.len(), 1, "{build:?}");
+        let info = &build[0];
+        assert_eq!(info.get_gauge().get_value(), 1.0);
+        assert_eq!(label(info, "version"), env!("CARGO_PKG_VERSION"));
+        let revision = label(info, "revision");
+        assert!(
+            revision == "unknown"
+                || (revision.len() >= 4 && revision.chars().all(|c| c.is_ascii_hexdigit())),
+            "{revision}"
+        );
+        let rustc = label(info, "rustc");
+        assert!(rustc.starts_with("rustc "), "{rustc}");
     }
 }

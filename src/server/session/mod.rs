@@ -120,6 +120,9 @@ impl Sessions {
             counters,
             clock,
         } = parts;
+        // Every SIGHUP reopens the audit log's file, as logrotate expects of a server it
+        // rotates without `copytruncate`; the reload the signal also asks for is the binary's.
+        audit.reopen_on_hangup(shutdown.clone());
         Sessions {
             connections,
             auth: Arc::new(auth),
@@ -641,12 +644,17 @@ impl Session {
         first
     }
 
-    /// Puts an attempt at a supervisor action that the session refused itself in the audit log:
-    /// one the role may not send or an agent naming another agent (whoever sent it), and a
-    /// supervisor's refused for a not-ready reason only the ACD records or because the engine is
-    /// gone. `code` is the refusal's, the record's result.
+    /// Puts an attempt at a supervisor action that the session refused itself in the audit log,
+    /// whatever refused it (malformed, over the rate budget, forbidden, a not-ready reason only
+    /// the ACD records, the engine gone): every supervisor's; another role's when the role may
+    /// not send the action at all, or when it is `forbidden` (an agent's `clear_pending` naming
+    /// another agent). An agent's own `clear_pending` is its business, not an action on
+    /// anyone. `code` is the refusal's, the record's result.
     fn audit_refusal(&self, identity: &Identity, action: Option<&Action>, code: &'static str) {
-        if let Some(action) = action {
+        let role = identity.role();
+        if let Some(action) = action
+            && (role == Role::Supervisor || code == "forbidden" || !action.may_be_sent_by(role))
+        {
             let actor = Actor {
                 tenant: &identity.tenant,
                 user: &identity.user,
@@ -721,11 +729,21 @@ impl Session {
     async fn message<S: Socket>(&mut self, socket: &mut S, text: &str) -> Option<CloseReason> {
         let Envelope { id, message } = match parse(text) {
             Ok(envelope) => envelope,
-            Err((id, error)) => return self.refuse(id, error),
+            Err((id, error)) => {
+                // A supervisor action refused as malformed is on record too, as far as it can
+                // be read.
+                if let Some(auth) = &self.auth {
+                    let action = Action::of_unread(text);
+                    self.audit_refusal(&auth.identity, action.as_ref(), error.code());
+                }
+                return self.refuse(id, error);
+            }
         };
         if let Some(identity) = self.auth.as_ref().map(|auth| auth.identity.clone())
             && let Err(error) = self.within_budget(&identity)
         {
+            let action = Action::attempted(&message, identity.role());
+            self.audit_refusal(&identity, action.as_ref(), error.code());
             return self.refuse(Some(id), error);
         }
         let Some(auth) = &self.auth else {
@@ -739,24 +757,17 @@ impl Session {
         let identity = auth.identity.clone();
         // A supervisor action is on record whatever becomes of it (another role's attempt at
         // one only when refused).
-        let action = Action::of(&message);
+        let action = Action::attempted(&message, identity.role());
         let command = match message.into_command(&identity.acting) {
             Ok(command) => command,
             Err(Refusal::Protocol(error)) => {
-                if matches!(
-                    error,
-                    ProtocolError::Forbidden { .. } | ProtocolError::NotOwnAgent { .. }
-                ) {
-                    self.audit_refusal(&identity, action.as_ref(), error.code());
-                }
+                self.audit_refusal(&identity, action.as_ref(), error.code());
                 return self.refuse(Some(id), error);
             }
             // The core's own word (`unknown_reason` for a reason only the ACD records): a
             // refusal like the engine's, which does not count against the client.
             Err(Refusal::Acd(error)) => {
-                if identity.role() == Role::Supervisor {
-                    self.audit_refusal(&identity, action.as_ref(), error.code());
-                }
+                self.audit_refusal(&identity, action.as_ref(), error.code());
                 self.reply_error(Some(id), error);
                 return None;
             }

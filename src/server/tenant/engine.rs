@@ -679,7 +679,7 @@ impl Engine {
                         }
                     }
                 };
-                if let (Some(action), Some(admitted)) = (audited, admitted) {
+                if let Some(action) = audited {
                     let result = match &reply {
                         Reply::Error { code, .. } => code,
                         _ => "ok",
@@ -689,9 +689,20 @@ impl Engine {
                         user: &identity.user,
                         role: identity.role(),
                     };
-                    // Before the reply: an acknowledged action is already on record.
-                    self.audit
-                        .record_admitted(admitted, now, &actor, &action, result);
+                    // Before the reply: an acknowledged action is already on record. One
+                    // refused without room for its record is on record too: `audit_unavailable`
+                    // in the server's log only (the file could not take it), another refusal
+                    // (a cluster's log without quorum) in the file if it can.
+                    match admitted {
+                        Some(admitted) => {
+                            self.audit
+                                .record_admitted(admitted, now, &actor, &action, result);
+                        }
+                        None if result == "audit_unavailable" => {
+                            self.audit.record_in_log_only(now, &actor, &action, result)
+                        }
+                        None => self.audit.record(now, &actor, &action, result),
+                    }
                 }
                 handle.send_answer(epoch, reply.to_json());
             }
