@@ -30,6 +30,7 @@ import type { Ready } from "./client/ready.js";
 import type { Reject } from "./client/reject.js";
 import type { RejectConversation } from "./client/reject_conversation.js";
 import type { Resume } from "./client/resume.js";
+import type { RingFailed } from "./client/ring_failed.js";
 import type { Seen } from "./client/seen.js";
 import type { SendMessage } from "./client/send_message.js";
 import type { SetCallPriority } from "./client/set_call_priority.js";
@@ -92,6 +93,7 @@ export type {
   Reject,
   RejectConversation,
   Resume,
+  RingFailed,
   Seen,
   SendMessage,
   SetCallPriority,
@@ -156,6 +158,7 @@ export type ClientMessage =
   | Reject
   | RejectConversation
   | Resume
+  | RingFailed
   | Seen
   | SendMessage
   | SetCallPriority

@@ -270,6 +270,11 @@ impl ClientMessage {
             (ClientMessage::CallAnswered { call: c }, Acting::Telephony) => {
                 acd::Command::CallAnswered { call: call(c) }
             }
+            (ClientMessage::RingFailed { call: c, reason }, Acting::Telephony) => {
+                // The core needs no more than that the ring failed; the reason is the log's.
+                tracing::info!(call = %c, reason = reason.name(), "the PBX could not ring the agent's device");
+                acd::Command::RingFailed { call: call(c) }
+            }
             (
                 ClientMessage::CallEnded { call: c } | ClientMessage::CallerHungUp { call: c },
                 Acting::Telephony,
@@ -413,6 +418,7 @@ mod tests {
         r#"{"id":"1","type":"move_call","call":"c1","queue":"sales"}"#,
         r#"{"id":"1","type":"call_arrived","call":"c1","queue":"support"}"#,
         r#"{"id":"1","type":"call_answered","call":"c1"}"#,
+        r#"{"id":"1","type":"ring_failed","call":"c1","reason":"unregistered"}"#,
         r#"{"id":"1","type":"call_ended","call":"c1"}"#,
         r#"{"id":"1","type":"caller_hung_up","call":"c1"}"#,
         r#"{"id":"1","type":"conversation_arrived","conversation":"k1","queue":"chat"}"#,

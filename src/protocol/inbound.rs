@@ -140,6 +140,11 @@ pub enum ClientMessage {
     CallAnswered {
         call: String,
     },
+    /// The offered call could not ring at the agent's device.
+    RingFailed {
+        call: String,
+        reason: RingFailure,
+    },
     CallEnded {
         call: String,
     },
@@ -320,6 +325,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("move_call", &["supervisor"]),
     ("call_arrived", &["telephony"]),
     ("call_answered", &["telephony"]),
+    ("ring_failed", &["telephony"]),
     ("call_ended", &["telephony"]),
     ("caller_hung_up", &["telephony"]),
     ("conversation_arrived", &["messaging"]),
@@ -366,6 +372,7 @@ impl ClientMessage {
             ClientMessage::MoveCall { .. } => "move_call",
             ClientMessage::CallArrived { .. } => "call_arrived",
             ClientMessage::CallAnswered { .. } => "call_answered",
+            ClientMessage::RingFailed { .. } => "ring_failed",
             ClientMessage::CallEnded { .. } => "call_ended",
             ClientMessage::CallerHungUp { .. } => "caller_hung_up",
             ClientMessage::ConversationArrived { .. } => "conversation_arrived",
@@ -441,6 +448,35 @@ fn bad(text: impl Into<String>) -> ProtocolError {
 }
 
 /// Reads the fields of one message type (`id` and `type` already taken out).
+/// Why the PBX could not ring the agent's device (`ring_failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RingFailure {
+    /// The device is busy (on a call of its own).
+    Busy,
+    /// The device is not registered or cannot be reached.
+    Unregistered,
+    /// The device refused the call (do not disturb, a decline on the phone).
+    Rejected,
+}
+
+impl RingFailure {
+    pub fn name(self) -> &'static str {
+        match self {
+            RingFailure::Busy => "busy",
+            RingFailure::Unregistered => "unregistered",
+            RingFailure::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RingFailedFields {
+    call: String,
+    reason: RingFailure,
+}
+
 /// A message's fields as `T`, or a `bad_message` that names the field at fault: a missing or
 /// unknown field by its name (serde says it), a mistyped or `null` value by its path.
 fn fields<T: DeserializeOwned>(kind: &str, object: Map<String, Value>) -> Result<T, ProtocolError> {
@@ -832,6 +868,13 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
         "call_answered" => ClientMessage::CallAnswered {
             call: call(object)?,
         },
+        "ring_failed" => {
+            let f: RingFailedFields = fields(kind, object)?;
+            ClientMessage::RingFailed {
+                call: name(kind, "call", f.call)?,
+                reason: f.reason,
+            }
+        }
         "call_ended" => ClientMessage::CallEnded {
             call: call(object)?,
         },

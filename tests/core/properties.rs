@@ -256,7 +256,12 @@ fn guided(acd: &Acd, kind: u8, pick: usize, arg: usize) -> Option<Command> {
         }
         1 => {
             let (agent, call) = ringing[choose(ringing.len())?].clone();
-            Command::Reject { agent, call }
+            // The agent declines, or its device cannot ring (the PBX says so).
+            if arg.is_multiple_of(2) {
+                Command::Reject { agent, call }
+            } else {
+                Command::RingFailed { call }
+            }
         }
         2 => Command::CallAnswered {
             call: ringing[choose(ringing.len())?].1.clone(),

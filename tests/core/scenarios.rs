@@ -309,6 +309,38 @@ fn a_full_queue_refuses_calls() {
     );
 }
 
+/// The PBX says the agent's device cannot ring (busy, unregistered): the offer ends at once as
+/// a ring-no-answer, not at its timeout; two in a row pause the agent like two missed rings.
+#[test]
+fn a_ring_the_pbx_reports_failed_ends_the_offer_at_once_as_a_ring_no_answer() {
+    check(
+        "routing reject_delay 10s max_ring_no_answer 2
+         queue support ring 20s
+         agent ann support 1
+         agent bob support 1",
+        r#"
+        at 0s   login ann; login bob; ready ann
+        at 5s   call c1 in support
+                expect offered c1 to ann until 25s
+        at 6s   ring_failed c1
+                expect offer_ended c1 at ann ring_no_answer; queued c1 in support; ready ann was ringing
+                state ann ready streak 1 blocked_until 16s
+                where c1 waiting entered 5s
+        # Not ringing any more: refused, nothing changes.
+                ring_failed c1 => not_ringing
+                ring_failed nope => unknown_call
+        at 16s  expect offered c1 to ann until 36s
+        at 17s  ring_failed c1
+                expect offer_ended c1 at ann ring_no_answer; not_ready ann no_answer was ringing
+                state ann not_ready no_answer streak 0
+        at 18s  ready bob
+                expect offered c1 to bob
+                answered c1
+                ring_failed c1 => not_ringing
+        "#,
+    );
+}
+
 #[test]
 fn ring_no_answer_requeues_at_the_head_and_pauses_after_misses_in_a_row() {
     check(

@@ -155,3 +155,54 @@ async fn an_agent_hears_a_queues_waiting_count_only_when_it_changes() {
         "not a repeat of the snapshot's 0: {next}"
     );
 }
+
+/// The PBX reports that it could not ring the agent's device: the offer ends at once, not at
+/// its deadline, as a ring-no-answer the agent and the PBX both hear, and the call goes to the
+/// next agent. A reason that is not one of the three, or a ring report from another role, is
+/// refused and changes nothing.
+#[tokio::test]
+async fn a_ring_the_pbx_could_not_make_ends_the_offer_at_once() {
+    let server = net::start("").await;
+    let (mut a1, _) = Client::login(&server, Via::Ws, "a1").await;
+    a1.ok(json!({"type": "login"})).await;
+    a1.ok(json!({"type": "ready"})).await;
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    pbx.ok(json!({"type": "call_arrived", "call": "pbx-7", "queue": "sales"}))
+        .await;
+    let offer = a1.expect("offer").await;
+    assert_eq!(offer["call"], "pbx-7");
+    pbx.expect("offer").await;
+
+    let code = pbx
+        .refused(json!({"type": "ring_failed", "call": "pbx-7", "reason": "on_fire"}))
+        .await;
+    assert_eq!(code, "bad_message");
+    let code = a1
+        .refused(json!({"type": "ring_failed", "call": "pbx-7", "reason": "busy"}))
+        .await;
+    assert_eq!(code, "forbidden");
+
+    pbx.ok(json!({"type": "ring_failed", "call": "pbx-7", "reason": "busy"}))
+        .await;
+    for client in [&mut a1, &mut pbx] {
+        let cancelled = client.expect("offer_cancelled").await;
+        assert_eq!(cancelled["call"], "pbx-7", "{cancelled}");
+        assert_eq!(cancelled["reason"], "ring_no_answer", "{cancelled}");
+    }
+    // The offer ended on the report, before its deadline, by the server's own clock.
+    let ready = a1.expect_state("a1", "ready").await;
+    let instant = |v: &Value| v.as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    assert!(
+        instant(&ready["since"]) < instant(&offer["ring_deadline"]),
+        "{ready} {offer}"
+    );
+    let code = pbx
+        .refused(json!({"type": "ring_failed", "call": "pbx-7", "reason": "busy"}))
+        .await;
+    assert_eq!(code, "not_ringing");
+    // a2 serves sales too: the call goes to it.
+    let (mut a2, _) = Client::login(&server, Via::Ws, "a2").await;
+    a2.ok(json!({"type": "login"})).await;
+    a2.ok(json!({"type": "ready"})).await;
+    assert_eq!(a2.expect("offer").await["call"], "pbx-7");
+}

@@ -33,7 +33,7 @@
 //!   `hold a c1`, `resume a c1`, `hangup a c1`, `end_wrap_up a`, `extend_wrap_up a 30s`,
 //!   `transfer a c1 to queue sales`, `transfer a c1 to agent b`,
 //!   `call c1 in support [priority 5] [from +4930123] [dialled 800] [key=value]`,
-//!   `answered c1`, `ended c1` (telephony), `set_priority c1 5`, `move c1 to sales` (supervisor).
+//!   `answered c1`, `ring_failed c1`, `ended c1` (telephony), `set_priority c1 5`, `move c1 to sales` (supervisor).
 //!   A command followed by `=> code` must fail with that `AcdError::code()`, emit nothing and
 //!   leave the whole state (its `Debug` form) unchanged.
 //! - `expect P[; P...]`: each pattern matches an event since the last `at`, in order, each after
@@ -930,6 +930,7 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             }
         }
         "answered" => Command::CallAnswered { call: call1()? },
+        "ring_failed" => Command::RingFailed { call: call1()? },
         "ended" => Command::CallEnded { call: call1()? },
         "set_priority" => Command::SetCallPriority {
             call: call1()?,

@@ -136,6 +136,20 @@ impl Acd {
         }
     }
 
+    /// The PBX reports that the offered call could not ring at the agent's device: the offer
+    /// ends now as a ring-no-answer (the agent's streak counts it, and the pause after
+    /// `max_ring_no_answer` applies), and the call goes back to its queue.
+    pub(crate) fn ring_failed(&mut self, id: &CallId) -> Result<(), AcdError> {
+        let slot = self.voice_slot(id)?;
+        match self.calls[slot].state {
+            CallState::Ringing { .. } => {
+                self.ring_no_answer(slot);
+                Ok(())
+            }
+            _ => Err(AcdError::NotRinging(id.clone())),
+        }
+    }
+
     fn connect(&mut self, slot: CallSlot, agent: usize) {
         let id = &self.calls[slot].id.clone();
         let now = self.now;

@@ -127,6 +127,12 @@ pub enum Command {
     CallAnswered {
         call: CallId,
     },
+    /// Telephony: the offered call could not ring at the agent's device (busy, unregistered,
+    /// rejected by the device): the offer ends at once as a ring-no-answer would at its
+    /// timeout, instead of ringing the whole timeout out.
+    RingFailed {
+        call: CallId,
+    },
     /// Telephony: the call is gone (the caller hung up, or a connected call ended).
     CallEnded {
         call: CallId,
@@ -422,6 +428,7 @@ impl Acd {
                 data,
             } => self.call_arrived(call, &queue, priority, data),
             Command::CallAnswered { call } => self.call_answered(&call),
+            Command::RingFailed { call } => self.ring_failed(&call),
             Command::CallEnded { call } => self.call_ended(&call),
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
