@@ -272,18 +272,7 @@ fn a_reload_adds_a_lane_to_a_running_queue_but_never_removes_one() {
         .collect();
     assert_eq!(sales, ["voice", "chat"]);
     while acd.poll_event().is_some() {}
-    acd.handle(
-        Command::ConversationArrived {
-            conversation: "k1".into(),
-            queue: QueueId::new("sales"),
-            channel: None,
-            priority: 0,
-            data: Default::default(),
-            messages: Vec::new(),
-        },
-        at(3),
-    )
-    .unwrap();
+    acd.handle(chat("k1", "sales"), at(3)).unwrap();
     let offered = std::iter::from_fn(|| acd.poll_event()).any(|event| {
         matches!(event, acdhub::acd::Event::ConversationOffered { agent, .. } if agent.as_str() == "bob")
     });
@@ -306,18 +295,7 @@ fn a_reload_adds_a_lane_to_a_running_queue_but_never_removes_one() {
     acd.reconfigure(newer, at(3)).unwrap();
     acd.check_invariants().unwrap();
     while acd.poll_event().is_some() {}
-    acd.handle(
-        Command::ConversationArrived {
-            conversation: "k2".into(),
-            queue: QueueId::new("east"),
-            channel: None,
-            priority: 0,
-            data: Default::default(),
-            messages: Vec::new(),
-        },
-        at(3),
-    )
-    .unwrap();
+    acd.handle(chat("k2", "east"), at(3)).unwrap();
     acd.handle_timeout(at(13));
     let west_chat = acd
         .lanes_of(&QueueId::new("west"))
@@ -371,4 +349,16 @@ fn a_core_restored_from_a_snapshot_without_lanes_builds_them() {
     let offered = std::iter::from_fn(|| acd.poll_event())
         .any(|event| matches!(event, acdhub::acd::Event::CallOffered { .. }));
     assert!(offered, "the restored core routes");
+}
+
+/// A conversation arriving in `queue`, naming no channel.
+fn chat(conversation: &str, queue: &str) -> Command {
+    Command::ConversationArrived {
+        conversation: conversation.into(),
+        queue: QueueId::new(queue),
+        channel: None,
+        priority: 0,
+        data: Default::default(),
+        messages: Vec::new(),
+    }
 }

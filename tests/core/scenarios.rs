@@ -309,15 +309,18 @@ fn a_full_queue_refuses_calls() {
     );
 }
 
+/// A 20 s ring, a 10 s reject delay, a pause after two misses in a row; two agents.
+const RINGS: &str = "routing reject_delay 10s max_ring_no_answer 2
+     queue support ring 20s
+     agent ann support 1
+     agent bob support 1";
+
 /// The PBX says the agent's device cannot ring (busy, unregistered): the offer ends at once as
 /// a ring-no-answer, not at its timeout; two in a row pause the agent like two missed rings.
 #[test]
 fn a_ring_the_pbx_reports_failed_ends_the_offer_at_once_as_a_ring_no_answer() {
     check(
-        "routing reject_delay 10s max_ring_no_answer 2
-         queue support ring 20s
-         agent ann support 1
-         agent bob support 1",
+        RINGS,
         r#"
         at 0s   login ann; login bob; ready ann
         at 5s   call c1 in support
@@ -344,10 +347,7 @@ fn a_ring_the_pbx_reports_failed_ends_the_offer_at_once_as_a_ring_no_answer() {
 #[test]
 fn ring_no_answer_requeues_at_the_head_and_pauses_after_misses_in_a_row() {
     check(
-        "routing reject_delay 10s max_ring_no_answer 2
-         queue support ring 20s
-         agent ann support 1
-         agent bob support 1",
+        RINGS,
         r#"
         at 0s   login ann; login bob; ready ann
         at 5s   call c1 in support
