@@ -389,7 +389,11 @@ impl ClientMessage {
 
     /// Whether a session of `role` may send this message.
     pub fn allowed_for(&self, role: Role) -> bool {
-        let name = self.type_name();
+        ClientMessage::type_allowed_for(self.type_name(), role)
+    }
+
+    /// Whether a session of `role` may send a message of type `name` (the roles table).
+    pub fn type_allowed_for(name: &str, role: Role) -> bool {
         TYPES
             .iter()
             .any(|(t, roles)| *t == name && roles.contains(&role.name()))

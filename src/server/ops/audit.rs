@@ -142,8 +142,7 @@ impl Action {
             return None;
         };
         let name = SUPERVISOR_ACTIONS
-            .iter()
-            .map(|(name, _)| *name)
+            .into_iter()
             .find(|name| object.get("type").and_then(|t| t.as_str()) == Some(name))?;
         let text = |field: &str| {
             object
@@ -192,19 +191,18 @@ impl Action {
     /// pending state is one it may): a refused attempt from a role that may not is on record
     /// whatever refused it.
     pub fn may_be_sent_by(&self, role: Role) -> bool {
-        SUPERVISOR_ACTIONS
-            .iter()
-            .any(|(name, roles)| *name == self.name && roles.contains(&role))
+        ClientMessage::type_allowed_for(self.name, role)
     }
 }
 
-/// The supervisor actions, and the roles that may send each (protocol.md, Roles).
-const SUPERVISOR_ACTIONS: &[(&str, &[Role])] = &[
-    ("force_state", &[Role::Supervisor]),
-    ("set_pending", &[Role::Supervisor]),
-    ("clear_pending", &[Role::Agent, Role::Supervisor]),
-    ("set_call_priority", &[Role::Supervisor]),
-    ("move_call", &[Role::Supervisor]),
+/// The supervisor actions; who may send each is the protocol's roles table
+/// ([`ClientMessage::type_allowed_for`]).
+const SUPERVISOR_ACTIONS: [&str; 5] = [
+    "force_state",
+    "set_pending",
+    "clear_pending",
+    "set_call_priority",
+    "move_call",
 ];
 
 /// The most characters of a text field an unread message's record carries (a call id's
