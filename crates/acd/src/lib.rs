@@ -56,7 +56,7 @@ pub use stats::{AgentCounts, Places, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
 use call::{Call, Calls};
-use config::{AgentConfig, ChannelConfig, ConfigError, Escalation, ReasonConfig, RoutingConfig};
+use config::{AgentConfig, ChannelConfig, ConfigError, ReasonConfig, RoutingConfig};
 use conversation::Channel;
 use queue::Queue;
 use stats::Stats;
@@ -292,14 +292,12 @@ impl Acd {
                     .expect("validated")
             })
         };
-        // The lane of `to` that routes the channel of `from`.
-        let same_lane = |to: &QueueId, from: &config::QueueConfig| {
-            lanes[to]
-                .iter()
-                .copied()
-                .find(|&lane| config.queues[lane].channel == from.channel)
-                .expect("validated")
-        };
+        let lane_by_key: reconfigure::LaneByKey = config
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(lane, queue)| ((&queue.id, queue.channel.as_ref()), lane))
+            .collect();
         let mut next_position = vec![0u32; config.queues.len()];
         let channel_order: Vec<ChannelId> = config.channels.iter().map(|c| c.id.clone()).collect();
         let agents = config
@@ -335,19 +333,7 @@ impl Acd {
             .queues
             .iter()
             .map(|q| {
-                let max_wait = q
-                    .max_wait
-                    .as_ref()
-                    .and_then(|m| m.overflow_to.as_ref())
-                    .map(|to| same_lane(to, q));
-                let escalation = q
-                    .escalation
-                    .iter()
-                    .map(|step| match &step.action {
-                        Escalation::Overflow { to } => Some(same_lane(to, q)),
-                        Escalation::Widen { .. } => None,
-                    })
-                    .collect();
+                let (max_wait, escalation) = reconfigure::overflow_targets(q, &lane_by_key);
                 Queue::new(
                     q.clone(),
                     channel_index(q.channel.as_ref()),

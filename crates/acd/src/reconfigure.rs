@@ -99,7 +99,7 @@ impl Acd {
         }
         // Every lane of the new configuration, by queue and channel: overflow targets may be
         // lanes that are still to be added.
-        let lane_by_key: std::collections::HashMap<(&QueueId, Option<&ChannelId>), usize> = config
+        let lane_by_key: LaneByKey = config
             .queues
             .iter()
             .zip(&lane_of)
@@ -316,11 +316,16 @@ impl Acd {
     }
 }
 
+/// Every lane of a configuration by its queue and channel.
+pub(crate) type LaneByKey<'a> =
+    std::collections::HashMap<(&'a QueueId, Option<&'a ChannelId>), usize>;
+
 /// Where a lane's maximum wait and escalation steps send work, as lane indexes: the target's
-/// lane of the same channel, from every lane of the new configuration by queue and channel.
-fn overflow_targets(
+/// lane of the same channel, from every lane of the configuration by queue and channel (at
+/// start, and at a reload, where targets may be lanes still to be added).
+pub(crate) fn overflow_targets(
     queue: &QueueConfig,
-    lanes: &std::collections::HashMap<(&QueueId, Option<&ChannelId>), usize>,
+    lanes: &LaneByKey,
 ) -> (Option<usize>, Vec<Option<usize>>) {
     let lane = |to: &QueueId| lanes[&(to, queue.channel.as_ref())];
     let max_wait = queue
