@@ -1,6 +1,7 @@
 //! The browser pages as HTTP serves them, on both listeners: every page and asset, its type and
-//! security headers, revalidation by ETag, the landing page's version and demo logins, and every
-//! link and module import in the pages resolving to something the server serves. (What the pages
+//! security headers, revalidation by ETag, gzip for a client that accepts it (each form with its
+//! own ETag), the landing page's version and demo logins, and every link and module import in
+//! the pages resolving to something the server serves. (What the pages
 //! do in a browser is tested in Chromium: tests/browser/.)
 
 use crate::net;
@@ -77,7 +78,10 @@ const SERVED: &[(&str, &str)] = &[
 struct Response {
     status: u16,
     headers: Vec<(String, String)>,
+    /// The body as text (a gzip body is not: see `bytes`).
     body: String,
+    /// The body as it came.
+    bytes: Vec<u8>,
 }
 
 impl Response {
@@ -118,8 +122,12 @@ async fn exchange(
     let _ = tokio::time::timeout(net::PATIENCE, stream.read_to_end(&mut bytes))
         .await
         .expect("the server answers in time");
-    let text = String::from_utf8(bytes).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    let end = bytes
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("an HTTP response");
+    let head = std::str::from_utf8(&bytes[..end]).unwrap();
+    let body = bytes[end + 4..].to_vec();
     let mut lines = head.lines();
     let status = lines.next().unwrap().split_whitespace().nth(1).unwrap();
     let headers = lines
@@ -129,7 +137,8 @@ async fn exchange(
     Response {
         status: status.parse().unwrap(),
         headers,
-        body: body.to_owned(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     }
 }
 
@@ -193,6 +202,211 @@ async fn a_browser_revalidates_with_the_etag_and_gets_304_until_the_page_changes
     let head = request(&server, Via::Ws, "HEAD", "/wallboard", "").await;
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty(), "HEAD answers without a body");
+    server.shutdown().await;
+}
+
+/// What Chromium sends.
+const ACCEPTS_GZIP: &str = "Accept-Encoding: gzip, deflate, br, zstd\r\n";
+
+fn gunzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut plain)
+        .expect("a gzip body");
+    plain
+}
+
+/// A client that accepts gzip gets each page and shared asset compressed, with its own ETag,
+/// and the body it decompresses to is exactly what a client that does not gets; every answer of
+/// a file with a compressed form says so in `Vary`. The small entry scripts and the icon, which
+/// gzip would shrink by a few tens of bytes, are served as they are, without `Vary`.
+#[tokio::test]
+async fn a_client_that_accepts_gzip_gets_every_text_file_compressed_with_its_own_etag() {
+    let server = net::start("").await;
+    let mut compressed = BTreeSet::new();
+    for via in [Via::Ws, Via::Wss] {
+        for (path, content_type) in SERVED {
+            let identity = request(&server, via, "GET", path, "").await;
+            let gzip = request(&server, via, "GET", path, ACCEPTS_GZIP).await;
+            assert_eq!((identity.status, gzip.status), (200, 200), "{path}");
+            assert_eq!(identity.header("content-encoding"), None, "{path}");
+            assert_eq!(gzip.header("content-type"), Some(*content_type), "{path}");
+            assert_eq!(gzip.header("cache-control"), Some("no-cache"), "{path}");
+            assert!(gzip.header("content-security-policy").is_some(), "{path}");
+            let (identity_tag, gzip_tag) = (identity.header("etag"), gzip.header("etag"));
+            if gzip.header("content-encoding") == Some("gzip") {
+                compressed.insert(*path);
+                assert_eq!(gunzip(&gzip.bytes), identity.bytes, "{path}");
+                assert!(
+                    gzip.bytes.len() * 10 <= identity.bytes.len() * 9,
+                    "{path}: compressed only where it pays ({} of {})",
+                    gzip.bytes.len(),
+                    identity.bytes.len()
+                );
+                assert_eq!(
+                    gzip.header("content-length"),
+                    Some(gzip.bytes.len().to_string().as_str()),
+                    "{path}"
+                );
+                let identity_tag = identity_tag.unwrap();
+                assert_eq!(
+                    gzip_tag,
+                    Some(format!("{}-gz\"", identity_tag.strip_suffix('"').unwrap()).as_str()),
+                    "{path}: the gzip form is another representation, with another tag"
+                );
+                for response in [&identity, &gzip] {
+                    assert!(
+                        response
+                            .header("vary")
+                            .is_some_and(|vary| vary.eq_ignore_ascii_case("accept-encoding")),
+                        "{path}: {:?}",
+                        response.header("vary")
+                    );
+                }
+            } else {
+                assert_eq!(gzip.header("content-encoding"), None, "{path}");
+                assert_eq!(gzip.bytes, identity.bytes, "{path}");
+                assert_eq!(
+                    gzip_tag, identity_tag,
+                    "{path}: one representation, one tag"
+                );
+                assert_eq!(gzip.header("vary"), None, "{path}: nothing varies");
+                assert_eq!(identity.header("vary"), None, "{path}: nothing varies");
+            }
+        }
+    }
+    for path in [
+        "/",
+        "/agent",
+        "/wallboard",
+        "/supervisor",
+        "/diagnostics",
+        "/assets/acdhub.js",
+        "/assets/acdhub.css",
+    ] {
+        assert!(compressed.contains(path), "{path} is served compressed");
+    }
+    for path in ["/assets/icon.svg", "/assets/agent-main.js"] {
+        assert!(!compressed.contains(path), "{path} is too small to gain");
+    }
+    server.shutdown().await;
+}
+
+/// `Accept-Encoding` as RFC 9110 reads it: no header, `gzip;q=0`, codings the server does not
+/// have, or a preference for identity get the page as it is; `*`, and gzip in any case, get it
+/// compressed.
+#[tokio::test]
+async fn gzip_is_sent_only_where_accept_encoding_accepts_it() {
+    let server = net::start("").await;
+    for (accept, gzip) in [
+        ("", false),
+        ("Accept-Encoding: gzip;q=0\r\n", false),
+        ("Accept-Encoding: br, deflate\r\n", false),
+        ("Accept-Encoding: identity\r\n", false),
+        ("Accept-Encoding: *;q=0\r\n", false),
+        ("Accept-Encoding: gzip;q=0.5, identity\r\n", false),
+        ("Accept-Encoding: *, gzip;q=0\r\n", false),
+        ("Accept-Encoding: gzip\r\n", true),
+        ("Accept-Encoding: GZIP;Q=1.0\r\n", true),
+        ("Accept-Encoding: *\r\n", true),
+        ("Accept-Encoding: identity;q=0, gzip;q=0.1\r\n", true),
+        ("Accept-Encoding: br\r\nAccept-Encoding: gzip\r\n", true),
+    ] {
+        let response = request(&server, Via::Ws, "GET", "/agent", accept).await;
+        assert_eq!(response.status, 200, "{accept:?}");
+        let encoding = response.header("content-encoding");
+        assert_eq!(encoding, gzip.then_some("gzip"), "{accept:?}");
+        let tag = response.header("etag").unwrap();
+        assert_eq!(tag.ends_with("-gz\""), gzip, "{accept:?}: {tag}");
+        assert!(response.header("vary").is_some(), "{accept:?}");
+        if !gzip {
+            assert!(response.body.contains("<html"), "{accept:?}: identity");
+        }
+    }
+    server.shutdown().await;
+}
+
+/// Each representation revalidates with its own tag: If-None-Match is compared with the tag of
+/// the form this request would get, so the identity tag from a client that now accepts gzip
+/// gets the compressed page (with its tag), not a 304. A 304 carries the tag, `Vary` and
+/// `Cache-Control`; `W/` and `*` match as before. HEAD answers the chosen form's length.
+#[tokio::test]
+async fn each_representation_revalidates_with_its_own_etag() {
+    let server = net::start("").await;
+    let identity = request(&server, Via::Ws, "GET", "/supervisor", "").await;
+    let gzip = request(&server, Via::Ws, "GET", "/supervisor", ACCEPTS_GZIP).await;
+    let identity_tag = identity.header("etag").unwrap().to_owned();
+    let gzip_tag = gzip.header("etag").unwrap().to_owned();
+    assert_ne!(identity_tag, gzip_tag);
+    let if_none_match = |tags: &str| format!("If-None-Match: {tags}\r\n");
+    for (headers, status, tag) in [
+        (if_none_match(&identity_tag), 304, &identity_tag),
+        (
+            format!("{ACCEPTS_GZIP}{}", if_none_match(&gzip_tag)),
+            304,
+            &gzip_tag,
+        ),
+        (
+            format!("{ACCEPTS_GZIP}{}", if_none_match(&format!("W/{gzip_tag}"))),
+            304,
+            &gzip_tag,
+        ),
+        (
+            format!(
+                "{ACCEPTS_GZIP}{}",
+                if_none_match(&format!("\"0000000000000000\", {gzip_tag}"))
+            ),
+            304,
+            &gzip_tag,
+        ),
+        (
+            format!("{ACCEPTS_GZIP}{}", if_none_match("*")),
+            304,
+            &gzip_tag,
+        ),
+        (
+            format!("{ACCEPTS_GZIP}{}", if_none_match(&identity_tag)),
+            200,
+            &gzip_tag,
+        ),
+        (if_none_match(&gzip_tag), 200, &identity_tag),
+        (
+            format!("Accept-Encoding: gzip;q=0\r\n{}", if_none_match(&gzip_tag)),
+            200,
+            &identity_tag,
+        ),
+    ] {
+        let response = request(&server, Via::Ws, "GET", "/supervisor", &headers).await;
+        assert_eq!(response.status, status, "{headers:?}");
+        assert_eq!(response.header("etag"), Some(tag.as_str()), "{headers:?}");
+        assert!(response.header("vary").is_some(), "{headers:?}");
+        assert_eq!(response.header("cache-control"), Some("no-cache"));
+        if status == 304 {
+            assert!(response.bytes.is_empty(), "{headers:?}: a 304 has no body");
+        } else if tag == &gzip_tag {
+            assert_eq!(response.header("content-encoding"), Some("gzip"));
+            assert_eq!(gunzip(&response.bytes), identity.bytes);
+        } else {
+            assert_eq!(response.header("content-encoding"), None);
+            assert_eq!(response.bytes, identity.bytes);
+        }
+    }
+    for (headers, sent) in [("", &identity), (ACCEPTS_GZIP, &gzip)] {
+        let head = request(&server, Via::Ws, "HEAD", "/supervisor", headers).await;
+        assert_eq!(head.status, 200);
+        assert!(head.bytes.is_empty(), "HEAD answers without a body");
+        assert_eq!(head.header("etag"), sent.header("etag"));
+        assert_eq!(
+            head.header("content-encoding"),
+            sent.header("content-encoding")
+        );
+        assert_eq!(
+            head.header("content-length"),
+            Some(sent.bytes.len().to_string().as_str()),
+            "{headers:?}"
+        );
+    }
     server.shutdown().await;
 }
 

@@ -9,11 +9,37 @@
 //! version are seen at the next load. A Content-Security-Policy allows only the server's own
 //! scripts and styles, and connections to the server's own rungs.
 //!
+//! **Compression.** When the page set is built (once, at start, after templating) each text file
+//! (HTML, JavaScript, CSS, SVG, JSON) of at least [`MIN_GZIP_SIZE`] bytes is gzip-compressed
+//! (flate2, best level), and the compressed form is kept only if it is at least 10% smaller.
+//! A request whose `Accept-Encoding` accepts gzip ([`preferred_coding`]: codings and parameters
+//! are case-insensitive, `q=0` refuses, `*` covers gzip and identity unless they are named,
+//! `x-gzip` is gzip, and a client that prefers identity by weight gets identity) gets that body
+//! with `Content-Encoding: gzip`; any other request, one without the header included, gets the
+//! file as it is. Every answer of a file that has a compressed form (identity, gzip and 304
+//! alike) says `Vary: Accept-Encoding`. The two forms are two representations (RFC 9110), with
+//! two ETags: the gzip one is the identity tag with `-gz` inside the quotes. If-None-Match is
+//! compared with the tag of the representation this request would get (weakly: `W/` is
+//! ignored; `*` matches): a client that holds the identity copy but now accepts gzip gets the
+//! compressed page once, with its own tag, rather than a 304 that would bless a stored copy of
+//! another representation. A HEAD request answers the headers of the same choice, its
+//! Content-Length that of the chosen body.
+//!
+//! Measured (bytes of body, identity -> gzip; the built-in demo of 0.1.0, `cargo run`): the
+//! pages `/` 2,077 -> 936, `/agent` 9,597 -> 2,347, `/wallboard` 1,886 -> 802, `/supervisor`
+//! 6,345 -> 1,679, `/diagnostics` 3,610 -> 1,293; the shared `acdhub.js` 29,220 -> 8,963 and
+//! `acdhub.css` 11,548 -> 3,374; a WebAgent's first load (the page and the 13 files it links
+//! and imports) 143,226 -> 46,322; all 30 files 307,320 -> 97,282 (32%). The five under 1 KiB
+//! (`icon.svg`, the `*-main.js` entry points, 167-272 bytes) are served as they are. The
+//! command that measures every file is in docs/operations.md ("The browser pages").
+//!
 //! For work on the pages, `ACDHUB_WEB_DIR=web` makes the server read them from that folder at
 //! every request instead, so a change shows on reload without a rebuild. It serves the same
-//! fixed list of files (nothing else in the folder is reachable).
+//! fixed list of files (nothing else in the folder is reachable), and compresses each per
+//! request by the same rules, so a page in development is answered as the built-in one will be.
 
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -145,11 +171,24 @@ pub struct PagesConfig {
     pub ladder: Ladder,
 }
 
-/// One file as it is answered: its bytes after templating, its type and its ETag.
+/// The smallest body worth compressing: the headers of an answer (about 450 bytes with the
+/// Content-Security-Policy) and a smaller body fit one TCP segment either way, and the tens of
+/// bytes gzip saves on it are not worth a second representation with its own ETag and Vary.
+const MIN_GZIP_SIZE: usize = 1024;
+
+/// One file as it is answered: its type, its bytes after templating, and (for a text file that
+/// compresses well) the same bytes gzip-compressed.
 struct Asset {
+    content_type: &'static str,
+    identity: Representation,
+    /// `None`: the file is answered as it is, whatever the client accepts.
+    gzip: Option<Representation>,
+}
+
+/// One form of a file's body and its ETag.
+struct Representation {
     /// Shared, not copied, by every answer.
     body: Bytes,
-    content_type: &'static str,
     etag: HeaderValue,
 }
 
@@ -163,38 +202,65 @@ impl Asset {
         });
         let mut hasher = std::hash::DefaultHasher::new();
         body.hash(&mut hasher);
-        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", hasher.finish()))
-            .expect("a hex string is a header value");
+        let tag = format!("{:016x}", hasher.finish());
+        let gzip = compressible(content_type)
+            .then(|| gzip(&body))
+            .flatten()
+            .map(|compressed| Representation {
+                body: compressed,
+                etag: HeaderValue::from_str(&format!("\"{tag}-gz\""))
+                    .expect("a hex string is a header value"),
+            });
         Asset {
-            body,
             content_type,
-            etag,
+            identity: Representation {
+                body,
+                etag: HeaderValue::from_str(&format!("\"{tag}\""))
+                    .expect("a hex string is a header value"),
+            },
+            gzip,
         }
     }
 
     fn answer(&self, request: &HeaderMap, ladder: &Ladder) -> Response {
+        let accept_encoding = request
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        let (chosen, gzipped) = match (&self.gzip, preferred_coding(accept_encoding)) {
+            (Some(gzip), Coding::Gzip) => (gzip, true),
+            _ => (&self.identity, false),
+        };
         let not_modified = request
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|tags| {
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .any(|tags| {
                 tags.split(',').any(|tag| {
                     let tag = tag.trim();
-                    tag == "*" || tag.trim_start_matches("W/") == self.etag
+                    tag == "*" || tag.trim_start_matches("W/") == chosen.etag
                 })
             });
         let mut response = if not_modified {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let mut response = Body::from(self.body.clone()).into_response();
-            response.headers_mut().insert(
+            let mut response = Body::from(chosen.body.clone()).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(self.content_type),
             );
+            if gzipped {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
             response
         };
         let headers = response.headers_mut();
-        headers.insert(header::ETAG, self.etag.clone());
+        headers.insert(header::ETAG, chosen.etag.clone());
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        if self.gzip.is_some() {
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             content_security_policy(request, ladder),
@@ -208,6 +274,112 @@ impl Asset {
             HeaderValue::from_static("no-referrer"),
         );
         response
+    }
+}
+
+/// Whether a body of this type is text, which gzip shrinks (images other than SVG, fonts and
+/// archives are compressed already).
+fn compressible(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.starts_with("text/")
+        || essence.ends_with("+xml")
+        || essence.ends_with("+json")
+        || matches!(
+            essence,
+            "application/javascript" | "application/json" | "application/xml"
+        )
+}
+
+/// `body` gzip-compressed, if that pays: the body is at least [`MIN_GZIP_SIZE`] bytes and the
+/// compressed one at least 10% smaller. The header has no name and no time, so the same body
+/// always compresses to the same bytes.
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    if body.len() < MIN_GZIP_SIZE {
+        return None;
+    }
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 2),
+        flate2::Compression::best(),
+    );
+    encoder
+        .write_all(body)
+        .expect("compressing into memory does not fail");
+    let compressed = encoder
+        .finish()
+        .expect("compressing into memory does not fail");
+    (compressed.len() * 10 <= body.len() * 9).then(|| Bytes::from(compressed))
+}
+
+/// A content coding the pages can be answered in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    Identity,
+    Gzip,
+}
+
+/// Which coding to answer a request in, from its `Accept-Encoding` values (every field line;
+/// none: identity). Each element is a coding with an optional weight, `gzip;q=0.8`; codings and
+/// the `q` are case-insensitive. gzip (or its old name `x-gzip`) is acceptable when its weight,
+/// or else the weight of `*`, is above 0; a coding not named and not covered by `*` is not
+/// acceptable. gzip is chosen when acceptable, unless identity, named or covered by `*`, weighs
+/// more: `gzip;q=0.5, identity` asks for identity. An element whose weight is not a qvalue
+/// (`q=2`, `q=high`) is ignored; of two weights for one coding the lower counts (a refusal is
+/// not overridden). Identity is the answer otherwise, even to `identity;q=0`: the pages have no
+/// other coding to offer, and a body the client may reject beats a 406 it cannot show.
+fn preferred_coding<'a>(accept_encoding: impl IntoIterator<Item = &'a str>) -> Coding {
+    let (mut gzip, mut identity, mut any) = (None, None, None);
+    for element in accept_encoding
+        .into_iter()
+        .flat_map(|value| value.split(','))
+    {
+        let mut parts = element.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let mut weight = Some(1000);
+        for parameter in parts {
+            if let Some((name, value)) = parameter.split_once('=')
+                && name.trim().eq_ignore_ascii_case("q")
+            {
+                weight = qvalue(value.trim());
+            }
+        }
+        let Some(weight) = weight else {
+            continue;
+        };
+        let slot = if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            &mut gzip
+        } else if coding.eq_ignore_ascii_case("identity") {
+            &mut identity
+        } else if coding == "*" {
+            &mut any
+        } else {
+            continue;
+        };
+        *slot = Some(slot.map_or(weight, |earlier: u16| earlier.min(weight)));
+    }
+    let gzip = gzip.or(any).unwrap_or(0);
+    let identity = identity.or(any);
+    if gzip > 0 && identity.is_none_or(|identity| gzip >= identity) {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// A weight, `0` to `1` with at most three decimals (RFC 9110's qvalue), in thousandths.
+fn qvalue(text: &str) -> Option<u16> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0, |n, digit| n * 10 + u16::from(digit - b'0'));
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
     }
 }
 
@@ -320,5 +492,146 @@ mod tests {
                 file.name
             );
         }
+    }
+
+    #[test]
+    fn accept_encoding_is_read_as_rfc_9110_says() {
+        use Coding::{Gzip, Identity};
+        let cases: &[(&[&str], Coding)] = &[
+            (&[], Identity),
+            (&[""], Identity),
+            (&["gzip"], Gzip),
+            (&["gzip, deflate, br, zstd"], Gzip),
+            (&["GZip"], Gzip),
+            (&["x-gzip"], Gzip),
+            (&["deflate, br"], Identity),
+            (&["identity"], Identity),
+            (&["*"], Gzip),
+            (&["*;q=0"], Identity),
+            (&["gzip;q=0"], Identity),
+            (&["gzip; Q=0"], Identity),
+            (&["gzip;q=0.000"], Identity),
+            (&["gzip;q=0.001"], Gzip),
+            (&["gzip;q=1.000"], Gzip),
+            (&["gzip ; q=0.5 , br"], Gzip),
+            (&["*, gzip;q=0"], Identity),
+            (&["gzip;q=0, *"], Identity),
+            (&["br, *;q=0.1"], Gzip),
+            (&["identity;q=0"], Identity),
+            (&["identity;q=0, *"], Gzip),
+            (&["gzip;q=0.5, identity"], Identity),
+            (&["gzip;q=0.5, *"], Identity),
+            (&["gzip, identity;q=0.5"], Gzip),
+            (&["gzip;q=0.5, identity;q=0.5"], Gzip),
+            (&["gzip, gzip;q=0"], Identity),
+            (&["gzip;q=2"], Identity),
+            (&["gzip;q=high"], Identity),
+            (&["gzip;q=0.1234"], Identity),
+            (&["gzip;q=", "br"], Identity),
+            (&["gzip;q=2, *"], Gzip),
+            (&["gzip;level=9"], Gzip),
+            (&["br", "gzip"], Gzip),
+            (&["gzipped, xgzip"], Identity),
+        ];
+        for (values, coding) in cases {
+            assert_eq!(
+                preferred_coding(values.iter().copied()),
+                *coding,
+                "{values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_weight_is_a_qvalue_or_nothing() {
+        for (text, weight) in [
+            ("0", Some(0)),
+            ("0.", Some(0)),
+            ("0.5", Some(500)),
+            ("0.05", Some(50)),
+            ("0.123", Some(123)),
+            ("1", Some(1000)),
+            ("1.0", Some(1000)),
+            ("1.000", Some(1000)),
+            ("1.001", None),
+            ("0.1234", None),
+            ("2", None),
+            (".5", None),
+            ("-0", None),
+            ("0.+1", None),
+            ("", None),
+        ] {
+            assert_eq!(qvalue(text), weight, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn only_text_that_shrinks_by_a_tenth_is_compressed() {
+        let text = "export function f(x) { return x + 1; }\n".repeat(100);
+        let asset = Asset::new("a.js", text.as_bytes(), false);
+        let gzip = asset.gzip.as_ref().expect("repeated text compresses");
+        assert!(gzip.body.len() < text.len() / 10);
+        assert_eq!(decompress(&gzip.body), text.as_bytes());
+        let identity = asset.identity.etag.to_str().unwrap();
+        assert_eq!(
+            gzip.etag.to_str().unwrap(),
+            format!("{}-gz\"", identity.strip_suffix('"').unwrap()),
+            "the gzip tag is the identity tag with -gz inside the quotes"
+        );
+        assert!(
+            Asset::new("a.js", &text.as_bytes()[..MIN_GZIP_SIZE - 1], false)
+                .gzip
+                .is_none(),
+            "a small file is not worth a second form"
+        );
+        assert!(
+            Asset::new("a.bin", text.as_bytes(), false).gzip.is_none(),
+            "not a text type"
+        );
+        // Bytes with no pattern: gzip adds its header and saves nothing.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        assert!(Asset::new("a.js", &noise, false).gzip.is_none());
+    }
+
+    #[test]
+    fn every_text_type_served_is_compressible() {
+        for file in FILES {
+            assert!(compressible(content_type(file.name)), "{}", file.name);
+        }
+        assert!(compressible("application/json"));
+        assert!(compressible("application/manifest+json"));
+        assert!(!compressible("image/png"));
+        assert!(!compressible("application/octet-stream"));
+    }
+
+    #[test]
+    fn every_built_in_page_compresses_to_the_same_bytes_each_time() {
+        for file in FILES {
+            let once = Asset::new(file.name, file.built_in, false);
+            let again = Asset::new(file.name, file.built_in, false);
+            let (once, again) = (once.gzip.map(|g| g.body), again.gzip.map(|g| g.body));
+            assert_eq!(once, again, "{}", file.name);
+            if let Some(body) = once {
+                let identity = Asset::new(file.name, file.built_in, false).identity.body;
+                assert_eq!(decompress(&body), identity, "{}", file.name);
+            }
+        }
+    }
+
+    fn decompress(body: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
     }
 }
