@@ -224,6 +224,7 @@ impl Load {
         let call = CallId::new(format!("c{}", self.next_call));
         let priority = (below(&mut self.rng, 10) == 0) as u8;
         Command::CallArrived {
+            arrived_at: None,
             call,
             queue,
             priority,

@@ -14,6 +14,7 @@ import type { CloseConversation } from "./client/close_conversation.js";
 import type { ConversationArrived } from "./client/conversation_arrived.js";
 import type { CustomerLeft } from "./client/customer_left.js";
 import type { CustomerMessage } from "./client/customer_message.js";
+import type { DeviceState } from "./client/device_state.js";
 import type { EndConversationWrapUp } from "./client/end_conversation_wrap_up.js";
 import type { EndWrapUp } from "./client/end_wrap_up.js";
 import type { ExtendWrapUp } from "./client/extend_wrap_up.js";
@@ -77,6 +78,7 @@ export type {
   ConversationArrived,
   CustomerLeft,
   CustomerMessage,
+  DeviceState,
   EndConversationWrapUp,
   EndWrapUp,
   ExtendWrapUp,
@@ -142,6 +144,7 @@ export type ClientMessage =
   | ConversationArrived
   | CustomerLeft
   | CustomerMessage
+  | DeviceState
   | EndConversationWrapUp
   | EndWrapUp
   | ExtendWrapUp

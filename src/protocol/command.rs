@@ -255,12 +255,14 @@ impl ClientMessage {
                     caller,
                     dialled,
                     data,
+                    arrived_at,
                 },
                 Acting::Telephony,
             ) => acd::Command::CallArrived {
                 call: call(c),
                 queue: QueueId::from(queue),
                 priority,
+                arrived_at,
                 data: CallData {
                     caller,
                     dialled,
@@ -269,6 +271,12 @@ impl ClientMessage {
             },
             (ClientMessage::CallAnswered { call: c }, Acting::Telephony) => {
                 acd::Command::CallAnswered { call: call(c) }
+            }
+            (ClientMessage::DeviceState { agent, device }, Acting::Telephony) => {
+                acd::Command::SetDevice {
+                    agent: AgentId::from(agent),
+                    device,
+                }
             }
             (ClientMessage::RingFailed { call: c, reason }, Acting::Telephony) => {
                 // The core needs no more than that the ring failed; the reason is the log's.
@@ -420,6 +428,7 @@ mod tests {
         r#"{"id":"1","type":"call_answered","call":"c1"}"#,
         r#"{"id":"1","type":"ring_failed","call":"c1","reason":"unregistered"}"#,
         r#"{"id":"1","type":"call_ended","call":"c1"}"#,
+        r#"{"id":"1","type":"device_state","agent":"agent1","device":"in_use"}"#,
         r#"{"id":"1","type":"caller_hung_up","call":"c1"}"#,
         r#"{"id":"1","type":"conversation_arrived","conversation":"k1","queue":"chat"}"#,
         r#"{"id":"1","type":"customer_message","conversation":"k1","text":"hi"}"#,

@@ -136,6 +136,8 @@ pub enum ClientMessage {
         caller: Option<String>,
         dialled: Option<String>,
         data: BTreeMap<String, String>,
+        /// When the caller began waiting, where that was before the message.
+        arrived_at: Option<jiff::Timestamp>,
     },
     CallAnswered {
         call: String,
@@ -147,6 +149,11 @@ pub enum ClientMessage {
     },
     CallEnded {
         call: String,
+    },
+    /// The agent's phone as the PBX sees it.
+    DeviceState {
+        agent: String,
+        device: crate::acd::DeviceState,
     },
     CallerHungUp {
         call: String,
@@ -327,6 +334,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("call_answered", &["telephony"]),
     ("ring_failed", &["telephony"]),
     ("call_ended", &["telephony"]),
+    ("device_state", &["telephony"]),
     ("caller_hung_up", &["telephony"]),
     ("conversation_arrived", &["messaging"]),
     ("customer_message", &["messaging"]),
@@ -373,6 +381,7 @@ impl ClientMessage {
             ClientMessage::CallArrived { .. } => "call_arrived",
             ClientMessage::CallAnswered { .. } => "call_answered",
             ClientMessage::RingFailed { .. } => "ring_failed",
+            ClientMessage::DeviceState { .. } => "device_state",
             ClientMessage::CallEnded { .. } => "call_ended",
             ClientMessage::CallerHungUp { .. } => "caller_hung_up",
             ClientMessage::ConversationArrived { .. } => "conversation_arrived",
@@ -476,6 +485,13 @@ impl RingFailure {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct DeviceFields {
+    agent: String,
+    device: crate::acd::DeviceState,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RingFailedFields {
     call: String,
     reason: RingFailure,
@@ -508,6 +524,52 @@ fn ident(kind: &str, field: &str, value: String) -> Result<String, ProtocolError
         )));
     }
     Ok(value)
+}
+
+/// An instant a client sends: RFC 3339 with seconds, optional fractions and an offset
+/// (`common.json`'s `timestamp_in`), nothing else jiff would also read.
+fn instant(kind: &str, field: &str, value: &str) -> Result<jiff::Timestamp, ProtocolError> {
+    let b = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    let shaped = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && {
+            let rest = &value[19..];
+            let (fraction, offset) = match rest.strip_prefix('.') {
+                Some(r) => {
+                    let n = r.bytes().take_while(u8::is_ascii_digit).count();
+                    ((1..=9).contains(&n), &r[n..])
+                }
+                None => (true, rest),
+            };
+            let o = offset.as_bytes();
+            fraction
+                && (offset == "Z"
+                    || (o.len() == 6
+                        && matches!(o[0], b'+' | b'-')
+                        && o[1..3].iter().all(u8::is_ascii_digit)
+                        && o[3] == b':'
+                        && o[4..6].iter().all(u8::is_ascii_digit)))
+        };
+    let parsed = shaped
+        .then(|| value.parse::<jiff::Timestamp>().ok())
+        .flatten();
+    parsed.ok_or_else(|| {
+        bad(format!(
+            "{kind}: `{field}` must be an RFC 3339 instant with an offset, such as \
+             2023-11-14T22:13:20.250Z"
+        ))
+    })
 }
 
 /// A call id: any text the PBX uses, within a length.
@@ -661,6 +723,8 @@ struct ArrivedFields {
     dialled: Option<String>,
     #[serde(default)]
     data: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "present")]
+    arrived_at: Option<String>,
 }
 
 fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, ProtocolError> {
@@ -867,11 +931,22 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 caller: f.caller,
                 dialled: f.dialled,
                 data: f.data,
+                arrived_at: f
+                    .arrived_at
+                    .map(|at| instant(kind, "arrived_at", &at))
+                    .transpose()?,
             }
         }
         "call_answered" => ClientMessage::CallAnswered {
             call: call(object)?,
         },
+        "device_state" => {
+            let f: DeviceFields = fields(kind, object)?;
+            ClientMessage::DeviceState {
+                agent: ident(kind, "agent", f.agent)?,
+                device: f.device,
+            }
+        }
         "ring_failed" => {
             let f: RingFailedFields = fields(kind, object)?;
             ClientMessage::RingFailed {
@@ -1017,6 +1092,54 @@ mod tests {
             error.to_string(),
             "not_ready: `reason`: invalid type: integer `5`, expected a string"
         );
+    }
+
+    #[test]
+    fn arrived_at_takes_an_rfc_3339_instant_with_an_offset_and_nothing_else() {
+        let at = |value: &str| {
+            let text = format!(
+                r#"{{"id":"1","type":"call_arrived","call":"c","queue":"q","arrived_at":"{value}"}}"#
+            );
+            parse(&text).map(|p| match p.message {
+                ClientMessage::CallArrived { arrived_at, .. } => arrived_at.unwrap().to_string(),
+                other => panic!("{other:?}"),
+            })
+        };
+        for (value, utc) in [
+            ("2023-11-14T22:13:20Z", "2023-11-14T22:13:20Z"),
+            ("2023-11-14T22:13:20.250Z", "2023-11-14T22:13:20.25Z"),
+            (
+                "2023-11-14T23:13:20.123456789+01:00",
+                "2023-11-14T22:13:20.123456789Z",
+            ),
+            ("2023-11-14T20:13:20-02:00", "2023-11-14T22:13:20Z"),
+        ] {
+            assert_eq!(at(value).unwrap(), utc, "{value}");
+        }
+        for value in [
+            "2023-11-14T22:13:20",
+            "2023-11-14 22:13:20Z",
+            "2023-11-14t22:13:20z",
+            "2023-11-14T22:13Z",
+            "2023-11-14T22:13:20.Z",
+            "2023-11-14T22:13:20.1234567890Z",
+            "2023-11-14T22:13:20+0100",
+            "2023-13-14T22:13:20Z",
+            "2023-11-14T22:13:20Z[Europe/Berlin]",
+            "1700000000",
+            "",
+        ] {
+            let (_, error) = at(value).unwrap_err();
+            assert_eq!(error.code(), "bad_message", "{value}");
+            assert!(
+                error.to_string().contains("`arrived_at`"),
+                "{value}: {error}"
+            );
+        }
+        let (_, error) =
+            parse(r#"{"id":"1","type":"call_arrived","call":"c","queue":"q","arrived_at":null}"#)
+                .unwrap_err();
+        assert!(error.to_string().contains("`arrived_at`"), "{error}");
     }
 
     #[test]

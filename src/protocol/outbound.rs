@@ -17,8 +17,8 @@ use serde::Serialize;
 use super::messaging::{ConversationOffer, ConversationState, TranscriptItem};
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
-    AgentStatus, AgentView, CallData, CallStatus, CallView, Figures, OverflowReason, PendingState,
-    QueueId, QueueStats, TenantStats, TransferTarget, WindowFigures,
+    AgentStatus, AgentView, CallData, CallStatus, CallView, DeviceState, Figures, OverflowReason,
+    PendingState, QueueId, QueueStats, TenantStats, TransferTarget, WindowFigures,
 };
 
 /// An instant on the wire.
@@ -295,6 +295,10 @@ pub struct AgentState {
     /// console can group agents by queue without a lookup of its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queues: Option<Vec<String>>,
+    /// The agent's phone as the PBX last reported it (`available`, `in_use`, `unregistered`);
+    /// absent until the telephony connector reports one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<&'static str>,
 }
 
 impl AgentState {
@@ -315,6 +319,7 @@ impl AgentState {
             wrap_up_deadline: None,
             by: None,
             queues: None,
+            device: None,
         };
         match status {
             AgentStatus::LoggedOut | AgentStatus::Ready => {}
@@ -334,7 +339,9 @@ impl AgentState {
 
     /// The agent as it is now, for a snapshot.
     pub fn snapshot(view: &AgentView) -> AgentState {
-        AgentState::new(view.id.as_str(), &view.status, view.since, None)
+        let mut state = AgentState::new(view.id.as_str(), &view.status, view.since, None);
+        state.device = view.device.map(DeviceState::name);
+        state
     }
 }
 

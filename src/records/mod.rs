@@ -262,6 +262,7 @@ impl CallRecords {
                 status,
                 previous,
                 since,
+                device: _,
             } => self.agent_moved(agent, status, *previous, *since),
             Event::PendingStateChanged { .. } | Event::QueueChanged { .. } => {}
             // Conversations have records of their own: `ConversationRecords`.

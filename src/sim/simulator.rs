@@ -513,6 +513,7 @@ impl Simulator {
             self.plan(at + patience, Action::Abandon { call: call.clone() });
         }
         commands.push(Command::CallArrived {
+            arrived_at: None,
             call,
             queue,
             priority: 0,

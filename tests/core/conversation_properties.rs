@@ -82,6 +82,7 @@ fn command(acd: &Acd, step: &Step, serial: usize) -> Option<Command> {
     let id = |view: &acdhub::acd::ConversationView| view.id.clone();
     Some(match step.kind {
         0 => Command::CallArrived {
+            arrived_at: None,
             call: CallId::new(format!("c{serial}")),
             queue: QueueId::new(["voice", "help"][step.pick % 2]),
             priority: (step.arg % 2) as u8,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{check, parse_command};
+use crate::support::{check, parse_command, parse_command_at};
 use acdhub::acd::{Acd, AcdError, AgentStatusKind};
 use jiff::Timestamp;
 
@@ -71,7 +71,7 @@ fn refused(acd: &mut Acd, now: Timestamp, command: &str, code: &str) -> AcdError
     acd.handle_timeout(now);
     while acd.poll_event().is_some() {}
     let before = format!("{acd:?}");
-    let command = parse_command(command).unwrap();
+    let command = parse_command_at(command, Some(now)).unwrap();
     let error = match acd.handle(command.clone(), now) {
         Ok(()) => panic!("{command:?} was accepted, expected {code}"),
         Err(error) => error,
@@ -106,6 +106,7 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
         AcdError::AgentNotBusy { .. } => "agent_not_busy",
         AcdError::NoPendingState(_) => "no_pending_state",
         AcdError::BadExtension { .. } => "bad_extension",
+        AcdError::BadArrival { .. } => "bad_arrival",
         AcdError::NotACall(_) => "not_a_call",
         AcdError::NotAConversation(_) => "not_a_conversation",
         AcdError::WrongChannel { .. } => "wrong_channel",
@@ -119,7 +120,7 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
     }
 }
 
-const VARIANTS: usize = 29;
+const VARIANTS: usize = 30;
 
 #[test]
 fn every_error_comes_from_a_bad_command_and_changes_nothing() {
@@ -211,6 +212,23 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ("extend_wrap_up ann 61s", "bad_extension", &["60"]),
         ("extend_wrap_up ann 0s", "bad_extension", &[]),
         ("extend_wrap_up ann 999ms", "bad_extension", &[]),
+        (
+            "call c9 in support waited 24h1s",
+            "bad_arrival",
+            &["c9", "24 h"],
+        ),
+        (
+            "call c9 in support waited -5s1ms",
+            "bad_arrival",
+            &["c9", "5 s"],
+        ),
+        // named before its arrival time: an unknown queue, a duplicate
+        (
+            "call c9 in nowhere waited 25h",
+            "unknown_queue",
+            &["nowhere"],
+        ),
+        ("call c2 in support waited 25h", "duplicate_call", &["c2"]),
         // conversations
         ("accept hal k1", "not_a_call", &["k1"]),
         ("accept hal k3", "not_a_call", &["k3"]),
@@ -323,6 +341,7 @@ fn a_refused_command_changes_nothing_later_either() {
         ("transfer bob c2 to agent dan", "agent_not_available"),
         ("call c2 in support", "duplicate_call"),
         ("set_priority c3 9", "not_waiting"),
+        ("call c9 in support waited 25h", "bad_arrival"),
     ] {
         refused(&mut tried, now, command, code);
     }

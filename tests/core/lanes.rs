@@ -338,6 +338,7 @@ fn a_core_restored_from_a_snapshot_without_lanes_builds_them() {
     acd.check_invariants().unwrap();
     acd.handle(
         Command::CallArrived {
+            arrived_at: None,
             call: "c1".into(),
             queue: QueueId::new("sales"),
             priority: 0,

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
-    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, Figures, PendingState, QueueId,
-    ReasonCode, RequestedState, TransferTarget,
+    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, DeviceState, Figures, PendingState,
+    QueueId, ReasonCode, RequestedState, TransferTarget,
 };
 use acdhub::records::{CallRecord, CallRecords, Outcome};
 use jiff::Timestamp;
@@ -76,10 +76,12 @@ enum Raw {
     Ended(usize),
     SetPriority(usize, u8),
     Move(usize, usize),
+    Device(usize, usize),
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
     let a = 0..AGENTS.len();
+    let a_device = a.clone();
     let c = 0..CALLS.len();
     let q = 0..QUEUES.len();
     prop_oneof![
@@ -100,6 +102,12 @@ fn raw() -> impl Strategy<Value = Raw> {
         c.clone().prop_map(Raw::Ended),
         (c.clone(), 0..3u8).prop_map(|(c, p)| Raw::SetPriority(c, p)),
         (c, q).prop_map(|(c, q)| Raw::Move(c, q)),
+        // Mostly back to available, so phones do not keep most agents from calls.
+        (
+            a_device,
+            prop_oneof![3 => Just(0usize), 1 => Just(1), 1 => Just(2)]
+        )
+            .prop_map(|(a, d)| Raw::Device(a, d)),
     ]
 }
 
@@ -205,6 +213,7 @@ fn raw_command(raw: &Raw) -> Command {
             by: Duration::from_secs(s),
         },
         Raw::Arrive(y, x, p) => Command::CallArrived {
+            arrived_at: None,
             call: c(y),
             queue: q(x),
             priority: p,
@@ -219,6 +228,10 @@ fn raw_command(raw: &Raw) -> Command {
         Raw::Move(y, x) => Command::MoveCall {
             call: c(y),
             queue: q(x),
+        },
+        Raw::Device(x, d) => Command::SetDevice {
+            agent: a(x),
+            device: DeviceState::ALL[d],
         },
     }
 }
@@ -302,7 +315,18 @@ fn guided(acd: &Acd, kind: u8, pick: usize, arg: usize) -> Option<Command> {
             let id = CALLS[..8]
                 .iter()
                 .find(|id| acd.call(&(**id).into()).is_none())?;
+            // Now and then one that waited before it reached the ACD: up to 40 s (ahead of
+            // calls already waiting, with escalation steps already due), or a day and more
+            // (refused, changing nothing).
+            let before_ms = match arg % 16 {
+                12..=14 => Some(((arg / 16) % 40_000) as i64),
+                15 => Some(25 * 3_600_000),
+                _ => None,
+            };
             Command::CallArrived {
+                arrived_at: before_ms.map(|ms| {
+                    Timestamp::from_millisecond(acd.now().as_millisecond() - ms).unwrap()
+                }),
                 call: (*id).into(),
                 queue: QUEUES[pick % 5].into(),
                 priority: (arg % 3) as u8,
@@ -795,12 +819,13 @@ proptest! {
 }
 
 /// The random days are not idle: over a fixed set of them, agents pass through every state,
-/// calls end every way, and most kinds of refusal happen.
+/// calls end every way, and most kinds of refusal happen (a full queue's refusal is the rarest:
+/// 200 days reach it).
 #[test]
 fn the_random_days_reach_every_state_and_outcome() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let mut coverage = Coverage::default();
-    for _ in 0..64 {
+    for _ in 0..200 {
         let steps = day().new_tree(&mut runner).unwrap().current();
         run(&steps, &mut coverage).unwrap();
     }

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
     Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
-    CallStatus, CallView, OfferEndReason, OverflowReason, PendingState, QueueId, ReasonCode,
-    TransferTarget,
+    CallStatus, CallView, DeviceState, OfferEndReason, OverflowReason, PendingState, QueueId,
+    ReasonCode, TransferTarget,
 };
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
@@ -177,6 +177,13 @@ fn acd_errors() -> Vec<AcdError> {
         },
         AcdError::ConversationClosed(call()),
         AcdError::ConversationOpen(call()),
+        AcdError::BadArrival {
+            call: call(),
+            arrived_at: Timestamp::from_second(1_700_000_000).unwrap(),
+            now: Timestamp::from_second(1_700_100_000).unwrap(),
+            ahead_secs: 5,
+            max_prior_hours: 24,
+        },
         AcdError::MessageTooLong { max_chars: 4096 },
         AcdError::EmptyMessage,
         AcdError::TranscriptFull {
@@ -210,6 +217,7 @@ fn acd_errors() -> Vec<AcdError> {
             | AcdError::AgentNotBusy { .. }
             | AcdError::NoPendingState(_)
             | AcdError::BadExtension { .. }
+            | AcdError::BadArrival { .. }
             | AcdError::NotACall(_)
             | AcdError::NotAConversation(_)
             | AcdError::WrongChannel { .. }
@@ -482,6 +490,25 @@ fn literal_events() -> Vec<Event> {
     let mut snapshot = AgentState::new("agent1", &statuses[3], since, None);
     snapshot.queues = Some(vec!["support".into(), "general".into()]);
     events.push(Event::AgentState(snapshot));
+    // A phone's state, in a change of the phone alone and in a snapshot.
+    for device in DeviceState::ALL {
+        let mut changed = AgentState::new("agent1", &statuses[2], since, Some("ready"));
+        changed.device = Some(device.name());
+        events.push(Event::AgentState(changed));
+        let mut snapshot = AgentState::snapshot(&acdhub::acd::AgentView {
+            id: AgentId::new("agent1"),
+            name: "Alex".into(),
+            status: statuses[1].clone(),
+            since,
+            pending: None,
+            skills: Vec::new(),
+            ring_no_answer_streak: 0,
+            blocked_until: None,
+            device: Some(device),
+        });
+        snapshot.queues = Some(vec!["support".into()]);
+        events.push(Event::AgentState(snapshot));
+    }
     for pending in [
         None,
         Some(PendingState::LoggedOut),
@@ -1096,6 +1123,23 @@ fn the_schemas_list_exactly_the_codes_states_and_reasons_of_the_code() {
     assert_eq!(
         enum_of(&docs["common.json"], "/$defs/agent_state_name/enum"),
         owned(state_names())
+    );
+    // The names the telephony side sends (serde) are the names the server shows (name()).
+    for device in DeviceState::ALL {
+        assert_eq!(
+            serde_json::to_value(device).unwrap(),
+            json!(device.name()),
+            "{device:?}"
+        );
+    }
+    assert_eq!(
+        enum_of(&docs["common.json"], "/$defs/device_state/enum"),
+        owned(
+            DeviceState::ALL
+                .map(DeviceState::name)
+                .into_iter()
+                .collect()
+        )
     );
     assert_eq!(
         enum_of(

@@ -284,6 +284,42 @@ fn max_wait_overflows_to_its_target_or_times_out_without_one() {
     );
 }
 
+/// A call that waited before it reached the ACD (in the PBX's queue while acdhub could not be
+/// reached, or across a restart) keeps its true wait and place: it goes ahead of calls that
+/// arrived after it began to wait, and its wait, escalation and service level count from then.
+#[test]
+fn a_call_that_waited_before_it_arrived_keeps_its_place_and_its_wait() {
+    check(
+        "queue support escalate 60s overflow sales sl 20s
+         queue sales
+         agent ann support 1
+         agent sal sales 1",
+        r#"
+        at 0s   login ann; login sal
+        at 10s  call c1 in support
+        # c2 began to wait at 5s: ahead of c1, which arrived at 10s
+        at 12s  call c2 in support waited 7s
+                where c2 waiting queue support arrived 5s entered 5s
+                queue support: waiting 2 oldest 5s
+        # c3 began to wait 61 s ago: the escalation step was due at once
+        at 13s  call c3 in support waited 61s
+                expect queued c3 in support; overflowed c3 from support to sales escalation
+                where c3 waiting queue sales arrived -48s
+        at 20s  ready ann
+                expect offered c2 to ann
+                accept ann c2
+        # answered 15 s after it began to wait: its speed of answer counts from then
+                stats support today: offered 3 answered 1 asa 15.000
+        # a PBX clock up to 5 s ahead of the server's is taken as now
+        at 25s  call c4 in sales waited -4.9s
+                where c4 waiting queue sales arrived 25s entered 25s
+        # c3 (arrived -48s) before c4
+                ready sal
+                expect offered c3 to sal in sales
+        "#,
+    );
+}
+
 #[test]
 fn a_full_queue_refuses_calls() {
     check(
@@ -340,6 +376,52 @@ fn a_ring_the_pbx_reports_failed_ends_the_offer_at_once_as_a_ring_no_answer() {
                 expect offered c1 to bob
                 answered c1
                 ring_failed c1 => not_ringing
+        "#,
+    );
+}
+
+/// The PBX reports the agents' phones: a ready agent whose phone is in use (a private call) or
+/// not registered is offered no calls and stays ready; reported available, it is offered the
+/// waiting call at once. Conversations need no phone. A phone never reported is available.
+#[test]
+fn a_phone_in_use_or_unregistered_takes_no_calls_until_it_is_available() {
+    check(
+        "channel chat capacity 1
+         queue support
+         queue chats channel chat
+         agent ann support 1 chats 1
+         agent bob support 1",
+        r#"
+        at 0s   login ann; login bob; ready ann
+                state ann ready device -
+        at 1s   device ann in_use
+                exactly ready ann was ready device in_use
+                state ann ready since 0s device in_use
+        # the same state again: nothing
+        at 1.5s device ann in_use
+                expect nothing
+        at 2s   call c1 in support
+                expect queued c1; no offered
+                where c1 waiting
+        # a chat needs no phone
+                chat k1 in chats
+                expect chat_offered k1 to ann
+        at 3s   device bob unregistered
+                ready bob
+                expect ready bob was not_ready device unregistered; no offered
+        at 4s   device ann available
+                expect ready ann was ready device available; offered c1 to ann
+                state ann ringing c1 device available
+        # ringing, the phone is naturally in use: nothing changes for the call
+        at 5s   device ann in_use
+                expect ringing ann c1 was ringing device in_use
+                accept ann c1
+                state ann on_call c1 device in_use
+        # a logged-out agent's phone is kept too
+        at 6s   device eve in_use => unknown_agent
+                logout bob
+                device bob available
+                state bob logged_out device available
         "#,
     );
 }
@@ -1062,6 +1144,7 @@ fn queue_changed_coalesces_over_commands_until_polled() {
             state: RequestedState::Ready,
         },
         Command::CallArrived {
+            arrived_at: None,
             call: "c1".into(),
             queue: "support".into(),
             priority: 0,

@@ -206,3 +206,133 @@ async fn a_ring_the_pbx_could_not_make_ends_the_offer_at_once() {
     a2.ok(json!({"type": "ready"})).await;
     assert_eq!(a2.expect("offer").await["call"], "pbx-7");
 }
+
+/// A call that waited in the PBX before it reached acdhub (`arrived_at`) goes ahead of a call
+/// that arrived after it began to wait, and the time shows in its `call_state`. A time too far
+/// ahead of the server's clock or too long ago is `bad_arrival`, a time that is not an RFC 3339
+/// instant `bad_message`; either changes nothing.
+#[tokio::test]
+async fn a_call_that_waited_in_the_pbx_keeps_its_place_by_arrived_at() {
+    let server = net::start("").await;
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+    let start: jiff::Timestamp = net::START.parse().unwrap();
+    let before = |secs: i64| {
+        jiff::Timestamp::from_second(start.as_second() - secs)
+            .unwrap()
+            .to_string()
+    };
+    pbx.ok(json!({"type": "call_arrived", "call": "late", "queue": "sales"}))
+        .await;
+    pbx.ok(json!({"type": "call_arrived", "call": "early", "queue": "sales", "arrived_at": before(30)}))
+        .await;
+    for (arrived_at, code) in [
+        (before(25 * 3600), "bad_arrival"),
+        (before(-3600), "bad_arrival"),
+        ("yesterday".to_owned(), "bad_message"),
+        ("2026-03-10 10:07:00Z".to_owned(), "bad_message"),
+    ] {
+        let refused = pbx
+            .refused(json!({"type": "call_arrived", "call": "x", "queue": "sales", "arrived_at": arrived_at}))
+            .await;
+        assert_eq!(refused, code, "{arrived_at}");
+    }
+    // x never arrived: the same id is free.
+    pbx.ok(json!({"type": "call_ended", "call": "late"})).await;
+    pbx.ok(json!({"type": "call_arrived", "call": "late", "queue": "sales"}))
+        .await;
+
+    let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
+    boss.ok(json!({"type": "subscribe"})).await;
+    let early = boss
+        .expect_where("call_state", |m| m["call"] == "early")
+        .await;
+    assert_eq!(early["arrived_at"], before(30).replace('Z', ".000Z"));
+    assert_eq!(early["entered_queue_at"], early["arrived_at"], "{early}");
+
+    let (mut a1, _) = Client::login(&server, Via::Ws, "a1").await;
+    a1.ok(json!({"type": "login"})).await;
+    a1.ok(json!({"type": "ready"})).await;
+    assert_eq!(a1.expect("offer").await["call"], "early");
+}
+
+/// The PBX reports an agent's phone: in use or unregistered, the ready agent is offered no
+/// calls, and the agent and supervisors see why in `agent_state`'s `device`; available again,
+/// it is offered the waiting call at once. Only the telephony role may report phones.
+#[tokio::test]
+async fn a_phone_the_pbx_reports_in_use_takes_no_calls_until_it_is_available() {
+    let server = net::start("").await;
+    let (mut a1, _) = Client::login(&server, Via::Ws, "a1").await;
+    a1.ok(json!({"type": "login"})).await;
+    a1.ok(json!({"type": "ready"})).await;
+    let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
+    boss.ok(json!({"type": "subscribe"})).await;
+    let (mut pbx, _) = Client::login(&server, Via::Ws, "pbx").await;
+
+    let code = a1
+        .refused(json!({"type": "device_state", "agent": "a1", "device": "available"}))
+        .await;
+    assert_eq!(code, "forbidden");
+    for (command, code) in [
+        (
+            json!({"type": "device_state", "agent": "zed", "device": "in_use"}),
+            "unknown_agent",
+        ),
+        (
+            json!({"type": "device_state", "agent": "a1", "device": "off"}),
+            "bad_message",
+        ),
+        (
+            json!({"type": "device_state", "agent": "a1"}),
+            "bad_message",
+        ),
+    ] {
+        assert_eq!(pbx.refused(command.clone()).await, code, "{command}");
+    }
+
+    pbx.ok(json!({"type": "device_state", "agent": "a1", "device": "in_use"}))
+        .await;
+    for client in [&mut a1, &mut boss] {
+        let state = client
+            .expect_where("agent_state", |m| {
+                m["agent"] == "a1" && m["device"] == "in_use"
+            })
+            .await;
+        assert_eq!(state["state"], "ready", "{state}");
+        assert_eq!(state["previous"], "ready", "{state}");
+    }
+    pbx.ok(json!({"type": "call_arrived", "call": "p1", "queue": "sales"}))
+        .await;
+    // The call waits: a1's next event after its phone's (the snapshot's are behind it) is the
+    // queue's waiting count, not an offer.
+    a1.backlog.clear();
+    let waiting = a1.next_event_is("queue_waiting").await;
+    assert_eq!(
+        (&waiting["queue"], &waiting["waiting"]),
+        (&json!("sales"), &json!(1))
+    );
+
+    pbx.ok(json!({"type": "device_state", "agent": "a1", "device": "available"}))
+        .await;
+    let state = a1
+        .expect_where("agent_state", |m| m["device"] == "available")
+        .await;
+    assert_eq!(
+        (&state["state"], &state["previous"]),
+        (&json!("ready"), &json!("ready"))
+    );
+    assert_eq!(a1.expect("offer").await["call"], "p1");
+    let ringing = a1.expect_state("a1", "ringing").await;
+    assert_eq!(ringing["device"], "available", "{ringing}");
+
+    // A supervisor who subscribes now sees the phone in the snapshot.
+    let (mut boss2, _) = Client::login(&server, Via::Ws, "boss").await;
+    boss2.ok(json!({"type": "subscribe"})).await;
+    let snapshot = boss2
+        .expect_where("agent_state", |m| m["agent"] == "a1")
+        .await;
+    assert_eq!(snapshot["device"], "available", "{snapshot}");
+    let other = boss2
+        .expect_where("agent_state", |m| m["agent"] == "a2")
+        .await;
+    assert!(other.get("device").is_none(), "never reported: {other}");
+}

@@ -32,8 +32,9 @@
 //!   `set_pending a logged_out` (supervisor), `accept a c1`, `reject a c1`,
 //!   `hold a c1`, `resume a c1`, `hangup a c1`, `end_wrap_up a`, `extend_wrap_up a 30s`,
 //!   `transfer a c1 to queue sales`, `transfer a c1 to agent b`,
-//!   `call c1 in support [priority 5] [from +4930123] [dialled 800] [key=value]`,
-//!   `answered c1`, `ring_failed c1`, `ended c1` (telephony), `set_priority c1 5`, `move c1 to sales` (supervisor).
+//!   `call c1 in support [priority 5] [from +4930123] [dialled 800] [waited 40s] [key=value]`
+//!   (`waited`: it began to wait that long before now, its `arrived_at`),
+//!   `answered c1`, `ring_failed c1`, `ended c1`, `device ann in_use|available|unregistered` (telephony), `set_priority c1 5`, `move c1 to sales` (supervisor).
 //!   A command followed by `=> code` must fail with that `AcdError::code()`, emit nothing and
 //!   leave the whole state (its `Debug` form) unchanged.
 //! - `expect P[; P...]`: each pattern matches an event since the last `at`, in order, each after
@@ -45,7 +46,7 @@
 //!   `changed` (QueueChanged).
 //! - `exactly P; P; ...`: the events since the last `at` are exactly these, `changed` included
 //!   (those in any order: which queue's change comes first is not specified).
-//! - `state a STATUS [since T] [pending STATE|-] [streak N] [blocked_until T|-]`: the agent view.
+//! - `state a STATUS [since T] [pending STATE|-] [streak N] [blocked_until T|-] [device STATE|-]`: the agent view.
 //! - `where c1 STATUS [queue q] [priority N] [min_skill N] [arrived T] [entered T] [until T]
 //!   [direct yes|no]`: the call view; STATUS is `waiting`, `ringing a`, `connected a`, `held a`
 //!   or `gone`.
@@ -76,8 +77,8 @@ use acdhub::acd::config::{
 };
 use acdhub::acd::{
     Acd, AgentId, AgentStatus, Author, CallData, CallId, CallStatus, ChannelId, Command, Config,
-    ConversationStatus, Event, Figures, PendingState, QueueId, ReasonCode, RequestedState,
-    TransferTarget,
+    ConversationStatus, DeviceState, Event, Figures, PendingState, QueueId, ReasonCode,
+    RequestedState, TransferTarget,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -385,7 +386,7 @@ impl Run {
             Some((command, code)) => (command.trim(), Some(code.trim())),
             None => (text, None),
         };
-        let command = parse_command(text)?;
+        let command = parse_command_at(text, Some(self.now))?;
         let before = expected_error.map(|_| format!("{:?}", self.acd));
         let result = self.acd.handle(command, self.now);
         match (result, expected_error) {
@@ -491,6 +492,10 @@ impl Run {
                 "blocked_until",
                 view.blocked_until
                     .map_or("-".to_owned(), |t| time(t, self.start)),
+            ),
+            (
+                "device",
+                view.device.map_or("-", DeviceState::name).to_owned(),
             ),
         ];
         compare_view(&format!("agent {agent}"), &status, &fields, pattern)
@@ -817,6 +822,12 @@ fn figure(
 
 /// Parses one command of the script language.
 pub fn parse_command(text: &str) -> Result<Command, String> {
+    parse_command_at(text, None)
+}
+
+/// Parses one command of the script language to run at `now`, which a call that `waited`
+/// before it arrived needs.
+pub fn parse_command_at(text: &str, now: Option<Timestamp>) -> Result<Command, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let word = |i: usize| -> Result<&str, String> {
         words
@@ -898,9 +909,19 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
             }
             let mut priority = 0;
             let mut data = CallData::default();
+            let mut arrived_at = None;
             let mut i = 4;
             while i < words.len() {
                 match words[i] {
+                    "waited" => {
+                        let now = now.ok_or_else(|| format!("`{text}`: `waited` needs a time"))?;
+                        let waited = parse_duration(word(i + 1)?)?;
+                        arrived_at = Some(
+                            Timestamp::from_millisecond(now.as_millisecond() - waited)
+                                .map_err(|e| e.to_string())?,
+                        );
+                        i += 2;
+                    }
                     "priority" => {
                         priority = word(i + 1)?.parse().map_err(|_| "bad priority")?;
                         i += 2;
@@ -923,6 +944,7 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
                 }
             }
             Command::CallArrived {
+                arrived_at,
                 call: call1()?,
                 queue: QueueId::new(word(3)?),
                 priority,
@@ -931,6 +953,15 @@ pub fn parse_command(text: &str) -> Result<Command, String> {
         }
         "answered" => Command::CallAnswered { call: call1()? },
         "ring_failed" => Command::RingFailed { call: call1()? },
+        "device" => Command::SetDevice {
+            agent: agent()?,
+            device: match word(2)? {
+                "available" => DeviceState::Available,
+                "in_use" => DeviceState::InUse,
+                "unregistered" => DeviceState::Unregistered,
+                other => return Err(format!("`{text}`: unknown device state `{other}`")),
+            },
+        },
         "ended" => Command::CallEnded { call: call1()? },
         "set_priority" => Command::SetCallPriority {
             call: call1()?,
@@ -1043,7 +1074,7 @@ fn message_text(word: &str) -> String {
 ///
 /// | event | words |
 /// | --- | --- |
-/// | AgentStatusChanged | `ready a`, `not_ready a break`, `logged_out a`, `ringing a c1`, `on_call a c1`, `on_hold a c1`, `wrap_up a c1 until 85s`, each followed by `was PREVIOUS` |
+/// | AgentStatusChanged | `ready a`, `not_ready a break`, `logged_out a`, `ringing a c1`, `on_call a c1`, `on_hold a c1`, `wrap_up a c1 until 85s`, each followed by `was PREVIOUS` and, once the agent's phone was reported, `device available|in_use|unregistered` |
 /// | PendingStateChanged | `pending a not_ready break`, `pending a logged_out`, `pending a cleared` |
 /// | CallQueued | `queued c1 in support` |
 /// | CallOffered | `offered c1 to a in support until 32s priority 0 [from N] [dialled N] [k=v]` |
@@ -1061,6 +1092,7 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
             agent,
             status,
             previous,
+            device,
             ..
         } => {
             let status = match status {
@@ -1080,7 +1112,10 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
                     format!("wrap_up {agent} {call} until {}", time(*deadline, start))
                 }
             };
-            format!("{status} was {previous}")
+            match device {
+                Some(device) => format!("{status} was {previous} device {}", device.name()),
+                None => format!("{status} was {previous}"),
+            }
         }
         Event::PendingStateChanged { agent, pending } => match pending {
             None => format!("pending {agent} cleared"),

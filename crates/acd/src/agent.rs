@@ -109,6 +109,38 @@ impl AgentStatus {
     }
 }
 
+/// The agent's phone as the PBX last reported it. Only `Available` takes calls; chats and other
+/// conversations do not need it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    /// Registered and idle.
+    Available,
+    /// Busy with a call the ACD did not offer (a private or outbound call).
+    InUse,
+    /// Not registered: the phone is off, unplugged or its softphone closed.
+    Unregistered,
+}
+
+impl DeviceState {
+    pub const ALL: [DeviceState; 3] = [
+        DeviceState::Available,
+        DeviceState::InUse,
+        DeviceState::Unregistered,
+    ];
+
+    /// The name used on the wire, in metrics and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceState::Available => "available",
+            DeviceState::InUse => "in_use",
+            DeviceState::Unregistered => "unregistered",
+        }
+    }
+}
+
 /// A state an agent or supervisor asks for.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RequestedState {
@@ -139,6 +171,8 @@ pub struct AgentView {
     pub ring_no_answer_streak: u32,
     /// Set while the agent is ready but held back from offers after a reject or ring-no-answer.
     pub blocked_until: Option<Timestamp>,
+    /// The agent's phone as the PBX last reported it; `None` until it reports one.
+    pub device: Option<DeviceState>,
 }
 
 /// The agent's membership of one queue, with the per-queue counts some strategies route by.
@@ -196,6 +230,10 @@ pub(crate) struct Agent {
     /// [`Acd::count_places`]); empty until the first count.
     #[serde(default)]
     pub counted_places: Vec<Places>,
+    /// The agent's phone as the PBX last reported it; `None` (taken as available) until it
+    /// reports one.
+    #[serde(default)]
+    pub device: Option<DeviceState>,
 }
 
 impl Agent {
@@ -222,6 +260,7 @@ impl Agent {
             blocked_until: None,
             wrap_up_timer: None,
             handling: None,
+            device: None,
         }
     }
 
@@ -241,7 +280,7 @@ impl Agent {
 
 impl Acd {
     /// Whether the agent may be offered work of `channel` (`None` for voice) now. A call needs a
-    /// ready agent; a conversation needs a free place for its channel and an agent who is
+    /// ready agent whose phone is available (or not reported); a conversation needs a free place for its channel and an agent who is
     /// ready, or busy with a call with nothing pending when calls let conversations through
     /// ([`config::RoutingConfig::voice_exclusive`]). Either way the agent must not be held back,
     /// and must hold nothing of another channel that is exclusive.
@@ -253,7 +292,7 @@ impl Acd {
             return false;
         }
         match channel {
-            None => true,
+            None => a.device.is_none_or(|d| d == DeviceState::Available),
             Some(c) => a.conversations[c] < a.capacity[c],
         }
     }
@@ -478,8 +517,36 @@ impl Acd {
             status,
             previous: previous.kind(),
             since: agent.since,
+            device: agent.device,
         });
         self.refresh_agent(index);
+    }
+
+    /// The PBX reports the agent's phone: an agent whose phone is not available is offered no
+    /// calls (conversations still), and is offered them again, at once, when it is. The agent's
+    /// state does not change; its sessions and supervisors hear the phone's in an
+    /// `AgentStatusChanged` whose `previous` is the state it is in. The same state again changes
+    /// nothing.
+    pub(crate) fn set_device(
+        &mut self,
+        agent: &AgentId,
+        device: DeviceState,
+    ) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        let a = &mut self.agents[index];
+        if a.device == Some(device) {
+            return Ok(());
+        }
+        a.device = Some(device);
+        self.events.push_back(Event::AgentStatusChanged {
+            agent: a.id.clone(),
+            status: a.status.clone(),
+            previous: a.status.kind(),
+            since: a.since,
+            device: a.device,
+        });
+        self.refresh_agent(index);
+        Ok(())
     }
 
     /// Holds a ready agent back from offers for the reject delay.
@@ -616,6 +683,7 @@ impl Acd {
                 .collect(),
             ring_no_answer_streak: agent.ring_no_answer_streak,
             blocked_until: agent.blocked_until.map(|(until, _)| until),
+            device: agent.device,
         }
     }
 }

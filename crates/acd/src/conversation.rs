@@ -194,6 +194,7 @@ impl Acd {
             priority,
             data,
             Some(Box::new(conversation)),
+            self.now,
         );
         Ok(())
     }

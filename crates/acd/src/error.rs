@@ -57,6 +57,17 @@ pub enum AcdError {
     NoPendingState(AgentId),
     #[error("the wrap-up extension must be between 1 second and {max_secs} seconds")]
     BadExtension { max_secs: u64 },
+    #[error(
+        "call `{call}` arrived at {arrived_at}: an arrival may be at most {ahead_secs} s after \
+         the ACD's clock ({now}) and at most {max_prior_hours} h before it"
+    )]
+    BadArrival {
+        call: CallId,
+        arrived_at: jiff::Timestamp,
+        now: jiff::Timestamp,
+        ahead_secs: u64,
+        max_prior_hours: u64,
+    },
     #[error("`{0}` is a conversation, not a call")]
     NotACall(CallId),
     #[error("`{0}` is a call, not a conversation")]
@@ -116,6 +127,7 @@ impl AcdError {
             AcdError::AgentNotBusy { .. } => "agent_not_busy",
             AcdError::NoPendingState(_) => "no_pending_state",
             AcdError::BadExtension { .. } => "bad_extension",
+            AcdError::BadArrival { .. } => "bad_arrival",
             AcdError::NotACall(_) => "not_a_call",
             AcdError::NotAConversation(_) => "not_a_conversation",
             AcdError::WrongChannel { .. } => "wrong_channel",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::agent::{AgentStatus, AgentStatusKind, PendingState};
+use super::agent::{AgentStatus, AgentStatusKind, DeviceState, PendingState};
 use super::call::CallData;
 use super::conversation::{Author, Message};
 use super::ids::{AgentId, CallId, ChannelId, ConversationId, QueueId};
@@ -85,12 +85,15 @@ impl CallLeftReason {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
-    /// An agent's status changed (or, in wrap-up, its deadline moved).
+    /// An agent's status changed (or, in wrap-up, its deadline moved; or its phone's state).
     AgentStatusChanged {
         agent: AgentId,
         status: AgentStatus,
         previous: AgentStatusKind,
         since: Timestamp,
+        /// The agent's phone as the PBX last reported it; `None` until it reports one.
+        #[serde(default)]
+        device: Option<DeviceState>,
     },
     /// The state an agent goes to after its call was set, or cleared (`None`), including when it
     /// was applied.

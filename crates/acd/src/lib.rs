@@ -40,7 +40,9 @@ use jiff::Timestamp;
 // Fx: fast for short ids, and deterministic (no random seed), as everything in the core is.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-pub use agent::{AgentStatus, AgentStatusKind, AgentView, PendingState, RequestedState};
+pub use agent::{
+    AgentStatus, AgentStatusKind, AgentView, DeviceState, PendingState, RequestedState,
+};
 pub use call::{CallData, CallStatus, CallView};
 pub use config::Config;
 pub use conversation::{
@@ -55,6 +57,12 @@ pub use ids::{AgentId, CallId, ChannelId, ConversationId, QueueId, ReasonCode};
 pub use stats::{AgentCounts, Places, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
+
+/// How far after the ACD's clock a call's `arrived_at` may be and still be taken (as now): a
+/// PBX's clock a little ahead of the server's.
+pub const ARRIVAL_AHEAD: Duration = Duration::from_secs(5);
+/// How far before the ACD's clock a call's `arrived_at` may be.
+pub const ARRIVAL_MAX_PRIOR: Duration = Duration::from_secs(24 * 3600);
 use call::{Call, Calls};
 use config::{AgentConfig, ChannelConfig, ConfigError, ReasonConfig, RoutingConfig};
 use conversation::Channel;
@@ -122,6 +130,12 @@ pub enum Command {
         queue: QueueId,
         priority: u8,
         data: CallData,
+        /// When the caller began waiting for an agent, where that was before now (the call
+        /// queued in the PBX while acdhub could not be reached): the call takes its place by it,
+        /// and its wait counts from it. Within [`ARRIVAL_AHEAD`] after now it is taken as now;
+        /// later than that, or more than [`ARRIVAL_MAX_PRIOR`] before now, it is refused.
+        #[serde(default)]
+        arrived_at: Option<Timestamp>,
     },
     /// Telephony: the agent's device answered the offered call.
     CallAnswered {
@@ -132,6 +146,12 @@ pub enum Command {
     /// timeout, instead of ringing the whole timeout out.
     RingFailed {
         call: CallId,
+    },
+    /// Telephony: the agent's phone as the PBX sees it. Only an available (or never reported)
+    /// phone is offered calls.
+    SetDevice {
+        agent: AgentId,
+        device: DeviceState,
     },
     /// Telephony: the call is gone (the caller hung up, or a connected call ended).
     CallEnded {
@@ -412,10 +432,12 @@ impl Acd {
                 queue,
                 priority,
                 data,
-            } => self.call_arrived(call, &queue, priority, data),
+                arrived_at,
+            } => self.call_arrived(call, &queue, priority, data, arrived_at),
             Command::CallAnswered { call } => self.call_answered(&call),
             Command::RingFailed { call } => self.ring_failed(&call),
             Command::CallEnded { call } => self.call_ended(&call),
+            Command::SetDevice { agent, device } => self.set_device(&agent, device),
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
             Command::ConversationArrived {

@@ -465,6 +465,7 @@ mod tests {
 
     fn arrive(acd: &mut Acd, call: &str, queue: &str, at: Timestamp) -> Vec<Event> {
         let command = Command::CallArrived {
+            arrived_at: None,
             call: CallId::from(call),
             queue: QueueId::from(queue),
             priority: 0,

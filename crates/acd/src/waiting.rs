@@ -3,13 +3,15 @@
 
 use std::sync::Arc;
 
-use super::Acd;
+use jiff::{SignedDuration, Timestamp};
+
 use super::call::{Call, CallData, CallSlot, CallState};
 use super::error::AcdError;
 use super::event::{CallLeftReason, Event, OfferEndReason, OverflowReason};
 use super::figures::Sample;
 use super::ids::{CallId, QueueId};
 use super::timers::Timer;
+use super::{ARRIVAL_AHEAD, ARRIVAL_MAX_PRIOR, Acd};
 
 impl Acd {
     pub(crate) fn call_arrived(
@@ -18,16 +20,42 @@ impl Acd {
         queue: &QueueId,
         priority: u8,
         data: CallData,
+        arrived_at: Option<Timestamp>,
     ) -> Result<(), AcdError> {
         let queue_index = self.lane(queue, None)?;
         if self.calls.contains_key(&id) {
             return Err(AcdError::DuplicateCall(id));
         }
+        let arrived_at = self.arrival(&id, arrived_at)?;
         if self.refused_when_full(queue_index, &id, false) {
             return Ok(());
         }
-        self.admit(id, queue_index, priority, data, None);
+        self.admit(id, queue_index, priority, data, None, arrived_at);
         Ok(())
+    }
+
+    /// When a call arriving now with `arrived_at` began to wait: now when it names no time or
+    /// one within [`ARRIVAL_AHEAD`] after now; refused when later than that or more than
+    /// [`ARRIVAL_MAX_PRIOR`] before now.
+    fn arrival(&self, id: &CallId, arrived_at: Option<Timestamp>) -> Result<Timestamp, AcdError> {
+        let now = self.now;
+        let Some(at) = arrived_at else {
+            return Ok(now);
+        };
+        let ahead = at.duration_since(now);
+        let prior = now.duration_since(at);
+        if ahead > SignedDuration::try_from(ARRIVAL_AHEAD).expect("fits")
+            || prior > SignedDuration::try_from(ARRIVAL_MAX_PRIOR).expect("fits")
+        {
+            return Err(AcdError::BadArrival {
+                call: id.clone(),
+                arrived_at: at,
+                now,
+                ahead_secs: ARRIVAL_AHEAD.as_secs(),
+                max_prior_hours: ARRIVAL_MAX_PRIOR.as_secs() / 3600,
+            });
+        }
+        Ok(at.min(now))
     }
 
     /// Whether a queue at its maximum length refuses the call (or conversation) `id` arriving
@@ -77,25 +105,25 @@ impl Acd {
         priority: u8,
         data: CallData,
         conversation: Option<Box<super::conversation::Conversation>>,
+        arrived_at: Timestamp,
     ) {
-        let now = self.now;
         let seq = self.next_call_seq;
         self.next_call_seq += 1;
         let call = Call {
             id,
             data: Arc::new(data),
             priority,
-            arrived_at: now,
+            arrived_at,
             seq,
             queue,
-            entered_queue_at: now,
+            entered_queue_at: arrived_at,
             min_skill: 1,
             next_step: 0,
             state: CallState::Waiting { timer: None },
             conversation,
         };
         let slot = self.calls.insert(call);
-        self.enter_queue(slot, queue);
+        self.enter_queue_since(slot, queue, arrived_at);
     }
 
     /// The caller or customer of a call or conversation ringing at `agent` left: the offer ends
@@ -167,17 +195,24 @@ impl Acd {
 
     /// Puts a call into a queue as a new leg: offered there, waiting, routed.
     pub(crate) fn enter_queue(&mut self, slot: CallSlot, queue: usize) {
+        self.enter_queue_since(slot, queue, self.now);
+    }
+
+    /// Puts a call into a queue as a new leg that began waiting at `since` (now, or before it
+    /// for a call that waited before it reached the ACD): its wait, escalation steps and maximum
+    /// wait run from then, and any already due apply at once.
+    fn enter_queue_since(&mut self, slot: CallSlot, queue: usize, since: Timestamp) {
         let id = &self.calls[slot].id.clone();
         let now = self.now;
         let min_skill = self.queues[queue].config.min_skill;
         let call = self.calls.get_mut(slot).expect("call exists");
         call.queue = queue;
-        call.entered_queue_at = now;
+        call.entered_queue_at = since;
         call.min_skill = min_skill;
         call.next_step = 0;
         call.state = CallState::Waiting { timer: None };
         let key = call.wait_key(slot);
-        self.queues[queue].add_waiting(min_skill, key, now);
+        self.queues[queue].add_waiting(min_skill, key, since);
         self.stats.record(now, queue, Sample::Offered);
         self.dirty.mark(queue);
         let queue = self.queues[queue].config.id.clone();

@@ -31,6 +31,10 @@ export interface CallArrived {
    */
   dialled?: string;
   data?: AttachedData;
+  /**
+   * When the caller began waiting for an agent, where that was before this message (the call queued in the PBX while acdhub could not be reached, or waited across an acdhub restart): the call takes its place in the queue by this time and its wait, escalation steps, maximum wait and service level count from it. Up to 5 s after the server's clock is taken as now; later than that, or more than 24 hours before it, is refused with bad_arrival. Leave out for now.
+   */
+  arrived_at?: string;
 }
 /**
  * Attached data from the PBX or IVR: string keys to string values (account number, language, menu choice).

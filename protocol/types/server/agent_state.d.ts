@@ -52,4 +52,8 @@ export type AgentState = {
    * Items: A queue of the tenant, such as `support`.
    */
   queues?: string[];
+  /**
+   * The agent's phone as the telephony connector last reported it (device_state); absent until one was reported. Only an available phone is offered calls.
+   */
+  device?: "available" | "in_use" | "unregistered";
 };

@@ -48,6 +48,7 @@ export interface Error {
     | "agent_not_busy"
     | "no_pending_state"
     | "bad_extension"
+    | "bad_arrival"
     | "not_a_call"
     | "not_a_conversation"
     | "wrong_channel"

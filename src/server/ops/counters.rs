@@ -37,7 +37,7 @@ pub const RUSTC: &str = env!("ACDHUB_RUSTC");
 
 /// Every code of `error.code` (protocol/schemas/server/error.json: `ProtocolError::code`, then
 /// the core's `AcdError::code`): the `code` label of `acdhub_messages_refused_total`.
-pub const REFUSAL_CODES: [&str; 44] = [
+pub const REFUSAL_CODES: [&str; 45] = [
     "malformed_json",
     "bad_message",
     "unknown_type",
@@ -72,6 +72,7 @@ pub const REFUSAL_CODES: [&str; 44] = [
     "agent_not_busy",
     "no_pending_state",
     "bad_extension",
+    "bad_arrival",
     "not_a_call",
     "not_a_conversation",
     "wrong_channel",

@@ -402,6 +402,7 @@ mod tests {
         .unwrap();
         for call in ["c1", "c2"] {
             let arrived = Command::CallArrived {
+                arrived_at: None,
                 call: call.into(),
                 queue: QueueId::from("support"),
                 priority: 0,

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
     Acd, AgentId, AgentStatus, Author, CallId, CallStatus, ConversationId, ConversationStatus,
-    Event, Lane, OverflowReason, QueueId,
+    DeviceState, Event, Lane, OverflowReason, QueueId,
 };
 use crate::protocol::Role;
 use crate::protocol::messaging;
@@ -478,9 +478,11 @@ impl Audience {
                 status,
                 previous,
                 since,
+                device,
             } => {
                 let mut state =
                     AgentState::new(agent.as_str(), status, *since, Some(previous.name()));
+                state.device = device.map(DeviceState::name);
                 state.by = self.agent_cause(agent);
                 let payload = outbound::Event::AgentState(state).payload();
                 self.send_to_agent(agent, &payload);
@@ -888,6 +890,7 @@ mod tests {
         there.keep_streams(&acd, streams(&acd, BTreeMap::new()));
         let (agent1, agent2) = (AgentId::from("agent1"), AgentId::from("agent2"));
         let call = |id: &str| Command::CallArrived {
+            arrived_at: None,
             call: id.into(),
             queue: QueueId::from("support"),
             priority: 0,
@@ -989,6 +992,7 @@ mod tests {
         received(&mut own_queue);
         received(&mut supervisor_queue);
         let arrived = Command::CallArrived {
+            arrived_at: None,
             call: "c1".into(),
             queue: QueueId::from("support"),
             priority: 0,
