@@ -2,7 +2,8 @@
 // server's messages. The view is rebuilt from each session's events (`reset`, then the
 // snapshot); `reduce` takes one event and returns the next view (the same one when the event
 // changes nothing); `agentActions` says which of the page's actions the agent's state and call
-// allow. A queue serves one lane per channel it routes (its calls, its chats, ...): the waiting
+// allow; `phoneNotice` says when the agent's phone, as the PBX reports it, keeps calls away.
+// A queue serves one lane per channel it routes (its calls, its chats, ...): the waiting
 // counts are kept per lane (`laneKey`), and a call or a conversation is offered as transfer
 // targets only the queues with a lane of its channel. No DOM, no network, no clock (times come
 // in as arguments): agent.js draws what this module says, and Node tests it as it is
@@ -17,9 +18,11 @@ import {
   laneKey,
   lanesOf,
   namesById,
+  phoneIssue,
   queuesServing,
   reasonName,
   secondsSince,
+  setBy,
 } from "./format.js";
 
 /**
@@ -39,7 +42,9 @@ export function emptyView() {
     /** The tenant's agents from `list_agents` (`{id, name, state}`, in the tenant's order): the
      *  transfer targets. The AuthResult names only this agent; [] until the list comes. */
     directory: [],
-    /** The last `agent_state` of this agent, or null before the snapshot's. */
+    /** The last `agent_state` of this agent, or null before the snapshot's; with `device`, its
+     *  phone as the PBX last reported it (absent until reported), and `by` kept across a change
+     *  of a detail alone (`setBy`). */
     agent: null,
     /** The pending state (`{state, reason}`), or null; and the supervisor who set it. */
     pending: null,
@@ -104,8 +109,12 @@ export function reduce(view, event) {
   if (!concernsMe(view, event)) return view;
   const next = (changes) => Object.freeze({ ...view, ...changes });
   switch (event.type) {
-    case "agent_state":
-      return next({ agent: event });
+    case "agent_state": {
+      // A change of the phone alone (previous == state) comes as an agent_state too: `since`
+      // stands, so the time in state goes on; who set the state stays said.
+      const by = setBy(view.agent, event);
+      return next({ agent: by === (event.by ?? null) ? event : { ...event, by } });
+    }
     case "pending_state":
       return next({ pending: event.pending ?? null, pendingBy: event.by ?? null });
     case "offer":
@@ -175,6 +184,22 @@ export function stateLine(view) {
     reason: state === "not_ready" ? `· ${reasonOf(view, view.agent.reason)}` : "",
     by: view.agent?.by ? `(set by ${view.agent.by})` : "",
   };
+}
+
+/**
+ * What the page says of the agent's phone, beside the state (which it leaves as it is: a ready
+ * agent is ready): `{device, text}` while the phone keeps calls away (`phoneIssue`: not
+ * registered, or busy with a call the ACD did not offer), or null. Conversations still come, and
+ * the words say so to an agent who takes them.
+ */
+export function phoneNotice(view) {
+  const device = phoneIssue(view.agent?.state, view.agent?.device);
+  if (device === null) return null;
+  const words =
+    device === "unregistered"
+      ? "Your phone is not registered: you get no calls until it is."
+      : "Your phone is busy with another call: no calls are offered until it is free.";
+  return { device, text: takesConversations(view) ? `${words} Chats still come.` : words };
 }
 
 /** What happens after this call, as the page says it; null when nothing is pending. */

@@ -22,6 +22,7 @@ import {
   offerRings,
   pageTitle,
   pendingText,
+  phoneNotice,
   queueRows,
   reduce,
   reset,
@@ -222,6 +223,13 @@ export function start() {
     badge.dataset.state = line.state;
     byRole("reason").textContent = line.reason;
     byRole("by").textContent = line.by;
+
+    // The phone's notice: its live region stays in the page and only its words change, so a
+    // screen reader says them when they come; with none, it is empty and takes no room.
+    const phone = phoneNotice(view);
+    const phoneLine = byRole("phone-notice");
+    if (phoneLine.textContent !== (phone?.text ?? "")) phoneLine.textContent = phone?.text ?? "";
+    phoneLine.dataset.device = phone?.device ?? "";
 
     const pending = pendingText(view);
     byRole("pending").hidden = pending === null;

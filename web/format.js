@@ -83,3 +83,33 @@ export function laneCounts(queues) {
   for (const lane of lanesOf(queues)) counts.set(lane.id, (counts.get(lane.id) ?? 0) + 1);
   return counts;
 }
+
+/**
+ * Who set the agent's state (`agent_state`'s `by`) after `event`, given the `known` state before
+ * it. An event that changes only a detail of the state the agent is in (its phone, a hold:
+ * `previous` is `state`, and `since` and the reason stand) names nobody, yet the state is still
+ * the one the supervisor set: that stays. Otherwise the event's own `by`, or null.
+ */
+export function setBy(known, event) {
+  if (event.by) return event.by;
+  const detailOnly =
+    Boolean(known) &&
+    event.previous === event.state &&
+    known.state === event.state &&
+    known.since === event.since &&
+    (known.reason ?? null) === (event.reason ?? null);
+  return detailOnly ? (known.by ?? null) : null;
+}
+
+/**
+ * What a page says of an agent's phone (`agent_state`'s `device`) in `state`: `unregistered` or
+ * `in_use` while that keeps calls away from a logged-in agent, else null. Never reported or
+ * `available`: nothing (the ACD takes it as available). Logged out: nothing (no calls anyway).
+ * `in_use` while ringing, on a call or in wrap-up: nothing, since the ACD's own call explains it.
+ */
+export function phoneIssue(state, device) {
+  if (!state || state === "logged_out") return null;
+  if (device === "unregistered") return device;
+  if (device === "in_use" && !BUSY_STATES.has(state)) return device;
+  return null;
+}

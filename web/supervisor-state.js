@@ -1,6 +1,6 @@
 // supervisor-state.js: what the supervisor's console knows and what it offers, as pure
 // functions of the server's messages. The view holds every agent of the tenant (state, pending
-// state, queues), every call in the ACD, each queue's statistics and the totals, rebuilt from
+// state, queues, phone), every call in the ACD, each queue's statistics and the totals, rebuilt from
 // the snapshot that `subscribe` brings and kept up by the events after it; `reduce` takes one
 // event and returns the next view (the same one when the event changes nothing, as any event
 // before `subscribe` does). `agentActions` and `callActions` say which of the supervisor's
@@ -21,9 +21,11 @@ import {
   laneKey,
   lanesOf,
   namesById,
+  phoneIssue,
   queuesServing,
   reasonName,
   secondsSince,
+  setBy,
 } from "./format.js";
 
 export { VOICE, laneKey } from "./format.js";
@@ -160,7 +162,10 @@ export function reduce(view, event) {
         call: event.call ?? null,
         on_hold: Boolean(event.on_hold),
         wrap_up_deadline: event.wrap_up_deadline ?? null,
-        by: event.by ?? null,
+        // A change of the phone alone (previous == state) keeps `since`, so the time in state
+        // goes on, and who set the state.
+        by: setBy(previous, event),
+        device: event.device ?? null,
         queues: event.queues ?? previous?.queues ?? [],
         pending: previous?.pending ?? null,
         pendingBy: previous?.pendingBy ?? null,
@@ -205,6 +210,24 @@ export function pendingLabel(view, pending) {
   return `${STATE_LABELS.not_ready} · ${reasonOf(view, pending.reason)}`;
 }
 
+/** What the console says of a phone that keeps calls away (`phoneIssue`), by `device`. */
+export const PHONE_LABELS = Object.freeze({ unregistered: "Phone: not registered", in_use: "Phone: in use" });
+const PHONE_TITLES = Object.freeze({
+  unregistered: "The PBX reports this agent's phone not registered (off, or the softphone closed): no calls are offered to the agent until it is",
+  in_use: "The PBX reports this agent's phone on a call the ACD did not offer (private or outbound): no calls are offered to the agent until it is free",
+});
+
+/**
+ * The badge of an agent's phone: `{device, label, title}` while the phone keeps calls away from
+ * the logged-in agent (`phoneIssue`), or null (available, never reported, or explained by the
+ * ACD's own call).
+ */
+export function phoneBadge(view, id) {
+  const agent = view.agents.get(id);
+  const device = phoneIssue(agent?.state, agent?.device);
+  return device === null ? null : { device, label: PHONE_LABELS[device], title: PHONE_TITLES[device] };
+}
+
 /** What is known of a call: while it is in the ACD, or as it last was. */
 export function callDetails(view, id) {
   return view.calls.get(id) ?? view.recentCalls.get(id) ?? null;
@@ -245,6 +268,7 @@ export function agentSearchText(view, id) {
     id,
     agent?.state ? STATE_LABELS[agent.state] : "",
     agent?.state === "not_ready" ? reasonOf(view, agent.reason) : "",
+    phoneBadge(view, id)?.label ?? "",
     pendingLabel(view, agent?.pending),
     (agent?.queues ?? []).map((queue) => queueName(view, queue)).join(" "),
     agent?.call ?? "",

@@ -1,5 +1,5 @@
 // supervisor.js: the supervisor's console. Every agent of the tenant (state, time in state,
-// reason, pending state, current call) with the supervisor's actions on it; every queue's live
+// reason, a phone that keeps calls away, pending state, current call) with the supervisor's actions on it; every queue's live
 // figures and today's statistics, a row per lane with its channel (a queue serving voice and
 // chat has two rows; a lane of conversations also shows the places its agents hold and today's
 // first response); every call, with priority and move for waiting ones.
@@ -34,6 +34,7 @@ import {
   moveCommand,
   notLive,
   oldestWait,
+  phoneBadge,
   priorityCommand,
   queueFigures,
   reduce,
@@ -208,6 +209,7 @@ export function start() {
     r.time = h("span", { "data-role": "time" });
     r.timeExtra = h("span", { class: "sv-time-extra", "data-role": "time-extra" });
     r.reason = h("span", { class: "sv-reason", "data-role": "reason" });
+    r.phone = h("span", { class: "sv-phone", "data-role": "phone", hidden: true });
     r.pending = h("td", { "data-role": "pending" });
     r.call = h("td", { "data-role": "call", class: "call-cell" });
     r.queues = h("span", { class: "agent-queues", "data-role": "queues" });
@@ -286,7 +288,7 @@ export function start() {
       "tr",
       { dataset: { agent: id } },
       r.nameCell,
-      h("td", { class: "state-cell" }, r.state, r.reason, r.stateBy),
+      h("td", { class: "state-cell" }, r.state, r.reason, r.phone, r.stateBy),
       h("td", { class: "number sv-time" }, r.time, r.timeExtra),
       r.pending,
       r.call,
@@ -426,6 +428,14 @@ export function start() {
       r.tr.dataset.state = facts.state ?? "unknown";
 
       setText(r.reason, facts.reason);
+
+      // The phone, when it keeps calls away; a change of it alone leaves the state and its clock.
+      const phone = phoneBadge(view, id);
+      setText(r.phone, phone?.label ?? "");
+      if (r.phone.title !== (phone?.title ?? "")) r.phone.title = phone?.title ?? "";
+      r.phone.hidden = phone === null;
+      r.phone.dataset.device = phone?.device ?? "";
+      r.tr.dataset.phone = phone?.device ?? "ok";
 
       if (facts.pending !== null) {
         fill(

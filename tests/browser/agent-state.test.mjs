@@ -2,7 +2,9 @@
 // offers after the server's events, with the messages of protocol/examples: an offer taken, a
 // call held, hung up and wrapped up, a pending state set while on a call, an offer that rings
 // out, a reload mid-call, a new session's snapshot, events that are not this agent's, and a queue
-// serving voice and chat (a waiting count per lane; transfer targets by the work's channel).
+// serving voice and chat (a waiting count per lane; transfer targets by the work's channel), and
+// the agent's phone as the PBX reports it (agent_state's `device`: a notice when it keeps calls
+// away, the state left as it is).
 // (The page itself, on the real server in Chromium: agent.test.mjs.)
 // Run: node --test agent-state.test.mjs
 
@@ -23,6 +25,7 @@ import {
   offers,
   pageTitle,
   pendingText,
+  phoneNotice,
   queueRows,
   reduce,
   reset,
@@ -349,4 +352,55 @@ test("the conversation panel is for an agent of a conversation queue", () => {
   const voiceOnly = [waiting("support"), waiting("sales")].reduce(reduce, signed);
   assert.equal(takesConversations(voiceOnly), false);
   assert.equal(takesConversations(reduce(voiceOnly, waiting("chat"))), true);
+});
+
+test("a phone not registered or busy: a notice beside the state, which stays ready, until the phone is available", () => {
+  const ready = after(agentState_("ready"));
+  assert.equal(phoneNotice(ready), null, "never reported: taken as available");
+  // The PBX reports the phone: an agent_state whose previous is its state, with the same since.
+  const unregistered = reduce(ready, agentState_("ready", { previous: "ready", device: "unregistered" }));
+  assert.deepEqual(phoneNotice(unregistered), {
+    device: "unregistered",
+    text: "Your phone is not registered: you get no calls until it is.",
+  });
+  assert.deepEqual(stateLine(unregistered), stateLine(ready), "the state badge is the same: the agent is ready");
+  assert.equal(pageTitle(unregistered), "Ready · WebAgent");
+  assert.deepEqual(offered(unregistered), offered(ready));
+  const now = Date.parse(SINCE) + 95_000;
+  assert.equal(clocks(unregistered, now).inState, "1:35", "the time in state goes on");
+  assert.equal(announcement(ready, agentState_("ready", { previous: "ready", device: "unregistered" })), null, "the notice is its own live region");
+
+  const inUse = reduce(unregistered, agentState_("ready", { previous: "ready", device: "in_use" }));
+  assert.deepEqual(phoneNotice(inUse), {
+    device: "in_use",
+    text: "Your phone is busy with another call: no calls are offered until it is free.",
+  });
+  assert.equal(phoneNotice(reduce(inUse, agentState_("ready", { previous: "ready", device: "available" }))), null);
+
+  // The phone is kept with the agent: a later change of state carries it, a snapshot too.
+  const notReady = reduce(unregistered, agentState_("not_ready", { reason: "break", previous: "ready", device: "unregistered" }));
+  assert.equal(phoneNotice(notReady).device, "unregistered", "not ready: said before the agent goes ready");
+  assert.equal(phoneNotice(after(agentState_("ready", { device: "unregistered" }))).device, "unregistered", "from the snapshot");
+  // Logged out, nothing is offered anyway; an agent on a call the ACD offered is naturally in use.
+  assert.equal(phoneNotice(after(agentState_("logged_out", { device: "unregistered" }))), null);
+  assert.equal(phoneNotice(onCall({ device: "in_use" })), null);
+  assert.equal(phoneNotice(ringing()), null);
+  assert.equal(phoneNotice(onCall({ device: "unregistered" })).device, "unregistered", "a phone gone mid-call is said");
+});
+
+test("the phone's notice says chats still come to an agent who takes them", () => {
+  const waiting = (queue) => ({ type: "queue_waiting", queue, waiting: 0, oldest_waiting_since: null });
+  const view = after(waiting("support"), waiting("chat"), agentState_("ready", { device: "in_use" }));
+  assert.equal(phoneNotice(view).text, "Your phone is busy with another call: no calls are offered until it is free. Chats still come.");
+});
+
+test("a change of the phone alone keeps who set the state; a real change does not", () => {
+  const forced = after(agentState_("ready", { previous: "not_ready", by: "supervisor" }));
+  assert.equal(stateLine(forced).by, "(set by supervisor)");
+  const phone = reduce(forced, agentState_("ready", { previous: "ready", device: "unregistered" }));
+  assert.equal(stateLine(phone).by, "(set by supervisor)");
+  assert.equal(phone.agent.device, "unregistered");
+  const later = "2023-11-14T22:15:00.000Z";
+  const own = reduce(phone, agentState_("not_ready", { previous: "ready", since: later, reason: "break", device: "unregistered" }));
+  assert.equal(stateLine(own).by, "", "the agent's own change names nobody");
 });

@@ -4,7 +4,8 @@
 // chat queue_stats), which actions a supervisor may take on an agent or a call in each state, the
 // commands they send, the filter, a new session's snapshot and events before `subscribe`, and a
 // queue serving voice and chat (a row and statistics per lane; a call moves only to queues with a
-// voice lane, each once).
+// voice lane, each once), and each agent's phone as the PBX reports it (a badge while it keeps
+// calls away; a change of it alone leaves the state and its time).
 // Messages are those of protocol/examples. (The page itself, on the real server in Chromium:
 // supervisor.test.mjs.)
 // Run: node --test supervisor-state.test.mjs
@@ -33,6 +34,7 @@ import {
   moveCommand,
   notLive,
   oldestWait,
+  phoneBadge,
   priorityCommand,
   laneStats,
   lanes,
@@ -478,4 +480,46 @@ test("events a console does not show change nothing, and the reducer leaves the 
   assert.equal(agentFacts(view, "agent1").label, "Ready");
   assert.equal(agentFacts(next, "agent1").label, "On call");
   assert.ok(Object.isFrozen(next));
+});
+
+test("an agent's phone: a badge while it keeps calls away; a change of it alone keeps the state, its time and who set it", () => {
+  let view = console_(
+    snapshotAgent("agent1", "ready", { device: "unregistered" }),
+    snapshotAgent("agent2", "ready", { device: "available" }),
+    snapshotAgent("agent3", "ready"),
+    snapshotAgent("agent4", "logged_out", { device: "unregistered" }),
+    snapshotAgent("agent5", "on_call", { call: "c5", on_hold: false, device: "in_use" }),
+  );
+  assert.deepEqual(
+    { ...phoneBadge(view, "agent1"), title: undefined },
+    { device: "unregistered", label: "Phone: not registered", title: undefined },
+  );
+  assert.match(phoneBadge(view, "agent1").title, /no calls are offered/);
+  assert.equal(phoneBadge(view, "agent2"), null, "available");
+  assert.equal(phoneBadge(view, "agent3"), null, "never reported");
+  assert.equal(phoneBadge(view, "agent4"), null, "logged out: no calls anyway");
+  assert.equal(phoneBadge(view, "agent5"), null, "on a call the ACD offered: naturally in use");
+  assert.equal(phoneBadge(view, "agent6"), null, "not in the snapshot yet");
+  assert.ok(matchesFilter(agentSearchText(view, "agent1"), "not registered"), "the filter finds it");
+  assert.ok(!matchesFilter(agentSearchText(view, "agent2"), "phone"));
+
+  // agent2 was made ready by a supervisor a while ago; then its phone goes in use on a private call.
+  view = reduce(view, { type: "agent_state", agent: "agent2", state: "ready", since: SINCE, previous: "not_ready", by: "supervisor", device: "available" });
+  const now = Date.parse(SINCE) + 125_000;
+  const before = agentClock(view, "agent2", now);
+  view = reduce(view, { type: "agent_state", agent: "agent2", state: "ready", since: SINCE, previous: "ready", device: "in_use" });
+  assert.equal(phoneBadge(view, "agent2").device, "in_use");
+  assert.equal(phoneBadge(view, "agent2").label, "Phone: in use");
+  assert.equal(agentFacts(view, "agent2").label, "Ready", "the state stays");
+  assert.deepEqual(agentClock(view, "agent2", now), before, "the time in state goes on");
+  assert.equal(agentClock(view, "agent2", now).time, "2:05");
+  assert.equal(agentFacts(view, "agent2").by, "by supervisor", "still the supervisor's state");
+  assert.deepEqual(agentFacts(view, "agent2").queues, "Customer Support", "the snapshot's queues stay");
+  // Available again: the badge goes.
+  view = reduce(view, { type: "agent_state", agent: "agent2", state: "ready", since: SINCE, previous: "ready", device: "available" });
+  assert.equal(phoneBadge(view, "agent2"), null);
+  // A real change of state that the agent made names nobody, and carries the phone.
+  view = reduce(view, { type: "agent_state", agent: "agent1", state: "not_ready", since: "2023-11-14T22:16:00.000Z", previous: "ready", reason: "break", device: "unregistered" });
+  assert.equal(agentFacts(view, "agent1").by, "");
+  assert.equal(phoneBadge(view, "agent1").label, "Phone: not registered", "not ready: said before the agent goes ready");
 });
