@@ -419,19 +419,32 @@ fn serve(args: &ServeArgs) -> Result<String, Box<dyn Error>> {
                 );
             }
         }
-        loop {
-            match signals.next().await {
-                Signal::Stop => break,
+        let failed = loop {
+            let signal = tokio::select! {
+                signal = signals.next() => signal,
+                () = server.failed() => break true,
+            };
+            match signal {
+                Signal::Stop => break false,
                 Signal::Terminate => {
                     notify_systemd("STOPPING=1");
                     drain(&server, &mut signals, args).await;
-                    break;
+                    break false;
                 }
                 Signal::Reload => reload(&server, args).await,
             }
-        }
+        };
         notify_systemd("STOPPING=1");
         server.shutdown().await;
+        if failed {
+            // A non-zero status: systemd's Restart=on-failure (dist/acdhub.service) starts the
+            // server again, which recovers every tenant from its journal.
+            return Err(
+                "a tenant's engine failed (the log above says which and why): \
+                        stopped so that a restart recovers it from its journal"
+                    .into(),
+            );
+        }
         Ok(String::new())
     })
 }

@@ -118,6 +118,10 @@ pub struct Server {
     listeners: TaskTracker,
     engines: Vec<JoinHandle<()>>,
     engines_stop: CancellationToken,
+    /// Cancelled when a tenant's engine ended by itself (a bug made it panic): the server can
+    /// no longer serve that tenant, and stops with every session closed with 1011 for its
+    /// service manager to start it again from the journal ([`Server::failed`]).
+    failed: CancellationToken,
     /// Cancelled when [`Server::drain`] begins: `/readyz` answers 503 from then on.
     draining: CancellationToken,
 }
@@ -216,6 +220,7 @@ impl Server {
         };
         let clock = Arc::new(clock);
         let engines_stop = CancellationToken::new();
+        let failed = CancellationToken::new();
         let setup = || EngineSetup {
             clock: clock.clone(),
             counters: counters.clone(),
@@ -239,7 +244,13 @@ impl Server {
                 None => start_engine(&tenant, simulated, now, setup(), &storage).await?,
             };
             let (sender, receiver) = mpsc::channel(tenant::CHANNEL_CAPACITY);
-            engines.push(tokio::spawn(engine.run(receiver, engines_stop.clone())));
+            let run = tokio::spawn(engine.run(receiver, engines_stop.clone()));
+            engines.push(tokio::spawn(watch_engine(
+                tenant.id.clone(),
+                run,
+                engines_stop.clone(),
+                failed.clone(),
+            )));
             senders.insert(tenant.id, sender);
         }
 
@@ -290,6 +301,7 @@ impl Server {
             limits: limits.clone(),
             audit,
             shutdown: shutdown.clone(),
+            failed: failed.clone(),
             resumable: resumable.clone(),
             counters: counters.clone(),
             clock: clock.clone(),
@@ -409,6 +421,7 @@ impl Server {
             listeners,
             engines,
             engines_stop,
+            failed,
             draining,
         })
     }
@@ -462,15 +475,24 @@ impl Server {
         tokio::time::sleep(drain).await;
     }
 
+    /// Returns when a tenant's engine has failed: it ended by itself, which only a bug (a
+    /// panic) does. The tenant's commands can no longer be served; the binary then shuts down
+    /// ([`Server::shutdown`] closes every session with 1011, "the server failed") and exits with
+    /// a failure status, for its service manager to start it again from the journal.
+    pub async fn failed(&self) {
+        self.failed.cancelled().await
+    }
+
     /// Stops gracefully: no new connections, every client closed with 1012 (service restart),
-    /// then the engines. Waits at most the configured grace period for clients to go, and says
+    /// or 1011 (the server failed) after [`Server::failed`], then the engines. Waits at most the configured grace period for clients to go, and says
     /// so in the log if it runs over.
     pub async fn shutdown(self) {
         let grace = self.sessions.limits().shutdown_grace;
         let open = self.sessions.connections().len();
         tracing::info!(
             connections = open,
-            "shutting down: closing every session with 1012"
+            "shutting down: closing every session with {}",
+            self.sessions.stopping().code
         );
         self.sessions.shutdown().cancel();
         self.listeners.close();
@@ -492,6 +514,25 @@ impl Server {
         }
         tracing::info!("stopped");
     }
+}
+
+/// Waits for a tenant's engine to end, and cancels `failed` if it ended on its own rather than
+/// when the server stopped it (`stop`): a panic, which the engine's task caught.
+async fn watch_engine(
+    tenant: String,
+    run: JoinHandle<()>,
+    stop: CancellationToken,
+    failed: CancellationToken,
+) {
+    let ended = run.await;
+    if stop.is_cancelled() && ended.is_ok() {
+        return;
+    }
+    match ended {
+        Ok(()) => tracing::error!(%tenant, "the tenant's engine stopped by itself"),
+        Err(error) => tracing::error!(%tenant, %error, "the tenant's engine failed"),
+    }
+    failed.cancel();
 }
 
 /// A tenant's day as its journal directory holds it, read the way a start recovers it (the

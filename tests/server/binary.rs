@@ -48,6 +48,14 @@ impl Acdhub {
         Acdhub::start_command(Command::new(env!("CARGO_BIN_EXE_acdhub")), config, data).await
     }
 
+    /// Like `start`, with these environment variables set for the process.
+    #[allow(dead_code)]
+    pub async fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Acdhub {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_acdhub"));
+        command.envs(env.iter().copied());
+        Acdhub::start_command(command, config, &config.with_extension("data")).await
+    }
+
     /// Like `start`, with the process allowed `nofile` open file descriptors (`prlimit`).
     pub async fn start_limited(config: &Path, nofile: u32) -> Acdhub {
         let mut command = Command::new("prlimit");
@@ -170,6 +178,23 @@ impl Acdhub {
         let (status, body) = http_get(self.metrics, "/metrics").await;
         assert_eq!(status, 200, "{body}");
         body
+    }
+
+    /// Waits for the process to end by itself; returns its exit status and its log.
+    #[allow(dead_code)]
+    pub async fn exited(mut self) -> (std::process::ExitStatus, String) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// SIGTERM; the process must end cleanly. Returns its log.

@@ -1,6 +1,7 @@
 //! Graceful shutdown: every client, authenticated or not, is closed with 1012 (service restart),
 //! in process and when the real binary gets SIGTERM. Its log, at the most verbose level, holds
-//! no password and no token.
+//! no password and no token. A tenant's engine that fails (a bug) closes every client with 1011
+//! and ends the process with a failure status, for its service manager to restart it.
 
 use crate::net;
 use std::io::{BufRead, BufReader};
@@ -9,6 +10,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::json;
 
+use crate::binary::Acdhub;
 use crate::net::{Client, Via};
 
 #[tokio::test]
@@ -101,4 +103,49 @@ async fn sigterm_closes_every_client_with_1012_and_the_process_exits_cleanly() {
     assert!(!rest.contains(net::PASSWORD), "a password in the log");
     assert!(!rest.contains(&token), "a token in the log");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A bug that makes a tenant's engine panic does not leave a server that answers but can no
+/// longer serve the tenant: every session is closed with 1011 ("the server failed"), the process
+/// exits with a failure status (the unit's Restart=on-failure starts it again), the log says
+/// which tenant and why, and the restarted server has every call its journal has.
+#[tokio::test]
+async fn a_tenant_engine_that_panics_closes_every_session_with_1011_and_a_restart_recovers() {
+    let dir = net::fresh_dir("engine-panic");
+    let config = dir.join("acdhub.toml");
+    std::fs::write(&config, net::config_text("")).unwrap();
+    let acdhub = Acdhub::start_with_env(&config, &[("ACDHUB_TEST_ENGINE_PANIC", "boom")]).await;
+    let (mut a1, _) = Client::login_at(acdhub.ws, Via::Ws, "a1").await;
+    let (mut wall, _) = Client::login_at(acdhub.wss, Via::Wss, "wall").await;
+    wall.ok(json!({"type": "subscribe"})).await;
+    let (mut pbx, _) = Client::login_at(acdhub.ws, Via::Ws, "pbx").await;
+    pbx.ok(json!({"type": "call_arrived", "call": "kept", "queue": "sales"}))
+        .await;
+    pbx.send(json!({"type": "call_arrived", "call": "boom", "queue": "sales"}))
+        .await
+        .unwrap();
+    for client in [&mut pbx, &mut a1, &mut wall] {
+        assert_eq!(client.expect_close().await, 1011);
+    }
+    let (status, log) = acdhub.exited().await;
+    assert!(!status.success(), "a failure status: {status}\n{log}");
+    assert!(
+        log.contains("the tenant's engine failed") && log.contains("ACDHUB_TEST_ENGINE_PANIC"),
+        "the log says which engine and why:\n{log}"
+    );
+    assert!(log.contains("closing every session with 1011"), "{log}");
+
+    let acdhub = Acdhub::start(&config).await;
+    let (mut pbx, _) = Client::login_at(acdhub.ws, Via::Ws, "pbx").await;
+    let kept = pbx
+        .expect_where("call_state", |m| m["call"] == "kept")
+        .await;
+    assert_eq!(kept["status"], "waiting", "{kept}");
+    assert!(
+        !pbx.backlog.iter().any(|m| m["call"] == "boom"),
+        "the call that failed was never journaled: {:?}",
+        pbx.backlog
+    );
+    drop(acdhub);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -82,6 +82,8 @@ pub struct Sessions {
     audit: AuditLog,
     /// Cancelled when the server shuts down: listeners stop, sessions close with 1012.
     shutdown: CancellationToken,
+    /// Cancelled when a tenant's engine failed ([`Sessions::stopping`]).
+    failed: CancellationToken,
     /// Every connection's task, so shutdown can wait for them.
     tasks: TaskTracker,
     /// Every authenticated session, attached or waiting to be resumed.
@@ -102,6 +104,8 @@ pub struct SessionParts {
     pub limits: Limits,
     pub audit: AuditLog,
     pub shutdown: CancellationToken,
+    /// Cancelled when a tenant's engine failed: the shutdown that follows closes with 1011.
+    pub failed: CancellationToken,
     pub resumable: Arc<Resumable>,
     pub counters: Arc<Counters>,
     pub clock: Arc<Clock>,
@@ -116,6 +120,7 @@ impl Sessions {
             limits,
             audit,
             shutdown,
+            failed,
             resumable,
             counters,
             clock,
@@ -129,6 +134,7 @@ impl Sessions {
             tenants,
             audit,
             shutdown,
+            failed,
             tasks: TaskTracker::new(),
             resumable,
             counters,
@@ -153,6 +159,16 @@ impl Sessions {
     /// Cancelled when the server shuts down.
     pub fn shutdown(&self) -> &CancellationToken {
         &self.shutdown
+    }
+
+    /// How a shutdown closes each session: 1012 (the server restarts: reconnect shortly), or
+    /// 1011 after a tenant's engine failed.
+    pub fn stopping(&self) -> CloseReason {
+        if self.failed.is_cancelled() {
+            SERVER_FAILED
+        } else {
+            SHUTTING_DOWN
+        }
     }
 
     /// Every connection's task: a connection's task is spawned on it, so shutdown waits for it.
@@ -385,6 +401,7 @@ impl Session {
         // When the last unanswered ping went out.
         let mut awaiting_pong: Option<Instant> = None;
         let shutdown = self.sessions.shutdown.clone();
+        let sessions = self.sessions.clone();
         let takeover = self.takeover.clone();
         let mut timer = Timer::default();
         loop {
@@ -410,7 +427,7 @@ impl Session {
             // too, so they wait only while nothing else is ready.
             tokio::select! {
                 biased;
-                () = shutdown.cancelled() => return Some(SHUTTING_DOWN),
+                () = shutdown.cancelled() => return Some(self.sessions.stopping()),
                 () = takeover.notified(), if self.auth.is_some() => return Some(TAKEN_OVER),
                 () = handle.queued() => {
                     if handle.close_reason().is_some() {
@@ -418,7 +435,7 @@ impl Session {
                     }
                     {
                         let write = pin!(self.write_batch(socket));
-                        if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
+                        if let Err(reason) = guarded(&handle, &sessions, pong_timeout, write).await {
                             return reason;
                         }
                     }
@@ -466,7 +483,7 @@ impl Session {
                     self.handle.send_reply(beat.to_json());
                     if awaiting_pong.is_none() {
                         let ping = socket.ping();
-                        match guarded(&handle, &shutdown, pong_timeout, pin!(ping)).await {
+                        match guarded(&handle, &sessions, pong_timeout, pin!(ping)).await {
                             Ok(true) => awaiting_pong = Some(Instant::now()),
                             Ok(false) => {}
                             Err(reason) => return reason,
@@ -481,7 +498,7 @@ impl Session {
                 }
                 () = handle.stats_posted() => {
                     let write = pin!(self.write_batch(socket));
-                    if let Err(reason) = guarded(&handle, &shutdown, pong_timeout, write).await {
+                    if let Err(reason) = guarded(&handle, &sessions, pong_timeout, write).await {
                         return reason;
                     }
                 }
@@ -811,6 +828,11 @@ impl Session {
     }
 }
 
+const SERVER_FAILED: CloseReason = CloseReason {
+    code: close::INTERNAL_ERROR,
+    reason: "server failed",
+};
+
 const SHUTTING_DOWN: CloseReason = CloseReason {
     code: close::SERVICE_RESTART,
     reason: "server shutting down",
@@ -845,7 +867,7 @@ const TOO_BIG: CloseReason = CloseReason {
 /// (a future taken by value would be kept twice, as the argument and as the thing awaited).
 async fn guarded<T, W: Future<Output = Result<T, Gone>>>(
     handle: &SessionHandle,
-    shutdown: &CancellationToken,
+    sessions: &Sessions,
     patience: Duration,
     mut write: Pin<&mut W>,
 ) -> Result<T, Option<CloseReason>> {
@@ -868,7 +890,7 @@ async fn guarded<T, W: Future<Output = Result<T, Gone>>>(
                 })),
             },
             () = handle.closing() => Err(handle.close_reason()),
-            () = shutdown.cancelled() => Err(Some(SHUTTING_DOWN)),
+            () = sessions.shutdown.cancelled() => Err(Some(sessions.stopping())),
         }
     })
     .await

@@ -145,6 +145,9 @@ pub struct Engine {
     /// With `[cluster]`: the tenant's replica of its log, which orders every command, instead
     /// of the journal.
     replica: Option<Box<Replicated>>,
+    /// For tests of the server's failure path only: `ACDHUB_TEST_ENGINE_PANIC` names a call
+    /// whose `call_arrived` makes the engine panic, before it is journaled, as a bug would.
+    panic_on_call: Option<String>,
 }
 
 /// What an engine is given besides its tenant's core: the server's clock, counters and audit
@@ -192,6 +195,13 @@ impl Engine {
             setup.counters.journal_opened(&tenant);
         }
         let record_files = RecordFiles::none(&tenant);
+        let panic_on_call = std::env::var("ACDHUB_TEST_ENGINE_PANIC").ok();
+        if let Some(call) = &panic_on_call {
+            tracing::warn!(
+                %tenant,
+                "ACDHUB_TEST_ENGINE_PANIC: a call_arrived of `{call}` makes this engine panic, for tests only"
+            );
+        }
         Engine {
             tenant,
             acd,
@@ -212,6 +222,7 @@ impl Engine {
             record_files,
             journal_retry: None,
             replica: None,
+            panic_on_call,
         }
     }
 
@@ -578,6 +589,13 @@ impl Engine {
                 _ => None,
             })
             .collect();
+        if let Some(call) = &self.panic_on_call {
+            let arrives = |command: &acd::Command| matches!(command, acd::Command::CallArrived { call: c, .. } if c.as_str() == call);
+            assert!(
+                !commands.iter().any(arrives),
+                "ACDHUB_TEST_ENGINE_PANIC: call `{call}` arrived"
+            );
+        }
         let journaled = self.journal(now, &commands).await;
         for (request, admission) in group.into_iter().zip(admitted) {
             let refusal = match &admission {
