@@ -154,11 +154,12 @@ impl CallRecords {
     /// `since`, so they are exact even when a late tick runs several deadlines at once.
     pub fn observe(&mut self, event: &Event, now: Timestamp) {
         match event {
-            Event::CallQueued { call, queue } => {
-                let call = self.call(call, now);
+            Event::CallQueued { call, queue, since } => {
+                // A call that waited before it reached the ACD (`arrived_at`) arrived then.
+                let call = self.call(call, *since);
                 if call.new_leg_next {
                     call.new_leg_next = false;
-                    call.leg_started_at = now;
+                    call.leg_started_at = *since;
                     call.leg_open = true;
                 }
                 call.enter(queue);

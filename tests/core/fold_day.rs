@@ -71,11 +71,12 @@ impl<F: Fold> Day<F> {
     /// Lets time pass to `offset`, then runs the commands (script syntax, `;`-separated).
     #[track_caller]
     pub fn at(&mut self, offset: &str, commands: &str) {
+        let now = self.instant(offset);
         let commands = commands
             .split(';')
             .map(str::trim)
             .filter(|c| !c.is_empty())
-            .map(|c| support::parse_command(c).unwrap())
+            .map(|c| support::parse_command_at(c, Some(now)).unwrap())
             .collect();
         self.run(offset, commands);
     }

@@ -95,6 +95,31 @@ fn an_answered_call_with_hold_and_a_wrap_up_extended_then_ended_early() {
     day.assert_all_finished_and_agreeing();
 }
 
+/// A call that waited in the PBX before it reached the ACD (`arrived_at`): its record arrived
+/// then, and its waits count from then, as the queue's figures do.
+#[test]
+fn a_call_that_waited_before_it_arrived_is_recorded_from_when_it_began_to_wait() {
+    let mut day = Day::new(
+        "
+        queue support wrap_up 0s
+        agent ann support 1
+        ",
+    );
+    day.at("0s", "login ann");
+    day.at("30s", "call c1 in support waited 12s");
+    day.at("31s", "ready ann");
+    day.at("33s", "accept ann c1");
+    day.at("40s", "hangup ann c1");
+    let r = day.record("c1");
+    assert_eq!(r.arrived_at, day.instant("18s"));
+    assert_eq!((r.wait_ms, r.last_queue_wait_ms), (15_000, 15_000));
+    let figures = day.acd.queue_stats(&"support".into()).unwrap().stats.today;
+    assert_eq!(
+        figures.figures.answer_wait_ms, 15_000,
+        "the queue counts the same wait"
+    );
+}
+
 #[test]
 fn abandoned_calls_in_queue_and_while_ringing_finish_at_once() {
     let mut day = Day::new(

@@ -1121,7 +1121,7 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
             None => format!("pending {agent} cleared"),
             Some(p) => format!("pending {agent} {}", render_pending(p)),
         },
-        Event::CallQueued { call, queue } => format!("queued {call} in {queue}"),
+        Event::CallQueued { call, queue, .. } => format!("queued {call} in {queue}"),
         Event::CallOffered {
             call,
             agent,

@@ -280,9 +280,9 @@ impl Agent {
 
 impl Acd {
     /// Whether the agent may be offered work of `channel` (`None` for voice) now. A call needs a
-    /// ready agent whose phone is available (or not reported); a conversation needs a free place for its channel and an agent who is
-    /// ready, or busy with a call with nothing pending when calls let conversations through
-    /// ([`config::RoutingConfig::voice_exclusive`]). Either way the agent must not be held back,
+    /// ready agent whose phone is available (or not reported); a conversation needs a free place
+    /// for its channel and an agent who is ready, or busy with a call with nothing pending when
+    /// calls let conversations through ([`config::RoutingConfig::voice_exclusive`]). Either way the agent must not be held back,
     /// and must hold nothing of another channel that is exclusive.
     ///
     /// [`config::RoutingConfig::voice_exclusive`]: super::config::RoutingConfig::voice_exclusive

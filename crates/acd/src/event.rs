@@ -106,6 +106,11 @@ pub enum Event {
     CallQueued {
         call: CallId,
         queue: QueueId,
+        /// When the call began waiting in this queue: now, but for a call that arrived having
+        /// waited already (`arrived_at`), or one back in the queue after an offer (its wait there
+        /// goes on).
+        #[serde(default = "Timestamp::default")]
+        since: Timestamp,
     },
     /// Ring the agent: the telephony side rings its device, the WebAgent shows the offer.
     CallOffered {

@@ -80,7 +80,11 @@ impl Acd {
                 queue,
             }
         } else {
-            Event::CallQueued { call: id, queue }
+            Event::CallQueued {
+                call: id,
+                queue,
+                since: call.entered_queue_at,
+            }
         });
         self.settle_waiting(slot);
     }

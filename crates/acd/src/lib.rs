@@ -57,18 +57,18 @@ pub use ids::{AgentId, CallId, ChannelId, ConversationId, QueueId, ReasonCode};
 pub use stats::{AgentCounts, Places, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
-
-/// How far after the ACD's clock a call's `arrived_at` may be and still be taken (as now): a
-/// PBX's clock a little ahead of the server's.
-pub const ARRIVAL_AHEAD: Duration = Duration::from_secs(5);
-/// How far before the ACD's clock a call's `arrived_at` may be.
-pub const ARRIVAL_MAX_PRIOR: Duration = Duration::from_secs(24 * 3600);
 use call::{Call, Calls};
 use config::{AgentConfig, ChannelConfig, ConfigError, ReasonConfig, RoutingConfig};
 use conversation::Channel;
 use queue::Queue;
 use stats::Stats;
 use timers::{Timer, TimerKey, Timers};
+
+/// How far after the ACD's clock a call's `arrived_at` may be and still be taken (as now): a
+/// PBX's clock a little ahead of the server's.
+pub const ARRIVAL_AHEAD: Duration = Duration::from_secs(5);
+/// How far before the ACD's clock a call's `arrived_at` may be.
+pub const ARRIVAL_MAX_PRIOR: Duration = Duration::from_secs(24 * 3600);
 
 /// Something an agent, a supervisor or the telephony side asks of the ACD.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -226,6 +226,7 @@ impl Acd {
                 Event::CallQueued {
                     call: id.clone(),
                     queue,
+                    since,
                 }
             });
         self.settle_waiting(slot);
