@@ -118,8 +118,8 @@ pub struct Server {
     listeners: TaskTracker,
     engines: Vec<JoinHandle<()>>,
     engines_stop: CancellationToken,
-    /// Cancelled when a tenant's engine ended by itself (a bug made it panic): the server can
-    /// no longer serve that tenant, and stops with every session closed with 1011 for its
+    /// Cancelled when a tenant's engine panicked (a bug): the server can no longer serve that
+    /// tenant, and stops with every session closed with 1011 for its
     /// service manager to start it again from the journal ([`Server::failed`]).
     failed: CancellationToken,
     /// Cancelled when [`Server::drain`] begins: `/readyz` answers 503 from then on.
@@ -475,8 +475,7 @@ impl Server {
         tokio::time::sleep(drain).await;
     }
 
-    /// Returns when a tenant's engine has failed: it ended by itself, which only a bug (a
-    /// panic) does. The tenant's commands can no longer be served; the binary then shuts down
+    /// Returns when a tenant's engine has failed: it panicked, which only a bug does. The tenant's commands can no longer be served; the binary then shuts down
     /// ([`Server::shutdown`] closes every session with 1011, "the server failed") and exits with
     /// a failure status, for its service manager to start it again from the journal.
     pub async fn failed(&self) {
@@ -516,23 +515,24 @@ impl Server {
     }
 }
 
-/// Waits for a tenant's engine to end, and cancels `failed` if it ended on its own rather than
-/// when the server stopped it (`stop`): a panic, which the engine's task caught.
+/// Waits for a tenant's engine to end, and cancels `failed` if it panicked (a bug). An engine
+/// that returns by itself does so on purpose (on a cluster, a log record this version cannot
+/// read stops the tenant at this node rather than skip it): the node goes on for the other
+/// tenants, and `/readyz` names the stopped one.
 async fn watch_engine(
     tenant: String,
     run: JoinHandle<()>,
     stop: CancellationToken,
     failed: CancellationToken,
 ) {
-    let ended = run.await;
-    if stop.is_cancelled() && ended.is_ok() {
-        return;
+    match run.await {
+        Ok(()) if stop.is_cancelled() => {}
+        Ok(()) => tracing::error!(%tenant, "the tenant's engine stopped; /readyz says so"),
+        Err(error) => {
+            tracing::error!(%tenant, %error, "the tenant's engine failed");
+            failed.cancel();
+        }
     }
-    match ended {
-        Ok(()) => tracing::error!(%tenant, "the tenant's engine stopped by itself"),
-        Err(error) => tracing::error!(%tenant, %error, "the tenant's engine failed"),
-    }
-    failed.cancel();
 }
 
 /// A tenant's day as its journal directory holds it, read the way a start recovers it (the
