@@ -251,7 +251,7 @@ fn export(args: &ExportArgs) -> Result<String, Box<dyn Error>> {
 #[derive(Debug, Args)]
 struct SimulateArgs {
     /// The configuration file whose [simulator] section to play (default: the built-in demo).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["agents", "calls_per_hour", "aht", "threshold"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["agents", "calls_per_hour", "aht", "threshold", "patience"])]
     config: Option<PathBuf>,
     /// One queue: agents logged in and answering at once [default: 55].
     #[arg(long)]
@@ -265,6 +265,11 @@ struct SimulateArgs {
     /// One queue: service-level threshold T in seconds [default: 15].
     #[arg(long)]
     threshold: Option<f64>,
+    /// One queue: the callers' mean patience in seconds (exponential): a caller unanswered for
+    /// that long hangs up, and Erlang A is the prediction [default: callers never hang up:
+    /// Erlang C].
+    #[arg(long, value_name = "SECS")]
+    patience: Option<f64>,
     /// Simulated hours measured (after the warm-up, for one queue).
     #[arg(long, default_value_t = 8.0)]
     hours: f64,
@@ -284,6 +289,7 @@ impl SimulateArgs {
             || self.calls_per_hour.is_some()
             || self.aht.is_some()
             || self.threshold.is_some()
+            || self.patience.is_some()
     }
 
     /// What the arguments ask to simulate.
@@ -307,6 +313,7 @@ impl SimulateArgs {
                 calls_per_hour: self.calls_per_hour.unwrap_or(defaults.calls_per_hour),
                 aht_secs: self.aht.unwrap_or(defaults.aht_secs),
                 threshold_secs: self.threshold.unwrap_or(defaults.threshold_secs),
+                patience_secs: self.patience,
             },
             hours: self.hours,
             warmup_hours: self.warmup_hours,

@@ -40,6 +40,8 @@ pub struct OneQueue {
     pub calls_per_hour: f64,
     pub aht_secs: f64,
     pub threshold_secs: f64,
+    /// The callers' mean patience in seconds; `None`: they never hang up.
+    pub patience_secs: Option<f64>,
 }
 
 impl OneQueue {
@@ -51,6 +53,7 @@ impl OneQueue {
             calls_per_hour: example.calls_per_hour,
             aht_secs: example.average_handle_time.as_secs_f64(),
             threshold_secs: example.threshold.as_secs_f64(),
+            patience_secs: None,
         }
     }
 }
@@ -172,12 +175,23 @@ fn one_queue(
         calls_per_hour,
         aht_secs,
         threshold_secs,
+        patience_secs,
     } = queue;
+    let patience = patience_secs
+        .map(|p| seconds("--patience", p))
+        .transpose()?
+        .filter(|p| !p.is_zero());
+    if patience_secs.is_some() && patience.is_none() {
+        return Err(PlayError::BadValue(
+            "--patience must be more than 0 seconds".into(),
+        ));
+    }
     let scenario = ErlangScenario {
         agents,
         calls_per_hour,
         average_handle_time: seconds("--aht", aht_secs)?,
         threshold: seconds("--threshold", threshold_secs)?,
+        patience,
     };
     let warm_up = seconds("--warmup-hours", warmup_hours * 3600.0)?;
     let batch_length = seconds("--hours", hours * 3600.0 / BATCHES as f64)?;
@@ -198,20 +212,23 @@ fn one_queue(
         )
     });
 
-    let prediction = scenario.prediction();
+    let model = scenario.model();
+    let patience = patience_secs.map_or("callers never hang up".to_owned(), |p| {
+        format!("mean patience {p} s (exponential)")
+    });
     let _ = writeln!(
         out,
-        "acdhub simulate: 1 queue, {agents} agents, {calls_per_hour} calls/h, AHT {aht_secs} s, T = {threshold_secs} s, seed {seed}"
+        "acdhub simulate: 1 queue, {agents} agents, {calls_per_hour} calls/h, AHT {aht_secs} s, T = {threshold_secs} s, {patience}, seed {seed}"
     );
     let _ = writeln!(
         out,
         "measured {hours} h after a {warmup_hours} h warm-up; ± is one standard error from {BATCHES} batch means"
     );
-    let _ = match &prediction {
-        Ok(p) => writeln!(out, "traffic A = {:.2} Erlangs\n", p.traffic),
-        Err(e) => writeln!(out, "Erlang C: {e}\n"),
+    let _ = match &model {
+        Ok(m) => writeln!(out, "traffic A = {:.2} Erlangs\n", m.traffic()),
+        Err(e) => writeln!(out, "no prediction: {e}\n"),
     };
-    let _ = erlang_table(&mut out, &run, prediction.ok().as_ref(), threshold_secs);
+    let _ = erlang_table(&mut out, &run, model.ok().as_ref(), threshold_secs);
 
     let total = &run.whole.total.figures;
     let expected = calls_per_hour * hours;

@@ -5,9 +5,9 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use super::scenario::Model;
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{Acd, AgentCounts, Figures};
-use crate::erlang::Prediction;
 
 use super::{BatchedRun, Estimate, Measurement, RunSummary};
 
@@ -213,54 +213,89 @@ struct Row {
 pub fn erlang_table(
     out: &mut String,
     run: &BatchedRun,
-    prediction: Option<&Prediction>,
+    model: Option<&Model>,
     threshold_secs: f64,
 ) -> std::fmt::Result {
     let row = |name: String,
                unit: Unit,
                measure: fn(&Measurement) -> Option<f64>,
-               predict: fn(&Prediction) -> f64| Row {
+               predict: fn(&Model) -> f64| Row {
         name,
         unit,
         measured: run.estimate(measure),
-        predicted: prediction.map(predict),
+        predicted: model.map(predict),
     };
-    let rows = [
+    let mut rows = vec![
+        // Of the answered calls, those that waited at all (what the simulator counts).
         row(
             "P(wait)".into(),
             Unit::Percent,
             |m| m.probability_of_waiting(),
-            |p| p.probability_of_waiting,
+            |model| match model {
+                Model::C(p) => p.probability_of_waiting,
+                Model::A(a) => {
+                    (a.probability_of_waiting - a.probability_of_abandoning)
+                        / (1.0 - a.probability_of_abandoning)
+                }
+            },
         ),
         row(
             "ASA".into(),
             Unit::Seconds,
             |m| m.figures.average_speed_of_answer(),
-            |p| p.average_speed_of_answer,
+            |model| match model {
+                Model::C(p) => p.average_speed_of_answer,
+                Model::A(a) => a.average_speed_of_answer,
+            },
         ),
         row(
             format!("SL({threshold_secs} s)"),
             Unit::Percent,
             |m| m.figures.service_level(ServiceLevelVariant::Answered),
-            |p| p.service_level,
+            |model| match model {
+                Model::C(p) => p.service_level,
+                Model::A(a) => a.service_level(ServiceLevelVariant::Answered),
+            },
         ),
         row(
             "occupancy".into(),
             Unit::Percent,
             |m| m.figures.occupancy(),
-            |p| p.occupancy,
+            |model| match model {
+                Model::C(p) => p.occupancy,
+                Model::A(a) => a.occupancy,
+            },
         ),
         row(
             "AHT".into(),
             Unit::Seconds,
             |m| m.figures.average_handle_time(),
-            |p| p.average_handle_time,
+            |model| match model {
+                Model::C(p) => p.average_handle_time,
+                Model::A(a) => a.average_handle_time,
+            },
         ),
     ];
+    if let Some(Model::A(_)) = model {
+        rows.insert(
+            1,
+            row(
+                "abandoned".into(),
+                Unit::Percent,
+                |m| m.figures.abandonment_rate(),
+                |model| match model {
+                    Model::A(a) => a.probability_of_abandoning,
+                    Model::C(_) => 0.0,
+                },
+            ),
+        );
+    }
     writeln!(
         out,
         "{:<13} {:>20} {:>10}  difference",
-        "figure", "measured", "Erlang C"
+        "figure",
+        "measured",
+        model.map_or("Erlang C", Model::name)
     )?;
     for row in rows {
         let measured = row.measured.map_or("n/a".into(), |e| {

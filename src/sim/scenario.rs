@@ -1,5 +1,6 @@
-//! The Erlang C setting as a ready-made ACD configuration and simulator plan, shared by
-//! `acdhub simulate` and the queueing-theory tests so that both check the same thing.
+//! The Erlang C setting (and, with impatient callers, Erlang A's) as a ready-made ACD
+//! configuration and simulator plan, shared by `acdhub simulate` and the queueing-theory tests
+//! so that both check the same thing.
 
 use std::time::Duration;
 
@@ -8,13 +9,14 @@ use jiff::tz::TimeZone;
 
 use crate::acd::config::{AgentConfig, QueueConfig, RoutingConfig};
 use crate::acd::{AgentId, Config, QueueId};
-use crate::erlang::{ErlangError, Prediction};
+use crate::erlang::{ErlangA, ErlangError, Prediction};
 
 use super::plan::{QueueTraffic, SimulatorPlan, TalkTime, VirtualAgent, WrapUpHabit};
 
 /// One queue and N identical agents who answer at once and have no wrap-up; Poisson callers who
-/// never hang up; exponential talk times. The M/M/N queue Erlang C describes, played through the
-/// real ACD core.
+/// never hang up, or (with `patience`) hang up after an exponential patience; exponential talk
+/// times. The M/M/N queue Erlang C describes (M/M/N+M, Erlang A's, with patience), played
+/// through the real ACD core.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErlangScenario {
     pub agents: u32,
@@ -23,6 +25,31 @@ pub struct ErlangScenario {
     pub average_handle_time: Duration,
     /// The service-level threshold T.
     pub threshold: Duration,
+    /// The callers' mean patience (exponential); `None`: they never hang up.
+    pub patience: Option<Duration>,
+}
+
+/// What queueing theory predicts for a scenario: Erlang C, or Erlang A with impatient callers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Model {
+    C(Prediction),
+    A(ErlangA),
+}
+
+impl Model {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::C(_) => "Erlang C",
+            Model::A(_) => "Erlang A",
+        }
+    }
+
+    pub fn traffic(&self) -> f64 {
+        match self {
+            Model::C(p) => p.traffic,
+            Model::A(a) => a.traffic,
+        }
+    }
 }
 
 impl ErlangScenario {
@@ -41,6 +68,7 @@ impl ErlangScenario {
             calls_per_hour: 720.0,
             average_handle_time: Duration::from_secs(240),
             threshold: Duration::from_secs(15),
+            patience: None,
         }
     }
 
@@ -62,6 +90,8 @@ impl ErlangScenario {
         let mut queue = QueueConfig::new(Self::QUEUE);
         queue.name = "Support".into();
         queue.service_level.threshold = self.threshold;
+        // Every abandon counts, as in the model: none is set aside as a short one.
+        queue.service_level.short_abandon = None;
         queue.wrap_up = Duration::ZERO;
         Config {
             time_zone: TimeZone::UTC,
@@ -82,7 +112,7 @@ impl ErlangScenario {
         }
     }
 
-    /// The simulator's plan: answer delay 0 (the model has no ringing), no abandonment.
+    /// The simulator's plan: answer delay 0 (the model has no ringing), the callers' patience.
     pub fn plan(&self) -> SimulatorPlan {
         SimulatorPlan {
             traffic: vec![QueueTraffic {
@@ -92,7 +122,7 @@ impl ErlangScenario {
                 talk_time: TalkTime::Exponential {
                     mean: self.average_handle_time,
                 },
-                patience: None,
+                patience: self.patience,
             }],
             agents: self
                 .agent_ids()
@@ -103,6 +133,21 @@ impl ErlangScenario {
                     wrap_up: WrapUpHabit::RunToDeadline,
                 })
                 .collect(),
+        }
+    }
+
+    /// What queueing theory predicts for this scenario: Erlang A with patience, else Erlang C.
+    pub fn model(&self) -> Result<Model, ErlangError> {
+        match self.patience {
+            Some(patience) => ErlangA::new(
+                self.calls_per_hour,
+                self.average_handle_time.as_secs_f64(),
+                patience.as_secs_f64(),
+                self.agents,
+                self.threshold.as_secs_f64(),
+            )
+            .map(Model::A),
+            None => self.prediction().map(Model::C),
         }
     }
 

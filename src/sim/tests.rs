@@ -17,6 +17,7 @@ fn scenario(agents: u32, calls_per_hour: f64, aht_secs: u64) -> ErlangScenario {
         calls_per_hour,
         average_handle_time: Duration::from_secs(aht_secs),
         threshold: Duration::from_secs(15),
+        patience: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod config;
 mod conversation_properties;
 mod conversation_records;
 mod conversations;
+mod erlang_a;
 mod erlang_c;
 mod errors;
 mod fold_day;
