@@ -274,7 +274,10 @@ struct SimulateArgs {
     #[arg(long, default_value_t = 8.0)]
     hours: f64,
     /// Seed of the random streams: the same seed gives the same run [default: 1 for one queue,
-    /// the configuration's seed otherwise].
+    /// the configuration's seed otherwise]. Runs of other parameters with the same seed draw
+    /// the same random streams (common random numbers): their differences are less noisy than
+    /// each run, but their errors are correlated, so do not treat them as independent; give each
+    /// a seed of its own for that.
     #[arg(long)]
     seed: Option<u64>,
     /// One queue: simulated hours run first and left out of the figures, so the queue starts in

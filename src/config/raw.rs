@@ -151,6 +151,7 @@ pub(super) struct RawSimulator {
     pub aht_secs: Option<Seconds>,
     pub answer_delay_secs: Option<Seconds>,
     pub warm_up_secs: Option<Seconds>,
+    pub patience_secs: Option<Seconds>,
     #[serde(default)]
     pub virtual_agents: Vec<String>,
 }

@@ -31,6 +31,9 @@ pub struct SimulatorConfig {
     /// had been running that long: wallboards open on figures, and the virtual agents have
     /// taken calls already (so a person who logs in is not the last in line). Zero for none.
     pub warm_up: Duration,
+    /// The mean patience of a simulated caller (exponential): unanswered for that long, it hangs
+    /// up. `None`: callers never hang up. Chat customers have their own.
+    pub patience: Option<Duration>,
 }
 
 /// The simulated arrival rate, in calls per hour.
@@ -101,6 +104,15 @@ pub(super) fn build(
         }
         virtual_agents.push(AgentId::from(agent));
     }
+    let patience = match raw.patience_secs {
+        Some(s) if s.0 == 0 => {
+            return Err(problem(
+                at.key("patience_secs"),
+                "must be more than 0 seconds (leave it out for callers who never hang up)",
+            ));
+        }
+        other => other.map(|s| secs(s.0)),
+    };
     Ok(SimulatorConfig {
         tenant: tenant.id.clone(),
         seed: raw.seed.map_or(DEFAULT_SEED, |s| s.0),
@@ -111,6 +123,7 @@ pub(super) fn build(
             .map_or(DEFAULT_ANSWER_DELAY, |s| secs(s.0)),
         virtual_agents,
         warm_up: raw.warm_up_secs.map_or(Duration::ZERO, |s| secs(s.0)),
+        patience,
     })
 }
 

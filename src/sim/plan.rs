@@ -184,13 +184,14 @@ impl SimulatorPlan {
             traffic: by_lane
                 .into_iter()
                 .map(|(queue, channel, calls_per_hour)| QueueTraffic {
+                    // Callers; chat customers' patience is the chat simulation's own.
+                    patience: simulator.patience.filter(|_| channel.is_none()),
                     channel,
                     queue,
                     calls_per_hour,
                     talk_time: TalkTime::Exponential {
                         mean: simulator.aht,
                     },
-                    patience: None,
                 })
                 .collect(),
             agents: simulator

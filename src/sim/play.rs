@@ -75,8 +75,9 @@ pub enum PlayError {
     Time(#[from] jiff::Error),
 }
 
-/// The measured period is cut into this many batches for the error bars.
-const BATCHES: usize = 10;
+/// The measured period is cut into this many batches for the error bars: enough to measure
+/// the correlation left between consecutive ones.
+const BATCHES: usize = 20;
 
 impl Simulation {
     /// Runs the simulation and returns its report. `wall_clock` is read twice, around the run,
@@ -222,12 +223,30 @@ fn one_queue(
     );
     let _ = writeln!(
         out,
-        "measured {hours} h after a {warmup_hours} h warm-up; ± is one standard error from {BATCHES} batch means"
+        "measured {hours} h after a {warmup_hours} h warm-up; ± is the 95 % confidence interval from {BATCHES} batch means, widened for their correlation"
     );
     let _ = match &model {
-        Ok(m) => writeln!(out, "traffic A = {:.2} Erlangs\n", m.traffic()),
-        Err(e) => writeln!(out, "no prediction: {e}\n"),
+        Ok(m) => writeln!(out, "traffic A = {:.2} Erlangs", m.traffic()),
+        Err(e) => writeln!(out, "no prediction: {e}"),
     };
+    // A busy spell of an M/M/N queue relaxes in about AHT / (sqrt(N) - sqrt(A))^2: batches much
+    // shorter than that leave the interval too narrow (chiefly the ASA's), widening or not.
+    let traffic = calls_per_hour / 3600.0 * aht_secs;
+    if patience_secs.is_none() && (agents as f64) > traffic {
+        let relaxation = aht_secs / ((agents as f64).sqrt() - traffic.sqrt()).powi(2);
+        let batch = hours * 3600.0 / BATCHES as f64;
+        if batch < 5.0 * relaxation {
+            let _ = writeln!(
+                out,
+                "note: batches of {:.0} min are shorter than 5 times this queue's relaxation time \
+                 ({:.0} min): the ± may be too narrow, the ASA's most; run --hours {:.0} or more",
+                batch / 60.0,
+                relaxation / 60.0,
+                (5.0 * relaxation * BATCHES as f64 / 3600.0).ceil()
+            );
+        }
+    }
+    let _ = writeln!(out);
     let _ = erlang_table(&mut out, &run, model.ok().as_ref(), threshold_secs);
 
     let total = &run.whole.total.figures;

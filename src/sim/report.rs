@@ -302,7 +302,7 @@ pub fn erlang_table(
             format!(
                 "{} ± {}",
                 row.unit.show(e.value),
-                row.unit.show(e.standard_error)
+                row.unit.show(e.half_width_95)
             )
         });
         let predicted = row.predicted.map_or("n/a".into(), |p| row.unit.show(p));

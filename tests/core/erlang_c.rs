@@ -212,3 +212,55 @@ fn the_same_seed_gives_the_same_run() {
     let other = simulate(55, 100, warm_up, batch);
     assert_ne!(first.whole.total, other.whole.total);
 }
+
+/// The 95 % interval `acdhub simulate` prints, where it is hardest to get right: 94 % occupancy
+/// (N = 51), where a busy spell (relaxation time about 1.5 hours) can outlast a batch. Over 40
+/// seeds of 20 batches of 6 hours, the interval of P(wait), the service level and the occupancy
+/// covers Erlang C's value in at least 36 (90 %), as a 95 % interval should. The ASA's does not
+/// yet: 34 of 40 when this was written (the same without the widening for the batches'
+/// correlation, which helps the shorter batches of the default 8-hour run: there P(wait) went
+/// from 34 to 37 of 40, the ASA from 23 to 28). Its batch values are skewed by rare long busy
+/// spells, which a symmetric interval from 20 batches does not capture; issue 20 stays open for
+/// it, and the test holds the ASA to the 32 of 40 it reaches so that it cannot get worse
+/// unnoticed. The counts without the widening are printed beside.
+#[test]
+fn the_95_percent_interval_covers_erlang_c_as_often_as_it_claims() {
+    let prediction = scenario(51).prediction().unwrap();
+    let mut covered = [0usize; 4];
+    let mut plainly_covered = [0usize; 4];
+    const RUNS: u64 = 40;
+    for seed in 0..RUNS {
+        let run = simulate(
+            51,
+            7_000 + seed,
+            Duration::from_secs(10 * HOUR),
+            Duration::from_secs(6 * HOUR),
+        );
+        for (i, figure) in FIGURES.iter().take(4).enumerate() {
+            let estimate = run.estimate(figure.measure).unwrap();
+            let miss = (estimate.value - (figure.predict)(&prediction)).abs();
+            if miss <= estimate.half_width_95 {
+                covered[i] += 1;
+            }
+            let r = estimate.autocorrelation;
+            if miss <= estimate.half_width_95 / ((1.0 + r) / (1.0 - r)).sqrt() {
+                plainly_covered[i] += 1;
+            }
+        }
+    }
+    for (i, figure) in FIGURES.iter().take(4).enumerate() {
+        eprintln!(
+            "{:<13} covered {} of {RUNS}; without the widening {}",
+            figure.name, covered[i], plainly_covered[i]
+        );
+    }
+    for (i, figure) in FIGURES.iter().take(4).enumerate() {
+        let floor = if figure.name == "ASA" { 32 } else { 36 };
+        assert!(
+            covered[i] >= floor,
+            "{}: the 95 % interval covered Erlang C in {} of {RUNS} runs",
+            figure.name,
+            covered[i]
+        );
+    }
+}
