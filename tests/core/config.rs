@@ -759,6 +759,34 @@ fn simulator_rate_must_not_be_negative() {
     );
 }
 
+/// Callers' patience: a mean in seconds, kept for the call queues' traffic only (chat customers
+/// have their own); 0 is refused at its line, left out callers never hang up.
+#[test]
+fn simulator_patience_is_more_than_zero_and_for_calls_only() {
+    let text = format!("{BASE}\n[simulator]\ncalls_per_hour = 60\npatience_secs = 0\n");
+    let line = line_of(&text, "patience_secs");
+    assert_refused(
+        &text,
+        line,
+        "simulator.patience_secs",
+        "must be more than 0 seconds",
+    );
+    let text = format!(
+        "{BASE}\n[[tenants.channels]]\nid = \"chat\"\n\n[[tenants.queues]]\nid = \"chats\"\nchannel = \"chat\"\n\n[simulator]\ncalls_per_hour = 60\npatience_secs = 75\n"
+    );
+    let file = parse(&text).unwrap();
+    let simulator = file.simulator.as_ref().unwrap();
+    assert_eq!(simulator.patience, Some(Duration::from_secs(75)));
+    let plan = acdhub::sim::SimulatorPlan::from_config(simulator, &file.tenants[0].acd);
+    for traffic in &plan.traffic {
+        let expected = traffic.channel.is_none().then_some(Duration::from_secs(75));
+        assert_eq!(traffic.patience, expected, "{traffic:?}");
+    }
+    assert!(plan.traffic.iter().any(|t| t.channel.is_some()));
+    let text = format!("{BASE}\n[simulator]\ncalls_per_hour = 60\n");
+    assert_eq!(parse(&text).unwrap().simulator.unwrap().patience, None);
+}
+
 #[test]
 fn unreadable_file_names_the_file() {
     let path = std::path::Path::new("/nonexistent/acdhub.toml");
