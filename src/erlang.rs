@@ -322,6 +322,13 @@ impl ErlangA {
 }
 
 impl ErlangA {
+    /// Of the answered calls, the fraction that waited at all: every caller who waits is
+    /// answered later or hangs up, so (P(wait) - P(abandon)) / P(answered).
+    pub fn probability_answered_call_waited(&self) -> f64 {
+        (self.probability_of_waiting - self.probability_of_abandoning)
+            / (1.0 - self.probability_of_abandoning)
+    }
+
     /// The service level under one of the ACD's formulas (`[tenants.queues] service_level`),
     /// as the queue's figures compute it from the same counts.
     pub fn service_level(&self, variant: ServiceLevelVariant) -> f64 {
@@ -374,6 +381,8 @@ fn absorbed_by(waiting: &[f64], served_rate: f64, theta: f64, t: f64) -> (f64, f
     // Poisson(lt) weights, from the first to past the right tail.
     let steps = (lt + 12.0 * lt.sqrt() + 40.0).ceil() as usize;
     let mut mass = waiting.to_vec();
+    // The next step's mass: two buffers swapped, not one allocated a step.
+    let mut next = vec![0.0; top];
     let (mut answered, mut abandoned) = (0.0, 0.0);
     let (mut answered_by, mut abandoned_by) = (0.0, 0.0);
     let mut log_weight = -lt;
@@ -381,7 +390,7 @@ fn absorbed_by(waiting: &[f64], served_rate: f64, theta: f64, t: f64) -> (f64, f
     for k in 0..=steps {
         if k > 0 {
             log_weight += lt.ln() - (k as f64).ln();
-            let mut next = vec![0.0; top];
+            next.fill(0.0);
             for (i, &m) in mass.iter().enumerate() {
                 if m == 0.0 {
                     continue;
@@ -396,7 +405,7 @@ fn absorbed_by(waiting: &[f64], served_rate: f64, theta: f64, t: f64) -> (f64, f
                 abandoned += m * leave / uniform;
                 next[i] += m * (1.0 - (on + leave) / uniform);
             }
-            mass = next;
+            std::mem::swap(&mut mass, &mut next);
         }
         // P(absorbed by t) = Σ_k Poisson(k) x (absorbed after k uniformized steps).
         let weight = log_weight.exp();

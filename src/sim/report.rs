@@ -233,10 +233,7 @@ pub fn erlang_table(
             |m| m.probability_of_waiting(),
             |model| match model {
                 Model::C(p) => p.probability_of_waiting,
-                Model::A(a) => {
-                    (a.probability_of_waiting - a.probability_of_abandoning)
-                        / (1.0 - a.probability_of_abandoning)
-                }
+                Model::A(a) => a.probability_answered_call_waited(),
             },
         ),
         row(
