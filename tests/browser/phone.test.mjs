@@ -54,7 +54,8 @@ const until = (page, fn, arg = null) => page.waitForFunction(fn, arg, { timeout:
 /** `m:ss` as seconds. */
 const seconds = (text) => text.split(":").reduce((total, part) => total * 60 + Number(part), 0);
 
-test("a phone not registered: the ready agent is told why no call comes, and the call rings once the phone is back", TEST, async (t) => {
+/** The server on PHONE_TOML, a browser and the PBX, all stopped when test `t` ends. */
+async function setUp(t) {
   const server = await startServer({ extra: PHONE_TOML });
   const browser = await launchBrowser();
   const pbx = await telephony(server.http);
@@ -63,6 +64,11 @@ test("a phone not registered: the ready agent is told why no call comes, and the
     await browser.close();
     await server.stop();
   });
+  return { server, browser, pbx };
+}
+
+test("a phone not registered: the ready agent is told why no call comes, and the call rings once the phone is back", TEST, async (t) => {
+  const { server, browser, pbx } = await setUp(t);
 
   // The agent, logged in and ready; nothing waits in its queue.
   const agent = await browser.newPage();
@@ -147,14 +153,7 @@ test("a phone not registered: the ready agent is told why no call comes, and the
 });
 
 test("a phone in use on a call of its own: the console's badge and the agent's notice say so, and go when it is free", TEST, async (t) => {
-  const server = await startServer({ extra: PHONE_TOML });
-  const browser = await launchBrowser();
-  const pbx = await telephony(server.http);
-  t.after(async () => {
-    await pbx.close();
-    await browser.close();
-    await server.stop();
-  });
+  const { server, browser, pbx } = await setUp(t);
 
   // Reported before the agent even signs in: the snapshot carries it.
   await pbx.request("device_state", { agent: "agent3", device: "in_use" });

@@ -5,7 +5,7 @@
 //! service level, the occupancy) must agree with it, also with fewer agents than Erlangs, where
 //! only the callers who leave keep the queue finite.
 //!
-//! The tolerance is `erlang_c.rs`'s: 4 standard errors from 20 batch means, plus a floor for
+//! The tolerance is `erlang_c.rs`'s (`assert_agree`): 4 standard errors from 20 batch means, plus a floor for
 //! what is not noise (the core's whole milliseconds). Impatient callers shorten the busy spells,
 //! so batches of 10 simulated hours are many relaxation times long; 200 hours, about 144,000
 //! calls in each of the two large cases and 18,000 in the small one. Written with the z-scores printed for three seeds a case (54 in all): the
@@ -18,9 +18,10 @@ use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::erlang::ErlangA;
 use acdhub::sim::{BatchedRun, ErlangScenario, Measurement, Model, Simulator};
 
+use crate::erlang_c::assert_agree;
+
 const BATCHES: usize = 20;
 const HOUR: u64 = 3600;
-const SIGMAS: f64 = 4.0;
 
 struct Figure {
     name: &'static str,
@@ -30,14 +31,11 @@ struct Figure {
 }
 
 const FIGURES: [Figure; 6] = [
-    // Of the answered calls, those that waited at all: (P(wait) - P(abandon)) / P(answered).
+    // Of the answered calls, those that waited at all.
     Figure {
         name: "P(wait | answered)",
         measure: |m| m.probability_of_waiting(),
-        predict: |a| {
-            (a.probability_of_waiting - a.probability_of_abandoning)
-                / (1.0 - a.probability_of_abandoning)
-        },
+        predict: ErlangA::probability_answered_call_waited,
         floor: 0.001,
     },
     Figure {
@@ -95,23 +93,15 @@ fn check_erlang_a(agents: u32, calls_per_hour: f64, patience_secs: u64, seed: u6
     let whole = &run.whole.total.figures;
     assert!(whole.abandoned > 1_000, "callers did hang up: {whole:?}");
 
-    let mut failures = Vec::new();
-    for figure in &FIGURES {
-        let estimate = run.estimate(figure.measure).unwrap();
-        let predicted = (figure.predict)(&model);
-        let z = (estimate.value - predicted) / estimate.standard_error;
-        eprintln!(
-            "N = {agents}, patience {patience_secs} s, seed {seed}: {:<24} measured {:.4} ± {:.4}, Erlang A {:.4}, z = {z:+.2}",
-            figure.name, estimate.value, estimate.standard_error, predicted
-        );
-        if (estimate.value - predicted).abs() >= SIGMAS * estimate.standard_error + figure.floor {
-            failures.push(format!(
-                "{}: measured {:.4} ± {:.4}, Erlang A {:.4} ({z:+.1} standard errors)",
-                figure.name, estimate.value, estimate.standard_error, predicted
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "N = {agents}: {failures:#?}");
+    assert_agree(
+        &format!("N = {agents}, patience {patience_secs} s, seed {seed}"),
+        "Erlang A",
+        &run,
+        FIGURES.iter().map(|f| {
+            let predicted = (f.predict)(&model);
+            (f.name, f.measure, predicted, f.floor)
+        }),
+    );
 }
 
 /// A = 48 Erlangs on 50 agents, patience 2 minutes: about 5 % hang up.

@@ -128,6 +128,32 @@ fn agrees(estimate: &Estimate, predicted: f64, floor: f64) -> bool {
     (estimate.value - predicted).abs() < SIGMAS * estimate.standard_error + floor
 }
 
+/// Prints each measured figure (name, measurement, the model's value, floor) of `run` beside
+/// the model's value with its z-score, and fails with every one that disagrees ([`agrees`]).
+/// `erlang_a.rs` checks with it too.
+pub(crate) fn assert_agree(
+    context: &str,
+    model: &str,
+    run: &BatchedRun,
+    figures: impl IntoIterator<Item = (&'static str, fn(&Measurement) -> Option<f64>, f64, f64)>,
+) {
+    let mut failures = Vec::new();
+    for (name, measure, predicted, floor) in figures {
+        let estimate = run.estimate(measure).unwrap();
+        let z = (estimate.value - predicted) / estimate.standard_error;
+        let (value, error) = (estimate.value, estimate.standard_error);
+        eprintln!(
+            "{context}: {name:<24} measured {value:.4} ± {error:.4}, {model} {predicted:.4}, z = {z:+.2}"
+        );
+        if !agrees(&estimate, predicted, floor) {
+            failures.push(format!(
+                "{name}: measured {value:.4} ± {error:.4}, {model} {predicted:.4} ({z:+.1} standard errors)"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{context}: {failures:#?}");
+}
+
 /// Runs N agents for the worked example's traffic (A = 48) and checks every figure.
 fn check_erlang_c(agents: u32, seed: u64, warm_up_hours: u64, batch_hours: u64) {
     let batch = Duration::from_secs(batch_hours * HOUR);
@@ -151,23 +177,15 @@ fn check_erlang_c(agents: u32, seed: u64, warm_up_hours: u64, batch_hours: u64) 
         "offered {offered}, expected {expected}"
     );
 
-    let mut failures = Vec::new();
-    for figure in &FIGURES {
-        let estimate = run.estimate(figure.measure).unwrap();
-        let predicted = (figure.predict)(&prediction);
-        let z = (estimate.value - predicted) / estimate.standard_error;
-        eprintln!(
-            "N = {agents}: {:<13} measured {:.4} ± {:.4}, Erlang C {:.4}, z = {z:+.2}",
-            figure.name, estimate.value, estimate.standard_error, predicted
-        );
-        if !agrees(&estimate, predicted, figure.floor) {
-            failures.push(format!(
-                "{}: measured {:.4} ± {:.4}, Erlang C {:.4} ({z:+.1} standard errors)",
-                figure.name, estimate.value, estimate.standard_error, predicted
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "N = {agents}: {failures:#?}");
+    assert_agree(
+        &format!("N = {agents}"),
+        "Erlang C",
+        &run,
+        FIGURES.iter().map(|f| {
+            let predicted = (f.predict)(&prediction);
+            (f.name, f.measure, predicted, f.floor)
+        }),
+    );
 
     // The same tolerance would notice one agent too many or too few.
     for neighbour in [agents - 1, agents + 1] {
