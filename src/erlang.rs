@@ -259,6 +259,8 @@ pub struct ErlangA {
 
 /// States whose probability is below this, relative to the most likely, are left out.
 const NEGLIGIBLE_LOG: f64 = -46.0; // about 1e-20
+/// The same, as a ratio.
+const NEGLIGIBLE: f64 = 1.0e-20;
 
 /// The most states Erlang A sums: a patience so long against so much traffic that the queue
 /// needs more is refused (it is Erlang C's overload in all but name).
@@ -380,7 +382,18 @@ fn absorbed_by(waiting: &[f64], served_rate: f64, theta: f64, t: f64) -> (f64, f
     let lt = uniform * t;
     // Poisson(lt) weights, from the first to past the right tail.
     let steps = (lt + 12.0 * lt.sqrt() + 40.0).ceil() as usize;
-    let mut mass = waiting.to_vec();
+    // Mass below this share of the largest is left out, as the steady state leaves out its
+    // states: what remains is a band of positions (around the mode, for a queue longer than
+    // its agents can serve), and each step moves mass down one place at most, so step k only
+    // visits the band and k places below it. The same sums, in a fraction of the time when
+    // the queue is long (BENCHMARKS.md, "What-if").
+    let largest = waiting.iter().copied().fold(0.0, f64::max);
+    let mut mass: Vec<f64> = waiting
+        .iter()
+        .map(|&m| if m < largest * NEGLIGIBLE { 0.0 } else { m })
+        .collect();
+    let band_top = mass.iter().rposition(|&m| m > 0.0).unwrap_or(0);
+    let mut band_bottom = mass.iter().position(|&m| m > 0.0).unwrap_or(0);
     // The next step's mass: two buffers swapped, not one allocated a step.
     let mut next = vec![0.0; top];
     let (mut answered, mut abandoned) = (0.0, 0.0);
@@ -390,8 +403,9 @@ fn absorbed_by(waiting: &[f64], served_rate: f64, theta: f64, t: f64) -> (f64, f
     for k in 0..=steps {
         if k > 0 {
             log_weight += lt.ln() - (k as f64).ln();
-            next.fill(0.0);
-            for (i, &m) in mass.iter().enumerate() {
+            let reached = band_bottom.saturating_sub(1);
+            next[reached..=band_top].fill(0.0);
+            for (i, &m) in mass.iter().enumerate().take(band_top + 1).skip(band_bottom) {
                 if m == 0.0 {
                     continue;
                 }
@@ -406,6 +420,7 @@ fn absorbed_by(waiting: &[f64], served_rate: f64, theta: f64, t: f64) -> (f64, f
                 next[i] += m * (1.0 - (on + leave) / uniform);
             }
             std::mem::swap(&mut mass, &mut next);
+            band_bottom = reached;
         }
         // P(absorbed by t) = Σ_k Poisson(k) x (absorbed after k uniformized steps).
         let weight = log_weight.exp();

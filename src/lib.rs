@@ -8,7 +8,8 @@
 //!   errors that name the file, line and field.
 //! - [`sim`]: a seeded simulator that plays callers and agents against the core, in simulated
 //!   time as fast as the CPU allows.
-//! - [`erlang`]: Erlang C, the queueing-theory prediction the simulator is compared with.
+//! - [`erlang`]: Erlang C and Erlang A, the queueing-theory predictions the simulator is compared
+//!   with; [`staffing`] answers a supervisor's what-if with them from a queue's rolling window.
 //! - [`demo`]: the built-in demo contact center.
 //! - [`server`]: listeners (ws, wss), sessions, and one engine task per tenant that owns its
 //!   core.
@@ -34,3 +35,4 @@ pub mod protocol;
 pub mod records;
 pub mod server;
 pub mod sim;
+pub mod staffing;

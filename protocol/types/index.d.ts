@@ -39,6 +39,7 @@ import type { SetPending } from "./client/set_pending.js";
 import type { Subscribe } from "./client/subscribe.js";
 import type { Transfer } from "./client/transfer.js";
 import type { TransferConversation } from "./client/transfer_conversation.js";
+import type { WhatIf } from "./client/what_if.js";
 import type { Ack } from "./server/ack.js";
 import type { AgentState } from "./server/agent_state.js";
 import type { CallConnected } from "./server/call_connected.js";
@@ -103,6 +104,7 @@ export type {
   Subscribe,
   Transfer,
   TransferConversation,
+  WhatIf,
   Ack,
   AgentState,
   CallConnected,
@@ -168,7 +170,8 @@ export type ClientMessage =
   | SetPending
   | Subscribe
   | Transfer
-  | TransferConversation;
+  | TransferConversation
+  | WhatIf;
 
 /** What the server sends: hello, heartbeat, a reply or an event (protocol.md, Server messages). */
 export type ServerMessage =

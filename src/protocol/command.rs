@@ -15,7 +15,7 @@ use super::identity::Acting;
 use super::inbound::{ClientMessage, PendingName, StateName, TransferTo};
 
 /// What an authenticated client's message asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// A command for the tenant's core.
     Acd(acd::Command),
@@ -29,6 +29,12 @@ pub enum Command {
         queue: Option<QueueId>,
         after: Option<AgentId>,
         limit: usize,
+    },
+    /// The staffing what-if for a queue's calls (`what_if`): read, never journaled, and
+    /// computed off the engine's thread.
+    WhatIf {
+        queue: QueueId,
+        hypothesis: crate::staffing::Hypothesis,
     },
     /// The application-level liveness check: the session answers it at once.
     Ping,
@@ -239,6 +245,12 @@ impl ClientMessage {
                     priority,
                 }
             }
+            (ClientMessage::WhatIf { queue, hypothesis }, Acting::Supervisor) => {
+                return Ok(Command::WhatIf {
+                    queue: QueueId::from(queue),
+                    hypothesis,
+                });
+            }
             (ClientMessage::MoveCall { call: c, queue }, Acting::Supervisor) => {
                 acd::Command::MoveCall {
                     call: call(c),
@@ -424,6 +436,7 @@ mod tests {
         r#"{"id":"1","type":"set_pending","agent":"agent2","state":"logged_out"}"#,
         r#"{"id":"1","type":"set_call_priority","call":"c1","priority":5}"#,
         r#"{"id":"1","type":"move_call","call":"c1","queue":"sales"}"#,
+        r#"{"id":"1","type":"what_if","queue":"sales","agents":4}"#,
         r#"{"id":"1","type":"call_arrived","call":"c1","queue":"support"}"#,
         r#"{"id":"1","type":"call_answered","call":"c1"}"#,
         r#"{"id":"1","type":"ring_failed","call":"c1","reason":"unregistered"}"#,

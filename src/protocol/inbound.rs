@@ -127,6 +127,11 @@ pub enum ClientMessage {
         call: String,
         queue: String,
     },
+    /// The staffing what-if for a queue's calls: each `None` is taken from the queue as it is.
+    WhatIf {
+        queue: String,
+        hypothesis: crate::staffing::Hypothesis,
+    },
 
     // Telephony.
     CallArrived {
@@ -330,6 +335,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("set_pending", &["supervisor"]),
     ("set_call_priority", &["supervisor"]),
     ("move_call", &["supervisor"]),
+    ("what_if", &["supervisor"]),
     ("call_arrived", &["telephony"]),
     ("call_answered", &["telephony"]),
     ("ring_failed", &["telephony"]),
@@ -378,6 +384,7 @@ impl ClientMessage {
             ClientMessage::SetPending { .. } => "set_pending",
             ClientMessage::SetCallPriority { .. } => "set_call_priority",
             ClientMessage::MoveCall { .. } => "move_call",
+            ClientMessage::WhatIf { .. } => "what_if",
             ClientMessage::CallArrived { .. } => "call_arrived",
             ClientMessage::CallAnswered { .. } => "call_answered",
             ClientMessage::RingFailed { .. } => "ring_failed",
@@ -664,6 +671,20 @@ struct ListAgentsFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct WhatIfFields {
+    queue: String,
+    #[serde(default, deserialize_with = "present")]
+    agents: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    calls_per_hour: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    aht_secs: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    patience_secs: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SubscribeFields {
     #[serde(default, deserialize_with = "present")]
     queues: Option<Vec<String>>,
@@ -909,6 +930,41 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
             ClientMessage::MoveCall {
                 call: name(kind, "call", f.call)?,
                 queue: ident(kind, "queue", f.queue)?,
+            }
+        }
+        "what_if" => {
+            let f: WhatIfFields = fields(kind, object)?;
+            let within = |field: &str, value: Option<f64>, max: f64, unit: &str| match value {
+                Some(v) if !(v > 0.0 && v <= max) => Err(bad(format!(
+                    "what_if: `{field}` must be more than 0 and at most {max} {unit}"
+                ))),
+                _ => Ok(value),
+            };
+            use crate::staffing::{
+                MAX_AGENTS, MAX_AHT_SECS, MAX_CALLS_PER_HOUR, MAX_PATIENCE_SECS,
+            };
+            if f.agents.is_some_and(|agents| agents > MAX_AGENTS) {
+                return Err(bad(format!("what_if: `agents` must be 0 to {MAX_AGENTS}")));
+            }
+            let hypothesis = crate::staffing::Hypothesis {
+                agents: f.agents,
+                calls_per_hour: within(
+                    "calls_per_hour",
+                    f.calls_per_hour,
+                    MAX_CALLS_PER_HOUR,
+                    "calls per hour",
+                )?,
+                aht_secs: within("aht_secs", f.aht_secs, MAX_AHT_SECS, "seconds")?,
+                patience_secs: within(
+                    "patience_secs",
+                    f.patience_secs,
+                    MAX_PATIENCE_SECS,
+                    "seconds",
+                )?,
+            };
+            ClientMessage::WhatIf {
+                queue: ident(kind, "queue", f.queue)?,
+                hypothesis,
             }
         }
         "call_arrived" => {

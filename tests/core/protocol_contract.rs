@@ -26,6 +26,7 @@ use acdhub::protocol::outbound::{
     QueueStatistics, Reply, TenantStatistics,
 };
 use acdhub::protocol::{MAX_ID_LEN, ProtocolError, SUBPROTOCOL, close};
+use acdhub::staffing;
 
 use crate::schema::{check_client_message, check_server_message, schemas};
 
@@ -427,6 +428,39 @@ fn replies() -> Vec<Reply> {
             result: Some(serde_json::to_value(page).unwrap()),
         });
     }
+    // `what_if`: Erlang A, Erlang C, overloaded, nobody working, and nothing to go on, from
+    // the window of protocol.md's example.
+    let window = what_if_example().2.window;
+    let nobody_left = staffing::Window {
+        abandoned: 0,
+        abandon_wait_secs: 0.0,
+        ..window.clone()
+    };
+    let empty = staffing::Window::empty(window.start, window.secs);
+    let supposing = |agents| staffing::Hypothesis {
+        agents: Some(agents),
+        ..staffing::Hypothesis::default()
+    };
+    for (window, hypothesis, model) in [
+        (window, supposing(12), Some("erlang_a")),
+        (nobody_left.clone(), supposing(14), Some("erlang_c")),
+        (nobody_left, supposing(11), Some("erlang_c")),
+        (empty.clone(), supposing(0), None),
+        (empty, staffing::Hypothesis::default(), None),
+    ] {
+        let queue = staffing::Queue {
+            id: "support".into(),
+            window,
+            agents_working: 11,
+            service_level: acdhub::acd::config::QueueConfig::new("support").service_level,
+        };
+        let answer = staffing::answer(queue, at("2023-11-14T22:15:00Z"), hypothesis);
+        assert_eq!(answer.model, model);
+        replies.push(Reply::Ack {
+            id: "12".into(),
+            result: Some(serde_json::to_value(answer).unwrap()),
+        });
+    }
     for error in protocol_errors() {
         replies.push(Reply::Error {
             id: Some("7".into()),
@@ -743,6 +777,47 @@ fn queue_events(acd: &Acd, queue: &QueueId) -> Vec<Event> {
 fn tenant_event(acd: &Acd, variant: ServiceLevelVariant) -> Event {
     let totals = TenantStatistics::new(&acd.tenant_stats(), variant, acd.now());
     Event::TenantStats(Box::new(totals))
+}
+
+/// protocol.md's `what_if` example: the request, the answer, and the answer computed again
+/// from the window, the agents working and the service level it shows.
+fn what_if_example() -> (Value, Value, staffing::Staffing) {
+    let doc = protocol_md();
+    let section = &doc[doc.find("### `what_if`").unwrap()..];
+    let mut blocks = section.split("```json\n").skip(1).map(|block| {
+        let json = &block[..block.find("```").unwrap()];
+        serde_json::from_str::<Value>(json).unwrap()
+    });
+    let (request, reply) = (blocks.next().unwrap(), blocks.next().unwrap());
+    let shown = &reply["result"];
+    let level = &shown["service_level"];
+    let mut service_level = acdhub::acd::config::QueueConfig::new("q").service_level;
+    service_level.threshold =
+        std::time::Duration::from_secs(level["threshold_secs"].as_u64().unwrap());
+    service_level.target_percent = level["target_percent"].as_f64().unwrap();
+    service_level.variant =
+        ServiceLevelVariant::from_name(level["variant"].as_str().unwrap()).unwrap();
+    let queue = staffing::Queue {
+        id: shown["queue"].as_str().unwrap().into(),
+        window: serde_json::from_value(shown["window"].clone()).unwrap(),
+        agents_working: shown["agents_working"].as_u64().unwrap() as u32,
+        service_level,
+    };
+    let hypothesis = staffing::Hypothesis {
+        agents: request["agents"].as_u64().map(|n| n as u32),
+        ..staffing::Hypothesis::default()
+    };
+    let answer = staffing::answer(queue, at(shown["at"].as_str().unwrap()), hypothesis);
+    (request, reply, answer)
+}
+
+/// The example in protocol.md is what the server answers to its request on its window.
+#[test]
+fn protocol_md_s_what_if_example_is_what_the_server_computes() {
+    let (request, reply, answer) = what_if_example();
+    check_client_message(&request);
+    check_server_message(&reply.to_string());
+    assert_eq!(reply["result"], serde_json::to_value(answer).unwrap());
 }
 
 fn examples(side: &str) -> BTreeMap<String, Value> {

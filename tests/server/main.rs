@@ -41,3 +41,4 @@ mod slow_wallboard;
 mod storage_faults;
 mod supervisor;
 mod wallboard;
+mod what_if;

@@ -763,6 +763,12 @@ impl Acd {
         self.stats.histograms(lane.0)
     }
 
+    /// The part of the rolling window counted as of [`Acd::now`]: where it starts and how long
+    /// it is, shorter than `rolling_window` for a core that started less than that ago.
+    pub fn rolling_counted(&self) -> (Timestamp, Duration) {
+        self.stats.rolling_counted(self.now)
+    }
+
     /// The tenant's totals as of [`Acd::now`].
     pub fn tenant_stats(&self) -> TenantStats {
         TenantStats {

@@ -479,6 +479,10 @@ pub(crate) struct Stats {
     next_midnight: Timestamp,
     /// The earlier of the two above: asked for on every command, so kept ready.
     next_boundary: Timestamp,
+    /// When counting began (the core's first start; a restart replays from it). A snapshot
+    /// written before this was kept reads as the epoch: its rolling window counts as full.
+    #[serde(default)]
+    started: Timestamp,
 }
 
 const INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -523,6 +527,7 @@ impl Stats {
             next_interval: interval + INTERVAL,
             next_midnight,
             next_boundary: next_midnight.min(interval + INTERVAL),
+            started: now,
             time_zone,
             rolling_window_ms: rolling_window.as_millis() as i64,
             rolling_window,
@@ -658,5 +663,14 @@ impl Stats {
 
     pub fn tenant(&self, now: Timestamp) -> ScopeStats {
         self.tenant.read(now, &self.starts, self.rolling_window)
+    }
+
+    /// The part of the rolling window at `now` that was counted: from its start, or from when
+    /// counting began if that is later (a core started five minutes ago has counted five
+    /// minutes, not fifteen). A rate over the window divides by this.
+    pub fn rolling_counted(&self, now: Timestamp) -> (Timestamp, Duration) {
+        let start = (now - self.rolling_window).max(self.started).min(now);
+        let span = now.duration_since(start).unsigned_abs();
+        (start, span)
     }
 }

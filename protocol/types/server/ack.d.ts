@@ -11,9 +11,9 @@ export interface Ack {
    */
   id: string;
   /**
-   * Only on the ack of auth (an auth result) and of list_agents (an agent page).
+   * Only on the ack of auth (an auth result), of list_agents (an agent page) and of what_if (a staffing answer).
    */
-  result?: AuthResult | AgentPage;
+  result?: AuthResult | AgentPage | Staffing;
 }
 /**
  * The result of a successful auth: who the session is and what its tenant offers.
@@ -100,4 +100,112 @@ export interface AgentPage {
    * An agent of the tenant, such as `agent1`.
    */
   next?: string;
+}
+/**
+ * The result of what_if: Erlang C, or Erlang A when callers are seen (or supposed) to hang up, for the queue's calls, from what its rolling window counted. Every figure can be recomputed from window, inputs and service_level (protocol.md, what_if).
+ */
+export interface Staffing {
+  /**
+   * A queue of the tenant, such as `support`.
+   */
+  queue: string;
+  /**
+   * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+   */
+  at: string;
+  /**
+   * What the queue's voice lane counted in its rolling window: exact counts, durations in seconds to the millisecond.
+   */
+  window: {
+    /**
+     * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+     */
+    start: string;
+    /**
+     * How long the counted window is.
+     */
+    secs: number;
+    offered: number;
+    short_abandoned: number;
+    answered: number;
+    abandoned: number;
+    /**
+     * Total wait of the answered calls.
+     */
+    answer_wait_secs: number;
+    /**
+     * Total wait of the abandoned calls (short abandons not counted).
+     */
+    abandon_wait_secs: number;
+    handled: number;
+    /**
+     * Talk, hold and wrap-up of the handled calls.
+     */
+    handle_secs: number;
+  };
+  /**
+   * The queue's agents logged in and not in not ready, now.
+   */
+  agents_working: number;
+  service_level: {
+    threshold_secs: number;
+    target_percent: number;
+    variant: "answered" | "offered" | "short_abandon_excluded";
+  };
+  /**
+   * The figures the model used: the what_if's where it gave them, else the window's (null when the window has none).
+   */
+  inputs: {
+    /**
+     * (offered - short_abandoned) / window.secs x 3600.
+     */
+    calls_per_hour: number | null;
+    /**
+     * handle_secs / handled.
+     */
+    aht_secs: number | null;
+    /**
+     * (answer_wait_secs + abandon_wait_secs) / abandoned; null when nobody hung up (Erlang C).
+     */
+    patience_secs: number | null;
+    /**
+     * agents_working, unless the what_if supposed another number.
+     */
+    agents: number;
+  };
+  /**
+   * erlang_a when inputs.patience_secs is known, else erlang_c; null without a rate and a handle time.
+   */
+  model: "erlang_a" | "erlang_c" | null;
+  /**
+   * calls_per_hour / 3600 x aht_secs, two decimals.
+   */
+  traffic_erlangs: number | null;
+  /**
+   * The fewest agents that reach the target under the queue's formula; null without a model, for a target of 100 %, or beyond 5,000 agents.
+   */
+  agents_needed: number | null;
+  /**
+   * What the model expects with inputs.agents; null when unavailable says why.
+   */
+  expected: {
+    /**
+     * Under the queue's service_level.variant.
+     */
+    service_level_percent: number;
+    asa_secs: number;
+    /**
+     * Callers who find every agent busy.
+     */
+    wait_percent: number;
+    /**
+     * Callers who hang up unanswered; null under Erlang C.
+     */
+    abandon_percent: number | null;
+    occupancy_percent: number;
+  } | null;
+  /**
+   * Why there is no model (no_calls, no_handled_calls) or no expected figures (no_agents; overloaded: Erlang C with as many Erlangs as agents or more, the queue grows without bound); null when both are there.
+   */
+  unavailable: "no_calls" | "no_handled_calls" | "no_agents" | "overloaded" | null;
 }

@@ -33,6 +33,7 @@ use crate::server::ops::audit::{Action, Actor, Admitted, AuditLog, AuditUnavaila
 use crate::server::ops::counters::Counters;
 use crate::server::outbox::{SessionHandle, SessionNumber, SessionSecret};
 use crate::sim::Simulator;
+use crate::staffing::{self, Hypothesis};
 
 use super::audience::{Audience, Cause, Subscription};
 use super::figures::TenantFigures;
@@ -666,6 +667,22 @@ impl Engine {
                 audited,
                 on_logged_out,
             } => {
+                if let Command::WhatIf { queue, hypothesis } = command {
+                    match self.what_if(&queue, hypothesis, now) {
+                        Ok(job) => job.answer_later(handle, epoch, id),
+                        Err(refusal) => {
+                            let code = refusal.code();
+                            self.counters.refused(identity.role().name(), code);
+                            let error = Reply::Error {
+                                id: Some(id),
+                                code,
+                                message: refusal.to_string(),
+                            };
+                            handle.send_answer(epoch, error.to_json());
+                        }
+                    }
+                    return;
+                }
                 let logs_out = command.logs_out().cloned();
                 let result = match (&command, refusal) {
                     (Command::Acd(_), Some(refusal))
@@ -892,6 +909,7 @@ impl Engine {
                 let page = serde_json::to_value(page).expect("a page of agents serializes");
                 return Ok(Some(page));
             }
+            Command::WhatIf { .. } => unreachable!("request() answers a what-if itself"),
             // The session answers these itself; one that got here needs nothing.
             Command::Ping | Command::Seen { .. } => return Ok(None),
         };
@@ -905,6 +923,42 @@ impl Engine {
         }
         self.drain(now);
         Ok(None)
+    }
+
+    /// A what-if for the calls of `queue` (its voice lane): the window is read here, at `now`;
+    /// the Erlang figures are computed later, off this thread.
+    fn what_if(
+        &self,
+        queue: &QueueId,
+        hypothesis: Hypothesis,
+        now: Timestamp,
+    ) -> Result<WhatIfJob, Refusal> {
+        let mut lanes = self.acd.lanes_of(queue).peekable();
+        if lanes.peek().is_none() {
+            return Err(Refusal::Acd(AcdError::UnknownQueue(queue.clone())));
+        }
+        let Some(voice) =
+            lanes.find(|lane| self.acd.lane_config(*lane).channel_name() == acd::config::VOICE)
+        else {
+            let routes: Vec<&str> = self
+                .acd
+                .lanes_of(queue)
+                .map(|lane| self.acd.lane_config(lane).channel_name())
+                .collect();
+            return Err(Refusal::Acd(AcdError::WrongChannel {
+                queue: queue.clone(),
+                routes: routes.join(", "),
+                wanted: acd::config::VOICE.to_owned(),
+            }));
+        };
+        let (start, span) = self.acd.rolling_counted();
+        Ok(WhatIfJob {
+            stats: self.acd.lane_stats(voice),
+            start,
+            span,
+            now,
+            hypothesis,
+        })
     }
 
     /// A page of `list_agents`: the agents after `after` in the tenant's order (with a skill in
@@ -1032,4 +1086,59 @@ pub(super) fn disconnected_state(
 
 fn set_state(agent: AgentId, state: RequestedState) -> acd::Command {
     acd::Command::SetState { agent, state }
+}
+
+/// A what-if whose window has been read: the rest is arithmetic, which can take a few hundred
+/// milliseconds at the largest inputs (`acdhub::staffing`), too long for the engine's thread.
+struct WhatIfJob {
+    stats: acd::QueueStats,
+    start: Timestamp,
+    span: Duration,
+    now: Timestamp,
+    hypothesis: Hypothesis,
+}
+
+/// One what-if computes at a time, on a blocking thread: a supervisor asking for many makes
+/// the others wait, never the routing. How many can wait is bounded by the sessions' commands
+/// in flight.
+static WHAT_IF_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl WhatIfJob {
+    /// Computes the answer on a blocking thread and sends it as the `ack`'s `result`.
+    fn answer_later(self, handle: Arc<SessionHandle>, epoch: u64, id: String) {
+        tokio::task::spawn_blocking(move || {
+            let _turn = WHAT_IF_TURN
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            // A bug in the arithmetic must not leave the command unanswered (its session
+            // waits for every reply it is owed): it is answered `unavailable`, and logged.
+            let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                staffing::what_if(
+                    &self.stats,
+                    self.start,
+                    self.span,
+                    self.now,
+                    self.hypothesis,
+                )
+            }));
+            let reply = match answered {
+                Ok(answer) => Reply::Ack {
+                    id,
+                    result: Some(
+                        serde_json::to_value(answer).expect("a what-if's answer serializes"),
+                    ),
+                },
+                Err(_) => {
+                    tracing::error!(queue = %self.stats.id, hypothesis = ?self.hypothesis, "a what-if failed");
+                    let error = ProtocolError::Unavailable;
+                    Reply::Error {
+                        id: Some(id),
+                        code: error.code(),
+                        message: error.to_string(),
+                    }
+                }
+            };
+            handle.send_answer(epoch, reply.to_json());
+        });
+    }
 }
