@@ -668,7 +668,7 @@ impl Engine {
                 on_logged_out,
             } => {
                 if let Command::WhatIf { queue, hypothesis } = command {
-                    match self.what_if(&queue, hypothesis, now) {
+                    match self.what_if(&queue, hypothesis) {
                         Ok(job) => job.answer_later(handle, epoch, id),
                         Err(refusal) => {
                             let code = refusal.code();
@@ -925,14 +925,9 @@ impl Engine {
         Ok(None)
     }
 
-    /// A what-if for the calls of `queue` (its voice lane): the window is read here, at `now`;
-    /// the Erlang figures are computed later, off this thread.
-    fn what_if(
-        &self,
-        queue: &QueueId,
-        hypothesis: Hypothesis,
-        now: Timestamp,
-    ) -> Result<WhatIfJob, Refusal> {
+    /// A what-if for the calls of `queue` (its voice lane): the window is read here, as of the
+    /// core's time; the Erlang figures are computed later, off this thread.
+    fn what_if(&self, queue: &QueueId, hypothesis: Hypothesis) -> Result<WhatIfJob, Refusal> {
         let mut lanes = self.acd.lanes_of(queue).peekable();
         if lanes.peek().is_none() {
             return Err(Refusal::Acd(AcdError::UnknownQueue(queue.clone())));
@@ -956,7 +951,7 @@ impl Engine {
             stats: self.acd.lane_stats(voice),
             start,
             span,
-            now,
+            now: self.acd.now(),
             hypothesis,
         })
     }
