@@ -113,3 +113,13 @@ export function phoneIssue(state, device) {
   if (device === "in_use" && !BUSY_STATES.has(state)) return device;
   return null;
 }
+
+/**
+ * A short time in seconds as the staffing figures say it: `10.5 s` under a minute, `m:ss` (as
+ * formatDuration) from a minute on; an en dash when there is none.
+ */
+export function formatSeconds(secs) {
+  if (secs === null || secs === undefined || !Number.isFinite(secs)) return "–";
+  const value = Math.max(0, secs);
+  return value < 59.95 ? `${value.toFixed(1)} s` : formatDuration(Math.round(value));
+}

@@ -9,6 +9,12 @@
 // `chat`), each with its own statistics: they are kept by lane (`laneKey`), and the queue table
 // has a row per lane (`lanes`). A lane of conversations also has its places and first response
 // (`conversationFigures`).
+// Each queue's calls also have a staffing figure, the `what_if` of protocol.md (Erlang C, or
+// Erlang A when callers are seen to hang up, from the voice lane's rolling window): the agents
+// it needs and what the agents working now get, and what a supposed number of agents (or of
+// calls an hour) would get. The view keeps the answers per queue and which ask is in flight
+// (`staffingAsked`, `staffingAnswered`: at most one per queue), and `staffingView` says them
+// in words.
 // No DOM, no network, no clock (times come in as arguments): supervisor.js draws what this
 // module says, and Node tests it as it is (tests/browser/supervisor-state.test.mjs).
 
@@ -18,6 +24,7 @@ import {
   VOICE,
   formatDuration,
   formatPercent,
+  formatSeconds,
   laneKey,
   lanesOf,
   namesById,
@@ -63,6 +70,8 @@ export function emptyView() {
     queueStats: new Map(),
     /** The latest tenant_stats, or null. */
     tenantStats: null,
+    /** Queue id -> its staffing (`staffingOf`): the what-if's answers, the what-if set, the ask in flight. */
+    staffing: new Map(),
   });
 }
 
@@ -100,7 +109,9 @@ export function arranged(view, session) {
   const agents = new Map([...view.agents].filter(([id]) => known.has(id)));
   const lanes = new Set(lanesOf(session.queues).map((lane) => lane.key));
   const queueStats = new Map([...view.queueStats].filter(([key]) => lanes.has(key)));
-  return update(view, { names, structureKey: key, agents, queueStats });
+  const voiceQueues = new Set(queuesServing(session.queues, VOICE).map(([id]) => id));
+  const staffing = new Map([...view.staffing].filter(([id]) => voiceQueues.has(id)));
+  return update(view, { names, structureKey: key, agents, queueStats, staffing });
 }
 
 /** `subscribe` was sent: its snapshot is arriving. */
@@ -573,4 +584,379 @@ export function priorityCommand(id, text) {
 export function moveCommand(view, id, queue) {
   if (!queue) return null;
   return { what: `move call ${id} to ${queueName(view, queue)}`, type: "move_call", fields: { call: id, queue } };
+}
+
+// --- Staffing: the what-if of each queue's calls ----------------------------------------------
+
+/** How often the console asks each queue's staffing again while it is live, in seconds. */
+export const STAFFING_REFRESH_SECS = 15;
+/** The most agents a what-if may suppose (protocol.md, `what_if`). */
+export const MAX_WHAT_IF_AGENTS = 5000;
+/** The most calls an hour a what-if may suppose. */
+export const MAX_WHAT_IF_CALLS_PER_HOUR = 100000;
+
+/**
+ * A queue's staffing before anything is known. `now` is the latest answer for the queue as it
+ * is; `then` the latest answer for the what-if (`delta` agents more or fewer than those working,
+ * `callsPerHour` instead of the window's rate: null keeps it), asked for the what-if `thenFor`
+ * (`whatIfKey`); `error` the last refusal; `asking` the ask in flight (`{kind, key, ticket}`);
+ * `wanted` the asks to send when none is (`now`, `then`).
+ */
+const NO_STAFFING = Object.freeze({
+  now: null,
+  then: null,
+  thenFor: null,
+  error: null,
+  delta: 0,
+  callsPerHour: null,
+  asking: null,
+  wanted: Object.freeze([]),
+});
+
+/** The queues whose calls have a staffing figure: those with a voice lane, `[id, name]`, in the tenant's order. */
+export function staffingQueues(view) {
+  return queuesServing(view.session?.queues, VOICE);
+}
+
+/** Queue `queue`'s staffing (see NO_STAFFING). */
+export function staffingOf(view, queue) {
+  return view.staffing.get(queue) ?? NO_STAFFING;
+}
+
+function withStaffing(view, queue, changes) {
+  const staffing = Object.freeze({ ...staffingOf(view, queue), ...changes });
+  return update(view, { staffing: new Map(view.staffing).set(queue, staffing) });
+}
+
+const wanting = (wanted, kind) => Object.freeze(wanted.includes(kind) ? wanted : [...wanted, kind]);
+const notWanting = (wanted, kind) => Object.freeze(wanted.filter((k) => k !== kind));
+
+/** Whether a what-if is set: agents more or fewer, or calls an hour. */
+export function hasWhatIf(staffing) {
+  return staffing.delta !== 0 || staffing.callsPerHour !== null;
+}
+
+/** What a what-if supposes, as a key: the answer to an older one is shown as not current. */
+export function whatIfKey(staffing) {
+  return `${staffing.delta}|${staffing.callsPerHour ?? ""}`;
+}
+
+const clampAgents = (agents) => Math.min(MAX_WHAT_IF_AGENTS, Math.max(0, agents));
+
+/**
+ * The agents a what-if supposes: those working in `answer`, and `delta` more (or fewer), held to
+ * 0 to 5,000. Null without an answer.
+ */
+export function whatIfAgents(answer, delta) {
+  if (!answer) return null;
+  return clampAgents(answer.agents_working + delta);
+}
+
+/**
+ * Time to ask again: every queue with a voice lane wants its staffing as it is now (and, once
+ * that is answered, its what-if, if one is set).
+ */
+export function staffingDue(view) {
+  let next = view;
+  for (const [id] of staffingQueues(view)) next = withStaffing(next, id, { wanted: wanting(staffingOf(next, id).wanted, "now") });
+  return next;
+}
+
+/**
+ * The what-if of `queue` changed: `delta` (agents more or fewer than those working) and/or
+ * `callsPerHour` (a number, or null for the window's rate). With a what-if set, it is asked
+ * (`nextStaffingRequest`); without one, its answer goes.
+ */
+export function whatIfChanged(view, queue, { delta, callsPerHour } = {}) {
+  const staffing = staffingOf(view, queue);
+  const next = {
+    delta: delta === undefined ? staffing.delta : delta,
+    callsPerHour: callsPerHour === undefined ? staffing.callsPerHour : callsPerHour,
+  };
+  if (next.delta === staffing.delta && next.callsPerHour === staffing.callsPerHour) return view;
+  if (!hasWhatIf(next)) return withStaffing(view, queue, { ...next, then: null, thenFor: null, wanted: notWanting(staffing.wanted, "then") });
+  return withStaffing(view, queue, { ...next, wanted: wanting(staffing.wanted, "then") });
+}
+
+/**
+ * One agent more (`step` 1) or fewer (-1) in the what-if of `queue`: the agents supposed stay
+ * within 0 to 5,000 of those working now. Nothing before the first answer.
+ */
+export function whatIfStepped(view, queue, step) {
+  const staffing = staffingOf(view, queue);
+  if (!staffing.now) return view;
+  const agents = whatIfAgents(staffing.now, staffing.delta + step);
+  return whatIfChanged(view, queue, { delta: agents - staffing.now.agents_working });
+}
+
+/**
+ * What a typed number of calls an hour means: `{value}` (null for an empty field: the window's
+ * rate), or `{error}` in words when it is not a number above 0 and at most 100,000.
+ */
+export function callsPerHourInput(text) {
+  const trimmed = String(text ?? "").trim();
+  if (trimmed === "") return { value: null };
+  const value = Number(trimmed);
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_WHAT_IF_CALLS_PER_HOUR) {
+    return { error: "Calls an hour: a number above 0, at most 100,000." };
+  }
+  return { value };
+}
+
+/**
+ * The `what_if` to send for `queue` now, `{kind, key, fields}`, or null: none while one is in
+ * flight (one at a time per queue), none wanted, or a what-if wanted before the first answer
+ * (the agents it supposes count from those working). `now` comes before `then`.
+ */
+export function nextStaffingRequest(view, queue) {
+  const staffing = staffingOf(view, queue);
+  if (staffing.asking) return null;
+  if (staffing.wanted.includes("now")) return { kind: "now", key: null, fields: { queue } };
+  if (!staffing.wanted.includes("then") || !hasWhatIf(staffing) || !staffing.now) return null;
+  const fields = { queue };
+  if (staffing.delta !== 0) fields.agents = whatIfAgents(staffing.now, staffing.delta);
+  if (staffing.callsPerHour !== null) fields.calls_per_hour = staffing.callsPerHour;
+  return { kind: "then", key: whatIfKey(staffing), fields };
+}
+
+/** `request` (from nextStaffingRequest) was sent for `queue`; its reply will name `ticket`. */
+export function staffingAsked(view, queue, request, ticket) {
+  const staffing = staffingOf(view, queue);
+  return withStaffing(view, queue, {
+    asking: Object.freeze({ kind: request.kind, key: request.key ?? null, ticket }),
+    wanted: notWanting(staffing.wanted, request.kind),
+  });
+}
+
+/**
+ * The answer to the ask `ticket` of `queue` came (an ask of an earlier view, or of a what-if
+ * since cleared, changes nothing it should not). An answer for the queue as it is wants the
+ * what-if asked again, if one is set.
+ */
+export function staffingAnswered(view, queue, ticket, answer) {
+  const staffing = staffingOf(view, queue);
+  if (!staffing.asking || staffing.asking.ticket !== ticket) return view;
+  if (staffing.asking.kind === "now") {
+    const wanted = hasWhatIf(staffing) ? wanting(staffing.wanted, "then") : staffing.wanted;
+    return withStaffing(view, queue, { now: answer, error: null, asking: null, wanted });
+  }
+  const kept = hasWhatIf(staffing);
+  return withStaffing(view, queue, {
+    then: kept ? answer : null,
+    thenFor: kept ? staffing.asking.key : null,
+    error: null,
+    asking: null,
+  });
+}
+
+/**
+ * The ask `ticket` of `queue` was refused, or its connection dropped (then nothing is said: the
+ * console is not live, and asks again when it is).
+ */
+export function staffingFailed(view, queue, ticket, error) {
+  const staffing = staffingOf(view, queue);
+  if (!staffing.asking || staffing.asking.ticket !== ticket) return view;
+  const lost = error?.code === "offline" || error?.code === "connection_lost";
+  const refusal = lost ? staffing.error : Object.freeze({ code: error?.code ?? "error", message: error?.message ?? String(error) });
+  return withStaffing(view, queue, { asking: null, error: refusal });
+}
+
+/** "the last 15 minutes": how long a window of `secs` counted. */
+export function windowPeriod(secs) {
+  const seconds = Math.max(1, Math.round(secs ?? 0));
+  if (seconds < 90) return seconds === 1 ? "the last second" : `the last ${seconds} seconds`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 120) return `the last ${minutes} minutes`;
+  const hours = Math.round((seconds / 3600) * 10) / 10;
+  return `the last ${hours} hours`;
+}
+
+const agentsWord = (count) => `${count} ${count === 1 ? "agent" : "agents"}`;
+
+/** A rate of calls as the console writes it: whole calls from 10 an hour on, one decimal below. */
+const rateFigure = (rate) => String(rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10);
+
+/** "232 calls an hour". */
+export function callsPerHourText(rate) {
+  const shown = rateFigure(rate);
+  return `${shown} ${shown === "1" ? "call" : "calls"} an hour`;
+}
+
+/** The service-level target of a staffing answer: "80 % in 20 s". */
+function targetText(answer) {
+  const { target_percent: target, threshold_secs: threshold } = answer.service_level;
+  return `${Number(target)} % in ${threshold} s`;
+}
+
+/** How many agents the queue needs, in words (null without a model). */
+function neededText(answer) {
+  if (!answer.model) return null;
+  const target = targetText(answer);
+  if (answer.agents_needed !== null && answer.agents_needed !== undefined) return `Needs ${agentsWord(answer.agents_needed)} for ${target}`;
+  if (answer.service_level.target_percent >= 100) return `No number of agents makes sure of ${target}`;
+  return `Needs more than ${MAX_WHAT_IF_AGENTS.toLocaleString("en")} agents for ${target}`;
+}
+
+/**
+ * An expected service level with one decimal, rounded down: 79.95 % is "79.9 %", so a figure
+ * just short of an 80 % target never reads as reaching it (the agents needed would say 13 while
+ * 12 showed "80.0 %").
+ */
+export function expectedServiceLevel(percent) {
+  if (percent === null || percent === undefined) return formatPercent(percent);
+  return formatPercent(Math.floor(Math.round(percent * 100) / 10) / 10);
+}
+
+/** The figures the model expects: "79.9 % in 20 s, ASA 10.5 s, 11.5 % hang up" (no abandons under Erlang C). */
+function expectedFigures(answer) {
+  const expected = answer.expected;
+  if (!expected) return null;
+  const parts = [
+    `${expectedServiceLevel(expected.service_level_percent)} in ${answer.service_level.threshold_secs} s`,
+    `ASA ${formatSeconds(expected.asa_secs)}`,
+  ];
+  if (expected.abandon_percent !== null && expected.abandon_percent !== undefined) parts.push(`${formatPercent(expected.abandon_percent)} hang up`);
+  return parts.join(", ");
+}
+
+/**
+ * A staffing answer in words:
+ * - `headline`: the agents needed and working ("Needs 13 agents for 80 % in 20 s · 11 working"),
+ *   or why there is no figure (`no_calls`, `no_handled_calls`, `no_agents`);
+ * - `expected`: what the model expects with the agents of `inputs`, or why not (`overloaded`),
+ *   or null; `expectedNote`: how busy the agents are and how many callers wait, or "";
+ * - `model`: "Erlang A, from the last 15 minutes" (null without a model), and `modelTitle`, the
+ *   figures it went by.
+ */
+export function staffingText(answer) {
+  if (!answer) return null;
+  const period = windowPeriod(answer.window?.secs);
+  const working = `${answer.agents_working} working`;
+  const needed = answer.agents_needed ?? null;
+  let headline;
+  switch (answer.unavailable) {
+    case "no_calls":
+      headline = `No calls in ${period} yet`;
+      break;
+    case "no_handled_calls":
+      headline = `No call handled in ${period} yet`;
+      break;
+    case "no_agents":
+      headline = needed === null ? "Nobody is working this queue" : `Nobody is working this queue: ${agentsWord(needed)} needed`;
+      break;
+    default:
+      headline = `${neededText(answer) ?? "–"} · ${working}`;
+  }
+  let expected = expectedFigures(answer);
+  if (answer.unavailable === "overloaded") expected = overloadedText(answer.inputs.agents);
+  const figures = answer.expected;
+  const expectedNote = figures
+    ? `Agents ${formatPercent(figures.occupancy_percent)} busy · ${formatPercent(figures.wait_percent)} of callers wait`
+    : "";
+  return {
+    headline,
+    expected,
+    expectedNote,
+    model: answer.model ? `${MODEL_NAMES[answer.model] ?? answer.model}, from ${period}` : null,
+    modelTitle: answer.model ? modelTitle(answer) : "",
+  };
+}
+
+const overloadedText = (agents) => `Overloaded: calls arrive faster than ${agentsWord(agents)} can answer them`;
+
+const MODEL_NAMES = Object.freeze({ erlang_a: "Erlang A", erlang_c: "Erlang C" });
+
+function modelTitle(answer) {
+  const { calls_per_hour: rate, aht_secs: aht, patience_secs: patience } = answer.inputs;
+  const figures = [`${callsPerHourText(rate)}, ${formatSeconds(aht)} to handle each`];
+  if (patience !== null && patience !== undefined) figures.push(`callers hang up after ${formatSeconds(patience)} on average`);
+  const traffic = answer.traffic_erlangs === null || answer.traffic_erlangs === undefined ? "" : `; ${answer.traffic_erlangs} Erlangs of traffic`;
+  const why =
+    answer.model === "erlang_a"
+      ? "Erlang A: callers may hang up while they wait"
+      : "Erlang C: nobody hung up, so callers are taken to wait as long as it takes";
+  return `${why}. ${figures.join(", ")}${traffic}.`;
+}
+
+/**
+ * A what-if's answer in words: `line` ("With 13 agents: 82.1 % in 20 s, ASA 8.0 s, 9.1 % hang
+ * up", or why not), and `note`, the agents needed at the calls an hour supposed ("" when the
+ * window's rate was kept).
+ */
+export function whatIfText(answer, supposedRate = null) {
+  if (!answer) return null;
+  const agents = answer.inputs.agents;
+  const period = windowPeriod(answer.window?.secs);
+  let line;
+  switch (answer.unavailable) {
+    case "no_calls":
+      line = `No calls in ${period} yet: give a number of calls an hour`;
+      break;
+    case "no_handled_calls":
+      line = `No call handled in ${period} yet: no handle time to go by`;
+      break;
+    case "no_agents":
+      line = "With 0 agents nobody answers the calls";
+      break;
+    case "overloaded":
+      line = overloadedText(agents);
+      break;
+    default:
+      line = `With ${agentsWord(agents)}: ${expectedFigures(answer) ?? "–"}`;
+  }
+  let note = "";
+  if (supposedRate !== null && answer.model) {
+    const needed = neededText(answer);
+    note = `At ${callsPerHourText(answer.inputs.calls_per_hour)}: ${needed.charAt(0).toLowerCase()}${needed.slice(1)}`;
+  }
+  return { line, note };
+}
+
+/** "+2", "−1" or "+0": the agents a what-if adds or takes away. */
+export function deltaText(delta) {
+  return delta < 0 ? `−${-delta}` : `+${delta}`;
+}
+
+/**
+ * Queue `queue`'s staffing as the console shows it, with what its what-if controls allow while
+ * the console is `live`:
+ * - `state`: `waiting` (no answer yet), `answered`, `unavailable` (the answer says why not), or
+ *   `error` (refused, and nothing older to show); `unavailable`: the answer's reason, or null;
+ * - the words of `staffingText` (`headline`, `expected`, `expectedNote`, `model`, `modelTitle`),
+ *   and `refusal`: the last refusal in words, or "";
+ * - the what-if: `delta` ("+2"), `agents` (supposed, or null), `fewer`/`more`/`rate` (enabled),
+ *   `ratePlaceholder` (the window's rate), and `whatIf` (`{line, note, current}`: `current`
+ *   false while it answers an earlier what-if), or null and `whatIfHint` ("…" while the first
+ *   answer to a what-if is awaited, else "").
+ */
+export function staffingView(view, queue, live) {
+  const staffing = staffingOf(view, queue);
+  const answer = staffing.now;
+  const text = staffingText(answer);
+  const refusal = staffing.error ? `Could not ask for the staffing figures: ${staffing.error.message} (${staffing.error.code})` : "";
+  let state = "answered";
+  if (!answer) state = staffing.error ? "error" : "waiting";
+  else if (answer.unavailable && answer.unavailable !== "overloaded") state = "unavailable";
+  const agents = whatIfAgents(answer, staffing.delta);
+  const rate = answer?.inputs?.calls_per_hour;
+  const set = hasWhatIf(staffing);
+  const then = set ? whatIfText(staffing.then, staffing.callsPerHour) : null;
+  return {
+    state,
+    unavailable: answer?.unavailable ?? null,
+    headline: text?.headline ?? (staffing.error ? "Staffing figures not available" : "…"),
+    expected: text?.expected ?? null,
+    expectedNote: text?.expectedNote ?? "",
+    model: text?.model ?? null,
+    modelTitle: text?.modelTitle ?? "",
+    refusal,
+    delta: deltaText(staffing.delta),
+    agents,
+    fewer: Boolean(live && answer && agents > 0),
+    more: Boolean(live && answer && agents < MAX_WHAT_IF_AGENTS),
+    rate: Boolean(live && answer),
+    ratePlaceholder: rate === null || rate === undefined ? "" : rateFigure(rate),
+    whatIf: then ? { ...then, current: staffing.thenFor === whatIfKey(staffing) } : null,
+    whatIfHint: set && !then ? "…" : "",
+  };
 }

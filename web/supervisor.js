@@ -2,7 +2,10 @@
 // reason, a phone that keeps calls away, pending state, current call) with the supervisor's actions on it; every queue's live
 // figures and today's statistics, a row per lane with its channel (a queue serving voice and
 // chat has two rows; a lane of conversations also shows the places its agents hold and today's
-// first response); every call, with priority and move for waiting ones.
+// first response); every queue's staffing (the `what_if` of protocol.md: the agents its calls
+// need, what the agents working now get, and what more or fewer agents, or other calls an hour,
+// would get), asked when the console is live and every 15 s while it stays live; every call,
+// with priority and move for waiting ones.
 //
 // What the console knows and which actions it offers come from supervisor-state.js; this module
 // draws it. The rows are built once per session and updated in place, so a control that has
@@ -19,6 +22,7 @@ import {
   agentSearchText,
   agentsOnCall,
   arranged,
+  callsPerHourInput,
   callActions,
   callClock,
   callCountText,
@@ -32,6 +36,7 @@ import {
   lanes,
   matchesFilter,
   moveCommand,
+  nextStaffingRequest,
   notLive,
   oldestWait,
   phoneBadge,
@@ -42,11 +47,20 @@ import {
   routesConversations,
   serviceLevel,
   signedIn,
+  STAFFING_REFRESH_SECS,
+  staffingAnswered,
+  staffingAsked,
+  staffingDue,
+  staffingFailed,
+  staffingQueues,
+  staffingView,
   statsLane,
   subscribeFailed,
   subscribed,
   subscribing,
   totalsChannel,
+  whatIfChanged,
+  whatIfStepped,
 } from "./supervisor-state.js";
 import { STATE_LABELS, announce, byRole, everySecond, fill, h, showConnection, signInForm, webStorage } from "./ui.js";
 
@@ -114,6 +128,8 @@ export function start() {
     queuesTable: byRole("queues-table"),
     queues: byRole("queues"),
     totals: byRole("totals"),
+    staffingSection: byRole("staffing-section"),
+    staffing: byRole("staffing"),
     agents: byRole("agents"),
     agentCount: byRole("agent-count"),
     agentFilter: byRole("agent-filter"),
@@ -129,8 +145,11 @@ export function start() {
   /** What the console knows (supervisor-state.js). */
   let view = emptyView();
 
-  /** The rows drawn for the view, by id (a queue's, by lane key): their cells and controls. */
-  const rows = { agents: new Map(), queues: new Map(), calls: new Map(), totals: null };
+  /**
+   * The rows drawn for the view, by id (a queue's, by lane key; a queue's staffing, by queue id):
+   * their cells and controls.
+   */
+  const rows = { agents: new Map(), queues: new Map(), staffing: new Map(), calls: new Map(), totals: null };
 
   const isLive = () => isLiveView(view, client.state === State.LIVE);
 
@@ -191,11 +210,16 @@ export function start() {
     setText(ui.statsAt, `Service level, answered, abandoned${conversations ? ", ASA and first response" : " and ASA"}: today`);
     rows.totals = buildTotalsRow();
     fill(ui.totals, rows.totals.tr);
+    rows.staffing.clear();
+    const voiceQueues = staffingQueues(view);
+    fill(ui.staffing, voiceQueues.map(([id, name]) => buildStaffingRow(id, name)));
+    ui.staffingSection.hidden = voiceQueues.length === 0;
     rows.calls.clear();
     fill(ui.calls);
     for (const id of rows.agents.keys()) renderAgent(id);
     for (const key of rows.queues.keys()) renderQueue(key);
     renderTotals();
+    for (const id of rows.staffing.keys()) renderStaffing(id);
     for (const id of view.calls.keys()) renderCall(id);
     placeCalls();
     applyFilter();
@@ -312,6 +336,70 @@ export function start() {
     const r = queueRowCells();
     r.tr = h("tr", { class: "totals", "data-role": "totals-row" }, h("th", { scope: "row" }, "All queues"), r.channel, figureCells(r));
     return r;
+  }
+
+  /**
+   * A queue's staffing row: the agents its calls need and those working, what they get, and
+   * the what-if (agents more or fewer, calls an hour) with what that would get.
+   */
+  function buildStaffingRow(id, name) {
+    const r = { id, name, rateError: "", announce: false };
+    r.headline = h("span", { class: "st-headline", "data-role": "staffing-headline" });
+    r.model = h("span", { class: "st-small", "data-role": "staffing-model" });
+    r.refusal = h("span", { class: "st-small st-refusal", "data-role": "staffing-refusal" });
+    r.expected = h("span", { class: "st-expected", "data-role": "staffing-expected" });
+    r.expectedNote = h("span", { class: "st-small", "data-role": "staffing-expected-note" });
+    r.fewer = h(
+      "button",
+      { type: "button", class: "st-step", "aria-label": `One agent fewer in the what-if for ${name}`, onclick: () => stepWhatIf(id, -1) },
+      "−",
+    );
+    r.more = h(
+      "button",
+      { type: "button", class: "st-step", "aria-label": `One agent more in the what-if for ${name}`, onclick: () => stepWhatIf(id, 1) },
+      "+",
+    );
+    r.delta = h("span", { class: "st-delta", "data-role": "what-if-delta" }, "+0");
+    r.rate = h("input", {
+      type: "number",
+      min: "1",
+      max: "100000",
+      step: "any",
+      inputmode: "decimal",
+      "aria-label": `Calls an hour in the what-if for ${name} (empty: the queue's own)`,
+      "data-role": "what-if-calls",
+      onchange: () => setRate(id),
+    });
+    r.whatIfLine = h("span", { class: "st-what-if-line", "data-role": "what-if-line" });
+    r.whatIfNote = h("span", { class: "st-small", "data-role": "what-if-note" });
+    r.form = h(
+      "form",
+      {
+        class: "row-actions st-controls",
+        novalidate: true,
+        onsubmit: (event) => {
+          event.preventDefault();
+          setRate(id);
+        },
+      },
+      h("span", { class: "st-label" }, "What if"),
+      r.fewer,
+      r.delta,
+      r.more,
+      h("span", { class: "st-label" }, "agents,"),
+      r.rate,
+      h("span", { class: "st-label" }, "calls an hour"),
+    );
+    r.tr = h(
+      "tr",
+      { dataset: { staffing: id, state: "waiting" } },
+      h("th", { scope: "row" }, name),
+      h("td", { class: "st-needed" }, r.headline, r.model, r.refusal),
+      h("td", { class: "st-now" }, r.expected, r.expectedNote),
+      h("td", { class: "st-what-if" }, h("div", { class: "st-what-if-box" }, r.form, h("span", { class: "st-result" }, r.whatIfLine, r.whatIfNote))),
+    );
+    rows.staffing.set(id, r);
+    return r.tr;
   }
 
   function figureCells(r) {
@@ -573,6 +661,47 @@ export function start() {
     fillFigures(rows.totals, view.tenantStats, { channel: totalsChannel(view) });
   }
 
+  /** A queue's staffing row, from its answers and its what-if. */
+  function renderStaffing(id) {
+    const r = rows.staffing.get(id);
+    if (!r) return;
+    const shown = staffingView(view, id, isLive());
+    keepFocus(r.tr, () => {
+      r.tr.dataset.state = shown.state;
+      r.tr.dataset.unavailable = shown.unavailable ?? "";
+      setText(r.headline, shown.headline);
+      setText(r.model, shown.model ?? "");
+      if (r.model.title !== shown.modelTitle) r.model.title = shown.modelTitle;
+      setText(r.refusal, shown.refusal);
+      setText(r.expected, shown.expected ?? "–");
+      r.expected.classList.toggle("sv-none", shown.expected === null);
+      setText(r.expectedNote, shown.expectedNote);
+      setText(r.delta, shown.delta);
+      r.fewer.disabled = !shown.fewer;
+      r.more.disabled = !shown.more;
+      r.rate.disabled = !shown.rate;
+      if (r.rate.placeholder !== shown.ratePlaceholder) r.rate.placeholder = shown.ratePlaceholder;
+      if (r.rateError) {
+        setText(r.whatIfLine, r.rateError);
+        setText(r.whatIfNote, "");
+        r.whatIfLine.dataset.current = "error";
+      } else if (shown.whatIf) {
+        setText(r.whatIfLine, shown.whatIf.line);
+        setText(r.whatIfNote, shown.whatIf.note);
+        r.whatIfLine.dataset.current = shown.whatIf.current ? "yes" : "no";
+      } else {
+        setText(r.whatIfLine, shown.whatIfHint);
+        setText(r.whatIfNote, "");
+        r.whatIfLine.dataset.current = "hint";
+      }
+    }, r.tr.querySelector("th"));
+    // A what-if the supervisor just changed is read out once its answer is in.
+    if (r.announce && shown.whatIf?.current) {
+      r.announce = false;
+      announce(ui.announcer, `${r.name}: ${shown.whatIf.line}.`);
+    }
+  }
+
   function renderCall(id) {
     const facts = callFacts(view, id);
     if (!facts) return;
@@ -655,6 +784,69 @@ export function start() {
     placeCalls();
   }
 
+  // --- Staffing: what_if, one ask at a time per queue ----------------------------------------
+
+  let staffingTicket = 0;
+  let staffingTimer = null;
+
+  /** Sends queue `id`'s next what_if, if one is wanted and none is in flight, while live. */
+  function askStaffing(id) {
+    if (!isLive()) return;
+    const request = nextStaffingRequest(view, id);
+    if (!request) return;
+    const ticket = ++staffingTicket;
+    view = staffingAsked(view, id, request, ticket);
+    client.request("what_if", request.fields).then(
+      (answer) => {
+        view = staffingAnswered(view, id, ticket, answer);
+        renderStaffing(id);
+        askStaffing(id);
+      },
+      (error) => {
+        view = staffingFailed(view, id, ticket, error);
+        renderStaffing(id);
+        if (error.code !== "connection_lost" && error.code !== "offline") askStaffing(id);
+      },
+    );
+  }
+
+  /** Asks every queue's staffing now, and again every STAFFING_REFRESH_SECS while live. */
+  function startStaffing() {
+    const refresh = () => {
+      if (!isLive()) return;
+      view = staffingDue(view);
+      for (const id of rows.staffing.keys()) askStaffing(id);
+    };
+    refresh();
+    staffingTimer ??= setInterval(refresh, STAFFING_REFRESH_SECS * 1000);
+  }
+
+  function stopStaffing() {
+    clearInterval(staffingTimer);
+    staffingTimer = null;
+  }
+
+  function stepWhatIf(id, step) {
+    view = whatIfStepped(view, id, step);
+    whatIfSet(id);
+  }
+
+  function setRate(id) {
+    const r = rows.staffing.get(id);
+    if (!r) return;
+    const typed = callsPerHourInput(r.rate.value);
+    r.rateError = typed.error ?? "";
+    if (!typed.error) view = whatIfChanged(view, id, { callsPerHour: typed.value });
+    whatIfSet(id);
+  }
+
+  function whatIfSet(id) {
+    const r = rows.staffing.get(id);
+    if (r) r.announce = true;
+    renderStaffing(id);
+    askStaffing(id);
+  }
+
   // --- Filter -------------------------------------------------------------------------------
 
   function filterRow(r) {
@@ -711,6 +903,7 @@ export function start() {
       ui.stale.hidden = !isSupervisor(view) && view.session !== null;
     }
     for (const id of rows.agents.keys()) renderAgent(id);
+    for (const id of rows.staffing.keys()) renderStaffing(id);
     for (const id of rows.calls.keys()) renderCall(id);
     summarizeAgents();
   }
@@ -724,6 +917,7 @@ export function start() {
         if (client.session !== session) return;
         view = subscribed(view, Date.now());
         renderView();
+        startStaffing();
         announce(ui.announcer, "The console is live.");
       },
       (error) => {
@@ -766,6 +960,7 @@ export function start() {
     // A resumed session keeps its subscription: what changed meanwhile came with the resume.
     if (keepsSubscription(view, session)) {
       renderView();
+      startStaffing();
       return;
     }
     // The AuthResult names no agent to a supervisor: the roster comes in pages, then the
@@ -801,7 +996,10 @@ export function start() {
     if (state === State.RECONNECTING && view.subscribed) {
       announce(ui.announcer, "Connection to the server lost; reconnecting. The figures may be out of date.");
     }
-    if (client.state !== State.LIVE) view = notLive(view);
+    if (client.state !== State.LIVE) {
+      view = notLive(view);
+      stopStaffing();
+    }
     if (!ui.console.hidden) renderView();
   });
 
@@ -852,13 +1050,17 @@ export function start() {
   // --- Signing in and out -------------------------------------------------------------------
 
   function forgetView() {
+    stopStaffing();
     view = emptyView();
     rows.agents.clear();
     rows.queues.clear();
+    rows.staffing.clear();
     rows.calls.clear();
     rows.totals = null;
     fill(ui.agents);
     fill(ui.queues);
+    fill(ui.staffing);
+    ui.staffingSection.hidden = true;
     fill(ui.totals);
     fill(ui.calls);
     fill(ui.alerts);

@@ -44,6 +44,35 @@ function config(extra = "") {
 }
 
 /**
+ * TOML for `extra`: a queue of calls (its service level `target` % in `thresholdSecs`, 120 s to
+ * ring, 30 s of wrap-up), an agent with its skills, and a login (`agent`: the agent a role
+ * `agent` acts as), in the test tenant `acme`.
+ */
+export const toml = {
+  callQueue: ({ id, name, thresholdSecs = 20, target = 80 }) => `
+[[tenants.queues]]
+id = "${id}"
+name = "${name}"
+service_level = { threshold_secs = ${thresholdSecs}, target_percent = ${target} }
+ring_timeout_secs = 120
+wrap_up_secs = 30
+`,
+  agent: ({ id, name, skills }) => `
+[[tenants.agents]]
+id = "${id}"
+name = "${name}"
+skills = { ${Object.entries(skills).map(([queue, level]) => `${queue} = ${level}`).join(", ")} }
+`,
+  login: ({ user, role, agent = null }) => `
+[[principals]]
+user = "${user}"
+role = "${role}"
+tenant = "acme"
+${agent ? `agent = "${agent}"\n` : ""}password_hash = "{{hash}}"
+`,
+};
+
+/**
  * Starts the server: ws (http) on `wsPort`, wss (https) on `wssPort` (0: the OS picks), on the
  * test configuration (with the TOML `extra` after it), or on the built-in demo with `demo: true`.
  * Resolves once both listen, with their URLs. Each server gets a fresh data directory (its

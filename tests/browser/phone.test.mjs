@@ -9,7 +9,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, launchBrowser, screenshot, signIn, startServer, watchErrors } from "./harness.mjs";
+import { PASSWORD, launchBrowser, screenshot, signIn, startServer, toml, watchErrors } from "./harness.mjs";
 import { telephony } from "./connectors.mjs";
 
 const PATIENCE = 60000;
@@ -19,32 +19,12 @@ const TEST = { timeout: 240000 };
  * The test tenant with `desk`, a queue of calls only agent3 serves (the simulator's callers wait
  * in support, and would ring an agent with a skill there the moment it is ready), and the PBX.
  */
-const PHONE_TOML = `
-[[tenants.queues]]
-id = "desk"
-name = "Service Desk"
-service_level = { threshold_secs = 20, target_percent = 80 }
-ring_timeout_secs = 120
-wrap_up_secs = 30
-
-[[tenants.agents]]
-id = "agent3"
-name = "Dana Desk"
-skills = { desk = 1 }
-
-[[principals]]
-user = "agent3"
-role = "agent"
-tenant = "acme"
-agent = "agent3"
-password_hash = "{{hash}}"
-
-[[principals]]
-user = "pbx"
-role = "telephony"
-tenant = "acme"
-password_hash = "{{hash}}"
-`;
+const PHONE_TOML = [
+  toml.callQueue({ id: "desk", name: "Service Desk" }),
+  toml.agent({ id: "agent3", name: "Dana Desk", skills: { desk: 1 } }),
+  toml.login({ user: "agent3", role: "agent", agent: "agent3" }),
+  toml.login({ user: "pbx", role: "telephony" }),
+].join("");
 
 const NOT_REGISTERED = "Your phone is not registered: you get no calls until it is.";
 

@@ -5,8 +5,10 @@
 // commands they send, the filter, a new session's snapshot and events before `subscribe`, and a
 // queue serving voice and chat (a row and statistics per lane; a call moves only to queues with a
 // voice lane, each once), and each agent's phone as the PBX reports it (a badge while it keeps
-// calls away; a change of it alone leaves the state and its time).
-// Messages are those of protocol/examples. (The page itself, on the real server in Chromium:
+// calls away; a change of it alone leaves the state and its time), and each queue's staffing
+// (the what_if answer in words for Erlang A and C, whole and partial windows and every reason a
+// figure is missing; the what-if's agents held to 0 to 5,000; one ask at a time per queue).
+// Messages are those of protocol/examples (the what_if answer, protocol.md's). (The page itself, on the real server in Chromium:
 // supervisor.test.mjs.)
 // Run: node --test supervisor-state.test.mjs
 
@@ -23,15 +25,19 @@ import {
   arranged,
   callActions,
   callClock,
+  callsPerHourInput,
   callCountText,
   callFacts,
   callOrder,
   conversationFigures,
+  deltaText,
   emptyView,
+  expectedServiceLevel,
   isLive,
   keepsSubscription,
   matchesFilter,
   moveCommand,
+  nextStaffingRequest,
   notLive,
   oldestWait,
   phoneBadge,
@@ -45,10 +51,23 @@ import {
   routesConversations,
   serviceLevel,
   signedIn,
+  staffingAnswered,
+  staffingAsked,
+  staffingDue,
+  staffingFailed,
+  staffingOf,
+  staffingQueues,
+  staffingText,
+  staffingView,
   subscribeFailed,
   subscribed,
   subscribing,
   totalsChannel,
+  whatIfAgents,
+  whatIfChanged,
+  whatIfStepped,
+  whatIfText,
+  windowPeriod,
 } from "../../web/supervisor-state.js";
 import { chatQueueStats } from "./chat-examples.mjs";
 import { example } from "./examples.mjs";
@@ -522,4 +541,263 @@ test("an agent's phone: a badge while it keeps calls away; a change of it alone 
   view = reduce(view, { type: "agent_state", agent: "agent1", state: "not_ready", since: "2023-11-14T22:16:00.000Z", previous: "ready", reason: "break", device: "unregistered" });
   assert.equal(agentFacts(view, "agent1").by, "");
   assert.equal(phoneBadge(view, "agent1").label, "Phone: not registered", "not ready: said before the agent goes ready");
+});
+
+// --- Staffing ---------------------------------------------------------------------------------
+
+/**
+ * protocol.md's what_if answer: eleven agents work support, the supervisor supposes a twelfth
+ * (79.95 %, one short of the target: 13 are needed); 8 callers hung up.
+ */
+const WHAT_IF_12 = Object.freeze({
+  queue: "support",
+  at: "2023-11-14T22:15:00.000Z",
+  window: {
+    start: "2023-11-14T22:00:00.000Z",
+    secs: 900.0,
+    offered: 60,
+    short_abandoned: 2,
+    answered: 50,
+    abandoned: 8,
+    answer_wait_secs: 600.0,
+    abandon_wait_secs: 240.0,
+    handled: 48,
+    handle_secs: 8640.0,
+  },
+  agents_working: 11,
+  service_level: { threshold_secs: 20, target_percent: 80.0, variant: "answered" },
+  inputs: { calls_per_hour: 232.0, aht_secs: 180.0, patience_secs: 105.0, agents: 12 },
+  model: "erlang_a",
+  traffic_erlangs: 11.6,
+  agents_needed: 13,
+  expected: { service_level_percent: 79.95, asa_secs: 10.54, wait_percent: 43.69, abandon_percent: 11.52, occupancy_percent: 85.53 },
+  unavailable: null,
+});
+
+/** The same queue as it is, with its eleven agents (figures of the same shape). */
+const NOW_11 = Object.freeze({
+  ...WHAT_IF_12,
+  inputs: { ...WHAT_IF_12.inputs, agents: 11 },
+  expected: { service_level_percent: 71.32, asa_secs: 17.06, wait_percent: 56.4, abandon_percent: 15.1, occupancy_percent: 89.27 },
+});
+
+/** `answer` changed by `changes` (and its window by `window`). */
+const answerWith = (answer, changes = {}, window = {}) => ({ ...answer, ...changes, window: { ...answer.window, ...window } });
+
+test("staffing in words: Erlang A from the whole window, Erlang C when nobody hung up, a window shorter than the rolling one", () => {
+  assert.deepEqual(staffingText(NOW_11), {
+    headline: "Needs 13 agents for 80 % in 20 s · 11 working",
+    expected: "71.3 % in 20 s, ASA 17.1 s, 15.1 % hang up",
+    expectedNote: "Agents 89.3 % busy · 56.4 % of callers wait",
+    model: "Erlang A, from the last 15 minutes",
+    modelTitle:
+      "Erlang A: callers may hang up while they wait. 232 calls an hour, 3:00 to handle each, callers hang up after 1:45 on average; 11.6 Erlangs of traffic.",
+  });
+  // 79.95 % is one short of 80 %: never shown as reaching it.
+  assert.equal(expectedServiceLevel(79.95), "79.9 %");
+  assert.equal(expectedServiceLevel(57.3), "57.3 %");
+  assert.equal(expectedServiceLevel(100), "100.0 %");
+  assert.deepEqual(whatIfText(WHAT_IF_12), { line: "With 12 agents: 79.9 % in 20 s, ASA 10.5 s, 11.5 % hang up", note: "" });
+
+  // Nobody hung up: Erlang C, with no abandon figure. The server has counted for 4 minutes only.
+  const erlangC = answerWith(
+    NOW_11,
+    {
+      model: "erlang_c",
+      inputs: { ...NOW_11.inputs, patience_secs: null, calls_per_hour: 7.5 },
+      agents_needed: 1,
+      agents_working: 1,
+      expected: { service_level_percent: 99.98, asa_secs: 0.04, wait_percent: 0.81, abandon_percent: null, occupancy_percent: 0.8 },
+    },
+    { secs: 241.5, abandoned: 0, abandon_wait_secs: 0 },
+  );
+  const text = staffingText(erlangC);
+  assert.equal(text.headline, "Needs 1 agent for 80 % in 20 s · 1 working");
+  assert.equal(text.expected, "99.9 % in 20 s, ASA 0.0 s");
+  assert.equal(text.model, "Erlang C, from the last 4 minutes");
+  assert.match(text.modelTitle, /^Erlang C: nobody hung up, so callers are taken to wait as long as it takes\. 7\.5 calls an hour, 3:00 to handle each; /);
+  assert.equal(windowPeriod(900), "the last 15 minutes");
+  assert.equal(windowPeriod(0.236), "the last second");
+  assert.equal(windowPeriod(42.4), "the last 42 seconds");
+  assert.equal(windowPeriod(3600), "the last 60 minutes");
+  assert.equal(windowPeriod(4 * 3600), "the last 4 hours");
+  // A target no number of agents is sure of, and one beyond 5,000 agents.
+  const sure = answerWith(NOW_11, { agents_needed: null, service_level: { ...NOW_11.service_level, target_percent: 100 } });
+  assert.equal(staffingText(sure).headline, "No number of agents makes sure of 100 % in 20 s · 11 working");
+  assert.equal(staffingText(answerWith(NOW_11, { agents_needed: null })).headline, "Needs more than 5,000 agents for 80 % in 20 s · 11 working");
+});
+
+test("staffing unavailable: each reason in words, for the queue as it is and for a what-if", () => {
+  const noModel = { model: null, traffic_erlangs: null, agents_needed: null, expected: null };
+  const noCalls = answerWith(NOW_11, { ...noModel, unavailable: "no_calls", inputs: { calls_per_hour: null, aht_secs: null, patience_secs: null, agents: 11 } }, { secs: 900, offered: 0 });
+  assert.deepEqual(staffingText(noCalls), { headline: "No calls in the last 15 minutes yet", expected: null, expectedNote: "", model: null, modelTitle: "" });
+  assert.equal(staffingText(answerWith(noCalls, {}, { secs: 75 })).headline, "No calls in the last 75 seconds yet");
+  assert.equal(whatIfText(noCalls).line, "No calls in the last 15 minutes yet: give a number of calls an hour");
+
+  const noHandled = answerWith(NOW_11, { ...noModel, unavailable: "no_handled_calls" }, { secs: 180, handled: 0, handle_secs: 0 });
+  assert.equal(staffingText(noHandled).headline, "No call handled in the last 3 minutes yet");
+  assert.equal(staffingText(noHandled).expected, null);
+  assert.equal(whatIfText(noHandled).line, "No call handled in the last 3 minutes yet: no handle time to go by");
+
+  const noAgents = answerWith(NOW_11, { agents_working: 0, inputs: { ...NOW_11.inputs, agents: 0 }, expected: null, unavailable: "no_agents" });
+  assert.equal(staffingText(noAgents).headline, "Nobody is working this queue: 13 agents needed");
+  assert.equal(staffingText(noAgents).expected, null);
+  assert.equal(staffingText({ ...noAgents, agents_needed: null }).headline, "Nobody is working this queue");
+  assert.equal(whatIfText(noAgents).line, "With 0 agents nobody answers the calls");
+
+  // Overloaded: the agents needed are still given; what the agents get is that they cannot keep up.
+  const overloaded = answerWith(NOW_11, { model: "erlang_c", expected: null, unavailable: "overloaded", inputs: { ...NOW_11.inputs, patience_secs: null } });
+  assert.equal(staffingText(overloaded).headline, "Needs 13 agents for 80 % in 20 s · 11 working");
+  assert.equal(staffingText(overloaded).expected, "Overloaded: calls arrive faster than 11 agents can answer them");
+  assert.equal(staffingText(overloaded).expectedNote, "");
+  assert.equal(whatIfText(overloaded).line, "Overloaded: calls arrive faster than 11 agents can answer them");
+
+  // A what-if at another rate says what that rate needs.
+  const busier = answerWith(WHAT_IF_12, { agents_needed: 17, inputs: { ...WHAT_IF_12.inputs, calls_per_hour: 320 } });
+  assert.deepEqual(whatIfText(busier, 320), {
+    line: "With 12 agents: 79.9 % in 20 s, ASA 10.5 s, 11.5 % hang up",
+    note: "At 320 calls an hour: needs 17 agents for 80 % in 20 s",
+  });
+});
+
+test("the what-if: the agents supposed are those working and a delta, held to 0 to 5,000; calls an hour as typed", () => {
+  assert.equal(whatIfAgents(NOW_11, 2), 13);
+  assert.equal(whatIfAgents(NOW_11, -20), 0);
+  assert.equal(whatIfAgents({ ...NOW_11, agents_working: 4999 }, 3), 5000);
+  assert.equal(whatIfAgents(null, 2), null);
+  assert.deepEqual([deltaText(2), deltaText(-1), deltaText(0)], ["+2", "−1", "+0"]);
+
+  let view = staffingAnswered(staffingAsked(console_(), "support", { kind: "now" }, 1), "support", 1, NOW_11);
+  // Stepping down stops at 0 agents, up at 5,000: the delta is what stays within them.
+  for (let i = 0; i < 14; i += 1) view = whatIfStepped(view, "support", -1);
+  assert.equal(staffingOf(view, "support").delta, -11);
+  assert.equal(staffingView(view, "support", LIVE).agents, 0);
+  assert.equal(staffingView(view, "support", LIVE).fewer, false, "no fewer than 0 agents");
+  assert.equal(staffingView(view, "support", LIVE).more, true);
+  view = whatIfChanged(view, "support", { delta: 4989 });
+  view = whatIfStepped(view, "support", 1);
+  view = whatIfStepped(view, "support", 1);
+  assert.equal(staffingOf(view, "support").delta, 4989);
+  assert.equal(staffingView(view, "support", LIVE).delta, "+4989");
+  assert.equal(staffingView(view, "support", LIVE).more, false, "no more than 5,000 agents");
+  // Before the first answer there is nothing to step from; while not live nothing is offered.
+  assert.equal(whatIfStepped(console_(), "support", 1).staffing.size, 0);
+  assert.deepEqual(
+    [staffingView(view, "support", false).fewer, staffingView(view, "support", false).more, staffingView(view, "support", false).rate],
+    [false, false, false],
+  );
+
+  assert.deepEqual(callsPerHourInput(" 300 "), { value: 300 });
+  assert.deepEqual(callsPerHourInput(""), { value: null }, "empty: the queue's own rate");
+  for (const bad of ["0", "-3", "100001", "lots"]) {
+    assert.deepEqual(callsPerHourInput(bad), { error: "Calls an hour: a number above 0, at most 100,000." }, bad);
+  }
+});
+
+test("staffing asks: every voice queue, one ask at a time each, the queue as it is before its what-if; late and refused answers", () => {
+  let view = twoLaneConsole();
+  // Only queues with a voice lane: the chat-only queue has none (it would be wrong_channel).
+  assert.deepEqual(
+    staffingQueues(view).map(([id]) => id),
+    ["support", "sales", "vip", "general"],
+  );
+  assert.equal(nextStaffingRequest(view, "support"), null, "nothing wanted before the first refresh");
+  assert.deepEqual(staffingView(view, "support", LIVE), {
+    state: "waiting",
+    unavailable: null,
+    headline: "…",
+    expected: null,
+    expectedNote: "",
+    model: null,
+    modelTitle: "",
+    refusal: "",
+    delta: "+0",
+    agents: null,
+    fewer: false,
+    more: false,
+    rate: false,
+    ratePlaceholder: "",
+    whatIf: null,
+    whatIfHint: "",
+  });
+
+  view = staffingDue(view);
+  assert.deepEqual([...view.staffing.keys()], ["support", "sales", "vip", "general"]);
+  const first = nextStaffingRequest(view, "support");
+  assert.deepEqual(first, { kind: "now", key: null, fields: { queue: "support" } });
+  view = staffingAsked(view, "support", first, 1);
+  assert.equal(nextStaffingRequest(view, "support"), null, "one ask in flight per queue");
+  // The supervisor sets a what-if meanwhile, and the refresh comes round again: both wait.
+  view = whatIfChanged(view, "support", { delta: 2 });
+  view = staffingDue(view);
+  assert.equal(nextStaffingRequest(view, "support"), null);
+  assert.equal(staffingView(view, "support", LIVE).whatIfHint, "…");
+  // An answer to another ask changes nothing.
+  assert.equal(staffingAnswered(view, "support", 99, NOW_11), view);
+
+  view = staffingAnswered(view, "support", 1, NOW_11);
+  assert.equal(staffingView(view, "support", LIVE).headline, "Needs 13 agents for 80 % in 20 s · 11 working");
+  assert.equal(staffingView(view, "support", LIVE).ratePlaceholder, "232");
+  // The refresh wanted during the ask goes first, then the what-if, with the agents it supposes.
+  const again = nextStaffingRequest(view, "support");
+  assert.equal(again.kind, "now");
+  view = staffingAnswered(staffingAsked(view, "support", again, 2), "support", 2, NOW_11);
+  const whatIf = nextStaffingRequest(view, "support");
+  assert.deepEqual(whatIf, { kind: "then", key: "2|", fields: { queue: "support", agents: 13 } });
+  view = staffingAsked(view, "support", whatIf, 3);
+  view = staffingAnswered(view, "support", 3, { ...WHAT_IF_12, inputs: { ...WHAT_IF_12.inputs, agents: 13 } });
+  let shown = staffingView(view, "support", LIVE);
+  assert.deepEqual(shown.whatIf, { line: "With 13 agents: 79.9 % in 20 s, ASA 10.5 s, 11.5 % hang up", note: "", current: true });
+  assert.equal(nextStaffingRequest(view, "support"), null);
+
+  // Another what-if: the last answer stays in sight, marked as not current, until its own comes.
+  view = whatIfChanged(view, "support", { callsPerHour: 400 });
+  shown = staffingView(view, "support", LIVE);
+  assert.equal(shown.whatIf.current, false);
+  assert.deepEqual(nextStaffingRequest(view, "support").fields, { queue: "support", agents: 13, calls_per_hour: 400 });
+  // Cleared: the what-if's answer goes, and an answer still on its way is not shown.
+  view = staffingAsked(view, "support", nextStaffingRequest(view, "support"), 4);
+  view = whatIfChanged(view, "support", { delta: 0, callsPerHour: null });
+  view = staffingAnswered(view, "support", 4, WHAT_IF_12);
+  assert.equal(staffingView(view, "support", LIVE).whatIf, null);
+  assert.equal(staffingOf(view, "support").then, null);
+
+  // A refusal is said calmly, and the figures already shown stay; a lost connection says nothing.
+  view = staffingDue(view);
+  view = staffingAsked(view, "support", nextStaffingRequest(view, "support"), 5);
+  view = staffingFailed(view, "support", 5, { code: "internal", message: "the what-if could not be computed" });
+  shown = staffingView(view, "support", LIVE);
+  assert.equal(shown.state, "answered");
+  assert.equal(shown.headline, "Needs 13 agents for 80 % in 20 s · 11 working");
+  assert.equal(shown.refusal, "Could not ask for the staffing figures: the what-if could not be computed (internal)");
+  view = staffingDue(view);
+  view = staffingAsked(view, "support", nextStaffingRequest(view, "support"), 6);
+  view = staffingAnswered(view, "support", 6, NOW_11);
+  assert.equal(staffingView(view, "support", LIVE).refusal, "", "an answer clears it");
+  view = staffingDue(view);
+  view = staffingAsked(view, "sales", nextStaffingRequest(view, "sales"), 7);
+  view = staffingFailed(view, "sales", 7, { code: "connection_lost", message: "the connection dropped" });
+  assert.equal(staffingView(view, "sales", LIVE).refusal, "");
+  assert.equal(staffingView(view, "sales", LIVE).state, "waiting");
+  assert.equal(staffingOf(view, "sales").asking, null, "asked again when live");
+  view = staffingDue(view);
+  view = staffingAsked(view, "vip", nextStaffingRequest(view, "vip"), 8);
+  view = staffingFailed(view, "vip", 8, { code: "forbidden", message: "not a supervisor" });
+  assert.equal(staffingView(view, "vip", LIVE).state, "error");
+  assert.equal(staffingView(view, "vip", LIVE).headline, "Staffing figures not available");
+
+  // An unavailable answer: the row says why, and the controls still work.
+  view = staffingDue(view);
+  view = staffingAsked(view, "general", nextStaffingRequest(view, "general"), 9);
+  view = staffingAnswered(view, "general", 9, answerWith(NOW_11, { queue: "general", model: null, agents_needed: null, expected: null, unavailable: "no_calls" }, { offered: 0 }));
+  shown = staffingView(view, "general", LIVE);
+  assert.equal(shown.state, "unavailable");
+  assert.equal(shown.unavailable, "no_calls");
+  assert.equal(shown.headline, "No calls in the last 15 minutes yet");
+  assert.equal(shown.more, true);
+
+  // The tenant's queues change: staffing of a queue without a voice lane any more goes.
+  const smaller = { ...TWO_LANES, queues: TWO_LANES.queues.filter((queue) => queue.id !== "general") };
+  assert.deepEqual([...arranged(view, smaller).staffing.keys()], ["support", "sales", "vip"]);
+  assert.ok(Object.isFrozen(staffingOf(view, "support")));
 });
