@@ -39,7 +39,10 @@ pub use reload::{Refused, ReloadPlan, TenantChange, plan_reload};
 pub use server::{
     Limits, ListenAddr, MetricsConfig, OnDisconnect, Principal, Role, ServerConfig, TlsFiles,
 };
-pub use simulator::{CallRate, DEFAULT_AHT, DEFAULT_ANSWER_DELAY, DEFAULT_SEED, SimulatorConfig};
+pub use simulator::{
+    CallRate, DEFAULT_AHT, DEFAULT_ANSWER_DELAY, DEFAULT_SEED, Patience, PatienceDistribution,
+    SimulatorConfig,
+};
 pub use storage::{FsyncPolicy, StorageConfig, default_data_dir};
 
 /// Everything a configuration file sets up: the contact centers to run and, optionally, the

@@ -12,7 +12,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
-use acdhub::config::{ConfigFileError, FileConfig, ListenAddr};
+use acdhub::config::{ConfigFileError, FileConfig, ListenAddr, PatienceDistribution};
 use acdhub::records::export::{DayRecords, ExportError, Format};
 use acdhub::records::file::Kind;
 use acdhub::server::{Server, check_config, count_dropped_log_lines, hash_password};
@@ -201,6 +201,14 @@ enum ExportRecords {
     Conversations,
 }
 
+/// `--patience-distribution` by the names `[simulator] patience_distribution` takes.
+fn parse_patience_distribution(text: &str) -> Result<PatienceDistribution, String> {
+    PatienceDistribution::from_name(text).ok_or_else(|| {
+        let names: Vec<_> = PatienceDistribution::ALL.iter().map(|d| d.name()).collect();
+        format!("not one of {}", names.join(", "))
+    })
+}
+
 /// A day written exactly as the record files name theirs.
 fn parse_day(text: &str) -> Result<Date, String> {
     let valid = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
@@ -251,7 +259,7 @@ fn export(args: &ExportArgs) -> Result<String, Box<dyn Error>> {
 #[derive(Debug, Args)]
 struct SimulateArgs {
     /// The configuration file whose [simulator] section to play (default: the built-in demo).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["agents", "calls_per_hour", "aht", "threshold", "patience"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["agents", "calls_per_hour", "aht", "threshold", "patience", "patience_distribution"])]
     config: Option<PathBuf>,
     /// One queue: agents logged in and answering at once [default: 55].
     #[arg(long)]
@@ -265,11 +273,16 @@ struct SimulateArgs {
     /// One queue: service-level threshold T in seconds [default: 15].
     #[arg(long)]
     threshold: Option<f64>,
-    /// One queue: the callers' mean patience in seconds (exponential): a caller unanswered for
-    /// that long hangs up, and Erlang A is the prediction [default: callers never hang up:
-    /// Erlang C].
+    /// One queue: the callers' mean patience in seconds (exponential, unless
+    /// --patience-distribution says otherwise): a caller unanswered for its patience hangs up,
+    /// and Erlang A is the prediction [default: callers never hang up: Erlang C].
     #[arg(long, value_name = "SECS")]
     patience: Option<f64>,
+    /// One queue: how the patience spreads around --patience. Erlang A assumes exponential; with
+    /// fixed every caller waits exactly --patience, and Erlang A is printed as a reference of
+    /// the same mean [default: exponential].
+    #[arg(long, value_name = "exponential|fixed", value_parser = parse_patience_distribution, requires = "patience")]
+    patience_distribution: Option<PatienceDistribution>,
     /// Simulated hours measured (after the warm-up, for one queue).
     #[arg(long, default_value_t = 8.0)]
     hours: f64,
@@ -317,6 +330,7 @@ impl SimulateArgs {
                 aht_secs: self.aht.unwrap_or(defaults.aht_secs),
                 threshold_secs: self.threshold.unwrap_or(defaults.threshold_secs),
                 patience_secs: self.patience,
+                patience_distribution: self.patience_distribution.unwrap_or_default(),
             },
             hours: self.hours,
             warmup_hours: self.warmup_hours,

@@ -13,6 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, Unexpected, Visitor};
 use crate::acd::config::{ServiceLevelVariant, Strategy};
 
 use super::server::{RawLimits, RawMetrics, RawPrincipal, RawServer};
+use super::simulator::PatienceDistribution;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -152,6 +153,7 @@ pub(super) struct RawSimulator {
     pub answer_delay_secs: Option<Seconds>,
     pub warm_up_secs: Option<Seconds>,
     pub patience_secs: Option<Seconds>,
+    pub patience_distribution: Option<PatienceDistributionName>,
     #[serde(default)]
     pub virtual_agents: Vec<String>,
 }
@@ -428,6 +430,33 @@ impl<'de> Deserialize<'de> for VariantName {
         }
 
         deserializer.deserialize_str(VariantVisitor)
+    }
+}
+
+/// A distribution of the simulated callers' patience by its name.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PatienceDistributionName(pub PatienceDistribution);
+
+impl<'de> Deserialize<'de> for PatienceDistributionName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DistributionVisitor;
+
+        impl<'de> Visitor<'de> for DistributionVisitor {
+            type Value = PatienceDistributionName;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let names: Vec<_> = PatienceDistribution::ALL.iter().map(|d| d.name()).collect();
+                write!(f, "one of {}", names.join(", "))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<PatienceDistributionName, E> {
+                PatienceDistribution::from_name(value)
+                    .map(PatienceDistributionName)
+                    .ok_or_else(|| E::invalid_value(Unexpected::Str(value), &self))
+            }
+        }
+
+        deserializer.deserialize_str(DistributionVisitor)
     }
 }
 

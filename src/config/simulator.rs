@@ -31,9 +31,69 @@ pub struct SimulatorConfig {
     /// had been running that long: wallboards open on figures, and the virtual agents have
     /// taken calls already (so a person who logs in is not the last in line). Zero for none.
     pub warm_up: Duration,
-    /// The mean patience of a simulated caller (exponential): unanswered for that long, it hangs
-    /// up. `None`: callers never hang up. Chat customers have their own.
-    pub patience: Option<Duration>,
+    /// How long a simulated caller waits unanswered before hanging up. `None`: callers never
+    /// hang up. Chat customers have their own.
+    pub patience: Option<Patience>,
+}
+
+/// Simulated callers' patience: how long each waits unanswered before hanging up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patience {
+    /// The mean over callers (with `Fixed`, every caller's).
+    pub mean: Duration,
+    pub distribution: PatienceDistribution,
+}
+
+impl Patience {
+    /// Exponential patience of this mean: Erlang A's callers.
+    pub const fn exponential(mean: Duration) -> Patience {
+        Patience {
+            mean,
+            distribution: PatienceDistribution::Exponential,
+        }
+    }
+
+    /// Every caller hangs up after exactly `mean`.
+    pub const fn fixed(mean: Duration) -> Patience {
+        Patience {
+            mean,
+            distribution: PatienceDistribution::Fixed,
+        }
+    }
+}
+
+/// How the callers' patience spreads around its mean. Real callers are neither: exponential is
+/// what Erlang A can predict; fixed shows how much that assumption matters (with the same mean
+/// nobody leaves early, so more callers stay in the queue, and longer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatienceDistribution {
+    /// Each caller's patience drawn from an exponential with the mean: the M/M/N+M queue.
+    #[default]
+    Exponential,
+    /// Every caller waits exactly the mean.
+    Fixed,
+}
+
+impl PatienceDistribution {
+    pub const ALL: [PatienceDistribution; 2] = [
+        PatienceDistribution::Exponential,
+        PatienceDistribution::Fixed,
+    ];
+
+    /// The name in `[simulator] patience_distribution` and `--patience-distribution`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PatienceDistribution::Exponential => "exponential",
+            PatienceDistribution::Fixed => "fixed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<PatienceDistribution> {
+        PatienceDistribution::ALL
+            .into_iter()
+            .find(|d| d.name() == name)
+    }
 }
 
 /// The simulated arrival rate, in calls per hour.
@@ -104,14 +164,27 @@ pub(super) fn build(
         }
         virtual_agents.push(AgentId::from(agent));
     }
-    let patience = match raw.patience_secs {
-        Some(s) if s.0 == 0 => {
+    let distribution = raw.patience_distribution.map(|d| d.0);
+    let patience = match (raw.patience_secs, distribution) {
+        (Some(s), _) if s.0 == 0 => {
             return Err(problem(
                 at.key("patience_secs"),
                 "must be more than 0 seconds (leave it out for callers who never hang up)",
             ));
         }
-        other => other.map(|s| secs(s.0)),
+        (Some(s), distribution) => Some(Patience {
+            mean: secs(s.0),
+            distribution: distribution.unwrap_or_default(),
+        }),
+        // A distribution of no patience: most likely patience_secs was forgotten, and callers
+        // who never hang up are not what the file asks for.
+        (None, Some(_)) => {
+            return Err(problem(
+                at.key("patience_distribution"),
+                "needs patience_secs, the mean it spreads around (without it callers never hang up)",
+            ));
+        }
+        (None, None) => None,
     };
     Ok(SimulatorConfig {
         tenant: tenant.id.clone(),

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use crate::acd::{Acd, AcdError, Event, QueueId};
 
-use super::measure::{Estimate, Measurement, Period, Snapshot};
+use super::measure::{Estimate, Measurement, Period, Scale, Snapshot};
 use super::simulator::Simulator;
 
 /// What a run asked of the core: throughput figures, and the commands the core refused.
@@ -140,11 +140,17 @@ impl BatchedRun {
         }
     }
 
-    /// A tenant-wide figure over the whole run with its batch-means standard error.
-    pub fn estimate(&self, figure: impl Fn(&Measurement) -> Option<f64>) -> Option<Estimate> {
+    /// A tenant-wide figure over the whole run with its batch-means standard error, and its 95 %
+    /// interval on `scale`.
+    pub fn estimate(
+        &self,
+        scale: Scale,
+        figure: impl Fn(&Measurement) -> Option<f64>,
+    ) -> Option<Estimate> {
         Estimate::from_batches(
             figure(&self.whole.total)?,
             self.batches.iter().filter_map(|b| figure(&b.total)),
+            scale,
         )
     }
 
@@ -152,6 +158,7 @@ impl BatchedRun {
     pub fn estimate_queue(
         &self,
         queue: &QueueId,
+        scale: Scale,
         figure: impl Fn(&Measurement) -> Option<f64>,
     ) -> Option<Estimate> {
         Estimate::from_batches(
@@ -159,6 +166,7 @@ impl BatchedRun {
             self.batches
                 .iter()
                 .filter_map(|b| b.queue(queue).and_then(&figure)),
+            scale,
         )
     }
 }

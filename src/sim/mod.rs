@@ -32,7 +32,7 @@ pub mod scenario;
 pub mod simulator;
 
 pub use driver::{BatchedRun, RunSummary, run, run_observed};
-pub use measure::{Estimate, Measurement, Period, Snapshot, WaitTally};
+pub use measure::{Estimate, Measurement, Period, Scale, Snapshot, WaitTally};
 pub use plan::{QueueTraffic, SimulatorPlan, TalkTime, VirtualAgent, WrapUpHabit};
 pub use scenario::{ErlangScenario, Model};
 pub use simulator::Simulator;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::acd::{AgentId, ChannelId, Config, QueueId};
-use crate::config::{CallRate, SimulatorConfig};
+use crate::config::{CallRate, Patience, SimulatorConfig};
 
 use super::SimError;
 
@@ -29,10 +29,10 @@ pub struct QueueTraffic {
     pub calls_per_hour: f64,
     /// How long an agent talks on a call of this queue before hanging up.
     pub talk_time: TalkTime,
-    /// Caller patience: with `Some(mean)`, each caller hangs up after an exponential time with
-    /// this mean if not answered by then (the Erlang A model). `None`: callers wait forever, as
-    /// Erlang C assumes.
-    pub patience: Option<Duration>,
+    /// Caller patience: with `Some`, each caller hangs up if not answered by then, after an
+    /// exponential time with its mean (the Erlang A model) or after exactly the mean. `None`:
+    /// callers wait forever, as Erlang C assumes.
+    pub patience: Option<Patience>,
     /// The lane: `None` for calls; a messaging channel for chats (customers who write and wait
     /// for replies, [`super::chats`]), which `calls_per_hour` then counts. A queue of several
     /// channels has a traffic source per lane.
@@ -105,7 +105,7 @@ impl SimulatorPlan {
                     what: "talk time",
                 });
             }
-            if traffic.patience.is_some_and(|p| p.is_zero()) {
+            if traffic.patience.is_some_and(|p| p.mean.is_zero()) {
                 return Err(SimError::ZeroMean {
                     queue: traffic.queue.clone(),
                     what: "patience",
@@ -156,9 +156,9 @@ impl SimulatorPlan {
 impl SimulatorPlan {
     /// The plan a configuration file's `[simulator]` section describes for its tenant: Poisson
     /// callers at the configured rates with exponential talk times of mean `aht`, who wait as
-    /// long as it takes (and, in a conversation queue, chat customers, [`super::chats`]), and
-    /// the listed virtual agents, who answer after `answer_delay` and let wrap-up run to its
-    /// deadline.
+    /// long as their patience lets them, or as it takes without one (and, in a conversation
+    /// queue, chat customers, [`super::chats`]), and the listed virtual agents, who answer after
+    /// `answer_delay` and let wrap-up run to its deadline.
     pub fn from_config(simulator: &SimulatorConfig, acd: &Config) -> SimulatorPlan {
         // One source per lane: a total is shared among the lanes, a queue's own rate is each of
         // its lanes'.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use crate::acd::Acd;
-use crate::config::FileConfig;
+use crate::config::{FileConfig, Patience, PatienceDistribution};
 
 use super::report::{erlang_table, queue_table, write_run};
 use super::{BatchedRun, ErlangScenario, SimError, Simulator, SimulatorPlan, run};
@@ -42,6 +42,8 @@ pub struct OneQueue {
     pub threshold_secs: f64,
     /// The callers' mean patience in seconds; `None`: they never hang up.
     pub patience_secs: Option<f64>,
+    /// How the patience spreads around that mean (nothing without it).
+    pub patience_distribution: PatienceDistribution,
 }
 
 impl OneQueue {
@@ -54,6 +56,7 @@ impl OneQueue {
             aht_secs: example.average_handle_time.as_secs_f64(),
             threshold_secs: example.threshold.as_secs_f64(),
             patience_secs: None,
+            patience_distribution: PatienceDistribution::Exponential,
         }
     }
 }
@@ -177,11 +180,16 @@ fn one_queue(
         aht_secs,
         threshold_secs,
         patience_secs,
+        patience_distribution,
     } = queue;
     let patience = patience_secs
         .map(|p| seconds("--patience", p))
         .transpose()?
-        .filter(|p| !p.is_zero());
+        .filter(|p| !p.is_zero())
+        .map(|mean| Patience {
+            mean,
+            distribution: patience_distribution,
+        });
     if patience_secs.is_some() && patience.is_none() {
         return Err(PlayError::BadValue(
             "--patience must be more than 0 seconds".into(),
@@ -214,21 +222,35 @@ fn one_queue(
     });
 
     let model = scenario.model();
-    let patience = patience_secs.map_or("callers never hang up".to_owned(), |p| {
-        format!("mean patience {p} s (exponential)")
-    });
+    let patience = match (patience_secs, patience_distribution) {
+        (None, _) => "callers never hang up".to_owned(),
+        (Some(p), PatienceDistribution::Exponential) => {
+            format!("mean patience {p} s (exponential)")
+        }
+        (Some(p), PatienceDistribution::Fixed) => format!("patience {p} s (fixed)"),
+    };
     let _ = writeln!(
         out,
         "acdhub simulate: 1 queue, {agents} agents, {calls_per_hour} calls/h, AHT {aht_secs} s, T = {threshold_secs} s, {patience}, seed {seed}"
     );
     let _ = writeln!(
         out,
-        "measured {hours} h after a {warmup_hours} h warm-up; ± is the 95 % confidence interval from {BATCHES} batch means, widened for their correlation"
+        "measured {hours} h after a {warmup_hours} h warm-up; ± and -/+ are 95 % confidence \
+         intervals from {BATCHES} batch means, widened for their correlation; a time's (-/+) is \
+         even on a log scale, as its error grows with it"
     );
     let _ = match &model {
         Ok(m) => writeln!(out, "traffic A = {:.2} Erlangs", m.traffic()),
         Err(e) => writeln!(out, "no prediction: {e}"),
     };
+    let predicts = scenario.model_predicts();
+    if let (false, Ok(_), Some(p)) = (predicts, &model, patience_secs) {
+        let _ = writeln!(
+            out,
+            "Erlang A assumes exponential patience: its column is a reference of the same mean, \
+             not a prediction for callers who all wait {p} s"
+        );
+    }
     // A busy spell of an M/M/N queue relaxes in about AHT / (sqrt(N) - sqrt(A))^2: batches much
     // shorter than that leave the interval too narrow (chiefly the ASA's), widening or not.
     let traffic = calls_per_hour / 3600.0 * aht_secs;
@@ -239,7 +261,8 @@ fn one_queue(
             let _ = writeln!(
                 out,
                 "note: batches of {:.0} min are shorter than 5 times this queue's relaxation time \
-                 ({:.0} min): the ± may be too narrow, the ASA's most; run --hours {:.0} or more",
+                 ({:.0} min): the intervals may be too narrow, the ASA's most; run --hours {:.0} \
+                 or more",
                 batch / 60.0,
                 relaxation / 60.0,
                 (5.0 * relaxation * BATCHES as f64 / 3600.0).ceil()
@@ -247,7 +270,13 @@ fn one_queue(
         }
     }
     let _ = writeln!(out);
-    let _ = erlang_table(&mut out, &run, model.ok().as_ref(), threshold_secs);
+    let _ = erlang_table(
+        &mut out,
+        &run,
+        model.ok().as_ref(),
+        predicts,
+        threshold_secs,
+    );
 
     let total = &run.whole.total.figures;
     let expected = calls_per_hour * hours;

@@ -9,7 +9,7 @@ use super::scenario::Model;
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{Acd, AgentCounts, Figures};
 
-use super::{BatchedRun, Estimate, Measurement, RunSummary};
+use super::{BatchedRun, Estimate, Measurement, RunSummary, Scale};
 
 fn percent(value: Option<f64>) -> String {
     value.map_or("-".into(), |v| format!("{:.1} %", v * 100.0))
@@ -189,16 +189,50 @@ enum Unit {
 }
 
 impl Unit {
-    fn show(self, value: f64) -> String {
+    fn number(self, value: f64) -> String {
         match self {
-            Unit::Percent => format!("{:.2} %", value * 100.0),
-            Unit::Seconds => format!("{value:.2} s"),
+            Unit::Percent => format!("{:.2}", value * 100.0),
+            Unit::Seconds => format!("{value:.2}"),
         }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Unit::Percent => "%",
+            Unit::Seconds => "s",
+        }
+    }
+
+    fn show(self, value: f64) -> String {
+        format!("{} {}", self.number(value), self.symbol())
     }
 
     fn show_signed(self, value: f64) -> String {
         let sign = if value >= 0.0 { "+" } else { "" };
         format!("{sign}{}", self.show(value))
+    }
+
+    /// Times are measured with errors that grow with them (see [`Scale`]).
+    fn scale(self) -> Scale {
+        match self {
+            Unit::Percent => Scale::Linear,
+            Unit::Seconds => Scale::Log,
+        }
+    }
+
+    /// The value and its 95 % interval: `± half` when even, `-down/+up` when not.
+    fn show_interval(self, e: &Estimate) -> String {
+        let (down, up) = (e.value - e.low_95, e.high_95 - e.value);
+        match self.scale() {
+            Scale::Linear => format!("{} ± {}", self.show(e.value), self.show(up)),
+            Scale::Log => format!(
+                "{} -{}/+{} {}",
+                self.number(e.value),
+                self.number(down),
+                self.number(up),
+                self.symbol()
+            ),
+        }
     }
 }
 
@@ -210,10 +244,15 @@ struct Row {
     predicted: Option<f64>,
 }
 
+/// The measured figures with their 95 % intervals beside the model's. With `predicts` the
+/// difference is also given in standard errors, the measure of whether the two agree; without
+/// (a reference such as Erlang A for fixed patience) only the difference, since disagreement
+/// there is no error.
 pub fn erlang_table(
     out: &mut String,
     run: &BatchedRun,
     model: Option<&Model>,
+    predicts: bool,
     threshold_secs: f64,
 ) -> std::fmt::Result {
     let row = |name: String,
@@ -222,7 +261,7 @@ pub fn erlang_table(
                predict: fn(&Model) -> f64| Row {
         name,
         unit,
-        measured: run.estimate(measure),
+        measured: run.estimate(unit.scale(), measure),
         predicted: model.map(predict),
     };
     let mut rows = vec![
@@ -289,21 +328,18 @@ pub fn erlang_table(
     }
     writeln!(
         out,
-        "{:<13} {:>20} {:>10}  difference",
+        "{:<13} {:>22} {:>10}  difference",
         "figure",
         "measured",
         model.map_or("Erlang C", Model::name)
     )?;
     for row in rows {
-        let measured = row.measured.map_or("n/a".into(), |e| {
-            format!(
-                "{} ± {}",
-                row.unit.show(e.value),
-                row.unit.show(e.half_width_95)
-            )
-        });
+        let measured = row
+            .measured
+            .map_or("n/a".into(), |e| row.unit.show_interval(&e));
         let predicted = row.predicted.map_or("n/a".into(), |p| row.unit.show(p));
         let difference = match (row.measured, row.predicted) {
+            (Some(e), Some(p)) if !predicts => row.unit.show_signed(e.value - p),
             (Some(e), Some(p)) if e.standard_error > 0.0 => format!(
                 "{} ({:+.1} se)",
                 row.unit.show_signed(e.value - p),
@@ -313,7 +349,7 @@ pub fn erlang_table(
         };
         writeln!(
             out,
-            "{:<13} {measured:>20} {predicted:>10}  {difference}",
+            "{:<13} {measured:>22} {predicted:>10}  {difference}",
             row.name
         )?;
     }

@@ -9,14 +9,15 @@ use jiff::tz::TimeZone;
 
 use crate::acd::config::{AgentConfig, QueueConfig, RoutingConfig};
 use crate::acd::{AgentId, Config, QueueId};
+use crate::config::{Patience, PatienceDistribution};
 use crate::erlang::{ErlangA, ErlangError, Prediction};
 
 use super::plan::{QueueTraffic, SimulatorPlan, TalkTime, VirtualAgent, WrapUpHabit};
 
 /// One queue and N identical agents who answer at once and have no wrap-up; Poisson callers who
-/// never hang up, or (with `patience`) hang up after an exponential patience; exponential talk
-/// times. The M/M/N queue Erlang C describes (M/M/N+M, Erlang A's, with patience), played
-/// through the real ACD core.
+/// never hang up, or (with `patience`) hang up after an exponential or a fixed patience;
+/// exponential talk times. The M/M/N queue Erlang C describes (M/M/N+M, Erlang A's, with
+/// exponential patience), played through the real ACD core.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErlangScenario {
     pub agents: u32,
@@ -25,8 +26,8 @@ pub struct ErlangScenario {
     pub average_handle_time: Duration,
     /// The service-level threshold T.
     pub threshold: Duration,
-    /// The callers' mean patience (exponential); `None`: they never hang up.
-    pub patience: Option<Duration>,
+    /// The callers' patience; `None`: they never hang up.
+    pub patience: Option<Patience>,
 }
 
 /// What queueing theory predicts for a scenario: Erlang C, or Erlang A with impatient callers.
@@ -136,19 +137,28 @@ impl ErlangScenario {
         }
     }
 
-    /// What queueing theory predicts for this scenario: Erlang A with patience, else Erlang C.
+    /// What queueing theory says about this scenario: Erlang A with patience (of the same mean),
+    /// else Erlang C. Only a prediction where [`Self::model_predicts`].
     pub fn model(&self) -> Result<Model, ErlangError> {
         match self.patience {
             Some(patience) => ErlangA::new(
                 self.calls_per_hour,
                 self.average_handle_time.as_secs_f64(),
-                patience.as_secs_f64(),
+                patience.mean.as_secs_f64(),
                 self.agents,
                 self.threshold.as_secs_f64(),
             )
             .map(Model::A),
             None => self.prediction().map(Model::C),
         }
+    }
+
+    /// Whether [`Self::model`] describes this queue, so that the measurement should agree with
+    /// it. Erlang A assumes exponential patience; with a fixed patience it is a reference of the
+    /// same mean, and the difference from it is what the assumption is worth, not an error.
+    pub fn model_predicts(&self) -> bool {
+        self.patience
+            .is_none_or(|p| p.distribution == PatienceDistribution::Exponential)
     }
 
     /// What Erlang C predicts for this scenario.

@@ -17,6 +17,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::acd::{AgentId, AgentStatus, CallData, CallId, Command, Event, QueueId, RequestedState};
+use crate::config::PatienceDistribution;
 
 use super::SimError;
 use super::measure::WaitTally;
@@ -95,7 +96,12 @@ pub(super) struct CallerSource {
     /// Mean gap between arrivals in seconds; `None` when the rate is 0.
     mean_gap_secs: Option<f64>,
     talk_time: TalkTime,
+    /// The callers' mean patience; `None`: they never hang up.
     patience: Option<Duration>,
+    /// How each caller's patience spreads around that mean (absent from a snapshot of a
+    /// simulator from before there was a choice: exponential, as then).
+    #[serde(default)]
+    patience_distribution: PatienceDistribution,
     arrivals: Rng,
     pub talk_times: Rng,
     pub patiences: Rng,
@@ -214,7 +220,10 @@ impl Simulator {
                 mean_gap_secs: (traffic.calls_per_hour > 0.0)
                     .then(|| 3600.0 / traffic.calls_per_hour),
                 talk_time: traffic.talk_time,
-                patience: traffic.patience,
+                patience: traffic.patience.map(|p| p.mean),
+                patience_distribution: traffic
+                    .patience
+                    .map_or_else(PatienceDistribution::default, |p| p.distribution),
                 arrivals: Rng::stream(seed, stream),
                 talk_times: Rng::stream(seed, stream + 1),
                 patiences: Rng::stream(seed, stream + 2),
@@ -477,9 +486,16 @@ impl Simulator {
             }
             TalkTime::Constant(duration) => duration,
         };
-        let patience = source_ref.patience.map(|mean| {
-            Duration::from_secs_f64(source_ref.patiences.exponential(mean.as_secs_f64()))
-        });
+        // Fixed patience draws nothing. Arrivals and talk times have streams of their own, so a
+        // fixed and an exponential run of one seed meet the same callers with the same calls.
+        let patience = source_ref
+            .patience
+            .map(|mean| match source_ref.patience_distribution {
+                PatienceDistribution::Exponential => {
+                    Duration::from_secs_f64(source_ref.patiences.exponential(mean.as_secs_f64()))
+                }
+                PatienceDistribution::Fixed => mean,
+            });
         let queue = source_ref.queue.clone();
         let draw = source_ref.callers.next_u64();
         let data = CallData {

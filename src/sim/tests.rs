@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use super::*;
 use crate::acd::{Acd, AgentStatusKind, Config, Figures};
+use crate::config::Patience;
 
 const START: Timestamp = ErlangScenario::START;
 
@@ -82,7 +83,7 @@ fn impatient_callers_abandon_and_every_call_is_accounted_for() {
     // One agent for two Erlangs: the queue would grow without bound if nobody hung up.
     let s = scenario(1, 30.0, 240);
     let mut plan = s.plan();
-    plan.traffic[0].patience = Some(Duration::from_secs(60));
+    plan.traffic[0].patience = Some(Patience::exponential(Duration::from_secs(60)));
     let (acd, simulator, summary, figures) = run_for(s.config(), plan, 100);
     assert_eq!(summary.refused, 0, "{:?}", summary.first_refusal);
     assert!(figures.abandoned > 1000, "{figures:?}");
@@ -95,6 +96,68 @@ fn impatient_callers_abandon_and_every_call_is_accounted_for() {
     );
     assert_eq!(figures.answered, figures.handled + on_call);
     assert_eq!(simulator.calls_placed(), figures.offered);
+}
+
+/// Fixed patience: a caller still unanswered when it runs out hangs up at that instant, and no
+/// caller before, unlike exponential patience (of the same mean and seed: the same callers), with
+/// which some leave within seconds.
+#[test]
+fn callers_with_fixed_patience_hang_up_exactly_when_it_runs_out() {
+    use std::collections::HashMap;
+
+    use crate::acd::{CallLeftReason, Event};
+    // One agent for two Erlangs: most callers reach their patience.
+    let s = scenario(1, 30.0, 240);
+    let patience = Duration::from_secs(60);
+    let run = |patience: Patience| {
+        let mut plan = s.plan();
+        plan.traffic[0].patience = Some(patience);
+        let mut acd = Acd::new(s.config(), START).unwrap();
+        let mut simulator = Simulator::new(7, plan, START).unwrap();
+        let mut queued_at = HashMap::new();
+        let (mut answered, mut abandoned) = (Vec::new(), Vec::new());
+        let end = START + Duration::from_secs(100 * 3600);
+        let summary = run_observed(&mut acd, &mut simulator, end, |event, now| match event {
+            Event::CallQueued { call, .. } => {
+                queued_at.entry(call.clone()).or_insert(now);
+            }
+            Event::CallConnected { call, .. } => {
+                answered.push(now.duration_since(queued_at[call]));
+            }
+            Event::CallLeft {
+                call,
+                reason: CallLeftReason::Abandoned,
+                ..
+            } => abandoned.push(now.duration_since(queued_at[call])),
+            _ => {}
+        });
+        assert_eq!(summary.refused, 0, "{:?}", summary.first_refusal);
+        (acd.tenant_stats().stats.lifetime, answered, abandoned)
+    };
+
+    let (figures, answered, abandoned) = run(Patience::fixed(patience));
+    let patience = jiff::SignedDuration::try_from(patience).unwrap();
+    assert!(abandoned.len() > 1000, "{figures:?}");
+    assert!(
+        abandoned.iter().all(|&wait| wait == patience),
+        "every abandoned caller waited exactly the patience: {:?}",
+        abandoned.iter().find(|&&wait| wait != patience)
+    );
+    assert!(answered.iter().all(|&wait| wait < patience));
+    // Not vacuous: answered callers came close to hanging up.
+    assert!(answered.iter().any(|&wait| wait > patience * 9 / 10));
+    // The core counts the same: each abandon after 60 s, none within the 15 s threshold.
+    assert_eq!(figures.abandoned, abandoned.len() as u64);
+    assert_eq!(figures.abandon_wait_ms, 60_000 * figures.abandoned);
+    assert_eq!(figures.abandoned_within_threshold, 0);
+
+    let (exponential, _, early) = run(Patience::exponential(Duration::from_secs(60)));
+    assert_eq!(exponential.offered, figures.offered, "the same callers");
+    assert!(early.iter().any(|&wait| wait < patience / 10));
+    assert!(
+        exponential.abandoned_within_threshold > 100,
+        "{exponential:?}"
+    );
 }
 
 #[test]
@@ -186,7 +249,7 @@ fn every_behaviour_at_once_runs_without_refused_commands() {
     let mut config = s.config();
     config.queues[0].wrap_up = Duration::from_secs(30);
     let mut plan = s.plan();
-    plan.traffic[0].patience = Some(Duration::from_secs(45));
+    plan.traffic[0].patience = Some(Patience::exponential(Duration::from_secs(45)));
     for (i, agent) in plan.agents.iter_mut().enumerate() {
         agent.answer_delay = Duration::from_secs(4);
         if i % 2 == 0 {

@@ -135,6 +135,66 @@ fn simulate_one_queue_prints_erlang_c_beside_the_measurement() {
     );
 }
 
+/// With fixed patience the one-queue mode prints Erlang A only as a labelled reference, with
+/// no standard errors that would claim the two agree (with exponential patience it does claim
+/// it); --patience-distribution needs --patience and one of its names.
+#[test]
+fn simulate_with_fixed_patience_prints_erlang_a_as_a_reference() {
+    let run = |distribution: &str| {
+        let output = acdhub(&[
+            "simulate",
+            "--agents",
+            "45",
+            "--patience",
+            "60",
+            "--patience-distribution",
+            distribution,
+            "--hours",
+            "2",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout(&output)
+    };
+    let reference = "Erlang A assumes exponential patience";
+    let fixed = run("fixed");
+    assert!(fixed.contains("patience 60 s (fixed)"), "{fixed}");
+    assert!(fixed.contains(reference), "{fixed}");
+    assert!(fixed.lines().any(|l| l.starts_with("abandoned")), "{fixed}");
+    assert!(!fixed.contains(" se)"), "no agreement claimed: {fixed}");
+    let exponential = run("exponential");
+    assert!(
+        exponential.contains("mean patience 60 s (exponential)"),
+        "{exponential}"
+    );
+    assert!(!exponential.contains(reference), "{exponential}");
+    assert!(exponential.contains(" se)"), "{exponential}");
+
+    let alone = acdhub(&[
+        "simulate",
+        "--agents",
+        "45",
+        "--patience-distribution",
+        "fixed",
+    ]);
+    assert_eq!(alone.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&alone.stderr);
+    assert!(stderr.contains("--patience <SECS>"), "{stderr}");
+    let unknown = acdhub(&[
+        "simulate",
+        "--patience",
+        "60",
+        "--patience-distribution",
+        "normal",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("not one of exponential, fixed"), "{stderr}");
+}
+
 #[test]
 fn a_broken_configuration_is_reported_with_file_line_and_field() {
     let dir = std::env::temp_dir().join(format!("acdhub-cli-{}", std::process::id()));

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use acdhub::acd::config::{Escalation, ServiceLevelVariant, Strategy};
 use acdhub::acd::{Acd, AgentId, QueueId};
-use acdhub::config::{self, CallRate, ConfigFileError, FileConfig};
+use acdhub::config::{self, CallRate, ConfigFileError, FileConfig, Patience};
 use acdhub::demo;
 use jiff::Timestamp;
 
@@ -776,15 +776,64 @@ fn simulator_patience_is_more_than_zero_and_for_calls_only() {
     );
     let file = parse(&text).unwrap();
     let simulator = file.simulator.as_ref().unwrap();
-    assert_eq!(simulator.patience, Some(Duration::from_secs(75)));
+    let exponential = Patience::exponential(Duration::from_secs(75));
+    assert_eq!(simulator.patience, Some(exponential));
     let plan = acdhub::sim::SimulatorPlan::from_config(simulator, &file.tenants[0].acd);
     for traffic in &plan.traffic {
-        let expected = traffic.channel.is_none().then_some(Duration::from_secs(75));
+        let expected = traffic.channel.is_none().then_some(exponential);
         assert_eq!(traffic.patience, expected, "{traffic:?}");
     }
     assert!(plan.traffic.iter().any(|t| t.channel.is_some()));
     let text = format!("{BASE}\n[simulator]\ncalls_per_hour = 60\n");
     assert_eq!(parse(&text).unwrap().simulator.unwrap().patience, None);
+}
+
+/// `patience_distribution`: exponential unless the file says fixed, given by name (a name it
+/// does not know is refused at its line with the known ones), and only beside the mean it
+/// spreads around: alone it is refused at its line rather than leave callers who never hang up.
+#[test]
+fn simulator_patience_distribution_is_exponential_or_fixed_and_needs_patience() {
+    let with = |lines: &str| format!("{BASE}\n[simulator]\ncalls_per_hour = 60\n{lines}\n");
+    let patience = |text: &str| parse(text).unwrap().simulator.unwrap().patience;
+    let mean = Duration::from_secs(90);
+    assert_eq!(
+        patience(&with("patience_secs = 90")),
+        Some(Patience::exponential(mean))
+    );
+    assert_eq!(
+        patience(&with(
+            "patience_secs = 90\npatience_distribution = \"exponential\""
+        )),
+        Some(Patience::exponential(mean))
+    );
+    let fixed = with("patience_distribution = \"fixed\"\npatience_secs = 90");
+    assert_eq!(patience(&fixed), Some(Patience::fixed(mean)));
+    let file = parse(&fixed).unwrap();
+    let plan = acdhub::sim::SimulatorPlan::from_config(
+        file.simulator.as_ref().unwrap(),
+        &file.tenants[0].acd,
+    );
+    assert!(
+        plan.traffic
+            .iter()
+            .all(|t| t.patience == Some(Patience::fixed(mean))),
+        "{plan:?}"
+    );
+
+    let text = with("patience_secs = 90\npatience_distribution = \"normal\"");
+    assert_refused(
+        &text,
+        line_of(&text, "normal"),
+        "simulator.patience_distribution",
+        "one of exponential, fixed",
+    );
+    let text = with("patience_distribution = \"fixed\"");
+    assert_refused(
+        &text,
+        line_of(&text, "fixed"),
+        "simulator.patience_distribution",
+        "needs patience_secs",
+    );
 }
 
 #[test]

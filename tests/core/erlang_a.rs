@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use acdhub::acd::Acd;
 use acdhub::acd::config::ServiceLevelVariant;
+use acdhub::config::Patience;
 use acdhub::erlang::ErlangA;
 use acdhub::sim::{BatchedRun, ErlangScenario, Measurement, Model, Simulator};
 
@@ -74,7 +75,7 @@ fn check_erlang_a(agents: u32, calls_per_hour: f64, patience_secs: u64, seed: u6
     let scenario = ErlangScenario {
         agents,
         calls_per_hour,
-        patience: Some(Duration::from_secs(patience_secs)),
+        patience: Some(Patience::exponential(Duration::from_secs(patience_secs))),
         ..ErlangScenario::worked_example()
     };
     let Ok(Model::A(model)) = scenario.model() else {

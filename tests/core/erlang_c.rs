@@ -45,7 +45,7 @@ use std::time::Duration;
 use acdhub::acd::Acd;
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::erlang::Prediction;
-use acdhub::sim::{BatchedRun, ErlangScenario, Estimate, Measurement, Simulator};
+use acdhub::sim::{BatchedRun, ErlangScenario, Estimate, Measurement, Scale, Simulator};
 
 const BATCHES: usize = 20;
 const HOUR: u64 = 3600;
@@ -78,6 +78,8 @@ struct Figure {
     measure: fn(&Measurement) -> Option<f64>,
     predict: fn(&Prediction) -> f64,
     floor: f64,
+    /// The scale of its 95 % interval, as `acdhub simulate` prints it: log for times.
+    scale: Scale,
     /// Whether the run is long enough for this figure to tell N agents from N +- 1. The ASA is
     /// not: its batch values are dominated by rare long busy spells, and its standard error is
     /// several times larger relative to the gap between neighbouring staffings.
@@ -90,6 +92,7 @@ const FIGURES: [Figure; 5] = [
         measure: |m| m.probability_of_waiting(),
         predict: |p| p.probability_of_waiting,
         floor: FRACTION_FLOOR,
+        scale: Scale::Linear,
         separates_staffing: true,
     },
     Figure {
@@ -97,6 +100,7 @@ const FIGURES: [Figure; 5] = [
         measure: |m| m.figures.average_speed_of_answer(),
         predict: |p| p.average_speed_of_answer,
         floor: SECONDS_FLOOR,
+        scale: Scale::Log,
         separates_staffing: false,
     },
     Figure {
@@ -104,6 +108,7 @@ const FIGURES: [Figure; 5] = [
         measure: |m| m.figures.service_level(ServiceLevelVariant::Answered),
         predict: |p| p.service_level,
         floor: FRACTION_FLOOR,
+        scale: Scale::Linear,
         separates_staffing: true,
     },
     Figure {
@@ -111,6 +116,7 @@ const FIGURES: [Figure; 5] = [
         measure: |m| m.figures.occupancy(),
         predict: |p| p.occupancy,
         floor: FRACTION_FLOOR,
+        scale: Scale::Linear,
         separates_staffing: true,
     },
     // Not an Erlang C result, but the model's input: checks the talk-time sampling and the
@@ -120,6 +126,7 @@ const FIGURES: [Figure; 5] = [
         measure: |m| m.figures.average_handle_time(),
         predict: |p| p.average_handle_time,
         floor: SECONDS_FLOOR,
+        scale: Scale::Log,
         separates_staffing: false,
     },
 ];
@@ -139,7 +146,8 @@ pub(crate) fn assert_agree(
 ) {
     let mut failures = Vec::new();
     for (name, measure, predicted, floor) in figures {
-        let estimate = run.estimate(measure).unwrap();
+        // The standard error is the same whichever scale the interval is on.
+        let estimate = run.estimate(Scale::Linear, measure).unwrap();
         let z = (estimate.value - predicted) / estimate.standard_error;
         let (value, error) = (estimate.value, estimate.standard_error);
         eprintln!(
@@ -191,7 +199,7 @@ fn check_erlang_c(agents: u32, seed: u64, warm_up_hours: u64, batch_hours: u64) 
     for neighbour in [agents - 1, agents + 1] {
         let other = scenario(neighbour).prediction().unwrap();
         for figure in FIGURES.iter().filter(|f| f.separates_staffing) {
-            let estimate = run.estimate(figure.measure).unwrap();
+            let estimate = run.estimate(figure.scale, figure.measure).unwrap();
             assert!(
                 !agrees(&estimate, (figure.predict)(&other), figure.floor),
                 "N = {agents}: {} cannot tell {agents} agents from {neighbour}",
@@ -232,50 +240,43 @@ fn the_same_seed_gives_the_same_run() {
 }
 
 /// The 95 % interval `acdhub simulate` prints, where it is hardest to get right: 94 % occupancy
-/// (N = 51), where a busy spell (relaxation time about 1.5 hours) can outlast a batch. Over 40
-/// seeds of 20 batches of 6 hours, the interval of P(wait), the service level and the occupancy
-/// covers Erlang C's value in at least 36 (90 %), as a 95 % interval should. The ASA's does not
-/// yet: 34 of 40 when this was written (the same without the widening for the batches'
-/// correlation, which helps the shorter batches of the default 8-hour run: there P(wait) went
-/// from 34 to 37 of 40, the ASA from 23 to 28). Its batch values are skewed by rare long busy
-/// spells, which a symmetric interval from 20 batches does not capture; issue 20 stays open for
-/// it, and the test holds the ASA to the 32 of 40 it reaches so that it cannot get worse
-/// unnoticed. The counts without the widening are printed beside.
+/// (N = 51, a relaxation time of about 1.5 hours). Over 40 seeds of 20 batches of 12 hours (8
+/// relaxation times: simulate prints no note that its batches are short) after a 10-hour warm-up,
+/// each figure's interval covers Erlang C's value in at least 36 (90 %), as a 95 % interval
+/// should: P(wait) 37, ASA 38, service level 38, occupancy 40 when this was written.
+///
+/// The ASA took two changes. With batches of 6 hours and an interval even on both sides it
+/// covered 34 of 40, and 908 of 1,000 seeds, every miss below Erlang C. Not a bias (the mean of
+/// the 1,000 was 0.65 of its standard error from Erlang C), nor intervals too narrow on average
+/// (the spread over seeds was 0.92 times their standard error), but skew (0.95 over the seeds):
+/// a run that met fewer long busy spells than its share has a low ASA and a narrow interval
+/// together (the standard error grew about as the square of the ASA). Twice the run lowers the
+/// skew to 0.65 (939 of 1,000 covered, 36 of 40), and the interval on the log scale
+/// (`acdhub::sim::Scale`) allows for the error's growth with the value: 951 of 1,000, 38 of 40.
+/// In the dev profile this test runs about a minute.
 #[test]
 fn the_95_percent_interval_covers_erlang_c_as_often_as_it_claims() {
     let prediction = scenario(51).prediction().unwrap();
     let mut covered = [0usize; 4];
-    let mut plainly_covered = [0usize; 4];
     const RUNS: u64 = 40;
     for seed in 0..RUNS {
         let run = simulate(
             51,
             7_000 + seed,
             Duration::from_secs(10 * HOUR),
-            Duration::from_secs(6 * HOUR),
+            Duration::from_secs(12 * HOUR),
         );
         for (i, figure) in FIGURES.iter().take(4).enumerate() {
-            let estimate = run.estimate(figure.measure).unwrap();
-            let miss = (estimate.value - (figure.predict)(&prediction)).abs();
-            if miss <= estimate.half_width_95 {
-                covered[i] += 1;
-            }
-            let r = estimate.autocorrelation;
-            if miss <= estimate.half_width_95 / ((1.0 + r) / (1.0 - r)).sqrt() {
-                plainly_covered[i] += 1;
-            }
+            let estimate = run.estimate(figure.scale, figure.measure).unwrap();
+            covered[i] += estimate.covers((figure.predict)(&prediction)) as usize;
         }
     }
     for (i, figure) in FIGURES.iter().take(4).enumerate() {
-        eprintln!(
-            "{:<13} covered {} of {RUNS}; without the widening {}",
-            figure.name, covered[i], plainly_covered[i]
-        );
+        eprintln!("{:<13} covered {} of {RUNS}", figure.name, covered[i]);
     }
     for (i, figure) in FIGURES.iter().take(4).enumerate() {
-        let floor = if figure.name == "ASA" { 32 } else { 36 };
         assert!(
-            covered[i] >= floor,
+            covered[i] >= 36,
             "{}: the 95 % interval covered Erlang C in {} of {RUNS} runs",
             figure.name,
             covered[i]
