@@ -2,7 +2,9 @@
 // server's messages. The view is rebuilt from each session's events (`reset`, then the
 // snapshot); `reduce` takes one event and returns the next view (the same one when the event
 // changes nothing); `agentActions` says which of the page's actions the agent's state and call
-// allow; `phoneNotice` says when the agent's phone, as the PBX reports it, keeps calls away.
+// allow; `phoneNotice` says when the agent's phone, as the PBX reports it, keeps calls away;
+// `focusAfter` and `guarded` keep the keyboard off the controls that end something (a press
+// that comes within GUARD_MS of the previous action is not taken there).
 // A queue serves one lane per channel it routes (its calls, its chats, ...): the waiting
 // counts are kept per lane (`laneKey`), and a call or a conversation is offered as transfer
 // targets only the queues with a lane of its channel. No DOM, no network, no clock (times come
@@ -375,9 +377,90 @@ export function offers(view, action) {
   return Boolean(rule?.shown && rule.enabled);
 }
 
-/** Where the keyboard goes when the focused control goes away: the main action of the state. */
-export function mainAction(view) {
-  return { on_call: "hangup", wrap_up: "end_wrap_up", ready: "not_ready", not_ready: "ready", logged_out: "login" }[agentState(view)] ?? null;
+/**
+ * Where the keyboard goes when the focused control goes away (the state changed under it):
+ * `{panel}`, a `data-role` of a panel that takes the focus itself (it has a name and
+ * tabindex=-1, and Enter or Space on it does nothing), or `{action}`, a button; null: leave it.
+ *
+ * Never a control that ends something. After Accept the hand is often still on Enter (the
+ * accepting press repeats, or a second one follows out of habit): were Hang up focused, that
+ * press would end the caller's call, and the next one the wrap-up. So a call and a wrap-up
+ * take the focus on their panel: a screen reader says which, and Tab goes on to their buttons
+ * (Hold first). Ready and not ready focus the way to the other: going not ready is the safe
+ * direction, and going ready is what a not-ready agent came back for. A ringing offer's Accept
+ * is agent.js's own rule (an offer takes the focus unless a key is on its way down).
+ */
+export function focusAfter(view) {
+  switch (agentState(view)) {
+    case "on_call":
+      return { panel: "call" };
+    case "wrap_up":
+      return { panel: "wrap-up" };
+    case "ready":
+      return { action: "not_ready" };
+    case "not_ready":
+      return { action: "ready" };
+    case "logged_out":
+      return { action: "login" };
+    default:
+      return null;
+  }
+}
+
+// --- Presses that come too soon ------------------------------------------------------------------
+
+/**
+ * How long after the previous action (a command the page sent, or a change of state that
+ * replaced the buttons: an offer arriving, a call connecting, wrap-up starting) a control that
+ * ends something ignores a key press: long enough for a repeated or doubled Enter (about 250 ms
+ * apart) and for the page to be seen, short enough that a deliberate press is rarely held back.
+ */
+export const GUARD_MS = 1000;
+
+/**
+ * The controls that end something the agent cannot take back: the caller's call, the wrap-up
+ * (the agent is ready, and the next call comes), the agent's day (log out, now or after this
+ * call) and the page's session (sign out, which logs out too).
+ */
+export const GUARDED_ACTIONS = new Set(["hangup", "end_wrap_up", "logout", "sign_out"]);
+
+/**
+ * Whether a press of `action` is ignored: a guarded control (GUARDED_ACTIONS), pressed within
+ * GUARD_MS of the previous action (`pressedAt` and `lastActionAt` in the same clock, ms), by a
+ * key or as the second (third, ...) click of a double-click. `clicks` is the click event's
+ * `detail`: 0 from a key (Enter or Space on a button), 1 from a single mouse click, 2 and up
+ * from the later clicks of a double-click. A single click is aimed, so it always counts; the
+ * second click of a double-click on Accept lands on whatever took Accept's place.
+ */
+export function guarded(action, { lastActionAt, pressedAt, clicks }) {
+  if (!GUARDED_ACTIONS.has(action) || clicks === 1) return false;
+  return pressedAt - lastActionAt < GUARD_MS;
+}
+
+/** The buttons on offer (with the words that change what they do) and the call they act on. */
+function controls(view) {
+  const actions = agentActions(view);
+  const usable = Object.keys(actions).filter((action) => actions[action].shown && actions[action].enabled);
+  return [...usable, actions.not_ready.label, actions.logout.label, view.agent?.call ?? ""].join("|");
+}
+
+/**
+ * Whether the buttons on offer changed from `before` to `after` (an offer arrived, a call
+ * connected, wrap-up began, the agent went ready, ...): the page starts GUARD_MS again then.
+ */
+export function controlsChanged(before, after) {
+  return before !== after && controls(before) !== controls(after);
+}
+
+/**
+ * What the page says beside a control whose press was not taken (`guarded`): that nothing
+ * happened, why, and how to do it after all. `label` is the button's words.
+ */
+export function guardNote(action, label) {
+  const still =
+    { hangup: "Still on the call", end_wrap_up: "Still in wrap-up", logout: "Still logged in", sign_out: "Still signed in" }[action] ??
+    "Nothing changed";
+  return `${still}: that press came just as the page changed, so it was not taken. Press “${label}” again if you meant it.`;
 }
 
 /**

@@ -2,8 +2,11 @@
 // reason, takes the calls offered (with sound, an ARIA announcement and a countdown), holds,
 // transfers and hangs up, and wraps up. Everything shown comes from the server's events, through
 // the view of agent-state.js (which also says which actions the agent's state allows); a button
-// only sends a command, and the events it causes change the page. The agent's conversations
-// (chat, SMS) are conversations.js's panel, beside the calls, fed the same events.
+// only sends a command, and the events it causes change the page. The keyboard is kept off the
+// controls that end something: a call or a wrap-up takes the focus on its panel, and a key press
+// on Hang up, End wrap-up, Log out or Sign out that comes just as the page changed is not taken
+// (agent-state.js's focusAfter and guarded). The agent's conversations (chat, SMS) are
+// conversations.js's panel, beside the calls, fed the same events.
 //
 // Importing this module does nothing; agent-main.js calls `start()` when the page loads.
 
@@ -17,8 +20,11 @@ import {
   command,
   connectedCall,
   conversationTargets,
+  controlsChanged,
   emptyView,
-  mainAction,
+  focusAfter,
+  guardNote,
+  guarded,
   offerRings,
   pageTitle,
   pendingText,
@@ -49,6 +55,9 @@ import {
 
 /** The most agents the transfer list fetches: a list longer than this is no use to pick from. */
 const DIRECTORY_MAX = 2000;
+
+/** How long the note beside a control whose press came too soon stays (ms), unless things move on. */
+const GUARD_NOTE_MS = 10000;
 
 // --- The ring -------------------------------------------------------------------------------
 
@@ -169,6 +178,7 @@ export function start() {
     const next = reduce(view, event);
     if (words) announce(byRole("announcer"), words);
     if (next === view && held === conversations.holds()) return;
+    if (controlsChanged(view, next)) actionDone();
     view = next;
     render();
   });
@@ -278,14 +288,16 @@ export function start() {
     tick();
 
     // Keep the keyboard where the work is: an offer takes the focus (Enter accepts), and when
-    // the focused button disappears the focus moves to the main action of what replaced it.
+    // the focused control disappears the focus moves to what replaced it, never onto a control
+    // that ends something (focusAfter: the call's or the wrap-up's panel itself).
     // Not while a key is on its way down: a Space meant for "Not ready" must not land on Accept.
     const typing = performance.now() - lastKeyDown < 500;
     if (ringing && offerWasHidden && focusWasInApp && !typing) {
       button("accept").focus();
     } else if (focusWasInApp && !isUsable(document.activeElement)) {
-      const next = mainAction(view);
-      if (next && isUsable(button(next))) button(next).focus();
+      const next = focusAfter(view);
+      const target = next?.panel ? byRole(next.panel) : next?.action ? button(next.action) : null;
+      if (target && isUsable(target)) target.focus();
     }
   }
 
@@ -345,6 +357,39 @@ export function start() {
     }
   }
 
+  // --- Presses that come too soon ----------------------------------------------------------
+
+  /**
+   * When the previous action was (performance.now()): the last command this page sent, or the
+   * last change that replaced the buttons. A key press on a control that ends something within
+   * GUARD_MS of it is not taken (agent-state.js's `guarded`).
+   */
+  let lastActionAt = -Infinity;
+  let guardNoteTimer = null;
+
+  function actionDone() {
+    lastActionAt = performance.now();
+    clearGuardNotes();
+  }
+
+  function clearGuardNotes() {
+    clearTimeout(guardNoteTimer);
+    for (const note of document.querySelectorAll("[data-guard-note]")) note.textContent = "";
+  }
+
+  /**
+   * Whether the press of `action` (its click `event`) came too soon to be meant: then nothing is
+   * sent, and the note beside the control (a polite live region) says why and what to do.
+   */
+  function tooSoon(action, event) {
+    if (!guarded(action, { lastActionAt, pressedAt: performance.now(), clicks: event.detail })) return false;
+    clearGuardNotes();
+    const note = document.querySelector(`[data-guard-note="${action}"]`);
+    if (note) note.textContent = guardNote(action, event.currentTarget.textContent.trim());
+    guardNoteTimer = setTimeout(clearGuardNotes, GUARD_NOTE_MS);
+    return true;
+  }
+
   // --- Commands -----------------------------------------------------------------------------
 
   /** Sends a command; its button waits for the answer, and a refusal is shown with its code. */
@@ -374,12 +419,16 @@ export function start() {
   const actionNames = Object.keys(agentActions(view)).filter((action) => action !== "sign_out");
   for (const action of actionNames) {
     button(action).addEventListener("click", (event) => {
+      if (tooSoon(action, event)) return;
+      actionDone();
       const [type, fields] = command(view, action, choices());
       void act(event.currentTarget, type, fields);
     });
   }
 
-  byRole("sign-out").addEventListener("click", async () => {
+  byRole("sign-out").addEventListener("click", async (event) => {
+    if (tooSoon("sign_out", event)) return;
+    actionDone();
     const state = agentState(view);
     if (state === "ready" || state === "not_ready") {
       try {

@@ -4,7 +4,8 @@
 // out, a reload mid-call, a new session's snapshot, events that are not this agent's, and a queue
 // serving voice and chat (a waiting count per lane; transfer targets by the work's channel), and
 // the agent's phone as the PBX reports it (agent_state's `device`: a notice when it keeps calls
-// away, the state left as it is).
+// away, the state left as it is), and where the keyboard goes and which presses come too soon to
+// be taken (focusAfter, guarded: no accidental hang-up).
 // (The page itself, on the real server in Chromium: agent.test.mjs.)
 // Run: node --test agent-state.test.mjs
 
@@ -19,8 +20,12 @@ import {
   command,
   conversationTargets,
   connectedCall,
+  controlsChanged,
   emptyView,
-  mainAction,
+  focusAfter,
+  GUARD_MS,
+  guardNote,
+  guarded,
   offerRings,
   offers,
   pageTitle,
@@ -90,7 +95,7 @@ test("logged in and not ready: ready, not ready and log out, with the reason on 
   const forced = after(agentState_("not_ready", { reason: "no_answer", by: "supervisor" }));
   assert.equal(stateLine(forced).reason, "· No answer");
   assert.equal(stateLine(forced).by, "(set by supervisor)");
-  assert.equal(mainAction(view), "ready");
+  assert.deepEqual(focusAfter(view), { action: "ready" });
 });
 
 test("ready: Ready is shown but not usable", () => {
@@ -138,7 +143,8 @@ test("an offer accepted: the call is on the view with hold, transfer and hang up
   assert.ok(!offers(view, "accept"));
   assert.ok(!offers(view, "resume"));
   assert.ok(!offers(view, "ready"), "a busy agent cannot go ready");
-  assert.equal(mainAction(view), "hangup");
+  // The focus goes to the call's panel, never to Hang up: a second Enter must not end the call.
+  assert.deepEqual(focusAfter(view), { panel: "call" });
   assert.equal(clocks(view, Date.parse(SINCE) + 134_000).callTime, "2:14");
   assert.deepEqual(command(view, "hangup"), ["hangup", { call: CALL }]);
   assert.deepEqual(command(view, "transfer", { target: "queue:sales" }), ["transfer", { call: CALL, queue: "sales" }]);
@@ -161,7 +167,7 @@ test("hung up: wrap-up offers end and extend, with its countdown", () => {
   assert.equal(view.calls.size, 0, "the call is gone from the view");
   assert.deepEqual(offered(view), ["not_ready", "logout", "end_wrap_up", "extend_wrap_up"]);
   assert.equal(clocks(view, Date.parse(deadline) - 45_000).wrapUpCountdown, "0:45");
-  assert.equal(mainAction(view), "end_wrap_up");
+  assert.deepEqual(focusAfter(view), { panel: "wrap-up" }, "not End wrap-up: the next Enter must not make the agent ready");
   assert.deepEqual(command(view, "extend_wrap_up", { extendSecs: "120" }), ["extend_wrap_up", { secs: 120 }]);
   assert.deepEqual(command(view, "end_wrap_up"), ["end_wrap_up"]);
 });
@@ -403,4 +409,95 @@ test("a change of the phone alone keeps who set the state; a real change does no
   const later = "2023-11-14T22:15:00.000Z";
   const own = reduce(phone, agentState_("not_ready", { previous: "ready", since: later, reason: "break", device: "unregistered" }));
   assert.equal(stateLine(own).by, "", "the agent's own change names nobody");
+});
+
+test("where the keyboard goes: never onto a control that ends something", () => {
+  const ends = new Set(["hangup", "end_wrap_up", "logout", "sign_out"]);
+  const views = {
+    logged_out: signedIn(emptyView(), SESSION),
+    not_ready: after(agentState_("not_ready", { reason: "lunch" })),
+    ready: after(agentState_("ready")),
+    ringing: ringing(),
+    on_call: onCall(),
+    on_hold: onCall({ on_hold: true }),
+    wrap_up: reduce(reduce(onCall(), example("call_left")), agentState_("wrap_up", { call: CALL, previous: "on_call" })),
+  };
+  const targets = Object.fromEntries(Object.entries(views).map(([name, view]) => [name, focusAfter(view)]));
+  assert.deepEqual(targets, {
+    logged_out: { action: "login" },
+    not_ready: { action: "ready" },
+    ready: { action: "not_ready" },
+    // The offer's Accept is the page's own rule (an offer takes the focus), not this one.
+    ringing: null,
+    on_call: { panel: "call" },
+    on_hold: { panel: "call" },
+    wrap_up: { panel: "wrap-up" },
+  });
+  for (const [name, target] of Object.entries(targets)) {
+    if (target?.action) {
+      assert.ok(!ends.has(target.action), `${name}: ${target.action}`);
+      assert.ok(offers(views[name], target.action), `${name}: ${target.action} is on offer`);
+    }
+  }
+});
+
+test("a key press on a control that ends something, within the guard time of the previous action, is not taken", () => {
+  const lastActionAt = 10_000;
+  const key = (action, after) => guarded(action, { lastActionAt, pressedAt: lastActionAt + after, clicks: 0 });
+  // Enter 250 ms and 500 ms after Accept: neither hangs up, nor ends the wrap-up, nor logs out.
+  for (const action of ["hangup", "end_wrap_up", "logout", "sign_out"]) {
+    assert.equal(key(action, 250), true, `${action} at 250 ms`);
+    assert.equal(key(action, 500), true, `${action} at 500 ms`);
+    assert.equal(key(action, GUARD_MS - 1), true, `${action} just inside the guard`);
+    // A key that went down before the change (the page changed under it) is not taken either.
+    assert.equal(key(action, -20), true, `${action} pressed before the change`);
+    // A deliberate press after the guard time works as before.
+    assert.equal(key(action, GUARD_MS), false, `${action} at the guard time`);
+    assert.equal(key(action, 5000), false, `${action} later`);
+  }
+  // Controls that end nothing take every press: Enter on an offer accepts, hold, not ready...
+  for (const action of ["accept", "reject", "hold", "resume", "transfer", "extend_wrap_up", "ready", "not_ready", "login", "clear_pending"]) {
+    assert.equal(key(action, 0), false, action);
+  }
+  // Nothing done yet on this page: nothing to guard against.
+  assert.equal(guarded("hangup", { lastActionAt: -Infinity, pressedAt: 0, clicks: 0 }), false);
+});
+
+test("a single mouse click is aimed and always taken; the second click of a double-click is not", () => {
+  const lastActionAt = 10_000;
+  const click = (clicks, after) => guarded("hangup", { lastActionAt, pressedAt: lastActionAt + after, clicks });
+  assert.equal(click(1, 50), false, "a single click on Hang up right after Accept hangs up");
+  // A double-click on Accept: its second click lands on whatever took Accept's place.
+  assert.equal(click(2, 200), true);
+  assert.equal(click(3, 400), true);
+  assert.equal(click(2, GUARD_MS + 1), false, "a double-click long after the previous action is meant");
+});
+
+test("the guard time starts again when the buttons change: an offer, a call connecting, wrap-up, ready", () => {
+  const ready = after(agentState_("ready"));
+  const rings = ringing();
+  const talking = onCall();
+  const held = onCall({ on_hold: true });
+  const wrapping = reduce(reduce(talking, example("call_left")), agentState_("wrap_up", { call: CALL, previous: "on_call" }));
+  const readyAgain = reduce(wrapping, agentState_("ready", { previous: "wrap_up" }));
+  assert.equal(controlsChanged(ready, rings), true, "an offer arrived");
+  assert.equal(controlsChanged(rings, talking), true, "the call connected");
+  assert.equal(controlsChanged(talking, held), true, "held: Resume took Hold's place");
+  assert.equal(controlsChanged(talking, wrapping), true, "wrap-up began");
+  assert.equal(controlsChanged(wrapping, readyAgain), true, "the wrap-up ended");
+  // What leaves the buttons as they were does not: a waiting count, the phone, the same state again.
+  const counted = reduce(talking, { type: "queue_waiting", queue: "support", waiting: 3 });
+  assert.equal(controlsChanged(talking, counted), false);
+  assert.equal(controlsChanged(talking, reduce(talking, agentState_("on_call", { call: CALL, on_hold: false, device: "in_use" }))), false);
+  assert.equal(controlsChanged(talking, talking), false);
+});
+
+test("a press not taken is explained beside its control, calmly, with what to do", () => {
+  assert.equal(
+    guardNote("hangup", "Hang up"),
+    "Still on the call: that press came just as the page changed, so it was not taken. Press “Hang up” again if you meant it.",
+  );
+  assert.match(guardNote("end_wrap_up", "End wrap-up"), /^Still in wrap-up: .* Press “End wrap-up” again if you meant it\.$/);
+  assert.match(guardNote("logout", "Log out after this call"), /^Still logged in: .* Press “Log out after this call” again/);
+  assert.match(guardNote("sign_out", "Sign out"), /^Still signed in: .* Press “Sign out” again/);
 });

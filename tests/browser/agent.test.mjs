@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PASSWORD, REPO, launchBrowser, signIn, startServer, watchErrors } from "./harness.mjs";
+import { GUARD_MS } from "../../web/agent-state.js";
 
 const PATIENCE = 60000;
 const VERSION = readFileSync(join(REPO, "Cargo.toml"), "utf8").match(/^version = "(.+)"$/m)[1];
@@ -101,12 +102,16 @@ test("an agent signs in and works from the keyboard alone", async (t) => {
     await press("Accept");
   }
   await state(page, "on_call");
-  // The focus moved on with the call, so the keyboard keeps working.
-  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Hang up");
-  await page.keyboard.press("Enter");
+  // The focus moved on with the call to its panel, never to Hang up: an Enter that follows
+  // Accept must not end the call (guard.test.mjs). Tab reaches Hang up; pressed after the
+  // guard time (a key press sooner is not taken there), it hangs up.
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.role), "call");
+  await page.waitForTimeout(GUARD_MS);
+  await press("Hang up");
   await state(page, "wrap_up");
-  assert.equal(await page.evaluate(() => document.activeElement.textContent), "End wrap-up");
-  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.role), "wrap-up");
+  await page.waitForTimeout(GUARD_MS);
+  await press("End wrap-up");
   // Calls are waiting (only this agent answers), so the next one is offered at once.
   await page.getByRole("button", { name: "Accept" }).waitFor({ timeout: PATIENCE });
   assert.deepEqual(errors, []);

@@ -4,7 +4,7 @@
 // it matches by id. Used by the browser tests that need customers or callers of their own
 // instead of the simulator's.
 
-import { PASSWORD } from "./harness.mjs";
+import { PASSWORD, launchBrowser, startServer, toml } from "./harness.mjs";
 
 /** A WebSocket class: Node's own where it has one (22 on), else the one playwright-core ships. */
 async function webSocketClass() {
@@ -137,4 +137,29 @@ export async function telephony(http, user = "pbx") {
     /** The caller hangs up. */
     hangUp: (call) => client.request("caller_hung_up", { call }),
   };
+}
+
+/**
+ * A test tenant with `desk`, a queue of calls only agent3 (Dana Desk) serves (the simulator's
+ * callers wait in support, and would ring an agent with a skill there the moment it is ready),
+ * and the PBX's login.
+ */
+export const DESK_TOML = [
+  toml.callQueue({ id: "desk", name: "Service Desk" }),
+  toml.agent({ id: "agent3", name: "Dana Desk", skills: { desk: 1 } }),
+  toml.login({ user: "agent3", role: "agent", agent: "agent3" }),
+  toml.login({ user: "pbx", role: "telephony" }),
+].join("");
+
+/** The server on DESK_TOML, a browser and the PBX, all stopped when test `t` ends. */
+export async function deskSetUp(t) {
+  const server = await startServer({ extra: DESK_TOML });
+  const browser = await launchBrowser();
+  const pbx = await telephony(server.http);
+  t.after(async () => {
+    await pbx.close();
+    await browser.close();
+    await server.stop();
+  });
+  return { server, browser, pbx };
 }

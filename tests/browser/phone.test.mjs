@@ -9,22 +9,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, launchBrowser, screenshot, signIn, startServer, toml, watchErrors } from "./harness.mjs";
-import { telephony } from "./connectors.mjs";
+import { PASSWORD, screenshot, signIn, watchErrors } from "./harness.mjs";
+import { deskSetUp } from "./connectors.mjs";
 
 const PATIENCE = 60000;
 const TEST = { timeout: 240000 };
 
-/**
- * The test tenant with `desk`, a queue of calls only agent3 serves (the simulator's callers wait
- * in support, and would ring an agent with a skill there the moment it is ready), and the PBX.
- */
-const PHONE_TOML = [
-  toml.callQueue({ id: "desk", name: "Service Desk" }),
-  toml.agent({ id: "agent3", name: "Dana Desk", skills: { desk: 1 } }),
-  toml.login({ user: "agent3", role: "agent", agent: "agent3" }),
-  toml.login({ user: "pbx", role: "telephony" }),
-].join("");
 
 const NOT_REGISTERED = "Your phone is not registered: you get no calls until it is.";
 
@@ -34,21 +24,9 @@ const until = (page, fn, arg = null) => page.waitForFunction(fn, arg, { timeout:
 /** `m:ss` as seconds. */
 const seconds = (text) => text.split(":").reduce((total, part) => total * 60 + Number(part), 0);
 
-/** The server on PHONE_TOML, a browser and the PBX, all stopped when test `t` ends. */
-async function setUp(t) {
-  const server = await startServer({ extra: PHONE_TOML });
-  const browser = await launchBrowser();
-  const pbx = await telephony(server.http);
-  t.after(async () => {
-    await pbx.close();
-    await browser.close();
-    await server.stop();
-  });
-  return { server, browser, pbx };
-}
 
 test("a phone not registered: the ready agent is told why no call comes, and the call rings once the phone is back", TEST, async (t) => {
-  const { server, browser, pbx } = await setUp(t);
+  const { server, browser, pbx } = await deskSetUp(t);
 
   // The agent, logged in and ready; nothing waits in its queue.
   const agent = await browser.newPage();
@@ -133,7 +111,7 @@ test("a phone not registered: the ready agent is told why no call comes, and the
 });
 
 test("a phone in use on a call of its own: the console's badge and the agent's notice say so, and go when it is free", TEST, async (t) => {
-  const { server, browser, pbx } = await setUp(t);
+  const { server, browser, pbx } = await deskSetUp(t);
 
   // Reported before the agent even signs in: the snapshot carries it.
   await pbx.request("device_state", { agent: "agent3", device: "in_use" });
