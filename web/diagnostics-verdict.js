@@ -214,8 +214,10 @@ const closeCode = (code) => (code === null || code === undefined ? "" : ` (close
  * What a result says to people: `label` (the verdict, short), `advice` (what to do; empty
  * when nothing) and `figures` (the measurements, for the table and the report).
  *
- * `context`: `{rung, idle, ports: {ws, wss}, heartbeatSecs}`; `idle` for the idle check's
- * results; the ports are as the browser reaches the server (null for a rung not offered).
+ * `context`: `{rung, idle, ports: {ws, wss}, heartbeatSecs, certificate, secureUrl}`; `idle`
+ * for the idle check's results; the ports are as the browser reaches the server (null for a
+ * rung not offered); `certificate` is what /rt/endpoints says wss serves (`development`,
+ * `configured` or null) and `secureUrl` this server's https address.
  */
 export function describe(result, context) {
   const { rung, idle = false } = context;
@@ -318,7 +320,22 @@ function describeIdleCut(result, { heartbeatSecs }) {
   };
 }
 
-function describeBlocked(result, { rung, ports }) {
+function describeBlocked(result, { rung, ports, certificate = null, secureUrl = null }) {
+  // A browser that does not trust the server's certificate fails a wss connection at once,
+  // before it opens, as a port that refuses does: a page sees the same error for both. The
+  // server says which certificate it serves (/rt/endpoints), and only the built-in development
+  // one is known to be untrusted by every browser that was not set up for it.
+  if (rung === "wss" && result.how === "refused" && certificate === "development") {
+    const open = secureUrl ? `open ${secureUrl} in this browser once to see its warning, or ` : "";
+    return {
+      label: "Blocked: the browser does not trust the server's certificate (likely)",
+      advice:
+        "This server runs on acdhub's built-in development certificate, which browsers refuse unless they trust its test CA; " +
+        `that fails secure WebSocket at once, just like a blocked port. To check, ${open}ask the acdhub administrator to install a ` +
+        "certificate your computers trust ([server] tls_certificate). Asking IT to open a port will most likely not help.",
+      figures: blockedFigures(result),
+    };
+  }
   let label = "Blocked: the connection failed";
   if (result.how === "timeout") label = `Blocked: nothing arrived in ${formatMs(result.waitedMs)}`;
   else if (result.how === "closed" || result.how === "finished") label = `Blocked: closed before anything came through${closeCode(result.code)}`;

@@ -267,6 +267,8 @@ function context() {
   return {
     ports: { ws: portOf(check.endpoints?.ws), wss: portOf(check.endpoints?.wss) },
     heartbeatSecs: check.endpoints?.heartbeat_secs ?? 25,
+    certificate: check.endpoints?.certificate ?? null,
+    secureUrl: check.endpoints?.wss ? check.endpoints.wss.replace(/^wss:/, "https:").replace(/\/ws$/, "/") : null,
   };
 }
 
@@ -293,7 +295,10 @@ function render() {
         server: `acdhub/${document.body.dataset.version}`,
         endpoints: check.endpointsError
           ? `not available (${check.endpointsError}); tested this page's own address`
-          : RUNGS.map((rung) => `${rung} ${check.endpoints?.[rung] ?? "off"}`).join(", "),
+          : [
+              ...RUNGS.map((rung) => `${rung} ${check.endpoints?.[rung] ?? "off"}`),
+              `certificate ${check.endpoints?.certificate ?? "unknown"}`,
+            ].join(", "),
         settings,
         results: quick,
         idle: idle && IDLE_RUNGS.every((rung) => idle[rung]) ? idle : null,

@@ -333,6 +333,7 @@ impl Server {
             probes: Arc::new(Semaphore::new(net::MAX_PROBES)),
             counters: counters.clone(),
             draining: draining.clone(),
+            certificate: certificate.clone(),
         });
         let app = net::router(net, pages);
         // Each listener has its own share of the file descriptors, so that one listener's

@@ -125,10 +125,21 @@ test("nothing at all: blocked, and the advice names the port and the way round i
     "Something refuses WebSocket on port 80 — use https (port 443), or ask IT to allow WebSocket to this host.",
   );
 
+  // The same failure on WSS from a server on the development certificate: likely the browser
+  // refusing the certificate, not a port; on a configured certificate, or a silence, the port.
+  const onDevelopment = { ...CONTEXT, certificate: "development", secureUrl: "https://acd.example.com/" };
+  const untrusted = describe(ws, { ...onDevelopment, rung: "wss" });
+  assert.equal(untrusted.label, "Blocked: the browser does not trust the server's certificate (likely)");
+  assert.match(untrusted.advice, /open https:\/\/acd\.example\.com\/ in this browser once/);
+  assert.match(untrusted.advice, /Asking IT to open a port will most likely not help\./);
+  const configured = describe(ws, { ...CONTEXT, certificate: "configured", rung: "wss" });
+  assert.equal(configured.advice, "Something refuses secure WebSocket on port 443 — ask IT to allow WebSocket (wss) to this host.");
+
   const silent = { ...refused, end: { at: refused.startedAt + 15000, how: "timeout" } };
   const result = classifyStream(silent);
   assert.equal(result.status, "blocked");
   assert.equal(describe(result, { ...CONTEXT, rung: "wss" }).label, "Blocked: nothing arrived in 15 s");
+  assert.equal(describe(result, { ...onDevelopment, rung: "wss" }).label, "Blocked: nothing arrived in 15 s");
 });
 
 test("connected but nothing came through: something holds the stream", () => {
@@ -275,9 +286,9 @@ const TEST = { timeout: 240000 };
 const QUICK = "ticks=8&interval=100&polls=2&wait=300&idle=2";
 
 /** A server, a browser and its page, all closed when the test ends. */
-async function setUp(t) {
+async function setUp(t, { trustDevCertificate = true } = {}) {
   const server = await startServer();
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ trustDevCertificate });
   t.after(async () => {
     await browser.close();
     await server.stop();
@@ -356,6 +367,23 @@ test("from an http page every rung works, the WebAgent would take WSS, and the r
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, "diagnostics");
   assert.deepEqual(errors, []);
+});
+
+test("a browser that does not trust the development certificate: WSS is blocked by the certificate, not a port, and the WebAgent takes WS", TEST, async (t) => {
+  const { server, page, errors } = await setUp(t, { trustDevCertificate: false });
+  await page.goto(`${server.http}/diagnostics?${QUICK}`);
+  await waitChecked(page);
+  assert.deepEqual(await verdicts(page), { wss: "blocked", ws: "works", sse: "works", poll: "works" });
+  assert.equal(await page.locator("[data-role=overall]").textContent(), "Your WebAgent will use: WS");
+  const wss = await rowText(page, "wss");
+  assert.match(wss, /the browser does not trust the server's certificate \(likely\)/);
+  assert.ok(wss.includes(`open https://127.0.0.1:${server.ports.wss}/ in this browser once`), wss);
+  assert.doesNotMatch(wss, /ask IT to allow WebSocket/);
+  assert.match(await report(page), /^Endpoints: .*, certificate development$/m);
+  await screenshot(page, "diagnostics-untrusted-certificate");
+  // The browser's own console says what the page could not see: the certificate, every time.
+  assert.ok(errors.length > 0, "the refused wss connections are in the console");
+  for (const error of errors) assert.match(error, /ERR_CERT_AUTHORITY_INVALID/);
 });
 
 test("from an https page WSS works and plain WebSocket, which such a page may not open, is not tried", TEST, async (t) => {

@@ -256,8 +256,12 @@ function answeredByNginx(url) {
   });
 }
 
-/** Debian's Chromium, headless, with the flags this sandbox needs and a fresh profile. */
-export async function launchBrowser() {
+/**
+ * Debian's Chromium, headless, with the flags this sandbox needs and a fresh profile. It accepts
+ * the development certificate unless `trustDevCertificate` is false: then it refuses it, as a
+ * browser nobody set up for it does.
+ */
+export async function launchBrowser({ trustDevCertificate = true } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "acdhub-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -265,7 +269,7 @@ export async function launchBrowser() {
     viewport: { width: 1280, height: 900 },
     // The wss listener's development certificate (for localhost, from a CA nobody trusts):
     // accepted for pages and WebSockets alike, also from a page on 127.0.0.1.
-    ignoreHTTPSErrors: true,
+    ignoreHTTPSErrors: trustDevCertificate,
     args: [
       "--no-sandbox",
       "--disable-gpu",

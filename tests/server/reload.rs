@@ -66,6 +66,14 @@ async fn sighup_serves_a_renewed_certificate_to_new_connections_and_keeps_the_op
     let mut acdhub = Acdhub::start(&config).await;
     let (mut agent, _) = Client::login_at(acdhub.wss, Via::Wss, "a1").await;
     assert_eq!(served_certificate(acdhub.wss).await, der(DEV_CERTIFICATE));
+    // Pages learn which certificate wss serves (the development one, from its files too), so
+    // /diagnostics can tell a browser that does not trust it from a blocked port.
+    let served = async |acdhub: &Acdhub| {
+        let (status, text) = net::http_get(acdhub.ws, "/rt/endpoints").await;
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["certificate"].clone()
+    };
+    assert_eq!(served(&acdhub).await, "development");
 
     // Renewed in place, as certbot does: same paths, new contents.
     std::fs::write(&cert_file, RENEWED_CERTIFICATE).unwrap();
@@ -83,6 +91,7 @@ async fn sighup_serves_a_renewed_certificate_to_new_connections_and_keeps_the_op
     let renewed_expiry = sample(&exposition, "acdhub_tls_certificate_not_after_seconds");
     // openssl x509 -noout -enddate -in tests/certs/renewed.pem: Nov 30 20:23:14 2036 GMT
     assert_eq!(renewed_expiry, 2_111_689_394.0);
+    assert_eq!(served(&acdhub).await, "configured");
 
     // A broken certificate is refused: the renewed one keeps serving.
     std::fs::write(&cert_file, "-----BEGIN NOTHING-----\n").unwrap();

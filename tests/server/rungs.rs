@@ -211,6 +211,10 @@ async fn endpoints_name_the_rungs_as_browsers_reach_them() {
         serde_json::json!([]),
         "not a node of a cluster"
     );
+    assert_eq!(
+        endpoints["certificate"], "development",
+        "no [server] tls_certificate: the built-in one"
+    );
 
     // Behind a proxy that publishes 443 for wss and offers no plain WebSocket.
     let proxied =

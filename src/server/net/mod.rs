@@ -47,7 +47,9 @@ use crate::server::session::Sessions;
 pub use link::Links;
 pub use listener::{Accept, BindError, Descriptors, HttpLimits, Listening, accept_loop, bind};
 pub use pages::{Ladder, PagesConfig};
-pub use tls::{Certificate, CertificateResolver, TlsError, load, not_after, server_config};
+pub use tls::{
+    Certificate, CertificateResolver, TlsError, is_development, load, not_after, server_config,
+};
 
 /// What the network layer shares between its handlers.
 pub struct Net {
@@ -71,6 +73,8 @@ pub struct Net {
     pub counters: Arc<Counters>,
     /// Cancelled when a stop begins: `/readyz` answers 503 while everything is still served.
     pub draining: CancellationToken,
+    /// What the wss listener serves (a reload swaps it); `None` without wss.
+    pub certificate: Option<Arc<CertificateResolver>>,
 }
 
 /// Diagnostics probes (`/diag/ws`, `/diag/sse`, `/diag/poll`) running at once over the whole

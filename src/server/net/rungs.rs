@@ -121,6 +121,13 @@ async fn endpoints(State(net): State<Arc<Net>>, headers: HeaderMap) -> Response 
         "send": "/rt/send",
         "heartbeat_secs": net.sessions.limits().ping_interval.as_secs(),
         "nodes": net.ports.nodes,
+        "certificate": net.certificate.as_ref().map(|resolver| {
+            if super::is_development(&resolver.current()) {
+                "development"
+            } else {
+                "configured"
+            }
+        }),
     });
     let mut response = Json(body).into_response();
     no_store(&mut response);

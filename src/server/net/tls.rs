@@ -93,6 +93,14 @@ pub fn not_after(certificate: &CertifiedKey) -> Option<i64> {
     super::expiry::not_after(certificate.cert.first()?)
 }
 
+/// Whether `certificate` is the built-in development certificate: browsers that do not trust
+/// `certs/dev-ca.pem` refuse it, which a page cannot tell from a blocked port by itself
+/// (`/rt/endpoints` says which certificate wss serves, for /diagnostics).
+pub fn is_development(certificate: &CertifiedKey) -> bool {
+    let development = CertificateDer::pem_slice_iter(DEV_CERTIFICATE.as_bytes()).next();
+    matches!((development, certificate.cert.first()), (Some(Ok(dev)), Some(served)) if dev == *served)
+}
+
 /// The certificate new handshakes get. A reload replaces it; a handshake under way, and every
 /// connection already open, keeps the one it got. A read lock per handshake costs nothing
 /// beside the handshake's own cryptography, so std's `RwLock` does, without an arc-swap crate.
