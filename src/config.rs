@@ -339,6 +339,7 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
         })
         .collect();
     let acd = Config {
+        name: raw.name.map_or_else(|| raw.id.0.clone(), |name| name.0),
         time_zone,
         queues,
         agents,

@@ -38,6 +38,7 @@ pub fn config(agents: usize) -> Config {
     let queues = agents / 50;
     let mut rng = Rng::stream(7, 0);
     Config {
+        name: "load".into(),
         time_zone: TimeZone::get("Europe/Berlin").unwrap(),
         queues: (0..queues)
             .map(|q| {

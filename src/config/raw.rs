@@ -40,6 +40,7 @@ pub(super) struct RawFile {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTenant {
     pub id: Id,
+    pub name: Option<Label>,
     pub time_zone: String,
     #[serde(default)]
     pub routing: RawRouting,

@@ -74,6 +74,9 @@ pub struct AuthResult {
     pub user: String,
     pub role: &'static str,
     pub tenant: String,
+    /// The tenant's name as people read it (`[[tenants]] name`; its id if the file gives none):
+    /// a wallboard's title.
+    pub tenant_name: String,
     /// The agent an agent session acts as.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,

@@ -95,6 +95,7 @@ impl ErlangScenario {
         queue.service_level.short_abandon = None;
         queue.wrap_up = Duration::ZERO;
         Config {
+            name: "simulate".into(),
             time_zone: TimeZone::UTC,
             queues: vec![queue],
             agents: self

@@ -89,6 +89,16 @@ fn base_is_valid() {
     let file = parse(BASE).expect("BASE parses");
     assert_eq!(file.tenants.len(), 1);
     assert!(file.simulator.is_none());
+    let tenant = &file.tenants[0];
+    assert_eq!(tenant.acd.name, tenant.id, "no name: the id");
+}
+
+#[test]
+fn a_tenant_s_name_is_what_people_read() {
+    let file = demo::demo();
+    assert_eq!(file.tenants[0].acd.name, "Demo Contact Center");
+    let empty = BASE.replacen("[[tenants]]\n", "[[tenants]]\nname = \"\"\n", 1);
+    assert!(parse(&empty).is_err(), "an empty name is refused");
 }
 
 #[test]

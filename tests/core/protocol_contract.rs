@@ -350,6 +350,7 @@ fn auth_result(role: &'static str, user: &str, agent: Option<&str>) -> AuthResul
         user: user.to_owned(),
         role,
         tenant: "demo".into(),
+        tenant_name: "Demo Contact Center".into(),
         agent: agent.map(str::to_owned),
         token: "3f6c1e0a9b2d4c8e7f10a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7".into(),
         token_expires_at: outbound::time(at("2023-11-15T10:13:20Z")),

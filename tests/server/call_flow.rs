@@ -27,6 +27,10 @@ async fn whole_call_flow(via: Via) {
     assert_eq!(result["role"], "agent");
     assert_eq!(result["agent"], "a1");
     assert_eq!(result["tenant"], "acme");
+    assert_eq!(
+        result["tenant_name"], "acme",
+        "the test file names none: its id"
+    );
     let first = agent.expect("agent_state").await;
     assert_eq!(first["state"], "logged_out", "the snapshot comes first");
     agent.ok(json!({"type": "login"})).await;

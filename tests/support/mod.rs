@@ -90,6 +90,7 @@ pub const DEFAULT_START: &str = "2026-03-10T09:00:00+01:00";
 /// documentation.
 pub fn setup(text: &str) -> (Config, Timestamp) {
     let mut config = Config {
+        name: "test".into(),
         time_zone: TimeZone::get("Europe/Berlin").unwrap(),
         queues: Vec::new(),
         agents: Vec::new(),

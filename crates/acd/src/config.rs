@@ -17,6 +17,10 @@ pub const MAX_SKILL: u8 = 5;
 /// Everything one tenant's ACD needs to route and count.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Config {
+    /// The tenant's name as people read it (a wallboard's title); its id when the file gives
+    /// none.
+    #[serde(default)]
+    pub name: String,
     /// Where "today" starts: statistics roll over at local midnight in this zone.
     #[serde(with = "jiff::fmt::serde::tz::required")]
     pub time_zone: TimeZone,

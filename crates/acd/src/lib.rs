@@ -274,6 +274,9 @@ impl Dirty {
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Acd {
     now: Timestamp,
+    /// The tenant's name as people read it ([`Config::name`]).
+    #[serde(default)]
+    name: String,
     routing: RoutingConfig,
     reasons: HashSet<ReasonCode>,
     reason_list: Vec<ReasonConfig>,
@@ -370,6 +373,7 @@ impl Acd {
         reasons.extend(ReasonCode::SYSTEM.map(ReasonCode::new));
         Ok(Acd {
             now,
+            name: config.name.clone(),
             stats: Stats::new(
                 config.queues.iter().map(|q| q.service_level.threshold),
                 config.time_zone.clone(),
@@ -699,6 +703,11 @@ impl Acd {
     /// queue of one channel.
     pub fn lanes_of(&self, id: &QueueId) -> impl Iterator<Item = Lane> + '_ {
         self.lanes_of_queue(id).iter().copied().map(Lane)
+    }
+
+    /// The tenant's name as people read it: a wallboard's title.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The configured not-ready reasons (the system reasons are not listed).

@@ -183,6 +183,7 @@ impl Acd {
             .chain(ReasonCode::SYSTEM.map(ReasonCode::new))
             .collect();
         self.reason_list = config.not_ready_reasons;
+        self.name = config.name;
         self.routing = config.routing;
 
         // Waiting calls of queues whose escalation or maximum wait changed, in arrival order:
@@ -410,6 +411,7 @@ mod tests {
     /// Queue `support` (ring 30 s), agents `ann` and `bob` in it, reasons `break` and `lunch`.
     fn config() -> Config {
         Config {
+            name: "acme".into(),
             time_zone: TimeZone::get("Europe/Berlin").unwrap(),
             queues: vec![QueueConfig::new("support")],
             agents: ["ann", "bob"]

@@ -29,6 +29,10 @@ export interface AuthResult {
    */
   tenant: string;
   /**
+   * The tenant's name as people read it ([[tenants]] name in the configuration; its id if none is given): a wallboard's title.
+   */
+  tenant_name: string;
+  /**
    * The agent an agent session acts as; only for role agent.
    */
   agent?: string;

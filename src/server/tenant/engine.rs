@@ -819,6 +819,11 @@ impl Engine {
             user: identity.user.clone(),
             role: identity.role().name(),
             tenant: self.tenant.clone(),
+            // A core restored from a snapshot older than names has none until a reload.
+            tenant_name: match self.acd.name() {
+                "" => self.tenant.clone(),
+                name => name.to_owned(),
+            },
             agent: identity.acting.agent().map(|a| a.to_string()),
             token,
             token_expires_at: time(token_expires_at),
