@@ -4,7 +4,10 @@
 // changes nothing); `agentActions` says which of the page's actions the agent's state and call
 // allow; `phoneNotice` says when the agent's phone, as the PBX reports it, keeps calls away;
 // `focusAfter` and `guarded` keep the keyboard off the controls that end something (a press
-// that comes within GUARD_MS of the previous action is not taken there).
+// that comes within GUARD_MS of the previous action is not taken there). A held call's times
+// (`reduceAt`, `callTimes`): the hold timer runs from when the hold began, the talk timer pauses
+// meanwhile. Words for what the agent did not do itself (`stateWhy`, `rejoinNote`): a supervisor's
+// change, the ACD's, a reconnect.
 // A queue serves one lane per channel it routes (its calls, its chats, ...): the waiting
 // counts are kept per lane (`laneKey`), and a call or a conversation is offered as transfer
 // targets only the queues with a lane of its channel. No DOM, no network, no clock (times come
@@ -55,6 +58,12 @@ export function emptyView() {
     calls: new Map(),
     /** The last `queue_waiting` of each lane of the agent's queues, by lane key (`laneKey`). */
     queues: new Map(),
+    /** The holds of the call the agent is on, as the page counted them (`reduceAt`):
+     *  `{call, heldMs, heldSince}`, the finished holds' total and when the one going on began
+     *  (ms, the server's clock; null when the caller is not on hold); null when not on a call. */
+    hold: null,
+    /** What the page says of its last reconnect (`rejoinNote`), until the agent's state changes; or null. */
+    rejoin: null,
   });
 }
 
@@ -142,6 +151,73 @@ export function reduce(view, event) {
 }
 
 /**
+ * `reduce`, and the holds' times, at `nowMs` (the server's clock): the instant the page learned
+ * of the event. The protocol gives no instant for a hold: `call_held` and `call_resumed` carry
+ * none, and `agent_state`'s `since` is when the call connected (a hold does not restart it). So
+ * the page counts holds itself, from the `agent_state`s that say `on_hold`: a hold begins when
+ * the page learns of it. A hold the page did not see begin (a snapshot that says the caller is on
+ * hold, in a tab whose stored count, `withHold`, is not of this call) counts from the snapshot,
+ * and holds before it count as talk. (A `held_since` in `agent_state` would make this exact.)
+ */
+export function reduceAt(view, event, nowMs) {
+  const next = reduce(view, event);
+  if (next === view || event.type !== "agent_state") return next;
+  const hold = holdAfter(view.hold, next.agent, nowMs);
+  // A real change of state (not of a detail alone) replaces what the page said of a reconnect.
+  const rejoin = event.previous !== undefined && event.previous !== event.state ? null : next.rejoin;
+  return hold === next.hold && rejoin === next.rejoin ? next : Object.freeze({ ...next, hold, rejoin });
+}
+
+/** The holds' count after the agent's state `agent` came in at `nowMs`. */
+function holdAfter(hold, agent, nowMs) {
+  if (agent?.state !== "on_call") return null;
+  const same = hold?.call === agent.call;
+  let heldMs = same ? hold.heldMs : 0;
+  let heldSince = same ? hold.heldSince : null;
+  if (agent.on_hold && heldSince === null) heldSince = nowMs;
+  if (!agent.on_hold && heldSince !== null) {
+    heldMs += Math.max(0, nowMs - heldSince);
+    heldSince = null;
+  }
+  if (same && heldMs === hold.heldMs && heldSince === hold.heldSince) return hold;
+  return Object.freeze({ call: agent.call, heldMs, heldSince });
+}
+
+/**
+ * The view with a holds' count kept from before (agent.js keeps it in the tab's sessionStorage,
+ * so that a reload mid-call goes on counting): taken only while nothing else is known of a hold,
+ * and only if well-formed. The first `agent_state` keeps it if it is of the same call.
+ */
+export function withHold(view, stored) {
+  const valid =
+    stored &&
+    typeof stored.call === "string" &&
+    Number.isFinite(stored.heldMs) &&
+    stored.heldMs >= 0 &&
+    (stored.heldSince === null || Number.isFinite(stored.heldSince));
+  if (!valid || view.hold !== null) return view;
+  return Object.freeze({ ...view, hold: Object.freeze({ call: stored.call, heldMs: stored.heldMs, heldSince: stored.heldSince }) });
+}
+
+/**
+ * The call's times at `nowMs` (the server's clock), in ms: `talkMs`, the time on the call less
+ * the time on hold (it stands still while the caller is on hold); `holdMs`, how long the hold
+ * going on has lasted (null when the caller is not on hold); `heldMs`, all the call's time on
+ * hold. Null when the agent is not on a call.
+ */
+export function callTimes(view, nowMs) {
+  const agent = view.agent;
+  if (agent?.state !== "on_call") return null;
+  const hold = view.hold?.call === agent.call ? view.hold : null;
+  const onHold = Boolean(agent.on_hold);
+  const since = hold?.heldSince;
+  const holdMs = onHold ? (Number.isFinite(since) ? Math.max(0, nowMs - since) : 0) : null;
+  const heldMs = (hold?.heldMs ?? 0) + (holdMs ?? 0);
+  const onCallMs = Math.max(0, nowMs - Date.parse(agent.since));
+  return { talkMs: Math.max(0, onCallMs - heldMs), holdMs, heldMs };
+}
+
+/**
  * The lane a `queue_waiting` counts: its queue and `channel`; where it names none (a server from
  * before lanes), the queue's only channel.
  */
@@ -177,15 +253,86 @@ export function reasonOf(view, reason) {
   return reasonName(view.names.reasons, reason);
 }
 
-/** The state line: the state's name, the reason when not ready, who set it. */
+/** Whether the agent is on a call whose caller is on hold. */
+export function onHold(view) {
+  return agentState(view) === "on_call" && Boolean(view.agent.on_hold);
+}
+
+/**
+ * The state line: the state's name (`on_hold`, "On hold", for a call whose caller is on hold),
+ * the reason when not ready, who set it, and whether a time in state goes with it (`timed`): not
+ * when logged out, where the time since is of no use (and, on a server that just started, runs
+ * from its warm-up's simulated past).
+ */
 export function stateLine(view) {
-  const state = agentState(view);
+  const state = onHold(view) ? "on_hold" : agentState(view);
   return {
     state,
-    label: STATE_LABELS[state] ?? state,
+    label: state === "on_hold" ? "On hold" : (STATE_LABELS[state] ?? state),
     reason: state === "not_ready" ? `· ${reasonOf(view, view.agent.reason)}` : "",
     by: view.agent?.by ? `(set by ${view.agent.by})` : "",
+    timed: state !== "logged_out",
   };
+}
+
+/**
+ * Why the agent is in its state, in words, when the agent did not put itself there: a
+ * supervisor (`by`), or the ACD (not ready for `no_answer` or `disconnected`); and what the page
+ * said of its last reconnect (`rejoinNote`) before it. `{text, byNamed}` (`byNamed`: the words
+ * name the supervisor, so the short "(set by ...)" need not), or null.
+ */
+export function stateWhy(view) {
+  const words = [];
+  if (view.rejoin) words.push(view.rejoin);
+  const agent = view.agent;
+  const state = agentState(view);
+  let byNamed = false;
+  if (agent?.by) {
+    byNamed = true;
+    const did =
+      state === "ready"
+        ? "made you ready"
+        : state === "not_ready"
+          ? `made you not ready (${reasonOf(view, agent.reason)})`
+          : state === "logged_out"
+            ? "logged you out"
+            : `set your state to ${STATE_LABELS[state] ?? state}`;
+    words.push(`Your supervisor (${agent.by}) ${did}.`);
+  } else if (state === "not_ready" && agent.reason === "no_answer") {
+    words.push("You were made not ready: calls offered to you rang unanswered. Go ready when you can take calls.");
+  } else if (state === "not_ready" && agent.reason === "disconnected") {
+    words.push("Your connection was lost for longer than the server waits, so you were made not ready.");
+  }
+  return words.length ? { text: words.join(" "), byNamed } : null;
+}
+
+/**
+ * What the page says after it signed in again (the `session` of a reconnect), from what the
+ * protocol lets it know: `resumed` (the AuthResult's: the session carried on, nothing missed);
+ * `closeCode`, how the lost connection closed (1012: the server was stopping, and its sessions
+ * ended with it); `earlier` and `now`, the agent's state before and after. Null for the page's
+ * first sign-in (`hadSession` false). A new session without a 1012 may follow a restart (a crash
+ * gives no close) or a session the server no longer kept: the words do not pretend to know which.
+ */
+export function rejoinNote({ hadSession, resumed, closeCode = null, earlier = null, now = null }) {
+  if (!hadSession) return null;
+  if (resumed) return "Reconnected: nothing was missed.";
+  const words = [
+    closeCode === 1012
+      ? "The server restarted; you are signed in again."
+      : "Reconnected with a new session (the server may have restarted): you are signed in again.",
+  ];
+  const before = earlier?.state ?? "logged_out";
+  const after = now?.state ?? "logged_out";
+  if (before !== "logged_out" && after === "logged_out") words.push("You were logged out while the page was not connected.");
+  else if (before !== after && !(after === "not_ready" && now.reason === "disconnected"))
+    words.push(`Your state is now ${STATE_LABELS[after] ?? after} (it was ${STATE_LABELS[before] ?? before}).`);
+  return words.join(" ");
+}
+
+/** The view with what the page says of its reconnect (`rejoinNote`; null: nothing). */
+export function withRejoin(view, note) {
+  return note === view.rejoin ? view : Object.freeze({ ...view, rejoin: note });
 }
 
 /**
@@ -214,7 +361,7 @@ export function pendingText(view) {
 
 /** The page's title: an incoming call, or the agent's state. */
 export function pageTitle(view) {
-  return ringingCall(view) ? "Incoming call · WebAgent" : `${STATE_LABELS[agentState(view)]} · WebAgent`;
+  return ringingCall(view) ? "Incoming call · WebAgent" : `${stateLine(view).label} · WebAgent`;
 }
 
 /** Who calls and why, for the offer or the call panel: `data` as [key, value] pairs. */
@@ -286,16 +433,20 @@ export function takesConversations(view) {
 }
 
 /**
- * The page's clocks at `nowMs` (the server's clock): time in state, and, when they apply, the
- * offer's countdown, the call's time and the wrap-up's countdown (null: not shown now).
+ * The page's clocks at `nowMs` (the server's clock): time in state (on hold: the hold's), and,
+ * when they apply, the offer's countdown, the call's talk time (`callTimes`: it stands still on
+ * hold), the hold's time and the wrap-up's countdown (null: not shown now).
  */
 export function clocks(view, nowMs) {
   const agent = view.agent;
   const ringing = ringingCall(view);
+  const times = callTimes(view, nowMs);
+  const holdTime = times?.holdMs == null ? null : formatDuration(times.holdMs / 1000);
   return {
-    inState: agent ? formatDuration(secondsSince(agent.since, nowMs)) : "0:00",
+    inState: holdTime ?? (agent ? formatDuration(secondsSince(agent.since, nowMs)) : "0:00"),
     offerCountdown: ringing?.ring_deadline ? formatDuration(-secondsSince(ringing.ring_deadline, nowMs)) : null,
-    callTime: agent?.state === "on_call" ? formatDuration(secondsSince(agent.since, nowMs)) : null,
+    callTime: times ? formatDuration(times.talkMs / 1000) : null,
+    holdTime,
     wrapUpCountdown:
       agent?.state === "wrap_up" && agent.wrap_up_deadline ? formatDuration(-secondsSince(agent.wrap_up_deadline, nowMs)) : null,
   };

@@ -5,8 +5,12 @@
 // only sends a command, and the events it causes change the page. The keyboard is kept off the
 // controls that end something: a call or a wrap-up takes the focus on its panel, and a key press
 // on Hang up, End wrap-up, Log out or Sign out that comes just as the page changed is not taken
-// (agent-state.js's focusAfter and guarded). The agent's conversations (chat, SMS) are
-// conversations.js's panel, beside the calls, fed the same events.
+// (agent-state.js's focusAfter and guarded). A held call says so: the badge reads On hold, a hold
+// timer runs and the talk timer stands still (agent-state.js's callTimes; the holds' count is
+// kept in the tab's sessionStorage, so a reload mid-call goes on counting). What the agent did
+// not do itself (a supervisor's change, the ACD's, a reconnect) is said in words under the state
+// (stateWhy, rejoinNote). The agent's conversations (chat, SMS) are conversations.js's panel,
+// beside the calls, fed the same events.
 //
 // Importing this module does nothing; agent-main.js calls `start()` when the page loads.
 
@@ -30,14 +34,18 @@ import {
   pendingText,
   phoneNotice,
   queueRows,
-  reduce,
+  reduceAt,
+  rejoinNote,
   reset,
   ringingCall,
   signedIn,
   stateLine,
+  stateWhy,
   takesConversations,
   transferTargets,
   withDirectory,
+  withHold,
+  withRejoin,
 } from "./agent-state.js";
 import { conversationPanel } from "./conversations.js";
 import {
@@ -47,6 +55,7 @@ import {
   fill,
   formatDuration,
   h,
+  pressGuard,
   secondsSince,
   showConnection,
   signInForm,
@@ -56,8 +65,11 @@ import {
 /** The most agents the transfer list fetches: a list longer than this is no use to pick from. */
 const DIRECTORY_MAX = 2000;
 
-/** How long the note beside a control whose press came too soon stays (ms), unless things move on. */
-const GUARD_NOTE_MS = 10000;
+/** How long "Reconnected: nothing was missed" stays (ms): a new session's words stay until the state changes. */
+const RESUMED_NOTE_MS = 15000;
+
+/** Where the tab keeps the holds' count of the call the agent is on (agent-state.js's `hold`). */
+const HOLD_KEY = "acdhub.agent.hold";
 
 // --- The ring -------------------------------------------------------------------------------
 
@@ -130,6 +142,28 @@ export function start() {
   /** What the page knows (agent-state.js), rebuilt from each session's snapshot. */
   let view = emptyView();
 
+  // The holds of the call the agent is on, as this tab counted them before a reload.
+  const tabStore = webStorage("session");
+  try {
+    view = withHold(view, JSON.parse(tabStore?.getItem(HOLD_KEY) ?? "null"));
+  } catch {
+    // Not JSON: counted afresh.
+  }
+
+  /** Keeps the holds' count for a reload, when it changed. */
+  function keepHold(before) {
+    if (view.hold === before) return;
+    if (view.hold) tabStore?.setItem(HOLD_KEY, JSON.stringify(view.hold));
+    else tabStore?.removeItem(HOLD_KEY);
+  }
+
+  // What a reconnect's words need (rejoinNote): whether this page had a session, how the last
+  // connection closed, and the agent's state before a new session's snapshot replaced it.
+  let hadSession = false;
+  let lastCloseCode = null;
+  let earlierAgent = null;
+  let rejoinTimer = null;
+
   /** The conversation panel beside the calls (conversations.js), fed the same events. */
   const conversations = conversationPanel({
     client,
@@ -149,6 +183,7 @@ export function start() {
   // --- Events from the server ---------------------------------------------------------------
 
   client.addEventListener("reset", () => {
+    earlierAgent = view.agent ?? earlierAgent;
     view = reset(view);
     conversations.reset();
   });
@@ -161,6 +196,19 @@ export function start() {
       return;
     }
     view = signedIn(view, session);
+    const note = rejoinNote({ hadSession, resumed: session.resumed, closeCode: lastCloseCode, earlier: earlierAgent, now: view.agent });
+    view = withRejoin(view, note);
+    hadSession = true;
+    lastCloseCode = null;
+    earlierAgent = null;
+    clearTimeout(rejoinTimer);
+    if (session.resumed && note) {
+      rejoinTimer = setTimeout(() => {
+        if (view.rejoin !== note) return;
+        view = withRejoin(view, null);
+        render();
+      }, RESUMED_NOTE_MS);
+    }
     conversations.signedIn(session);
     byRole("who").textContent = `${view.names.agents.get(view.me) ?? view.me} (${session.user})`;
     fillChoices();
@@ -175,14 +223,20 @@ export function start() {
     const held = conversations.holds();
     conversations.event(event);
     const words = announcement(view, event);
-    const next = reduce(view, event);
+    const next = reduceAt(view, event, client.serverNow());
     if (words) announce(byRole("announcer"), words);
     if (next === view && held === conversations.holds()) return;
     if (controlsChanged(view, next)) actionDone();
+    const before = view.hold;
     view = next;
+    keepHold(before);
     render();
   });
-  client.addEventListener("state", () => render());
+  client.addEventListener("state", (e) => {
+    // How the lost connection closed: 1012 says the server was stopping (rejoinNote).
+    if (e.detail.state === State.RECONNECTING && e.detail.closeCode !== undefined) lastCloseCode = e.detail.closeCode;
+    render();
+  });
 
   /**
    * The transfer targets: the tenant's agents, page by page (`list_agents`), at most
@@ -232,7 +286,14 @@ export function start() {
     badge.textContent = line.label;
     badge.dataset.state = line.state;
     byRole("reason").textContent = line.reason;
+    byRole("state-since").hidden = !line.timed;
+    // Why, in words, when the agent did not do it: a polite live region whose words change only
+    // when they do. The short "(set by ...)" stays in the page but not on show when they say it.
+    const why = stateWhy(view);
+    const whyLine = byRole("state-why");
+    if (whyLine.textContent !== (why?.text ?? "")) whyLine.textContent = why?.text ?? "";
     byRole("by").textContent = line.by;
+    byRole("by").hidden = Boolean(why?.byNamed);
 
     // The phone's notice: its live region stays in the page and only its words change, so a
     // screen reader says them when they come; with none, it is empty and takes no room.
@@ -279,6 +340,7 @@ export function start() {
       byRole("call-dialled").textContent = facts.dialled;
       fillData(byRole("call-data"), facts.data);
       byRole("held").hidden = !actions.resume.shown;
+      byRole("hold-line").hidden = !actions.resume.shown;
       button("hold").hidden = !actions.hold.shown;
       button("resume").hidden = !actions.resume.shown;
     }
@@ -351,6 +413,7 @@ export function start() {
     if (shown.offerCountdown !== null) byRole("offer-countdown").textContent = shown.offerCountdown;
     ring(client.state === State.LIVE);
     if (shown.callTime !== null) byRole("call-time").textContent = shown.callTime;
+    if (shown.holdTime !== null) byRole("hold-time").textContent = shown.holdTime;
     if (shown.wrapUpCountdown !== null) byRole("wrap-up-countdown").textContent = shown.wrapUpCountdown;
     for (const time of byRole("queues").querySelectorAll("time[data-since]")) {
       time.textContent = time.dataset.since ? formatDuration(secondsSince(time.dataset.since, now)) : "–";
@@ -359,36 +422,15 @@ export function start() {
 
   // --- Presses that come too soon ----------------------------------------------------------
 
-  /**
-   * When the previous action was (performance.now()): the last command this page sent, or the
-   * last change that replaced the buttons. A key press on a control that ends something within
-   * GUARD_MS of it is not taken (agent-state.js's `guarded`).
-   */
-  let lastActionAt = -Infinity;
-  let guardNoteTimer = null;
-
-  function actionDone() {
-    lastActionAt = performance.now();
-    clearGuardNotes();
-  }
-
-  function clearGuardNotes() {
-    clearTimeout(guardNoteTimer);
-    for (const note of document.querySelectorAll("[data-guard-note]")) note.textContent = "";
-  }
-
-  /**
-   * Whether the press of `action` (its click `event`) came too soon to be meant: then nothing is
-   * sent, and the note beside the control (a polite live region) says why and what to do.
-   */
-  function tooSoon(action, event) {
-    if (!guarded(action, { lastActionAt, pressedAt: performance.now(), clicks: event.detail })) return false;
-    clearGuardNotes();
-    const note = document.querySelector(`[data-guard-note="${action}"]`);
-    if (note) note.textContent = guardNote(action, event.currentTarget.textContent.trim());
-    guardNoteTimer = setTimeout(clearGuardNotes, GUARD_NOTE_MS);
-    return true;
-  }
+  // A key press on a control that ends something within GUARD_MS of the previous action (the
+  // last command this page sent, or the last change that replaced the buttons) is not taken
+  // (agent-state.js's `guarded`); the note beside the control (a polite live region) says why.
+  const { actionDone, tooSoon } = pressGuard({
+    isGuarded: guarded,
+    noteFor: (action) => document.querySelector(`[data-guard-note="${action}"]`),
+    allNotes: () => document.querySelectorAll("[data-guard-note]"),
+    noteText: guardNote,
+  });
 
   // --- Commands -----------------------------------------------------------------------------
 

@@ -3,11 +3,16 @@
 // holds each conversation offered to the agent, open at it or in its wrap-up, with its
 // transcript (each message once, by its `number`), its unread count, and which one the agent
 // has selected. `reduce` takes one event and returns the next view (the same one when the event
-// changes nothing); `reset` starts a new session's snapshot. No DOM, no network, no clock (times
-// come in as arguments): conversations.js draws what this module says, and Node tests it as it
+// changes nothing); `reset` starts a new session's snapshot. `conversationFocusAfter` and
+// `conversationGuarded` keep the keyboard off the controls that end a chat (agent-state.js's
+// rule for calls: a press that comes within GUARD_MS of the previous action is not taken there).
+// No DOM, no network, no clock (times come in as arguments): conversations.js draws what this module says, and Node tests it as it
 // is (tests/browser/conversations-state.test.mjs).
 
+import { GUARD_MS, guarded } from "./agent-state.js";
 import { formatDuration, secondsSince } from "./format.js";
+
+export { GUARD_MS };
 
 /**
  * The view before any session. Plain data, never changed in place.
@@ -303,9 +308,80 @@ export function conversationActions(conversation) {
   };
 }
 
-/** The page's main control for a conversation: where the keyboard goes after an action. */
-export function mainConversationAction(conversation) {
-  return { offered: "accept", open: "send", wrap_up: "end_wrap_up" }[conversation?.status] ?? null;
+/**
+ * Where the keyboard goes after an action in the panel, or when the focused control went away
+ * (the conversation changed under it), for the selected `conversation`: `{action}`, a control
+ * (`send` is the composer's text), or `{panel: "conversation"}`, the conversation's own section
+ * (named by its customer, tabindex=-1: Enter or Space on it does nothing); null (none
+ * selected): the page goes to the list.
+ *
+ * Never a control that ends something. After Close chat the hand is often still on Enter: were
+ * End chat wrap-up focused, that press would end the wrap-up too. So a chat in wrap-up takes
+ * the focus on its section, and Tab goes on to End chat wrap-up. An offer focuses Accept (taking
+ * a chat ends nothing), an open chat the composer (Enter there sends only what was typed).
+ */
+export function conversationFocusAfter(conversation) {
+  switch (conversation?.status) {
+    case "offered":
+      return { action: "accept" };
+    case "open":
+      return { action: "send" };
+    case "wrap_up":
+      return { panel: "conversation" };
+    default:
+      return null;
+  }
+}
+
+// --- Presses that come too soon ------------------------------------------------------------------
+
+/**
+ * The panel's controls that end something the agent cannot take back, and the call control
+ * each is like (agent-state.js's GUARDED_ACTIONS): Close chat ends the customer's chat as Hang
+ * up ends a call, End chat wrap-up ends its wrap-up (and frees the agent for the next chat).
+ * Reject chat is not among them: the chat goes back to its queue and is offered to the next
+ * agent, the customer loses nothing and sees nothing, and a rejected offer is the agent's own
+ * capacity kept, not work thrown away. Transfer chat needs a target chosen and hands the chat on.
+ */
+export const GUARDED_CONVERSATION_ACTIONS = Object.freeze({ close: "hangup", end_wrap_up: "end_wrap_up" });
+
+/**
+ * Whether a press of the panel's `action` is ignored: agent-state.js's `guarded` for the call
+ * control it is like (`lastActionAt`, `pressedAt` in ms of one clock; `clicks`, the click
+ * event's `detail`: 0 from a key, 1 a single click, which always counts, 2 and up a
+ * double-click's later clicks). Any other action is never held back.
+ */
+export function conversationGuarded(action, press) {
+  if (!Object.hasOwn(GUARDED_CONVERSATION_ACTIONS, action)) return false;
+  return guarded(GUARDED_CONVERSATION_ACTIONS[action], press);
+}
+
+/**
+ * The controls the panel shows: those of the selected conversation, by its id and status (its
+ * actions follow from the status). One conversation's controls are on the page at a time, so
+ * the page keeps one "last action" for the panel: choosing another conversation replaces the
+ * controls too and starts the guard again, and a change to a conversation not shown does not.
+ */
+function shownControls(view) {
+  const conversation = selectedConversation(view);
+  return conversation ? `${conversation.id}|${conversation.status}` : "";
+}
+
+/**
+ * Whether the controls shown changed from `before` to `after` (the chat shown was accepted,
+ * closed by its customer, went away, another was chosen, ...): the page starts GUARD_MS again.
+ */
+export function conversationControlsChanged(before, after) {
+  return before !== after && shownControls(before) !== shownControls(after);
+}
+
+/**
+ * What the page says under a control whose press was not taken (`conversationGuarded`): that
+ * nothing happened, why, and how to do it after all. `label` is the button's words.
+ */
+export function conversationGuardNote(action, label) {
+  const still = { close: "Still open", end_wrap_up: "Still in wrap-up" }[action] ?? "Nothing changed";
+  return `${still}: that press came just as the page changed, so it was not taken. Press “${label}” again if you meant it.`;
 }
 
 /**

@@ -5,7 +5,10 @@
 // end its wrap-up. What it shows comes from the server's events through conversations-state.js;
 // a button only sends a command, and the events it causes change the panel. New customer
 // messages are read out politely, naming the customer. A ringing call keeps precedence: the
-// panel takes no focus of its own accord and tones its offers down while a call rings.
+// panel takes no focus of its own accord and tones its offers down while a call rings. The
+// keyboard is kept off the controls that end a chat: a chat in wrap-up takes the focus on its
+// own section, and a key press on Close chat or End chat wrap-up that comes just as the panel
+// changed is not taken (conversations-state.js's conversationFocusAfter and conversationGuarded).
 //
 // Importing this module does nothing; agent.js makes the panel when the page starts.
 
@@ -16,12 +19,15 @@ import {
   conversationAnnouncement,
   conversationClocks,
   conversationCommand,
+  conversationControlsChanged,
+  conversationFocusAfter,
+  conversationGuardNote,
+  conversationGuarded,
   conversationRefusal,
   conversationRows,
   customerName,
   emptyConversations,
   kept,
-  mainConversationAction,
   reduce,
   reset,
   select,
@@ -30,10 +36,7 @@ import {
   totals,
   withKept,
 } from "./conversations-state.js";
-import { announce, everySecond, fill, h, namesById } from "./ui.js";
-
-/** The panel's controls for each action (`data-chat-action`), and the main control of each. */
-const CONTROL = Object.freeze({ accept: "accept", send: "text", end_wrap_up: "end_wrap_up" });
+import { announce, everySecond, fill, h, namesById, pressGuard } from "./ui.js";
 
 /**
  * Makes the panel in `root` (the `[data-role=conversations]` section of agent.html).
@@ -51,6 +54,22 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
   const detail = part("conversation");
   const transcript = part("transcript");
   const text = part("composer-text");
+  // The conversation's section takes the focus itself when nothing safer is there (a chat in
+  // wrap-up): named by its customer, and Enter or Space on it does nothing.
+  detail.tabIndex = -1;
+  /**
+   * The notes under the controls that end a chat (a polite live region each): why a press was
+   * not taken. Made here, after the last row of actions: one row shows at a time (the open
+   * chat's or the wrap-up's), so each note is under its control, and a change of the controls
+   * empties them. Empty, they take no room (.guard-note).
+   */
+  const guardNotes = new Map(
+    ["close", "end_wrap_up"].map((action) => [
+      action,
+      h("p", { class: "guard-note", role: "status", "aria-live": "polite", dataset: { chatGuardNote: action } }),
+    ]),
+  );
+  part("conversation-wrap-up").after(...guardNotes.values());
 
   let view = withKept(emptyConversations(), load());
   let queueNames = new Map();
@@ -97,8 +116,8 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     renderRows(all);
     renderSelected();
     tick();
-    if (focusWasHere && root.contains(document.activeElement) && !usable(document.activeElement)) focusMain();
-    else if (focusWasHere && document.activeElement === document.body && lastAction) focusMain();
+    if (focusWasHere && root.contains(document.activeElement) && !usable(document.activeElement)) focusNext();
+    else if (focusWasHere && document.activeElement === document.body && lastAction) focusNext();
     lastAction = false;
   }
 
@@ -157,7 +176,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     );
     row.button.addEventListener("click", () => {
       choose(id);
-      focusMain();
+      focusNext();
     });
     row.button.addEventListener("keydown", (event) => moveInList(event, row.button));
     row.item = h("li", {}, row.button);
@@ -276,10 +295,13 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     return element && element !== document.body && !element.disabled && element.offsetParent !== null;
   }
 
-  /** The keyboard goes to the main control of the selected conversation, or to the list. */
-  function focusMain() {
-    const action = mainConversationAction(selectedConversation(view));
-    const target = action ? (CONTROL[action] === "text" ? text : control(CONTROL[action])) : null;
+  /**
+   * The keyboard goes where conversationFocusAfter says for the selected conversation (never a
+   * control that ends something), or to the list.
+   */
+  function focusNext() {
+    const next = conversationFocusAfter(selectedConversation(view));
+    const target = next?.panel ? detail : next?.action === "send" ? text : next?.action ? control(next.action) : null;
     if (usable(target)) target.focus();
     else if (usable(list.querySelector("[aria-current]"))) list.querySelector("[aria-current]").focus();
     else if (usable(list.querySelector("button"))) list.querySelector("button").focus();
@@ -288,9 +310,27 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
   function choose(id) {
     const next = select(view, id);
     if (next === view) return;
-    view = next;
+    update(next);
     render();
   }
+
+  /** The view becomes `next`; if that replaced the controls shown, the guard starts again. */
+  function update(next) {
+    if (conversationControlsChanged(view, next)) actionDone();
+    view = next;
+  }
+
+  // --- Presses that come too soon ----------------------------------------------------------
+
+  // A key press on Close chat or End chat wrap-up within GUARD_MS of the previous action in the
+  // panel (the last command it sent, or the last change that replaced the controls shown) is
+  // not taken (conversationGuarded); the note under the control says why and what to do.
+  const { actionDone, tooSoon } = pressGuard({
+    isGuarded: conversationGuarded,
+    noteFor: (action) => guardNotes.get(action),
+    allNotes: () => guardNotes.values(),
+    noteText: conversationGuardNote,
+  });
 
   // --- Commands -----------------------------------------------------------------------------
 
@@ -302,6 +342,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     const conversation = selectedConversation(view);
     const command = conversationCommand(conversation, action, choices);
     if (!command) return false;
+    actionDone();
     try {
       await client.request(...command);
       notice.hidden = true;
@@ -329,7 +370,10 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
   }
 
   for (const action of ["accept", "reject", "close", "end_wrap_up"]) {
-    control(action).addEventListener("click", () => void act(action));
+    control(action).addEventListener("click", (event) => {
+      if (tooSoon(action, event)) return;
+      void act(action);
+    });
   }
   control("transfer").addEventListener("click", () => void act("transfer", { target: part("conversation-transfer-targets").value }));
   part("composer").addEventListener("submit", (event) => {
@@ -349,12 +393,12 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
   return {
     /** A new session's snapshot begins. */
     reset() {
-      view = reset(view);
+      update(reset(view));
       render();
     },
     /** Signed in (again): who the agent is, the tenant's queue names. */
     signedIn(session) {
-      view = signedIn(view, session);
+      update(signedIn(view, session));
       queueNames = namesById(session.queues);
       render();
     },
@@ -364,7 +408,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
       const next = reduce(view, event);
       if (words) announce(announcer, words);
       if (next === view) return;
-      view = next;
+      update(next);
       render();
     },
     /**

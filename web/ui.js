@@ -1,5 +1,5 @@
 // ui.js: small helpers the three pages share: building DOM safely, one clock tick, the
-// connection badge, the sign-in form. The pure formatting (durations, percentages, labels for
+// connection badge, the sign-in form, the guard against presses that come too soon. The pure formatting (durations, percentages, labels for
 // agent states and reasons) lives in format.js and is re-exported here.
 //
 // Everything the server sends (caller numbers, attached data, names) goes into the page as text
@@ -163,3 +163,37 @@ export function webStorage(kind) {
 
 /** The element of this page marked `data-role="<role>"`. */
 export const byRole = (role) => document.querySelector(`[data-role="${role}"]`);
+
+/** How long the note beside a control whose press came too soon stays (ms), unless things move on. */
+const GUARD_NOTE_MS = 10000;
+
+/**
+ * Presses that come too soon (the WebAgent's call controls, its conversation panel): remembers
+ * when the previous action was (`actionDone`: a command sent, or a change that replaced the
+ * buttons), and `tooSoon(action, event)` says whether a click on `action`'s control is not taken
+ * (`isGuarded(action, {lastActionAt, pressedAt, clicks})`, the page state's rule); then nothing
+ * is to be sent, and the note `noteFor(action)` says `noteText(action, the button's words)` for
+ * a while. `allNotes()` lists every note, to clear.
+ */
+export function pressGuard({ isGuarded, noteFor, allNotes, noteText }) {
+  let lastActionAt = -Infinity;
+  let timer = null;
+  const clearNotes = () => {
+    clearTimeout(timer);
+    for (const note of allNotes()) note.textContent = "";
+  };
+  return {
+    actionDone() {
+      lastActionAt = performance.now();
+      clearNotes();
+    },
+    tooSoon(action, event) {
+      if (!isGuarded(action, { lastActionAt, pressedAt: performance.now(), clicks: event.detail })) return false;
+      clearNotes();
+      const note = noteFor(action);
+      if (note) note.textContent = noteText(action, event.currentTarget.textContent.trim());
+      timer = setTimeout(clearNotes, GUARD_NOTE_MS);
+      return true;
+    },
+  };
+}

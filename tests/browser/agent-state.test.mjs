@@ -5,7 +5,9 @@
 // serving voice and chat (a waiting count per lane; transfer targets by the work's channel), and
 // the agent's phone as the PBX reports it (agent_state's `device`: a notice when it keeps calls
 // away, the state left as it is), and where the keyboard goes and which presses come too soon to
-// be taken (focusAfter, guarded: no accidental hang-up).
+// be taken (focusAfter, guarded: no accidental hang-up), a held call's times (the hold timer
+// runs, the talk timer stands still: reduceAt, callTimes, withHold), and the words for what the
+// agent did not do itself (stateWhy, rejoinNote).
 // (The page itself, on the real server in Chromium: agent.test.mjs.)
 // Run: node --test agent-state.test.mjs
 
@@ -16,6 +18,7 @@ import {
   agentState,
   announcement,
   callFacts,
+  callTimes,
   clocks,
   command,
   conversationTargets,
@@ -33,13 +36,18 @@ import {
   phoneNotice,
   queueRows,
   reduce,
+  reduceAt,
+  rejoinNote,
   reset,
   ringingCall,
   signedIn,
   stateLine,
+  stateWhy,
   takesConversations,
   transferTargets,
   withDirectory,
+  withHold,
+  withRejoin,
 } from "../../web/agent-state.js";
 import { example } from "./examples.mjs";
 
@@ -89,7 +97,7 @@ test("signed in but logged out of the ACD: only Log in is offered, and sign-out 
 test("logged in and not ready: ready, not ready and log out, with the reason on the state line", () => {
   const view = after(agentState_("not_ready", { reason: "lunch" }));
   assert.deepEqual(offered(view), ["ready", "not_ready", "logout", "sign_out"]);
-  assert.deepEqual(stateLine(view), { state: "not_ready", label: "Not ready", reason: "· Lunch", by: "" });
+  assert.deepEqual(stateLine(view), { state: "not_ready", label: "Not ready", reason: "· Lunch", by: "", timed: true });
   assert.equal(agentActions(view).not_ready.label, "Not ready");
   // A reason the ACD set itself has its own name; a supervisor's change says who made it.
   const forced = after(agentState_("not_ready", { reason: "no_answer", by: "supervisor" }));
@@ -500,4 +508,109 @@ test("a press not taken is explained beside its control, calmly, with what to do
   assert.match(guardNote("end_wrap_up", "End wrap-up"), /^Still in wrap-up: .* Press “End wrap-up” again if you meant it\.$/);
   assert.match(guardNote("logout", "Log out after this call"), /^Still logged in: .* Press “Log out after this call” again/);
   assert.match(guardNote("sign_out", "Sign out"), /^Still signed in: .* Press “Sign out” again/);
+});
+
+// --- On hold: the hold timer runs, the talk timer stands still --------------------------------
+
+const at = (seconds) => Date.parse(SINCE) + seconds * 1000;
+const onCallAt = (seconds, on_hold, previous = "on_call") => agentState_("on_call", { call: CALL, on_hold, previous });
+
+/** The call connected at SINCE (0 s), then `steps` ([seconds, event]) as the page learned them. */
+function timed(...steps) {
+  return steps.reduce((view, [seconds, event]) => reduceAt(view, event, at(seconds)), signedIn(emptyView(), SESSION));
+}
+
+test("on hold: the badge says On hold, the hold timer runs from the hold, the talk timer stands still", () => {
+  const view = timed([0, agentState_("ready")], [0, OFFER], [0, agentState_("ringing", { call: CALL })], [0, onCallAt(0, false, "ringing")], [30, onCallAt(30, true)]);
+  assert.equal(stateLine(view).state, "on_hold");
+  assert.equal(stateLine(view).label, "On hold");
+  assert.equal(pageTitle(view), "On hold · WebAgent");
+  assert.deepEqual(callTimes(view, at(72)), { talkMs: 30_000, holdMs: 42_000, heldMs: 42_000 });
+  assert.equal(clocks(view, at(72)).holdTime, "0:42");
+  assert.equal(clocks(view, at(72)).inState, "0:42", "the state line's time is the hold's");
+  assert.equal(clocks(view, at(72)).callTime, "0:30");
+  assert.equal(clocks(view, at(90)).callTime, "0:30", "talk stands still while held");
+
+  // Resumed at 90 s: talk goes on from 0:30; the hold timer goes.
+  const resumed = reduceAt(view, onCallAt(90, false), at(90));
+  assert.equal(stateLine(resumed).label, "On call");
+  assert.deepEqual(callTimes(resumed, at(100)), { talkMs: 40_000, holdMs: null, heldMs: 60_000 });
+  assert.equal(clocks(resumed, at(100)).holdTime, null);
+  assert.equal(clocks(resumed, at(100)).inState, "1:40", "the time on the call, holds included");
+
+  // A second hold adds to the first.
+  const again = reduceAt(resumed, onCallAt(110, true), at(110));
+  assert.deepEqual(callTimes(again, at(115)), { talkMs: 50_000, holdMs: 5_000, heldMs: 65_000 });
+});
+
+test("the holds' count: a new call starts afresh, wrap-up ends it, a stored count goes on after a reload", () => {
+  const held = timed([0, onCallAt(0, false, "ringing")], [10, onCallAt(10, true)]);
+  assert.deepEqual(held.hold, { call: CALL, heldMs: 0, heldSince: at(10) });
+  const wrapUp = reduceAt(held, agentState_("wrap_up", { call: CALL, previous: "on_call" }), at(20));
+  assert.equal(wrapUp.hold, null);
+  assert.equal(callTimes(wrapUp, at(20)), null);
+  const other = reduceAt(held, agentState_("on_call", { call: "pbx-other", on_hold: false, previous: "on_call" }), at(20));
+  assert.deepEqual(other.hold, { call: "pbx-other", heldMs: 0, heldSince: null });
+
+  // A reload (a new view from the stored count): the snapshot of the same call, still on hold,
+  // keeps when the hold began; a stored count of another call is dropped.
+  const stored = JSON.parse(JSON.stringify(held.hold));
+  const reloaded = withHold(signedIn(emptyView(), SESSION), stored);
+  const snapshot = agentState_("on_call", { call: CALL, on_hold: true });
+  const after_ = reduceAt(reloaded, snapshot, at(50));
+  assert.deepEqual(callTimes(after_, at(52)), { talkMs: 10_000, holdMs: 42_000, heldMs: 42_000 });
+  const stranger = reduceAt(withHold(signedIn(emptyView(), SESSION), { ...stored, call: "pbx-gone" }), snapshot, at(50));
+  assert.deepEqual(callTimes(stranger, at(52)), { talkMs: 50_000, holdMs: 2_000, heldMs: 2_000 }, "unseen, the hold counts from the snapshot");
+  assert.equal(withHold(emptyView(), { call: CALL, heldMs: "x", heldSince: null }).hold, null, "a broken count is not taken");
+
+  // The count survives a new session's reset (the same call goes on).
+  const resynced = reduceAt(reset(held), snapshot, at(40));
+  assert.equal(resynced.hold, held.hold);
+});
+
+// --- What the agent did not do itself, in words -----------------------------------------------
+
+test("logged out: no time in state (a fresh server's warm-up would make it an hour)", () => {
+  const view = after(agentState_("logged_out", { since: "2023-11-14T21:13:20.000Z" }));
+  assert.equal(stateLine(view).timed, false);
+  assert.equal(stateWhy(view), null, "nothing to explain");
+  assert.equal(stateLine(after(agentState_("ready"))).timed, true);
+});
+
+test("a supervisor's change and the ACD's are said in words; the agent's own are not", () => {
+  const forced = after(agentState_("not_ready", { previous: "ready", reason: "break", by: "supervisor" }));
+  assert.deepEqual(stateWhy(forced), { text: "Your supervisor (supervisor) made you not ready (Break).", byNamed: true });
+  assert.equal(stateWhy(after(agentState_("ready", { previous: "not_ready", by: "boss" }))).text, "Your supervisor (boss) made you ready.");
+  assert.equal(stateWhy(after(agentState_("logged_out", { previous: "ready", by: "boss" }))).text, "Your supervisor (boss) logged you out.");
+  assert.match(stateWhy(after(agentState_("not_ready", { previous: "ringing", reason: "no_answer" }))).text, /^You were made not ready: calls offered to you rang unanswered/);
+  assert.equal(
+    stateWhy(after(agentState_("not_ready", { reason: "disconnected" }))).text,
+    "Your connection was lost for longer than the server waits, so you were made not ready.",
+  );
+  assert.equal(stateWhy(after(agentState_("not_ready", { previous: "ready", reason: "lunch" }))), null);
+  assert.equal(stateWhy(after(agentState_("not_ready", { previous: "logged_out", reason: "login" }))), null);
+});
+
+test("a reconnect: said as the protocol lets the page know it, until the state changes", () => {
+  const ready = agentState_("ready");
+  assert.equal(rejoinNote({ hadSession: false, resumed: false, now: ready }), null, "a first sign-in says nothing");
+  assert.equal(rejoinNote({ hadSession: true, resumed: true, earlier: ready, now: ready }), "Reconnected: nothing was missed.");
+  assert.equal(rejoinNote({ hadSession: true, resumed: false, closeCode: 1012, earlier: ready, now: ready }), "The server restarted; you are signed in again.");
+  assert.equal(
+    rejoinNote({ hadSession: true, resumed: false, closeCode: 1006, earlier: ready, now: ready }),
+    "Reconnected with a new session (the server may have restarted): you are signed in again.",
+  );
+  assert.match(
+    rejoinNote({ hadSession: true, resumed: false, earlier: ready, now: agentState_("logged_out") }),
+    /You were logged out while the page was not connected\.$/,
+  );
+  const lost = agentState_("not_ready", { reason: "disconnected" });
+  const note = rejoinNote({ hadSession: true, resumed: false, closeCode: 1012, earlier: ready, now: lost });
+  assert.equal(note, "The server restarted; you are signed in again.", "the reason's own words say the rest");
+  const view = withRejoin(after(lost), note);
+  assert.equal(stateWhy(view).text, `${note} Your connection was lost for longer than the server waits, so you were made not ready.`);
+  // A detail changing keeps it; the agent going ready replaces it.
+  const detail = reduceAt(view, { ...lost, previous: "not_ready", device: "available" }, at(1));
+  assert.equal(detail.rejoin, note);
+  assert.equal(reduceAt(view, agentState_("ready", { previous: "not_ready" }), at(1)).rejoin, null);
 });

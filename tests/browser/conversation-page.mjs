@@ -67,9 +67,12 @@ tenant = "acme"
 password_hash = "{{hash}}"
 `;
 
-/** A server with chat, a browser, the messaging connector and the PBX, closed after the test. */
-export async function setUp(t) {
-  const server = await startServer({ extra: CHAT_TOML });
+/**
+ * A server with chat, a browser, the messaging connector and the PBX, closed after the test.
+ * `chatWrapUpSecs`: the chat queue's wrap-up, for a test that needs more time in it than 6 s.
+ */
+export async function setUp(t, { chatWrapUpSecs = 6 } = {}) {
+  const server = await startServer({ extra: CHAT_TOML.replace("wrap_up_secs = 6", `wrap_up_secs = ${chatWrapUpSecs}`) });
   return withClients(t, server);
 }
 
@@ -136,6 +139,9 @@ export async function shows(page, id, text) {
     { timeout: PATIENCE },
   );
 }
+
+/** The note under the panel's control `action` (close, end_wrap_up) whose press was not taken. */
+export const guardNote = (page, action) => page.locator(`[data-chat-guard-note="${action}"]`);
 
 /** What has the keyboard's focus: a chat action, a data-role, a row's conversation, or its text. */
 export const focused = (page) =>

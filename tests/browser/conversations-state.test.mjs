@@ -2,7 +2,8 @@
 // which actions it offers after the server's events, built on the messages of
 // protocol/examples: an offer accepted, written in, closed, wrapped up and gone; an offer
 // cancelled; a transfer away; a snapshot's conversation_state with its transcript; each message
-// once by its number across a resync; unread counts and the customer's waiting time.
+// once by its number across a resync; unread counts and the customer's waiting time; where the
+// focus goes after an action, and which presses on Close chat and End chat wrap-up come too soon.
 // (The panel itself, on the real server in Chromium: conversations.test.mjs.)
 // Run: node --test conversations-state.test.mjs
 
@@ -13,12 +14,15 @@ import {
   conversationAnnouncement,
   conversationClocks,
   conversationCommand,
+  conversationControlsChanged,
+  conversationFocusAfter,
+  conversationGuardNote,
+  conversationGuarded,
   conversationRefusal,
   conversationRows,
   emptyConversations,
   kept,
   lastCustomerMessageAt,
-  mainConversationAction,
   mergeTranscript,
   reduce,
   reset,
@@ -30,6 +34,7 @@ import {
   waitingSince,
   withKept,
 } from "../../web/conversations-state.js";
+import { GUARD_MS, GUARDED_ACTIONS } from "../../web/agent-state.js";
 import { example } from "./examples.mjs";
 
 const SESSION = example("ack").result;
@@ -81,7 +86,7 @@ test("an offer is accepted, written in, closed, wrapped up and gone", () => {
   assert.deepEqual(conversation.data, { account: "C-10293" });
   assert.equal(conversation.offerDeadline, OFFER.offer_deadline);
   assert.deepEqual(allowed(conversation), ["accept", "reject"]);
-  assert.equal(mainConversationAction(conversation), "accept");
+  assert.deepEqual(conversationFocusAfter(conversation), { action: "accept" });
   assert.deepEqual(conversationCommand(conversation, "accept"), ["accept_conversation", { conversation: ID }]);
   assert.equal(conversationCommand(conversation, "send", { text: "hi" }), null, "not open yet");
 
@@ -90,7 +95,7 @@ test("an offer is accepted, written in, closed, wrapped up and gone", () => {
   assert.equal(conversation.status, "open");
   assert.equal(conversation.offerDeadline, null);
   assert.deepEqual(allowed(conversation), ["send", "transfer", "close"]);
-  assert.equal(mainConversationAction(conversation), "send");
+  assert.deepEqual(conversationFocusAfter(conversation), { action: "send" }, "the composer");
   assert.deepEqual(conversationCommand(conversation, "send", { text: "Let me check.\nOne moment." }), [
     "send_message",
     { conversation: ID, text: "Let me check.\nOne moment." },
@@ -120,6 +125,7 @@ test("an offer is accepted, written in, closed, wrapped up and gone", () => {
   assert.deepEqual(conversationCommand(conversation, "end_wrap_up"), ["end_conversation_wrap_up", { conversation: ID }]);
   assert.equal(conversationCommand(conversation, "send", { text: "too late" }), null);
   assert.equal(waitingSince(conversation), null, "a closed conversation waits for nothing");
+  assert.deepEqual(conversationFocusAfter(conversation), { panel: "conversation" }, "its section, not End chat wrap-up");
 
   view = reduce(view, left(ID));
   assert.equal(view.conversations.size, 0);
@@ -342,4 +348,64 @@ test("a refusal is said in the panel's words, or left to the page's", () => {
   assert.equal(conversationRefusal("wrong_channel"), "That queue takes other work: pick a queue of this channel.");
   assert.equal(conversationRefusal("conversation_closed"), "That chat is closed.");
   assert.equal(conversationRefusal("offline"), null);
+});
+
+test("the focus after an action is never on a control that ends a chat", () => {
+  const open = selectedConversation(after(OFFER, accepted(ID)));
+  const wrapUp = selectedConversation(after(OFFER, accepted(ID), closed(ID)));
+  const leftByCustomer = selectedConversation(after(OFFER, accepted(ID), closed(ID, "customer")));
+  // After Close chat (by the agent or the customer) the chat's own section, so an Enter that
+  // follows falls on it and ends nothing; Tab goes on to End chat wrap-up.
+  assert.deepEqual(conversationFocusAfter(wrapUp), { panel: "conversation" });
+  assert.deepEqual(conversationFocusAfter(leftByCustomer), { panel: "conversation" });
+  assert.equal(conversationFocusAfter(null), null, "none selected: the page goes to the list");
+  for (const conversation of [selectedConversation(after(OFFER)), open, wrapUp, null]) {
+    const next = conversationFocusAfter(conversation);
+    assert.ok(!conversationGuarded(next?.action, { lastActionAt: 0, pressedAt: 0, clicks: 0 }), `${conversation?.status}: ${next?.action}`);
+  }
+});
+
+test("a key press on Close chat or End chat wrap-up within GUARD_MS of the previous action is not taken", () => {
+  assert.equal(GUARD_MS, 1000, "the WebAgent's own guard time");
+  const key = (pressedAt, clicks = 0) => ({ lastActionAt: 5000, pressedAt, clicks });
+  for (const action of ["close", "end_wrap_up"]) {
+    assert.equal(conversationGuarded(action, key(5250)), true, `${action}: Enter 250 ms after`);
+    assert.equal(conversationGuarded(action, key(5000 + GUARD_MS - 1)), true, `${action}: just inside`);
+    assert.equal(conversationGuarded(action, key(5000 + GUARD_MS)), false, `${action}: a deliberate press after the guard`);
+    assert.equal(conversationGuarded(action, key(5100, 1)), false, `${action}: a single mouse click is aimed, it counts`);
+    assert.equal(conversationGuarded(action, key(5100, 2)), true, `${action}: a double-click's second click`);
+    assert.equal(conversationGuarded(action, { lastActionAt: -Infinity, pressedAt: 5, clicks: 0 }), false, `${action}: nothing before`);
+  }
+  // Rejecting an offer sends the chat back to its queue for the next agent (the customer loses
+  // nothing); accepting, sending, transferring end nothing either: never held back.
+  for (const action of ["accept", "reject", "send", "transfer", "hangup", "logout", "toString", undefined]) {
+    assert.equal(conversationGuarded(action, key(5100)), false, `${action}`);
+  }
+  // The call controls the panel's are like are guarded on the WebAgent: the same rule.
+  assert.ok(GUARDED_ACTIONS.has("hangup") && GUARDED_ACTIONS.has("end_wrap_up"));
+});
+
+test("the guard starts again when the controls shown change, not for a chat out of view", () => {
+  const base = after(offer("a", "Ann", ["Hi"]), offer("b", "Ben", ["Hello"]), accepted("a"), accepted("b"));
+  assert.equal(base.selected, "a");
+  const changed = (event) => conversationControlsChanged(base, reduce(base, event));
+  assert.equal(conversationControlsChanged(base, base), false);
+  assert.equal(changed(closed("a", "customer")), true, "the chat shown closed: Close chat gave way to End chat wrap-up");
+  assert.equal(changed(left("a")), true, "the chat shown went away");
+  assert.equal(changed(message("a", 1, "Are you there?")), false, "a message replaces no control");
+  assert.equal(changed(closed("b", "customer")), false, "a chat not shown closed: the controls on the page stay");
+  assert.equal(changed(offer("c", "Cem")), false, "a new offer beside it");
+  assert.equal(conversationControlsChanged(base, select(base, "b")), true, "another chat chosen: its controls replaced these");
+  assert.equal(conversationControlsChanged(after(), after(OFFER)), true, "the first offer's controls appeared");
+});
+
+test("a press not taken is said calmly, with the way to do it after all", () => {
+  assert.equal(
+    conversationGuardNote("close", "Close chat"),
+    "Still open: that press came just as the page changed, so it was not taken. Press “Close chat” again if you meant it.",
+  );
+  assert.equal(
+    conversationGuardNote("end_wrap_up", "End chat wrap-up"),
+    "Still in wrap-up: that press came just as the page changed, so it was not taken. Press “End chat wrap-up” again if you meant it.",
+  );
 });

@@ -2,14 +2,16 @@
 // connector (and the PBX) played from Node over WebSocket (connectors.mjs): three chats taken
 // from the keyboard, written in and answered (Enter sends, Shift+Enter is a new line) while a
 // call rings over them; a customer's message and the agent's answer through proxies on the
-// SSE and long-poll rungs, timed; closing and wrap-up while the other chats go on; a reload
-// that shows the transcript again, each message once.
+// SSE and long-poll rungs, timed; closing and wrap-up while the other chats go on; Close chat
+// by Enter with Enters after it that end nothing (the guard of the controls that end a chat); a
+// reload that shows the transcript again, each message once.
 // (What the panel shows after which events, in Node: conversations-state.test.mjs.)
 // Run: node --test conversations.test.mjs
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot, signIn } from "./harness.mjs";
+import { GUARD_MS } from "../../web/conversations-state.js";
 import { behindNginx, holdingStreams, refusingUpgrades } from "./proxies.mjs";
 import {
   CHAT_TOML,
@@ -17,6 +19,7 @@ import {
   agentState,
   announced,
   focused,
+  guardNote,
   readyAgent,
   row,
   rowShows,
@@ -248,7 +251,9 @@ test("a closed chat wraps up, by End wrap-up or by itself, while the others go o
   assert.equal(closed.by, "agent");
   assert.equal(await page.locator('[data-role="composer"]').isVisible(), false, "nothing more to write");
   assert.match(await page.locator('[data-role="conversation-countdown"]').textContent(), /^0:0\d$/);
-  assert.equal(await focused(page), "end_wrap_up", "the focus went on to End chat wrap-up");
+  // The focus went to chat-1's own section, not to End chat wrap-up: an Enter that follows
+  // ends nothing (the keyboard's own test: "Close chat by Enter" below).
+  assert.equal(await focused(page), "conversation", "the focus went to the chat's section");
 
   // Meanwhile chat-2 goes on: its customer writes, the agent answers.
   await widget.write("chat-2", "Are you still there?");
@@ -286,6 +291,73 @@ test("a closed chat wraps up, by End wrap-up or by itself, while the others go o
   assert.equal(transferred.to_queue, "chat-billing");
   await page.locator('[data-role="conversations-empty"]').waitFor();
   await agentState(page, "ready");
+  assert.deepEqual(errors, []);
+});
+
+/** How far apart a hand that keeps pressing Enter presses it (issue 21's 250 ms). */
+const REPEAT_MS = 250;
+
+const GUARD_TEST = { timeout: 240000 };
+
+test("Close chat by Enter, Enter again: nothing more ends; End chat wrap-up at once is not taken, after GUARD_MS it is", GUARD_TEST, async (t) => {
+  // A long wrap-up, so that the one the test ends is not one that ran out by itself.
+  const { server, browser, widget } = await setUp(t, { chatWrapUpSecs: 120 });
+  const { page, errors } = await readyAgent(browser, `${server.http}/agent`);
+  await widget.arrive("chat-1", { customer: "Dana Weber", messages: ["Hello, my parcel has not arrived"] });
+  await widget.arrive("chat-2", { customer: "Emil Koch", messages: ["Hi"] });
+  await rowShows(page, "chat-2", { status: "offered" });
+  for (const id of ["chat-2", "chat-1"]) {
+    await row(page, id).click();
+    await page.getByRole("button", { name: "Accept chat", exact: true }).click();
+    await rowShows(page, id, { status: "open" });
+  }
+  assert.equal(await focused(page), "composer-text", "after Accept, the composer: Enter there sends only what was typed");
+
+  // A deliberate Close chat, from the keyboard, well after the last action (a fixed wait on
+  // purpose: the key timing is the point). The hand goes on: Enter again 250 ms later.
+  await tabTo(page, "close");
+  await page.waitForTimeout(GUARD_MS);
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(REPEAT_MS);
+  await page.keyboard.press("Enter");
+  const closed = await widget.waitFor((m) => m.type === "conversation_closed" && m.conversation === "chat-1", "chat-1 closed");
+  assert.equal(closed.by, "agent");
+  await rowShows(page, "chat-1", { status: "wrap_up" });
+  // The focus is on chat-1's section (named by its customer), not on End chat wrap-up.
+  await page.waitForFunction(() => document.activeElement?.dataset.role === "conversation", null, { timeout: PATIENCE });
+  assert.equal(await page.locator('[data-role="conversation"]').getAttribute("aria-labelledby"), "conversation-customer");
+
+  // Straight on to End chat wrap-up and Enter, within the guard time of the closing: not taken.
+  await tabTo(page, "end_wrap_up");
+  await page.keyboard.press("Enter");
+  const note = guardNote(page, "end_wrap_up");
+  await note.filter({ hasText: "Still in wrap-up" }).waitFor({ timeout: PATIENCE });
+  assert.equal(
+    await note.textContent(),
+    "Still in wrap-up: that press came just as the page changed, so it was not taken. Press “End chat wrap-up” again if you meant it.",
+  );
+  assert.equal(await note.getAttribute("role"), "status");
+  assert.equal(await note.getAttribute("aria-live"), "polite", "a screen reader hears it, politely");
+  const under = await page.evaluate(() => {
+    const button = document.querySelector('[data-chat-action="end_wrap_up"]').getBoundingClientRect();
+    const note = document.querySelector('[data-chat-guard-note="end_wrap_up"]').getBoundingClientRect();
+    return note.top >= button.bottom && note.top - button.bottom < 40;
+  });
+  assert.ok(under, "the note is right under End chat wrap-up");
+  await screenshot(page, "conversations-guard-note");
+  // Past the guard time the chat is still in its wrap-up: the connector heard of no end.
+  await page.waitForTimeout(GUARD_MS);
+  await rowShows(page, "chat-1", { status: "wrap_up" });
+  assert.deepEqual(widget.events("conversation_left", { conversation: "chat-1" }), [], "the wrap-up was not ended");
+  assert.equal(await focused(page), "end_wrap_up");
+
+  // Pressed again, after the guard time: the wrap-up ends, and the note goes with it.
+  await page.keyboard.press("Enter");
+  await widget.waitFor((m) => m.type === "conversation_left" && m.conversation === "chat-1", "chat-1's end");
+  await row(page, "chat-1").waitFor({ state: "detached", timeout: PATIENCE });
+  assert.equal(await guardNote(page, "end_wrap_up").textContent(), "");
+  await rowShows(page, "chat-2", { status: "open" });
+  assert.deepEqual(widget.events("conversation_closed", { conversation: "chat-2" }), [], "the other chat went on untouched");
   assert.deepEqual(errors, []);
 });
 
