@@ -17,7 +17,131 @@ export { VOICE, laneKey } from "./format.js";
 /** Service level this many points below target or more is red; less below is amber. */
 export const AMBER_BAND_POINTS = 5;
 
-/** What the address asks for: `queues` (ids in order, or null for all) and `total`. */
+// --- Sizes and pages ------------------------------------------------------------------------
+//
+// Read from five metres: on a 1920x1080 screen no label is smaller than MIN_LABEL_PX, no key
+// figure (calls waiting, longest wait, service level) smaller than MIN_VALUE_PX and no other
+// figure smaller than MIN_SECONDARY_PX. A larger screen scales all of them, and the header, by
+// `screenScale` (a 4K screen doubles them). Tiles never shrink below MIN_TILE to fit more
+// queues: the queues that do not fit take further pages, which rotate every `rotateSecs`, and
+// the totals tile stays on every page. wallboard.css reads these numbers from custom
+// properties the page sets (`cssSizes`).
+
+/** The screen the sizes below are for. */
+export const REFERENCE_SCREEN = Object.freeze({ width: 1920, height: 1080 });
+/** The smallest label (a figure's name, the tile's badge, the service level's words), px at 1080p. */
+export const MIN_LABEL_PX = 24;
+/** The smallest key figure (calls waiting, longest wait, service level), px at 1080p. */
+export const MIN_VALUE_PX = 64;
+/** The smallest other figure (today's calls, the agents, a tile's name), px at 1080p. */
+export const MIN_SECONDARY_PX = 32;
+/** The header's type, px at 1080p (its title and clock are 1.35 times that). */
+export const HEADER_PX = 28;
+/** The header's height, the board's padding and the gap between tiles, px at 1080p. */
+export const HEADER_HEIGHT_PX = 76;
+export const BOARD_PADDING_PX = 24;
+export const TILE_GAP_PX = 24;
+/**
+ * The smallest tile that holds a queue's figures at the sizes above, px at 1080p: three columns
+ * and two rows of them on a 16:9 screen.
+ */
+export const MIN_TILE = Object.freeze({ width: 600, height: 440 });
+// A lane of conversations (a chat queue) has the same tile: on a tile of this size it shows
+// what a floor watches (waiting, longest wait, service level, first response against its
+// threshold, places taken, agents) and keeps its other figures (accepted, abandoned, time to
+// accept, average first response, concurrency, capacity used) for a taller tile (three or
+// fewer on a screen; wallboard.css).
+/** Below this, a screen is no wallboard (a phone, a small window): the tiles scroll, unpaged. */
+export const SCROLLING_SCREEN = Object.freeze({ width: 900, height: 560 });
+/** How long each page shows by default, and at least. */
+export const DEFAULT_ROTATE_SECS = 15;
+export const MIN_ROTATE_SECS = 1;
+
+/** How much larger than at 1080p everything is on a screen of `width` x `height` CSS px. */
+export function screenScale({ width, height }) {
+  return Math.min(width / REFERENCE_SCREEN.width, height / REFERENCE_SCREEN.height);
+}
+
+/** The sizes above as the custom properties wallboard.css reads (unitless: px at 1080p). */
+export function cssSizes() {
+  return {
+    "--min-label": String(MIN_LABEL_PX),
+    "--min-value": String(MIN_VALUE_PX),
+    "--min-secondary": String(MIN_SECONDARY_PX),
+    "--header-type": String(HEADER_PX),
+    "--header-height": String(HEADER_HEIGHT_PX),
+    "--board-padding": String(BOARD_PADDING_PX),
+    "--tile-gap": String(TILE_GAP_PX),
+  };
+}
+
+/**
+ * How the board lays out `tiles` queue tiles (lanes), plus the totals when `total`, on a screen
+ * of `width` x `height` CSS px: `columns` x `rows` tiles of at least MIN_TILE (scaled; the same
+ * whether or not some lane routes `conversations`, which is accepted and changes nothing), `perPage`
+ * tiles on a page, of which `queuesPerPage` are queues (the totals take one place on every
+ * page), and how many `pages`. A board that fits one row takes a column per tile, so its tiles
+ * are as large as they can be; one of several rows, or of several pages, keeps the full grid, so
+ * that tiles stay the shape their figures are laid out for and do not change size as pages turn.
+ * A small screen (`SCROLLING_SCREEN`) scrolls instead: `scrolling`, one page, no grid.
+ */
+export function layout({ width, height, tiles, total = false }) {
+  const count = tiles + (total ? 1 : 0);
+  if (width < SCROLLING_SCREEN.width || height < SCROLLING_SCREEN.height) {
+    return { scrolling: true, columns: 0, rows: 0, perPage: count, queuesPerPage: tiles, pages: 1 };
+  }
+  const scale = screenScale({ width, height });
+  const gap = TILE_GAP_PX * scale;
+  const boardWidth = width - 2 * BOARD_PADDING_PX * scale;
+  const boardHeight = height - HEADER_HEIGHT_PX * scale - 2 * BOARD_PADDING_PX * scale;
+  const smallest = MIN_TILE;
+  const maxColumns = Math.max(1, Math.floor((boardWidth + gap) / (smallest.width * scale + gap)));
+  const maxRows = Math.max(1, Math.floor((boardHeight + gap) / (smallest.height * scale + gap)));
+  const capacity = maxColumns * maxRows;
+  if (count <= capacity) {
+    // One row: as many columns as tiles. Several: the full width of columns, so that the
+    // tiles keep the shape the figures are laid out for (never short and wide).
+    const rows = Math.max(1, Math.ceil(count / maxColumns));
+    const columns = rows === 1 ? Math.max(1, count) : maxColumns;
+    return { scrolling: false, columns, rows, perPage: capacity, queuesPerPage: tiles, pages: 1 };
+  }
+  // More than one page; a screen with room for one tile only gives the totals no place of their own.
+  const queuesPerPage = total && capacity > 1 ? capacity - 1 : capacity;
+  return {
+    scrolling: false,
+    columns: maxColumns,
+    rows: maxRows,
+    perPage: capacity,
+    queuesPerPage,
+    pages: Math.ceil(tiles / queuesPerPage),
+  };
+}
+
+/**
+ * The tiles on page `page` (0-based) of `keys` (the queue tiles' keys, in order) laid out as
+ * `board` (`layout`): its share of the queues, then `null` for the totals when `total`.
+ */
+export function pageTiles(keys, board, page, total = false) {
+  const at = Math.min(Math.max(0, page), board.pages - 1) * board.queuesPerPage;
+  const shown = keys.slice(at, at + board.queuesPerPage);
+  return total ? [...shown, null] : shown;
+}
+
+/** The page after `page` of `pages` (round again after the last; the first if pages dropped). */
+export function nextPage(page, pages) {
+  return pages > 1 && page + 1 < pages ? page + 1 : 0;
+}
+
+/** What the header says of the pages: "" for one, "Page 2 of 3" for several. */
+export function pageIndicator(page, pages) {
+  return pages > 1 ? `Page ${page + 1} of ${pages}` : "";
+}
+
+/**
+ * What the address asks for: `queues` (ids in order, or null for all), `total`, and
+ * `rotateSecs`, how long each page shows when the queues take more than one (`&rotate=20`;
+ * `DEFAULT_ROTATE_SECS` when missing or not a number, at least `MIN_ROTATE_SECS`).
+ */
 export function readAddress(search) {
   const params = new URLSearchParams(search);
   const ids = (params.get("queues") ?? "")
@@ -25,7 +149,9 @@ export function readAddress(search) {
     .map((id) => id.trim())
     .filter(Boolean);
   const total = !["off", "no", "false", "0"].includes((params.get("total") ?? "").trim().toLowerCase());
-  return { queues: ids.length ? [...new Set(ids)] : null, total };
+  const rotate = Number.parseFloat(params.get("rotate") ?? "");
+  const rotateSecs = Number.isFinite(rotate) ? Math.max(MIN_ROTATE_SECS, rotate) : DEFAULT_ROTATE_SECS;
+  return { queues: ids.length ? [...new Set(ids)] : null, total, rotateSecs };
 }
 
 /**
@@ -82,7 +208,7 @@ export const LABELS = Object.freeze({
  * The board before any session, for the address's wishes (`readAddress`). Plain data, never
  * changed in place.
  */
-export function emptyView(address = { queues: null, total: true }) {
+export function emptyView(address = { queues: null, total: true, rotateSecs: DEFAULT_ROTATE_SECS }) {
   return Object.freeze({
     address,
     /** The lanes on the board and whether the totals are, for telling whether a new session needs new tiles. */

@@ -12,6 +12,11 @@
 //   /wallboard                              every queue of the tenant, in the tenant's order
 //   /wallboard?queues=support,sales         those queues (each with all its lanes), in that order
 //   /wallboard?queues=support&total=off     without the "All queues" tile
+//   /wallboard?queues=a,b,c,d,e,f,g&rotate=20
+//                                           more queues than fit one screen at the sizes a
+//                                           room can read (wallboard-state.js's `layout`): in
+//                                           pages, each shown 20 s (15 s by default), the
+//                                           "All queues" tile on every page
 //   /wallboard?queues=support#user=wallboard&password=secret
 //                                           signs in without a keyboard (see below)
 //
@@ -35,13 +40,18 @@ import { Client, State } from "./acdhub.js";
 import { byRole, everySecond, fill, h, showConnection, signInForm, webStorage } from "./ui.js";
 import {
   clockNow,
+  cssSizes,
   emptyView,
   isStale,
   keepsSubscription,
+  layout,
   live,
   longestWait,
+  nextPage,
   notLive,
   noteStale,
+  pageIndicator,
+  pageTiles,
   readAddress,
   reduce,
   sharedTarget,
@@ -49,6 +59,7 @@ import {
   statsLane,
   subscription,
   tileFigures,
+  VOICE,
   withNotice,
 } from "./wallboard-state.js";
 
@@ -173,8 +184,9 @@ class Tile {
     this.conversations = h(
       "div",
       { class: "conversations", role: "group", "aria-label": "Conversations today", hidden: true },
-      h("dl", { class: "row" }, this.firstResponse.item, this.averageFirstResponse.item),
-      h("dl", { class: "row" }, this.places.item, this.concurrency.item, this.capacityOccupancy.item),
+      // What a floor watches first (kept on a tile of the smallest size), then the rest.
+      h("dl", { class: "row conversations-key" }, this.firstResponse.item, this.places.item),
+      h("dl", { class: "row conversations-more" }, this.averageFirstResponse.item, this.concurrency.item, this.capacityOccupancy.item),
     );
 
     const dataset = lane === null ? { total: "" } : { queue: lane.id, channel: lane.channel };
@@ -265,15 +277,57 @@ export function start() {
 
   // --- The board ----------------------------------------------------------------------------
 
+  for (const [name, value] of Object.entries(cssSizes())) document.documentElement.style.setProperty(name, value);
+
   const board = {
     element: byRole("board"),
     notices: byRole("notices"),
+    pageIndicator: byRole("page"),
     /** Tiles by lane key (`laneKey`), in the order shown, then the totals tile. */
     tiles: new Map(),
     total: null,
     /** The view's `key` the tiles were made for. */
     shownKey: null,
+    /** How the tiles are laid out on this screen (`layout`), and the page showing. */
+    layout: null,
+    page: 0,
   };
+
+  /** Lays the tiles out for the screen's size, and shows the page showing (the first if it is gone). */
+  function renderLayout() {
+    const tiles = [...board.tiles.values()];
+    board.layout = layout({
+      width: document.documentElement.clientWidth,
+      height: document.documentElement.clientHeight,
+      tiles: tiles.length,
+      total: board.total !== null,
+      conversations: tiles.some((tile) => tile.lane.channel !== VOICE),
+    });
+    board.element.style.setProperty("--columns", String(board.layout.columns));
+    board.element.style.setProperty("--rows", String(board.layout.rows));
+    board.element.dataset.layout = board.layout.scrolling ? "scrolling" : `${board.layout.columns}x${board.layout.rows}`;
+    showPage(board.page < board.layout.pages ? board.page : 0);
+  }
+
+  /** Shows page `page` of the tiles, and says which in the header. */
+  function showPage(page) {
+    board.page = page;
+    const shown = new Set(pageTiles([...board.tiles.keys()], board.layout, page, board.total !== null));
+    for (const [key, tile] of board.tiles) tile.element.hidden = !shown.has(key);
+    board.element.dataset.page = String(page + 1);
+    board.element.dataset.pages = String(board.layout.pages);
+    const indicator = pageIndicator(page, board.layout.pages);
+    board.pageIndicator.textContent = indicator;
+    board.pageIndicator.hidden = indicator === "";
+  }
+
+  // The pages turn every `rotate` seconds; a new size of the screen lays the tiles out again.
+  setInterval(() => {
+    if (board.layout && board.layout.pages > 1) showPage(nextPage(board.page, board.layout.pages));
+  }, view.address.rotateSecs * 1000);
+  addEventListener("resize", () => {
+    if (board.layout) renderLayout();
+  });
 
   /** Makes the tiles of the view, unless the board already shows exactly these. */
   function renderBoard() {
@@ -285,6 +339,7 @@ export function start() {
     fill(board.element, elements);
     board.element.dataset.count = String(elements.length);
     board.element.hidden = elements.length === 0;
+    renderLayout();
   }
 
   /** Shows a tile's figures (`lane` is its lane's key; null: the totals) and its longest wait. */
@@ -311,6 +366,7 @@ export function start() {
     board.total = null;
     fill(board.element);
     board.element.hidden = true;
+    renderLayout();
     renderNotices();
     renderStale();
   }
@@ -403,8 +459,10 @@ export function start() {
       kept.forgetToken();
     }
     signOut.hidden = false;
-    document.title = `${result.tenant} · Wallboard · acdhub`;
-    byRole("title").textContent = result.tenant;
+    // The tenant's display name from the configuration (servers before it: the tenant's id).
+    const tenantName = result.tenant_name ?? result.tenant;
+    document.title = `${tenantName} · Wallboard · acdhub`;
+    byRole("title").textContent = tenantName;
 
     // A resumed session keeps its subscription: the missed updates came with the resume.
     if (keepsSubscription(view, result)) {

@@ -10,17 +10,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  DEFAULT_ROTATE_SECS,
   LABELS,
+  MIN_LABEL_PX,
+  MIN_SECONDARY_PX,
+  MIN_TILE,
+  MIN_VALUE_PX,
   clockNow,
   conversationFigures,
   emptyView,
   isStale,
   keepsSubscription,
   laneKey,
+  layout,
   live,
   longestWait,
+  nextPage,
   notLive,
   noteStale,
+  pageIndicator,
+  pageTiles,
   readAddress,
   reduce,
   serviceLevelStanding,
@@ -50,10 +59,85 @@ const lane = (queue) => laneKey(queue, queueOf(queue)?.channel ?? "voice");
 const stats = (queue, fields = {}) => ({ ...QUEUE_STATS, queue, name: queueOf(queue)?.name, channel: queueOf(queue)?.channel ?? "voice", ...fields });
 
 test("the address picks the queues in its order, and the totals unless it says off", () => {
-  assert.deepEqual(readAddress(""), { queues: null, total: true });
-  assert.deepEqual(readAddress("?queues=sales, support,sales"), { queues: ["sales", "support"], total: true });
-  assert.deepEqual(readAddress("?queues=support&total=off"), { queues: ["support"], total: false });
-  assert.deepEqual(readAddress("?total=No"), { queues: null, total: false });
+  const rotateSecs = DEFAULT_ROTATE_SECS;
+  assert.deepEqual(readAddress(""), { queues: null, total: true, rotateSecs });
+  assert.deepEqual(readAddress("?queues=sales, support,sales"), { queues: ["sales", "support"], total: true, rotateSecs });
+  assert.deepEqual(readAddress("?queues=support&total=off"), { queues: ["support"], total: false, rotateSecs });
+  assert.deepEqual(readAddress("?total=No"), { queues: null, total: false, rotateSecs });
+});
+
+test("the address sets how long each page shows: 15 s unless it says, never less than a second", () => {
+  assert.equal(DEFAULT_ROTATE_SECS, 15);
+  assert.equal(readAddress("?rotate=20").rotateSecs, 20);
+  assert.equal(readAddress("?rotate=2.5").rotateSecs, 2.5);
+  assert.equal(readAddress("?rotate=0").rotateSecs, 1);
+  assert.equal(readAddress("?rotate=soon").rotateSecs, 15);
+});
+
+test("the floors a room can read at 1080p: labels 24 px, key figures 64 px, other figures 32 px", () => {
+  assert.deepEqual([MIN_LABEL_PX, MIN_VALUE_PX, MIN_SECONDARY_PX], [24, 64, 32]);
+});
+
+const FHD = { width: 1920, height: 1080 };
+const UHD = { width: 3840, height: 2160 };
+const grid = ({ columns, rows, perPage, queuesPerPage, pages }) => ({ columns, rows, perPage, queuesPerPage, pages });
+
+test("layout: 4, 8 and 12 queues with the totals at 1080p and 4K: six tiles a page, never smaller, more in pages", () => {
+  for (const screen of [FHD, UHD]) {
+    // Four queues and the totals fit: three columns, two rows.
+    assert.deepEqual(grid(layout({ ...screen, tiles: 4, total: true })), { columns: 3, rows: 2, perPage: 6, queuesPerPage: 4, pages: 1 });
+    // Eight: five queues a page and the totals on each, two pages; twelve, three.
+    assert.deepEqual(grid(layout({ ...screen, tiles: 8, total: true })), { columns: 3, rows: 2, perPage: 6, queuesPerPage: 5, pages: 2 });
+    assert.deepEqual(grid(layout({ ...screen, tiles: 12, total: true })), { columns: 3, rows: 2, perPage: 6, queuesPerPage: 5, pages: 3 });
+    // Without the totals, six queues a page.
+    assert.deepEqual(grid(layout({ ...screen, tiles: 12, total: false })), { columns: 3, rows: 2, perPage: 6, queuesPerPage: 6, pages: 2 });
+  }
+  // Each tile is at least MIN_TILE (at 1080p; twice it at 4K) after the header and the gaps.
+  for (const [screen, scale] of [[FHD, 1], [UHD, 2]]) {
+    const { columns, rows } = layout({ ...screen, tiles: 12, total: true });
+    assert.ok((screen.width - 48 * scale - (columns - 1) * 24 * scale) / columns >= MIN_TILE.width * scale);
+    assert.ok((screen.height - 76 * scale - 48 * scale - (rows - 1) * 24 * scale) / rows >= MIN_TILE.height * scale);
+  }
+});
+
+test("layout: tiles that fit one row take a column each; more keep the full grid of the screen", () => {
+  const shape = (tiles, total = false) => {
+    const { columns, rows } = layout({ ...FHD, tiles, total });
+    return `${columns}x${rows}`;
+  };
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => shape(n)), ["1x1", "2x1", "3x1", "3x2", "3x2", "3x2"]);
+  assert.equal(shape(2, true), "3x1");
+});
+
+test("layout: a board with a lane of conversations has the same tiles: the demo's five queues and the totals on one page", () => {
+  assert.deepEqual(grid(layout({ ...FHD, tiles: 5, total: true, conversations: true })), { columns: 3, rows: 2, perPage: 6, queuesPerPage: 5, pages: 1 });
+  assert.deepEqual(grid(layout({ ...FHD, tiles: 3, total: true, conversations: true })), grid(layout({ ...FHD, tiles: 3, total: true })));
+  assert.deepEqual(grid(layout({ ...FHD, tiles: 8, total: true, conversations: true })), { columns: 3, rows: 2, perPage: 6, queuesPerPage: 5, pages: 2 });
+});
+
+test("layout: a small screen scrolls through every tile on one page", () => {
+  const phone = layout({ width: 390, height: 844, tiles: 12, total: true });
+  assert.equal(phone.scrolling, true);
+  assert.equal(phone.pages, 1);
+});
+
+test("pages: each has its share of the queues in order and the totals; the pages turn round", () => {
+  const keys = Array.from({ length: 12 }, (_, i) => `q${i + 1}`);
+  const board = layout({ ...FHD, tiles: 12, total: true });
+  assert.deepEqual(pageTiles(keys, board, 0, true), ["q1", "q2", "q3", "q4", "q5", null]);
+  assert.deepEqual(pageTiles(keys, board, 1, true), ["q6", "q7", "q8", "q9", "q10", null]);
+  assert.deepEqual(pageTiles(keys, board, 2, true), ["q11", "q12", null]);
+  // Every queue shows on some page, once.
+  const shown = [0, 1, 2].flatMap((page) => pageTiles(keys, board, page, true)).filter(Boolean);
+  assert.deepEqual(shown, keys);
+  // The rotation: 0, 1, 2, 0, ...; a page beyond the last (the pages dropped) starts again.
+  const turns = [0];
+  for (let i = 0; i < 4; i++) turns.push(nextPage(turns.at(-1), board.pages));
+  assert.deepEqual(turns, [0, 1, 2, 0, 1]);
+  assert.equal(nextPage(4, 2), 0);
+  assert.equal(nextPage(0, 1), 0);
+  assert.equal(pageIndicator(1, 3), "Page 2 of 3");
+  assert.equal(pageIndicator(0, 1), "");
 });
 
 test("signed in: a tile per queue of the tenant in its order, the totals, and what to subscribe to", () => {
