@@ -5,9 +5,9 @@
 // allow; `phoneNotice` says when the agent's phone, as the PBX reports it, keeps calls away;
 // `focusAfter` and `guarded` keep the keyboard off the controls that end something (a press
 // that comes within GUARD_MS of the previous action is not taken there). A held call's times
-// (`reduceAt`, `callTimes`): the hold timer runs from when the hold began, the talk timer pauses
-// meanwhile. Words for what the agent did not do itself (`stateWhy`, `rejoinNote`): a supervisor's
-// change, the ACD's, a reconnect.
+// (`callTimes`, from agent_state's `held_since` and `held_secs`): the hold timer runs from when
+// the hold began, the talk timer pauses meanwhile. Words for what the agent did not do itself
+// (`stateWhy`, `rejoinNote`): a supervisor's change, the ACD's, a reconnect.
 // A queue serves one lane per channel it routes (its calls, its chats, ...): the waiting
 // counts are kept per lane (`laneKey`), and a call or a conversation is offered as transfer
 // targets only the queues with a lane of its channel. No DOM, no network, no clock (times come
@@ -58,10 +58,6 @@ export function emptyView() {
     calls: new Map(),
     /** The last `queue_waiting` of each lane of the agent's queues, by lane key (`laneKey`). */
     queues: new Map(),
-    /** The holds of the call the agent is on, as the page counted them (`reduceAt`):
-     *  `{call, heldMs, heldSince}`, the finished holds' total and when the one going on began
-     *  (ms, the server's clock; null when the caller is not on hold); null when not on a call. */
-    hold: null,
     /** What the page says of its last reconnect (`rejoinNote`), until the agent's state changes; or null. */
     rejoin: null,
   });
@@ -151,68 +147,29 @@ export function reduce(view, event) {
 }
 
 /**
- * `reduce`, and the holds' times, at `nowMs` (the server's clock): the instant the page learned
- * of the event. The protocol gives no instant for a hold: `call_held` and `call_resumed` carry
- * none, and `agent_state`'s `since` is when the call connected (a hold does not restart it). So
- * the page counts holds itself, from the `agent_state`s that say `on_hold`: a hold begins when
- * the page learns of it. A hold the page did not see begin (a snapshot that says the caller is on
- * hold, in a tab whose stored count, `withHold`, is not of this call) counts from the snapshot,
- * and holds before it count as talk. (A `held_since` in `agent_state` would make this exact.)
+ * `reduce`, and what the page said of its last reconnect (`rejoinNote`), which a real change of
+ * the agent's state (not of a detail alone) replaces.
  */
-export function reduceAt(view, event, nowMs) {
+export function reduceAt(view, event) {
   const next = reduce(view, event);
-  if (next === view || event.type !== "agent_state") return next;
-  const hold = holdAfter(view.hold, next.agent, nowMs);
-  // A real change of state (not of a detail alone) replaces what the page said of a reconnect.
-  const rejoin = event.previous !== undefined && event.previous !== event.state ? null : next.rejoin;
-  return hold === next.hold && rejoin === next.rejoin ? next : Object.freeze({ ...next, hold, rejoin });
-}
-
-/** The holds' count after the agent's state `agent` came in at `nowMs`. */
-function holdAfter(hold, agent, nowMs) {
-  if (agent?.state !== "on_call") return null;
-  const same = hold?.call === agent.call;
-  let heldMs = same ? hold.heldMs : 0;
-  let heldSince = same ? hold.heldSince : null;
-  if (agent.on_hold && heldSince === null) heldSince = nowMs;
-  if (!agent.on_hold && heldSince !== null) {
-    heldMs += Math.max(0, nowMs - heldSince);
-    heldSince = null;
-  }
-  if (same && heldMs === hold.heldMs && heldSince === hold.heldSince) return hold;
-  return Object.freeze({ call: agent.call, heldMs, heldSince });
+  if (next === view || event.type !== "agent_state" || next.rejoin === null) return next;
+  const changed = event.previous !== undefined && event.previous !== event.state;
+  return changed ? Object.freeze({ ...next, rejoin: null }) : next;
 }
 
 /**
- * The view with a holds' count kept from before (agent.js keeps it in the tab's sessionStorage,
- * so that a reload mid-call goes on counting): taken only while nothing else is known of a hold,
- * and only if well-formed. The first `agent_state` keeps it if it is of the same call.
- */
-export function withHold(view, stored) {
-  const valid =
-    stored &&
-    typeof stored.call === "string" &&
-    Number.isFinite(stored.heldMs) &&
-    stored.heldMs >= 0 &&
-    (stored.heldSince === null || Number.isFinite(stored.heldSince));
-  if (!valid || view.hold !== null) return view;
-  return Object.freeze({ ...view, hold: Object.freeze({ call: stored.call, heldMs: stored.heldMs, heldSince: stored.heldSince }) });
-}
-
-/**
- * The call's times at `nowMs` (the server's clock), in ms: `talkMs`, the time on the call less
- * the time on hold (it stands still while the caller is on hold); `holdMs`, how long the hold
- * going on has lasted (null when the caller is not on hold); `heldMs`, all the call's time on
- * hold. Null when the agent is not on a call.
+ * The call's times at `nowMs` (the server's clock), in ms, from the agent's state: `talkMs`, the
+ * time on the call less the time on hold (it stands still while the caller is on hold);
+ * `holdMs`, how long the hold going on has lasted (`held_since`; null when the caller is not on
+ * hold); `heldMs`, all the call's time on hold (`held_secs`, the finished holds, and the one
+ * going on). Null when the agent is not on a call.
  */
 export function callTimes(view, nowMs) {
   const agent = view.agent;
   if (agent?.state !== "on_call") return null;
-  const hold = view.hold?.call === agent.call ? view.hold : null;
-  const onHold = Boolean(agent.on_hold);
-  const since = hold?.heldSince;
-  const holdMs = onHold ? (Number.isFinite(since) ? Math.max(0, nowMs - since) : 0) : null;
-  const heldMs = (hold?.heldMs ?? 0) + (holdMs ?? 0);
+  const heldSince = agent.on_hold ? Date.parse(agent.held_since) : Number.NaN;
+  const holdMs = agent.on_hold ? (Number.isFinite(heldSince) ? Math.max(0, nowMs - heldSince) : 0) : null;
+  const heldMs = Math.round((agent.held_secs ?? 0) * 1000) + (holdMs ?? 0);
   const onCallMs = Math.max(0, nowMs - Date.parse(agent.since));
   return { talkMs: Math.max(0, onCallMs - heldMs), holdMs, heldMs };
 }

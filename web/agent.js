@@ -6,8 +6,8 @@
 // controls that end something: a call or a wrap-up takes the focus on its panel, and a key press
 // on Hang up, End wrap-up, Log out or Sign out that comes just as the page changed is not taken
 // (agent-state.js's focusAfter and guarded). A held call says so: the badge reads On hold, a hold
-// timer runs and the talk timer stands still (agent-state.js's callTimes; the holds' count is
-// kept in the tab's sessionStorage, so a reload mid-call goes on counting). What the agent did
+// timer runs and the talk timer stands still (agent-state.js's callTimes, from the server's
+// held_since and held_secs, so a reload mid-call goes on counting). What the agent did
 // not do itself (a supervisor's change, the ACD's, a reconnect) is said in words under the state
 // (stateWhy, rejoinNote). The agent's conversations (chat, SMS) are conversations.js's panel,
 // beside the calls, fed the same events.
@@ -44,7 +44,6 @@ import {
   takesConversations,
   transferTargets,
   withDirectory,
-  withHold,
   withRejoin,
 } from "./agent-state.js";
 import { conversationPanel } from "./conversations.js";
@@ -67,9 +66,6 @@ const DIRECTORY_MAX = 2000;
 
 /** How long "Reconnected: nothing was missed" stays (ms): a new session's words stay until the state changes. */
 const RESUMED_NOTE_MS = 15000;
-
-/** Where the tab keeps the holds' count of the call the agent is on (agent-state.js's `hold`). */
-const HOLD_KEY = "acdhub.agent.hold";
 
 // --- The ring -------------------------------------------------------------------------------
 
@@ -142,21 +138,6 @@ export function start() {
   /** What the page knows (agent-state.js), rebuilt from each session's snapshot. */
   let view = emptyView();
 
-  // The holds of the call the agent is on, as this tab counted them before a reload.
-  const tabStore = webStorage("session");
-  try {
-    view = withHold(view, JSON.parse(tabStore?.getItem(HOLD_KEY) ?? "null"));
-  } catch {
-    // Not JSON: counted afresh.
-  }
-
-  /** Keeps the holds' count for a reload, when it changed. */
-  function keepHold(before) {
-    if (view.hold === before) return;
-    if (view.hold) tabStore?.setItem(HOLD_KEY, JSON.stringify(view.hold));
-    else tabStore?.removeItem(HOLD_KEY);
-  }
-
   // What a reconnect's words need (rejoinNote): whether this page had a session, how the last
   // connection closed, and the agent's state before a new session's snapshot replaced it.
   let hadSession = false;
@@ -223,13 +204,11 @@ export function start() {
     const held = conversations.holds();
     conversations.event(event);
     const words = announcement(view, event);
-    const next = reduceAt(view, event, client.serverNow());
+    const next = reduceAt(view, event);
     if (words) announce(byRole("announcer"), words);
     if (next === view && held === conversations.holds()) return;
     if (controlsChanged(view, next)) actionDone();
-    const before = view.hold;
     view = next;
-    keepHold(before);
     render();
   });
   client.addEventListener("state", (e) => {

@@ -287,6 +287,12 @@ pub struct AgentState {
     /// On call: whether the caller is on hold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_hold: Option<bool>,
+    /// On hold: when the caller was put on hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_since: Option<String>,
+    /// On call: the call's finished holds, in seconds (to the millisecond).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_secs: Option<f64>,
     /// Wrap-up: when it ends by itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_deadline: Option<String>,
@@ -319,6 +325,8 @@ impl AgentState {
             reason: None,
             call: None,
             on_hold: None,
+            held_since: None,
+            held_secs: None,
             wrap_up_deadline: None,
             by: None,
             queues: None,
@@ -344,7 +352,16 @@ impl AgentState {
     pub fn snapshot(view: &AgentView) -> AgentState {
         let mut state = AgentState::new(view.id.as_str(), &view.status, view.since, None);
         state.device = view.device.map(DeviceState::name);
+        state.set_holds(view.holds);
         state
+    }
+
+    /// A call's time on hold, when the agent is on one.
+    pub fn set_holds(&mut self, holds: Option<crate::acd::Holds>) {
+        if let Some(holds) = holds {
+            self.held_since = holds.held_since.map(time);
+            self.held_secs = Some(holds.held_ms as f64 / 1000.0);
+        }
     }
 }
 

@@ -264,6 +264,7 @@ impl CallRecords {
                 previous,
                 since,
                 device: _,
+                holds: _,
             } => self.agent_moved(agent, status, *previous, *since),
             Event::PendingStateChanged { .. } | Event::QueueChanged { .. } => {}
             // Conversations have records of their own: `ConversationRecords`.

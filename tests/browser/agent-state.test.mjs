@@ -6,8 +6,8 @@
 // the agent's phone as the PBX reports it (agent_state's `device`: a notice when it keeps calls
 // away, the state left as it is), and where the keyboard goes and which presses come too soon to
 // be taken (focusAfter, guarded: no accidental hang-up), a held call's times (the hold timer
-// runs, the talk timer stands still: reduceAt, callTimes, withHold), and the words for what the
-// agent did not do itself (stateWhy, rejoinNote).
+// runs, the talk timer stands still: callTimes, from the server's held_since and held_secs),
+// and the words for what the agent did not do itself (stateWhy, rejoinNote).
 // (The page itself, on the real server in Chromium: agent.test.mjs.)
 // Run: node --test agent-state.test.mjs
 
@@ -46,7 +46,6 @@ import {
   takesConversations,
   transferTargets,
   withDirectory,
-  withHold,
   withRejoin,
 } from "../../web/agent-state.js";
 import { example } from "./examples.mjs";
@@ -513,15 +512,19 @@ test("a press not taken is explained beside its control, calmly, with what to do
 // --- On hold: the hold timer runs, the talk timer stands still --------------------------------
 
 const at = (seconds) => Date.parse(SINCE) + seconds * 1000;
-const onCallAt = (seconds, on_hold, previous = "on_call") => agentState_("on_call", { call: CALL, on_hold, previous });
-
-/** The call connected at SINCE (0 s), then `steps` ([seconds, event]) as the page learned them. */
-function timed(...steps) {
-  return steps.reduce((view, [seconds, event]) => reduceAt(view, event, at(seconds)), signedIn(emptyView(), SESSION));
-}
+const iso = (seconds) => new Date(at(seconds)).toISOString();
+/** The call's agent_state as the server sends it: on hold since `heldAt` (or not), `heldSecs` of finished holds. */
+const onCallAt = ({ heldAt = null, heldSecs = 0, previous = "on_call" } = {}) =>
+  agentState_("on_call", {
+    call: CALL,
+    on_hold: heldAt !== null,
+    previous,
+    held_secs: heldSecs,
+    ...(heldAt !== null ? { held_since: iso(heldAt) } : {}),
+  });
 
 test("on hold: the badge says On hold, the hold timer runs from the hold, the talk timer stands still", () => {
-  const view = timed([0, agentState_("ready")], [0, OFFER], [0, agentState_("ringing", { call: CALL })], [0, onCallAt(0, false, "ringing")], [30, onCallAt(30, true)]);
+  const view = after(agentState_("ready"), OFFER, agentState_("ringing", { call: CALL }), onCallAt({ heldAt: 30 }));
   assert.equal(stateLine(view).state, "on_hold");
   assert.equal(stateLine(view).label, "On hold");
   assert.equal(pageTitle(view), "On hold · WebAgent");
@@ -531,41 +534,26 @@ test("on hold: the badge says On hold, the hold timer runs from the hold, the ta
   assert.equal(clocks(view, at(72)).callTime, "0:30");
   assert.equal(clocks(view, at(90)).callTime, "0:30", "talk stands still while held");
 
-  // Resumed at 90 s: talk goes on from 0:30; the hold timer goes.
-  const resumed = reduceAt(view, onCallAt(90, false), at(90));
+  // Resumed at 90 s (60 s held): talk goes on from 0:30; the hold timer goes.
+  const resumed = reduceAt(view, onCallAt({ heldSecs: 60 }));
   assert.equal(stateLine(resumed).label, "On call");
   assert.deepEqual(callTimes(resumed, at(100)), { talkMs: 40_000, holdMs: null, heldMs: 60_000 });
   assert.equal(clocks(resumed, at(100)).holdTime, null);
   assert.equal(clocks(resumed, at(100)).inState, "1:40", "the time on the call, holds included");
 
   // A second hold adds to the first.
-  const again = reduceAt(resumed, onCallAt(110, true), at(110));
+  const again = reduceAt(resumed, onCallAt({ heldAt: 110, heldSecs: 60 }));
   assert.deepEqual(callTimes(again, at(115)), { talkMs: 50_000, holdMs: 5_000, heldMs: 65_000 });
 });
 
-test("the holds' count: a new call starts afresh, wrap-up ends it, a stored count goes on after a reload", () => {
-  const held = timed([0, onCallAt(0, false, "ringing")], [10, onCallAt(10, true)]);
-  assert.deepEqual(held.hold, { call: CALL, heldMs: 0, heldSince: at(10) });
-  const wrapUp = reduceAt(held, agentState_("wrap_up", { call: CALL, previous: "on_call" }), at(20));
-  assert.equal(wrapUp.hold, null);
-  assert.equal(callTimes(wrapUp, at(20)), null);
-  const other = reduceAt(held, agentState_("on_call", { call: "pbx-other", on_hold: false, previous: "on_call" }), at(20));
-  assert.deepEqual(other.hold, { call: "pbx-other", heldMs: 0, heldSince: null });
-
-  // A reload (a new view from the stored count): the snapshot of the same call, still on hold,
-  // keeps when the hold began; a stored count of another call is dropped.
-  const stored = JSON.parse(JSON.stringify(held.hold));
-  const reloaded = withHold(signedIn(emptyView(), SESSION), stored);
-  const snapshot = agentState_("on_call", { call: CALL, on_hold: true });
-  const after_ = reduceAt(reloaded, snapshot, at(50));
-  assert.deepEqual(callTimes(after_, at(52)), { talkMs: 10_000, holdMs: 42_000, heldMs: 42_000 });
-  const stranger = reduceAt(withHold(signedIn(emptyView(), SESSION), { ...stored, call: "pbx-gone" }), snapshot, at(50));
-  assert.deepEqual(callTimes(stranger, at(52)), { talkMs: 50_000, holdMs: 2_000, heldMs: 2_000 }, "unseen, the hold counts from the snapshot");
-  assert.equal(withHold(emptyView(), { call: CALL, heldMs: "x", heldSince: null }).hold, null, "a broken count is not taken");
-
-  // The count survives a new session's reset (the same call goes on).
-  const resynced = reduceAt(reset(held), snapshot, at(40));
-  assert.equal(resynced.hold, held.hold);
+test("the call's times come from the server's agent_state: a reload's snapshot goes on counting, wrap-up ends them", () => {
+  // A reloaded page learns the call from its snapshot (no previous): the same figures.
+  const snapshot = { ...onCallAt({ heldAt: 10, heldSecs: 5.5 }) };
+  delete snapshot.previous;
+  const reloaded = after(snapshot);
+  assert.deepEqual(callTimes(reloaded, at(52)), { talkMs: 4_500, holdMs: 42_000, heldMs: 47_500 });
+  const wrapUp = reduceAt(reloaded, agentState_("wrap_up", { call: CALL, previous: "on_call" }));
+  assert.equal(callTimes(wrapUp, at(60)), null);
 });
 
 // --- What the agent did not do itself, in words -----------------------------------------------

@@ -511,11 +511,20 @@ fn literal_events() -> Vec<Event> {
         },
     ];
     let mut events = Vec::new();
+    // On a call the server always says its time on hold (the core's Holds).
+    let with_holds = |mut state: AgentState, status: &AgentStatus| {
+        if let AgentStatus::OnCall { on_hold, .. } = status {
+            state.set_holds(Some(acdhub::acd::Holds {
+                held_since: on_hold.then_some(since),
+                held_ms: 0,
+            }));
+        }
+        state
+    };
     for status in &statuses {
         for previous in [None, Some("ready"), Some("on_call")] {
-            events.push(Event::AgentState(AgentState::new(
-                "agent1", status, since, previous,
-            )));
+            let state = AgentState::new("agent1", status, since, previous);
+            events.push(Event::AgentState(with_holds(state, status)));
         }
     }
     // What a supervisor's action caused, and a supervisor's snapshot.
@@ -540,9 +549,23 @@ fn literal_events() -> Vec<Event> {
             ring_no_answer_streak: 0,
             blocked_until: None,
             device: Some(device),
+            holds: None,
         });
         snapshot.queues = Some(vec!["support".into()]);
         events.push(Event::AgentState(snapshot));
+    }
+    // On a call: its time on hold, while on hold and after.
+    for held_since in [Some(since), None] {
+        let on_call = AgentStatus::OnCall {
+            call: CallId::new("pbx-1700000000.57"),
+            on_hold: held_since.is_some(),
+        };
+        let mut held = AgentState::new("agent1", &on_call, since, Some("on_call"));
+        held.set_holds(Some(acdhub::acd::Holds {
+            held_since,
+            held_ms: 12_345,
+        }));
+        events.push(Event::AgentState(held));
     }
     for pending in [
         None,

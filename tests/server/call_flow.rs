@@ -87,6 +87,9 @@ async fn whole_call_flow(via: Via) {
     agent.expect("call_held").await;
     let held = agent.expect_state("a1", "on_call").await;
     assert_eq!(held["on_hold"], true);
+    // The hold's instant, for a timer that survives a reload; no hold finished yet.
+    assert!(held["held_since"].is_string(), "{held}");
+    assert_eq!(held["held_secs"], 0.0, "{held}");
     pbx.expect("call_held").await;
     // A WebAgent reloaded mid-call learns who is on the line again, and that it is on hold.
     let (mut agent_again, _) = Client::login(&server, via, "a1").await;
@@ -108,6 +111,11 @@ async fn whole_call_flow(via: Via) {
     assert_eq!(pbx_again.expect("call_held").await["seq"], 2);
     agent.ok(json!({"type": "resume", "call": "pbx-1"})).await;
     agent.expect("call_resumed").await;
+    let resumed = agent
+        .expect_where("agent_state", |m| m["on_hold"] == false)
+        .await;
+    assert!(resumed.get("held_since").is_none(), "{resumed}");
+    assert!(resumed["held_secs"].as_f64().unwrap() > 0.0, "{resumed}");
     pbx.expect("call_resumed").await;
 
     agent.ok(json!({"type": "hangup", "call": "pbx-1"})).await;

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::Acd;
 use super::call::CallState;
 use super::error::AcdError;
-use super::event::{Event, OfferEndReason};
+use super::event::{Event, Holds, OfferEndReason};
 use super::figures::Sample;
 use super::ids::{AgentId, CallId, QueueId, ReasonCode};
 use super::stats::{Places, millis_between};
@@ -173,6 +173,8 @@ pub struct AgentView {
     pub blocked_until: Option<Timestamp>,
     /// The agent's phone as the PBX last reported it; `None` until it reports one.
     pub device: Option<DeviceState>,
+    /// On a call: its time on hold so far.
+    pub holds: Option<Holds>,
 }
 
 /// The agent's membership of one queue, with the per-queue counts some strategies route by.
@@ -237,6 +239,17 @@ pub(crate) struct Agent {
 }
 
 impl Agent {
+    /// The time on hold of the call `status` says the agent is on; `None` when not on a call.
+    pub fn holds(&self, status: &AgentStatus) -> Option<Holds> {
+        match (status, &self.handling) {
+            (AgentStatus::OnCall { .. }, Some(handling)) => Some(Holds {
+                held_since: handling.held_since,
+                held_ms: handling.hold_ms,
+            }),
+            _ => None,
+        }
+    }
+
     /// An agent as the ACD starts it: logged out since `now`.
     pub fn logged_out(
         id: AgentId,
@@ -514,6 +527,7 @@ impl Acd {
         let agent = &self.agents[index];
         self.events.push_back(Event::AgentStatusChanged {
             agent: agent.id.clone(),
+            holds: agent.holds(&status),
             status,
             previous: previous.kind(),
             since: agent.since,
@@ -544,6 +558,7 @@ impl Acd {
             previous: a.status.kind(),
             since: a.since,
             device: a.device,
+            holds: a.holds(&a.status),
         });
         self.refresh_agent(index);
         Ok(())
@@ -684,6 +699,7 @@ impl Acd {
             ring_no_answer_streak: agent.ring_no_answer_streak,
             blocked_until: agent.blocked_until.map(|(until, _)| until),
             device: agent.device,
+            holds: agent.holds(&agent.status),
         }
     }
 }

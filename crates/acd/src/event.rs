@@ -94,6 +94,9 @@ pub enum Event {
         /// The agent's phone as the PBX last reported it; `None` until it reports one.
         #[serde(default)]
         device: Option<DeviceState>,
+        /// On a call: its time on hold so far ([`Holds`]); `None` otherwise.
+        #[serde(default)]
+        holds: Option<Holds>,
     },
     /// The state an agent goes to after its call was set, or cleared (`None`), including when it
     /// was applied.
@@ -246,4 +249,15 @@ pub enum Event {
         /// Which of the queue's lanes: its entry for one channel.
         lane: crate::Lane,
     },
+}
+
+/// A connected call's time on hold, as the agent's status carries it: when the hold going on
+/// began, and the finished holds' total, so a display can run a hold timer and pause the talk
+/// time exactly, also after a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Holds {
+    /// When the caller was put on hold; `None` while not on hold.
+    pub held_since: Option<Timestamp>,
+    /// The call's finished holds, in total.
+    pub held_ms: u64,
 }

@@ -50,7 +50,7 @@ pub use conversation::{
     MAX_TRANSCRIPT_MESSAGES, Message,
 };
 pub use error::AcdError;
-pub use event::{CallLeftReason, Event, OfferEndReason, OverflowReason, TransferTarget};
+pub use event::{CallLeftReason, Event, Holds, OfferEndReason, OverflowReason, TransferTarget};
 pub use figures::Figures;
 pub use histogram::{Histogram, QueueHistograms};
 pub use ids::{AgentId, CallId, ChannelId, ConversationId, QueueId, ReasonCode};

@@ -39,6 +39,14 @@ export type AgentState = {
    */
   on_hold?: boolean;
   /**
+   * on_call, while the caller is on hold: when the hold began.
+   */
+  held_since?: string;
+  /**
+   * on_call only: the call's finished holds, in seconds (to the millisecond). Talk time is now - since - held_secs - (now - held_since while on hold).
+   */
+  held_secs?: number;
+  /**
    * wrap_up only: when the wrap-up ends by itself.
    */
   wrap_up_deadline?: string;

@@ -479,10 +479,12 @@ impl Audience {
                 previous,
                 since,
                 device,
+                holds,
             } => {
                 let mut state =
                     AgentState::new(agent.as_str(), status, *since, Some(previous.name()));
                 state.device = device.map(DeviceState::name);
+                state.set_holds(*holds);
                 state.by = self.agent_cause(agent);
                 let payload = outbound::Event::AgentState(state).payload();
                 self.send_to_agent(agent, &payload);
