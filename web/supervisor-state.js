@@ -335,6 +335,90 @@ export function callOrder(view) {
   });
 }
 
+// --- Sorting the tables ------------------------------------------------------------------------
+
+/**
+ * The columns a table sorts by: the Agents' by name, state and time in state; the Calls' by time
+ * in queue and priority. A sort is `{key, descending}`; `null` (or an unknown key) keeps
+ * the table's own order (the roster's; the calls' `callOrder`).
+ */
+export const SORT_KEYS = Object.freeze({
+  agents: Object.freeze(["name", "state", "time"]),
+  calls: Object.freeze(["wait", "priority"]),
+});
+
+/** The states in the order a sort by state shows them: who can take a call first, who is away last. */
+export const STATE_SORT_ORDER = Object.freeze(["ready", "ringing", "on_call", "wrap_up", "not_ready", "logged_out"]);
+
+const collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+const stateRank = (state) => {
+  const rank = STATE_SORT_ORDER.indexOf(state);
+  return rank === -1 ? STATE_SORT_ORDER.length : rank;
+};
+
+/** The sort after a click on column `key`'s header: by it ascending, or the other way round when it is the sort already. */
+export function nextSort(sort, key) {
+  if (sort?.key === key) return Object.freeze({ key, descending: !sort.descending });
+  return Object.freeze({ key, descending: false });
+}
+
+/** A sort as kept in the page's storage (`text`, JSON), or null when none, unknown or unreadable. */
+export function sortFromStorage(text, table) {
+  try {
+    const sort = JSON.parse(text ?? "null");
+    if (!sort || !SORT_KEYS[table]?.includes(sort.key)) return null;
+    return Object.freeze({ key: sort.key, descending: sort.descending === true });
+  } catch {
+    return null;
+  }
+}
+
+/** What `aria-sort` says of column `key` under `sort`: "ascending", "descending", or null (not sorted by it). */
+export function ariaSort(sort, key) {
+  if (sort?.key !== key) return null;
+  return sort.descending ? "descending" : "ascending";
+}
+
+/**
+ * Agent `ids` in the order of `sort` (`{key, descending}`), a new array: by name; by state
+ * (`STATE_SORT_ORDER`); by time in state at `nowMs` (shortest first: the latest `since` first).
+ * Ties go by name then id, always ascending, so a reversed sort keeps
+ * each state's agents in alphabetical order. No sort keeps `ids` as they are.
+ */
+export function sortAgents(view, ids, sort, nowMs) {
+  if (!sort || !SORT_KEYS.agents.includes(sort.key)) return [...ids];
+  const name = (id) => agentName(view, id);
+  const byName = (a, b) => collator.compare(name(a), name(b)) || (a < b ? -1 : a > b ? 1 : 0);
+  const seconds = (id) => {
+    const since = view.agents.get(id)?.since;
+    return since ? secondsSince(since, nowMs) : -Infinity;
+  };
+  const primary = {
+    name: () => 0,
+    state: (a, b) => stateRank(view.agents.get(a)?.state) - stateRank(view.agents.get(b)?.state),
+    time: (a, b) => seconds(a) - seconds(b),
+  }[sort.key];
+  const sign = sort.descending ? -1 : 1;
+  if (sort.key === "name") return [...ids].sort((a, b) => sign * byName(a, b));
+  return [...ids].sort((a, b) => sign * primary(a, b) || byName(a, b));
+}
+
+/**
+ * The calls (call_state messages) in the order of `sort`: by time in the current queue at
+ * `nowMs` (a call not in a queue, connected, counts as 0), or by priority. Ties keep the console's
+ * order (`callOrder`). No sort is `callOrder`.
+ */
+export function sortCalls(view, sort, nowMs) {
+  const calls = callOrder(view);
+  if (!sort || !SORT_KEYS.calls.includes(sort.key)) return calls;
+  const wait = (call) =>
+    call.status !== "connected" && call.entered_queue_at ? secondsSince(call.entered_queue_at, nowMs) : 0;
+  const primary = sort.key === "wait" ? (a, b) => wait(a) - wait(b) : (a, b) => (a.priority ?? 0) - (b.priority ?? 0);
+  const sign = sort.descending ? -1 : 1;
+  const place = new Map(calls.map((call, index) => [call.call, index]));
+  return calls.sort((a, b) => sign * primary(a, b) || place.get(a.call) - place.get(b.call));
+}
+
 /** The calls' heading: how many, and how many waiting, ringing and connected ("" for none). */
 export function callCountText(view) {
   const size = view.calls.size;

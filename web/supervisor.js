@@ -58,6 +58,11 @@ import {
   subscribeFailed,
   subscribed,
   subscribing,
+  ariaSort,
+  nextSort,
+  sortAgents,
+  sortCalls,
+  sortFromStorage,
   totalsChannel,
   whatIfChanged,
   whatIfStepped,
@@ -66,6 +71,8 @@ import { STATE_LABELS, announce, byRole, everySecond, fill, h, showConnection, s
 
 const TOKEN_KEY = "acdhub.supervisor.token";
 const MAX_ALERTS = 3;
+/** Where the page keeps each table's sort (`acdhub.supervisor.sort.agents`, `.calls`), across reloads. */
+const SORT_KEY = "acdhub.supervisor.sort.";
 
 function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
@@ -138,6 +145,7 @@ export function start() {
     callCount: byRole("call-count"),
     callsEmpty: byRole("calls-empty"),
     announcer: byRole("announcer"),
+    sortButtons: [...document.querySelectorAll("button[data-sort-table]")],
   };
 
   const client = new Client({ tokenStore: webStorage("session"), tokenKey: TOKEN_KEY });
@@ -152,6 +160,13 @@ export function start() {
   const rows = { agents: new Map(), queues: new Map(), staffing: new Map(), calls: new Map(), totals: null };
 
   const isLive = () => isLiveView(view, client.state === State.LIVE);
+
+  /** Each table's sort (`{key, descending}`, or null for its own order), kept in the page's storage. */
+  const sortStore = webStorage("local");
+  const sorts = {
+    agents: sortFromStorage(sortStore?.getItem(`${SORT_KEY}agents`), "agents"),
+    calls: sortFromStorage(sortStore?.getItem(`${SORT_KEY}calls`), "calls"),
+  };
 
   // --- Alerts and announcements -------------------------------------------------------------
 
@@ -221,6 +236,7 @@ export function start() {
     renderTotals();
     for (const id of rows.staffing.keys()) renderStaffing(id);
     for (const id of view.calls.keys()) renderCall(id);
+    placeAgents();
     placeCalls();
     applyFilter();
   }
@@ -746,24 +762,70 @@ export function start() {
     setText(r.total, clock.total);
   }
 
-  /** Puts the call rows in order: waiting first (highest priority, then longest wait), then the rest. */
-  function placeCalls() {
+  /**
+   * Puts the rows of `body` in the order of `ids` (rows from `byId`), moving only those out of
+   * place: the rows are kept, never rebuilt. Moving a row can take the focus from a control in
+   * it: it is given back.
+   */
+  function placeRows(body, byId, ids) {
     const active = document.activeElement;
     let index = 0;
-    for (const call of callOrder(view)) {
-      const r = rows.calls.get(call.call);
+    for (const id of ids) {
+      const r = byId.get(id);
       if (!r) continue;
-      const at = ui.calls.children[index];
-      if (at !== r.tr) ui.calls.insertBefore(r.tr, at ?? null);
+      const at = body.children[index];
+      if (at !== r.tr) body.insertBefore(r.tr, at ?? null);
       index += 1;
     }
-    // Moving a row can take the focus from a control in it: give it back.
-    if (active && active.isConnected && document.activeElement !== active && ui.calls.contains(active)) {
+    if (active && active.isConnected && document.activeElement !== active && body.contains(active)) {
       active.focus({ preventScroll: true });
     }
+  }
+
+  /** Puts the agent rows in the order of the Agents' sort (the roster's without one). */
+  function placeAgents() {
+    placeRows(ui.agents, rows.agents, sortAgents(view, [...rows.agents.keys()], sorts.agents, client.serverNow()));
+  }
+
+  /** Puts the call rows in order: the Calls' sort, else waiting first (highest priority, then longest wait), then the rest. */
+  function placeCalls() {
+    placeRows(ui.calls, rows.calls, sortCalls(view, sorts.calls, client.serverNow()).map((call) => call.call));
     setText(ui.callCount, callCountText(view));
     ui.callsEmpty.hidden = view.calls.size > 0;
   }
+
+  /** Shows each sortable column's sort: `aria-sort` on its header, the button's title. */
+  function showSorts() {
+    for (const button of ui.sortButtons) {
+      const { sortTable: table, sortKey: key } = button.dataset;
+      const th = button.closest("th");
+      const sorted = ariaSort(sorts[table], key);
+      if (sorted) th.setAttribute("aria-sort", sorted);
+      else th.removeAttribute("aria-sort");
+      button.title = sorted
+        ? `Sorted by ${button.textContent}, ${sorted}: click to reverse`
+        : `Sort by ${button.textContent}`;
+    }
+  }
+
+  /** A click on a sortable header: sort by it, or the other way round; kept across reloads. */
+  function sortBy(table, key, label) {
+    sorts[table] = nextSort(sorts[table], key);
+    try {
+      sortStore?.setItem(`${SORT_KEY}${table}`, JSON.stringify(sorts[table]));
+    } catch {
+      // Storage full or refused: the sort holds for this page only.
+    }
+    showSorts();
+    if (table === "agents") placeAgents();
+    else placeCalls();
+    announce(ui.announcer, `${table === "agents" ? "Agents" : "Calls"} sorted by ${label}, ${ariaSort(sorts[table], key)}.`);
+  }
+
+  for (const button of ui.sortButtons) {
+    button.addEventListener("click", () => sortBy(button.dataset.sortTable, button.dataset.sortKey, button.textContent));
+  }
+  showSorts();
 
   function removeCall(id) {
     const r = rows.calls.get(id);
@@ -905,6 +967,7 @@ export function start() {
     for (const id of rows.agents.keys()) renderAgent(id);
     for (const id of rows.staffing.keys()) renderStaffing(id);
     for (const id of rows.calls.keys()) renderCall(id);
+    placeAgents();
     summarizeAgents();
   }
 
@@ -1011,6 +1074,7 @@ export function start() {
     switch (message.type) {
       case "agent_state":
         renderAgent(message.agent);
+        if (sorts.agents) placeAgents();
         summarizeAgents();
         break;
       case "pending_state":

@@ -68,6 +68,14 @@ import {
   whatIfStepped,
   whatIfText,
   windowPeriod,
+  SORT_KEYS,
+  agentName,
+  STATE_SORT_ORDER,
+  ariaSort,
+  nextSort,
+  sortAgents,
+  sortCalls,
+  sortFromStorage,
 } from "../../web/supervisor-state.js";
 import { chatQueueStats } from "./chat-examples.mjs";
 import { example } from "./examples.mjs";
@@ -800,4 +808,91 @@ test("staffing asks: every voice queue, one ask at a time each, the queue as it 
   const smaller = { ...TWO_LANES, queues: TWO_LANES.queues.filter((queue) => queue.id !== "general") };
   assert.deepEqual([...arranged(view, smaller).staffing.keys()], ["support", "sales", "vip"]);
   assert.ok(Object.isFrozen(staffingOf(view, "support")));
+});
+
+// --- Sorting the Agents and the Calls --------------------------------------------------------
+
+test("the agents sort by name, by state and by time in state; again to reverse; ties by name", () => {
+  const at = (seconds) => new Date(Date.parse("2023-11-14T22:00:00.000Z") + seconds * 1000).toISOString();
+  const view = console_(
+    snapshotAgent("agent1", "logged_out", { since: at(0) }),
+    snapshotAgent("agent2", "ready", { since: at(300) }),
+    snapshotAgent("agent3", "on_call", { since: at(100), call: "c1" }),
+    snapshotAgent("agent4", "ready", { since: at(200) }),
+    snapshotAgent("agent5", "not_ready", { since: at(50), reason: "break" }),
+    snapshotAgent("agent6", "wrap_up", { since: at(250) }),
+    snapshotAgent("agent7", "ringing", { since: at(280) }),
+  );
+  const ids = ["agent7", "agent1", "agent5", "agent3", "agent6", "agent2", "agent4", "agent12"];
+  const now = Date.parse("2023-11-14T22:10:00.000Z");
+  const names = (order) => order.map((id) => agentName(view, id).split(" ")[0]);
+
+  // No sort: the roster's order, in a new array.
+  const none = sortAgents(view, ids, null, now);
+  assert.deepEqual(none, ids);
+  assert.notEqual(none, ids);
+
+  assert.deepEqual(names(sortAgents(view, ids, { key: "name", descending: false }, now)),
+    ["Alex", "Bianca", "Chris", "Dana", "Emil", "Fatma", "Georg", "Lena"]);
+  assert.deepEqual(names(sortAgents(view, ids, { key: "name", descending: true }, now)),
+    ["Lena", "Georg", "Fatma", "Emil", "Dana", "Chris", "Bianca", "Alex"]);
+
+  // By state: ready first (by name), then ringing, on a call, wrap-up, not ready, logged out; an
+  // agent with no state yet (Lena) last. Reversed, each state's agents stay alphabetical.
+  assert.deepEqual(names(sortAgents(view, ids, { key: "state", descending: false }, now)),
+    ["Bianca", "Dana", "Georg", "Chris", "Fatma", "Emil", "Alex", "Lena"]);
+  assert.deepEqual(names(sortAgents(view, ids, { key: "state", descending: true }, now)),
+    ["Lena", "Alex", "Emil", "Fatma", "Chris", "Georg", "Bianca", "Dana"]);
+  assert.deepEqual(STATE_SORT_ORDER, ["ready", "ringing", "on_call", "wrap_up", "not_ready", "logged_out"]);
+
+  // By time in state: shortest first (Bianca since 300 s); no state yet sorts as the shortest.
+  assert.deepEqual(names(sortAgents(view, ids, { key: "time", descending: false }, now)),
+    ["Lena", "Bianca", "Georg", "Fatma", "Dana", "Chris", "Emil", "Alex"]);
+  assert.deepEqual(names(sortAgents(view, ids, { key: "time", descending: true }, now)),
+    ["Alex", "Emil", "Chris", "Dana", "Fatma", "Georg", "Bianca", "Lena"]);
+
+  // A state change moves the agent; an unknown key keeps the roster's order.
+  const moved = reduce(view, { type: "agent_state", agent: "agent1", state: "ready", since: at(590) });
+  assert.deepEqual(names(sortAgents(moved, ids, { key: "state", descending: false }, now)).slice(0, 4), ["Alex", "Bianca", "Dana", "Georg"]);
+  assert.deepEqual(sortAgents(view, ids, { key: "shoe size", descending: false }, now), ids);
+});
+
+test("a click on a header sorts by it, again reverses; aria-sort and the stored sort say it", () => {
+  const byName = nextSort(null, "name");
+  assert.deepEqual(byName, { key: "name", descending: false });
+  assert.deepEqual(nextSort(byName, "name"), { key: "name", descending: true });
+  assert.deepEqual(nextSort(nextSort(byName, "name"), "name"), { key: "name", descending: false });
+  assert.deepEqual(nextSort(nextSort(byName, "name"), "state"), { key: "state", descending: false });
+
+  assert.equal(ariaSort(byName, "name"), "ascending");
+  assert.equal(ariaSort(nextSort(byName, "name"), "name"), "descending");
+  assert.equal(ariaSort(byName, "state"), null);
+  assert.equal(ariaSort(null, "state"), null);
+
+  assert.deepEqual(sortFromStorage(JSON.stringify({ key: "state", descending: true }), "agents"), { key: "state", descending: true });
+  assert.deepEqual(sortFromStorage(JSON.stringify({ key: "wait" }), "calls"), { key: "wait", descending: false });
+  assert.equal(sortFromStorage(JSON.stringify({ key: "wait" }), "agents"), null);
+  assert.equal(sortFromStorage(null, "agents"), null);
+  assert.equal(sortFromStorage("{not json", "agents"), null);
+  assert.deepEqual(SORT_KEYS.agents, ["name", "state", "time"]);
+  assert.deepEqual(SORT_KEYS.calls, ["wait", "priority"]);
+});
+
+test("the calls sort by time in queue and by priority; without a sort they keep the console's order", () => {
+  const view = console_(
+    callState("c1", { status: "waiting", priority: 1, entered_queue_at: "2023-11-14T22:14:00.000Z", arrived_at: "2023-11-14T22:14:00.000Z" }),
+    callState("c2", { status: "waiting", priority: 5, entered_queue_at: "2023-11-14T22:14:30.000Z", arrived_at: "2023-11-14T22:14:30.000Z" }),
+    callState("c3", { status: "connected", priority: 0, entered_queue_at: "2023-11-14T22:10:00.000Z", arrived_at: "2023-11-14T22:10:00.000Z" }),
+    callState("c4", { status: "waiting", priority: 1, entered_queue_at: "2023-11-14T22:13:00.000Z", arrived_at: "2023-11-14T22:13:00.000Z" }),
+  );
+  const now = Date.parse("2023-11-14T22:15:00.000Z");
+  const ids = (calls) => calls.map((call) => call.call);
+  assert.deepEqual(ids(sortCalls(view, null, now)), ids(callOrder(view)));
+  assert.deepEqual(ids(sortCalls(view, null, now)), ["c2", "c4", "c1", "c3"]);
+  // In queue: a connected call is in no queue (0 s).
+  assert.deepEqual(ids(sortCalls(view, { key: "wait", descending: false }, now)), ["c3", "c2", "c1", "c4"]);
+  assert.deepEqual(ids(sortCalls(view, { key: "wait", descending: true }, now)), ["c4", "c1", "c2", "c3"]);
+  // Priority; ties keep the console's order (c4 waited longer than c1).
+  assert.deepEqual(ids(sortCalls(view, { key: "priority", descending: false }, now)), ["c3", "c4", "c1", "c2"]);
+  assert.deepEqual(ids(sortCalls(view, { key: "priority", descending: true }, now)), ["c2", "c4", "c1", "c3"]);
 });
