@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::acd::QueueStats;
 use crate::acd::config::{ServiceLevelConfig, ServiceLevelVariant};
 use crate::erlang::{self, ErlangA, ErlangError};
+use crate::protocol::outbound::round;
 
 /// The most agents a what-if may suppose, and the most the search for the agents needed tries.
 pub const MAX_AGENTS: u32 = 5_000;
@@ -348,7 +349,7 @@ impl Model {
     fn meets(&self, agents: u32, target: f64) -> bool {
         match self.patience {
             None => erlang::service_level(
-                self.calls_per_hour / 3600.0 * self.aht,
+                erlang::traffic(self.calls_per_hour, self.aht),
                 agents,
                 self.aht,
                 self.threshold,
@@ -390,11 +391,6 @@ impl Model {
 /// A timestamp as every one on the wire: UTC, milliseconds.
 fn wire_time<S: serde::Serializer>(at: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&crate::protocol::outbound::time(*at))
-}
-
-/// Two decimals, as every figure on the wire.
-fn round(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
 }
 
 #[cfg(test)]

@@ -77,9 +77,8 @@ export function cssSizes() {
 
 /**
  * How the board lays out `tiles` queue tiles (lanes), plus the totals when `total`, on a screen
- * of `width` x `height` CSS px: `columns` x `rows` tiles of at least MIN_TILE (scaled; the same
- * whether or not some lane routes `conversations`, which is accepted and changes nothing), `perPage`
- * tiles on a page, of which `queuesPerPage` are queues (the totals take one place on every
+ * of `width` x `height` CSS px: `columns` x `rows` tiles of at least MIN_TILE (scaled; a lane of
+ * conversations takes a tile of the same size), `perPage` tiles on a page, of which `queuesPerPage` are queues (the totals take one place on every
  * page), and how many `pages`. A board that fits one row takes a column per tile, so its tiles
  * are as large as they can be; one of several rows, or of several pages, keeps the full grid, so
  * that tiles stay the shape their figures are laid out for and do not change size as pages turn.

@@ -59,7 +59,6 @@ import {
   statsLane,
   subscription,
   tileFigures,
-  VOICE,
   withNotice,
 } from "./wallboard-state.js";
 
@@ -295,13 +294,11 @@ export function start() {
 
   /** Lays the tiles out for the screen's size, and shows the page showing (the first if it is gone). */
   function renderLayout() {
-    const tiles = [...board.tiles.values()];
     board.layout = layout({
       width: document.documentElement.clientWidth,
       height: document.documentElement.clientHeight,
-      tiles: tiles.length,
+      tiles: board.tiles.size,
       total: board.total !== null,
-      conversations: tiles.some((tile) => tile.lane.channel !== VOICE),
     });
     board.element.style.setProperty("--columns", String(board.layout.columns));
     board.element.style.setProperty("--rows", String(board.layout.rows));

@@ -63,6 +63,15 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// The `error` answering a command refused for `refusal`: its stable code and its words.
+    pub fn refused(id: Option<String>, refusal: &super::Refusal) -> Reply {
+        Reply::Error {
+            id,
+            code: refusal.code(),
+            message: refusal.to_string(),
+        }
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("replies always serialize")
     }
@@ -625,7 +634,7 @@ fn percent(fraction: Option<f64>) -> Option<f64> {
 }
 
 /// Two decimals: enough for a display, and no `66.66666666666667` on the wire.
-fn round(value: f64) -> f64 {
+pub(crate) fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 

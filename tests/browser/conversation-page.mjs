@@ -3,7 +3,7 @@
 // tests look for on the page (rows, unread counts, the transcript, where the focus is).
 
 import assert from "node:assert/strict";
-import { launchBrowser, signIn, startServer, watchClient, watchErrors } from "./harness.mjs";
+import { launchBrowser, signIn, startServer, toml, watchClient, watchErrors } from "./harness.mjs";
 import { messaging, telephony } from "./connectors.mjs";
 
 /** Patience for anything the server or the page has to do: a limit, not a timing. */
@@ -15,12 +15,7 @@ export const PATIENCE = 60000;
  * is a voice queue of its own: the simulator's callers wait in `support`, and an agent with a
  * skill there would be rung by them the moment it is ready.
  */
-export const CHAT_TOML = `
-[[tenants.channels]]
-id = "chat"
-name = "Web chat"
-capacity = 3
-
+export const CHAT_TOML = `${toml.channel({ id: "chat", name: "Web chat", capacity: 3 })}
 [[tenants.queues]]
 id = "chat"
 name = "Chat"

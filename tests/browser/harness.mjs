@@ -44,11 +44,18 @@ function config(extra = "") {
 }
 
 /**
- * TOML for `extra`: a queue of calls (its service level `target` % in `thresholdSecs`, 120 s to
- * ring, 30 s of wrap-up), an agent with its skills, and a login (`agent`: the agent a role
- * `agent` acts as), in the test tenant `acme`.
+ * TOML for `extra`: a messaging channel (`capacity` at once per agent), a queue of calls (its
+ * service level `target` % in `thresholdSecs`, 120 s to ring, 30 s of wrap-up), an agent with
+ * its skills, and a login (`agent`: the agent a role `agent` acts as), in the test tenant
+ * `acme`.
  */
 export const toml = {
+  channel: ({ id, name, capacity }) => `
+[[tenants.channels]]
+id = "${id}"
+name = "${name}"
+capacity = ${capacity}
+`,
   callQueue: ({ id, name, thresholdSecs = 20, target = 80 }) => `
 [[tenants.queues]]
 id = "${id}"

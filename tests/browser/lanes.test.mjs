@@ -9,7 +9,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, launchBrowser, screenshot, signIn, startServer, watchErrors } from "./harness.mjs";
+import { PASSWORD, launchBrowser, screenshot, signIn, startServer, toml, watchErrors } from "./harness.mjs";
 import { messaging, telephony } from "./connectors.mjs";
 
 const PATIENCE = 60000;
@@ -20,12 +20,7 @@ const TEST = { timeout: 240000 };
  * and chats, and `chat`, of chats alone; agent3 has a skill in help only, so that the
  * simulator's callers in support never ring it. The PBX and the messaging connector besides.
  */
-const LANES_TOML = `
-[[tenants.channels]]
-id = "chat"
-name = "Web chat"
-capacity = 3
-
+const LANES_TOML = `${toml.channel({ id: "chat", name: "Web chat", capacity: 3 })}
 [[tenants.queues]]
 id = "help"
 name = "Help Desk"

@@ -31,12 +31,7 @@ const MORE = [
 ];
 const QUEUES = ["support", "sales", ...MORE.map(([id]) => id)];
 /** A chat channel and a queue of it, as the demo has ("Web Chat"). */
-const CHAT = `
-[[tenants.channels]]
-id = "chat"
-name = "Web chat"
-capacity = 3
-
+const CHAT = `${toml.channel({ id: "chat", name: "Web chat", capacity: 3 })}
 [[tenants.queues]]
 id = "webchat"
 name = "Web Chat"

@@ -13,15 +13,13 @@
 
 use std::time::Duration;
 
-use acdhub::acd::Acd;
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::config::Patience;
 use acdhub::erlang::ErlangA;
-use acdhub::sim::{BatchedRun, ErlangScenario, Measurement, Model, Simulator};
+use acdhub::sim::{ErlangScenario, Measurement, Model};
 
-use crate::erlang_c::assert_agree;
+use crate::erlang_c::{assert_agree, simulate_scenario};
 
-const BATCHES: usize = 20;
 const HOUR: u64 = 3600;
 
 struct Figure {
@@ -81,16 +79,12 @@ fn check_erlang_a(agents: u32, calls_per_hour: f64, patience_secs: u64, seed: u6
     let Ok(Model::A(model)) = scenario.model() else {
         panic!("Erlang A for {scenario:?}");
     };
-    let config = scenario.config();
-    let plan = scenario.plan();
-    plan.check_against(&config).unwrap();
-    let start = ErlangScenario::START;
-    let mut acd = Acd::new(config, start).unwrap();
-    let mut simulator = Simulator::new(seed, plan, start).unwrap();
-    let batch = Duration::from_secs(10 * HOUR);
-    let warm_up = start + Duration::from_secs(2 * HOUR);
-    let run = BatchedRun::run(&mut acd, &mut simulator, warm_up, batch, BATCHES);
-    assert_eq!(run.summary.refused, 0, "{:?}", run.summary.first_refusal);
+    let run = simulate_scenario(
+        &scenario,
+        seed,
+        Duration::from_secs(2 * HOUR),
+        Duration::from_secs(10 * HOUR),
+    );
     let whole = &run.whole.total.figures;
     assert!(whole.abandoned > 1_000, "callers did hang up: {whole:?}");
 

@@ -61,7 +61,17 @@ fn scenario(agents: u32) -> ErlangScenario {
 }
 
 fn simulate(agents: u32, seed: u64, warm_up: Duration, batch: Duration) -> BatchedRun {
-    let scenario = scenario(agents);
+    simulate_scenario(&scenario(agents), seed, warm_up, batch)
+}
+
+/// Plays `scenario` against the real core with `seed`: `warm_up`, then BATCHES batches of
+/// `batch`; no call may be refused. Erlang A's checks play theirs the same way.
+pub(crate) fn simulate_scenario(
+    scenario: &ErlangScenario,
+    seed: u64,
+    warm_up: Duration,
+    batch: Duration,
+) -> BatchedRun {
     let config = scenario.config();
     let plan = scenario.plan();
     plan.check_against(&config).unwrap();

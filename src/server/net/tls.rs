@@ -4,7 +4,7 @@
 //! already open keep the session they negotiated.
 
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use rustls::ServerConfig;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -97,8 +97,12 @@ pub fn not_after(certificate: &CertifiedKey) -> Option<i64> {
 /// `certs/dev-ca.pem` refuse it, which a page cannot tell from a blocked port by itself
 /// (`/rt/endpoints` says which certificate wss serves, for /diagnostics).
 pub fn is_development(certificate: &CertifiedKey) -> bool {
-    let development = CertificateDer::pem_slice_iter(DEV_CERTIFICATE.as_bytes()).next();
-    matches!((development, certificate.cert.first()), (Some(Ok(dev)), Some(served)) if dev == *served)
+    static DEVELOPMENT: LazyLock<Option<CertificateDer<'static>>> = LazyLock::new(|| {
+        CertificateDer::pem_slice_iter(DEV_CERTIFICATE.as_bytes())
+            .next()?
+            .ok()
+    });
+    matches!((&*DEVELOPMENT, certificate.cert.first()), (Some(dev), Some(served)) if dev == served)
 }
 
 /// The certificate new handshakes get. A reload replaces it; a handshake under way, and every

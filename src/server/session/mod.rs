@@ -694,10 +694,10 @@ impl Session {
 
     fn reply_error(&self, id: Option<String>, error: impl Into<Refusal>) {
         let error: Refusal = error.into();
-        let (code, message) = (error.code(), error.to_string());
-        self.sessions.counters.refused(self.counters.role, code);
-        self.handle
-            .send_reply(Reply::Error { id, code, message }.to_json());
+        self.sessions
+            .counters
+            .refused(self.counters.role, error.code());
+        self.handle.send_reply(Reply::refused(id, &error).to_json());
     }
 
     /// Takes one message from this connection's budget and its principal's; `rate_limited` when

@@ -671,13 +671,7 @@ impl Engine {
                     match self.what_if(&queue, hypothesis) {
                         Ok(job) => job.answer_later(handle, epoch, id),
                         Err(refusal) => {
-                            let code = refusal.code();
-                            self.counters.refused(identity.role().name(), code);
-                            let error = Reply::Error {
-                                id: Some(id),
-                                code,
-                                message: refusal.to_string(),
-                            };
+                            let error = self.refused(&identity, id, &refusal);
                             handle.send_answer(epoch, error.to_json());
                         }
                     }
@@ -704,15 +698,7 @@ impl Engine {
                 }
                 let reply = match result {
                     Ok(result) => Reply::Ack { id, result },
-                    Err(refusal) => {
-                        let code = refusal.code();
-                        self.counters.refused(identity.role().name(), code);
-                        Reply::Error {
-                            id: Some(id),
-                            code,
-                            message: refusal.to_string(),
-                        }
-                    }
+                    Err(refusal) => self.refused(&identity, id, &refusal),
                 };
                 if let Some(action) = audited {
                     let result = match &reply {
@@ -930,6 +916,14 @@ impl Engine {
         Ok(None)
     }
 
+    /// The `error` answering `identity`'s command `id`, refused for `refusal`, counted by role
+    /// and code.
+    fn refused(&self, identity: &Identity, id: String, refusal: &Refusal) -> Reply {
+        self.counters
+            .refused(identity.role().name(), refusal.code());
+        Reply::refused(Some(id), refusal)
+    }
+
     /// A what-if for the calls of `queue` (its voice lane): the window is read here, as of the
     /// core's time; the Erlang figures are computed later, off this thread.
     fn what_if(&self, queue: &QueueId, hypothesis: Hypothesis) -> Result<WhatIfJob, Refusal> {
@@ -1130,12 +1124,7 @@ impl WhatIfJob {
                 },
                 Err(_) => {
                     tracing::error!(queue = %self.stats.id, hypothesis = ?self.hypothesis, "a what-if failed");
-                    let error = ProtocolError::Unavailable;
-                    Reply::Error {
-                        id: Some(id),
-                        code: error.code(),
-                        message: error.to_string(),
-                    }
+                    Reply::refused(Some(id), &ProtocolError::Unavailable.into())
                 }
             };
             handle.send_answer(epoch, reply.to_json());
