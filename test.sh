@@ -20,9 +20,13 @@ step "system packages"
 # nginx) as the proxy the tests put in front of the server. The tests run their own nginx, as
 # this user, on ports they pick; never the system's service. e2fsprogs (mkfs.ext4, e2fsck) and
 # util-linux (findmnt, mount's loop devices) for the disk that turns read-only under the server.
+# Firefox ESR (Debian's firefox-esr) for the pages' tests in a second engine: playwright-core
+# cannot drive a stock Firefox, so tests/browser/firefox.test.mjs drives it over WebDriver with
+# geckodriver (built below).
 need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
+command -v firefox-esr >/dev/null || need+=(firefox-esr)
 command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
 nginx=$(command -v nginx || echo /usr/sbin/nginx) # /usr/sbin is not on every user's PATH
 [ -x "$nginx" ] || need+=(nginx)
@@ -54,6 +58,7 @@ if ((${#need[@]})); then
 fi
 promtool --version | head -1
 chromium --version
+firefox-esr --version
 node --version
 "$nginx" -v
 "$natsd" --version
@@ -65,8 +70,18 @@ if [ "$(cargo deb --version 2>/dev/null)" != "cargo-deb 3.8.0" ]; then
 fi
 cargo deb --version
 
+step "geckodriver (tests/browser/firefox.test.mjs drives Firefox ESR with it), into target/geckodriver"
+# From crates.io, pinned; about a minute and a quarter to build the first time, again only when
+# the pin changes. Kept under target/, where the Firefox test looks for it (or GECKODRIVER).
+geckodriver=target/geckodriver/bin/geckodriver
+if [ "$("$geckodriver" --version 2>/dev/null | sed -n 1p)" != "geckodriver 0.37.1" ]; then
+    cargo install geckodriver --locked --version 0.37.1 --root target/geckodriver --quiet
+fi
+"$geckodriver" --version | sed -n 1p
+
 step "npm packages (tests/browser)"
-# playwright-core drives Debian's Chromium; it never downloads a browser of its own.
+# playwright-core drives Debian's Chromium, selenium-webdriver Debian's Firefox ESR through the
+# geckodriver above; neither downloads a browser or a driver of its own.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 step "Autobahn testsuite (tests/tools/autobahn.rs), into target/autobahn/venv"
@@ -107,7 +122,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
 
-step "browser tests (Chromium, on the binary cargo test built)"
+step "browser tests (Chromium and Firefox ESR, on the binary cargo test built)"
 # Screenshots of the pages go to target/browser-artifacts.
 (cd tests/browser &&
     ACDHUB_BIN="$PWD/../../target/debug/acdhub" ACDHUB_ARTIFACTS="$PWD/../../target/browser-artifacts" \
