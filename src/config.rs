@@ -26,10 +26,10 @@ use serde::Deserialize;
 use toml::de::DeTable;
 
 use crate::acd::config::{
-    AgentConfig, ChannelConfig, Config, Escalation, EscalationStep, MaxWait, QueueConfig,
-    ReasonConfig, RoutingConfig, Strategy,
+    AgentAlerts, AgentConfig, ChannelConfig, Config, DispositionConfig, Escalation, EscalationStep,
+    MaxWait, QueueConfig, ReasonConfig, RoutingConfig, Strategy, Thresholds,
 };
-use crate::acd::{AgentId, ChannelId, QueueId, ReasonCode};
+use crate::acd::{AgentId, ChannelId, DispositionCode, QueueId, ReasonCode};
 
 use locate::{Document, FieldPath, Found};
 use raw::{RawFile, RawQueue, RawTenant};
@@ -346,6 +346,23 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
         not_ready_reasons,
         routing,
         channels,
+        alerts: raw
+            .alerts
+            .map_or_else(AgentAlerts::default, |a| AgentAlerts {
+                not_ready_secs: a
+                    .not_ready_secs
+                    .map(|s| u32::try_from(s.0).unwrap_or(u32::MAX)),
+                wrap_up_secs: a
+                    .wrap_up_secs
+                    .map(|s| u32::try_from(s.0).unwrap_or(u32::MAX)),
+                hold_secs: a.hold_secs.map(|s| u32::try_from(s.0).unwrap_or(u32::MAX)),
+            }),
+        data_labels: raw
+            .data_labels
+            .0
+            .into_iter()
+            .map(|(key, label)| (key, label.0))
+            .collect(),
     };
     acd.validate().map_err(|error| {
         let what = entry_path(&error.what, &entry_of_lane);
@@ -447,6 +464,22 @@ fn build_lane(at: &FieldPath, raw: RawQueue) -> Result<QueueConfig, Problem> {
     }
     if let Some(min_skill) = raw.min_skill {
         queue.min_skill = min_skill.0;
+    }
+    queue.dispositions = raw
+        .dispositions
+        .into_iter()
+        .map(|d| DispositionConfig {
+            label: d.label.map_or_else(|| d.code.0.clone(), |l| l.0),
+            code: DispositionCode::from(d.code.0),
+        })
+        .collect();
+    queue.disposition_required = raw.disposition_required.unwrap_or(false);
+    if let Some(t) = raw.thresholds {
+        queue.thresholds = Thresholds {
+            waiting: t.waiting,
+            oldest_wait_secs: t.oldest_wait_secs,
+            abandonment_percent: t.abandonment_percent,
+        };
     }
     for (index, step) in raw.escalation.into_iter().enumerate() {
         let action = match (step.min_skill, step.overflow_to) {

@@ -12,11 +12,13 @@
 // counts are kept per lane (`laneKey`), and a call or a conversation is offered as transfer
 // targets only the queues with a lane of its channel. No DOM, no network, no clock (times come
 // in as arguments): agent.js draws what this module says, and Node tests it as it is
-// (tests/browser/agent-state.test.mjs).
+// (tests/browser/agent-state.test.mjs). What it says is in the language of the translator `t`
+// the functions that word something take last (i18n.js, with agent-messages.js); English
+// without one.
 
+import { AGENT_MESSAGES } from "./agent-messages.js";
 import {
   BUSY_STATES,
-  STATE_LABELS,
   VOICE,
   formatDuration,
   laneCounts,
@@ -28,7 +30,23 @@ import {
   reasonName,
   secondsSince,
   setBy,
+  stateLabel,
 } from "./format.js";
+import { translator } from "./i18n.js";
+
+export { AGENT_MESSAGES } from "./agent-messages.js";
+
+/** The page's words in English: the translator of a caller that passes none. */
+const ENGLISH = translator({ messages: AGENT_MESSAGES });
+
+/**
+ * An agent state's name as this page says it: the common one (common-messages.js), but for a
+ * page where the ACD's log in and log out stand beside the page's sign-in and sign-out, whose
+ * words say which (`acd.state.<state>`: in German "Nicht eingebucht", not "Abgemeldet").
+ */
+export function stateName(state, t = ENGLISH) {
+  return t.has(`acd.state.${state}`) ? t(`acd.state.${state}`) : stateLabel(state, t);
+}
 
 /**
  * The view before any session. Plain data, never changed in place: every change makes a new
@@ -60,7 +78,28 @@ export function emptyView() {
     queues: new Map(),
     /** What the page says of its last reconnect (`rejoinNote`), until the agent's state changes; or null. */
     rejoin: null,
+    /** What the tenant calls attached data's keys (`data_labels`), key -> label, in its order. */
+    dataLabels: new Map(),
+    /** Every lane's waiting work and ready agents as `list_queues` last said, by lane key. */
+    queuesNow: new Map(),
+    /** The disposition codes of each queue's calls, by queue id (`{codes: [{id, name}], required}`),
+     *  from the AuthResult: only queues that have codes. */
+    dispositions: new Map(),
+    /** The call this agent answered last and the queue it answered it in (`{call, queue}`): kept
+     *  after the call left, for its wrap-up's dispositions; null before the first. */
+    handled: null,
   });
+}
+
+/** The queues' disposition codes from the AuthResult's voice lanes, by queue id. */
+function dispositionsOf(queues = []) {
+  const found = new Map();
+  for (const queue of queues ?? []) {
+    if ((queue.channel ?? "voice") === "voice" && queue.dispositions?.length) {
+      found.set(queue.id, { codes: queue.dispositions, required: Boolean(queue.disposition_required) });
+    }
+  }
+  return found;
 }
 
 /** Signed in (again): who this agent is and the tenant's names, from the AuthResult. */
@@ -75,6 +114,8 @@ export function signedIn(view, session) {
     }),
     lanes: lanesOf(session.queues),
     laneCounts: laneCounts(session.queues),
+    dispositions: dispositionsOf(session.queues),
+    dataLabels: new Map((session.data_labels ?? []).map(({ id, name }) => [id, name])),
   });
 }
 
@@ -137,7 +178,10 @@ export function reduce(view, event) {
       // carries the caller itself.
       const known = view.calls.get(event.call) ?? { call: event.call, caller: null, dialled: null, data: {} };
       const caller = "caller" in event ? { caller: event.caller, dialled: event.dialled, data: event.data } : {};
-      return next({ calls: withCall(view.calls, event.call, { ...known, ...caller, queue: event.queue }) });
+      return next({
+        calls: withCall(view.calls, event.call, { ...known, ...caller, queue: event.queue }),
+        handled: event.agent === undefined || event.agent === view.me ? { call: event.call, queue: event.queue } : view.handled,
+      });
     }
     case "queue_waiting":
       return next({ queues: new Map(view.queues).set(waitingLane(view, event), event) });
@@ -205,9 +249,13 @@ export function queueName(view, id) {
   return view.names.queues.get(id) ?? id;
 }
 
-/** A not-ready reason's name. */
-export function reasonOf(view, reason) {
-  return reasonName(view.names.reasons, reason);
+/**
+ * A not-ready reason's name: the tenant's, else the ACD's own (the one after a log in to the ACD
+ * in this page's words, `acd.reason.<code>`, like `stateName`).
+ */
+export function reasonOf(view, reason, t = ENGLISH) {
+  if (!view.names.reasons.has(reason) && t.has(`acd.reason.${reason}`)) return t(`acd.reason.${reason}`);
+  return reasonName(view.names.reasons, reason, t);
 }
 
 /** Whether the agent is on a call whose caller is on hold. */
@@ -221,13 +269,13 @@ export function onHold(view) {
  * when logged out, where the time since is of no use (and, on a server that just started, runs
  * from its warm-up's simulated past).
  */
-export function stateLine(view) {
+export function stateLine(view, t = ENGLISH) {
   const state = onHold(view) ? "on_hold" : agentState(view);
   return {
     state,
-    label: state === "on_hold" ? "On hold" : (STATE_LABELS[state] ?? state),
-    reason: state === "not_ready" ? `· ${reasonOf(view, view.agent.reason)}` : "",
-    by: view.agent?.by ? `(set by ${view.agent.by})` : "",
+    label: state === "on_hold" ? t("myState.onHold") : stateName(state, t),
+    reason: state === "not_ready" ? t("myState.reason", { reason: reasonOf(view, view.agent.reason, t) }) : "",
+    by: view.agent?.by ? t("myState.by", { by: view.agent.by }) : "",
     timed: state !== "logged_out",
   };
 }
@@ -238,7 +286,7 @@ export function stateLine(view) {
  * said of its last reconnect (`rejoinNote`) before it. `{text, byNamed}` (`byNamed`: the words
  * name the supervisor, so the short "(set by ...)" need not), or null.
  */
-export function stateWhy(view) {
+export function stateWhy(view, t = ENGLISH) {
   const words = [];
   if (view.rejoin) words.push(view.rejoin);
   const agent = view.agent;
@@ -246,19 +294,20 @@ export function stateWhy(view) {
   let byNamed = false;
   if (agent?.by) {
     byNamed = true;
-    const did =
+    const by = agent.by;
+    words.push(
       state === "ready"
-        ? "made you ready"
+        ? t("why.ready", { by })
         : state === "not_ready"
-          ? `made you not ready (${reasonOf(view, agent.reason)})`
+          ? t("why.notReady", { by, reason: reasonOf(view, agent.reason, t) })
           : state === "logged_out"
-            ? "logged you out"
-            : `set your state to ${STATE_LABELS[state] ?? state}`;
-    words.push(`Your supervisor (${agent.by}) ${did}.`);
+            ? t("why.loggedOut", { by })
+            : t("why.state", { by, state: stateName(state, t) }),
+    );
   } else if (state === "not_ready" && agent.reason === "no_answer") {
-    words.push("You were made not ready: calls offered to you rang unanswered. Go ready when you can take calls.");
+    words.push(t("why.noAnswer"));
   } else if (state === "not_ready" && agent.reason === "disconnected") {
-    words.push("Your connection was lost for longer than the server waits, so you were made not ready.");
+    words.push(t("why.disconnected"));
   }
   return words.length ? { text: words.join(" "), byNamed } : null;
 }
@@ -271,19 +320,15 @@ export function stateWhy(view) {
  * first sign-in (`hadSession` false). A new session without a 1012 may follow a restart (a crash
  * gives no close) or a session the server no longer kept: the words do not pretend to know which.
  */
-export function rejoinNote({ hadSession, resumed, closeCode = null, earlier = null, now = null }) {
+export function rejoinNote({ hadSession, resumed, closeCode = null, earlier = null, now = null }, t = ENGLISH) {
   if (!hadSession) return null;
-  if (resumed) return "Reconnected: nothing was missed.";
-  const words = [
-    closeCode === 1012
-      ? "The server restarted; you are signed in again."
-      : "Reconnected with a new session (the server may have restarted): you are signed in again.",
-  ];
+  if (resumed) return t("rejoin.resumed");
+  const words = [closeCode === 1012 ? t("rejoin.restarted") : t("rejoin.newSession")];
   const before = earlier?.state ?? "logged_out";
   const after = now?.state ?? "logged_out";
-  if (before !== "logged_out" && after === "logged_out") words.push("You were logged out while the page was not connected.");
+  if (before !== "logged_out" && after === "logged_out") words.push(t("rejoin.loggedOut"));
   else if (before !== after && !(after === "not_ready" && now.reason === "disconnected"))
-    words.push(`Your state is now ${STATE_LABELS[after] ?? after} (it was ${STATE_LABELS[before] ?? before}).`);
+    words.push(t("rejoin.changed", { now: stateName(after, t), before: stateName(before, t) }));
   return words.join(" ");
 }
 
@@ -298,45 +343,54 @@ export function withRejoin(view, note) {
  * registered, or busy with a call the ACD did not offer), or null. Conversations still come, and
  * the words say so to an agent who takes them.
  */
-export function phoneNotice(view) {
+export function phoneNotice(view, t = ENGLISH) {
   const device = phoneIssue(view.agent?.state, view.agent?.device);
   if (device === null) return null;
-  const words =
-    device === "unregistered"
-      ? "Your phone is not registered: you get no calls until it is."
-      : "Your phone is busy with another call: no calls are offered until it is free.";
-  return { device, text: takesConversations(view) ? `${words} Chats still come.` : words };
+  const words = device === "unregistered" ? t("phone.unregistered") : t("phone.in_use");
+  return { device, text: takesConversations(view) ? `${words} ${t("phone.chats")}` : words };
 }
 
 /** What happens after this call, as the page says it; null when nothing is pending. */
-export function pendingText(view) {
+export function pendingText(view, t = ENGLISH) {
   const pending = view.pending;
   if (!pending) return null;
-  const what = pending.state === "logged_out" ? "Log out" : `Not ready · ${reasonOf(view, pending.reason)}`;
-  return view.pendingBy ? `${what} (set by ${view.pendingBy})` : what;
+  const what = pending.state === "logged_out" ? t("pending.logout") : t("pending.notReady", { reason: reasonOf(view, pending.reason, t) });
+  return view.pendingBy ? t("pending.by", { what, by: view.pendingBy }) : what;
 }
 
 /** The page's title: an incoming call, or the agent's state. */
-export function pageTitle(view) {
-  return ringingCall(view) ? "Incoming call · WebAgent" : `${stateLine(view).label} · WebAgent`;
+export function pageTitle(view, t = ENGLISH) {
+  return ringingCall(view) ? t("title.ringing") : t("title.state", { state: stateLine(view, t).label });
 }
 
 /** Who calls and why, for the offer or the call panel: `data` as [key, value] pairs. */
-export function callFacts(view, call) {
+export function callFacts(view, call, t = ENGLISH) {
   return {
-    caller: call.caller ?? "Unknown number",
+    caller: call.caller ?? t("call.unknownNumber"),
     queue: queueName(view, call.queue) ?? "–",
     dialled: call.dialled ?? "–",
-    data: Object.entries(call.data ?? {}),
+    data: labelledData(view, call.data),
   };
+}
+
+/**
+ * A call's attached data as `[label, value]` pairs: the keys the tenant names
+ * (`data_labels`) first, in its order and under its labels, then the others as they came.
+ */
+export function labelledData(view, data = {}) {
+  const entries = Object.entries(data ?? {});
+  const labels = view.dataLabels ?? new Map();
+  const named = [...labels].filter(([key]) => Object.hasOwn(data ?? {}, key)).map(([key, label]) => [label, data[key]]);
+  return [...named, ...entries.filter(([key]) => !labels.has(key))];
 }
 
 /**
  * The lanes of the agent's queues that have told their waiting work, in the tenant's order: a
  * row per lane, with its channel, and `lane` the channel's words beside the queue's name where
- * the queue has more than one lane ("" where it has one: its name says it all).
+ * the queue has more than one lane ("" where it has one: its name says it all): voice in words,
+ * a messaging channel by its id ("chat").
  */
-export function queueRows(view) {
+export function queueRows(view, t = ENGLISH) {
   return view.lanes
     .filter((lane) => view.queues.has(lane.key))
     .map(({ key, id, channel }) => {
@@ -346,7 +400,7 @@ export function queueRows(view) {
         id,
         channel,
         name: queueName(view, id),
-        lane: (view.laneCounts.get(id) ?? 1) > 1 ? channel : "",
+        lane: (view.laneCounts.get(id) ?? 1) > 1 ? (channel === VOICE ? t("channel.voice") : channel) : "",
         waiting: String(queue.waiting),
         oldestSince: queue.oldest_waiting_since ?? "",
       };
@@ -363,11 +417,34 @@ export function withDirectory(view, agents) {
  * each once (a queue serving voice and chat is one target), and every other agent listed. A call
  * (`voice`, the default) goes only to queues with a voice lane.
  */
-export function transferTargets(view, channel = VOICE) {
+export function transferTargets(view, channel = VOICE, t = ENGLISH) {
   return {
-    queues: queuesServing(view.lanes, channel).map(([id, name]) => ({ value: `queue:${id}`, name })),
-    agents: view.directory.filter(({ id }) => id !== view.me).map(({ id, name }) => ({ value: `agent:${id}`, name })),
+    queues: queuesServing(view.lanes, channel).map(([id, name]) => {
+      const now = view.queuesNow.get(laneKey(id, channel));
+      const detail = now ? t("transfer.queueDetail", { waiting: now.waiting, ready: now.agents_ready }) : "";
+      return { value: `queue:${id}`, name, detail };
+    }),
+    agents: view.directory
+      .filter(({ id }) => id !== view.me)
+      .map(({ id, name, state }) => ({
+        value: `agent:${id}`,
+        name,
+        detail: state ? stateName(state, t) : "",
+        // A call goes straight only to a ready agent (the server says `agent_not_available`).
+        available: !state || state === "ready",
+      })),
   };
+}
+
+/**
+ * The queues as `list_queues` answered (their waiting work and ready agents now), kept by lane
+ * for the transfer targets' details.
+ */
+export function withQueueList(view, list) {
+  return Object.freeze({
+    ...view,
+    queuesNow: new Map((list?.queues ?? []).map((queue) => [laneKey(queue.id, queue.channel), queue])),
+  });
 }
 
 /**
@@ -375,10 +452,10 @@ export function transferTargets(view, channel = VOICE) {
  * and the agents. Without a channel (not known yet), every queue with a lane of conversations:
  * the server refuses the wrong one with `wrong_channel`.
  */
-export function conversationTargets(view, channel = null) {
-  if (channel !== null) return transferTargets(view, channel);
+export function conversationTargets(view, channel = null, t = ENGLISH) {
+  if (channel !== null) return transferTargets(view, channel, t);
   const queues = new Map(view.lanes.filter((lane) => lane.channel !== VOICE).map((lane) => [lane.id, lane.name]));
-  return { ...transferTargets(view), queues: [...queues].map(([id, name]) => ({ value: `queue:${id}`, name })) };
+  return { ...transferTargets(view, VOICE, t), queues: [...queues].map(([id, name]) => ({ value: `queue:${id}`, name })) };
 }
 
 /**
@@ -419,19 +496,21 @@ export function offerRings(view, nowMs) {
  * What a screen reader hears for an event of this agent: an incoming call, or an offer that
  * ended and why; null for anything else.
  */
-export function announcement(view, event) {
+export function announcement(view, event, t = ENGLISH) {
   if (!concernsMe(view, event)) return null;
   switch (event.type) {
-    case "offer":
-      return `Incoming call from ${event.caller ?? "an unknown number"} for ${queueName(view, event.queue)}.`;
+    case "offer": {
+      const queue = queueName(view, event.queue);
+      return event.caller == null ? t("announce.offerUnknown", { queue }) : t("announce.offer", { caller: event.caller, queue });
+    }
     case "offer_cancelled":
       switch (event.reason) {
         case "caller_hung_up":
-          return "The caller hung up.";
+          return t("announce.callerHungUp");
         case "ring_no_answer":
-          return "The call was not answered in time and went back to the queue.";
+          return t("announce.ringNoAnswer");
         default:
-          return "The call went back to the queue.";
+          return t("announce.backToQueue");
       }
     default:
       return null;
@@ -452,7 +531,7 @@ export function announcement(view, event) {
  * - A pending state: `clear_pending`. `sign_out` (the page's, not a command) waits until the
  *   call and its wrap-up are over.
  */
-export function agentActions(view) {
+export function agentActions(view, t = ENGLISH) {
   const state = agentState(view);
   const busy = BUSY_STATES.has(state);
   const loggedIn = state !== "logged_out";
@@ -464,8 +543,8 @@ export function agentActions(view) {
   return {
     login: action(!loggedIn),
     ready: action(loggedIn, state !== "ready" && !busy),
-    not_ready: action(loggedIn, true, busy ? "Not ready after this call" : "Not ready"),
-    logout: action(loggedIn, true, busy ? "Log out after this call" : "Log out"),
+    not_ready: action(loggedIn, true, busy ? t("action.notReadyAfterCall") : t("action.notReady")),
+    logout: action(loggedIn, true, busy ? t("action.logoutAfterCall") : t("action.logout")),
     clear_pending: action(Boolean(view.pending)),
     accept: action(offer),
     reject: action(offer),
@@ -475,8 +554,113 @@ export function agentActions(view) {
     hangup: action(onCall),
     end_wrap_up: action(wrapUp),
     extend_wrap_up: action(wrapUp),
-    sign_out: { shown: true, enabled: !busy, label: undefined, title: busy ? "Finish the call and the wrap-up first" : "" },
+    sign_out: { shown: true, enabled: !busy, label: undefined, title: busy ? t("action.signOutBusy") : "" },
   };
+}
+
+// --- The ring tone ----------------------------------------------------------------------------
+
+/**
+ * The ring tones an agent may pick: each a chord of `frequencies` (Hz) sounded in `bursts`
+ * (start, seconds into each ring) of 0.4 s, every three seconds.
+ */
+export const RING_TONES = Object.freeze({
+  classic: Object.freeze({ frequencies: [440, 480], bursts: [0, 0.6] }),
+  soft: Object.freeze({ frequencies: [330, 392], bursts: [0] }),
+  bright: Object.freeze({ frequencies: [880, 1320], bursts: [0, 0.3, 0.6] }),
+});
+
+/** The sound settings as stored (`{volume, tone}` text), made safe: volume 0-100, a known tone. */
+export function soundSettings(stored) {
+  const volume = Number.parseInt(stored?.volume ?? "", 10);
+  return {
+    volume: Number.isFinite(volume) ? Math.min(100, Math.max(0, volume)) : 60,
+    tone: Object.hasOwn(RING_TONES, stored?.tone ?? "") ? stored.tone : "classic",
+  };
+}
+
+/** The peak gain of a ring at `volume` percent: loudness follows the square, 0.25 at full. */
+export function ringGain(volume) {
+  return 0.25 * (volume / 100) ** 2;
+}
+
+// --- Disposition and notes ------------------------------------------------------------------
+
+/**
+ * What the agent may record about the call it is on or wrapping up: `{call, queue, codes,
+ * required}`, the codes of the queue it answered the call in; null when it is on no call, or the
+ * queue has none. `rememberedQueue` is the call's queue as the page kept it across a reload (a
+ * wrap-up's snapshot no longer names the call's queue).
+ */
+export function dispositionChoices(view, rememberedQueue = null) {
+  const state = agentState(view);
+  if (state !== "on_call" && state !== "wrap_up") return null;
+  const call = view.agent.call;
+  const queue = view.handled?.call === call ? view.handled.queue : rememberedQueue;
+  const choices = queue === null ? undefined : view.dispositions.get(queue);
+  return choices ? { call, queue, codes: choices.codes, required: choices.required } : null;
+}
+
+/**
+ * Whether End wrap-up must wait for a disposition: the queue requires one and the server has not
+ * acknowledged one for this call (`saved`: `{call, disposition}` of the last acknowledged
+ * `set_disposition`), with the words the button's title says.
+ */
+export function wrapUpBlocked(choices, saved, t = ENGLISH) {
+  const given = saved?.call === choices?.call && Boolean(saved?.disposition);
+  const blocked = Boolean(choices?.required) && !given;
+  return { blocked, why: blocked ? t("disposition.blocked") : "" };
+}
+
+/** The `set_disposition` command for the call: the chosen code ("" for none) and the notes. */
+export function dispositionCommand(choices, code, notes) {
+  const fields = { call: choices.call };
+  if (code) fields.disposition = code;
+  if (notes.trim()) fields.notes = notes;
+  return ["set_disposition", fields];
+}
+
+// --- The agent's own day ------------------------------------------------------------------
+
+/** The states whose time today the page lists, in this order. */
+const DAY_STATES = ["ready", "on_call", "wrap_up", "ringing", "not_ready"];
+
+/**
+ * What the "My day" panel shows of a `my_day` result: the figures (calls handled, average handle
+ * time, occupancy), the time in each state, and the last calls (`clock` formats an instant as
+ * the time of day, in the page's locale: the translator's `t.time`). Null: nothing to show yet.
+ */
+export function dayView(view, day, clock, t = ENGLISH) {
+  if (!day) return null;
+  const percent = (value) => (value === null ? "–" : `${Math.round(value)} %`);
+  const dispositionName = (queue, code) =>
+    code === null ? "–" : (view.dispositions.get(queue)?.codes.find((c) => c.id === code)?.name ?? code);
+  return {
+    handled: String(day.handled),
+    aht: day.aht_secs === null ? "–" : formatDuration(day.aht_secs),
+    occupancy: percent(day.occupancy_percent),
+    states: DAY_STATES.map((state) => ({
+      state,
+      label: stateName(state, t),
+      time: formatDuration(day.time_in_state[state] ?? 0),
+    })),
+    recent: day.recent.map((call) => ({
+      call: call.call,
+      at: clock(call.connected_at),
+      caller: call.caller ?? t("call.unknownNumber"),
+      queue: queueName(view, call.queue) ?? call.queue,
+      duration: formatDuration(call.talk_secs + call.hold_secs),
+      disposition: dispositionName(call.queue, call.disposition),
+    })),
+  };
+}
+
+/**
+ * Whether the day must be asked for again after this agent_state: a handling ended (leaving
+ * wrap-up, or a call without one), or the state changed at all (time in state moved on).
+ */
+export function dayChanged(before, after) {
+  return !before || !after || before.state !== after.state || before.since !== after.since;
 }
 
 /** Whether `action` is on offer now: shown and usable. */
@@ -564,11 +748,9 @@ export function controlsChanged(before, after) {
  * What the page says beside a control whose press was not taken (`guarded`): that nothing
  * happened, why, and how to do it after all. `label` is the button's words.
  */
-export function guardNote(action, label) {
-  const still =
-    { hangup: "Still on the call", end_wrap_up: "Still in wrap-up", logout: "Still logged in", sign_out: "Still signed in" }[action] ??
-    "Nothing changed";
-  return `${still}: that press came just as the page changed, so it was not taken. Press “${label}” again if you meant it.`;
+export function guardNote(action, label, t = ENGLISH) {
+  const still = GUARDED_ACTIONS.has(action) ? t(`guard.${action}`) : t("guard.other");
+  return t("guard.note", { still, label });
 }
 
 /**

@@ -10,7 +10,8 @@
 // held_since and held_secs, so a reload mid-call goes on counting). What the agent did
 // not do itself (a supervisor's change, the ACD's, a reconnect) is said in words under the state
 // (stateWhy, rejoinNote). The agent's conversations (chat, SMS) are conversations.js's panel,
-// beside the calls, fed the same events.
+// beside the calls, fed the same events. The page speaks English or German (i18n.js; every text
+// is in agent-messages.js), with a switch in its bar.
 //
 // Importing this module does nothing; agent-main.js calls `start()` when the page loads.
 
@@ -25,6 +26,10 @@ import {
   connectedCall,
   conversationTargets,
   controlsChanged,
+  dayChanged,
+  dayView,
+  dispositionChoices,
+  dispositionCommand,
   emptyView,
   focusAfter,
   guardNote,
@@ -44,9 +49,16 @@ import {
   takesConversations,
   transferTargets,
   withDirectory,
+  withQueueList,
+  RING_TONES,
+  ringGain,
+  soundSettings,
   withRejoin,
+  wrapUpBlocked,
 } from "./agent-state.js";
+import { AGENT_MESSAGES } from "./agent-messages.js";
 import { conversationPanel } from "./conversations.js";
+import { languageSwitch, localize, pageTranslator } from "./i18n.js";
 import {
   announce,
   byRole,
@@ -77,6 +89,8 @@ const RESUMED_NOTE_MS = 15000;
 class Ringer {
   #context = null;
   #timer = null;
+  /** The agent's choice of loudness (0-100) and tone (`RING_TONES`). */
+  settings = soundSettings(null);
 
   constructor(toggle) {
     this.toggle = toggle;
@@ -106,18 +120,25 @@ class Ringer {
     this.#timer = null;
   }
 
+  /** One ring now, whether an offer rings or not (the settings' Test button). */
+  test() {
+    this.#burst();
+  }
+
   #burst() {
     const context = this.#context;
     if (!context || context.state !== "running") return;
+    const { frequencies, bursts } = RING_TONES[this.settings.tone];
+    const peak = ringGain(this.settings.volume);
     const gain = context.createGain();
     gain.connect(context.destination);
     const t = context.currentTime;
     gain.gain.setValueAtTime(0, t);
-    for (const start of [0, 0.6]) {
-      gain.gain.setTargetAtTime(0.15, t + start, 0.01);
+    for (const start of bursts) {
+      gain.gain.setTargetAtTime(peak, t + start, 0.01);
       gain.gain.setTargetAtTime(0, t + start + 0.4, 0.01);
     }
-    for (const frequency of [440, 480]) {
+    for (const frequency of frequencies) {
       const oscillator = context.createOscillator();
       oscillator.frequency.value = frequency;
       oscillator.connect(gain);
@@ -129,6 +150,9 @@ class Ringer {
 
 /** Starts the WebAgent on the page that loaded it. */
 export function start() {
+  const t = pageTranslator(AGENT_MESSAGES);
+  localize(document, t);
+  languageSwitch(byRole("language"), t);
   const button = (action) => document.querySelector(`[data-action="${action}"]`);
 
   // The token lives as long as the tab (sessionStorage), the password only in memory: a reload
@@ -137,6 +161,28 @@ export function start() {
 
   /** What the page knows (agent-state.js), rebuilt from each session's snapshot. */
   let view = emptyView();
+
+  // The disposition of the current call: the queue it was answered in and the last code and notes
+  // the server acknowledged, kept for the tab's life (a reload in wrap-up no longer learns the
+  // call's queue from the server, nor what was saved).
+  const dispositionStore = webStorage("session");
+  const dispositionKey = "acdhub.agent.disposition";
+  let saved = readSaved();
+  function readSaved() {
+    try {
+      return JSON.parse(dispositionStore?.getItem(dispositionKey) ?? "null");
+    } catch {
+      return null;
+    }
+  }
+  /** The queue of the agent's call as this tab kept it, if it kept one for that call. */
+  function rememberedQueue() {
+    return saved && view.agent && saved.call === view.agent.call ? saved.queue : null;
+  }
+  function keepSaved(next) {
+    saved = next;
+    dispositionStore?.setItem(dispositionKey, JSON.stringify(next));
+  }
 
   // What a reconnect's words need (rejoinNote): whether this page had a session, how the last
   // connection closed, and the agent's state before a new session's snapshot replaced it.
@@ -151,7 +197,8 @@ export function start() {
     root: byRole("conversations"),
     announcer: byRole("chat-announcer"),
     notice: byRole("notice"),
-    explain,
+    explain: (error) => explain(error, t),
+    t,
   });
 
   const ringer = new Ringer(byRole("sound"));
@@ -159,6 +206,24 @@ export function start() {
   byRole("sound").checked = preferences?.getItem("acdhub.agent.sound") !== "off";
   byRole("sound").addEventListener("change", (event) => {
     preferences?.setItem("acdhub.agent.sound", event.target.checked ? "on" : "off");
+  });
+  // The ring's loudness and tone, kept in this browser.
+  ringer.settings = soundSettings({
+    volume: preferences?.getItem("acdhub.agent.volume"),
+    tone: preferences?.getItem("acdhub.agent.tone"),
+  });
+  byRole("volume").value = String(ringer.settings.volume);
+  byRole("tone").value = ringer.settings.tone;
+  const keepSound = () => {
+    ringer.settings = soundSettings({ volume: byRole("volume").value, tone: byRole("tone").value });
+    preferences?.setItem("acdhub.agent.volume", String(ringer.settings.volume));
+    preferences?.setItem("acdhub.agent.tone", ringer.settings.tone);
+  };
+  byRole("volume").addEventListener("change", keepSound);
+  byRole("tone").addEventListener("change", keepSound);
+  byRole("sound-test").addEventListener("click", () => {
+    keepSound();
+    ringer.test();
   });
 
   // --- Events from the server ---------------------------------------------------------------
@@ -173,11 +238,11 @@ export function start() {
     const session = e.detail;
     if (session.role !== "agent") {
       client.stop({ forget: true, code: "not_an_agent", message: "" });
-      signIn.show(`${session.user} is a ${session.role}, not an agent: use the ${session.role} page.`);
+      signIn.show(t("page.notAgent", { user: session.user, role: session.role }));
       return;
     }
     view = signedIn(view, session);
-    const note = rejoinNote({ hadSession, resumed: session.resumed, closeCode: lastCloseCode, earlier: earlierAgent, now: view.agent });
+    const note = rejoinNote({ hadSession, resumed: session.resumed, closeCode: lastCloseCode, earlier: earlierAgent, now: view.agent }, t);
     view = withRejoin(view, note);
     hadSession = true;
     lastCloseCode = null;
@@ -194,6 +259,7 @@ export function start() {
     byRole("who").textContent = `${view.names.agents.get(view.me) ?? view.me} (${session.user})`;
     fillChoices();
     loadDirectory();
+    loadDay();
     byRole("app").hidden = false;
     byRole("sign-out").hidden = false;
     render();
@@ -203,19 +269,79 @@ export function start() {
     const event = e.detail;
     const held = conversations.holds();
     conversations.event(event);
-    const words = announcement(view, event);
+    const words = announcement(view, event, t);
     const next = reduceAt(view, event);
     if (words) announce(byRole("announcer"), words);
     if (next === view && held === conversations.holds()) return;
     if (controlsChanged(view, next)) actionDone();
+    const dayMoved = event.type === "agent_state" && dayChanged(view.agent, next.agent);
+    const connected = event.type === "agent_state" && event.state === "on_call" && view.agent?.state !== "on_call";
     view = next;
     render();
+    if (dayMoved) loadDay();
+    if (connected) void loadTargets();
   });
   client.addEventListener("state", (e) => {
     // How the lost connection closed: 1012 says the server was stopping (rejoinNote).
     if (e.detail.state === State.RECONNECTING && e.detail.closeCode !== undefined) lastCloseCode = e.detail.closeCode;
     render();
   });
+
+  // --- My day --------------------------------------------------------------------------------
+
+  /** The last `my_day` result; null until the first comes. */
+  let day = null;
+  let dayAsked = 0;
+  const clock = (instant) => {
+    const at = Date.parse(instant);
+    return Number.isFinite(at) ? t.time(at, { seconds: false }) : "";
+  };
+
+  /**
+   * Asks the server for the agent's day (at sign-in, on each change of state, and each minute):
+   * the last answer asked for wins; a failed one leaves the panel as it was.
+   */
+  async function loadDay() {
+    const ticket = ++dayAsked;
+    try {
+      const result = await client.request("my_day");
+      if (ticket !== dayAsked) return;
+      day = result;
+      renderDay();
+    } catch {
+      // Offline or refused: the next change or minute asks again.
+    }
+  }
+  setInterval(() => {
+    if (client.state === State.LIVE && view.agent) void loadDay();
+  }, 60000);
+
+  function renderDay() {
+    const shown = dayView(view, day, clock, t);
+    byRole("my-day").hidden = !shown;
+    if (!shown) return;
+    for (const figure of ["handled", "aht", "occupancy"]) {
+      document.querySelector(`[data-day="${figure}"]`).textContent = shown[figure];
+    }
+    fill(
+      byRole("day-states"),
+      shown.states.map((row) =>
+        h("tr", { dataset: { state: row.state } }, h("th", { scope: "row" }, row.label), h("td", { class: "number" }, row.time)),
+      ),
+    );
+    const calls = shown.recent.map((call) =>
+      h(
+        "tr",
+        { dataset: { call: call.call } },
+        h("td", {}, call.at),
+        h("td", {}, call.caller),
+        h("td", {}, call.queue),
+        h("td", { class: "number" }, call.duration),
+        h("td", {}, call.disposition),
+      ),
+    );
+    fill(byRole("recent-calls"), calls.length ? calls : h("tr", {}, h("td", { colspan: 5, class: "hint" }, t("day.noCalls"))));
+  }
 
   /**
    * The transfer targets: the tenant's agents, page by page (`list_agents`), at most
@@ -243,15 +369,50 @@ export function start() {
     const chosen = reasons.value;
     fill(reasons, [...view.names.reasons].map(([id, name]) => h("option", { value: id }, name)));
     if (chosen) reasons.value = chosen;
-    const targets = transferTargets(view);
+    const targets = transferTargets(view, undefined, t);
     // A conversation's targets depend on its channel: the panel asks for the one it shows.
-    conversations.setTargets((channel) => conversationTargets(view, channel));
+    conversations.setTargets((channel) => conversationTargets(view, channel, t));
+    // Nothing is chosen until the agent chooses: not the call's own queue, not the first agent.
+    const select = byRole("transfer-targets");
+    const target = select.value;
+    const option = ({ value, name, detail, available = true }) =>
+      h("option", { value, disabled: !available }, detail ? `${name} — ${detail}` : name);
     fill(
-      byRole("transfer-targets"),
-      h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
-      h("optgroup", { label: "Agents" }, targets.agents.map(({ value, name }) => h("option", { value }, name))),
+      select,
+      h("option", { value: "" }, t("transfer.choose")),
+      h("optgroup", { label: t("transfer.queues") }, targets.queues.map(option)),
+      h("optgroup", { label: t("transfer.agents") }, targets.agents.map(option)),
     );
+    const still = [...targets.queues, ...targets.agents].find((t) => t.value === target && t.available !== false);
+    select.value = still ? target : "";
+    button("transfer").disabled = !select.value;
   }
+
+  /**
+   * How busy each transfer target is now: the queues' waiting calls and ready agents
+   * (`list_queues`) and the agents' states (`list_agents`), asked for when a call connects,
+   * when the agent opens the list, and every 10 seconds while on a call.
+   */
+  let targetsAsked = 0;
+  async function loadTargets() {
+    const ticket = ++targetsAsked;
+    try {
+      const list = await client.request("list_queues");
+      if (ticket !== targetsAsked) return;
+      view = withQueueList(view, list);
+      fillChoices();
+    } catch {
+      return;
+    }
+    await loadDirectory();
+  }
+  byRole("transfer-targets").addEventListener("focus", () => void loadTargets());
+  byRole("transfer-targets").addEventListener("change", () => {
+    button("transfer").disabled = !byRole("transfer-targets").value;
+  });
+  setInterval(() => {
+    if (client.state === State.LIVE && agentState(view) === "on_call") void loadTargets();
+  }, 10000);
 
   function render() {
     const live = client.state === State.LIVE;
@@ -260,7 +421,7 @@ export function start() {
     byRole("stale").hidden = live || !view.agent;
     const focusWasInApp = document.activeElement === document.body || byRole("app").contains(document.activeElement);
 
-    const line = stateLine(view);
+    const line = stateLine(view, t);
     const badge = byRole("state");
     badge.textContent = line.label;
     badge.dataset.state = line.state;
@@ -268,7 +429,7 @@ export function start() {
     byRole("state-since").hidden = !line.timed;
     // Why, in words, when the agent did not do it: a polite live region whose words change only
     // when they do. The short "(set by ...)" stays in the page but not on show when they say it.
-    const why = stateWhy(view);
+    const why = stateWhy(view, t);
     const whyLine = byRole("state-why");
     if (whyLine.textContent !== (why?.text ?? "")) whyLine.textContent = why?.text ?? "";
     byRole("by").textContent = line.by;
@@ -276,17 +437,18 @@ export function start() {
 
     // The phone's notice: its live region stays in the page and only its words change, so a
     // screen reader says them when they come; with none, it is empty and takes no room.
-    const phone = phoneNotice(view);
+    const phone = phoneNotice(view, t);
     const phoneLine = byRole("phone-notice");
     if (phoneLine.textContent !== (phone?.text ?? "")) phoneLine.textContent = phone?.text ?? "";
     phoneLine.dataset.device = phone?.device ?? "";
 
-    const pending = pendingText(view);
+    const pending = pendingText(view, t);
     byRole("pending").hidden = pending === null;
     if (pending !== null) byRole("pending-text").textContent = pending;
 
-    const actions = agentActions(view);
+    const actions = agentActions(view, t);
     button("login").hidden = !actions.login.shown;
+    byRole("first-step").hidden = !actions.login.shown;
     for (const action of ["ready", "not_ready", "logout"]) button(action).hidden = !actions[action].shown;
     byRole("reasons").hidden = !actions.not_ready.shown;
     button("ready").disabled = !actions.ready.enabled;
@@ -301,19 +463,19 @@ export function start() {
     offerPanel.hidden = !ringing;
     conversations.setCallRinging(Boolean(ringing));
     if (ringing) {
-      const facts = callFacts(view, ringing);
+      const facts = callFacts(view, ringing, t);
       byRole("offer-caller").textContent = facts.caller;
       byRole("offer-queue").textContent = facts.queue;
       byRole("offer-dialled").textContent = facts.dialled;
       fillData(byRole("offer-data"), facts.data);
     }
-    document.title = pageTitle(view);
+    document.title = pageTitle(view, t);
     ring(live);
 
     const onCall = connectedCall(view);
     byRole("call").hidden = !onCall;
     if (onCall) {
-      const facts = callFacts(view, onCall);
+      const facts = callFacts(view, onCall, t);
       byRole("call-caller").textContent = facts.caller;
       byRole("call-queue").textContent = facts.queue;
       byRole("call-dialled").textContent = facts.dialled;
@@ -324,6 +486,7 @@ export function start() {
       button("resume").hidden = !actions.resume.shown;
     }
     byRole("wrap-up").hidden = !actions.end_wrap_up.shown;
+    renderDisposition(actions);
 
     renderQueues();
     tick();
@@ -351,6 +514,53 @@ export function start() {
     { capture: true },
   );
 
+  /** The disposition form of the call's wrap-up, and End wrap-up held back while it must wait. */
+  function renderDisposition(actions) {
+    if (view.handled && saved?.call !== view.handled.call) {
+      keepSaved({ call: view.handled.call, queue: view.handled.queue, disposition: "", notes: "" });
+    }
+    const choices = dispositionChoices(view, rememberedQueue());
+    const form = byRole("disposition");
+    form.hidden = !choices || !actions.end_wrap_up.shown;
+    const { blocked, why } = wrapUpBlocked(choices, saved, t);
+    button("end_wrap_up").disabled = blocked;
+    button("end_wrap_up").title = why;
+    if (!choices) return;
+    byRole("disposition-required").hidden = !choices.required;
+    const select = byRole("disposition-code");
+    if (select.dataset.call !== choices.call) {
+      // A new call: its queue's codes, with what was saved for it.
+      select.dataset.call = choices.call;
+      const none = choices.required ? t("disposition.choose") : t("disposition.none");
+      fill(select, [h("option", { value: "" }, none), ...choices.codes.map((code) => h("option", { value: code.id }, code.name))]);
+      select.value = saved?.call === choices.call ? saved.disposition : "";
+      byRole("disposition-notes").value = saved?.call === choices.call ? saved.notes : "";
+      byRole("disposition-status").textContent = "";
+    }
+  }
+
+  /** Sends the form's code and notes; the status line says what the server kept. */
+  async function saveDisposition() {
+    const choices = dispositionChoices(view, rememberedQueue());
+    if (!choices) return;
+    const code = byRole("disposition-code").value;
+    const notes = byRole("disposition-notes").value;
+    const status = byRole("disposition-status");
+    const [type, fields] = dispositionCommand(choices, code, notes);
+    try {
+      await client.request(type, fields);
+      keepSaved({ call: choices.call, queue: choices.queue, disposition: code, notes });
+      const name = choices.codes.find((c) => c.id === code)?.name;
+      status.textContent = name ? t("disposition.saved", { name }) : t("disposition.savedNone");
+    } catch (error) {
+      if (!(error instanceof AcdError)) throw error;
+      status.textContent = t("disposition.notSaved", { why: explain(error, t), code: error.code });
+    }
+    render();
+  }
+  byRole("disposition-code").addEventListener("change", () => void saveDisposition());
+  byRole("disposition-save").addEventListener("click", () => void saveDisposition());
+
   function isUsable(element) {
     return element && element !== document.body && !element.disabled && element.offsetParent !== null;
   }
@@ -360,7 +570,7 @@ export function start() {
   }
 
   function renderQueues() {
-    const rows = queueRows(view).map((queue) =>
+    const rows = queueRows(view, t).map((queue) =>
       h(
         "tr",
         { dataset: { queue: queue.id, channel: queue.channel } },
@@ -370,7 +580,7 @@ export function start() {
         h("td", { class: "number" }, h("time", { dataset: { since: queue.oldestSince } }, "–")),
       ),
     );
-    fill(byRole("queues"), rows.length ? rows : h("tr", {}, h("td", { colspan: 3, class: "hint" }, "No queues yet.")));
+    fill(byRole("queues"), rows.length ? rows : h("tr", {}, h("td", { colspan: 3, class: "hint" }, t("queues.none"))));
   }
 
   /**
@@ -408,7 +618,7 @@ export function start() {
     isGuarded: guarded,
     noteFor: (action) => document.querySelector(`[data-guard-note="${action}"]`),
     allNotes: () => document.querySelectorAll("[data-guard-note]"),
-    noteText: guardNote,
+    noteText: (action, label) => guardNote(action, label, t),
   });
 
   // --- Commands -----------------------------------------------------------------------------
@@ -422,7 +632,7 @@ export function start() {
       notice.hidden = true;
     } catch (error) {
       if (!(error instanceof AcdError)) throw error;
-      notice.textContent = `${explain(error)} (${error.code})`;
+      notice.textContent = `${explain(error, t)} (${error.code})`;
       notice.hidden = false;
     } finally {
       source.disabled = false;
@@ -462,30 +672,36 @@ export function start() {
     byRole("app").hidden = true;
     byRole("sign-out").hidden = true;
     byRole("who").textContent = "";
-    signIn.show("You are signed out.");
+    signIn.show(t("page.signedOut"));
   });
 
   // --- Start --------------------------------------------------------------------------------
 
-  showConnection(client, byRole("connection"));
-  const signIn = signInForm(client, byRole("sign-in"), (visible) => {
-    if (visible) byRole("app").hidden = true;
-  });
+  showConnection(client, byRole("connection"), t);
+  const signIn = signInForm(
+    client,
+    byRole("sign-in"),
+    (visible) => {
+      if (visible) byRole("app").hidden = true;
+    },
+    undefined,
+    t,
+  );
   everySecond(tick);
   if (client.hasToken()) client.start();
   else signIn.show();
 }
 
-function explain(error) {
+/** Why a command was refused, in the translator's words where the page has them (by the code), else the server's. */
+function explain(error, t) {
   switch (error.code) {
     case "offline":
-      return "Not connected to the server: try again when the connection is back.";
     case "connection_lost":
-      return "The connection dropped before the server answered: check your state once it is back.";
     case "not_offered":
-      return "That call is no longer ringing here.";
     case "agent_not_available":
-      return "That agent cannot take a call now.";
+    case "disposition_required":
+    case "notes_too_long":
+      return t(`error.${error.code}`);
     default:
       return error.message;
   }

@@ -7,12 +7,19 @@
 // `conversationGuarded` keep the keyboard off the controls that end a chat (agent-state.js's
 // rule for calls: a press that comes within GUARD_MS of the previous action is not taken there).
 // No DOM, no network, no clock (times come in as arguments): conversations.js draws what this module says, and Node tests it as it
-// is (tests/browser/conversations-state.test.mjs).
+// is (tests/browser/conversations-state.test.mjs). What it says is in the language of the
+// translator `t` the functions that word something take last (i18n.js, with the WebAgent's
+// agent-messages.js); English without one.
 
+import { AGENT_MESSAGES } from "./agent-messages.js";
 import { GUARD_MS, guarded } from "./agent-state.js";
 import { formatDuration, secondsSince } from "./format.js";
+import { translator } from "./i18n.js";
 
 export { GUARD_MS };
+
+/** The panel's words in English: the translator of a caller that passes none. */
+const ENGLISH = translator({ messages: AGENT_MESSAGES });
 
 /**
  * The view before any session. Plain data, never changed in place.
@@ -239,23 +246,26 @@ export function waitingSince(conversation) {
 }
 
 /** Who writes, as the page names them. */
-export function customerName(conversation) {
-  return conversation.customer ?? "Unknown customer";
+export function customerName(conversation, t = ENGLISH) {
+  return conversation.customer ?? t("conversations.unknownCustomer");
 }
 
-export const STATUS_LABELS = Object.freeze({ offered: "New", open: "Open", wrap_up: "Wrap-up" });
+/** A conversation's status (`offered`, `open`, `wrap_up`) in the translator's words. */
+export function statusLabel(status, t = ENGLISH) {
+  return t.has(`conversations.status.${status}`) ? t(`conversations.status.${status}`) : status;
+}
 
 /**
  * The list's rows, in the order the conversations came: id, customer, status, unread count,
  * the last customer message's instant, since when the customer waits (null: not waiting), and
  * whether it is the selected one. `queueName(id)` names queues.
  */
-export function conversationRows(view, queueName = (id) => id) {
+export function conversationRows(view, queueName = (id) => id, t = ENGLISH) {
   return [...view.conversations.values()].map((conversation) => ({
     id: conversation.id,
-    customer: customerName(conversation),
+    customer: customerName(conversation, t),
     status: conversation.status,
-    statusLabel: STATUS_LABELS[conversation.status],
+    statusLabel: statusLabel(conversation.status, t),
     queue: queueName(conversation.queue),
     channel: conversation.channel,
     unread: unreadCount(view, conversation.id),
@@ -379,9 +389,9 @@ export function conversationControlsChanged(before, after) {
  * What the page says under a control whose press was not taken (`conversationGuarded`): that
  * nothing happened, why, and how to do it after all. `label` is the button's words.
  */
-export function conversationGuardNote(action, label) {
-  const still = { close: "Still open", end_wrap_up: "Still in wrap-up" }[action] ?? "Nothing changed";
-  return `${still}: that press came just as the page changed, so it was not taken. Press “${label}” again if you meant it.`;
+export function conversationGuardNote(action, label, t = ENGLISH) {
+  const still = Object.hasOwn(GUARDED_CONVERSATION_ACTIONS, action) ? t(`guard.${action}`) : t("guard.other");
+  return t("guard.note", { still, label });
 }
 
 /**
@@ -418,39 +428,31 @@ export function conversationCommand(conversation, action, { text = "", target = 
  * customer message, naming the customer; a new conversation offered; one that ended without
  * the agent. Null for anything else, and for a message already in the transcript.
  */
-export function conversationAnnouncement(view, event) {
+export function conversationAnnouncement(view, event, t = ENGLISH) {
   if (!concernsMe(view, event)) return null;
   const known = view.conversations.get(event.conversation);
   switch (event.type) {
     case "message":
       if (!known || event.from !== "customer" || known.transcript.some((item) => item.number === event.number)) return null;
-      return `New message from ${customerName(known)}: ${clip(event.text)}`;
+      return t("conversations.announce.message", { customer: customerName(known, t), text: clip(event.text) });
     case "conversation_offer":
-      return known ? null : `New chat from ${event.customer ?? "an unknown customer"}.`;
+      if (known) return null;
+      return event.customer == null
+        ? t("conversations.announce.offerUnknown")
+        : t("conversations.announce.offer", { customer: event.customer });
     case "conversation_offer_cancelled":
-      return known ? `The chat from ${customerName(known)} went back to the queue.` : null;
+      return known ? t("conversations.announce.cancelled", { customer: customerName(known, t) }) : null;
     case "conversation_closed":
-      return known && event.by === "customer" ? `${customerName(known)} left the chat.` : null;
+      return known && event.by === "customer" ? t("conversations.announce.left", { customer: customerName(known, t) }) : null;
     default:
       return null;
   }
 }
 
 /** What the page says of a conversation command's refusal, by its code; null: the page's usual words. */
-export function conversationRefusal(code) {
-  return (
-    {
-      not_offered: "That chat is no longer offered to you.",
-      not_in_conversation: "That chat is no longer yours.",
-      conversation_closed: "That chat is closed.",
-      conversation_open: "That chat is still open.",
-      wrong_channel: "That queue takes other work: pick a queue of this channel.",
-      agent_not_available: "That agent cannot take this chat now.",
-      message_too_long: "The message is too long.",
-      empty_message: "The message is empty.",
-      transcript_full: "This chat holds as many messages as it can.",
-    }[code] ?? null
-  );
+export function conversationRefusal(code, t = ENGLISH) {
+  const key = `conversations.refused.${code}`;
+  return typeof code === "string" && /^\w+$/.test(code) && t.has(key) ? t(key) : null;
 }
 
 /** A message as it is read out: its first 160 characters. */

@@ -9,12 +9,13 @@
 // keyboard is kept off the controls that end a chat: a chat in wrap-up takes the focus on its
 // own section, and a key press on Close chat or End chat wrap-up that comes just as the panel
 // changed is not taken (conversations-state.js's conversationFocusAfter and conversationGuarded).
+// Its words are the translator's the page passes (i18n.js, agent-messages.js), English without one.
 //
 // Importing this module does nothing; agent.js makes the panel when the page starts.
 
 import { AcdError } from "./acdhub.js";
+import { AGENT_MESSAGES } from "./agent-messages.js";
 import {
-  STATUS_LABELS,
   conversationActions,
   conversationAnnouncement,
   conversationClocks,
@@ -33,21 +34,26 @@ import {
   select,
   selectedConversation,
   signedIn,
+  statusLabel,
   totals,
   withKept,
 } from "./conversations-state.js";
+import { translator } from "./i18n.js";
 import { announce, everySecond, fill, h, namesById, pressGuard } from "./ui.js";
+
+/** Where the panel keeps what was read across a reload of the page. */
+const KEPT = "acdhub.conversations.kept";
+
+/** The panel's words in English, for a page that passes no translator. */
+const ENGLISH = translator({ messages: AGENT_MESSAGES });
 
 /**
  * Makes the panel in `root` (the `[data-role=conversations]` section of agent.html).
  * `client` sends commands and tells the server's clock; `announcer` is a polite live region;
- * `notice` shows a refusal with its code, in the words `explain(error)` gives. Returns what
- * agent.js calls as the session goes on.
+ * `notice` shows a refusal with its code, in the words `explain(error)` gives; `t` is the
+ * page's translator (i18n.js). Returns what agent.js calls as the session goes on.
  */
-/** Where the panel keeps what was read across a reload of the page. */
-const KEPT = "acdhub.conversations.kept";
-
-export function conversationPanel({ client, root, announcer, notice, explain = (error) => error.message }) {
+export function conversationPanel({ client, root, announcer, notice, explain = (error) => error.message, t = ENGLISH }) {
   const part = (role) => root.querySelector(`[data-role="${role}"]`);
   const control = (action) => root.querySelector(`[data-chat-action="${action}"]`);
   const list = part("conversation-list");
@@ -109,9 +115,9 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
   function render() {
     keep();
     const focusWasHere = document.activeElement === document.body || root.contains(document.activeElement);
-    const all = conversationRows(view, queueName);
+    const all = conversationRows(view, queueName, t);
     const sum = totals(view);
-    part("conversations-total").textContent = all.length ? `${all.length} · ${sum.unread} unread` : "";
+    part("conversations-total").textContent = all.length ? t("conversations.total", { count: all.length, unread: sum.unread }) : "";
     part("conversations-empty").hidden = all.length > 0;
     renderRows(all);
     renderSelected();
@@ -148,10 +154,16 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
       row.queue.textContent = data.queue;
       row.unread.hidden = data.unread === 0;
       row.count.textContent = String(data.unread);
-      row.unreadWords.textContent = data.unread === 1 ? " unread message" : " unread messages";
+      row.unreadWords.textContent = t("conversations.unread", { count: data.unread });
       row.waitingTime.dataset.since = data.waitingSince ?? "";
       row.waiting.hidden = !data.waitingSince;
-      row.answered.textContent = data.waitingSince ? "" : data.status === "wrap_up" ? "closed" : data.lastCustomerAt ? "answered" : "";
+      row.answered.textContent = data.waitingSince
+        ? ""
+        : data.status === "wrap_up"
+          ? t("conversations.closed")
+          : data.lastCustomerAt
+            ? t("conversations.answered")
+            : "";
     });
   }
 
@@ -167,7 +179,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
       answered: span("answered"),
     };
     row.unread = h("span", { class: "unread", dataset: { role: "unread" } }, row.count, row.unreadWords);
-    row.waiting = span("waiting", "waiting ", row.waitingTime);
+    row.waiting = span("waiting", ...t.parts("conversations.waiting", { time: row.waitingTime }));
     row.button = h(
       "button",
       { type: "button", class: "conversation-row", dataset: { role: "conversation-row", conversation: id } },
@@ -203,12 +215,16 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     }
     detail.dataset.conversation = conversation.id;
     detail.dataset.status = conversation.status;
-    const name = customerName(conversation);
+    const name = customerName(conversation, t);
     part("conversation-customer").textContent = name;
-    part("conversation-status").textContent = STATUS_LABELS[conversation.status];
+    part("conversation-status").textContent = statusLabel(conversation.status, t);
     part("conversation-queue").textContent = queueName(conversation.queue);
     part("conversation-closed-by").textContent =
-      conversation.closedBy === "customer" ? `${name} left.` : conversation.closedBy === "agent" ? "You closed it." : "";
+      conversation.closedBy === "customer"
+        ? t("conversations.customerLeft", { customer: name })
+        : conversation.closedBy === "agent"
+          ? t("conversations.youClosed")
+          : "";
     fill(
       part("conversation-data"),
       Object.entries(conversation.data ?? {}).flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, value)]),
@@ -221,7 +237,11 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     part("composer").hidden = !actions.send;
     part("conversation-actions").hidden = !actions.close;
     part("conversation-wrap-up").hidden = !actions.end_wrap_up;
-    part("countdown-label").textContent = actions.accept ? "Offered for" : actions.end_wrap_up ? "Wrap-up ends in" : "";
+    part("countdown-label").textContent = actions.accept
+      ? t("conversations.offeredFor")
+      : actions.end_wrap_up
+        ? t("conversations.wrapUpEndsIn")
+        : "";
     renderTargets(conversation);
   }
 
@@ -237,8 +257,8 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     const chosen = select.value;
     fill(
       select,
-      h("optgroup", { label: "Queues" }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
-      h("optgroup", { label: "Agents" }, targets.agents.map(({ value, name }) => h("option", { value }, name))),
+      h("optgroup", { label: t("transfer.queues") }, targets.queues.map(({ value, name }) => h("option", { value }, name))),
+      h("optgroup", { label: t("transfer.agents") }, targets.agents.map(({ value, name }) => h("option", { value }, name))),
     );
     if ([...targets.queues, ...targets.agents].some(({ value }) => value === chosen)) select.value = chosen;
     select.dataset.options = key;
@@ -266,16 +286,16 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
 
   function messageElement(item, name) {
     const mine = item.from === "agent";
-    const when = new Date(item.at);
+    const when = Date.parse(item.at);
     return h(
       "li",
       { class: "message", dataset: { from: item.from, number: String(item.number) } },
       h(
         "p",
         { class: "message-meta" },
-        h("span", { class: "who" }, mine ? "You" : name),
-        h("span", { class: "visually-hidden" }, " wrote at "),
-        h("time", { datetime: item.at }, when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
+        h("span", { class: "who" }, mine ? t("conversations.you") : name),
+        h("span", { class: "visually-hidden" }, t("conversations.wroteAt")),
+        h("time", { datetime: item.at }, Number.isFinite(when) ? t.time(when, { seconds: false }) : ""),
       ),
       h("p", { class: "message-text" }, item.text),
     );
@@ -329,7 +349,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     isGuarded: conversationGuarded,
     noteFor: (action) => guardNotes.get(action),
     allNotes: () => guardNotes.values(),
-    noteText: conversationGuardNote,
+    noteText: (action, label) => conversationGuardNote(action, label, t),
   });
 
   // --- Commands -----------------------------------------------------------------------------
@@ -349,7 +369,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
       return true;
     } catch (error) {
       if (!(error instanceof AcdError)) throw error;
-      notice.textContent = `${conversationRefusal(error.code) ?? explain(error)} (${error.code})`;
+      notice.textContent = `${conversationRefusal(error.code, t) ?? explain(error)} (${error.code})`;
       notice.hidden = false;
       return false;
     } finally {
@@ -404,7 +424,7 @@ export function conversationPanel({ client, root, announcer, notice, explain = (
     },
     /** One server event: the panel takes the conversations' own, and reads out what is new. */
     event(event) {
-      const words = conversationAnnouncement(view, event);
+      const words = conversationAnnouncement(view, event, t);
       const next = reduce(view, event);
       if (words) announce(announcer, words);
       if (next === view) return;

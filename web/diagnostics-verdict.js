@@ -10,12 +10,28 @@
 // sent a full interval apart that arrive a few milliseconds apart were held somewhere and
 // released together: something between the browser and the server buffers the stream (TLS
 // inspection, a download scanner, a proxy that waits for the whole response).
+//
+// The words are in the language of the translator `t` the functions that word something take
+// last (i18n.js, with diagnostics-messages.js); English without one.
+
+import { DIAGNOSTICS_MESSAGES } from "./diagnostics-messages.js";
+import { translator } from "./i18n.js";
+
+export { DIAGNOSTICS_MESSAGES } from "./diagnostics-messages.js";
+
+/** The check's words in English: the translator of a caller that passes none. */
+const ENGLISH = translator({ messages: DIAGNOSTICS_MESSAGES });
 
 /** The rungs of the fallback ladder, best first: the WebAgent takes the first that works. */
 export const RUNGS = Object.freeze(["wss", "ws", "sse", "poll"]);
 
-/** How the page names the rungs. */
-export const RUNG_NAMES = Object.freeze({ wss: "WSS", ws: "WS", sse: "SSE", poll: "Long-poll" });
+/** How the page names the rungs, in English (`rungName` in another language). */
+export const RUNG_NAMES = Object.freeze(Object.fromEntries(RUNGS.map((rung) => [rung, ENGLISH(`rung.${rung}`)])));
+
+/** How the page names a rung in the translator's language: "Long-poll", "Long-Polling". */
+export function rungName(rung, t = ENGLISH) {
+  return t(`rung.${rung}`);
+}
 
 /**
  * What the check runs with. The defaults are meant for people; a URL parameter of the same
@@ -195,197 +211,186 @@ export function chosenRung(results) {
 }
 
 /** The overall line. */
-export function overallText(results) {
+export function overallText(results, t = ENGLISH) {
   const rung = chosenRung(results);
-  if (rung) return `Your WebAgent will use: ${RUNG_NAMES[rung]}`;
-  return "Your WebAgent cannot connect reliably from this browser: send the report below to support";
+  if (rung) return t("overall.uses", { rung: rungName(rung, t) });
+  return t("overall.none");
 }
 
-/** Milliseconds as a person reads them: `12 ms`, `1.4 s`, `61 s`. */
-function formatMs(ms) {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 10000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms / 1000)} s`;
+/** Milliseconds as a person reads them: `12 ms`, `1.4 s` (`1,4 s`), `61 s`. */
+export function formatMs(ms, t = ENGLISH) {
+  if (ms < 1000) return t("ms", { value: t.number(Math.round(ms)) });
+  if (ms < 10000) return t("s", { value: t.number(ms / 1000, 1) });
+  return t("s", { value: t.number(Math.round(ms / 1000)) });
 }
 
-const closeCode = (code) => (code === null || code === undefined ? "" : ` (close code ${code})`);
+const closeCode = (code, t) => (code === null || code === undefined ? "" : t("closeCode", { code: String(code) }));
 
 /**
  * What a result says to people: `label` (the verdict, short), `advice` (what to do; empty
- * when nothing) and `figures` (the measurements, for the table and the report).
+ * when nothing) and `figures` (the measurements, for the table and the report), in the
+ * translator's language.
  *
  * `context`: `{rung, idle, ports: {ws, wss}, heartbeatSecs, certificate, secureUrl}`; `idle`
  * for the idle check's results; the ports are as the browser reaches the server (null for a
  * rung not offered); `certificate` is what /rt/endpoints says wss serves (`development`,
  * `configured` or null) and `secureUrl` this server's https address.
  */
-export function describe(result, context) {
-  const { rung, idle = false } = context;
+export function describe(result, context, t = ENGLISH) {
+  const { idle = false } = context;
+  const ms = (value) => formatMs(value, t);
   switch (result.status) {
     case "untested":
-      return { ...UNTESTED[result.why], figures: "" };
+      return { ...untested(result.why, t), figures: "" };
     case "works":
       return idle
-        ? { label: `Works: held ${formatMs(result.heldMs)} idle`, advice: "", figures: `idle for ${formatMs(result.heldMs)}` }
-        : { label: "Works", advice: "", figures: figures(result) };
+        ? { label: t("works.idle", { time: ms(result.heldMs) }), advice: "", figures: t("works.idleFigures", { time: ms(result.heldMs) }) }
+        : { label: t("works"), advice: "", figures: figures(result, t) };
     case "slow":
       return result.how === "connect"
-        ? {
-            label: `Too slow: connecting took ${formatMs(result.connectMs)}`,
-            advice:
-              "The WebAgent waits 5 s for a connection, then tries the next kind. Ask IT why connecting to this host takes so long.",
-            figures: figures(result),
-          }
+        ? { label: t("slow.connect", { time: ms(result.connectMs) }), advice: t("slow.connectAdvice"), figures: figures(result, t) }
         : {
-            label: `Slow: up to ${formatMs(result.maxLateMs ?? result.maxOverMs)} late`,
-            advice: "The network between you and the server is slow or busy: the WebAgent works, but reacts late.",
-            figures: figures(result),
+            label: t("slow.late", { time: ms(result.maxLateMs ?? result.maxOverMs) }),
+            advice: t("slow.lateAdvice"),
+            figures: figures(result, t),
           };
     case "buffered":
       return {
-        label: {
-          held: "Buffered: it connected, but nothing came through",
-          at_end: "Buffered: everything arrived only when the stream ended",
-          bursts: "Buffered: messages were held and arrived in bursts",
-          stalled: `Buffered: the stream stalled after ${result.received} of ${result.expected} messages`,
-        }[result.how],
-        advice:
-          "Something between you and the server holds event streams — exempt this host from TLS inspection or download scanning.",
-        figures: result.how === "held" ? `nothing in ${formatMs(result.waitedMs)}` : figures(result),
+        label: t(`buffered.${result.how}`, { received: result.received, expected: result.expected }),
+        advice: t("buffered.advice"),
+        figures: result.how === "held" ? t("buffered.nothingIn", { time: ms(result.waitedMs) }) : figures(result, t),
       };
     case "cut":
-      return idle ? describeIdleCut(result, context) : {
-        label: `Cut after ${formatMs(result.afterMs)}${closeCode(result.code)}`,
-        advice: "A proxy or firewall ended the connection early. Run the check again, and tell IT if it happens again.",
-        figures: figures(result),
-      };
+      return idle
+        ? describeIdleCut(result, context, t)
+        : {
+            label: t("cut", { time: ms(result.afterMs), close: closeCode(result.code, t) }),
+            advice: t("cut.advice"),
+            figures: figures(result, t),
+          };
     case "unreliable":
       return {
-        label: `Unreliable: ${result.asked - result.answered} of ${result.asked} requests failed`,
-        advice: "Something between you and the server ends requests that wait: ask IT to let requests to this host take 30 s.",
-        figures: figures(result),
+        label: t("unreliable", { failed: result.asked - result.answered, asked: result.asked }),
+        advice: t("unreliable.advice"),
+        figures: figures(result, t),
       };
     case "blocked":
-      return describeBlocked(result, context);
+      return describeBlocked(result, context, t);
     default:
       throw new Error(`no description for ${result.status}`);
   }
 }
 
-const UNTESTED = {
-  not_offered: { label: "Not offered by this server", advice: "" },
-  insecure: {
-    label: "Not tested from an https page",
-    advice: "Nothing to do: a page opened over https may not use plain WebSocket, so the WebAgent does not either.",
-  },
-  page_policy: {
-    label: "Not tested: this page may not connect there",
-    advice:
-      "The page's security policy (Content-Security-Policy) refused the address: a server configuration issue, not your network. Tell the acdhub administrator.",
-  },
-};
+/** Why a rung was not tried (`not_offered`, `insecure`, `page_policy`), and what to do about it. */
+function untested(why, t) {
+  const advice = { not_offered: "", insecure: t("untested.insecureAdvice"), page_policy: t("untested.page_policyAdvice") }[why];
+  return { label: t(`untested.${why}`), advice };
+}
 
-function figures(result) {
+function figures(result, t) {
+  const ms = (value) => formatMs(value, t);
   if (result.asked !== undefined) {
-    const [least, most] = [formatMs(result.minOverMs), formatMs(result.maxOverMs)];
-    const spread = least === most ? least : `${least} to ${most}`;
-    return `${result.answered} of ${result.asked} answered; ${spread} beyond the server's wait`;
+    const [least, most] = [ms(result.minOverMs), ms(result.maxOverMs)];
+    const spread = least === most ? least : t("figures.spread", { least, most });
+    return t("figures.polls", { answered: result.answered, asked: result.asked, spread });
   }
   return [
-    `first message after ${formatMs(result.connectMs)}`,
-    `${result.received} of ${result.expected} messages`,
-    `up to ${formatMs(result.maxLateMs)} late`,
-    `${result.inBursts} in bursts`,
-    `sent over ${formatMs(result.sentOverMs)}, arrived over ${formatMs(result.arrivedOverMs)}`,
+    t("figures.first", { time: ms(result.connectMs) }),
+    t("figures.received", { received: result.received, expected: result.expected }),
+    t("figures.late", { time: ms(result.maxLateMs) }),
+    t("figures.bursts", { count: result.inBursts }),
+    t("figures.over", { sent: ms(result.sentOverMs), arrived: ms(result.arrivedOverMs) }),
   ].join("; ");
 }
 
-function describeIdleCut(result, { heartbeatSecs }) {
-  const heartbeat = `acdhub's heartbeats (every ${heartbeatSecs} s)`;
+function describeIdleCut(result, { heartbeatSecs }, t) {
+  const heartbeat = t("idleCut.heartbeat", { secs: heartbeatSecs });
   if (result.idleMs === null) {
     return {
-      label: `Cut: nothing arrived after ${result.idleSecs} s idle`,
-      advice: `A firewall or proxy drops idle connections without a word; ${heartbeat} keep sessions alive if that limit is above ${heartbeatSecs} s.`,
-      figures: "no last message, no close",
+      label: t("idleCut.silent", { secs: result.idleSecs }),
+      advice: t("idleCut.silentAdvice", { heartbeat, secs: heartbeatSecs }),
+      figures: t("idleCut.silentFigures"),
     };
   }
   const idleSecs = Math.round(result.idleMs / 1000);
   return {
-    label: `Cut after ${idleSecs} s idle${closeCode(result.code)}`,
+    label: t("idleCut.closed", { secs: idleSecs, close: closeCode(result.code, t) }),
     advice:
       idleSecs > heartbeatSecs
-        ? `A firewall or proxy closes idle connections; ${heartbeat} keep sessions alive, since that limit is above ${heartbeatSecs} s.`
-        : `A firewall or proxy closes connections idle for ${idleSecs} s, sooner than ${heartbeat}: ask IT to raise that limit to 60 s or more, or the acdhub administrator to set ping_interval_secs below it.`,
-    figures: `closed after ${formatMs(result.idleMs)} idle`,
+        ? t("idleCut.aboveAdvice", { heartbeat, secs: heartbeatSecs })
+        : t("idleCut.belowAdvice", { idle: idleSecs, heartbeat }),
+    figures: t("idleCut.figures", { time: formatMs(result.idleMs, t) }),
   };
 }
 
-function describeBlocked(result, { rung, ports, certificate = null, secureUrl = null }) {
+function describeBlocked(result, { rung, ports, certificate = null, secureUrl = null }, t) {
   // A browser that does not trust the server's certificate fails a wss connection at once,
   // before it opens, as a port that refuses does: a page sees the same error for both. The
   // server says which certificate it serves (/rt/endpoints), and only the built-in development
   // one is known to be untrusted by every browser that was not set up for it.
   if (rung === "wss" && result.how === "refused" && certificate === "development") {
-    const open = secureUrl ? `open ${secureUrl} in this browser once to see its warning, or ` : "";
+    const open = secureUrl ? t("blocked.certificateOpen", { url: secureUrl }) : "";
     return {
-      label: "Blocked: the browser does not trust the server's certificate (likely)",
-      advice:
-        "This server runs on acdhub's built-in development certificate, which browsers refuse unless they trust its test CA; " +
-        `that fails secure WebSocket at once, just like a blocked port. To check, ${open}ask the acdhub administrator to install a ` +
-        "certificate your computers trust ([server] tls_certificate). Asking IT to open a port will most likely not help.",
-      figures: blockedFigures(result),
+      label: t("blocked.certificate"),
+      advice: t("blocked.certificateAdvice", { open }),
+      figures: blockedFigures(result, t),
     };
   }
-  let label = "Blocked: the connection failed";
-  if (result.how === "timeout") label = `Blocked: nothing arrived in ${formatMs(result.waitedMs)}`;
-  else if (result.how === "closed" || result.how === "finished") label = `Blocked: closed before anything came through${closeCode(result.code)}`;
-  else if (result.httpStatus) label = `Blocked: the server's address answered HTTP ${result.httpStatus}`;
+  let label = t("blocked.failed");
+  if (result.how === "timeout") label = t("blocked.timeout", { time: formatMs(result.waitedMs, t) });
+  else if (result.how === "closed" || result.how === "finished") label = t("blocked.closed", { close: closeCode(result.code, t) });
+  else if (result.httpStatus) label = t("blocked.http", { status: String(result.httpStatus) });
+  const port = (value) => String(value);
   const advice = {
-    wss: `Something refuses secure WebSocket on port ${ports.wss} — ask IT to allow WebSocket (wss) to this host.`,
-    ws:
-      ports.wss !== null
-        ? `Something refuses WebSocket on port ${ports.ws} — use https (port ${ports.wss}), or ask IT to allow WebSocket to this host.`
-        : `Something refuses WebSocket on port ${ports.ws} — ask IT to allow WebSocket to this host.`,
-    sse: "Something refuses event streams from this host — ask IT to allow text/event-stream responses from it.",
-    poll: "This browser cannot send requests to the server — check the proxy settings, or ask IT to allow this host.",
-  }[rung];
-  return { label, advice, figures: blockedFigures(result) };
+    wss: () => t("blocked.wss", { port: port(ports.wss) }),
+    ws: () =>
+      ports.wss !== null ? t("blocked.wsOrHttps", { ws: port(ports.ws), wss: port(ports.wss) }) : t("blocked.ws", { ws: port(ports.ws) }),
+    sse: () => t("blocked.sse"),
+    poll: () => t("blocked.poll"),
+  }[rung]();
+  return { label, advice, figures: blockedFigures(result, t) };
 }
 
-function blockedFigures(result) {
+function blockedFigures(result, t) {
   if (result.error) return result.error;
   if (result.waitedMs === undefined) return "";
-  const after = formatMs(result.waitedMs);
-  return result.how === "timeout" ? `gave up after ${after}` : result.how === "refused" ? `failed after ${after}` : `closed after ${after}`;
+  const time = formatMs(result.waitedMs, t);
+  return t(result.how === "timeout" ? "blocked.gaveUp" : result.how === "refused" ? "blocked.failedAfter" : "blocked.closedAfter", { time });
 }
 
 /**
- * The report to copy for support. `check`: `{date, page, userAgent, server, endpoints,
- * settings, results, idle, context}`; `results` and `idle` map rungs to results (`idle` is
- * null until an idle check has run); `context` is `describe`'s, without `rung` and `idle`.
+ * The report to copy for support, in the translator's language. `check`: `{date, page,
+ * userAgent, server, endpoints, settings, results, idle, context}`; `results` and `idle` map
+ * rungs to results (`idle` is null until an idle check has run); `context` is `describe`'s,
+ * without `rung` and `idle`.
  */
-export function reportText(check) {
+export function reportText(check, t = ENGLISH) {
   const { results, idle, settings, context } = check;
   const lines = [
-    "acdhub connection check",
-    `Date: ${check.date}`,
-    `Page: ${check.page}`,
-    `Browser: ${check.userAgent}`,
-    `Server: ${check.server}`,
-    `Endpoints: ${check.endpoints}`,
-    `Check: ${settings.ticks} messages ${settings.interval} ms apart per stream; ${settings.polls} long-polls of ${settings.wait} ms`,
+    t("report.title"),
+    t("report.date", { value: check.date }),
+    t("report.page", { value: check.page }),
+    t("report.browser", { value: check.userAgent }),
+    t("report.server", { value: check.server }),
+    t("report.endpoints", { value: check.endpoints }),
+    t("report.check", {
+      ticks: String(settings.ticks),
+      interval: String(settings.interval),
+      polls: String(settings.polls),
+      wait: String(settings.wait),
+    }),
     "",
   ];
   const line = (rung, result, isIdle) => {
-    const text = describe(result, { ...context, rung, idle: isIdle });
-    lines.push(`${RUNG_NAMES[rung]}: ${text.label}`);
+    const text = describe(result, { ...context, rung, idle: isIdle }, t);
+    lines.push(`${rungName(rung, t)}: ${text.label}`);
     if (text.figures) lines.push(`  ${text.figures}`);
-    if (text.advice) lines.push(`  What to do: ${text.advice}`);
+    if (text.advice) lines.push(t("report.todo", { advice: text.advice }));
   };
   for (const rung of RUNGS) if (results[rung]) line(rung, results[rung], false);
-  lines.push("", overallText(results));
+  lines.push("", overallText(results, t));
   if (idle) {
-    lines.push("", `Idle connection held for ${settings.idle} s:`);
+    lines.push("", t("report.idle", { secs: String(settings.idle) }));
     for (const rung of RUNGS) if (idle[rung]) line(rung, idle[rung], true);
   }
   return lines.join("\n");

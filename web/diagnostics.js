@@ -5,7 +5,8 @@
 // copy for support. On request it holds idle connections to catch a firewall that cuts them.
 //
 // This module measures and draws; the judgement is in diagnostics-verdict.js, which has no DOM
-// so that Node tests it directly.
+// so that Node tests it directly. Both speak English or German (i18n.js; every text is in
+// diagnostics-messages.js), the report for support too.
 //
 // The address may shorten the check (a test does): `?ticks=8&interval=250&idle=3&polls=3&wait=500`
 // (see SETTINGS in diagnostics-verdict.js).
@@ -15,19 +16,24 @@
 
 import { byRole, everySecond, fill, formatDuration, h } from "./ui.js";
 import {
+  DIAGNOSTICS_MESSAGES,
   RUNGS,
-  RUNG_NAMES,
   classifyIdle,
   classifyPoll,
   classifyStream,
   describe,
   overallText,
   reportText,
+  rungName,
   settingsFrom,
 } from "./diagnostics-verdict.js";
+import { languageSwitch, localize, pageTranslator } from "./i18n.js";
 
 /** The check's settings, from the address (`start`). */
 let settings = null;
+
+/** The page's translator (`start`). */
+let t = null;
 
 /** How long a probe waits beyond what its messages should take before it gives up. */
 const GRACE_MS = 10000;
@@ -209,7 +215,7 @@ async function runPolls() {
       const body = await response.json();
       answers.push({ sentAt, arrivedAt: now(), ok: body.type === "tick", status: response.status, waitedMs: body.waited_ms });
     } catch (error) {
-      const reason = error.name === "TimeoutError" ? `no answer in ${(settings.wait + GRACE_MS) / 1000} s` : error.message;
+      const reason = error.name === "TimeoutError" ? t("poll.noAnswer", { secs: (settings.wait + GRACE_MS) / 1000 }) : error.message;
       answers.push({ sentAt, arrivedAt: now(), ok: false, error: reason });
     }
   }
@@ -277,7 +283,7 @@ function context() {
 function render() {
   const quick = results(check.probes, false);
   const running = RUNGS.some((rung) => !quick[rung]);
-  byRole("overall").textContent = running ? "Checking…" : overallText(quick);
+  byRole("overall").textContent = running ? t("progress.checking") : overallText(quick, t);
   byRole("overall").dataset.done = String(!running);
   fill(byRole("results"), RUNGS.map((rung) => row(rung, check.probes[rung], quick[rung], false)));
   const idle = check.idleProbes ? results(check.idleProbes, true) : null;
@@ -294,27 +300,27 @@ function render() {
         userAgent: navigator.userAgent,
         server: `acdhub/${document.body.dataset.version}`,
         endpoints: check.endpointsError
-          ? `not available (${check.endpointsError}); tested this page's own address`
+          ? t("report.noEndpoints", { error: check.endpointsError })
           : [
-              ...RUNGS.map((rung) => `${rung} ${check.endpoints?.[rung] ?? "off"}`),
-              `certificate ${check.endpoints?.certificate ?? "unknown"}`,
+              ...RUNGS.map((rung) => `${rung} ${check.endpoints?.[rung] ?? t("report.off")}`),
+              t("report.certificate", { value: check.endpoints?.certificate ?? t("report.unknown") }),
             ].join(", "),
         settings,
         results: quick,
         idle: idle && IDLE_RUNGS.every((rung) => idle[rung]) ? idle : null,
         context: context(),
-      });
+      }, t);
 }
 
 function row(rung, probe, result, idle) {
   // The probe's address without its query, free to wrap before the path.
   const url = probe?.url ? new URL(probe.url) : null;
   const address = url ? h("code", {}, url.origin, h("wbr"), url.pathname) : null;
-  const heading = h("th", { scope: "row" }, RUNG_NAMES[rung], address && h("br"), address);
+  const heading = h("th", { scope: "row" }, rungName(rung, t), address && h("br"), address);
   if (!result) {
-    return h("tr", { dataset: { rung } }, heading, h("td", {}, verdict("checking", "Checking…")), h("td"), h("td"));
+    return h("tr", { dataset: { rung } }, heading, h("td", {}, verdict("checking", t("progress.checking"))), h("td"), h("td"));
   }
-  const text = describe(result, { ...context(), rung, idle });
+  const text = describe(result, { ...context(), rung, idle }, t);
   return h(
     "tr",
     { dataset: { rung } },
@@ -343,7 +349,7 @@ async function runCheck() {
   check.date = new Date();
   check.probes = {};
   render();
-  say("Checking WSS, WS, SSE and long-poll…");
+  say(t("progress.start"));
   await loadEndpoints();
   let done = 0;
   await Promise.all(
@@ -351,13 +357,13 @@ async function runCheck() {
       const probe = await probeRung(rung);
       check.probes[rung] = probe;
       done++;
-      const label = describe(resultOf(rung, probe, false), { ...context(), rung }).label;
-      say(`${done} of ${RUNGS.length} checked. ${RUNG_NAMES[rung]}: ${label}.`);
+      const label = describe(resultOf(rung, probe, false), { ...context(), rung }, t).label;
+      say(t("progress.some", { done, total: RUNGS.length, rung: rungName(rung, t), label }));
       render();
     }),
   );
   render();
-  say(`Check done. ${byRole("overall").textContent}.`);
+  say(t("progress.done", { overall: byRole("overall").textContent }));
   setBusy(false);
 }
 
@@ -371,9 +377,9 @@ async function holdIdle() {
   // For eyes only: a live region that changed every second would be read out every second.
   const stopCountdown = everySecond(() => {
     const left = Math.ceil((endsAt - Date.now()) / 1000);
-    countdown.textContent = left > 0 ? `Holding: ${formatDuration(left)} left.` : "Waiting for the last message…";
+    countdown.textContent = left > 0 ? t("progress.holding", { time: formatDuration(left) }) : t("progress.lastMessage");
   });
-  say(`Holding idle connections for ${idleLength()}…`);
+  say(t("progress.idle", { length: idleLength() }));
   await Promise.all(
     IDLE_RUNGS.map(async (rung) => {
       check.idleProbes[rung] = await probeIdle(rung);
@@ -383,16 +389,15 @@ async function holdIdle() {
   stopCountdown();
   countdown.hidden = true;
   const idle = results(check.idleProbes, true);
-  say(
-    `Idle check done. ${IDLE_RUNGS.map((rung) => `${RUNG_NAMES[rung]}: ${describe(idle[rung], { ...context(), rung, idle: true }).label}`).join(". ")}.`,
-  );
+  const each = IDLE_RUNGS.map((rung) => `${rungName(rung, t)}: ${describe(idle[rung], { ...context(), rung, idle: true }, t).label}`);
+  say(t("progress.idleDone", { results: each.join(". ") }));
   setBusy(false);
 }
 
 function idleLength() {
   const secs = settings.idle;
-  if (secs % 60 === 0) return secs === 60 ? "1 minute" : `${secs / 60} minutes`;
-  return secs === 1 ? "1 second" : `${secs} seconds`;
+  if (secs % 60 === 0) return t("length.minutes", { count: secs / 60 });
+  return t("length.seconds", { count: secs });
 }
 
 async function copyReport() {
@@ -401,11 +406,11 @@ async function copyReport() {
   try {
     // Only in a secure context (https, or localhost); elsewhere the selection is copied.
     await navigator.clipboard.writeText(report.value);
-    copied.textContent = "Copied.";
+    copied.textContent = t("report.copied");
   } catch {
     report.focus();
     report.select();
-    copied.textContent = document.execCommand("copy") ? "Copied." : "Select the text and copy it (Ctrl+C).";
+    copied.textContent = document.execCommand("copy") ? t("report.copied") : t("report.copyByHand");
   }
 }
 
@@ -413,6 +418,9 @@ async function copyReport() {
 
 /** Starts the connection check on the page that loaded it: the quick check runs at once. */
 export function start() {
+  t = pageTranslator(DIAGNOSTICS_MESSAGES);
+  localize(document, t);
+  languageSwitch(byRole("language"), t);
   settings = settingsFrom(new URLSearchParams(location.search));
   check = newCheck();
   document.addEventListener("securitypolicyviolation", (event) => {

@@ -1,6 +1,10 @@
 // format.js: what the pages say, as pure functions of what the server sent: durations,
 // percentages, the names of agent states and not-ready reasons. No DOM, no clock (the time
 // comes in), so the *-state.js modules use them too and Node tests them as they are.
+//
+// Each figure is English as it always was unless a `locale` (a BCP 47 tag such as "de-DE") is
+// given: then its numbers are that locale's ("80,5 %"). A name (`stateLabel`, `reasonName`)
+// takes a translator (i18n.js's `translator`, with common-messages.js) for the same reason.
 
 /** `m:ss`, or `h:mm:ss` from an hour on; negative durations show as 0:00. */
 export function formatDuration(totalSeconds) {
@@ -16,9 +20,37 @@ export function secondsSince(instant, nowMs) {
   return (nowMs - Date.parse(instant)) / 1000;
 }
 
-/** A percentage as a wallboard shows it: `83.3 %`, or an en dash when there is none yet. */
-export function formatPercent(value, digits = 1) {
-  return value === null || value === undefined ? "–" : `${value.toFixed(digits)} %`;
+/**
+ * A number with exactly `digits` decimals in `locale`'s way ("1,234.5" in English, "1.234,5" in
+ * German); without a locale, as `toFixed` writes it ("1234.5"); an en dash for none.
+ */
+export function formatNumber(value, digits = 0, locale = undefined) {
+  if (value === null || value === undefined) return "–";
+  if (locale === undefined || locale === null) return value.toFixed(digits);
+  // Rounded as toFixed rounds (the binary value: 83.35 is 83.3), in every language alike.
+  return numberFormat(locale, digits).format(Number.isFinite(value) ? Number(value.toFixed(digits)) : value);
+}
+
+const numberFormats = new Map();
+
+/** Intl.NumberFormat of `locale` with exactly `digits` decimals (or as it likes, for null), made once. */
+export function numberFormat(locale, digits = null) {
+  const key = `${locale}|${digits}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    const options = digits === null ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
+    format = new Intl.NumberFormat(locale, options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * A percentage as a wallboard shows it: `83.3 %` (in `locale`'s way when given: `83,3 %` in
+ * German), or an en dash when there is none yet.
+ */
+export function formatPercent(value, digits = 1, locale = undefined) {
+  return value === null || value === undefined ? "–" : `${formatNumber(value, digits, locale)} %`;
 }
 
 /** The names of agent states, as people read them. */
@@ -31,15 +63,30 @@ export const STATE_LABELS = Object.freeze({
   wrap_up: "Wrap-up",
 });
 
+/**
+ * The name of agent state `state`: from the translator `t` (its `state.<state>`), or in English
+ * (`STATE_LABELS`) without one; the state's code when it has no name.
+ */
+export function stateLabel(state, t = null) {
+  if (t) return t.has(`state.${state}`) ? t(`state.${state}`) : state;
+  return STATE_LABELS[state] ?? state;
+}
+
 /** The states in which a state asked for becomes the pending state instead. */
 export const BUSY_STATES = new Set(["ringing", "on_call", "wrap_up"]);
 
 /** The not-ready reasons the ACD sets itself, which no tenant lists. */
 const ACD_REASONS = Object.freeze({ login: "Login", no_answer: "No answer", disconnected: "Disconnected" });
 
-/** A not-ready reason's name: the tenant's (from `namesById`), or the ACD's own, or the code. */
-export function reasonName(names, reason) {
-  return names.get(reason) ?? ACD_REASONS[reason] ?? reason;
+/**
+ * A not-ready reason's name: the tenant's (from `namesById`), or the ACD's own (in the
+ * language of the translator `t`, its `reason.<code>`, when given), or the code.
+ */
+export function reasonName(names, reason, t = null) {
+  const own = names.get(reason);
+  if (own !== undefined) return own;
+  if (t && Object.hasOwn(ACD_REASONS, reason)) return t(`reason.${reason}`);
+  return ACD_REASONS[reason] ?? reason;
 }
 
 /** Names by id, from an AuthResult list such as `queues` or `not_ready_reasons`. */
@@ -115,11 +162,11 @@ export function phoneIssue(state, device) {
 }
 
 /**
- * A short time in seconds as the staffing figures say it: `10.5 s` under a minute, `m:ss` (as
- * formatDuration) from a minute on; an en dash when there is none.
+ * A short time in seconds as the staffing figures say it: `10.5 s` under a minute (`10,5 s` in
+ * a German `locale`), `m:ss` (as formatDuration) from a minute on; an en dash when there is none.
  */
-export function formatSeconds(secs) {
+export function formatSeconds(secs, locale = undefined) {
   if (secs === null || secs === undefined || !Number.isFinite(secs)) return "–";
   const value = Math.max(0, secs);
-  return value < 59.95 ? `${value.toFixed(1)} s` : formatDuration(Math.round(value));
+  return value < 59.95 ? `${formatNumber(value, 1, locale)} s` : formatDuration(Math.round(value));
 }

@@ -16,15 +16,15 @@
 // (`staffingAsked`, `staffingAnswered`: at most one per queue), and `staffingView` says them
 // in words.
 // No DOM, no network, no clock (times come in as arguments): supervisor.js draws what this
-// module says, and Node tests it as it is (tests/browser/supervisor-state.test.mjs).
+// module says, and Node tests it as it is (tests/browser/supervisor-state.test.mjs). What it
+// says is in the language of the translator `t` the functions that word something take last
+// (i18n.js, with supervisor-messages.js); English without one.
 
 import {
   BUSY_STATES,
   STATE_LABELS,
   VOICE,
   formatDuration,
-  formatPercent,
-  formatSeconds,
   laneKey,
   lanesOf,
   namesById,
@@ -33,14 +33,19 @@ import {
   reasonName,
   secondsSince,
   setBy,
+  stateLabel,
 } from "./format.js";
+import { translator } from "./i18n.js";
+import { SUPERVISOR_MESSAGES } from "./supervisor-messages.js";
 
 export { VOICE, laneKey } from "./format.js";
+export { SUPERVISOR_MESSAGES } from "./supervisor-messages.js";
 
-/** A call's status, as the console says it. */
-export const CALL_STATUS = Object.freeze({ waiting: "Waiting", ringing: "Ringing", connected: "Connected" });
-/** Why a call changed queue (`call_state`'s `reason`), as the console says it. */
-export const QUEUE_CHANGE = Object.freeze({ max_wait: "overflowed from", escalation: "escalated from", moved: "moved from" });
+/** The console's words in English: the translator of a caller that passes none. */
+const ENGLISH = translator({ messages: SUPERVISOR_MESSAGES });
+
+/** Why a call changed queue (`call_state`'s `reason`) that the console says in words (`calls.from.<reason>`). */
+export const QUEUE_CHANGES = Object.freeze(["max_wait", "escalation", "moved"]);
 const CALL_ORDER = { waiting: 0, ringing: 1, connected: 2 };
 /** How many ended calls the console remembers (an agent in wrap-up still shows its call). */
 export const RECENT_CALLS = 1000;
@@ -72,6 +77,10 @@ export function emptyView() {
     tenantStats: null,
     /** Queue id -> its staffing (`staffingOf`): the what-if's answers, the what-if set, the ask in flight. */
     staffing: new Map(),
+    /** Agent id -> the supervisors on its call now (`{supervisor, mode}`), from `monitoring`. */
+    monitors: new Map(),
+    /** Agent id -> its day so far as `agents_today` last said (handled, aht_secs, occupancy_percent, time_in_state). */
+    days: new Map(),
   });
 }
 
@@ -172,6 +181,7 @@ export function reduce(view, event) {
         reason: event.reason ?? null,
         call: event.call ?? null,
         on_hold: Boolean(event.on_hold),
+        held_since: event.held_since ?? null,
         wrap_up_deadline: event.wrap_up_deadline ?? null,
         // A change of the phone alone (previous == state) keeps `since`, so the time in state
         // goes on, and who set the state.
@@ -203,6 +213,14 @@ export function reduce(view, event) {
       return update(view, { queueStats: new Map(view.queueStats).set(statsLane(event), event) });
     case "tenant_stats":
       return update(view, { tenantStats: event });
+    case "monitoring": {
+      const others = (view.monitors.get(event.agent) ?? []).filter((m) => m.supervisor !== event.supervisor);
+      const now = event.mode ? [...others, { supervisor: event.supervisor, mode: event.mode }] : others;
+      const monitors = new Map(view.monitors);
+      if (now.length) monitors.set(event.agent, now);
+      else monitors.delete(event.agent);
+      return update(view, { monitors });
+    }
     default:
       return view;
   }
@@ -212,31 +230,27 @@ export function reduce(view, event) {
 
 export const agentName = (view, id) => view.names.agents.get(id) ?? id;
 export const queueName = (view, id) => view.names.queues.get(id) ?? id;
-export const reasonOf = (view, id) => reasonName(view.names.reasons, id);
+export const reasonOf = (view, id, t = ENGLISH) => reasonName(view.names.reasons, id, t);
 
 /** A pending state as the console says it: `Log out`, `Not ready · Lunch`, or "" for none. */
-export function pendingLabel(view, pending) {
+export function pendingLabel(view, pending, t = ENGLISH) {
   if (!pending) return "";
-  if (pending.state === "logged_out") return "Log out";
-  return `${STATE_LABELS.not_ready} · ${reasonOf(view, pending.reason)}`;
+  if (pending.state === "logged_out") return t("agents.logOut");
+  return t("agents.pendingNotReady", { state: stateLabel("not_ready", t), reason: reasonOf(view, pending.reason, t) });
 }
 
-/** What the console says of a phone that keeps calls away (`phoneIssue`), by `device`. */
-export const PHONE_LABELS = Object.freeze({ unregistered: "Phone: not registered", in_use: "Phone: in use" });
-const PHONE_TITLES = Object.freeze({
-  unregistered: "The PBX reports this agent's phone not registered (off, or the softphone closed): no calls are offered to the agent until it is",
-  in_use: "The PBX reports this agent's phone on a call the ACD did not offer (private or outbound): no calls are offered to the agent until it is free",
-});
+/** What the console says of a phone that keeps calls away (`phoneIssue`), by `device`, in English. */
+export const PHONE_LABELS = Object.freeze({ unregistered: ENGLISH("phone.unregistered"), in_use: ENGLISH("phone.in_use") });
 
 /**
  * The badge of an agent's phone: `{device, label, title}` while the phone keeps calls away from
  * the logged-in agent (`phoneIssue`), or null (available, never reported, or explained by the
  * ACD's own call).
  */
-export function phoneBadge(view, id) {
+export function phoneBadge(view, id, t = ENGLISH) {
   const agent = view.agents.get(id);
   const device = phoneIssue(agent?.state, agent?.device);
-  return device === null ? null : { device, label: PHONE_LABELS[device], title: PHONE_TITLES[device] };
+  return device === null ? null : { device, label: t(`phone.${device}`), title: t(`phone.${device}.title`) };
 }
 
 /** What is known of a call: while it is in the ACD, or as it last was. */
@@ -253,17 +267,17 @@ export function agentsOnCall(view, callId) {
  * An agent's row as the console shows it: state (`null` before the snapshot's), its name,
  * reason, who set it, the pending state, the agent's queues, and its current call.
  */
-export function agentFacts(view, id) {
+export function agentFacts(view, id, t = ENGLISH) {
   const agent = view.agents.get(id);
   const state = agent?.state ?? null;
   const call = agent?.call ? callDetails(view, agent.call) : null;
   return {
     state,
-    label: state ? (STATE_LABELS[state] ?? state) : "…",
-    by: agent?.by ? `by ${agent.by}` : "",
-    reason: state === "not_ready" ? reasonOf(view, agent.reason) : "",
-    pending: agent?.pending ? pendingLabel(view, agent.pending) : null,
-    pendingBy: agent?.pending && agent.pendingBy ? `by ${agent.pendingBy}` : null,
+    label: state ? stateLabel(state, t) : "…",
+    by: agent?.by ? t("agents.by", { who: agent.by }) : "",
+    reason: state === "not_ready" ? reasonOf(view, agent.reason, t) : "",
+    pending: agent?.pending ? pendingLabel(view, agent.pending, t) : null,
+    pendingBy: agent?.pending && agent.pendingBy ? t("agents.by", { who: agent.pendingBy }) : null,
     queues: (agent?.queues ?? []).map((queue) => queueName(view, queue)).join(", "),
     call: agent?.call
       ? { id: agent.call, caller: call?.caller ?? null, onHold: agent.on_hold, queue: call?.queue ? queueName(view, call.queue) : null }
@@ -271,16 +285,16 @@ export function agentFacts(view, id) {
   };
 }
 
-/** The words an agent's row is found by with the filter (lower case). */
-export function agentSearchText(view, id) {
+/** The words an agent's row is found by with the filter (lower case; its state in the console's language). */
+export function agentSearchText(view, id, t = ENGLISH) {
   const agent = view.agents.get(id);
   return [
     agentName(view, id),
     id,
-    agent?.state ? STATE_LABELS[agent.state] : "",
-    agent?.state === "not_ready" ? reasonOf(view, agent.reason) : "",
-    phoneBadge(view, id)?.label ?? "",
-    pendingLabel(view, agent?.pending),
+    agent?.state ? stateLabel(agent.state, t) : "",
+    agent?.state === "not_ready" ? reasonOf(view, agent.reason, t) : "",
+    phoneBadge(view, id, t)?.label ?? "",
+    pendingLabel(view, agent?.pending, t),
     (agent?.queues ?? []).map((queue) => queueName(view, queue)).join(" "),
     agent?.call ?? "",
   ]
@@ -298,7 +312,7 @@ export function matchesFilter(searchText, query) {
  * The agents' heading: how many (or how many of them the filter shows) and how many are in
  * each state. `ids` are the tenant's agents, `shown` how many rows the filter leaves.
  */
-export function agentCountText(view, ids, shown) {
+export function agentCountText(view, ids, shown, t = ENGLISH) {
   const total = ids.length;
   const counts = new Map();
   for (const id of ids) {
@@ -307,17 +321,19 @@ export function agentCountText(view, ids, shown) {
   }
   const parts = Object.keys(STATE_LABELS)
     .filter((state) => counts.get(state))
-    .map((state) => `${counts.get(state)} ${STATE_LABELS[state].toLowerCase()}`);
-  const head = shown === total ? `${total} ${total === 1 ? "agent" : "agents"}` : `${shown} of ${total} agents shown`;
+    .map((state) => t(`agents.inState.${state}`, { count: counts.get(state) }));
+  const head = shown === total ? t("agents.count", { count: total }) : t("agents.shown", { shown, total });
   return parts.length ? `${head} · ${parts.join(", ")}` : head;
 }
 
 /** An agent's clocks at `nowMs`: time in state, and what is left of a wrap-up. */
-export function agentClock(view, id, nowMs) {
+export function agentClock(view, id, nowMs, t = ENGLISH) {
   const agent = view.agents.get(id);
   if (!agent?.since) return { time: "–", extra: "" };
   const extra =
-    agent.state === "wrap_up" && agent.wrap_up_deadline ? `${formatDuration(-secondsSince(agent.wrap_up_deadline, nowMs))} left` : "";
+    agent.state === "wrap_up" && agent.wrap_up_deadline
+      ? t("agents.left", { time: formatDuration(-secondsSince(agent.wrap_up_deadline, nowMs)) })
+      : "";
   return { time: formatDuration(secondsSince(agent.since, nowMs)), extra };
 }
 
@@ -420,29 +436,30 @@ export function sortCalls(view, sort, nowMs) {
 }
 
 /** The calls' heading: how many, and how many waiting, ringing and connected ("" for none). */
-export function callCountText(view) {
+export function callCountText(view, t = ENGLISH) {
   const size = view.calls.size;
   if (size === 0) return "";
   const counts = { waiting: 0, ringing: 0, connected: 0 };
   for (const call of view.calls.values()) counts[call.status] = (counts[call.status] ?? 0) + 1;
-  return `${size} ${size === 1 ? "call" : "calls"}: ${counts.waiting} waiting, ${counts.ringing} ringing, ${counts.connected} connected`;
+  return t("calls.count", { count: size, waiting: counts.waiting, ringing: counts.ringing, connected: counts.connected });
 }
 
 /** A call's row as the console shows it. */
-export function callFacts(view, id) {
+export function callFacts(view, id, t = ENGLISH) {
   const call = view.calls.get(id);
   if (!call) return null;
+  const from = QUEUE_CHANGES.includes(call.reason) ? call.reason : "other";
   return {
     status: call.status,
-    statusText: CALL_STATUS[call.status] ?? call.status,
+    statusText: t.has(`calls.status.${call.status}`) ? t(`calls.status.${call.status}`) : call.status,
     onHold: Boolean(call.on_hold),
     queue: queueName(view, call.queue),
-    queueNote: call.from_queue && call.reason ? `${QUEUE_CHANGE[call.reason] ?? "from"} ${queueName(view, call.from_queue)}` : null,
-    movedBy: call.by && call.reason === "moved" ? `by ${call.by}` : null,
-    caller: call.caller ?? "unknown",
+    queueNote: call.from_queue && call.reason ? t(`calls.from.${from}`, { queue: queueName(view, call.from_queue) }) : null,
+    movedBy: call.by && call.reason === "moved" ? t("agents.by", { who: call.by }) : null,
+    caller: call.caller ?? t("calls.unknownCaller"),
     agent: call.agent ? agentName(view, call.agent) : "–",
     priority: String(call.priority ?? 0),
-    priorityBy: call.by && call.reason !== "moved" ? `by ${call.by}` : null,
+    priorityBy: call.by && call.reason !== "moved" ? t("agents.by", { who: call.by }) : null,
   };
 }
 
@@ -457,8 +474,8 @@ export function callClock(view, id, nowMs) {
 }
 
 /** A queue's figures (or the totals', from `stats`) as the console shows them; "–" for none yet. */
-export function queueFigures(stats) {
-  const n = (value) => (value === null || value === undefined ? "–" : String(value));
+export function queueFigures(stats, t = ENGLISH) {
+  const n = (value) => (value === null || value === undefined ? "–" : t.number(value));
   const asa = stats?.today?.asa_secs;
   return {
     waiting: n(stats?.waiting),
@@ -479,22 +496,20 @@ export function queueFigures(stats) {
  * Today's service level against its target (none for the totals): the percentage, the verdict
  * (`on`, `below`, or `none` without a target or a figure), and the target's words.
  */
-export function serviceLevel(percent, target, thresholdSecs) {
+export function serviceLevel(percent, target, thresholdSecs, t = ENGLISH) {
   const hasTarget = target !== null && target !== undefined;
-  let verdict = null;
-  if (percent !== null && hasTarget) verdict = percent >= target ? "on target" : "below target";
+  let sl = "none";
+  if (percent !== null && hasTarget) sl = percent >= target ? "on" : "below";
   let targetText = null;
   if (hasTarget) {
-    targetText =
-      thresholdSecs === null || thresholdSecs === undefined
-        ? `target ${Number(target)} %`
-        : `target ${Number(target)} % in ${thresholdSecs} s`;
+    const words = { percent: Number(target), secs: thresholdSecs };
+    targetText = t(thresholdSecs === null || thresholdSecs === undefined ? "serviceLevel.target" : "serviceLevel.targetIn", words);
   }
   return {
-    sl: verdict === null ? "none" : verdict === "on target" ? "on" : "below",
+    sl,
     key: `${percent}|${target}|${thresholdSecs}`,
-    value: formatPercent(percent),
-    verdict,
+    value: t.percent(percent),
+    verdict: sl === "none" ? null : t(`serviceLevel.${sl}`),
     target: targetText,
   };
 }
@@ -522,10 +537,24 @@ export function routesConversations(view) {
   return (view.session?.queues ?? []).some((queue) => (queue.channel ?? VOICE) !== VOICE);
 }
 
-/** The totals' channel: "all channels" when the tenant's queues route more than one (the totals sum them), else that one. */
-export function totalsChannel(view) {
+/** What the totals' row says of its channel when the tenant's queues route more than one: it sums them all. */
+export const ALL_CHANNELS = "all channels";
+
+/** The totals' channel: ALL_CHANNELS when the tenant's queues route more than one (the totals sum them), else that one. */
+export function totalsChannelId(view) {
   const channels = new Set((view.session?.queues ?? []).map((queue) => queue.channel ?? VOICE));
-  return channels.size > 1 ? "all channels" : ([...channels][0] ?? VOICE);
+  return channels.size > 1 ? ALL_CHANNELS : ([...channels][0] ?? VOICE);
+}
+
+/** A channel (or ALL_CHANNELS) as the queue table names it: voice and all channels in words, a messaging channel by its id ("chat"). */
+export function channelName(channel, t = ENGLISH) {
+  if (channel === ALL_CHANNELS) return t("channel.all");
+  return channel === VOICE ? t("channel.voice") : channel;
+}
+
+/** The totals' channel in words: "all channels" when the tenant's queues route more than one (the totals sum them), else that one. */
+export function totalsChannel(view, t = ENGLISH) {
+  return channelName(totalsChannelId(view), t);
 }
 
 /**
@@ -534,7 +563,7 @@ export function totalsChannel(view) {
  * how many of them hold one, and today's first response within its threshold and on average.
  * Null for a queue of calls, and for the totals.
  */
-export function conversationFigures(stats, channel = stats?.channel ?? VOICE) {
+export function conversationFigures(stats, channel = stats?.channel ?? VOICE, t = ENGLISH) {
   if (channel === VOICE) return null;
   const conversations = stats?.conversations ?? null;
   const today = conversations?.today ?? {};
@@ -545,10 +574,13 @@ export function conversationFigures(stats, channel = stats?.channel ?? VOICE) {
   const places = conversations?.places;
   const taken = conversations?.places_taken;
   return {
-    places: present(places) && present(taken) ? `${taken} of ${places}` : "–",
-    holding: present(holding) ? `${holding} ${holding === 1 ? "agent" : "agents"} holding` : "",
-    firstResponse: formatPercent(today.first_response_service_level_percent),
-    firstResponseNote: [present(threshold) ? `≤ ${threshold} s` : null, present(average) ? `avg ${formatDuration(average)}` : null]
+    places: present(places) && present(taken) ? t("places", { taken, places }) : "–",
+    holding: present(holding) ? t("places.holding", { count: holding }) : "",
+    firstResponse: t.percent(today.first_response_service_level_percent),
+    firstResponseNote: [
+      present(threshold) ? t("firstResponse.within", { secs: threshold }) : null,
+      present(average) ? t("firstResponse.average", { duration: formatDuration(average) }) : null,
+    ]
       .filter(Boolean)
       .join(" · "),
   };
@@ -572,25 +604,137 @@ export function oldestWait(stats, nowMs) {
  * - Ready: not when already ready; a busy agent only to clear a pending state (its call stays).
  * - The pending state can be set only while busy, and cleared when there is one.
  */
-export function agentActions(view, id, live) {
+export function agentActions(view, id, live, t = ENGLISH) {
   const agent = view.agents.get(id);
   const state = agent?.state;
   const loggedIn = Boolean(state) && state !== "logged_out";
   const busy = BUSY_STATES.has(state);
   const hasPending = Boolean(agent?.pending);
-  const after = busy ? " after the current call" : "";
   return {
     ready: {
       enabled: live && loggedIn && state !== "ready" && !(busy && !hasPending),
-      title: busy ? "Ready after the current call (clears the pending state)" : "Ready for calls now",
+      title: t(busy ? "agents.readyAfterCall" : "agents.readyNow"),
     },
     reason: { enabled: live && loggedIn },
-    not_ready: { enabled: live && loggedIn, title: `Not ready with the chosen reason${after}` },
-    logout: { enabled: live && loggedIn, title: `Log out${after}` },
+    not_ready: { enabled: live && loggedIn, title: t(busy ? "agents.notReadyAfterCall" : "agents.notReadyTitle") },
+    logout: { enabled: live && loggedIn, title: t(busy ? "agents.logOutAfterCall" : "agents.logOut") },
     pending: { enabled: live && busy },
     set_pending: { enabled: live && busy },
     clear_pending: { enabled: live && hasPending },
   };
+}
+
+// --- Supervisors on a call, agents' days, dispositions -----------------------------------------
+
+/**
+ * Whether agent `id` is too long in a state at `nowMs`, against the tenant's `alerts` (the
+ * AuthResult's, in seconds): `{kind, words}` (`not_ready`, `wrap_up` or `hold`, and the words
+ * for the row's title), or null.
+ */
+export function agentAlert(view, id, nowMs, t = ENGLISH) {
+  const agent = view.agents.get(id);
+  const alerts = view.session?.alerts;
+  if (!agent || !alerts) return null;
+  const over = (since, limit) => limit !== null && limit !== undefined && since && (nowMs - Date.parse(since)) / 1000 > limit;
+  let kind = null;
+  let limit = null;
+  if (agent.state === "not_ready" && over(agent.since, alerts.not_ready_secs)) [kind, limit] = ["not_ready", alerts.not_ready_secs];
+  else if (agent.state === "wrap_up" && over(agent.since, alerts.wrap_up_secs)) [kind, limit] = ["wrap_up", alerts.wrap_up_secs];
+  else if (agent.state === "on_call" && agent.on_hold && over(agent.held_since, alerts.hold_secs)) [kind, limit] = ["hold", alerts.hold_secs];
+  return kind ? { kind, words: t(`alert.${kind}`, { time: formatDuration(limit) }) } : null;
+}
+
+/**
+ * How loud a lane's row is against its queue's `thresholds` (the AuthResult's, `[warning,
+ * alarm]` each): the loudest of calls waiting, the longest wait at `nowMs` (without levels of
+ * its own: its service level's threshold and twice it) and today's abandonment rate —
+ * `none`, `raised` or `high`.
+ */
+export function queueAlert(view, queue, stats, nowMs) {
+  if (!stats) return "none";
+  const levels = (view.session?.queues ?? []).find((q) => q.id === queue && (q.channel ?? VOICE) === (stats.channel ?? VOICE))?.thresholds;
+  const of = (value, pair) => {
+    if (!Array.isArray(pair) || value === null || value === undefined) return 0;
+    return value >= pair[1] ? 2 : value >= pair[0] ? 1 : 0;
+  };
+  const threshold = stats.service_level?.threshold_secs;
+  const waitLevels = levels?.oldest_wait_secs ?? (threshold ? [threshold + 0.001, 2 * threshold + 0.001] : null);
+  const waited = stats.oldest_waiting_since ? (nowMs - Date.parse(stats.oldest_waiting_since)) / 1000 : null;
+  const loudest = Math.max(
+    of(stats.waiting, levels?.waiting),
+    of(waited, waitLevels),
+    of(stats.today?.abandonment_rate_percent, levels?.abandonment_percent),
+  );
+  return ["none", "raised", "high"][loudest];
+}
+
+/** The monitoring modes, in the order the console offers them. */
+export const MONITOR_MODES = ["listen", "whisper", "barge"];
+
+/**
+ * Who is on agent `id`'s call and what this supervisor may do about it: `shown` while the agent
+ * is on a call; `text` names the supervisors on it and how ("Listening: boss"); `join` (a mode,
+ * or another mode) while live and the agent on a call; `leave` while this supervisor is on it;
+ * `mine` is this supervisor's mode, or null.
+ */
+export function monitorView(view, id, live, t = ENGLISH) {
+  const onCall = view.agents.get(id)?.state === "on_call";
+  const monitors = onCall ? (view.monitors.get(id) ?? []) : [];
+  const me = view.session?.user ?? null;
+  const mine = monitors.find((m) => m.supervisor === me)?.mode ?? null;
+  return {
+    shown: onCall,
+    text: t.list(monitors.map((m) => t(`monitor.on.${m.mode}`, { who: m.supervisor }))),
+    join: live && onCall,
+    leave: live && mine !== null,
+    mine,
+  };
+}
+
+/** The command that puts this supervisor on agent `id`'s call in `mode`, or takes it off (`null`). */
+export function monitorCommand(view, id, mode, t = ENGLISH) {
+  const name = agentName(view, id);
+  return mode
+    ? { what: t(`monitor.do.${mode}`, { name }), type: "monitor", fields: { agent: id, mode } }
+    : { what: t("monitor.do.leave", { name }), type: "end_monitor", fields: { agent: id } };
+}
+
+/** The days `agents_today` answered with, one page at a time. */
+export function withAgentsToday(view, page) {
+  const days = new Map(view.days);
+  for (const day of page?.agents ?? []) days.set(day.agent, day);
+  return update(view, { days });
+}
+
+/** Agent `id`'s day in one line ("12 calls · AHT 3:12 · 78 % occupied"), or "" before it is known. */
+export function dayLine(view, id, t = ENGLISH) {
+  const day = view.days.get(id);
+  if (!day) return "";
+  const parts = [t("day.handled", { count: day.handled })];
+  if (day.aht_secs !== null) parts.push(t("day.aht", { time: formatDuration(day.aht_secs) }));
+  if (day.occupancy_percent !== null) parts.push(t("day.occupancy", { percent: t.percent(day.occupancy_percent, 0) }));
+  return parts.join(" · ");
+}
+
+/**
+ * A queue's calls handled today by disposition, in the order of its codes, then the codes it no
+ * longer has and those handled without one: "Resolved 260 · Callback 58 · none 3"; "" when the
+ * queue has no codes and nothing was counted.
+ */
+export function dispositionText(view, queue, stats, t = ENGLISH) {
+  const counts = stats?.dispositions;
+  if (!counts) return "";
+  const codes = (view.session?.queues ?? []).find((q) => q.id === queue && (q.channel ?? VOICE) === VOICE)?.dispositions ?? [];
+  const seen = new Set();
+  const parts = [];
+  for (const code of codes) {
+    seen.add(code.id);
+    parts.push(`${code.name} ${t.number(counts.today[code.id] ?? 0)}`);
+  }
+  for (const [code, count] of Object.entries(counts.today)) if (!seen.has(code)) parts.push(`${code} ${t.number(count)}`);
+  if (codes.length === 0 && parts.length === 0) return "";
+  parts.push(t("dispositions.none", { count: t.number(counts.none_today) }));
+  return t("dispositions.today", { list: parts.join(" · ") });
 }
 
 /**
@@ -622,27 +766,27 @@ export function callActions(view, id, live) {
  * for the announcement or the refusal). `choice` is the reason (not_ready) or the pending state
  * chosen (set_pending: `not_ready:<reason>` or `logged_out`).
  */
-export function agentCommand(view, id, action, choice) {
+export function agentCommand(view, id, action, choice, t = ENGLISH) {
   const name = agentName(view, id);
   switch (action) {
     case "ready":
-      return { what: `make ${name} ready`, type: "force_state", fields: { agent: id, state: "ready" } };
+      return { what: t("do.ready", { name }), type: "force_state", fields: { agent: id, state: "ready" } };
     case "not_ready":
       return {
-        what: `make ${name} not ready (${reasonOf(view, choice)})`,
+        what: t("do.notReady", { name, reason: reasonOf(view, choice, t) }),
         type: "force_state",
         fields: { agent: id, state: "not_ready", reason: choice },
       };
     case "logout":
-      return { what: `log ${name} out`, type: "force_state", fields: { agent: id, state: "logged_out" } };
+      return { what: t("do.logOut", { name }), type: "force_state", fields: { agent: id, state: "logged_out" } };
     case "set_pending": {
       const [state, reason] = String(choice).split(":");
       const fields = reason ? { agent: id, state, reason } : { agent: id, state };
-      const label = pendingLabel(view, reason ? { state, reason } : { state });
-      return { what: `set the pending state of ${name} to ${label}`, type: "set_pending", fields };
+      const pending = pendingLabel(view, reason ? { state, reason } : { state }, t);
+      return { what: t("do.setPending", { name, pending }), type: "set_pending", fields };
     }
     case "clear_pending":
-      return { what: `clear the pending state of ${name}`, type: "clear_pending", fields: { agent: id } };
+      return { what: t("do.clearPending", { name }), type: "clear_pending", fields: { agent: id } };
     default:
       throw new Error(`no supervisor action ${action} on an agent`);
   }
@@ -652,28 +796,31 @@ export function agentCommand(view, id, action, choice) {
  * The command that sets call `id`'s priority to what was typed, or `{ what, error }` when it is
  * not a whole number from 0 to 255.
  */
-export function priorityCommand(id, text) {
+export function priorityCommand(id, text, t = ENGLISH) {
   const trimmed = String(text).trim();
   const priority = Number(trimmed);
   if (trimmed === "" || !Number.isInteger(priority) || priority < 0 || priority > 255) {
     return {
-      what: `set the priority of call ${id}`,
-      error: { code: "invalid_priority", message: "A priority is a whole number from 0 to 255 (higher is served first)." },
+      what: t("do.priority", { call: id }),
+      error: { code: "invalid_priority", message: t("priority.invalid") },
     };
   }
-  return { what: `set the priority of call ${id} to ${priority}`, type: "set_call_priority", fields: { call: id, priority } };
+  return { what: t("do.priorityTo", { call: id, priority }), type: "set_call_priority", fields: { call: id, priority } };
 }
 
 /** The command that moves call `id` to `queue`, or null when no queue is chosen. */
-export function moveCommand(view, id, queue) {
+export function moveCommand(view, id, queue, t = ENGLISH) {
   if (!queue) return null;
-  return { what: `move call ${id} to ${queueName(view, queue)}`, type: "move_call", fields: { call: id, queue } };
+  return { what: t("do.move", { call: id, queue: queueName(view, queue) }), type: "move_call", fields: { call: id, queue } };
 }
 
 // --- Staffing: the what-if of each queue's calls ----------------------------------------------
 
 /** How often the console asks each queue's staffing again while it is live, in seconds. */
 export const STAFFING_REFRESH_SECS = 15;
+
+/** How often the console asks for every agent's day (`agents_today`). */
+export const DAYS_REFRESH_SECS = 30;
 /** The most agents a what-if may suppose (protocol.md, `what_if`). */
 export const MAX_WHAT_IF_AGENTS = 5000;
 /** The most calls an hour a what-if may suppose. */
@@ -777,12 +924,12 @@ export function whatIfStepped(view, queue, step) {
  * What a typed number of calls an hour means: `{value}` (null for an empty field: the window's
  * rate), or `{error}` in words when it is not a number above 0 and at most 100,000.
  */
-export function callsPerHourInput(text) {
+export function callsPerHourInput(text, t = ENGLISH) {
   const trimmed = String(text ?? "").trim();
   if (trimmed === "") return { value: null };
   const value = Number(trimmed);
   if (!Number.isFinite(value) || value <= 0 || value > MAX_WHAT_IF_CALLS_PER_HOUR) {
-    return { error: "Calls an hour: a number above 0, at most 100,000." };
+    return { error: t("staffing.callsPerHourError") };
   }
   return { value };
 }
@@ -845,40 +992,47 @@ export function staffingFailed(view, queue, ticket, error) {
   return withStaffing(view, queue, { asking: null, error: refusal });
 }
 
-/** "the last 15 minutes": how long a window of `secs` counted. */
-export function windowPeriod(secs) {
+/** "the last 15 minutes" ("den letzten 15 Minuten", as "in" and "from" take it): how long a window of `secs` counted. */
+export function windowPeriod(secs, t = ENGLISH) {
   const seconds = Math.max(1, Math.round(secs ?? 0));
-  if (seconds < 90) return seconds === 1 ? "the last second" : `the last ${seconds} seconds`;
+  if (seconds < 90) return seconds === 1 ? t("staffing.period.second") : t("staffing.period.seconds", { count: seconds });
   const minutes = Math.round(seconds / 60);
-  if (minutes < 120) return `the last ${minutes} minutes`;
+  if (minutes < 120) return t("staffing.period.minutes", { count: minutes });
   const hours = Math.round((seconds / 3600) * 10) / 10;
-  return `the last ${hours} hours`;
+  return t("staffing.period.hours", { count: hours });
 }
 
-const agentsWord = (count) => `${count} ${count === 1 ? "agent" : "agents"}`;
+const agentsWord = (count, t) => t("staffing.agents", { count });
 
-/** A rate of calls as the console writes it: whole calls from 10 an hour on, one decimal below. */
-const rateFigure = (rate) => String(rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10);
+/** A rate of calls as a number: whole calls from 10 an hour on, one decimal below. */
+const rateValue = (rate) => (rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10);
 
-/** "232 calls an hour". */
-export function callsPerHourText(rate) {
-  const shown = rateFigure(rate);
-  return `${shown} ${shown === "1" ? "call" : "calls"} an hour`;
+/** A rate of calls as the what-if's field takes it ("10.5"): the placeholder of the field. */
+const rateFigure = (rate) => String(rateValue(rate));
+
+/** A rate of calls in the console's language, ungrouped as typed: "12801", "7.5" ("7,5"). */
+const rateText = (rate, t) => new Intl.NumberFormat(t.locale, { maximumFractionDigits: 1, useGrouping: false }).format(rateValue(rate));
+
+/** "232 calls an hour" ("232 Anrufe pro Stunde"). */
+export function callsPerHourText(rate, t = ENGLISH) {
+  return t("staffing.callsPerHour", { count: rateValue(rate), rate: rateText(rate, t) });
 }
 
 /** The service-level target of a staffing answer: "80 % in 20 s". */
-function targetText(answer) {
+function targetText(answer, t) {
   const { target_percent: target, threshold_secs: threshold } = answer.service_level;
-  return `${Number(target)} % in ${threshold} s`;
+  return t("staffing.target", { percent: Number(target), secs: threshold });
 }
 
 /** How many agents the queue needs, in words (null without a model). */
-function neededText(answer) {
+function neededText(answer, t) {
   if (!answer.model) return null;
-  const target = targetText(answer);
-  if (answer.agents_needed !== null && answer.agents_needed !== undefined) return `Needs ${agentsWord(answer.agents_needed)} for ${target}`;
-  if (answer.service_level.target_percent >= 100) return `No number of agents makes sure of ${target}`;
-  return `Needs more than ${MAX_WHAT_IF_AGENTS.toLocaleString("en")} agents for ${target}`;
+  const target = targetText(answer, t);
+  if (answer.agents_needed !== null && answer.agents_needed !== undefined) {
+    return t("staffing.needs", { agents: agentsWord(answer.agents_needed, t), target });
+  }
+  if (answer.service_level.target_percent >= 100) return t("staffing.noneEnough", { target });
+  return t("staffing.needsMore", { max: MAX_WHAT_IF_AGENTS, target });
 }
 
 /**
@@ -886,20 +1040,22 @@ function neededText(answer) {
  * just short of an 80 % target never reads as reaching it (the agents needed would say 13 while
  * 12 showed "80.0 %").
  */
-export function expectedServiceLevel(percent) {
-  if (percent === null || percent === undefined) return formatPercent(percent);
-  return formatPercent(Math.floor(Math.round(percent * 100) / 10) / 10);
+export function expectedServiceLevel(percent, t = ENGLISH) {
+  if (percent === null || percent === undefined) return t.percent(percent);
+  return t.percent(Math.floor(Math.round(percent * 100) / 10) / 10);
 }
 
 /** The figures the model expects: "79.9 % in 20 s, ASA 10.5 s, 11.5 % hang up" (no abandons under Erlang C). */
-function expectedFigures(answer) {
+function expectedFigures(answer, t) {
   const expected = answer.expected;
   if (!expected) return null;
   const parts = [
-    `${expectedServiceLevel(expected.service_level_percent)} in ${answer.service_level.threshold_secs} s`,
-    `ASA ${formatSeconds(expected.asa_secs)}`,
+    t("staffing.expectedLevel", { percent: expectedServiceLevel(expected.service_level_percent, t), secs: answer.service_level.threshold_secs }),
+    t("staffing.expectedAsa", { secs: t.seconds(expected.asa_secs) }),
   ];
-  if (expected.abandon_percent !== null && expected.abandon_percent !== undefined) parts.push(`${formatPercent(expected.abandon_percent)} hang up`);
+  if (expected.abandon_percent !== null && expected.abandon_percent !== undefined) {
+    parts.push(t("staffing.hangUp", { percent: t.percent(expected.abandon_percent) }));
+  }
   return parts.join(", ");
 }
 
@@ -912,54 +1068,52 @@ function expectedFigures(answer) {
  * - `model`: "Erlang A, from the last 15 minutes" (null without a model), and `modelTitle`, the
  *   figures it went by.
  */
-export function staffingText(answer) {
+export function staffingText(answer, t = ENGLISH) {
   if (!answer) return null;
-  const period = windowPeriod(answer.window?.secs);
-  const working = `${answer.agents_working} working`;
+  const period = windowPeriod(answer.window?.secs, t);
+  const working = t("staffing.working", { count: answer.agents_working });
   const needed = answer.agents_needed ?? null;
   let headline;
   switch (answer.unavailable) {
     case "no_calls":
-      headline = `No calls in ${period} yet`;
+      headline = t("staffing.noCalls", { period });
       break;
     case "no_handled_calls":
-      headline = `No call handled in ${period} yet`;
+      headline = t("staffing.noHandledCalls", { period });
       break;
     case "no_agents":
-      headline = needed === null ? "Nobody is working this queue" : `Nobody is working this queue: ${agentsWord(needed)} needed`;
+      headline = needed === null ? t("staffing.nobody") : t("staffing.nobodyNeeded", { agents: agentsWord(needed, t) });
       break;
     default:
-      headline = `${neededText(answer) ?? "–"} · ${working}`;
+      headline = `${neededText(answer, t) ?? "–"} · ${working}`;
   }
-  let expected = expectedFigures(answer);
-  if (answer.unavailable === "overloaded") expected = overloadedText(answer.inputs.agents);
+  let expected = expectedFigures(answer, t);
+  if (answer.unavailable === "overloaded") expected = overloadedText(answer.inputs.agents, t);
   const figures = answer.expected;
   const expectedNote = figures
-    ? `Agents ${formatPercent(figures.occupancy_percent)} busy · ${formatPercent(figures.wait_percent)} of callers wait`
+    ? t("staffing.busy", { occupancy: t.percent(figures.occupancy_percent), waiting: t.percent(figures.wait_percent) })
     : "";
   return {
     headline,
     expected,
     expectedNote,
-    model: answer.model ? `${MODEL_NAMES[answer.model] ?? answer.model}, from ${period}` : null,
-    modelTitle: answer.model ? modelTitle(answer) : "",
+    model: answer.model ? t("staffing.model", { model: MODEL_NAMES[answer.model] ?? answer.model, period }) : null,
+    modelTitle: answer.model ? modelTitle(answer, t) : "",
   };
 }
 
-const overloadedText = (agents) => `Overloaded: calls arrive faster than ${agentsWord(agents)} can answer them`;
+const overloadedText = (agents, t) => t("staffing.overloaded", { agents: agentsWord(agents, t) });
 
 const MODEL_NAMES = Object.freeze({ erlang_a: "Erlang A", erlang_c: "Erlang C" });
 
-function modelTitle(answer) {
+function modelTitle(answer, t) {
   const { calls_per_hour: rate, aht_secs: aht, patience_secs: patience } = answer.inputs;
-  const figures = [`${callsPerHourText(rate)}, ${formatSeconds(aht)} to handle each`];
-  if (patience !== null && patience !== undefined) figures.push(`callers hang up after ${formatSeconds(patience)} on average`);
-  const traffic = answer.traffic_erlangs === null || answer.traffic_erlangs === undefined ? "" : `; ${answer.traffic_erlangs} Erlangs of traffic`;
-  const why =
-    answer.model === "erlang_a"
-      ? "Erlang A: callers may hang up while they wait"
-      : "Erlang C: nobody hung up, so callers are taken to wait as long as it takes";
-  return `${why}. ${figures.join(", ")}${traffic}.`;
+  const figures = [t("staffing.handle", { rate: callsPerHourText(rate, t), aht: t.seconds(aht) })];
+  if (patience !== null && patience !== undefined) figures.push(t("staffing.patience", { patience: t.seconds(patience) }));
+  const erlangs = answer.traffic_erlangs;
+  const traffic = erlangs === null || erlangs === undefined ? "" : t("staffing.traffic", { erlangs });
+  const why = t(answer.model === "erlang_a" ? "staffing.erlangA" : "staffing.erlangC");
+  return t("staffing.modelTitle", { why, figures: figures.join(", "), traffic });
 }
 
 /**
@@ -967,31 +1121,33 @@ function modelTitle(answer) {
  * up", or why not), and `note`, the agents needed at the calls an hour supposed ("" when the
  * window's rate was kept).
  */
-export function whatIfText(answer, supposedRate = null) {
+export function whatIfText(answer, supposedRate = null, t = ENGLISH) {
   if (!answer) return null;
   const agents = answer.inputs.agents;
-  const period = windowPeriod(answer.window?.secs);
+  const period = windowPeriod(answer.window?.secs, t);
   let line;
   switch (answer.unavailable) {
     case "no_calls":
-      line = `No calls in ${period} yet: give a number of calls an hour`;
+      line = t("staffing.whatIfNoCalls", { period });
       break;
     case "no_handled_calls":
-      line = `No call handled in ${period} yet: no handle time to go by`;
+      line = t("staffing.whatIfNoHandledCalls", { period });
       break;
     case "no_agents":
-      line = "With 0 agents nobody answers the calls";
+      line = t("staffing.whatIfNoAgents");
       break;
     case "overloaded":
-      line = overloadedText(agents);
+      line = overloadedText(agents, t);
       break;
     default:
-      line = `With ${agentsWord(agents)}: ${expectedFigures(answer) ?? "–"}`;
+      line = t("staffing.whatIfWith", { agents: agentsWord(agents, t), figures: expectedFigures(answer, t) ?? "–" });
   }
   let note = "";
   if (supposedRate !== null && answer.model) {
-    const needed = neededText(answer);
-    note = `At ${callsPerHourText(answer.inputs.calls_per_hour)}: ${needed.charAt(0).toLowerCase()}${needed.slice(1)}`;
+    const needed = neededText(answer, t);
+    const lowered = `${needed.charAt(0).toLocaleLowerCase(t.locale)}${needed.slice(1)}`;
+    const rate = answer.inputs.calls_per_hour;
+    note = t("staffing.whatIfAt", { count: rateValue(rate), rate: rateText(rate, t), needed: lowered });
   }
   return { line, note };
 }
@@ -1013,22 +1169,22 @@ export function deltaText(delta) {
  *   false while it answers an earlier what-if), or null and `whatIfHint` ("…" while the first
  *   answer to a what-if is awaited, else "").
  */
-export function staffingView(view, queue, live) {
+export function staffingView(view, queue, live, t = ENGLISH) {
   const staffing = staffingOf(view, queue);
   const answer = staffing.now;
-  const text = staffingText(answer);
-  const refusal = staffing.error ? `Could not ask for the staffing figures: ${staffing.error.message} (${staffing.error.code})` : "";
+  const text = staffingText(answer, t);
+  const refusal = staffing.error ? t("staffing.refused", { message: staffing.error.message, code: staffing.error.code }) : "";
   let state = "answered";
   if (!answer) state = staffing.error ? "error" : "waiting";
   else if (answer.unavailable && answer.unavailable !== "overloaded") state = "unavailable";
   const agents = whatIfAgents(answer, staffing.delta);
   const rate = answer?.inputs?.calls_per_hour;
   const set = hasWhatIf(staffing);
-  const then = set ? whatIfText(staffing.then, staffing.callsPerHour) : null;
+  const then = set ? whatIfText(staffing.then, staffing.callsPerHour, t) : null;
   return {
     state,
     unavailable: answer?.unavailable ?? null,
-    headline: text?.headline ?? (staffing.error ? "Staffing figures not available" : "…"),
+    headline: text?.headline ?? (staffing.error ? t("staffing.unavailable") : "…"),
     expected: text?.expected ?? null,
     expectedNote: text?.expectedNote ?? "",
     model: text?.model ?? null,

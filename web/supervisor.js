@@ -8,13 +8,18 @@
 // with priority and move for waiting ones.
 //
 // What the console knows and which actions it offers come from supervisor-state.js; this module
-// draws it. The rows are built once per session and updated in place, so a control that has
-// the keyboard focus keeps it while events stream in. Everything the server sends goes in as
-// text. Importing this module does nothing: supervisor-main.js calls `start()`.
+// draws it, in English or German (i18n.js; every text is in supervisor-messages.js). The rows
+// are built once per session and updated in place, so a control that has the keyboard focus
+// keeps it while events stream in. Everything the server sends goes in as text (the server's
+// own words, such as a refusal's message, as it sends them). Importing this module does
+// nothing: supervisor-main.js calls `start()`.
 
 import { Client, State, agentPages } from "./acdhub.js";
+import { languageSwitch, localize, pageTranslator } from "./i18n.js";
+import { SUPERVISOR_MESSAGES } from "./supervisor-messages.js";
 import {
   agentActions,
+  agentAlert,
   agentClock,
   agentCommand,
   agentCountText,
@@ -29,7 +34,12 @@ import {
   callFacts,
   callOrder,
   conversationFigures,
+  dayLine,
+  dispositionText,
   emptyView,
+  MONITOR_MODES,
+  monitorCommand,
+  monitorView,
   isLive as isLiveView,
   isSupervisor,
   keepsSubscription,
@@ -41,6 +51,7 @@ import {
   oldestWait,
   phoneBadge,
   priorityCommand,
+  queueAlert,
   queueFigures,
   reduce,
   reset,
@@ -48,6 +59,7 @@ import {
   serviceLevel,
   signedIn,
   STAFFING_REFRESH_SECS,
+  DAYS_REFRESH_SECS,
   staffingAnswered,
   staffingAsked,
   staffingDue,
@@ -63,11 +75,13 @@ import {
   sortAgents,
   sortCalls,
   sortFromStorage,
-  totalsChannel,
+  channelName,
+  totalsChannelId,
   whatIfChanged,
   whatIfStepped,
+  withAgentsToday,
 } from "./supervisor-state.js";
-import { STATE_LABELS, announce, byRole, everySecond, fill, h, showConnection, signInForm, webStorage } from "./ui.js";
+import { announce, byRole, everySecond, fill, h, showConnection, signInForm, stateLabel, webStorage } from "./ui.js";
 
 const TOKEN_KEY = "acdhub.supervisor.token";
 const MAX_ALERTS = 3;
@@ -101,19 +115,19 @@ function keepFocus(container, change, fallback = null) {
   (next ?? fallback)?.focus({ preventScroll: true });
 }
 
-function hintFor(code) {
+function hintFor(code, t) {
   switch (code) {
     case "not_logged_in":
     case "agent_not_busy":
     case "no_pending_state":
     case "not_waiting":
     case "unknown_call":
-      return "The state moved on before the request arrived; the tables show where it went.";
+      return t("hint.movedOn");
     case "offline":
     case "connection_lost":
-      return "Try again when the console is live.";
+      return t("hint.offline");
     case "forbidden":
-      return "This user may not act as a supervisor.";
+      return t("hint.forbidden");
     default:
       return "";
   }
@@ -121,6 +135,9 @@ function hintFor(code) {
 
 /** Starts the supervisor's console on the page that loaded it. */
 export function start() {
+  const t = pageTranslator(SUPERVISOR_MESSAGES);
+  localize(document, t);
+
   const ui = {
     connection: byRole("connection"),
     who: byRole("who"),
@@ -147,6 +164,7 @@ export function start() {
     announcer: byRole("announcer"),
     sortButtons: [...document.querySelectorAll("button[data-sort-table]")],
   };
+  languageSwitch(byRole("language"), t);
 
   const client = new Client({ tokenStore: webStorage("session"), tokenKey: TOKEN_KEY });
 
@@ -176,21 +194,21 @@ export function start() {
     const notice = h(
       "div",
       { class: "notice error", dataset: { code } },
-      h("strong", {}, `Could not ${what}.`),
+      h("strong", {}, t("failed", { what })),
       " ",
       h("code", { class: "error-code" }, code),
       " ",
       h("span", { class: "error-message" }, error?.message ?? String(error)),
-      hintFor(code) ? h("span", { class: "error-hint" }, ` ${hintFor(code)}`) : null,
+      hintFor(code, t) ? h("span", { class: "error-hint" }, ` ${hintFor(code, t)}`) : null,
       h(
         "button",
         {
           type: "button",
           class: "dismiss",
-          "aria-label": "Dismiss this message",
+          "aria-label": t("dismiss.label"),
           onclick: () => notice.remove(),
         },
-        "Dismiss",
+        t("dismiss"),
       ),
     );
     ui.alerts.prepend(notice);
@@ -201,7 +219,7 @@ export function start() {
   async function act({ what, type, fields }) {
     try {
       await client.request(type, fields);
-      announce(ui.announcer, `Done: ${what}.`);
+      announce(ui.announcer, t("done", { what }));
     } catch (error) {
       showError(what, error);
     }
@@ -222,7 +240,7 @@ export function start() {
     // The columns of conversation figures, only where the tenant has a queue of conversations.
     const conversations = routesConversations(view);
     ui.queuesTable.dataset.conversations = conversations ? "yes" : "no";
-    setText(ui.statsAt, `Service level, answered, abandoned${conversations ? ", ASA and first response" : " and ASA"}: today`);
+    setText(ui.statsAt, t(conversations ? "queues.statsAtConversations" : "queues.statsAt"));
     rows.totals = buildTotalsRow();
     fill(ui.totals, rows.totals.tr);
     rows.staffing.clear();
@@ -251,70 +269,99 @@ export function start() {
     r.reason = h("span", { class: "sv-reason", "data-role": "reason" });
     r.phone = h("span", { class: "sv-phone", "data-role": "phone", hidden: true });
     r.pending = h("td", { "data-role": "pending" });
-    r.call = h("td", { "data-role": "call", class: "call-cell" });
+    r.callSummary = h("span", { "data-role": "call-summary" });
+    r.monitors = h("span", { class: "sv-monitors", "data-role": "monitors" });
+    r.monitorMode = h(
+      "select",
+      { "aria-label": t("monitor.modeFor", { name }), "data-role": "monitor-mode" },
+      MONITOR_MODES.map((mode) => h("option", { value: mode }, t(`monitor.mode.${mode}`))),
+    );
+    r.monitorJoin = h(
+      "button",
+      {
+        type: "button",
+        "aria-label": t("monitor.joinOf", { name }),
+        "data-role": "monitor-join",
+        onclick: () => act(monitorCommand(view, id, r.monitorMode.value, t)),
+      },
+      t("monitor.join"),
+    );
+    r.monitorLeave = h(
+      "button",
+      {
+        type: "button",
+        "aria-label": t("monitor.leaveOf", { name }),
+        "data-role": "monitor-leave",
+        onclick: () => act(monitorCommand(view, id, null, t)),
+      },
+      t("monitor.leave"),
+    );
+    r.monitor = h("div", { class: "row-actions sv-monitor", "data-role": "monitor", hidden: true }, r.monitorMode, r.monitorJoin, r.monitorLeave);
+    r.call = h("td", { "data-role": "call", class: "call-cell" }, r.callSummary, r.monitors, r.monitor);
     r.queues = h("span", { class: "agent-queues", "data-role": "queues" });
+    r.day = h("span", { class: "agent-day", "data-role": "day" });
 
     r.ready = h(
       "button",
       {
         type: "button",
         class: "good",
-        "aria-label": `Make ${name} ready`,
-        onclick: () => act(agentCommand(view, id, "ready")),
+        "aria-label": t("agents.makeReady", { name }),
+        onclick: () => act(agentCommand(view, id, "ready", undefined, t)),
       },
-      "Ready",
+      stateLabel("ready", t),
     );
     r.reasonSelect = h(
       "select",
-      { "aria-label": `Reason for ${name}`, "data-role": "reason-select" },
+      { "aria-label": t("agents.reasonFor", { name }), "data-role": "reason-select" },
       reasons.map((reason) => h("option", { value: reason.id }, reason.name)),
     );
     r.notReady = h(
       "button",
       {
         type: "button",
-        "aria-label": `Make ${name} not ready`,
-        onclick: () => act(agentCommand(view, id, "not_ready", r.reasonSelect.value)),
+        "aria-label": t("agents.makeNotReady", { name }),
+        onclick: () => act(agentCommand(view, id, "not_ready", r.reasonSelect.value, t)),
       },
-      "Not ready",
+      stateLabel("not_ready", t),
     );
     r.logout = h(
       "button",
       {
         type: "button",
         class: "logout",
-        "aria-label": `Log ${name} out`,
-        onclick: () => act(agentCommand(view, id, "logout")),
+        "aria-label": t("agents.logOutOf", { name }),
+        onclick: () => act(agentCommand(view, id, "logout", undefined, t)),
       },
-      "Log out",
+      t("agents.logOut"),
     );
     r.pendingSelect = h(
       "select",
-      { "aria-label": `Pending state for ${name}`, "data-role": "pending-select" },
+      { "aria-label": t("agents.pendingFor", { name }), "data-role": "pending-select" },
       h(
         "optgroup",
-        { label: STATE_LABELS.not_ready },
+        { label: stateLabel("not_ready", t) },
         reasons.map((reason) => h("option", { value: `not_ready:${reason.id}` }, reason.name)),
       ),
-      h("option", { value: "logged_out" }, "Log out"),
+      h("option", { value: "logged_out" }, t("agents.logOut")),
     );
     r.setPending = h(
       "button",
       {
         type: "button",
-        "aria-label": `Set pending state of ${name}`,
-        onclick: () => act(agentCommand(view, id, "set_pending", r.pendingSelect.value)),
+        "aria-label": t("agents.setPendingOf", { name }),
+        onclick: () => act(agentCommand(view, id, "set_pending", r.pendingSelect.value, t)),
       },
-      "Set",
+      t("agents.set"),
     );
     r.clearPending = h(
       "button",
       {
         type: "button",
-        "aria-label": `Clear pending state of ${name}`,
-        onclick: () => act(agentCommand(view, id, "clear_pending")),
+        "aria-label": t("agents.clearPendingOf", { name }),
+        onclick: () => act(agentCommand(view, id, "clear_pending", undefined, t)),
       },
-      "Clear",
+      t("agents.clear"),
     );
     r.nameCell = h(
       "th",
@@ -323,6 +370,7 @@ export function start() {
       " ",
       h("span", { class: "agent-id" }, id),
       r.queues,
+      r.day,
     );
     r.tr = h(
       "tr",
@@ -350,7 +398,7 @@ export function start() {
 
   function buildTotalsRow() {
     const r = queueRowCells();
-    r.tr = h("tr", { class: "totals", "data-role": "totals-row" }, h("th", { scope: "row" }, "All queues"), r.channel, figureCells(r));
+    r.tr = h("tr", { class: "totals", "data-role": "totals-row" }, h("th", { scope: "row" }, t("queues.total")), r.channel, figureCells(r));
     return r;
   }
 
@@ -361,18 +409,19 @@ export function start() {
   function buildStaffingRow(id, name) {
     const r = { id, name, rateError: "", announce: false };
     r.headline = h("span", { class: "st-headline", "data-role": "staffing-headline" });
+    r.dispositions = h("span", { class: "st-small st-dispositions", "data-role": "dispositions" });
     r.model = h("span", { class: "st-small", "data-role": "staffing-model" });
     r.refusal = h("span", { class: "st-small st-refusal", "data-role": "staffing-refusal" });
     r.expected = h("span", { class: "st-expected", "data-role": "staffing-expected" });
     r.expectedNote = h("span", { class: "st-small", "data-role": "staffing-expected-note" });
     r.fewer = h(
       "button",
-      { type: "button", class: "st-step", "aria-label": `One agent fewer in the what-if for ${name}`, onclick: () => stepWhatIf(id, -1) },
+      { type: "button", class: "st-step", "aria-label": t("staffing.fewer", { queue: name }), onclick: () => stepWhatIf(id, -1) },
       "−",
     );
     r.more = h(
       "button",
-      { type: "button", class: "st-step", "aria-label": `One agent more in the what-if for ${name}`, onclick: () => stepWhatIf(id, 1) },
+      { type: "button", class: "st-step", "aria-label": t("staffing.more", { queue: name }), onclick: () => stepWhatIf(id, 1) },
       "+",
     );
     r.delta = h("span", { class: "st-delta", "data-role": "what-if-delta" }, "+0");
@@ -382,7 +431,7 @@ export function start() {
       max: "100000",
       step: "any",
       inputmode: "decimal",
-      "aria-label": `Calls an hour in the what-if for ${name} (empty: the queue's own)`,
+      "aria-label": t("staffing.rate", { queue: name }),
       "data-role": "what-if-calls",
       onchange: () => setRate(id),
     });
@@ -398,18 +447,18 @@ export function start() {
           setRate(id);
         },
       },
-      h("span", { class: "st-label" }, "What if"),
+      h("span", { class: "st-label" }, t("staffing.whatIf")),
       r.fewer,
       r.delta,
       r.more,
-      h("span", { class: "st-label" }, "agents,"),
+      h("span", { class: "st-label" }, t("staffing.agentsLabel")),
       r.rate,
-      h("span", { class: "st-label" }, "calls an hour"),
+      h("span", { class: "st-label" }, t("staffing.callsLabel")),
     );
     r.tr = h(
       "tr",
       { dataset: { staffing: id, state: "waiting" } },
-      h("th", { scope: "row" }, name),
+      h("th", { scope: "row" }, name, r.dispositions),
       h("td", { class: "st-needed" }, r.headline, r.model, r.refusal),
       h("td", { class: "st-now" }, r.expected, r.expectedNote),
       h("td", { class: "st-what-if" }, h("div", { class: "st-what-if-box" }, r.form, h("span", { class: "st-result" }, r.whatIfLine, r.whatIfNote))),
@@ -462,10 +511,10 @@ export function start() {
       step: "1",
       inputmode: "numeric",
       required: true,
-      "aria-label": `Priority of call ${id}`,
+      "aria-label": t("calls.priorityOf", { call: id }),
       "data-role": "priority-input",
     });
-    r.prioritySet = h("button", { type: "submit", "aria-label": `Set priority of call ${id}` }, "Set");
+    r.prioritySet = h("button", { type: "submit", "aria-label": t("calls.setPriorityOf", { call: id }) }, t("calls.set"));
     r.priorityForm = h(
       "form",
       {
@@ -473,7 +522,7 @@ export function start() {
         novalidate: true,
         onsubmit: (event) => {
           event.preventDefault();
-          const command = priorityCommand(id, r.priorityInput.value);
+          const command = priorityCommand(id, r.priorityInput.value, t);
           if (command.error) {
             showError(command.what, command.error);
             r.priorityInput.focus();
@@ -485,15 +534,15 @@ export function start() {
       r.priorityInput,
       r.prioritySet,
     );
-    r.moveSelect = h("select", { "aria-label": `Queue for call ${id}`, "data-role": "move-select" });
-    r.moveButton = h("button", { type: "submit", "aria-label": `Move call ${id}` }, "Move");
+    r.moveSelect = h("select", { "aria-label": t("calls.queueFor", { call: id }), "data-role": "move-select" });
+    r.moveButton = h("button", { type: "submit", "aria-label": t("calls.moveCall", { call: id }) }, t("calls.move"));
     r.moveForm = h(
       "form",
       {
         class: "row-actions",
         onsubmit: (event) => {
           event.preventDefault();
-          const command = moveCommand(view, id, r.moveSelect.value);
+          const command = moveCommand(view, id, r.moveSelect.value, t);
           if (command) act(command);
         },
       },
@@ -523,8 +572,8 @@ export function start() {
   function renderAgent(id) {
     const r = rows.agents.get(id);
     if (!r) return;
-    const facts = agentFacts(view, id);
-    const actions = agentActions(view, id, isLive());
+    const facts = agentFacts(view, id, t);
+    const actions = agentActions(view, id, isLive(), t);
     keepFocus(r.tr, () => {
       r.state.dataset.state = facts.state ?? "unknown";
       setText(r.state, facts.label);
@@ -534,7 +583,7 @@ export function start() {
       setText(r.reason, facts.reason);
 
       // The phone, when it keeps calls away; a change of it alone leaves the state and its clock.
-      const phone = phoneBadge(view, id);
+      const phone = phoneBadge(view, id, t);
       setText(r.phone, phone?.label ?? "");
       if (r.phone.title !== (phone?.title ?? "")) r.phone.title = phone?.title ?? "";
       r.phone.hidden = phone === null;
@@ -552,7 +601,16 @@ export function start() {
       }
       r.tr.dataset.pending = facts.pending !== null ? "yes" : "no";
 
-      fill(r.call, callSummary(facts.call));
+      fill(r.callSummary, callSummary(facts.call));
+      // Who is on the agent's call, and this supervisor's way on or off it.
+      const monitor = monitorView(view, id, isLive(), t);
+      setText(r.monitors, monitor.text);
+      r.monitor.hidden = !monitor.shown;
+      r.monitorMode.disabled = !monitor.join;
+      r.monitorJoin.disabled = !monitor.join;
+      r.monitorLeave.disabled = !monitor.leave;
+      if (monitor.mine && document.activeElement !== r.monitorMode) r.monitorMode.value = monitor.mine;
+      setText(r.day, dayLine(view, id, t));
       setText(r.queues, facts.queues);
       if (r.queues.title !== facts.queues) r.queues.title = facts.queues;
 
@@ -569,7 +627,7 @@ export function start() {
       r.logout.title = actions.logout.title;
     }, r.nameCell);
     tickAgent(r);
-    r.filterText = agentSearchText(view, id);
+    r.filterText = agentSearchText(view, id, t);
     if (ui.agentFilter.value) filterRow(r);
   }
 
@@ -583,7 +641,7 @@ export function start() {
         { class: "call-line" },
         h("code", { class: "call-ref" }, call.id),
         call.caller ? h("span", { class: "sv-caller" }, call.caller) : null,
-        call.onHold ? h("span", { class: "sv-flag sv-hold" }, "On hold") : null,
+        call.onHold ? h("span", { class: "sv-flag sv-hold" }, t("onHold")) : null,
       ),
       call.queue ? h("span", { class: "queue-name" }, call.queue) : null,
     );
@@ -594,9 +652,15 @@ export function start() {
   }
 
   function tickAgent(r) {
-    const clock = agentClock(view, r.id, client.serverNow());
+    const now = client.serverNow();
+    const clock = agentClock(view, r.id, now, t);
     setText(r.time, clock.time);
     setText(r.timeExtra, clock.extra);
+    // Too long in a state ([tenants.alerts]): the row is highlighted, its title says why.
+    const alert = agentAlert(view, r.id, now, t);
+    const kind = alert?.kind ?? "none";
+    if (r.tr.dataset.alert !== kind) r.tr.dataset.alert = kind;
+    if (r.tr.title !== (alert?.words ?? "")) r.tr.title = alert?.words ?? "";
   }
 
   /**
@@ -604,8 +668,8 @@ export function start() {
    * `conversations` a queue of conversations' own figures (null for calls and the totals).
    */
   function fillFigures(r, stats, { channel, conversations = null, target = null, thresholdSecs = null }) {
-    const figures = queueFigures(stats);
-    setText(r.channel, channel);
+    const figures = queueFigures(stats, t);
+    setText(r.channel, channelName(channel, t));
     r.tr.dataset.channel = channel;
     setText(r.waiting, figures.waiting);
     setText(r.ringing, figures.ringing);
@@ -618,7 +682,7 @@ export function start() {
     setText(r.abandoned, figures.abandoned);
     setText(r.asa, figures.asa);
     r.waiting.dataset.level = figures.level;
-    renderServiceLevel(r.serviceLevel, serviceLevel(stats?.today?.service_level_percent ?? null, target, thresholdSecs));
+    renderServiceLevel(r.serviceLevel, serviceLevel(stats?.today?.service_level_percent ?? null, target, thresholdSecs, t));
     renderConversationFigures(r, conversations);
     tickOldest(r, stats);
   }
@@ -655,7 +719,11 @@ export function start() {
   }
 
   function tickOldest(r, stats) {
-    setText(r.oldest, oldestWait(stats, client.serverNow()));
+    const now = client.serverNow();
+    setText(r.oldest, oldestWait(stats, now));
+    // A queue past its own levels (thresholds; the totals have none but the wait's).
+    const alert = queueAlert(view, r.lane?.id ?? null, stats, now);
+    if (r.tr.dataset.alert !== alert) r.tr.dataset.alert = alert;
   }
 
   /** A lane's row (`key` is its lane's, `laneKey`). */
@@ -663,10 +731,12 @@ export function start() {
     const r = rows.queues.get(key);
     if (!r) return;
     const stats = view.queueStats.get(key);
+    const staffing = rows.staffing.get(r.lane.id);
+    if (staffing && r.lane.channel === "voice") setText(staffing.dispositions, dispositionText(view, r.lane.id, stats, t));
     const channel = r.lane.channel;
     fillFigures(r, stats, {
       channel,
-      conversations: conversationFigures(stats, channel),
+      conversations: conversationFigures(stats, channel, t),
       target: stats?.service_level?.target_percent,
       thresholdSecs: stats?.service_level?.threshold_secs,
     });
@@ -674,14 +744,14 @@ export function start() {
 
   function renderTotals() {
     if (!rows.totals) return;
-    fillFigures(rows.totals, view.tenantStats, { channel: totalsChannel(view) });
+    fillFigures(rows.totals, view.tenantStats, { channel: totalsChannelId(view) });
   }
 
   /** A queue's staffing row, from its answers and its what-if. */
   function renderStaffing(id) {
     const r = rows.staffing.get(id);
     if (!r) return;
-    const shown = staffingView(view, id, isLive());
+    const shown = staffingView(view, id, isLive(), t);
     keepFocus(r.tr, () => {
       r.tr.dataset.state = shown.state;
       r.tr.dataset.unavailable = shown.unavailable ?? "";
@@ -719,7 +789,7 @@ export function start() {
   }
 
   function renderCall(id) {
-    const facts = callFacts(view, id);
+    const facts = callFacts(view, id, t);
     if (!facts) return;
     const r = rows.calls.get(id) ?? buildCallRow(id);
     const actions = callActions(view, id, isLive());
@@ -727,7 +797,7 @@ export function start() {
       r.tr.dataset.status = facts.status;
       r.status.dataset.status = facts.status;
       setText(r.status, facts.statusText);
-      if (facts.onHold) r.status.append(h("span", { class: "sv-flag sv-hold" }, "On hold"));
+      if (facts.onHold) r.status.append(h("span", { class: "sv-flag sv-hold" }, t("onHold")));
       fill(
         r.queue,
         h("span", { class: "queue-name" }, facts.queue),
@@ -790,7 +860,7 @@ export function start() {
   /** Puts the call rows in order: the Calls' sort, else waiting first (highest priority, then longest wait), then the rest. */
   function placeCalls() {
     placeRows(ui.calls, rows.calls, sortCalls(view, sorts.calls, client.serverNow()).map((call) => call.call));
-    setText(ui.callCount, callCountText(view));
+    setText(ui.callCount, callCountText(view, t));
     ui.callsEmpty.hidden = view.calls.size > 0;
   }
 
@@ -803,8 +873,8 @@ export function start() {
       if (sorted) th.setAttribute("aria-sort", sorted);
       else th.removeAttribute("aria-sort");
       button.title = sorted
-        ? `Sorted by ${button.textContent}, ${sorted}: click to reverse`
-        : `Sort by ${button.textContent}`;
+        ? t("sort.sorted", { column: button.textContent, direction: t(`sort.${sorted}`) })
+        : t("sort.by", { column: button.textContent });
     }
   }
 
@@ -819,7 +889,7 @@ export function start() {
     showSorts();
     if (table === "agents") placeAgents();
     else placeCalls();
-    announce(ui.announcer, `${table === "agents" ? "Agents" : "Calls"} sorted by ${label}, ${ariaSort(sorts[table], key)}.`);
+    announce(ui.announcer, t(`sort.${table}`, { column: label, direction: t(`sort.${ariaSort(sorts[table], key)}`) }));
   }
 
   for (const button of ui.sortButtons) {
@@ -886,6 +956,35 @@ export function start() {
   function stopStaffing() {
     clearInterval(staffingTimer);
     staffingTimer = null;
+    clearInterval(daysTimer);
+    daysTimer = null;
+  }
+
+  /**
+   * Every agent's day so far (`agents_today`, page by page), now and every DAYS_REFRESH_SECS
+   * while live; a page that fails leaves the days shown as they were until the next round.
+   */
+  let daysTimer = null;
+  async function loadDays() {
+    if (!isLive()) return;
+    let after;
+    try {
+      do {
+        const page = await client.request("agents_today", after ? { after, limit: 500 } : { limit: 500 });
+        view = withAgentsToday(view, page);
+        for (const day of page.agents) {
+          const r = rows.agents.get(day.agent);
+          if (r) setText(r.day, dayLine(view, day.agent, t));
+        }
+        after = page.next;
+      } while (after);
+    } catch {
+      // Offline or refused: the next round asks again.
+    }
+  }
+  function startDays() {
+    void loadDays();
+    daysTimer ??= setInterval(() => void loadDays(), DAYS_REFRESH_SECS * 1000);
   }
 
   function stepWhatIf(id, step) {
@@ -896,7 +995,7 @@ export function start() {
   function setRate(id) {
     const r = rows.staffing.get(id);
     if (!r) return;
-    const typed = callsPerHourInput(r.rate.value);
+    const typed = callsPerHourInput(r.rate.value, t);
     r.rateError = typed.error ?? "";
     if (!typed.error) view = whatIfChanged(view, id, { callsPerHour: typed.value });
     whatIfSet(id);
@@ -923,7 +1022,7 @@ export function start() {
   function summarizeAgents() {
     const ids = [...rows.agents.keys()];
     const shown = [...rows.agents.values()].filter((r) => !r.tr.hidden).length;
-    setText(ui.agentCount, agentCountText(view, ids, shown));
+    setText(ui.agentCount, agentCountText(view, ids, shown, t));
     ui.agentsEmpty.hidden = shown > 0 || ids.length === 0;
   }
 
@@ -953,14 +1052,8 @@ export function start() {
     if (mode === "live") {
       ui.stale.hidden = true;
     } else {
-      const asOf =
-        view.liveAt !== null
-          ? ` The figures below are from ${new Date(view.liveAt).toLocaleTimeString()} and may be out of date.`
-          : "";
-      const text =
-        mode === "rebuilding"
-          ? `Loading the current state of every agent, queue and call…${asOf}`
-          : `Not connected to the server: actions are paused until the console is live again.${asOf}`;
+      const asOf = view.liveAt !== null ? t("view.asOf", { time: t.time(view.liveAt) }) : "";
+      const text = t(mode === "rebuilding" ? "view.rebuilding" : "view.stale", { asOf });
       setText(ui.stale, text);
       ui.stale.hidden = !isSupervisor(view) && view.session !== null;
     }
@@ -981,21 +1074,20 @@ export function start() {
         view = subscribed(view, Date.now());
         renderView();
         startStaffing();
-        announce(ui.announcer, "The console is live.");
+        startDays();
+        announce(ui.announcer, t("view.live"));
       },
       (error) => {
         if (client.session !== session) return;
         view = subscribeFailed(view);
         if (error.code === "forbidden") showNotSupervisor(session);
-        else if (error.code !== "connection_lost" && error.code !== "offline") showError("subscribe to the tenant's events", error);
+        else if (error.code !== "connection_lost" && error.code !== "offline") showError(t("do.subscribe"), error);
       },
     );
   }
 
   function showNotSupervisor(session) {
-    ui.notSupervisor.textContent =
-      `You are signed in as “${session.user}”, whose role is ${session.role}. ` +
-      "Only supervisors can use this console: sign out and sign in with a supervisor's account.";
+    ui.notSupervisor.textContent = t("view.notSupervisor", { user: session.user, role: session.role });
     ui.notSupervisor.hidden = false;
     for (const panel of ui.panels) panel.hidden = true;
     ui.stale.hidden = true;
@@ -1049,7 +1141,7 @@ export function start() {
       }
     } catch (error) {
       const lost = error.code === "connection_lost" || error.code === "offline";
-      if (client.session === session && !lost) showError("read the tenant's agents", error);
+      if (client.session === session && !lost) showError(t("do.readAgents"), error);
     }
     return agents;
   }
@@ -1057,7 +1149,7 @@ export function start() {
   client.addEventListener("state", (event) => {
     const { state } = event.detail;
     if (state === State.RECONNECTING && view.subscribed) {
-      announce(ui.announcer, "Connection to the server lost; reconnecting. The figures may be out of date.");
+      announce(ui.announcer, t("view.lost"));
     }
     if (client.state !== State.LIVE) {
       view = notLive(view);
@@ -1095,6 +1187,9 @@ export function start() {
         break;
       case "tenant_stats":
         renderTotals();
+        break;
+      case "monitoring":
+        renderAgent(message.agent);
         break;
       default:
         break;
@@ -1135,23 +1230,29 @@ export function start() {
     summarizeAgents();
   }
 
-  showConnection(client, ui.connection);
-  setText(ui.statsAt, "Service level, answered, abandoned and ASA: today");
+  showConnection(client, ui.connection, t);
+  setText(ui.statsAt, t("queues.statsAt"));
 
-  const signIn = signInForm(client, ui.form, (visible) => {
-    ui.console.hidden = visible;
-    if (visible) {
-      ui.signOut.hidden = true;
-      ui.who.textContent = "";
-    }
-  });
+  const signIn = signInForm(
+    client,
+    ui.form,
+    (visible) => {
+      ui.console.hidden = visible;
+      if (visible) {
+        ui.signOut.hidden = true;
+        ui.who.textContent = "";
+      }
+    },
+    undefined,
+    t,
+  );
 
   ui.signOut.addEventListener("click", () => {
     client.stop({ forget: true });
     forgetView();
     ui.form.reset();
     signIn.show();
-    announce(ui.announcer, "You have signed out.");
+    announce(ui.announcer, t("view.signedOut"));
   });
 
   if (client.hasToken()) {

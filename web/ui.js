@@ -1,11 +1,13 @@
 // ui.js: small helpers the three pages share: building DOM safely, one clock tick, the
 // connection badge, the sign-in form, the guard against presses that come too soon. The pure formatting (durations, percentages, labels for
-// agent states and reasons) lives in format.js and is re-exported here.
+// agent states and reasons) lives in format.js and is re-exported here. The badge and the form
+// speak the language of the translator a page passes them (i18n.js), English without one.
 //
 // Everything the server sends (caller numbers, attached data, names) goes into the page as text
 // (textContent), never as HTML.
 
 import { State } from "./acdhub.js";
+import { translator } from "./i18n.js";
 
 export {
   BUSY_STATES,
@@ -15,7 +17,11 @@ export {
   namesById,
   reasonName,
   secondsSince,
+  stateLabel,
 } from "./format.js";
+
+/** The words of a page that passes no translator: English, as they always were. */
+const ENGLISH = translator();
 
 /** Makes an element: `h("button", { type: "button", onclick }, "Accept")`. */
 export function h(tag, props = {}, ...children) {
@@ -63,19 +69,12 @@ export function everySecond(fn) {
   return () => tickers.delete(fn);
 }
 
-const CONNECTION_LABELS = {
-  [State.CONNECTING]: "Connecting…",
-  [State.AUTHENTICATING]: "Signing in…",
-  [State.LIVE]: "Live",
-  [State.RECONNECTING]: "Reconnecting",
-  [State.STOPPED]: "Offline",
-};
-
 /**
- * Keeps `element` showing the client's connection state: its text, and `data-state` for the
- * stylesheet. While reconnecting it counts down to the next attempt.
+ * Keeps `element` showing the client's connection state: its text (in the language of the
+ * translator `t`, i18n.js; English without one), and `data-state` for the stylesheet. While
+ * reconnecting it counts down to the next attempt.
  */
-export function showConnection(client, element) {
+export function showConnection(client, element, t = ENGLISH) {
   let retryAt = null;
   const label = document.createTextNode("");
   // The countdown is for eyes only: a live region that changed every second would be read out
@@ -84,9 +83,9 @@ export function showConnection(client, element) {
   element.replaceChildren(label, countdown);
   const render = () => {
     const state = client.state;
-    label.data = CONNECTION_LABELS[state] ?? state;
+    label.data = t.has(`connection.${state}`) ? t(`connection.${state}`) : state;
     const secs = state === State.RECONNECTING && retryAt ? Math.ceil((retryAt - Date.now()) / 1000) : 0;
-    countdown.textContent = secs > 0 ? ` in ${secs} s` : "";
+    countdown.textContent = secs > 0 ? t("connection.retryIn", { secs }) : "";
     element.dataset.state = state;
   };
   client.addEventListener("state", (e) => {
@@ -97,12 +96,25 @@ export function showConnection(client, element) {
 }
 
 /**
+ * Why the client stopped (`{code, message}`, acdhub.js's words), in the translator's language
+ * where it has them (by the code; a token no longer valid is an `auth_failed` of its own words).
+ */
+export function refusalText(reason, t = ENGLISH) {
+  if (!reason) return "";
+  const ended = reason.code === "auth_failed" && /session has ended/.test(reason.message ?? "");
+  const key = ended ? "signIn.refused.session_ended" : `signIn.refused.${reason.code}`;
+  const code = String(reason.code ?? "").replace(/^close_/, "");
+  return t.has(key) ? t(key, { code }) : (reason.message ?? "");
+}
+
+/**
  * Wires a sign-in form (fields `user` and `password`, an element `[data-role=form-error]`) to
  * the client: submitting starts it with those credentials; a refusal shows the form again with
  * the reason. `onShow(visible)` tells the page when the form is up; `onSubmit(credentials)`
- * (optional) sees what was typed before the password field is emptied.
+ * (optional) sees what was typed before the password field is emptied. Its words are the
+ * translator `t`'s (i18n.js; English without one).
  */
-export function signInForm(client, form, onShow, onSubmit = () => {}) {
+export function signInForm(client, form, onShow, onSubmit = () => {}, t = ENGLISH) {
   const error = form.querySelector("[data-role=form-error]");
   const show = (message) => {
     form.hidden = false;
@@ -115,7 +127,7 @@ export function signInForm(client, form, onShow, onSubmit = () => {}) {
     const user = form.elements.user.value.trim();
     const password = form.elements.password.value;
     if (!user || !password) {
-      error.textContent = "Enter your user name and password.";
+      error.textContent = t("signIn.missing");
       return;
     }
     error.textContent = "";
@@ -132,7 +144,7 @@ export function signInForm(client, form, onShow, onSubmit = () => {}) {
   });
   client.addEventListener("state", (e) => {
     if (e.detail.state === State.STOPPED && e.detail.reason?.code !== "stopped") {
-      show(e.detail.reason?.message);
+      show(refusalText(e.detail.reason, t));
     }
   });
   return { show };

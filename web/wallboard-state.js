@@ -8,11 +8,19 @@
 // by the queue alone, and each names its channel. `reduce` takes one event and returns the next
 // view (the same one when the event is not the board's). No DOM, no network, no clock (times
 // come in as arguments): wallboard.js draws what this module says, and Node tests it as it is
-// (tests/browser/wallboard-state.test.mjs).
+// (tests/browser/wallboard-state.test.mjs). What it says is in the language of the translator
+// `t` the functions that word something take last (i18n.js, with wallboard-messages.js);
+// English without one.
 
-import { VOICE, formatDuration, formatPercent, laneCounts, laneKey, lanesOf, namesById, secondsSince } from "./format.js";
+import { VOICE, formatDuration, laneCounts, laneKey, lanesOf, namesById, secondsSince } from "./format.js";
+import { translator } from "./i18n.js";
+import { WALLBOARD_MESSAGES } from "./wallboard-messages.js";
 
 export { VOICE, laneKey } from "./format.js";
+export { WALLBOARD_MESSAGES } from "./wallboard-messages.js";
+
+/** The board's words in English: the translator of a caller that passes none. */
+const ENGLISH = translator({ messages: WALLBOARD_MESSAGES });
 
 /** Service level this many points below target or more is red; less below is amber. */
 export const AMBER_BAND_POINTS = 5;
@@ -131,9 +139,9 @@ export function nextPage(page, pages) {
   return pages > 1 && page + 1 < pages ? page + 1 : 0;
 }
 
-/** What the header says of the pages: "" for one, "Page 2 of 3" for several. */
-export function pageIndicator(page, pages) {
-  return pages > 1 ? `Page ${page + 1} of ${pages}` : "";
+/** What the header says of the pages: "" for one, "Page 2 of 3" ("Seite 2 von 3") for several. */
+export function pageIndicator(page, pages, t = ENGLISH) {
+  return pages > 1 ? t("header.page", { page: page + 1, pages }) : "";
 }
 
 /**
@@ -165,43 +173,55 @@ export function serviceLevelStanding(percent, target) {
   return "bad";
 }
 
-/** The words beside the colour: never colour alone. */
-export const STANDING_WORDS = Object.freeze({
-  none: "No calls yet",
-  neutral: "All queues combined",
-  good: "✓ On target",
-  warn: "! Just below target",
-  bad: "✗ Below target",
+/** The words beside the colour, by standing: never colour alone (`t(STANDING_KEYS[standing])`). */
+export const STANDING_KEYS = Object.freeze({
+  none: "standing.none",
+  neutral: "standing.neutral",
+  good: "standing.good",
+  warn: "standing.warn",
+  bad: "standing.bad",
 });
 
+/** The words beside the colour, in English. */
+export const STANDING_WORDS = Object.freeze(Object.fromEntries(Object.entries(STANDING_KEYS).map(([standing, key]) => [standing, ENGLISH(key)])));
+
 /**
- * The labels of a tile's figures. A queue of calls keeps the wallboard's own; a queue of
- * conversations counts conversations, whose "answer" is an agent accepting one (so its ASA is
- * the time to accept); the totals of a tenant with several channels sum them all.
+ * The labels of a tile's figures, as keys of wallboard-messages.js. A queue of calls keeps the
+ * wallboard's own; a queue of conversations counts conversations, whose "answer" is an agent
+ * accepting one (so its ASA is the time to accept); the totals of a tenant with several
+ * channels sum them all.
  */
-export const LABELS = Object.freeze({
+export const LABEL_KEYS = Object.freeze({
   calls: Object.freeze({
-    waiting: "Calls waiting",
-    serviceLevel: "Service level today",
-    answered: "Answered",
-    abandoned: "Abandoned",
-    asa: "Avg. answer",
+    waiting: "label.callsWaiting",
+    serviceLevel: "label.serviceLevel",
+    answered: "label.answered",
+    abandoned: "label.abandoned",
+    asa: "label.asa",
   }),
   conversations: Object.freeze({
-    waiting: "Waiting",
-    serviceLevel: "Service level today",
-    answered: "Accepted",
-    abandoned: "Abandoned",
-    asa: "Avg. to accept",
+    waiting: "label.waiting",
+    serviceLevel: "label.serviceLevel",
+    answered: "label.accepted",
+    abandoned: "label.abandoned",
+    asa: "label.toAccept",
   }),
   allChannels: Object.freeze({
-    waiting: "Waiting",
-    serviceLevel: "Service level today",
-    answered: "Answered",
-    abandoned: "Abandoned",
-    asa: "Avg. answer",
+    waiting: "label.waiting",
+    serviceLevel: "label.serviceLevel",
+    answered: "label.answered",
+    abandoned: "label.abandoned",
+    asa: "label.asa",
   }),
 });
+
+/** The labels of a tile's figures of `kind` (`calls`, `conversations`, `allChannels`) in the translator's language. */
+export function labelsOf(kind, t = ENGLISH) {
+  return Object.freeze(Object.fromEntries(Object.entries(LABEL_KEYS[kind]).map(([figure, key]) => [figure, t(key)])));
+}
+
+/** The labels in English, by kind. */
+export const LABELS = Object.freeze(Object.fromEntries(Object.keys(LABEL_KEYS).map((kind) => [kind, labelsOf(kind)])));
 
 /**
  * The board before any session, for the address's wishes (`readAddress`). Plain data, never
@@ -224,6 +244,8 @@ export function emptyView(address = { queues: null, total: true, rotateSecs: DEF
     laneCounts: new Map(),
     /** The latest `queue_stats` of each lane on the board, by lane key. */
     stats: new Map(),
+    /** Each lane's alert levels from the AuthResult (`thresholds`), by lane key. */
+    thresholds: new Map(),
     /** The latest `tenant_stats`, or null. */
     totals: null,
     /** Warnings above the tiles. */
@@ -240,10 +262,10 @@ const update = (view, changes) => Object.freeze({ ...view, ...changes });
 /**
  * Signed in (again): a tile for each lane of the session's queues that the address names, in its
  * order (every queue of the tenant when it names none; a queue's lanes in the tenant's order),
- * and the warnings for names the tenant does not have. A board that already shows exactly these
- * lanes keeps its tiles and their figures.
+ * and the warnings for names the tenant does not have (in the translator's language). A board
+ * that already shows exactly these lanes keeps its tiles and their figures.
  */
-export function signedIn(view, session) {
+export function signedIn(view, session, t = ENGLISH) {
   const known = namesById(session.queues);
   const lanes = lanesOf(session.queues);
   const channels = [...new Set(lanes.map((lane) => lane.channel))];
@@ -251,15 +273,15 @@ export function signedIn(view, session) {
   const shown = wanted.flatMap((id) => lanes.filter((lane) => lane.id === id));
   const unknown = wanted.filter((id) => !known.has(id));
   const notices = [];
-  if (unknown.length) {
-    notices.push(`Unknown ${unknown.length > 1 ? "queues" : "queue"} in the address: ${unknown.join(", ")}`);
-  }
-  if (!shown.length && !view.address.total) notices.push("Nothing to show: the address names no queue of this contact center.");
+  if (unknown.length) notices.push(t("notice.unknownQueues", { count: unknown.length, queues: unknown.join(", ") }));
+  if (!shown.length && !view.address.total) notices.push(t("notice.nothing"));
   const queueCount = lanes.length;
   const counts = laneCounts(session.queues);
   const key = boardKey(shown, view.address.total);
-  if (key === view.key) return update(view, { notices, queueCount, channels, laneCounts: counts });
+  const thresholds = new Map((session.queues ?? []).map((q) => [laneKey(q.id, q.channel ?? VOICE), q.thresholds ?? null]));
+  if (key === view.key) return update(view, { notices, queueCount, channels, laneCounts: counts, thresholds });
   return update(view, {
+    thresholds,
     key,
     tiles: shown,
     channels,
@@ -370,31 +392,38 @@ export function sharedTarget(view) {
   return targets.size === 1 ? [...targets][0] : null;
 }
 
-const number = (value) => (value === null || value === undefined ? "–" : String(value));
-const percentNumber = (value) => String(Number(value.toFixed(1)));
 const present = (value) => value !== null && value !== undefined;
+/** A count as the board writes it (1,234 / 1.234), "–" for none. */
+const number = (value, t) => (present(value) ? t.number(value) : "–");
+/** A target: whole, or with its one decimal ("80", "80.5", "80,5"). */
+const percentNumber = (value, t) => t.number(Number(value.toFixed(1)), Number.isInteger(Number(value.toFixed(1))) ? 0 : 1);
 const duration = (secs) => (present(secs) ? formatDuration(secs) : "–");
 /** Whole percents, rounded down: a figure never reads "80 %" while it is below 80 %. */
-const wholePercent = (value) => formatPercent(present(value) ? Math.floor(value) : null, 0);
+const wholePercent = (value, t) => t.percent(present(value) ? Math.floor(value) : null, 0);
 
 /**
  * What a tile says of its channel (`lane` is its lane's key, or null for the totals): the
  * channel, whether it routes conversations, and the badge beside the name ("" for none). A lane
  * of conversations names its channel ("chat"); a lane of calls has no badge, and says "Calls"
  * in its labels as it always did, unless its queue has other lanes: then it names its channel
- * too ("voice"), so that the queue's tiles, of one name, are told apart. The totals say "all
- * channels" when the tenant's queues route more than one, since they sum them all.
+ * too ("voice", "Telefon"), so that the queue's tiles, of one name, are told apart. The totals
+ * say "all channels" when the tenant's queues route more than one, since they sum them all.
  */
-export function tileChannel(view, lane) {
+export function tileChannel(view, lane, t = ENGLISH) {
   if (lane === null) {
     const all = view.channels.length > 1;
-    return { channel: null, conversations: false, allChannels: all, badge: all ? "all channels" : "" };
+    return { channel: null, conversations: false, allChannels: all, badge: all ? t("channel.all") : "" };
   }
   const tile = view.tiles.find((t) => t.key === lane);
   const channel = tile?.channel ?? view.stats.get(lane)?.channel ?? VOICE;
   const conversations = channel !== VOICE;
   const shared = (view.laneCounts.get(tile?.id) ?? 1) > 1;
-  return { channel, conversations, allChannels: false, badge: conversations || shared ? channel : "" };
+  return { channel, conversations, allChannels: false, badge: conversations || shared ? channelName(channel, t) : "" };
+}
+
+/** A channel as a badge names it: voice in the board's language, a messaging channel by its id ("chat"). */
+export function channelName(channel, t = ENGLISH) {
+  return channel === VOICE ? t("channel.voice") : channel;
 }
 
 /**
@@ -404,68 +433,94 @@ export function tileChannel(view, lane) {
  * agent while holding any), occupancy by the capacity used, and the places taken of those
  * staffed now.
  */
-export function conversationFigures(conversations) {
+export function conversationFigures(conversations, t = ENGLISH) {
   const today = conversations?.today ?? {};
   const threshold = conversations?.first_response_threshold_secs;
   const places = conversations?.places;
   const taken = conversations?.places_taken;
   return {
-    firstResponse: wholePercent(today.first_response_service_level_percent),
-    firstResponseLabel: present(threshold) ? `First response ≤ ${threshold} s` : "First response",
+    firstResponse: wholePercent(today.first_response_service_level_percent, t),
+    firstResponseLabel: present(threshold) ? t("label.firstResponseWithin", { secs: threshold }) : t("label.firstResponse"),
     averageFirstResponse: duration(today.average_first_response_secs),
-    concurrency: present(today.concurrency) ? today.concurrency.toFixed(1) : "–",
-    capacityOccupancy: formatPercent(present(today.capacity_occupancy_percent) ? Math.round(today.capacity_occupancy_percent) : null, 0),
-    places: present(places) && present(taken) ? `${taken} of ${places}` : "–",
+    concurrency: present(today.concurrency) ? t.number(today.concurrency, 1) : "–",
+    capacityOccupancy: t.percent(present(today.capacity_occupancy_percent) ? Math.round(today.capacity_occupancy_percent) : null, 0),
+    places: present(places) && present(taken) ? t("places", { taken, places }) : "–",
   };
 }
 
 /**
  * A tile's figures as the screen shows them (`lane` is its lane's key, or null for the totals),
- * or null before its first statistics. `name` is the queue's name as the statistics give it;
- * `labels` name the figures (`LABELS`); `conversations` are a queue of conversations' own
- * figures (`conversationFigures`), null for calls and the totals.
+ * or null before its first statistics, in the translator's language. `name` is the queue's
+ * name as the statistics give it; `labels` name the figures (`labelsOf`); `conversations` are a
+ * queue of conversations' own figures (`conversationFigures`), null for calls and the totals.
  */
-export function tileFigures(view, lane) {
+export function tileFigures(view, lane, t = ENGLISH) {
   const stats = lane === null ? view.totals : view.stats.get(lane);
   if (!stats) return null;
-  const { channel, conversations, allChannels, badge } = tileChannel(view, lane);
+  const limits = lane === null ? null : view.thresholds.get(lane);
+  const { channel, conversations, allChannels, badge } = tileChannel(view, lane, t);
   const today = stats.today ?? {};
   const level = stats.service_level;
   const target = level ? level.target_percent : lane === null ? sharedTarget(view) : null;
   const standing = serviceLevelStanding(today.service_level_percent, target);
-  let standingWords = STANDING_WORDS[standing];
-  if (standing === "none" && conversations) standingWords = "None accepted yet";
-  else if (standing === "none" && allChannels) standingWords = "None answered yet";
+  let standingWords = t(STANDING_KEYS[standing]);
+  if (standing === "none" && conversations) standingWords = t("standing.noneAccepted");
+  else if (standing === "none" && allChannels) standingWords = t("standing.noneAnswered");
   let targetText;
-  if (level) targetText = `target ${percentNumber(level.target_percent)} % ${conversations ? "accepted " : ""}in ${level.threshold_secs} s`;
-  else targetText = target === null ? "no common target" : `target ${percentNumber(target)} %`;
+  if (level) {
+    const words = { percent: percentNumber(level.target_percent, t), secs: level.threshold_secs };
+    targetText = t(conversations ? "target.conversations" : "target.calls", words);
+  } else {
+    targetText = target === null ? t("target.noCommon") : t("target.shared", { percent: percentNumber(target, t) });
+  }
   const agents = stats.agents ?? {};
-  const ringingAgents = agents.ringing > 0 ? ` · ${agents.ringing} ringing` : "";
-  const holding = conversations && present(stats.conversations?.agents_holding) ? ` · ${stats.conversations.agents_holding} with conversations` : "";
+  const ringingAgents = agents.ringing > 0 ? t("agents.ringing", { count: agents.ringing }) : "";
+  const holding =
+    conversations && present(stats.conversations?.agents_holding) ? t("agents.holding", { count: stats.conversations.agents_holding }) : "";
   let ringing = "";
-  if (stats.ringing > 0) ringing = `+ ${stats.ringing} ${conversations || allChannels ? "offered to" : "ringing at"} an agent`;
+  if (stats.ringing > 0) ringing = t(conversations || allChannels ? "ringing.offered" : "ringing.calls", { count: stats.ringing });
+  const loggedIn = present(agents.logged_in) ? t("agents.loggedIn", { count: agents.logged_in }) : t("agents.loggedIn", { count: "–" });
   return {
     name: stats.name ?? null,
     channel,
     badge,
-    labels: conversations ? LABELS.conversations : allChannels ? LABELS.allChannels : LABELS.calls,
-    waiting: number(stats.waiting),
+    labels: labelsOf(conversations ? "conversations" : allChannels ? "allChannels" : "calls", t),
+    waiting: number(stats.waiting, t),
     waitingCount: stats.waiting ?? 0,
     ringing,
     standing,
-    serviceLevel: wholePercent(today.service_level_percent),
+    serviceLevel: wholePercent(today.service_level_percent, t),
     standingWords,
     target: targetText,
-    answered: number(today.answered),
-    abandoned: number(today.abandoned),
+    answered: number(today.answered, t),
+    abandoned: number(today.abandoned, t),
     asa: duration(today.asa_secs),
-    ready: number(agents.ready),
-    onCall: number(agents.on_call),
-    wrapUp: number(agents.wrap_up),
-    notReady: number(agents.not_ready),
-    agents: `${number(agents.logged_in)} ${agents.logged_in === 1 ? "agent" : "agents"} logged in${ringingAgents}${holding}`,
-    conversations: conversations ? conversationFigures(stats.conversations) : null,
+    ready: number(agents.ready, t),
+    onCall: number(agents.on_call, t),
+    wrapUp: number(agents.wrap_up, t),
+    notReady: number(agents.not_ready, t),
+    agents: `${loggedIn}${ringingAgents}${holding}`,
+    conversations: conversations ? conversationFigures(stats.conversations, t) : null,
+    waitingAlert: alertOf(stats.waiting, limits?.waiting),
+    abandonedAlert: alertOf(today.abandonment_rate_percent, limits?.abandonment_percent),
+    abandonedNote: present(today.abandonment_rate_percent) ? t("abandoned.rate", { percent: wholePercent(today.abandonment_rate_percent, t) }) : "",
+    // A tile of conversations has no room left for it at 1080p: calls' tiles only.
+    interval: !conversations && present(stats.interval?.service_level_percent)
+      ? t("interval.serviceLevel", { percent: wholePercent(stats.interval.service_level_percent, t) })
+      : "",
   };
+}
+
+/**
+ * How loud a figure is against its queue's `[warning, alarm]` (`thresholds` of the AuthResult):
+ * `high` at or past the alarm, `raised` at or past the warning, else (or without levels, or
+ * without a figure) `none`.
+ */
+export function alertOf(value, levels) {
+  if (!Array.isArray(levels) || value === null || value === undefined) return "none";
+  if (value >= levels[1]) return "high";
+  if (value >= levels[0]) return "raised";
+  return "none";
 }
 
 /**
@@ -473,14 +528,21 @@ export function tileFigures(view, lane) {
  * null for the totals): its text, how loud the alert (`none`, `raised` past the service level's
  * threshold, `high` past twice it) and the note beside the label.
  */
-export function longestWait(view, lane, nowMs) {
+export function longestWait(view, lane, nowMs, t = ENGLISH) {
   const stats = lane === null ? view.totals : view.stats.get(lane);
   const since = stats?.oldest_waiting_since;
   const threshold = stats?.service_level?.threshold_secs ?? null;
   if (!since) return { text: "–", alert: "none", note: "" };
   const secs = Math.max(0, secondsSince(since, nowMs));
+  // The queue's own levels where it sets them; else the service level's threshold and twice it.
+  const levels = lane === null ? null : view.thresholds.get(lane)?.oldest_wait_secs;
+  if (Array.isArray(levels)) {
+    const alert = alertOf(secs, levels);
+    const over = alert === "high" ? levels[1] : levels[0];
+    return { text: formatDuration(secs), alert, note: alert === "none" ? "" : t("wait.over", { secs: over }) };
+  }
   if (threshold !== null && secs > threshold) {
-    return { text: formatDuration(secs), alert: secs > 2 * threshold ? "high" : "raised", note: ` · over ${threshold} s` };
+    return { text: formatDuration(secs), alert: secs > 2 * threshold ? "high" : "raised", note: t("wait.over", { secs: threshold }) };
   }
   return { text: formatDuration(secs), alert: "none", note: "" };
 }

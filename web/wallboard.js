@@ -34,9 +34,12 @@
 // page says so.
 //
 // What the board shows comes from wallboard-state.js (the tiles, their figures, whether they
-// are live); this module draws it. Importing it does nothing: wallboard-main.js calls `start()`.
+// are live); this module draws it, in English or German (i18n.js; every text is in
+// wallboard-messages.js). Importing it does nothing: wallboard-main.js calls `start()`.
 
 import { Client, State } from "./acdhub.js";
+import { languageSwitch, localize, pageTranslator } from "./i18n.js";
+import { WALLBOARD_MESSAGES } from "./wallboard-messages.js";
 import { byRole, everySecond, fill, h, showConnection, signInForm, webStorage } from "./ui.js";
 import {
   clockNow,
@@ -122,12 +125,22 @@ function takeFragmentCredentials() {
 
 // --- Tiles ------------------------------------------------------------------------------------
 
+/** The page's translator (`start`). */
+let t = null;
+
 /** One figure: a big value over its label. */
 function figure(name, label) {
   const value = h("dd", { class: "value", dataset: { figure: name } }, "–");
   const labelElement = h("dt", { class: "label" }, label);
   const item = h("div", { class: `figure figure-${name}` }, labelElement, value);
   return { item, value, label: labelElement };
+}
+
+/** A figure of the agents' row: the agents in `state`, labelled short where need be, the state's full name its title. */
+function agentsFigure(name, state) {
+  const made = figure(name, t(`agents.short.${state}`));
+  made.label.title = t(`state.${state}`);
+  return made;
 }
 
 /** Sets an element's text, leaving it alone when it already says it. */
@@ -147,42 +160,43 @@ class Tile {
     this.heading = h("h2", { class: "tile-name", id: headingId }, name);
     this.channel = h("span", { class: "channel", id: `${headingId}-channel`, dataset: { figure: "channel" }, hidden: true });
 
-    this.waiting = figure("waiting", "Calls waiting");
+    this.waiting = figure("waiting", t("label.callsWaiting"));
     this.ringing = h("p", { class: "note", dataset: { figure: "ringing" } });
-    this.oldest = figure("oldest", "Longest wait");
+    this.oldest = figure("oldest", t("label.longestWait"));
     this.oldestNote = h("span", { class: "over", dataset: { figure: "oldest-note" } });
     this.oldest.item.querySelector("dt").append(this.oldestNote);
 
     this.slValue = h("dd", { class: "value", dataset: { figure: "service-level" } }, "–");
-    this.slLabel = h("dt", { class: "label" }, "Service level today");
+    this.slLabel = h("dt", { class: "label" }, t("label.serviceLevel"));
     this.slWord = h("p", { class: "standing", dataset: { figure: "service-level-state" } });
     this.slTarget = h("p", { class: "target", dataset: { figure: "service-level-target" } });
+    this.slInterval = h("p", { class: "target interval", dataset: { figure: "service-level-interval" } });
     this.sl = h(
       "div",
       { class: "service-level", dataset: { standing: "none" } },
       h("dl", {}, h("div", { class: "figure" }, this.slLabel, this.slValue)),
-      h("div", { class: "sl-words" }, this.slWord, this.slTarget),
+      h("div", { class: "sl-words" }, this.slWord, this.slTarget, this.slInterval),
     );
 
-    this.answered = figure("answered", "Answered");
-    this.abandoned = figure("abandoned", "Abandoned");
-    this.asa = figure("asa", "Avg. answer");
+    this.answered = figure("answered", t("label.answered"));
+    this.abandoned = figure("abandoned", t("label.abandoned"));
+    this.asa = figure("asa", t("label.asa"));
 
-    this.ready = figure("ready", "Ready");
-    this.onCall = figure("on-call", "On call");
-    this.wrapUp = figure("wrap-up", "Wrap-up");
-    this.notReady = figure("not-ready", "Not ready");
+    this.ready = agentsFigure("ready", "ready");
+    this.onCall = agentsFigure("on-call", "on_call");
+    this.wrapUp = agentsFigure("wrap-up", "wrap_up");
+    this.notReady = agentsFigure("not-ready", "not_ready");
     this.agentsNote = h("p", { class: "note", dataset: { figure: "logged-in" } });
 
     // A queue of conversations only: today's conversation figures and its places now.
-    this.firstResponse = figure("first-response", "First response");
-    this.averageFirstResponse = figure("average-first-response", "Avg. first response");
-    this.places = figure("places", "Places taken");
-    this.concurrency = figure("concurrency", "Concurrency");
-    this.capacityOccupancy = figure("capacity-occupancy", "Capacity used");
+    this.firstResponse = figure("first-response", t("label.firstResponse"));
+    this.averageFirstResponse = figure("average-first-response", t("label.averageFirstResponse"));
+    this.places = figure("places", t("label.places"));
+    this.concurrency = figure("concurrency", t("label.concurrency"));
+    this.capacityOccupancy = figure("capacity-occupancy", t("label.capacityUsed"));
     this.conversations = h(
       "div",
-      { class: "conversations", role: "group", "aria-label": "Conversations today", hidden: true },
+      { class: "conversations", role: "group", "aria-label": t("tile.conversationsToday"), hidden: true },
       // What a floor watches first (kept on a tile of the smallest size), then the rest.
       h("dl", { class: "row conversations-key" }, this.firstResponse.item, this.places.item),
       h("dl", { class: "row conversations-more" }, this.averageFirstResponse.item, this.concurrency.item, this.capacityOccupancy.item),
@@ -203,11 +217,11 @@ class Tile {
           this.ringing,
         ),
         this.sl,
-        h("dl", { class: "row today", "aria-label": "Today" }, this.answered.item, this.abandoned.item, this.asa.item),
+        h("dl", { class: "row today", "aria-label": t("tile.today") }, this.answered.item, this.abandoned.item, this.asa.item),
         this.conversations,
         h(
           "div",
-          { class: "agents", role: "group", "aria-label": "Agents" },
+          { class: "agents", role: "group", "aria-label": t("tile.agents") },
           h("dl", { class: "row" }, this.ready.item, this.onCall.item, this.wrapUp.item, this.notReady.item),
           this.agentsNote,
         ),
@@ -235,6 +249,10 @@ class Tile {
     this.slTarget.textContent = figures.target;
     this.answered.value.textContent = figures.answered;
     this.abandoned.value.textContent = figures.abandoned;
+    this.waiting.item.dataset.alert = figures.waitingAlert;
+    this.abandoned.item.dataset.alert = figures.abandonedAlert;
+    if (this.abandoned.item.title !== figures.abandonedNote) this.abandoned.item.title = figures.abandonedNote;
+    setText(this.slInterval, figures.interval);
     this.asa.value.textContent = figures.asa;
     this.ready.value.textContent = figures.ready;
     this.onCall.value.textContent = figures.onCall;
@@ -267,6 +285,10 @@ class Tile {
 
 /** Starts the wallboard on the page that loaded it. */
 export function start() {
+  t = pageTranslator(WALLBOARD_MESSAGES);
+  localize(document, t);
+  languageSwitch(byRole("language"), t);
+
   /** localStorage, or null where it is disabled (then everything lives in memory). */
   const storage = webStorage("local");
   const kept = keptSignIn(storage);
@@ -313,7 +335,7 @@ export function start() {
     for (const [key, tile] of board.tiles) tile.element.hidden = !shown.has(key);
     board.element.dataset.page = String(page + 1);
     board.element.dataset.pages = String(board.layout.pages);
-    const indicator = pageIndicator(page, board.layout.pages);
+    const indicator = pageIndicator(page, board.layout.pages, t);
     board.pageIndicator.textContent = indicator;
     board.pageIndicator.hidden = indicator === "";
   }
@@ -331,7 +353,7 @@ export function start() {
     if (view.key === board.shownKey) return;
     board.shownKey = view.key;
     board.tiles = new Map(view.tiles.map((lane) => [lane.key, new Tile(lane)]));
-    board.total = view.total ? new Tile(null, "All queues") : null;
+    board.total = view.total ? new Tile(null, t("tile.total")) : null;
     const elements = [...board.tiles.values(), board.total].filter(Boolean).map((tile) => tile.element);
     fill(board.element, elements);
     board.element.dataset.count = String(elements.length);
@@ -342,10 +364,10 @@ export function start() {
   /** Shows a tile's figures (`lane` is its lane's key; null: the totals) and its longest wait. */
   function renderTile(lane) {
     const tile = lane === null ? board.total : board.tiles.get(lane);
-    const figures = tileFigures(view, lane);
+    const figures = tileFigures(view, lane, t);
     if (!tile || !figures) return;
     tile.update(figures);
-    tile.showWait(longestWait(view, lane, clockNow(view, client.serverNow())));
+    tile.showWait(longestWait(view, lane, clockNow(view, client.serverNow()), t));
   }
 
   /** Shows the warnings above the tiles. */
@@ -384,10 +406,9 @@ export function start() {
     tokenKey: TOKEN_KEY,
   });
 
-  showConnection(client, byRole("connection"));
+  showConnection(client, byRole("connection"), t);
 
   const staleBanner = byRole("stale");
-  const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" });
 
   function renderStale() {
     view = noteStale(view, client.serverNow());
@@ -395,8 +416,8 @@ export function start() {
     document.body.classList.toggle("is-stale", stale);
     staleBanner.hidden = !stale;
     if (stale) {
-      const what = client.state === State.STOPPED ? "Not connected" : "Reconnecting";
-      staleBanner.textContent = `${what} — figures from ${timeOfDay.format(view.staleSince)}`;
+      const what = client.state === State.STOPPED ? "stale.stopped" : "stale.reconnecting";
+      staleBanner.textContent = t(what, { time: t.time(view.staleSince) });
     }
     for (const tile of board.tiles.values()) tile.element.toggleAttribute("data-stale", stale);
     board.total?.element.toggleAttribute("data-stale", stale);
@@ -405,11 +426,11 @@ export function start() {
   const clock = byRole("clock");
   everySecond(() => {
     const now = client.serverNow();
-    clock.textContent = timeOfDay.format(now);
+    clock.textContent = t.time(now);
     clock.dateTime = new Date(now).toISOString();
     const boardNow = clockNow(view, now);
-    for (const [id, tile] of board.tiles) tile.showWait(longestWait(view, id, boardNow));
-    board.total?.showWait(longestWait(view, null, boardNow));
+    for (const [id, tile] of board.tiles) tile.showWait(longestWait(view, id, boardNow, t));
+    board.total?.showWait(longestWait(view, null, boardNow, t));
   });
 
   // The sign-in form: what was typed is kept (if the screen keeps its sign-in) once it is accepted.
@@ -428,6 +449,7 @@ export function start() {
     ({ user, password }) => {
       typed = { user, password, keep: form.elements.keep.checked };
     },
+    t,
   );
 
   let session = 0;
@@ -458,7 +480,7 @@ export function start() {
     signOut.hidden = false;
     // The tenant's display name from the configuration (servers before it: the tenant's id).
     const tenantName = result.tenant_name ?? result.tenant;
-    document.title = `${tenantName} · Wallboard · acdhub`;
+    document.title = t("page.titleOf", { tenant: tenantName });
     byRole("title").textContent = tenantName;
 
     // A resumed session keeps its subscription: the missed updates came with the resume.
@@ -468,7 +490,7 @@ export function start() {
       return;
     }
 
-    view = signedIn(view, result);
+    view = signedIn(view, result, t);
     renderNotices();
     renderBoard();
 
@@ -481,12 +503,12 @@ export function start() {
       (error) => {
         if (mine !== session) return;
         if (error.code === "forbidden") {
-          const message = `${result.user} may not show a wallboard (role ${result.role}): sign in as a wallboard or supervisor user.`;
+          const message = t("signIn.notWallboard", { user: result.user, role: result.role });
           kept.forget();
           client.stop({ forget: true });
           signIn.show(message);
         } else if (error.code === "unknown_queue") {
-          view = withNotice(view, `The server did not know a queue: ${error.message}`);
+          view = withNotice(view, t("notice.serverUnknownQueue", { message: error.message }));
           renderNotices();
         }
         // offline, connection_lost, unavailable: the next session subscribes again.
@@ -518,9 +540,9 @@ export function start() {
     kept.forget();
     client.stop({ forget: true });
     clearBoard();
-    document.title = "Wallboard · acdhub";
+    document.title = t("page.title");
     byRole("title").textContent = "acdhub";
-    signIn.show("Signed out.");
+    signIn.show(t("signIn.signedOut"));
   });
 
   // A fault that a retry would repeat (closed for too many bad messages, no sign-in in time)

@@ -74,6 +74,8 @@ pub fn config(agents: usize) -> Config {
             .collect(),
         not_ready_reasons: Vec::new(),
         routing: RoutingConfig::default(),
+        alerts: Default::default(),
+        data_labels: Vec::new(),
         channels: Vec::new(),
     }
 }

@@ -4,6 +4,7 @@
 // Every message of protocol acdhub.v1, by its `type`.
 import type { Accept } from "./client/accept.js";
 import type { AcceptConversation } from "./client/accept_conversation.js";
+import type { AgentsToday } from "./client/agents_today.js";
 import type { Auth } from "./client/auth.js";
 import type { CallAnswered } from "./client/call_answered.js";
 import type { CallArrived } from "./client/call_arrived.js";
@@ -16,15 +17,19 @@ import type { CustomerLeft } from "./client/customer_left.js";
 import type { CustomerMessage } from "./client/customer_message.js";
 import type { DeviceState } from "./client/device_state.js";
 import type { EndConversationWrapUp } from "./client/end_conversation_wrap_up.js";
+import type { EndMonitor } from "./client/end_monitor.js";
 import type { EndWrapUp } from "./client/end_wrap_up.js";
 import type { ExtendWrapUp } from "./client/extend_wrap_up.js";
 import type { ForceState } from "./client/force_state.js";
 import type { Hangup } from "./client/hangup.js";
 import type { Hold } from "./client/hold.js";
 import type { ListAgents } from "./client/list_agents.js";
+import type { ListQueues } from "./client/list_queues.js";
 import type { Login } from "./client/login.js";
 import type { Logout } from "./client/logout.js";
+import type { Monitor } from "./client/monitor.js";
 import type { MoveCall } from "./client/move_call.js";
+import type { MyDay } from "./client/my_day.js";
 import type { NotReady } from "./client/not_ready.js";
 import type { Ping } from "./client/ping.js";
 import type { Ready } from "./client/ready.js";
@@ -35,12 +40,13 @@ import type { RingFailed } from "./client/ring_failed.js";
 import type { Seen } from "./client/seen.js";
 import type { SendMessage } from "./client/send_message.js";
 import type { SetCallPriority } from "./client/set_call_priority.js";
+import type { SetDisposition } from "./client/set_disposition.js";
 import type { SetPending } from "./client/set_pending.js";
 import type { Subscribe } from "./client/subscribe.js";
 import type { Transfer } from "./client/transfer.js";
 import type { TransferConversation } from "./client/transfer_conversation.js";
 import type { WhatIf } from "./client/what_if.js";
-import type { Ack } from "./server/ack.js";
+import type { CountPair } from "./server/ack.js";
 import type { AgentState } from "./server/agent_state.js";
 import type { CallConnected } from "./server/call_connected.js";
 import type { CallHeld } from "./server/call_held.js";
@@ -59,6 +65,7 @@ import type { Error } from "./server/error.js";
 import type { Heartbeat } from "./server/heartbeat.js";
 import type { Hello } from "./server/hello.js";
 import type { Message } from "./server/message.js";
+import type { Monitoring } from "./server/monitoring.js";
 import type { Offer } from "./server/offer.js";
 import type { OfferCancelled } from "./server/offer_cancelled.js";
 import type { PendingState } from "./server/pending_state.js";
@@ -69,6 +76,7 @@ import type { TenantStats } from "./server/tenant_stats.js";
 export type {
   Accept,
   AcceptConversation,
+  AgentsToday,
   Auth,
   CallAnswered,
   CallArrived,
@@ -81,15 +89,19 @@ export type {
   CustomerMessage,
   DeviceState,
   EndConversationWrapUp,
+  EndMonitor,
   EndWrapUp,
   ExtendWrapUp,
   ForceState,
   Hangup,
   Hold,
   ListAgents,
+  ListQueues,
   Login,
   Logout,
+  Monitor,
   MoveCall,
+  MyDay,
   NotReady,
   Ping,
   Ready,
@@ -100,12 +112,13 @@ export type {
   Seen,
   SendMessage,
   SetCallPriority,
+  SetDisposition,
   SetPending,
   Subscribe,
   Transfer,
   TransferConversation,
   WhatIf,
-  Ack,
+  CountPair,
   AgentState,
   CallConnected,
   CallHeld,
@@ -124,6 +137,7 @@ export type {
   Heartbeat,
   Hello,
   Message,
+  Monitoring,
   Offer,
   OfferCancelled,
   PendingState,
@@ -136,6 +150,7 @@ export type {
 export type ClientMessage =
   | Accept
   | AcceptConversation
+  | AgentsToday
   | Auth
   | CallAnswered
   | CallArrived
@@ -148,15 +163,19 @@ export type ClientMessage =
   | CustomerMessage
   | DeviceState
   | EndConversationWrapUp
+  | EndMonitor
   | EndWrapUp
   | ExtendWrapUp
   | ForceState
   | Hangup
   | Hold
   | ListAgents
+  | ListQueues
   | Login
   | Logout
+  | Monitor
   | MoveCall
+  | MyDay
   | NotReady
   | Ping
   | Ready
@@ -167,6 +186,7 @@ export type ClientMessage =
   | Seen
   | SendMessage
   | SetCallPriority
+  | SetDisposition
   | SetPending
   | Subscribe
   | Transfer
@@ -175,7 +195,7 @@ export type ClientMessage =
 
 /** What the server sends: hello, heartbeat, a reply or an event (protocol.md, Server messages). */
 export type ServerMessage =
-  | Ack
+  | CountPair
   | AgentState
   | CallConnected
   | CallHeld
@@ -194,6 +214,7 @@ export type ServerMessage =
   | Heartbeat
   | Hello
   | Message
+  | Monitoring
   | Offer
   | OfferCancelled
   | PendingState

@@ -52,6 +52,19 @@ pub(super) struct RawTenant {
     pub not_ready_reasons: Vec<RawReason>,
     #[serde(default)]
     pub channels: Vec<RawChannel>,
+    pub alerts: Option<RawAlerts>,
+    /// `[tenants.data_labels]`: attached data's key = what the pages call it.
+    #[serde(default)]
+    pub data_labels: Table<Label>,
+}
+
+/// `[tenants.alerts]`: when the console highlights an agent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAlerts {
+    pub not_ready_secs: Option<Seconds>,
+    pub wrap_up_secs: Option<Seconds>,
+    pub hold_secs: Option<Seconds>,
 }
 
 /// One `[[tenants.channels]]` table: a messaging channel.
@@ -95,6 +108,19 @@ pub(super) struct RawQueue {
     pub channel: Option<String>,
     /// The channels of a queue that serves several (`voice` for calls), instead of `channel`.
     pub channels: Option<Vec<String>>,
+    #[serde(default)]
+    pub dispositions: Vec<RawReason>,
+    pub disposition_required: Option<bool>,
+    pub thresholds: Option<RawThresholds>,
+}
+
+/// A queue's `thresholds`: each `[warning, alarm]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawThresholds {
+    pub waiting: Option<[u32; 2]>,
+    pub oldest_wait_secs: Option<[u32; 2]>,
+    pub abandonment_percent: Option<[f64; 2]>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,7 +161,8 @@ pub(super) struct RawAgent {
     pub capacity: Table<Capacity>,
 }
 
-/// One `[[tenants.not_ready_reasons]]` table.
+/// One `[[tenants.not_ready_reasons]]` table, or one of a queue's `dispositions`: a code and
+/// what people read for it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawReason {

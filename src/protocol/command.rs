@@ -30,6 +30,15 @@ pub enum Command {
         after: Option<AgentId>,
         limit: usize,
     },
+    /// The agent's own day (`my_day`): read, never journaled.
+    MyDay { agent: AgentId },
+    /// Every lane's waiting work and agents now (`list_queues`): read, never journaled.
+    ListQueues,
+    /// A page of agents with their day so far (`agents_today`): read, never journaled.
+    AgentsToday {
+        after: Option<AgentId>,
+        limit: usize,
+    },
     /// The staffing what-if for a queue's calls (`what_if`): read, never journaled, and
     /// computed off the engine's thread.
     WhatIf {
@@ -82,7 +91,8 @@ impl ClientMessage {
     /// supervisor's `clear_pending` naming nobody (`bad_message`), `auth` again
     /// (`already_authenticated`), and a not-ready reason only the ACD records
     /// (`unknown_reason`: `login`, `no_answer` and `disconnected` are facts, not choices).
-    pub fn into_command(self, acting: &Acting) -> Result<Command, Refusal> {
+    /// `user` is who sent it: a supervisor's `monitor` names it as the supervisor on the call.
+    pub fn into_command(self, acting: &Acting, user: &str) -> Result<Command, Refusal> {
         if !self.allowed_for(acting.role()) {
             return Err(forbidden(&self, acting).into());
         }
@@ -162,8 +172,45 @@ impl ClientMessage {
                     by: Duration::from_secs(secs),
                 }
             }
+            (
+                ClientMessage::SetDisposition {
+                    call: c,
+                    disposition,
+                    notes,
+                },
+                Acting::Agent(me),
+            ) => acd::Command::SetDisposition {
+                agent: me.clone(),
+                call: call(c),
+                disposition: disposition.map(acd::DispositionCode::from),
+                notes,
+            },
+
+            (ClientMessage::MyDay, Acting::Agent(me)) => {
+                return Ok(Command::MyDay { agent: me.clone() });
+            }
+
+            (ClientMessage::AgentsToday { after, limit }, Acting::Supervisor) => {
+                return Ok(Command::AgentsToday {
+                    after: after.map(AgentId::from),
+                    limit: limit as usize,
+                });
+            }
+            (ClientMessage::Monitor { agent, mode }, Acting::Supervisor) => acd::Command::Monitor {
+                agent: AgentId::from(agent),
+                supervisor: user.to_owned(),
+                mode: Some(mode),
+            },
+            (ClientMessage::EndMonitor { agent }, Acting::Supervisor) => acd::Command::Monitor {
+                agent: AgentId::from(agent),
+                supervisor: user.to_owned(),
+                mode: None,
+            },
 
             // Agents and supervisors.
+            (ClientMessage::ListQueues, Acting::Agent(_) | Acting::Supervisor) => {
+                return Ok(Command::ListQueues);
+            }
             (
                 ClientMessage::ListAgents {
                     queue,
@@ -452,6 +499,12 @@ mod tests {
         r#"{"id":"1","type":"transfer_conversation","conversation":"k1","agent":"agent2"}"#,
         r#"{"id":"1","type":"close_conversation","conversation":"k1"}"#,
         r#"{"id":"1","type":"end_conversation_wrap_up","conversation":"k1"}"#,
+        r#"{"id":"1","type":"set_disposition","call":"c1","disposition":"resolved"}"#,
+        r#"{"id":"1","type":"my_day"}"#,
+        r#"{"id":"1","type":"list_queues"}"#,
+        r#"{"id":"1","type":"monitor","agent":"agent1","mode":"listen"}"#,
+        r#"{"id":"1","type":"end_monitor","agent":"agent1"}"#,
+        r#"{"id":"1","type":"agents_today","limit":10}"#,
     ];
 
     #[test]
@@ -460,7 +513,7 @@ mod tests {
         for text in EXAMPLES {
             let message = parse(text).unwrap().message;
             for role in Role::ALL {
-                let result = message.clone().into_command(&acting(role));
+                let result = message.clone().into_command(&acting(role), "someone");
                 let refused_by_role = matches!(
                     result,
                     Err(Refusal::Protocol(ProtocolError::Forbidden { .. }))
@@ -485,7 +538,7 @@ mod tests {
         let me = acting(Role::Agent);
         let accept = parse(r#"{"id":"1","type":"accept","call":"c1"}"#).unwrap();
         assert_eq!(
-            accept.message.into_command(&me),
+            accept.message.into_command(&me, "agent1"),
             Ok(Command::Acd(acd::Command::Accept {
                 agent: AgentId::from("agent1"),
                 call: CallId::from("c1"),
@@ -493,12 +546,16 @@ mod tests {
         );
         let other = parse(r#"{"id":"1","type":"clear_pending","agent":"agent2"}"#).unwrap();
         assert_eq!(
-            other.message.into_command(&me).unwrap_err().code(),
+            other
+                .message
+                .into_command(&me, "agent1")
+                .unwrap_err()
+                .code(),
             "forbidden"
         );
         let own = parse(r#"{"id":"1","type":"clear_pending"}"#).unwrap();
         assert_eq!(
-            own.message.into_command(&me),
+            own.message.into_command(&me, "agent1"),
             Ok(Command::Acd(acd::Command::ClearPending {
                 agent: AgentId::from("agent1")
             }))
@@ -514,7 +571,7 @@ mod tests {
             let message = parse(text).unwrap().message;
             assert_eq!(
                 message
-                    .into_command(&acting(Role::Agent))
+                    .into_command(&acting(Role::Agent), "agent1")
                     .unwrap_err()
                     .code(),
                 "unknown_reason"
@@ -526,7 +583,7 @@ mod tests {
         assert_eq!(
             forced
                 .message
-                .into_command(&acting(Role::Supervisor))
+                .into_command(&acting(Role::Supervisor), "supervisor")
                 .unwrap_err()
                 .code(),
             "unknown_reason"
@@ -539,7 +596,7 @@ mod tests {
         assert_eq!(
             nobody
                 .message
-                .into_command(&acting(Role::Supervisor))
+                .into_command(&acting(Role::Supervisor), "supervisor")
                 .unwrap_err()
                 .code(),
             "bad_message"

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::{MAX_ID_LEN, ProtocolError, Role};
+use crate::acd::MonitorMode;
 
 mod messaging;
 
@@ -88,12 +89,40 @@ pub enum ClientMessage {
     ExtendWrapUp {
         secs: u64,
     },
+    /// The agent's own day: its calls handled today, its time in each state, its last calls.
+    MyDay,
+    /// A supervisor joins an agent's call (or changes how it is on it): `listen`, `whisper`,
+    /// `barge`.
+    Monitor {
+        agent: String,
+        mode: MonitorMode,
+    },
+    /// A supervisor leaves an agent's call.
+    EndMonitor {
+        agent: String,
+    },
+    /// Every lane of the tenant's queues with its waiting work and agents now: where a call
+    /// may be transferred, and how busy each place is.
+    ListQueues,
+    /// The agent's disposition code (`None`: none) and notes for the call it is on or
+    /// wrapping up, replacing what it gave before.
+    SetDisposition {
+        call: String,
+        disposition: Option<String>,
+        notes: String,
+    },
 
     // Agents and supervisors.
     /// A page of the tenant's agents, in the tenant's order: those after `after`, at most
     /// `limit`, only those with a skill in `queue` if it is given.
     ListAgents {
         queue: Option<String>,
+        after: Option<String>,
+        limit: u32,
+    },
+    /// A page of the tenant's agents with each one's day so far (a supervisor's per-agent
+    /// figures): those after `after`, at most `limit`.
+    AgentsToday {
         after: Option<String>,
         limit: u32,
     },
@@ -329,6 +358,12 @@ const TYPES: &[(&str, &[&str])] = &[
     ("hangup", &["agent"]),
     ("end_wrap_up", &["agent"]),
     ("extend_wrap_up", &["agent"]),
+    ("set_disposition", &["agent"]),
+    ("my_day", &["agent"]),
+    ("list_queues", &["agent", "supervisor"]),
+    ("monitor", &["supervisor"]),
+    ("agents_today", &["supervisor"]),
+    ("end_monitor", &["supervisor"]),
     ("list_agents", &["agent", "supervisor"]),
     ("subscribe", &["wallboard", "supervisor"]),
     ("force_state", &["supervisor"]),
@@ -378,7 +413,13 @@ impl ClientMessage {
             ClientMessage::Hangup { .. } => "hangup",
             ClientMessage::EndWrapUp => "end_wrap_up",
             ClientMessage::ExtendWrapUp { .. } => "extend_wrap_up",
+            ClientMessage::SetDisposition { .. } => "set_disposition",
+            ClientMessage::MyDay => "my_day",
+            ClientMessage::ListQueues => "list_queues",
+            ClientMessage::Monitor { .. } => "monitor",
+            ClientMessage::EndMonitor { .. } => "end_monitor",
             ClientMessage::ListAgents { .. } => "list_agents",
+            ClientMessage::AgentsToday { .. } => "agents_today",
             ClientMessage::Subscribe { .. } => "subscribe",
             ClientMessage::ForceState { .. } => "force_state",
             ClientMessage::SetPending { .. } => "set_pending",
@@ -579,6 +620,17 @@ fn instant(kind: &str, field: &str, value: &str) -> Result<jiff::Timestamp, Prot
     })
 }
 
+/// A page's `limit`: 1 to [`MAX_LIST_LIMIT`], [`DEFAULT_LIST_LIMIT`] when left out.
+fn page_limit(kind: &str, limit: Option<u32>) -> Result<u32, ProtocolError> {
+    let limit = limit.unwrap_or(DEFAULT_LIST_LIMIT);
+    if !(1..=MAX_LIST_LIMIT).contains(&limit) {
+        return Err(bad(format!(
+            "{kind}: `limit` must be 1 to {MAX_LIST_LIMIT}"
+        )));
+    }
+    Ok(limit)
+}
+
 /// A call id: any text the PBX uses, within a length.
 fn name(kind: &str, field: &str, value: String) -> Result<String, ProtocolError> {
     if value.is_empty() || value.chars().count() > MAX_NAME_LEN {
@@ -654,6 +706,29 @@ struct ExtendFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct MonitorFields {
+    agent: String,
+    mode: MonitorMode,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentField {
+    agent: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DispositionFields {
+    call: String,
+    #[serde(default, deserialize_with = "present")]
+    disposition: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    notes: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SeenFields {
     seq: u64,
 }
@@ -663,6 +738,15 @@ struct SeenFields {
 struct ListAgentsFields {
     #[serde(default, deserialize_with = "present")]
     queue: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    after: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    limit: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageFields {
     #[serde(default, deserialize_with = "present")]
     after: Option<String>,
     #[serde(default, deserialize_with = "present")]
@@ -852,18 +936,45 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
             let f: ExtendFields = fields(kind, object)?;
             ClientMessage::ExtendWrapUp { secs: f.secs }
         }
+        "my_day" => none(object).map(|_| ClientMessage::MyDay)?,
+        "list_queues" => none(object).map(|_| ClientMessage::ListQueues)?,
+        "agents_today" => {
+            let f: PageFields = fields(kind, object)?;
+            ClientMessage::AgentsToday {
+                after: f.after.map(|a| ident(kind, "after", a)).transpose()?,
+                limit: page_limit(kind, f.limit)?,
+            }
+        }
+        "monitor" => {
+            let f: MonitorFields = fields(kind, object)?;
+            ClientMessage::Monitor {
+                agent: ident(kind, "agent", f.agent)?,
+                mode: f.mode,
+            }
+        }
+        "end_monitor" => {
+            let f: AgentField = fields(kind, object)?;
+            ClientMessage::EndMonitor {
+                agent: ident(kind, "agent", f.agent)?,
+            }
+        }
+        "set_disposition" => {
+            let f: DispositionFields = fields(kind, object)?;
+            ClientMessage::SetDisposition {
+                call: name(kind, "call", f.call)?,
+                disposition: f
+                    .disposition
+                    .map(|d| ident(kind, "disposition", d))
+                    .transpose()?,
+                notes: f.notes.unwrap_or_default(),
+            }
+        }
         "list_agents" => {
             let f: ListAgentsFields = fields(kind, object)?;
-            let limit = f.limit.unwrap_or(DEFAULT_LIST_LIMIT);
-            if !(1..=MAX_LIST_LIMIT).contains(&limit) {
-                return Err(bad(format!(
-                    "list_agents: `limit` must be 1 to {MAX_LIST_LIMIT}"
-                )));
-            }
             ClientMessage::ListAgents {
                 queue: f.queue.map(|q| ident(kind, "queue", q)).transpose()?,
                 after: f.after.map(|a| ident(kind, "after", a)).transpose()?,
-                limit,
+                limit: page_limit(kind, f.limit)?,
             }
         }
         "subscribe" => {

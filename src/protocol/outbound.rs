@@ -17,8 +17,9 @@ use serde::Serialize;
 use super::messaging::{ConversationOffer, ConversationState, TranscriptItem};
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
-    AgentStatus, AgentView, CallData, CallStatus, CallView, DeviceState, Figures, OverflowReason,
-    PendingState, QueueId, QueueStats, TenantStats, TransferTarget, WindowFigures,
+    AgentDayView, AgentStatus, AgentStatusKind, AgentView, CallData, CallStatus, CallView,
+    DeviceState, Figures, OverflowReason, PendingState, QueueId, QueueStats, TenantStats,
+    TransferTarget, WindowFigures,
 };
 
 /// An instant on the wire.
@@ -106,6 +107,19 @@ pub struct AuthResult {
     /// much for one message on every sign-in.
     pub agents: Vec<Named>,
     pub not_ready_reasons: Vec<Named>,
+    /// When a supervisor's console highlights an agent: too long in a state (`null`: never).
+    pub alerts: Alerts,
+    /// What pages call the keys of a call's attached data, `[{id, name}]` in the configured
+    /// order; a key not listed shows as itself.
+    pub data_labels: Vec<Named>,
+}
+
+/// [`AuthResult::alerts`], in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alerts {
+    pub not_ready_secs: Option<u32>,
+    pub wrap_up_secs: Option<u32>,
+    pub hold_secs: Option<u32>,
 }
 
 /// The `result` of `list_agents`: a page of the tenant's agents.
@@ -115,6 +129,128 @@ pub struct AgentPage {
     /// The last agent listed, for the next page's `after`; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+}
+
+/// The `result` of `list_queues`: every lane of the tenant's queues, now.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueList {
+    pub queues: Vec<ListedQueue>,
+}
+
+/// One lane of a [`QueueList`]: its waiting work and its agents now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedQueue {
+    pub id: String,
+    pub name: String,
+    pub channel: String,
+    pub waiting: u32,
+    pub oldest_waiting_since: Option<String>,
+    /// Agents of the queue ready now (an agent in several queues counts in each).
+    pub agents_ready: u32,
+    pub agents_logged_in: u32,
+}
+
+/// The `result` of `my_day`: the agent's own day.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyDay {
+    /// When today began: local midnight in the tenant's time zone.
+    pub start: String,
+    /// Calls whose handling (talk, hold, wrap-up) ended today.
+    pub handled: u64,
+    pub talk_secs: f64,
+    pub hold_secs: f64,
+    pub wrap_up_secs: f64,
+    /// (talk + hold + wrap-up) / handled; `null` before the first.
+    pub aht_secs: Option<f64>,
+    /// Time in each state today, up to now, in seconds.
+    pub time_in_state: BTreeMap<&'static str, f64>,
+    /// Handling time over handling and ready time today; `null` before any.
+    pub occupancy_percent: Option<f64>,
+    /// The last calls handled, the newest first.
+    pub recent: Vec<RecentCallEntry>,
+}
+
+/// The `result` of `agents_today`: a page of agents with their day so far.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentsTodayPage {
+    pub agents: Vec<AgentToday>,
+    /// The last agent listed, for the next page's `after`; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// One agent's figures today: as [`MyDay`], without its last calls.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentToday {
+    pub agent: String,
+    pub handled: u64,
+    pub aht_secs: Option<f64>,
+    pub time_in_state: BTreeMap<&'static str, f64>,
+    pub occupancy_percent: Option<f64>,
+}
+
+impl AgentToday {
+    pub fn new(agent: &str, view: &AgentDayView) -> AgentToday {
+        let day = MyDay::new(view);
+        AgentToday {
+            agent: agent.to_owned(),
+            handled: day.handled,
+            aht_secs: day.aht_secs,
+            time_in_state: day.time_in_state,
+            occupancy_percent: day.occupancy_percent,
+        }
+    }
+}
+
+/// One of [`MyDay`]'s last calls.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecentCallEntry {
+    pub call: String,
+    pub queue: String,
+    pub caller: Option<String>,
+    pub connected_at: String,
+    pub talk_secs: f64,
+    pub hold_secs: f64,
+    pub wrap_up_secs: f64,
+    pub disposition: Option<String>,
+}
+
+fn secs(ms: u64) -> f64 {
+    round(ms as f64 / 1000.0)
+}
+
+impl MyDay {
+    pub fn new(view: &AgentDayView) -> MyDay {
+        let day = &view.day;
+        MyDay {
+            start: time(view.today_start),
+            handled: day.handled,
+            talk_secs: secs(day.talk_ms),
+            hold_secs: secs(day.hold_ms),
+            wrap_up_secs: secs(day.wrap_up_ms),
+            aht_secs: view.aht_ms().map(|ms| round(ms / 1000.0)),
+            time_in_state: AgentStatusKind::ALL
+                .into_iter()
+                .filter(|kind| *kind != AgentStatusKind::LoggedOut)
+                .map(|kind| (kind.name(), secs(view.in_state(kind))))
+                .collect(),
+            occupancy_percent: percent(view.occupancy()),
+            recent: day
+                .recent
+                .iter()
+                .map(|call| RecentCallEntry {
+                    call: call.call.to_string(),
+                    queue: call.queue.to_string(),
+                    caller: call.caller.clone(),
+                    connected_at: time(call.connected_at),
+                    talk_secs: secs(call.talk_ms),
+                    hold_secs: secs(call.hold_ms),
+                    wrap_up_secs: secs(call.wrap_up_ms),
+                    disposition: call.disposition.as_ref().map(|d| d.to_string()),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One agent of a [`AgentPage`]: who, and what it is doing now.
@@ -138,6 +274,20 @@ pub struct NamedQueue {
     pub id: String,
     pub name: String,
     pub channel: String,
+    /// The codes an agent may give the queue's calls in wrap-up, in the configured order.
+    pub dispositions: Vec<Named>,
+    /// An agent cannot end a wrap-up of the queue's call before giving one.
+    pub disposition_required: bool,
+    /// Where displays colour the queue's figures: `[warning, alarm]` each, `null` for none.
+    pub thresholds: QueueThresholds,
+}
+
+/// [`NamedQueue::thresholds`].
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueThresholds {
+    pub waiting: Option<[u32; 2]>,
+    pub oldest_wait_secs: Option<[u32; 2]>,
+    pub abandonment_percent: Option<[f64; 2]>,
 }
 
 /// An event, before its session numbers it.
@@ -175,6 +325,16 @@ pub enum Event {
     CallHeld {
         call: String,
         agent: String,
+    },
+    /// A supervisor on an agent's call: joined or changed how (`mode`), or left (`mode`
+    /// `null`, and why in `ended`).
+    Monitoring {
+        agent: String,
+        call: String,
+        supervisor: String,
+        mode: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ended: Option<&'static str>,
     },
     CallResumed {
         call: String,
@@ -540,6 +700,18 @@ pub struct QueueStatistics {
     pub rolling: Window,
     /// A queue of conversations: the figures only conversations have; `null` for calls.
     pub conversations: Option<ConversationStatistics>,
+    /// Calls handled today by the disposition their agent gave.
+    pub dispositions: DispositionCounts,
+}
+
+/// A queue's calls handled today by disposition: each agent's handling of a call counts once
+/// (a transferred call twice), when its wrap-up ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct DispositionCounts {
+    /// Disposition code to count; codes no longer configured keep their count until midnight.
+    pub today: BTreeMap<String, u64>,
+    /// Handled today without a disposition.
+    pub none_today: u64,
 }
 
 /// What only a queue of conversations has: its agents' places now, and per window first
@@ -740,6 +912,16 @@ impl QueueStatistics {
                 interval: ConversationWindow::new(&q.stats.interval.figures),
                 rolling: ConversationWindow::new(&q.stats.rolling.figures),
             }),
+            dispositions: DispositionCounts {
+                today: q
+                    .stats
+                    .dispositions
+                    .today
+                    .iter()
+                    .map(|(code, n)| (code.to_string(), *n))
+                    .collect(),
+                none_today: q.stats.dispositions.today_none,
+            },
         }
     }
 }

@@ -235,6 +235,8 @@ impl ConversationRecords {
             | Event::CallOffered { .. }
             | Event::OfferEnded { .. }
             | Event::CallConnected { .. }
+            | Event::CallHandled { .. }
+            | Event::MonitorChanged { .. }
             | Event::CallHeld { .. }
             | Event::CallResumed { .. }
             | Event::CallTransferred { .. }

@@ -42,6 +42,8 @@ pub const COLUMNS: &[&str] = &[
     "transfers",
     "transfer_targets",
     "overflows",
+    "disposition",
+    "notes",
 ];
 
 /// The columns of a conversation record in order: every field of

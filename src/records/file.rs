@@ -402,6 +402,8 @@ mod tests {
             transfers: 0,
             transfer_targets: Vec::new(),
             overflows: 0,
+            disposition: None,
+            notes: None,
         }
     }
 

@@ -266,7 +266,28 @@ impl CallRecords {
                 device: _,
                 holds: _,
             } => self.agent_moved(agent, status, *previous, *since),
-            Event::PendingStateChanged { .. } | Event::QueueChanged { .. } => {}
+            Event::CallHandled {
+                agent,
+                call,
+                connected_at,
+                disposition,
+                notes,
+                ..
+            } => {
+                // The agent's work on the call it left: its after-call entry names the record.
+                let Some(after_call) = self.after_call.get(agent) else {
+                    return;
+                };
+                if let Some(record) = self.open.get_mut(&after_call.key)
+                    && &record.call == call
+                {
+                    record.disposed(*connected_at, disposition, notes);
+                }
+            }
+            // Supervisors on a call are in the audit log, not in the call's record.
+            Event::PendingStateChanged { .. }
+            | Event::QueueChanged { .. }
+            | Event::MonitorChanged { .. } => {}
             // Conversations have records of their own: `ConversationRecords`.
             Event::ConversationArrived { .. }
             | Event::ConversationQueued { .. }

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{CallRecord, Outcome};
-use crate::acd::{AgentId, CallId, CallLeftReason, QueueId};
+use crate::acd::{AgentId, CallId, CallLeftReason, DispositionCode, QueueId};
 
 /// An agent connected to the call now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +52,14 @@ pub(super) struct Partial {
     pub(super) rejections: u32,
     pub(super) transfer_targets: Vec<String>,
     pub(super) overflows: u32,
+    /// The disposition and notes of the agent connected last of those who gave any
+    /// ([`CallRecord::disposition`]), and when that agent was connected.
+    #[serde(default)]
+    pub(super) disposition: Option<DispositionCode>,
+    #[serde(default)]
+    pub(super) notes: Option<String>,
+    #[serde(default)]
+    pub(super) disposed_by_connected_at: Option<Timestamp>,
 }
 
 pub(super) fn millis_between(from: Timestamp, to: Timestamp) -> u64 {
@@ -88,6 +96,9 @@ impl Partial {
             rejections: 0,
             transfer_targets: Vec::new(),
             overflows: 0,
+            disposition: None,
+            notes: None,
+            disposed_by_connected_at: None,
         }
     }
 
@@ -114,6 +125,23 @@ impl Partial {
         self.hold_ms += connection.hold_ms;
         self.talk_ms += millis_between(connection.since, now).saturating_sub(connection.hold_ms);
         Some(connection.agent)
+    }
+
+    /// An agent's handling ended with this disposition and notes: they are the record's if the
+    /// agent gave any and was connected after the agent whose ones the record has (the agent a
+    /// call was transferred to speaks for how it ended, whichever wrap-up ends last).
+    pub(super) fn disposed(
+        &mut self,
+        connected_at: Timestamp,
+        disposition: &Option<DispositionCode>,
+        notes: &str,
+    ) {
+        let gave = disposition.is_some() || !notes.is_empty();
+        if gave && self.disposed_by_connected_at <= Some(connected_at) {
+            self.disposition = disposition.clone();
+            self.notes = (!notes.is_empty()).then(|| notes.to_owned());
+            self.disposed_by_connected_at = Some(connected_at);
+        }
     }
 
     pub(super) fn finish(self, seq: u64) -> CallRecord {
@@ -149,6 +177,8 @@ impl Partial {
             transfers: self.transfer_targets.len() as u32,
             transfer_targets: self.transfer_targets,
             overflows: self.overflows,
+            disposition: self.disposition,
+            notes: self.notes,
         }
     }
 }

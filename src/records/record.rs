@@ -7,7 +7,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::acd::{AgentId, CallId, CallLeftReason, QueueId};
+use crate::acd::{AgentId, CallId, CallLeftReason, DispositionCode, QueueId};
 
 /// How the call left the ACD, one for each of the core's `CallLeftReason`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,4 +104,12 @@ pub struct CallRecord {
     /// How many times the call overflowed to another queue unanswered (maximum wait,
     /// escalation, or a supervisor's move).
     pub overflows: u32,
+    /// The disposition code the agent connected to the call last gave it, of the agents who
+    /// gave a code or notes (after a transfer: the agent it was transferred to, unless that
+    /// one gave nothing); `None` when that agent gave no code.
+    #[serde(default)]
+    pub disposition: Option<DispositionCode>,
+    /// That agent's notes on the call; `None` when it wrote none.
+    #[serde(default)]
+    pub notes: Option<String>,
 }

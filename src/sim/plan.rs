@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::acd::{AgentId, ChannelId, Config, QueueId};
+use crate::acd::{AgentId, ChannelId, Config, DispositionCode, QueueId};
 use crate::config::{CallRate, Patience, SimulatorConfig};
 
 use super::SimError;
@@ -37,6 +37,9 @@ pub struct QueueTraffic {
     /// for replies, [`super::chats`]), which `calls_per_hour` then counts. A queue of several
     /// channels has a traffic source per lane.
     pub channel: Option<ChannelId>,
+    /// The queue's disposition codes: a virtual agent gives one of them to each call it hangs
+    /// up (the first most often). Empty: it gives none.
+    pub dispositions: Vec<DispositionCode>,
 }
 
 /// The distribution of talk times. With no wrap-up the talk time is the whole handle time, the
@@ -184,6 +187,12 @@ impl SimulatorPlan {
             traffic: by_lane
                 .into_iter()
                 .map(|(queue, channel, calls_per_hour)| QueueTraffic {
+                    dispositions: acd
+                        .queues
+                        .iter()
+                        .find(|lane| lane.id == queue && lane.channel == channel)
+                        .map(|lane| lane.dispositions.iter().map(|d| d.code.clone()).collect())
+                        .unwrap_or_default(),
                     // Callers; chat customers' patience is the chat simulation's own.
                     patience: simulator.patience.filter(|_| channel.is_none()),
                     channel,

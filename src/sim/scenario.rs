@@ -110,6 +110,8 @@ impl ErlangScenario {
                 .collect(),
             not_ready_reasons: Vec::new(),
             routing: RoutingConfig::default(),
+            alerts: Default::default(),
+            data_labels: Vec::new(),
             channels: Vec::new(),
         }
     }
@@ -125,6 +127,7 @@ impl ErlangScenario {
                     mean: self.average_handle_time,
                 },
                 patience: self.patience,
+                dispositions: Vec::new(),
             }],
             agents: self
                 .agent_ids()

@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::acd::{AgentId, AgentStatus, CallData, CallId, Command, Event, QueueId, RequestedState};
+use crate::acd::{
+    AgentId, AgentStatus, CallData, CallId, Command, DispositionCode, Event, QueueId,
+    RequestedState,
+};
 use crate::config::PatienceDistribution;
 
 use super::SimError;
@@ -109,6 +112,9 @@ pub(super) struct CallerSource {
     pub callers: Rng,
     /// The number callers of this source dialled.
     dialled: String,
+    /// The queue's disposition codes, for the virtual agents to give.
+    #[serde(default)]
+    dispositions: Vec<DispositionCode>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -136,6 +142,9 @@ struct SimulatedCall {
     offers: u32,
     /// Set by the first offer: whether the caller found every agent busy.
     waited: Option<bool>,
+    /// What the virtual agent who hangs up gives the call.
+    #[serde(default)]
+    disposition: Option<DispositionCode>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -230,6 +239,7 @@ impl Simulator {
                 // Far from the other streams, so adding callers changed no earlier run.
                 callers: Rng::stream(seed, CALLER_STREAMS + index as u64),
                 dialled: format!("+49 800 555 {:04}", 100 + index),
+                dispositions: traffic.dispositions,
             });
             simulator.plan_arrival(index, start);
         }
@@ -451,6 +461,15 @@ impl Simulator {
             Action::HangUp { agent, call } => {
                 if self.place_of(&call) == Some(CallPlace::Connected { agent }) {
                     let agent = self.agents[agent].id.clone();
+                    let disposition = self.calls.get(&call).and_then(|c| c.disposition.clone());
+                    if disposition.is_some() {
+                        commands.push(Command::SetDisposition {
+                            agent: agent.clone(),
+                            call: call.clone(),
+                            disposition,
+                            notes: String::new(),
+                        });
+                    }
                     commands.push(Command::Hangup { agent, call });
                 }
             }
@@ -513,6 +532,16 @@ impl Simulator {
             ]
             .into(),
         };
+        // From bits of the same draw, so that no stream draws more than before: the first code
+        // for about 60 % of calls, the others evenly.
+        let codes = &source_ref.dispositions;
+        let pick = ((draw >> 32) & 0xff) as usize;
+        let disposition = match codes.len() {
+            0 => None,
+            1 => Some(codes[0].clone()),
+            _ if pick < 154 => Some(codes[0].clone()),
+            n => Some(codes[1 + pick % (n - 1)].clone()),
+        };
         self.calls_placed += 1;
         let call = CallId::new(format!("sim-{}", self.calls_placed));
         self.calls.insert(
@@ -523,6 +552,7 @@ impl Simulator {
                 place: CallPlace::Waiting,
                 offers: 0,
                 waited: None,
+                disposition,
             },
         );
         if let Some(patience) = patience {

@@ -7,12 +7,14 @@
 // away, the state left as it is), and where the keyboard goes and which presses come too soon to
 // be taken (focusAfter, guarded: no accidental hang-up), a held call's times (the hold timer
 // runs, the talk timer stands still: callTimes, from the server's held_since and held_secs),
-// and the words for what the agent did not do itself (stateWhy, rejoinNote).
+// and the words for what the agent did not do itself (stateWhy, rejoinNote); and all of it in
+// German (the translator passed last; English without one).
 // (The page itself, on the real server in Chromium: agent.test.mjs.)
 // Run: node --test agent-state.test.mjs
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import {
   agentActions,
   agentState,
@@ -24,6 +26,10 @@ import {
   conversationTargets,
   connectedCall,
   controlsChanged,
+  dayChanged,
+  dayView,
+  dispositionChoices,
+  dispositionCommand,
   emptyView,
   focusAfter,
   GUARD_MS,
@@ -37,17 +43,27 @@ import {
   queueRows,
   reduce,
   reduceAt,
+  reasonOf,
   rejoinNote,
   reset,
   ringingCall,
   signedIn,
   stateLine,
+  stateName,
   stateWhy,
   takesConversations,
   transferTargets,
   withDirectory,
+  withQueueList,
+  labelledData,
+  RING_TONES,
+  ringGain,
+  soundSettings,
   withRejoin,
+  wrapUpBlocked,
 } from "../../web/agent-state.js";
+import { AGENT_MESSAGES } from "../../web/agent-messages.js";
+import { translator } from "../../web/i18n.js";
 import { example } from "./examples.mjs";
 
 /** agent1's AuthResult, as the demo's server answers its sign-in. */
@@ -121,9 +137,10 @@ test("an offer rings: accept and reject, who calls and why, a countdown, and an 
     caller: "+4930123456",
     queue: "Customer Support",
     dialled: "800100",
+    // The tenant names `language` (data_labels): first, under its label; `account` as it is.
     data: [
+      ["Language", "de"],
       ["account", "C-10293"],
-      ["language", "de"],
     ],
   });
   assert.equal(pageTitle(view), "Incoming call · WebAgent");
@@ -177,6 +194,69 @@ test("hung up: wrap-up offers end and extend, with its countdown", () => {
   assert.deepEqual(focusAfter(view), { panel: "wrap-up" }, "not End wrap-up: the next Enter must not make the agent ready");
   assert.deepEqual(command(view, "extend_wrap_up", { extendSecs: "120" }), ["extend_wrap_up", { secs: 120 }]);
   assert.deepEqual(command(view, "end_wrap_up"), ["end_wrap_up"]);
+});
+
+test("dispositions: the codes of the queue the call was answered in, on the call and in its wrap-up, and End wrap-up waits for a required one", () => {
+  const deadline = "2023-11-14T22:15:00.000Z";
+  const call = onCall();
+  const onIt = dispositionChoices(call);
+  assert.deepEqual(
+    onIt,
+    { call: CALL, queue: "support", codes: SESSION.queues[0].dispositions, required: true },
+    "support's codes, from the AuthResult",
+  );
+  const wrapUp = reduce(
+    reduce(call, example("call_left")),
+    agentState_("wrap_up", { call: CALL, wrap_up_deadline: deadline, previous: "on_call" }),
+  );
+  assert.deepEqual(dispositionChoices(wrapUp), onIt, "the call left, its queue is remembered");
+  assert.deepEqual(wrapUpBlocked(onIt, null).blocked, true);
+  assert.match(wrapUpBlocked(onIt, null).why, /requires one/);
+  assert.deepEqual(wrapUpBlocked(onIt, { call: CALL, disposition: "" }).blocked, true, "saved without a code");
+  assert.deepEqual(wrapUpBlocked(onIt, { call: "other", disposition: "resolved" }).blocked, true, "another call's");
+  assert.deepEqual(wrapUpBlocked(onIt, { call: CALL, disposition: "resolved" }), { blocked: false, why: "" });
+  assert.deepEqual(dispositionCommand(onIt, "callback", "  Monday  "), [
+    "set_disposition",
+    { call: CALL, disposition: "callback", notes: "  Monday  " },
+  ]);
+  assert.deepEqual(dispositionCommand(onIt, "", "   "), ["set_disposition", { call: CALL }], "none, no notes");
+
+  // A reload in wrap-up: the snapshot no longer names the call's queue; the page's memory does.
+  const reloaded = [agentState_("wrap_up", { call: CALL, wrap_up_deadline: deadline })].reduce(reduce, signedIn(emptyView(), SESSION));
+  assert.equal(dispositionChoices(reloaded), null, "without the page's memory: nothing to offer");
+  assert.deepEqual(dispositionChoices(reloaded, "support"), onIt);
+  // A queue without codes, and no call: nothing.
+  assert.equal(dispositionChoices(reloaded, "vip"), null);
+  assert.equal(dispositionChoices(after(agentState_("ready"))), null);
+});
+
+test("my day: the server's figures as the panel shows them, names for queues and codes, and when to ask again", () => {
+  const day = JSON.parse(
+    readFileSync(new URL("../../protocol/protocol.md", import.meta.url), "utf8")
+      .split("\n")
+      .find((line) => line.startsWith('{"type":"ack","id":"17"')),
+  ).result;
+  const shown = dayView(signedIn(emptyView(), SESSION), day, (instant) => instant.slice(11, 16));
+  assert.deepEqual(
+    [shown.handled, shown.aht, shown.occupancy],
+    ["2", "3:13", "25 %"],
+  );
+  assert.deepEqual(shown.states.map((s) => [s.label, s.time]), [
+    ["Ready", "20:10"],
+    ["On call", "6:00"],
+    ["Wrap-up", "0:40"],
+    ["Ringing", "0:14"],
+    ["Not ready", "10:00"],
+  ]);
+  assert.deepEqual(shown.recent, [
+    { call: "pbx-1700000000.42", at: "22:13", caller: "+4930123456", queue: "Customer Support", duration: "3:56", disposition: "Callback arranged" },
+    { call: "pbx-1700000000.17", at: "21:58", caller: "Unknown number", queue: "General Enquiries", duration: "1:51", disposition: "–" },
+  ]);
+  assert.equal(dayView(signedIn(emptyView(), SESSION), null, String), null, "nothing before the first answer");
+  const ready = agentState_("ready");
+  assert.equal(dayChanged(ready, ready), false);
+  assert.equal(dayChanged(ready, agentState_("ringing", { call: CALL })), true);
+  assert.equal(dayChanged(ready, { ...ready, since: "2023-11-14T22:14:00.000Z" }), true);
 });
 
 test("a pending state set while on a call: the page says what comes after it, and Clear is offered", () => {
@@ -306,8 +386,9 @@ test("a queue serving voice and chat: a waiting count per lane, neither overwrit
 
 test("a queue serving voice and chat: a call and a chat may go there, each listed once", () => {
   const view = withDirectory(twoLanes(), LISTED.agents);
+  const names = (targets) => targets.map(({ value, name }) => ({ value, name }));
   assert.deepEqual(
-    transferTargets(view).queues,
+    names(transferTargets(view).queues),
     [
       { value: "queue:support", name: "Customer Support" },
       { value: "queue:sales", name: "Sales" },
@@ -317,13 +398,24 @@ test("a queue serving voice and chat: a call and a chat may go there, each liste
     "a call: the queues with a voice lane, support once",
   );
   assert.deepEqual(
-    conversationTargets(view, "chat").queues,
+    names(conversationTargets(view, "chat").queues),
     [
       { value: "queue:support", name: "Customer Support" },
       { value: "queue:chat", name: "Web Chat" },
     ],
     "a chat: the queues with a chat lane, support once",
   );
+  // How busy each lane is, once list_queues said: the voice lane's figures for a call, the
+  // chat lane's for a chat.
+  const listed = withQueueList(view, {
+    queues: [
+      { id: "support", name: "Customer Support", channel: "voice", waiting: 3, oldest_waiting_since: SINCE, agents_ready: 0, agents_logged_in: 4 },
+      { id: "support", name: "Customer Support", channel: "chat", waiting: 1, oldest_waiting_since: SINCE, agents_ready: 2, agents_logged_in: 4 },
+    ],
+  });
+  assert.equal(transferTargets(listed).queues[0].detail, "3 waiting · 0 ready");
+  assert.equal(conversationTargets(listed, "chat").queues[0].detail, "1 waiting · 2 ready");
+  assert.equal(transferTargets(listed).queues[1].detail, "", "sales: not listed, nothing said");
   assert.deepEqual(conversationTargets(view, "sms").queues, [], "no queue serves sms");
   // Without the conversation's channel: every queue with a lane of conversations, each once.
   assert.deepEqual(conversationTargets(view).queues.map((q) => q.value), ["queue:support", "queue:chat"]);
@@ -343,7 +435,8 @@ test("transfer targets: the tenant's queues of calls, and every agent list_agent
   assert.deepEqual(conversationTargets(signed, "chat").queues.map((q) => q.value), ["queue:chat"], "a chat only there");
   assert.equal(targets.agents.length, LISTED.agents.length - 1);
   assert.ok(!targets.agents.some((a) => a.value === "agent:agent1"));
-  assert.deepEqual(targets.agents[0], { value: "agent:agent2", name: "Bianca Schulz" });
+  assert.deepEqual(targets.agents[0], { value: "agent:agent2", name: "Bianca Schulz", detail: "Ready", available: true });
+  assert.deepEqual(targets.agents[1], { value: "agent:agent3", name: "Chris Wagner", detail: "Logged out", available: false });
 });
 
 test("the reducer leaves the view it was given as it was", () => {
@@ -601,4 +694,143 @@ test("a reconnect: said as the protocol lets the page know it, until the state c
   const detail = reduceAt(view, { ...lost, previous: "not_ready", device: "available" }, at(1));
   assert.equal(detail.rejoin, note);
   assert.equal(reduceAt(view, agentState_("ready", { previous: "not_ready" }), at(1)).rejoin, null);
+});
+
+// --- In German ------------------------------------------------------------------------------------
+
+/** The page's words in German, with Germany's figures. */
+const GERMAN = translator({ language: "de", locale: "de-DE", messages: AGENT_MESSAGES });
+
+test("in German: the state line, the buttons, the offer, the call and the wrap-up in a German contact center's words", () => {
+  // Logged out of the ACD: "Nicht eingebucht" (Einbuchen / Ausbuchen), not the page's Abmelden.
+  const signed = signedIn(emptyView(), SESSION);
+  assert.equal(stateLine(signed, GERMAN).label, "Nicht eingebucht");
+  assert.equal(pageTitle(signed, GERMAN), "Nicht eingebucht · WebAgent");
+  assert.equal(stateName("logged_out"), "Logged out", "English as before");
+  assert.equal(stateName("wrap_up", GERMAN), "Nachbearbeitung");
+
+  const notReady = after(agentState_("not_ready", { reason: "login", previous: "logged_out" }));
+  assert.deepEqual(stateLine(notReady, GERMAN), { state: "not_ready", label: "Nicht bereit", reason: "· Einbuchung", by: "", timed: true });
+  assert.equal(reasonOf(notReady, "no_answer", GERMAN), "Nicht angenommen", "the ACD's own reason, in common-messages.js's words");
+  assert.equal(reasonOf(notReady, "lunch", GERMAN), "Lunch", "the tenant's own name stays");
+  assert.equal(agentActions(notReady, GERMAN).not_ready.label, "Nicht bereit");
+  assert.equal(agentActions(notReady, GERMAN).logout.label, "Ausbuchen");
+
+  const view = ringing();
+  assert.equal(pageTitle(view, GERMAN), "Eingehender Anruf · WebAgent");
+  assert.equal(announcement(view, OFFER, GERMAN), "Eingehender Anruf von +4930123456 für Customer Support.");
+  assert.equal(announcement(view, { ...OFFER, caller: null }, GERMAN), "Eingehender Anruf von einer unbekannten Nummer für Customer Support.");
+  assert.equal(announcement(view, example("offer_cancelled"), GERMAN), "Der Anruf wurde nicht rechtzeitig angenommen und ist zurück in der Warteschlange.");
+  assert.equal(announcement(view, { ...example("offer_cancelled"), reason: "caller_hung_up" }, GERMAN), "Der Anrufer hat aufgelegt.");
+  assert.equal(agentActions(view, GERMAN).not_ready.label, "Nach diesem Gespräch nicht bereit");
+  assert.equal(agentActions(view, GERMAN).logout.label, "Nach diesem Gespräch ausbuchen");
+  assert.equal(agentActions(view, GERMAN).sign_out.title, "Erst das Gespräch und die Nachbearbeitung abschließen");
+  assert.equal(callFacts(view, { call: "x" }, GERMAN).caller, "Unbekannte Nummer");
+
+  const held = after(agentState_("ready"), OFFER, agentState_("ringing", { call: CALL }), onCallAt({ heldAt: 30 }));
+  assert.equal(stateLine(held, GERMAN).label, "Gehalten");
+  assert.equal(pageTitle(held, GERMAN), "Gehalten · WebAgent");
+
+  const pending = reduce(onCall(), { ...example("pending_state"), by: "boss" });
+  assert.equal(pendingText(pending, GERMAN), "Nicht bereit · Lunch (gesetzt von boss)");
+  assert.equal(pendingText(reduce(pending, { type: "pending_state", agent: "agent1", pending: { state: "logged_out" } }), GERMAN), "Ausbuchen");
+
+  const choices = dispositionChoices(onCall());
+  assert.equal(wrapUpBlocked(choices, null, GERMAN).why, "Wählen Sie zuerst einen Abschlusscode: Diese Warteschlange verlangt einen");
+  assert.equal(
+    guardNote("hangup", "Auflegen", GERMAN),
+    "Noch im Gespräch: Diese Eingabe kam genau, als sich die Seite änderte, und wurde daher nicht übernommen. Drücken Sie erneut auf „Auflegen“, wenn Sie das beabsichtigt haben.",
+  );
+  assert.match(guardNote("logout", "Ausbuchen", GERMAN), /^Noch eingebucht: /);
+  assert.match(guardNote("sign_out", "Abmelden", GERMAN), /^Noch angemeldet: /);
+  assert.match(guardNote("end_wrap_up", "Nachbearbeitung beenden", GERMAN), /^Noch in der Nachbearbeitung: /);
+});
+
+test("in German: why the state is what it is, a reconnect, the phone", () => {
+  const forced = after(agentState_("not_ready", { previous: "ready", reason: "break", by: "supervisor" }));
+  assert.deepEqual(stateWhy(forced, GERMAN), { text: "Ihr Supervisor (supervisor) hat Sie auf Nicht bereit gesetzt (Break).", byNamed: true });
+  assert.equal(stateLine(forced, GERMAN).by, "(gesetzt von supervisor)");
+  assert.equal(stateWhy(after(agentState_("ready", { by: "boss" })), GERMAN).text, "Ihr Supervisor (boss) hat Sie auf Bereit gesetzt.");
+  assert.equal(stateWhy(after(agentState_("logged_out", { by: "boss" })), GERMAN).text, "Ihr Supervisor (boss) hat Sie ausgebucht.");
+  assert.match(stateWhy(after(agentState_("not_ready", { reason: "no_answer" })), GERMAN).text, /^Sie wurden auf Nicht bereit gesetzt: Ihnen angebotene Anrufe klingelten/);
+  assert.match(stateWhy(after(agentState_("not_ready", { reason: "disconnected" })), GERMAN).text, /^Ihre Verbindung war länger unterbrochen/);
+
+  const ready = agentState_("ready");
+  assert.equal(rejoinNote({ hadSession: true, resumed: true, earlier: ready, now: ready }, GERMAN), "Wieder verbunden: Nichts wurde verpasst.");
+  assert.equal(
+    rejoinNote({ hadSession: true, resumed: false, closeCode: 1012, earlier: ready, now: agentState_("logged_out") }, GERMAN),
+    "Der Server wurde neu gestartet; Sie sind wieder angemeldet. Sie wurden ausgebucht, während die Seite nicht verbunden war.",
+  );
+  assert.equal(
+    rejoinNote({ hadSession: true, resumed: false, earlier: ready, now: agentState_("not_ready", { reason: "break" }) }, GERMAN),
+    "Mit einer neuen Sitzung wieder verbunden (der Server wurde eventuell neu gestartet): Sie sind wieder angemeldet. Ihr Status ist jetzt „Nicht bereit“ (vorher „Bereit“).",
+  );
+
+  const waiting = (queue) => ({ type: "queue_waiting", queue, waiting: 0, oldest_waiting_since: null });
+  assert.equal(
+    phoneNotice(after(agentState_("ready", { device: "unregistered" })), GERMAN).text,
+    "Ihr Telefon ist nicht registriert: Bis es das ist, erhalten Sie keine Anrufe.",
+  );
+  assert.equal(
+    phoneNotice(after(waiting("chat"), agentState_("ready", { device: "in_use" })), GERMAN).text,
+    "Ihr Telefon ist mit einem anderen Gespräch belegt: Bis es frei ist, werden Ihnen keine Anrufe angeboten. Chats kommen weiterhin.",
+  );
+});
+
+test("in German: transfer targets with their details, the queues' lanes, and My day with the translator's clock", () => {
+  const view = withQueueList(withDirectory(twoLanes(), LISTED.agents), {
+    queues: [{ id: "support", name: "Customer Support", channel: "voice", waiting: 3, oldest_waiting_since: SINCE, agents_ready: 1, agents_logged_in: 4 }],
+  });
+  const targets = transferTargets(view, "voice", GERMAN);
+  assert.equal(targets.queues[0].detail, "3 wartend · 1 bereit");
+  assert.deepEqual(targets.agents.map((agent) => agent.detail), ["Bereit", "Nicht eingebucht"]);
+  assert.deepEqual(conversationTargets(view, null, GERMAN).agents, targets.agents);
+
+  const lanes = twoLanes({ type: "queue_waiting", queue: "support", channel: "voice", waiting: 2, oldest_waiting_since: null }, {
+    type: "queue_waiting",
+    queue: "support",
+    channel: "chat",
+    waiting: 1,
+    oldest_waiting_since: null,
+  });
+  assert.deepEqual(queueRows(lanes, GERMAN).map((row) => row.lane), ["Telefon", "chat"]);
+
+  const day = JSON.parse(
+    readFileSync(new URL("../../protocol/protocol.md", import.meta.url), "utf8")
+      .split("\n")
+      .find((line) => line.startsWith('{"type":"ack","id":"17"')),
+  ).result;
+  const clock = (instant) => GERMAN.time(Date.parse(instant), { seconds: false });
+  const shown = dayView(signedIn(emptyView(), SESSION), day, clock, GERMAN);
+  assert.deepEqual(shown.states.map((s) => s.label), ["Bereit", "Im Gespräch", "Nachbearbeitung", "Klingelt", "Nicht bereit"]);
+  assert.match(shown.recent[0].at, /^\d\d:\d\d$/, "the time of day, 24 hours");
+  assert.equal(shown.recent[1].caller, "Unbekannte Nummer");
+  assert.equal(shown.occupancy, "25 %");
+});
+
+test("the ring's settings as stored, made safe: a volume from 0 to 100, a known tone; loudness follows the square", () => {
+  assert.deepEqual(soundSettings(null), { volume: 60, tone: "classic" });
+  assert.deepEqual(soundSettings({ volume: "35", tone: "soft" }), { volume: 35, tone: "soft" });
+  assert.deepEqual(soundSettings({ volume: "250", tone: "siren" }), { volume: 100, tone: "classic" });
+  assert.deepEqual(soundSettings({ volume: "-5", tone: "bright" }), { volume: 0, tone: "bright" });
+  assert.deepEqual(Object.keys(RING_TONES), ["classic", "soft", "bright"]);
+  assert.deepEqual([ringGain(0), ringGain(50), ringGain(100)], [0, 0.0625, 0.25]);
+});
+
+test("attached data under the tenant's labels, in its order, then the keys it does not name", () => {
+  const view = signedIn(emptyView(), SESSION);
+  assert.deepEqual(SESSION.data_labels, [
+    { id: "customer", name: "Customer no." },
+    { id: "language", name: "Language" },
+  ]);
+  assert.deepEqual(labelledData(view, { order: "A-4711", language: "de", customer: "C-10293" }), [
+    ["Customer no.", "C-10293"],
+    ["Language", "de"],
+    ["order", "A-4711"],
+  ]);
+  assert.deepEqual(labelledData(view, {}), []);
+  assert.deepEqual(labelledData(signedIn(emptyView(), { ...SESSION, data_labels: [] }), { b: "2", a: "1" }), [
+    ["b", "2"],
+    ["a", "1"],
+  ]);
 });

@@ -3,7 +3,8 @@
 // protocol/examples: an offer accepted, written in, closed, wrapped up and gone; an offer
 // cancelled; a transfer away; a snapshot's conversation_state with its transcript; each message
 // once by its number across a resync; unread counts and the customer's waiting time; where the
-// focus goes after an action, and which presses on Close chat and End chat wrap-up come too soon.
+// focus goes after an action, and which presses on Close chat and End chat wrap-up come too soon;
+// and the panel's words in German (the translator passed last; English without one).
 // (The panel itself, on the real server in Chromium: conversations.test.mjs.)
 // Run: node --test conversations-state.test.mjs
 
@@ -20,6 +21,7 @@ import {
   conversationGuarded,
   conversationRefusal,
   conversationRows,
+  customerName,
   emptyConversations,
   kept,
   lastCustomerMessageAt,
@@ -29,12 +31,15 @@ import {
   select,
   selectedConversation,
   signedIn,
+  statusLabel,
   totals,
   unreadCount,
   waitingSince,
   withKept,
 } from "../../web/conversations-state.js";
 import { GUARD_MS, GUARDED_ACTIONS } from "../../web/agent-state.js";
+import { AGENT_MESSAGES } from "../../web/agent-messages.js";
+import { translator } from "../../web/i18n.js";
 import { example } from "./examples.mjs";
 
 const SESSION = example("ack").result;
@@ -408,4 +413,42 @@ test("a press not taken is said calmly, with the way to do it after all", () => 
     conversationGuardNote("end_wrap_up", "End chat wrap-up"),
     "Still in wrap-up: that press came just as the page changed, so it was not taken. Press “End chat wrap-up” again if you meant it.",
   );
+});
+
+// --- In German ------------------------------------------------------------------------------------
+
+/** The panel's words in German (the WebAgent's table), with Germany's figures. */
+const GERMAN = translator({ language: "de", locale: "de-DE", messages: AGENT_MESSAGES });
+
+test("in German: the list's rows, announcements, refusals and a press not taken", () => {
+  const view = after(offer("a", "Ann", ["Hallo"]), offer("b", null), accepted("a"));
+  const rows = conversationRows(view, (id) => `Q-${id}`, GERMAN);
+  assert.deepEqual(
+    rows.map((row) => [row.id, row.customer, row.statusLabel]),
+    [
+      ["a", "Ann", "Offen"],
+      ["b", "Unbekannter Kunde", "Neu"],
+    ],
+  );
+  assert.deepEqual(conversationRows(view).map((row) => row.statusLabel), ["Open", "New"], "English without a translator");
+  assert.equal(statusLabel("wrap_up", GERMAN), "Nachbearbeitung");
+  assert.equal(customerName(view.conversations.get("b"), GERMAN), "Unbekannter Kunde");
+
+  assert.equal(conversationAnnouncement(view, offer("c", "Cem"), GERMAN), "Neuer Chat von Cem.");
+  assert.equal(conversationAnnouncement(view, offer("c", null), GERMAN), "Neuer Chat von einem unbekannten Kunden.");
+  assert.equal(conversationAnnouncement(view, message("a", 1, "Sind Sie noch da?"), GERMAN), "Neue Nachricht von Ann: Sind Sie noch da?");
+  assert.equal(conversationAnnouncement(view, closed("a", "customer"), GERMAN), "Ann hat den Chat verlassen.");
+  const cancelled = { ...example("conversation_offer_cancelled"), conversation: "c", agent: ME };
+  assert.equal(conversationAnnouncement(reduce(view, offer("c", "Cem")), cancelled, GERMAN), "Der Chat von Cem ist zurück in der Warteschlange.");
+
+  assert.equal(conversationRefusal("conversation_closed", GERMAN), "Dieser Chat ist geschlossen.");
+  assert.equal(conversationRefusal("wrong_channel", GERMAN), "Diese Warteschlange nimmt andere Arbeit an: Wählen Sie eine Warteschlange dieses Kanals.");
+  assert.equal(conversationRefusal("offline", GERMAN), null, "the page's own words");
+  assert.equal(conversationRefusal("toString"), null);
+
+  assert.equal(
+    conversationGuardNote("close", "Chat schließen", GERMAN),
+    "Noch offen: Diese Eingabe kam genau, als sich die Seite änderte, und wurde daher nicht übernommen. Drücken Sie erneut auf „Chat schließen“, wenn Sie das beabsichtigt haben.",
+  );
+  assert.match(conversationGuardNote("end_wrap_up", "Chat-Nachbearbeitung beenden", GERMAN), /^Noch in der Nachbearbeitung: .*„Chat-Nachbearbeitung beenden“/);
 });

@@ -17,8 +17,11 @@ import {
   measureTicks,
   overallText,
   reportText,
+  rungName,
   settingsFrom,
 } from "../../web/diagnostics-verdict.js";
+import { DIAGNOSTICS_MESSAGES } from "../../web/diagnostics-messages.js";
+import { translator } from "../../web/i18n.js";
 import { launchBrowser, screenshot, startServer, watchErrors } from "./harness.mjs";
 
 // --- The judgement, in Node -------------------------------------------------------------------
@@ -264,6 +267,62 @@ test("the WebAgent's rung is the best usable one, and the report has every rung 
     assert.ok(report.split("\n").includes(line), `the report has "${line}":\n${report}`);
   }
   assert.match(report, /first message after 70 ms; 20 of 20 messages/);
+});
+
+test("in German: verdicts, advice, figures with a decimal comma, and the report for support", () => {
+  const de = translator({ language: "de", locale: "de-DE", messages: DIAGNOSTICS_MESSAGES });
+  const blocked = classifyStream({ ...streamProbe({ count: 0 }), openedAt: null, end: { at: 0, how: "refused" } });
+  const results = {
+    wss: blocked,
+    ws: classifyStream(streamProbe()),
+    sse: classifyStream(streamProbe({ delay: (i) => (19 - i) * 250 + 30 })),
+    poll: classifyPoll([{ sentAt: 0, arrivedAt: 2015, ok: true, waitedMs: 2000 }]),
+  };
+  assert.equal(overallText(results, de), "Ihr WebAgent verwendet: WS");
+  assert.equal(rungName("poll", de), "Long-Polling");
+  const wss = describe(results.wss, { ...CONTEXT, rung: "wss" }, de);
+  assert.equal(wss.label, "Blockiert: Die Verbindung ist fehlgeschlagen");
+  assert.equal(wss.advice, "Etwas lehnt sicheres WebSocket auf Port 443 ab — bitten Sie die IT, WebSocket (wss) zu diesem Host zu erlauben.");
+  assert.match(wss.figures, /^fehlgeschlagen nach /);
+  assert.equal(describe(results.ws, { ...CONTEXT, rung: "ws" }, de).label, "Funktioniert");
+  assert.equal(describe(results.sse, { ...CONTEXT, rung: "sse" }, de).label, "Gepuffert: Alles kam erst am Ende des Streams an");
+  const first = { n: 1, serverTime: SERVER_START, arrivedAt: SERVER_START + CLOCK_SKEW + 30 };
+  const base = { url: "ws://acd.example.com:8080/diag/ws", startedAt: first.arrivedAt - 40, openedAt: first.arrivedAt - 20, expected: 2 };
+  const cut = classifyIdle({ ...base, ticks: [first], end: { at: first.arrivedAt + 20_000, how: "closed", code: 1006 } }, 120);
+  const early = describe(cut, { ...CONTEXT, rung: "ws", idle: true }, de);
+  assert.equal(early.label, "Getrennt nach 20 s Ruhe (Close-Code 1006)");
+  assert.match(early.advice, /früher als die Heartbeats von acdhub \(alle 25 s\)/);
+  assert.equal(early.figures, "geschlossen nach 20 s Ruhe");
+  const slow = classifyStream(streamProbe({ delay: (i) => (i === 5 ? 1500 : 30) }));
+  assert.equal(describe(slow, { ...CONTEXT, rung: "ws" }, de).label, "Langsam: bis zu 1,5 s verspätet");
+
+  const report = reportText(
+    {
+      date: "2024-03-05T09:00:00.000Z",
+      page: "http://acd.example.com/diagnostics",
+      userAgent: "Mozilla/5.0 (test)",
+      server: "acdhub/0.1.0",
+      endpoints: "wss wss://acd.example.com/ws, ws ws://acd.example.com/ws",
+      settings: settingsFrom(new URLSearchParams()),
+      results,
+      idle: null,
+      context: CONTEXT,
+    },
+    de,
+  );
+  for (const line of [
+    "acdhub-Verbindungsprüfung",
+    "Datum: 2024-03-05T09:00:00.000Z",
+    "Prüfung: 20 Nachrichten im Abstand von 250 ms pro Stream; 3 Long-Polls zu 2000 ms",
+    "WSS: Blockiert: Die Verbindung ist fehlgeschlagen",
+    "WS: Funktioniert",
+    "Long-Polling: Funktioniert",
+    "Ihr WebAgent verwendet: WS",
+  ]) {
+    assert.ok(report.split("\n").includes(line), `the report has "${line}":\n${report}`);
+  }
+  assert.match(report, /erste Nachricht nach 70 ms; 20 von 20 Nachrichten/);
+  assert.match(report, /\n {2}Was tun: Etwas lehnt sicheres WebSocket/);
 });
 
 test("settings come from the address within the probes' bounds", () => {

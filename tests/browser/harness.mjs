@@ -266,14 +266,16 @@ function answeredByNginx(url) {
 /**
  * Debian's Chromium, headless, with the flags this sandbox needs and a fresh profile. It accepts
  * the development certificate unless `trustDevCertificate` is false: then it refuses it, as a
- * browser nobody set up for it does.
+ * browser nobody set up for it does. `locale` ("de-DE") is the browser's language
+ * (navigator.languages, Accept-Language, Intl); without it, Chromium's own (en-US here).
  */
-export async function launchBrowser({ trustDevCertificate = true } = {}) {
+export async function launchBrowser({ trustDevCertificate = true, locale = undefined } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "acdhub-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
     viewport: { width: 1280, height: 900 },
+    locale,
     // The wss listener's development certificate (for localhost, from a CA nobody trusts):
     // accepted for pages and WebSockets alike, also from a page on 127.0.0.1.
     ignoreHTTPSErrors: trustDevCertificate,

@@ -277,13 +277,24 @@ test("a queue serving voice and chat: the agent transfers a call only to queues 
   await page.getByRole("button", { name: "Accept", exact: true }).click();
   await agentState(page, "on_call");
   const callTargets = page.getByLabel("Transfer to", { exact: true });
-  assert.deepEqual(await options(callTargets), [
-    ["Queues", "queue:support", "Customer Support"],
-    ["Queues", "queue:sales", "Sales"],
-    ["Queues", "queue:help", "Help Desk"],
-    ["Agents", "agent:agent1", "Alex Becker"],
-    ["Agents", "agent:agent2", "Bianca Schulz"],
-  ]);
+  // Nothing chosen at first; each queue with how busy it is now (list_queues), each agent with
+  // its state.
+  await until(page, () => document.querySelector('option[value="queue:help"]')?.textContent.includes("waiting"));
+  const targets = await options(callTargets);
+  assert.deepEqual(
+    targets.map(([group, value, text]) => [group, value, text.split(" — ")[0]]),
+    [
+      ["", "", "Transfer to…"],
+      ["Queues", "queue:support", "Customer Support"],
+      ["Queues", "queue:sales", "Sales"],
+      ["Queues", "queue:help", "Help Desk"],
+      ["Agents", "agent:agent1", "Alex Becker"],
+      ["Agents", "agent:agent2", "Bianca Schulz"],
+    ],
+  );
+  for (const [group, , text] of targets.slice(1)) {
+    assert.match(text, group === "Queues" ? / — \d+ waiting · \d+ ready$/ : / — [A-Z][a-z -]+$/, text);
+  }
 
   // The chat goes to the chat queue, the call to sales: the server takes both.
   await chatTargets.selectOption("queue:chat");

@@ -41,7 +41,7 @@ test("every module of web/ but the pages' entries imports with no side effect", 
 });
 
 test("each page loads one entry module, which starts its page module", async () => {
-  for (const page of ["agent", "wallboard", "supervisor", "diagnostics"]) {
+  for (const page of ["agent", "wallboard", "supervisor", "diagnostics", "index"]) {
     const html = readFileSync(join(WEB, `${page}.html`), "utf8");
     const scripts = [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((match) => match[1]);
     assert.deepEqual(scripts, [`/assets/${page}-main.js`], page);

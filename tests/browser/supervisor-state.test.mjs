@@ -26,6 +26,7 @@ import {
   callActions,
   callClock,
   callsPerHourInput,
+  callsPerHourText,
   callCountText,
   callFacts,
   callOrder,
@@ -76,7 +77,16 @@ import {
   sortAgents,
   sortCalls,
   sortFromStorage,
+  agentAlert,
+  dayLine,
+  dispositionText,
+  queueAlert,
+  monitorCommand,
+  monitorView,
+  withAgentsToday,
 } from "../../web/supervisor-state.js";
+import { SUPERVISOR_MESSAGES } from "../../web/supervisor-messages.js";
+import { translator } from "../../web/i18n.js";
 import { chatQueueStats } from "./chat-examples.mjs";
 import { example } from "./examples.mjs";
 
@@ -895,4 +905,165 @@ test("the calls sort by time in queue and by priority; without a sort they keep 
   // Priority; ties keep the console's order (c4 waited longer than c1).
   assert.deepEqual(ids(sortCalls(view, { key: "priority", descending: false }, now)), ["c3", "c4", "c1", "c2"]);
   assert.deepEqual(ids(sortCalls(view, { key: "priority", descending: true }, now)), ["c2", "c4", "c1", "c3"]);
+});
+
+/** The console's words in German, with Germany's figures. */
+const GERMAN = translator({ language: "de", locale: "de-DE", messages: SUPERVISOR_MESSAGES });
+
+test("in German: agents, calls, queues and commands in a German contact center's words, figures with a decimal comma", () => {
+  const view = console_(
+    snapshotAgent("agent1", "ready"),
+    snapshotAgent("agent2", "on_call", { call: "c1" }),
+    snapshotAgent("agent3", "wrap_up", { wrap_up_deadline: "2023-11-14T22:16:00.000Z" }),
+    snapshotAgent("agent4", "not_ready", { reason: "no_answer", by: "supervisor" }),
+    { type: "pending_state", agent: "agent2", pending: { state: "logged_out" }, by: "supervisor" },
+    callState("c1", { status: "waiting", from_queue: "sales", reason: "moved", by: "supervisor", caller: null }),
+  );
+  assert.equal(agentCountText(view, IDS, IDS.length, GERMAN), "12 Agenten · 1 nicht bereit, 1 bereit, 1 im Gespräch, 1 in Nachbearbeitung");
+  assert.equal(agentCountText(view, IDS, 3, GERMAN), "3 von 12 Agenten angezeigt · 1 nicht bereit, 1 bereit, 1 im Gespräch, 1 in Nachbearbeitung");
+  const notReady = agentFacts(view, "agent4", GERMAN);
+  assert.equal(notReady.label, "Nicht bereit");
+  assert.equal(notReady.reason, "Nicht angenommen", "the ACD's own reason in German");
+  assert.equal(notReady.by, "von supervisor");
+  assert.equal(agentFacts(view, "agent2", GERMAN).pending, "Abmelden");
+  assert.equal(agentFacts(view, "agent3", GERMAN).label, "Nachbearbeitung");
+  assert.equal(agentClock(view, "agent3", Date.parse("2023-11-14T22:15:30.000Z"), GERMAN).extra, "noch 0:30");
+  assert.ok(matchesFilter(agentSearchText(view, "agent2", GERMAN), "gespräch"), "the filter finds the German state");
+  assert.equal(agentActions(view, "agent2", LIVE, GERMAN).logout.title, "Nach dem aktuellen Gespräch abmelden");
+  assert.equal(agentActions(view, "agent1", LIVE, GERMAN).ready.title, "Jetzt bereit für Anrufe");
+
+  const call = callFacts(view, "c1", GERMAN);
+  assert.equal(call.statusText, "Wartend");
+  assert.equal(call.queueNote, "verschoben aus Sales");
+  assert.equal(call.movedBy, "von supervisor");
+  assert.equal(call.caller, "unbekannt");
+  assert.equal(callCountText(view, GERMAN), "1 Anruf: 1 wartend, 0 klingelnd, 0 verbunden");
+
+  assert.deepEqual(serviceLevel(83.35, 80, 20, GERMAN), {
+    sl: "on",
+    key: "83.35|80|20",
+    value: "83,3 %",
+    verdict: "im Ziel",
+    target: "Ziel 80 % in 20 s",
+  });
+  assert.equal(serviceLevel(70, 80, null, GERMAN).verdict, "unter Ziel");
+  assert.equal(totalsChannel(view, GERMAN), "alle Kanäle");
+  assert.equal(queueFigures({ today: { answered: 1234 } }, GERMAN).answered, "1.234");
+
+  assert.equal(agentCommand(view, "agent1", "not_ready", "no_answer", GERMAN).what, "Alex Becker auf Nicht bereit setzen (Nicht angenommen)");
+  assert.equal(agentCommand(view, "agent2", "set_pending", "logged_out", GERMAN).what, "Folgestatus von Bianca Schulz auf Abmelden setzen");
+  assert.equal(priorityCommand("c1", "300", GERMAN).error.message, "Eine Priorität ist eine ganze Zahl von 0 bis 255 (höher wird zuerst bedient).");
+  assert.equal(moveCommand(view, "c1", "vip", GERMAN).what, "Anruf c1 in VIP Line verschieben");
+  assert.equal(callsPerHourInput("0", GERMAN).error, "Anrufe pro Stunde: eine Zahl über 0, höchstens 100.000.");
+});
+
+test("in German: staffing, its what-if and why a figure is missing", () => {
+  assert.deepEqual(staffingText(NOW_11, GERMAN), {
+    headline: "Benötigt 13 Agenten für 80 % in 20 s · 11 im Einsatz",
+    expected: "71,3 % in 20 s, Ø Wartezeit 17,1 s, 15,1 % legen auf",
+    expectedNote: "Agenten zu 89,3 % ausgelastet · 56,4 % der Anrufer warten",
+    model: "Erlang A, aus den letzten 15 Minuten",
+    modelTitle:
+      "Erlang A: Anrufer können auflegen, während sie warten. 232 Anrufe pro Stunde, je 3:00 Bearbeitungszeit, Anrufer legen im Schnitt nach 1:45 auf; 11,6 Erlang Verkehrslast.",
+  });
+  assert.deepEqual(whatIfText(WHAT_IF_12, 232, GERMAN), {
+    line: "Mit 12 Agenten: 79,9 % in 20 s, Ø Wartezeit 10,5 s, 11,5 % legen auf",
+    note: "Bei 232 Anrufen pro Stunde: benötigt 13 Agenten für 80 % in 20 s",
+  });
+  assert.equal(windowPeriod(0.2, GERMAN), "der letzten Sekunde");
+  assert.equal(windowPeriod(42, GERMAN), "den letzten 42 Sekunden");
+  assert.equal(windowPeriod(4 * 3600, GERMAN), "den letzten 4 Stunden");
+  assert.equal(callsPerHourText(1, GERMAN), "1 Anruf pro Stunde");
+  assert.equal(callsPerHourText(7.5, GERMAN), "7,5 Anrufe pro Stunde");
+  const noModel = { model: null, traffic_erlangs: null, agents_needed: null, expected: null };
+  const noCalls = answerWith(NOW_11, { ...noModel, unavailable: "no_calls" });
+  assert.equal(staffingText(noCalls, GERMAN).headline, "Noch keine Anrufe in den letzten 15 Minuten");
+  assert.equal(staffingText(answerWith(NOW_11, { agents_needed: null }), GERMAN).headline, "Benötigt mehr als 5.000 Agenten für 80 % in 20 s · 11 im Einsatz");
+  assert.equal(staffingText(answerWith(NOW_11, { ...noModel, unavailable: "no_agents", agents_needed: 1 }), GERMAN).headline, "Niemand arbeitet in dieser Warteschlange: 1 Agent benötigt");
+});
+
+test("supervisors on an agent's call: who and how, this supervisor's way on and off, the commands", () => {
+  const onCall = snapshotAgent("agent1", "on_call", { call: "c1", on_hold: false, held_secs: 0 });
+  const monitoring = (supervisor, mode, ended) => ({
+    type: "monitoring", agent: "agent1", call: "c1", supervisor, mode, ...(ended ? { ended } : {}),
+  });
+  let view = console_(onCall);
+  assert.deepEqual(monitorView(view, "agent1", LIVE), { shown: true, text: "", join: true, leave: false, mine: null });
+  assert.deepEqual(monitorView(view, "agent1", false).join, false, "not while the view is not live");
+  view = [monitoring("supervisor", "whisper"), monitoring("sue", "listen")].reduce(reduce, view);
+  assert.deepEqual(monitorView(view, "agent1", LIVE), {
+    shown: true,
+    text: "supervisor whispering and sue listening",
+    join: true,
+    leave: true,
+    mine: "whisper",
+  });
+  assert.equal(monitorView(view, "agent1", LIVE, GERMAN).text, "supervisor flüstert ein und sue hört mit");
+  view = reduce(view, monitoring("supervisor", null, "ended"));
+  assert.deepEqual(monitorView(view, "agent1", LIVE).mine, null);
+  assert.equal(monitorView(view, "agent1", LIVE).text, "sue listening");
+  // The call over: nothing shown, whatever was said before.
+  const after = reduce(view, snapshotAgent("agent1", "wrap_up", { call: "c1" }));
+  assert.deepEqual(monitorView(after, "agent1", LIVE), { shown: false, text: "", join: false, leave: false, mine: null });
+  assert.deepEqual(monitorCommand(view, "agent1", "barge"), {
+    what: "Barge in on Alex Becker's call",
+    type: "monitor",
+    fields: { agent: "agent1", mode: "barge" },
+  });
+  assert.deepEqual(monitorCommand(view, "agent1", null).type, "end_monitor");
+});
+
+test("an agent's day in one line, and a queue's dispositions today in its codes' order", () => {
+  let view = console_(snapshotAgent("agent1", "ready"));
+  assert.equal(dayLine(view, "agent1"), "", "not known yet");
+  view = withAgentsToday(view, {
+    agents: [
+      { agent: "agent1", handled: 12, aht_secs: 192.4, occupancy_percent: 78.4, time_in_state: {} },
+      { agent: "agent2", handled: 1, aht_secs: 60, occupancy_percent: null, time_in_state: {} },
+      { agent: "agent3", handled: 0, aht_secs: null, occupancy_percent: null, time_in_state: {} },
+    ],
+  });
+  assert.equal(dayLine(view, "agent1"), "12 calls · AHT 3:12 · 78 % occupied");
+  assert.equal(dayLine(view, "agent2"), "1 call · AHT 1:00");
+  assert.equal(dayLine(view, "agent3"), "0 calls");
+  assert.equal(dayLine(view, "agent1", GERMAN), "12 Anrufe · Ø Bearbeitung 3:12 · 78 % ausgelastet");
+
+  const stats = example("queue_stats");
+  assert.equal(
+    dispositionText(view, "support", stats),
+    "Dispositions today: Resolved 260 · Callback arranged 58 · Escalated to 2nd level 31 · No issue / wrong number 24 · none 3",
+  );
+  assert.equal(
+    dispositionText(view, "support", { ...stats, dispositions: { today: { resolved: 1, retired: 2 }, none_today: 0 } }, GERMAN),
+    "Abschlusscodes heute: Resolved 1 · Callback arranged 0 · Escalated to 2nd level 0 · No issue / wrong number 0 · retired 2 · ohne 0",
+    "a code a reload removed keeps its count; German figures",
+  );
+  assert.equal(dispositionText(view, "vip", { ...stats, dispositions: { today: {}, none_today: 4 } }), "", "a queue without codes");
+});
+
+test("too long in a state (the tenant's alerts) and a queue past its own levels are flagged", () => {
+  // The example tenant: not ready 900 s, wrap-up 120 s, hold 90 s; support: waiting [5, 10],
+  // longest wait [60, 180] s, abandonment [5, 10] %.
+  const at = (secs) => Date.parse(SINCE) + secs * 1000;
+  let view = console_(snapshotAgent("agent1", "not_ready", { reason: "break" }), snapshotAgent("agent2", "wrap_up", { call: "c1" }));
+  assert.equal(agentAlert(view, "agent1", at(899)), null);
+  assert.deepEqual(agentAlert(view, "agent1", at(901)), { kind: "not_ready", words: "Not ready for more than 15:00" });
+  assert.deepEqual(agentAlert(view, "agent2", at(121), GERMAN), { kind: "wrap_up", words: "Länger als 2:00 in Nachbearbeitung" });
+  const held = "2023-11-14T22:12:00.000Z";
+  view = reduce(view, snapshotAgent("agent3", "on_call", { call: "c2", on_hold: true, held_since: held, held_secs: 0 }));
+  assert.equal(agentAlert(view, "agent3", Date.parse(held) + 89_000), null, "on the call long, on hold not yet");
+  assert.equal(agentAlert(view, "agent3", Date.parse(held) + 91_000).kind, "hold");
+  assert.equal(agentAlert(reduce(view, snapshotAgent("agent3", "on_call", { call: "c2", on_hold: false, held_secs: 91 })), "agent3", at(9999)), null);
+
+  const stats = example("queue_stats");
+  const since = Date.parse(stats.oldest_waiting_since);
+  assert.equal(queueAlert(view, "support", { ...stats, waiting: 2, today: { abandonment_rate_percent: 1 } }, since + 10_000), "none");
+  assert.equal(queueAlert(view, "support", { ...stats, waiting: 5, today: { abandonment_rate_percent: 1 } }, since + 10_000), "raised");
+  assert.equal(queueAlert(view, "support", { ...stats, waiting: 2, today: { abandonment_rate_percent: 1 } }, since + 181_000), "high");
+  assert.equal(queueAlert(view, "support", stats, since + 10_000), "raised", "5.1 % abandoned today");
+  // A queue without levels of its own: its longest wait against its service level's threshold.
+  const sales = { ...stats, queue: "sales", today: {} };
+  assert.equal(queueAlert(view, "sales", sales, since + 19_000), "none");
+  assert.equal(queueAlert(view, "sales", sales, since + 21_000), "raised");
+  assert.equal(queueAlert(view, "sales", sales, since + 41_000), "high");
 });

@@ -3,7 +3,8 @@
 // other figure smaller than MIN_SECONDARY_PX; no tile is cut off and no text overflows its
 // tile; the queues that do not fit take pages that rotate, and every queue shows on one of
 // them. At 3840x2160 everything, the header too, is larger, and the header stays on one line
-// while the board is reconnecting. Sizes are measured in Chromium (getComputedStyle,
+// while the board is reconnecting. German, whose words are longer, keeps the same floors with
+// nothing cut or shortened. Sizes are measured in Chromium (getComputedStyle,
 // getBoundingClientRect) and printed as a table; screenshots go to target/browser-artifacts.
 // Run: node --test --test-concurrency=1 wallboard-sizes.test.mjs
 
@@ -47,10 +48,10 @@ const DEMO_MIX = ["support", "sales", "billing", "returns", "webchat"];
 const FHD = { width: 1920, height: 1080 };
 const UHD = { width: 3840, height: 2160 };
 
-/** A server with the twelve queues (unless given), a browser and its page, closed when the test ends. */
-async function setUp(t, { server = null, viewport = FHD } = {}) {
+/** A server with the twelve queues (unless given), a browser (of `locale`'s language) and its page, closed when the test ends. */
+async function setUp(t, { server = null, viewport = FHD, locale = undefined } = {}) {
   const own = server ?? (await startServer({ extra: EXTRA }));
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ locale });
   t.after(async () => {
     await browser.close();
     await own.stop();
@@ -336,6 +337,61 @@ test("4K: everything larger, the header too, and the header on one line while re
   console.table(table.splice(0));
   assert.deepEqual(
     // Browsers log the refused reconnection attempts; nothing else may fail.
+    errors.filter((error) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(error)),
+    [],
+  );
+});
+
+test("German at 1080p: 4, 8 and 12 queues and a chat lane, the floors kept, no label cut or shortened; the header on one line while reconnecting", TEST, async (t) => {
+  const { server, page, errors } = await setUp(t, { locale: "de-DE" });
+  for (const count of [4, 8, 12]) {
+    const { pages, seen } = await pagesOf(page, server, QUEUES.slice(0, count));
+    for (const { page: number, measured } of seen) {
+      const what = `German, ${count} queues, page ${number} of ${pages}`;
+      record(`1080p de ${count} queues, page ${number} of ${pages}`, measured);
+      assertReadable(measured, what);
+      assert.equal(measured.page, pages > 1 ? `Seite ${number} von ${pages}` : "", what);
+    }
+    await screenshot(page, `wallboard-sizes-de-${count}-queues`);
+  }
+  const labels = await page.evaluate(() => [...document.querySelectorAll(".board > .tile:not([hidden]) .label")].map((label) => label.textContent));
+  assert.ok(labels.includes("Wartende Anrufe") && labels.includes("Servicelevel heute"), labels.join(" | "));
+
+  // The demo's mix with a chat lane, and a chat tile with room for all its figures.
+  const { seen: mix } = await pagesOf(page, server, DEMO_MIX);
+  record("1080p de 4 voice + chat + total", mix[0].measured);
+  assertReadable(mix[0].measured, "German, the demo's mix");
+  const { seen: few } = await pagesOf(page, server, ["webchat", "support"]);
+  record("1080p de chat + voice + total", few[0].measured);
+  assertReadable(few[0].measured, "German, a chat tile with room");
+  for (const figure of ["answered", "abandoned", "asa", "first-response", "average-first-response", "places", "concurrency", "capacity-occupancy"]) {
+    assert.ok(few[0].measured.chatFigures.webchat.includes(figure), `${figure}: ${few[0].measured.chatFigures.webchat}`);
+  }
+  await screenshot(page, "wallboard-sizes-de-chat-few");
+  console.log("Measured font sizes in German (px; smallest of each kind on the page):");
+  console.table(table.splice(0));
+
+  // The server goes: the German banner and the badge keep the header to one line at 1080p and 4K.
+  await page.goto(`${server.http}/wallboard?queues=${QUEUES.slice(0, 8).join(",")}&rotate=600${SIGN_IN}`);
+  await waitFigures(page);
+  await server.stop();
+  await page.waitForFunction(() => !document.querySelector("[data-role=stale]").hidden, null, WAIT);
+  for (const [name, viewport] of [
+    ["1080p", FHD],
+    ["4K", UHD],
+  ]) {
+    await page.setViewportSize(viewport);
+    const header = await page.evaluate(headerLine);
+    assert.ok(header.lines.some((line) => /^(Neuverbindung|Nicht verbunden) — Stand \d\d:\d\d:\d\d$/.test(line.text)), JSON.stringify(header.lines));
+    for (const line of header.lines) {
+      assert.ok(line.oneLine, `German, ${name}: "${line.text}" wraps`);
+      assert.equal(line.cut, false, `German, ${name}: "${line.text}" is cut`);
+    }
+    assert.ok(header.sideBySide, `German, ${name}: the header's parts are not on one line: ${JSON.stringify(header.lines)}`);
+    assert.ok(header.width, `German, ${name}: the header is wider than the screen`);
+    await screenshot(page, `wallboard-sizes-de-reconnecting-${name}`);
+  }
+  assert.deepEqual(
     errors.filter((error) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED/.test(error)),
     [],
   );

@@ -39,7 +39,10 @@ import {
   tileChannel,
   tileFigures,
   withNotice,
+  alertOf,
 } from "../../web/wallboard-state.js";
+import { WALLBOARD_MESSAGES } from "../../web/wallboard-messages.js";
+import { translator } from "../../web/i18n.js";
 import { chatQueueStats } from "./chat-examples.mjs";
 import { example } from "./examples.mjs";
 
@@ -52,6 +55,13 @@ const CHAT_STATS = chatQueueStats();
 const VOICE_SESSION = { ...SESSION, queues: SESSION.queues.filter((queue) => queue.channel === "voice") };
 
 const board = (search = "") => signedIn(emptyView(readAddress(search)), SESSION);
+/** The example tenant with no queue setting its own alert levels. */
+const NO_LEVELS = {
+  ...SESSION,
+  queues: SESSION.queues.map((q) => ({ ...q, thresholds: { waiting: null, oldest_wait_secs: null, abandonment_percent: null } })),
+};
+/** A tile's figures but its alerts and interval line (the last test checks those). */
+const withoutAlerts = ({ waitingAlert, abandonedAlert, abandonedNote, interval, ...rest }) => rest;
 /** The example tenant's queue `queue`: its name and channel (each of its queues has one lane). */
 const queueOf = (queue) => SESSION.queues.find((q) => q.id === queue);
 /** The key of the lane of `queue` (its only one in the example tenant), as the board keys its tiles. */
@@ -169,7 +179,7 @@ test("queues the tenant does not have are named above the tiles; a board with no
 
 test("after queue_stats a tile shows the example's figures", () => {
   const view = reduce(board(), QUEUE_STATS);
-  assert.deepEqual(tileFigures(view, lane("support")), {
+  assert.deepEqual(withoutAlerts(tileFigures(view, lane("support"))), {
     name: "Customer Support",
     // A queue of calls: no badge, and the labels it always had.
     channel: "voice",
@@ -198,7 +208,7 @@ test("after queue_stats a tile shows the example's figures", () => {
 
 test("a chat queue's tile: its channel's badge, conversations accepted, and today's conversation figures", () => {
   const view = reduce(reduce(board(), QUEUE_STATS), CHAT_STATS);
-  assert.deepEqual(tileFigures(view, lane("chat")), {
+  assert.deepEqual(withoutAlerts(tileFigures(view, lane("chat"))), {
     name: "Web chat",
     channel: "chat",
     badge: "chat",
@@ -421,7 +431,8 @@ test("the service level's colour: on target, just below, below, none yet", () =>
 });
 
 test("the longest wait ticks from oldest_waiting_since and is raised past the threshold, high past twice it", () => {
-  const view = reduce(board(), QUEUE_STATS);
+  // Where the queue sets no levels of its own (the last test has those).
+  const view = reduce(signedIn(emptyView(readAddress("")), NO_LEVELS), QUEUE_STATS);
   const since = Date.parse(QUEUE_STATS.oldest_waiting_since);
   assert.deepEqual(longestWait(view, lane("support"), since + 12_000), { text: "0:12", alert: "none", note: "" });
   assert.deepEqual(longestWait(view, lane("support"), since + 25_000), { text: "0:25", alert: "raised", note: " · over 20 s" });
@@ -513,4 +524,95 @@ test("the reducer leaves the view it was given as it was", () => {
   assert.notEqual(after, before);
   assert.equal(before.stats.size, 0);
   assert.ok(Object.isFrozen(after));
+});
+
+/** The board's words in German, with Germany's figures. */
+const GERMAN = translator({ language: "de", locale: "de-DE", messages: WALLBOARD_MESSAGES });
+
+test("in German: a tile's figures and words, the totals, the notices and the pages", () => {
+  const view = reduce(board(), QUEUE_STATS);
+  assert.deepEqual(withoutAlerts(tileFigures(view, lane("support"), GERMAN)), {
+    name: "Customer Support",
+    channel: "voice",
+    badge: "",
+    labels: { waiting: "Wartende Anrufe", serviceLevel: "Servicelevel heute", answered: "Angenommen", abandoned: "Abgebrochen", asa: "Ø Wartezeit" },
+    waiting: "2",
+    waitingCount: 2,
+    ringing: "+ 1 klingelt bei einem Agenten",
+    standing: "good",
+    serviceLevel: "81 %",
+    standingWords: "✓ Im Ziel",
+    target: "Ziel 80 % in 20 s",
+    answered: "377",
+    abandoned: "21",
+    asa: "0:14",
+    ready: "0",
+    onCall: "4",
+    wrapUp: "1",
+    notReady: "1",
+    agents: "7 Agenten angemeldet · 1 klingelt",
+    conversations: null,
+  });
+  // A target with a decimal, many answered calls and several ringing: the German way.
+  const busy = reduce(board(), { ...QUEUE_STATS, ringing: 3, agents: { ...QUEUE_STATS.agents, logged_in: 1, ringing: 2 }, today: { ...QUEUE_STATS.today, answered: 12345, service_level_percent: 70.2 }, service_level: { ...QUEUE_STATS.service_level, target_percent: 72.5 } });
+  const figures = tileFigures(busy, lane("support"), GERMAN);
+  assert.equal(figures.target, "Ziel 72,5 % in 20 s");
+  assert.equal(figures.standingWords, "! Knapp unter Ziel");
+  assert.equal(figures.answered, "12.345");
+  assert.equal(figures.ringing, "+ 3 klingeln bei Agenten");
+  assert.equal(figures.agents, "1 Agent angemeldet · 2 klingeln");
+  assert.equal(tileFigures(busy, lane("support")).answered, "12,345", "English groups thousands its own way");
+
+  // A chat queue's tile.
+  const chat = tileFigures(reduce(reduce(board(), QUEUE_STATS), CHAT_STATS), lane("chat"), GERMAN);
+  assert.equal(chat.badge, "chat");
+  assert.deepEqual(chat.labels, { waiting: "Wartend", serviceLevel: "Servicelevel heute", answered: "Angenommen", abandoned: "Abgebrochen", asa: "Ø Wartezeit" });
+  assert.match(chat.target, /^Ziel \d+ % Annahme in \d+ s$/);
+  assert.match(chat.conversations.firstResponseLabel, /^Erste Antwort ≤ \d+ s$/);
+  assert.match(chat.conversations.places, /^(\d+ von \d+|–)$/);
+  assert.match(chat.conversations.concurrency, /^(\d+,\d|–)$/);
+
+  // The totals of calls and chats; the pages; the notices; a long wait.
+  const totals = tileFigures(reduce(reduce(board(), QUEUE_STATS), TENANT_STATS), null, GERMAN);
+  assert.equal(totals.badge, "alle Kanäle");
+  assert.equal(pageIndicator(1, 3, GERMAN), "Seite 2 von 3");
+  assert.equal(pageIndicator(0, 1, GERMAN), "");
+  assert.deepEqual(signedIn(emptyView(readAddress("?queues=nosuch")), SESSION, GERMAN).notices, ["Unbekannte Warteschlange in der Adresse: nosuch"]);
+  assert.deepEqual(signedIn(emptyView(readAddress("?queues=a,b&total=off")), SESSION, GERMAN).notices, [
+    "Unbekannte Warteschlangen in der Adresse: a, b",
+    "Nichts anzuzeigen: Die Adresse nennt keine Warteschlange dieses Contact Centers.",
+  ]);
+  const waiting = reduce(signedIn(emptyView(readAddress("")), NO_LEVELS), { ...QUEUE_STATS, oldest_waiting_since: "2023-11-14T22:10:00.000Z" });
+  assert.deepEqual(longestWait(waiting, lane("support"), Date.parse("2023-11-14T22:11:00.000Z"), GERMAN), {
+    text: "1:00",
+    alert: "high",
+    note: " · über 20 s",
+  });
+});
+
+test("a queue's own alert levels colour its waiting calls, its longest wait and its abandonment rate; the quarter hour's service level beside today's", () => {
+  // support sets waiting [5, 10], oldest wait [60, 180] s and abandonment [5, 10] % (the example AuthResult).
+  assert.deepEqual(queueOf("support").thresholds, { waiting: [5, 10], oldest_wait_secs: [60, 180], abandonment_percent: [5, 10] });
+  assert.deepEqual([alertOf(4, [5, 10]), alertOf(5, [5, 10]), alertOf(10, [5, 10]), alertOf(null, [5, 10]), alertOf(50, null)], [
+    "none",
+    "raised",
+    "high",
+    "none",
+    "none",
+  ]);
+  let view = reduce(board("?queues=support,sales"), stats("support", { waiting: 7 }));
+  view = reduce(view, stats("sales", { waiting: 7 }));
+  const support = tileFigures(view, lane("support"));
+  assert.equal(support.waitingAlert, "raised");
+  assert.equal(support.abandonedAlert, "raised", "5.1 % today, past 5");
+  assert.equal(support.abandonedNote, "Abandonment rate today: 5 %");
+  assert.equal(support.interval, "This quarter hour: 83 %");
+  assert.equal(tileFigures(view, lane("support"), GERMAN).interval, "Diese Viertelstunde: 83 %");
+  assert.equal(tileFigures(view, lane("sales")).waitingAlert, "none", "sales sets no levels");
+  // The longest wait: support's own levels (60 s, 180 s); sales the service level's (20 s, twice it).
+  const since = Date.parse(QUEUE_STATS.oldest_waiting_since);
+  assert.deepEqual(longestWait(view, lane("support"), since + 30_000), { text: "0:30", alert: "none", note: "" });
+  assert.deepEqual(longestWait(view, lane("support"), since + 61_000), { text: "1:01", alert: "raised", note: " · over 60 s" });
+  assert.deepEqual(longestWait(view, lane("support"), since + 181_000), { text: "3:01", alert: "high", note: " · over 180 s" });
+  assert.equal(longestWait(view, lane("sales"), since + 30_000).alert, "raised");
 });

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { PASSWORD, launchBrowser, screenshot, startServer, watchErrors } from "./harness.mjs";
 import { connector, messaging } from "./connectors.mjs";
 import { CHAT_TOML } from "./conversation-page.mjs";
+import { measureContrast } from "./contrast.mjs";
 
 const WAIT = { timeout: 60000 };
 const TEST = { timeout: 240000 };
@@ -55,56 +56,6 @@ const tileOrder = (page) =>
   page.evaluate(() => [...document.querySelectorAll(".board > .tile")].map((tile) => tile.dataset.queue ?? "total"));
 
 const figure = (page, queue, name) => page.locator(`[data-queue=${queue}] [data-figure=${name}]`);
-
-/**
- * Runs in the page: the WCAG contrast ratio of each element's text colour against the first
- * opaque background behind it, for `named` selectors and every visible element with text of
- * `everything`.
- */
-function measureContrast({ named, everything = null }) {
-  const rgb = (color) => color.match(/[\d.]+/g).map(Number);
-  const luminance = (color) => {
-    const [r, g, b] = rgb(color)
-      .slice(0, 3)
-      .map((v) => {
-        const c = v / 255;
-        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-      });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
-  const background = (element) => {
-    for (let at = element; at; at = at.parentElement) {
-      const color = getComputedStyle(at).backgroundColor;
-      const alpha = rgb(color)[3] ?? 1;
-      if (alpha > 0) {
-        if (alpha < 1) throw new Error(`a translucent background behind ${element.className}: ${color}`);
-        return color;
-      }
-    }
-    return "rgb(255, 255, 255)";
-  };
-  const ratio = (element) => {
-    const [a, b] = [luminance(getComputedStyle(element).color), luminance(background(element))];
-    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-  };
-  const result = {};
-  for (const [name, selector] of Object.entries(named)) {
-    const element = document.querySelector(selector);
-    if (element) result[name] = ratio(element);
-  }
-  const texts = everything
-    ? [...document.querySelectorAll(everything)].filter(
-        (element) =>
-          element.checkVisibility() &&
-          [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim()),
-      )
-    : [];
-  for (const element of texts) {
-    const name = `${element.tagName.toLowerCase()}.${element.className} "${element.textContent.trim().slice(0, 30)}"`;
-    result[name] = Math.min(result[name] ?? Infinity, ratio(element));
-  }
-  return result;
-}
 
 test("signs in from the address, shows the queues in its order, and ticks the longest wait", TEST, async (t) => {
   const { server, page, errors } = await setUp(t, { viewport: { width: 1920, height: 1080 } });

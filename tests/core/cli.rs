@@ -304,7 +304,7 @@ fn a_privileged_port_without_permission_fails_with_advice() {
 /// Two records as the server writes them, and the start of a third it was writing when the
 /// export ran.
 const RECORDS: &str = concat!(
-    r#"{"seq":1,"call":"c1","outcome":"answered","first_queue":"support","last_queue":"sales","queues":["support","sales"],"agents":["ann","bob"],"answered_by":"ann","priority":3,"caller":"+4930123","dialled":"800","arrived_at":"2026-03-10T08:00:02Z","first_offered_at":"2026-03-10T08:00:02Z","answered_at":"2026-03-10T08:00:05Z","ended_at":"2026-03-10T08:01:05Z","wrap_up_ended_at":"2026-03-10T08:01:25Z","wait_ms":3000,"last_queue_wait_ms":1500,"talk_ms":45000,"hold_ms":15000,"holds":2,"wrap_up_ms":20000,"offers":2,"ring_no_answers":0,"rejections":0,"transfers":1,"transfer_targets":["queue:sales"],"overflows":0}"#,
+    r#"{"seq":1,"call":"c1","outcome":"answered","first_queue":"support","last_queue":"sales","queues":["support","sales"],"agents":["ann","bob"],"answered_by":"ann","priority":3,"caller":"+4930123","dialled":"800","arrived_at":"2026-03-10T08:00:02Z","first_offered_at":"2026-03-10T08:00:02Z","answered_at":"2026-03-10T08:00:05Z","ended_at":"2026-03-10T08:01:05Z","wrap_up_ended_at":"2026-03-10T08:01:25Z","wait_ms":3000,"last_queue_wait_ms":1500,"talk_ms":45000,"hold_ms":15000,"holds":2,"wrap_up_ms":20000,"offers":2,"ring_no_answers":0,"rejections":0,"transfers":1,"transfer_targets":["queue:sales"],"overflows":0,"disposition":"callback","notes":"Monday, \"after 10\"\nre: invoice"}"#,
     "\n",
     r#"{"seq":2,"call":"c2","outcome":"abandoned","first_queue":"support","last_queue":"support","queues":["support"],"agents":[],"answered_by":null,"priority":null,"caller":"Smith, \"Ann\"","dialled":null,"arrived_at":"2026-03-10T08:02:00Z","first_offered_at":null,"answered_at":null,"ended_at":"2026-03-10T08:02:12Z","wrap_up_ended_at":null,"wait_ms":12000,"last_queue_wait_ms":12000,"talk_ms":0,"hold_ms":0,"holds":0,"wrap_up_ms":0,"offers":0,"ring_no_answers":0,"rejections":0,"transfers":0,"transfer_targets":[],"overflows":0}"#,
     "\n",
@@ -334,18 +334,19 @@ fn export_writes_a_days_records_as_csv_or_as_json_lines() {
         "seq,call,outcome,first_queue,last_queue,queues,agents,answered_by,priority,caller,\
          dialled,arrived_at,first_offered_at,answered_at,ended_at,wrap_up_ended_at,wait_ms,\
          last_queue_wait_ms,talk_ms,hold_ms,holds,wrap_up_ms,offers,ring_no_answers,rejections,\
-         transfers,transfer_targets,overflows\r\n"
+         transfers,transfer_targets,overflows,disposition,notes\r\n"
     );
     assert_eq!(
         rows[1],
         "1,c1,answered,support,sales,support;sales,ann;bob,ann,3,+4930123,800,\
          2026-03-10T08:00:02Z,2026-03-10T08:00:02Z,2026-03-10T08:00:05Z,2026-03-10T08:01:05Z,\
-         2026-03-10T08:01:25Z,3000,1500,45000,15000,2,20000,2,0,0,1,queue:sales,0\r\n"
+         2026-03-10T08:01:25Z,3000,1500,45000,15000,2,20000,2,0,0,1,queue:sales,0,callback,\
+         \"Monday, \"\"after 10\"\"\nre: invoice\"\r\n"
     );
     assert_eq!(
         rows[2],
         "2,c2,abandoned,support,support,support,,,,\"Smith, \"\"Ann\"\"\",,2026-03-10T08:02:00Z,\
-         ,,2026-03-10T08:02:12Z,,12000,12000,0,0,0,0,0,0,0,0,,0\r\n"
+         ,,2026-03-10T08:02:12Z,,12000,12000,0,0,0,0,0,0,0,0,,0,,\r\n"
     );
 
     let out = data.path().join("out.jsonl");

@@ -18,7 +18,7 @@ fn busy() -> (Acd, Timestamp) {
          queue chats channel chat wrap_up 30s
          agent hal chats 1
          agent ivy chats 1 capacity chat 1
-         queue support wrap_up 30s max_wait 5m overflow_to sales escalate 1m widen 1 min_skill 2
+         queue support wrap_up 30s max_wait 5m overflow_to sales escalate 1m widen 1 min_skill 2 dispositions resolved,callback disposition_required true
          queue sales wrap_up 20s max_length 5
          agent ann support 2 sales 1
          agent bob support 2
@@ -42,6 +42,8 @@ fn busy() -> (Acd, Timestamp) {
         at 3s   reject fay c4
                 take ivy k2; close ivy k2; chat k4 in chats
         at 4s   hold bob c2; logout ann; call c5 in support priority 3
+                monitor bob by s1 listen; monitor bob by s2 listen; monitor bob by s3 whisper
+                monitor bob by s4 barge
         at 5s   hangup ann c1; login gus; ready gus; call c6 in sales; accept gus c6
                 state ann wrap_up c1 until 35s pending logged_out
                 state bob on_hold c2
@@ -117,10 +119,17 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
         AcdError::EmptyMessage => "empty_message",
         AcdError::TranscriptFull { .. } => "transcript_full",
         AcdError::HoldsConversations { .. } => "holds_conversations",
+        AcdError::NotHandling { .. } => "not_handling",
+        AcdError::UnknownDisposition { .. } => "unknown_disposition",
+        AcdError::NotesTooLong { .. } => "notes_too_long",
+        AcdError::DispositionRequired { .. } => "disposition_required",
+        AcdError::AgentNotOnCall { .. } => "agent_not_on_call",
+        AcdError::NotMonitoring { .. } => "not_monitoring",
+        AcdError::TooManyMonitors { .. } => "too_many_monitors",
     }
 }
 
-const VARIANTS: usize = 30;
+const VARIANTS: usize = 37;
 
 #[test]
 fn every_error_comes_from_a_bad_command_and_changes_nothing() {
@@ -288,6 +297,34 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
             "transcript_full",
             &["131072"],
         ),
+        // dispositions: ann wraps up c1 (support requires one), bob is on c2, gus on c6 (sales
+        // has none)
+        ("end_wrap_up ann", "disposition_required", &["support"]),
+        ("dispose ann c2 resolved", "not_handling", &["ann", "c2"]),
+        ("dispose cat c3 resolved", "not_handling", &["cat", "c3"]),
+        ("dispose ann c9 resolved", "unknown_call", &["c9"]),
+        ("dispose zed c1 resolved", "unknown_agent", &["zed"]),
+        (
+            "dispose ann c1 sold",
+            "unknown_disposition",
+            &["support", "sold"],
+        ),
+        ("dispose gus c6 resolved", "unknown_disposition", &["sales"]),
+        ("dispose bob c2 resolved x2001", "notes_too_long", &["2000"]),
+        // monitoring: bob is on c2 (held), ann wraps up, eve is logged out
+        (
+            "monitor ann by sup listen",
+            "agent_not_on_call",
+            &["ann", "wrap_up"],
+        ),
+        (
+            "monitor eve by sup listen",
+            "agent_not_on_call",
+            &["eve", "logged_out"],
+        ),
+        ("monitor zed by sup listen", "unknown_agent", &["zed"]),
+        ("monitor bob by sup off", "not_monitoring", &["bob"]),
+        ("monitor bob by s5 listen", "too_many_monitors", &["4"]),
         // hal holds k1 open and k3 offered: only the open one holds it back.
         ("logout hal", "holds_conversations", &["hal", "1"]),
         ("logout ivy", "holds_conversations", &["ivy", "1"]),

@@ -12,6 +12,7 @@ mod schema;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod agent_day;
 mod asyncapi;
 mod cli;
 mod config;

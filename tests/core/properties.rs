@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
-    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, DeviceState, Figures, PendingState,
-    QueueId, ReasonCode, RequestedState, TransferTarget,
+    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, DeviceState, DispositionCode, Figures,
+    MonitorMode, PendingState, QueueId, ReasonCode, RequestedState, TransferTarget,
 };
 use acdhub::records::{CallRecord, CallRecords, Outcome};
 use jiff::Timestamp;
@@ -23,9 +23,9 @@ const SETUP: &str = "
     start 2026-03-28T23:57:00+01:00
     routing reject_delay 5s max_ring_no_answer 2 max_extension 60s
     reasons break lunch
-    queue q0 wrap_up 10s ring 20s short_abandon 3s min_skill 2 escalate 15s widen 1 max_wait 90s overflow_to q1
+    queue q0 wrap_up 10s dispositions resolved,callback disposition_required true ring 20s short_abandon 3s min_skill 2 escalate 15s widen 1 max_wait 90s overflow_to q1
     queue q1 strategy round_robin ring 15s max_length 2 max_wait 60s variant offered
-    queue q2 strategy fewest_calls weight 2 wrap_up 5s escalate 30s overflow q3
+    queue q2 strategy fewest_calls weight 2 wrap_up 5s dispositions resolved escalate 30s overflow q3
     queue q3 strategy least_talk_time weight 3 variant short_abandon_excluded short_abandon 2s
     queue q4 strategy skills_based min_skill 3 ring 10s escalate 10s widen 2 escalate 20s overflow q0
     agent a0 q0 3 q1 1 q4 5
@@ -77,6 +77,10 @@ enum Raw {
     SetPriority(usize, u8),
     Move(usize, usize),
     Device(usize, usize),
+    /// A supervisor (of five) on an agent's call: listen, whisper, barge, or off.
+    Monitor(usize, usize, usize),
+    /// A disposition (of three, one the queues do not have) and notes or none.
+    Dispose(usize, usize, usize),
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
@@ -96,12 +100,14 @@ fn raw() -> impl Strategy<Value = Raw> {
             .prop_map(|(a, c, t, to_queue)| Raw::Transfer(a, c, t, to_queue)),
         (a.clone(), c.clone()).prop_map(|(a, c)| Raw::Hangup(a, c)),
         a.clone().prop_map(Raw::EndWrapUp),
-        (a, 0..70u64).prop_map(|(a, s)| Raw::Extend(a, s)),
+        (a.clone(), 0..70u64).prop_map(|(a, s)| Raw::Extend(a, s)),
         (c.clone(), q.clone(), 0..3u8).prop_map(|(c, q, p)| Raw::Arrive(c, q, p)),
         c.clone().prop_map(Raw::Answered),
         c.clone().prop_map(Raw::Ended),
         (c.clone(), 0..3u8).prop_map(|(c, p)| Raw::SetPriority(c, p)),
-        (c, q).prop_map(|(c, q)| Raw::Move(c, q)),
+        (c.clone(), q).prop_map(|(c, q)| Raw::Move(c, q)),
+        (a.clone(), 0..5usize, 0..4usize).prop_map(|(a, s, m)| Raw::Monitor(a, s, m)),
+        (a.clone(), c, 0..3usize).prop_map(|(a, c, d)| Raw::Dispose(a, c, d)),
         // Mostly back to available, so phones do not keep most agents from calls.
         (
             a_device,
@@ -224,6 +230,21 @@ fn raw_command(raw: &Raw) -> Command {
         Raw::SetPriority(y, p) => Command::SetCallPriority {
             call: c(y),
             priority: p,
+        },
+        Raw::Monitor(x, sup, mode) => Command::Monitor {
+            agent: a(x),
+            supervisor: format!("sup{sup}"),
+            mode: MonitorMode::ALL.get(mode).copied(),
+        },
+        Raw::Dispose(x, y, d) => Command::SetDisposition {
+            agent: a(x),
+            call: c(y),
+            disposition: ["resolved", "no_such"].get(d).map(DispositionCode::new),
+            notes: if d == 0 {
+                "notes".into()
+            } else {
+                String::new()
+            },
         },
         Raw::Move(y, x) => Command::MoveCall {
             call: c(y),
@@ -764,10 +785,21 @@ fn play_with_records(
     }
     let wrapping_up: Vec<_> = acd
         .agents()
-        .filter(|agent| agent.status.kind() == AgentStatusKind::WrapUp)
-        .map(|agent| agent.id)
+        .filter_map(|agent| match agent.status {
+            AgentStatus::WrapUp { call, .. } => Some((agent.id, call)),
+            _ => None,
+        })
         .collect();
-    for agent in wrapping_up {
+    for (agent, call) in wrapping_up {
+        // q0 requires a disposition before the wrap-up can end; a queue without codes refuses
+        // this one, which changes nothing.
+        let disposition = Command::SetDisposition {
+            agent: agent.clone(),
+            call,
+            disposition: Some(DispositionCode::new("resolved")),
+            notes: String::new(),
+        };
+        let _ = acd.handle(disposition, now);
         acd.handle(Command::EndWrapUp { agent }, now).unwrap();
         feed(&mut acd, &mut records, now);
     }

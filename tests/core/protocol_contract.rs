@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
     Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
-    CallStatus, CallView, DeviceState, OfferEndReason, OverflowReason, PendingState, QueueId,
-    ReasonCode, TransferTarget,
+    CallStatus, CallView, DeviceState, DispositionCode, MonitorEnd, MonitorMode, OfferEndReason,
+    OverflowReason, PendingState, QueueId, ReasonCode, TransferTarget,
 };
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
@@ -46,6 +46,7 @@ fn event_type(event: &Event) -> &'static str {
         Event::OfferCancelled { .. } => "offer_cancelled",
         Event::CallConnected { .. } => "call_connected",
         Event::CallHeld { .. } => "call_held",
+        Event::Monitoring { .. } => "monitoring",
         Event::CallResumed { .. } => "call_resumed",
         Event::CallTransferred { .. } => "call_transferred",
         Event::CallLeft { .. } => "call_left",
@@ -196,6 +197,24 @@ fn acd_errors() -> Vec<AcdError> {
             agent: agent(),
             count: 2,
         },
+        AcdError::NotHandling {
+            agent: agent(),
+            call: call(),
+        },
+        AcdError::UnknownDisposition {
+            queue: QueueId::new("support"),
+            code: DispositionCode::new("sold"),
+        },
+        AcdError::NotesTooLong { max_chars: 2000 },
+        AcdError::DispositionRequired {
+            queue: QueueId::new("support"),
+        },
+        AcdError::AgentNotOnCall {
+            agent: agent(),
+            state: AgentStatusKind::WrapUp,
+        },
+        AcdError::NotMonitoring { agent: agent() },
+        AcdError::TooManyMonitors { max: 4 },
     ];
     for error in &all {
         match error {
@@ -228,7 +247,14 @@ fn acd_errors() -> Vec<AcdError> {
             | AcdError::MessageTooLong { .. }
             | AcdError::EmptyMessage
             | AcdError::TranscriptFull { .. }
-            | AcdError::HoldsConversations { .. } => {}
+            | AcdError::HoldsConversations { .. }
+            | AcdError::NotHandling { .. }
+            | AcdError::UnknownDisposition { .. }
+            | AcdError::NotesTooLong { .. }
+            | AcdError::DispositionRequired { .. }
+            | AcdError::AgentNotOnCall { .. }
+            | AcdError::NotMonitoring { .. }
+            | AcdError::TooManyMonitors { .. } => {}
         }
     }
     all
@@ -365,10 +391,27 @@ fn auth_result(role: &'static str, user: &str, agent: Option<&str>) -> AuthResul
             id: id.into(),
             name: name.into(),
             channel: channel.into(),
+            dispositions: if id == "support" {
+                named(&[("resolved", "Resolved"), ("callback", "Callback arranged")])
+            } else {
+                Vec::new()
+            },
+            disposition_required: id == "support",
+            thresholds: outbound::QueueThresholds {
+                waiting: (id == "support").then_some([5, 10]),
+                oldest_wait_secs: (id == "support").then_some([60, 180]),
+                abandonment_percent: (id == "support").then_some([5.0, 10.0]),
+            },
         })
         .into(),
         agents: named(&[("agent1", "Alex Becker"), ("agent2", "Bianca Schulz")]),
         not_ready_reasons: named(&[("break", "Break"), ("lunch", "Lunch")]),
+        alerts: outbound::Alerts {
+            not_ready_secs: Some(900),
+            wrap_up_secs: Some(120),
+            hold_secs: None,
+        },
+        data_labels: named(&[("customer", "Customer no."), ("language", "Language")]),
     }
 }
 
@@ -427,6 +470,77 @@ fn replies() -> Vec<Reply> {
         replies.push(Reply::Ack {
             id: "7".into(),
             result: Some(serde_json::to_value(page).unwrap()),
+        });
+    }
+    // `my_day`: an agent's day before its first call, and after two (one with a disposition,
+    // one without; one with a caller's number, one without), read from a real core.
+    let (mut acd, start) = crate::support::acd(
+        "queue support wrap_up 20s dispositions resolved,callback
+         agent agent1 support 1",
+    );
+    let script = [
+        (0, "login agent1"),
+        (1, "ready agent1"),
+        (2, "call c1 in support from +4930123"),
+        (3, "accept agent1 c1"),
+        (9, "hold agent1 c1"),
+        (12, "resume agent1 c1"),
+        (20, "dispose agent1 c1 callback Monday"),
+        (21, "hangup agent1 c1"),
+        (25, "end_wrap_up agent1"),
+        (30, "call c2 in support"),
+        (31, "accept agent1 c2"),
+        (40, "hangup agent1 c2"),
+        (70, "tick"),
+    ];
+    let mut days = vec![acd.agent_day(&AgentId::new("agent1")).unwrap()];
+    for (secs, command) in script {
+        let now = start + jiff::SignedDuration::from_secs(secs);
+        match command {
+            "tick" => acd.handle_timeout(now),
+            _ => acd
+                .handle(crate::support::parse_command(command).unwrap(), now)
+                .unwrap_or_else(|e| panic!("at {secs} s: {e}")),
+        }
+    }
+    days.push(acd.agent_day(&AgentId::new("agent1")).unwrap());
+    assert_eq!(days[1].day.handled, 2);
+    for day in &days {
+        replies.push(Reply::Ack {
+            id: "17".into(),
+            result: Some(serde_json::to_value(outbound::MyDay::new(day)).unwrap()),
+        });
+    }
+    // `agents_today`: a page with more after it, and the last one.
+    for next in [Some("agent1".to_owned()), None] {
+        let page = outbound::AgentsTodayPage {
+            agents: days
+                .iter()
+                .map(|day| outbound::AgentToday::new("agent1", day))
+                .collect(),
+            next,
+        };
+        replies.push(Reply::Ack {
+            id: "22".into(),
+            result: Some(serde_json::to_value(page).unwrap()),
+        });
+    }
+    // `list_queues`, as the engine builds it, with a call waiting and without.
+    for waiting in [None, Some(at("2023-11-14T22:14:02.250Z"))] {
+        let list = outbound::QueueList {
+            queues: vec![outbound::ListedQueue {
+                id: "support".into(),
+                name: "Customer Support".into(),
+                channel: "voice".into(),
+                waiting: waiting.map_or(0, |_| 1),
+                oldest_waiting_since: waiting.map(outbound::time),
+                agents_ready: 0,
+                agents_logged_in: 1,
+            }],
+        };
+        replies.push(Reply::Ack {
+            id: "18".into(),
+            result: Some(serde_json::to_value(list).unwrap()),
         });
     }
     // `what_if`: Erlang A, Erlang C, overloaded, nobody working, and nothing to go on, from
@@ -550,6 +664,7 @@ fn literal_events() -> Vec<Event> {
             blocked_until: None,
             device: Some(device),
             holds: None,
+            monitors: Vec::new(),
         });
         snapshot.queues = Some(vec!["support".into()]);
         events.push(Event::AgentState(snapshot));
@@ -622,6 +737,20 @@ fn literal_events() -> Vec<Event> {
         call: CALL.into(),
         agent: "agent1".into(),
     });
+    // A supervisor on the call in each mode, and leaving it both ways.
+    let monitoring = |mode: Option<MonitorMode>, ended: Option<MonitorEnd>| Event::Monitoring {
+        agent: "agent1".into(),
+        call: CALL.into(),
+        supervisor: "supervisor".into(),
+        mode: mode.map(MonitorMode::name),
+        ended: ended.map(MonitorEnd::name),
+    };
+    for mode in MonitorMode::ALL {
+        events.push(monitoring(Some(mode), None));
+    }
+    for ended in [MonitorEnd::Ended, MonitorEnd::CallLeft] {
+        events.push(monitoring(None, Some(ended)));
+    }
     for target in [
         TransferTarget::Queue(QueueId::new("sales")),
         TransferTarget::Agent(AgentId::new("agent2")),
@@ -871,6 +1000,14 @@ fn same_shape(a: &Value, b: &Value) -> bool {
                 && a.iter().all(|(key, a)| {
                     b.get(key).is_some_and(|b| match key.as_str() {
                         "data" | "not_ready_by_reason" => a.is_object() && b.is_object(),
+                        // Its `today` is a map of codes, beside a `none_today` count.
+                        "dispositions" if a.get("today").is_some_and(Value::is_object) => {
+                            let keys = |v: &Value| v.as_object().map(|o| o.keys().len());
+                            keys(a) == keys(b)
+                                && b["today"].is_object()
+                                && a["none_today"].is_u64()
+                                && b["none_today"].is_u64()
+                        }
                         _ => same_shape(a, b),
                     })
                 })
@@ -1011,8 +1148,8 @@ fn every_server_message_has_exactly_one_schema_and_one_example() {
     types.extend(events.iter().map(|e| event_type(e).to_owned()));
     assert_eq!(
         types.len(),
-        25,
-        "hello, heartbeat, ack, error and twenty-one events"
+        26,
+        "hello, heartbeat, ack, error and twenty-two events"
     );
     assert_eq!(
         schema_files("server"),
@@ -1118,7 +1255,7 @@ fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
         assert_eq!(value["seq"], index + 1);
         seen.insert(event_type(event));
     }
-    assert_eq!(seen.len(), 25, "every server message was built: {seen:?}");
+    assert_eq!(seen.len(), 26, "every server message was built: {seen:?}");
 }
 
 #[test]

@@ -359,3 +359,63 @@ fn a_record_serializes_with_snake_case_fields_and_utc_times() {
     let back: CallRecord = serde_json::from_value(json).unwrap();
     assert_eq!(&back, day.record("c1"));
 }
+
+#[test]
+fn dispositions_and_notes_go_into_the_record_and_the_queues_counts() {
+    let mut day = Day::new(
+        "
+        queue support wrap_up 20s dispositions resolved,callback disposition_required true
+        queue sales wrap_up 10s dispositions sale,no_sale
+        agent ann support 1
+        agent bob sales 1
+        ",
+    );
+    day.at("0s", "login ann; ready ann; login bob; ready bob");
+    // Given on the call, kept through the wrap-up the agent then ends.
+    day.at("1s", "call c1 in support; accept ann c1");
+    day.at(
+        "5s",
+        "dispose ann c1 callback Monday_morning; hangup ann c1",
+    );
+    day.at("6s", "end_wrap_up ann");
+    // Given, changed, then taken back in the wrap-up, which runs out to its deadline: none.
+    day.at("10s", "call c2 in support; accept ann c2");
+    day.at("15s", "hangup ann c2; dispose ann c2 resolved");
+    day.at("16s", "dispose ann c2 callback; dispose ann c2 -");
+    // Transferred: each agent gives its own; the record keeps the last one's.
+    day.at("40s", "call c3 in support; accept ann c3");
+    day.at(
+        "45s",
+        "dispose ann c3 resolved; transfer ann c3 to queue sales",
+    );
+    day.at("46s", "accept bob c3");
+    day.at("50s", "hangup bob c3; dispose bob c3 sale x3");
+    day.at("1m30s", "");
+    day.assert_all_finished_and_agreeing();
+
+    let c1 = day.record("c1");
+    assert_eq!(
+        c1.disposition.as_ref().map(|d| d.as_str()),
+        Some("callback")
+    );
+    assert_eq!(c1.notes.as_deref(), Some("Monday morning"));
+    let c2 = day.record("c2");
+    assert_eq!((c2.disposition.as_ref(), c2.notes.as_ref()), (None, None));
+    let c3 = day.record("c3");
+    assert_eq!(c3.disposition.as_ref().map(|d| d.as_str()), Some("sale"));
+    assert_eq!(c3.notes.as_deref(), Some("xxx"));
+
+    let counts = |queue: &str| {
+        let stats = day.acd.queue_stats(&queue.into()).unwrap().stats;
+        let d = stats.dispositions;
+        let today: Vec<(String, u64)> = d.today.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+        assert_eq!(d.lifetime, d.today, "one day: today is all there is");
+        (today, d.today_none, stats.lifetime.handled)
+    };
+    // ann handled c1, c2 and her part of c3 in support; bob c3 in sales.
+    assert_eq!(
+        counts("support"),
+        (vec![("callback".into(), 1), ("resolved".into(), 1)], 1, 3)
+    );
+    assert_eq!(counts("sales"), (vec![("sale".into(), 1)], 0, 1));
+}

@@ -1249,3 +1249,33 @@ fn a_caller_who_hangs_up_during_a_transfer_to_an_agent_is_not_an_abandon() {
         "#,
     );
 }
+
+#[test]
+fn supervisors_on_a_call_change_mode_leave_and_go_with_the_call() {
+    check(
+        SUPPORT,
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   call c1 in support
+        expect  offered c1 to ann
+        at 2s   accept ann c1
+        at 3s   monitor ann by sue listen
+        exactly monitor c1 of ann by sue listen
+        at 4s   monitor ann by sue listen
+        exactly
+        at 5s   monitor ann by sue whisper; monitor ann by tom barge
+        exactly monitor c1 of ann by sue whisper; monitor c1 of ann by tom barge
+        at 6s   monitor ann by tom off
+        exactly unmonitor c1 of ann by tom ended
+        # The call goes to bob: sue leaves with it, and nobody is on bob's call.
+        at 7s   transfer ann c1 to agent bob
+        expect  unmonitor c1 of ann by sue call_left
+        at 8s   accept bob c1
+        at 9s   monitor bob by sue barge
+        expect  monitor c1 of bob by sue barge
+        # Hung up: gone with the call.
+        at 10s  hangup bob c1
+        expect  left c1 from support completed; unmonitor c1 of bob by sue call_left
+        "#,
+    );
+}

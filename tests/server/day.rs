@@ -45,6 +45,10 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
         m["agent"] == "a1" && m["pending"].is_null()
     })
     .await;
+    // The supervisor listens in for a moment.
+    boss.ok(json!({"type": "monitor", "agent": "a1", "mode": "listen"}))
+        .await;
+    boss.ok(json!({"type": "end_monitor", "agent": "a1"})).await;
     // Hold, then hand the caller to a2 directly.
     a1.ok(json!({"type": "hold", "call": "m-1"})).await;
     a1.ok(json!({"type": "resume", "call": "m-1"})).await;
@@ -162,7 +166,7 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
         name.trim_end_matches(".json").to_owned()
     })
     .collect::<BTreeSet<_>>();
-    assert_eq!(server_types.len(), 25);
+    assert_eq!(server_types.len(), 26);
     let missing: Vec<_> = server_types.difference(&seen).collect();
     assert!(
         missing.is_empty(),

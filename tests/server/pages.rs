@@ -33,9 +33,24 @@ const SERVED: &[(&str, &str)] = &[
     ("/assets/acdhub-ladder.js", "text/javascript; charset=utf-8"),
     ("/assets/ui.js", "text/javascript; charset=utf-8"),
     ("/assets/format.js", "text/javascript; charset=utf-8"),
+    ("/assets/i18n.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/common-messages.js",
+        "text/javascript; charset=utf-8",
+    ),
+    ("/assets/index.js", "text/javascript; charset=utf-8"),
+    ("/assets/index-main.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/index-messages.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/agent.js", "text/javascript; charset=utf-8"),
     ("/assets/agent-main.js", "text/javascript; charset=utf-8"),
     ("/assets/agent-state.js", "text/javascript; charset=utf-8"),
+    (
+        "/assets/agent-messages.js",
+        "text/javascript; charset=utf-8",
+    ),
     (
         "/assets/conversations-state.js",
         "text/javascript; charset=utf-8",
@@ -50,6 +65,10 @@ const SERVED: &[(&str, &str)] = &[
         "/assets/wallboard-state.js",
         "text/javascript; charset=utf-8",
     ),
+    (
+        "/assets/wallboard-messages.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/supervisor.js", "text/javascript; charset=utf-8"),
     (
         "/assets/supervisor-main.js",
@@ -59,6 +78,10 @@ const SERVED: &[(&str, &str)] = &[
         "/assets/supervisor-state.js",
         "text/javascript; charset=utf-8",
     ),
+    (
+        "/assets/supervisor-messages.js",
+        "text/javascript; charset=utf-8",
+    ),
     ("/assets/diagnostics.js", "text/javascript; charset=utf-8"),
     (
         "/assets/diagnostics-main.js",
@@ -66,6 +89,10 @@ const SERVED: &[(&str, &str)] = &[
     ),
     (
         "/assets/diagnostics-verdict.js",
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/assets/diagnostics-messages.js",
         "text/javascript; charset=utf-8",
     ),
     ("/assets/acdhub.css", "text/css; charset=utf-8"),
@@ -410,6 +437,9 @@ async fn each_representation_revalidates_with_its_own_etag() {
     server.shutdown().await;
 }
 
+/// What the landing page says of the demo's password (the page translates the words around it).
+const DEMO_PASSWORD: &str = "password <code data-i18n-part=\"password\">demo</code>";
+
 #[tokio::test]
 async fn the_landing_page_shows_the_version_and_links_its_pages() {
     let server = net::start("").await;
@@ -423,7 +453,7 @@ async fn the_landing_page_shows_the_version_and_links_its_pages() {
         );
     }
     assert!(
-        !landing.contains("password <code>demo</code>"),
+        !landing.contains(DEMO_PASSWORD),
         "an operator's server does not advertise the demo's logins"
     );
     server.shutdown().await;
@@ -434,10 +464,7 @@ async fn the_landing_page_shows_the_version_and_links_its_pages() {
     demo.metrics.listen = ListenAddr::Off;
     let server = Server::start(demo).await.unwrap();
     let landing = request(&server, Via::Ws, "GET", "/", "").await.body;
-    assert!(
-        landing.contains("password <code>demo</code>"),
-        "the demo lists its logins"
-    );
+    assert!(landing.contains(DEMO_PASSWORD), "the demo lists its logins");
     assert!(!landing.contains("<!-- demo -->"));
     server.shutdown().await;
 }

@@ -14,7 +14,7 @@ use crate::conversations::chat_open_at_c1;
 use crate::net::{self, Client, PATIENCE, Via};
 
 /// A file's JSON lines once it has `count` of them (the engine writes records as they finish).
-async fn lines_once(path: &Path, count: usize) -> Vec<Value> {
+pub(crate) async fn lines_once(path: &Path, count: usize) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let lines: Vec<Value> = std::fs::read_to_string(path)

@@ -26,7 +26,10 @@ async fn supervisor_without_statistics(server: &acdhub::server::Server, user: &s
 }
 
 /// `a1` logged in, ready, and connected to a new call `call` of `support`.
-async fn agent_on_a_call(server: &acdhub::server::Server, call: &str) -> (Client, Client) {
+pub(crate) async fn agent_on_a_call(
+    server: &acdhub::server::Server,
+    call: &str,
+) -> (Client, Client) {
     let (mut agent, _) = Client::login(server, Via::Ws, "a1").await;
     agent.ok(json!({"type": "login"})).await;
     agent.ok(json!({"type": "ready"})).await;
@@ -510,7 +513,7 @@ fn wall_clock() -> jiff::Timestamp {
 }
 
 /// The audit file's records, one JSON object per line.
-fn audit_records(path: &std::path::Path) -> Vec<Value> {
+pub(crate) fn audit_records(path: &std::path::Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).expect("the audit log exists");
     assert!(text.ends_with('\n'), "every record is a whole line");
     text.lines()

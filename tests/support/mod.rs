@@ -72,13 +72,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use acdhub::acd::config::{
-    AgentConfig, ChannelConfig, Escalation, EscalationStep, MaxWait, QueueConfig, ReasonConfig,
-    RoutingConfig, ServiceLevelVariant, Strategy,
+    AgentConfig, ChannelConfig, DispositionConfig, Escalation, EscalationStep, MaxWait,
+    QueueConfig, ReasonConfig, RoutingConfig, ServiceLevelVariant, Strategy,
 };
 use acdhub::acd::{
     Acd, AgentId, AgentStatus, Author, CallData, CallId, CallStatus, ChannelId, Command, Config,
-    ConversationStatus, DeviceState, Event, Figures, PendingState, QueueId, ReasonCode,
-    RequestedState, TransferTarget,
+    ConversationStatus, DeviceState, DispositionCode, Event, Figures, MonitorEnd, MonitorMode,
+    PendingState, QueueId, ReasonCode, RequestedState, TransferTarget,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -96,6 +96,8 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
         agents: Vec::new(),
         not_ready_reasons: Vec::new(),
         routing: RoutingConfig::default(),
+        alerts: Default::default(),
+        data_labels: Vec::new(),
         channels: Vec::new(),
     };
     let mut start = Timestamp::from_str(DEFAULT_START).unwrap();
@@ -191,6 +193,17 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
                             }
                         }
                         "max_length" => q.max_queue_length = Some(value().parse().unwrap()),
+                        // `dispositions resolved,callback`: codes labelled as themselves.
+                        "dispositions" => {
+                            q.dispositions = value()
+                                .split(',')
+                                .map(|code| DispositionConfig {
+                                    code: DispositionCode::new(code),
+                                    label: code.to_owned(),
+                                })
+                                .collect()
+                        }
+                        "disposition_required" => q.disposition_required = value().parse().unwrap(),
                         "channel" => q.channel = Some(ChannelId::new(value())),
                         // `channels voice,chat`: one lane per channel.
                         "channels" => {
@@ -888,6 +901,28 @@ pub fn parse_command_at(text: &str, now: Option<Timestamp>) -> Result<Command, S
             call: call2()?,
         },
         "end_wrap_up" => Command::EndWrapUp { agent: agent()? },
+        // `monitor A by SUPERVISOR listen|whisper|barge|off`
+        "monitor" => Command::Monitor {
+            agent: agent()?,
+            supervisor: word(3)?.to_owned(),
+            mode: match word(4)? {
+                "off" => None,
+                mode => Some(
+                    MonitorMode::from_name(mode)
+                        .ok_or_else(|| format!("`{text}`: listen|whisper|barge|off"))?,
+                ),
+            },
+        },
+        // `dispose A C [code|-] [notes_with_underscores]`
+        "dispose" => Command::SetDisposition {
+            agent: agent()?,
+            call: call2()?,
+            disposition: words
+                .get(3)
+                .filter(|w| **w != "-")
+                .map(DispositionCode::new),
+            notes: words.get(4).map_or_else(String::new, |w| message_text(w)),
+        },
         "extend_wrap_up" => Command::ExtendWrapUp {
             agent: agent()?,
             by: Duration::from_millis(parse_duration(word(2)?)?.max(0) as u64),
@@ -1086,6 +1121,8 @@ fn message_text(word: &str) -> String {
 /// | CallOverflowed | `overflowed c1 from support to sales max_wait|escalation|moved` |
 /// | CallPriorityChanged | `priority c1 5` |
 /// | CallLeft | `left c1 from support completed|abandoned|timed_out|refused` |
+/// | MonitorChanged | `monitor c1 of a by sup listen|whisper|barge`, `unmonitor c1 of a by sup ended|call_left` |
+/// | CallHandled | `handled c1 by a in support talk 10000ms hold 0ms wrap_up 5000ms [disposition resolved] [notes two_words]` |
 /// | QueueChanged | `changed support` |
 pub fn render_event(event: &Event, start: Timestamp) -> String {
     match event {
@@ -1154,6 +1191,42 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
         Event::CallConnected { call, agent, queue } => {
             format!("connected {call} to {agent} in {queue}")
         }
+        Event::CallHandled {
+            agent,
+            call,
+            queue,
+            talk_ms,
+            hold_ms,
+            wrap_up_ms,
+            disposition,
+            notes,
+            ..
+        } => {
+            let mut words = format!(
+                "handled {call} by {agent} in {queue} talk {talk_ms}ms hold {hold_ms}ms \
+                 wrap_up {wrap_up_ms}ms"
+            );
+            if let Some(code) = disposition {
+                words.push_str(&format!(" disposition {code}"));
+            }
+            if !notes.is_empty() {
+                words.push_str(&format!(" notes {}", notes.replace(' ', "_")));
+            }
+            words
+        }
+        Event::MonitorChanged {
+            agent,
+            call,
+            supervisor,
+            mode,
+            ended,
+        } => match (mode, ended) {
+            (Some(mode), _) => format!("monitor {call} of {agent} by {supervisor} {}", mode.name()),
+            (None, end) => format!(
+                "unmonitor {call} of {agent} by {supervisor} {}",
+                end.map_or("?", MonitorEnd::name)
+            ),
+        },
         Event::CallHeld { call, agent } => format!("held {call} by {agent}"),
         Event::CallResumed { call, agent } => format!("resumed {call} by {agent}"),
         Event::CallTransferred { call, from, to } => match to {

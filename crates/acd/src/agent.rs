@@ -7,10 +7,13 @@ use jiff::Timestamp;
 
 use super::Acd;
 use super::call::CallState;
+use super::config::MAX_NOTES_CHARS;
+use super::day::{AgentDay, RecentCall};
 use super::error::AcdError;
 use super::event::{Event, Holds, OfferEndReason};
 use super::figures::Sample;
-use super::ids::{AgentId, CallId, QueueId, ReasonCode};
+use super::ids::{AgentId, CallId, DispositionCode, QueueId, ReasonCode};
+use super::monitor::Monitor;
 use super::stats::{Places, millis_between};
 use super::timers::{Timer, TimerKey};
 
@@ -175,6 +178,8 @@ pub struct AgentView {
     pub device: Option<DeviceState>,
     /// On a call: its time on hold so far.
     pub holds: Option<Holds>,
+    /// On a call: the supervisors on it.
+    pub monitors: Vec<Monitor>,
 }
 
 /// The agent's membership of one queue, with the per-queue counts some strategies route by.
@@ -201,6 +206,14 @@ pub(crate) struct Handling {
     /// Set when talk ends: the talk time and when wrap-up began.
     pub talk_ms: u64,
     pub wrap_up_from: Option<Timestamp>,
+    /// The agent's disposition code and notes for the call, as last given.
+    #[serde(default)]
+    pub disposition: Option<DispositionCode>,
+    #[serde(default)]
+    pub notes: String,
+    /// The caller's number, for the agent's list of its last calls.
+    #[serde(default)]
+    pub caller: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -236,6 +249,12 @@ pub(crate) struct Agent {
     /// reports one.
     #[serde(default)]
     pub device: Option<DeviceState>,
+    /// What the agent did today ([`AgentDay`]).
+    #[serde(default)]
+    pub day: AgentDay,
+    /// Supervisors on the agent's call now ([`Monitor`]); empty when it is on none.
+    #[serde(default)]
+    pub monitors: Vec<Monitor>,
 }
 
 impl Agent {
@@ -274,6 +293,11 @@ impl Agent {
             wrap_up_timer: None,
             handling: None,
             device: None,
+            day: AgentDay {
+                counted_to: Some(now),
+                ..AgentDay::default()
+            },
+            monitors: Vec::new(),
         }
     }
 
@@ -506,6 +530,7 @@ impl Acd {
         let now = self.now;
         let agent = &mut self.agents[index];
         let previous = std::mem::replace(&mut agent.status, status.clone());
+        agent.day.leave(previous.kind(), now);
         // Time in state runs on through hold and resume: only a new state or reason restarts it.
         if previous.kind() != status.kind() || previous.reason() != status.reason() {
             agent.since = now;
@@ -594,6 +619,7 @@ impl Acd {
 
     /// Talk is over (hang-up or transfer): start the queue's wrap-up, or finish at once.
     pub(crate) fn start_wrap_up(&mut self, index: usize, call: CallId) {
+        self.monitors_leave(index);
         let now = self.now;
         let agent = &mut self.agents[index];
         let handling = agent
@@ -618,7 +644,8 @@ impl Acd {
         }
     }
 
-    /// Counts the finished handling (talk + hold + wrap-up) in the call's queue.
+    /// Counts the finished handling (talk + hold + wrap-up) and its disposition in the call's
+    /// queue, and tells of it ([`Event::CallHandled`]).
     fn end_handling(&mut self, index: usize) {
         let now = self.now;
         let agent = &mut self.agents[index];
@@ -631,13 +658,43 @@ impl Acd {
         if let Some(m) = handling.membership {
             agent.memberships[m].talk_ms_today += handling.talk_ms;
         }
+        let call = match &agent.status {
+            AgentStatus::OnCall { call, .. } | AgentStatus::WrapUp { call, .. } => call.clone(),
+            _ => unreachable!("a handling ends on a call or in its wrap-up"),
+        };
         let sample = Sample::Handled {
             talk_ms: handling.talk_ms,
             hold_ms: handling.hold_ms,
             wrap_up_ms,
         };
         self.stats.record(now, handling.queue, sample);
+        self.stats
+            .count_disposition(handling.queue, handling.disposition.as_ref());
         self.dirty.mark(handling.queue);
+        let queue = self.queues[handling.queue].config.id.clone();
+        let agent = &mut self.agents[index];
+        agent.day.handled(RecentCall {
+            call: call.clone(),
+            queue: queue.clone(),
+            caller: handling.caller.clone(),
+            connected_at: handling.connected_at,
+            talk_ms: handling.talk_ms,
+            hold_ms: handling.hold_ms,
+            wrap_up_ms,
+            disposition: handling.disposition.clone(),
+        });
+        self.events.push_back(Event::CallHandled {
+            agent: agent.id.clone(),
+            call,
+            queue,
+            caller: handling.caller,
+            connected_at: handling.connected_at,
+            talk_ms: handling.talk_ms,
+            hold_ms: handling.hold_ms,
+            wrap_up_ms,
+            disposition: handling.disposition,
+            notes: handling.notes,
+        });
     }
 
     pub(crate) fn end_wrap_up(&mut self, agent: &AgentId) -> Result<(), AcdError> {
@@ -649,7 +706,62 @@ impl Acd {
                 state: status.kind(),
             });
         }
+        if let Some(handling) = &self.agents[index].handling {
+            let queue = &self.queues[handling.queue].config;
+            if queue.disposition_required && handling.disposition.is_none() {
+                return Err(AcdError::DispositionRequired {
+                    queue: queue.id.clone(),
+                });
+            }
+        }
         self.wrap_up_over(index);
+        Ok(())
+    }
+
+    /// The agent's disposition and notes for the call it is on or wrapping up: checked against
+    /// the codes of the queue it answered the call in.
+    pub(crate) fn set_disposition(
+        &mut self,
+        agent: &AgentId,
+        call: &CallId,
+        disposition: Option<DispositionCode>,
+        notes: String,
+    ) -> Result<(), AcdError> {
+        let index = self.agent_index(agent)?;
+        let a = &self.agents[index];
+        let handling = match (&a.status, &a.handling) {
+            (
+                AgentStatus::OnCall { call: on, .. } | AgentStatus::WrapUp { call: on, .. },
+                Some(handling),
+            ) if on == call => handling,
+            _ => {
+                self.call_ref(call)?;
+                return Err(AcdError::NotHandling {
+                    agent: agent.clone(),
+                    call: call.clone(),
+                });
+            }
+        };
+        let queue = &self.queues[handling.queue].config;
+        if let Some(code) = &disposition
+            && !queue.dispositions.iter().any(|d| &d.code == code)
+        {
+            return Err(AcdError::UnknownDisposition {
+                queue: queue.id.clone(),
+                code: code.clone(),
+            });
+        }
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            return Err(AcdError::NotesTooLong {
+                max_chars: MAX_NOTES_CHARS,
+            });
+        }
+        let handling = self.agents[index]
+            .handling
+            .as_mut()
+            .expect("looked up above");
+        handling.disposition = disposition;
+        handling.notes = notes;
         Ok(())
     }
 
@@ -700,6 +812,7 @@ impl Acd {
             blocked_until: agent.blocked_until.map(|(until, _)| until),
             device: agent.device,
             holds: agent.holds(&agent.status),
+            monitors: agent.monitors.clone(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
-use super::ids::{AgentId, ChannelId, QueueId, ReasonCode};
+use super::ids::{AgentId, ChannelId, DispositionCode, QueueId, ReasonCode};
 
 /// The most conversations of one channel an agent may hold at once (Amazon Connect's limit).
 pub const MAX_CAPACITY: u8 = 10;
@@ -33,6 +33,22 @@ pub struct Config {
     /// The messaging channels the tenant routes beside voice; empty for a voice-only tenant.
     #[serde(default)]
     pub channels: Vec<ChannelConfig>,
+    /// When the supervisor's console highlights an agent: too long in a state.
+    #[serde(default)]
+    pub alerts: AgentAlerts,
+    /// What the pages call the keys of a call's attached data (`customer` -> "Customer no."),
+    /// in the order they list them; a key not named here shows as itself.
+    #[serde(default)]
+    pub data_labels: Vec<(String, String)>,
+}
+
+/// How long an agent may be in a state before the console highlights it; `None`: never.
+/// Shown, never routed by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AgentAlerts {
+    pub not_ready_secs: Option<u32>,
+    pub wrap_up_secs: Option<u32>,
+    pub hold_secs: Option<u32>,
 }
 
 /// A messaging channel: chat, SMS, messenger, email. Its conversations wait in the queues that
@@ -277,7 +293,50 @@ pub struct QueueConfig {
     /// overflows or escalates to must have a lane of the same channel.
     #[serde(default)]
     pub channel: Option<ChannelId>,
+    /// The codes an agent may give a call of this queue it handled (resolved, callback...),
+    /// in the order the wrap-up panel lists them; empty: the queue asks for none.
+    #[serde(default)]
+    pub dispositions: Vec<DispositionConfig>,
+    /// A wrap-up of this queue's call cannot be ended by the agent before a disposition is
+    /// given (its deadline still ends it: the call is then counted without one).
+    #[serde(default)]
+    pub disposition_required: bool,
+    /// Where the wallboards and the console colour this queue's figures: shown, not routed by.
+    #[serde(default)]
+    pub thresholds: Thresholds,
 }
+
+/// A queue's alert levels for the displays, each `[warning, alarm]`; `None` where the queue
+/// sets none (the oldest wait then uses the service level's threshold and twice it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Thresholds {
+    /// Calls waiting now.
+    pub waiting: Option<[u32; 2]>,
+    /// The longest wait now, in seconds.
+    pub oldest_wait_secs: Option<[u32; 2]>,
+    /// Today's abandonment rate, in percent.
+    pub abandonment_percent: Option<[f64; 2]>,
+}
+
+/// A disposition (wrap-up) code of a queue.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DispositionConfig {
+    pub code: DispositionCode,
+    /// What the wrap-up panel shows.
+    pub label: String,
+}
+
+/// What reports call a handling without a disposition (the `disposition` label of the
+/// metrics): no queue may have a code of this name.
+pub const NO_DISPOSITION: &str = "none";
+
+/// The most attached-data keys `data_labels` may name.
+pub const MAX_DATA_LABELS: usize = 100;
+
+/// The most disposition codes one queue may have.
+pub const MAX_DISPOSITIONS: usize = 100;
+/// The most characters an agent's notes on one call may hold.
+pub const MAX_NOTES_CHARS: usize = 2000;
 
 /// The name of the channel of calls, for a queue that names no messaging channel: on the wire,
 /// in metrics and in reports.
@@ -311,6 +370,9 @@ impl QueueConfig {
             min_skill: 1,
             escalation: Vec::new(),
             channel: None,
+            dispositions: Vec::new(),
+            disposition_required: false,
+            thresholds: Thresholds::default(),
         }
     }
 }
@@ -428,6 +490,58 @@ impl Config {
                     _ => {}
                 }
             }
+            let ordered = |pair: Option<[f64; 2]>| pair.is_none_or(|[warn, alarm]| warn <= alarm);
+            let t = &q.thresholds;
+            if !ordered(t.waiting.map(|[w, a]| [w as f64, a as f64])) {
+                return Err(err(
+                    at("thresholds.waiting"),
+                    "the warning must not be above the alarm",
+                ));
+            }
+            if !ordered(t.oldest_wait_secs.map(|[w, a]| [w as f64, a as f64])) {
+                return Err(err(
+                    at("thresholds.oldest_wait_secs"),
+                    "the warning must not be above the alarm",
+                ));
+            }
+            if let Some(pair) = t.abandonment_percent
+                && (!ordered(Some(pair)) || pair.iter().any(|p| !(0.0..=100.0).contains(p)))
+            {
+                return Err(err(
+                    at("thresholds.abandonment_percent"),
+                    "two percentages from 0 to 100, the warning not above the alarm",
+                ));
+            }
+            if q.dispositions.len() > MAX_DISPOSITIONS {
+                return Err(err(at("dispositions"), "may hold at most 100 codes"));
+            }
+            let mut codes = std::collections::HashSet::new();
+            for (j, d) in q.dispositions.iter().enumerate() {
+                if d.code.as_str() == NO_DISPOSITION {
+                    return Err(err(
+                        format!("queues[{i}].dispositions[{j}].code"),
+                        "`none` is what reports call a call without a disposition",
+                    ));
+                }
+                if !codes.insert(&d.code) {
+                    return Err(err(
+                        format!("queues[{i}].dispositions[{j}].code"),
+                        "duplicate disposition code",
+                    ));
+                }
+            }
+            if q.disposition_required && q.dispositions.is_empty() {
+                return Err(err(
+                    at("disposition_required"),
+                    "needs the queue's dispositions to choose from",
+                ));
+            }
+            if q.disposition_required && q.wrap_up.is_zero() {
+                return Err(err(
+                    at("disposition_required"),
+                    "needs a wrap-up (wrap_up_secs) to give the disposition in",
+                ));
+            }
             let mut last_after = None;
             let mut skill = q.min_skill;
             for (j, step) in q.escalation.iter().enumerate() {
@@ -536,6 +650,9 @@ impl Config {
                 "routing.rolling_window".into(),
                 "must be more than 0 seconds",
             ));
+        }
+        if self.data_labels.len() > MAX_DATA_LABELS {
+            return Err(err("data_labels".into(), "may name at most 100 keys"));
         }
         if self.routing.max_conversations == 0 {
             return Err(err(

@@ -1,7 +1,7 @@
 //! Why the ACD refused a command. A refused command changes nothing.
 
 use super::agent::AgentStatusKind;
-use super::ids::{AgentId, CallId, QueueId, ReasonCode};
+use super::ids::{AgentId, CallId, DispositionCode, QueueId, ReasonCode};
 
 /// A command the ACD refused. Each variant names what the operator or client needs to fix it; the
 /// state of the ACD is exactly as it was before the command.
@@ -102,6 +102,26 @@ pub enum AcdError {
     },
     #[error("agent `{agent}` holds {count} open conversation(s): close them before logging out")]
     HoldsConversations { agent: AgentId, count: u32 },
+    #[error("agent `{agent}` is neither on call `{call}` nor wrapping it up")]
+    NotHandling { agent: AgentId, call: CallId },
+    #[error("queue `{queue}` has no disposition `{code}`")]
+    UnknownDisposition {
+        queue: QueueId,
+        code: DispositionCode,
+    },
+    #[error("notes may hold at most {max_chars} characters")]
+    NotesTooLong { max_chars: usize },
+    #[error("queue `{queue}` needs a disposition for the call before its wrap-up can end")]
+    DispositionRequired { queue: QueueId },
+    #[error("agent `{agent}` is {state}, not on a call")]
+    AgentNotOnCall {
+        agent: AgentId,
+        state: AgentStatusKind,
+    },
+    #[error("you are not on agent `{agent}`'s call")]
+    NotMonitoring { agent: AgentId },
+    #[error("at most {max} supervisors may be on one call")]
+    TooManyMonitors { max: usize },
 }
 
 impl AcdError {
@@ -138,6 +158,13 @@ impl AcdError {
             AcdError::EmptyMessage => "empty_message",
             AcdError::TranscriptFull { .. } => "transcript_full",
             AcdError::HoldsConversations { .. } => "holds_conversations",
+            AcdError::NotHandling { .. } => "not_handling",
+            AcdError::UnknownDisposition { .. } => "unknown_disposition",
+            AcdError::NotesTooLong { .. } => "notes_too_long",
+            AcdError::DispositionRequired { .. } => "disposition_required",
+            AcdError::AgentNotOnCall { .. } => "agent_not_on_call",
+            AcdError::NotMonitoring { .. } => "not_monitoring",
+            AcdError::TooManyMonitors { .. } => "too_many_monitors",
         }
     }
 }

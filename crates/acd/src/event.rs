@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use super::agent::{AgentStatus, AgentStatusKind, DeviceState, PendingState};
 use super::call::CallData;
 use super::conversation::{Author, Message};
-use super::ids::{AgentId, CallId, ChannelId, ConversationId, QueueId};
+use super::ids::{AgentId, CallId, ChannelId, ConversationId, DispositionCode, QueueId};
+use super::monitor::{MonitorEnd, MonitorMode};
 
 /// Where an agent sends a call it transfers.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -134,6 +135,31 @@ pub enum Event {
         call: CallId,
         agent: AgentId,
         queue: QueueId,
+    },
+    /// A supervisor joined an agent's call, changed how it is on it (`mode`), or left it
+    /// (`mode` `None`, and why in `ended`).
+    MonitorChanged {
+        agent: AgentId,
+        call: CallId,
+        supervisor: String,
+        mode: Option<MonitorMode>,
+        ended: Option<MonitorEnd>,
+    },
+    /// An agent's work on a call is over (its wrap-up ended, or talk did where the queue has
+    /// none): what the agent's day and the call's record keep of it. Counted in `queue`, the
+    /// queue the agent answered it in.
+    CallHandled {
+        agent: AgentId,
+        call: CallId,
+        queue: QueueId,
+        /// The caller's number, as the call's data gave it.
+        caller: Option<String>,
+        connected_at: Timestamp,
+        talk_ms: u64,
+        hold_ms: u64,
+        wrap_up_ms: u64,
+        disposition: Option<DispositionCode>,
+        notes: String,
     },
     CallHeld {
         call: CallId,

@@ -163,6 +163,7 @@ impl Acd {
         };
         call.state = CallState::Connected { agent };
         let queue = call.queue;
+        let caller = call.data.caller.clone();
         let membership = self.agents[agent].membership_of(queue);
         self.count_answer(slot, agent, direct);
         let a = &mut self.agents[agent];
@@ -175,6 +176,9 @@ impl Acd {
             held_since: None,
             talk_ms: 0,
             wrap_up_from: None,
+            disposition: None,
+            notes: String::new(),
+            caller,
         });
         self.dirty.mark(queue);
         let queue_id = self.queues[queue].config.id.clone();

@@ -99,6 +99,11 @@ id_type!(
     /// A not-ready reason code such as `break` or `lunch`.
     ReasonCode
 );
+id_type!(
+    /// A disposition (wrap-up) code an agent gives a call it handled, such as `resolved` or
+    /// `callback`: configured per queue.
+    DispositionCode
+);
 
 impl ReasonCode {
     /// Set by the ACD when an agent logs in: not ready until the agent says otherwise.

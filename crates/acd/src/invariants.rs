@@ -204,6 +204,24 @@ impl Acd {
                     agent.handling.is_some()
                 ));
             }
+            // Supervisors are on a call only while the agent is on it, each once, at most four.
+            let supervisors: std::collections::BTreeSet<&str> = agent
+                .monitors
+                .iter()
+                .map(|m| m.supervisor.as_str())
+                .collect();
+            if !agent.monitors.is_empty()
+                && (agent.status().kind() != AgentStatusKind::OnCall
+                    || supervisors.len() != agent.monitors.len()
+                    || agent.monitors.len() > super::MAX_MONITORS)
+            {
+                return Err(format!(
+                    "agent {} is {} with supervisors {:?}",
+                    agent.id,
+                    agent.status().kind(),
+                    agent.monitors
+                ));
+            }
         }
         for (index, queue) in self.queues.iter().enumerate() {
             if queue.waiting_count() != waiting[index] || queue.index_sizes().0 != waiting[index] {

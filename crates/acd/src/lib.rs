@@ -18,6 +18,7 @@ mod agent;
 mod call;
 pub mod config;
 mod conversation;
+mod day;
 mod error;
 mod event;
 mod figures;
@@ -25,6 +26,7 @@ mod handling;
 mod histogram;
 mod ids;
 mod invariants;
+mod monitor;
 mod queue;
 mod reconfigure;
 mod rolling;
@@ -49,12 +51,14 @@ pub use conversation::{
     Author, ConversationStatus, ConversationView, MAX_MESSAGE_CHARS, MAX_TRANSCRIPT_BYTES,
     MAX_TRANSCRIPT_MESSAGES, Message,
 };
+pub use day::{AgentDay, AgentDayView, RECENT_CALLS, RecentCall};
 pub use error::AcdError;
 pub use event::{CallLeftReason, Event, Holds, OfferEndReason, OverflowReason, TransferTarget};
 pub use figures::Figures;
 pub use histogram::{Histogram, QueueHistograms};
-pub use ids::{AgentId, CallId, ChannelId, ConversationId, QueueId, ReasonCode};
-pub use stats::{AgentCounts, Places, ScopeStats, WindowFigures};
+pub use ids::{AgentId, CallId, ChannelId, ConversationId, DispositionCode, QueueId, ReasonCode};
+pub use monitor::{MAX_MONITORS, Monitor, MonitorEnd, MonitorMode};
+pub use stats::{AgentCounts, Dispositions, Places, ScopeStats, WindowFigures};
 
 use agent::{Agent, Membership};
 use call::{Call, Calls};
@@ -123,6 +127,22 @@ pub enum Command {
     ExtendWrapUp {
         agent: AgentId,
         by: Duration,
+    },
+    /// The agent's disposition code and notes for the call it is on or wrapping up, replacing
+    /// what it gave before: kept with the call's handling, counted in its queue when the
+    /// handling ends.
+    SetDisposition {
+        agent: AgentId,
+        call: CallId,
+        disposition: Option<DispositionCode>,
+        notes: String,
+    },
+    /// A supervisor joins the agent's call (silent monitoring, whisper, barge-in) or changes
+    /// how it is on it; `None` leaves it.
+    Monitor {
+        agent: AgentId,
+        supervisor: String,
+        mode: Option<MonitorMode>,
     },
     /// Telephony: a call reached a queue.
     CallArrived {
@@ -277,6 +297,12 @@ pub struct Acd {
     /// The tenant's name as people read it ([`Config::name`]).
     #[serde(default)]
     name: String,
+    /// When the console highlights an agent ([`Config::alerts`]).
+    #[serde(default)]
+    alerts: config::AgentAlerts,
+    /// What the pages call attached data's keys ([`Config::data_labels`]).
+    #[serde(default)]
+    data_labels: Vec<(String, String)>,
     routing: RoutingConfig,
     reasons: HashSet<ReasonCode>,
     reason_list: Vec<ReasonConfig>,
@@ -374,6 +400,8 @@ impl Acd {
         Ok(Acd {
             now,
             name: config.name.clone(),
+            alerts: config.alerts,
+            data_labels: config.data_labels.clone(),
             stats: Stats::new(
                 config.queues.iter().map(|q| q.service_level.threshold),
                 config.time_zone.clone(),
@@ -431,6 +459,12 @@ impl Acd {
             Command::Hangup { agent, call } => self.hangup(&agent, &call),
             Command::EndWrapUp { agent } => self.end_wrap_up(&agent),
             Command::ExtendWrapUp { agent, by } => self.extend_wrap_up(&agent, by),
+            Command::SetDisposition {
+                agent,
+                call,
+                disposition,
+                notes,
+            } => self.set_disposition(&agent, &call, disposition, notes),
             Command::CallArrived {
                 call,
                 queue,
@@ -442,6 +476,11 @@ impl Acd {
             Command::RingFailed { call } => self.ring_failed(&call),
             Command::CallEnded { call } => self.call_ended(&call),
             Command::SetDevice { agent, device } => self.set_device(&agent, device),
+            Command::Monitor {
+                agent,
+                supervisor,
+                mode,
+            } => self.monitor(&agent, &supervisor, mode),
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
             Command::ConversationArrived {
@@ -608,8 +647,13 @@ impl Acd {
 
     fn roll_over(&mut self, at: Timestamp) {
         if self.stats.is_new_day(at) {
-            // The daily counts fewest-calls and least-talk-time route by start again.
+            // The daily counts fewest-calls and least-talk-time route by start again, and each
+            // agent's own day.
+            let midnight = self.stats.next_midnight();
             for agent in 0..self.agents.len() {
+                let kind = self.agents[agent].status().kind();
+                self.agents[agent].day.leave(kind, midnight);
+                self.agents[agent].day.new_day(midnight);
                 for m in &mut self.agents[agent].memberships {
                     m.answered_today = 0;
                     m.talk_ms_today = 0;
@@ -663,6 +707,17 @@ impl Acd {
             .map(|&index| self.agent_view(index))
     }
 
+    /// The agent's own day up to now: since local midnight (`today_start`), its time in each
+    /// state counted to now.
+    pub fn agent_day(&self, id: &AgentId) -> Option<AgentDayView> {
+        let agent = &self.agents[*self.agent_by_id.get(id)?];
+        Some(AgentDayView {
+            today_start: self.stats.today_start(),
+            state_ms: agent.day.state_ms_at(agent.status().kind(), self.now),
+            day: agent.day.clone(),
+        })
+    }
+
     /// Every agent, in configuration order.
     pub fn agents(&self) -> impl Iterator<Item = AgentView> + '_ {
         (0..self.agents.len()).map(|index| self.agent_view(index))
@@ -708,6 +763,16 @@ impl Acd {
     /// The tenant's name as people read it: a wallboard's title.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// What the pages call attached data's keys ([`Config::data_labels`]).
+    pub fn data_labels(&self) -> &[(String, String)] {
+        &self.data_labels
+    }
+
+    /// When the supervisor's console highlights an agent ([`Config::alerts`]).
+    pub fn alerts(&self) -> config::AgentAlerts {
+        self.alerts
     }
 
     /// The configured not-ready reasons (the system reasons are not listed).

@@ -184,6 +184,8 @@ impl Acd {
             .collect();
         self.reason_list = config.not_ready_reasons;
         self.name = config.name;
+        self.alerts = config.alerts;
+        self.data_labels = config.data_labels;
         self.routing = config.routing;
 
         // Waiting calls of queues whose escalation or maximum wait changed, in arrival order:
@@ -429,6 +431,8 @@ mod tests {
                 })
                 .into(),
             routing: RoutingConfig::default(),
+            alerts: Default::default(),
+            data_labels: Vec::new(),
             channels: Vec::new(),
         }
     }

@@ -22,7 +22,7 @@ use jiff::tz::TimeZone;
 use super::agent::AgentStatusKind;
 use super::figures::{Figures, Sample};
 use super::histogram::QueueHistograms;
-use super::ids::ReasonCode;
+use super::ids::{DispositionCode, ReasonCode};
 use super::rolling::RollingSamples;
 
 /// How many agents are in each state, now. An agent in several queues counts in each.
@@ -263,6 +263,35 @@ struct Scope {
     at_interval_start: Figures,
     /// Point samples still in the rolling window.
     rolling: Figures,
+    /// Calls handled by disposition, today and since the core started.
+    #[serde(default)]
+    dispositions: Dispositions,
+}
+
+/// A queue's handled calls by the disposition their agent gave, today (since local midnight)
+/// and since the core started. A call handled by two agents (a transfer) counts once for each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Dispositions {
+    pub today: BTreeMap<DispositionCode, u64>,
+    /// Handled today without a disposition.
+    pub today_none: u64,
+    pub lifetime: BTreeMap<DispositionCode, u64>,
+    pub lifetime_none: u64,
+}
+
+impl Dispositions {
+    fn count(&mut self, code: Option<&DispositionCode>) {
+        match code {
+            Some(code) => {
+                *self.today.entry(code.clone()).or_default() += 1;
+                *self.lifetime.entry(code.clone()).or_default() += 1;
+            }
+            None => {
+                self.today_none += 1;
+                self.lifetime_none += 1;
+            }
+        }
+    }
 }
 
 impl Scope {
@@ -280,6 +309,7 @@ impl Scope {
             at_today_start: Figures::default(),
             at_interval_start: Figures::default(),
             rolling: Figures::default(),
+            dispositions: Dispositions::default(),
         }
     }
 
@@ -384,6 +414,8 @@ impl Scope {
         self.at_interval_start = self.cumulative(at_ms);
         if today {
             self.at_today_start = self.at_interval_start.clone();
+            self.dispositions.today.clear();
+            self.dispositions.today_none = 0;
         }
     }
 
@@ -430,6 +462,7 @@ impl Scope {
                 figures: rolling,
             },
             lifetime,
+            dispositions: self.dispositions.clone(),
         }
     }
 }
@@ -453,6 +486,8 @@ pub struct ScopeStats {
     pub today: WindowFigures,
     pub interval: WindowFigures,
     pub rolling: WindowFigures,
+    /// Handled calls by disposition (a queue's; empty for the tenant).
+    pub dispositions: Dispositions,
 }
 
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
@@ -542,6 +577,11 @@ impl Stats {
         }
         self.histograms[queue].record(&sample);
         self.rolling.push(now + self.rolling_window, queue, sample);
+    }
+
+    /// A call's handling in `queue` ended with this disposition (or none).
+    pub fn count_disposition(&mut self, queue: usize, code: Option<&DispositionCode>) {
+        self.queues[queue].dispositions.count(code);
     }
 
     /// Moves one agent from one state to another in the counts of the tenant and of its queues.
@@ -646,6 +686,16 @@ impl Stats {
     /// The zone the days and intervals are counted in.
     pub fn time_zone(&self) -> &TimeZone {
         &self.time_zone
+    }
+
+    /// When today began: the last local midnight.
+    pub fn today_start(&self) -> Timestamp {
+        self.starts.today
+    }
+
+    /// The next local midnight: when today's figures start again.
+    pub fn next_midnight(&self) -> Timestamp {
+        self.next_midnight
     }
 
     /// True when `at` is midnight or later and the per-agent daily counts must restart.

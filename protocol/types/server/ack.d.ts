@@ -2,6 +2,12 @@
  * ACDHUB_WRITE_TYPES=1 node --test protocol-kit.test.mjs in tests/browser. */
 
 /**
+ * @minItems 2
+ * @maxItems 2
+ */
+export type CountPair = [number, number];
+
+/**
  * A command succeeded. Not numbered; every event the command caused was sent before it.
  */
 export interface Ack {
@@ -11,9 +17,9 @@ export interface Ack {
    */
   id: string;
   /**
-   * Only on the ack of auth (an auth result), of list_agents (an agent page) and of what_if (a staffing answer).
+   * Only on the ack of auth (an auth result), of list_agents (an agent page), of what_if (a staffing answer), of my_day (the agent's day), of list_queues (the queues now) and of agents_today (agents' days).
    */
-  result?: AuthResult | AgentPage | Staffing;
+  result?: AuthResult | AgentPage | Staffing | AgentDay | QueueList | AgentsToday;
 }
 /**
  * The result of a successful auth: who the session is and what its tenant offers.
@@ -62,6 +68,22 @@ export interface AuthResult {
     id: string;
     name: string;
     channel: "voice" | string;
+    /**
+     * The codes an agent may give the queue's calls (set_disposition), in the configured order; empty when the queue asks for none.
+     */
+    dispositions: Named[];
+    /**
+     * An agent's end_wrap_up of the queue's call is refused (disposition_required) until it gave a disposition; the wrap-up's deadline still ends it.
+     */
+    disposition_required: boolean;
+    /**
+     * Where displays colour the queue's figures, each [warning, alarm] (the warning not above the alarm), null where the queue sets none: calls waiting; the longest wait in seconds (none: the service level's threshold and twice it); today's abandonment rate in percent.
+     */
+    thresholds: {
+      waiting: CountPair | null;
+      oldest_wait_secs: CountPair | null;
+      abandonment_percent: [number, number] | null;
+    };
   }[];
   /**
    * The agents the role needs named: an agent only itself; a supervisor, a wallboard and telephony none. The tenant's agents come in pages from list_agents (an agent's transfer targets, a supervisor's roster).
@@ -71,6 +93,20 @@ export interface AuthResult {
    * The reasons an agent may pick for not_ready.
    */
   not_ready_reasons: Named[];
+  /**
+   * When a supervisor's console highlights an agent: longer than this many seconds not ready, in wrap-up, or with a caller on hold ([tenants.alerts]); null: never.
+   */
+  alerts: {
+    not_ready_secs: number | null;
+    wrap_up_secs: number | null;
+    hold_secs: number | null;
+  };
+  /**
+   * What pages call the keys of a call's attached data ([tenants.data_labels]), in the configured order: id is the key, name the label; a key not listed shows as itself.
+   *
+   * @maxItems 100
+   */
+  data_labels: Named[];
 }
 /**
  * Something of the tenant with its display name.
@@ -212,4 +248,788 @@ export interface Staffing {
    * Why there is no model (no_calls, no_handled_calls) or no expected figures (no_agents; overloaded: Erlang C with as many Erlangs as agents or more, the queue grows without bound); null when both are there.
    */
   unavailable: "no_calls" | "no_handled_calls" | "no_agents" | "overloaded" | null;
+}
+/**
+ * The result of my_day: the agent's own day since local midnight in the tenant's time zone. Durations in seconds with two decimals. Calls count when their handling (talk, hold, wrap-up) ends.
+ */
+export interface AgentDay {
+  /**
+   * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+   */
+  start: string;
+  handled: number;
+  talk_secs: number;
+  hold_secs: number;
+  wrap_up_secs: number;
+  /**
+   * (talk + hold + wrap-up) / handled; null before the first.
+   */
+  aht_secs: number | null;
+  time_in_state: TimeInState;
+  /**
+   * (on call + wrap-up) / (on call + wrap-up + ready) today, as the queues' occupancy; null before any.
+   */
+  occupancy_percent: number | null;
+  /**
+   * The last calls handled (at most 8), the newest first; they stay across midnight.
+   *
+   * @maxItems 8
+   */
+  recent:
+    | []
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ]
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ]
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ]
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ]
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ]
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ]
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ]
+    | [
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        },
+        {
+          /**
+           * A call's id as the PBX knows it (Asterisk's uniqueid, a UUID): 1 to 128 characters, unique while the call lives.
+           */
+          call: string;
+          /**
+           * A queue of the tenant, such as `support`.
+           */
+          queue: string;
+          caller: string | null;
+          /**
+           * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+           */
+          connected_at: string;
+          talk_secs: number;
+          hold_secs: number;
+          wrap_up_secs: number;
+          disposition: string | null;
+        }
+      ];
+}
+/**
+ * Time in each state today, up to now.
+ */
+export interface TimeInState {
+  not_ready: number;
+  ready: number;
+  ringing: number;
+  on_call: number;
+  wrap_up: number;
+}
+/**
+ * The result of list_queues: every lane of the tenant's queues, in the tenant's order, as it is now.
+ */
+export interface QueueList {
+  queues: {
+    /**
+     * A queue of the tenant, such as `support`.
+     */
+    id: string;
+    name: string;
+    channel: "voice" | string;
+    /**
+     * Work waiting in the lane now (ringing work not counted).
+     */
+    waiting: number;
+    /**
+     * When the longest-waiting work entered the lane; null when none waits.
+     */
+    oldest_waiting_since: string | null;
+    /**
+     * The queue's agents ready now (an agent in several queues counts in each).
+     */
+    agents_ready: number;
+    agents_logged_in: number;
+  }[];
+}
+/**
+ * The result of agents_today: a page of agents, each with its day so far, as my_day counts it (without the last calls).
+ */
+export interface AgentsToday {
+  agents: {
+    /**
+     * An agent of the tenant, such as `agent1`.
+     */
+    agent: string;
+    handled: number;
+    aht_secs: number | null;
+    time_in_state: TimeInState;
+    occupancy_percent: number | null;
+  }[];
+  /**
+   * An agent of the tenant, such as `agent1`.
+   */
+  next?: string;
 }

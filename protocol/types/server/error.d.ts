@@ -58,7 +58,14 @@ export interface Error {
     | "message_too_long"
     | "empty_message"
     | "transcript_full"
-    | "holds_conversations";
+    | "holds_conversations"
+    | "not_handling"
+    | "unknown_disposition"
+    | "notes_too_long"
+    | "disposition_required"
+    | "agent_not_on_call"
+    | "not_monitoring"
+    | "too_many_monitors";
   /**
    * For people; its wording may change.
    */

@@ -65,6 +65,21 @@ export interface QueueStats {
     interval: ConversationWindow;
     rolling: ConversationWindow;
   } | null;
+  /**
+   * Calls handled today (since local midnight) by the disposition their agent gave: each agent's handling counts once when its wrap-up ends, so a transferred call counts for each agent who handled it.
+   */
+  dispositions: {
+    /**
+     * Disposition code to count; a code counted today stays until midnight even if a reload removed it.
+     */
+    today: {
+      [k: string]: number;
+    };
+    /**
+     * Handled today without a disposition.
+     */
+    none_today: number;
+  };
 }
 /**
  * How many of the queue's agents are in each state now. An agent in several queues counts in each.

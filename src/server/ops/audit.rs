@@ -27,6 +27,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use crate::acd::MonitorMode;
 use crate::protocol::Role;
 use crate::protocol::inbound::ClientMessage;
 use crate::protocol::outbound::time;
@@ -61,6 +62,9 @@ pub struct Detail {
     pub priority: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    /// How a supervisor joins an agent's call (`monitor`): `listen`, `whisper`, `barge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<&'static str>,
 }
 
 impl Detail {
@@ -111,6 +115,14 @@ impl Action {
                     ..Detail::default()
                 },
             ),
+            ClientMessage::Monitor { agent, mode } => action(
+                agent,
+                Detail {
+                    mode: Some(mode.name()),
+                    ..Detail::default()
+                },
+            ),
+            ClientMessage::EndMonitor { agent } => action(agent, Detail::default()),
             _ => return None,
         })
     }
@@ -178,6 +190,14 @@ impl Action {
                 queue: text("queue"),
                 ..Detail::default()
             },
+            "monitor" => Detail {
+                mode: object
+                    .get("mode")
+                    .and_then(|mode| mode.as_str())
+                    .and_then(MonitorMode::from_name)
+                    .map(MonitorMode::name),
+                ..Detail::default()
+            },
             _ => Detail::default(),
         };
         Some(Action {
@@ -197,12 +217,14 @@ impl Action {
 
 /// The supervisor actions; who may send each is the protocol's roles table
 /// ([`ClientMessage::type_allowed_for`]).
-const SUPERVISOR_ACTIONS: [&str; 5] = [
+const SUPERVISOR_ACTIONS: [&str; 7] = [
     "force_state",
     "set_pending",
     "clear_pending",
     "set_call_priority",
     "move_call",
+    "monitor",
+    "end_monitor",
 ];
 
 /// The most characters of a text field an unread message's record carries (a call id's
@@ -765,6 +787,8 @@ mod tests {
             r#"{"id":"1","type":"clear_pending","agent":"a2"}"#,
             r#"{"id":"1","type":"set_call_priority","call":"c","priority":1}"#,
             r#"{"id":"1","type":"move_call","call":"c","queue":"q"}"#,
+            r#"{"id":"1","type":"monitor","agent":"a2","mode":"whisper"}"#,
+            r#"{"id":"1","type":"end_monitor","agent":"a2"}"#,
         ];
         for text in messages {
             let message = parse(text).unwrap().message;

@@ -37,7 +37,7 @@ pub const RUSTC: &str = env!("ACDHUB_RUSTC");
 
 /// Every code of `error.code` (protocol/schemas/server/error.json: `ProtocolError::code`, then
 /// the core's `AcdError::code`): the `code` label of `acdhub_messages_refused_total`.
-pub const REFUSAL_CODES: [&str; 45] = [
+pub const REFUSAL_CODES: [&str; 52] = [
     "malformed_json",
     "bad_message",
     "unknown_type",
@@ -83,6 +83,13 @@ pub const REFUSAL_CODES: [&str; 45] = [
     "empty_message",
     "transcript_full",
     "holds_conversations",
+    "not_handling",
+    "unknown_disposition",
+    "notes_too_long",
+    "disposition_required",
+    "agent_not_on_call",
+    "not_monitoring",
+    "too_many_monitors",
 ];
 
 /// The results of `acdhub_resumes_total`.

@@ -50,6 +50,9 @@ fn agent_states(agents: &AgentCounts) -> [(&'static str, u32); 5] {
     ]
 }
 
+/// The `disposition` label of handlings without one; no queue may configure it as a code.
+const NO_DISPOSITION: &str = crate::acd::config::NO_DISPOSITION;
+
 fn queue_series(
     out: &mut Families,
     tenant: &str,
@@ -118,6 +121,21 @@ fn queue_series(
             "acdhub_queue_calls_total",
             "Calls of the queue by outcome.",
             &[labels[0], labels[1], labels[2], ("outcome", outcome)],
+            count as f64,
+        );
+    }
+    let dispositions = &queue.stats.dispositions;
+    let handled = dispositions
+        .lifetime
+        .iter()
+        .map(|(code, count)| (code.as_str(), *count))
+        .chain([(NO_DISPOSITION, dispositions.lifetime_none)]);
+    for (code, count) in handled {
+        out.counter(
+            "acdhub_queue_calls_handled_by_disposition_total",
+            "Agents' handlings of the queue's calls by the disposition given (`none`: none), \
+             counted when the wrap-up ends; a transferred call counts once per agent.",
+            &[labels[0], labels[1], labels[2], ("disposition", code)],
             count as f64,
         );
     }

@@ -547,7 +547,10 @@ mod tests {
             let text =
                 format!(r#"{{"id":"1","type":"force_state","agent":"a1","state":"{state}"}}"#);
             let envelope = crate::protocol::inbound::parse(&text).unwrap();
-            envelope.message.into_command(&sup.acting).unwrap()
+            envelope
+                .message
+                .into_command(&sup.acting, &sup.user)
+                .unwrap()
         };
         assert_eq!(force("ready").logs_out(), None, "ready is no logout");
         let logged_out = force("logged_out").logs_out().cloned().unwrap();

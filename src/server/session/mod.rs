@@ -775,7 +775,7 @@ impl Session {
         // A supervisor action is on record whatever becomes of it (another role's attempt at
         // one only when refused).
         let action = Action::attempted(&message, identity.role());
-        let command = match message.into_command(&identity.acting) {
+        let command = match message.into_command(&identity.acting, &identity.user) {
             Ok(command) => command,
             Err(Refusal::Protocol(error)) => {
                 self.audit_refusal(&identity, action.as_ref(), error.code());

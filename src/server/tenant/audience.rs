@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
     Acd, AgentId, AgentStatus, Author, CallId, CallStatus, ConversationId, ConversationStatus,
-    DeviceState, Event, Lane, OverflowReason, QueueId,
+    DeviceState, Event, Lane, MonitorEnd, MonitorMode, OverflowReason, QueueId,
 };
 use crate::protocol::Role;
 use crate::protocol::messaging;
@@ -611,6 +611,30 @@ impl Audience {
                 self.touched_calls.remove(call);
             }
             Event::QueueChanged { queue, lane } => self.queue_changed(acd, queue, *lane),
+            // What the agent's day and the call's record keep; the queue's figures changed
+            // with it (its `QueueChanged` follows).
+            Event::CallHandled { .. } => {}
+            Event::MonitorChanged {
+                agent,
+                call,
+                supervisor,
+                mode,
+                ended,
+            } => {
+                let message = outbound::Event::Monitoring {
+                    agent: agent.to_string(),
+                    call: call.to_string(),
+                    supervisor: supervisor.clone(),
+                    mode: mode.map(MonitorMode::name),
+                    ended: ended.map(MonitorEnd::name),
+                };
+                // The PBX bridges the supervisor's phone; the agent is told who is on its
+                // call; every supervisor sees it.
+                let payload = message.payload();
+                self.send_to_agent(agent, &payload);
+                self.send_to_telephony(&payload);
+                self.to_supervisors(&payload);
+            }
             Event::ConversationOffered {
                 conversation,
                 agent,

@@ -24,7 +24,8 @@ use crate::acd::{
 };
 use crate::config::OnDisconnect;
 use crate::protocol::outbound::{
-    AgentPage, AuthResult, ListedAgent, Named, NamedQueue, Reply, time,
+    AgentPage, AgentToday, AgentsTodayPage, Alerts, AuthResult, ListedAgent, ListedQueue, MyDay,
+    Named, NamedQueue, QueueList, QueueThresholds, Reply, time,
 };
 use crate::protocol::{Acting, Command, Identity, ProtocolError, Refusal, Role};
 use crate::records::Records;
@@ -799,6 +800,17 @@ impl Engine {
                 id: q.id.to_string(),
                 name: q.name.clone(),
                 channel: q.channel_name().to_owned(),
+                dispositions: q
+                    .dispositions
+                    .iter()
+                    .map(|d| named(d.code.as_str(), &d.label))
+                    .collect(),
+                disposition_required: q.disposition_required,
+                thresholds: QueueThresholds {
+                    waiting: q.thresholds.waiting,
+                    oldest_wait_secs: q.thresholds.oldest_wait_secs,
+                    abandonment_percent: q.thresholds.abandonment_percent,
+                },
             })
             .collect();
         let result = AuthResult {
@@ -835,6 +847,17 @@ impl Engine {
                 .not_ready_reasons()
                 .iter()
                 .map(|r| named(r.code.as_str(), &r.label))
+                .collect(),
+            alerts: Alerts {
+                not_ready_secs: self.acd.alerts().not_ready_secs,
+                wrap_up_secs: self.acd.alerts().wrap_up_secs,
+                hold_secs: self.acd.alerts().hold_secs,
+            },
+            data_labels: self
+                .acd
+                .data_labels()
+                .iter()
+                .map(|(key, label)| named(key, label))
                 .collect(),
         };
         let result = serde_json::to_value(result).expect("the auth result serializes");
@@ -899,6 +922,58 @@ impl Engine {
                 let page = self.list_agents(queue.as_ref(), after.as_ref(), limit)?;
                 let page = serde_json::to_value(page).expect("a page of agents serializes");
                 return Ok(Some(page));
+            }
+            Command::ListQueues => {
+                let queues = QueueList {
+                    queues: self
+                        .acd
+                        .lanes()
+                        .map(|lane| {
+                            let stats = self.acd.lane_stats(lane);
+                            ListedQueue {
+                                id: stats.id.to_string(),
+                                name: stats.name.clone(),
+                                channel: stats.channel_name().to_owned(),
+                                waiting: stats.waiting,
+                                oldest_waiting_since: stats.oldest_waiting_since.map(time),
+                                agents_ready: stats.stats.agents.ready,
+                                agents_logged_in: stats.stats.agents.logged_in,
+                            }
+                        })
+                        .collect(),
+                };
+                let queues = serde_json::to_value(queues).expect("a list of queues serializes");
+                return Ok(Some(queues));
+            }
+            Command::AgentsToday { after, limit } => {
+                if let Some(after) = &after
+                    && self.acd.agent(after).is_none()
+                {
+                    return Err(Refusal::Acd(AcdError::UnknownAgent(after.clone())));
+                }
+                let mut ids = self.acd.agents().map(|agent| agent.id);
+                if let Some(after) = &after {
+                    ids.by_ref().find(|id| id == after);
+                }
+                let agents: Vec<AgentToday> = ids
+                    .by_ref()
+                    .take(limit)
+                    .filter_map(|id| {
+                        let day = self.acd.agent_day(&id)?;
+                        Some(AgentToday::new(id.as_str(), &day))
+                    })
+                    .collect();
+                let next = ids.next().and(agents.last().map(|a| a.agent.clone()));
+                let page = AgentsTodayPage { agents, next };
+                return Ok(Some(serde_json::to_value(page).expect("a page serializes")));
+            }
+            Command::MyDay { agent } => {
+                let day = self
+                    .acd
+                    .agent_day(&agent)
+                    .ok_or(Refusal::Acd(AcdError::UnknownAgent(agent)))?;
+                let day = serde_json::to_value(MyDay::new(&day)).expect("a day serializes");
+                return Ok(Some(day));
             }
             Command::WhatIf { .. } => unreachable!("request() answers a what-if itself"),
             // The session answers these itself; one that got here needs nothing.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::acd::config::{QueueConfig, ServiceLevelVariant};
-use crate::acd::{Acd, AgentId, AgentStatus, CallStatus, CallView, QueueId};
+use crate::acd::{Acd, AgentId, AgentStatus, AgentView, CallStatus, CallView, QueueId};
 use crate::protocol::Role;
 use crate::protocol::messaging::ConversationState;
 use crate::protocol::outbound::{
@@ -56,6 +56,7 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64
     if let Some(message) = call.as_ref().and_then(call_at_agent) {
         events.push(message.payload());
     }
+    events.extend(monitors(&view));
     for conversation in acd.conversations_of(agent) {
         let state = ConversationState::new(&conversation, true);
         events.push(outbound::Event::ConversationState(Box::new(state)).payload());
@@ -63,6 +64,26 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64
     let sent = events.len() as u64;
     handle.send_events(events);
     sent
+}
+
+/// The supervisors on an agent's call now, as the `monitor` events that put them there.
+fn monitors(view: &AgentView) -> impl Iterator<Item = Arc<str>> + '_ {
+    let call = match &view.status {
+        AgentStatus::OnCall { call, .. } => Some(call),
+        _ => None,
+    };
+    call.into_iter().flat_map(move |call| {
+        view.monitors.iter().map(move |monitor| {
+            outbound::Event::Monitoring {
+                agent: view.id.to_string(),
+                call: call.to_string(),
+                supervisor: monitor.supervisor.clone(),
+                mode: Some(monitor.mode.name()),
+                ended: None,
+            }
+            .payload()
+        })
+    })
 }
 
 /// A call ringing at or connected to an agent, as the event that put it there: `offer` or
@@ -115,6 +136,11 @@ pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) -> u64 {
                 agent: agent.to_string(),
             };
             events.push(held.payload());
+        }
+        if let CallStatus::Connected { agent, .. } = &call.status
+            && let Some(view) = acd.agent(agent)
+        {
+            events.extend(monitors(&view));
         }
     }
     let sent = events.len() as u64;
@@ -175,6 +201,7 @@ pub fn watcher_snapshot(
                 by: None,
             };
             events.push(pending.payload());
+            events.extend(monitors(&view));
         }
         for call in acd.calls() {
             events.push(outbound::Event::CallState(CallState::from(&call)).payload());
