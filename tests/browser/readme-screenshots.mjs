@@ -25,6 +25,19 @@ try {
   await agent.waitForTimeout(3000); // a few seconds into the ring, so the countdown shows it
   await agent.screenshot({ path: join(out, "agent.png") });
 
+  // The same call taken and hung up: the wrap-up's disposition and notes, and My day below.
+  await agent.getByRole("button", { name: "Accept" }).click();
+  await agent.locator('[data-role="state"][data-state="on_call"]').waitFor();
+  await agent.waitForTimeout(4000);
+  await agent.getByRole("button", { name: "Hang up" }).click();
+  await agent.locator('[data-role="disposition"]').waitFor();
+  await agent.getByLabel("Disposition").selectOption("callback");
+  await agent.getByLabel("Notes").fill("Wants a call back on Monday about the invoice");
+  await agent.getByRole("button", { name: "Save notes" }).click();
+  await agent.waitForFunction(() => document.querySelector('[data-role="disposition-status"]').textContent.startsWith("Saved"));
+  await agent.setViewportSize({ width: 1100, height: 1300 });
+  await agent.screenshot({ path: join(out, "agent-wrap-up.png") });
+
   const supervisor = await browser.newPage();
   await supervisor.setViewportSize({ width: 1440, height: 1000 });
   await supervisor.goto(`${server.http}/supervisor`);
