@@ -133,6 +133,8 @@ export const SUPERVISOR_MESSAGES = Object.freeze({
     "dispositions.today": "Dispositions today: {list}",
     "dispositions.none": "none {count}",
     "alert.not_ready": "Not ready for more than {time}",
+    "serviceLevel.interval": "¼ h: {percent}",
+    "serviceLevel.interval.title": "The service level of the current quarter hour",
     "alert.wrap_up": "In wrap-up for more than {time}",
     "alert.hold": "Caller on hold for more than {time}",
 
@@ -381,6 +383,8 @@ export const SUPERVISOR_MESSAGES = Object.freeze({
     "dispositions.today": "Abschlusscodes heute: {list}",
     "dispositions.none": "ohne {count}",
     "alert.not_ready": "Länger als {time} nicht bereit",
+    "serviceLevel.interval": "¼ Std.: {percent}",
+    "serviceLevel.interval.title": "Der Servicelevel der laufenden Viertelstunde",
     "alert.wrap_up": "Länger als {time} in Nachbearbeitung",
     "alert.hold": "Anrufer länger als {time} gehalten",
 

@@ -496,7 +496,7 @@ export function queueFigures(stats, t = ENGLISH) {
  * Today's service level against its target (none for the totals): the percentage, the verdict
  * (`on`, `below`, or `none` without a target or a figure), and the target's words.
  */
-export function serviceLevel(percent, target, thresholdSecs, t = ENGLISH) {
+export function serviceLevel(percent, target, thresholdSecs, t = ENGLISH, interval = null) {
   const hasTarget = target !== null && target !== undefined;
   let sl = "none";
   if (percent !== null && hasTarget) sl = percent >= target ? "on" : "below";
@@ -505,13 +505,16 @@ export function serviceLevel(percent, target, thresholdSecs, t = ENGLISH) {
     const words = { percent: Number(target), secs: thresholdSecs };
     targetText = t(thresholdSecs === null || thresholdSecs === undefined ? "serviceLevel.target" : "serviceLevel.targetIn", words);
   }
-  return {
+  const level = {
     sl,
     key: `${percent}|${target}|${thresholdSecs}`,
     value: t.percent(percent),
     verdict: sl === "none" ? null : t(`serviceLevel.${sl}`),
     target: targetText,
   };
+  // The current quarter hour's beside today's, once it has one.
+  if (interval === null || interval === undefined) return level;
+  return { ...level, key: `${level.key}|${interval}`, interval: t("serviceLevel.interval", { percent: t.percent(interval) }) };
 }
 
 /** The lane a `queue_stats` is of: its queue and channel (`voice` where it names none). */

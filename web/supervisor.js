@@ -682,7 +682,8 @@ export function start() {
     setText(r.abandoned, figures.abandoned);
     setText(r.asa, figures.asa);
     r.waiting.dataset.level = figures.level;
-    renderServiceLevel(r.serviceLevel, serviceLevel(stats?.today?.service_level_percent ?? null, target, thresholdSecs, t));
+    const interval = stats?.interval?.service_level_percent ?? null;
+    renderServiceLevel(r.serviceLevel, serviceLevel(stats?.today?.service_level_percent ?? null, target, thresholdSecs, t, interval));
     renderConversationFigures(r, conversations);
     tickOldest(r, stats);
   }
@@ -715,6 +716,7 @@ export function start() {
         level.verdict ? h("span", { class: "sl-verdict" }, level.verdict) : null,
       ),
       level.target !== null ? h("span", { class: "sl-target" }, level.target) : null,
+      level.interval ? h("span", { class: "sl-interval", "data-role": "sl-interval", title: t("serviceLevel.interval.title") }, level.interval) : null,
     );
   }
 

@@ -3,7 +3,7 @@
 // (listen, whisper, barge), the PBX is told and the row says who is on the call; leaving, and
 // the call's end, take the supervisor off; each queue's dispositions today and each agent's day
 // (calls, average handle time, occupancy) show in the console, and an agent too long with a
-// caller on hold is highlighted. (The rules themselves, in Node:
+// caller on hold is highlighted; a queue's service level this quarter hour beside today's. (The rules themselves, in Node:
 // supervisor-state.test.mjs.)
 // Run: node --test --test-concurrency=1 console-floor.test.mjs
 
@@ -102,6 +102,8 @@ test("a supervisor joins, changes and leaves an agent's call from its row; the c
     await page.locator('[data-staffing="desk"] [data-role="dispositions"]').textContent(),
     "Dispositions today: Resolved 0 · Callback arranged 1 · none 0",
   );
+  // The quarter hour's service level beside today's: the call was answered at once.
+  await until(page, () => document.querySelector('tr[data-queue="desk"] [data-role="sl-interval"]')?.textContent === "¼ h: 100.0 %");
   await page.reload();
   await page.locator("[data-role=console][data-view=live]").waitFor(WAIT);
   await until(page, () => document.querySelector('tr[data-agent="agent3"] [data-role="day"]')?.textContent.startsWith("1 call"));

@@ -1067,3 +1067,10 @@ test("too long in a state (the tenant's alerts) and a queue past its own levels 
   assert.equal(queueAlert(view, "sales", sales, since + 21_000), "raised");
   assert.equal(queueAlert(view, "sales", sales, since + 41_000), "high");
 });
+
+test("the current quarter hour's service level beside today's", () => {
+  assert.equal(serviceLevel(81.96, 80, 20).interval, undefined, "none given: nothing said");
+  assert.equal(serviceLevel(81.96, 80, 20, undefined, 83.33).interval, "¼ h: 83.3 %");
+  assert.equal(serviceLevel(81.96, 80, 20, GERMAN, 83.33).interval, "¼ Std.: 83,3 %");
+  assert.notEqual(serviceLevel(81.96, 80, 20, undefined, 83.33).key, serviceLevel(81.96, 80, 20).key, "a new interval figure redraws the cell");
+});
