@@ -272,7 +272,6 @@ impl CallRecords {
                 connected_at,
                 disposition,
                 notes,
-                ..
             } => {
                 // The agent's work on the call it left: its after-call entry names the record.
                 let Some(after_call) = self.after_call.get(agent) else {
@@ -281,7 +280,7 @@ impl CallRecords {
                 if let Some(record) = self.open.get_mut(&after_call.key)
                     && &record.call == call
                 {
-                    record.disposed(*connected_at, disposition, notes);
+                    record.disposed(*connected_at, disposition, notes.as_deref());
                 }
             }
             // Supervisors on a call are in the audit log, not in the call's record.

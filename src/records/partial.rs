@@ -134,12 +134,12 @@ impl Partial {
         &mut self,
         connected_at: Timestamp,
         disposition: &Option<DispositionCode>,
-        notes: &str,
+        notes: Option<&str>,
     ) {
-        let gave = disposition.is_some() || !notes.is_empty();
+        let gave = disposition.is_some() || notes.is_some();
         if gave && self.disposed_by_connected_at <= Some(connected_at) {
             self.disposition = disposition.clone();
-            self.notes = (!notes.is_empty()).then(|| notes.to_owned());
+            self.notes = notes.map(str::to_owned);
             self.disposed_by_connected_at = Some(connected_at);
         }
     }

@@ -1122,7 +1122,7 @@ fn message_text(word: &str) -> String {
 /// | CallPriorityChanged | `priority c1 5` |
 /// | CallLeft | `left c1 from support completed|abandoned|timed_out|refused` |
 /// | MonitorChanged | `monitor c1 of a by sup listen|whisper|barge`, `unmonitor c1 of a by sup ended|call_left` |
-/// | CallHandled | `handled c1 by a in support talk 10000ms hold 0ms wrap_up 5000ms [disposition resolved] [notes two_words]` |
+/// | CallHandled | `handled c1 by a [disposition resolved] [notes two_words]` |
 /// | QueueChanged | `changed support` |
 pub fn render_event(event: &Event, start: Timestamp) -> String {
     match event {
@@ -1194,22 +1194,15 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
         Event::CallHandled {
             agent,
             call,
-            queue,
-            talk_ms,
-            hold_ms,
-            wrap_up_ms,
             disposition,
             notes,
             ..
         } => {
-            let mut words = format!(
-                "handled {call} by {agent} in {queue} talk {talk_ms}ms hold {hold_ms}ms \
-                 wrap_up {wrap_up_ms}ms"
-            );
+            let mut words = format!("handled {call} by {agent}");
             if let Some(code) = disposition {
                 words.push_str(&format!(" disposition {code}"));
             }
-            if !notes.is_empty() {
+            if let Some(notes) = notes {
                 words.push_str(&format!(" notes {}", notes.replace(' ', "_")));
             }
             words

@@ -146,20 +146,18 @@ pub enum Event {
         ended: Option<MonitorEnd>,
     },
     /// An agent's work on a call is over (its wrap-up ended, or talk did where the queue has
-    /// none): what the agent's day and the call's record keep of it. Counted in `queue`, the
-    /// queue the agent answered it in.
+    /// none), with the disposition and notes it gave: what the call's record keeps of it (the
+    /// agent's day keeps the rest, [`crate::AgentDay`]). Small: every event of every call moves
+    /// through the queue of events.
     CallHandled {
         agent: AgentId,
         call: CallId,
-        queue: QueueId,
-        /// The caller's number, as the call's data gave it.
-        caller: Option<String>,
+        /// When the agent was connected: of the agents who handled a transferred call, the
+        /// last connected speaks for it.
         connected_at: Timestamp,
-        talk_ms: u64,
-        hold_ms: u64,
-        wrap_up_ms: u64,
         disposition: Option<DispositionCode>,
-        notes: String,
+        /// `None` when the agent wrote none.
+        notes: Option<Box<str>>,
     },
     CallHeld {
         call: CallId,

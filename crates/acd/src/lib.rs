@@ -714,7 +714,7 @@ impl Acd {
         Some(AgentDayView {
             today_start: self.stats.today_start(),
             state_ms: agent.day.state_ms_at(agent.status().kind(), self.now),
-            day: agent.day.clone(),
+            day: (*agent.day).clone(),
         })
     }
 

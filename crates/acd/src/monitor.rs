@@ -134,6 +134,9 @@ impl Acd {
 
     /// The call leaves the agent: every supervisor on it leaves with it.
     pub(crate) fn monitors_leave(&mut self, index: usize) {
+        if self.agents[index].monitors.is_empty() {
+            return;
+        }
         let AgentStatus::OnCall { call, .. } = self.agents[index].status().clone() else {
             return;
         };
