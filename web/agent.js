@@ -279,7 +279,12 @@ export function start() {
     view = next;
     render();
     if (dayMoved) loadDay();
-    if (connected) void loadTargets();
+    if (connected) {
+      // A new call starts with no target chosen, whatever was chosen for the last one.
+      byRole("transfer-targets").value = "";
+      button("transfer").disabled = true;
+      void loadTargets();
+    }
   });
   client.addEventListener("state", (e) => {
     // How the lost connection closed: 1012 says the server was stopping (rejoinNote).

@@ -87,6 +87,8 @@ test("a required disposition holds End wrap-up back until saved; code and notes 
   await pbx.arrive("disp-1", { queue: "desk", caller: "+4930555020" });
   await page.getByRole("button", { name: "Accept" }).click();
   await state(page, "on_call");
+  // A target chosen on this call (and not used) ...
+  await page.getByLabel("Transfer to").selectOption("queue:desk");
   await page.getByRole("button", { name: "Hang up" }).click();
   await state(page, "wrap_up");
 
@@ -154,6 +156,13 @@ test("a required disposition holds End wrap-up back until saved; code and notes 
   assert.ok(mine.time_in_state.wrap_up > 0 && mine.time_in_state.on_call > 0, JSON.stringify(mine));
   assert.deepEqual(mine.recent.map((c) => [c.call, c.disposition]), [["disp-1", "callback"]]);
   await screenshot(page, "agent-my-day");
+
+  // ... is not chosen for the next call: it starts with nothing chosen.
+  await pbx.arrive("disp-2", { queue: "desk", caller: "+4930555021" });
+  await page.getByRole("button", { name: "Accept" }).click();
+  await state(page, "on_call");
+  assert.equal(await page.getByLabel("Transfer to").inputValue(), "");
+  assert.equal(await page.getByRole("button", { name: "Transfer" }).isDisabled(), true);
   assert.deepEqual(errors, []);
   assert.ok(shot);
 });
