@@ -66,7 +66,7 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64
     sent
 }
 
-/// The supervisors on an agent's call now, as the `monitor` events that put them there.
+/// The supervisors on an agent's call now, as the `monitoring` events that put them there.
 fn monitors(view: &AgentView) -> impl Iterator<Item = Arc<str>> + '_ {
     let call = match &view.status {
         AgentStatus::OnCall { call, .. } => Some(call),
