@@ -191,15 +191,28 @@ pub struct AgentToday {
 
 impl AgentToday {
     pub fn new(agent: &str, view: &AgentDayView) -> AgentToday {
-        let day = MyDay::new(view);
         AgentToday {
             agent: agent.to_owned(),
-            handled: day.handled,
-            aht_secs: day.aht_secs,
-            time_in_state: day.time_in_state,
-            occupancy_percent: day.occupancy_percent,
+            handled: view.day.handled,
+            aht_secs: aht_secs(view),
+            time_in_state: time_in_state(view),
+            occupancy_percent: percent(view.occupancy()),
         }
     }
+}
+
+/// A day's AHT in seconds, `my_day`'s and `agents_today`'s.
+fn aht_secs(view: &AgentDayView) -> Option<f64> {
+    view.aht_ms().map(|ms| round(ms / 1000.0))
+}
+
+/// A day's time in each state but logged out, in seconds, `my_day`'s and `agents_today`'s.
+fn time_in_state(view: &AgentDayView) -> BTreeMap<&'static str, f64> {
+    AgentStatusKind::ALL
+        .into_iter()
+        .filter(|kind| *kind != AgentStatusKind::LoggedOut)
+        .map(|kind| (kind.name(), secs(view.in_state(kind))))
+        .collect()
 }
 
 /// One of [`MyDay`]'s last calls.
@@ -228,12 +241,8 @@ impl MyDay {
             talk_secs: secs(day.talk_ms),
             hold_secs: secs(day.hold_ms),
             wrap_up_secs: secs(day.wrap_up_ms),
-            aht_secs: view.aht_ms().map(|ms| round(ms / 1000.0)),
-            time_in_state: AgentStatusKind::ALL
-                .into_iter()
-                .filter(|kind| *kind != AgentStatusKind::LoggedOut)
-                .map(|kind| (kind.name(), secs(view.in_state(kind))))
-                .collect(),
+            aht_secs: aht_secs(view),
+            time_in_state: time_in_state(view),
             occupancy_percent: percent(view.occupancy()),
             recent: day
                 .recent

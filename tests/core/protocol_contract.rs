@@ -493,7 +493,15 @@ fn replies() -> Vec<Reply> {
         (40, "hangup agent1 c2"),
         (70, "tick"),
     ];
-    let mut days = vec![acd.agent_day(&AgentId::new("agent1")).unwrap()];
+    // Each read as both replies at once: a day borrows the core it is read from.
+    let read = |acd: &Acd| {
+        let view = acd.agent_day(&AgentId::new("agent1")).unwrap();
+        (
+            outbound::MyDay::new(&view),
+            outbound::AgentToday::new("agent1", &view),
+        )
+    };
+    let mut days = vec![read(&acd)];
     for (secs, command) in script {
         let now = start + jiff::SignedDuration::from_secs(secs);
         match command {
@@ -503,21 +511,18 @@ fn replies() -> Vec<Reply> {
                 .unwrap_or_else(|e| panic!("at {secs} s: {e}")),
         }
     }
-    days.push(acd.agent_day(&AgentId::new("agent1")).unwrap());
-    assert_eq!(days[1].day.handled, 2);
-    for day in &days {
+    days.push(read(&acd));
+    assert_eq!(days[1].0.handled, 2);
+    for (day, _) in &days {
         replies.push(Reply::Ack {
             id: "17".into(),
-            result: Some(serde_json::to_value(outbound::MyDay::new(day)).unwrap()),
+            result: Some(serde_json::to_value(day).unwrap()),
         });
     }
     // `agents_today`: a page with more after it, and the last one.
     for next in [Some("agent1".to_owned()), None] {
         let page = outbound::AgentsTodayPage {
-            agents: days
-                .iter()
-                .map(|day| outbound::AgentToday::new("agent1", day))
-                .collect(),
+            agents: days.iter().map(|(_, today)| today.clone()).collect(),
             next,
         };
         replies.push(Reply::Ack {

@@ -92,15 +92,17 @@ impl AgentDay {
 
 /// An agent's day as read at an instant ([`crate::Acd::agent_day`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentDayView {
+pub struct AgentDayView<'a> {
     /// When today began (local midnight in the tenant's zone).
     pub today_start: Timestamp,
     /// Time in each state today up to the read, by [`AgentStatusKind::ALL`]'s order.
     pub state_ms: [u64; 6],
-    pub day: AgentDay,
+    /// The agent's day as the core holds it, borrowed: a page of 500 agents' figures copies
+    /// none of their last calls.
+    pub day: &'a AgentDay,
 }
 
-impl AgentDayView {
+impl AgentDayView<'_> {
     /// Time in a state today.
     pub fn in_state(&self, kind: AgentStatusKind) -> u64 {
         self.state_ms[slot(kind)]

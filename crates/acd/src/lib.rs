@@ -709,12 +709,12 @@ impl Acd {
 
     /// The agent's own day up to now: since local midnight (`today_start`), its time in each
     /// state counted to now.
-    pub fn agent_day(&self, id: &AgentId) -> Option<AgentDayView> {
+    pub fn agent_day(&self, id: &AgentId) -> Option<AgentDayView<'_>> {
         let agent = &self.agents[*self.agent_by_id.get(id)?];
         Some(AgentDayView {
             today_start: self.stats.today_start(),
             state_ms: agent.day.state_ms_at(agent.status().kind(), self.now),
-            day: (*agent.day).clone(),
+            day: &agent.day,
         })
     }
 

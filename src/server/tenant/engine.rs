@@ -848,10 +848,13 @@ impl Engine {
                 .iter()
                 .map(|r| named(r.code.as_str(), &r.label))
                 .collect(),
-            alerts: Alerts {
-                not_ready_secs: self.acd.alerts().not_ready_secs,
-                wrap_up_secs: self.acd.alerts().wrap_up_secs,
-                hold_secs: self.acd.alerts().hold_secs,
+            alerts: {
+                let alerts = self.acd.alerts();
+                Alerts {
+                    not_ready_secs: alerts.not_ready_secs,
+                    wrap_up_secs: alerts.wrap_up_secs,
+                    hold_secs: alerts.hold_secs,
+                }
             },
             data_labels: self
                 .acd
