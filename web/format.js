@@ -170,3 +170,29 @@ export function formatSeconds(secs, locale = undefined) {
   const value = Math.max(0, secs);
   return value < 59.95 ? `${formatNumber(value, 1, locale)} s` : formatDuration(Math.round(value));
 }
+
+/**
+ * How loud a figure is against its queue's `[warning, alarm]` (`thresholds` of the AuthResult):
+ * `high` at or past the alarm, `raised` at or past the warning, else (or without levels, or
+ * without a figure) `none`. The wallboard's tiles and the console's rows both go by it.
+ */
+export function alertOf(value, levels) {
+  if (!Array.isArray(levels) || value === null || value === undefined) return "none";
+  if (value >= levels[1]) return "high";
+  if (value >= levels[0]) return "raised";
+  return "none";
+}
+
+/**
+ * How loud a longest wait of `secs` is: against the queue's own `levels` where it sets them
+ * (`alertOf`), else past its service level's `threshold` (`raised`) and past twice it (`high`).
+ * `over` is the limit passed, for the words beside it (null when none is).
+ */
+export function waitAlert(secs, levels, threshold) {
+  if (Array.isArray(levels)) {
+    const alert = alertOf(secs, levels);
+    return { alert, over: alert === "high" ? levels[1] : alert === "raised" ? levels[0] : null };
+  }
+  if (threshold === null || threshold === undefined || !(secs > threshold)) return { alert: "none", over: null };
+  return { alert: secs > 2 * threshold ? "high" : "raised", over: threshold };
+}

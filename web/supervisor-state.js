@@ -24,6 +24,7 @@ import {
   BUSY_STATES,
   STATE_LABELS,
   VOICE,
+  alertOf,
   formatDuration,
   laneKey,
   lanesOf,
@@ -34,6 +35,7 @@ import {
   secondsSince,
   setBy,
   stateLabel,
+  waitAlert,
 } from "./format.js";
 import { translator } from "./i18n.js";
 import { SUPERVISOR_MESSAGES } from "./supervisor-messages.js";
@@ -656,19 +658,13 @@ export function agentAlert(view, id, nowMs, t = ENGLISH) {
 export function queueAlert(view, queue, stats, nowMs) {
   if (!stats) return "none";
   const levels = (view.session?.queues ?? []).find((q) => q.id === queue && (q.channel ?? VOICE) === (stats.channel ?? VOICE))?.thresholds;
-  const of = (value, pair) => {
-    if (!Array.isArray(pair) || value === null || value === undefined) return 0;
-    return value >= pair[1] ? 2 : value >= pair[0] ? 1 : 0;
-  };
-  const threshold = stats.service_level?.threshold_secs;
-  const waitLevels = levels?.oldest_wait_secs ?? (threshold ? [threshold + 0.001, 2 * threshold + 0.001] : null);
   const waited = stats.oldest_waiting_since ? (nowMs - Date.parse(stats.oldest_waiting_since)) / 1000 : null;
-  const loudest = Math.max(
-    of(stats.waiting, levels?.waiting),
-    of(waited, waitLevels),
-    of(stats.today?.abandonment_rate_percent, levels?.abandonment_percent),
-  );
-  return ["none", "raised", "high"][loudest];
+  const alerts = [
+    alertOf(stats.waiting, levels?.waiting),
+    waited === null ? "none" : waitAlert(waited, levels?.oldest_wait_secs, stats.service_level?.threshold_secs).alert,
+    alertOf(stats.today?.abandonment_rate_percent, levels?.abandonment_percent),
+  ];
+  return ["high", "raised"].find((loud) => alerts.includes(loud)) ?? "none";
 }
 
 /** The monitoring modes, in the order the console offers them. */

@@ -12,11 +12,11 @@
 // `t` the functions that word something take last (i18n.js, with wallboard-messages.js);
 // English without one.
 
-import { VOICE, formatDuration, laneCounts, laneKey, lanesOf, namesById, secondsSince } from "./format.js";
+import { VOICE, alertOf, formatDuration, laneCounts, laneKey, lanesOf, namesById, secondsSince, waitAlert } from "./format.js";
 import { translator } from "./i18n.js";
 import { WALLBOARD_MESSAGES } from "./wallboard-messages.js";
 
-export { VOICE, laneKey } from "./format.js";
+export { VOICE, alertOf, laneKey } from "./format.js";
 export { WALLBOARD_MESSAGES } from "./wallboard-messages.js";
 
 /** The board's words in English: the translator of a caller that passes none. */
@@ -512,18 +512,6 @@ export function tileFigures(view, lane, t = ENGLISH) {
 }
 
 /**
- * How loud a figure is against its queue's `[warning, alarm]` (`thresholds` of the AuthResult):
- * `high` at or past the alarm, `raised` at or past the warning, else (or without levels, or
- * without a figure) `none`.
- */
-export function alertOf(value, levels) {
-  if (!Array.isArray(levels) || value === null || value === undefined) return "none";
-  if (value >= levels[1]) return "high";
-  if (value >= levels[0]) return "raised";
-  return "none";
-}
-
-/**
  * A tile's longest wait at `nowMs` (the board's clock, `clockNow`; `lane` is its lane's key, or
  * null for the totals): its text, how loud the alert (`none`, `raised` past the service level's
  * threshold, `high` past twice it) and the note beside the label.
@@ -536,13 +524,6 @@ export function longestWait(view, lane, nowMs, t = ENGLISH) {
   const secs = Math.max(0, secondsSince(since, nowMs));
   // The queue's own levels where it sets them; else the service level's threshold and twice it.
   const levels = lane === null ? null : view.thresholds.get(lane)?.oldest_wait_secs;
-  if (Array.isArray(levels)) {
-    const alert = alertOf(secs, levels);
-    const over = alert === "high" ? levels[1] : levels[0];
-    return { text: formatDuration(secs), alert, note: alert === "none" ? "" : t("wait.over", { secs: over }) };
-  }
-  if (threshold !== null && secs > threshold) {
-    return { text: formatDuration(secs), alert: secs > 2 * threshold ? "high" : "raised", note: t("wait.over", { secs: threshold }) };
-  }
-  return { text: formatDuration(secs), alert: "none", note: "" };
+  const { alert, over } = waitAlert(secs, levels, threshold);
+  return { text: formatDuration(secs), alert, note: over === null ? "" : t("wait.over", { secs: over }) };
 }
