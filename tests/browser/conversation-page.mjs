@@ -15,21 +15,7 @@ export const PATIENCE = 60000;
  * is a voice queue of its own: the simulator's callers wait in `support`, and an agent with a
  * skill there would be rung by them the moment it is ready.
  */
-export const CHAT_TOML = `${toml.channel({ id: "chat", name: "Web chat", capacity: 3 })}
-[[tenants.queues]]
-id = "chat"
-name = "Chat"
-channel = "chat"
-ring_timeout_secs = 120
-wrap_up_secs = 6
-
-[[tenants.queues]]
-id = "chat-billing"
-name = "Chat billing"
-channel = "chat"
-ring_timeout_secs = 120
-wrap_up_secs = 6
-
+export const CHAT_TOML = `${toml.channel({ id: "chat", name: "Web chat", capacity: 3 })}${toml.chatQueue({ id: "chat", name: "Chat" })}${toml.chatQueue({ id: "chat-billing", name: "Chat billing" })}
 [[tenants.queues]]
 id = "hotline"
 name = "Hotline"

@@ -19,6 +19,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { PASSWORD, launchBrowser, screenshot, signIn, startServer, toml, watchErrors } from "./harness.mjs";
 import { connector, messaging, telephony } from "./connectors.mjs";
+import { holdIdle } from "./diagnostics-page.mjs";
 import { CHAT_TOML } from "./conversation-page.mjs";
 import { measureContrast } from "./contrast.mjs";
 
@@ -240,14 +241,7 @@ test("the WebAgent in the dark: every state of a call, beside chats", TEST, asyn
 /** The supervisor's tenant: a desk queue for ringing and wrap-up, a queue answered late, a chat queue. */
 const SUPERVISOR_TOML = [
   toml.channel({ id: "chat", name: "Web chat", capacity: 3 }),
-  `
-[[tenants.queues]]
-id = "chat"
-name = "Chat"
-channel = "chat"
-ring_timeout_secs = 120
-wrap_up_secs = 6
-`,
+  toml.chatQueue({ id: "chat", name: "Chat" }),
   toml.callQueue({ id: "desk", name: "Service Desk" }).replace("wrap_up_secs = 30", "wrap_up_secs = 600"),
   toml.callQueue({ id: "late", name: "Late Line", thresholdSecs: 1 }),
   toml.agent({ id: "agent3", name: "Chris Ring", skills: { desk: 1 } }),
@@ -454,15 +448,7 @@ test("the connection check in the dark: works, blocked and buffered, and the idl
   assert.deepEqual(await verdicts(), { wss: "works", ws: "blocked", sse: "buffered", poll: "works" });
   await check("checked: works, blocked, buffered");
 
-  await page.getByRole("button", { name: "Hold an idle connection for 2 seconds" }).click();
-  await page.waitForFunction(
-    () => {
-      const rows = [...document.querySelectorAll("[data-role=idle-results] tr")];
-      return rows.length === 3 && rows.every((row) => row.querySelector(".verdict").dataset.status !== "checking");
-    },
-    null,
-    WAIT,
-  );
+  await holdIdle(page, "2 seconds", WAIT);
   await page.getByRole("button", { name: "Copy the report" }).click();
   await page.locator("[data-role=copied]").getByText("Copied.").waitFor(WAIT);
   await check("idle check done, report copied");

@@ -22,6 +22,7 @@ import {
 } from "../../web/diagnostics-verdict.js";
 import { DIAGNOSTICS_MESSAGES } from "../../web/diagnostics-messages.js";
 import { translator } from "../../web/i18n.js";
+import { holdIdle } from "./diagnostics-page.mjs";
 import { launchBrowser, screenshot, startServer, watchErrors } from "./harness.mjs";
 
 // --- The judgement, in Node -------------------------------------------------------------------
@@ -379,18 +380,6 @@ const report = (page) => page.locator("[data-role=report]").inputValue();
 
 /** A row's cells as text: label, figures and advice. */
 const rowText = (page, rung, table = "results") => page.locator(`[data-role=${table}] tr[data-rung=${rung}]`).innerText();
-
-async function holdIdle(page, length = "2 seconds") {
-  await page.getByRole("button", { name: `Hold an idle connection for ${length}` }).click();
-  await page.waitForFunction(
-    () => {
-      const rows = [...document.querySelectorAll("[data-role=idle-results] tr")];
-      return rows.length === 3 && rows.every((row) => row.querySelector(".verdict").dataset.status !== "checking");
-    },
-    null,
-    WAIT,
-  );
-}
 
 test("from an http page every rung works, the WebAgent would take WSS, and the report says so", TEST, async (t) => {
   const { server, page, errors } = await setUp(t);

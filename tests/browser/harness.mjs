@@ -56,6 +56,14 @@ id = "${id}"
 name = "${name}"
 capacity = ${capacity}
 `,
+  chatQueue: ({ id, name, channel = "chat" }) => `
+[[tenants.queues]]
+id = "${id}"
+name = "${name}"
+channel = "${channel}"
+ring_timeout_secs = 120
+wrap_up_secs = 6
+`,
   callQueue: ({ id, name, thresholdSecs = 20, target = 80 }) => `
 [[tenants.queues]]
 id = "${id}"

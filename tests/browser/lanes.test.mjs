@@ -28,14 +28,7 @@ channels = ["voice", "chat"]
 service_level = { threshold_secs = 20, target_percent = 80 }
 ring_timeout_secs = 120
 wrap_up_secs = 30
-
-[[tenants.queues]]
-id = "chat"
-name = "Chat"
-channel = "chat"
-ring_timeout_secs = 120
-wrap_up_secs = 6
-
+${toml.chatQueue({ id: "chat", name: "Chat" })}
 [[tenants.agents]]
 id = "agent3"
 name = "Chris Lanes"
