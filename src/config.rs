@@ -27,7 +27,7 @@ use toml::de::DeTable;
 
 use crate::acd::config::{
     AgentAlerts, AgentConfig, ChannelConfig, Config, DispositionConfig, Escalation, EscalationStep,
-    MaxWait, QueueConfig, ReasonConfig, RoutingConfig, Strategy, Thresholds,
+    MaxWait, QueueConfig, ReasonConfig, RoutingConfig, Strategy, TelephonyFeatures, Thresholds,
 };
 use crate::acd::{AgentId, ChannelId, DispositionCode, QueueId, ReasonCode};
 
@@ -363,6 +363,12 @@ fn build_tenant(at: &FieldPath, raw: RawTenant) -> Result<TenantConfig, Problem>
             .into_iter()
             .map(|(key, label)| (key, label.0))
             .collect(),
+        telephony: raw
+            .telephony
+            .map_or_else(TelephonyFeatures::default, |t| TelephonyFeatures {
+                consult: t.consult,
+                conference: t.conference,
+            }),
     };
     acd.validate().map_err(|error| {
         let what = entry_path(&error.what, &entry_of_lane);

@@ -88,6 +88,15 @@ export function emptyView() {
     /** The call this agent answered last and the queue it answered it in (`{call, queue}`): kept
      *  after the call left, for its wrap-up's dispositions; null before the first. */
     handled: null,
+    /** What the tenant's telephony connector carries out beyond blind transfer (the AuthResult's
+     *  `telephony`): the consultation and conference controls show only where true. */
+    telephony: Object.freeze({ consult: false, conference: false }),
+    /** The consultation going on that this agent is in, consulting (`agent`) or consulted
+     *  (`with`): its last `consultation` event; null when there is none. */
+    consult: null,
+    /** The last consultation of this agent that ended (its `consultation` event), until the
+     *  agent's next one or its state moves on: the page says how it ended. */
+    consultEnded: null,
   });
 }
 
@@ -116,6 +125,10 @@ export function signedIn(view, session) {
     laneCounts: laneCounts(session.queues),
     dispositions: dispositionsOf(session.queues),
     dataLabels: new Map((session.data_labels ?? []).map(({ id, name }) => [id, name])),
+    telephony: Object.freeze({
+      consult: Boolean(session.telephony?.consult),
+      conference: Boolean(session.telephony?.conference),
+    }),
   });
 }
 
@@ -132,6 +145,8 @@ export function reset(view) {
     pendingBy: null,
     calls: new Map(),
     queues: new Map(),
+    consult: null,
+    consultEnded: null,
   });
 }
 
@@ -144,8 +159,12 @@ function withoutCall(calls, id) {
   return next;
 }
 
-/** An event names no agent, or this one (any, until the session says who this is). */
+/**
+ * An event names no agent, or this one (any, until the session says who this is); a
+ * consultation also concerns the agent it consults (`with`).
+ */
 function concernsMe(view, event) {
+  if (event.type === "consultation" && view.me !== null && event.with === view.me) return true;
   return event.agent === undefined || view.me === null || event.agent === view.me;
 }
 
@@ -185,9 +204,37 @@ export function reduce(view, event) {
     }
     case "queue_waiting":
       return next({ queues: new Map(view.queues).set(waitingLane(view, event), event) });
+    case "consultation":
+      return reduceConsultation(view, event, next);
     default:
       return view;
   }
+}
+
+/**
+ * A consultation this agent is in. Consulted, the agent learns of the call from it alone: while
+ * it rings it is this agent's offer (with who asks, `consultFrom`), and it stays this agent's
+ * call only when the transfer completes (its `call_connected` follows and finds what is known).
+ */
+function reduceConsultation(view, event, next) {
+  const consulted = event.with === view.me;
+  if (event.status !== "ended") {
+    const offered =
+      consulted && event.status === "ringing"
+        ? withCall(view.calls, event.call, {
+            call: event.call,
+            queue: event.queue,
+            caller: event.caller ?? null,
+            dialled: event.dialled ?? null,
+            data: event.data ?? {},
+            ring_deadline: event.ring_deadline,
+            consultFrom: event.agent,
+          })
+        : view.calls;
+    return next({ consult: event, consultEnded: null, calls: offered });
+  }
+  const calls = consulted && event.reason !== "transferred" ? withoutCall(view.calls, event.call) : view.calls;
+  return next({ consult: null, consultEnded: event, calls });
 }
 
 /**
@@ -539,6 +586,12 @@ export function agentActions(view, t = ENGLISH) {
   const onCall = state === "on_call";
   const onHold = onCall && Boolean(view.agent.on_hold);
   const wrapUp = state === "wrap_up";
+  // A consultation on the call: the consulting agent steers it; the consulted one may only
+  // answer, reject or leave it. Neither holds or blind-transfers the caller meanwhile.
+  const consult = view.consult;
+  const consulting = onCall && consult !== null && consult.agent === view.me;
+  const consulted = consult !== null && consult.with === view.me;
+  const answered = consult !== null && consult.status !== "ringing";
   const action = (shown, enabled = true, label = undefined) => ({ shown, enabled, label });
   return {
     login: action(!loggedIn),
@@ -548,10 +601,14 @@ export function agentActions(view, t = ENGLISH) {
     clear_pending: action(Boolean(view.pending)),
     accept: action(offer),
     reject: action(offer),
-    hold: action(onCall && !onHold),
-    resume: action(onHold),
-    transfer: action(onCall),
-    hangup: action(onCall),
+    hold: action(onCall && !onHold && consult === null),
+    resume: action(onHold && consult === null),
+    transfer: action(onCall && consult === null),
+    consult: action(onCall && consult === null && view.telephony.consult),
+    complete_transfer: action(consulting, answered),
+    conference: action(consulting && view.telephony.conference, answered && consult.status !== "conference"),
+    cancel_consult: action(consulting),
+    hangup: action(onCall, true, consulted ? t("consult.leave") : t("call.hangUp")),
     end_wrap_up: action(wrapUp),
     extend_wrap_up: action(wrapUp),
     sign_out: { shown: true, enabled: !busy, label: undefined, title: busy ? t("action.signOutBusy") : "" },
@@ -714,7 +771,30 @@ export const GUARD_MS = 1000;
  * (the agent is ready, and the next call comes), the agent's day (log out, now or after this
  * call) and the page's session (sign out, which logs out too).
  */
-export const GUARDED_ACTIONS = new Set(["hangup", "end_wrap_up", "logout", "sign_out"]);
+export const GUARDED_ACTIONS = new Set(["hangup", "complete_transfer", "end_wrap_up", "logout", "sign_out"]);
+
+/**
+ * What the page says of a consultation this agent is in, or of the last one that ended:
+ * `{heading, line}` (`heading` for the offer panel, while it rings here; else null and the
+ * line goes on the call's panel), or null.
+ */
+export function consultText(view, t = ENGLISH) {
+  // The tenant's agents come from list_agents; the AuthResult names only this one.
+  const name = (id) => view.directory.find((agent) => agent.id === id)?.name ?? view.names.agents.get(id) ?? id;
+  const consult = view.consult;
+  if (consult !== null) {
+    const consulted = consult.with === view.me;
+    const other = name(consulted ? consult.agent : consult.with);
+    const key = `consult.${consulted ? "with" : "by"}.${consult.status}`;
+    const asked = consulted && consult.status === "ringing";
+    return { heading: asked ? t("consult.offerHeading", { name: other }) : null, line: t(key, { name: other }) };
+  }
+  const ended = view.consultEnded;
+  if (ended === null || agentState(view) !== "on_call" || ended.agent !== view.me || ended.call !== view.agent.call) {
+    return null;
+  }
+  return { heading: null, line: t(`consult.ended.${ended.reason}`, { name: name(ended.with) }) };
+}
 
 /**
  * Whether a press of `action` is ignored: a guarded control (GUARDED_ACTIONS), pressed within
@@ -773,6 +853,12 @@ export function command(view, action, { reason, target, extendSecs } = {}) {
       const [kind, id] = String(target).split(":");
       return ["transfer", { call, [kind]: id }];
     }
+    case "consult":
+      return ["consult", { call, agent: String(target).split(":")[1] }];
+    case "complete_transfer":
+    case "conference":
+    case "cancel_consult":
+      return [action, { call }];
     case "extend_wrap_up":
       return ["extend_wrap_up", { secs: Number(extendSecs) }];
     default:

@@ -24,6 +24,7 @@ import {
   clocks,
   command,
   connectedCall,
+  consultText,
   conversationTargets,
   controlsChanged,
   dayChanged,
@@ -282,7 +283,7 @@ export function start() {
     if (connected) {
       // A new call starts with no target chosen, whatever was chosen for the last one.
       byRole("transfer-targets").value = "";
-      button("transfer").disabled = true;
+      targetChosen();
       void loadTargets();
     }
   });
@@ -390,7 +391,15 @@ export function start() {
     );
     const still = [...targets.queues, ...targets.agents].find((t) => t.value === target && t.available !== false);
     select.value = still ? target : "";
-    button("transfer").disabled = !select.value;
+    targetChosen();
+  }
+
+  /** Transfer needs a target chosen; a consultation, an agent. */
+  function targetChosen() {
+    const target = byRole("transfer-targets").value;
+    button("transfer").disabled = !target;
+    button("consult").disabled = !target.startsWith("agent:");
+    button("consult").title = target.startsWith("agent:") ? "" : t("consult.pickAgent");
   }
 
   /**
@@ -412,9 +421,7 @@ export function start() {
     await loadDirectory();
   }
   byRole("transfer-targets").addEventListener("focus", () => void loadTargets());
-  byRole("transfer-targets").addEventListener("change", () => {
-    button("transfer").disabled = !byRole("transfer-targets").value;
-  });
+  byRole("transfer-targets").addEventListener("change", targetChosen);
   setInterval(() => {
     if (client.state === State.LIVE && agentState(view) === "on_call") void loadTargets();
   }, 10000);
@@ -467,6 +474,10 @@ export function start() {
     const offerWasHidden = offerPanel.hidden;
     offerPanel.hidden = !ringing;
     conversations.setCallRinging(Boolean(ringing));
+    const consult = consultText(view, t);
+    byRole("offer-heading").textContent = consult?.heading ?? t("offer.heading");
+    byRole("offer-consult").hidden = !consult?.heading;
+    byRole("offer-consult").textContent = consult?.heading ? consult.line : "";
     if (ringing) {
       const facts = callFacts(view, ringing, t);
       byRole("offer-caller").textContent = facts.caller;
@@ -485,10 +496,20 @@ export function start() {
       byRole("call-queue").textContent = facts.queue;
       byRole("call-dialled").textContent = facts.dialled;
       fillData(byRole("call-data"), facts.data);
-      byRole("held").hidden = !actions.resume.shown;
-      byRole("hold-line").hidden = !actions.resume.shown;
+      const held = Boolean(view.agent?.on_hold);
+      byRole("held").hidden = !held;
+      byRole("hold-line").hidden = !held;
       button("hold").hidden = !actions.hold.shown;
       button("resume").hidden = !actions.resume.shown;
+      const line = consult && !consult.heading ? consult.line : "";
+      if (byRole("consult-line").textContent !== line) byRole("consult-line").textContent = line;
+      byRole("transfer-targets").hidden = !actions.transfer.shown;
+      button("transfer").hidden = !actions.transfer.shown;
+      for (const step of ["consult", "complete_transfer", "conference", "cancel_consult"]) {
+        button(step).hidden = !actions[step].shown;
+      }
+      for (const step of ["complete_transfer", "conference"]) button(step).disabled = !actions[step].enabled;
+      button("hangup").textContent = actions.hangup.label;
     }
     byRole("wrap-up").hidden = !actions.end_wrap_up.shown;
     renderDisposition(actions);

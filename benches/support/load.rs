@@ -75,6 +75,7 @@ pub fn config(agents: usize) -> Config {
         not_ready_reasons: Vec::new(),
         routing: RoutingConfig::default(),
         alerts: Default::default(),
+        telephony: Default::default(),
         data_labels: Vec::new(),
         channels: Vec::new(),
     }

@@ -10,8 +10,12 @@ import type { CallAnswered } from "./client/call_answered.js";
 import type { CallArrived } from "./client/call_arrived.js";
 import type { CallEnded } from "./client/call_ended.js";
 import type { CallerHungUp } from "./client/caller_hung_up.js";
+import type { CancelConsult } from "./client/cancel_consult.js";
 import type { ClearPending } from "./client/clear_pending.js";
 import type { CloseConversation } from "./client/close_conversation.js";
+import type { CompleteTransfer } from "./client/complete_transfer.js";
+import type { Conference } from "./client/conference.js";
+import type { Consult } from "./client/consult.js";
 import type { ConversationArrived } from "./client/conversation_arrived.js";
 import type { CustomerLeft } from "./client/customer_left.js";
 import type { CustomerMessage } from "./client/customer_message.js";
@@ -54,6 +58,7 @@ import type { CallLeft } from "./server/call_left.js";
 import type { CallResumed } from "./server/call_resumed.js";
 import type { CallState } from "./server/call_state.js";
 import type { CallTransferred } from "./server/call_transferred.js";
+import type { Consultation } from "./server/consultation.js";
 import type { ConversationAccepted } from "./server/conversation_accepted.js";
 import type { ConversationClosed } from "./server/conversation_closed.js";
 import type { ConversationLeft } from "./server/conversation_left.js";
@@ -82,8 +87,12 @@ export type {
   CallArrived,
   CallEnded,
   CallerHungUp,
+  CancelConsult,
   ClearPending,
   CloseConversation,
+  CompleteTransfer,
+  Conference,
+  Consult,
   ConversationArrived,
   CustomerLeft,
   CustomerMessage,
@@ -126,6 +135,7 @@ export type {
   CallResumed,
   CallState,
   CallTransferred,
+  Consultation,
   ConversationAccepted,
   ConversationClosed,
   ConversationLeft,
@@ -156,8 +166,12 @@ export type ClientMessage =
   | CallArrived
   | CallEnded
   | CallerHungUp
+  | CancelConsult
   | ClearPending
   | CloseConversation
+  | CompleteTransfer
+  | Conference
+  | Consult
   | ConversationArrived
   | CustomerLeft
   | CustomerMessage
@@ -203,6 +217,7 @@ export type ServerMessage =
   | CallResumed
   | CallState
   | CallTransferred
+  | Consultation
   | ConversationAccepted
   | ConversationClosed
   | ConversationLeft

@@ -56,6 +56,19 @@ pub(super) struct RawTenant {
     /// `[tenants.data_labels]`: attached data's key = what the pages call it.
     #[serde(default)]
     pub data_labels: Table<Label>,
+    /// `[tenants.telephony]`: what the telephony connector carries out.
+    pub telephony: Option<RawTelephony>,
+}
+
+/// `[tenants.telephony]`: what the tenant's telephony connector carries out beyond blind
+/// transfer; each defaults to false.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTelephony {
+    #[serde(default)]
+    pub consult: bool,
+    #[serde(default)]
+    pub conference: bool,
 }
 
 /// `[tenants.alerts]`: when the console highlights an agent.

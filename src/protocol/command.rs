@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use crate::acd::{
-    self, AcdError, AgentId, CallData, CallId, PendingState, QueueId, ReasonCode, RequestedState,
-    TransferTarget,
+    self, AcdError, AgentId, CallData, CallId, ConsultStep, PendingState, QueueId, ReasonCode,
+    RequestedState, TransferTarget,
 };
 
 use super::ProtocolError;
@@ -156,6 +156,22 @@ impl ClientMessage {
                 agent: me.clone(),
                 call: call(c),
             },
+            (ClientMessage::Consult { call: c, agent }, Acting::Agent(me)) => {
+                acd::Command::Consult {
+                    agent: me.clone(),
+                    call: call(c),
+                    to: AgentId::from(agent),
+                }
+            }
+            (ClientMessage::CompleteTransfer { call: c }, Acting::Agent(me)) => {
+                consult_step(me, c, ConsultStep::Transfer)
+            }
+            (ClientMessage::Conference { call: c }, Acting::Agent(me)) => {
+                consult_step(me, c, ConsultStep::Conference)
+            }
+            (ClientMessage::CancelConsult { call: c }, Acting::Agent(me)) => {
+                consult_step(me, c, ConsultStep::Cancel)
+            }
             (ClientMessage::Transfer { call: c, to }, Acting::Agent(me)) => {
                 acd::Command::Transfer {
                     agent: me.clone(),
@@ -430,6 +446,14 @@ impl ClientMessage {
     }
 }
 
+fn consult_step(me: &AgentId, c: String, step: ConsultStep) -> acd::Command {
+    acd::Command::ConsultStep {
+        agent: me.clone(),
+        call: CallId::from(c),
+        step,
+    }
+}
+
 fn transfer_target(to: TransferTo) -> TransferTarget {
     match to {
         TransferTo::Queue(queue) => TransferTarget::Queue(QueueId::from(queue)),
@@ -474,6 +498,10 @@ mod tests {
         r#"{"id":"1","type":"hold","call":"c1"}"#,
         r#"{"id":"1","type":"resume","call":"c1"}"#,
         r#"{"id":"1","type":"transfer","call":"c1","queue":"sales"}"#,
+        r#"{"id":"1","type":"consult","call":"c1","agent":"agent2"}"#,
+        r#"{"id":"1","type":"complete_transfer","call":"c1"}"#,
+        r#"{"id":"1","type":"conference","call":"c1"}"#,
+        r#"{"id":"1","type":"cancel_consult","call":"c1"}"#,
         r#"{"id":"1","type":"hangup","call":"c1"}"#,
         r#"{"id":"1","type":"end_wrap_up"}"#,
         r#"{"id":"1","type":"extend_wrap_up","secs":30}"#,

@@ -85,6 +85,23 @@ pub enum ClientMessage {
     Hangup {
         call: String,
     },
+    /// Ask another agent to consult on the call (a warm transfer's first step).
+    Consult {
+        call: String,
+        agent: String,
+    },
+    /// Hand the caller to the consulted agent.
+    CompleteTransfer {
+        call: String,
+    },
+    /// Bring the caller into the consultation: a conference of three.
+    Conference {
+        call: String,
+    },
+    /// End the consultation and go back to the caller.
+    CancelConsult {
+        call: String,
+    },
     EndWrapUp,
     ExtendWrapUp {
         secs: u64,
@@ -356,6 +373,10 @@ const TYPES: &[(&str, &[&str])] = &[
     ("resume", &["agent"]),
     ("transfer", &["agent"]),
     ("hangup", &["agent"]),
+    ("consult", &["agent"]),
+    ("complete_transfer", &["agent"]),
+    ("conference", &["agent"]),
+    ("cancel_consult", &["agent"]),
     ("end_wrap_up", &["agent"]),
     ("extend_wrap_up", &["agent"]),
     ("set_disposition", &["agent"]),
@@ -411,6 +432,10 @@ impl ClientMessage {
             ClientMessage::Resume { .. } => "resume",
             ClientMessage::Transfer { .. } => "transfer",
             ClientMessage::Hangup { .. } => "hangup",
+            ClientMessage::Consult { .. } => "consult",
+            ClientMessage::CompleteTransfer { .. } => "complete_transfer",
+            ClientMessage::Conference { .. } => "conference",
+            ClientMessage::CancelConsult { .. } => "cancel_consult",
             ClientMessage::EndWrapUp => "end_wrap_up",
             ClientMessage::ExtendWrapUp { .. } => "extend_wrap_up",
             ClientMessage::SetDisposition { .. } => "set_disposition",
@@ -700,6 +725,13 @@ struct TransferFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ConsultFields {
+    call: String,
+    agent: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ExtendFields {
     secs: u64,
 }
@@ -917,6 +949,22 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
             call: call(object)?,
         },
         "hangup" => ClientMessage::Hangup {
+            call: call(object)?,
+        },
+        "consult" => {
+            let f: ConsultFields = fields(kind, object)?;
+            ClientMessage::Consult {
+                call: name(kind, "call", f.call)?,
+                agent: ident(kind, "agent", f.agent)?,
+            }
+        }
+        "complete_transfer" => ClientMessage::CompleteTransfer {
+            call: call(object)?,
+        },
+        "conference" => ClientMessage::Conference {
+            call: call(object)?,
+        },
+        "cancel_consult" => ClientMessage::CancelConsult {
             call: call(object)?,
         },
         "transfer" => {

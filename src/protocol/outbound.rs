@@ -112,6 +112,16 @@ pub struct AuthResult {
     /// What pages call the keys of a call's attached data, `[{id, name}]` in the configured
     /// order; a key not listed shows as itself.
     pub data_labels: Vec<Named>,
+    /// What the tenant's telephony connector carries out beyond blind transfer: a WebAgent
+    /// shows consultation and conference controls only where they are true.
+    pub telephony: Telephony,
+}
+
+/// [`AuthResult::telephony`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Telephony {
+    pub consult: bool,
+    pub conference: bool,
 }
 
 /// [`AuthResult::alerts`], in seconds.
@@ -345,6 +355,9 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         ended: Option<&'static str>,
     },
+    /// A consultation on `agent`'s call with the agent `with`: ringing there, the two talking,
+    /// a conference of all three, or ended (and why in `reason`).
+    Consultation(Consultation),
     CallResumed {
         call: String,
         agent: String,
@@ -518,6 +531,12 @@ impl AgentState {
                 state.call = Some(call.to_string());
                 state.on_hold = Some(*on_hold);
             }
+            // Consulted on another agent's call: ringing, or on it (never holding its caller).
+            AgentStatus::Consulted { call, ringing } => {
+                state.call = Some(call.to_string());
+                state.on_hold = (!ringing).then_some(false);
+                state.held_secs = (!ringing).then_some(0.0);
+            }
             AgentStatus::WrapUp { call, deadline } => {
                 state.call = Some(call.to_string());
                 state.wrap_up_deadline = Some(time(*deadline));
@@ -562,6 +581,55 @@ impl From<&PendingState> for Pending {
                 state: "logged_out",
                 reason: None,
             },
+        }
+    }
+}
+
+/// A consultation's state: see [`Event::Consultation`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Consultation {
+    pub call: String,
+    /// The consulting agent: the call's own.
+    pub agent: String,
+    /// The consulted agent.
+    pub with: String,
+    /// The call's queue.
+    pub queue: String,
+    /// `ringing`, `talking`, `conference` or `ended`.
+    pub status: &'static str,
+    /// While it rings: when it stops ringing unanswered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ring_deadline: Option<String>,
+    /// When it ended: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// While it rings, and in snapshots: who is calling, so the consulted agent sees the call.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<CallerDetails>,
+}
+
+impl Consultation {
+    /// The consultation of `status` (`None`: ended, for `ended`), with the caller's details
+    /// where they are given.
+    pub fn new(
+        (call, agent, with, queue): (&str, &str, &str, &str),
+        status: Option<crate::acd::ConsultStatus>,
+        ended: Option<crate::acd::ConsultEnd>,
+        caller: Option<CallerDetails>,
+    ) -> Consultation {
+        let ring_deadline = match status {
+            Some(crate::acd::ConsultStatus::Ringing { ring_deadline }) => Some(time(ring_deadline)),
+            _ => None,
+        };
+        Consultation {
+            call: call.to_owned(),
+            agent: agent.to_owned(),
+            with: with.to_owned(),
+            queue: queue.to_owned(),
+            status: status.map_or("ended", crate::acd::ConsultStatus::name),
+            ring_deadline,
+            reason: ended.map(crate::acd::ConsultEnd::name),
+            caller,
         }
     }
 }

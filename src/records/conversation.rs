@@ -237,6 +237,7 @@ impl ConversationRecords {
             | Event::CallConnected { .. }
             | Event::CallHandled { .. }
             | Event::MonitorChanged { .. }
+            | Event::ConsultChanged { .. }
             | Event::CallHeld { .. }
             | Event::CallResumed { .. }
             | Event::CallTransferred { .. }

@@ -196,6 +196,10 @@ impl CallRecords {
                     call.answered_at = Some(now);
                     call.answered_by = Some(agent.clone());
                 }
+                // An agent who took the call over from a consultation was not offered it.
+                if !call.agents.contains(agent) {
+                    call.agents.push(agent.clone());
+                }
                 call.close_leg(now);
                 // Answered where it was transferred to: no new leg after all.
                 call.new_leg_next = false;
@@ -283,10 +287,12 @@ impl CallRecords {
                     record.disposed(*connected_at, disposition, notes.as_deref());
                 }
             }
-            // Supervisors on a call are in the audit log, not in the call's record.
+            // Supervisors on a call are in the audit log, not in the call's record; a
+            // consultation is in it when it hands the call over (`CallTransferred`).
             Event::PendingStateChanged { .. }
             | Event::QueueChanged { .. }
-            | Event::MonitorChanged { .. } => {}
+            | Event::MonitorChanged { .. }
+            | Event::ConsultChanged { .. } => {}
             // Conversations have records of their own: `ConversationRecords`.
             Event::ConversationArrived { .. }
             | Event::ConversationQueued { .. }

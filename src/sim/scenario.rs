@@ -111,6 +111,7 @@ impl ErlangScenario {
             not_ready_reasons: Vec::new(),
             routing: RoutingConfig::default(),
             alerts: Default::default(),
+            telephony: Default::default(),
             data_labels: Vec::new(),
             channels: Vec::new(),
         }

@@ -17,8 +17,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::acd::{
-    AgentId, AgentStatus, CallData, CallId, Command, DispositionCode, Event, QueueId,
-    RequestedState,
+    AgentId, AgentStatus, CallData, CallId, Command, ConsultStatus, DispositionCode, Event,
+    QueueId, RequestedState,
 };
 use crate::config::PatienceDistribution;
 
@@ -44,6 +44,11 @@ pub(super) enum Action {
         offer: u32,
     },
     HangUp {
+        agent: usize,
+        call: CallId,
+    },
+    /// Answer the consultation on the call, if it still rings at this agent.
+    AnswerConsult {
         agent: usize,
         call: CallId,
     },
@@ -176,6 +181,9 @@ pub struct Simulator {
     pub(super) chats_placed: u64,
     tallies: Vec<(QueueId, WaitTally)>,
     tally_index: HashMap<QueueId, usize>,
+    /// Consultations ringing at a virtual agent, by call: that agent answers them.
+    #[serde(default)]
+    consults: HashMap<CallId, usize>,
 }
 
 /// Separate random streams per traffic source: arrivals, talk times, patience.
@@ -208,6 +216,7 @@ impl Simulator {
             chats_placed: 0,
             tallies: Vec::new(),
             tally_index: HashMap::new(),
+            consults: HashMap::new(),
         };
         for (index, agent) in plan.agents.into_iter().enumerate() {
             simulator.agent_index.insert(agent.agent.clone(), index);
@@ -312,12 +321,16 @@ impl Simulator {
                 let waited = c.waited.unwrap_or(false);
                 let talk_time = c.talk_time;
                 let index = self.agent_index.get(agent).copied();
+                // Handed over from a consultation: answered once already.
+                let answered_before = matches!(c.place, CallPlace::Connected { .. });
                 if let Some(index) = index {
                     c.place = CallPlace::Connected { agent: index };
                 }
-                let tally = self.tally_for(queue);
-                tally.answered += 1;
-                tally.answered_after_waiting += waited as u64;
+                if !answered_before {
+                    let tally = self.tally_for(queue);
+                    tally.answered += 1;
+                    tally.answered_after_waiting += waited as u64;
+                }
                 if let Some(index) = index {
                     self.plan(
                         now + talk_time,
@@ -331,6 +344,20 @@ impl Simulator {
             Event::CallLeft { call, .. } => {
                 self.calls.remove(call);
             }
+            // A real agent consults a virtual one: it answers as it answers offers.
+            Event::ConsultChanged {
+                call, with, status, ..
+            } => match (status, self.agent_index.get(with).copied()) {
+                (Some(ConsultStatus::Ringing { .. }), Some(index)) => {
+                    self.consults.insert(call.clone(), index);
+                    let at = now + self.agents[index].answer_delay;
+                    let call = call.clone();
+                    self.plan(at, Action::AnswerConsult { agent: index, call });
+                }
+                _ => {
+                    self.consults.remove(call);
+                }
+            },
             Event::AgentStatusChanged {
                 agent,
                 status,
@@ -471,6 +498,12 @@ impl Simulator {
                         });
                     }
                     commands.push(Command::Hangup { agent, call });
+                }
+            }
+            Action::AnswerConsult { agent, call } => {
+                if self.consults.get(&call) == Some(&agent) {
+                    let agent = self.agents[agent].id.clone();
+                    commands.push(Command::Accept { agent, call });
                 }
             }
             Action::EndWrapUp { agent, call } => {

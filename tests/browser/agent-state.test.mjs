@@ -23,6 +23,7 @@ import {
   callTimes,
   clocks,
   command,
+  consultText,
   conversationTargets,
   connectedCall,
   controlsChanged,
@@ -163,7 +164,8 @@ test("an offer accepted: the call is on the view with hold, transfer and hang up
   // The live call_connected does not repeat the caller: the offer told it.
   assert.equal(connectedCall(view).caller, "+4930123456");
   assert.equal(callFacts(view, connectedCall(view)).queue, "Customer Support");
-  assert.deepEqual(offered(view), ["not_ready", "logout", "hold", "transfer", "hangup"]);
+  // The demo's connector carries consultations out: Consult is there beside Transfer.
+  assert.deepEqual(offered(view), ["not_ready", "logout", "hold", "transfer", "consult", "hangup"]);
   assert.ok(!offers(view, "accept"));
   assert.ok(!offers(view, "resume"));
   assert.ok(!offers(view, "ready"), "a busy agent cannot go ready");
@@ -177,7 +179,7 @@ test("an offer accepted: the call is on the view with hold, transfer and hang up
 
 test("on hold: resume instead of hold; transfer and hang up stay", () => {
   const view = onCall({ on_hold: true, previous: "on_call" });
-  assert.deepEqual(offered(view), ["not_ready", "logout", "resume", "transfer", "hangup"]);
+  assert.deepEqual(offered(view), ["not_ready", "logout", "resume", "transfer", "consult", "hangup"]);
   assert.deepEqual(command(view, "resume"), ["resume", { call: CALL }]);
 });
 
@@ -311,7 +313,7 @@ test("a new session's snapshot rebuilds the view: a reload mid-call shows the ca
     dialled: "800100",
     data: [["account", "C-10293"]],
   });
-  assert.deepEqual(offered(view), ["not_ready", "logout", "hold", "transfer", "hangup"]);
+  assert.deepEqual(offered(view), ["not_ready", "logout", "hold", "transfer", "consult", "hangup"]);
 });
 
 test("a call known by its id alone (its offer unseen) shows as an unknown number", () => {
@@ -833,4 +835,89 @@ test("attached data under the tenant's labels, in its order, then the keys it do
     ["b", "2"],
     ["a", "1"],
   ]);
+});
+
+/** A consultation on the call of agent1 (consulting) with agent2, in `status`. */
+const consultation = (status, fields = {}) => ({
+  type: "consultation",
+  call: CALL,
+  agent: "agent1",
+  with: "agent2",
+  queue: "support",
+  status,
+  ...fields,
+});
+
+test("consulting: the caller on hold, Complete and Conference once answered, Back to caller always; no hold or blind transfer", () => {
+  const ringingThere = withDirectory(
+    after(
+    ...[agentState_("ready"), OFFER, agentState_("ringing", { call: CALL }), example("call_connected")],
+    agentState_("on_call", { call: CALL, on_hold: true, previous: "on_call" }),
+    consultation("ringing", { ring_deadline: "2023-11-14T22:14:10.000Z", caller: "+4930123456", dialled: "800100", data: {} }),
+    ),
+    LISTED.agents,
+  );
+  assert.deepEqual(offered(ringingThere), ["not_ready", "logout", "cancel_consult", "hangup"]);
+  assert.equal(agentActions(ringingThere).complete_transfer.shown, true);
+  assert.equal(agentActions(ringingThere).complete_transfer.enabled, false);
+  // The consulting agent's own call is not an offer to it.
+  assert.equal(ringingCall(ringingThere), null);
+  assert.equal(consultText(ringingThere).line, "Calling Bianca Schulz… The caller is on hold.");
+  const talking = reduce(ringingThere, consultation("talking"));
+  assert.deepEqual(offered(talking), ["not_ready", "logout", "complete_transfer", "conference", "cancel_consult", "hangup"]);
+  assert.deepEqual(command(talking, "complete_transfer"), ["complete_transfer", { call: CALL }]);
+  const conference = reduce(talking, consultation("conference"));
+  assert.ok(!offers(conference, "conference"), "a conference already");
+  assert.equal(consultText(conference).line, "Conference with Bianca Schulz and the caller.");
+  // Declined: back with the caller, said in words, and the ordinary controls again.
+  const declined = [consultation("ended", { reason: "rejected" }), agentState_("on_call", { call: CALL, on_hold: false, previous: "on_call" })].reduce(
+    reduce,
+    ringingThere,
+  );
+  assert.equal(consultText(declined).line, "Bianca Schulz declined. You are back with the caller.");
+  assert.deepEqual(offered(declined), ["not_ready", "logout", "hold", "transfer", "consult", "hangup"]);
+  assert.deepEqual(command(declined, "consult", { target: "agent:agent2" }), ["consult", { call: CALL, agent: "agent2" }]);
+  // Completing a transfer is guarded like hanging up: it ends this agent's call.
+  assert.ok(guarded("complete_transfer", { lastActionAt: 0, pressedAt: GUARD_MS - 1, clicks: 0 }));
+});
+
+test("consulted: the call is offered as who asks, then the agent may only leave it; transferred, it is the agent's own call", () => {
+  const me = (events) => events.reduce(reduce, withDirectory(signedIn(emptyView(), { ...SESSION, agent: "agent2" }), LISTED.agents));
+  const asked = me([
+    { type: "agent_state", agent: "agent2", state: "ready", since: SINCE },
+    consultation("ringing", { ring_deadline: "2023-11-14T22:14:10.000Z", caller: "+4930123456", dialled: "800100", data: { customer: "C-7" } }),
+    { type: "agent_state", agent: "agent2", state: "ringing", since: SINCE, call: CALL, previous: "ready" },
+  ]);
+  assert.equal(ringingCall(asked).caller, "+4930123456");
+  assert.deepEqual(consultText(asked), {
+    heading: "Alex Becker asks you to consult",
+    line: "Alex Becker asks you about this call. The caller is on hold and cannot hear you.",
+  });
+  assert.deepEqual(offered(asked), ["not_ready", "logout", "accept", "reject"]);
+  const talking = [
+    consultation("talking"),
+    { type: "agent_state", agent: "agent2", state: "on_call", since: SINCE, call: CALL, on_hold: false, held_secs: 0, previous: "ringing" },
+  ].reduce(reduce, asked);
+  assert.deepEqual(offered(talking), ["not_ready", "logout", "hangup"]);
+  assert.equal(agentActions(talking).hangup.label, "Leave");
+  // The transfer completes: the call stays, with its caller, and is the agent's own.
+  const own = [
+    consultation("ended", { reason: "transferred" }),
+    { type: "call_connected", call: CALL, agent: "agent2", queue: "support" },
+  ].reduce(reduce, talking);
+  assert.equal(connectedCall(own).caller, "+4930123456");
+  assert.equal(consultText(own), null);
+  assert.equal(agentActions(own).hangup.label, "Hang up");
+  // Cancelled instead: the call is gone from this agent's page.
+  const gone = reduce(talking, consultation("ended", { reason: "cancelled" }));
+  assert.equal(gone.calls.has(CALL), false);
+});
+
+test("a tenant whose connector does not consult: no Consult button", () => {
+  const view = [agentState_("ready"), OFFER, agentState_("ringing", { call: CALL }), example("call_connected"), agentState_("on_call", { call: CALL, on_hold: false })].reduce(
+    reduce,
+    signedIn(emptyView(), { ...SESSION, telephony: { consult: false, conference: false } }),
+  );
+  assert.equal(agentActions(view).consult.shown, false);
+  assert.deepEqual(offered(view), ["not_ready", "logout", "hold", "transfer", "hangup"]);
 });

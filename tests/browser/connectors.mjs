@@ -151,9 +151,12 @@ export const DESK_TOML = [
   toml.login({ user: "pbx", role: "telephony" }),
 ].join("");
 
-/** The server on DESK_TOML, a browser and the PBX, all stopped when test `t` ends. */
-export async function deskSetUp(t) {
-  const server = await startServer({ extra: DESK_TOML });
+/**
+ * The server on DESK_TOML (or the TOML `extra`), a browser and the PBX, all stopped when test
+ * `t` ends.
+ */
+export async function deskSetUp(t, extra = DESK_TOML) {
+  const server = await startServer({ extra });
   const browser = await launchBrowser();
   const pbx = await telephony(server.http);
   t.after(async () => {

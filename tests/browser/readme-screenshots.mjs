@@ -28,7 +28,25 @@ try {
   // The same call taken and hung up: the wrap-up's disposition and notes, and My day below.
   await agent.getByRole("button", { name: "Accept" }).click();
   await agent.locator('[data-role="state"][data-state="on_call"]').waitFor();
-  await agent.waitForTimeout(4000);
+  // A word with a colleague first: the first of the demo's agents who is ready (the list says
+  // who is, every 10 s), who answers as the simulator's agents answer calls.
+  const targets = agent.locator('[data-role="transfer-targets"]');
+  await targets.focus();
+  const colleague = await agent.waitForFunction(
+    () => document.querySelector('[data-role="transfer-targets"] option[value^="agent:"]:not([disabled])')?.value,
+    null,
+    { timeout: 120000, polling: 1000 },
+  );
+  await targets.selectOption(await colleague.jsonValue());
+  await agent.getByRole("button", { name: "Consult" }).click();
+  await agent.waitForFunction(() => document.querySelector('[data-role="consult-line"]').textContent.startsWith("Talking with"), null, {
+    timeout: 60000,
+  });
+  await agent.waitForTimeout(2000);
+  await agent.screenshot({ path: join(out, "agent-consult.png") });
+  await agent.getByRole("button", { name: "Back to caller" }).click();
+  await agent.locator('[data-role="state"][data-state="on_call"]').waitFor();
+  await agent.waitForTimeout(2000);
   await agent.getByRole("button", { name: "Hang up" }).click();
   await agent.locator('[data-role="disposition"]').waitFor();
   await agent.getByLabel("Disposition").selectOption("callback");

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 fn busy() -> (Acd, Timestamp) {
     let run = check(
         "routing reject_delay 10s max_extension 60s
+         telephony consult
          reasons break lunch
          channel chat capacity 2
          queue chats channel chat wrap_up 30s
@@ -26,7 +27,9 @@ fn busy() -> (Acd, Timestamp) {
          agent dan support 1 sales 1
          agent eve sales 1
          agent fay support 3
-         agent gus sales 1",
+         agent gus sales 1
+         agent joe sales 1
+         agent kim sales 1",
         r#"
         at 0s   login ann; login bob; login cat; login dan; login fay
                 ready ann; ready bob; ready cat; ready fay; not_ready dan lunch
@@ -45,13 +48,17 @@ fn busy() -> (Acd, Timestamp) {
                 monitor bob by s1 listen; monitor bob by s2 listen; monitor bob by s3 whisper
                 monitor bob by s4 barge
         at 5s   hangup ann c1; login gus; ready gus; call c6 in sales; accept gus c6
+                login joe; ready joe; call c7 in sales; accept joe c7
+                login kim; ready kim; consult joe c7 with kim
+                state gus on_call c6
+                state joe on_hold c7
+                state kim consult_ringing c7
                 state ann wrap_up c1 until 35s pending logged_out
                 state bob on_hold c2
                 state cat ringing c3
                 state dan not_ready lunch
                 state eve logged_out
                 state fay ready blocked_until 13s
-                state gus on_call c6
                 where c4 waiting
                 where c5 waiting
                 chat k1 open hal
@@ -126,10 +133,14 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
         AcdError::AgentNotOnCall { .. } => "agent_not_on_call",
         AcdError::NotMonitoring { .. } => "not_monitoring",
         AcdError::TooManyMonitors { .. } => "too_many_monitors",
+        AcdError::NotSupported { .. } => "not_supported",
+        AcdError::ConsultInProgress(_) => "consult_in_progress",
+        AcdError::NotConsulting(_) => "not_consulting",
+        AcdError::ConsultNotAnswered(_) => "consult_not_answered",
     }
 }
 
-const VARIANTS: usize = 37;
+const VARIANTS: usize = 41;
 
 #[test]
 fn every_error_comes_from_a_bad_command_and_changes_nothing() {
@@ -325,6 +336,26 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ("monitor zed by sup listen", "unknown_agent", &["zed"]),
         ("monitor bob by sup off", "not_monitoring", &["bob"]),
         ("monitor bob by s5 listen", "too_many_monitors", &["4"]),
+        // consultation: joe consults kim on c7 (ringing); the tenant has no conference
+        ("conference joe c7", "not_supported", &["conference"]),
+        ("complete_transfer joe c7", "consult_not_answered", &["c7"]),
+        ("hold joe c7", "consult_in_progress", &["c7"]),
+        (
+            "transfer joe c7 to queue support",
+            "consult_in_progress",
+            &["c7"],
+        ),
+        ("consult joe c7 with fay", "consult_in_progress", &["c7"]),
+        ("hold kim c7", "consult_in_progress", &["c7"]),
+        ("hangup kim c7", "consult_in_progress", &["c7"]),
+        ("cancel_consult bob c2", "not_consulting", &["c2"]),
+        (
+            "consult bob c2 with cat",
+            "agent_not_available",
+            &["cat", "ringing"],
+        ),
+        ("consult bob c2 with bob", "transfer_to_self", &["bob"]),
+        ("cancel_consult kim c7", "consult_in_progress", &["c7"]),
         // hal holds k1 open and k3 offered: only the open one holds it back.
         ("logout hal", "holds_conversations", &["hal", "1"]),
         ("logout ivy", "holds_conversations", &["ivy", "1"]),

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
-    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, DeviceState, DispositionCode, Figures,
-    MonitorMode, PendingState, QueueId, ReasonCode, RequestedState, TransferTarget,
+    Acd, AgentStatus, AgentStatusKind, CallStatus, Command, ConsultStep, DeviceState,
+    DispositionCode, Figures, MonitorMode, PendingState, QueueId, ReasonCode, RequestedState,
+    TransferTarget,
 };
 use acdhub::records::{CallRecord, CallRecords, Outcome};
 use jiff::Timestamp;
@@ -22,6 +23,7 @@ use proptest::strategy::ValueTree;
 const SETUP: &str = "
     start 2026-03-28T23:57:00+01:00
     routing reject_delay 5s max_ring_no_answer 2 max_extension 60s
+    telephony consult conference
     reasons break lunch
     queue q0 wrap_up 10s dispositions resolved,callback disposition_required true ring 20s short_abandon 3s min_skill 2 escalate 15s widen 1 max_wait 90s overflow_to q1
     queue q1 strategy round_robin ring 15s max_length 2 max_wait 60s variant offered
@@ -81,6 +83,10 @@ enum Raw {
     Monitor(usize, usize, usize),
     /// A disposition (of three, one the queues do not have) and notes or none.
     Dispose(usize, usize, usize),
+    /// An agent on a call consults another.
+    Consult(usize, usize, usize),
+    /// Complete the transfer, make it a conference, or cancel.
+    ConsultStep(usize, usize, usize),
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
@@ -107,7 +113,9 @@ fn raw() -> impl Strategy<Value = Raw> {
         (c.clone(), 0..3u8).prop_map(|(c, p)| Raw::SetPriority(c, p)),
         (c.clone(), q).prop_map(|(c, q)| Raw::Move(c, q)),
         (a.clone(), 0..5usize, 0..4usize).prop_map(|(a, s, m)| Raw::Monitor(a, s, m)),
-        (a.clone(), c, 0..3usize).prop_map(|(a, c, d)| Raw::Dispose(a, c, d)),
+        (a.clone(), c.clone(), 0..3usize).prop_map(|(a, c, d)| Raw::Dispose(a, c, d)),
+        (a.clone(), c.clone(), a.clone()).prop_map(|(a, c, b)| Raw::Consult(a, c, b)),
+        (a.clone(), c, 0..3usize).prop_map(|(a, c, s)| Raw::ConsultStep(a, c, s)),
         // Mostly back to available, so phones do not keep most agents from calls.
         (
             a_device,
@@ -245,6 +253,20 @@ fn raw_command(raw: &Raw) -> Command {
             } else {
                 String::new()
             },
+        },
+        Raw::Consult(x, y, b) => Command::Consult {
+            agent: a(x),
+            call: c(y),
+            to: a(b),
+        },
+        Raw::ConsultStep(x, y, step) => Command::ConsultStep {
+            agent: a(x),
+            call: c(y),
+            step: [
+                ConsultStep::Transfer,
+                ConsultStep::Conference,
+                ConsultStep::Cancel,
+            ][step],
         },
         Raw::Move(y, x) => Command::MoveCall {
             call: c(y),

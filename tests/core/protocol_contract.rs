@@ -15,15 +15,15 @@ use serde_json::{Value, json};
 use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
     Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
-    CallStatus, CallView, DeviceState, DispositionCode, MonitorEnd, MonitorMode, OfferEndReason,
-    OverflowReason, PendingState, QueueId, ReasonCode, TransferTarget,
+    CallStatus, CallView, ConsultEnd, ConsultStatus, DeviceState, DispositionCode, MonitorEnd,
+    MonitorMode, OfferEndReason, OverflowReason, PendingState, QueueId, ReasonCode, TransferTarget,
 };
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
 use acdhub::protocol::messaging::{self, ConversationState};
 use acdhub::protocol::outbound::{
-    self, AgentState, AuthResult, CallState, CallerDetails, Event, Named, Offer, Pending,
-    QueueStatistics, Reply, TenantStatistics,
+    self, AgentState, AuthResult, CallState, CallerDetails, Consultation, Event, Named, Offer,
+    Pending, QueueStatistics, Reply, TenantStatistics,
 };
 use acdhub::protocol::{MAX_ID_LEN, ProtocolError, SUBPROTOCOL, close};
 use acdhub::staffing;
@@ -47,6 +47,7 @@ fn event_type(event: &Event) -> &'static str {
         Event::CallConnected { .. } => "call_connected",
         Event::CallHeld { .. } => "call_held",
         Event::Monitoring { .. } => "monitoring",
+        Event::Consultation(_) => "consultation",
         Event::CallResumed { .. } => "call_resumed",
         Event::CallTransferred { .. } => "call_transferred",
         Event::CallLeft { .. } => "call_left",
@@ -215,6 +216,12 @@ fn acd_errors() -> Vec<AcdError> {
         },
         AcdError::NotMonitoring { agent: agent() },
         AcdError::TooManyMonitors { max: 4 },
+        AcdError::NotSupported {
+            feature: "conference",
+        },
+        AcdError::ConsultInProgress(call()),
+        AcdError::NotConsulting(call()),
+        AcdError::ConsultNotAnswered(call()),
     ];
     for error in &all {
         match error {
@@ -254,7 +261,11 @@ fn acd_errors() -> Vec<AcdError> {
             | AcdError::DispositionRequired { .. }
             | AcdError::AgentNotOnCall { .. }
             | AcdError::NotMonitoring { .. }
-            | AcdError::TooManyMonitors { .. } => {}
+            | AcdError::TooManyMonitors { .. }
+            | AcdError::NotSupported { .. }
+            | AcdError::ConsultInProgress(_)
+            | AcdError::NotConsulting(_)
+            | AcdError::ConsultNotAnswered(_) => {}
         }
     }
     all
@@ -412,6 +423,10 @@ fn auth_result(role: &'static str, user: &str, agent: Option<&str>) -> AuthResul
             hold_secs: None,
         },
         data_labels: named(&[("customer", "Customer no."), ("language", "Language")]),
+        telephony: outbound::Telephony {
+            consult: true,
+            conference: true,
+        },
     }
 }
 
@@ -756,6 +771,39 @@ fn literal_events() -> Vec<Event> {
     for ended in [MonitorEnd::Ended, MonitorEnd::CallLeft] {
         events.push(monitoring(None, Some(ended)));
     }
+    // A consultation in each state, with the caller's details as it rings, and each end.
+    let consultation = |status: Option<ConsultStatus>, ended: Option<ConsultEnd>| {
+        let ringing = matches!(status, Some(ConsultStatus::Ringing { .. }));
+        Event::Consultation(Consultation::new(
+            (CALL, "agent1", "agent2", "support"),
+            status,
+            ended,
+            ringing.then(|| CallerDetails {
+                caller: Some("+4930123456".into()),
+                dialled: Some("800100".into()),
+                data: [("account".to_owned(), "C-10293".to_owned())].into(),
+            }),
+        ))
+    };
+    for status in [
+        ConsultStatus::Ringing {
+            ring_deadline: deadline,
+        },
+        ConsultStatus::Talking,
+        ConsultStatus::Conference,
+    ] {
+        events.push(consultation(Some(status), None));
+    }
+    for ended in [
+        ConsultEnd::Cancelled,
+        ConsultEnd::Rejected,
+        ConsultEnd::RingNoAnswer,
+        ConsultEnd::Left,
+        ConsultEnd::Transferred,
+        ConsultEnd::CallEnded,
+    ] {
+        events.push(consultation(None, Some(ended)));
+    }
     for target in [
         TransferTarget::Queue(QueueId::new("sales")),
         TransferTarget::Agent(AgentId::new("agent2")),
@@ -788,6 +836,7 @@ fn literal_events() -> Vec<Event> {
         arrived_at: at("2023-11-14T22:14:02.25Z"),
         entered_queue_at: at("2023-11-14T22:15:02.25Z"),
         status: CallStatus::Waiting { min_skill: 1 },
+        consult: None,
     };
     for reason in [
         OverflowReason::MaxWait,
@@ -827,6 +876,7 @@ fn literal_events() -> Vec<Event> {
             arrived_at: at("2023-11-14T22:14:02.25Z"),
             entered_queue_at: at("2023-11-14T22:14:02.25Z"),
             status,
+            consult: None,
         })));
     }
     events.push(Event::QueueWaiting {
@@ -1153,8 +1203,8 @@ fn every_server_message_has_exactly_one_schema_and_one_example() {
     types.extend(events.iter().map(|e| event_type(e).to_owned()));
     assert_eq!(
         types.len(),
-        26,
-        "hello, heartbeat, ack, error and twenty-two events"
+        27,
+        "hello, heartbeat, ack, error and twenty-three events"
     );
     assert_eq!(
         schema_files("server"),
@@ -1260,7 +1310,7 @@ fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
         assert_eq!(value["seq"], index + 1);
         seen.insert(event_type(event));
     }
-    assert_eq!(seen.len(), 26, "every server message was built: {seen:?}");
+    assert_eq!(seen.len(), 27, "every server message was built: {seen:?}");
 }
 
 #[test]

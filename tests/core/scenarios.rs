@@ -1279,3 +1279,156 @@ fn supervisors_on_a_call_change_mode_leave_and_go_with_the_call() {
         "#,
     );
 }
+
+/// SUPPORT with a connector that carries out consultations and conferences.
+const CONSULTING: &str = "
+    telephony consult conference
+    reasons break lunch
+    queue support wrap_up 20s
+    agent ann support 1
+    agent bob support 1
+";
+
+#[test]
+fn a_warm_transfer_rings_talks_and_hands_the_caller_over() {
+    check(
+        CONSULTING,
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   call c1 in support
+        expect  offered c1 to ann
+        at 2s   accept ann c1
+        # The caller goes on hold as the consultation rings at bob, for the ring timeout.
+        at 10s  consult ann c1 with bob
+        exactly held c1 by ann; on_hold ann c1 was on_call; consult c1 of ann with bob ringing until 40s; consult_ringing bob c1 was ready; changed support
+        where   c1 held ann
+        at 12s  accept bob c1
+        exactly consult c1 of ann with bob talking; consulted bob c1 was ringing; changed support
+        state   bob consulted c1 since 12s
+        # The transfer completes: the call is bob's, ann wraps up as after any transfer.
+        at 20s  complete_transfer ann c1
+        exactly consult c1 of ann with bob ended transferred; transferred c1 from ann to agent bob; connected c1 to bob in support; on_call bob c1 was on_call; wrap_up ann c1 until 40s was on_call; changed support
+        where   c1 connected bob
+        at 30s  hangup bob c1
+        expect  left c1 from support completed; wrap_up bob c1 until 50s was on_call
+        at 40s  expect ready ann was wrap_up
+        at 50s  expect ready bob was wrap_up
+        # One call answered once; each agent's handling counts, ann's 8 s on hold with it.
+        stats support today: offered 1 answered 1 handled 2
+        "#,
+    );
+}
+
+#[test]
+fn a_conference_brings_the_caller_in_and_the_first_agent_can_leave_it() {
+    check(
+        CONSULTING,
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   call c1 in support
+        at 2s   accept ann c1
+        at 10s  consult ann c1 with bob
+        at 12s  answered c1
+        expect  consult c1 of ann with bob talking; consulted bob c1 was ringing
+        at 15s  conference ann c1
+        exactly resumed c1 by ann; on_call ann c1 was on_call; consult c1 of ann with bob conference; changed support
+        at 16s  conference ann c1
+        exactly
+        # Nobody may hold or transfer the caller while three are on the line.
+        at 17s  hold ann c1 => consult_in_progress
+        # ann hangs up: bob keeps the caller, as PBXs complete an attended transfer.
+        at 20s  hangup ann c1
+        exactly consult c1 of ann with bob ended transferred; transferred c1 from ann to agent bob; connected c1 to bob in support; on_call bob c1 was on_call; wrap_up ann c1 until 40s was on_call; changed support
+        "#,
+    );
+}
+
+#[test]
+fn a_consultation_that_ends_gives_the_caller_back_off_hold() {
+    check(
+        CONSULTING,
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   call c1 in support
+        at 2s   accept ann c1
+        # Cancelled while it rings.
+        at 10s  consult ann c1 with bob
+        at 11s  cancel_consult ann c1
+        exactly consult c1 of ann with bob ended cancelled; ready bob was ringing; resumed c1 by ann; on_call ann c1 was on_call; changed support
+        # Rejected by bob.
+        at 12s  consult ann c1 with bob
+        at 13s  reject bob c1
+        exactly consult c1 of ann with bob ended rejected; ready bob was ringing; resumed c1 by ann; on_call ann c1 was on_call; changed support
+        state   bob ready blocked_until -
+        # Not answered in the ring timeout.
+        at 14s  consult ann c1 with bob
+        at 44s  expect consult c1 of ann with bob ended ring_no_answer; ready bob was ringing; resumed c1 by ann
+        # The PBX could not ring bob's phone.
+        at 50s  consult ann c1 with bob
+        at 51s  ring_failed c1
+        expect  consult c1 of ann with bob ended ring_no_answer; ready bob was ringing; resumed c1 by ann
+        # Answered, then bob hangs up: he is ready at once, with no wrap-up.
+        at 60s  consult ann c1 with bob
+        at 61s  accept bob c1
+        at 70s  hangup bob c1
+        exactly consult c1 of ann with bob ended left; ready bob was on_call; resumed c1 by ann; on_call ann c1 was on_call; changed support
+        where   c1 connected ann
+        stats support today: offered 1 answered 1
+        "#,
+    );
+}
+
+#[test]
+fn the_caller_hanging_up_ends_the_consultation_with_the_call() {
+    check(
+        CONSULTING,
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   call c1 in support
+        at 2s   accept ann c1
+        at 10s  consult ann c1 with bob
+        at 11s  ended c1
+        exactly consult c1 of ann with bob ended call_ended; ready bob was ringing; left c1 from support completed; wrap_up ann c1 until 31s was on_call; changed support
+        # A consulted agent asked for a state goes to it after the call, when the call is its.
+        at 40s  call c2 in support
+        expect  offered c2 to bob
+        at 41s  accept bob c2
+        at 42s  consult bob c2 with ann
+        at 43s  accept ann c2; not_ready ann break
+        expect  pending ann not_ready break
+        at 44s  hangup bob c2
+        expect  transferred c2 from bob to agent ann; on_call ann c2 was on_call
+        state   ann on_call c2 pending not_ready break
+        "#,
+    );
+}
+
+#[test]
+fn consultations_and_conferences_need_a_connector_that_carries_them_out() {
+    check(
+        "
+        telephony consult
+        queue support wrap_up 20s
+        agent ann support 1
+        agent bob support 1
+        ",
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   call c1 in support
+        at 2s   accept ann c1
+        at 3s   consult ann c1 with bob
+        at 4s   accept bob c1
+        at 5s   conference ann c1 => not_supported
+        "#,
+    );
+    check(
+        SUPPORT,
+        r#"
+        at 0s   login ann; ready ann; login bob; ready bob
+        at 1s   call c1 in support
+        at 2s   accept ann c1
+        at 3s   consult ann c1 with bob => not_supported
+        state   ann on_call c1
+        "#,
+    );
+}

@@ -13,7 +13,10 @@ use crate::net::{Client, Via};
 #[tokio::test]
 async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema() {
     // Heartbeats every second, so the morning has some.
-    let server = net::start(&net::with_chat("[limits]\nping_interval_secs = 1\n")).await;
+    let server = net::start(&net::with_chat(
+        "[tenants.telephony]\nconsult = true\n\n[limits]\nping_interval_secs = 1\n",
+    ))
+    .await;
     let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
     boss.ok(json!({"type": "subscribe"})).await;
     let (mut wall, _) = Client::login(&server, Via::Wss, "wall").await;
@@ -49,6 +52,17 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
     boss.ok(json!({"type": "monitor", "agent": "a1", "mode": "listen"}))
         .await;
     boss.ok(json!({"type": "end_monitor", "agent": "a1"})).await;
+    // A word with a2 first, who answers; then back to the caller.
+    a1.ok(json!({"type": "consult", "call": "m-1", "agent": "a2"}))
+        .await;
+    a2.expect_where("consultation", |m| m["status"] == "ringing")
+        .await;
+    a2.ok(json!({"type": "accept", "call": "m-1"})).await;
+    a1.ok(json!({"type": "cancel_consult", "call": "m-1"}))
+        .await;
+    a1.expect_where("consultation", |m| m["reason"] == "cancelled")
+        .await;
+    a2.expect_state("a2", "ready").await;
     // Hold, then hand the caller to a2 directly.
     a1.ok(json!({"type": "hold", "call": "m-1"})).await;
     a1.ok(json!({"type": "resume", "call": "m-1"})).await;
@@ -166,7 +180,7 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
         name.trim_end_matches(".json").to_owned()
     })
     .collect::<BTreeSet<_>>();
-    assert_eq!(server_types.len(), 26);
+    assert_eq!(server_types.len(), 27);
     let missing: Vec<_> = server_types.difference(&seen).collect();
     assert!(
         missing.is_empty(),

@@ -15,6 +15,7 @@ mod schema;
 
 mod binary;
 mod call_flow;
+mod consult;
 mod contract_gaps;
 mod conversations;
 mod day;

@@ -31,7 +31,8 @@
 //!   `not_ready a break`, `logout a`, `clear_pending a`, `set_pending a not_ready break`,
 //!   `set_pending a logged_out` (supervisor), `accept a c1`, `reject a c1`,
 //!   `hold a c1`, `resume a c1`, `hangup a c1`, `end_wrap_up a`, `extend_wrap_up a 30s`,
-//!   `transfer a c1 to queue sales`, `transfer a c1 to agent b`,
+//!   `transfer a c1 to queue sales`, `transfer a c1 to agent b`, `consult a c1 with b`,
+//!   `complete_transfer a c1`, `conference a c1`, `cancel_consult a c1`,
 //!   `call c1 in support [priority 5] [from +4930123] [dialled 800] [waited 40s] [key=value]`
 //!   (`waited`: it began to wait that long before now, its `arrived_at`),
 //!   `answered c1`, `ring_failed c1`, `ended c1`, `device ann in_use|available|unregistered` (telephony), `set_priority c1 5`, `move c1 to sales` (supervisor).
@@ -77,8 +78,9 @@ use acdhub::acd::config::{
 };
 use acdhub::acd::{
     Acd, AgentId, AgentStatus, Author, CallData, CallId, CallStatus, ChannelId, Command, Config,
-    ConversationStatus, DeviceState, DispositionCode, Event, Figures, MonitorEnd, MonitorMode,
-    PendingState, QueueId, ReasonCode, RequestedState, TransferTarget,
+    ConsultEnd, ConsultStatus, ConsultStep, ConversationStatus, DeviceState, DispositionCode,
+    Event, Figures, MonitorEnd, MonitorMode, PendingState, QueueId, ReasonCode, RequestedState,
+    TransferTarget,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -99,6 +101,7 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
         alerts: Default::default(),
         data_labels: Vec::new(),
         channels: Vec::new(),
+        telephony: Default::default(),
     };
     let mut start = Timestamp::from_str(DEFAULT_START).unwrap();
     for line in text.lines().map(str::trim) {
@@ -115,6 +118,16 @@ pub fn setup(text: &str) -> (Config, Timestamp) {
         match next("item") {
             "zone" => config.time_zone = TimeZone::get(next("zone")).unwrap(),
             "start" => start = Timestamp::from_str(next("instant")).unwrap(),
+            // `telephony consult [conference]`: what the connector carries out.
+            "telephony" => {
+                for feature in words {
+                    match feature {
+                        "consult" => config.telephony.consult = true,
+                        "conference" => config.telephony.conference = true,
+                        _ => fail("telephony consult|conference"),
+                    }
+                }
+            }
             "reasons" => {
                 for code in words {
                     config.not_ready_reasons.push(ReasonConfig {
@@ -493,6 +506,14 @@ impl Run {
             AgentStatus::WrapUp { call, deadline } => {
                 format!("wrap_up {call} until {}", time(*deadline, self.start))
             }
+            AgentStatus::Consulted {
+                call,
+                ringing: true,
+            } => format!("consult_ringing {call}"),
+            AgentStatus::Consulted {
+                call,
+                ringing: false,
+            } => format!("consulted {call}"),
         };
         let pending = match &view.pending {
             None => "-".to_owned(),
@@ -901,6 +922,24 @@ pub fn parse_command_at(text: &str, now: Option<Timestamp>) -> Result<Command, S
             call: call2()?,
         },
         "end_wrap_up" => Command::EndWrapUp { agent: agent()? },
+        // `consult A C with B`
+        "consult" => Command::Consult {
+            agent: agent()?,
+            call: call2()?,
+            to: match word(3)? {
+                "with" => AgentId::new(word(4)?),
+                _ => return Err(format!("`{text}`: consult A C with B")),
+            },
+        },
+        "complete_transfer" | "conference" | "cancel_consult" => Command::ConsultStep {
+            agent: agent()?,
+            call: call2()?,
+            step: match word(0)? {
+                "complete_transfer" => ConsultStep::Transfer,
+                "conference" => ConsultStep::Conference,
+                _ => ConsultStep::Cancel,
+            },
+        },
         // `monitor A by SUPERVISOR listen|whisper|barge|off`
         "monitor" => Command::Monitor {
             agent: agent()?,
@@ -1110,7 +1149,7 @@ fn message_text(word: &str) -> String {
 ///
 /// | event | words |
 /// | --- | --- |
-/// | AgentStatusChanged | `ready a`, `not_ready a break`, `logged_out a`, `ringing a c1`, `on_call a c1`, `on_hold a c1`, `wrap_up a c1 until 85s`, each followed by `was PREVIOUS` and, once the agent's phone was reported, `device available|in_use|unregistered` |
+/// | AgentStatusChanged | `ready a`, `not_ready a break`, `logged_out a`, `ringing a c1`, `on_call a c1`, `on_hold a c1`, `consult_ringing b c1`, `consulted b c1`, `wrap_up a c1 until 85s`, each followed by `was PREVIOUS` and, once the agent's phone was reported, `device available|in_use|unregistered` |
 /// | PendingStateChanged | `pending a not_ready break`, `pending a logged_out`, `pending a cleared` |
 /// | CallQueued | `queued c1 in support` |
 /// | CallOffered | `offered c1 to a in support until 32s priority 0 [from N] [dialled N] [k=v]` |
@@ -1121,6 +1160,7 @@ fn message_text(word: &str) -> String {
 /// | CallOverflowed | `overflowed c1 from support to sales max_wait|escalation|moved` |
 /// | CallPriorityChanged | `priority c1 5` |
 /// | CallLeft | `left c1 from support completed|abandoned|timed_out|refused` |
+/// | ConsultChanged | `consult c1 of a with b ringing until 32s`, `consult c1 of a with b talking|conference`, `consult c1 of a with b ended cancelled|rejected|ring_no_answer|left|transferred|call_ended` |
 /// | MonitorChanged | `monitor c1 of a by sup listen|whisper|barge`, `unmonitor c1 of a by sup ended|call_left` |
 /// | CallHandled | `handled c1 by a [disposition resolved] [notes two_words]` |
 /// | QueueChanged | `changed support` |
@@ -1149,6 +1189,14 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
                 AgentStatus::WrapUp { call, deadline } => {
                     format!("wrap_up {agent} {call} until {}", time(*deadline, start))
                 }
+                AgentStatus::Consulted {
+                    call,
+                    ringing: true,
+                } => format!("consult_ringing {agent} {call}"),
+                AgentStatus::Consulted {
+                    call,
+                    ringing: false,
+                } => format!("consulted {agent} {call}"),
             };
             match device {
                 Some(device) => format!("{status} was {previous} device {}", device.name()),
@@ -1218,6 +1266,24 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
             (None, end) => format!(
                 "unmonitor {call} of {agent} by {supervisor} {}",
                 end.map_or("?", MonitorEnd::name)
+            ),
+        },
+        Event::ConsultChanged {
+            call,
+            agent,
+            with,
+            status,
+            ended,
+            ..
+        } => match (status, ended) {
+            (Some(ConsultStatus::Ringing { ring_deadline }), _) => format!(
+                "consult {call} of {agent} with {with} ringing until {}",
+                time(*ring_deadline, start)
+            ),
+            (Some(status), _) => format!("consult {call} of {agent} with {with} {}", status.name()),
+            (None, end) => format!(
+                "consult {call} of {agent} with {with} ended {}",
+                end.map_or("?", ConsultEnd::name)
             ),
         },
         Event::CallHeld { call, agent } => format!("held {call} by {agent}"),

@@ -76,6 +76,13 @@ pub enum AgentStatus {
         call: CallId,
         on_hold: bool,
     },
+    /// Asked to consult on another agent's call ([`crate::consult`]): the consultation rings
+    /// here (`ringing`), or the two agents talk, or all three in a conference. Busy with the
+    /// call without handling it; on the wire it is `ringing` or `on_call` with the call's id.
+    Consulted {
+        call: CallId,
+        ringing: bool,
+    },
     /// After-call work until `deadline`, which the agent can end early or extend.
     WrapUp {
         call: CallId,
@@ -91,6 +98,8 @@ impl AgentStatus {
             AgentStatus::Ready => AgentStatusKind::Ready,
             AgentStatus::Ringing { .. } => AgentStatusKind::Ringing,
             AgentStatus::OnCall { .. } => AgentStatusKind::OnCall,
+            AgentStatus::Consulted { ringing: true, .. } => AgentStatusKind::Ringing,
+            AgentStatus::Consulted { ringing: false, .. } => AgentStatusKind::OnCall,
             AgentStatus::WrapUp { .. } => AgentStatusKind::WrapUp,
         }
     }
@@ -107,7 +116,10 @@ impl AgentStatus {
     pub fn is_busy(&self) -> bool {
         matches!(
             self,
-            AgentStatus::Ringing { .. } | AgentStatus::OnCall { .. } | AgentStatus::WrapUp { .. }
+            AgentStatus::Ringing { .. }
+                | AgentStatus::OnCall { .. }
+                | AgentStatus::Consulted { .. }
+                | AgentStatus::WrapUp { .. }
         )
     }
 }

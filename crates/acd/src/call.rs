@@ -58,6 +58,8 @@ pub struct CallView {
     /// When the call entered its current queue: its wait is measured from here.
     pub entered_queue_at: Timestamp,
     pub status: CallStatus,
+    /// A connected call's consultation with another agent, while one goes on.
+    pub consult: Option<super::consult::ConsultView>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -104,6 +106,9 @@ pub(crate) struct Call {
     /// What only a conversation has: its channel and transcript.
     #[serde(default)]
     pub conversation: Option<Box<super::conversation::Conversation>>,
+    /// A connected call's consultation with another agent, while one goes on.
+    #[serde(default)]
+    pub consult: Option<Box<super::consult::Consult>>,
 }
 
 impl Call {
@@ -177,6 +182,16 @@ impl Acd {
             arrived_at: call.arrived_at,
             entered_queue_at: call.entered_queue_at,
             status,
+            consult: call
+                .consult
+                .as_deref()
+                .map(|consult| super::consult::ConsultView {
+                    agent: self.agents[call.agent().expect("a consulting call is connected")]
+                        .id
+                        .clone(),
+                    with: self.agents[consult.agent].id.clone(),
+                    status: consult.phase.into(),
+                }),
         }
     }
 }

@@ -40,6 +40,21 @@ pub struct Config {
     /// in the order they list them; a key not named here shows as itself.
     #[serde(default)]
     pub data_labels: Vec<(String, String)>,
+    /// What the tenant's telephony connector can carry out beyond blind transfer.
+    #[serde(default)]
+    pub telephony: TelephonyFeatures,
+}
+
+/// Call features a telephony connector may or may not carry out: the ACD offers them (and the
+/// WebAgent shows their controls) only where the tenant's configuration says it does. Blind
+/// transfer needs nothing and is always there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TelephonyFeatures {
+    /// Consultation (warm) transfer: the connector places a consultation call from the agent
+    /// to another agent while the caller is on hold, and hands the caller over.
+    pub consult: bool,
+    /// Conference: the connector bridges caller and both agents. Needs `consult`.
+    pub conference: bool,
 }
 
 /// How long an agent may be in a state before the console highlights it; `None`: never.
@@ -408,6 +423,12 @@ impl Config {
             what,
             problem: problem.to_owned(),
         };
+        if self.telephony.conference && !self.telephony.consult {
+            return Err(err(
+                "telephony.conference".to_owned(),
+                "a conference starts from a consultation: needs `consult = true`",
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for (i, c) in self.channels.iter().enumerate() {
             let at = |field: &str| format!("channels[{i}].{field}");

@@ -122,6 +122,18 @@ pub enum AcdError {
     NotMonitoring { agent: AgentId },
     #[error("at most {max} supervisors may be on one call")]
     TooManyMonitors { max: usize },
+    #[error(
+        "the tenant's telephony connector does not carry out `{feature}` (its configuration's [tenants.telephony])"
+    )]
+    NotSupported { feature: &'static str },
+    #[error(
+        "call `{0}` has a consultation going on: complete, conference or cancel it first (a consulted agent may only answer, reject or hang up)"
+    )]
+    ConsultInProgress(CallId),
+    #[error("call `{0}` has no consultation going on")]
+    NotConsulting(CallId),
+    #[error("the consultation on call `{0}` has not been answered yet")]
+    ConsultNotAnswered(CallId),
 }
 
 impl AcdError {
@@ -165,6 +177,10 @@ impl AcdError {
             AcdError::AgentNotOnCall { .. } => "agent_not_on_call",
             AcdError::NotMonitoring { .. } => "not_monitoring",
             AcdError::TooManyMonitors { .. } => "too_many_monitors",
+            AcdError::NotSupported { .. } => "not_supported",
+            AcdError::ConsultInProgress(_) => "consult_in_progress",
+            AcdError::NotConsulting(_) => "not_consulting",
+            AcdError::ConsultNotAnswered(_) => "consult_not_answered",
         }
     }
 }

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use super::agent::{AgentStatus, AgentStatusKind, DeviceState, PendingState};
 use super::call::CallData;
+use super::consult::{ConsultEnd, ConsultStatus};
 use super::conversation::{Author, Message};
 use super::ids::{AgentId, CallId, ChannelId, ConversationId, DispositionCode, QueueId};
 use super::monitor::{MonitorEnd, MonitorMode};
@@ -144,6 +145,17 @@ pub enum Event {
         supervisor: String,
         mode: Option<MonitorMode>,
         ended: Option<MonitorEnd>,
+    },
+    /// A consultation on `agent`'s call with the agent `with` began or moved on (`status`), or
+    /// ended (`status` `None`, and why in `ended`).
+    ConsultChanged {
+        call: CallId,
+        agent: AgentId,
+        with: AgentId,
+        /// The call's queue.
+        queue: QueueId,
+        status: Option<ConsultStatus>,
+        ended: Option<ConsultEnd>,
     },
     /// An agent's work on a call is over (its wrap-up ended, or talk did where the queue has
     /// none), with the disposition and notes it gave: what the call's record keeps of it (the

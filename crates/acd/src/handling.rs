@@ -34,6 +34,10 @@ impl Acd {
     }
 
     pub(crate) fn reject(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
+        if let Some(slot) = self.consulted_on(agent_id, id, true) {
+            self.consulted_leaves(slot, true);
+            return Ok(());
+        }
         let (agent, slot) = self.ringing_agent(agent_id, id)?;
         self.agents[agent].ring_no_answer_streak = 0;
         self.offer_failed(slot, agent, OfferEndReason::Rejected);
@@ -121,18 +125,27 @@ impl Acd {
 
     /// The agent took the offer (from the WebAgent, or the PBX saw the device answer).
     pub(crate) fn accept(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
+        if let Some(slot) = self.consulted_on(agent_id, id, true) {
+            self.consult_answered(slot);
+            return Ok(());
+        }
         let (agent, slot) = self.ringing_agent(agent_id, id)?;
         self.connect(slot, agent);
         Ok(())
     }
 
     /// The PBX reports the call answered at the agent's device. Answering an already connected
-    /// call again is harmless.
+    /// call again is harmless, unless a consultation on it rings: then the consulted agent's
+    /// phone answered it.
     pub(crate) fn call_answered(&mut self, id: &CallId) -> Result<(), AcdError> {
         let slot = self.voice_slot(id)?;
         match self.calls[slot].state {
             CallState::Ringing { agent, .. } => {
                 self.connect(slot, agent);
+                Ok(())
+            }
+            CallState::Connected { .. } if self.consult_rings(slot) => {
+                self.consult_answered(slot);
                 Ok(())
             }
             CallState::Connected { .. } | CallState::WrapUp { .. } => Ok(()),
@@ -150,24 +163,34 @@ impl Acd {
                 self.ring_no_answer(slot);
                 Ok(())
             }
+            CallState::Connected { .. } if self.consult_rings(slot) => {
+                self.consult_ring_no_answer(slot);
+                Ok(())
+            }
             _ => Err(AcdError::NotRinging(id.clone())),
         }
     }
 
     fn connect(&mut self, slot: CallSlot, agent: usize) {
-        let id = &self.calls[slot].id.clone();
-        let now = self.now;
-        let call = self.calls.get_mut(slot).expect("call exists");
-        let CallState::Ringing { direct, .. } = call.state else {
+        let CallState::Ringing { direct, .. } = self.calls[slot].state else {
             unreachable!("the call rings")
         };
+        self.count_answer(slot, agent, direct);
+        self.agents[agent].ring_no_answer_streak = 0;
+        self.connect_to(slot, agent);
+    }
+
+    /// The call is the agent's from now: connected to it with a fresh handling record (its
+    /// handle time starts now), told as `CallConnected`, and the agent on the call. After an
+    /// answer, and after a consultation hands the caller over.
+    pub(crate) fn connect_to(&mut self, slot: CallSlot, agent: usize) {
+        let now = self.now;
+        let call = self.calls.get_mut(slot).expect("call exists");
         call.state = CallState::Connected { agent };
-        let queue = call.queue;
+        let (id, queue) = (call.id.clone(), call.queue);
         let caller = call.data.caller.clone();
         let membership = self.agents[agent].membership_of(queue);
-        self.count_answer(slot, agent, direct);
         let a = &mut self.agents[agent];
-        a.ring_no_answer_streak = 0;
         a.handling = Some(Handling {
             queue,
             membership,
@@ -181,41 +204,18 @@ impl Acd {
             caller,
         });
         self.dirty.mark(queue);
-        let queue_id = self.queues[queue].config.id.clone();
         self.events.push_back(Event::CallConnected {
             call: id.clone(),
             agent: a.id.clone(),
-            queue: queue_id,
+            queue: self.queues[queue].config.id.clone(),
         });
         self.set_status(
             agent,
             AgentStatus::OnCall {
-                call: id.clone(),
+                call: id,
                 on_hold: false,
             },
         );
-    }
-
-    /// The index of `agent_id` and the call's slot if the agent is on this call, and whether the
-    /// call is on hold.
-    fn connected_agent(
-        &self,
-        agent_id: &AgentId,
-        id: &CallId,
-    ) -> Result<(usize, CallSlot, bool), AcdError> {
-        let agent = self.agent_index(agent_id)?;
-        match &self.agents[agent].status() {
-            AgentStatus::OnCall { call, on_hold } if call == id => {
-                Ok((agent, self.agents_call(id), *on_hold))
-            }
-            _ => {
-                self.call_ref(id)?;
-                Err(AcdError::NotOnCall {
-                    agent: agent_id.clone(),
-                    call: id.clone(),
-                })
-            }
-        }
     }
 
     pub(crate) fn hold(
@@ -224,7 +224,10 @@ impl Acd {
         id: &CallId,
         hold: bool,
     ) -> Result<(), AcdError> {
-        let (agent, _, on_hold) = self.connected_agent(agent_id, id)?;
+        let (agent, slot, on_hold) = self.call_agent_of(agent_id, id)?;
+        if self.calls[slot].consult.is_some() {
+            return Err(AcdError::ConsultInProgress(id.clone()));
+        }
         match (hold, on_hold) {
             (true, true) => return Err(AcdError::AlreadyOnHold(id.clone())),
             (false, false) => return Err(AcdError::NotOnHold(id.clone())),
@@ -256,14 +259,27 @@ impl Acd {
         Ok(())
     }
 
+    /// The agent hangs up. The call's own agent ends the call; with a consultation answered,
+    /// it hands the caller to the consulted agent instead (as PBXs complete an attended
+    /// transfer when the transferring party hangs up), and with one still ringing the
+    /// consultation ends with the call. A consulted agent leaves the consultation.
     pub(crate) fn hangup(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
-        let (agent, slot, _) = self.connected_agent(agent_id, id)?;
+        if let Some(slot) = self.consulted_on(agent_id, id, false) {
+            self.consulted_leaves(slot, false);
+            return Ok(());
+        }
+        let (agent, slot, _) = self.call_agent_of(agent_id, id)?;
+        if self.calls[slot].consult.is_some() && !self.consult_rings(slot) {
+            return self.consult_step(agent_id, id, super::consult::ConsultStep::Transfer);
+        }
         self.complete(slot, agent);
         Ok(())
     }
 
-    /// A connected call ended: it leaves the ACD and its agent wraps up.
+    /// A connected call ended: it leaves the ACD and its agent wraps up. A consultation on it
+    /// ends with it.
     fn complete(&mut self, slot: CallSlot, agent: usize) {
+        self.end_consult(slot, super::consult::ConsultEnd::CallEnded);
         let id = &self.calls[slot].id.clone();
         let call = self.calls.remove(slot).expect("call exists");
         let queue = self.queues[call.queue].config.id.clone();
@@ -297,7 +313,10 @@ impl Acd {
         id: &CallId,
         target: TransferTarget,
     ) -> Result<(), AcdError> {
-        let (agent, slot, _) = self.connected_agent(agent_id, id)?;
+        let (agent, slot, _) = self.call_agent_of(agent_id, id)?;
+        if self.calls[slot].consult.is_some() {
+            return Err(AcdError::ConsultInProgress(id.clone()));
+        }
         enum To {
             Queue(usize),
             Agent(usize),

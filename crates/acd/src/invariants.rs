@@ -1,9 +1,10 @@
 //! The rules that hold between any two commands, checked by the property tests.
 
+use super::Acd;
 use super::agent::AgentStatus;
 use super::call::CallState;
+use super::consult::ConsultPhase;
 use super::stats::Places;
-use super::{Acd, AgentStatusKind};
 
 impl Acd {
     /// The lanes of each queue are its entries, one per channel, with its name, and an agent
@@ -130,12 +131,39 @@ impl Acd {
                     return Err(format!("call {} is in a conversation's wrap-up", call.id));
                 }
                 CallState::Connected { agent } => {
-                    if !matches!(&self.agents[*agent].status(), AgentStatus::OnCall { call: c, .. } if *c == call.id)
-                    {
+                    let AgentStatus::OnCall { call: c, on_hold } = self.agents[*agent].status()
+                    else {
                         return Err(format!(
                             "call {} is connected to {} which is not on it",
                             call.id, self.agents[*agent].id
                         ));
+                    };
+                    if *c != call.id {
+                        return Err(format!(
+                            "call {} is connected to {} which is on {c}",
+                            call.id, self.agents[*agent].id
+                        ));
+                    }
+                    // A consultation: the other agent is consulted on this call, ringing while
+                    // it rings, and the caller is on hold until it is a conference.
+                    if let Some(consult) = &call.consult {
+                        let ringing = matches!(consult.phase, ConsultPhase::Ringing { .. });
+                        let expected = AgentStatus::Consulted {
+                            call: call.id.clone(),
+                            ringing,
+                        };
+                        if consult.agent == *agent
+                            || *self.agents[consult.agent].status() != expected
+                            || *on_hold == (consult.phase == ConsultPhase::Conference)
+                        {
+                            return Err(format!(
+                                "call {} consults {} who is {:?}, on hold {on_hold}, in {:?}",
+                                call.id,
+                                self.agents[consult.agent].id,
+                                self.agents[consult.agent].status(),
+                                consult.phase
+                            ));
+                        }
                     }
                 }
             }
@@ -192,9 +220,21 @@ impl Acd {
                     agent.id
                 ));
             }
+            if let AgentStatus::Consulted { call, .. } = agent.status() {
+                let consulted_here = (self.calls.slot_of(call))
+                    .and_then(|slot| self.calls[slot].consult.as_ref())
+                    .is_some_and(|consult| consult.agent == index);
+                if !consulted_here {
+                    return Err(format!(
+                        "agent {} is consulted on {call}, which does not consult it",
+                        agent.id
+                    ));
+                }
+            }
+            // The call's own agent handles it; a consulted agent does not.
             if matches!(
-                agent.status().kind(),
-                AgentStatusKind::OnCall | AgentStatusKind::WrapUp
+                agent.status(),
+                AgentStatus::OnCall { .. } | AgentStatus::WrapUp { .. }
             ) != agent.handling.is_some()
             {
                 return Err(format!(
@@ -211,7 +251,7 @@ impl Acd {
                 .map(|m| m.supervisor.as_str())
                 .collect();
             if !agent.monitors.is_empty()
-                && (agent.status().kind() != AgentStatusKind::OnCall
+                && (!matches!(agent.status(), AgentStatus::OnCall { .. })
                     || supervisors.len() != agent.monitors.len()
                     || agent.monitors.len() > super::MAX_MONITORS)
             {

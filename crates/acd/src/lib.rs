@@ -17,6 +17,7 @@
 mod agent;
 mod call;
 pub mod config;
+mod consult;
 mod conversation;
 mod day;
 mod error;
@@ -47,6 +48,7 @@ pub use agent::{
 };
 pub use call::{CallData, CallStatus, CallView};
 pub use config::Config;
+pub use consult::{ConsultEnd, ConsultStatus, ConsultStep, ConsultView};
 pub use conversation::{
     Author, ConversationStatus, ConversationView, MAX_MESSAGE_CHARS, MAX_TRANSCRIPT_BYTES,
     MAX_TRANSCRIPT_MESSAGES, Message,
@@ -136,6 +138,19 @@ pub enum Command {
         call: CallId,
         disposition: Option<DispositionCode>,
         notes: String,
+    },
+    /// The agent on a call asks another agent to consult (a warm transfer's first step): the
+    /// caller goes on hold, the consultation rings at `to`.
+    Consult {
+        agent: AgentId,
+        call: CallId,
+        to: AgentId,
+    },
+    /// The consulting agent completes the transfer, makes it a conference, or cancels it.
+    ConsultStep {
+        agent: AgentId,
+        call: CallId,
+        step: ConsultStep,
     },
     /// A supervisor joins the agent's call (silent monitoring, whisper, barge-in) or changes
     /// how it is on it; `None` leaves it.
@@ -303,6 +318,9 @@ pub struct Acd {
     /// What the pages call attached data's keys ([`Config::data_labels`]).
     #[serde(default)]
     data_labels: Vec<(String, String)>,
+    /// What the telephony connector carries out beyond blind transfer ([`Config::telephony`]).
+    #[serde(default)]
+    telephony: config::TelephonyFeatures,
     routing: RoutingConfig,
     reasons: HashSet<ReasonCode>,
     reason_list: Vec<ReasonConfig>,
@@ -402,6 +420,7 @@ impl Acd {
             name: config.name.clone(),
             alerts: config.alerts,
             data_labels: config.data_labels.clone(),
+            telephony: config.telephony,
             stats: Stats::new(
                 config.queues.iter().map(|q| q.service_level.threshold),
                 config.time_zone.clone(),
@@ -457,6 +476,8 @@ impl Acd {
                 target,
             } => self.transfer(&agent, &call, target),
             Command::Hangup { agent, call } => self.hangup(&agent, &call),
+            Command::Consult { agent, call, to } => self.consult(&agent, &call, &to),
+            Command::ConsultStep { agent, call, step } => self.consult_step(&agent, &call, step),
             Command::EndWrapUp { agent } => self.end_wrap_up(&agent),
             Command::ExtendWrapUp { agent, by } => self.extend_wrap_up(&agent, by),
             Command::SetDisposition {
@@ -622,6 +643,9 @@ impl Acd {
                 matches!(self.calls.get(slot).map(|c| &c.state), Some(call::CallState::WrapUp { timer, .. }) if *timer == key)
             }
             Timer::Unblock(agent) => self.agents[agent].blocked_until.map(|(_, k)| k) == Some(key),
+            Timer::ConsultRingTimeout(slot) => self.calls.get(slot).is_some_and(|c| {
+                matches!(c.consult.as_deref(), Some(consult::Consult { phase: consult::ConsultPhase::Ringing { timer, .. }, .. }) if *timer == key)
+            }),
         }
     }
 
@@ -642,6 +666,7 @@ impl Acd {
             }
             Timer::Unblock(agent) => self.unblock_agent(agent),
             Timer::ConversationWrapUpEnd(slot) => self.conversation_wrap_up_over(slot),
+            Timer::ConsultRingTimeout(slot) => self.consult_ring_no_answer(slot),
         }
     }
 
@@ -763,6 +788,11 @@ impl Acd {
     /// The tenant's name as people read it: a wallboard's title.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// What the telephony connector carries out beyond blind transfer ([`Config::telephony`]).
+    pub fn telephony(&self) -> config::TelephonyFeatures {
+        self.telephony
     }
 
     /// What the pages call attached data's keys ([`Config::data_labels`]).

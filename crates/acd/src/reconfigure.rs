@@ -185,6 +185,7 @@ impl Acd {
         self.reason_list = config.not_ready_reasons;
         self.name = config.name;
         self.alerts = config.alerts;
+        self.telephony = config.telephony;
         self.data_labels = config.data_labels;
         self.routing = config.routing;
 
@@ -433,6 +434,7 @@ mod tests {
             routing: RoutingConfig::default(),
             alerts: Default::default(),
             data_labels: Vec::new(),
+            telephony: Default::default(),
             channels: Vec::new(),
         }
     }

@@ -31,6 +31,8 @@ pub(crate) enum Timer {
     Unblock(usize),
     /// The wrap-up of this closed conversation is over.
     ConversationWrapUpEnd(CallSlot),
+    /// The consultation on this connected call has rung for the queue's ring timeout.
+    ConsultRingTimeout(CallSlot),
 }
 
 /// A timer's identity: its deadline and a sequence number unique among all timers ever set.

@@ -121,6 +121,7 @@ impl Acd {
             next_step: 0,
             state: CallState::Waiting { timer: None },
             conversation,
+            consult: None,
         };
         let slot = self.calls.insert(call);
         self.enter_queue_since(slot, queue, arrived_at);

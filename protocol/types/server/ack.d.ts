@@ -107,6 +107,13 @@ export interface AuthResult {
    * @maxItems 100
    */
   data_labels: Named[];
+  /**
+   * What the tenant's telephony connector carries out beyond blind transfer ([tenants.telephony]): consultation (warm) transfer and conference. A WebAgent shows their controls only where true.
+   */
+  telephony: {
+    consult: boolean;
+    conference: boolean;
+  };
 }
 /**
  * Something of the tenant with its display name.

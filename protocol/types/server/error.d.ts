@@ -65,7 +65,11 @@ export interface Error {
     | "disposition_required"
     | "agent_not_on_call"
     | "not_monitoring"
-    | "too_many_monitors";
+    | "too_many_monitors"
+    | "not_supported"
+    | "consult_in_progress"
+    | "not_consulting"
+    | "consult_not_answered";
   /**
    * For people; its wording may change.
    */

@@ -37,7 +37,7 @@ pub const RUSTC: &str = env!("ACDHUB_RUSTC");
 
 /// Every code of `error.code` (protocol/schemas/server/error.json: `ProtocolError::code`, then
 /// the core's `AcdError::code`): the `code` label of `acdhub_messages_refused_total`.
-pub const REFUSAL_CODES: [&str; 52] = [
+pub const REFUSAL_CODES: [&str; 56] = [
     "malformed_json",
     "bad_message",
     "unknown_type",
@@ -90,6 +90,10 @@ pub const REFUSAL_CODES: [&str; 52] = [
     "agent_not_on_call",
     "not_monitoring",
     "too_many_monitors",
+    "not_supported",
+    "consult_in_progress",
+    "not_consulting",
+    "consult_not_answered",
 ];
 
 /// The results of `acdhub_resumes_total`.

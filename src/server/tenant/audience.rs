@@ -17,12 +17,14 @@ use jiff::Timestamp;
 
 use crate::acd::config::ServiceLevelVariant;
 use crate::acd::{
-    Acd, AgentId, AgentStatus, Author, CallId, CallStatus, ConversationId, ConversationStatus,
-    DeviceState, Event, Lane, MonitorEnd, MonitorMode, OverflowReason, QueueId,
+    Acd, AgentId, AgentStatus, Author, CallId, CallStatus, ConsultStatus, ConversationId,
+    ConversationStatus, DeviceState, Event, Lane, MonitorEnd, MonitorMode, OverflowReason, QueueId,
 };
 use crate::protocol::Role;
 use crate::protocol::messaging;
-use crate::protocol::outbound::{self, AgentState, CallState, Offer, Pending};
+use crate::protocol::outbound::{
+    self, AgentState, CallState, CallerDetails, Consultation, Offer, Pending,
+};
 use crate::server::ops::counters::Counters;
 use crate::server::outbox::{SessionHandle, SessionNumber, StatsSlot};
 
@@ -632,6 +634,33 @@ impl Audience {
                 // call; every supervisor sees it.
                 let payload = message.payload();
                 self.send_to_agent(agent, &payload);
+                self.send_to_telephony(&payload);
+                self.to_supervisors(&payload);
+            }
+            Event::ConsultChanged {
+                call,
+                agent,
+                with,
+                queue,
+                status,
+                ended,
+            } => {
+                // The consulted agent learns whose caller it is asked about as it rings.
+                let caller = matches!(status, Some(ConsultStatus::Ringing { .. }))
+                    .then(|| acd.call(call))
+                    .flatten()
+                    .map(|view| CallerDetails::from(&*view.data));
+                let message = outbound::Event::Consultation(Consultation::new(
+                    (call.as_str(), agent.as_str(), with.as_str(), queue.as_str()),
+                    *status,
+                    *ended,
+                    caller,
+                ));
+                // Both agents' pages, the PBX that places and bridges the consultation, and
+                // every supervisor.
+                let payload = message.payload();
+                self.send_to_agent(agent, &payload);
+                self.send_to_agent(with, &payload);
                 self.send_to_telephony(&payload);
                 self.to_supervisors(&payload);
             }

@@ -25,7 +25,7 @@ use crate::acd::{
 use crate::config::OnDisconnect;
 use crate::protocol::outbound::{
     AgentPage, AgentToday, AgentsTodayPage, Alerts, AuthResult, ListedAgent, ListedQueue, MyDay,
-    Named, NamedQueue, QueueList, QueueThresholds, Reply, time,
+    Named, NamedQueue, QueueList, QueueThresholds, Reply, Telephony, time,
 };
 use crate::protocol::{Acting, Command, Identity, ProtocolError, Refusal, Role};
 use crate::records::Records;
@@ -862,6 +862,13 @@ impl Engine {
                 .iter()
                 .map(|(key, label)| named(key, label))
                 .collect(),
+            telephony: {
+                let features = self.acd.telephony();
+                Telephony {
+                    consult: features.consult,
+                    conference: features.conference,
+                }
+            },
         };
         let result = serde_json::to_value(result).expect("the auth result serializes");
         let reply = Reply::Ack {

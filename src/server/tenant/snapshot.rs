@@ -10,7 +10,8 @@ use crate::acd::{Acd, AgentId, AgentStatus, AgentView, CallStatus, CallView, Que
 use crate::protocol::Role;
 use crate::protocol::messaging::ConversationState;
 use crate::protocol::outbound::{
-    self, AgentState, CallState, CallerDetails, Offer, Pending, QueueStatistics, TenantStatistics,
+    self, AgentState, CallState, CallerDetails, Consultation, Offer, Pending, QueueStatistics,
+    TenantStatistics,
 };
 use crate::server::outbox::SessionHandle;
 
@@ -50,12 +51,18 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64
         }
     }
     let call = match &view.status {
-        AgentStatus::Ringing { call } | AgentStatus::OnCall { call, .. } => acd.call(call),
+        AgentStatus::Ringing { call }
+        | AgentStatus::OnCall { call, .. }
+        | AgentStatus::Consulted { call, .. } => acd.call(call),
         _ => None,
     };
-    if let Some(message) = call.as_ref().and_then(call_at_agent) {
+    // A consulted agent hears of the call through its consultation only: it is not the
+    // call's agent.
+    let consulted = matches!(view.status, AgentStatus::Consulted { .. });
+    if let Some(message) = call.as_ref().filter(|_| !consulted).and_then(call_at_agent) {
         events.push(message.payload());
     }
+    events.extend(call.as_ref().and_then(consultation));
     events.extend(monitors(&view));
     for conversation in acd.conversations_of(agent) {
         let state = ConversationState::new(&conversation, true);
@@ -64,6 +71,24 @@ pub fn agent_snapshot(acd: &Acd, agent: &AgentId, handle: &SessionHandle) -> u64
     let sent = events.len() as u64;
     handle.send_events(events);
     sent
+}
+
+/// A call's consultation going on, as the `consultation` event that tells where it is now,
+/// with the caller's details.
+fn consultation(call: &CallView) -> Option<Arc<str>> {
+    let consult = call.consult.as_ref()?;
+    let message = Consultation::new(
+        (
+            call.id.as_str(),
+            consult.agent.as_str(),
+            consult.with.as_str(),
+            call.queue.as_str(),
+        ),
+        Some(consult.status),
+        None,
+        Some(CallerDetails::from(&*call.data)),
+    );
+    Some(outbound::Event::Consultation(message).payload())
 }
 
 /// The supervisors on an agent's call now, as the `monitoring` events that put them there.
@@ -142,6 +167,7 @@ pub fn telephony_snapshot(acd: &Acd, handle: &SessionHandle) -> u64 {
         {
             events.extend(monitors(&view));
         }
+        events.extend(consultation(&call));
     }
     let sent = events.len() as u64;
     handle.send_events(events);
@@ -205,6 +231,7 @@ pub fn watcher_snapshot(
         }
         for call in acd.calls() {
             events.push(outbound::Event::CallState(CallState::from(&call)).payload());
+            events.extend(consultation(&call));
         }
         for conversation in acd.conversations() {
             let state = ConversationState::new(&conversation, false);
