@@ -117,6 +117,18 @@ pub struct ConsultView {
     pub status: ConsultStatus,
 }
 
+/// How an agent is on a call ([`Acd::on_the_call`]).
+pub(crate) enum OnTheCall {
+    /// The call's own agent; the caller on hold or not.
+    Own {
+        agent: usize,
+        slot: CallSlot,
+        on_hold: bool,
+    },
+    /// Consulted on the call, and answered.
+    Consulted(CallSlot),
+}
+
 /// What an agent may ask of its call's consultation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConsultStep {
@@ -352,23 +364,30 @@ impl Acd {
         });
     }
 
-    /// The index of `agent_id` and the call's slot if the agent is the call's own (connected
-    /// to it, not consulted on it), and whether the caller is on hold. A consulted agent gets
-    /// `consult_in_progress`: what it may do is answer, reject or hang up.
-    pub(crate) fn call_agent_of(
+    /// How `agent_id` is on call `id`: as its own agent, or consulted on it and answered. A
+    /// consultation still ringing there is `consult_in_progress` (it is answered or rejected,
+    /// not hung up); not on the call at all, `not_on_call`.
+    pub(crate) fn on_the_call(
         &self,
         agent_id: &AgentId,
         id: &CallId,
-    ) -> Result<(usize, CallSlot, bool), AcdError> {
+    ) -> Result<OnTheCall, AcdError> {
         let agent = self.agent_index(agent_id)?;
-        match &self.agents[agent].status() {
-            AgentStatus::OnCall { call, on_hold } if call == id => {
-                let slot = self
-                    .calls
-                    .slot_of(id)
-                    .expect("an agent's call is in the ACD");
-                Ok((agent, slot, *on_hold))
-            }
+        let slot = || {
+            self.calls
+                .slot_of(id)
+                .expect("an agent's call is in the ACD")
+        };
+        match self.agents[agent].status() {
+            AgentStatus::OnCall { call, on_hold } if call == id => Ok(OnTheCall::Own {
+                agent,
+                slot: slot(),
+                on_hold: *on_hold,
+            }),
+            AgentStatus::Consulted {
+                call,
+                ringing: false,
+            } if call == id => Ok(OnTheCall::Consulted(slot())),
             AgentStatus::Consulted { call, .. } if call == id => {
                 Err(AcdError::ConsultInProgress(id.clone()))
             }
@@ -382,6 +401,24 @@ impl Acd {
         }
     }
 
+    /// The index of `agent_id` and the call's slot if the agent is the call's own (connected
+    /// to it, not consulted on it), and whether the caller is on hold. A consulted agent gets
+    /// `consult_in_progress`: what it may do is answer, reject or hang up.
+    pub(crate) fn call_agent_of(
+        &self,
+        agent_id: &AgentId,
+        id: &CallId,
+    ) -> Result<(usize, CallSlot, bool), AcdError> {
+        match self.on_the_call(agent_id, id)? {
+            OnTheCall::Own {
+                agent,
+                slot,
+                on_hold,
+            } => Ok((agent, slot, on_hold)),
+            OnTheCall::Consulted(_) => Err(AcdError::ConsultInProgress(id.clone())),
+        }
+    }
+
     /// Whether a consultation on the call rings.
     pub(crate) fn consult_rings(&self, slot: CallSlot) -> bool {
         matches!(
@@ -391,21 +428,5 @@ impl Acd {
                 ..
             })
         )
-    }
-
-    /// The slot of the call on which `agent_id` is consulted, ringing (`ringing`) or not.
-    pub(crate) fn consulted_on(
-        &self,
-        agent_id: &AgentId,
-        id: &CallId,
-        ringing: bool,
-    ) -> Option<CallSlot> {
-        let agent = self.agent_index(agent_id).ok()?;
-        match self.agents[agent].status() {
-            AgentStatus::Consulted { call, ringing: r } if call == id && *r == ringing => {
-                self.calls.slot_of(id)
-            }
-            _ => None,
-        }
     }
 }

@@ -4,6 +4,7 @@
 use super::Acd;
 use super::agent::{AgentStatus, Handling};
 use super::call::{CallSlot, CallState};
+use super::consult::OnTheCall;
 use super::error::AcdError;
 use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
 use super::ids::{AgentId, CallId};
@@ -34,25 +35,30 @@ impl Acd {
     }
 
     pub(crate) fn reject(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
-        if let Some(slot) = self.consulted_on(agent_id, id, true) {
+        let (agent, slot, consulted) = self.ringing_agent(agent_id, id)?;
+        if consulted {
             self.consulted_leaves(slot, true);
             return Ok(());
         }
-        let (agent, slot) = self.ringing_agent(agent_id, id)?;
         self.agents[agent].ring_no_answer_streak = 0;
         self.offer_failed(slot, agent, OfferEndReason::Rejected);
         Ok(())
     }
 
-    /// The index of `agent_id` and the call's slot if the call rings there.
+    /// The index of `agent_id` and the call's slot if the call, or a consultation on it
+    /// (`true`), rings there.
     fn ringing_agent(
         &self,
         agent_id: &AgentId,
         id: &CallId,
-    ) -> Result<(usize, CallSlot), AcdError> {
+    ) -> Result<(usize, CallSlot, bool), AcdError> {
         let agent = self.agent_index(agent_id)?;
         match &self.agents[agent].status() {
-            AgentStatus::Ringing { call } if call == id => Ok((agent, self.agents_call(id))),
+            AgentStatus::Ringing { call } if call == id => Ok((agent, self.agents_call(id), false)),
+            AgentStatus::Consulted {
+                call,
+                ringing: true,
+            } if call == id => Ok((agent, self.agents_call(id), true)),
             _ => {
                 self.call_ref(id)?;
                 Err(AcdError::NotOffered {
@@ -125,12 +131,10 @@ impl Acd {
 
     /// The agent took the offer (from the WebAgent, or the PBX saw the device answer).
     pub(crate) fn accept(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
-        if let Some(slot) = self.consulted_on(agent_id, id, true) {
-            self.consult_answered(slot);
-            return Ok(());
+        match self.ringing_agent(agent_id, id)? {
+            (_, slot, true) => self.consult_answered(slot),
+            (agent, slot, false) => self.connect(slot, agent),
         }
-        let (agent, slot) = self.ringing_agent(agent_id, id)?;
-        self.connect(slot, agent);
         Ok(())
     }
 
@@ -264,11 +268,13 @@ impl Acd {
     /// transfer when the transferring party hangs up), and with one still ringing the
     /// consultation ends with the call. A consulted agent leaves the consultation.
     pub(crate) fn hangup(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
-        if let Some(slot) = self.consulted_on(agent_id, id, false) {
-            self.consulted_leaves(slot, false);
-            return Ok(());
-        }
-        let (agent, slot, _) = self.call_agent_of(agent_id, id)?;
+        let (agent, slot) = match self.on_the_call(agent_id, id)? {
+            OnTheCall::Consulted(slot) => {
+                self.consulted_leaves(slot, false);
+                return Ok(());
+            }
+            OnTheCall::Own { agent, slot, .. } => (agent, slot),
+        };
         if self.calls[slot].consult.is_some() && !self.consult_rings(slot) {
             return self.consult_step(agent_id, id, super::consult::ConsultStep::Transfer);
         }
