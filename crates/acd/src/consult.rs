@@ -21,7 +21,6 @@ use super::call::CallSlot;
 use super::error::AcdError;
 use super::event::{Event, TransferTarget};
 use super::ids::{AgentId, CallId};
-use super::stats::millis_between;
 use super::timers::{Timer, TimerKey};
 
 /// A consultation going on for a connected call: kept with the call.
@@ -169,7 +168,7 @@ impl Acd {
             });
         }
         if !on_hold {
-            self.hold(agent_id, id, true)?;
+            self.set_held(agent, id, true);
         }
         let deadline = self.now + self.queues[self.calls[slot].queue].config.ring_timeout;
         let timer = self.timers.set(deadline, Timer::ConsultRingTimeout(slot));
@@ -194,16 +193,7 @@ impl Acd {
         let agent = self.calls[slot]
             .agent()
             .expect("a connected call has an agent");
-        let consult = self
-            .calls
-            .get_mut(slot)
-            .expect("call exists")
-            .consult
-            .as_mut();
-        let consult = consult.expect("the call has a consultation");
-        consult.phase = ConsultPhase::Talking;
-        let other = consult.agent;
-        self.consult_changed(slot, agent, other, Ok(ConsultPhase::Talking));
+        let other = self.move_consult(slot, agent, ConsultPhase::Talking);
         let call = self.calls[slot].id.clone();
         self.set_status(
             other,
@@ -249,13 +239,8 @@ impl Acd {
                 if consult.phase == ConsultPhase::Conference {
                     return Ok(());
                 }
-                let other = consult.agent;
-                self.calls.get_mut(slot).expect("call exists").consult = Some(Box::new(Consult {
-                    agent: other,
-                    phase: ConsultPhase::Conference,
-                }));
                 self.caller_back(agent, id);
-                self.consult_changed(slot, agent, other, Ok(ConsultPhase::Conference));
+                self.move_consult(slot, agent, ConsultPhase::Conference);
             }
         }
         Ok(())
@@ -320,25 +305,25 @@ impl Acd {
 
     /// Takes the caller off hold, if on hold, for the call's own agent.
     fn caller_back(&mut self, agent: usize, id: &CallId) {
-        let Some(handling) = self.agents[agent].handling.as_mut() else {
-            return;
-        };
-        let Some(since) = handling.held_since.take() else {
-            return;
-        };
-        handling.hold_ms += millis_between(since, self.now);
-        let agent_id = self.agents[agent].id.clone();
-        self.events.push_back(Event::CallResumed {
-            call: id.clone(),
-            agent: agent_id,
-        });
-        self.set_status(
-            agent,
-            AgentStatus::OnCall {
-                call: id.clone(),
-                on_hold: false,
-            },
-        );
+        let held = (self.agents[agent].handling.as_ref()).is_some_and(|h| h.held_since.is_some());
+        if held {
+            self.set_held(agent, id, false);
+        }
+    }
+
+    /// Moves the call's consultation on to `phase` and tells of it; returns the consulted agent.
+    fn move_consult(&mut self, slot: CallSlot, agent: usize, phase: ConsultPhase) -> usize {
+        let consult = self
+            .calls
+            .get_mut(slot)
+            .expect("call exists")
+            .consult
+            .as_mut();
+        let consult = consult.expect("the call has a consultation");
+        consult.phase = phase;
+        let other = consult.agent;
+        self.consult_changed(slot, agent, other, Ok(phase));
+        other
     }
 
     /// Tells of the consultation's new phase (`Ok`) or its end (`Err`).

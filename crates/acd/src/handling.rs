@@ -237,20 +237,29 @@ impl Acd {
             (false, false) => return Err(AcdError::NotOnHold(id.clone())),
             _ => {}
         }
+        self.set_held(agent, id, hold);
+        Ok(())
+    }
+
+    /// Puts the caller of the agent's call on hold, or takes it off hold (the hold's time goes
+    /// into the handling), tells of it and sets the agent's status to say so.
+    pub(crate) fn set_held(&mut self, agent: usize, id: &CallId, hold: bool) {
         let now = self.now;
-        let handling = self.agents[agent].handling.as_mut().expect("on call");
+        let a = &mut self.agents[agent];
+        let handling = a.handling.as_mut().expect("on call");
+        let (call, agent_id) = (id.clone(), a.id.clone());
         if hold {
             handling.held_since = Some(now);
             self.events.push_back(Event::CallHeld {
-                call: id.clone(),
-                agent: agent_id.clone(),
+                call,
+                agent: agent_id,
             });
         } else {
             let since = handling.held_since.take().expect("on hold");
             handling.hold_ms += millis_between(since, now);
             self.events.push_back(Event::CallResumed {
-                call: id.clone(),
-                agent: agent_id.clone(),
+                call,
+                agent: agent_id,
             });
         }
         self.set_status(
@@ -260,7 +269,6 @@ impl Acd {
                 on_hold: hold,
             },
         );
-        Ok(())
     }
 
     /// The agent hangs up. The call's own agent ends the call; with a consultation answered,
