@@ -424,6 +424,22 @@ fn build_queue(at: &FieldPath, raw: RawQueue) -> Result<Vec<QueueConfig>, Proble
             lanes
         }
     };
+    // A conversation's wrap-up takes no disposition (yet): codes on a queue of no calls would
+    // be configured and never offered.
+    if !channels.contains(&None) {
+        if !raw.dispositions.is_empty() {
+            return Err(problem(
+                at.key("dispositions"),
+                "disposition codes are for calls, and this queue routes none (a conversation's wrap-up takes no disposition)",
+            ));
+        }
+        if raw.disposition_required == Some(true) {
+            return Err(problem(
+                at.key("disposition_required"),
+                "disposition codes are for calls, and this queue routes none",
+            ));
+        }
+    }
     let queue = build_lane(at, raw)?;
     Ok(channels
         .into_iter()

@@ -1429,6 +1429,21 @@ fn a_queue_of_several_channels_loads_as_one_lane_each_and_errors_point_at_its_en
         "tenants[0].queues[0].max_wait.overflow_to",
         "another channel",
     );
+    // Disposition codes are for calls: a queue of conversations alone may not have them.
+    for (key, value) in [
+        ("dispositions", "[{ code = \"resolved\" }]"),
+        ("disposition_required", "true"),
+    ] {
+        let lines = format!("channel = \"chat\"\n{key} = {value}");
+        let text = with_chat_channel(&base_with("id = \"sales\"", &lines));
+        let line = line_of(&text, &format!("{key} = "));
+        assert_refused(
+            &text,
+            line,
+            &format!("tenants[0].queues[1].{key}"),
+            "disposition codes are for calls",
+        );
+    }
     for (channels, problem) in [
         ("channels = []", "at least one channel"),
         ("channels = [\"chat\", \"chat\"]", "`chat` listed twice"),
