@@ -83,6 +83,10 @@ export function emptyView() {
     monitors: new Map(),
     /** Agent id -> its day so far as `agents_today` last said (handled, aht_secs, occupancy_percent, time_in_state). */
     days: new Map(),
+    /** The message on the tenant's wallboards (`ticker`): `{text, by, at}`, or null when none is set. */
+    ticker: null,
+    /** A `ticker` came since `subscribe` was sent: its snapshot had one (`subscribed`). */
+    tickerSeen: false,
   });
 }
 
@@ -127,12 +131,16 @@ export function arranged(view, session) {
 
 /** `subscribe` was sent: its snapshot is arriving. */
 export function subscribing(view) {
-  return update(view, { subscribing: true });
+  return update(view, { subscribing: true, tickerSeen: false });
 }
 
-/** `subscribe` was answered at `nowMs`: the view is complete and live. */
+/**
+ * `subscribe` was answered at `nowMs`: the view is complete and live. Its snapshot came before
+ * the answer, with a `ticker` if a message is on the wallboards: one shown from before that no
+ * `ticker` repeated was cleared meanwhile.
+ */
 export function subscribed(view, nowMs) {
-  return update(view, { subscribed: true, liveAt: nowMs });
+  return update(view, { subscribed: true, liveAt: nowMs, ticker: view.tickerSeen ? view.ticker : null });
 }
 
 /** `subscribe` was refused (or its link dropped): no snapshot is coming. */
@@ -215,6 +223,10 @@ export function reduce(view, event) {
       return update(view, { queueStats: new Map(view.queueStats).set(statsLane(event), event) });
     case "tenant_stats":
       return update(view, { tenantStats: event });
+    case "ticker": {
+      const ticker = event.text ? Object.freeze({ text: event.text, by: event.by, at: event.at }) : null;
+      return update(view, { ticker, tickerSeen: true });
+    }
     case "monitoring": {
       const others = (view.monitors.get(event.agent) ?? []).filter((m) => m.supervisor !== event.supervisor);
       const now = event.mode ? [...others, { supervisor: event.supervisor, mode: event.mode }] : others;
@@ -696,6 +708,27 @@ export function monitorCommand(view, id, mode, t = ENGLISH) {
   return mode
     ? { what: t(`monitor.do.${mode}`, { name }), type: "monitor", fields: { agent: id, mode } }
     : { what: t("monitor.do.leave", { name }), type: "end_monitor", fields: { agent: id } };
+}
+
+/**
+ * The message on the wallboards as the console shows it (`live`: the console is live): the
+ * text shown now ("" for none), the line under it (who set it and when, or that there is none,
+ * in the translator's language), and whether Set and Clear may be pressed.
+ */
+export function tickerView(view, live, t = ENGLISH) {
+  const ticker = view.ticker;
+  const line = ticker ? t("ticker.shown", { who: ticker.by, time: t.time(Date.parse(ticker.at), { seconds: false }) }) : t("ticker.none");
+  return { text: ticker?.text ?? "", line, set: live, clear: live && ticker !== null };
+}
+
+/**
+ * The command that puts `text` on every wallboard of the tenant, or clears the message when it
+ * is blank: the server trims it, and refuses one too long or of more than one line (`bad_ticker`).
+ */
+export function tickerCommand(text, t = ENGLISH) {
+  return text.trim() === ""
+    ? { what: t("ticker.do.clear"), type: "set_ticker", fields: { text: "" } }
+    : { what: t("ticker.do.set"), type: "set_ticker", fields: { text } };
 }
 
 /** The days `agents_today` answered with, one page at a time. */

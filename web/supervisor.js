@@ -5,7 +5,8 @@
 // first response); every queue's staffing (the `what_if` of protocol.md: the agents its calls
 // need, what the agents working now get, and what more or fewer agents, or other calls an hour,
 // would get), asked when the console is live and every 15 s while it stays live; every call,
-// with priority and move for waiting ones.
+// with priority and move for waiting ones; and the message on the tenant's wallboards (the
+// ticker), with who set it, to set, replace or clear.
 //
 // What the console knows and which actions it offers come from supervisor-state.js; this module
 // draws it, in English or German (i18n.js; every text is in supervisor-messages.js). The rows
@@ -70,6 +71,8 @@ import {
   subscribeFailed,
   subscribed,
   subscribing,
+  tickerCommand,
+  tickerView,
   ariaSort,
   nextSort,
   sortAgents,
@@ -147,7 +150,13 @@ export function start() {
     alerts: byRole("alerts"),
     notSupervisor: byRole("not-supervisor"),
     stale: byRole("stale"),
-    panels: [byRole("queues-panel"), byRole("agents-panel"), byRole("calls-panel")],
+    panels: [byRole("ticker-panel"), byRole("queues-panel"), byRole("agents-panel"), byRole("calls-panel")],
+    tickerForm: byRole("ticker-form"),
+    tickerText: byRole("ticker-text"),
+    tickerSet: byRole("ticker-set"),
+    tickerClear: byRole("ticker-clear"),
+    tickerCurrent: byRole("ticker-current"),
+    tickerLine: byRole("ticker-line"),
     statsAt: byRole("stats-at"),
     queuesTable: byRole("queues-table"),
     queues: byRole("queues"),
@@ -1043,6 +1052,40 @@ export function start() {
     ui.agentFilter.focus();
   });
 
+  // --- The message on the wallboards ---------------------------------------------------------
+
+  /** Shows the message on the wallboards and who set it; Set and Clear only while live. */
+  function renderTicker() {
+    const shown = tickerView(view, isLive(), t);
+    setText(ui.tickerCurrent, shown.text);
+    ui.tickerCurrent.hidden = shown.text === "";
+    setText(ui.tickerLine, shown.line);
+    keepFocus(ui.tickerForm, () => {
+      ui.tickerSet.disabled = !shown.set;
+      ui.tickerClear.disabled = !shown.clear;
+    }, ui.tickerText);
+  }
+
+  /** Sends the typed message (a blank one clears it); what was typed stays if it is refused. */
+  async function setTicker(text) {
+    const command = tickerCommand(text, t);
+    try {
+      await client.request(command.type, command.fields);
+      announce(ui.announcer, t("done", { what: command.what }));
+      ui.tickerText.value = "";
+    } catch (error) {
+      showError(command.what, error);
+    }
+  }
+
+  ui.tickerForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (isLive()) void setTicker(ui.tickerText.value);
+  });
+  ui.tickerClear.addEventListener("click", () => {
+    if (isLive()) void setTicker("");
+  });
+
   // --- Live, stale, rebuilding --------------------------------------------------------------
 
   function renderView() {
@@ -1064,6 +1107,7 @@ export function start() {
     for (const id of rows.calls.keys()) renderCall(id);
     placeAgents();
     summarizeAgents();
+    renderTicker();
   }
 
   // --- The session --------------------------------------------------------------------------
@@ -1193,6 +1237,9 @@ export function start() {
       case "monitoring":
         renderAgent(message.agent);
         break;
+      case "ticker":
+        renderTicker();
+        break;
       default:
         break;
     }
@@ -1226,6 +1273,8 @@ export function start() {
     fill(ui.calls);
     fill(ui.alerts);
     ui.agentFilter.value = "";
+    ui.tickerText.value = "";
+    renderTicker();
     ui.notSupervisor.hidden = true;
     for (const panel of ui.panels) panel.hidden = false;
     placeCalls();

@@ -22,6 +22,7 @@ export const WALLBOARD_MESSAGES = Object.freeze({
     "signIn.notWallboard": "{user} may not show a wallboard (role {role}): sign in as a wallboard or supervisor user.",
 
     "board.label": "Queues",
+    "ticker.label": "Message to the floor",
     "notice.unknownQueues": {
       one: "Unknown queue in the address: {queues}",
       other: "Unknown queues in the address: {queues}",
@@ -101,6 +102,7 @@ export const WALLBOARD_MESSAGES = Object.freeze({
       "{user} darf kein Wallboard anzeigen (Rolle {role}): Melden Sie sich als Wallboard- oder Supervisor-Benutzer an.",
 
     "board.label": "Warteschlangen",
+    "ticker.label": "Mitteilung an alle",
     "notice.unknownQueues": {
       one: "Unbekannte Warteschlange in der Adresse: {queues}",
       other: "Unbekannte Warteschlangen in der Adresse: {queues}",

@@ -1,7 +1,8 @@
 // wallboard-state.js: what the wallboard knows and shows, as pure functions of its address and
 // the server's messages: which tiles the board has (a tile per lane of the queues the address
 // names that the tenant has, and the totals), the latest statistics of each, whether the
-// figures are live or stale, and each tile's figures as the screen shows them: a lane of
+// figures are live or stale, the message a supervisor put on the wallboards (the ticker, and
+// how its band shows it), and each tile's figures as the screen shows them: a lane of
 // conversations (a chat queue, or a queue's chat lane) is labelled as one and has its
 // conversation figures besides. A queue serving several channels (voice and chat) has one lane
 // per channel, each with its own `queue_stats`: its tiles are keyed by lane (`laneKey`), never
@@ -65,6 +66,40 @@ export const SCROLLING_SCREEN = Object.freeze({ width: 900, height: 560 });
 export const DEFAULT_ROTATE_SECS = 15;
 export const MIN_ROTATE_SECS = 1;
 
+// A supervisor's message to the floor (`set_ticker`, protocol.md) runs in a band along the
+// bottom of the screen while one is set. Its type is a secondary figure's floor, so it reads
+// from five metres; the band's height comes out of the board's, never out of a tile's: `layout`
+// counts it (one line of ticker still leaves two rows of MIN_TILE at 1080p). A message wider
+// than the screen moves slowly from right to left; where the screen must not move
+// (prefers-reduced-motion) it wraps to at most two lines instead (`tickerBand`).
+
+/** The ticker's type, px at 1080p. */
+export const TICKER_TEXT_PX = MIN_SECONDARY_PX;
+/** One line of the ticker, and the band's padding above and below it, px at 1080p. */
+export const TICKER_LINE_PX = 40;
+export const TICKER_PADDING_PX = 6;
+/** The most lines a message wraps to on a screen that must not move. */
+export const TICKER_MAX_LINES = 2;
+/** How fast a message wider than the screen moves, px a second at 1080p: slow enough to read. */
+export const TICKER_SPEED_PX = 110;
+
+/** The ticker band's height for `lines` lines of text (0: no band), px at 1080p. */
+export function tickerHeight(lines) {
+  return lines > 0 ? lines * TICKER_LINE_PX + 2 * TICKER_PADDING_PX : 0;
+}
+
+/**
+ * How the band shows a message `textWidth` px wide on one line, in a band `bandWidth` px wide
+ * (both CSS px on this screen, whose `screenScale` is `scale`): `lines` (1, or TICKER_MAX_LINES
+ * for a wide one that must not move), whether it `scrolls`, and in how many `secs` it crosses
+ * the band once (from the right edge until its end has left on the left), at TICKER_SPEED_PX.
+ */
+export function tickerBand({ textWidth, bandWidth, reducedMotion = false, scale = 1 }) {
+  if (textWidth <= bandWidth) return { lines: 1, scrolls: false, secs: 0 };
+  if (reducedMotion) return { lines: TICKER_MAX_LINES, scrolls: false, secs: 0 };
+  return { lines: 1, scrolls: true, secs: (bandWidth + textWidth) / (TICKER_SPEED_PX * scale) };
+}
+
 /** How much larger than at 1080p everything is on a screen of `width` x `height` CSS px. */
 export function screenScale({ width, height }) {
   return Math.min(width / REFERENCE_SCREEN.width, height / REFERENCE_SCREEN.height);
@@ -80,19 +115,22 @@ export function cssSizes() {
     "--header-height": String(HEADER_HEIGHT_PX),
     "--board-padding": String(BOARD_PADDING_PX),
     "--tile-gap": String(TILE_GAP_PX),
+    "--ticker-text": String(TICKER_TEXT_PX),
+    "--ticker-line": String(TICKER_LINE_PX),
+    "--ticker-padding": String(TICKER_PADDING_PX),
   };
 }
 
 /**
  * How the board lays out `tiles` queue tiles (lanes), plus the totals when `total`, on a screen
- * of `width` x `height` CSS px: `columns` x `rows` tiles of at least MIN_TILE (scaled; a lane of
+ * of `width` x `height` CSS px with a ticker band of `tickerLines` lines (0: none) below it: `columns` x `rows` tiles of at least MIN_TILE (scaled; a lane of
  * conversations takes a tile of the same size), `perPage` tiles on a page, of which `queuesPerPage` are queues (the totals take one place on every
  * page), and how many `pages`. A board that fits one row takes a column per tile, so its tiles
  * are as large as they can be; one of several rows, or of several pages, keeps the full grid, so
  * that tiles stay the shape their figures are laid out for and do not change size as pages turn.
  * A small screen (`SCROLLING_SCREEN`) scrolls instead: `scrolling`, one page, no grid.
  */
-export function layout({ width, height, tiles, total = false }) {
+export function layout({ width, height, tiles, total = false, tickerLines = 0 }) {
   const count = tiles + (total ? 1 : 0);
   if (width < SCROLLING_SCREEN.width || height < SCROLLING_SCREEN.height) {
     return { scrolling: true, columns: 0, rows: 0, perPage: count, queuesPerPage: tiles, pages: 1 };
@@ -100,7 +138,7 @@ export function layout({ width, height, tiles, total = false }) {
   const scale = screenScale({ width, height });
   const gap = TILE_GAP_PX * scale;
   const boardWidth = width - 2 * BOARD_PADDING_PX * scale;
-  const boardHeight = height - HEADER_HEIGHT_PX * scale - 2 * BOARD_PADDING_PX * scale;
+  const boardHeight = height - (HEADER_HEIGHT_PX + tickerHeight(tickerLines) + 2 * BOARD_PADDING_PX) * scale;
   const smallest = MIN_TILE;
   const maxColumns = Math.max(1, Math.floor((boardWidth + gap) / (smallest.width * scale + gap)));
   const maxRows = Math.max(1, Math.floor((boardHeight + gap) / (smallest.height * scale + gap)));
@@ -254,6 +292,10 @@ export function emptyView(address = { queues: null, total: true, rotateSecs: DEF
     fresh: false,
     /** When the figures stopped being live (server clock, ms), or null while they are. */
     staleSince: null,
+    /** The message on the wallboards (`ticker`): `{text, by, at}`, or null when none is set. */
+    ticker: null,
+    /** A `ticker` came since the subscription was sent: its snapshot had one (`subscribed`). */
+    tickerSeen: false,
   });
 }
 
@@ -279,8 +321,10 @@ export function signedIn(view, session, t = ENGLISH) {
   const counts = laneCounts(session.queues);
   const key = boardKey(shown, view.address.total);
   const thresholds = new Map((session.queues ?? []).map((q) => [laneKey(q.id, q.channel ?? VOICE), q.thresholds ?? null]));
-  if (key === view.key) return update(view, { notices, queueCount, channels, laneCounts: counts, thresholds });
+  // A new subscription follows: its snapshot says whether a message is set (`subscribed`).
+  if (key === view.key) return update(view, { notices, queueCount, channels, laneCounts: counts, thresholds, tickerSeen: false });
   return update(view, {
+    tickerSeen: false,
     thresholds,
     key,
     tiles: shown,
@@ -316,6 +360,14 @@ export function subscription(view) {
 /** One more warning above the tiles (the server did not know a queue). */
 export function withNotice(view, line) {
   return update(view, { notices: [...view.notices, line] });
+}
+
+/**
+ * `subscribe` was answered: its snapshot came before the answer, with a `ticker` if a message is
+ * set. One shown from before that no `ticker` repeated was cleared while the board was away.
+ */
+export function subscribed(view) {
+  return live(view.tickerSeen || view.ticker === null ? view : update(view, { ticker: null }));
 }
 
 /** The figures are live: subscribed, or resumed with the subscription. */
@@ -354,7 +406,8 @@ export function statsLane(event) {
 }
 
 /**
- * The view after one event: statistics of a lane on the board, or the totals if shown. A queue
+ * The view after one event: statistics of a lane on the board, the totals if shown, or the
+ * message on the wallboards (`ticker`, null when cleared). A queue
  * on the board that gained a lane since the sign-in (a reload of the configuration) gets a tile
  * for it, after its others: the board's `key` changes, and the page draws its tiles again.
  */
@@ -375,6 +428,10 @@ export function reduce(view, event) {
     }
     case "tenant_stats":
       return view.total ? update(view, { totals: event }) : view;
+    case "ticker": {
+      const ticker = event.text ? Object.freeze({ text: event.text, by: event.by, at: event.at }) : null;
+      return update(view, { ticker, tickerSeen: true });
+    }
     default:
       return view;
   }

@@ -33,8 +33,11 @@
 // password stays in memory only; any other role is refused by the server (`forbidden`) and the
 // page says so.
 //
+// A supervisor's message to the floor (the ticker) runs in a band along the bottom while one is
+// set; the tiles make room for it.
+//
 // What the board shows comes from wallboard-state.js (the tiles, their figures, whether they
-// are live); this module draws it, in English or German (i18n.js; every text is in
+// are live, the ticker); this module draws it, in English or German (i18n.js; every text is in
 // wallboard-messages.js). Importing it does nothing: wallboard-main.js calls `start()`.
 
 import { Client, State } from "./acdhub.js";
@@ -57,10 +60,13 @@ import {
   pageTiles,
   readAddress,
   reduce,
+  screenScale,
   sharedTarget,
   signedIn,
   statsLane,
+  subscribed,
   subscription,
+  tickerBand,
   tileFigures,
   withNotice,
 } from "./wallboard-state.js";
@@ -312,7 +318,47 @@ export function start() {
     /** How the tiles are laid out on this screen (`layout`), and the page showing. */
     layout: null,
     page: 0,
+    /** The ticker's lines now (0: no band), which the layout makes room for. */
+    tickerLines: 0,
   };
+
+  const ticker = { band: byRole("ticker"), window: null, text: byRole("ticker-text") };
+  ticker.window = ticker.text.parentElement;
+  const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+
+  /**
+   * Shows the view's ticker, or hides its band; measures it on one line to tell whether it fits
+   * (`tickerBand`), then lays the tiles out again when its height changed.
+   */
+  function renderTicker() {
+    const text = view.ticker?.text ?? "";
+    setText(ticker.text, text);
+    ticker.band.hidden = text === "";
+    ticker.band.dataset.lines = "1";
+    ticker.band.removeAttribute("data-scrolls");
+    let lines = 0;
+    if (text !== "") {
+      const width = document.documentElement.clientWidth;
+      const height = document.documentElement.clientHeight;
+      const band = tickerBand({
+        textWidth: ticker.text.offsetWidth,
+        bandWidth: ticker.window.clientWidth,
+        reducedMotion: reducedMotion.matches,
+        scale: screenScale({ width, height }),
+      });
+      lines = band.lines;
+      ticker.band.dataset.lines = String(lines);
+      ticker.band.toggleAttribute("data-scrolls", band.scrolls);
+      ticker.text.style.setProperty("--ticker-from", `${ticker.window.clientWidth}px`);
+      ticker.text.style.setProperty("--ticker-to", `${-ticker.text.offsetWidth}px`);
+      ticker.text.style.setProperty("--ticker-secs", `${band.secs.toFixed(1)}s`);
+    }
+    if (lines !== board.tickerLines) {
+      board.tickerLines = lines;
+      if (board.layout) renderLayout();
+    }
+  }
+  reducedMotion.addEventListener("change", renderTicker);
 
   /** Lays the tiles out for the screen's size, and shows the page showing (the first if it is gone). */
   function renderLayout() {
@@ -321,6 +367,7 @@ export function start() {
       height: document.documentElement.clientHeight,
       tiles: board.tiles.size,
       total: board.total !== null,
+      tickerLines: board.tickerLines,
     });
     board.element.style.setProperty("--columns", String(board.layout.columns));
     board.element.style.setProperty("--rows", String(board.layout.rows));
@@ -345,6 +392,7 @@ export function start() {
     if (board.layout && board.layout.pages > 1) showPage(nextPage(board.page, board.layout.pages));
   }, view.address.rotateSecs * 1000);
   addEventListener("resize", () => {
+    renderTicker();
     if (board.layout) renderLayout();
   });
 
@@ -385,6 +433,7 @@ export function start() {
     board.total = null;
     fill(board.element);
     board.element.hidden = true;
+    renderTicker();
     renderLayout();
     renderNotices();
     renderStale();
@@ -497,7 +546,8 @@ export function start() {
     client.request("subscribe", subscription(view)).then(
       () => {
         if (mine !== session || client.state !== State.LIVE) return;
-        view = live(view);
+        view = subscribed(view);
+        renderTicker();
         renderStale();
       },
       (error) => {
@@ -527,6 +577,8 @@ export function start() {
       renderStale();
       for (const key of board.tiles.keys()) renderTile(key);
       renderTile(null);
+    } else if (event.type === "ticker") {
+      renderTicker();
     } else if (event.type === "queue_stats") {
       renderTile(statsLane(event));
       // The totals' colour depends on the queues' targets (sharedTarget).

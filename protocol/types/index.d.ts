@@ -46,6 +46,7 @@ import type { SendMessage } from "./client/send_message.js";
 import type { SetCallPriority } from "./client/set_call_priority.js";
 import type { SetDisposition } from "./client/set_disposition.js";
 import type { SetPending } from "./client/set_pending.js";
+import type { SetTicker } from "./client/set_ticker.js";
 import type { Subscribe } from "./client/subscribe.js";
 import type { Transfer } from "./client/transfer.js";
 import type { TransferConversation } from "./client/transfer_conversation.js";
@@ -77,6 +78,7 @@ import type { PendingState } from "./server/pending_state.js";
 import type { QueueStats } from "./server/queue_stats.js";
 import type { QueueWaiting } from "./server/queue_waiting.js";
 import type { TenantStats } from "./server/tenant_stats.js";
+import type { Ticker } from "./server/ticker.js";
 
 export type {
   Accept,
@@ -123,6 +125,7 @@ export type {
   SetCallPriority,
   SetDisposition,
   SetPending,
+  SetTicker,
   Subscribe,
   Transfer,
   TransferConversation,
@@ -154,6 +157,7 @@ export type {
   QueueStats,
   QueueWaiting,
   TenantStats,
+  Ticker,
 };
 
 /** What a client sends: a command (protocol.md, Client messages). */
@@ -202,6 +206,7 @@ export type ClientMessage =
   | SetCallPriority
   | SetDisposition
   | SetPending
+  | SetTicker
   | Subscribe
   | Transfer
   | TransferConversation
@@ -235,4 +240,5 @@ export type ServerMessage =
   | PendingState
   | QueueStats
   | QueueWaiting
-  | TenantStats;
+  | TenantStats
+  | Ticker;

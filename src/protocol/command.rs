@@ -91,7 +91,8 @@ impl ClientMessage {
     /// supervisor's `clear_pending` naming nobody (`bad_message`), `auth` again
     /// (`already_authenticated`), and a not-ready reason only the ACD records
     /// (`unknown_reason`: `login`, `no_answer` and `disconnected` are facts, not choices).
-    /// `user` is who sent it: a supervisor's `monitor` names it as the supervisor on the call.
+    /// `user` is who sent it: a supervisor's `monitor` names it as the supervisor on the call,
+    /// its `set_ticker` as who set the wallboards' message.
     pub fn into_command(self, acting: &Acting, user: &str) -> Result<Command, Refusal> {
         if !self.allowed_for(acting.role()) {
             return Err(forbidden(&self, acting).into());
@@ -221,6 +222,10 @@ impl ClientMessage {
                 agent: AgentId::from(agent),
                 supervisor: user.to_owned(),
                 mode: None,
+            },
+            (ClientMessage::SetTicker { text }, Acting::Supervisor) => acd::Command::SetTicker {
+                text,
+                by: user.to_owned(),
             },
 
             // Agents and supervisors.
@@ -533,6 +538,7 @@ mod tests {
         r#"{"id":"1","type":"monitor","agent":"agent1","mode":"listen"}"#,
         r#"{"id":"1","type":"end_monitor","agent":"agent1"}"#,
         r#"{"id":"1","type":"agents_today","limit":10}"#,
+        r#"{"id":"1","type":"set_ticker","text":"Team meeting 14:00"}"#,
     ];
 
     #[test]

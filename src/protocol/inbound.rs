@@ -173,6 +173,12 @@ pub enum ClientMessage {
         call: String,
         queue: String,
     },
+    /// The message on every wallboard of the tenant; an empty (or all-blank) `text` clears it.
+    /// Only read as a string here: its bounds are the core's to refuse (`bad_ticker`), so a
+    /// journal replay refuses the same.
+    SetTicker {
+        text: String,
+    },
     /// The staffing what-if for a queue's calls: each `None` is taken from the queue as it is.
     WhatIf {
         queue: String,
@@ -392,6 +398,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("set_call_priority", &["supervisor"]),
     ("move_call", &["supervisor"]),
     ("what_if", &["supervisor"]),
+    ("set_ticker", &["supervisor"]),
     ("call_arrived", &["telephony"]),
     ("call_answered", &["telephony"]),
     ("ring_failed", &["telephony"]),
@@ -451,6 +458,7 @@ impl ClientMessage {
             ClientMessage::SetCallPriority { .. } => "set_call_priority",
             ClientMessage::MoveCall { .. } => "move_call",
             ClientMessage::WhatIf { .. } => "what_if",
+            ClientMessage::SetTicker { .. } => "set_ticker",
             ClientMessage::CallArrived { .. } => "call_arrived",
             ClientMessage::CallAnswered { .. } => "call_answered",
             ClientMessage::RingFailed { .. } => "ring_failed",
@@ -745,6 +753,12 @@ struct MonitorFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct TickerFields {
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AgentField {
     agent: String,
 }
@@ -999,6 +1013,10 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 agent: ident(kind, "agent", f.agent)?,
                 mode: f.mode,
             }
+        }
+        "set_ticker" => {
+            let f: TickerFields = fields(kind, object)?;
+            ClientMessage::SetTicker { text: f.text }
         }
         "end_monitor" => {
             let f: AgentField = fields(kind, object)?;

@@ -437,6 +437,14 @@ pub enum Event {
     },
     /// Where a conversation is, in a snapshot.
     ConversationState(Box<ConversationState>),
+    /// The message on the tenant's wallboards (wallboards, supervisors): set or replaced, or
+    /// cleared (`text` `null`); `by` the supervisor who did it, `at` when. In a snapshot, the
+    /// message shown now, with who set it and when.
+    Ticker {
+        text: Option<String>,
+        by: String,
+        at: String,
+    },
 }
 
 impl Event {

@@ -238,6 +238,7 @@ impl ConversationRecords {
             | Event::CallHandled { .. }
             | Event::MonitorChanged { .. }
             | Event::ConsultChanged { .. }
+            | Event::TickerChanged { .. }
             | Event::CallHeld { .. }
             | Event::CallResumed { .. }
             | Event::CallTransferred { .. }

@@ -288,11 +288,13 @@ impl CallRecords {
                 }
             }
             // Supervisors on a call are in the audit log, not in the call's record; a
-            // consultation is in it when it hands the call over (`CallTransferred`).
+            // consultation is in it when it hands the call over (`CallTransferred`); the
+            // wallboards' message is no call's.
             Event::PendingStateChanged { .. }
             | Event::QueueChanged { .. }
             | Event::MonitorChanged { .. }
-            | Event::ConsultChanged { .. } => {}
+            | Event::ConsultChanged { .. }
+            | Event::TickerChanged { .. } => {}
             // Conversations have records of their own: `ConversationRecords`.
             Event::ConversationArrived { .. }
             | Event::ConversationQueued { .. }

@@ -2,9 +2,10 @@
 // text readable in both. In Chromium against the real server, each page is put through the
 // states it shows (the WebAgent from its sign-in to a call held and wrapped up beside open
 // chats, the supervisor's console with agents in every state and calls waiting, ringing and
-// held, the wallboard with queues on target, just below and below and long waits over their
-// threshold, the connection check with works, blocked and buffered); in each state the page is
-// measured in the dark scheme and then in the light one (playwright's emulateMedia), and:
+// held, the wallboard with queues on target, just below and below, long waits over their
+// threshold and a supervisor's message along the bottom, the connection check with works,
+// blocked and buffered); in each state the page is measured in the dark scheme and then in the
+// light one (playwright's emulateMedia), and:
 // - dark: the page's background is dark, and no element paints a light surface;
 // - light: the page's background is light (the wallboard, a TV's page, is dark in both);
 // - in both, every visible text (control values, placeholders and generated words too) meets
@@ -428,6 +429,12 @@ test("the wallboard is dark in both schemes, 7:1 everywhere: service levels and 
   await check("on target, just below, below; waits raised and high");
   // Still raised (not yet high) when it was measured.
   assert.equal(await page.locator("[data-queue=raised] .figure-oldest").getAttribute("data-alert"), "raised");
+  // A supervisor's message along the bottom, on its own band: 7:1 too.
+  const supervisor = await connector(server.http, "supervisor");
+  t.after(() => supervisor.close());
+  await supervisor.request("set_ticker", { text: "Billing system down, tell callers we call back" });
+  await page.locator("[data-role=ticker]:not([hidden])").waitFor(WAIT);
+  await check("a message on the wallboards");
   done();
   assert.deepEqual(errors, []);
 });

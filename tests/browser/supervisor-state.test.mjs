@@ -8,6 +8,8 @@
 // calls away; a change of it alone leaves the state and its time), and each queue's staffing
 // (the what_if answer in words for Erlang A and C, whole and partial windows and every reason a
 // figure is missing; the what-if's agents held to 0 to 5,000; one ask at a time per queue).
+// And the message on the wallboards: shown with who set it, cleared, cleared while the console
+// was away, and the commands of Set and Clear.
 // Messages are those of protocol/examples (the what_if answer, protocol.md's). (The page itself, on the real server in Chromium:
 // supervisor.test.mjs.)
 // Run: node --test supervisor-state.test.mjs
@@ -83,6 +85,8 @@ import {
   queueAlert,
   monitorCommand,
   monitorView,
+  tickerCommand,
+  tickerView,
   withAgentsToday,
 } from "../../web/supervisor-state.js";
 import { SUPERVISOR_MESSAGES } from "../../web/supervisor-messages.js";
@@ -1011,6 +1015,35 @@ test("supervisors on an agent's call: who and how, this supervisor's way on and 
     fields: { agent: "agent1", mode: "barge" },
   });
   assert.deepEqual(monitorCommand(view, "agent1", null).type, "end_monitor");
+});
+
+test("the message on the wallboards: what shows and who set it, Set and Clear, and one cleared while the console was away", () => {
+  const ticker = example("ticker");
+  /** When it was set, as the console writes a time in the language of `options`. */
+  const at = (options) => translator({ messages: SUPERVISOR_MESSAGES, ...options }).time(Date.parse(ticker.at), { seconds: false });
+  let view = console_();
+  assert.deepEqual(tickerView(view, LIVE), { text: "", line: "No message on the wallboards.", set: true, clear: false });
+  view = reduce(view, ticker);
+  assert.deepEqual(tickerView(view, LIVE), {
+    text: "Billing system down, tell callers we call back",
+    line: `Shown now · set by supervisor at ${at({})}`,
+    set: true,
+    clear: true,
+  });
+  assert.deepEqual(tickerView(view, false), { ...tickerView(view, LIVE), set: false, clear: false }, "not while the view is not live");
+  assert.equal(tickerView(view, LIVE, GERMAN).line, `Wird angezeigt · gesetzt von supervisor um ${at({ language: "de", locale: "de-DE" })}`);
+  // A new subscription whose snapshot has no message: it was cleared meanwhile.
+  assert.equal(subscribed(subscribing(view), 0).ticker, null);
+  assert.equal(subscribed(reduce(subscribing(view), ticker), 0).ticker.text, ticker.text);
+  // Cleared by a supervisor.
+  assert.deepEqual(tickerView(reduce(view, { ...ticker, text: null, by: "sue" }), LIVE).text, "");
+  // Set sends the text as typed (the server trims it); a blank one clears.
+  assert.deepEqual(tickerCommand(" Team meeting 14:00 "), {
+    what: "set the message on the wallboards",
+    type: "set_ticker",
+    fields: { text: " Team meeting 14:00 " },
+  });
+  assert.deepEqual(tickerCommand("   ", GERMAN), { what: "die Mitteilung auf den Wallboards entfernen", type: "set_ticker", fields: { text: "" } });
 });
 
 test("an agent's day in one line, and a queue's dispositions today in its codes' order", () => {

@@ -3,8 +3,9 @@
 // a chat queue's tile (protocol.md's chat queue_stats: its badge, its labels, its conversation
 // figures), the service level's colour and words, the longest wait and its alert, the totals'
 // shared target and channels, live and stale figures, statistics the board does not show, and a
-// queue serving voice and chat: a tile per lane, keyed by lane, each lane's figures its own.
-// (The page itself, on the real server in Chromium: wallboard.test.mjs.)
+// queue serving voice and chat: a tile per lane, keyed by lane, each lane's figures its own;
+// and the message ticker: set, replaced, cleared, cleared while the board was away, and the
+// room its band takes. (The page itself, on the real server in Chromium: wallboard.test.mjs.)
 // Run: node --test wallboard-state.test.mjs
 
 import { test } from "node:test";
@@ -35,7 +36,12 @@ import {
   serviceLevelStanding,
   sharedTarget,
   signedIn,
+  subscribed,
   subscription,
+  TICKER_MAX_LINES,
+  TICKER_TEXT_PX,
+  tickerBand,
+  tickerHeight,
   tileChannel,
   tileFigures,
   withNotice,
@@ -129,6 +135,54 @@ test("layout: a small screen scrolls through every tile on one page", () => {
   const phone = layout({ width: 390, height: 844, tiles: 12, total: true });
   assert.equal(phone.scrolling, true);
   assert.equal(phone.pages, 1);
+});
+
+test("layout with the ticker: one line still leaves two rows of tiles at 1080p and 4K; two lines take a row", () => {
+  assert.ok(TICKER_TEXT_PX >= MIN_SECONDARY_PX, "the ticker reads as a secondary figure");
+  assert.deepEqual([tickerHeight(0), tickerHeight(1), tickerHeight(2)], [0, 52, 92]);
+  for (const [screen, scale] of [[FHD, 1], [UHD, 2]]) {
+    const oneLine = layout({ ...screen, tiles: 5, total: true, tickerLines: 1 });
+    assert.deepEqual(grid(oneLine), { columns: 3, rows: 2, perPage: 6, queuesPerPage: 5, pages: 1 });
+    // The tiles get the height the band leaves, and are still at least MIN_TILE.
+    const left = screen.height - (76 + 48 + tickerHeight(1)) * scale;
+    assert.ok((left - 24 * scale) / 2 >= MIN_TILE.height * scale);
+    // Two lines leave no room for a second row: the queues take pages instead of shrinking.
+    const twoLines = layout({ ...screen, tiles: 5, total: true, tickerLines: 2 });
+    assert.deepEqual(grid(twoLines), { columns: 3, rows: 1, perPage: 3, queuesPerPage: 2, pages: 3 });
+  }
+});
+
+test("the ticker's band: a message that fits stands still; a wider one scrolls slowly, or wraps to two lines where nothing may move", () => {
+  assert.deepEqual(tickerBand({ textWidth: 800, bandWidth: 1872 }), { lines: 1, scrolls: false, secs: 0 });
+  assert.deepEqual(tickerBand({ textWidth: 800, bandWidth: 1872, reducedMotion: true }), { lines: 1, scrolls: false, secs: 0 });
+  const wide = tickerBand({ textWidth: 4000, bandWidth: 1872 });
+  assert.equal(wide.lines, 1);
+  assert.equal(wide.scrolls, true);
+  // From the right edge until its end has left: (1872 + 4000) px at 110 px a second.
+  assert.ok(Math.abs(wide.secs - 5872 / 110) < 1e-9, String(wide.secs));
+  // At 4K everything is twice as wide, and moves twice as fast: the same time across.
+  assert.ok(Math.abs(tickerBand({ textWidth: 8000, bandWidth: 3744, scale: 2 }).secs - wide.secs) < 1e-9);
+  assert.deepEqual(tickerBand({ textWidth: 4000, bandWidth: 1872, reducedMotion: true }), { lines: TICKER_MAX_LINES, scrolls: false, secs: 0 });
+});
+
+test("the ticker: set, replaced and cleared by ticker events; one cleared while the board was away goes at the next subscription", () => {
+  const at = "2023-11-14T22:13:26.512Z";
+  let view = live(board());
+  assert.equal(view.ticker, null);
+  view = reduce(view, { seq: 3, type: "ticker", text: "Team meeting 14:00", by: "boss", at });
+  assert.deepEqual(view.ticker, { text: "Team meeting 14:00", by: "boss", at });
+  view = reduce(view, { seq: 4, type: "ticker", text: "Billing system down", by: "sue", at });
+  assert.equal(view.ticker.text, "Billing system down");
+  assert.equal(reduce(view, { seq: 5, type: "ticker", text: null, by: "sue", at }).ticker, null);
+  // A new session subscribes again: a snapshot with the message keeps it...
+  const again = signedIn(view, SESSION);
+  assert.equal(again.ticker.text, "Billing system down", "shown until the snapshot says otherwise");
+  const kept = subscribed(reduce(again, { seq: 1, type: "ticker", text: "Billing system down", by: "sue", at }));
+  assert.equal(kept.ticker.text, "Billing system down");
+  // ...one without it (cleared meanwhile) takes it away.
+  assert.equal(subscribed(signedIn(view, SESSION)).ticker, null);
+  // A resumed session's missed events came with the resume: nothing is taken away.
+  assert.equal(live(view).ticker.text, "Billing system down");
 });
 
 test("pages: each has its share of the queues in order and the totals; the pages turn round", () => {

@@ -137,10 +137,11 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
         AcdError::ConsultInProgress(_) => "consult_in_progress",
         AcdError::NotConsulting(_) => "not_consulting",
         AcdError::ConsultNotAnswered(_) => "consult_not_answered",
+        AcdError::BadTicker(_) => "bad_ticker",
     }
 }
 
-const VARIANTS: usize = 41;
+const VARIANTS: usize = 42;
 
 #[test]
 fn every_error_comes_from_a_bad_command_and_changes_nothing() {
@@ -356,6 +357,13 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ),
         ("consult bob c2 with bob", "transfer_to_self", &["bob"]),
         ("cancel_consult kim c7", "consult_in_progress", &["c7"]),
+        // the wallboards' message: too long, or more than one line
+        ("ticker by sup x281", "bad_ticker", &["280"]),
+        (
+            "ticker by sup Billing_down\\nCall_back",
+            "bad_ticker",
+            &["newlines"],
+        ),
         // hal holds k1 open and k3 offered: only the open one holds it back.
         ("logout hal", "holds_conversations", &["hal", "1"]),
         ("logout ivy", "holds_conversations", &["ivy", "1"]),

@@ -87,7 +87,22 @@ enum Raw {
     Consult(usize, usize, usize),
     /// Complete the transfer, make it a conference, or cancel.
     ConsultStep(usize, usize, usize),
+    /// The wallboards' message from a supervisor (of two): one of [`TICKERS`].
+    Ticker(usize, usize),
 }
+
+/// What a supervisor puts on the wallboards: a message, another, a clear, and two refused (too
+/// long, two lines).
+const TICKERS: [&str; 5] = [
+    "Team meeting 14:00",
+    "Billing system down",
+    "  ",
+    "a message of more than two hundred and eighty characters, longer than a ticker holds: \
+     a message of more than two hundred and eighty characters, longer than a ticker holds: \
+     a message of more than two hundred and eighty characters, longer than a ticker holds: \
+     and then some more, past the bound",
+    "two\nlines",
+];
 
 fn raw() -> impl Strategy<Value = Raw> {
     let a = 0..AGENTS.len();
@@ -116,6 +131,7 @@ fn raw() -> impl Strategy<Value = Raw> {
         (a.clone(), c.clone(), 0..3usize).prop_map(|(a, c, d)| Raw::Dispose(a, c, d)),
         (a.clone(), c.clone(), a.clone()).prop_map(|(a, c, b)| Raw::Consult(a, c, b)),
         (a.clone(), c, 0..3usize).prop_map(|(a, c, s)| Raw::ConsultStep(a, c, s)),
+        (0..2usize, 0..TICKERS.len()).prop_map(|(s, t)| Raw::Ticker(s, t)),
         // Mostly back to available, so phones do not keep most agents from calls.
         (
             a_device,
@@ -267,6 +283,10 @@ fn raw_command(raw: &Raw) -> Command {
                 ConsultStep::Conference,
                 ConsultStep::Cancel,
             ][step],
+        },
+        Raw::Ticker(sup, t) => Command::SetTicker {
+            text: TICKERS[t].to_owned(),
+            by: format!("sup{sup}"),
         },
         Raw::Move(y, x) => Command::MoveCall {
             call: c(y),
@@ -684,11 +704,12 @@ fn observable(acd: &mut Acd, start: Timestamp, events: &mut Vec<String>) -> Stri
     let queues: Vec<QueueId> = acd.queue_ids().cloned().collect();
     let stats: Vec<_> = queues.iter().map(|id| acd.queue_stats(id)).collect();
     format!(
-        "{:?}\n{:?}\n{stats:?}\n{:?}\n{:?}",
+        "{:?}\n{:?}\n{stats:?}\n{:?}\n{:?}\n{:?}",
         acd.agents().collect::<Vec<_>>(),
         acd.calls(),
         acd.tenant_stats(),
-        acd.poll_timeout()
+        acd.poll_timeout(),
+        acd.ticker()
     )
 }
 

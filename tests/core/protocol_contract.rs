@@ -16,7 +16,8 @@ use acdhub::acd::config::ServiceLevelVariant;
 use acdhub::acd::{
     Acd, AcdError, AgentId, AgentStatus, AgentStatusKind, CallData, CallId, CallLeftReason,
     CallStatus, CallView, ConsultEnd, ConsultStatus, DeviceState, DispositionCode, MonitorEnd,
-    MonitorMode, OfferEndReason, OverflowReason, PendingState, QueueId, ReasonCode, TransferTarget,
+    MonitorMode, OfferEndReason, OverflowReason, PendingState, QueueId, ReasonCode, TickerFault,
+    TransferTarget,
 };
 use acdhub::config::Limits;
 use acdhub::protocol::inbound::{self, ClientMessage};
@@ -63,6 +64,7 @@ fn event_type(event: &Event) -> &'static str {
         Event::ConversationClosed { .. } => "conversation_closed",
         Event::ConversationLeft { .. } => "conversation_left",
         Event::ConversationState(_) => "conversation_state",
+        Event::Ticker { .. } => "ticker",
     }
 }
 
@@ -222,6 +224,8 @@ fn acd_errors() -> Vec<AcdError> {
         AcdError::ConsultInProgress(call()),
         AcdError::NotConsulting(call()),
         AcdError::ConsultNotAnswered(call()),
+        AcdError::BadTicker(TickerFault::TooLong { max_chars: 280 }),
+        AcdError::BadTicker(TickerFault::ControlCharacter),
     ];
     for error in &all {
         match error {
@@ -266,6 +270,7 @@ fn acd_errors() -> Vec<AcdError> {
             | AcdError::ConsultInProgress(_)
             | AcdError::NotConsulting(_)
             | AcdError::ConsultNotAnswered(_) => {}
+            AcdError::BadTicker(_) => {}
         }
     }
     all
@@ -804,6 +809,14 @@ fn literal_events() -> Vec<Event> {
     ] {
         events.push(consultation(None, Some(ended)));
     }
+    // The wallboards' message, set and cleared.
+    for text in [Some("Billing system down, tell callers we call back"), None] {
+        events.push(Event::Ticker {
+            text: text.map(str::to_owned),
+            by: "supervisor".into(),
+            at: outbound::time(since),
+        });
+    }
     for target in [
         TransferTarget::Queue(QueueId::new("sales")),
         TransferTarget::Agent(AgentId::new("agent2")),
@@ -1203,8 +1216,8 @@ fn every_server_message_has_exactly_one_schema_and_one_example() {
     types.extend(events.iter().map(|e| event_type(e).to_owned()));
     assert_eq!(
         types.len(),
-        27,
-        "hello, heartbeat, ack, error and twenty-three events"
+        28,
+        "hello, heartbeat, ack, error and twenty-four events"
     );
     assert_eq!(
         schema_files("server"),
@@ -1310,7 +1323,7 @@ fn every_event_and_reply_the_serializer_builds_matches_its_schema() {
         assert_eq!(value["seq"], index + 1);
         seen.insert(event_type(event));
     }
-    assert_eq!(seen.len(), 27, "every server message was built: {seen:?}");
+    assert_eq!(seen.len(), 28, "every server message was built: {seen:?}");
 }
 
 #[test]

@@ -1251,6 +1251,100 @@ fn a_caller_who_hangs_up_during_a_transfer_to_an_agent_is_not_an_abandon() {
 }
 
 #[test]
+fn a_supervisor_sets_replaces_and_clears_the_wallboards_message_and_bad_ones_change_nothing() {
+    let run = check(
+        SUPPORT,
+        r#"
+        at 0s   wallboards show nothing
+        at 1s   ticker by sue __Team_meeting_14:00_
+        exactly ticker set Team_meeting_14:00 by sue at 1s
+        wallboards show Team_meeting_14:00 by sue at 1s
+        # The same text again changes nothing, not even who set it.
+        at 2s   ticker by tom Team_meeting_14:00
+        exactly
+        wallboards show Team_meeting_14:00 by sue at 1s
+        # Refused, and the message stays: too long, a newline, a tab.
+        at 3s   ticker by tom x281 => bad_ticker
+        ticker by tom Billing_down\nCall_back => bad_ticker
+        ticker by tom Billing\tdown => bad_ticker
+        exactly
+        wallboards show Team_meeting_14:00 by sue at 1s
+        at 5s   ticker by tom Billing_system_down,_tell_callers_we_call_back
+        exactly ticker set Billing_system_down,_tell_callers_we_call_back by tom at 5s
+        # Blank clears it, once: clearing nothing changes nothing.
+        at 6s   ticker by sue ___
+        exactly ticker cleared by sue at 6s
+        wallboards show nothing
+        at 7s   ticker by sue
+        exactly
+        at 8s   ticker by sue Back_to_normal
+        "#,
+    );
+    // Refused with the rule it broke.
+    let mut acd = run.acd;
+    for (text, words) in [
+        ("y".repeat(281), "at most 280 characters"),
+        ("one\ntwo".to_owned(), "no newlines"),
+        ("one\u{2028}two".to_owned(), "no newlines"),
+    ] {
+        let command = acdhub::acd::Command::SetTicker {
+            text,
+            by: "sue".into(),
+        };
+        let error = acd.handle(command, run.now).unwrap_err();
+        assert_eq!(error.code(), "bad_ticker");
+        assert!(error.to_string().contains(words), "{error}");
+    }
+    // 280 characters, not bytes: umlauts take two bytes each. Blanks around it are not kept.
+    let umlauts = "ä".repeat(280);
+    let command = acdhub::acd::Command::SetTicker {
+        text: format!("  {umlauts}\t"),
+        by: "sue".into(),
+    };
+    acd.handle(command, run.now).unwrap();
+    assert_eq!(acd.ticker().unwrap().text, umlauts);
+}
+
+/// The message is the core's state: a snapshot keeps it, a reload keeps it, and a snapshot
+/// from before there were tickers has none.
+#[test]
+fn the_wallboards_message_survives_a_snapshot_and_a_reload() {
+    let run = check(
+        SUPPORT,
+        "at 1s   ticker by sue Billing_system_down
+         at 2s   login ann",
+    );
+    let snapshot = serde_json::to_value(&run.acd).unwrap();
+    let mut restored: acdhub::acd::Acd = serde_json::from_value(snapshot.clone()).unwrap();
+    restored.restored();
+    restored.check_invariants().unwrap();
+    let shown = restored.ticker().cloned().unwrap();
+    assert_eq!(
+        (shown.text.as_str(), shown.by.as_str(), shown.at),
+        (
+            "Billing system down",
+            "sue",
+            run.start + jiff::SignedDuration::from_secs(1)
+        )
+    );
+    assert_eq!(Some(&shown), run.acd.ticker());
+
+    let (config, _) = support::setup(SUPPORT);
+    let later = run.now + jiff::SignedDuration::from_secs(5);
+    restored.reconfigure(config, later).unwrap();
+    assert_eq!(
+        restored.ticker(),
+        Some(&shown),
+        "a reload keeps the message"
+    );
+
+    let mut old = snapshot;
+    assert!(old.as_object_mut().unwrap().remove("ticker").is_some());
+    let old: acdhub::acd::Acd = serde_json::from_value(old).unwrap();
+    assert_eq!(old.ticker(), None);
+}
+
+#[test]
 fn supervisors_on_a_call_change_mode_leave_and_go_with_the_call() {
     check(
         SUPPORT,

@@ -1,6 +1,6 @@
 //! A morning in one contact center through the real server: transfers, pending states, an
 //! extended wrap-up, rejects and ring-no-answers, a supervisor moving and prioritising a waiting
-//! call, callers who hang up. Every message the server sends is checked against its schema on
+//! call, callers who hang up, a message on the wallboards. Every message the server sends is checked against its schema on
 //! arrival, and by the end every kind of message has been sent at least once.
 
 use crate::net;
@@ -48,6 +48,10 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
         m["agent"] == "a1" && m["pending"].is_null()
     })
     .await;
+    // The supervisor tells the floor; the wallboard shows it.
+    boss.ok(json!({"type": "set_ticker", "text": "Team meeting 14:00"}))
+        .await;
+    assert_eq!(wall.expect("ticker").await["by"], "boss");
     // The supervisor listens in for a moment.
     boss.ok(json!({"type": "monitor", "agent": "a1", "mode": "listen"}))
         .await;
@@ -180,7 +184,7 @@ async fn every_kind_of_server_message_occurs_in_a_morning_and_matches_its_schema
         name.trim_end_matches(".json").to_owned()
     })
     .collect::<BTreeSet<_>>();
-    assert_eq!(server_types.len(), 27);
+    assert_eq!(server_types.len(), 28);
     let missing: Vec<_> = server_types.difference(&seen).collect();
     assert!(
         missing.is_empty(),

@@ -42,6 +42,7 @@ mod shutdown;
 mod slow_wallboard;
 mod storage_faults;
 mod supervisor;
+mod ticker;
 mod wallboard;
 mod what_if;
 mod wrap_up;

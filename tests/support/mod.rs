@@ -35,7 +35,8 @@
 //!   `complete_transfer a c1`, `conference a c1`, `cancel_consult a c1`,
 //!   `call c1 in support [priority 5] [from +4930123] [dialled 800] [waited 40s] [key=value]`
 //!   (`waited`: it began to wait that long before now, its `arrived_at`),
-//!   `answered c1`, `ring_failed c1`, `ended c1`, `device ann in_use|available|unregistered` (telephony), `set_priority c1 5`, `move c1 to sales` (supervisor).
+//!   `answered c1`, `ring_failed c1`, `ended c1`, `device ann in_use|available|unregistered` (telephony), `set_priority c1 5`, `move c1 to sales`,
+//!   `ticker by sup Team_meeting_14:00` (`ticker by sup` clears it) (supervisor).
 //!   A command followed by `=> code` must fail with that `AcdError::code()`, emit nothing and
 //!   leave the whole state (its `Debug` form) unchanged.
 //! - `expect P[; P...]`: each pattern matches an event since the last `at`, in order, each after
@@ -63,6 +64,8 @@
 //!   conversations `sl_first_response` and `capacity_occupancy` in percent, `afrt` (average
 //!   first response) in seconds and `concurrency` (ratios are
 //!   rounded to the digits written; `-` means no figure yet), and `from T` (the window start).
+//! - `wallboards show TEXT by SUP at T` or `wallboards show nothing`: the message ticker (TEXT
+//!   with `_` for spaces).
 //! - `next_timeout T`: what `poll_timeout()` says.
 //!
 //! After every step (`handle_timeout` or `handle`) `check_invariants()` must hold. A failure
@@ -385,6 +388,7 @@ impl Run {
             "where" => self.where_call(rest),
             "chat" if rest.split_whitespace().nth(1) != Some("in") => self.where_chat(rest),
             "places" => self.places(rest),
+            "wallboards" => self.wallboards(rest),
             "queue" | "agents" | "stats" => self.figures(first, rest),
             "next_timeout" => {
                 let expected = self.instant(rest)?;
@@ -602,6 +606,28 @@ impl Run {
     }
 
     /// `places ann chat 2`: how many conversations of a channel the agent holds.
+    /// `wallboards show TEXT by SUP at T`, or `wallboards show nothing`: the ticker view.
+    fn wallboards(&self, rest: &str) -> Result<(), String> {
+        let actual = match self.acd.ticker() {
+            Some(ticker) => format!(
+                "show {} by {} at {}",
+                ticker.text.replace(' ', "_"),
+                ticker.by,
+                time(ticker.at, self.start)
+            ),
+            None => "show nothing".to_owned(),
+        };
+        let pattern = rest.trim();
+        let same_length = pattern.split_whitespace().count() == actual.split_whitespace().count();
+        if same_length && matches(pattern, &actual) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the wallboards: expected `{pattern}`\n  actual `{actual}`"
+            ))
+        }
+    }
+
     fn places(&self, rest: &str) -> Result<(), String> {
         let words: Vec<&str> = rest.split_whitespace().collect();
         let [agent, channel, expected] = words[..] else {
@@ -952,6 +978,19 @@ pub fn parse_command_at(text: &str, now: Option<Timestamp>) -> Result<Command, S
                 ),
             },
         },
+        // `ticker by SUPERVISOR [TEXT]`: TEXT as a message (`_` a space, `x281`), with `\n`
+        // and `\t` for a newline and a tab; none clears it.
+        "ticker" => {
+            if word(1)? != "by" {
+                return Err(format!("`{text}`: ticker by SUPERVISOR [TEXT]"));
+            }
+            Command::SetTicker {
+                by: word(2)?.to_owned(),
+                text: words.get(3).map_or_else(String::new, |w| {
+                    message_text(w).replace("\\n", "\n").replace("\\t", "\t")
+                }),
+            }
+        }
         // `dispose A C [code|-] [notes_with_underscores]`
         "dispose" => Command::SetDisposition {
             agent: agent()?,
@@ -1163,6 +1202,7 @@ fn message_text(word: &str) -> String {
 /// | ConsultChanged | `consult c1 of a with b ringing until 32s`, `consult c1 of a with b talking|conference`, `consult c1 of a with b ended cancelled|rejected|ring_no_answer|left|transferred|call_ended` |
 /// | MonitorChanged | `monitor c1 of a by sup listen|whisper|barge`, `unmonitor c1 of a by sup ended|call_left` |
 /// | CallHandled | `handled c1 by a [disposition resolved] [notes two_words]` |
+/// | TickerChanged | `ticker set Two_words by sup at 5s`, `ticker cleared by sup at 9s` |
 /// | QueueChanged | `changed support` |
 pub fn render_event(event: &Event, start: Timestamp) -> String {
     match event {
@@ -1285,6 +1325,14 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
                 "consult {call} of {agent} with {with} ended {}",
                 end.map_or("?", ConsultEnd::name)
             ),
+        },
+        Event::TickerChanged { text, by, at } => match text {
+            Some(text) => format!(
+                "ticker set {} by {by} at {}",
+                text.replace(' ', "_"),
+                time(*at, start)
+            ),
+            None => format!("ticker cleared by {by} at {}", time(*at, start)),
         },
         Event::CallHeld { call, agent } => format!("held {call} by {agent}"),
         Event::CallResumed { call, agent } => format!("resumed {call} by {agent}"),

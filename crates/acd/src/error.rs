@@ -2,6 +2,7 @@
 
 use super::agent::AgentStatusKind;
 use super::ids::{AgentId, CallId, DispositionCode, QueueId, ReasonCode};
+use super::ticker::TickerFault;
 
 /// A command the ACD refused. Each variant names what the operator or client needs to fix it; the
 /// state of the ACD is exactly as it was before the command.
@@ -134,6 +135,8 @@ pub enum AcdError {
     NotConsulting(CallId),
     #[error("the consultation on call `{0}` has not been answered yet")]
     ConsultNotAnswered(CallId),
+    #[error("{0}")]
+    BadTicker(TickerFault),
 }
 
 impl AcdError {
@@ -181,6 +184,7 @@ impl AcdError {
             AcdError::ConsultInProgress(_) => "consult_in_progress",
             AcdError::NotConsulting(_) => "not_consulting",
             AcdError::ConsultNotAnswered(_) => "consult_not_answered",
+            AcdError::BadTicker(_) => "bad_ticker",
         }
     }
 }

@@ -157,6 +157,12 @@ pub enum Event {
         status: Option<ConsultStatus>,
         ended: Option<ConsultEnd>,
     },
+    /// A supervisor set the wallboards' message (`text`) or cleared it (`None`), at `at`.
+    TickerChanged {
+        text: Option<String>,
+        by: String,
+        at: Timestamp,
+    },
     /// An agent's work on a call is over (its wrap-up ended, or talk did where the queue has
     /// none), with the disposition and notes it gave: what the call's record keeps of it (the
     /// agent's day keeps the rest, [`crate::AgentDay`]). Small: every event of every call moves

@@ -33,6 +33,7 @@ mod reconfigure;
 mod rolling;
 mod routing;
 mod stats;
+mod ticker;
 mod timers;
 mod waiting;
 
@@ -61,6 +62,7 @@ pub use histogram::{Histogram, QueueHistograms};
 pub use ids::{AgentId, CallId, ChannelId, ConversationId, DispositionCode, QueueId, ReasonCode};
 pub use monitor::{MAX_MONITORS, Monitor, MonitorEnd, MonitorMode};
 pub use stats::{AgentCounts, Dispositions, Places, ScopeStats, WindowFigures};
+pub use ticker::{MAX_TICKER_CHARS, Ticker, TickerFault};
 
 use agent::{Agent, Membership};
 use call::{Call, Calls};
@@ -158,6 +160,13 @@ pub enum Command {
         agent: AgentId,
         supervisor: String,
         mode: Option<MonitorMode>,
+    },
+    /// A supervisor sets the message every wallboard of the tenant shows (`text`, trimmed, at
+    /// most [`MAX_TICKER_CHARS`] characters, one line), or clears it (an empty `text`). `by`
+    /// is the supervisor's user name, shown with it.
+    SetTicker {
+        text: String,
+        by: String,
     },
     /// Telephony: a call reached a queue.
     CallArrived {
@@ -343,6 +352,10 @@ pub struct Acd {
     stats: Stats,
     events: VecDeque<Event>,
     dirty: Dirty,
+    /// The message on the tenant's wallboards. Absent from a snapshot written before there
+    /// were tickers: none then.
+    #[serde(default)]
+    ticker: Option<Ticker>,
 }
 
 impl Acd {
@@ -455,6 +468,7 @@ impl Acd {
             next_call_seq: 0,
             timers: Timers::default(),
             events: VecDeque::new(),
+            ticker: None,
         })
     }
 
@@ -502,6 +516,7 @@ impl Acd {
                 supervisor,
                 mode,
             } => self.monitor(&agent, &supervisor, mode),
+            Command::SetTicker { text, by } => self.set_ticker(&text, &by),
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
             Command::ConversationArrived {

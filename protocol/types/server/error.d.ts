@@ -69,7 +69,8 @@ export interface Error {
     | "not_supported"
     | "consult_in_progress"
     | "not_consulting"
-    | "consult_not_answered";
+    | "consult_not_answered"
+    | "bad_ticker";
   /**
    * For people; its wording may change.
    */

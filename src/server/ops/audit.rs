@@ -1,7 +1,8 @@
 //! The audit log: one structured record for every supervisor action, done or refused.
 //!
 //! A record says who (`tenant`, `user`, `role`), what (`action`: the message type, `target`:
-//! the agent or call, `detail`: the state, reason, priority or queue asked for), when (`at`, the
+//! the agent or call, empty for `set_ticker`, `detail`: the state, reason, priority, queue,
+//! mode or wallboard message asked for), when (`at`, the
 //! server's clock) and how it ended (`result`: `ok` or the error code the client got). Each
 //! record is always a tracing event (target `acdhub::audit`, level info) and, when `[server]
 //! audit_log` names a file, one JSON line appended to that file:
@@ -27,7 +28,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::acd::MonitorMode;
+use crate::acd::{MAX_TICKER_CHARS, MonitorMode};
 use crate::protocol::Role;
 use crate::protocol::inbound::ClientMessage;
 use crate::protocol::outbound::time;
@@ -65,6 +66,10 @@ pub struct Detail {
     /// How a supervisor joins an agent's call (`monitor`): `listen`, `whisper`, `barge`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<&'static str>,
+    /// The wallboards' message asked for (`set_ticker`; empty to clear it), cut to
+    /// [`MAX_TICKER_CHARS`] characters: a refused longer one is on record by its start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl Detail {
@@ -80,7 +85,8 @@ impl Detail {
 
 impl Action {
     /// The supervisor action `message` asks for: `force_state`, `set_pending`, `clear_pending`
-    /// naming an agent, `set_call_priority` and `move_call`. `None` for every other message
+    /// naming an agent, `set_call_priority`, `move_call`, `monitor`, `end_monitor` and
+    /// `set_ticker`. `None` for every other message
     /// (an agent's `clear_pending` of its own state is the agent's business, not an action on
     /// someone).
     pub fn of(message: &ClientMessage) -> Option<Action> {
@@ -123,6 +129,14 @@ impl Action {
                 },
             ),
             ClientMessage::EndMonitor { agent } => action(agent, Detail::default()),
+            // The tenant's wallboards, which the record's `tenant` names: no agent or call.
+            ClientMessage::SetTicker { text } => action(
+                "",
+                Detail {
+                    text: Some(text.chars().take(MAX_TICKER_CHARS).collect()),
+                    ..Detail::default()
+                },
+            ),
             _ => return None,
         })
     }
@@ -163,8 +177,9 @@ impl Action {
                 .map(|value| value.chars().take(UNREAD_FIELD_CHARS).collect::<String>())
         };
         let target_field = match name {
-            "set_call_priority" | "move_call" => "call",
-            _ => "agent",
+            "set_call_priority" | "move_call" => Some("call"),
+            "set_ticker" => None,
+            _ => Some("agent"),
         };
         let detail = match name {
             "force_state" | "set_pending" => Detail {
@@ -190,6 +205,10 @@ impl Action {
                 queue: text("queue"),
                 ..Detail::default()
             },
+            "set_ticker" => Detail {
+                text: text("text"),
+                ..Detail::default()
+            },
             "monitor" => Detail {
                 mode: object
                     .get("mode")
@@ -202,7 +221,7 @@ impl Action {
         };
         Some(Action {
             name,
-            target: text(target_field).unwrap_or_default(),
+            target: target_field.and_then(text).unwrap_or_default(),
             detail,
         })
     }
@@ -217,7 +236,7 @@ impl Action {
 
 /// The supervisor actions; who may send each is the protocol's roles table
 /// ([`ClientMessage::type_allowed_for`]).
-const SUPERVISOR_ACTIONS: [&str; 7] = [
+const SUPERVISOR_ACTIONS: [&str; 8] = [
     "force_state",
     "set_pending",
     "clear_pending",
@@ -225,6 +244,7 @@ const SUPERVISOR_ACTIONS: [&str; 7] = [
     "move_call",
     "monitor",
     "end_monitor",
+    "set_ticker",
 ];
 
 /// The most characters of a text field an unread message's record carries (a call id's
@@ -694,6 +714,19 @@ mod tests {
         );
         let cleared = action(r#"{"id":"1","type":"clear_pending","agent":"a1"}"#).unwrap();
         assert_eq!(serde_json::to_string(&cleared.detail).unwrap(), "{}");
+        // The wallboards' message: no target, the text in the detail, cut to what a ticker holds.
+        let ticker = action(r#"{"id":"1","type":"set_ticker","text":"Billing \"down\""}"#).unwrap();
+        assert_eq!((ticker.name, ticker.target.as_str()), ("set_ticker", ""));
+        assert_eq!(
+            serde_json::to_string(&ticker.detail).unwrap(),
+            r#"{"text":"Billing \"down\""}"#
+        );
+        let long = action(&format!(
+            r#"{{"id":"1","type":"set_ticker","text":"{}"}}"#,
+            "ä".repeat(300)
+        ))
+        .unwrap();
+        assert_eq!(long.detail.text.unwrap().chars().count(), MAX_TICKER_CHARS);
         for other in [
             r#"{"id":"1","type":"clear_pending"}"#,
             r#"{"id":"1","type":"subscribe"}"#,
@@ -763,6 +796,13 @@ mod tests {
             "cut short"
         );
         assert_eq!(moved.detail, Detail::default(), "a queue that is no text");
+        let ticker =
+            unread(r#"{"id":"1","type":"set_ticker","text":"Lunch","agent":"a1"}"#).unwrap();
+        assert_eq!(
+            (ticker.target.as_str(), ticker.detail.text.as_deref()),
+            ("", Some("Lunch")),
+            "a ticker acts on no agent, whatever the message names"
+        );
         let nameless = unread(r#"{"id":"1","type":"set_pending","state":"asleep"}"#).unwrap();
         assert_eq!(
             (nameless.target.as_str(), nameless.detail.state),
@@ -789,6 +829,7 @@ mod tests {
             r#"{"id":"1","type":"move_call","call":"c","queue":"q"}"#,
             r#"{"id":"1","type":"monitor","agent":"a2","mode":"whisper"}"#,
             r#"{"id":"1","type":"end_monitor","agent":"a2"}"#,
+            r#"{"id":"1","type":"set_ticker","text":"Team meeting 14:00"}"#,
         ];
         for text in messages {
             let message = parse(text).unwrap().message;

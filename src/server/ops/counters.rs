@@ -37,7 +37,7 @@ pub const RUSTC: &str = env!("ACDHUB_RUSTC");
 
 /// Every code of `error.code` (protocol/schemas/server/error.json: `ProtocolError::code`, then
 /// the core's `AcdError::code`): the `code` label of `acdhub_messages_refused_total`.
-pub const REFUSAL_CODES: [&str; 56] = [
+pub const REFUSAL_CODES: [&str; 57] = [
     "malformed_json",
     "bad_message",
     "unknown_type",
@@ -94,6 +94,7 @@ pub const REFUSAL_CODES: [&str; 56] = [
     "consult_in_progress",
     "not_consulting",
     "consult_not_answered",
+    "bad_ticker",
 ];
 
 /// The results of `acdhub_resumes_total`.

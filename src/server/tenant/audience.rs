@@ -3,7 +3,7 @@
 //!
 //! Each event is serialized once and the payload shared by every session it goes to. Agents hear
 //! about themselves and their calls, telephony about every call, supervisors about everything and
-//! wallboards about the queues they subscribed to.
+//! wallboards about the queues they subscribed to and the message ticker.
 //!
 //! Statistics are not sent per event. A change marks its queue (and the tenant's totals) stale;
 //! the engine calls [`Audience::flush_stats`] at most `stats_updates_per_sec` times a second,
@@ -472,6 +472,15 @@ impl Audience {
         }
     }
 
+    /// To every subscribed wallboard and supervisor: what the whole floor is shown.
+    fn to_watchers(&self, payload: &Arc<str>) {
+        for watcher in self.watchers.values() {
+            if watcher.queues.is_some() {
+                watcher.handle.send_event(payload);
+            }
+        }
+    }
+
     /// Routes one event of the core. Call states for supervisors wait for [`Audience::end_step`].
     pub fn publish(&mut self, acd: &Acd, event: &Event) {
         match event {
@@ -663,6 +672,16 @@ impl Audience {
                 self.send_to_agent(with, &payload);
                 self.send_to_telephony(&payload);
                 self.to_supervisors(&payload);
+            }
+            // The wallboards show it; the supervisors' consoles show what the floor sees.
+            // A session that subscribes later finds it in its snapshot.
+            Event::TickerChanged { text, by, at } => {
+                let message = outbound::Event::Ticker {
+                    text: text.clone(),
+                    by: by.clone(),
+                    at: outbound::time(*at),
+                };
+                self.to_watchers(&message.payload());
             }
             Event::ConversationOffered {
                 conversation,

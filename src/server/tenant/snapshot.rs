@@ -200,8 +200,9 @@ pub(super) fn tenant_stats(acd: &Acd, variant: ServiceLevelVariant, at: Timestam
     outbound::Event::TenantStats(Box::new(totals)).payload()
 }
 
-/// What a watcher gets when it subscribes: statistics of its queues and the tenant's totals and,
-/// for a supervisor, every agent, call and conversation of the tenant.
+/// What a watcher gets when it subscribes: the wallboards' message if one is shown, statistics
+/// of its queues and the tenant's totals and, for a supervisor, every agent, call and
+/// conversation of the tenant.
 pub fn watcher_snapshot(
     acd: &Acd,
     role: Role,
@@ -211,6 +212,14 @@ pub fn watcher_snapshot(
     generation: u64,
 ) {
     let mut events = Vec::new();
+    if let Some(ticker) = acd.ticker() {
+        let shown = outbound::Event::Ticker {
+            text: Some(ticker.text.clone()),
+            by: ticker.by.clone(),
+            at: outbound::time(ticker.at),
+        };
+        events.push(shown.payload());
+    }
     if role == Role::Supervisor {
         for view in acd.agents() {
             let mut state = AgentState::snapshot(&view);
