@@ -121,6 +121,7 @@ const FATAL_CLOSES = new Map([
   [1009, "the server closed the session: a message was too large"],
   [4003, "the server closed the session: too many failed sign-ins"],
   [4009, "the session was taken over by another connection (is this page open twice?)"],
+  [4010, "this display was revoked: ask a supervisor for a new display link"],
 ]);
 
 /** A connection not signed in by then is given up and made again (a proxy holding the upgrade). */
@@ -135,8 +136,9 @@ const GAP_TIMEOUT_MS = 3000;
  * One client of the server: one session, carried over every link the network allows.
  *
  * Options:
- * - `credentials`: `{ user, password }`, kept in memory only, used when there is no token or
- *   the token is refused (expired, or revoked by a logout or a change of the user).
+ * - `credentials`: `{ user, password }`, or a kiosk display's `{ display }` (its token, from a
+ *   supervisor's `create_display`), kept in memory only, used when there is no token or the
+ *   token is refused (expired, or revoked by a logout or a change of the user).
  * - `tokenStore`: a Web Storage (sessionStorage, localStorage) to keep the session token in,
  *   under `tokenKey`; or null to keep it in memory.
  * - `transports`: the rungs to climb, best first. Given, they replace everything the server's
@@ -592,7 +594,9 @@ export class Client extends EventTarget {
       fields = { token };
     } else if (this.#credentials && !connection.triedPassword) {
       connection.triedPassword = true;
-      fields = { user: this.#credentials.user, password: this.#credentials.password };
+      fields = this.#credentials.display
+        ? { display: this.#credentials.display }
+        : { user: this.#credentials.user, password: this.#credentials.password };
     } else {
       this.#signInRefused(connection, "Your session has ended: please sign in again.");
       return;
@@ -617,7 +621,8 @@ export class Client extends EventTarget {
       },
       (error) => {
         if (this.#connection !== connection) return;
-        if (error.code !== "auth_failed") {
+        // A verdict on the credentials: wrong ones, or a display's token that was revoked.
+        if (error.code !== "auth_failed" && error.code !== "display_revoked") {
           // Not a verdict on the credentials (`unavailable` while the server shuts down, say):
           // try again on a new connection, after the backoff.
           connection.transport.close(1000, `sign-in refused: ${error.code}`);
@@ -628,17 +633,18 @@ export class Client extends EventTarget {
           this.#authenticate(connection);
         } else {
           this.#credentials = null;
-          this.#signInRefused(connection, "wrong user name or password");
+          const display = error.code === "display_revoked";
+          this.#signInRefused(connection, display ? FATAL_CLOSES.get(4010) : "wrong user name or password", error.code);
         }
       },
     );
   }
 
-  #signInRefused(connection, message) {
+  #signInRefused(connection, message, code = "auth_failed") {
     this.#connection = null;
     this.#endConnection();
     connection.transport.close(1000, "signing out");
-    this.#halt({ code: "auth_failed", message });
+    this.#halt({ code, message });
   }
 
   #send(connection, type, fields) {

@@ -38,6 +38,8 @@ export const COMMON_MESSAGES = Object.freeze({
       "the server closed the session: too many refused or too many messages, or this user has too many sessions open ({code})",
     "signIn.refused.close_4003": "the server closed the session: too many failed sign-ins ({code})",
     "signIn.refused.close_4009": "the session was taken over by another connection (is this page open twice?) ({code})",
+    "signIn.refused.close_4010": "this display was revoked: ask a supervisor for a new display link ({code})",
+    "signIn.refused.display_revoked": "this display was revoked: ask a supervisor for a new display link",
   }),
   de: Object.freeze({
     "language.show": "Die Seiten auf Deutsch anzeigen",
@@ -70,5 +72,7 @@ export const COMMON_MESSAGES = Object.freeze({
       "Der Server hat die Sitzung beendet: zu viele abgelehnte oder zu viele Nachrichten, oder dieser Benutzer hat zu viele Sitzungen offen ({code})",
     "signIn.refused.close_4003": "Der Server hat die Sitzung beendet: zu viele fehlgeschlagene Anmeldungen ({code})",
     "signIn.refused.close_4009": "Die Sitzung wurde von einer anderen Verbindung übernommen (ist diese Seite zweimal offen?) ({code})",
+    "signIn.refused.close_4010": "Diese Anzeige wurde widerrufen: Bitten Sie einen Supervisor um einen neuen Anzeige-Link ({code})",
+    "signIn.refused.display_revoked": "Diese Anzeige wurde widerrufen: Bitten Sie einen Supervisor um einen neuen Anzeige-Link",
   }),
 });

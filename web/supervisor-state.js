@@ -87,6 +87,8 @@ export function emptyView() {
     ticker: null,
     /** A `ticker` came since `subscribe` was sent: its snapshot had one (`subscribed`). */
     tickerSeen: false,
+    /** The tenant's displays as `list_displays` last said (`{name, created_by, created_at}`), or null before. */
+    displays: null,
   });
 }
 
@@ -729,6 +731,43 @@ export function tickerCommand(text, t = ENGLISH) {
   return text.trim() === ""
     ? { what: t("ticker.do.clear"), type: "set_ticker", fields: { text: "" } }
     : { what: t("ticker.do.set"), type: "set_ticker", fields: { text } };
+}
+
+/** The displays `list_displays` answered with. */
+export function withDisplays(view, result) {
+  return update(view, { displays: Object.freeze([...(result?.displays ?? [])]) });
+}
+
+/**
+ * The displays as the console lists them (`live`: the console is live): each one's name, who
+ * made it and when in words, and whether Revoke may be pressed; `empty` says there are none.
+ */
+export function displaysView(view, live, t = ENGLISH) {
+  const rows = (view.displays ?? []).map((display) => ({
+    name: display.name,
+    made: t("displays.made", { who: display.created_by, time: t.time(Date.parse(display.created_at), { seconds: false }) }),
+    revoke: live,
+  }));
+  return { rows, empty: view.displays !== null && rows.length === 0, create: live };
+}
+
+/** The command that makes display `name` (the server checks the name: `bad_display_name`, `duplicate_display`). */
+export function createDisplayCommand(name, t = ENGLISH) {
+  const trimmed = name.trim();
+  return { what: t("displays.do.create", { name: trimmed }), type: "create_display", fields: { name: trimmed } };
+}
+
+/** The command that revokes display `name`. */
+export function revokeDisplayCommand(name, t = ENGLISH) {
+  return { what: t("displays.do.revoke", { name }), type: "revoke_display", fields: { name } };
+}
+
+/**
+ * The link a new display opens (`create_display`'s token in the fragment, which no server or
+ * proxy log sees), on the server the console came from (`origin`).
+ */
+export function displayLink(origin, token) {
+  return `${origin}/wallboard#display=${encodeURIComponent(token)}`;
 }
 
 /** The days `agents_today` answered with, one page at a time. */

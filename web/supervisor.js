@@ -73,6 +73,11 @@ import {
   subscribing,
   tickerCommand,
   tickerView,
+  createDisplayCommand,
+  displayLink,
+  displaysView,
+  revokeDisplayCommand,
+  withDisplays,
   ariaSort,
   nextSort,
   sortAgents,
@@ -150,7 +155,14 @@ export function start() {
     alerts: byRole("alerts"),
     notSupervisor: byRole("not-supervisor"),
     stale: byRole("stale"),
-    panels: [byRole("ticker-panel"), byRole("queues-panel"), byRole("agents-panel"), byRole("calls-panel")],
+    panels: [byRole("ticker-panel"), byRole("displays-panel"), byRole("queues-panel"), byRole("agents-panel"), byRole("calls-panel")],
+    displayForm: byRole("display-form"),
+    displayName: byRole("display-name"),
+    displayCreate: byRole("display-create"),
+    displayMade: byRole("display-made"),
+    displayLink: byRole("display-link"),
+    displays: byRole("displays"),
+    displaysEmpty: byRole("displays-empty"),
     tickerForm: byRole("ticker-form"),
     tickerText: byRole("ticker-text"),
     tickerSet: byRole("ticker-set"),
@@ -1086,6 +1098,77 @@ export function start() {
     if (isLive()) void setTicker("");
   });
 
+  // --- Displays ------------------------------------------------------------------------------
+
+  /** Lists the displays; Create and Revoke only while live. */
+  function renderDisplays() {
+    const shown = displaysView(view, isLive(), t);
+    keepFocus(ui.displays.closest("section"), () => {
+      fill(
+        ui.displays,
+        shown.rows.map((row) =>
+          h(
+            "tr",
+            { dataset: { display: row.name } },
+            h("th", { scope: "row" }, row.name),
+            h("td", {}, row.made),
+            h(
+              "td",
+              {},
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "logout",
+                  disabled: !row.revoke,
+                  "aria-label": t("displays.revokeLabel", { name: row.name }),
+                  onclick: () => void changeDisplays(revokeDisplayCommand(row.name, t)),
+                },
+                t("displays.revoke"),
+              ),
+            ),
+          ),
+        ),
+      );
+      ui.displayCreate.disabled = !shown.create;
+    }, ui.displayName);
+    ui.displaysEmpty.hidden = !shown.empty;
+  }
+
+  /** Reads the displays again (after the subscription, and after each change made here). */
+  async function loadDisplays() {
+    try {
+      view = withDisplays(view, await client.request("list_displays"));
+      renderDisplays();
+    } catch (error) {
+      if (error.code !== "connection_lost" && error.code !== "offline") showError(t("do.readDisplays"), error);
+    }
+  }
+
+  /** Creates or revokes a display; a new one's link is shown, this once. */
+  async function changeDisplays(command) {
+    ui.displayMade.hidden = true;
+    ui.displayLink.value = "";
+    try {
+      const result = await client.request(command.type, command.fields);
+      announce(ui.announcer, t("done", { what: command.what }));
+      if (result?.token) {
+        ui.displayLink.value = displayLink(location.origin, result.token);
+        ui.displayLink.setAttribute("aria-label", t("displays.linkLabel", { name: result.name }));
+        ui.displayMade.hidden = false;
+        ui.displayName.value = "";
+      }
+    } catch (error) {
+      showError(command.what, error);
+    }
+    await loadDisplays();
+  }
+
+  ui.displayForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (isLive()) void changeDisplays(createDisplayCommand(ui.displayName.value, t));
+  });
+
   // --- Live, stale, rebuilding --------------------------------------------------------------
 
   function renderView() {
@@ -1108,6 +1191,7 @@ export function start() {
     placeAgents();
     summarizeAgents();
     renderTicker();
+    renderDisplays();
   }
 
   // --- The session --------------------------------------------------------------------------
@@ -1121,6 +1205,7 @@ export function start() {
         renderView();
         startStaffing();
         startDays();
+        void loadDisplays();
         announce(ui.announcer, t("view.live"));
       },
       (error) => {
@@ -1275,6 +1360,10 @@ export function start() {
     ui.agentFilter.value = "";
     ui.tickerText.value = "";
     renderTicker();
+    ui.displayName.value = "";
+    ui.displayLink.value = "";
+    ui.displayMade.hidden = true;
+    renderDisplays();
     ui.notSupervisor.hidden = true;
     for (const panel of ui.panels) panel.hidden = false;
     placeCalls();

@@ -15,9 +15,8 @@ export const WALLBOARD_MESSAGES = Object.freeze({
     "signIn.heading": "Sign in this wallboard",
     "signIn.user": "User",
     "signIn.password": "Password",
-    "signIn.keep": "Keep this screen signed in",
     "signIn.submit": "Sign in",
-    "signIn.hint": "A screen without a keyboard can sign in from its address: {address}",
+    "signIn.hint": "A screen without a keyboard opens the display link a supervisor made for it: {address}",
     "signIn.signedOut": "Signed out.",
     "signIn.notWallboard": "{user} may not show a wallboard (role {role}): sign in as a wallboard or supervisor user.",
 
@@ -94,9 +93,8 @@ export const WALLBOARD_MESSAGES = Object.freeze({
     "signIn.heading": "Wallboard anmelden",
     "signIn.user": "Benutzer",
     "signIn.password": "Passwort",
-    "signIn.keep": "Diesen Bildschirm angemeldet lassen",
     "signIn.submit": "Anmelden",
-    "signIn.hint": "Ein Bildschirm ohne Tastatur meldet sich über seine Adresse an: {address}",
+    "signIn.hint": "Ein Bildschirm ohne Tastatur öffnet den Anzeige-Link, den ein Supervisor für ihn erstellt hat: {address}",
     "signIn.signedOut": "Abgemeldet.",
     "signIn.notWallboard":
       "{user} darf kein Wallboard anzeigen (Rolle {role}): Melden Sie sich als Wallboard- oder Supervisor-Benutzer an.",

@@ -17,21 +17,19 @@
 //                                           room can read (wallboard-state.js's `layout`): in
 //                                           pages, each shown 20 s (15 s by default), the
 //                                           "All queues" tile on every page
-//   /wallboard?queues=support#user=wallboard&password=secret
-//                                           signs in without a keyboard (see below)
+//   /wallboard?queues=support#display=d1.…   a kiosk display's link, from the supervisor's
+//                                           console: signs in without a keyboard (see below)
 //
-// Signing in. A TV has no keyboard, so the credentials can come in the address's fragment: the
-// part after `#` never reaches the server (nor its logs, nor a proxy's). The page takes them,
-// keeps them in localStorage and removes the fragment from the address bar. Otherwise it shows
-// a sign-in form whose "Keep this screen signed in" box keeps them the same way. Kept
-// credentials are used at every load and after a server restart (which forgets every token:
-// the client then signs in with the password by itself).
-//
-// Only a principal of role `wallboard` has its password kept: that role can do nothing but
-// read statistics, so a password left on a screen on the wall gives nothing more away than
-// the screen itself shows. A supervisor may sign in here too (it may subscribe), but its
-// password stays in memory only; any other role is refused by the server (`forbidden`) and the
-// page says so.
+// Signing in. A TV on the wall has no keyboard: a supervisor makes it a display on the console
+// (`create_display`), whose link carries the display's token in the address's fragment (the
+// part after `#` never reaches the server, nor its logs, nor a proxy's). The page takes it,
+// keeps the token alone in localStorage and removes the fragment from the address bar; it signs
+// in with it at every load and after a server restart, as a wallboard and nothing more, until a
+// supervisor revokes the display: then the page says so and forgets the token. No password is
+// ever kept: the sign-in form (a wallboard or supervisor user, for a screen someone looks
+// after) signs in for as long as the tab is open (its session token in sessionStorage), and
+// `#user=...&password=...` in the address does the same for this load only. Any other role is
+// refused by the server (`forbidden`) and the page says so.
 //
 // A supervisor's message to the floor (the ticker) runs in a band along the bottom while one is
 // set; the tiles make room for it.
@@ -73,57 +71,52 @@ import {
 
 export { readAddress, serviceLevelStanding } from "./wallboard-state.js";
 
-const CREDENTIALS_KEY = "acdhub.wallboard.credentials";
+/** Where the screen keeps its display's token (localStorage): the one credential it keeps. */
+const DISPLAY_KEY = "acdhub.wallboard.display";
+/** Where the session's token lives (sessionStorage: this tab, gone with it). */
 const TOKEN_KEY = "acdhub.wallboard.token";
+/** Where versions before displays kept a wallboard user's password (and, under TOKEN_KEY, its
+ * session token) in localStorage: removed at every load. */
+const OLD_CREDENTIALS_KEY = "acdhub.wallboard.credentials";
 
 // --- Storage ----------------------------------------------------------------------------------
 
-/** The screen's kept sign-in in `storage` (localStorage, or null: everything lives in memory). */
-function keptSignIn(storage) {
-  return {
-    load() {
-      try {
-        const value = JSON.parse(storage?.getItem(CREDENTIALS_KEY) ?? "null");
-        if (value && typeof value.user === "string" && typeof value.password === "string") {
-          return { user: value.user, password: value.password };
-        }
-      } catch {
-        // Unreadable: as if there were none.
-      }
+/** The screen's display token in `storage` (localStorage, or null: it lives in memory only). */
+function keptDisplay(storage) {
+  const attempt = (action) => {
+    try {
+      return action();
+    } catch {
+      // Storage disabled, full or refused: the token lives in memory for this load.
       return null;
-    },
-    save({ user, password }) {
-      try {
-        storage?.setItem(CREDENTIALS_KEY, JSON.stringify({ user, password }));
-      } catch {
-        // Storage full or refused: they stay in memory for this load.
-      }
-    },
-    forget() {
-      try {
-        storage?.removeItem(CREDENTIALS_KEY);
-      } catch {
-        // Nothing kept.
-      }
-    },
-    forgetToken() {
-      try {
+    }
+  };
+  return {
+    load: () => attempt(() => storage?.getItem(DISPLAY_KEY) ?? null),
+    save: (token) => attempt(() => storage?.setItem(DISPLAY_KEY, token)),
+    forget: () => attempt(() => storage?.removeItem(DISPLAY_KEY)),
+    /** A password and token an older version of this page kept: no credential but the display's stays. */
+    forgetOldSignIn: () =>
+      attempt(() => {
+        storage?.removeItem(OLD_CREDENTIALS_KEY);
         storage?.removeItem(TOKEN_KEY);
-      } catch {
-        // Nothing kept.
-      }
-    },
+      }),
   };
 }
 
 // --- The address ------------------------------------------------------------------------------
 
-/** Credentials in the fragment (`#user=...&password=...`), removed from the address bar. */
+/**
+ * Credentials in the fragment, removed from the address bar: a display's token
+ * (`#display=...`), or a user and password (`#user=...&password=...`, for this load only).
+ */
 function takeFragmentCredentials() {
   if (location.hash.length < 2) return null;
   const params = new URLSearchParams(location.hash.slice(1));
-  if (!params.has("user") && !params.has("password")) return null;
+  if (!params.has("display") && !params.has("user") && !params.has("password")) return null;
   history.replaceState(history.state, "", location.pathname + location.search);
+  const display = (params.get("display") ?? "").trim();
+  if (display) return { display };
   const user = (params.get("user") ?? "").trim();
   const password = params.get("password") ?? "";
   return user && password ? { user, password } : null;
@@ -295,9 +288,9 @@ export function start() {
   localize(document, t);
   languageSwitch(byRole("language"), t);
 
-  /** localStorage, or null where it is disabled (then everything lives in memory). */
-  const storage = webStorage("local");
-  const kept = keptSignIn(storage);
+  /** localStorage, or null where it is disabled (then the display's token lives in memory). */
+  const kept = keptDisplay(webStorage("local"));
+  kept.forgetOldSignIn();
 
   /** What the board knows (wallboard-state.js). */
   let view = emptyView(readAddress(location.search));
@@ -442,16 +435,16 @@ export function start() {
   // --- The client ---------------------------------------------------------------------------
 
   const fromAddress = takeFragmentCredentials();
-  if (fromAddress) {
-    // Kept at once, so a reload signs in even if the server is down now; dropped again at
-    // sign-in if the user turns out not to be a wallboard. A token of an earlier user must not win.
-    kept.save(fromAddress);
-    kept.forgetToken();
-  }
+  // A display's token is kept at once, so a reload signs in even if the server is down now.
+  if (fromAddress?.display) kept.save(fromAddress.display);
+  const tokens = webStorage("session");
+  // A token of an earlier sign-in must not win over the address's.
+  if (fromAddress) tokens?.removeItem(TOKEN_KEY);
+  const keptToken = kept.load();
 
   const client = new Client({
-    credentials: fromAddress ?? kept.load(),
-    tokenStore: storage,
+    credentials: fromAddress ?? (keptToken ? { display: keptToken } : null),
+    tokenStore: tokens,
     tokenKey: TOKEN_KEY,
   });
 
@@ -482,10 +475,9 @@ export function start() {
     board.total?.showWait(longestWait(view, null, boardNow, t));
   });
 
-  // The sign-in form: what was typed is kept (if the screen keeps its sign-in) once it is accepted.
+  // The sign-in form: a user typed in signs in this tab, and nothing of it is kept on the screen.
   const form = byRole("sign-in");
   const signOut = byRole("sign-out");
-  let typed = null;
   const signIn = signInForm(
     client,
     form,
@@ -495,9 +487,7 @@ export function start() {
         signOut.hidden = true;
       }
     },
-    ({ user, password }) => {
-      typed = { user, password, keep: form.elements.keep.checked };
-    },
+    () => kept.forget(),
     t,
   );
 
@@ -505,8 +495,9 @@ export function start() {
 
   client.addEventListener("state", (e) => {
     if (e.detail.state !== State.LIVE) view = notLive(view);
-    if (e.detail.state === State.STOPPED && e.detail.reason?.code === "auth_failed") {
-      // Proven wrong (or missing): a reload must not try them again.
+    const code = e.detail.reason?.code;
+    if (e.detail.state === State.STOPPED && (code === "display_revoked" || code === "close_4010")) {
+      // Revoked: a reload must not try the token again (the sign-in form says why).
       kept.forget();
     }
     renderStale();
@@ -515,17 +506,6 @@ export function start() {
   client.addEventListener("session", (e) => {
     const result = e.detail;
     const mine = ++session;
-    if (typed) {
-      if (typed.keep && result.role === "wallboard") kept.save(typed);
-      else kept.forget();
-      typed = null;
-    }
-    // Only a wallboard's sign-in is kept on the screen (see the top of this file): another
-    // role's password and token live in this page's memory only, and go with it.
-    if (result.role !== "wallboard") {
-      kept.forget();
-      kept.forgetToken();
-    }
     signOut.hidden = false;
     // The tenant's display name from the configuration (servers before it: the tenant's id).
     const tenantName = result.tenant_name ?? result.tenant;
@@ -554,7 +534,6 @@ export function start() {
         if (mine !== session) return;
         if (error.code === "forbidden") {
           const message = t("signIn.notWallboard", { user: result.user, role: result.role });
-          kept.forget();
           client.stop({ forget: true });
           signIn.show(message);
         } else if (error.code === "unknown_queue") {
@@ -598,14 +577,14 @@ export function start() {
   });
 
   // A fault that a retry would repeat (closed for too many bad messages, no sign-in in time)
-  // stops the client; a screen on the wall with kept credentials tries again a minute later all
-  // the same.
+  // stops the client; a display on the wall tries again a minute later all the same (not one
+  // that was revoked: its token is forgotten).
   client.addEventListener("state", (e) => {
     const code = e.detail.reason?.code ?? "";
     if (e.detail.state === State.STOPPED && code.startsWith("close_") && kept.load()) {
       setTimeout(() => {
-        if (client.state !== State.STOPPED) return;
-        client.setCredentials(kept.load());
+        if (client.state !== State.STOPPED || !kept.load()) return;
+        client.setCredentials({ display: kept.load() });
         client.start();
       }, 60000);
     }
@@ -630,7 +609,7 @@ export function start() {
     pointerTimer = setTimeout(() => document.body.classList.add("pointer-idle"), 3000);
   });
 
-  if (client.hasToken() || kept.load() || fromAddress) {
+  if (client.hasToken() || keptToken || fromAddress) {
     client.start();
   } else {
     signIn.show();

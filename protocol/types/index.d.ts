@@ -17,6 +17,7 @@ import type { CompleteTransfer } from "./client/complete_transfer.js";
 import type { Conference } from "./client/conference.js";
 import type { Consult } from "./client/consult.js";
 import type { ConversationArrived } from "./client/conversation_arrived.js";
+import type { CreateDisplay } from "./client/create_display.js";
 import type { CustomerLeft } from "./client/customer_left.js";
 import type { CustomerMessage } from "./client/customer_message.js";
 import type { DeviceState } from "./client/device_state.js";
@@ -28,6 +29,7 @@ import type { ForceState } from "./client/force_state.js";
 import type { Hangup } from "./client/hangup.js";
 import type { Hold } from "./client/hold.js";
 import type { ListAgents } from "./client/list_agents.js";
+import type { ListDisplays } from "./client/list_displays.js";
 import type { ListQueues } from "./client/list_queues.js";
 import type { Login } from "./client/login.js";
 import type { Logout } from "./client/logout.js";
@@ -40,6 +42,7 @@ import type { Ready } from "./client/ready.js";
 import type { Reject } from "./client/reject.js";
 import type { RejectConversation } from "./client/reject_conversation.js";
 import type { Resume } from "./client/resume.js";
+import type { RevokeDisplay } from "./client/revoke_display.js";
 import type { RingFailed } from "./client/ring_failed.js";
 import type { Seen } from "./client/seen.js";
 import type { SendMessage } from "./client/send_message.js";
@@ -96,6 +99,7 @@ export type {
   Conference,
   Consult,
   ConversationArrived,
+  CreateDisplay,
   CustomerLeft,
   CustomerMessage,
   DeviceState,
@@ -107,6 +111,7 @@ export type {
   Hangup,
   Hold,
   ListAgents,
+  ListDisplays,
   ListQueues,
   Login,
   Logout,
@@ -119,6 +124,7 @@ export type {
   Reject,
   RejectConversation,
   Resume,
+  RevokeDisplay,
   RingFailed,
   Seen,
   SendMessage,
@@ -177,6 +183,7 @@ export type ClientMessage =
   | Conference
   | Consult
   | ConversationArrived
+  | CreateDisplay
   | CustomerLeft
   | CustomerMessage
   | DeviceState
@@ -188,6 +195,7 @@ export type ClientMessage =
   | Hangup
   | Hold
   | ListAgents
+  | ListDisplays
   | ListQueues
   | Login
   | Logout
@@ -200,6 +208,7 @@ export type ClientMessage =
   | Reject
   | RejectConversation
   | Resume
+  | RevokeDisplay
   | RingFailed
   | Seen
   | SendMessage

@@ -49,9 +49,24 @@ pub enum Command {
     Ping,
     /// The client has every event up to `seq` (`seen`): the session answers it at once.
     Seen { seq: u64 },
+    /// A supervisor (`by`) makes display `name`: the session draws its token and sends the
+    /// core its hash (`acd::Command::CreateDisplay`), the token going back in the ack only.
+    CreateDisplay { name: String, by: String },
+    /// The tenant's displays (`list_displays`): read, never journaled.
+    ListDisplays,
 }
 
 impl Command {
+    /// The core's command for display `name`, whose token the session drew: only the token's
+    /// hash goes on to the core (and so to the journal).
+    pub fn create_display(name: String, token_hash: String, by: String) -> Command {
+        Command::Acd(acd::Command::CreateDisplay {
+            name,
+            token_hash,
+            by,
+        })
+    }
+
     /// The agent this command logs out at once, if it does (an agent's `logout`, a supervisor's
     /// `force_state` to `logged_out`): the session layer revokes the tokens of its principals.
     pub fn logs_out(&self) -> Option<&AgentId> {
@@ -227,6 +242,19 @@ impl ClientMessage {
                 text,
                 by: user.to_owned(),
             },
+            (ClientMessage::CreateDisplay { name }, Acting::Supervisor) => {
+                return Ok(Command::CreateDisplay {
+                    name,
+                    by: user.to_owned(),
+                });
+            }
+            (ClientMessage::ListDisplays, Acting::Supervisor) => return Ok(Command::ListDisplays),
+            (ClientMessage::RevokeDisplay { name }, Acting::Supervisor) => {
+                acd::Command::RevokeDisplay {
+                    name,
+                    by: user.to_owned(),
+                }
+            }
 
             // Agents and supervisors.
             (ClientMessage::ListQueues, Acting::Agent(_) | Acting::Supervisor) => {
@@ -253,7 +281,7 @@ impl ClientMessage {
                     queues,
                     tenant_total,
                 },
-                Acting::Wallboard | Acting::Supervisor,
+                Acting::Wallboard | Acting::Display(_) | Acting::Supervisor,
             ) => {
                 return Ok(Command::Subscribe {
                     queues: queues.map(|names| names.into_iter().map(QueueId::from).collect()),
@@ -539,6 +567,9 @@ mod tests {
         r#"{"id":"1","type":"end_monitor","agent":"agent1"}"#,
         r#"{"id":"1","type":"agents_today","limit":10}"#,
         r#"{"id":"1","type":"set_ticker","text":"Team meeting 14:00"}"#,
+        r#"{"id":"1","type":"create_display","name":"lobby"}"#,
+        r#"{"id":"1","type":"list_displays"}"#,
+        r#"{"id":"1","type":"revoke_display","name":"lobby"}"#,
     ];
 
     #[test]

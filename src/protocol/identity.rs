@@ -55,6 +55,9 @@ pub enum Acting {
     /// An agent session, acting as this agent of its tenant and no other.
     Agent(AgentId),
     Wallboard,
+    /// A kiosk wallboard signed in with a display token (`acd::Display`): a wallboard, named
+    /// by its display, which a revocation ends.
+    Display(String),
     Supervisor,
     Telephony,
     Messaging,
@@ -64,10 +67,18 @@ impl Acting {
     pub fn role(&self) -> Role {
         match self {
             Acting::Agent(_) => Role::Agent,
-            Acting::Wallboard => Role::Wallboard,
+            Acting::Wallboard | Acting::Display(_) => Role::Wallboard,
             Acting::Supervisor => Role::Supervisor,
             Acting::Telephony => Role::Telephony,
             Acting::Messaging => Role::Messaging,
+        }
+    }
+
+    /// The display a display's session acts as.
+    pub fn display(&self) -> Option<&str> {
+        match self {
+            Acting::Display(name) => Some(name),
+            _ => None,
         }
     }
 

@@ -173,6 +173,17 @@ pub enum ClientMessage {
         call: String,
         queue: String,
     },
+    /// A new display (a kiosk wallboard with a token of its own) named `name`: the ack carries
+    /// its token, once.
+    CreateDisplay {
+        name: String,
+    },
+    /// The tenant's displays: read, never journaled.
+    ListDisplays,
+    /// Revoke display `name`: its token signs in no more and its sessions end.
+    RevokeDisplay {
+        name: String,
+    },
     /// The message on every wallboard of the tenant; an empty (or all-blank) `text` clears it.
     /// Only read as a string here: its bounds are the core's to refuse (`bad_ticker`), so a
     /// journal replay refuses the same.
@@ -269,6 +280,8 @@ pub enum Credentials {
     },
     /// A session token from an earlier `auth` reply.
     Token(String),
+    /// A display's token (a kiosk wallboard's), from a supervisor's `create_display`.
+    Display(String),
 }
 
 // Never print a secret, not even in a debug log.
@@ -279,6 +292,7 @@ impl std::fmt::Debug for Credentials {
                 write!(f, "Password {{ user: {user:?}, password: <hidden> }}")
             }
             Credentials::Token(_) => f.write_str("Token(<hidden>)"),
+            Credentials::Display(_) => f.write_str("Display(<hidden>)"),
         }
     }
 }
@@ -399,6 +413,9 @@ const TYPES: &[(&str, &[&str])] = &[
     ("move_call", &["supervisor"]),
     ("what_if", &["supervisor"]),
     ("set_ticker", &["supervisor"]),
+    ("create_display", &["supervisor"]),
+    ("list_displays", &["supervisor"]),
+    ("revoke_display", &["supervisor"]),
     ("call_arrived", &["telephony"]),
     ("call_answered", &["telephony"]),
     ("ring_failed", &["telephony"]),
@@ -459,6 +476,9 @@ impl ClientMessage {
             ClientMessage::MoveCall { .. } => "move_call",
             ClientMessage::WhatIf { .. } => "what_if",
             ClientMessage::SetTicker { .. } => "set_ticker",
+            ClientMessage::CreateDisplay { .. } => "create_display",
+            ClientMessage::ListDisplays => "list_displays",
+            ClientMessage::RevokeDisplay { .. } => "revoke_display",
             ClientMessage::CallArrived { .. } => "call_arrived",
             ClientMessage::CallAnswered { .. } => "call_answered",
             ClientMessage::RingFailed { .. } => "ring_failed",
@@ -704,6 +724,8 @@ struct AuthFields {
     #[serde(default, deserialize_with = "present")]
     token: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    display: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     resume: Option<ResumeFields>,
 }
 
@@ -749,6 +771,12 @@ struct ExtendFields {
 struct MonitorFields {
     agent: String,
     mode: MonitorMode,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisplayFields {
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -907,24 +935,32 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                     Some(Resume { session, last_seq })
                 }
             };
-            let credentials = match (f.user, f.password, f.token) {
-                (Some(user), Some(password), None) => {
+            let credentials = match (f.user, f.password, f.token, f.display) {
+                (Some(user), Some(password), None, None) => {
                     secret("password", &password)?;
                     Credentials::Password {
                         user: ident(kind, "user", user)?,
                         password,
                     }
                 }
-                (None, None, Some(token)) => {
+                (None, None, Some(token), None) => {
                     secret("token", &token)?;
                     if token.is_empty() {
                         return Err(bad("auth: `token` is empty"));
                     }
                     Credentials::Token(token)
                 }
+                (None, None, None, Some(display)) => {
+                    secret("display", &display)?;
+                    if display.is_empty() {
+                        return Err(bad("auth: `display` is empty"));
+                    }
+                    Credentials::Display(display)
+                }
                 _ => {
                     return Err(bad(
-                        "auth: give either `user` and `password`, or `token`, and nothing else",
+                        "auth: give either `user` and `password`, or `token`, or `display`, and \
+                         nothing else",
                     ));
                 }
             };
@@ -1013,6 +1049,17 @@ fn message(kind: &str, object: Map<String, Value>) -> Result<ClientMessage, Prot
                 agent: ident(kind, "agent", f.agent)?,
                 mode: f.mode,
             }
+        }
+        // A display's name is only read as a string here: its rules are the core's to refuse
+        // (`bad_display_name`), like a ticker's.
+        "create_display" => {
+            let f: DisplayFields = fields(kind, object)?;
+            ClientMessage::CreateDisplay { name: f.name }
+        }
+        "list_displays" => none(object).map(|_| ClientMessage::ListDisplays)?,
+        "revoke_display" => {
+            let f: DisplayFields = fields(kind, object)?;
+            ClientMessage::RevokeDisplay { name: f.name }
         }
         "set_ticker" => {
             let f: TickerFields = fields(kind, object)?;

@@ -92,6 +92,12 @@ pub enum ProtocolError {
     /// A new session for a principal that has `max_sessions_per_principal`, all attached.
     #[error("this user already has {max} sessions open; close one (none is waiting to be resumed)")]
     TooManySessions { max: u32 },
+    /// A display token (`auth`'s `display`) that names no display: never made, or revoked. Also
+    /// what a display's open session is told when it is revoked, before its close.
+    #[error(
+        "this display was revoked (or its token is unknown): ask a supervisor for a new display link"
+    )]
+    DisplayRevoked,
 }
 
 impl ProtocolError {
@@ -113,6 +119,7 @@ impl ProtocolError {
             ProtocolError::AuditUnavailable(_) => "audit_unavailable",
             ProtocolError::RateLimited { .. } => "rate_limited",
             ProtocolError::TooManySessions { .. } => "too_many_sessions",
+            ProtocolError::DisplayRevoked => "display_revoked",
         }
     }
 }
@@ -143,4 +150,6 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// Another connection resumed the session: this one has nothing left to carry.
     pub const TAKEN_OVER: u16 = 4009;
+    /// The display the session signed in as was revoked: its token signs in no more.
+    pub const DISPLAY_REVOKED: u16 = 4010;
 }

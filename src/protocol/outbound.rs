@@ -141,6 +141,39 @@ pub struct AgentPage {
     pub next: Option<String>,
 }
 
+/// The `result` of `list_displays`: the tenant's displays, oldest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct DisplayList {
+    pub displays: Vec<ListedDisplay>,
+}
+
+/// A display as a console lists it: never its token, which only `create_display` shows, once.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedDisplay {
+    pub name: String,
+    /// The supervisor who made it.
+    pub created_by: String,
+    pub created_at: String,
+}
+
+impl From<&crate::acd::Display> for ListedDisplay {
+    fn from(display: &crate::acd::Display) -> ListedDisplay {
+        ListedDisplay {
+            name: display.name.clone(),
+            created_by: display.created_by.clone(),
+            created_at: time(display.created_at),
+        }
+    }
+}
+
+/// The `result` of `create_display`: the new display's name and its token, the only time the
+/// token is shown (the server keeps a hash of it).
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedDisplay {
+    pub name: String,
+    pub token: String,
+}
+
 /// The `result` of `list_queues`: every lane of the tenant's queues, now.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueList {

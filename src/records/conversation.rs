@@ -239,6 +239,8 @@ impl ConversationRecords {
             | Event::MonitorChanged { .. }
             | Event::ConsultChanged { .. }
             | Event::TickerChanged { .. }
+            | Event::DisplayCreated { .. }
+            | Event::DisplayRevoked { .. }
             | Event::CallHeld { .. }
             | Event::CallResumed { .. }
             | Event::CallTransferred { .. }

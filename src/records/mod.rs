@@ -294,7 +294,9 @@ impl CallRecords {
             | Event::QueueChanged { .. }
             | Event::MonitorChanged { .. }
             | Event::ConsultChanged { .. }
-            | Event::TickerChanged { .. } => {}
+            | Event::TickerChanged { .. }
+            | Event::DisplayCreated { .. }
+            | Event::DisplayRevoked { .. } => {}
             // Conversations have records of their own: `ConversationRecords`.
             Event::ConversationArrived { .. }
             | Event::ConversationQueued { .. }

@@ -294,6 +294,39 @@ test("a refused token falls back to the password on the same connection; a refus
   client.stop();
 });
 
+test("a display signs in with its token; a revoked one stops the client with display_revoked, however it was kept", async () => {
+  const rung = scripted();
+  const tokens = memoryStore();
+  const client = new Client({ credentials: { display: "d1.61.aa" }, tokenStore: tokens, transports: [rung.open] });
+  client.start();
+  await tick();
+  const auth = await answerAuth(rung.connections[0]);
+  assert.deepEqual(Object.keys(auth).sort(), ["display", "id", "type"], "the display's token only, in `display`");
+  assert.equal(auth.display, "d1.61.aa");
+  assert.equal(client.state, State.LIVE);
+  client.stop();
+
+  // Kept as the session's token, then revoked: refused as a token, then as a display: stopped.
+  const other = scripted();
+  tokens.setItem("acdhub.token", "d1.61.aa");
+  const revoked = new Client({ credentials: { display: "d1.61.aa" }, tokenStore: tokens, transports: [other.open] });
+  const states = [];
+  revoked.addEventListener("state", (e) => states.push(e.detail));
+  revoked.start();
+  await tick();
+  const connection = other.connections[0];
+  for (const field of ["token", "display"]) {
+    await tick();
+    const sent = connection.sent.findLast((m) => m.type === "auth");
+    assert.equal(sent[field], "d1.61.aa", field);
+    connection.deliver({ type: "error", id: sent.id, code: "display_revoked", message: "revoked" });
+    await tick();
+  }
+  assert.equal(revoked.state, State.STOPPED);
+  assert.equal(states.at(-1).reason.code, "display_revoked");
+  assert.equal(other.connections.length, 1, "no reconnecting with a revoked display");
+});
+
 test("commands resolve with their ack, reject with the server's code, and with connection_lost on a drop", async () => {
   const rung = scripted();
   const client = new Client({ credentials: CREDENTIALS, transports: [rung.open] });
@@ -316,9 +349,9 @@ test("commands resolve with their ack, reject with the server's code, and with c
   client.stop();
 });
 
-test("after 1002, 1007, 1008, 1009, 4003 or 4009 the client stops; after 1012, 4001 and others it reconnects", async (t) => {
+test("after 1002, 1007, 1008, 1009, 4003, 4009 or 4010 the client stops; after 1012, 4001 and others it reconnects", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  for (const [code, reconnects] of [[1002, false], [1007, false], [1008, false], [1009, false], [4003, false], [4009, false], [1012, true], [1006, true], [4001, true], [4002, true], [4008, true]]) {
+  for (const [code, reconnects] of [[1002, false], [1007, false], [1008, false], [1009, false], [4003, false], [4009, false], [4010, false], [1012, true], [1006, true], [4001, true], [4002, true], [4008, true]]) {
     const rung = scripted();
     const { client, seen } = await liveClient([rung]);
     await answerAuth(rung.connections[0]);

@@ -104,7 +104,7 @@ test("the console fits 1440×900 and sorts its agents, kept across a reload", { 
   assert.ok(fit.page.scrollWidth <= fit.page.innerWidth, `the page scrolls sideways: ${JSON.stringify(fit.page)}`);
   assert.deepEqual(
     fit.tables.map((table) => table.table).sort(),
-    ["agents-table", "calls-table", "queues-table", "staffing-table"],
+    ["agents-table", "calls-table", "displays-table", "queues-table", "staffing-table"],
   );
   for (const table of fit.tables) {
     assert.ok(table.scrollWidth <= table.containerClientWidth, `${table.table} wider than its container: ${JSON.stringify(table)}`);

@@ -87,6 +87,11 @@ import {
   monitorView,
   tickerCommand,
   tickerView,
+  createDisplayCommand,
+  displayLink,
+  displaysView,
+  revokeDisplayCommand,
+  withDisplays,
   withAgentsToday,
 } from "../../web/supervisor-state.js";
 import { SUPERVISOR_MESSAGES } from "../../web/supervisor-messages.js";
@@ -1044,6 +1049,23 @@ test("the message on the wallboards: what shows and who set it, Set and Clear, a
     fields: { text: " Team meeting 14:00 " },
   });
   assert.deepEqual(tickerCommand("   ", GERMAN), { what: "die Mitteilung auf den Wallboards entfernen", type: "set_ticker", fields: { text: "" } });
+});
+
+test("displays: listed with who made them and when, Create and Revoke only while live, the commands and the link", () => {
+  let view = console_();
+  assert.deepEqual(displaysView(view, LIVE), { rows: [], empty: false, create: true }, "not read yet: not said to be empty");
+  view = withDisplays(view, { displays: [] });
+  assert.equal(displaysView(view, LIVE).empty, true);
+  const at = "2023-11-14T22:13:20.512Z";
+  view = withDisplays(view, { displays: [{ name: "lobby-tv", created_by: "sue", created_at: at }] });
+  const time = (options) => translator({ messages: SUPERVISOR_MESSAGES, ...options }).time(Date.parse(at), { seconds: false });
+  assert.deepEqual(displaysView(view, LIVE), { rows: [{ name: "lobby-tv", made: `by sue at ${time({})}`, revoke: true }], empty: false, create: true });
+  assert.deepEqual(displaysView(view, false).rows[0].revoke, false, "not while the view is not live");
+  assert.equal(displaysView(view, LIVE, GERMAN).rows[0].made, `von sue um ${time({ language: "de", locale: "de-DE" })}`);
+  assert.deepEqual(createDisplayCommand(" lobby-tv "), { what: "create display lobby-tv", type: "create_display", fields: { name: "lobby-tv" } });
+  assert.deepEqual(revokeDisplayCommand("lobby-tv", GERMAN), { what: "Anzeige lobby-tv widerrufen", type: "revoke_display", fields: { name: "lobby-tv" } });
+  // The token in the fragment, which no server or proxy log sees.
+  assert.equal(displayLink("https://acd.example.com", "d1.61.ff"), "https://acd.example.com/wallboard#display=d1.61.ff");
 });
 
 test("an agent's day in one line, and a queue's dispositions today in its codes' order", () => {

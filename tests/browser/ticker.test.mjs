@@ -1,7 +1,7 @@
 // The message ticker a supervisor sets (issue: "a message ticker a supervisor can set"), in a
 // real Chromium against the real server: the console sets a message and shows who set it; the
-// wallboard at 1920x1080 shows it in a band along the bottom, its type at least 32 px, with
-// every tile still whole above it; a message wider than the screen moves, and stands still on
+// wallboard at 1920x1080 shows it in a band along the bottom, its type at least 32 px (64 px
+// at 4K), with every tile still whole above it; a message wider than the screen moves, and stands still on
 // two lines where the screen must not move (prefers-reduced-motion); a refused message is shown
 // as the console shows a refusal; Clear takes the band away. And the console and the band in
 // German. Screenshots go to target/browser-artifacts (ticker-*.png).
@@ -16,6 +16,7 @@ import { MIN_SECONDARY_PX, TICKER_LINE_PX } from "../../web/wallboard-state.js";
 const WAIT = { timeout: 60000 };
 const TEST = { timeout: 300000 };
 const FHD = { width: 1920, height: 1080 };
+const UHD = { width: 3840, height: 2160 };
 const SHORT = "Team meeting 14:00";
 /** Wider than a 1920 px screen at 32 px: it has to move, or wrap. */
 const LONG =
@@ -85,6 +86,7 @@ test("the console sets a message; the wallboard shows it along the bottom, 32 px
   await consolePage.locator("[data-role=ticker-current]", { hasText: SHORT }).waitFor(WAIT);
   await consolePage.locator("[data-role=ticker-line]", { hasText: /^Shown now · set by supervisor at / }).waitFor(WAIT);
   assert.equal(await consolePage.getByRole("textbox", { name: "Message on the wallboards" }).inputValue(), "", "the field is ready for the next one");
+  await screenshot(consolePage, "ticker-console");
 
   await showing(wallboard, SHORT);
   const shown = await wallboard.evaluate(band);
@@ -98,6 +100,15 @@ test("the console sets a message; the wallboard shows it along the bottom, 32 px
   assert.equal(board.ticker, shown.fontSize);
   assert.ok(board.tiles.length === 3, `support, sales and the totals on one page: ${board.tiles}`);
   await screenshot(wallboard, "ticker-1080p");
+
+  // At 4K the band and its type are twice the size, and the tiles still make room for it.
+  await wallboard.setViewportSize(UHD);
+  await wallboard.waitForFunction((px) => Number.parseFloat(getComputedStyle(document.querySelector("[data-role=ticker-text]")).fontSize) >= px, 2 * MIN_SECONDARY_PX, WAIT);
+  const uhd = await wallboard.evaluate(measure);
+  assert.deepEqual(uhd.problems, [], "4K: every tile whole, none under the band");
+  assert.ok(uhd.ticker >= 2 * MIN_SECONDARY_PX, `4K: the ticker's type is ${uhd.ticker}px`);
+  await wallboard.setViewportSize(FHD);
+  await wallboard.waitForFunction((px) => Number.parseFloat(getComputedStyle(document.querySelector("[data-role=ticker-text]")).fontSize) === px, MIN_SECONDARY_PX, WAIT);
 
   // A message wider than the screen moves from right to left, slowly.
   await consolePage.getByRole("textbox", { name: "Message on the wallboards" }).fill(LONG);

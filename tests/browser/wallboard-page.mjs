@@ -1,6 +1,6 @@
-// What the wallboard's tests measure on its page, shared by wallboard-sizes.test.mjs and
-// ticker.test.mjs: whether the board is live with its figures, and the sizes of what the tiles
-// show and whatever does not fit.
+// What the wallboard's tests look at on its page, shared by wallboard-sizes.test.mjs,
+// ticker.test.mjs, displays.test.mjs and wallboard.test.mjs: whether the board is live with its
+// figures, the sizes of what the tiles show and whatever does not fit, and what the screen keeps.
 
 /** Live, and every tile on the page showing has its figures. */
 export async function waitFigures(page, wait = { timeout: 60000 }) {
@@ -101,4 +101,12 @@ export function measure() {
     scrolls: document.documentElement.scrollHeight > innerHeight || document.documentElement.scrollWidth > innerWidth,
     problems,
   };
+}
+
+/**
+ * Runs in the page: what the wallboard keeps on the screen (its own entries of localStorage,
+ * by key). The rung a client remembers (`acdhub.rung`) and the language are no credential.
+ */
+export function keptOnScreen() {
+  return Object.fromEntries(Object.entries(localStorage).filter(([key]) => key.startsWith("acdhub.wallboard.")));
 }

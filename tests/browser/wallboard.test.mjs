@@ -9,6 +9,7 @@ import { PASSWORD, launchBrowser, screenshot, startServer, watchErrors } from ".
 import { connector, messaging } from "./connectors.mjs";
 import { CHAT_TOML } from "./conversation-page.mjs";
 import { measureContrast } from "./contrast.mjs";
+import { keptOnScreen } from "./wallboard-page.mjs";
 
 const WAIT = { timeout: 60000 };
 const TEST = { timeout: 240000 };
@@ -66,14 +67,14 @@ test("signs in from the address, shows the queues in its order, and ticks the lo
   assert.equal(await page.locator("[data-total] h2").textContent(), "All queues");
   assert.equal(await page.locator("[data-queue=support] h2").textContent(), "Customer Support");
 
-  // The password left the address bar, and is kept for the next load.
+  // The password left the address bar and is kept nowhere (a display's token is what a screen
+  // keeps: displays.test.mjs); the session's token is, in this tab.
   const where = await page.evaluate(() => ({ hash: location.hash, href: location.href, search: location.search }));
   assert.equal(where.hash, "");
   assert.ok(!where.href.includes(PASSWORD), where.href);
   assert.equal(where.search, "?queues=sales,support");
-  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("acdhub.wallboard.credentials")));
-  assert.deepEqual(kept, { user: "wallboard", password: PASSWORD });
-  assert.ok(await page.evaluate(() => localStorage.getItem("acdhub.wallboard.token")));
+  assert.deepEqual(await page.evaluate(keptOnScreen), {});
+  assert.ok(await page.evaluate(() => sessionStorage.getItem("acdhub.wallboard.token")));
 
   // The simulator puts a caller into support about every 10 s and nobody answers.
   await page.waitForFunction(
@@ -328,13 +329,20 @@ test("a chat queue's tile wears its channel and shows the first response once a 
   assert.deepEqual(errors, []);
 });
 
-test("the sign-in form: a wrong password is refused, the right one kept, sign-out forgets it", TEST, async (t) => {
+test("the sign-in form: a wrong password is refused, the right one signs this tab in and is kept nowhere, sign-out forgets the session", TEST, async (t) => {
   const { server, page, errors } = await setUp(t);
   await page.goto(`${server.http}/wallboard`);
   const form = page.locator("[data-role=sign-in]");
   await form.waitFor({ state: "visible", ...WAIT });
   assert.equal(await page.locator("[data-role=board]").isVisible(), false);
-  assert.equal(await form.locator("input[name=keep]").isChecked(), true);
+  // A password and token an older version of the page kept are gone.
+  await page.evaluate(() => {
+    localStorage.setItem("acdhub.wallboard.credentials", JSON.stringify({ user: "wallboard", password: "old" }));
+    localStorage.setItem("acdhub.wallboard.token", "v1.old");
+  });
+  await page.reload();
+  await form.waitFor({ state: "visible", ...WAIT });
+  assert.deepEqual(await page.evaluate(keptOnScreen), {});
 
   await form.locator("input[name=user]").fill("wallboard");
   await form.locator("input[name=password]").fill("not-the-password");
@@ -349,12 +357,11 @@ test("the sign-in form: a wrong password is refused, the right one kept, sign-ou
   await waitFigures(page);
   assert.equal(await form.isVisible(), false);
   assert.deepEqual(await tileOrder(page), ["support", "sales", "total"]);
-  assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem("acdhub.wallboard.credentials"))), {
-    user: "wallboard",
-    password: PASSWORD,
-  });
+  // No password on the screen: only the session's token, in this tab's sessionStorage.
+  assert.deepEqual(await page.evaluate(keptOnScreen), {}, "nothing kept on the screen");
+  assert.ok(await page.evaluate(() => sessionStorage.getItem("acdhub.wallboard.token")));
 
-  // A reload signs in by itself: the form never comes up.
+  // A reload signs in by itself with the session's token: the form never comes up.
   await page.addInitScript(() => {
     new MutationObserver((changes) => {
       if (changes.some((change) => change.target.dataset?.role === "sign-in" && !change.target.hidden)) {
@@ -367,7 +374,7 @@ test("the sign-in form: a wrong password is refused, the right one kept, sign-ou
   assert.equal(await form.isVisible(), false);
   assert.equal(await page.evaluate(() => window.formShown ?? false), false);
 
-  // Sign out: keyboard-reachable, forgets the password and the token, shows the form.
+  // Sign out: keyboard-reachable, forgets the session's token, shows the form.
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.role), "sign-out");
   await page.keyboard.press("Enter");
@@ -375,7 +382,7 @@ test("the sign-in form: a wrong password is refused, the right one kept, sign-ou
   assert.equal(await connectionState(page), "stopped");
   assert.equal(await page.locator(".board .tile").count(), 0);
   assert.deepEqual(
-    await page.evaluate(() => [localStorage.getItem("acdhub.wallboard.credentials"), localStorage.getItem("acdhub.wallboard.token")]),
+    await page.evaluate(() => [sessionStorage.getItem("acdhub.wallboard.token"), localStorage.getItem("acdhub.wallboard.display")]),
     [null, null],
   );
   assert.deepEqual(errors, []);
@@ -415,7 +422,7 @@ test("survives a server restart by itself: stale while away, live again after", 
   assert.equal(await banner.isVisible(), false);
   assert.equal(await page.locator("[data-queue=support]").getAttribute("data-stale"), null);
   assert.equal(await page.locator("[data-role=sign-in]").isVisible(), false);
-  // The new server forgot the token; the kept password signed in again.
+  // The new server forgot the token; the address's password, kept in memory, signed in again.
   await page.waitForFunction(
     () => Number(document.querySelector("[data-queue=support] [data-figure=waiting]").textContent) >= 1,
     null,

@@ -70,7 +70,18 @@ fn busy() -> (Acd, Timestamp) {
         "#,
     );
     let now = run.now;
-    (run.acd, now)
+    let mut acd = run.acd;
+    // A tenant with all the displays it may have.
+    for i in 0..acdhub::acd::MAX_DISPLAYS {
+        let display = acdhub::acd::Command::CreateDisplay {
+            name: format!("d{i}"),
+            token_hash: format!("hash{i}"),
+            by: "sup".into(),
+        };
+        acd.handle(display, now).unwrap();
+    }
+    while acd.poll_event().is_some() {}
+    (acd, now)
 }
 
 /// Runs `command` at `now`, which must be refused with `code`, and checks nothing changed.
@@ -138,10 +149,14 @@ fn code_of_every_variant(error: &AcdError) -> &'static str {
         AcdError::NotConsulting(_) => "not_consulting",
         AcdError::ConsultNotAnswered(_) => "consult_not_answered",
         AcdError::BadTicker(_) => "bad_ticker",
+        AcdError::BadDisplayName { .. } => "bad_display_name",
+        AcdError::DuplicateDisplay(_) => "duplicate_display",
+        AcdError::TooManyDisplays { .. } => "too_many_displays",
+        AcdError::UnknownDisplay(_) => "unknown_display",
     }
 }
 
-const VARIANTS: usize = 42;
+const VARIANTS: usize = 46;
 
 #[test]
 fn every_error_comes_from_a_bad_command_and_changes_nothing() {
@@ -359,6 +374,16 @@ fn every_error_comes_from_a_bad_command_and_changes_nothing() {
         ("cancel_consult kim c7", "consult_in_progress", &["c7"]),
         // the wallboards' message: too long, or more than one line
         ("ticker by sup x281", "bad_ticker", &["280"]),
+        // displays: d0 to d99 exist, the most a tenant has
+        ("display lobby_tv! by sup", "bad_display_name", &["64"]),
+        (
+            "display dxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx by sup",
+            "bad_display_name",
+            &["64"],
+        ),
+        ("display d7 by sup", "duplicate_display", &["d7"]),
+        ("display d100 by sup", "too_many_displays", &["100"]),
+        ("revoke_display lobby by sup", "unknown_display", &["lobby"]),
         (
             "ticker by sup Billing_down\\nCall_back",
             "bad_ticker",

@@ -32,6 +32,9 @@ use acdhub::staffing;
 use crate::schema::{check_client_message, check_server_message, schemas};
 
 const CALL: &str = "pbx-1700000000.42";
+/// A display's token as `create_display` draws it: tenant `demo`, 32 random bytes.
+const DISPLAY_TOKEN: &str =
+    "d1.64656d6f.8f3a1c0e9b2d4c7e6f10a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
 const CALL2: &str = "pbx-1700000000.57";
 
 // ----------------------------------------------------------------------------------------------
@@ -106,6 +109,7 @@ fn protocol_errors() -> Vec<ProtocolError> {
         ProtocolError::AuditUnavailable("No space left on device (os error 28)".into()),
         ProtocolError::RateLimited { per_sec: 20 },
         ProtocolError::TooManySessions { max: 32 },
+        ProtocolError::DisplayRevoked,
     ];
     for error in &all {
         match error {
@@ -124,7 +128,8 @@ fn protocol_errors() -> Vec<ProtocolError> {
             | ProtocolError::OutcomeUnknown(_)
             | ProtocolError::AuditUnavailable(_)
             | ProtocolError::RateLimited { .. }
-            | ProtocolError::TooManySessions { .. } => {}
+            | ProtocolError::TooManySessions { .. }
+            | ProtocolError::DisplayRevoked => {}
         }
     }
     all
@@ -226,6 +231,10 @@ fn acd_errors() -> Vec<AcdError> {
         AcdError::ConsultNotAnswered(call()),
         AcdError::BadTicker(TickerFault::TooLong { max_chars: 280 }),
         AcdError::BadTicker(TickerFault::ControlCharacter),
+        AcdError::BadDisplayName { max_chars: 64 },
+        AcdError::DuplicateDisplay("lobby-tv".into()),
+        AcdError::TooManyDisplays { max: 100 },
+        AcdError::UnknownDisplay("lobby-tv".into()),
     ];
     for error in &all {
         match error {
@@ -269,8 +278,12 @@ fn acd_errors() -> Vec<AcdError> {
             | AcdError::NotSupported { .. }
             | AcdError::ConsultInProgress(_)
             | AcdError::NotConsulting(_)
-            | AcdError::ConsultNotAnswered(_) => {}
-            AcdError::BadTicker(_) => {}
+            | AcdError::ConsultNotAnswered(_)
+            | AcdError::BadTicker(_)
+            | AcdError::BadDisplayName { .. }
+            | AcdError::DuplicateDisplay(_)
+            | AcdError::TooManyDisplays { .. }
+            | AcdError::UnknownDisplay(_) => {}
         }
     }
     all
@@ -335,7 +348,7 @@ fn call_left_reasons() -> BTreeSet<&'static str> {
 }
 
 /// Every close code the server uses, by its constant's name.
-fn close_codes() -> [(&'static str, u16); 12] {
+fn close_codes() -> [(&'static str, u16); 13] {
     [
         ("NORMAL", close::NORMAL),
         ("PROTOCOL_ERROR", close::PROTOCOL_ERROR),
@@ -349,6 +362,7 @@ fn close_codes() -> [(&'static str, u16); 12] {
         ("AUTH_FAILED", close::AUTH_FAILED),
         ("SLOW_CONSUMER", close::SLOW_CONSUMER),
         ("TAKEN_OVER", close::TAKEN_OVER),
+        ("DISPLAY_REVOKED", close::DISPLAY_REVOKED),
     ]
 }
 
@@ -471,6 +485,39 @@ fn replies() -> Vec<Reply> {
         replies.push(Reply::Ack {
             id: "1".into(),
             result: Some(serde_json::to_value(auth_result(role, user, agent)).unwrap()),
+        });
+    }
+    // A display's sign-in: a wallboard named by its display, its token the display's, which
+    // does not expire.
+    let mut display = auth_result("wallboard", "lobby-tv", None);
+    display.token = DISPLAY_TOKEN.into();
+    display.token_expires_at = outbound::time(Timestamp::MAX);
+    replies.push(Reply::Ack {
+        id: "1".into(),
+        result: Some(serde_json::to_value(display).unwrap()),
+    });
+    // `create_display` and `list_displays`, with displays and without.
+    let created = outbound::CreatedDisplay {
+        name: "lobby-tv".into(),
+        token: DISPLAY_TOKEN.into(),
+    };
+    replies.push(Reply::Ack {
+        id: "23".into(),
+        result: Some(serde_json::to_value(created).unwrap()),
+    });
+    for count in [1, 0] {
+        let displays = outbound::DisplayList {
+            displays: (0..count)
+                .map(|_| outbound::ListedDisplay {
+                    name: "lobby-tv".into(),
+                    created_by: "supervisor".into(),
+                    created_at: outbound::time(at("2023-11-14T22:13:20.512Z")),
+                })
+                .collect(),
+        };
+        replies.push(Reply::Ack {
+            id: "24".into(),
+            result: Some(serde_json::to_value(displays).unwrap()),
         });
     }
     // `list_agents`: a page with more after it, and the last one.

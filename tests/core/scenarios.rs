@@ -1345,6 +1345,54 @@ fn the_wallboards_message_survives_a_snapshot_and_a_reload() {
 }
 
 #[test]
+fn a_supervisor_makes_and_revokes_displays_and_a_snapshot_keeps_them() {
+    let run = check(
+        SUPPORT,
+        r#"
+        at 1s   display lobby by sue h1
+        exactly display_created lobby by sue
+        at 2s   display floor-2 by tom h2
+        display lobby by tom h3 => duplicate_display
+        display Lobby_TV! by tom => bad_display_name
+        at 3s   revoke_display lobby by tom
+        exactly display_revoked lobby by tom
+        revoke_display lobby by tom => unknown_display
+        # Its name is free again, with a new token.
+        at 4s   display lobby by sue h4
+        "#,
+    );
+    let names = |acd: &acdhub::acd::Acd| {
+        acd.displays()
+            .iter()
+            .map(|d| (d.name.clone(), d.token_hash.clone(), d.created_by.clone()))
+            .collect::<Vec<_>>()
+    };
+    let own = |n: &str, h: &str, by: &str| (n.to_owned(), h.to_owned(), by.to_owned());
+    assert_eq!(
+        names(&run.acd),
+        [own("floor-2", "h2", "tom"), own("lobby", "h4", "sue")]
+    );
+    // The revoked token finds nothing; the new one finds its display.
+    assert_eq!(run.acd.display_with_hash("h1"), None);
+    assert_eq!(run.acd.display_with_hash("h4").unwrap().name, "lobby");
+    assert_eq!(
+        run.acd.display_with_hash("h4").unwrap().created_at,
+        run.start + jiff::SignedDuration::from_secs(4)
+    );
+    let snapshot = serde_json::to_value(&run.acd).unwrap();
+    let restored: acdhub::acd::Acd = serde_json::from_value(snapshot.clone()).unwrap();
+    restored.check_invariants().unwrap();
+    assert_eq!(names(&restored), names(&run.acd));
+    let mut old = snapshot;
+    assert!(old.as_object_mut().unwrap().remove("displays").is_some());
+    let old: acdhub::acd::Acd = serde_json::from_value(old).unwrap();
+    assert!(
+        old.displays().is_empty(),
+        "a snapshot from before displays has none"
+    );
+}
+
+#[test]
 fn supervisors_on_a_call_change_mode_leave_and_go_with_the_call() {
     check(
         SUPPORT,

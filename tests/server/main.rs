@@ -20,6 +20,7 @@ mod contract_gaps;
 mod conversations;
 mod day;
 mod directory;
+mod displays;
 mod durability;
 mod errors;
 mod hardening_auth;

@@ -36,7 +36,8 @@
 //!   `call c1 in support [priority 5] [from +4930123] [dialled 800] [waited 40s] [key=value]`
 //!   (`waited`: it began to wait that long before now, its `arrived_at`),
 //!   `answered c1`, `ring_failed c1`, `ended c1`, `device ann in_use|available|unregistered` (telephony), `set_priority c1 5`, `move c1 to sales`,
-//!   `ticker by sup Team_meeting_14:00` (`ticker by sup` clears it) (supervisor).
+//!   `ticker by sup Team_meeting_14:00` (`ticker by sup` clears it), `display lobby by sup
+//!   [HASH]`, `revoke_display lobby by sup` (supervisor).
 //!   A command followed by `=> code` must fail with that `AcdError::code()`, emit nothing and
 //!   leave the whole state (its `Debug` form) unchanged.
 //! - `expect P[; P...]`: each pattern matches an event since the last `at`, in order, each after
@@ -991,6 +992,25 @@ pub fn parse_command_at(text: &str, now: Option<Timestamp>) -> Result<Command, S
                 }),
             }
         }
+        // `display NAME by SUPERVISOR [HASH]` (the hash `hash-NAME` unless given),
+        // `revoke_display NAME by SUPERVISOR`
+        "display" | "revoke_display" => {
+            if word(2)? != "by" {
+                return Err(format!("`{text}`: {} NAME by SUPERVISOR", word(0)?));
+            }
+            let (name, by) = (word(1)?.to_owned(), word(3)?.to_owned());
+            if word(0)? == "display" {
+                Command::CreateDisplay {
+                    token_hash: words
+                        .get(4)
+                        .map_or_else(|| format!("hash-{name}"), |h| (*h).to_owned()),
+                    name,
+                    by,
+                }
+            } else {
+                Command::RevokeDisplay { name, by }
+            }
+        }
         // `dispose A C [code|-] [notes_with_underscores]`
         "dispose" => Command::SetDisposition {
             agent: agent()?,
@@ -1203,6 +1223,7 @@ fn message_text(word: &str) -> String {
 /// | MonitorChanged | `monitor c1 of a by sup listen|whisper|barge`, `unmonitor c1 of a by sup ended|call_left` |
 /// | CallHandled | `handled c1 by a [disposition resolved] [notes two_words]` |
 /// | TickerChanged | `ticker set Two_words by sup at 5s`, `ticker cleared by sup at 9s` |
+/// | DisplayCreated, DisplayRevoked | `display_created lobby by sup`, `display_revoked lobby by sup` |
 /// | QueueChanged | `changed support` |
 pub fn render_event(event: &Event, start: Timestamp) -> String {
     match event {
@@ -1334,6 +1355,8 @@ pub fn render_event(event: &Event, start: Timestamp) -> String {
             ),
             None => format!("ticker cleared by {by} at {}", time(*at, start)),
         },
+        Event::DisplayCreated { name, by } => format!("display_created {name} by {by}"),
+        Event::DisplayRevoked { name, by } => format!("display_revoked {name} by {by}"),
         Event::CallHeld { call, agent } => format!("held {call} by {agent}"),
         Event::CallResumed { call, agent } => format!("resumed {call} by {agent}"),
         Event::CallTransferred { call, from, to } => match to {

@@ -137,6 +137,17 @@ pub enum AcdError {
     ConsultNotAnswered(CallId),
     #[error("{0}")]
     BadTicker(TickerFault),
+    #[error(
+        "a display's name is 1 to {max_chars} ASCII letters, digits, `-`, `_` or `.`, as a user \
+         name"
+    )]
+    BadDisplayName { max_chars: usize },
+    #[error("there is a display named `{0}` already")]
+    DuplicateDisplay(String),
+    #[error("a tenant has at most {max} displays: revoke one first")]
+    TooManyDisplays { max: usize },
+    #[error("there is no display named `{0}`")]
+    UnknownDisplay(String),
 }
 
 impl AcdError {
@@ -185,6 +196,10 @@ impl AcdError {
             AcdError::NotConsulting(_) => "not_consulting",
             AcdError::ConsultNotAnswered(_) => "consult_not_answered",
             AcdError::BadTicker(_) => "bad_ticker",
+            AcdError::BadDisplayName { .. } => "bad_display_name",
+            AcdError::DuplicateDisplay(_) => "duplicate_display",
+            AcdError::TooManyDisplays { .. } => "too_many_displays",
+            AcdError::UnknownDisplay(_) => "unknown_display",
         }
     }
 }

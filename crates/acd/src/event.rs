@@ -163,6 +163,16 @@ pub enum Event {
         by: String,
         at: Timestamp,
     },
+    /// A supervisor made a display (a kiosk wallboard with a token of its own).
+    DisplayCreated {
+        name: String,
+        by: String,
+    },
+    /// A supervisor revoked a display: its sessions end.
+    DisplayRevoked {
+        name: String,
+        by: String,
+    },
     /// An agent's work on a call is over (its wrap-up ended, or talk did where the queue has
     /// none), with the disposition and notes it gave: what the call's record keeps of it (the
     /// agent's day keeps the rest, [`crate::AgentDay`]). Small: every event of every call moves

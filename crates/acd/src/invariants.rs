@@ -60,6 +60,7 @@ impl Acd {
         }
         self.check_lanes()?;
         self.check_ticker()?;
+        self.check_displays()?;
         let mut waiting = vec![0usize; self.queues.len()];
         let mut ringing = vec![0u32; self.queues.len()];
         let mut held = vec![vec![0u8; self.channels.len()]; self.agents.len()];

@@ -20,6 +20,7 @@ pub mod config;
 mod consult;
 mod conversation;
 mod day;
+mod display;
 mod error;
 mod event;
 mod figures;
@@ -55,6 +56,7 @@ pub use conversation::{
     MAX_TRANSCRIPT_MESSAGES, Message,
 };
 pub use day::{AgentDay, AgentDayView, RECENT_CALLS, RecentCall};
+pub use display::{Display, MAX_DISPLAY_NAME_CHARS, MAX_DISPLAYS};
 pub use error::AcdError;
 pub use event::{CallLeftReason, Event, Holds, OfferEndReason, OverflowReason, TransferTarget};
 pub use figures::Figures;
@@ -166,6 +168,21 @@ pub enum Command {
     /// is the supervisor's user name, shown with it.
     SetTicker {
         text: String,
+        by: String,
+    },
+    /// A supervisor (`by`) makes a display: a kiosk wallboard named `name` (1 to
+    /// [`MAX_DISPLAY_NAME_CHARS`] of a user name's characters, unique in the tenant; at most
+    /// [`MAX_DISPLAYS`]) that signs in with a token whose hash is `token_hash`. The server draws
+    /// the token and keeps only this hash.
+    CreateDisplay {
+        name: String,
+        token_hash: String,
+        by: String,
+    },
+    /// A supervisor (`by`) revokes display `name`: its token signs in no more, and its sessions
+    /// end.
+    RevokeDisplay {
+        name: String,
         by: String,
     },
     /// Telephony: a call reached a queue.
@@ -356,6 +373,10 @@ pub struct Acd {
     /// were tickers: none then.
     #[serde(default)]
     ticker: Option<Ticker>,
+    /// The tenant's kiosk displays. Absent from a snapshot written before there were displays:
+    /// none then.
+    #[serde(default)]
+    displays: Vec<display::Display>,
 }
 
 impl Acd {
@@ -469,6 +490,7 @@ impl Acd {
             timers: Timers::default(),
             events: VecDeque::new(),
             ticker: None,
+            displays: Vec::new(),
         })
     }
 
@@ -517,6 +539,12 @@ impl Acd {
                 mode,
             } => self.monitor(&agent, &supervisor, mode),
             Command::SetTicker { text, by } => self.set_ticker(&text, &by),
+            Command::CreateDisplay {
+                name,
+                token_hash,
+                by,
+            } => self.create_display(&name, &token_hash, &by),
+            Command::RevokeDisplay { name, by } => self.revoke_display(&name, &by),
             Command::SetCallPriority { call, priority } => self.set_call_priority(&call, priority),
             Command::MoveCall { call, queue } => self.move_call(&call, &queue),
             Command::ConversationArrived {

@@ -2,7 +2,7 @@
  * ACDHUB_WRITE_TYPES=1 node --test protocol-kit.test.mjs in tests/browser. */
 
 /**
- * Authenticate the session: with user and password, or with a token from an earlier auth's result; with resume, continue a session whose connection dropped. The first message of every connection.
+ * Authenticate the session: with user and password, with a token from an earlier auth's result, or with a display's token (a kiosk wallboard's, from a supervisor's create_display; role wallboard, nothing else; unknown or revoked: display_revoked); with resume, continue a session whose connection dropped. The first message of every connection.
  */
 export type Auth = {
   /**
@@ -16,6 +16,10 @@ export type Auth = {
   user?: string;
   password?: string;
   token?: string;
+  /**
+   * A display's token, as create_display gave it (the link's #display=...).
+   */
+  display?: string;
   /**
    * Continue the session the AuthResult named, after the last event received: the server replays the events missed, or starts a new session (a resync).
    */
@@ -32,11 +36,19 @@ export type Auth = {
 } & (
   | {
       token?: never;
+      display?: never;
       [k: string]: unknown;
     }
   | {
       user?: never;
       password?: never;
+      display?: never;
+      [k: string]: unknown;
+    }
+  | {
+      user?: never;
+      password?: never;
+      token?: never;
       [k: string]: unknown;
     }
 );

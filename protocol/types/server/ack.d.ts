@@ -19,7 +19,7 @@ export interface Ack {
   /**
    * Only on the ack of auth (an auth result), of list_agents (an agent page), of what_if (a staffing answer), of my_day (the agent's day), of list_queues (the queues now) and of agents_today (agents' days).
    */
-  result?: AuthResult | AgentPage | Staffing | AgentDay | QueueList | AgentsToday;
+  result?: AuthResult | AgentPage | Staffing | AgentDay | QueueList | AgentsToday | DisplayList | CreatedDisplay;
 }
 /**
  * The result of a successful auth: who the session is and what its tenant offers.
@@ -1039,4 +1039,36 @@ export interface AgentsToday {
    * An agent of the tenant, such as `agent1`.
    */
   next?: string;
+}
+/**
+ * The result of list_displays: the tenant's displays (kiosk wallboards with a token of their own), oldest first; never their tokens.
+ */
+export interface DisplayList {
+  /**
+   * @maxItems 100
+   */
+  displays: {
+    /**
+     * An id from the tenant's configuration (queue, agent, not-ready reason, tenant, user): 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
+     */
+    name: string;
+    /**
+     * The supervisor who made it.
+     */
+    created_by: string;
+    /**
+     * An instant: RFC 3339 in UTC with milliseconds, such as 2023-11-14T22:13:20.000Z.
+     */
+    created_at: string;
+  }[];
+}
+/**
+ * The result of create_display: the new display's name and its token, shown this once (the server keeps only a hash of it). The display signs in with auth's display; /wallboard#display=<token> does that by itself.
+ */
+export interface CreatedDisplay {
+  /**
+   * An id from the tenant's configuration (queue, agent, not-ready reason, tenant, user): 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
+   */
+  name: string;
+  token: string;
 }

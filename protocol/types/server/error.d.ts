@@ -29,6 +29,7 @@ export interface Error {
     | "audit_unavailable"
     | "rate_limited"
     | "too_many_sessions"
+    | "display_revoked"
     | "unknown_agent"
     | "unknown_queue"
     | "unknown_call"
@@ -70,7 +71,11 @@ export interface Error {
     | "consult_in_progress"
     | "not_consulting"
     | "consult_not_answered"
-    | "bad_ticker";
+    | "bad_ticker"
+    | "bad_display_name"
+    | "duplicate_display"
+    | "too_many_displays"
+    | "unknown_display";
   /**
    * For people; its wording may change.
    */

@@ -85,8 +85,8 @@ impl Detail {
 
 impl Action {
     /// The supervisor action `message` asks for: `force_state`, `set_pending`, `clear_pending`
-    /// naming an agent, `set_call_priority`, `move_call`, `monitor`, `end_monitor` and
-    /// `set_ticker`. `None` for every other message
+    /// naming an agent, `set_call_priority`, `move_call`, `monitor`, `end_monitor`,
+    /// `set_ticker`, `create_display` and `revoke_display`. `None` for every other message
     /// (an agent's `clear_pending` of its own state is the agent's business, not an action on
     /// someone).
     pub fn of(message: &ClientMessage) -> Option<Action> {
@@ -129,6 +129,13 @@ impl Action {
                 },
             ),
             ClientMessage::EndMonitor { agent } => action(agent, Detail::default()),
+            // A display by its name (what a refused one asked for, cut as an unread field is).
+            ClientMessage::CreateDisplay { name } | ClientMessage::RevokeDisplay { name } => {
+                action(
+                    &name.chars().take(UNREAD_FIELD_CHARS).collect::<String>(),
+                    Detail::default(),
+                )
+            }
             // The tenant's wallboards, which the record's `tenant` names: no agent or call.
             ClientMessage::SetTicker { text } => action(
                 "",
@@ -178,6 +185,7 @@ impl Action {
         };
         let target_field = match name {
             "set_call_priority" | "move_call" => Some("call"),
+            "create_display" | "revoke_display" => Some("name"),
             "set_ticker" => None,
             _ => Some("agent"),
         };
@@ -236,7 +244,7 @@ impl Action {
 
 /// The supervisor actions; who may send each is the protocol's roles table
 /// ([`ClientMessage::type_allowed_for`]).
-const SUPERVISOR_ACTIONS: [&str; 8] = [
+const SUPERVISOR_ACTIONS: [&str; 10] = [
     "force_state",
     "set_pending",
     "clear_pending",
@@ -245,6 +253,8 @@ const SUPERVISOR_ACTIONS: [&str; 8] = [
     "monitor",
     "end_monitor",
     "set_ticker",
+    "create_display",
+    "revoke_display",
 ];
 
 /// The most characters of a text field an unread message's record carries (a call id's
@@ -830,6 +840,8 @@ mod tests {
             r#"{"id":"1","type":"monitor","agent":"a2","mode":"whisper"}"#,
             r#"{"id":"1","type":"end_monitor","agent":"a2"}"#,
             r#"{"id":"1","type":"set_ticker","text":"Team meeting 14:00"}"#,
+            r#"{"id":"1","type":"create_display","name":"lobby"}"#,
+            r#"{"id":"1","type":"revoke_display","name":"lobby"}"#,
         ];
         for text in messages {
             let message = parse(text).unwrap().message;

@@ -37,7 +37,7 @@ pub const RUSTC: &str = env!("ACDHUB_RUSTC");
 
 /// Every code of `error.code` (protocol/schemas/server/error.json: `ProtocolError::code`, then
 /// the core's `AcdError::code`): the `code` label of `acdhub_messages_refused_total`.
-pub const REFUSAL_CODES: [&str; 57] = [
+pub const REFUSAL_CODES: [&str; 62] = [
     "malformed_json",
     "bad_message",
     "unknown_type",
@@ -53,6 +53,7 @@ pub const REFUSAL_CODES: [&str; 57] = [
     "audit_unavailable",
     "rate_limited",
     "too_many_sessions",
+    "display_revoked",
     "unknown_agent",
     "unknown_queue",
     "unknown_call",
@@ -95,6 +96,10 @@ pub const REFUSAL_CODES: [&str; 57] = [
     "not_consulting",
     "consult_not_answered",
     "bad_ticker",
+    "bad_display_name",
+    "duplicate_display",
+    "too_many_displays",
+    "unknown_display",
 ];
 
 /// The results of `acdhub_resumes_total`.

@@ -70,6 +70,8 @@ pub enum Refused {
     /// Too many failed password attempts lately from the address or at the user: the password
     /// was not checked.
     Throttled { retry_after: Duration },
+    /// A display token that names no display of its tenant: never made, or revoked.
+    Display,
 }
 
 impl Refused {
@@ -77,7 +79,7 @@ impl Refused {
     pub fn kind(self) -> &'static str {
         match self {
             Refused::Password => "password",
-            Refused::Token => "token",
+            Refused::Token | Refused::Display => "token",
             Refused::Throttled { .. } => "throttled",
         }
     }
@@ -86,6 +88,7 @@ impl Refused {
     pub fn error(self) -> ProtocolError {
         match self {
             Refused::Password | Refused::Token => ProtocolError::AuthFailed,
+            Refused::Display => ProtocolError::DisplayRevoked,
             Refused::Throttled { retry_after } => ProtocolError::AuthThrottled {
                 retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
             },
@@ -262,7 +265,7 @@ impl Authenticator {
     pub fn log_line_due(&self, refused: Refused, now: Instant) -> Option<u64> {
         let summary = match refused {
             Refused::Password => return Some(1),
-            Refused::Token => &self.token_lines,
+            Refused::Token | Refused::Display => &self.token_lines,
             Refused::Throttled { .. } => &self.throttled_lines,
         };
         summary
@@ -291,6 +294,8 @@ impl Authenticator {
         limits: &Limits,
     ) -> Result<(Arc<Identity>, Token), Refused> {
         match credentials {
+            // A display is its tenant's engine's to find (`Session::display`).
+            Credentials::Display(_) => Err(Refused::Display),
             Credentials::Token(value) => {
                 // One reading of the principal for the check and the identity, so a reload in
                 // between cannot hand an old token the new identity.

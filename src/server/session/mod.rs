@@ -24,6 +24,7 @@
 mod auth;
 mod budget;
 mod connections;
+mod display;
 mod replay;
 mod resume;
 mod sign_in;
@@ -46,7 +47,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Limits;
 use crate::protocol::inbound::{ClientMessage, Envelope, parse};
-use crate::protocol::outbound::{Reply, time, with_seq};
+use crate::protocol::outbound::{self, Reply, time, with_seq};
 use crate::protocol::{Command, Identity, ProtocolError, Refusal, Role, SUBPROTOCOL, close};
 use crate::server::clock::{Clock, Timer};
 use crate::server::ops::audit::{Action, Actor, AuditLog};
@@ -789,15 +790,27 @@ impl Session {
                 return None;
             }
         };
-        match command {
+        let mut answer = None;
+        let command = match command {
             Command::Ping => {
                 self.handle
                     .send_reply(Reply::Ack { id, result: None }.to_json());
                 return None;
             }
             Command::Seen { seq } => return self.seen(id, seq),
-            _ => {}
-        }
+            // The token is drawn here, and goes back in the ack only: the core (and so the
+            // journal and the cluster's log) gets its hash.
+            Command::CreateDisplay { name, by } => {
+                let (token, token_hash) = display::draw(&identity.tenant);
+                let created = outbound::CreatedDisplay {
+                    name: name.clone(),
+                    token,
+                };
+                answer = Some(serde_json::to_value(created).expect("a display serializes"));
+                Command::create_display(name, token_hash, by)
+            }
+            command => command,
+        };
         let audited = action.filter(|_| identity.role() == Role::Supervisor);
         let on_logged_out = command.logs_out().map(|agent| {
             let (sessions, identity) = (self.sessions.clone(), identity.clone());
@@ -812,6 +825,7 @@ impl Session {
             id: id.clone(),
             command,
             audited,
+            answer,
             on_logged_out,
         };
         match auth.engine.send(request).await {

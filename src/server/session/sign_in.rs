@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::protocol::inbound::{Credentials, Resume};
 use crate::protocol::outbound::with_seq;
-use crate::protocol::{Identity, ProtocolError, Role, close};
+use crate::protocol::{Acting, Identity, ProtocolError, Role, close};
 use crate::server::outbox::{CloseReason, SessionSecret};
 use crate::server::tenant::{Adopt, Attach, Request};
 
-use super::auth::{Refused, random_token};
+use super::auth::{Refused, Token, random_token};
+use super::display;
 use super::resume::{NotResumed, Slot};
 use super::throttle::SUMMARY_INTERVAL;
 use super::{Authenticated, CLOSE_WRITE_TIMEOUT, Session, Socket, TOO_MANY_SESSIONS};
@@ -42,7 +44,13 @@ impl Session {
         let sessions = self.sessions.clone();
         let user = match &credentials {
             Credentials::Password { user, .. } => Some(user.clone()),
-            Credentials::Token(_) => None,
+            Credentials::Token(_) | Credentials::Display(_) => None,
+        };
+        // A display's token, in `display` or (handed back by its AuthResult) in `token`.
+        let display_token = match &credentials {
+            Credentials::Display(token) => Some(token.clone()),
+            Credentials::Token(token) if display::is_display_token(token) => Some(token.clone()),
+            _ => None,
         };
         // Checked before the credentials: a refusal that changes nothing, not a failed login.
         let last_seq = match &resume {
@@ -57,15 +65,20 @@ impl Session {
             },
             None => None,
         };
-        let found = sessions
-            .auth
-            .authenticate(
-                credentials,
-                sessions.clock.now(),
-                self.remote.ip(),
-                &sessions.limits,
-            )
-            .await;
+        let found = match display_token {
+            Some(token) => self.display(token).await,
+            None => {
+                sessions
+                    .auth
+                    .authenticate(
+                        credentials,
+                        sessions.clock.now(),
+                        self.remote.ip(),
+                        &sessions.limits,
+                    )
+                    .await
+            }
+        };
         // A tenant whose engine is gone: as if the credentials were wrong.
         let no_engine = match &user {
             Some(_) => Refused::Password,
@@ -166,6 +179,35 @@ impl Session {
         self.attach(attach, id).await
     }
 
+    /// Who a display token signs in as: the display of its tenant whose token it is, as a
+    /// wallboard named by the display, with the display's token as its token for next time
+    /// (it does not expire: a revocation ends it). Its tenant's engine looks the hash up.
+    async fn display(&self, token: String) -> Result<(Arc<Identity>, Token), Refused> {
+        let tenant = display::tenant_of(&token).ok_or(Refused::Display)?;
+        let engine = self
+            .sessions
+            .tenants
+            .engine(&tenant)
+            .ok_or(Refused::Display)?;
+        let (reply, answer) = oneshot::channel();
+        let token_hash = display::hash(&token);
+        engine
+            .send(Request::Display { token_hash, reply })
+            .await
+            .map_err(|_| Refused::Display)?;
+        let name = answer.await.ok().flatten().ok_or(Refused::Display)?;
+        let identity = Identity {
+            user: name.clone(),
+            tenant,
+            acting: Acting::Display(name),
+        };
+        let token = Token {
+            value: token,
+            expires_at: jiff::Timestamp::MAX,
+        };
+        Ok((Arc::new(identity), token))
+    }
+
     /// Answers a refused `auth`, logs it (floods of cheap refusals in aggregate) and counts it;
     /// closes the connection after `auth_attempts` refusals.
     fn refused_sign_in(
@@ -187,7 +229,7 @@ impl Session {
                     attempt = self.failed_auths,
                     "authentication failed"
                 ),
-                Refused::Token | Refused::Throttled { .. } => tracing::warn!(
+                Refused::Token | Refused::Display | Refused::Throttled { .. } => tracing::warn!(
                     remote = %self.remote,
                     user,
                     kind = refused.kind(),

@@ -20,21 +20,29 @@ use crate::acd::{
     Acd, AgentId, AgentStatus, Author, CallId, CallStatus, ConsultStatus, ConversationId,
     ConversationStatus, DeviceState, Event, Lane, MonitorEnd, MonitorMode, OverflowReason, QueueId,
 };
-use crate::protocol::Role;
 use crate::protocol::messaging;
 use crate::protocol::outbound::{
     self, AgentState, CallState, CallerDetails, Consultation, Offer, Pending,
 };
+use crate::protocol::{Role, close};
 use crate::server::ops::counters::Counters;
-use crate::server::outbox::{SessionHandle, SessionNumber, StatsSlot};
+use crate::server::outbox::{CloseReason, SessionHandle, SessionNumber, StatsSlot};
 
 use super::snapshot::{queue_stats, queue_waiting, tenant_stats};
 use super::streams::{Listener, Registered, Streams};
+
+/// How a display's sessions end when it is revoked.
+pub const DISPLAY_REVOKED: CloseReason = CloseReason {
+    code: close::DISPLAY_REVOKED,
+    reason: "display revoked",
+};
 
 /// A wallboard's or supervisor's subscription.
 struct Watcher {
     handle: Arc<SessionHandle>,
     role: Role,
+    /// The display a kiosk wallboard signed in as: its revocation ends the session.
+    display: Option<String>,
     /// `None` until the session subscribes; then the queues whose statistics it gets.
     queues: Option<HashSet<QueueId>>,
     /// Whether it gets the tenant's totals.
@@ -316,10 +324,16 @@ impl Audience {
         self.agents.entry(agent).or_default().push(handle);
     }
 
-    pub fn attach_watcher(&mut self, role: Role, handle: Arc<SessionHandle>) {
+    pub fn attach_watcher(
+        &mut self,
+        role: Role,
+        handle: Arc<SessionHandle>,
+        display: Option<String>,
+    ) {
         let watcher = Watcher {
             handle,
             role,
+            display,
             queues: None,
             tenant_total: false,
         };
@@ -683,6 +697,17 @@ impl Audience {
                 };
                 self.to_watchers(&message.payload());
             }
+            // Nobody is told of a new display: a console reads them with `list_displays`.
+            Event::DisplayCreated { .. } => {}
+            // Its sessions end at once, on every node (each applies the revocation), with a
+            // close that says why; their token signs in no more.
+            Event::DisplayRevoked { name, .. } => {
+                for watcher in self.watchers.values() {
+                    if watcher.display.as_deref() == Some(name.as_str()) {
+                        watcher.handle.close(DISPLAY_REVOKED);
+                    }
+                }
+            }
             Event::ConversationOffered {
                 conversation,
                 agent,
@@ -1035,8 +1060,8 @@ mod tests {
         let (pbx, mut pbx_queue) = session(5);
         audience.attach_agent(&acd, agent1.clone(), own);
         audience.attach_agent(&acd, AgentId::from("agent2"), other);
-        audience.attach_watcher(Role::Supervisor, supervisor);
-        audience.attach_watcher(Role::Wallboard, wallboard);
+        audience.attach_watcher(Role::Supervisor, supervisor, None);
+        audience.attach_watcher(Role::Wallboard, wallboard, None);
         audience.attach_telephony(pbx);
         let everything = Subscription {
             queues: acd.queue_ids().cloned().collect(),
@@ -1113,7 +1138,7 @@ mod tests {
     fn a_wallboard_gets_the_queues_it_watches_and_only_those() {
         let (mut acd, mut audience, now) = demo();
         let (sales_board, _queue) = session(1);
-        audience.attach_watcher(Role::Wallboard, sales_board.clone());
+        audience.attach_watcher(Role::Wallboard, sales_board.clone(), None);
         let sales = Subscription {
             queues: HashSet::from([QueueId::from("sales")]),
             tenant_total: false,

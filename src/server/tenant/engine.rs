@@ -36,7 +36,7 @@ use crate::server::outbox::{SessionHandle, SessionNumber, SessionSecret};
 use crate::sim::Simulator;
 use crate::staffing::{self, Hypothesis};
 
-use super::audience::{Audience, Cause, Subscription};
+use super::audience::{Audience, Cause, DISPLAY_REVOKED, Subscription};
 use super::figures::TenantFigures;
 use super::records::RecordFiles;
 use super::snapshot::{agent_snapshot, messaging_snapshot, telephony_snapshot, watcher_snapshot};
@@ -81,10 +81,19 @@ pub enum Request {
         command: Command,
         /// A supervisor's action, to be put in the audit log with its result.
         audited: Option<Action>,
+        /// The `result` of the ack when the command is done and gives none of its own: what
+        /// the session made for it (a new display's token, which the core never sees).
+        answer: Option<serde_json::Value>,
         /// Called, before the ack, when the command logged its agent out (`Command::logs_out`)
         /// and the agent is logged out now (not when it was refused, or only made a busy
         /// agent's pending state): the session layer revokes the agent's tokens.
         on_logged_out: Option<Box<dyn FnOnce() + Send + Sync>>,
+    },
+    /// A display's sign-in: the name of the display whose token hashes to `token_hash`, or
+    /// `None` when there is none (never made, or revoked).
+    Display {
+        token_hash: String,
+        reply: oneshot::Sender<Option<String>>,
     },
     /// A scrape: the tenant's figures as of now.
     Figures {
@@ -654,6 +663,10 @@ impl Engine {
             Request::Figures { reply } => {
                 let _ = reply.send(TenantFigures::of(&self.tenant, &self.acd));
             }
+            Request::Display { token_hash, reply } => {
+                let display = self.acd.display_with_hash(&token_hash);
+                let _ = reply.send(display.map(|d| d.name.clone()));
+            }
             Request::Wake => {}
             Request::Adopt(adopt) => self.adopt(adopt),
             Request::Reconfigure { .. } => {
@@ -666,6 +679,7 @@ impl Engine {
                 id,
                 command,
                 audited,
+                answer,
                 on_logged_out,
             } => {
                 if let Command::WhatIf { queue, hypothesis } = command {
@@ -698,7 +712,10 @@ impl Engine {
                     revoke();
                 }
                 let reply = match result {
-                    Ok(result) => Reply::Ack { id, result },
+                    Ok(result) => Reply::Ack {
+                        id,
+                        result: result.or(answer),
+                    },
                     Err(refusal) => self.refused(&identity, id, &refusal),
                 };
                 if let Some(action) = audited {
@@ -838,9 +855,11 @@ impl Engine {
                     .map(|a| named(a.id.as_str(), &a.name))
                     .into_iter()
                     .collect(),
-                Acting::Supervisor | Acting::Wallboard | Acting::Telephony | Acting::Messaging => {
-                    Vec::new()
-                }
+                Acting::Supervisor
+                | Acting::Wallboard
+                | Acting::Display(_)
+                | Acting::Telephony
+                | Acting::Messaging => Vec::new(),
             },
             not_ready_reasons: self
                 .acd
@@ -891,7 +910,17 @@ impl Engine {
             }
             Acting::Wallboard | Acting::Supervisor => {
                 self.audience
-                    .attach_watcher(identity.role(), handle.clone());
+                    .attach_watcher(identity.role(), handle.clone(), None);
+                0
+            }
+            // Revoked between its sign-in's look-up and this: it ends at once, as it would have.
+            Acting::Display(name) if self.acd.displays().iter().all(|d| &d.name != name) => {
+                handle.close(DISPLAY_REVOKED);
+                0
+            }
+            Acting::Display(name) => {
+                self.audience
+                    .attach_watcher(identity.role(), handle.clone(), Some(name.clone()));
                 0
             }
             Acting::Telephony => {
@@ -923,6 +952,24 @@ impl Engine {
                 return self
                     .subscribe(handle, identity, queues, tenant_total)
                     .map(|()| None);
+            }
+            Command::ListDisplays => {
+                let list = crate::protocol::outbound::DisplayList {
+                    displays: self
+                        .acd
+                        .displays()
+                        .iter()
+                        .map(crate::protocol::outbound::ListedDisplay::from)
+                        .collect(),
+                };
+                let list = serde_json::to_value(list).expect("a list of displays serializes");
+                return Ok(Some(list));
+            }
+            // The session draws the token and sends the core's command instead (`display.rs`).
+            Command::CreateDisplay { .. } => {
+                return Err(Refusal::Protocol(ProtocolError::BadMessage(
+                    "create_display: its token is drawn before the engine".into(),
+                )));
             }
             Command::ListAgents {
                 queue,

@@ -51,7 +51,7 @@ impl Listener {
             Acting::Agent(agent) => Some(Listener::Agent(agent.clone())),
             Acting::Telephony => Some(Listener::Telephony),
             Acting::Messaging => Some(Listener::Messaging),
-            Acting::Supervisor | Acting::Wallboard => None,
+            Acting::Supervisor | Acting::Wallboard | Acting::Display(_) => None,
         }
     }
 }
