@@ -79,6 +79,7 @@ export const WALLBOARD_MESSAGES = Object.freeze({
     "places": "{taken} of {places}",
     "wait.over": " · over {secs} s",
     "interval.serviceLevel": "This quarter hour: {percent}",
+    "staffing.line": "Agents needed: {needed} · working: {working}",
     "abandoned.rate": "Abandonment rate today: {percent}",
   }),
   de: Object.freeze({
@@ -156,6 +157,7 @@ export const WALLBOARD_MESSAGES = Object.freeze({
     "places": "{taken} von {places}",
     "wait.over": " · über {secs} s",
     "interval.serviceLevel": "Diese Viertelstunde: {percent}",
+    "staffing.line": "Agenten nötig: {needed} · im Einsatz: {working}",
     "abandoned.rate": "Abbruchquote heute: {percent}",
   }),
 });

@@ -182,10 +182,15 @@ export function pageIndicator(page, pages, t = ENGLISH) {
   return pages > 1 ? t("header.page", { page: page + 1, pages }) : "";
 }
 
+/** Words an address uses for yes (`&staffing=on`) and no (`&total=off`). */
+const YES = ["on", "yes", "true", "1"];
+const NO = ["off", "no", "false", "0"];
+
 /**
- * What the address asks for: `queues` (ids in order, or null for all), `total`, and
+ * What the address asks for: `queues` (ids in order, or null for all), `total`,
  * `rotateSecs`, how long each page shows when the queues take more than one (`&rotate=20`;
- * `DEFAULT_ROTATE_SECS` when missing or not a number, at least `MIN_ROTATE_SECS`).
+ * `DEFAULT_ROTATE_SECS` when missing or not a number, at least `MIN_ROTATE_SECS`), and
+ * `staffing`, whether call tiles show their staffing figure (`&staffing=on`; off by default).
  */
 export function readAddress(search) {
   const params = new URLSearchParams(search);
@@ -193,10 +198,44 @@ export function readAddress(search) {
     .split(",")
     .map((id) => id.trim())
     .filter(Boolean);
-  const total = !["off", "no", "false", "0"].includes((params.get("total") ?? "").trim().toLowerCase());
+  const word = (name) => (params.get(name) ?? "").trim().toLowerCase();
+  const total = !NO.includes(word("total"));
+  const staffing = YES.includes(word("staffing"));
   const rotate = Number.parseFloat(params.get("rotate") ?? "");
   const rotateSecs = Number.isFinite(rotate) ? Math.max(MIN_ROTATE_SECS, rotate) : DEFAULT_ROTATE_SECS;
-  return { queues: ids.length ? [...new Set(ids)] : null, total, rotateSecs };
+  return { queues: ids.length ? [...new Set(ids)] : null, total, rotateSecs, staffing };
+}
+
+/** How often a board that shows staffing figures asks each call tile's again, in seconds. */
+export const STAFFING_REFRESH_SECS = 60;
+
+/**
+ * The lanes whose staffing the board asks for (`what_if`, Erlang C or A from the queue's
+ * rolling window): its call tiles, when the address asks for the figure. `[]` otherwise.
+ */
+export function staffingLanes(view) {
+  return view.address.staffing ? view.tiles.filter((lane) => lane.channel === VOICE) : [];
+}
+
+/** The board after `what_if`'s answer for lane `lane` (its key): who is needed, who works. */
+export function withStaffing(view, lane, result) {
+  const staffing = { needed: result.agents_needed ?? null, working: result.agents_working ?? null };
+  return update(view, { staffing: new Map(view.staffing).set(lane, staffing) });
+}
+
+/**
+ * A call tile's staffing figure as the board says it ("Agents needed: 13 · working: 11"), and
+ * whether fewer work than the queue's service-level target needs (`alert` `raised`): "" and
+ * `none` when the address does not ask for it or no answer came yet; "–" needed when the
+ * window has no calls to say it from.
+ */
+export function staffingLine(view, lane, t = ENGLISH) {
+  const staffing = view.address.staffing ? view.staffing.get(lane) : undefined;
+  if (!staffing) return { text: "", alert: "none" };
+  const { needed, working } = staffing;
+  const text = t("staffing.line", { needed: needed === null ? "–" : number(needed, t), working: number(working, t) });
+  const short = needed !== null && working !== null && working < needed;
+  return { text, alert: short ? "raised" : "none" };
 }
 
 /**
@@ -265,7 +304,7 @@ export const LABELS = Object.freeze(Object.fromEntries(Object.keys(LABEL_KEYS).m
  * The board before any session, for the address's wishes (`readAddress`). Plain data, never
  * changed in place.
  */
-export function emptyView(address = { queues: null, total: true, rotateSecs: DEFAULT_ROTATE_SECS }) {
+export function emptyView(address = { queues: null, total: true, rotateSecs: DEFAULT_ROTATE_SECS, staffing: false }) {
   return Object.freeze({
     address,
     /** The lanes on the board and whether the totals are, for telling whether a new session needs new tiles. */
@@ -296,6 +335,8 @@ export function emptyView(address = { queues: null, total: true, rotateSecs: DEF
     ticker: null,
     /** A `ticker` came since the subscription was sent: its snapshot had one (`subscribed`). */
     tickerSeen: false,
+    /** Each call tile's last staffing answer (`withStaffing`), by lane key, when the address asks for them. */
+    staffing: new Map(),
   });
 }
 

@@ -17,6 +17,9 @@
 //                                           room can read (wallboard-state.js's `layout`): in
 //                                           pages, each shown 20 s (15 s by default), the
 //                                           "All queues" tile on every page
+//   /wallboard?staffing=on                  each call tile also says how many agents its
+//                                           service-level target needs against how many work
+//                                           it (the `what_if` of protocol.md, every minute)
 //   /wallboard?queues=support#display=d1.…   a kiosk display's link, from the supervisor's
 //                                           console: signs in without a keyboard (see below)
 //
@@ -61,12 +64,16 @@ import {
   screenScale,
   sharedTarget,
   signedIn,
+  STAFFING_REFRESH_SECS,
+  staffingLanes,
+  staffingLine,
   statsLane,
   subscribed,
   subscription,
   tickerBand,
   tileFigures,
   withNotice,
+  withStaffing,
 } from "./wallboard-state.js";
 
 export { readAddress, serviceLevelStanding } from "./wallboard-state.js";
@@ -186,6 +193,8 @@ class Tile {
     this.wrapUp = agentsFigure("wrap-up", "wrap_up");
     this.notReady = agentsFigure("not-ready", "not_ready");
     this.agentsNote = h("p", { class: "note", dataset: { figure: "logged-in" } });
+    // With `&staffing=on`: the agents the queue's target needs against those working it.
+    this.staffing = h("p", { class: "note staffing", dataset: { figure: "staffing", alert: "none" } });
 
     // A queue of conversations only: today's conversation figures and its places now.
     this.firstResponse = figure("first-response", t("label.firstResponse"));
@@ -223,6 +232,7 @@ class Tile {
           { class: "agents", role: "group", "aria-label": t("tile.agents") },
           h("dl", { class: "row" }, this.ready.item, this.onCall.item, this.wrapUp.item, this.notReady.item),
           this.agentsNote,
+          this.staffing,
         ),
       ),
     );
@@ -258,6 +268,8 @@ class Tile {
     this.wrapUp.value.textContent = figures.wrapUp;
     this.notReady.value.textContent = figures.notReady;
     this.agentsNote.textContent = figures.agents;
+    setText(this.staffing, figures.staffing.text);
+    this.staffing.dataset.alert = figures.staffing.alert;
     const conversations = figures.conversations;
     this.conversations.hidden = conversations === null;
     if (conversations) {
@@ -407,7 +419,7 @@ export function start() {
     const tile = lane === null ? board.total : board.tiles.get(lane);
     const figures = tileFigures(view, lane, t);
     if (!tile || !figures) return;
-    tile.update(figures);
+    tile.update({ ...figures, staffing: staffingLine(view, lane, t) });
     tile.showWait(longestWait(view, lane, clockNow(view, client.serverNow()), t));
   }
 
@@ -529,6 +541,7 @@ export function start() {
         view = subscribed(view);
         renderTicker();
         renderStale();
+        void askStaffing();
       },
       (error) => {
         if (mine !== session) return;
@@ -544,6 +557,24 @@ export function start() {
       },
     );
   });
+
+  /**
+   * With `&staffing=on`: asks each call tile's staffing (`what_if`) while live, now and every
+   * STAFFING_REFRESH_SECS; an answer that does not come leaves the last one shown.
+   */
+  async function askStaffing() {
+    if (client.state !== State.LIVE) return;
+    for (const lane of staffingLanes(view)) {
+      try {
+        const result = await client.request("what_if", { queue: lane.id });
+        view = withStaffing(view, lane.key, result);
+        renderTile(lane.key);
+      } catch {
+        // Offline, or a queue gone: asked again at the next round.
+      }
+    }
+  }
+  if (view.address.staffing) setInterval(() => void askStaffing(), STAFFING_REFRESH_SECS * 1000);
 
   client.addEventListener("event", (e) => {
     const event = e.detail;

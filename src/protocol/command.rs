@@ -341,7 +341,11 @@ impl ClientMessage {
                     priority,
                 }
             }
-            (ClientMessage::WhatIf { queue, hypothesis }, Acting::Supervisor) => {
+            // Read-only figures of a queue, as a wallboard shows them: its staffing figure.
+            (
+                ClientMessage::WhatIf { queue, hypothesis },
+                Acting::Supervisor | Acting::Wallboard | Acting::Display(_),
+            ) => {
                 return Ok(Command::WhatIf {
                     queue: QueueId::from(queue),
                     hypothesis,

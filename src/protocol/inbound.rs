@@ -411,7 +411,7 @@ const TYPES: &[(&str, &[&str])] = &[
     ("set_pending", &["supervisor"]),
     ("set_call_priority", &["supervisor"]),
     ("move_call", &["supervisor"]),
-    ("what_if", &["supervisor"]),
+    ("what_if", &["supervisor", "wallboard"]),
     ("set_ticker", &["supervisor"]),
     ("create_display", &["supervisor"]),
     ("list_displays", &["supervisor"]),

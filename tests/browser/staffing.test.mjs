@@ -12,6 +12,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, screenshot, signIn, startServer, toml, watchErrors } from "./harness.mjs";
 import { connector, telephony } from "./connectors.mjs";
+import { measure, waitFigures } from "./wallboard-page.mjs";
 import { expectedServiceLevel, whatIfText } from "../../web/supervisor-state.js";
 
 const PATIENCE = 60000;
@@ -200,4 +201,37 @@ test("the console shows what a queue's calls need, and what one agent more or an
   assert.ok(asksOfDesk() > before, "the console asked the staffing of desk again");
   assert.equal(mostInFlight, 1, "one what-if at a time per queue");
   assert.deepEqual(errors, []);
+
+  // The wallboard's optional staffing figure (`&staffing=on`), at 1920x1080 with four queues
+  // and the totals: each call tile says what the server answers, readable, and nothing is cut.
+  const board = await browser.newPage();
+  await board.setViewportSize({ width: 1920, height: 1080 });
+  const boardErrors = watchErrors(board);
+  await board.goto(`${server.http}/wallboard?queues=support,sales,desk,quiet&staffing=on#user=wallboard&password=secret`);
+  await waitFigures(board);
+  const figure = (queue) => board.locator(`.tile[data-queue="${queue}"] [data-figure=staffing]`);
+  await agreed(
+    async () => (await figure("desk").textContent()).trim(),
+    async () => {
+      const answer = await whatIf({ queue: "desk" });
+      return `Agents needed: ${answer.agents_needed} · working: ${answer.agents_working}`;
+    },
+    "the wallboard's staffing of desk",
+  );
+  assert.equal((await figure("quiet").textContent()).trim(), "Agents needed: – · working: 1", "nobody called quiet");
+  const shortOrNot = await figure("desk").getAttribute("data-alert");
+  const desk = await whatIf({ queue: "desk" });
+  assert.equal(shortOrNot, desk.agents_working < desk.agents_needed ? "raised" : "none");
+  for (const queue of ["support", "sales", "desk", "quiet"]) {
+    assert.ok(await figure(queue).isVisible(), `the staffing figure shows on ${queue}'s tile`);
+  }
+  const sizes = await board.evaluate(measure);
+  assert.deepEqual(sizes.problems, [], "nothing cut or overflowing");
+  assert.ok(sizes.label >= 24, `labels at least 24 px: ${sizes.label}`);
+  const fontSize = await figure("desk").evaluate((element) => Number.parseFloat(getComputedStyle(element).fontSize));
+  assert.ok(fontSize >= 24, `the staffing figure is at least 24 px: ${fontSize}`);
+  // The totals tile has none: a staffing figure is a queue's.
+  assert.equal(await board.locator(".tile-total [data-figure=staffing]").textContent(), "");
+  await screenshot(board, "wallboard-staffing");
+  assert.deepEqual(boardErrors, []);
 });

@@ -112,9 +112,17 @@ function assertReadable(measured, what) {
  * Opens the board of `queues` turning pages every `rotate` seconds and measures each page once,
  * waiting for the pages to turn: `{pages, seen}`, seen as `{page, measured}` in the order seen.
  */
-async function pagesOf(page, server, queues, { rotate = 2 } = {}) {
-  await page.goto(`${server.http}/wallboard?queues=${queues.join(",")}&rotate=${rotate}${SIGN_IN}`);
+async function pagesOf(page, server, queues, { rotate = 2, staffing = false } = {}) {
+  await page.goto(`${server.http}/wallboard?queues=${queues.join(",")}&rotate=${rotate}${staffing ? "&staffing=on" : ""}${SIGN_IN}`);
   await waitFigures(page);
+  if (staffing) {
+    // Every call tile's staffing figure has come (the board asks them all at once).
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.tile[data-channel="voice"] [data-figure=staffing]')].every((figure) => figure.textContent !== ""),
+      null,
+      WAIT,
+    );
+  }
   const pages = Number(await page.locator(".board").getAttribute("data-pages"));
   const seen = [];
   for (let turn = 0; turn < 3 * pages && seen.length < pages; turn++) {
@@ -154,6 +162,23 @@ test("1080p with 4, 8 and 12 queues: type never below the floors, nothing cut, m
       assert.deepEqual([...new Set(seen.map((s) => s.page))].sort(), Array.from({ length: pages }, (_, i) => i + 1));
     }
     await screenshot(page, `wallboard-sizes-${count}-queues`);
+  }
+  // The staffing figure (`&staffing=on`) on every call tile: still nothing cut, nothing below
+  // the floors, and it shows.
+  for (const count of [4, 8, 12]) {
+    const { pages, seen } = await pagesOf(page, server, QUEUES.slice(0, count), { staffing: true });
+    for (const { page: number, measured } of seen) {
+      const what = `${count} queues with staffing, page ${number} of ${pages}`;
+      record(`1080p ${what}`, measured);
+      assertReadable(measured, what);
+    }
+    const hidden = await page.evaluate(() =>
+      [...document.querySelectorAll(".board > .tile:not(.tile-total)")]
+        .filter((tile) => tile.checkVisibility() && !tile.querySelector("[data-figure=staffing]").checkVisibility())
+        .map((tile) => tile.dataset.queue),
+    );
+    assert.deepEqual(hidden, [], `${count} queues: the staffing figure shows on every queue's tile`);
+    await screenshot(page, `wallboard-sizes-${count}-queues-staffing`);
   }
   console.log("Measured font sizes (px; smallest of each kind on the page):");
   console.table(table.splice(0));

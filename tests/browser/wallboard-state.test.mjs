@@ -36,6 +36,8 @@ import {
   serviceLevelStanding,
   sharedTarget,
   signedIn,
+  staffingLanes,
+  staffingLine,
   subscribed,
   subscription,
   TICKER_MAX_LINES,
@@ -45,6 +47,7 @@ import {
   tileChannel,
   tileFigures,
   withNotice,
+  withStaffing,
   alertOf,
 } from "../../web/wallboard-state.js";
 import { WALLBOARD_MESSAGES } from "../../web/wallboard-messages.js";
@@ -76,10 +79,36 @@ const stats = (queue, fields = {}) => ({ ...QUEUE_STATS, queue, name: queueOf(qu
 
 test("the address picks the queues in its order, and the totals unless it says off", () => {
   const rotateSecs = DEFAULT_ROTATE_SECS;
-  assert.deepEqual(readAddress(""), { queues: null, total: true, rotateSecs });
-  assert.deepEqual(readAddress("?queues=sales, support,sales"), { queues: ["sales", "support"], total: true, rotateSecs });
-  assert.deepEqual(readAddress("?queues=support&total=off"), { queues: ["support"], total: false, rotateSecs });
-  assert.deepEqual(readAddress("?total=No"), { queues: null, total: false, rotateSecs });
+  const staffing = false;
+  assert.deepEqual(readAddress(""), { queues: null, total: true, rotateSecs, staffing });
+  assert.deepEqual(readAddress("?queues=sales, support,sales"), { queues: ["sales", "support"], total: true, rotateSecs, staffing });
+  assert.deepEqual(readAddress("?queues=support&total=off"), { queues: ["support"], total: false, rotateSecs, staffing });
+  assert.deepEqual(readAddress("?total=No"), { queues: null, total: false, rotateSecs, staffing });
+});
+
+test("the staffing figure: only when the address asks, on call tiles, as the what-if answered, amber when short", () => {
+  assert.equal(readAddress("?staffing=on").staffing, true);
+  assert.equal(readAddress("?staffing=maybe").staffing, false);
+  assert.deepEqual(staffingLanes(board("")), [], "not asked for: no what-if is sent");
+  const asked = board("?staffing=on");
+  // Every voice lane of the example tenant; a chat queue has no Erlang figure.
+  assert.deepEqual(
+    staffingLanes(asked).map((l) => l.id),
+    SESSION.queues.filter((q) => q.channel === "voice").map((q) => q.id),
+  );
+  assert.deepEqual(staffingLine(asked, lane("support")), { text: "", alert: "none" }, "before the first answer");
+  // The fields of a what_if's answer the board reads (protocol.md, `what_if`).
+  const answer = { queue: "support", agents_needed: 13, agents_working: 11 };
+  const short = withStaffing(asked, lane("support"), { ...answer, agents_needed: 13, agents_working: 11 });
+  assert.deepEqual(staffingLine(short, lane("support")), { text: "Agents needed: 13 · working: 11", alert: "raised" });
+  const enough = withStaffing(asked, lane("support"), { ...answer, agents_needed: 13, agents_working: 13 });
+  assert.equal(staffingLine(enough, lane("support")).alert, "none");
+  const noCalls = withStaffing(asked, lane("support"), { ...answer, agents_needed: null, agents_working: 2 });
+  assert.deepEqual(staffingLine(noCalls, lane("support")), { text: "Agents needed: – · working: 2", alert: "none" });
+  const german = translator({ language: "de", messages: WALLBOARD_MESSAGES });
+  assert.equal(staffingLine(short, lane("support"), german).text, "Agenten nötig: 13 · im Einsatz: 11");
+  // The same answer on a board that did not ask shows nothing.
+  assert.equal(staffingLine(withStaffing(board(""), lane("support"), answer), lane("support")).text, "");
 });
 
 test("the address sets how long each page shows: 15 s unless it says, never less than a second", () => {
