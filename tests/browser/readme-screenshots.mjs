@@ -61,6 +61,12 @@ try {
   await supervisor.goto(`${server.http}/supervisor`);
   await signIn(supervisor, "supervisor", "demo");
   await supervisor.locator('[data-role="connection"][data-state="live"]').waitFor();
+  // A message for the floor: on every wallboard, in the band along the bottom.
+  await supervisor.getByRole("textbox", { name: "Message on the wallboards" }).fill("Team meeting at 14:00 in room 2 · billing hotline back up");
+  await supervisor.getByRole("button", { name: "Set", exact: true }).click();
+  await wallboard.locator('[data-role="ticker"]:not([hidden])').waitFor();
+  // The field is at the foot of the console: back to the top, where the floor's figures are.
+  await supervisor.evaluate(() => window.scrollTo(0, 0));
   await supervisor.waitForTimeout(2000);
   await supervisor.screenshot({ path: join(out, "supervisor.png") });
   await wallboard.screenshot({ path: join(out, "wallboard.png") });
