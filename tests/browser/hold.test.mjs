@@ -3,14 +3,14 @@
 // on hold the badge says On hold, a hold timer runs while the talk timer stands still (also
 // across a reload of the page), and after Resume the talk timer goes on from where it stood; a
 // fresh sign-in shows "Logged out" without a time since; a supervisor's force_state is said as a
-// sentence naming the supervisor. (The rules themselves, in Node: agent-state.test.mjs's
-// callTimes, stateWhy and rejoinNote.)
+// sentence naming the supervisor; a server restart under the page is said as one. (The rules
+// themselves, in Node: agent-state.test.mjs's callTimes, stateWhy and rejoinNote.)
 // Run: node --test --test-concurrency=1 hold.test.mjs
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { screenshot, signIn, watchErrors } from "./harness.mjs";
-import { connector, deskSetUp } from "./connectors.mjs";
+import { freePort, launchBrowser, screenshot, signIn, startServer, watchErrors } from "./harness.mjs";
+import { DESK_TOML, connector, deskSetUp } from "./connectors.mjs";
 
 const PATIENCE = 60000;
 const TEST = { timeout: 240000 };
@@ -122,5 +122,37 @@ test("a fresh sign-in says Logged out without a time since; a supervisor's chang
   await page.getByRole("button", { name: "Ready", exact: true }).click();
   await state(page, "ready");
   await page.waitForFunction(() => document.querySelector('[data-role="state-why"]').textContent === "", null, { timeout: PATIENCE });
+  assert.deepEqual(errors, []);
+});
+
+test("a server restart under the page is said in words, and the agent is signed in again where it was", TEST, async (t) => {
+  // Fixed ports, so the page finds the server again where it was; the second server goes on
+  // with the first one's journal (its data directory).
+  const [wsPort, wssPort] = [await freePort(), await freePort()];
+  const first = await startServer({ wsPort, wssPort, extra: DESK_TOML });
+  const browser = await launchBrowser();
+  let second = null;
+  t.after(async () => {
+    await browser.close();
+    await first.stop();
+    await second?.stop();
+  });
+  const { page, errors } = await agentPage(first, browser);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await state(page, "not_ready");
+  await page.getByRole("button", { name: "Ready", exact: true }).click();
+  await state(page, "ready");
+
+  // SIGINT: the server closes every connection with 1012 (restarting) and stops.
+  await first.stop();
+  await page.locator('[data-role="connection"]:not([data-state="live"])').waitFor({ timeout: PATIENCE });
+  second = await startServer({ wsPort, wssPort, extra: DESK_TOML, dataDir: first.dataDir });
+  await live(page);
+  const why = page.locator('[data-role="state-why"]');
+  await why.filter({ hasText: "The server restarted; you are signed in again." }).waitFor({ timeout: PATIENCE });
+  // The journal kept the agent ready: no state change to explain.
+  await state(page, "ready");
+  assert.equal(await why.textContent(), "The server restarted; you are signed in again.");
+  await screenshot(page, "agent-after-restart");
   assert.deepEqual(errors, []);
 });
