@@ -12,10 +12,14 @@ use serde_json::{Value, json};
 
 use crate::net::{self, Client, Via};
 
+/// A figure of an answer; the panic names the caller's line (`track_caller`), so a figure
+/// that is null says which one it was.
+#[track_caller]
 fn number(value: &Value) -> f64 {
-    value
-        .as_f64()
-        .unwrap_or_else(|| panic!("{value} is a number"))
+    match value.as_f64() {
+        Some(number) => number,
+        None => panic!("{value} is a number"),
+    }
 }
 
 /// Two decimals, as the server writes every figure.
@@ -25,6 +29,7 @@ fn round(value: f64) -> f64 {
 
 /// `got` is `want` as the server rounds it (a hundredth either way for a rounding that fell on
 /// the other side of a half).
+#[track_caller]
 fn assert_figure(got: &Value, want: f64, what: &str) {
     let got = number(got);
     assert!(
