@@ -118,6 +118,9 @@ export const AGENT_MESSAGES = Object.freeze({
     "announce.callerHungUp": "The caller hung up.",
     "announce.ringNoAnswer": "The call was not answered in time and went back to the queue.",
     "announce.backToQueue": "The call went back to the queue.",
+    "announce.consult": "{name} asks you to consult on a call from {caller} for {queue}.",
+    "announce.consultUnknown": "{name} asks you to consult on a call from an unknown number for {queue}.",
+    "announce.consultEnded": "The consultation with {name} ended.",
 
     // Wrap-up and its disposition.
     "wrapUp.heading": "Wrap-up",
@@ -330,6 +333,9 @@ export const AGENT_MESSAGES = Object.freeze({
     "announce.callerHungUp": "Der Anrufer hat aufgelegt.",
     "announce.ringNoAnswer": "Der Anruf wurde nicht rechtzeitig angenommen und ist zurück in der Warteschlange.",
     "announce.backToQueue": "Der Anruf ist zurück in der Warteschlange.",
+    "announce.consult": "Rückfrage von {name} zu einem Anruf von {caller} für {queue}.",
+    "announce.consultUnknown": "Rückfrage von {name} zu einem Anruf von einer unbekannten Nummer für {queue}.",
+    "announce.consultEnded": "Die Rückfrage mit {name} ist beendet.",
 
     "wrapUp.heading": "Nachbearbeitung",
     "wrapUp.endsIn": "Endet automatisch in {time}.",

@@ -559,6 +559,19 @@ export function announcement(view, event, t = ENGLISH) {
         default:
           return t("announce.backToQueue");
       }
+    case "consultation": {
+      // Said to the consulted agent, whose offer panel is no live region; the consulting
+      // agent's call panel says its own (consult-line is one).
+      if (event.with !== view.me) return null;
+      const name = agentName(view, event.agent);
+      if (event.status === "ringing") {
+        const queue = queueName(view, event.queue);
+        return event.caller == null
+          ? t("announce.consultUnknown", { name, queue })
+          : t("announce.consult", { name, caller: event.caller, queue });
+      }
+      return event.status === "ended" && event.reason !== "transferred" ? t("announce.consultEnded", { name }) : null;
+    }
     default:
       return null;
   }
@@ -773,14 +786,18 @@ export const GUARD_MS = 1000;
  */
 export const GUARDED_ACTIONS = new Set(["hangup", "complete_transfer", "end_wrap_up", "logout", "sign_out"]);
 
+/** An agent's name: from list_agents (the AuthResult names only this agent), else its id. */
+function agentName(view, id) {
+  return view.directory.find((agent) => agent.id === id)?.name ?? view.names.agents.get(id) ?? id;
+}
+
 /**
  * What the page says of a consultation this agent is in, or of the last one that ended:
  * `{heading, line}` (`heading` for the offer panel, while it rings here; else null and the
  * line goes on the call's panel), or null.
  */
 export function consultText(view, t = ENGLISH) {
-  // The tenant's agents come from list_agents; the AuthResult names only this one.
-  const name = (id) => view.directory.find((agent) => agent.id === id)?.name ?? view.names.agents.get(id) ?? id;
+  const name = (id) => agentName(view, id);
   const consult = view.consult;
   if (consult !== null) {
     const consulted = consult.with === view.me;

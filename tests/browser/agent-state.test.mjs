@@ -894,6 +894,11 @@ test("consulted: the call is offered as who asks, then the agent may only leave 
     line: "Alex Becker asks you about this call. The caller is on hold and cannot hear you.",
   });
   assert.deepEqual(offered(asked), ["not_ready", "logout", "accept", "reject"]);
+  // A screen reader hears who asks about whose call, and when it is over.
+  const ringingEvent = consultation("ringing", { ring_deadline: "2023-11-14T22:14:10.000Z", caller: "+4930123456", dialled: null, data: {} });
+  assert.equal(announcement(asked, ringingEvent), "Alex Becker asks you to consult on a call from +4930123456 for Customer Support.");
+  assert.equal(announcement(asked, consultation("ended", { reason: "cancelled" })), "The consultation with Alex Becker ended.");
+  assert.equal(announcement(asked, consultation("ended", { reason: "transferred" })), null, "the call is this agent's now: its panel says so");
   const talking = [
     consultation("talking"),
     { type: "agent_state", agent: "agent2", state: "on_call", since: SINCE, call: CALL, on_hold: false, held_secs: 0, previous: "ringing" },
