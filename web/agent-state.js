@@ -219,19 +219,25 @@ export function reduce(view, event) {
 function reduceConsultation(view, event, next) {
   const consulted = event.with === view.me;
   if (event.status !== "ended") {
-    const offered =
-      consulted && event.status === "ringing"
+    // Ringing, and in a snapshot (a reload mid-consultation), the event names the caller; a
+    // live step further does not, and what was known stays.
+    const known = view.calls.get(event.call);
+    const told = "caller" in event ? { caller: event.caller, dialled: event.dialled, data: event.data } : {};
+    const calls =
+      consulted && (event.status === "ringing" || "caller" in event)
         ? withCall(view.calls, event.call, {
+            caller: null,
+            dialled: null,
+            data: {},
+            ...known,
+            ...told,
             call: event.call,
             queue: event.queue,
-            caller: event.caller ?? null,
-            dialled: event.dialled ?? null,
-            data: event.data ?? {},
-            ring_deadline: event.ring_deadline,
+            ring_deadline: event.ring_deadline ?? known?.ring_deadline,
             consultFrom: event.agent,
           })
         : view.calls;
-    return next({ consult: event, consultEnded: null, calls: offered });
+    return next({ consult: event, consultEnded: null, calls });
   }
   const calls = consulted && event.reason !== "transferred" ? withoutCall(view.calls, event.call) : view.calls;
   return next({ consult: null, consultEnded: event, calls });

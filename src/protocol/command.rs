@@ -341,7 +341,18 @@ impl ClientMessage {
                     priority,
                 }
             }
-            // Read-only figures of a queue, as a wallboard shows them: its staffing figure.
+            // A wallboard asks a queue's staffing as it is, for its figure: what it may not
+            // suppose, it may not make the server compute (one what-if at a time server-wide).
+            (ClientMessage::WhatIf { hypothesis, .. }, Acting::Wallboard | Acting::Display(_))
+                if hypothesis != crate::staffing::Hypothesis::default() =>
+            {
+                return Err(ProtocolError::Forbidden {
+                    role: "wallboard",
+                    message: "what_if with agents, calls_per_hour, aht_secs or patience_secs"
+                        .into(),
+                }
+                .into());
+            }
             (
                 ClientMessage::WhatIf { queue, hypothesis },
                 Acting::Supervisor | Acting::Wallboard | Acting::Display(_),
@@ -548,7 +559,7 @@ mod tests {
         r#"{"id":"1","type":"set_pending","agent":"agent2","state":"logged_out"}"#,
         r#"{"id":"1","type":"set_call_priority","call":"c1","priority":5}"#,
         r#"{"id":"1","type":"move_call","call":"c1","queue":"sales"}"#,
-        r#"{"id":"1","type":"what_if","queue":"sales","agents":4}"#,
+        r#"{"id":"1","type":"what_if","queue":"sales"}"#,
         r#"{"id":"1","type":"call_arrived","call":"c1","queue":"support"}"#,
         r#"{"id":"1","type":"call_answered","call":"c1"}"#,
         r#"{"id":"1","type":"ring_failed","call":"c1","reason":"unregistered"}"#,
@@ -575,6 +586,22 @@ mod tests {
         r#"{"id":"1","type":"list_displays"}"#,
         r#"{"id":"1","type":"revoke_display","name":"lobby"}"#,
     ];
+
+    /// A wallboard asks a queue's staffing as it is: a supposed figure is a supervisor's.
+    #[test]
+    fn a_wallboard_s_what_if_supposes_nothing() {
+        let supposing = parse(r#"{"id":"1","type":"what_if","queue":"sales","agents":4}"#)
+            .unwrap()
+            .message;
+        for (role, forbidden) in [(Role::Supervisor, false), (Role::Wallboard, true)] {
+            let result = supposing.clone().into_command(&acting(role), "someone");
+            let refused = matches!(
+                result,
+                Err(Refusal::Protocol(ProtocolError::Forbidden { .. }))
+            );
+            assert_eq!(refused, forbidden, "{role}: {result:?}");
+        }
+    }
 
     #[test]
     fn every_role_may_send_exactly_what_the_table_says() {

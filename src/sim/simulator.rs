@@ -150,6 +150,10 @@ struct SimulatedCall {
     /// What the virtual agent who hangs up gives the call.
     #[serde(default)]
     disposition: Option<DispositionCode>,
+    /// Connected once already: a call handed on (a transfer, a consultation) counts as answered
+    /// once, as the ACD counts it.
+    #[serde(default)]
+    answered: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -321,8 +325,7 @@ impl Simulator {
                 let waited = c.waited.unwrap_or(false);
                 let talk_time = c.talk_time;
                 let index = self.agent_index.get(agent).copied();
-                // Handed over from a consultation: answered once already.
-                let answered_before = matches!(c.place, CallPlace::Connected { .. });
+                let answered_before = std::mem::replace(&mut c.answered, true);
                 if let Some(index) = index {
                     c.place = CallPlace::Connected { agent: index };
                 }
@@ -586,6 +589,7 @@ impl Simulator {
                 offers: 0,
                 waited: None,
                 disposition,
+                answered: false,
             },
         );
         if let Some(patience) = patience {

@@ -916,6 +916,13 @@ test("consulted: the call is offered as who asks, then the agent may only leave 
   // Cancelled instead: the call is gone from this agent's page.
   const gone = reduce(talking, consultation("ended", { reason: "cancelled" }));
   assert.equal(gone.calls.has(CALL), false);
+  // A reload mid-consultation: the snapshot's consultation (talking, with the caller) shows who calls.
+  const reloaded = me([
+    { type: "agent_state", agent: "agent2", state: "on_call", since: SINCE, call: CALL, on_hold: false, held_secs: 0 },
+    consultation("talking", { caller: "+4930123456", dialled: "800100", data: { customer: "C-7" } }),
+  ]);
+  assert.equal(connectedCall(reloaded).caller, "+4930123456");
+  assert.equal(consultText(reloaded).line, "Talking with Alex Becker about this call. The caller is on hold.");
 });
 
 test("a tenant whose connector does not consult: no Consult button", () => {

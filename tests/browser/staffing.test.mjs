@@ -58,6 +58,9 @@ async function take(agent, call) {
   await agent.waitFor((m) => m.type === "offer" && m.call === call, `the offer of ${call}`);
   await agent.request("accept", { call });
   return async function finish() {
+    // A talk of some milliseconds: a handle time of 0 (the server reads its clock to the
+    // millisecond) is none, and the what-if would have no handle time to use.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     await agent.request("hangup", { call });
     await agent.request("end_wrap_up");
   };

@@ -1511,9 +1511,13 @@ fn a_consultation_that_ends_gives_the_caller_back_off_hold() {
         expect  consult c1 of ann with bob ended ring_no_answer; ready bob was ringing; resumed c1 by ann
         # Answered, then bob hangs up: he is ready at once, with no wrap-up.
         at 60s  consult ann c1 with bob
-        at 61s  accept bob c1
+        # A supervisor may coach the consulted agent on its leg, and leaves with it.
+        at 61s  monitor bob by sue listen => agent_not_on_call
+                accept bob c1
+        at 62s  monitor bob by sue listen
+        exactly monitor c1 of bob by sue listen
         at 70s  hangup bob c1
-        exactly consult c1 of ann with bob ended left; ready bob was on_call; resumed c1 by ann; on_call ann c1 was on_call; changed support
+        exactly consult c1 of ann with bob ended left; unmonitor c1 of bob by sue call_left; ready bob was on_call; resumed c1 by ann; on_call ann c1 was on_call; changed support
         where   c1 connected ann
         stats support today: offered 1 answered 1
         "#,

@@ -9,14 +9,45 @@ use serde_json::{Value, json};
 use crate::net::{self, Client, Via};
 use crate::supervisor::agent_on_a_call;
 
-const CONSULTING: &str = "\n[tenants.telephony]\nconsult = true\nconference = true\n";
+/// A tenant whose connector does consultations and conferences, with `desk`, a queue that rings
+/// for two minutes (the tests' default queues ring for 2 s, less than a loaded machine may take
+/// between two steps) and d1 its agent, d2 an agent of sales to consult (so desk's calls go to
+/// d1), and their logins.
+fn consulting() -> String {
+    let hash = acdhub::server::hash_password(net::PASSWORD);
+    let login = |user: &str| {
+        format!(
+            "\n[[principals]]\nuser = \"{user}\"\nrole = \"agent\"\ntenant = \"acme\"\npassword_hash = \"{hash}\"\n"
+        )
+    };
+    format!(
+        "\n[tenants.telephony]\nconsult = true\nconference = true\n\n[[tenants.queues]]\nid = \"desk\"\nring_timeout_secs = 120\nwrap_up_secs = 60\n\n[[tenants.agents]]\nid = \"d1\"\nskills = {{ desk = 1 }}\n\n[[tenants.agents]]\nid = \"d2\"\nskills = {{ sales = 1 }}\n{}{}",
+        login("d1"),
+        login("d2")
+    )
+}
 
-/// The next `consultation` a client gets about call `w-1` of a1 with a2, as (status, reason).
+/// d1 on call `w-1` of `desk`, with the caller's number and the IVR's data; d1's client and the
+/// PBX's.
+async fn on_a_desk_call(server: &acdhub::server::Server) -> (Client, Client) {
+    let (mut d1, _) = Client::login(server, Via::Ws, "d1").await;
+    d1.ok(json!({"type": "login"})).await;
+    d1.ok(json!({"type": "ready"})).await;
+    let (mut pbx, _) = Client::login(server, Via::Ws, "pbx").await;
+    let call = json!({"type": "call_arrived", "call": "w-1", "queue": "desk", "caller": "+4930555123", "data": {"account": "C-7"}});
+    pbx.ok(call).await;
+    d1.expect("offer").await;
+    d1.ok(json!({"type": "accept", "call": "w-1"})).await;
+    d1.expect_state("d1", "on_call").await;
+    (d1, pbx)
+}
+
+/// The next `consultation` a client gets about call `w-1` of d1 with d2, as (status, reason).
 async fn consultation(client: &mut Client) -> (String, Value) {
     let m = client.expect("consultation").await;
     assert_eq!(
         (&m["call"], &m["agent"], &m["with"], &m["queue"]),
-        (&json!("w-1"), &json!("a1"), &json!("a2"), &json!("support")),
+        (&json!("w-1"), &json!("d1"), &json!("d2"), &json!("desk")),
         "{m}"
     );
     let status = m["status"].as_str().unwrap().to_owned();
@@ -25,72 +56,85 @@ async fn consultation(client: &mut Client) -> (String, Value) {
 
 #[tokio::test]
 async fn a_consultation_rings_talks_becomes_a_conference_and_hands_the_caller_over() {
-    let server = net::start(CONSULTING).await;
+    let server = net::start(&consulting()).await;
     let (mut boss, _) = Client::login(&server, Via::Ws, "boss").await;
     boss.ok(json!({"type": "subscribe", "queues": []})).await;
-    let (mut a2, auth) = Client::login(&server, Via::Ws, "a2").await;
+    let (mut d2, auth) = Client::login(&server, Via::Ws, "d2").await;
     assert_eq!(
         auth["telephony"],
         json!({"consult": true, "conference": true})
     );
-    a2.ok(json!({"type": "login"})).await;
-    a2.ok(json!({"type": "ready"})).await;
-    let (mut a1, mut pbx) = agent_on_a_call(&server, "w-1").await;
+    d2.ok(json!({"type": "login"})).await;
+    d2.ok(json!({"type": "ready"})).await;
+    let (mut d1, mut pbx) = on_a_desk_call(&server).await;
 
     assert_eq!(
-        a1.refused(json!({"type": "complete_transfer", "call": "w-1"}))
+        d1.refused(json!({"type": "complete_transfer", "call": "w-1"}))
             .await,
         "not_consulting"
     );
-    a1.ok(json!({"type": "consult", "call": "w-1", "agent": "a2"}))
+    d1.ok(json!({"type": "consult", "call": "w-1", "agent": "d2"}))
         .await;
     // The consulted agent is told whose call it is asked about, and rings.
-    let ringing = a2.expect("consultation").await;
+    let ringing = d2.expect("consultation").await;
     assert_eq!(ringing["status"], "ringing");
-    assert_eq!(ringing["caller"], Value::Null, "{ringing}");
+    assert_eq!(
+        (&ringing["caller"], &ringing["data"]),
+        (&json!("+4930555123"), &json!({"account": "C-7"})),
+        "{ringing}"
+    );
     assert!(ringing["ring_deadline"].is_string(), "{ringing}");
-    let state = a2.expect_state("a2", "ringing").await;
+    let state = d2.expect_state("d2", "ringing").await;
     assert_eq!(state["call"], "w-1");
     // The caller waits on hold meanwhile; nobody may hold or transfer it now.
-    assert_eq!(a1.expect("call_held").await["call"], "w-1");
+    assert_eq!(d1.expect("call_held").await["call"], "w-1");
     for command in [
         json!({"type": "resume", "call": "w-1"}),
-        json!({"type": "transfer", "call": "w-1", "queue": "sales"}),
+        json!({"type": "transfer", "call": "w-1", "queue": "desk"}),
     ] {
-        assert_eq!(a1.refused(command).await, "consult_in_progress");
+        assert_eq!(d1.refused(command).await, "consult_in_progress");
     }
     assert_eq!(
-        a2.refused(json!({"type": "hold", "call": "w-1"})).await,
+        d2.refused(json!({"type": "hold", "call": "w-1"})).await,
         "consult_in_progress"
     );
     assert_eq!(
-        a1.refused(json!({"type": "conference", "call": "w-1"}))
+        d1.refused(json!({"type": "conference", "call": "w-1"}))
             .await,
         "consult_not_answered"
     );
 
-    // A second session of the consulted agent finds the consultation, not an offer.
-    let (mut again, _) = Client::login(&server, Via::Ws, "a2").await;
-    let seen = again.expect("consultation").await;
+    // A second session of the consulted agent finds the consultation, with the caller, and
+    // no offer: every message of its snapshot, up to the consultation, is looked at.
+    let (mut again, _) = Client::login(&server, Via::Ws, "d2").await;
+    let mut snapshot = std::mem::take(&mut again.backlog).into_iter();
+    let mut before = Vec::new();
+    let seen = loop {
+        let message = match snapshot.next() {
+            Some(message) => message,
+            None => again.next().await,
+        };
+        if message["type"] == "consultation" {
+            break message;
+        }
+        before.push(message);
+    };
     assert_eq!(
-        (&seen["status"], &seen["with"]),
-        (&json!("ringing"), &json!("a2"))
+        (&seen["status"], &seen["with"], &seen["caller"]),
+        (&json!("ringing"), &json!("d2"), &json!("+4930555123"))
     );
-    // The snapshot came before the consultation: whatever else it held waits in the backlog.
-    assert!(
-        again.backlog.iter().all(|m| m["type"] != "offer"),
-        "no offer in a consulted agent's snapshot: {:?}",
-        again.backlog
-    );
+    let kinds: Vec<&Value> = before.iter().map(|m| &m["type"]).collect();
+    assert!(kinds.contains(&&json!("agent_state")), "{kinds:?}");
+    assert!(!kinds.contains(&&json!("offer")), "no offer: {kinds:?}");
 
-    a2.ok(json!({"type": "accept", "call": "w-1"})).await;
-    a1.ok(json!({"type": "conference", "call": "w-1"})).await;
-    assert_eq!(a1.expect("call_resumed").await["call"], "w-1");
+    d2.ok(json!({"type": "accept", "call": "w-1"})).await;
+    d1.ok(json!({"type": "conference", "call": "w-1"})).await;
+    assert_eq!(d1.expect("call_resumed").await["call"], "w-1");
     // A connector that signs in now finds the conference in its snapshot.
     let (mut late, _) = Client::login(&server, Via::Ws, "pbx").await;
     let seen = late.expect("consultation").await;
     assert_eq!(seen["status"], "conference");
-    a1.ok(json!({"type": "complete_transfer", "call": "w-1"}))
+    d1.ok(json!({"type": "complete_transfer", "call": "w-1"}))
         .await;
     let all = [
         ("ringing".to_owned(), Value::Null),
@@ -98,47 +142,47 @@ async fn a_consultation_rings_talks_becomes_a_conference_and_hands_the_caller_ov
         ("conference".to_owned(), Value::Null),
         ("ended".to_owned(), json!("transferred")),
     ];
-    // a2 read its ringing one above.
-    for (client, from) in [(&mut a1, 0), (&mut a2, 1), (&mut pbx, 0), (&mut boss, 0)] {
+    // d2 read its ringing one above.
+    for (client, from) in [(&mut d1, 0), (&mut d2, 1), (&mut pbx, 0), (&mut boss, 0)] {
         let mut seen = Vec::new();
         for _ in from..all.len() {
             seen.push(consultation(client).await);
         }
         assert_eq!(seen, all[from..]);
     }
-    // The call is a2's: telephony hears the transfer and the new connection.
+    // The call is d2's: telephony hears the transfer and the new connection.
     let transferred = pbx.expect("call_transferred").await;
     assert_eq!(
         (&transferred["agent"], &transferred["to_agent"]),
-        (&json!("a1"), &json!("a2"))
+        (&json!("d1"), &json!("d2"))
     );
     let connected = pbx
-        .expect_where("call_connected", |m| m["agent"] == "a2")
+        .expect_where("call_connected", |m| m["agent"] == "d2")
         .await;
     assert_eq!(connected["call"], "w-1");
-    a1.expect_state("a1", "wrap_up").await;
-    a2.ok(json!({"type": "hangup", "call": "w-1"})).await;
+    d1.expect_state("d1", "wrap_up").await;
+    d2.ok(json!({"type": "hangup", "call": "w-1"})).await;
     assert_eq!(pbx.expect("call_left").await["reason"], "completed");
-    a2.expect_state("a2", "wrap_up").await;
+    d2.expect_state("d2", "wrap_up").await;
 }
 
 #[tokio::test]
 async fn a_consultation_cancelled_or_rejected_gives_the_caller_back_and_a_tenant_without_it_refuses()
  {
-    let server = net::start(CONSULTING).await;
-    let (mut a2, _) = Client::login(&server, Via::Ws, "a2").await;
-    a2.ok(json!({"type": "login"})).await;
-    a2.ok(json!({"type": "ready"})).await;
-    let (mut a1, mut pbx) = agent_on_a_call(&server, "w-1").await;
-    a1.ok(json!({"type": "consult", "call": "w-1", "agent": "a2"}))
+    let server = net::start(&consulting()).await;
+    let (mut d2, _) = Client::login(&server, Via::Ws, "d2").await;
+    d2.ok(json!({"type": "login"})).await;
+    d2.ok(json!({"type": "ready"})).await;
+    let (mut d1, mut pbx) = on_a_desk_call(&server).await;
+    d1.ok(json!({"type": "consult", "call": "w-1", "agent": "d2"}))
         .await;
-    a2.ok(json!({"type": "reject", "call": "w-1"})).await;
-    a1.ok(json!({"type": "consult", "call": "w-1", "agent": "a2"}))
+    d2.ok(json!({"type": "reject", "call": "w-1"})).await;
+    d1.ok(json!({"type": "consult", "call": "w-1", "agent": "d2"}))
         .await;
     // The PBX reports the consulted phone answered.
     pbx.ok(json!({"type": "call_answered", "call": "w-1"}))
         .await;
-    a1.ok(json!({"type": "cancel_consult", "call": "w-1"}))
+    d1.ok(json!({"type": "cancel_consult", "call": "w-1"}))
         .await;
     let mut seen = Vec::new();
     for _ in 0..5 {
@@ -154,11 +198,11 @@ async fn a_consultation_cancelled_or_rejected_gives_the_caller_back_and_a_tenant
             ("ended".to_owned(), json!("cancelled")),
         ]
     );
-    // Each end gave the caller back off hold, and a2 is ready again with no wrap-up.
+    // Each end gave the caller back off hold, and d2 is ready again with no wrap-up.
     for _ in 0..2 {
-        assert_eq!(a1.expect("call_resumed").await["call"], "w-1");
+        assert_eq!(d1.expect("call_resumed").await["call"], "w-1");
     }
-    a2.expect_where("agent_state", |m| {
+    d2.expect_where("agent_state", |m| {
         m["state"] == "ready" && m["previous"] == "on_call"
     })
     .await;

@@ -51,6 +51,8 @@ async fn a_display_signs_in_with_its_token_only_as_a_wallboard_until_it_is_revok
         "bad_display_name"
     );
     assert_eq!(boss.refused(create("lobby-tv")).await, "duplicate_display");
+    // A configured user's name: the display would sign in as that user.
+    assert_eq!(boss.refused(create("a1")).await, "duplicate_display");
     assert_eq!(
         wall.refused(json!({"type": "list_displays"})).await,
         "forbidden"
@@ -131,7 +133,7 @@ async fn a_display_signs_in_with_its_token_only_as_a_wallboard_until_it_is_revok
             let text = |field: &str| r[field].as_str().unwrap().to_owned();
             (text("action"), text("target"), text("result"))
         })
-        .take(9)
+        .take(10)
         .collect();
     let record = |action: &str, target: &str, result: &str| {
         (action.to_owned(), target.to_owned(), result.to_owned())
@@ -144,6 +146,7 @@ async fn a_display_signs_in_with_its_token_only_as_a_wallboard_until_it_is_revok
             record("create_display", "Lobby TV!", "bad_display_name"),
             record("create_display", &"x".repeat(65), "bad_display_name"),
             record("create_display", "lobby-tv", "duplicate_display"),
+            record("create_display", "a1", "duplicate_display"),
             // The display's own attempt, on record as every refused supervisor action is.
             record("create_display", "another", "forbidden"),
             record("revoke_display", "lobby-tv", "ok"),

@@ -88,6 +88,9 @@ async fn a_what_if_is_answered_from_the_window_s_counts_by_erlang_a_and_c() {
         a1.ok(json!({"type": "ready"})).await;
         assert_eq!(a1.expect("offer").await["call"], call);
         a1.ok(json!({"type": "accept", "call": call})).await;
+        // A talk of some milliseconds: a handle time of 0 (the server's clock reads to the
+        // millisecond) is no handle time at all, and the what-if would have none to use.
+        tokio::time::sleep(Duration::from_millis(50)).await;
         a1.ok(json!({"type": "hangup", "call": call})).await;
         a1.expect_state("a1", "wrap_up").await;
         a1.ok(json!({"type": "end_wrap_up"})).await;
@@ -280,6 +283,9 @@ async fn a_what_if_it_cannot_answer_is_refused_with_a_stable_code() {
     let (mut wall, _) = Client::login(&server, Via::Ws, "wall").await;
     let answer = what_if(&mut wall, json!({"queue": "support"})).await;
     assert_eq!(answer["unavailable"], "no_calls");
+    // The queue as it is only: what it supposes is a supervisor's question.
+    let supposing = json!({"type": "what_if", "queue": "support", "agents": 5000});
+    assert_eq!(wall.refused(supposing).await, "forbidden");
     for user in ["a1", "pbx"] {
         let (mut other, _) = Client::login(&server, Via::Ws, user).await;
         let code = other

@@ -296,6 +296,7 @@ impl Acd {
             .expect("a connected call has an agent");
         let other = consult.agent;
         self.consult_changed(slot, agent, other, Err(end));
+        self.monitors_leave(other);
         self.finish_work(other);
         if end != ConsultEnd::CallEnded {
             let id = self.calls[slot].id.clone();

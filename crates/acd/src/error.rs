@@ -142,7 +142,7 @@ pub enum AcdError {
          name"
     )]
     BadDisplayName { max_chars: usize },
-    #[error("there is a display named `{0}` already")]
+    #[error("the name `{0}` is taken: by a display, or by a user who signs in with it")]
     DuplicateDisplay(String),
     #[error("a tenant has at most {max} displays: revoke one first")]
     TooManyDisplays { max: usize },

@@ -253,8 +253,10 @@ impl Acd {
                 .map(|m| m.supervisor.as_str())
                 .collect();
             if !agent.monitors.is_empty()
-                && (!matches!(agent.status(), AgentStatus::OnCall { .. })
-                    || supervisors.len() != agent.monitors.len()
+                && (!matches!(
+                    agent.status(),
+                    AgentStatus::OnCall { .. } | AgentStatus::Consulted { ringing: false, .. }
+                ) || supervisors.len() != agent.monitors.len()
                     || agent.monitors.len() > super::MAX_MONITORS)
             {
                 return Err(format!(

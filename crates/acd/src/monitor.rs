@@ -1,7 +1,8 @@
 //! A supervisor on an agent's call: silent monitoring, whisper (the agent hears the supervisor,
 //! the caller does not) and barge-in (both hear). The ACD decides and records who is on which
 //! call and how; the telephony connector bridges the supervisor's phone in. A supervisor is on
-//! an agent's call until it ends it, or until the call leaves the agent (hung up, transferred).
+//! an agent's call until it ends it, or until the call leaves the agent (hung up, transferred,
+//! or, for an agent consulted on the call, the consultation's end).
 
 use super::Acd;
 use super::agent::AgentStatus;
@@ -76,6 +77,19 @@ impl MonitorEnd {
     }
 }
 
+/// The call an agent talks on, where a supervisor may join it: its own call, or one it was
+/// consulted on and answered (the consultation's leg: a supervisor coaching the colleague).
+fn talking_on(status: &AgentStatus) -> Option<&super::ids::CallId> {
+    match status {
+        AgentStatus::OnCall { call, .. }
+        | AgentStatus::Consulted {
+            call,
+            ringing: false,
+        } => Some(call),
+        _ => None,
+    }
+}
+
 impl Acd {
     /// `supervisor` joins `agent`'s call in `mode`, or changes its mode; `None` leaves it.
     pub(crate) fn monitor(
@@ -86,7 +100,7 @@ impl Acd {
     ) -> Result<(), AcdError> {
         let index = self.agent_index(agent_id)?;
         let agent = &self.agents[index];
-        let AgentStatus::OnCall { call, .. } = agent.status() else {
+        let Some(call) = talking_on(agent.status()) else {
             return Err(AcdError::AgentNotOnCall {
                 agent: agent_id.clone(),
                 state: agent.status().kind(),
@@ -137,7 +151,7 @@ impl Acd {
         if self.agents[index].monitors.is_empty() {
             return;
         }
-        let AgentStatus::OnCall { call, .. } = self.agents[index].status().clone() else {
+        let Some(call) = talking_on(self.agents[index].status()).cloned() else {
             return;
         };
         for monitor in std::mem::take(&mut self.agents[index].monitors) {

@@ -72,6 +72,9 @@ pub enum Refused {
     Throttled { retry_after: Duration },
     /// A display token that names no display of its tenant: never made, or revoked.
     Display,
+    /// The tenant's engine could not be asked (it is stopping or starting): no verdict on the
+    /// credentials, which the client tries again (`unavailable`).
+    Unavailable,
 }
 
 impl Refused {
@@ -79,7 +82,7 @@ impl Refused {
     pub fn kind(self) -> &'static str {
         match self {
             Refused::Password => "password",
-            Refused::Token | Refused::Display => "token",
+            Refused::Token | Refused::Display | Refused::Unavailable => "token",
             Refused::Throttled { .. } => "throttled",
         }
     }
@@ -89,6 +92,7 @@ impl Refused {
         match self {
             Refused::Password | Refused::Token => ProtocolError::AuthFailed,
             Refused::Display => ProtocolError::DisplayRevoked,
+            Refused::Unavailable => ProtocolError::Unavailable,
             Refused::Throttled { retry_after } => ProtocolError::AuthThrottled {
                 retry_after_secs: retry_after.as_secs_f64().ceil() as u64,
             },
@@ -265,13 +269,18 @@ impl Authenticator {
     pub fn log_line_due(&self, refused: Refused, now: Instant) -> Option<u64> {
         let summary = match refused {
             Refused::Password => return Some(1),
-            Refused::Token | Refused::Display => &self.token_lines,
+            Refused::Token | Refused::Display | Refused::Unavailable => &self.token_lines,
             Refused::Throttled { .. } => &self.throttled_lines,
         };
         summary
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .record(now)
+    }
+
+    /// Whether `user` is a configured principal's name now.
+    pub fn has_user(&self, user: &str) -> bool {
+        self.principal(user).is_some()
     }
 
     /// A user's password hash and identity, as configured now.

@@ -801,6 +801,14 @@ impl Session {
             // The token is drawn here, and goes back in the ack only: the core (and so the
             // journal and the cluster's log) gets its hash.
             Command::CreateDisplay { name, by } => {
+                // A display signs in under its name: a configured user's would share that
+                // user's sessions and budget.
+                if self.sessions.auth.has_user(&name) {
+                    let error = crate::acd::AcdError::DuplicateDisplay(name);
+                    self.audit_refusal(&identity, action.as_ref(), error.code());
+                    self.reply_error(Some(id), error);
+                    return None;
+                }
                 let (token, token_hash) = display::draw(&identity.tenant);
                 let created = outbound::CreatedDisplay {
                     name: name.clone(),

@@ -191,11 +191,14 @@ impl Session {
             .ok_or(Refused::Display)?;
         let (reply, answer) = oneshot::channel();
         let token_hash = display::hash(&token);
+        // An engine that cannot answer says nothing of the token: the screen must not forget
+        // it for that (it does at `display_revoked`).
         engine
             .send(Request::Display { token_hash, reply })
             .await
-            .map_err(|_| Refused::Display)?;
-        let name = answer.await.ok().flatten().ok_or(Refused::Display)?;
+            .map_err(|_| Refused::Unavailable)?;
+        let found = answer.await.map_err(|_| Refused::Unavailable)?;
+        let name = found.ok_or(Refused::Display)?;
         let identity = Identity {
             user: name.clone(),
             tenant,
@@ -229,7 +232,10 @@ impl Session {
                     attempt = self.failed_auths,
                     "authentication failed"
                 ),
-                Refused::Token | Refused::Display | Refused::Throttled { .. } => tracing::warn!(
+                Refused::Token
+                | Refused::Display
+                | Refused::Unavailable
+                | Refused::Throttled { .. } => tracing::warn!(
                     remote = %self.remote,
                     user,
                     kind = refused.kind(),
