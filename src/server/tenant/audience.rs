@@ -478,21 +478,22 @@ impl Audience {
         self.touch(call);
     }
 
-    fn to_supervisors(&self, payload: &Arc<str>) {
+    /// To every subscribed watcher whose role `to` takes.
+    fn to_subscribed(&self, payload: &Arc<str>, to: impl Fn(Role) -> bool) {
         for watcher in self.watchers.values() {
-            if watcher.role == Role::Supervisor && watcher.queues.is_some() {
+            if watcher.queues.is_some() && to(watcher.role) {
                 watcher.handle.send_event(payload);
             }
         }
     }
 
+    fn to_supervisors(&self, payload: &Arc<str>) {
+        self.to_subscribed(payload, |role| role == Role::Supervisor);
+    }
+
     /// To every subscribed wallboard and supervisor: what the whole floor is shown.
     fn to_watchers(&self, payload: &Arc<str>) {
-        for watcher in self.watchers.values() {
-            if watcher.queues.is_some() {
-                watcher.handle.send_event(payload);
-            }
-        }
+        self.to_subscribed(payload, |_| true);
     }
 
     /// Routes one event of the core. Call states for supervisors wait for [`Audience::end_step`].
