@@ -67,6 +67,12 @@ impl Command {
         })
     }
 
+    /// Why a display may not be named `name`: a configured user signs in with it
+    /// (`duplicate_display`, as for a display's name).
+    pub fn display_name_taken(name: String) -> Refusal {
+        Refusal::Acd(AcdError::DuplicateDisplay(name))
+    }
+
     /// The agent this command logs out at once, if it does (an agent's `logout`, a supervisor's
     /// `force_state` to `logged_out`): the session layer revokes the tokens of its principals.
     pub fn logs_out(&self) -> Option<&AgentId> {

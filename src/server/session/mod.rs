@@ -804,7 +804,7 @@ impl Session {
                 // A display signs in under its name: a configured user's would share that
                 // user's sessions and budget.
                 if self.sessions.auth.has_user(&name) {
-                    let error = crate::acd::AcdError::DuplicateDisplay(name);
+                    let error = Command::display_name_taken(name);
                     self.audit_refusal(&identity, action.as_ref(), error.code());
                     self.reply_error(Some(id), error);
                     return None;
