@@ -2,7 +2,7 @@
  * ACDHUB_WRITE_TYPES=1 node --test protocol-kit.test.mjs in tests/browser. */
 
 /**
- * Supervisor or wallboard: the staffing what-if for a queue's calls, Erlang C or Erlang A from its rolling window. Each optional field supposes a value instead of the queue's own; the ack's result is a staffing answer (ack.json).
+ * Supervisor, or wallboard without the optional fields: the staffing what-if for a queue's calls, Erlang C or Erlang A from its rolling window. Each optional field supposes a value instead of the queue's own; the ack's result is a staffing answer (ack.json).
  */
 export interface WhatIf {
   /**
