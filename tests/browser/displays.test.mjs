@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, launchBrowser, screenshot, signIn, startServer, watchErrors } from "./harness.mjs";
+import { launchBrowser, liveConsole, screenshot, startServer, watchErrors } from "./harness.mjs";
 import { keptOnScreen, waitFigures } from "./wallboard-page.mjs";
 
 const WAIT = { timeout: 60000 };
@@ -21,17 +21,7 @@ async function setUp(t, { locale = undefined } = {}) {
     await browser.close();
     await server.stop();
   });
-  const consolePage = await browser.newPage();
-  const errors = watchErrors(consolePage);
-  await consolePage.goto(`${server.http}/supervisor`);
-  if (locale) {
-    await consolePage.getByLabel("Benutzername").fill("supervisor");
-    await consolePage.getByLabel("Passwort").fill(PASSWORD);
-    await consolePage.getByRole("button", { name: "Anmelden" }).click();
-  } else {
-    await signIn(consolePage, "supervisor");
-  }
-  await consolePage.locator("[data-role=console][data-view=live]").waitFor(WAIT);
+  const { page: consolePage, errors } = await liveConsole(browser, server, { german: Boolean(locale) });
   return { server, browser, consolePage, errors };
 }
 

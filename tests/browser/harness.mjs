@@ -319,6 +319,26 @@ export async function signIn(page, user, password = PASSWORD) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
+/**
+ * The supervisor's console in a new page of `browser`, signed in as `supervisor` (with the
+ * German form's words when `german`: signIn reads the English ones) and live; with its page
+ * errors.
+ */
+export async function liveConsole(browser, server, { german = false } = {}) {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  await page.goto(`${server.http}/supervisor`);
+  if (german) {
+    await page.getByLabel("Benutzername").fill("supervisor");
+    await page.getByLabel("Passwort").fill(PASSWORD);
+    await page.getByRole("button", { name: "Anmelden" }).click();
+  } else {
+    await signIn(page, "supervisor");
+  }
+  await page.locator("[data-role=console][data-view=live]").waitFor({ timeout: 60000 });
+  return { page, errors };
+}
+
 /** Saves a screenshot of `page` as ARTIFACTS/`name`.png. */
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -9,7 +9,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, launchBrowser, screenshot, signIn, startServer, watchErrors } from "./harness.mjs";
+import { PASSWORD, launchBrowser, liveConsole, screenshot, startServer, watchErrors } from "./harness.mjs";
 import { measure, waitFigures } from "./wallboard-page.mjs";
 import { MIN_SECONDARY_PX, TICKER_LINE_PX } from "../../web/wallboard-state.js";
 
@@ -31,18 +31,7 @@ async function setUp(t, { locale = undefined } = {}) {
     await browser.close();
     await server.stop();
   });
-  const consolePage = await browser.newPage();
-  const consolePageErrors = watchErrors(consolePage);
-  await consolePage.goto(`${server.http}/supervisor`);
-  if (locale) {
-    // The sign-in form in German (harness.mjs's signIn reads the English one).
-    await consolePage.getByLabel("Benutzername").fill("supervisor");
-    await consolePage.getByLabel("Passwort").fill(PASSWORD);
-    await consolePage.getByRole("button", { name: "Anmelden" }).click();
-  } else {
-    await signIn(consolePage, "supervisor");
-  }
-  await consolePage.locator("[data-role=console][data-view=live]").waitFor(WAIT);
+  const { page: consolePage, errors: consolePageErrors } = await liveConsole(browser, server, { german: Boolean(locale) });
   const wallboard = await browser.newPage();
   const wallboardErrors = watchErrors(wallboard);
   await wallboard.setViewportSize(FHD);
