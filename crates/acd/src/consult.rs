@@ -204,11 +204,6 @@ impl Acd {
         );
     }
 
-    /// The consultation's ring timeout passed.
-    pub(crate) fn consult_ring_no_answer(&mut self, slot: CallSlot) {
-        self.end_consult(slot, ConsultEnd::RingNoAnswer);
-    }
-
     /// A step the call's agent takes: complete the transfer, make it a conference, or cancel.
     pub(crate) fn consult_step(
         &mut self,
@@ -244,16 +239,6 @@ impl Acd {
             }
         }
         Ok(())
-    }
-
-    /// The consulted agent leaves: by hanging up, or by rejecting it while it rings.
-    pub(crate) fn consulted_leaves(&mut self, slot: CallSlot, rejected: bool) {
-        let end = if rejected {
-            ConsultEnd::Rejected
-        } else {
-            ConsultEnd::Left
-        };
-        self.end_consult(slot, end);
     }
 
     /// The consulted agent takes the caller: the call is its own from now, with its own

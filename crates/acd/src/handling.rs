@@ -4,7 +4,7 @@
 use super::Acd;
 use super::agent::{AgentStatus, Handling};
 use super::call::{CallSlot, CallState};
-use super::consult::OnTheCall;
+use super::consult::{ConsultEnd, OnTheCall};
 use super::error::AcdError;
 use super::event::{CallLeftReason, Event, OfferEndReason, TransferTarget};
 use super::ids::{AgentId, CallId};
@@ -37,7 +37,7 @@ impl Acd {
     pub(crate) fn reject(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
         let (agent, slot, consulted) = self.ringing_agent(agent_id, id)?;
         if consulted {
-            self.consulted_leaves(slot, true);
+            self.end_consult(slot, ConsultEnd::Rejected);
             return Ok(());
         }
         self.agents[agent].ring_no_answer_streak = 0;
@@ -168,7 +168,7 @@ impl Acd {
                 Ok(())
             }
             CallState::Connected { .. } if self.consult_rings(slot) => {
-                self.consult_ring_no_answer(slot);
+                self.end_consult(slot, ConsultEnd::RingNoAnswer);
                 Ok(())
             }
             _ => Err(AcdError::NotRinging(id.clone())),
@@ -278,7 +278,7 @@ impl Acd {
     pub(crate) fn hangup(&mut self, agent_id: &AgentId, id: &CallId) -> Result<(), AcdError> {
         let (agent, slot) = match self.on_the_call(agent_id, id)? {
             OnTheCall::Consulted(slot) => {
-                self.consulted_leaves(slot, false);
+                self.end_consult(slot, ConsultEnd::Left);
                 return Ok(());
             }
             OnTheCall::Own { agent, slot, .. } => (agent, slot),
@@ -293,7 +293,7 @@ impl Acd {
     /// A connected call ended: it leaves the ACD and its agent wraps up. A consultation on it
     /// ends with it.
     fn complete(&mut self, slot: CallSlot, agent: usize) {
-        self.end_consult(slot, super::consult::ConsultEnd::CallEnded);
+        self.end_consult(slot, ConsultEnd::CallEnded);
         let id = &self.calls[slot].id.clone();
         let call = self.calls.remove(slot).expect("call exists");
         let queue = self.queues[call.queue].config.id.clone();

@@ -709,7 +709,9 @@ impl Acd {
             }
             Timer::Unblock(agent) => self.unblock_agent(agent),
             Timer::ConversationWrapUpEnd(slot) => self.conversation_wrap_up_over(slot),
-            Timer::ConsultRingTimeout(slot) => self.consult_ring_no_answer(slot),
+            Timer::ConsultRingTimeout(slot) => {
+                self.end_consult(slot, consult::ConsultEnd::RingNoAnswer)
+            }
         }
     }
 

@@ -280,7 +280,9 @@ impl Authenticator {
 
     /// Whether `user` is a configured principal's name now.
     pub fn has_user(&self, user: &str) -> bool {
-        self.principal(user).is_some()
+        (self.principals.read())
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(user)
     }
 
     /// A user's password hash and identity, as configured now.
