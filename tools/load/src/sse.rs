@@ -474,6 +474,13 @@ pub async fn read_until(
             }
             Ok(Ok(Received::Close { code })) => {
                 endings.note(who, &code.to_string());
+                // A POST still in flight was sent before the close arrived: its answer is
+                // on its own connection, which the close may overtake. Count it if it lands.
+                if let Some(posting) = posting
+                    && let Ok((_, Ok(()))) = tokio::time::timeout(silence, posting).await
+                {
+                    counts.posts.fetch_add(1, Ordering::Relaxed);
+                }
                 return;
             }
             Ok(Ok(Received::Comment)) => {
