@@ -276,8 +276,18 @@ function answeredByNginx(url) {
  * the development certificate unless `trustDevCertificate` is false: then it refuses it, as a
  * browser nobody set up for it does. `locale` ("de-DE") is the browser's language
  * (navigator.languages, Accept-Language, Intl); without it, Chromium's own (en-US here).
+ * `proxy` ("http://127.0.0.1:3128") is the browser's own forward proxy, as a company's desktops
+ * are set up: every request goes through it, loopback too (Chromium otherwise bypasses a proxy
+ * for localhost). `args` are further Chromium flags, `env` the browser process's environment
+ * (e.g. a HOME whose NSS database trusts a TLS-inspecting proxy's CA).
  */
-export async function launchBrowser({ trustDevCertificate = true, locale = undefined } = {}) {
+export async function launchBrowser({
+  trustDevCertificate = true,
+  locale = undefined,
+  proxy = null,
+  args = [],
+  env = undefined,
+} = {}) {
   const profile = mkdtempSync(join(tmpdir(), "acdhub-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -296,7 +306,10 @@ export async function launchBrowser({ trustDevCertificate = true, locale = undef
       "--disable-component-update",
       "--disable-sync",
       "--autoplay-policy=no-user-gesture-required",
+      ...(proxy ? [`--proxy-server=${proxy}`, "--proxy-bypass-list=<-loopback>"] : []),
+      ...args,
     ],
+    ...(env ? { env } : {}),
   });
   // The profile goes with the browser. Chromium may still be writing to it as it exits, so
   // removal retries; a profile left in /tmp is untidy, not a failed test.
