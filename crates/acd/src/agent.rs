@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::Acd;
 use super::call::CallState;
 use super::config::MAX_NOTES_CHARS;
-use super::day::{AgentDay, RecentCall};
+use super::day::{AgentDay, KeptId, RecentCall};
 use super::error::AcdError;
 use super::event::{Event, Holds, OfferEndReason};
 use super::figures::Sample;
@@ -31,7 +31,18 @@ pub enum AgentStatusKind {
     WrapUp,
 }
 
+// `AgentStatusKind::ALL` is in declaration order.
+const _: () = {
+    let mut i = 0;
+    while i < AgentStatusKind::ALL.len() {
+        assert!(AgentStatusKind::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 impl AgentStatusKind {
+    /// Every kind, in declaration order: `kind as usize` is a kind's place here (checked below),
+    /// which per-state arrays index by.
     pub const ALL: [AgentStatusKind; 6] = [
         AgentStatusKind::LoggedOut,
         AgentStatusKind::NotReady,
@@ -261,16 +272,34 @@ pub(crate) struct Agent {
     /// reports one.
     #[serde(default)]
     pub device: Option<DeviceState>,
-    /// What the agent did today ([`AgentDay`]). Boxed: read and written a few times a call,
-    /// while the fields routing reads on every offer stay close together.
+    /// What the agent did today ([`AgentDay`]). Boxed: read and written once a call, while
+    /// the fields routing reads on every offer stay close together.
     #[serde(default)]
     pub day: Box<AgentDay>,
+    /// Time in each state today, by [`AgentStatusKind::ALL`]'s order, up to `since` (or
+    /// today's start, if later): the open piece is added when the state or reason changes
+    /// ([`Acd::set_status`]) and when read ([`Agent::day_state_ms`]). Here, not in `day`, so a
+    /// change of state touches no further cache line.
+    #[serde(default)]
+    pub day_state_ms: [u32; 6],
     /// Supervisors on the agent's call now ([`Monitor`]); empty when it is on none.
     #[serde(default)]
     pub monitors: Vec<Monitor>,
 }
 
 impl Agent {
+    /// The agent's time in its state since `since`, or since today's start if later.
+    fn open_piece_ms(&self, today_start: Timestamp, now: Timestamp) -> u32 {
+        u32::try_from(millis_between(self.since.max(today_start), now)).unwrap_or(u32::MAX)
+    }
+
+    /// Time in each state today up to `now`, by [`AgentStatusKind::ALL`]'s order.
+    pub fn day_state_ms(&self, today_start: Timestamp, now: Timestamp) -> [u64; 6] {
+        let mut state_ms = self.day_state_ms.map(u64::from);
+        state_ms[self.status.kind() as usize] += u64::from(self.open_piece_ms(today_start, now));
+        state_ms
+    }
+
     /// The time on hold of the call `status` says the agent is on; `None` when not on a call.
     pub fn holds(&self, status: &AgentStatus) -> Option<Holds> {
         match (status, &self.handling) {
@@ -306,10 +335,8 @@ impl Agent {
             wrap_up_timer: None,
             handling: None,
             device: None,
-            day: Box::new(AgentDay {
-                counted_to: Some(now),
-                ..AgentDay::default()
-            }),
+            day: Box::default(),
+            day_state_ms: [0; 6],
             monitors: Vec::new(),
         }
     }
@@ -541,11 +568,14 @@ impl Acd {
     /// the event stream in step, then offers the agent a call if it became available.
     pub(crate) fn set_status(&mut self, index: usize, status: AgentStatus) {
         let now = self.now;
+        let today_start = self.stats.today_start();
         let agent = &mut self.agents[index];
         let previous = std::mem::replace(&mut agent.status, status.clone());
-        agent.day.leave(previous.kind(), now);
         // Time in state runs on through hold and resume: only a new state or reason restarts it.
         if previous.kind() != status.kind() || previous.reason() != status.reason() {
+            let piece = agent.open_piece_ms(today_start, now);
+            let slot = &mut agent.day_state_ms[previous.kind() as usize];
+            *slot = slot.saturating_add(piece);
             agent.since = now;
         }
         if status == AgentStatus::LoggedOut {
@@ -689,7 +719,7 @@ impl Acd {
         let notes = (!handling.notes.is_empty()).then(|| handling.notes.into_boxed_str());
         let id = agent.id.clone();
         agent.day.handled(RecentCall {
-            call: call.clone(),
+            call: KeptId::from(&call),
             queue,
             caller: handling.caller,
             connected_at: handling.connected_at,

@@ -8,15 +8,81 @@ use jiff::Timestamp;
 
 use super::agent::AgentStatusKind;
 use super::ids::{CallId, DispositionCode, QueueId};
-use super::stats::millis_between;
 
 /// How many of its last calls an agent's day keeps.
 pub const RECENT_CALLS: usize = 8;
 
+/// How long a call id an agent's last calls keep inline ([`KeptId`]): a UUID's 36 fit.
+const INLINE_ID: usize = 38;
+
+/// A handled call's id as the agent's last calls keep it: inline when short, so a call
+/// falling off the list frees nothing and touches no memory but its own slot (the slot the new
+/// call is written to); a longer id shares the call's. Kept as the id's text in a snapshot.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "CallId", into = "CallId")]
+pub enum KeptId {
+    Inline { len: u8, bytes: [u8; INLINE_ID] },
+    Shared(CallId),
+}
+
+impl KeptId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            KeptId::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("copied from a str")
+            }
+            KeptId::Shared(id) => id.as_str(),
+        }
+    }
+}
+
+impl From<CallId> for KeptId {
+    fn from(id: CallId) -> KeptId {
+        KeptId::from(&id)
+    }
+}
+
+impl From<&CallId> for KeptId {
+    fn from(id: &CallId) -> KeptId {
+        let text = id.as_str().as_bytes();
+        if text.len() > INLINE_ID {
+            return KeptId::Shared(id.clone());
+        }
+        let mut bytes = [0; INLINE_ID];
+        bytes[..text.len()].copy_from_slice(text);
+        KeptId::Inline {
+            len: text.len() as u8,
+            bytes,
+        }
+    }
+}
+
+impl From<KeptId> for CallId {
+    fn from(id: KeptId) -> CallId {
+        match id {
+            KeptId::Shared(id) => id,
+            inline => CallId::new(inline.as_str()),
+        }
+    }
+}
+
+impl std::fmt::Display for KeptId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for KeptId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// One handled call, as the agent's list of its last calls shows it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecentCall {
-    pub call: CallId,
+    pub call: KeptId,
     /// The queue the agent answered it in.
     pub queue: QueueId,
     pub caller: Option<String>,
@@ -27,8 +93,8 @@ pub struct RecentCall {
     pub disposition: Option<DispositionCode>,
 }
 
-/// What an agent did today. State time is integrated piecewise: added up to `counted_to` at
-/// each change of state, the open piece at read time.
+/// What an agent did today, besides its time in each state (which the agent keeps beside its
+/// status: [`crate::agent`]'s `day_state_ms`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AgentDay {
     /// Calls whose handling (talk, hold, wrap-up) ended today.
@@ -36,57 +102,32 @@ pub struct AgentDay {
     pub talk_ms: u64,
     pub hold_ms: u64,
     pub wrap_up_ms: u64,
-    /// Time in each state today, by [`AgentStatusKind::ALL`]'s order, up to `counted_to`.
-    pub state_ms: [u64; 6],
-    pub counted_to: Option<Timestamp>,
     /// The last calls handled, the newest first, at most [`RECENT_CALLS`]; they stay across
     /// midnight (the agent's last calls are its last calls).
     pub recent: VecDeque<RecentCall>,
 }
 
-fn slot(kind: AgentStatusKind) -> usize {
-    AgentStatusKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .expect("every kind is listed")
-}
-
 impl AgentDay {
-    /// The agent leaves state `kind` at `now`: its time there since the last count is today's.
-    pub(crate) fn leave(&mut self, kind: AgentStatusKind, now: Timestamp) {
-        if let Some(from) = self.counted_to {
-            self.state_ms[slot(kind)] += millis_between(from, now);
-        }
-        self.counted_to = Some(now);
-    }
-
     /// A call's handling ended.
     pub(crate) fn handled(&mut self, call: RecentCall) {
         self.handled += 1;
         self.talk_ms += call.talk_ms;
         self.hold_ms += call.hold_ms;
         self.wrap_up_ms += call.wrap_up_ms;
+        // The oldest goes first: in a full list its slot is the one the new call takes.
+        if self.recent.len() >= RECENT_CALLS {
+            self.recent.truncate(RECENT_CALLS - 1);
+        }
         self.recent.push_front(call);
-        self.recent.truncate(RECENT_CALLS);
     }
 
-    /// A new day begins at `midnight`: the counts start again, the last calls stay.
-    pub(crate) fn new_day(&mut self, midnight: Timestamp) {
+    /// A new day begins: the counts start again, the last calls stay.
+    pub(crate) fn new_day(&mut self) {
         let recent = std::mem::take(&mut self.recent);
         *self = AgentDay {
-            counted_to: Some(midnight),
             recent,
             ..AgentDay::default()
         };
-    }
-
-    /// Time in each state today up to `now`, the agent being in `kind` now.
-    pub fn state_ms_at(&self, kind: AgentStatusKind, now: Timestamp) -> [u64; 6] {
-        let mut state_ms = self.state_ms;
-        if let Some(from) = self.counted_to {
-            state_ms[slot(kind)] += millis_between(from, now);
-        }
-        state_ms
     }
 }
 
@@ -105,7 +146,7 @@ pub struct AgentDayView<'a> {
 impl AgentDayView<'_> {
     /// Time in a state today.
     pub fn in_state(&self, kind: AgentStatusKind) -> u64 {
-        self.state_ms[slot(kind)]
+        self.state_ms[kind as usize]
     }
 
     /// Handling time (on a call, in wrap-up) over handling and ready time, as the queues'
@@ -122,5 +163,50 @@ impl AgentDayView<'_> {
         let day = &self.day;
         (day.handled > 0)
             .then(|| (day.talk_ms + day.hold_ms + day.wrap_up_ms) as f64 / day.handled as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_id_is_inline_up_to_a_uuid_and_shared_beyond_and_its_text_either_way() {
+        let uuid = CallId::new("0b5c3c8e-7f1a-4e2b-9a51-3d1f2c4b6a70");
+        let long = CallId::new("x".repeat(INLINE_ID + 1));
+        for id in [CallId::new(""), CallId::new("c1"), uuid.clone(), long.clone()] {
+            let kept = KeptId::from(&id);
+            assert_eq!(kept.as_str(), id.as_str());
+            assert_eq!(kept.to_string(), id.as_str());
+            // A snapshot keeps the id's text, as it kept the CallId before.
+            let json = serde_json::to_string(&kept).unwrap();
+            assert_eq!(json, serde_json::to_string(&id).unwrap());
+            assert_eq!(serde_json::from_str::<KeptId>(&json).unwrap(), kept);
+        }
+        assert!(matches!(KeptId::from(&uuid), KeptId::Inline { .. }));
+        assert!(matches!(KeptId::from(&long), KeptId::Shared(_)));
+    }
+
+    #[test]
+    fn the_last_calls_are_the_newest_first_and_at_most_recent_calls() {
+        let mut day = AgentDay::default();
+        let call = |n: usize| RecentCall {
+            call: KeptId::from(&CallId::new(format!("c{n}"))),
+            queue: QueueId::new("q"),
+            caller: None,
+            connected_at: Timestamp::UNIX_EPOCH,
+            talk_ms: n as u64,
+            hold_ms: 0,
+            wrap_up_ms: 0,
+            disposition: None,
+        };
+        for n in 1..=RECENT_CALLS + 3 {
+            day.handled(call(n));
+        }
+        let kept: Vec<String> = day.recent.iter().map(|c| c.call.to_string()).collect();
+        let newest: Vec<String> = (4..=RECENT_CALLS + 3).rev().map(|n| format!("c{n}")).collect();
+        assert_eq!(kept, newest);
+        assert_eq!(day.handled, (RECENT_CALLS + 3) as u64);
+        assert_eq!(day.talk_ms, (1..=RECENT_CALLS as u64 + 3).sum::<u64>());
     }
 }

@@ -55,7 +55,7 @@ pub use conversation::{
     Author, ConversationStatus, ConversationView, MAX_MESSAGE_CHARS, MAX_TRANSCRIPT_BYTES,
     MAX_TRANSCRIPT_MESSAGES, Message,
 };
-pub use day::{AgentDay, AgentDayView, RECENT_CALLS, RecentCall};
+pub use day::{AgentDay, AgentDayView, KeptId, RECENT_CALLS, RecentCall};
 pub use display::{Display, MAX_DISPLAY_NAME_CHARS, MAX_DISPLAYS};
 pub use error::AcdError;
 pub use event::{CallLeftReason, Event, Holds, OfferEndReason, OverflowReason, TransferTarget};
@@ -719,11 +719,9 @@ impl Acd {
         if self.stats.is_new_day(at) {
             // The daily counts fewest-calls and least-talk-time route by start again, and each
             // agent's own day.
-            let midnight = self.stats.next_midnight();
             for agent in 0..self.agents.len() {
-                let kind = self.agents[agent].status().kind();
-                self.agents[agent].day.leave(kind, midnight);
-                self.agents[agent].day.new_day(midnight);
+                self.agents[agent].day.new_day();
+                self.agents[agent].day_state_ms = [0; 6];
                 for m in &mut self.agents[agent].memberships {
                     m.answered_today = 0;
                     m.talk_ms_today = 0;
@@ -783,7 +781,7 @@ impl Acd {
         let agent = &self.agents[*self.agent_by_id.get(id)?];
         Some(AgentDayView {
             today_start: self.stats.today_start(),
-            state_ms: agent.day.state_ms_at(agent.status().kind(), self.now),
+            state_ms: agent.day_state_ms(self.stats.today_start(), self.now),
             day: &agent.day,
         })
     }

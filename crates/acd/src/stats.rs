@@ -693,11 +693,6 @@ impl Stats {
         self.starts.today
     }
 
-    /// The next local midnight: when today's figures start again.
-    pub fn next_midnight(&self) -> Timestamp {
-        self.next_midnight
-    }
-
     /// True when `at` is midnight or later and the per-agent daily counts must restart.
     pub fn is_new_day(&self, at: Timestamp) -> bool {
         at >= self.next_midnight
