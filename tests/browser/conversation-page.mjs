@@ -57,14 +57,18 @@ export async function setUp(t, { chatWrapUpSecs = 6 } = {}) {
   return withClients(t, server);
 }
 
-export async function withClients(t, server, { stopServer = true } = {}) {
-  const browser = await launchBrowser();
+/**
+ * The browser (a fresh one, or `browser`, which its giver closes), the messaging connector and
+ * the PBX on `server`, closed after the test (the server too, with `stopServer`).
+ */
+export async function withClients(t, server, { stopServer = true, browser: given = null } = {}) {
+  const browser = given ?? (await launchBrowser());
   const widget = await messaging(server.http);
   const pbx = await telephony(server.http);
   t.after(async () => {
     await widget.close();
     await pbx.close();
-    await browser.close();
+    if (!given) await browser.close();
     if (stopServer) await server.stop();
   });
   return { server, browser, widget, pbx };
@@ -119,6 +123,50 @@ export async function shows(page, id, text) {
     { id, text },
     { timeout: PATIENCE },
   );
+}
+
+/**
+ * A chat between the messaging connector `widget` and the agent's page `agent` (readyAgent's) on
+ * whatever rung the page is on: offered and accepted, three of the customer's messages (their
+ * text naming `label`) and the agent's answer, each timed. Resolves with `{toAgent, toCustomer}`:
+ * the milliseconds from each of the connector's sends to the text in the agent's panel (the
+ * page's clock and this process's are the machine's), and from the agent's Enter to the
+ * connector.
+ */
+export async function timedChat(agent, widget, label) {
+  const { page } = agent;
+  await widget.arrive("chat-1", { customer: "Dana Weber", messages: ["Hello"] });
+  await rowShows(page, "chat-1", { status: "offered" });
+  await page.getByRole("button", { name: "Accept chat", exact: true }).click();
+  await rowShows(page, "chat-1", { status: "open" });
+
+  const toAgent = [];
+  for (let n = 1; n <= 3; n++) {
+    const text = `Message ${n} over ${label}`;
+    // The page notes when the text appears.
+    await page.evaluate((text) => {
+      window.__appearedAt = null;
+      const seen = () => [...document.querySelectorAll('[data-role="transcript"] .message-text')].some((p) => p.textContent === text);
+      const observer = new MutationObserver(() => {
+        if (!seen()) return;
+        observer.disconnect();
+        window.__appearedAt = Date.now();
+      });
+      observer.observe(document.querySelector('[data-role="transcript"]'), { childList: true, subtree: true, characterData: true });
+    }, text);
+    const sent = Date.now();
+    await widget.write("chat-1", text);
+    const appeared = await (await page.waitForFunction(() => window.__appearedAt, null, { timeout: PATIENCE })).jsonValue();
+    toAgent.push(appeared - sent);
+  }
+
+  await page.locator('[data-role="composer-text"]').fill("On my way");
+  const sent = Date.now();
+  await page.locator('[data-role="composer-text"]').press("Enter");
+  await widget.delivered("chat-1", "On my way");
+  const toCustomer = Date.now() - sent;
+  await shows(page, "chat-1", "On my way");
+  return { toAgent, toCustomer };
 }
 
 /** The note under the panel's control `action` (close, end_wrap_up) whose press was not taken. */

@@ -26,6 +26,7 @@ import {
   setUp,
   shows,
   tabTo,
+  timedChat,
   transcript,
   withClients,
 } from "./conversation-page.mjs";
@@ -181,42 +182,12 @@ public_ws_port = ${nginxPort}
   });
   const { browser, widget } = await withClients(t, server, { stopServer: false });
   const agent = await readyAgent(browser, `${nginx.url}/agent?rung=${rung}`);
-  const { page } = agent;
   assert.equal(await agent.client((client) => client.rung), rung);
 
-  await widget.arrive("chat-1", { customer: "Dana Weber", messages: ["Hello"] });
-  await rowShows(page, "chat-1", { status: "offered" });
-  await page.getByRole("button", { name: "Accept chat", exact: true }).click();
-  await rowShows(page, "chat-1", { status: "open" });
-
-  const timings = [];
-  for (let n = 1; n <= 3; n++) {
-    const text = `Message ${n} over ${rung}`;
-    // The page notes when the text appears (its clock and this process's are the machine's).
-    await page.evaluate((text) => {
-      window.__appearedAt = null;
-      const seen = () => [...document.querySelectorAll('[data-role="transcript"] .message-text')].some((p) => p.textContent === text);
-      const observer = new MutationObserver(() => {
-        if (!seen()) return;
-        observer.disconnect();
-        window.__appearedAt = Date.now();
-      });
-      observer.observe(document.querySelector('[data-role="transcript"]'), { childList: true, subtree: true, characterData: true });
-    }, text);
-    const sent = Date.now();
-    await widget.write("chat-1", text);
-    const appeared = await (await page.waitForFunction(() => window.__appearedAt, null, { timeout: PATIENCE })).jsonValue();
-    timings.push(appeared - sent);
-  }
-  console.log(`${rung}: a customer's message appeared in the agent's panel after ${timings.join(", ")} ms`);
-  for (const ms of timings) assert.ok(ms < 1000, `${rung}: ${ms} ms`);
-
-  await page.locator('[data-role="composer-text"]').fill("On my way");
-  const sent = Date.now();
-  await page.locator('[data-role="composer-text"]').press("Enter");
-  await widget.delivered("chat-1", "On my way");
-  console.log(`${rung}: the agent's answer reached the connector after ${Date.now() - sent} ms`);
-  await shows(page, "chat-1", "On my way");
+  const { toAgent, toCustomer } = await timedChat(agent, widget, rung);
+  console.log(`${rung}: a customer's message appeared in the agent's panel after ${toAgent.join(", ")} ms`);
+  for (const ms of toAgent) assert.ok(ms < 1000, `${rung}: ${ms} ms`);
+  console.log(`${rung}: the agent's answer reached the connector after ${toCustomer} ms`);
   assert.equal(await agent.client((client) => client.rung), rung, `still on ${rung}`);
   assert.deepEqual(agent.errors, []);
 }

@@ -1,9 +1,15 @@
 // The proxies the browser tests put in front of the server: Debian's nginx (harness.mjs's
 // startNginx), configured as the proxies and firewalls of protocol.md ("Through proxies and
 // firewalls") behave, each line saying what it imitates. Shared by proxy.test.mjs (the ladder
-// behind each) and conversations.test.mjs (conversations on the rungs they leave).
+// behind each) and conversations.test.mjs (conversations on the rungs they leave). Then the
+// WebAgent watched on its way down the ladder behind a proxy, and the proof that it missed no
+// event there: proxy.test.mjs's and tls-inspection.test.mjs's (behind mitmproxy).
 
-import { PortTaken, freePort, startNginx, startServer } from "./harness.mjs";
+import assert from "node:assert/strict";
+import { PortTaken, freePort, signIn, startNginx, startServer, watchClient, watchErrors } from "./harness.mjs";
+
+/** Patience for anything the server, the simulator or the ladder has to do: a limit, not a timing. */
+export const PATIENCE = 60000;
 
 /**
  * The server behind nginx. nginx's port is picked first because the server must be told it
@@ -106,3 +112,111 @@ export const passingUpgrades = (port, upstream, { readTimeout = "60s" } = {}) =>
     }
   }
 `;
+
+// --- The WebAgent behind a proxy --------------------------------------------------------------
+
+/**
+ * The WebAgent at `url`, watched (see watchClient), signed in as `user`, live. `polls` holds
+ * (promises of) the bodies of the long-poll answers it received, as they came over the wire.
+ */
+export async function openAgent(browser, url, user) {
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  const watch = await watchClient(page);
+  const polls = [];
+  page.on("response", (response) => {
+    if (new URL(response.url()).pathname === "/rt/poll") polls.push(response.json().catch(() => null));
+  });
+  await page.goto(url);
+  await signIn(page, user);
+  await page.locator('[data-role="connection"][data-state="live"]').waitFor({ timeout: PATIENCE });
+  return { page, errors, polls, ...watch };
+}
+
+/** The rung the page's client is connected over: "wss", "ws", "sse" or "poll". */
+export const rungOf = (agent) => agent.client((client) => client.rung);
+
+/** The rungs the page's client tried, in order. */
+export const rungsTried = async (agent) => [...new Set((await agent.seen()).states.map((s) => s.rung).filter(Boolean))];
+
+export const agentState = (page, name) =>
+  page.locator(`[data-role="state"][data-state="${name}"]`).waitFor({ timeout: PATIENCE });
+
+/**
+ * The errors a page may log on its way down the ladder: the browser's own notes of the
+ * WebSocket rungs that failed (a reset connection, an upgrade answered 400 or 403).
+ */
+export const unexpected = (errors) => errors.filter((e) => !e.startsWith("console: WebSocket connection to"));
+
+/**
+ * The agent logs in, gets ready and takes `count` of the simulator's calls one after the other:
+ * accept, hang up, end the wrap-up.
+ */
+export async function takeCalls(agent, count) {
+  const { page } = agent;
+  await page.getByRole("button", { name: "Log in" }).click();
+  await agentState(page, "not_ready");
+  await page.getByRole("button", { name: "Ready", exact: true }).click();
+  for (let n = 0; n < count; n++) {
+    await page.getByRole("button", { name: "Accept" }).click({ timeout: PATIENCE });
+    await agentState(page, "on_call");
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await agentState(page, "wrap_up");
+    await page.getByRole("button", { name: "End wrap-up" }).click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-role="state"]').dataset.state !== "wrap_up",
+      null,
+      { timeout: PATIENCE },
+    );
+  }
+}
+
+/**
+ * The page got one session's events, each once and in order by seq (1, 2, 3, ...), the link
+ * never dropped, and each of the `calls` calls it took was seen whole and in order. On
+ * long-poll, the answers over the wire are checked too: each event once, in order, none lost.
+ */
+export async function assertEachEventOnce(agent, calls) {
+  const { deliveries, states } = await agent.seen();
+  assert.equal(deliveries.filter((d) => d.reset).length, 1, "one session, never resynced");
+  const events = deliveries.filter((d) => !d.reset);
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+    "every event delivered once, in seq order",
+  );
+  assert.ok(!states.some((s) => s.state === "reconnecting"), "the link never dropped");
+  // Every call taken was seen whole, in order: offered (the offer, the agent ringing), connected
+  // (call_connected, on call), completed (call_left, wrap-up).
+  const taken = [...new Set(events.filter((e) => e.type === "call_connected").map((e) => e.call))];
+  assert.equal(taken.length, calls, "each call taken was connected once");
+  const phases = [["offer", "ringing"], ["call_connected", "on_call"], ["call_left", "wrap_up"]];
+  for (const call of taken) {
+    const story = events.filter((e) => e.call === call).map((e) => (e.type === "agent_state" ? e.state : e.type));
+    const phaseOf = story.map((step) => phases.findIndex((phase) => phase.includes(step)));
+    assert.deepEqual([...story].sort(), phases.flat().sort(), `call ${call}: ${story.join(", ")}`);
+    assert.deepEqual(phaseOf, [...phaseOf].sort(), `call ${call} in order: ${story.join(", ")}`);
+  }
+  if ((await rungOf(agent)) !== "poll") return;
+  const wire = (await Promise.all(agent.polls)).flatMap((body) => body?.messages ?? []).filter((m) => typeof m.seq === "number");
+  assert.deepEqual(
+    wire.map((m) => m.seq),
+    wire.map((_, i) => i + 1),
+    "the poll answers carried each event once, in order",
+  );
+  assert.ok(wire.length >= events.length, "every delivered event came in a poll answer");
+}
+
+/**
+ * Where the page's ladder ended and how long it took: `{rung, fromLoadMs, fromStartMs}`, the
+ * milliseconds from the page's load (its time origin) and from its client's first attempt (after
+ * the sign-in form was sent) to the link going live on the rung it is on now.
+ */
+export async function ladderEnd(agent) {
+  const rung = await rungOf(agent);
+  const loadedAt = await agent.page.evaluate(() => performance.timeOrigin);
+  const { states } = await agent.seen();
+  const live = states.find((s) => s.state === "live" && s.rung === rung);
+  assert.ok(live, `the page went live on ${rung}: ${JSON.stringify(states)}`);
+  return { rung, fromLoadMs: live.at - loadedAt, fromStartMs: live.at - states[0].at };
+}

@@ -7,11 +7,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { createServer } from "node:net";
-import { launchBrowser, signIn, watchClient, watchErrors } from "./harness.mjs";
-import { behindNginx, holdingStreams, passingUpgrades, refusingUpgrades } from "./proxies.mjs";
-
-/** Patience for anything the server, the simulator or the ladder has to do: a limit, not a timing. */
-const PATIENCE = 60000;
+import { launchBrowser } from "./harness.mjs";
+import {
+  PATIENCE,
+  agentState,
+  assertEachEventOnce,
+  behindNginx,
+  holdingStreams,
+  openAgent,
+  passingUpgrades,
+  refusingUpgrades,
+  rungOf,
+  rungsTried,
+  takeCalls,
+  unexpected,
+} from "./proxies.mjs";
 
 /** A browser for one test, closed after it. */
 async function browserFor(t) {
@@ -36,39 +46,6 @@ async function resettingPort(t) {
   return firewall;
 }
 
-/**
- * The WebAgent at `url`, watched (see watchClient), signed in as `user`, live. `polls` holds
- * (promises of) the bodies of the long-poll answers it received, as they came over the wire.
- */
-async function openAgent(browser, url, user) {
-  const page = await browser.newPage();
-  const errors = watchErrors(page);
-  const watch = await watchClient(page);
-  const polls = [];
-  page.on("response", (response) => {
-    if (new URL(response.url()).pathname === "/rt/poll") polls.push(response.json().catch(() => null));
-  });
-  await page.goto(url);
-  await signIn(page, user);
-  await page.locator('[data-role="connection"][data-state="live"]').waitFor({ timeout: PATIENCE });
-  return { page, errors, polls, ...watch };
-}
-
-/** The rung the page's client is connected over: "wss", "ws", "sse" or "poll". */
-const rungOf = (agent) => agent.client((client) => client.rung);
-
-/** The rungs the page's client tried, in order. */
-const rungsTried = async (agent) => [...new Set((await agent.seen()).states.map((s) => s.rung).filter(Boolean))];
-
-const agentState = (page, name) =>
-  page.locator(`[data-role="state"][data-state="${name}"]`).waitFor({ timeout: PATIENCE });
-
-/**
- * The errors a page may log on its way down the ladder: the browser's own notes of the
- * WebSocket rungs that failed (a reset connection, an upgrade answered 400 or 403).
- */
-const unexpected = (errors) => errors.filter((e) => !e.startsWith("console: WebSocket connection to"));
-
 test("behind a proxy that holds every response until it completes, the page ends on long-poll and misses nothing", async (t) => {
   const { nginx } = await behindNginx(t, {
     // Only what passes the proxy: no wss rung (the proxy offers no TLS port), ws through it.
@@ -84,56 +61,9 @@ public_ws_port = ${nginxPort}
   assert.equal(await rungOf(agent), "poll", "only long-poll gets through a proxy that holds streams");
   assert.deepEqual(await rungsTried(agent), ["ws", "sse", "poll"]);
 
-  const { page } = agent;
-  await page.getByRole("button", { name: "Log in" }).click();
-  await agentState(page, "not_ready");
-  await page.getByRole("button", { name: "Ready", exact: true }).click();
-  // Simulated calls, taken one after the other: accept, hang up, end the wrap-up.
-  const CALLS = 3;
-  for (let n = 0; n < CALLS; n++) {
-    await page.getByRole("button", { name: "Accept" }).click({ timeout: PATIENCE });
-    await agentState(page, "on_call");
-    await page.getByRole("button", { name: "Hang up" }).click();
-    await agentState(page, "wrap_up");
-    await page.getByRole("button", { name: "End wrap-up" }).click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-role="state"]').dataset.state !== "wrap_up",
-      null,
-      { timeout: PATIENCE },
-    );
-  }
+  await takeCalls(agent, 3);
   assert.equal(await rungOf(agent), "poll", "still on long-poll");
-
-  // The page got one session's events, each once and in order: 1, 2, 3, ...
-  const { deliveries, states } = await agent.seen();
-  assert.equal(deliveries.filter((d) => d.reset).length, 1, "one session, never resynced");
-  const events = deliveries.filter((d) => !d.reset);
-  assert.deepEqual(
-    events.map((e) => e.seq),
-    events.map((_, i) => i + 1),
-    "every event delivered once, in seq order",
-  );
-  assert.ok(!states.some((s) => s.state === "reconnecting"), "the link never dropped");
-  // Every call taken was seen whole, in order: offered (the offer, the agent ringing), connected
-  // (call_connected, on call), completed (call_left, wrap-up).
-  const calls = [...new Set(events.filter((e) => e.type === "call_connected").map((e) => e.call))];
-  assert.equal(calls.length, CALLS, "each call taken was connected once");
-  const phases = [["offer", "ringing"], ["call_connected", "on_call"], ["call_left", "wrap_up"]];
-  for (const call of calls) {
-    const story = events.filter((e) => e.call === call).map((e) => (e.type === "agent_state" ? e.state : e.type));
-    const phaseOf = story.map((step) => phases.findIndex((phase) => phase.includes(step)));
-    assert.deepEqual([...story].sort(), phases.flat().sort(), `call ${call}: ${story.join(", ")}`);
-    assert.deepEqual(phaseOf, [...phaseOf].sort(), `call ${call} in order: ${story.join(", ")}`);
-  }
-
-  // Over the wire too: the long-poll answers carried each event once, in order, none lost.
-  const wire = (await Promise.all(agent.polls)).flatMap((body) => body?.messages ?? []).filter((m) => typeof m.seq === "number");
-  assert.deepEqual(
-    wire.map((m) => m.seq),
-    wire.map((_, i) => i + 1),
-    "the poll answers carried each event once, in order",
-  );
-  assert.ok(wire.length >= events.length, "every delivered event came in a poll answer");
+  await assertEachEventOnce(agent, 3);
   assert.deepEqual(unexpected(agent.errors), []);
 });
 
