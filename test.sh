@@ -36,6 +36,11 @@ command -v findmnt >/dev/null || need+=(util-linux)
 command -v dpkg-deb >/dev/null || need+=(dpkg)
 command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v strip >/dev/null || need+=(binutils)
+# mitmproxy (Debian's) as the TLS-inspecting proxy of tests/browser/tls-inspection.test.mjs: the
+# tests run its mitmdump as this user, on ports they pick; the package starts no service.
+# libnss3-tools' certutil puts its CA in the test browser's NSS database.
+command -v mitmdump >/dev/null || need+=(mitmproxy)
+command -v certutil >/dev/null || need+=(libnss3-tools)
 # nats-server (Debian's) for the cluster tests: they run their own three-server clusters as
 # this user, on ports they pick; never the system's service.
 natsd=$(command -v nats-server || echo /usr/sbin/nats-server)
@@ -61,6 +66,7 @@ chromium --version
 firefox-esr --version
 node --version
 "$nginx" -v
+mitmdump --version | sed -n 1p
 "$natsd" --version
 
 step "cargo-deb (tests/tools/package.rs builds the .deb with it)"

@@ -67,6 +67,8 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "buffered.stalled": "Buffered: the stream stalled after {received} of {expected} messages",
     "buffered.advice":
       "Something between you and the server holds event streams — exempt this host from TLS inspection or download scanning.",
+    "buffered.tlsAdvice":
+      "Likely TLS inspection: this stream came over https, so whatever held it had decrypted it — a proxy that inspects TLS with a certificate authority of its own installed on this computer, or a proxy in front of acdhub that ends https there. Ask IT to exempt this host from TLS inspection.",
     "buffered.nothingIn": "nothing in {time}",
     "cut": "Cut after {time}{close}",
     "cut.advice": "A proxy or firewall ended the connection early. Run the check again, and tell IT if it happens again.",
@@ -195,6 +197,8 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "buffered.stalled": "Gepuffert: Der Stream stockte nach {received} von {expected} Nachrichten",
     "buffered.advice":
       "Etwas zwischen Ihnen und dem Server hält Event-Streams zurück — nehmen Sie diesen Host von der TLS-Inspektion und vom Download-Scan aus.",
+    "buffered.tlsAdvice":
+      "Wahrscheinlich TLS-Inspektion: Dieser Stream kam über https, also hat ihn entschlüsselt, was ihn zurückhielt — ein Proxy, der TLS mit einer eigenen, auf diesem Computer installierten Zertifizierungsstelle prüft, oder ein Proxy vor acdhub, der https dort beendet. Bitten Sie die IT, diesen Host von der TLS-Inspektion auszunehmen.",
     "buffered.nothingIn": "nichts in {time}",
     "cut": "Getrennt nach {time}{close}",
     "cut.advice":

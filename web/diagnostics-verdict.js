@@ -231,10 +231,11 @@ const closeCode = (code, t) => (code === null || code === undefined ? "" : t("cl
  * when nothing) and `figures` (the measurements, for the table and the report), in the
  * translator's language.
  *
- * `context`: `{rung, idle, ports: {ws, wss}, heartbeatSecs, certificate, secureUrl}`; `idle`
- * for the idle check's results; the ports are as the browser reaches the server (null for a
- * rung not offered); `certificate` is what /rt/endpoints says wss serves (`development`,
- * `configured` or null) and `secureUrl` this server's https address.
+ * `context`: `{rung, idle, ports: {ws, wss}, heartbeatSecs, certificate, secureUrl, pageOrigin}`;
+ * `idle` for the idle check's results; the ports are as the browser reaches the server (null
+ * for a rung not offered); `certificate` is what /rt/endpoints says wss serves (`development`,
+ * `configured` or null), `secureUrl` this server's https address and `pageOrigin` this page's
+ * origin (`https://acd.example.com`).
  */
 export function describe(result, context, t = ENGLISH) {
   const { idle = false } = context;
@@ -257,7 +258,7 @@ export function describe(result, context, t = ENGLISH) {
     case "buffered":
       return {
         label: t(`buffered.${result.how}`, { received: result.received, expected: result.expected }),
-        advice: t("buffered.advice"),
+        advice: t(overTls(context) ? "buffered.tlsAdvice" : "buffered.advice"),
         figures: result.how === "held" ? t("buffered.nothingIn", { time: ms(result.waitedMs) }) : figures(result, t),
       };
     case "cut":
@@ -279,6 +280,18 @@ export function describe(result, context, t = ENGLISH) {
     default:
       throw new Error(`no description for ${result.status}`);
   }
+}
+
+/**
+ * Whether the rung's probe went over TLS: WSS always, SSE from a page opened over https (its
+ * probe is on the page's own origin). A page cannot read the certificate its connection got,
+ * so TLS inspection is named by its symptom: a stream held on its way over TLS was held by
+ * something that decrypted it, which a proxy that only tunnels https (CONNECT) cannot do. That
+ * is a TLS-inspecting proxy trusted by this computer, or a reverse proxy in front of acdhub that
+ * ends https there; acdhub itself never holds its streams.
+ */
+function overTls({ rung, pageOrigin = null }) {
+  return rung === "wss" || (rung === "sse" && Boolean(pageOrigin?.startsWith("https:")));
 }
 
 /** Why a rung was not tried (`not_offered`, `insecure`, `page_policy`), and what to do about it. */
@@ -323,12 +336,15 @@ function describeIdleCut(result, { heartbeatSecs }, t) {
   };
 }
 
-function describeBlocked(result, { rung, ports, certificate = null, secureUrl = null }, t) {
+function describeBlocked(result, { rung, ports, certificate = null, secureUrl = null, pageOrigin = null }, t) {
   // A browser that does not trust the server's certificate fails a wss connection at once,
   // before it opens, as a port that refuses does: a page sees the same error for both. The
   // server says which certificate it serves (/rt/endpoints), and only the built-in development
-  // one is known to be untrusted by every browser that was not set up for it.
-  if (rung === "wss" && result.how === "refused" && certificate === "development") {
+  // one is known to be untrusted by every browser that was not set up for it. A page that was
+  // itself opened from the wss listener's https address shows the browser trusts what that
+  // address presents (the server's certificate, or an inspecting proxy's): not the cause there.
+  const trustedHere = secureUrl !== null && pageOrigin !== null && originOf(secureUrl) === pageOrigin;
+  if (rung === "wss" && result.how === "refused" && certificate === "development" && !trustedHere) {
     const open = secureUrl ? t("blocked.certificateOpen", { url: secureUrl }) : "";
     return {
       label: t("blocked.certificate"),
@@ -349,6 +365,15 @@ function describeBlocked(result, { rung, ports, certificate = null, secureUrl = 
     poll: () => t("blocked.poll"),
   }[rung]();
   return { label, advice, figures: blockedFigures(result, t) };
+}
+
+/** The origin of an address (`https://host:port`), or null. */
+function originOf(address) {
+  try {
+    return new URL(address).origin;
+  } catch {
+    return null;
+  }
 }
 
 function blockedFigures(result, t) {

@@ -275,6 +275,7 @@ function context() {
     heartbeatSecs: check.endpoints?.heartbeat_secs ?? 25,
     certificate: check.endpoints?.certificate ?? null,
     secureUrl: check.endpoints?.wss ? check.endpoints.wss.replace(/^wss:/, "https:").replace(/\/ws$/, "/") : null,
+    pageOrigin: location.origin,
   };
 }
 

@@ -97,6 +97,29 @@ test("everything arriving only when the stream ends: buffered at the end", () =>
   assert.match(describe(result, { ...CONTEXT, rung: "sse" }).label, /only when the stream ended/);
 });
 
+test("a stream held over https names TLS inspection; over plain http, a proxy or scanner", () => {
+  const count = 20;
+  const interval = 250;
+  const result = classifyStream(streamProbe({ count, interval, delay: (i) => (count - 1 - i) * interval + 30 + i / 2 }));
+  assert.equal(result.status, "buffered");
+  // SSE from a page opened over https, and WSS, went over TLS: what held them had decrypted them.
+  const inspected = /^Likely TLS inspection: this stream came over https, so whatever held it had decrypted it/;
+  assert.match(describe(result, { ...CONTEXT, pageOrigin: "https://acd.example.com", rung: "sse" }).advice, inspected);
+  assert.match(describe(result, { ...CONTEXT, pageOrigin: "http://acd.example.com", rung: "wss" }).advice, inspected);
+  // SSE from an http page, and WS, did not: any proxy on the way may have held them.
+  for (const [pageOrigin, rung] of [["http://acd.example.com", "sse"], ["https://acd.example.com", "ws"], [undefined, "sse"]]) {
+    assert.equal(
+      describe(result, { ...CONTEXT, pageOrigin, rung }).advice,
+      "Something between you and the server holds event streams — exempt this host from TLS inspection or download scanning.",
+    );
+  }
+  const german = translator({ language: "de", locale: "de-DE", messages: DIAGNOSTICS_MESSAGES });
+  assert.match(
+    describe(result, { ...CONTEXT, pageOrigin: "https://acd.example.com", rung: "sse" }, german).advice,
+    /^Wahrscheinlich TLS-Inspektion: Dieser Stream kam über https/,
+  );
+});
+
 test("a stream that stops before its last tick and never ends: buffered (stalled)", () => {
   const probe = streamProbe({ count: 6, expected: 20 });
   probe.end = { at: probe.ticks.at(-1).arrivedAt + 10000, how: "timeout" };
@@ -138,6 +161,11 @@ test("nothing at all: blocked, and the advice names the port and the way round i
   assert.match(untrusted.advice, /Asking IT to open a port will most likely not help\./);
   const configured = describe(ws, { ...CONTEXT, certificate: "configured", rung: "wss" });
   assert.equal(configured.advice, "Something refuses secure WebSocket on port 443 — ask IT to allow WebSocket (wss) to this host.");
+  // A page opened from that https address shows the browser trusts what it presents there (the
+  // server's certificate, or an inspecting proxy's): a refused WSS is the port's then.
+  const fromThere = describe(ws, { ...onDevelopment, pageOrigin: "https://acd.example.com", rung: "wss" });
+  assert.equal(fromThere.label, "Blocked: the connection failed");
+  assert.equal(fromThere.advice, configured.advice);
 
   const silent = { ...refused, end: { at: refused.startedAt + 15000, how: "timeout" } };
   const result = classifyStream(silent);
