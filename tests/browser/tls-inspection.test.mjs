@@ -17,7 +17,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "./harness.mjs";
+import { screenshot, startServer } from "./harness.mjs";
 import { inspectedBrowser, startMitmproxy } from "./mitmproxy.mjs";
 import {
   PATIENCE,
@@ -193,6 +193,7 @@ test("the connection check behind mitmproxy holding responses: SSE buffered, and
   assert.match(check.rows.sse.text, /Likely TLS inspection: this stream came over https/);
   assert.match(check.report, /^SSE: Buffered.*\n.*\n {2}What to do: Likely TLS inspection/m);
   assert.equal(check.overall, "Your WebAgent will use: WSS");
+  await screenshot(check.page, "diagnostics-tls-inspection");
 });
 
 test("the connection check behind mitmproxy holding responses and refusing WebSocket, in German: WSS blocked (not the certificate), SSE held by TLS inspection", TEST, async (t) => {
