@@ -44,6 +44,14 @@ export class Ladder {
   #index = 0;
   /** The label of the rung that last worked here (this page, or an earlier load). */
   #home = null;
+  /**
+   * `#home` came from an earlier load and no rung has worked on this one yet: the network may
+   * have changed since (another office, a proxy now), so the remembered rung is not trusted to
+   * be the best that works.
+   */
+  #unproven = false;
+  /** A rung passed over on this round's walk down (the remembered one, which just failed). */
+  #skip = null;
   #forced;
   #store;
   #key;
@@ -59,6 +67,7 @@ export class Ladder {
     this.#store = this.#forced ? null : store;
     this.#key = key;
     this.#home = this.#remembered();
+    this.#unproven = this.#home !== null;
     if (transports) this.#index = this.homeIndex();
   }
 
@@ -125,13 +134,25 @@ export class Ladder {
    * A link on rung `index` never greeted: the next rung down is tried at once (true). When it
    * was the last, the round is over (false): the next one starts, after the backoff, from the
    * rung that last worked, with the endpoints asked afresh if they came from the server (it
-   * may come back with other ports).
+   * may come back with other ports). The rung remembered from an earlier load failing before
+   * any worked on this one is the exception: the walk starts again from the best rung, passing
+   * over that one, because a better rung may work on the network the page is on now (a proxy
+   * that refuses plain WebSocket but tunnels WSS, where an earlier load had WS).
    */
   downFrom(index) {
-    if (index + 1 < this.#rungs.length) {
-      this.#index = index + 1;
+    if (this.#unproven && index > 0 && index === this.homeIndex()) {
+      this.#unproven = false;
+      this.#skip = index;
+      this.#index = 0;
       return true;
     }
+    let next = index + 1;
+    if (next === this.#skip) next++;
+    if (next < this.#rungs.length) {
+      this.#index = next;
+      return true;
+    }
+    this.#skip = null;
     if (this.#explicit) this.#index = this.homeIndex();
     else this.#rungs = null;
     return false;
@@ -140,6 +161,8 @@ export class Ladder {
   /** Remembers `label` as the rung that works here, for this page and the next load. */
   remember(label) {
     this.#home = label;
+    this.#unproven = false;
+    this.#skip = null;
     try {
       this.#store?.setItem(this.#key, label);
     } catch {

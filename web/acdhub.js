@@ -16,8 +16,10 @@
 //   over the best one that gets through from here: WSS, WS, Server-Sent Events, long-polling
 //   (protocol.md, The fallback ladder). A rung that fails, or gives no `hello` within 5 s, is
 //   given up for the next one down at once. The rung that worked is remembered (localStorage)
-//   and tried first on the next page load; while on a lower rung the client tries the better
-//   ones in the background every 10 minutes and moves up, with a resume, when one works.
+//   and tried first on the next page load (if it fails there before any rung worked, the
+//   walk starts over from WSS, passing it: the network may have changed); while on a lower
+//   rung the client tries the better ones in the background every 10 minutes and moves up,
+//   with a resume, when one works.
 //   A link that drops after it worked is retried on the same rung, after the backoff: a server
 //   restart must not push a page down the ladder. Only when that retry fails does the walk
 //   down begin again; when no rung gets through, the client waits (backoff) and starts over

@@ -489,6 +489,34 @@ test("the ladder walks down past a rung that fails and one that gives no hello w
   unstored.client.stop();
 });
 
+test("a remembered rung that fails on a later load, before any worked there, sends the walk back to the best rung, past the one that failed", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  // An earlier load got through on WS; now a proxy refuses plain WebSocket and tunnels WSS.
+  const rungs = memoryStore();
+  rungs.setItem("acdhub.rung", "ws");
+  const wss = scripted({ label: "wss" });
+  const ws = scripted({ label: "ws", mode: "refuse" });
+  const sse = scripted({ label: "sse" });
+  const { client, seen } = await liveClient([wss, ws, sse], { rungStore: rungs });
+  await answerAuth(wss.connections[0]);
+  assert.equal(client.state, State.LIVE);
+  assert.equal(client.rung, "wss", "not SSE, below the rung that failed, for ten minutes");
+  assert.deepEqual(seen.states.filter((s) => s.state === State.CONNECTING).map((s) => s.rung), ["ws", "wss"]);
+  assert.deepEqual([wss.connections.length, ws.connections.length, sse.connections.length], [1, 1, 0]);
+  assert.equal(rungs.getItem("acdhub.rung"), "wss");
+  client.stop();
+
+  // Where WSS fails too, the walk from the top passes over the rung that just failed.
+  rungs.setItem("acdhub.rung", "ws");
+  wss.mode = "refuse";
+  const next = await liveClient([wss, ws, sse], { rungStore: rungs });
+  await answerAuth(sse.connections[0]);
+  assert.equal(next.client.rung, "sse");
+  assert.deepEqual(next.seen.states.filter((s) => s.state === State.CONNECTING).map((s) => s.rung), ["ws", "wss", "sse"]);
+  assert.equal(rungs.getItem("acdhub.rung"), "sse");
+  next.client.stop();
+});
+
 test("a drop on a working rung retries that rung after the backoff before walking down; with no rung through, it starts over from the one that worked", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const ws = scripted({ label: "ws" });
