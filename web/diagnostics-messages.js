@@ -111,6 +111,8 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "blocked.wss": "Something refuses secure WebSocket on port {port} — ask IT to allow WebSocket (wss) to this host.",
     "blocked.wsOrHttps": "Something refuses WebSocket on port {ws} — use https (port {wss}), or ask IT to allow WebSocket to this host.",
     "blocked.ws": "Something refuses WebSocket on port {ws} — ask IT to allow WebSocket to this host.",
+    "blocked.wsByProxy":
+      "WebSocket on port {ws} is blocked by a proxy; secure WebSocket on {wss} works, and the WebAgent uses it. Ask IT to keep secure WebSocket (wss) to this host on port {wss} allowed through the proxy; plain WebSocket on port {ws} is not needed.",
     "blocked.sse": "Something refuses event streams from this host — ask IT to allow text/event-stream responses from it.",
     "blocked.poll": "This browser cannot send requests to the server — check the proxy settings, or ask IT to allow this host.",
     "blocked.gaveUp": "gave up after {time}",
@@ -123,6 +125,7 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "report.browser": "Browser: {value}",
     "report.server": "Server: {value}",
     "report.endpoints": "Endpoints: {value}",
+    "report.proxy": "Proxy (Via): {value}",
     "report.check": "Check: {ticks} messages {interval} ms apart per stream; {polls} long-polls of {wait} ms",
     "report.todo": "  What to do: {advice}",
     "report.idle": "Idle connection held for {secs} s:",
@@ -246,6 +249,8 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "blocked.wsOrHttps":
       "Etwas lehnt WebSocket auf Port {ws} ab — verwenden Sie https (Port {wss}) oder bitten Sie die IT, WebSocket zu diesem Host zu erlauben.",
     "blocked.ws": "Etwas lehnt WebSocket auf Port {ws} ab — bitten Sie die IT, WebSocket zu diesem Host zu erlauben.",
+    "blocked.wsByProxy":
+      "WebSocket auf Port {ws} wird von einem Proxy blockiert; sicheres WebSocket auf {wss} funktioniert, und der WebAgent verwendet es. Bitten Sie die IT, sicheres WebSocket (wss) zu diesem Host auf Port {wss} über den Proxy weiterhin zu erlauben; unverschlüsseltes WebSocket auf Port {ws} wird nicht gebraucht.",
     "blocked.sse": "Etwas lehnt Event-Streams von diesem Host ab — bitten Sie die IT, Antworten vom Typ text/event-stream von ihm zu erlauben.",
     "blocked.poll":
       "Dieser Browser kann keine Anfragen an den Server senden — prüfen Sie die Proxy-Einstellungen oder bitten Sie die IT, diesen Host zu erlauben.",
@@ -259,6 +264,7 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "report.browser": "Browser: {value}",
     "report.server": "Server: {value}",
     "report.endpoints": "Endpunkte: {value}",
+    "report.proxy": "Proxy (Via): {value}",
     "report.check": "Prüfung: {ticks} Nachrichten im Abstand von {interval} ms pro Stream; {polls} Long-Polls zu {wait} ms",
     "report.todo": "  Was tun: {advice}",
     "report.idle": "Ruhende Verbindung {secs} s lang gehalten:",

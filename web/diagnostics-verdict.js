@@ -231,11 +231,13 @@ const closeCode = (code, t) => (code === null || code === undefined ? "" : t("cl
  * when nothing) and `figures` (the measurements, for the table and the report), in the
  * translator's language.
  *
- * `context`: `{rung, idle, ports: {ws, wss}, heartbeatSecs, certificate, secureUrl, pageOrigin}`;
- * `idle` for the idle check's results; the ports are as the browser reaches the server (null
- * for a rung not offered); `certificate` is what /rt/endpoints says wss serves (`development`,
- * `configured` or null), `secureUrl` this server's https address and `pageOrigin` this page's
- * origin (`https://acd.example.com`).
+ * `context`: `{rung, idle, ports: {ws, wss}, heartbeatSecs, certificate, secureUrl, pageOrigin,
+ * proxy, wssWorks}`; `idle` for the idle check's results; the ports are as the browser reaches
+ * the server (null for a rung not offered); `certificate` is what /rt/endpoints says wss serves
+ * (`development`, `configured` or null), `secureUrl` this server's https address and
+ * `pageOrigin` this page's origin (`https://acd.example.com`); `proxy` the `Via` header the
+ * server's answers came with (a proxy on the way names itself there), or null; `wssWorks`
+ * whether the quick check found WSS usable.
  */
 export function describe(result, context, t = ENGLISH) {
   const { idle = false } = context;
@@ -336,7 +338,11 @@ function describeIdleCut(result, { heartbeatSecs }, t) {
   };
 }
 
-function describeBlocked(result, { rung, ports, certificate = null, secureUrl = null, pageOrigin = null }, t) {
+function describeBlocked(
+  result,
+  { rung, ports, certificate = null, secureUrl = null, pageOrigin = null, proxy = null, wssWorks = false },
+  t,
+) {
   // A browser that does not trust the server's certificate fails a wss connection at once,
   // before it opens, as a port that refuses does: a page sees the same error for both. The
   // server says which certificate it serves (/rt/endpoints), and only the built-in development
@@ -359,8 +365,13 @@ function describeBlocked(result, { rung, ports, certificate = null, secureUrl = 
   const port = (value) => String(value);
   const advice = {
     wss: () => t("blocked.wss", { port: port(ports.wss) }),
-    ws: () =>
-      ports.wss !== null ? t("blocked.wsOrHttps", { ws: port(ports.ws), wss: port(ports.wss) }) : t("blocked.ws", { ws: port(ports.ws) }),
+    ws: () => {
+      if (ports.wss === null) return t("blocked.ws", { ws: port(ports.ws) });
+      // Behind a proxy (it named itself in Via) that refuses plain WebSocket and passes WSS, as
+      // squid's default rules do (CONNECT to the TLS port only): the WebAgent is fine on WSS.
+      if (proxy && wssWorks) return t("blocked.wsByProxy", { ws: port(ports.ws), wss: port(ports.wss) });
+      return t("blocked.wsOrHttps", { ws: port(ports.ws), wss: port(ports.wss) });
+    },
     sse: () => t("blocked.sse"),
     poll: () => t("blocked.poll"),
   }[rung]();
@@ -398,6 +409,7 @@ export function reportText(check, t = ENGLISH) {
     t("report.browser", { value: check.userAgent }),
     t("report.server", { value: check.server }),
     t("report.endpoints", { value: check.endpoints }),
+    ...(context.proxy ? [t("report.proxy", { value: context.proxy })] : []),
     t("report.check", {
       ticks: String(settings.ticks),
       interval: String(settings.interval),

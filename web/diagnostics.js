@@ -52,6 +52,8 @@ const newCheck = () => ({
   endpoints: null,
   /** Why /rt/endpoints could not be read (then this page's own address is tested), or null. */
   endpointsError: null,
+  /** The Via header /rt/endpoints' answer came with: a proxy on the way names itself there. */
+  proxy: null,
   /** What each rung's probe saw, by rung; a rung still running has none. */
   probes: {},
   /** The same for the idle check; null until it is asked for. */
@@ -75,9 +77,11 @@ function originOf(address) {
 // --- Where the rungs are --------------------------------------------------------------------
 
 async function loadEndpoints() {
+  check.proxy = null;
   try {
     const response = await fetch("/rt/endpoints", { cache: "no-store" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    check.proxy = response.headers.get("via");
     check.endpoints = await response.json();
     check.endpointsError = null;
   } catch (error) {
@@ -271,6 +275,8 @@ function results(probes, idle) {
 
 function context() {
   return {
+    proxy: check.proxy,
+    wssWorks: Boolean(check.probes.wss && resultOf("wss", check.probes.wss, false).usable),
     ports: { ws: portOf(check.endpoints?.ws), wss: portOf(check.endpoints?.wss) },
     heartbeatSecs: check.endpoints?.heartbeat_secs ?? 25,
     certificate: check.endpoints?.certificate ?? null,

@@ -174,6 +174,22 @@ test("nothing at all: blocked, and the advice names the port and the way round i
   assert.equal(describe(result, { ...onDevelopment, rung: "wss" }).label, "Blocked: nothing arrived in 15 s");
 });
 
+test("behind a proxy (it named itself in Via) that refuses plain WebSocket while WSS works: the advice says so, and what to ask IT", () => {
+  const refused = { ...streamProbe({ count: 0, expected: 20 }), openedAt: null };
+  refused.end = { at: refused.startedAt + 3, how: "refused", code: 1006 };
+  const ws = classifyStream(refused);
+  const proxied = { ...CONTEXT, proxy: "1.1 proxy.example.com (squid/5.7)", wssWorks: true, rung: "ws" };
+  assert.equal(
+    describe(ws, proxied).advice,
+    "WebSocket on port 80 is blocked by a proxy; secure WebSocket on 443 works, and the WebAgent uses it. Ask IT to keep secure WebSocket (wss) to this host on port 443 allowed through the proxy; plain WebSocket on port 80 is not needed.",
+  );
+  const de = translator({ language: "de", locale: "de-DE", messages: DIAGNOSTICS_MESSAGES });
+  assert.match(describe(ws, proxied, de).advice, /^WebSocket auf Port 80 wird von einem Proxy blockiert; sicheres WebSocket auf 443 funktioniert/);
+  // No proxy seen, or WSS failing too: the page does not claim a proxy is the cause.
+  assert.match(describe(ws, { ...proxied, proxy: null }).advice, /^Something refuses WebSocket on port 80 — use https/);
+  assert.match(describe(ws, { ...proxied, wssWorks: false }).advice, /^Something refuses WebSocket on port 80 — use https/);
+});
+
 test("connected but nothing came through: something holds the stream", () => {
   const probe = streamProbe({ count: 0, expected: 20 });
   probe.end = { at: probe.startedAt + 15000, how: "timeout" };
