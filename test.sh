@@ -20,6 +20,9 @@ step "system packages"
 # nginx) as the proxy the tests put in front of the server. The tests run their own nginx, as
 # this user, on ports they pick; never the system's service. e2fsprogs (mkfs.ext4, e2fsck) and
 # util-linux (findmnt, mount's loop devices) for the disk that turns read-only under the server.
+# squid (Debian's squid) as the browser's forward proxy (tests/browser/squid.test.mjs): the tests
+# run their own squid, in the foreground, on ports they pick (as root it runs as Debian's `proxy`
+# user, since squid refuses root); never the system's service.
 # Firefox ESR (Debian's firefox-esr) for the pages' tests in a second engine: playwright-core
 # cannot drive a stock Firefox, so tests/browser/firefox.test.mjs drives it over WebDriver with
 # geckodriver (built below).
@@ -30,6 +33,8 @@ command -v firefox-esr >/dev/null || need+=(firefox-esr)
 command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
 nginx=$(command -v nginx || echo /usr/sbin/nginx) # /usr/sbin is not on every user's PATH
 [ -x "$nginx" ] || need+=(nginx)
+squid=$(command -v squid || echo /usr/sbin/squid)
+[ -x "$squid" ] || need+=(squid)
 command -v mkfs.ext4 >/dev/null && command -v e2fsck >/dev/null || need+=(e2fsprogs)
 command -v findmnt >/dev/null || need+=(util-linux)
 # tests/tools/package.rs: dpkg-deb reads the .deb, systemd-analyze verifies its unit, strip.
@@ -60,6 +65,12 @@ if ((${#need[@]})); then
         # it from starting at boot.
         $sudo systemctl disable --now nginx 2>/dev/null || $sudo "$nginx" -s quit
     fi
+    if [[ " ${need[*]} " == *" squid "* ]]; then
+        # Likewise Debian's squid starts a system squid on 3128 where services may start: stop it,
+        # and keep it from starting at boot.
+        $sudo systemctl disable --now squid 2>/dev/null || true
+        if [ -s /run/squid.pid ]; then $sudo "$squid" -k shutdown 2>/dev/null || true; fi
+    fi
 fi
 promtool --version | head -1
 chromium --version
@@ -67,6 +78,7 @@ firefox-esr --version
 node --version
 "$nginx" -v
 mitmdump --version | sed -n 1p
+"$squid" -v | sed -n 1p
 "$natsd" --version
 
 step "cargo-deb (tests/tools/package.rs builds the .deb with it)"

@@ -164,7 +164,7 @@ export function freePort() {
   });
 }
 
-/** nginx could not bind its port: someone else took it after freePort released it. */
+/** A proxy (nginx, squid) could not bind its port: someone else took it after freePort released it. */
 export class PortTaken extends Error {}
 
 /**
@@ -175,10 +175,18 @@ export class PortTaken extends Error {}
  * finds it taken; with `port`, a taken port rejects with PortTaken. Resolves once nginx answers
  * HTTP, with `{url, port, log(), stop()}`; stop() ends nginx and removes the folder.
  */
-export async function startNginx({ config: serverBlocks, port = null }) {
+export function startNginx({ config: serverBlocks, port = null }) {
+  return onFreePort((free) => startNginxOn(serverBlocks, free), port);
+}
+
+/**
+ * `start(port)`, or without `port` `start` on a port freePort picks, picked again (up to five
+ * times) when `start` finds another process took it first (PortTaken).
+ */
+export async function onFreePort(start, port = null) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startNginxOn(serverBlocks, port ?? (await freePort()));
+      return await start(port ?? (await freePort()));
     } catch (error) {
       if (!(error instanceof PortTaken) || port !== null || attempt === 5) throw error;
     }
@@ -222,25 +230,42 @@ ${serverBlocks(port)}
       return stderr;
     }
   };
-  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit({ code, signal })));
-  const remove = () => rmSync(prefix, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  const url = `http://127.0.0.1:${port}`;
+  return runningProxy({
+    name: "nginx",
+    child,
+    port,
+    server: /^nginx/,
+    log,
+    taken: (text) => /Address already in use/.test(text),
+    remove: () => rmSync(prefix, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
+  });
+}
 
-  // Until it answers: any HTTP response from an nginx will do, a proxy's 502 included. One that
-  // answers while ours is still trying to bind (it retries for a while) is someone else's.
+/**
+ * A proxy a test started in the foreground as `child` (nginx, squid), once it answers HTTP on
+ * 127.0.0.1:`port` with a Server header that matches `server`. `log()` is what it wrote so far;
+ * `taken(text)` whether that says another process has the port (then this rejects with
+ * PortTaken); `remove()` deletes what it wrote, once it has exited. Resolves with `{url, port,
+ * log, stop()}`; stop() is a fast shutdown (SIGTERM), then `remove()`. Call it right after the
+ * spawn, so that an early exit is seen.
+ */
+export async function runningProxy({ name, child, port, server, log, taken, remove }) {
+  const exited = new Promise((resolveExit) => child.on("exit", (code, signal) => resolveExit({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  // Until it answers: any HTTP response from it will do, an error page included. One that
+  // answers while ours is still trying to bind (nginx retries for a while) is someone else's.
   const deadline = Date.now() + 30000;
   let running = true;
   void exited.then(() => (running = false));
-  const taken = (text = log()) => /Address already in use/.test(text);
   for (;;) {
-    if ((await answeredByNginx(url)) && running && !taken()) break;
-    if (!running || taken() || Date.now() > deadline) {
+    if ((await answeredBy(url, server)) && running && !taken(log())) break;
+    if (!running || taken(log()) || Date.now() > deadline) {
       if (running) child.kill("SIGKILL");
       await exited;
       const text = log();
       remove();
       if (taken(text)) throw new PortTaken(`port ${port} was taken:\n${text}`);
-      throw new Error(`nginx did not start on port ${port}:\n${text}`);
+      throw new Error(`${name} did not start on port ${port}:\n${text}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -248,7 +273,6 @@ ${serverBlocks(port)}
     url,
     port,
     log,
-    /** Fast shutdown (SIGTERM); then nginx's folder goes. */
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const result = await exited;
@@ -258,12 +282,12 @@ ${serverBlocks(port)}
   };
 }
 
-/** Whether an HTTP GET of `url` gets a response from nginx (its Server header says so). */
-function answeredByNginx(url) {
+/** Whether an HTTP GET of `url` gets a response whose Server header matches `server`. */
+function answeredBy(url, server) {
   return new Promise((resolveAnswer) => {
     const probe = request(url, { method: "GET", timeout: 2000 }, (response) => {
       response.resume();
-      resolveAnswer(/^nginx/.test(response.headers.server ?? ""));
+      resolveAnswer(server.test(response.headers.server ?? ""));
     });
     probe.on("timeout", () => probe.destroy());
     probe.on("error", () => resolveAnswer(false));

@@ -2,8 +2,9 @@
 // startNginx), configured as the proxies and firewalls of protocol.md ("Through proxies and
 // firewalls") behave, each line saying what it imitates. Shared by proxy.test.mjs (the ladder
 // behind each) and conversations.test.mjs (conversations on the rungs they leave). Then the
-// WebAgent watched on its way down the ladder behind a proxy, and the proof that it missed no
-// event there: proxy.test.mjs's and tls-inspection.test.mjs's (behind mitmproxy).
+// WebAgent watched on its way down the ladder behind a proxy, the proof that it missed no event
+// there, and the watch of idle pages: proxy.test.mjs's, tls-inspection.test.mjs's (behind
+// mitmproxy) and squid.test.mjs's (behind a forward proxy).
 
 import assert from "node:assert/strict";
 import { PortTaken, freePort, signIn, startNginx, startServer, watchClient, watchErrors } from "./harness.mjs";
@@ -144,7 +145,8 @@ export const agentState = (page, name) =>
 
 /**
  * The errors a page may log on its way down the ladder: the browser's own notes of the
- * WebSocket rungs that failed (a reset connection, an upgrade answered 400 or 403).
+ * WebSocket rungs that failed (a reset connection, an upgrade answered 400 or 403, a tunnel a
+ * forward proxy refused).
  */
 export const unexpected = (errors) => errors.filter((e) => !e.startsWith("console: WebSocket connection to"));
 
@@ -219,4 +221,37 @@ export async function ladderEnd(agent) {
   const live = states.find((s) => s.state === "live" && s.rung === rung);
   assert.ok(live, `the page went live on ${rung}: ${JSON.stringify(states)}`);
   return { rung, fromLoadMs: live.at - loadedAt, fromStartMs: live.at - states[0].at };
+}
+
+/**
+ * Watches idle WebAgent pages (`{rung: agent}`, each from openAgent, live on that rung) from
+ * now on: every link they open (a WebSocket, an SSE stream, a long-poll link's first poll,
+ * which has no `next`), every state change and every event. `assertStayedLive()` asserts that
+ * there were none: each page still live on its rung, no event, no reconnection.
+ */
+export async function watchQuiet(pages) {
+  const opened = { ws: 0, sse: 0, poll: 0 };
+  const before = {};
+  for (const [rung, agent] of Object.entries(pages)) {
+    agent.page.on("websocket", () => opened.ws++);
+    agent.page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === "/rt/sse") opened.sse++;
+      if (url.pathname === "/rt/poll" && !url.searchParams.has("next")) opened.poll++;
+    });
+    before[rung] = await agent.seen();
+  }
+  return {
+    async assertStayedLive() {
+      for (const [rung, agent] of Object.entries(pages)) {
+        const { states, deliveries } = await agent.seen();
+        assert.equal(deliveries.length, before[rung].deliveries.length, `no event came to the ${rung} page: it was idle`);
+        assert.deepEqual(states.slice(before[rung].states.length), [], `the ${rung} page stayed live: ${JSON.stringify(states)}`);
+        assert.equal(states.at(-1).state, "live");
+        assert.equal(await rungOf(agent), rung);
+        assert.deepEqual(unexpected(agent.errors), []);
+      }
+      assert.deepEqual(opened, { ws: 0, sse: 0, poll: 0 }, "no reconnection");
+    },
+  };
 }

@@ -21,6 +21,7 @@ import {
   rungsTried,
   takeCalls,
   unexpected,
+  watchQuiet,
 } from "./proxies.mjs";
 
 /** A browser for one test, closed after it. */
@@ -157,14 +158,7 @@ sse_keepalive_secs = 4
   }
   await pages.ws.page.getByRole("button", { name: "Log in" }).click();
   for (const agent of Object.values(pages)) await agentState(agent.page, "not_ready");
-  // Every WebSocket and every SSE stream the pages open from now on.
-  const opened = { ws: 0, sse: 0 };
-  for (const agent of Object.values(pages)) {
-    agent.page.on("websocket", () => opened.ws++);
-    agent.page.on("request", (r) => new URL(r.url()).pathname === "/rt/sse" && opened.sse++);
-  }
-  const before = {};
-  for (const [rung, agent] of Object.entries(pages)) before[rung] = await agent.seen();
+  const quiet = await watchQuiet(pages);
 
   // The proxy does kill an idle connection: the diagnostics' idle probe, one tick, then silence
   // longer than the proxy's timeout, is cut before its last tick.
@@ -174,15 +168,7 @@ sse_keepalive_secs = 4
 
   const probe = await idleProbe;
   assert.equal(probe.ticks, 1, `the idle probe was cut by the proxy: ${probe.text}`);
-  for (const [rung, agent] of Object.entries(pages)) {
-    const { states, deliveries } = await agent.seen();
-    assert.equal(deliveries.length, before[rung].deliveries.length, `no event came to the ${rung} page: it was idle`);
-    assert.deepEqual(states.slice(before[rung].states.length), [], `the ${rung} page stayed live: ${JSON.stringify(states)}`);
-    assert.equal(states.at(-1).state, "live");
-    assert.equal(await rungOf(agent), rung);
-    assert.deepEqual(unexpected(agent.errors), []);
-  }
-  assert.deepEqual(opened, { ws: 0, sse: 0 }, "no reconnection");
+  await quiet.assertStayedLive();
 });
 
 /** Reads an SSE stream from `url` to its end: how many `tick` messages came, and the text. */
