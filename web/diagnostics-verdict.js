@@ -366,10 +366,11 @@ function describeBlocked(
   const advice = {
     wss: () => t("blocked.wss", { port: port(ports.wss) }),
     ws: () => {
-      if (ports.wss === null) return t("blocked.ws", { ws: port(ports.ws) });
+      // https is a way round only where WSS gets through.
+      if (ports.wss === null || !wssWorks) return t("blocked.ws", { ws: port(ports.ws) });
       // Behind a proxy (it named itself in Via) that refuses plain WebSocket and passes WSS, as
       // squid's default rules do (CONNECT to the TLS port only): the WebAgent is fine on WSS.
-      if (proxy && wssWorks) return t("blocked.wsByProxy", { ws: port(ports.ws), wss: port(ports.wss) });
+      if (proxy) return t("blocked.wsByProxy", { ws: port(ports.ws), wss: port(ports.wss) });
       return t("blocked.wsOrHttps", { ws: port(ports.ws), wss: port(ports.wss) });
     },
     sse: () => t("blocked.sse"),

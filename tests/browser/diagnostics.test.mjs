@@ -145,11 +145,16 @@ test("nothing at all: blocked, and the advice names the port and the way round i
   const ws = classifyStream(refused);
   assert.equal(ws.status, "blocked");
   assert.equal(ws.usable, false);
-  const text = describe(ws, { ...CONTEXT, rung: "ws" });
+  const text = describe(ws, { ...CONTEXT, wssWorks: true, rung: "ws" });
   assert.equal(text.label, "Blocked: the connection failed");
   assert.equal(
     text.advice,
     "Something refuses WebSocket on port 80 — use https (port 443), or ask IT to allow WebSocket to this host.",
+  );
+  // Where WSS does not get through either, https is no way round.
+  assert.equal(
+    describe(ws, { ...CONTEXT, wssWorks: false, rung: "ws" }).advice,
+    "Something refuses WebSocket on port 80 — ask IT to allow WebSocket to this host.",
   );
 
   // The same failure on WSS from a server on the development certificate: likely the browser
@@ -187,7 +192,7 @@ test("behind a proxy (it named itself in Via) that refuses plain WebSocket while
   assert.match(describe(ws, proxied, de).advice, /^WebSocket auf Port 80 wird von einem Proxy blockiert; sicheres WebSocket auf 443 funktioniert/);
   // No proxy seen, or WSS failing too: the page does not claim a proxy is the cause.
   assert.match(describe(ws, { ...proxied, proxy: null }).advice, /^Something refuses WebSocket on port 80 — use https/);
-  assert.match(describe(ws, { ...proxied, wssWorks: false }).advice, /^Something refuses WebSocket on port 80 — use https/);
+  assert.match(describe(ws, { ...proxied, wssWorks: false }).advice, /^Something refuses WebSocket on port 80 — ask IT/);
 });
 
 test("connected but nothing came through: something holds the stream", () => {
