@@ -104,6 +104,9 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "blocked.certificateAdvice":
       "This server runs on acdhub's built-in development certificate, which browsers refuse unless they trust its test CA; that fails secure WebSocket at once, just like a blocked port. To check, {open}ask the acdhub administrator to install a certificate your computers trust ([server] tls_certificate). Asking IT to open a port will most likely not help.",
     "blocked.certificateOpen": "open {url} in this browser once to see its warning, or ",
+    "blocked.proxyOrCertificate": "Blocked: the proxy refused the tunnel, or the browser does not trust the server's certificate",
+    "blocked.proxyOrCertificateAdvice":
+      "A proxy is between this browser and the server, and this server runs on acdhub's built-in development certificate: a tunnel the proxy refuses and a certificate the browser refuses fail secure WebSocket alike, at once, and a page cannot tell which. Ask IT to let the proxy tunnel (CONNECT) to this host on port {port}; and {open}ask the acdhub administrator to install a certificate your computers trust ([server] tls_certificate).",
     "blocked.failed": "Blocked: the connection failed",
     "blocked.timeout": "Blocked: nothing arrived in {time}",
     "blocked.closed": "Blocked: closed before anything came through{close}",
@@ -241,6 +244,9 @@ export const DIAGNOSTICS_MESSAGES = Object.freeze({
     "blocked.certificateAdvice":
       "Dieser Server läuft mit dem eingebauten Entwicklungszertifikat von acdhub, das Browser ablehnen, solange sie seiner Test-CA nicht vertrauen; damit scheitert sicheres WebSocket sofort, genau wie an einem blockierten Port. Um das zu prüfen, {open}bitten Sie den acdhub-Administrator, ein Zertifikat zu installieren, dem Ihre Computer vertrauen ([server] tls_certificate). Die IT um das Öffnen eines Ports zu bitten, hilft höchstwahrscheinlich nicht.",
     "blocked.certificateOpen": "öffnen Sie {url} einmal in diesem Browser, um seine Warnung zu sehen, oder ",
+    "blocked.proxyOrCertificate": "Blockiert: Der Proxy hat den Tunnel abgelehnt, oder der Browser vertraut dem Zertifikat des Servers nicht",
+    "blocked.proxyOrCertificateAdvice":
+      "Zwischen diesem Browser und dem Server ist ein Proxy, und dieser Server läuft mit dem eingebauten Entwicklungszertifikat von acdhub: Ein Tunnel, den der Proxy ablehnt, und ein Zertifikat, das der Browser ablehnt, lassen sicheres WebSocket gleich scheitern, sofort, und eine Seite kann nicht erkennen, was davon. Bitten Sie die IT, den Proxy zu diesem Host auf Port {port} tunneln zu lassen (CONNECT); und {open}bitten Sie den acdhub-Administrator, ein Zertifikat zu installieren, dem Ihre Computer vertrauen ([server] tls_certificate).",
     "blocked.failed": "Blockiert: Die Verbindung ist fehlgeschlagen",
     "blocked.timeout": "Blockiert: In {time} kam nichts an",
     "blocked.closed": "Blockiert: geschlossen, bevor etwas durchkam{close}",

@@ -352,6 +352,14 @@ function describeBlocked(
   const trustedHere = secureUrl !== null && pageOrigin !== null && originOf(secureUrl) === pageOrigin;
   if (rung === "wss" && result.how === "refused" && certificate === "development" && !trustedHere) {
     const open = secureUrl ? t("blocked.certificateOpen", { url: secureUrl }) : "";
+    // Behind a proxy that names itself (Via), a tunnel it refuses fails the same way: say both.
+    if (proxy) {
+      return {
+        label: t("blocked.proxyOrCertificate"),
+        advice: t("blocked.proxyOrCertificateAdvice", { port: String(ports.wss), open }),
+        figures: blockedFigures(result, t),
+      };
+    }
     return {
       label: t("blocked.certificate"),
       advice: t("blocked.certificateAdvice", { open }),

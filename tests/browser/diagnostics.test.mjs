@@ -193,6 +193,15 @@ test("behind a proxy (it named itself in Via) that refuses plain WebSocket while
   // No proxy seen, or WSS failing too: the page does not claim a proxy is the cause.
   assert.match(describe(ws, { ...proxied, proxy: null }).advice, /^Something refuses WebSocket on port 80 — use https/);
   assert.match(describe(ws, { ...proxied, wssWorks: false }).advice, /^Something refuses WebSocket on port 80 — ask IT/);
+
+  // WSS refused behind that proxy, on the development certificate: the proxy's refused tunnel
+  // and the refused certificate look alike, so both are named, with both remedies.
+  const onDevelopment = { ...proxied, certificate: "development", secureUrl: "https://acd.example.com/", rung: "wss" };
+  const either = describe(ws, onDevelopment);
+  assert.equal(either.label, "Blocked: the proxy refused the tunnel, or the browser does not trust the server's certificate");
+  assert.match(either.advice, /Ask IT to let the proxy tunnel \(CONNECT\) to this host on port 443; and open https:\/\/acd\.example\.com\/ in this browser once/);
+  assert.match(describe(ws, onDevelopment, de).label, /^Blockiert: Der Proxy hat den Tunnel abgelehnt/);
+  assert.equal(describe(ws, { ...onDevelopment, proxy: null }).label, "Blocked: the browser does not trust the server's certificate (likely)");
 });
 
 test("connected but nothing came through: something holds the stream", () => {

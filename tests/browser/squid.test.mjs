@@ -274,9 +274,9 @@ test("squid's default rules as they come (CONNECT to 443 only, the server's wss 
   assert.deepEqual(unexpected(agent.errors), []);
 
   // The connection check there: both WebSockets blocked, the WebAgent on SSE, and no advice to
-  // use https, which is refused as well. (On the development certificate it calls the WSS
-  // failure the certificate's, likely: a tunnel the proxy refuses fails the page's WebSocket
-  // at once, as a certificate the browser refuses does, and the page cannot tell the two apart.)
+  // use https, which is refused as well. On the development certificate the WSS failure is the
+  // proxy's refused tunnel or the refused certificate: they fail the page's WebSocket alike, at
+  // once, and the page, seeing squid's Via, names both.
   const check = await browser.newPage();
   const startedAt = Date.now();
   await check.goto(`${server.http}/diagnostics?${QUICK}`);
@@ -286,6 +286,9 @@ test("squid's default rules as they come (CONNECT to 443 only, the server's wss 
   t.diagnostic(`the connection check through squid: "${overall}" after ${seconds(Date.now() - startedAt)}; WSS: "${wssRow}"`);
   assert.deepEqual(await verdicts(check), { wss: "blocked", ws: "blocked", sse: "works", poll: "works" });
   assert.equal(overall, "Your WebAgent will use: SSE");
+  assert.equal(wssRow, "Blocked: the proxy refused the tunnel, or the browser does not trust the server's certificate");
+  const wssAdvice = await check.locator("[data-role=results] tr[data-rung=wss]").innerText();
+  assert.ok(wssAdvice.includes(`Ask IT to let the proxy tunnel (CONNECT) to this host on port ${server.ports.wss}`), wssAdvice);
   const wsRow = await check.locator("[data-role=results] tr[data-rung=ws]").innerText();
   assert.ok(wsRow.includes(`Something refuses WebSocket on port ${server.ports.ws} — ask IT to allow WebSocket to this host.`), wsRow);
 });
