@@ -174,7 +174,12 @@ mod tests {
     fn a_kept_id_is_inline_up_to_a_uuid_and_shared_beyond_and_its_text_either_way() {
         let uuid = CallId::new("0b5c3c8e-7f1a-4e2b-9a51-3d1f2c4b6a70");
         let long = CallId::new("x".repeat(INLINE_ID + 1));
-        for id in [CallId::new(""), CallId::new("c1"), uuid.clone(), long.clone()] {
+        for id in [
+            CallId::new(""),
+            CallId::new("c1"),
+            uuid.clone(),
+            long.clone(),
+        ] {
             let kept = KeptId::from(&id);
             assert_eq!(kept.as_str(), id.as_str());
             assert_eq!(kept.to_string(), id.as_str());
@@ -204,7 +209,10 @@ mod tests {
             day.handled(call(n));
         }
         let kept: Vec<String> = day.recent.iter().map(|c| c.call.to_string()).collect();
-        let newest: Vec<String> = (4..=RECENT_CALLS + 3).rev().map(|n| format!("c{n}")).collect();
+        let newest: Vec<String> = (4..=RECENT_CALLS + 3)
+            .rev()
+            .map(|n| format!("c{n}"))
+            .collect();
         assert_eq!(kept, newest);
         assert_eq!(day.handled, (RECENT_CALLS + 3) as u64);
         assert_eq!(day.talk_ms, (1..=RECENT_CALLS as u64 + 3).sum::<u64>());
