@@ -52,6 +52,8 @@ export class Ladder {
   #unproven = false;
   /** A rung passed over on this round's walk down (the remembered one, which just failed). */
   #skip = null;
+  /** The rungs are the other nodes of a cluster (`fromNodes`), not this origin's. */
+  #onNodes = false;
   #forced;
   #store;
   #key;
@@ -102,6 +104,7 @@ export class Ladder {
     }
     if (!rungs.length) return 0;
     this.#rungs = rungs;
+    this.#onNodes = false;
     this.#index = this.homeIndex();
     return rungs.length;
   }
@@ -116,6 +119,7 @@ export class Ladder {
     const others = this.#nodes.filter((url) => !this.#own.includes(url));
     if (!others.length) return 0;
     this.#rungs = others.map((url) => webSocketTransport(url));
+    this.#onNodes = true;
     this.#index = 0;
     return this.#rungs.length;
   }
@@ -137,11 +141,12 @@ export class Ladder {
    * may come back with other ports). The rung remembered from an earlier load failing before
    * any worked on this one is the exception: the walk starts again from the best rung, passing
    * over that one, because a better rung may work on the network the page is on now (a proxy
-   * that refuses plain WebSocket but tunnels WSS, where an earlier load had WS).
+   * that refuses plain WebSocket but tunnels WSS, where an earlier load had WS). So in every
+   * round until a rung works here, the round's first (a server down at the load fails them all),
+   * and on this origin's rungs only, not on a cluster's other nodes.
    */
   downFrom(index) {
-    if (this.#unproven && index > 0 && index === this.homeIndex()) {
-      this.#unproven = false;
+    if (this.#unproven && !this.#onNodes && this.#skip === null && index > 0 && index === this.homeIndex()) {
       this.#skip = index;
       this.#index = 0;
       return true;

@@ -515,6 +515,22 @@ test("a remembered rung that fails on a later load, before any worked there, sen
   assert.deepEqual(next.seen.states.filter((s) => s.state === State.CONNECTING).map((s) => s.rung), ["ws", "wss", "sse"]);
   assert.equal(rungs.getItem("acdhub.rung"), "sse");
   next.client.stop();
+
+  // A server that answers nothing at the load fails every rung in the first round; the next
+  // round again tries the remembered rung, then the best, not down from the remembered one.
+  rungs.setItem("acdhub.rung", "ws");
+  for (const rung of [wss, ws, sse]) rung.mode = "refuse";
+  const late = await liveClient([wss, ws, sse], { rungStore: rungs });
+  const tried = () => late.seen.states.filter((s) => s.state === State.CONNECTING).map((s) => s.rung);
+  assert.deepEqual(tried(), ["ws", "wss", "sse"], "the first round: every rung refused");
+  wss.mode = "greet";
+  t.mock.timers.tick(60000);
+  await tick();
+  await answerAuth(wss.connections.at(-1));
+  assert.equal(late.client.rung, "wss", "the second round climbs past the refused WS");
+  assert.deepEqual(tried(), ["ws", "wss", "sse", "ws", "wss"]);
+  assert.equal(rungs.getItem("acdhub.rung"), "wss");
+  late.client.stop();
 });
 
 test("a drop on a working rung retries that rung after the backoff before walking down; with no rung through, it starts over from the one that worked", async (t) => {
