@@ -1,7 +1,7 @@
 //! The agent's own day (`my_day`): its handled calls, time in each state and last calls, as the
 //! core keeps them, exact to the millisecond, and how midnight starts them again.
 
-use acdhub::acd::{AgentId, AgentStatusKind, RECENT_CALLS};
+use acdhub::acd::{AgentId, AgentStatusKind, CallId, KeptId, RECENT_CALLS};
 use acdhub::records::CallRecords;
 
 use crate::fold_day::Day as FoldDay;
@@ -73,6 +73,7 @@ fn an_agents_day_counts_its_calls_and_its_time_in_each_state_exactly() {
 fn the_last_calls_keep_the_newest_and_midnight_starts_the_counts_again() {
     let mut day = Day::new(
         "
+        reasons break lunch
         queue support
         agent ann support 1
         ",
@@ -105,4 +106,31 @@ fn the_last_calls_keep_the_newest_and_midnight_starts_the_counts_again() {
         "ready since midnight"
     );
     assert_eq!(read.day.recent.len(), RECENT_CALLS);
+
+    // A change of state after midnight by an agent in its state since before it: only the time
+    // since midnight is today's; a new not-ready reason adds to the same state.
+    day.at("16h40m", "not_ready ann break");
+    day.at("16h45m", "not_ready ann lunch");
+    day.at("16h50m", "");
+    let read = day.acd.agent_day(&ann).unwrap();
+    assert_eq!(read.in_state(AgentStatusKind::Ready), 100 * 60 * 1000);
+    assert_eq!(read.in_state(AgentStatusKind::NotReady), 10 * 60 * 1000);
+    assert_eq!(read.in_state(AgentStatusKind::LoggedOut), 0);
+}
+
+#[test]
+fn a_last_calls_id_is_kept_in_a_snapshot_as_its_text() {
+    for id in [
+        "c1",
+        "0b5c3c8e-7f1a-4e2b-9a51-3d1f2c4b6a70",
+        &"x".repeat(100),
+    ] {
+        let call = CallId::new(id);
+        let kept = KeptId::from(&call);
+        // As the CallId the snapshots before it kept: a snapshot written before reads on.
+        let text = serde_json::to_string(&kept).unwrap();
+        assert_eq!(text, serde_json::to_string(&call).unwrap());
+        assert_eq!(serde_json::from_str::<KeptId>(&text).unwrap(), kept);
+        assert_eq!(kept.as_str(), id);
+    }
 }
