@@ -349,6 +349,19 @@ export async function launchBrowser({
   return context;
 }
 
+/**
+ * Waits until `condition()` (sync or async) holds, polling every 100 ms; fails after `patience`
+ * ms naming `what`. For conditions outside a page (a proxy's log, a file); in a page,
+ * page.waitForFunction.
+ */
+export async function eventually(condition, what, patience = 60000) {
+  const deadline = Date.now() + patience;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`waited in vain for ${what}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}
+
 /** Fills a page's sign-in form and submits it. */
 export async function signIn(page, user, password = PASSWORD) {
   await page.getByLabel("User").fill(user);

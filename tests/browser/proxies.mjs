@@ -223,6 +223,10 @@ export async function ladderEnd(agent) {
   return { rung, fromLoadMs: live.at - loadedAt, fromStartMs: live.at - states[0].at };
 }
 
+/** A ladderEnd as the tests' output records it. */
+export const endedText = ({ rung, fromLoadMs, fromStartMs }) =>
+  `ended on ${rung} in ${(fromStartMs / 1000).toFixed(1)} s from the first attempt (${(fromLoadMs / 1000).toFixed(1)} s from the page's load, the sign-in included)`;
+
 /**
  * Watches idle WebAgent pages (`{rung: agent}`, each from openAgent, live on that rung) from
  * now on: every link they open (a WebSocket, an SSE stream, a long-poll link's first poll,

@@ -13,7 +13,9 @@ import {
   agentState,
   assertEachEventOnce,
   behindNginx,
+  endedText,
   holdingStreams,
+  ladderEnd,
   openAgent,
   passingUpgrades,
   refusingUpgrades,
@@ -59,6 +61,7 @@ public_ws_port = ${nginxPort}
   });
   const browser = await browserFor(t);
   const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  t.diagnostic(`nginx holding every response, no upgrade: ${endedText(await ladderEnd(agent))}`);
   assert.equal(await rungOf(agent), "poll", "only long-poll gets through a proxy that holds streams");
   assert.deepEqual(await rungsTried(agent), ["ws", "sse", "poll"]);
 
@@ -80,6 +83,7 @@ public_ws_port = ${nginxPort}
   });
   const browser = await browserFor(t);
   const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  t.diagnostic(`nginx refusing WebSocket, the wss port open: ${endedText(await ladderEnd(agent))}`);
   assert.equal(await rungOf(agent), "wss");
   assert.deepEqual(await rungsTried(agent), ["wss"]);
   assert.deepEqual(unexpected(agent.errors), []);
@@ -97,6 +101,7 @@ public_wss_port = ${firewall.port}
   });
   const browser = await browserFor(t);
   const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  t.diagnostic(`the wss port reset by a firewall: ${endedText(await ladderEnd(agent))}`);
   assert.equal(await rungOf(agent), "ws");
   assert.deepEqual(await rungsTried(agent), ["wss", "ws"]);
   assert.ok(firewall.connections >= 1, "the page did try wss first");
@@ -122,6 +127,7 @@ public_wss_port = ${firewall.port}
   });
   const browser = await browserFor(t);
   const agent = await openAgent(browser, `${nginx.url}/agent`, "agent1");
+  t.diagnostic(`wss reset and WebSocket refused by nginx: ${endedText(await ladderEnd(agent))}`);
   assert.equal(await rungOf(agent), "sse");
   assert.deepEqual(await rungsTried(agent), ["wss", "ws", "sse"]);
   assert.ok(firewall.connections >= 1, "the page did try wss first");

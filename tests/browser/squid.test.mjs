@@ -22,7 +22,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
-import { launchBrowser, signIn, startServer, watchClient, watchErrors } from "./harness.mjs";
+import { eventually, launchBrowser, signIn, startServer, watchClient, watchErrors } from "./harness.mjs";
 import { openAgent, rungOf, unexpected, watchQuiet } from "./proxies.mjs";
 import { defaultRules, startSquid } from "./squid.mjs";
 
@@ -125,15 +125,6 @@ const verdicts = (page) =>
     ),
   );
 
-/** Waits until `condition()` (sync or async) holds, polling; fails after PATIENCE. */
-async function until(condition, what) {
-  const deadline = Date.now() + PATIENCE;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`waited in vain for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 // --- CONNECT only to the TLS port ---------------------------------------------------------------
 
 test("squid's default rules with the server's wss port as its TLS port: plain WebSocket is refused, WSS tunnelled; the WebAgent ends on WSS at once and starts there after a reload", TEST, async (t) => {
@@ -164,7 +155,7 @@ test("squid's default rules with the server's wss port as its TLS port: plain We
   assert.equal(plain.opened, false);
   assert.equal(plain.code, 1006);
   assert.ok(plain.ms < 5000, `refused at once, not after a timeout: ${plain.ms} ms`);
-  await until(() => tunnelsTo(squid, server.ports.ws).length > 0, "squid's log of the refused tunnel");
+  await eventually(() => tunnelsTo(squid, server.ports.ws).length > 0, "squid's log of the refused tunnel");
   assert.deepEqual(
     tunnelsTo(squid, server.ports.ws).map((e) => e.status),
     ["TCP_DENIED/403"],
@@ -189,7 +180,7 @@ test("squid's default rules with the server's wss port as its TLS port: plain We
   await agentState(agent.page, "not_ready");
   // The page's WebSockets (the first load's and the reload's) were tunnels to the wss port.
   await agent.page.close();
-  await until(() => tunnelsTo(squid, server.ports.wss).length >= 2, "squid's log of the closed tunnels");
+  await eventually(() => tunnelsTo(squid, server.ports.wss).length >= 2, "squid's log of the closed tunnels");
   assert.ok(tunnelsTo(squid, server.ports.wss).every((e) => e.status === "TCP_TUNNEL/200"), JSON.stringify(squid.accessLog()));
   assert.deepEqual(unexpected(agent.errors), []);
 });
@@ -217,6 +208,7 @@ test("a page that remembered WS from a network without the proxy: behind squid i
   assert.equal(await rungOf(agent), "wss");
   assert.ok(walked.ms < 5000, `no timeout waited for: ${walked.ms} ms`);
   assert.equal(await page.evaluate(() => localStorage.getItem("acdhub.rung")), "wss", "WSS remembered now");
+  await eventually(() => tunnelsTo(squid, server.ports.ws).length > 0, "squid's log of the refused tunnel");
   assert.deepEqual(
     tunnelsTo(squid, server.ports.ws).map((e) => e.status),
     ["TCP_DENIED/403"],
@@ -265,7 +257,7 @@ test("squid's default rules as they come (CONNECT to 443 only, the server's wss 
   // squid's log: both tunnels refused; the stream and the commands forwarded (the stream is
   // logged when it closes, with the page: ABORTED, by the browser).
   await page.close();
-  await until(() => squid.accessLog().some((e) => e.url.endsWith("/rt/sse")), "squid's log of the closed stream");
+  await eventually(() => squid.accessLog().some((e) => e.url.endsWith("/rt/sse")), "squid's log of the closed stream");
   assert.deepEqual(tunnelsTo(squid, server.ports.wss).map((e) => e.status), ["TCP_DENIED/403"]);
   assert.deepEqual(tunnelsTo(squid, server.ports.ws).map((e) => e.status), ["TCP_DENIED/403"]);
   const forwarded = (path) => squid.accessLog().filter((e) => e.url.startsWith(`http://127.0.0.1:${server.ports.ws}${path}`));
