@@ -27,13 +27,33 @@ let passwordHash = null;
 const configPaths = new Map();
 
 /**
+ * A folder in the temp directory for this test file's run, removed when the file's process
+ * exits (not before: a test may start a second server on a stopped one's data).
+ */
+const made = [];
+function tempFolder(prefix) {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  made.push(path);
+  return path;
+}
+process.on("exit", () => {
+  for (const path of made) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // A folder left in /tmp is untidy, not a failed test.
+    }
+  }
+});
+
+/**
  * The test configuration with `extra` (TOML: tables the template leaves out, such as `[server]`
  * or `[limits]`, or more `[[tenants.queues]]` and `[[principals]]`) after it; each written once
  * per run, with a password hash made once per run. `{{hash}}` is that hash, in `extra` too.
  */
 function config(extra = "") {
   if (configPaths.has(extra)) return configPaths.get(extra);
-  configDir ??= mkdtempSync(join(tmpdir(), "acdhub-browser-"));
+  configDir ??= tempFolder("acdhub-browser-");
   passwordHash ??= execFileSync(BINARY, ["hash-password"], { input: PASSWORD }).toString().trim();
   const withHash = (toml) => toml.replaceAll("{{hash}}", passwordHash);
   const text = withHash(readFileSync(join(here, "acdhub.toml.in"), "utf8"));
@@ -96,7 +116,7 @@ ${agent ? `agent = "${agent}"\n` : ""}password_hash = "{{hash}}"
  */
 export async function startServer({ wsPort = 0, wssPort = 0, env = {}, demo = false, extra = "", dataDir = null } = {}) {
   const configuration = demo ? [] : ["--config", config(extra)];
-  dataDir ??= mkdtempSync(join(tmpdir(), "acdhub-data-"));
+  dataDir ??= tempFolder("acdhub-data-");
   const child = spawn(
     BINARY,
     [...configuration, "--ws", `127.0.0.1:${wsPort}`, "--wss", `127.0.0.1:${wssPort}`, "--metrics", "off", "--data", dataDir],
