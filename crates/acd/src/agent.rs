@@ -41,7 +41,7 @@ const _: () = {
 };
 
 impl AgentStatusKind {
-    /// Every kind, in declaration order: `kind as usize` is a kind's place here (checked below),
+    /// Every kind, in declaration order: `kind as usize` is a kind's place here (checked above),
     /// which per-state arrays index by.
     pub const ALL: [AgentStatusKind; 6] = [
         AgentStatusKind::LoggedOut,
