@@ -1138,7 +1138,10 @@ export function start() {
   /** Reads the displays again (after the subscription, and after each change made here). */
   async function loadDisplays() {
     try {
-      view = withDisplays(view, await client.request("list_displays"));
+      // Awaited first: `view` read before the await would be the view of before the request,
+      // and everything that changed meanwhile (the staffing's answers, a what-if) would be lost.
+      const displays = await client.request("list_displays");
+      view = withDisplays(view, displays);
       renderDisplays();
     } catch (error) {
       if (error.code !== "connection_lost" && error.code !== "offline") showError(t("do.readDisplays"), error);
